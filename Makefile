@@ -1,0 +1,103 @@
+# alertnoise -- build, run, test, install.
+#
+#   make run        build and run alertnoised in the foreground (installs build deps)
+#   make test       the whole test suite: unit, integration, end-to-end
+#   make SANITIZER=address,undefined test   the same suite sanitized
+#   make install PREFIX=/usr/local DESTDIR=...
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+BUILD    ?= build
+
+PKGS     := libmicrohttpd jansson sqlite3 yaml-0.1 libprotobuf-c
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+ifdef WERROR
+WARN     += -Werror
+endif
+ifdef SANITIZER
+CFLAGS   += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SANITIZER)
+endif
+REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+CPPFLAGS += -Ilib -I$(BUILD)/proto -D_GNU_SOURCE -DAN_VERSION='"$(VERSION)"' -DAN_REVISION='"$(REVISION)"'
+ALL_CFLAGS = -std=c11 -pthread $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
+
+# Debian packages the build and the tests need; `make deps` installs the missing ones.
+BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler \
+	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev
+TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git
+
+LIB_SRC  := $(wildcard lib/*.c)
+PROTO    := $(wildcard proto/*.proto)
+PROTO_C  := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(PROTO))
+LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC)) $(PROTO_C:.c=.o)
+DAEMON_OBJ := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(wildcard daemon/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all run test unit deps deps-build deps-test install clean
+.SECONDARY: $(PROTO_C) $(PROTO_C:.c=.h)
+
+all: $(BUILD)/alertnoised
+
+$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(BUILD)/proto
+	protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
+
+$(BUILD)/lib/%.o: lib/%.c $(PROTO_C) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/proto/%.o: $(BUILD)/proto/%.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h) $(PROTO_C)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libalertnoise.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/alertnoised: $(DAEMON_OBJ) $(BUILD)/libalertnoise.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(BUILD)/libalertnoise.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libalertnoise.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libalertnoise.a $(LIBS)
+
+deps-build:
+	@missing=$$(for p in $(BUILD_DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+deps-test: deps-build
+	@missing=$$(for p in $(TEST_DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+deps: deps-test
+
+run: deps-build
+	$(MAKE) all
+	$(BUILD)/alertnoised --config.file=config/alertnoised.yml
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(UNIT_BIN)
+
+test: deps-test
+	$(MAKE) all $(UNIT_BIN)
+	tests/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/alertnoise
+	install -m 0755 $(BUILD)/alertnoised $(DESTDIR)$(PREFIX)/bin/alertnoised
+	install -m 0644 config/alertnoised.yml $(DESTDIR)/etc/alertnoise/alertnoised.yml
+
+clean:
+	rm -rf $(BUILD)

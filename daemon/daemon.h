@@ -1,0 +1,62 @@
+/* daemon.h -- state shared by alertnoised's main loop and HTTP routes. */
+#ifndef AN_DAEMON_H
+#define AN_DAEMON_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "metrics.h"
+#include "store.h"
+
+/* Flags given on the command line; they override the config file. */
+struct flags {
+	const char *config_file;
+	const char *listen_address;
+	const char *storage_path;
+	const char *log_level;
+	const char *log_format;
+};
+
+struct daemon_metrics {
+	struct met_family *build_info;
+	struct met_family *http_requests;	/* {handler, code} */
+	struct met_family *http_duration;	/* {handler} */
+	struct met_family *http_in_flight;
+	struct met_family *wh_notifications;	/* {result} */
+	struct met_family *wh_alerts;		/* {result} */
+	struct met_family *wh_rejected;		/* {reason} */
+	struct met_family *storage_errors;	/* {operation} */
+	struct met_family *storage_duration;	/* {operation} */
+	struct met_family *pruned_rows;		/* {table} */
+	struct met_family *episodes_opened;
+	struct met_family *episodes_resolved;
+	struct met_family *reload_success;
+	struct met_family *reload_success_ts;
+	struct met_family *reloads;		/* {result} */
+	struct met_family *ready;
+};
+
+struct daemon {
+	struct flags flags;
+	pthread_rwlock_t cfg_lock;	/* guards cfg: readers for a request */
+	struct an_config *cfg;
+	struct store *store;
+	int ready;			/* store open: atomic */
+	struct met_registry *reg;
+	struct daemon_metrics m;
+	int64_t start_ms;
+};
+
+/* Loads the config file and applies the flags; on success swaps it in and
+ * applies what can change at run time. Returns 0, or -1 with a message in
+ * err (the old config stays). Counted in the reload metrics. */
+int daemon_reload(struct daemon *d, char *err, size_t errlen);
+
+/* Starts the HTTP server on cfg->listen_address; -1 with err on failure. */
+int http_start(struct daemon *d, char *err, size_t errlen);
+/* Stops accepting connections, waits up to timeout_ms for requests in
+ * flight, then stops the server. */
+void http_stop(struct daemon *d, int64_t timeout_ms);
+
+#endif

@@ -1,0 +1,523 @@
+/* http.c -- alertnoised's HTTP routes on libmicrohttpd.
+ *
+ * Request bodies are read into a size-capped buffer: a Content-Length over
+ * the limit is refused before reading, a chunked body as soon as it passes
+ * the limit. Handlers run on MHD's thread pool (epoll, one listen socket). */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "daemon.h"
+#include "log.h"
+#include "timefmt.h"
+#include "webhook.h"
+
+static struct MHD_Daemon *mhd;
+static int in_flight;	/* requests started and not completed: atomic */
+
+/* One request in progress. Owned by MHD's per-connection pointer; freed in
+ * request_completed. */
+struct request {
+	struct daemon *d;
+	const char *handler;	/* the metric label of the matched route */
+	struct timespec start;
+	struct buf body;
+	int too_large;		/* the body passed the limit */
+	int responded;		/* a response was queued before the body */
+	int code;
+};
+
+static double
+elapsed_seconds(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static enum MHD_Result
+respond(struct MHD_Connection *c, struct request *r, int code,
+    const char *content_type, const char *body, size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, (void *)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", content_type);
+	ret = MHD_queue_response(c, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	r->code = code;
+	r->responded = 1;
+	return ret;
+}
+
+static enum MHD_Result
+respond_text(struct MHD_Connection *c, struct request *r, int code,
+    const char *text)
+{
+	return respond(c, r, code, "text/plain; charset=utf-8", text,
+	    strlen(text));
+}
+
+/* {"status":"success","data":data}; steals data. */
+static enum MHD_Result
+respond_json_data(struct MHD_Connection *c, struct request *r, int code,
+    json_t *data)
+{
+	json_t *env = json_pack("{s:s, s:o}", "status", "success", "data",
+	    data ? data : json_null());
+	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	enum MHD_Result ret;
+
+	json_decref(env);
+	if (s == NULL)
+		return MHD_NO;
+	ret = respond(c, r, code, "application/json", s, strlen(s));
+	free(s);
+	return ret;
+}
+
+/* {"status":"error","errorType":type,"error":msg}, as Prometheus' API. */
+static enum MHD_Result
+respond_json_error(struct MHD_Connection *c, struct request *r, int code,
+    const char *type, const char *msg)
+{
+	json_t *env = json_pack("{s:s, s:s, s:s}", "status", "error",
+	    "errorType", type, "error", msg);
+	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	enum MHD_Result ret;
+
+	json_decref(env);
+	if (s == NULL)
+		return MHD_NO;
+	ret = respond(c, r, code, "application/json", s, strlen(s));
+	free(s);
+	return ret;
+}
+
+static void
+count_reject(struct daemon *d, const char *reason)
+{
+	const char *res[] = { "rejected" };
+
+	met_add(d->m.wh_rejected, &reason, 1);
+	met_add(d->m.wh_notifications, res, 1);
+}
+
+/* --- routes ------------------------------------------------------------ */
+
+static enum MHD_Result
+h_healthy(struct MHD_Connection *c, struct request *r)
+{
+	return respond_text(c, r, 200, "alertnoise is Healthy.\n");
+}
+
+static enum MHD_Result
+h_ready(struct MHD_Connection *c, struct request *r)
+{
+	if (__atomic_load_n(&r->d->ready, __ATOMIC_ACQUIRE))
+		return respond_text(c, r, 200, "alertnoise is Ready.\n");
+	return respond_text(c, r, 503, "alertnoise is not ready.\n");
+}
+
+static enum MHD_Result
+h_reload(struct MHD_Connection *c, struct request *r)
+{
+	char err[1024], msg[1100];
+
+	if (daemon_reload(r->d, err, sizeof(err)) < 0) {
+		snprintf(msg, sizeof(msg), "failed to reload config: %s\n", err);
+		return respond_text(c, r, 500, msg);
+	}
+	return respond_text(c, r, 200, "");
+}
+
+static enum MHD_Result
+h_metrics(struct MHD_Connection *c, struct request *r)
+{
+	struct buf out;
+	enum MHD_Result ret;
+
+	buf_init(&out, 64 << 20);
+	if (met_render(r->d->reg, &out) < 0) {
+		buf_free(&out);
+		return respond_text(c, r, 500, "rendering metrics failed\n");
+	}
+	ret = respond(c, r, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    out.data ? out.data : "", out.len);
+	buf_free(&out);
+	return ret;
+}
+
+static enum MHD_Result
+h_webhook(struct MHD_Connection *c, struct request *r)
+{
+	struct daemon *d = r->d;
+	struct wh_notification *n = NULL;
+	struct store_put_result res;
+	struct timespec t0;
+	const char *result[1];
+	char err[1024], nalerts[24];
+	enum wh_error e;
+	enum MHD_Result ret;
+	int64_t now = ts_now_ms();
+	int rc;
+
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	e = wh_parse(r->body.data ? r->body.data : "", r->body.len,
+	    (const char *const *)d->cfg->replica_labels,
+	    d->cfg->n_replica_labels, &n, err, sizeof(err));
+	if (e != WH_OK) {
+		pthread_rwlock_unlock(&d->cfg_lock);
+		count_reject(d, wh_error_reason(e));
+		log_debug("webhook rejected", "reason", wh_error_reason(e),
+		    "err", err);
+		return respond_json_error(c, r, e == WH_ERR_NOMEM ? 500 : 400,
+		    e == WH_ERR_NOMEM ? "internal" : "bad_data", err);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_put_notification(d->store, n, now,
+	    d->cfg->webhook_dedup_window_ms, &res, err, sizeof(err));
+	pthread_rwlock_unlock(&d->cfg_lock);
+	{
+		const char *op[] = { "put_notification" };
+		met_observe(d->m.storage_duration, op, elapsed_seconds(&t0));
+		if (rc < 0)
+			met_add(d->m.storage_errors, op, 1);
+	}
+	snprintf(nalerts, sizeof(nalerts), "%zu", n->nalerts);
+	if (rc < 0) {
+		log_error("storing a notification failed", "err", err,
+		    "receiver", n->receiver);
+		result[0] = "error";
+		met_add(d->m.wh_notifications, result, 1);
+		met_add(d->m.wh_alerts, result, (double)n->nalerts);
+		wh_free(n);
+		return respond_json_error(c, r, 503, "unavailable", err);
+	}
+	result[0] = res.outcome == STORE_DUPLICATE ? "duplicate" : "stored";
+	met_add(d->m.wh_notifications, result, 1);
+	met_add(d->m.wh_alerts, result, (double)n->nalerts);
+	met_add(d->m.episodes_opened, NULL, (double)res.episodes_opened);
+	met_add(d->m.episodes_resolved, NULL, (double)res.episodes_resolved);
+	log_debug("notification received", "receiver", n->receiver,
+	    "group_key", n->group_key, "alerts", nalerts, "result", result[0]);
+	ret = respond_json_data(c, r, 200, json_pack("{s:s, s:I, s:I, s:I}",
+	    "result", result[0], "notificationId", (json_int_t)res.notification_id,
+	    "episodesOpened", (json_int_t)res.episodes_opened,
+	    "episodesResolved", (json_int_t)res.episodes_resolved));
+	wh_free(n);
+	return ret;
+}
+
+/* --- dispatch ---------------------------------------------------------- */
+
+enum { M_GET = 1, M_POST = 2, M_PUT = 4 };
+
+struct route {
+	const char *path;
+	const char *handler;	/* metric label */
+	int methods;
+	int body;		/* reads a body (webhook limits apply) */
+	enum MHD_Result (*fn)(struct MHD_Connection *, struct request *);
+};
+
+static const struct route routes[] = {
+	{ "/-/healthy", "/-/healthy", M_GET, 0, h_healthy },
+	{ "/-/ready", "/-/ready", M_GET, 0, h_ready },
+	{ "/-/reload", "/-/reload", M_POST | M_PUT, 0, h_reload },
+	{ "/metrics", "/metrics", M_GET, 0, h_metrics },
+	{ "/api/v1/webhook", "/api/v1/webhook", M_POST, 1, h_webhook },
+};
+
+static int
+method_bit(const char *m)
+{
+	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+		return M_GET;
+	if (strcmp(m, "POST") == 0)
+		return M_POST;
+	if (strcmp(m, "PUT") == 0)
+		return M_PUT;
+	return 0;
+}
+
+static const struct route *
+find_route(const char *url)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(url, routes[i].path) == 0)
+			return &routes[i];
+	return NULL;
+}
+
+static int
+is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct daemon *d = cls;
+	struct request *r = *con_cls;
+	const struct route *rt = find_route(url);
+	size_t limit;
+
+	if (r == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return MHD_NO;
+		r->d = d;
+		r->handler = rt ? rt->handler : "other";
+		clock_gettime(CLOCK_MONOTONIC, &r->start);
+		__atomic_add_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
+		met_add(d->m.http_in_flight, NULL, 1);
+		pthread_rwlock_rdlock(&d->cfg_lock);
+		limit = d->cfg->webhook_max_body;
+		pthread_rwlock_unlock(&d->cfg_lock);
+		buf_init(&r->body, limit);
+		*con_cls = r;
+
+		if (rt == NULL) {
+			if (strncmp(url, "/api/", 5) == 0)
+				return respond_json_error(c, r, 404,
+				    "not_found", "no such endpoint");
+			return respond_text(c, r, 404, "404 page not found\n");
+		}
+		if ((method_bit(method) & rt->methods) == 0) {
+			struct MHD_Response *resp;
+			enum MHD_Result ret;
+			const char *msg = "method not allowed\n";
+
+			resp = MHD_create_response_from_buffer(strlen(msg),
+			    (void *)msg, MHD_RESPMEM_PERSISTENT);
+			MHD_add_response_header(resp, "Allow",
+			    rt->methods & M_GET ? "GET, HEAD" :
+			    rt->methods & M_PUT ? "POST, PUT" : "POST");
+			MHD_add_response_header(resp, "Content-Type",
+			    "text/plain; charset=utf-8");
+			ret = MHD_queue_response(c, 405, resp);
+			MHD_destroy_response(resp);
+			r->code = 405;
+			r->responded = 1;
+			return ret;
+		}
+		if (rt->body) {
+			const char *ct = MHD_lookup_connection_value(c,
+			    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+			const char *cl = MHD_lookup_connection_value(c,
+			    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+			char msg[128];
+
+			if (!is_json_type(ct)) {
+				count_reject(d, "unsupported_media_type");
+				snprintf(msg, sizeof(msg), "Content-Type must be "
+				    "application/json, got \"%.60s\"",
+				    ct ? ct : "");
+				return respond_json_error(c, r, 415,
+				    "bad_data", msg);
+			}
+			if (cl != NULL && strtoull(cl, NULL, 10) > limit) {
+				count_reject(d, "too_large");
+				snprintf(msg, sizeof(msg), "body of %.20s bytes "
+				    "exceeds the limit of %zu bytes", cl, limit);
+				return respond_json_error(c, r, 413,
+				    "bad_data", msg);
+			}
+		}
+		return MHD_YES;
+	}
+
+	if (*upload_data_size != 0) {
+		/* a response queued early (415, 413): discard the body */
+		if (!r->responded && !r->too_large &&
+		    buf_append(&r->body, upload_data, *upload_data_size) < 0)
+			r->too_large = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->responded)
+		return MHD_YES;
+	if (r->too_large) {
+		char msg[128];
+
+		count_reject(d, "too_large");
+		snprintf(msg, sizeof(msg), "body exceeds the limit of %zu bytes",
+		    r->body.limit);
+		return respond_json_error(c, r, 413, "bad_data", msg);
+	}
+	return rt->fn(c, r);
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct daemon *d = cls;
+	struct request *r = *con_cls;
+	char code[8];
+	const char *labels[2];
+
+	if (r == NULL)
+		return;
+	snprintf(code, sizeof(code), "%d", r->code ? r->code : 0);
+	labels[0] = r->handler;
+	labels[1] = code;
+	met_add(d->m.http_requests, labels, 1);
+	met_observe(d->m.http_duration, labels, elapsed_seconds(&r->start));
+	met_add(d->m.http_in_flight, NULL, -1);
+	buf_free(&r->body);
+	free(r);
+	*con_cls = NULL;
+	__atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Splits "host:port", "[v6]:port" or ":port". */
+static int
+split_address(const char *addr, char *host, size_t hostlen, char *port,
+    size_t portlen)
+{
+	const char *colon;
+
+	if (addr[0] == '[') {
+		const char *end = strchr(addr, ']');
+		if (end == NULL || end[1] != ':')
+			return -1;
+		if ((size_t)(end - addr - 1) >= hostlen)
+			return -1;
+		memcpy(host, addr + 1, (size_t)(end - addr - 1));
+		host[end - addr - 1] = '\0';
+		colon = end + 1;
+	} else {
+		if ((colon = strrchr(addr, ':')) == NULL)
+			return -1;
+		if ((size_t)(colon - addr) >= hostlen)
+			return -1;
+		memcpy(host, addr, (size_t)(colon - addr));
+		host[colon - addr] = '\0';
+	}
+	if (strlen(colon + 1) == 0 || strlen(colon + 1) >= portlen)
+		return -1;
+	strcpy(port, colon + 1);
+	return 0;
+}
+
+int
+http_start(struct daemon *d, char *err, size_t errlen)
+{
+	char host[256], port[16], bound[300];
+	struct addrinfo hints, *ai = NULL;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ITC | MHD_USE_TURBO;
+	const union MHD_DaemonInfo *info;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int threads = ncpu > 1 ? (unsigned)ncpu * 2 : 2;
+	unsigned int timeout;
+	char *endp;
+	long p;
+	int rc;
+
+	if (split_address(d->cfg->listen_address, host, sizeof(host), port,
+	    sizeof(port)) < 0) {
+		snprintf(err, errlen, "bad listen address \"%s\" (want "
+		    "host:port)", d->cfg->listen_address);
+		return -1;
+	}
+	p = strtol(port, &endp, 10);
+	if (*endp != '\0' || p < 0 || p > 65535) {
+		snprintf(err, errlen, "bad port in listen address \"%s\"",
+		    d->cfg->listen_address);
+		return -1;
+	}
+	timeout = (unsigned)(d->cfg->read_timeout_ms / 1000);
+	if (timeout == 0)
+		timeout = 1;
+	if (host[0] != '\0') {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE;
+		if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+			snprintf(err, errlen, "resolving %s: %s", host,
+			    gai_strerror(rc));
+			return -1;
+		}
+		if (ai->ai_family == AF_INET6)
+			flags |= MHD_USE_IPv6;
+		mhd = MHD_start_daemon(flags, (uint16_t)p, NULL, NULL,
+		    access_cb, d,
+		    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+		    MHD_OPTION_THREAD_POOL_SIZE, threads,
+		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
+		    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		    MHD_OPTION_END);
+		freeaddrinfo(ai);
+	} else {
+		mhd = MHD_start_daemon(flags | MHD_USE_DUAL_STACK,
+		    (uint16_t)p, NULL, NULL, access_cb, d,
+		    MHD_OPTION_THREAD_POOL_SIZE, threads,
+		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
+		    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		    MHD_OPTION_END);
+	}
+	if (mhd == NULL) {
+		snprintf(err, errlen, "listening on %s failed (address in use "
+		    "or not permitted)", d->cfg->listen_address);
+		return -1;
+	}
+	info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(bound, sizeof(bound), "%s%s%s:%u",
+	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+	    info ? info->port : (unsigned)p);
+	log_info("Listening on", "address", bound);
+	return 0;
+}
+
+void
+http_stop(struct daemon *d, int64_t timeout_ms)
+{
+	MHD_socket fd;
+	int64_t waited = 0;
+
+	(void)d;
+	if (mhd == NULL)
+		return;
+	fd = MHD_quiesce_daemon(mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while (__atomic_load_n(&in_flight, __ATOMIC_SEQ_CST) > 0 &&
+	    waited < timeout_ms) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	MHD_stop_daemon(mhd);
+	mhd = NULL;
+}

@@ -1,0 +1,443 @@
+/* main.c -- alertnoised: flags, start-up, signals and the main loop.
+ *
+ * Start-up order (OpenBSD daemons): parse flags, load and validate the whole
+ * config, open the store, then open the listening socket. Signals are taken
+ * synchronously by the main thread (sigtimedwait), which also runs retention
+ * pruning between them: SIGHUP reloads, SIGTERM/SIGINT shut down gracefully. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "timefmt.h"
+
+#ifndef AN_DEFAULT_CONFIG
+#define AN_DEFAULT_CONFIG "config/alertnoised.yml"
+#endif
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: alertnoised [<flags>]\n"
+"\n"
+"The alert-noise analyzer: receives Alertmanager webhooks, stores every\n"
+"notification and alert episode, and serves metrics on /metrics.\n"
+"\n"
+"Flags:\n"
+"  -h, --help                 Show this help and exit.\n"
+"      --version              Show the version and exit.\n"
+"      --config.file=PATH     Configuration file (default \"%s\").\n"
+"      --web.listen-address=ADDR\n"
+"                             Address to listen on for the API, webhooks and\n"
+"                             metrics (default from the config, \":9467\").\n"
+"      --storage.path=DIR     Directory of the embedded store (default from\n"
+"                             the config, \"data/\").\n"
+"      --log.level=LEVEL      debug, info, warn or error (default info).\n"
+"      --log.format=FORMAT    logfmt or json (default logfmt).\n"
+"      --check-config         Validate the configuration, print\n"
+"                             \"configuration OK\" or what is wrong, and exit.\n"
+"\n"
+"Flags override the configuration file. SIGHUP or POST /-/reload reloads it.\n",
+	    AN_DEFAULT_CONFIG);
+}
+
+static void
+version(void)
+{
+	printf("alertnoised, version %s (revision: %s)\n"
+	    "  build: %s %s, compiler: %s\n",
+	    AN_VERSION, AN_REVISION, __DATE__, __TIME__, __VERSION__);
+}
+
+/* Takes "--name=value" or "--name value". Returns 1 when argv[*i] is the
+ * flag (advancing *i past a separate value), 0 when it is not, -1 when the
+ * value is missing. */
+static int
+flag_value(int argc, char **argv, int *i, const char *name, const char **out)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=') {
+		*out = a + n + 1;
+		return 1;
+	}
+	if (a[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
+}
+
+/* Applies the flags over a loaded config. Returns 0 or -1 with err. */
+static int
+apply_flags(const struct flags *f, struct an_config *c, char *err,
+    size_t errlen)
+{
+	if (f->listen_address) {
+		free(c->listen_address);
+		if ((c->listen_address = strdup(f->listen_address)) == NULL)
+			goto nomem;
+	}
+	if (f->storage_path) {
+		free(c->storage_path);
+		if ((c->storage_path = strdup(f->storage_path)) == NULL)
+			goto nomem;
+	}
+	if (f->log_level && (c->log_level = log_level_parse(f->log_level)) < 0) {
+		snprintf(err, errlen, "--log.level: \"%s\" is not one of debug, "
+		    "info, warn, error", f->log_level);
+		return -1;
+	}
+	if (f->log_format) {
+		if (strcmp(f->log_format, "logfmt") == 0)
+			c->log_format = LOG_FMT_LOGFMT;
+		else if (strcmp(f->log_format, "json") == 0)
+			c->log_format = LOG_FMT_JSON;
+		else {
+			snprintf(err, errlen, "--log.format: \"%s\" is not one "
+			    "of logfmt, json", f->log_format);
+			return -1;
+		}
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static struct an_config *
+load_config(const struct flags *f, char *err, size_t errlen)
+{
+	struct an_config *c;
+
+	if (cfg_load(f->config_file, &c, err, errlen) < 0)
+		return NULL;
+	if (apply_flags(f, c, err, errlen) < 0) {
+		cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+daemon_reload(struct daemon *d, char *err, size_t errlen)
+{
+	struct an_config *c, *old;
+	const char *fail[] = { "failure" }, *ok[] = { "success" };
+
+	if ((c = load_config(&d->flags, err, errlen)) == NULL) {
+		log_error("Loading configuration file failed", "file",
+		    d->flags.config_file, "err", err);
+		met_set(d->m.reload_success, NULL, 0);
+		met_add(d->m.reloads, fail, 1);
+		return -1;
+	}
+	pthread_rwlock_wrlock(&d->cfg_lock);
+	old = d->cfg;
+	if (strcmp(old->listen_address, c->listen_address) != 0)
+		log_warn("web.listen_address changes only at restart",
+		    "running", old->listen_address, "configured",
+		    c->listen_address);
+	if (strcmp(old->storage_path, c->storage_path) != 0)
+		log_warn("storage.path changes only at restart", "running",
+		    old->storage_path, "configured", c->storage_path);
+	/* keep what cannot change while running */
+	{
+		char *t = c->listen_address;
+		c->listen_address = old->listen_address;
+		old->listen_address = t;
+		t = c->storage_path;
+		c->storage_path = old->storage_path;
+		old->storage_path = t;
+	}
+	d->cfg = c;
+	log_setup(c->log_level, c->log_format);
+	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_free(old);
+	met_set(d->m.reload_success, NULL, 1);
+	met_set(d->m.reload_success_ts, NULL, (double)ts_now_ms() / 1000.0);
+	met_add(d->m.reloads, ok, 1);
+	log_info("Completed loading of configuration file", "file",
+	    d->flags.config_file);
+	return 0;
+}
+
+static int
+register_metrics(struct daemon *d)
+{
+	static const double dur_buckets[] = { .001, .0025, .005, .01, .025,
+	    .05, .1, .25, .5, 1, 2.5, 5, 10 };
+	static const char *const bi[] = { "version", "revision" };
+	static const char *const hc[] = { "handler", "code" };
+	static const char *const h[] = { "handler" };
+	static const char *const res[] = { "result" };
+	static const char *const reason[] = { "reason" };
+	static const char *const op[] = { "operation" };
+	static const char *const table[] = { "table" };
+	struct met_registry *r = d->reg;
+	struct daemon_metrics *m = &d->m;
+	const size_t nb = sizeof(dur_buckets) / sizeof(dur_buckets[0]);
+
+	m->build_info = met_register(r, MET_GAUGE, "alertnoise_build_info",
+	    "A metric with a constant '1' value labeled by version and "
+	    "revision from which alertnoised was built.", 2, bi, NULL, 0);
+	m->http_requests = met_register(r, MET_COUNTER,
+	    "alertnoise_http_requests_total",
+	    "HTTP requests served, by handler and status code.", 2, hc, NULL, 0);
+	m->http_duration = met_register(r, MET_HISTOGRAM,
+	    "alertnoise_http_request_duration_seconds",
+	    "Time to serve an HTTP request, by handler.", 1, h, dur_buckets, nb);
+	m->http_in_flight = met_register(r, MET_GAUGE,
+	    "alertnoise_http_requests_in_flight",
+	    "HTTP requests being served.", 0, NULL, NULL, 0);
+	m->wh_notifications = met_register(r, MET_COUNTER,
+	    "alertnoise_webhook_notifications_total",
+	    "Alertmanager webhook notifications received, by result (stored, "
+	    "duplicate, rejected, error).", 1, res, NULL, 0);
+	m->wh_alerts = met_register(r, MET_COUNTER,
+	    "alertnoise_webhook_alerts_total",
+	    "Alerts in webhook notifications received, by result (stored, "
+	    "duplicate, error).", 1, res, NULL, 0);
+	m->wh_rejected = met_register(r, MET_COUNTER,
+	    "alertnoise_webhook_rejected_total",
+	    "Webhook requests rejected, by reason.", 1, reason, NULL, 0);
+	m->storage_errors = met_register(r, MET_COUNTER,
+	    "alertnoise_storage_errors_total",
+	    "Storage operations that failed, by operation.", 1, op, NULL, 0);
+	m->storage_duration = met_register(r, MET_HISTOGRAM,
+	    "alertnoise_storage_operation_duration_seconds",
+	    "Time of storage operations including the sync to disk, by "
+	    "operation.", 1, op, dur_buckets, nb);
+	m->pruned_rows = met_register(r, MET_COUNTER,
+	    "alertnoise_storage_pruned_rows_total",
+	    "Rows deleted by retention, by table.", 1, table, NULL, 0);
+	m->episodes_opened = met_register(r, MET_COUNTER,
+	    "alertnoise_episodes_opened_total",
+	    "Alert episodes (one firing period of one alert identity) opened.",
+	    0, NULL, NULL, 0);
+	m->episodes_resolved = met_register(r, MET_COUNTER,
+	    "alertnoise_episodes_resolved_total",
+	    "Alert episodes resolved.", 0, NULL, NULL, 0);
+	m->reload_success = met_register(r, MET_GAUGE,
+	    "alertnoise_config_last_reload_successful",
+	    "Whether the last configuration reload attempt was successful.",
+	    0, NULL, NULL, 0);
+	m->reload_success_ts = met_register(r, MET_GAUGE,
+	    "alertnoise_config_last_reload_success_timestamp_seconds",
+	    "Timestamp of the last successful configuration reload.",
+	    0, NULL, NULL, 0);
+	m->reloads = met_register(r, MET_COUNTER,
+	    "alertnoise_config_reloads_total",
+	    "Configuration reload attempts, by result (success, failure).",
+	    1, res, NULL, 0);
+	m->ready = met_register(r, MET_GAUGE, "alertnoise_ready",
+	    "1 once the store is open and the daemon serves requests.",
+	    0, NULL, NULL, 0);
+	if (!m->build_info || !m->http_requests || !m->http_duration ||
+	    !m->http_in_flight || !m->wh_notifications || !m->wh_alerts ||
+	    !m->wh_rejected || !m->storage_errors || !m->storage_duration ||
+	    !m->pruned_rows || !m->episodes_opened || !m->episodes_resolved ||
+	    !m->reload_success || !m->reload_success_ts || !m->reloads ||
+	    !m->ready)
+		return -1;
+	{
+		const char *v[] = { AN_VERSION, AN_REVISION };
+		met_set(m->build_info, v, 1);
+	}
+	return 0;
+}
+
+static void
+prune(struct daemon *d)
+{
+	struct store_prune_result pr;
+	char err[512], n1[24], n2[24], n3[24];
+	int64_t cutoff;
+	int rc;
+
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	cutoff = ts_now_ms() - d->cfg->retention_ms;
+	pthread_rwlock_unlock(&d->cfg_lock);
+	rc = store_prune(d->store, cutoff, &pr, err, sizeof(err));
+	if (rc < 0) {
+		const char *op[] = { "prune" };
+		met_add(d->m.storage_errors, op, 1);
+		log_error("Retention pruning failed", "err", err);
+		return;
+	}
+	{
+		const char *t1[] = { "notifications" }, *t2[] = { "episodes" },
+		    *t3[] = { "identities" };
+		met_add(d->m.pruned_rows, t1, (double)pr.notifications);
+		met_add(d->m.pruned_rows, t2, (double)pr.episodes);
+		met_add(d->m.pruned_rows, t3, (double)pr.identities);
+	}
+	if (pr.notifications || pr.episodes || pr.identities) {
+		snprintf(n1, sizeof(n1), "%lld", (long long)pr.notifications);
+		snprintf(n2, sizeof(n2), "%lld", (long long)pr.episodes);
+		snprintf(n3, sizeof(n3), "%lld", (long long)pr.identities);
+		log_info("Retention pruned old data", "notifications", n1,
+		    "episodes", n2, "identities", n3);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d;
+	char err[1024];
+	int check = 0, rc;
+	sigset_t sigs;
+
+	memset(&d, 0, sizeof(d));
+	d.flags.config_file = AN_DEFAULT_CONFIG;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			version();
+			return 0;
+		}
+		if (strcmp(a, "--check-config") == 0) {
+			check = 1;
+			continue;
+		}
+		if ((rc = flag_value(argc, argv, &i, "--config.file",
+		    &d.flags.config_file)) ||
+		    (rc = flag_value(argc, argv, &i, "--web.listen-address",
+		    &d.flags.listen_address)) ||
+		    (rc = flag_value(argc, argv, &i, "--storage.path",
+		    &d.flags.storage_path)) ||
+		    (rc = flag_value(argc, argv, &i, "--log.level",
+		    &d.flags.log_level)) ||
+		    (rc = flag_value(argc, argv, &i, "--log.format",
+		    &d.flags.log_format))) {
+			if (rc < 0) {
+				fprintf(stderr, "alertnoised: error: flag %s "
+				    "needs a value, try --help\n", a);
+				return 2;
+			}
+			continue;
+		}
+		fprintf(stderr, "alertnoised: error: unknown flag %s, try "
+		    "--help\n", a);
+		return 2;
+	}
+
+	if ((d.cfg = load_config(&d.flags, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		if (!check)
+			log_error("Loading configuration file failed", "file",
+			    d.flags.config_file, "err", err);
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		cfg_free(d.cfg);
+		return 0;
+	}
+	log_setup(d.cfg->log_level, d.cfg->log_format);
+	log_info("Starting alertnoised", "version", AN_VERSION, "revision",
+	    AN_REVISION, "config", d.flags.config_file);
+
+	/* signals are taken by sigtimedwait below; every thread inherits the
+	 * mask */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pthread_rwlock_init(&d.cfg_lock, NULL);
+	d.start_ms = ts_now_ms();
+	if ((d.reg = met_registry_new()) == NULL || register_metrics(&d) < 0) {
+		log_error("Out of memory registering metrics");
+		return 1;
+	}
+	met_set(d.m.reload_success, NULL, 1);
+	met_set(d.m.reload_success_ts, NULL, (double)d.start_ms / 1000.0);
+
+	if (store_open("sqlite", d.cfg->storage_path, &d.store, err,
+	    sizeof(err)) < 0) {
+		log_error("Opening the store failed", "path",
+		    d.cfg->storage_path, "err", err);
+		return 1;
+	}
+	{
+		char v[16];
+		snprintf(v, sizeof(v), "%d", store_schema_version(d.store));
+		log_info("Store opened", "path", d.cfg->storage_path,
+		    "backend", "sqlite", "schema_version", v);
+	}
+	if (http_start(&d, err, sizeof(err)) < 0) {
+		log_error("Starting the web server failed", "err", err);
+		store_close(d.store);
+		return 1;
+	}
+	__atomic_store_n(&d.ready, 1, __ATOMIC_RELEASE);
+	met_set(d.m.ready, NULL, 1);
+	log_info("Server is ready to receive web requests.");
+
+	prune(&d);
+	{
+		int64_t next_prune;
+
+		pthread_rwlock_rdlock(&d.cfg_lock);
+		next_prune = ts_now_ms() + d.cfg->prune_interval_ms;
+		pthread_rwlock_unlock(&d.cfg_lock);
+		for (;;) {
+			int64_t wait = next_prune - ts_now_ms();
+			struct timespec ts;
+			int sig;
+
+			if (wait <= 0) {
+				prune(&d);
+				pthread_rwlock_rdlock(&d.cfg_lock);
+				next_prune = ts_now_ms() +
+				    d.cfg->prune_interval_ms;
+				pthread_rwlock_unlock(&d.cfg_lock);
+				continue;
+			}
+			if (wait > 1000)
+				wait = 1000;
+			ts.tv_sec = (time_t)(wait / 1000);
+			ts.tv_nsec = (long)(wait % 1000) * 1000000;
+			sig = sigtimedwait(&sigs, NULL, &ts);
+			if (sig == SIGHUP) {
+				log_info("Received SIGHUP, reloading");
+				daemon_reload(&d, err, sizeof(err));
+			} else if (sig == SIGTERM || sig == SIGINT) {
+				log_info("Received signal, exiting gracefully",
+				    "signal", sig == SIGTERM ? "SIGTERM" :
+				    "SIGINT");
+				break;
+			}
+		}
+	}
+
+	__atomic_store_n(&d.ready, 0, __ATOMIC_RELEASE);
+	http_stop(&d, 30000);
+	store_close(d.store);
+	log_info("See you next time!");
+	met_registry_free(d.reg);
+	cfg_free(d.cfg);
+	pthread_rwlock_destroy(&d.cfg_lock);
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* config.h -- alertnoised's YAML configuration (libyaml).
+ *
+ * The file is parsed and validated whole before anything uses it; every error
+ * names the file, the line and the key ("alertnoised.yml:12: storage.retention:
+ * bad duration \"9x\""). Unknown keys are errors. Every key has a default, so an
+ * empty file is a valid configuration. The shipped config/alertnoised.yml
+ * documents each key with its default. */
+#ifndef AN_CONFIG_H
+#define AN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { LOG_FMT_LOGFMT, LOG_FMT_JSON };
+
+struct an_config {
+	char *path;			/* the file this was loaded from, or NULL */
+
+	/* web: */
+	char *listen_address;		/* web.listen_address, default ":9467" */
+	int64_t read_timeout_ms;	/* web.read_timeout, default 30s */
+
+	/* storage: */
+	char *storage_path;		/* storage.path, default "data/" */
+	int64_t retention_ms;		/* storage.retention, default 90d */
+	int64_t prune_interval_ms;	/* storage.prune_interval, default 1h */
+
+	/* log: */
+	int log_level;			/* log.level (LOG_DEBUG.. in log.h), default info */
+	int log_format;			/* log.format, default logfmt */
+
+	/* webhook: */
+	size_t webhook_max_body;	/* webhook.max_body_size, default 4MiB */
+	int64_t webhook_dedup_window_ms;/* webhook.dedup_window, default 10m */
+
+	/* identity: */
+	char **replica_labels;		/* identity.replica_labels, default
+					   [replica, prometheus_replica] */
+	size_t n_replica_labels;
+};
+
+/* Returns a configuration holding every default; NULL on out-of-memory.
+ * The caller owns it (cfg_free). */
+struct an_config *cfg_defaults(void);
+
+/* Loads and validates path. On success returns 0 and *out (caller frees with
+ * cfg_free). On failure returns -1, writes "file:line: key: what is wrong" (or
+ * "file: what is wrong" when there is no line) into err and leaves *out NULL. */
+int cfg_load(const char *path, struct an_config **out, char *err, size_t errlen);
+
+void cfg_free(struct an_config *c);
+
+/* Parses a Prometheus duration ("30s", "5m", "1h30m", "7d", "1w", "2y", "0",
+ * "500ms"): units y w d h m s ms, each at most once, largest first, as
+ * prometheus/common model.ParseDuration. Returns 0 and milliseconds in *ms,
+ * or -1. */
+int cfg_parse_duration(const char *s, int64_t *ms);
+
+/* Formats ms the way Prometheus prints durations ("1h30m", "7d", "0s"). */
+void cfg_format_duration(int64_t ms, char *out, size_t outlen);
+
+/* Parses a byte size: a plain integer, or an integer with a unit B, KB, MB, GB
+ * (powers of 1000) or KiB, MiB, GiB (powers of 1024). Returns 0 or -1. */
+int cfg_parse_size(const char *s, size_t *bytes);
+
+#endif

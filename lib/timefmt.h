@@ -1,0 +1,25 @@
+/* timefmt.h -- RFC 3339 timestamps <-> milliseconds since the Unix epoch.
+ *
+ * Alertmanager writes Go's time.RFC3339Nano ("2026-11-26T21:37:29.123456789Z",
+ * offsets allowed); Go's zero time "0001-01-01T00:00:00Z" means "unset". */
+#ifndef AN_TIMEFMT_H
+#define AN_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Go's zero time.Time in epoch milliseconds. */
+#define TS_GO_ZERO_MS (-62135596800000LL)
+
+/* Parses an RFC 3339 date-time (fraction optional, any number of digits,
+ * truncated to ms; "Z" or +hh:mm/-hh:mm). Returns 0 and *ms, or -1. */
+int ts_parse_rfc3339(const char *s, int64_t *ms);
+
+/* Formats ms as RFC 3339 UTC with milliseconds ("2026-11-26T21:37:29.123Z")
+ * into out (at least 32 bytes). */
+void ts_format_rfc3339(int64_t ms, char *out, size_t outlen);
+
+/* Current wall-clock time in ms. */
+int64_t ts_now_ms(void);
+
+#endif

@@ -1,0 +1,59 @@
+/* t.h -- a tiny unit-test runner.
+ *
+ *   TEST(name) { CHECK(x == 1); CHECK_STR(s, "a"); CHECK_INT(n, 3); }
+ *   int main(void) { RUN(name); ...; return t_done(); }
+ *
+ * A failed check prints file:line and what differed, and fails the test (the
+ * test goes on, so one run shows every failure). t_done() prints the summary
+ * line "N passed, N failed" and returns the exit status. */
+#ifndef T_H
+#define T_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static int t_passed, t_failed, t_cur_failed;
+static const char *t_cur;
+
+#define TEST(name) static void name(void)
+
+#define RUN(name) do {							\
+	t_cur = #name; t_cur_failed = 0;				\
+	name();								\
+	if (t_cur_failed) t_failed++; else t_passed++;			\
+	printf("%s %s\n", t_cur_failed ? "FAIL" : "ok  ", #name);	\
+} while (0)
+
+#define T_FAIL(...) do {						\
+	fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, t_cur);	\
+	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr);		\
+	t_cur_failed = 1;						\
+} while (0)
+
+#define CHECK(c) do { if (!(c)) T_FAIL("CHECK(%s)", #c); } while (0)
+#define CHECK_INT(a, b) do {						\
+	long long t_a = (long long)(a), t_b = (long long)(b);		\
+	if (t_a != t_b) T_FAIL("%s == %lld, want %lld", #a, t_a, t_b);	\
+} while (0)
+#define CHECK_STR(a, b) do {						\
+	const char *t_a = (a), *t_b = (b);				\
+	if (t_a == NULL || t_b == NULL || strcmp(t_a, t_b) != 0)	\
+		T_FAIL("%s == \"%s\", want \"%s\"", #a,			\
+		    t_a ? t_a : "(null)", t_b ? t_b : "(null)");	\
+} while (0)
+#define CHECK_CONTAINS(hay, needle) do {				\
+	const char *t_h = (hay), *t_n = (needle);			\
+	if (t_h == NULL || strstr(t_h, t_n) == NULL)			\
+		T_FAIL("%s does not contain \"%s\": \"%s\"", #hay, t_n,	\
+		    t_h ? t_h : "(null)");				\
+} while (0)
+
+static int
+t_done(void)
+{
+	printf("%d passed, %d failed\n", t_passed, t_failed);
+	return t_failed ? 1 : 0;
+}
+
+#endif
