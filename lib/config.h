@@ -31,7 +31,7 @@ struct an_config {
 
 	/* webhook: */
 	size_t webhook_max_body;	/* webhook.max_body_size, default 4MiB */
-	int64_t webhook_dedup_window_ms;/* webhook.dedup_window, default 10m */
+	int64_t webhook_dedup_window_ms;/* webhook.dedup_window, default 1m */
 
 	/* identity: */
 	char **replica_labels;		/* identity.replica_labels, default

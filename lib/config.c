@@ -1,0 +1,922 @@
+/* config.c -- load and validate alertnoised.yml (see config.h).
+ *
+ * One table, cfg_keys[], describes every key the file may hold: its dotted
+ * path, how its value is parsed, where it lives in struct an_config, its
+ * default (written the way the file would write it) and an optional range
+ * check. The same table drives cfg_defaults(), the loader and cfg_free().
+ *
+ * The loader reads the file whole (size-capped), has libyaml build the node
+ * tree, then walks it joining mapping keys into dotted paths. A path that is a
+ * table key is a value; a path that prefixes a table key ("web" of
+ * "web.listen_address") is a section and must be a mapping; anything else is
+ * an unknown key. So a new key is one table row plus its struct field, and a
+ * new section (or a nested one, "analysis.flapping.window") needs nothing
+ * more. A new kind of value is an enum constant, its names in cfg_types[] and
+ * a case in set_scalar(). */
+#include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "buf.h"
+#include "log.h"
+
+/* A config file larger than this is refused before parsing. */
+#define CFG_FILE_MAX	(1024 * 1024)
+/* The longest dotted key path; every cfg_keys[] entry is shorter. */
+#define CFG_KEY_MAX	128
+/* How much of an offending value an error message quotes. */
+#define CFG_QUOTE_MAX	64
+
+#define MS_SECOND	1000LL
+#define MS_DAY		(24 * 60 * 60 * MS_SECOND)
+/* prometheus/common keeps durations in time.Duration (int64 nanoseconds) and
+ * rejects anything longer ("duration out of range", about 292 years). */
+#define DUR_MAX_MS	(INT64_MAX / 1000000)
+
+#define GIB		((size_t)1 << 30)
+
+/* Internal results of the setters. */
+enum { CFG_OK = 0, CFG_BAD = -1, CFG_NOMEM = -2 };
+
+/* How a value is written in the file and stored in struct an_config. */
+enum cfg_type {
+	CFG_STRING,		/* char *, heap-owned by the config */
+	CFG_DURATION,		/* int64_t ms (cfg_parse_duration) */
+	CFG_SIZE,		/* size_t bytes (cfg_parse_size) */
+	CFG_LOG_LEVEL,		/* int, LOG_DEBUG.. (log_level_parse) */
+	CFG_LOG_FORMAT,		/* int, LOG_FMT_* */
+	CFG_LABEL_LIST,		/* char ** at off, size_t count at off_n; a YAML
+				   sequence of distinct label names; the array
+				   and each string heap-owned by the config */
+};
+
+struct cfg_key {
+	const char	*key;	/* dotted path, "storage.retention" */
+	enum cfg_type	 type;
+	size_t		 off;	/* offsetof(struct an_config, field) */
+	size_t		 off_n;	/* CFG_LABEL_LIST: offset of the count */
+	/* The default, in the file's syntax; for lists comma-separated. */
+	const char	*def;
+	/* NULL, or returns why the parsed field is out of range. */
+	const char	*(*check)(const void *field);
+};
+
+static const char *check_listen_address(const void *);
+static const char *check_nonempty(const void *);
+static const char *check_positive_duration(const void *);
+static const char *check_body_size(const void *);
+
+#define F(m)	offsetof(struct an_config, m)
+
+/* Every key, in the order config/alertnoised.yml documents them. */
+static const struct cfg_key cfg_keys[] = {
+	{ "web.listen_address", CFG_STRING, F(listen_address), 0,
+	    ":9467", check_listen_address },
+	{ "web.read_timeout", CFG_DURATION, F(read_timeout_ms), 0,
+	    "30s", check_positive_duration },
+
+	{ "storage.path", CFG_STRING, F(storage_path), 0,
+	    "data/", check_nonempty },
+	{ "storage.retention", CFG_DURATION, F(retention_ms), 0,
+	    "90d", check_positive_duration },
+	{ "storage.prune_interval", CFG_DURATION, F(prune_interval_ms), 0,
+	    "1h", check_positive_duration },
+
+	{ "log.level", CFG_LOG_LEVEL, F(log_level), 0, "info", NULL },
+	{ "log.format", CFG_LOG_FORMAT, F(log_format), 0, "logfmt", NULL },
+
+	{ "webhook.max_body_size", CFG_SIZE, F(webhook_max_body), 0,
+	    "4MiB", check_body_size },
+	{ "webhook.dedup_window", CFG_DURATION, F(webhook_dedup_window_ms), 0,
+	    "1m", NULL },
+
+	{ "identity.replica_labels", CFG_LABEL_LIST, F(replica_labels),
+	    F(n_replica_labels), "replica,prometheus_replica", NULL },
+};
+
+#undef F
+
+#define NKEYS		(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+#define FIELD(c, o)	((void *)((char *)(c) + (o)))
+
+/* Names used in "bad NAME \"x\"" and "expected a NAME"; want lists the
+ * accepted words where there are few. */
+static const struct {
+	const char *name;
+	const char *want;
+} cfg_types[] = {
+	[CFG_STRING] = { "string", NULL },
+	[CFG_DURATION] = { "duration", NULL },
+	[CFG_SIZE] = { "size", NULL },
+	[CFG_LOG_LEVEL] = { "log level", "debug, info, warn or error" },
+	[CFG_LOG_FORMAT] = { "log format", "logfmt or json" },
+	[CFG_LABEL_LIST] = { "list of label names", NULL },
+};
+
+/* --- durations and sizes --- */
+
+/* prometheus/common model/time.go: units largest first, each at most once;
+ * y and w are printed only when they divide the value exactly (String()). */
+static const struct {
+	const char	*unit;
+	int64_t		 ms;
+	int		 exact;
+} dur_units[] = {
+	{ "y", 365 * MS_DAY, 1 },
+	{ "w", 7 * MS_DAY, 1 },
+	{ "d", MS_DAY, 0 },
+	{ "h", 60 * 60 * MS_SECOND, 0 },
+	{ "m", 60 * MS_SECOND, 0 },
+	{ "s", MS_SECOND, 0 },
+	{ "ms", 1, 0 },
+};
+
+#define NDUR	(sizeof(dur_units) / sizeof(dur_units[0]))
+
+static int
+is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* prometheus/common model.ParseDuration: "0", or the regex
+ * ^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$ with at
+ * least one part, and at most DUR_MAX_MS in total. */
+int
+cfg_parse_duration(const char *s, int64_t *ms)
+{
+	int64_t total = 0, n;
+	size_t next = 0, i, ulen;
+	const char *u;
+
+	if (strcmp(s, "0") == 0) {
+		*ms = 0;
+		return 0;
+	}
+	if (*s == '\0')
+		return -1;
+	while (*s != '\0') {
+		if (!is_digit(*s))
+			return -1;
+		for (n = 0; is_digit(*s); s++) {
+			if (n > (DUR_MAX_MS - (*s - '0')) / 10)
+				return -1;
+			n = n * 10 + (*s - '0');
+		}
+		for (u = s; *s != '\0' && !is_digit(*s); s++)
+			;
+		ulen = (size_t)(s - u);
+		for (i = next; i < NDUR; i++)
+			if (strlen(dur_units[i].unit) == ulen &&
+			    memcmp(dur_units[i].unit, u, ulen) == 0)
+				break;
+		if (i == NDUR)
+			return -1;	/* unknown, repeated or out of order */
+		if (n > (DUR_MAX_MS - total) / dur_units[i].ms)
+			return -1;
+		total += n * dur_units[i].ms;
+		next = i + 1;
+	}
+	*ms = total;
+	return 0;
+}
+
+/* prometheus/common model.Duration.String(). */
+void
+cfg_format_duration(int64_t ms, char *out, size_t outlen)
+{
+	char tmp[64];
+	size_t len = 0, i;
+	uint64_t v, n, mult;
+
+	if (outlen == 0)
+		return;
+	if (ms == 0) {
+		snprintf(out, outlen, "0s");
+		return;
+	}
+	v = ms < 0 ? -(uint64_t)ms : (uint64_t)ms;
+	if (ms < 0)
+		tmp[len++] = '-';
+	for (i = 0; i < NDUR; i++) {
+		mult = (uint64_t)dur_units[i].ms;
+		if (dur_units[i].exact && v % mult != 0)
+			continue;
+		if ((n = v / mult) == 0)
+			continue;
+		/* 7 parts of at most 20 digits and 2 letters fit in tmp */
+		len += (size_t)snprintf(tmp + len, sizeof(tmp) - len,
+		    "%" PRIu64 "%s", n, dur_units[i].unit);
+		v -= n * mult;
+	}
+	tmp[len] = '\0';
+	snprintf(out, outlen, "%s", tmp);
+}
+
+int
+cfg_parse_size(const char *s, size_t *bytes)
+{
+	static const struct {
+		const char	*unit;
+		size_t		 mult;
+	} units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "KB", 1000 }, { "MB", 1000000 }, { "GB", 1000000000 },
+		{ "KiB", 1 << 10 }, { "MiB", 1 << 20 }, { "GiB", 1 << 30 },
+	};
+	size_t n = 0, i;
+
+	if (!is_digit(*s))
+		return -1;
+	for (; is_digit(*s); s++) {
+		if (n > (SIZE_MAX - (size_t)(*s - '0')) / 10)
+			return -1;
+		n = n * 10 + (size_t)(*s - '0');
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(s, units[i].unit) != 0)
+			continue;
+		if (n > SIZE_MAX / units[i].mult)
+			return -1;
+		*bytes = n * units[i].mult;
+		return 0;
+	}
+	return -1;
+}
+
+/* --- range checks (cfg_key.check) --- */
+
+/* host:port as Go's net.Listen takes it: the host may be empty, a name, an
+ * IPv4 address or a bracketed IPv6 address; the port is numeric, 0-65535. */
+static const char *
+check_listen_address(const void *field)
+{
+	const char *s = *(char *const *)field, *colon, *p;
+	long port = 0;
+
+	if ((colon = strrchr(s, ':')) == NULL || colon[1] == '\0')
+		return "must be host:port";
+	if (s[0] == '[') {
+		if (colon == s || colon[-1] != ']' ||
+		    memchr(s + 1, ']', (size_t)(colon - s - 2)) != NULL)
+			return "must be host:port";
+	} else if (memchr(s, ':', (size_t)(colon - s)) != NULL ||
+	    memchr(s, ']', (size_t)(colon - s)) != NULL)
+		return "must be host:port (IPv6 addresses go in brackets)";
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (!is_digit(*p) || p - colon > 5)
+			return "must be host:port with a numeric port";
+		port = port * 10 + (*p - '0');
+	}
+	if (port > 65535)
+		return "port must be at most 65535";
+	return NULL;
+}
+
+static const char *
+check_nonempty(const void *field)
+{
+	return **(char *const *)field == '\0' ? "must not be empty" : NULL;
+}
+
+static const char *
+check_positive_duration(const void *field)
+{
+	return *(const int64_t *)field > 0 ? NULL : "must be greater than 0";
+}
+
+static const char *
+check_body_size(const void *field)
+{
+	size_t n = *(const size_t *)field;
+
+	if (n == 0)
+		return "must be greater than 0";
+	if (n > GIB)
+		return "must be at most 1GiB";
+	return NULL;
+}
+
+/* --- setters: parse one scalar into a field --- */
+
+/* [a-zA-Z_][a-zA-Z0-9_]*, Prometheus model.LabelNameRE. */
+static int
+is_label_name(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    *p == '_' || (p > s && is_digit(*p))))
+			return 0;
+	return p > s;
+}
+
+static int
+log_format_parse(const char *s)
+{
+	if (strcmp(s, "logfmt") == 0)
+		return LOG_FMT_LOGFMT;
+	if (strcmp(s, "json") == 0)
+		return LOG_FMT_JSON;
+	return -1;
+}
+
+/* Parses s into the field of a scalar-typed key, replacing (and freeing) what
+ * was there. Returns CFG_OK, CFG_BAD when s is not a valid value (the field is
+ * unchanged) or CFG_NOMEM. */
+static int
+set_scalar(struct an_config *c, const struct cfg_key *k, const char *s)
+{
+	void *field = FIELD(c, k->off);
+	char *dup;
+	int v;
+
+	switch (k->type) {
+	case CFG_STRING:
+		if ((dup = strdup(s)) == NULL)
+			return CFG_NOMEM;
+		free(*(char **)field);
+		*(char **)field = dup;
+		return CFG_OK;
+	case CFG_DURATION:
+		return cfg_parse_duration(s, field) == 0 ? CFG_OK : CFG_BAD;
+	case CFG_SIZE:
+		return cfg_parse_size(s, field) == 0 ? CFG_OK : CFG_BAD;
+	case CFG_LOG_LEVEL:
+		if ((v = log_level_parse(s)) < 0)
+			return CFG_BAD;
+		*(int *)field = v;
+		return CFG_OK;
+	case CFG_LOG_FORMAT:
+		if ((v = log_format_parse(s)) < 0)
+			return CFG_BAD;
+		*(int *)field = v;
+		return CFG_OK;
+	case CFG_LABEL_LIST:
+		break;
+	}
+	/* cannot happen: lists are loaded by load_label_list */
+	assert(0);
+	return CFG_BAD;
+}
+
+/* A list being built; moved into the config by list_store. */
+struct strv {
+	char	**v;
+	size_t	  n;
+};
+
+/* Appends a copy of the len bytes at s. Returns CFG_OK or CFG_NOMEM (sv
+ * unchanged). */
+static int
+strv_push(struct strv *sv, const char *s, size_t len)
+{
+	char **nv, *dup;
+
+	if ((dup = strndup(s, len)) == NULL)
+		return CFG_NOMEM;
+	if ((nv = realloc(sv->v, (sv->n + 1) * sizeof(*nv))) == NULL) {
+		free(dup);
+		return CFG_NOMEM;
+	}
+	nv[sv->n++] = dup;
+	sv->v = nv;
+	return CFG_OK;
+}
+
+static int
+strv_contains(const struct strv *sv, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+strv_free(struct strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+/* Frees the list field of k and moves sv into it; sv is left empty. */
+static void
+list_store(struct an_config *c, const struct cfg_key *k, struct strv *sv)
+{
+	struct strv old;
+
+	old.v = *(char ***)FIELD(c, k->off);
+	old.n = *(size_t *)FIELD(c, k->off_n);
+	strv_free(&old);
+	*(char ***)FIELD(c, k->off) = sv->v;
+	*(size_t *)FIELD(c, k->off_n) = sv->n;
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+/* --- defaults and free --- */
+
+void
+cfg_free(struct an_config *c)
+{
+	const struct cfg_key *k;
+	struct strv sv;
+
+	if (c == NULL)
+		return;
+	for (k = cfg_keys; k < cfg_keys + NKEYS; k++) {
+		if (k->type == CFG_STRING) {
+			free(*(char **)FIELD(c, k->off));
+		} else if (k->type == CFG_LABEL_LIST) {
+			sv.v = *(char ***)FIELD(c, k->off);
+			sv.n = *(size_t *)FIELD(c, k->off_n);
+			strv_free(&sv);
+		}
+	}
+	free(c->path);
+	free(c);
+}
+
+/* Sets the default of k: its def string, parsed like the file's value. */
+static int
+set_default(struct an_config *c, const struct cfg_key *k)
+{
+	struct strv sv = { NULL, 0 };
+	const char *p, *comma;
+	int result;
+
+	if (k->type != CFG_LABEL_LIST) {
+		result = set_scalar(c, k, k->def);
+		assert(result != CFG_BAD);	/* the table is wrong */
+		goto out;
+	}
+	for (p = k->def; *p != '\0'; p = *comma ? comma + 1 : comma) {
+		if ((comma = strchr(p, ',')) == NULL)
+			comma = p + strlen(p);
+		if ((result = strv_push(&sv, p, (size_t)(comma - p))) != CFG_OK)
+			goto out;
+		assert(is_label_name(sv.v[sv.n - 1]));
+	}
+	list_store(c, k, &sv);
+	result = CFG_OK;
+out:
+	strv_free(&sv);
+	assert(result != CFG_OK || k->check == NULL ||
+	    k->check(FIELD(c, k->off)) == NULL);
+	return result;
+}
+
+struct an_config *
+cfg_defaults(void)
+{
+	struct an_config *c;
+	const struct cfg_key *k;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	for (k = cfg_keys; k < cfg_keys + NKEYS; k++) {
+		assert(strlen(k->key) < CFG_KEY_MAX);
+		if (set_default(c, k) != CFG_OK) {
+			cfg_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+/* --- the loader --- */
+
+struct loader {
+	const char	*file;		/* as given, for messages */
+	const char	*text;		/* the file, NUL-terminated */
+	size_t		 len;
+	yaml_document_t	*doc;
+	struct an_config *c;
+	char		*err;
+	size_t		 errlen;
+};
+
+/* The 1-based line a node starts on. */
+static unsigned long
+node_line(const yaml_node_t *n)
+{
+	return (unsigned long)n->start_mark.line + 1;
+}
+
+/* Writes "file:line: key: message" into ld->err, cut to fit; ":line" is
+ * left out when line is 0, "key: " when key is NULL. Allocates nothing, so it
+ * can report running out of memory. Returns -1. */
+static int
+fail(struct loader *ld, unsigned long line, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+fail(struct loader *ld, unsigned long line, const char *key,
+    const char *fmt, ...)
+{
+	va_list ap;
+	size_t off;
+	int n;
+
+	if (ld->err == NULL || ld->errlen == 0)
+		return -1;
+	if (line > 0)
+		n = snprintf(ld->err, ld->errlen, "%s:%lu: ", ld->file, line);
+	else
+		n = snprintf(ld->err, ld->errlen, "%s: ", ld->file);
+	off = n < 0 ? 0 : (size_t)n;
+	if (key != NULL && off < ld->errlen) {
+		n = snprintf(ld->err + off, ld->errlen - off, "%s: ", key);
+		off += n < 0 ? 0 : (size_t)n;
+	}
+	if (off < ld->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(ld->err + off, ld->errlen - off, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static const char *
+kind_name(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_NO_NODE:
+		break;
+	}
+	return "nothing";
+}
+
+/* An empty value, "~" or "null" written plainly, or tagged !!null. */
+static int
+is_null(const yaml_node_t *n)
+{
+	const char *s;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return 0;
+	s = (const char *)n->data.scalar.value;
+	if (n->tag != NULL && strcmp((const char *)n->tag, YAML_NULL_TAG) == 0)
+		return 1;
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}
+
+/* The text of a scalar node, or NULL when it holds a NUL byte (an escaped
+ * "\0") and so cannot be a C string. */
+static const char *
+scalar_text(const yaml_node_t *n)
+{
+	const char *s = (const char *)n->data.scalar.value;
+
+	assert(n->type == YAML_SCALAR_NODE);
+	return strlen(s) == n->data.scalar.length ? s : NULL;
+}
+
+/* Fails with "key: what \"value\"tail" at n's line, quoting at most
+ * CFG_QUOTE_MAX bytes of the value. */
+static int
+fail_value(struct loader *ld, const yaml_node_t *n, const char *key,
+    const char *what, const char *s, const char *tail)
+{
+	return fail(ld, node_line(n), key, "%s \"%.*s%s\"%s", what,
+	    CFG_QUOTE_MAX, s, strlen(s) > CFG_QUOTE_MAX ? "..." : "", tail);
+}
+
+static int
+load_label_list(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
+{
+	struct strv sv = { NULL, 0 };
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	const char *s;
+	int result = -1;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		fail(ld, node_line(n), k->key,
+		    "expected a sequence of label names, got %s", kind_name(n));
+		goto out;
+	}
+	for (it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(ld->doc, *it);
+		if (item->type != YAML_SCALAR_NODE || is_null(item)) {
+			fail(ld, node_line(item), k->key,
+			    "expected a label name, got %s",
+			    is_null(item) ? "null" : kind_name(item));
+			goto out;
+		}
+		if ((s = scalar_text(item)) == NULL || !is_label_name(s)) {
+			fail_value(ld, item, k->key, "bad label name",
+			    s ? s : "\\0", "");
+			goto out;
+		}
+		if (strv_contains(&sv, s)) {
+			fail_value(ld, item, k->key, "duplicate label", s, "");
+			goto out;
+		}
+		if (strv_push(&sv, s, strlen(s)) != CFG_OK) {
+			fail(ld, 0, NULL, "out of memory");
+			goto out;
+		}
+	}
+	list_store(ld->c, k, &sv);
+	result = 0;
+out:
+	strv_free(&sv);
+	return result;
+}
+
+/* Loads the value node n of key k into the config. */
+static int
+load_value(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
+{
+	const char *s, *why;
+	char what[64], tail[64] = "";
+	int r;
+
+	if (is_null(n))
+		return fail(ld, node_line(n), k->key, "missing value");
+	if (k->type == CFG_LABEL_LIST)
+		return load_label_list(ld, k, n);
+	if (n->type != YAML_SCALAR_NODE)
+		return fail(ld, node_line(n), k->key, "expected a %s, got %s",
+		    cfg_types[k->type].name, kind_name(n));
+
+	snprintf(what, sizeof(what), "bad %s", cfg_types[k->type].name);
+	if (cfg_types[k->type].want != NULL)
+		snprintf(tail, sizeof(tail), " (want %s)",
+		    cfg_types[k->type].want);
+	if ((s = scalar_text(n)) == NULL)
+		return fail_value(ld, n, k->key, what, "\\0", tail);
+	if ((r = set_scalar(ld->c, k, s)) == CFG_NOMEM)
+		return fail(ld, 0, NULL, "out of memory");
+	if (r == CFG_BAD)
+		return fail_value(ld, n, k->key, what, s, tail);
+	if (k->check != NULL &&
+	    (why = k->check(FIELD(ld->c, k->off))) != NULL) {
+		snprintf(what, sizeof(what), "%s, got", why);
+		return fail_value(ld, n, k->key, what, s, "");
+	}
+	return 0;
+}
+
+/* The table entry whose key is path; NULL and *section set when path is a
+ * section (a proper prefix of some key, up to a dot); NULL and *section clear
+ * when path is unknown. */
+static const struct cfg_key *
+cfg_key_find(const char *path, int *section)
+{
+	const struct cfg_key *k;
+	size_t len = strlen(path);
+
+	*section = 0;
+	for (k = cfg_keys; k < cfg_keys + NKEYS; k++) {
+		if (strncmp(k->key, path, len) != 0)
+			continue;
+		if (k->key[len] == '\0')
+			return k;
+		if (k->key[len] == '.')
+			*section = 1;
+	}
+	return NULL;
+}
+
+/* Loads the mapping map, whose dotted path is prefix ("" at the top). */
+static int
+load_mapping(struct loader *ld, const char *prefix, yaml_node_t *map)
+{
+	const struct cfg_key *k;
+	yaml_node_pair_t *pair, *prev;
+	yaml_node_t *kn, *vn, *pkn;
+	const char *name, *dot = *prefix ? "." : "";
+	char path[CFG_KEY_MAX];
+	int section, n;
+
+	assert(map->type == YAML_MAPPING_NODE);
+	for (pair = map->data.mapping.pairs.start;
+	    pair < map->data.mapping.pairs.top; pair++) {
+		kn = yaml_document_get_node(ld->doc, pair->key);
+		vn = yaml_document_get_node(ld->doc, pair->value);
+		if (kn->type != YAML_SCALAR_NODE)
+			return fail(ld, node_line(kn), *prefix ? prefix : NULL,
+			    "expected a key, got %s", kind_name(kn));
+		if ((name = scalar_text(kn)) == NULL)
+			name = "\\0";
+		n = snprintf(path, sizeof(path), "%s%s%s", prefix, dot, name);
+
+		for (prev = map->data.mapping.pairs.start; prev < pair;
+		    prev++) {
+			pkn = yaml_document_get_node(ld->doc, prev->key);
+			if (pkn->type == YAML_SCALAR_NODE &&
+			    pkn->data.scalar.length == kn->data.scalar.length &&
+			    memcmp(pkn->data.scalar.value,
+			    kn->data.scalar.value, kn->data.scalar.length) == 0)
+				return fail(ld, node_line(kn), NULL,
+				    "%s%s%.*s: duplicate key (first on line "
+				    "%lu)", prefix, dot, CFG_QUOTE_MAX, name,
+				    node_line(pkn));
+		}
+
+		/* a dot inside a name must not reach another key's path */
+		k = NULL;
+		section = 0;
+		if (*name != '\0' && strchr(name, '.') == NULL &&
+		    (size_t)n < sizeof(path))
+			k = cfg_key_find(path, &section);
+		if (k == NULL && !section)
+			return fail(ld, node_line(kn), NULL,
+			    "%s%s%.*s: unknown key", prefix, dot,
+			    CFG_QUOTE_MAX, name);
+
+		if (k != NULL) {
+			if (load_value(ld, k, vn) < 0)
+				return -1;
+		} else if (vn->type == YAML_MAPPING_NODE) {
+			if (load_mapping(ld, path, vn) < 0)
+				return -1;
+		} else if (!is_null(vn)) {
+			/* an empty section ("web:") keeps every default */
+			return fail(ld, node_line(vn), path,
+			    "expected a mapping, got %s", kind_name(vn));
+		}
+	}
+	return 0;
+}
+
+/* The 1-based line of byte offset off in the file. */
+static unsigned long
+line_at(const struct loader *ld, size_t off)
+{
+	unsigned long line = 1;
+	size_t i;
+
+	for (i = 0; i < off && i < ld->len; i++)
+		if (ld->text[i] == '\n')
+			line++;
+	return line;
+}
+
+/* Describes the parser's error in ld->err. Returns -1. */
+static int
+fail_yaml(struct loader *ld, const yaml_parser_t *p)
+{
+	unsigned long line;
+
+	/* libyaml gives every syntax error a problem; some of its allocation
+	 * failures set no error at all */
+	if (p->error == YAML_MEMORY_ERROR || p->problem == NULL)
+		return fail(ld, 0, NULL, "out of memory");
+	if (p->error == YAML_READER_ERROR)	/* bad encoding: no mark */
+		line = line_at(ld, p->problem_offset);
+	else
+		line = (unsigned long)p->problem_mark.line + 1;
+	return fail(ld, line, NULL, "YAML syntax error: %s", p->problem);
+}
+
+/* Reads path whole into b (capped at CFG_FILE_MAX). */
+static int
+read_file(struct loader *ld, const char *path, struct buf *b)
+{
+	char chunk[8192];
+	FILE *fp;
+	size_t n;
+	int result = -1;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return fail(ld, 0, NULL, "%s", strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (n > CFG_FILE_MAX - b->len) {
+			fail(ld, 0, NULL, "larger than %d bytes",
+			    CFG_FILE_MAX);
+			goto out;
+		}
+		if (buf_append(b, chunk, n) < 0) {
+			fail(ld, 0, NULL, "out of memory");
+			goto out;
+		}
+	}
+	if (ferror(fp)) {
+		fail(ld, 0, NULL, "%s", strerror(errno));
+		goto out;
+	}
+	/* so that an empty file, too, has a NUL-terminated b->data */
+	if (buf_append(b, "", 0) < 0) {
+		fail(ld, 0, NULL, "out of memory");
+		goto out;
+	}
+	result = 0;
+out:
+	fclose(fp);
+	return result;
+}
+
+int
+cfg_load(const char *path, struct an_config **out, char *err, size_t errlen)
+{
+	struct loader ld;
+	struct buf text;
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	yaml_node_t *root;
+	int have_parser = 0, have_doc = 0, result = -1;
+
+	assert(path != NULL && out != NULL);
+	*out = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	memset(&ld, 0, sizeof(ld));
+	ld.file = path;
+	ld.err = err;
+	ld.errlen = errlen;
+	buf_init(&text, CFG_FILE_MAX);
+
+	if (read_file(&ld, path, &text) < 0)
+		goto out;
+	ld.text = text.data;
+	ld.len = text.len;
+	if ((ld.c = cfg_defaults()) == NULL ||
+	    (ld.c->path = strdup(path)) == NULL) {
+		fail(&ld, 0, NULL, "out of memory");
+		goto out;
+	}
+
+	if (!yaml_parser_initialize(&parser)) {
+		fail(&ld, 0, NULL, "out of memory");
+		goto out;
+	}
+	have_parser = 1;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text.data,
+	    text.len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		fail_yaml(&ld, &parser);
+		goto out;
+	}
+	have_doc = 1;
+	ld.doc = &doc;
+
+	/* a second document would be silently ignored: refuse it */
+	if ((root = yaml_document_get_root_node(&doc)) != NULL) {
+		if (!yaml_parser_load(&parser, &extra)) {
+			fail_yaml(&ld, &parser);
+			goto out;
+		}
+		root = yaml_document_get_root_node(&extra);
+		if (root != NULL)
+			fail(&ld, node_line(root), NULL,
+			    "only one YAML document is allowed");
+		yaml_document_delete(&extra);
+		if (root != NULL)
+			goto out;
+	}
+
+	/* no document, or only comments, or a bare null: every default */
+	if ((root = yaml_document_get_root_node(&doc)) != NULL &&
+	    !is_null(root)) {
+		if (root->type != YAML_MAPPING_NODE) {
+			fail(&ld, node_line(root), NULL,
+			    "top level: expected a mapping, got %s",
+			    kind_name(root));
+			goto out;
+		}
+		if (load_mapping(&ld, "", root) < 0)
+			goto out;
+	}
+
+	*out = ld.c;
+	ld.c = NULL;
+	result = 0;
+out:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	if (have_parser)
+		yaml_parser_delete(&parser);
+	cfg_free(ld.c);
+	buf_free(&text);
+	return result;
+}

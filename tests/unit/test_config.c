@@ -1,0 +1,441 @@
+/* test_config.c -- lib/config.c: durations, sizes, the shipped config and
+ * every class of error, with the exact message an operator would read.
+ *
+ * Run from the repository root: the inputs are the files under
+ * tests/data/config/ and config/alertnoised.yml. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "log.h"
+#include "t.h"
+
+#define DATA	"tests/data/config/"
+#define DAY	(24 * 60 * 60 * 1000LL)
+
+static int
+parses_to(const char *s, int64_t want)
+{
+	int64_t ms = -12345;
+
+	return cfg_parse_duration(s, &ms) == 0 && ms == want;
+}
+
+TEST(duration_valid)
+{
+	CHECK(parses_to("0", 0));
+	CHECK(parses_to("0s", 0));
+	CHECK(parses_to("500ms", 500));
+	CHECK(parses_to("30s", 30000));
+	CHECK(parses_to("5m", 300000));
+	CHECK(parses_to("1h", 3600000));
+	CHECK(parses_to("1h30m", 5400000));
+	CHECK(parses_to("1h0m", 3600000));
+	CHECK(parses_to("7d", 7 * DAY));
+	CHECK(parses_to("1w", 7 * DAY));
+	CHECK(parses_to("90d", 90 * DAY));
+	CHECK(parses_to("2y", 2 * 365 * DAY));
+	CHECK(parses_to("1y2w3d4h5m6s7ms",
+	    365 * DAY + 14 * DAY + 3 * DAY + 4 * 3600000 + 5 * 60000 +
+	    6 * 1000 + 7));
+	CHECK(parses_to("0010s", 10000));
+	/* the longest time.Duration: INT64_MAX ns */
+	CHECK(parses_to("292y", 292 * 365 * DAY));
+	CHECK(parses_to("9223372036854ms", 9223372036854LL));
+}
+
+TEST(duration_invalid)
+{
+	static const char *const bad[] = {
+		"", "9x", "1", "00", "1.5h", "-1s", "+1s", " 1s", "1s ",
+		"1 s", "1s1m", "1h1h", "1m1h", "1hm", "ms", "s", "1S", "1e3s",
+		"1mss", "1d 2h", "293y", "9223372036855ms",
+		"99999999999999999999999s", "1y1y",
+	};
+	size_t i;
+	int64_t ms;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ms = 777;
+		if (cfg_parse_duration(bad[i], &ms) != -1 || ms != 777)
+			T_FAIL("cfg_parse_duration(\"%s\") accepted", bad[i]);
+	}
+}
+
+static const char *
+fmt_dur(int64_t ms)
+{
+	static char out[64];
+
+	cfg_format_duration(ms, out, sizeof(out));
+	return out;
+}
+
+TEST(duration_format)
+{
+	char small[3];
+
+	CHECK_STR(fmt_dur(0), "0s");
+	CHECK_STR(fmt_dur(500), "500ms");
+	CHECK_STR(fmt_dur(30000), "30s");
+	CHECK_STR(fmt_dur(5400000), "1h30m");
+	CHECK_STR(fmt_dur(3600005), "1h5ms");
+	CHECK_STR(fmt_dur(7 * DAY), "1w");
+	CHECK_STR(fmt_dur(14 * DAY), "2w");
+	CHECK_STR(fmt_dur(8 * DAY), "8d");
+	/* years and weeks only when exact (model.Duration.String) */
+	CHECK_STR(fmt_dur(90 * DAY), "90d");
+	CHECK_STR(fmt_dur(365 * DAY), "1y");
+	CHECK_STR(fmt_dur(366 * DAY), "366d");
+	CHECK_STR(fmt_dur(365 * DAY + 1), "365d1ms");
+	CHECK_STR(fmt_dur(-90000), "-1m30s");
+	CHECK_STR(fmt_dur(INT64_MIN), "-106751991167d7h12m55s808ms");
+
+	cfg_format_duration(5400000, small, sizeof(small));
+	CHECK_STR(small, "1h");
+	cfg_format_duration(5400000, small, 0);	/* must not write */
+	CHECK_STR(small, "1h");
+}
+
+TEST(duration_round_trip)
+{
+	static const char *const canon[] = {
+		"0s", "500ms", "30s", "1m", "1h30m", "1d12h", "90d", "1w",
+		"2y", "365d1s", "3w", "1h1m1s1ms", "292y",
+	};
+	char out[64];
+	size_t i;
+	int64_t ms, ms2;
+
+	for (i = 0; i < sizeof(canon) / sizeof(canon[0]); i++) {
+		CHECK(cfg_parse_duration(canon[i], &ms) == 0);
+		cfg_format_duration(ms, out, sizeof(out));
+		CHECK_STR(out, canon[i]);
+	}
+	/* "7d" and "0" print in the canonical form and parse back equal */
+	CHECK(cfg_parse_duration("7d", &ms) == 0);
+	cfg_format_duration(ms, out, sizeof(out));
+	CHECK_STR(out, "1w");
+	CHECK(cfg_parse_duration(out, &ms2) == 0 && ms2 == ms);
+	CHECK(cfg_parse_duration("0", &ms) == 0);
+	cfg_format_duration(ms, out, sizeof(out));
+	CHECK_STR(out, "0s");
+}
+
+static int
+size_is(const char *s, size_t want)
+{
+	size_t n = 12345;
+
+	return cfg_parse_size(s, &n) == 0 && n == want;
+}
+
+TEST(size_parse)
+{
+	static const char *const bad[] = {
+		"", "B", "MiB", "4 MiB", "4mib", "4M", "4K", "4Mi", "4MiBs",
+		"-1", "+1", "1.5MiB", " 1", "1 ", "0x10",
+		"18446744073709551616", "17179869184GiB", "18446744073709552KB",
+	};
+	size_t i, n;
+
+	CHECK(size_is("0", 0));
+	CHECK(size_is("1024", 1024));
+	CHECK(size_is("1B", 1));
+	CHECK(size_is("1KB", 1000));
+	CHECK(size_is("3MB", 3000000));
+	CHECK(size_is("2GB", 2000000000));
+	CHECK(size_is("1KiB", 1024));
+	CHECK(size_is("4MiB", 4 * 1024 * 1024));
+	CHECK(size_is("1GiB", (size_t)1 << 30));
+	CHECK(size_is("18446744073709551615", SIZE_MAX));
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = 777;
+		if (cfg_parse_size(bad[i], &n) != -1 || n != 777)
+			T_FAIL("cfg_parse_size(\"%s\") accepted", bad[i]);
+	}
+}
+
+/* The defaults config.h documents. */
+static void
+check_defaults(const struct an_config *c)
+{
+	CHECK_STR(c->listen_address, ":9467");
+	CHECK_INT(c->read_timeout_ms, 30000);
+	CHECK_STR(c->storage_path, "data/");
+	CHECK_INT(c->retention_ms, 90 * DAY);
+	CHECK_INT(c->prune_interval_ms, 3600000);
+	CHECK_INT(c->log_level, LOG_INFO);
+	CHECK_INT(c->log_format, LOG_FMT_LOGFMT);
+	CHECK_INT(c->webhook_max_body, 4 * 1024 * 1024);
+	CHECK_INT(c->webhook_dedup_window_ms, 60000);
+	CHECK_INT(c->n_replica_labels, 2);
+	if (c->n_replica_labels == 2) {
+		CHECK_STR(c->replica_labels[0], "replica");
+		CHECK_STR(c->replica_labels[1], "prometheus_replica");
+	}
+}
+
+TEST(defaults)
+{
+	struct an_config *c = cfg_defaults();
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK(c->path == NULL);
+	check_defaults(c);
+	cfg_free(c);
+	cfg_free(NULL);
+}
+
+/* Loads a file that must be valid. Returns NULL (and fails the test) if not. */
+static struct an_config *
+load_ok(const char *path)
+{
+	struct an_config *c = (struct an_config *)1;
+	char err[512] = "";
+
+	if (cfg_load(path, &c, err, sizeof(err)) != 0) {
+		T_FAIL("cfg_load(%s): %s", path, err);
+		CHECK(c == NULL);
+		return NULL;
+	}
+	CHECK(c != NULL);
+	CHECK_STR(err, "");
+	if (c != NULL)
+		CHECK_STR(c->path, path);
+	return c;
+}
+
+TEST(shipped_config_is_defaults)
+{
+	struct an_config *c = load_ok("config/alertnoised.yml");
+
+	if (c == NULL)
+		return;
+	check_defaults(c);
+	cfg_free(c);
+}
+
+TEST(empty_files)
+{
+	static const char *const files[] = {
+		DATA "empty.yml", DATA "comments.yml", DATA "nulls.yml",
+	};
+	struct an_config *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if ((c = load_ok(files[i])) == NULL)
+			continue;
+		check_defaults(c);
+		cfg_free(c);
+	}
+}
+
+TEST(every_key)
+{
+	struct an_config *c = load_ok(DATA "full.yml");
+
+	if (c == NULL)
+		return;
+	CHECK_STR(c->listen_address, "[::1]:9000");
+	CHECK_INT(c->read_timeout_ms, 90000);
+	CHECK_STR(c->storage_path, "/var/lib/alertnoise");
+	CHECK_INT(c->retention_ms, 365 * DAY);
+	CHECK_INT(c->prune_interval_ms, 15 * 60000);
+	CHECK_INT(c->log_level, LOG_DEBUG);
+	CHECK_INT(c->log_format, LOG_FMT_JSON);
+	CHECK_INT(c->webhook_max_body, 512 * 1024);
+	CHECK_INT(c->webhook_dedup_window_ms, 0);
+	CHECK_INT(c->n_replica_labels, 2);
+	if (c->n_replica_labels == 2) {
+		CHECK_STR(c->replica_labels[0], "__replica__");
+		CHECK_STR(c->replica_labels[1], "ha_pair");
+	}
+	cfg_free(c);
+}
+
+TEST(empty_label_list)
+{
+	struct an_config *c = load_ok(DATA "empty_list.yml");
+
+	if (c == NULL)
+		return;
+	CHECK_INT(c->n_replica_labels, 0);
+	CHECK(c->replica_labels == NULL);
+	cfg_free(c);
+}
+
+/* Loads a file that must be refused with exactly want. */
+static void
+load_fails(const char *path, const char *want)
+{
+	struct an_config *c = (struct an_config *)1;
+	char err[512] = "";
+
+	if (cfg_load(path, &c, err, sizeof(err)) != -1) {
+		T_FAIL("cfg_load(%s) accepted it", path);
+		cfg_free(c);
+		return;
+	}
+	CHECK(c == NULL);
+	CHECK_STR(err, want);
+}
+
+TEST(error_unknown_key)
+{
+	load_fails(DATA "unknown_key.yml",
+	    DATA "unknown_key.yml:3: web.foo: unknown key");
+	load_fails(DATA "unknown_section.yml",
+	    DATA "unknown_section.yml:4: alerting: unknown key");
+	/* a dotted name is not a shortcut for the nested key */
+	load_fails(DATA "dotted_key.yml",
+	    DATA "dotted_key.yml:1: web.listen_address: unknown key");
+}
+
+TEST(error_bad_duration)
+{
+	load_fails(DATA "bad_duration.yml",
+	    DATA "bad_duration.yml:7: storage.retention: bad duration \"9x\"");
+	load_fails(DATA "zero_duration.yml",
+	    DATA "zero_duration.yml:2: storage.prune_interval: "
+	    "must be greater than 0, got \"0\"");
+}
+
+TEST(error_bad_level_and_format)
+{
+	load_fails(DATA "bad_level.yml",
+	    DATA "bad_level.yml:3: log.level: bad log level \"verbose\" "
+	    "(want debug, info, warn or error)");
+	load_fails(DATA "bad_format.yml",
+	    DATA "bad_format.yml:2: log.format: bad log format \"text\" "
+	    "(want logfmt or json)");
+}
+
+TEST(error_bad_size)
+{
+	load_fails(DATA "bad_size.yml",
+	    DATA "bad_size.yml:2: webhook.max_body_size: bad size \"4 MiB\"");
+	load_fails(DATA "big_size.yml",
+	    DATA "big_size.yml:2: webhook.max_body_size: "
+	    "must be at most 1GiB, got \"2GiB\"");
+}
+
+TEST(error_bad_string)
+{
+	load_fails(DATA "bad_listen.yml",
+	    DATA "bad_listen.yml:2: web.listen_address: "
+	    "must be host:port, got \"9467\"");
+	load_fails(DATA "empty_path.yml",
+	    DATA "empty_path.yml:2: storage.path: must not be empty, got \"\"");
+}
+
+TEST(error_bad_label)
+{
+	/* the line is the offending item's, not the key's */
+	load_fails(DATA "bad_label.yml",
+	    DATA "bad_label.yml:4: identity.replica_labels: "
+	    "bad label name \"prometheus-replica\"");
+	load_fails(DATA "duplicate_label.yml",
+	    DATA "duplicate_label.yml:2: identity.replica_labels: "
+	    "duplicate label \"replica\"");
+}
+
+TEST(error_yaml_syntax)
+{
+	load_fails(DATA "syntax.yml",
+	    DATA "syntax.yml:5: YAML syntax error: "
+	    "did not find expected ',' or ']'");
+	load_fails(DATA "bad_utf8.yml",
+	    DATA "bad_utf8.yml:4: YAML syntax error: "
+	    "invalid leading UTF-8 octet");
+}
+
+TEST(error_wrong_kind)
+{
+	load_fails(DATA "wrong_kind_value.yml",
+	    DATA "wrong_kind_value.yml:4: storage.retention: "
+	    "expected a duration, got a mapping");
+	load_fails(DATA "wrong_kind_section.yml",
+	    DATA "wrong_kind_section.yml:1: web: "
+	    "expected a mapping, got a scalar");
+	load_fails(DATA "wrong_kind_list.yml",
+	    DATA "wrong_kind_list.yml:2: identity.replica_labels: "
+	    "expected a sequence of label names, got a scalar");
+	load_fails(DATA "wrong_kind_item.yml",
+	    DATA "wrong_kind_item.yml:4: identity.replica_labels: "
+	    "expected a label name, got a sequence");
+	load_fails(DATA "wrong_kind_top.yml",
+	    DATA "wrong_kind_top.yml:1: top level: "
+	    "expected a mapping, got a sequence");
+	load_fails(DATA "missing_value.yml",
+	    DATA "missing_value.yml:3: storage.retention: missing value");
+}
+
+TEST(error_duplicate_key)
+{
+	load_fails(DATA "duplicate_key.yml",
+	    DATA "duplicate_key.yml:4: log.level: "
+	    "duplicate key (first on line 2)");
+	load_fails(DATA "duplicate_section.yml",
+	    DATA "duplicate_section.yml:5: web: "
+	    "duplicate key (first on line 1)");
+}
+
+TEST(error_two_documents)
+{
+	load_fails(DATA "two_documents.yml",
+	    DATA "two_documents.yml:4: only one YAML document is allowed");
+}
+
+TEST(error_missing_file)
+{
+	load_fails(DATA "does-not-exist.yml",
+	    DATA "does-not-exist.yml: No such file or directory");
+	load_fails("tests/data/config", "tests/data/config: Is a directory");
+}
+
+TEST(error_buffer)
+{
+	struct an_config *c = (struct an_config *)1;
+	char err[16];
+
+	/* a short buffer gets the message cut, a missing one nothing */
+	memset(err, 'x', sizeof(err));
+	CHECK_INT(cfg_load(DATA "unknown_key.yml", &c, err, sizeof(err)), -1);
+	CHECK(c == NULL);
+	CHECK_STR(err, "tests/data/conf");
+	CHECK_INT(cfg_load(DATA "unknown_key.yml", &c, NULL, 0), -1);
+	CHECK(c == NULL);
+}
+
+int
+main(void)
+{
+	RUN(duration_valid);
+	RUN(duration_invalid);
+	RUN(duration_format);
+	RUN(duration_round_trip);
+	RUN(size_parse);
+	RUN(defaults);
+	RUN(shipped_config_is_defaults);
+	RUN(empty_files);
+	RUN(every_key);
+	RUN(empty_label_list);
+	RUN(error_unknown_key);
+	RUN(error_bad_duration);
+	RUN(error_bad_level_and_format);
+	RUN(error_bad_size);
+	RUN(error_bad_string);
+	RUN(error_bad_label);
+	RUN(error_yaml_syntax);
+	RUN(error_wrong_kind);
+	RUN(error_duplicate_key);
+	RUN(error_two_documents);
+	RUN(error_missing_file);
+	RUN(error_buffer);
+	return t_done();
+}
