@@ -7,6 +7,7 @@
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
+SYSCONFDIR ?= /etc
 DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
@@ -59,6 +60,14 @@ $(BUILD)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h) $(PROTO_C)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# the installed binary reads /etc/alertnoise/alertnoised.yml by default
+$(BUILD)/install/main.o: daemon/main.c $(wildcard lib/*.h daemon/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DAN_DEFAULT_CONFIG='"$(SYSCONFDIR)/alertnoise/alertnoised.yml"' $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/install/alertnoised: $(BUILD)/install/main.o $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ)) $(BUILD)/libalertnoise.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/libalertnoise.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
@@ -94,10 +103,17 @@ test: deps-test
 	$(MAKE) all $(UNIT_BIN)
 	tests/run.sh $(BUILD)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/alertnoise
-	install -m 0755 $(BUILD)/alertnoised $(DESTDIR)$(PREFIX)/bin/alertnoised
-	install -m 0644 config/alertnoised.yml $(DESTDIR)/etc/alertnoise/alertnoised.yml
+# Installs the binary, the default config (never over an existing one) and
+# the systemd unit, with the unit's paths rewritten for PREFIX.
+install: $(BUILD)/install/alertnoised
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/alertnoise \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(BUILD)/install/alertnoised $(DESTDIR)$(PREFIX)/bin/alertnoised
+	[ -e $(DESTDIR)$(SYSCONFDIR)/alertnoise/alertnoised.yml ] || \
+		install -m 0644 config/alertnoised.yml $(DESTDIR)$(SYSCONFDIR)/alertnoise/alertnoised.yml
+	sed -e 's|/usr/local/bin/|$(PREFIX)/bin/|g' -e 's|/etc/alertnoise/|$(SYSCONFDIR)/alertnoise/|g' \
+		systemd/alertnoised.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/alertnoised.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/alertnoised.service
 
 clean:
 	rm -rf $(BUILD)

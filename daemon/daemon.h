@@ -59,4 +59,8 @@ int http_start(struct daemon *d, char *err, size_t errlen);
  * flight, then stops the server. */
 void http_stop(struct daemon *d, int64_t timeout_ms);
 
+/* Sends msg ("READY=1", "STOPPING=1", "RELOADING=1") to systemd when
+ * $NOTIFY_SOCKET is set. Returns 0 (also when unset) or -1. */
+int sd_notify_msg(const char *msg);
+
 #endif

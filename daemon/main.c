@@ -256,6 +256,30 @@ register_metrics(struct daemon *d)
 		const char *v[] = { AN_VERSION, AN_REVISION };
 		met_set(m->build_info, v, 1);
 	}
+	/* known label values start at 0, so rate() and absent() work */
+	{
+		static const char *const results[] = { "stored", "duplicate",
+		    "rejected", "error" };
+		static const char *const reasons[] = { "invalid_json",
+		    "missing_field", "bad_version", "bad_value",
+		    "bad_timestamp", "fingerprint_mismatch", "too_large",
+		    "unsupported_media_type" };
+		static const char *const ops[] = { "put_notification",
+		    "prune" };
+		static const char *const rr[] = { "success", "failure" };
+
+		for (size_t i = 0; i < 4; i++) {
+			met_add(m->wh_notifications, &results[i], 0);
+			if (i != 2)
+				met_add(m->wh_alerts, &results[i], 0);
+		}
+		for (size_t i = 0; i < 8; i++)
+			met_add(m->wh_rejected, &reasons[i], 0);
+		for (size_t i = 0; i < 2; i++) {
+			met_add(m->storage_errors, &ops[i], 0);
+			met_add(m->reloads, &rr[i], 0);
+		}
+	}
 	return 0;
 }
 
@@ -394,6 +418,7 @@ main(int argc, char **argv)
 	__atomic_store_n(&d.ready, 1, __ATOMIC_RELEASE);
 	met_set(d.m.ready, NULL, 1);
 	log_info("Server is ready to receive web requests.");
+	sd_notify_msg("READY=1");
 
 	prune(&d);
 	{
@@ -422,7 +447,9 @@ main(int argc, char **argv)
 			sig = sigtimedwait(&sigs, NULL, &ts);
 			if (sig == SIGHUP) {
 				log_info("Received SIGHUP, reloading");
+				sd_notify_msg("RELOADING=1");
 				daemon_reload(&d, err, sizeof(err));
+				sd_notify_msg("READY=1");
 			} else if (sig == SIGTERM || sig == SIGINT) {
 				log_info("Received signal, exiting gracefully",
 				    "signal", sig == SIGTERM ? "SIGTERM" :
@@ -432,6 +459,7 @@ main(int argc, char **argv)
 		}
 	}
 
+	sd_notify_msg("STOPPING=1");
 	__atomic_store_n(&d.ready, 0, __ATOMIC_RELEASE);
 	http_stop(&d, 30000);
 	store_close(d.store);

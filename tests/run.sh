@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# run.sh -- the whole test suite: unit tests, then the integration and
+# end-to-end tests against the real daemon, Alertmanager and Prometheus.
+# Usage: tests/run.sh BUILD_DIR. Ends with "tests: N passed, N failed".
+set -u
+build=${1:-build}
+cd "$(dirname "$0")/.."
+export AN_BUILD=$PWD/$build
+passed=0 failed=0
+
+count() {	# adds the "N passed, N failed" line of a log to the totals
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	if [ -z "$line" ]; then
+		failed=$((failed + 1))	# crashed before its summary
+		return
+	fi
+	passed=$((passed + $(echo "$line" | awk '{print $1}')))
+	failed=$((failed + $(echo "$line" | awk '{print $3}')))
+}
+
+log=$(mktemp)
+for t in "$build"/tests/test_*; do
+	echo "== $t"
+	"$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	count "$log"
+	if [ $rc -ne 0 ] && ! grep -qE '^[0-9]+ passed, [1-9]' "$log"; then
+		echo "$t exited with $rc"
+		failed=$((failed + 1))
+	fi
+done
+
+echo "== integration and end-to-end tests"
+python3 tests/runpy.py 2>&1 | tee "$log"
+count "$log"
+rm -f "$log"
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
