@@ -12,7 +12,7 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 
-PKGS     := libmicrohttpd jansson sqlite3 yaml-0.1 libprotobuf-c
+PKGS     := libmicrohttpd jansson sqlite3 yaml-0.1 libprotobuf-c libpcre2-8
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 ifdef WERROR
@@ -29,7 +29,7 @@ LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
 
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler \
-	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev
+	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev libpcre2-dev
 TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git
 
 LIB_SRC  := $(wildcard lib/*.c)
