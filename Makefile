@@ -12,7 +12,7 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 
-PKGS     := libmicrohttpd jansson sqlite3 yaml-0.1 libprotobuf-c libpcre2-8
+PKGS     := libmicrohttpd jansson sqlite3 yaml-0.1 libprotobuf-c libpcre2-8 libcurl
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 ifdef WERROR
@@ -28,7 +28,7 @@ ALL_CFLAGS = -std=c11 -pthread $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(P
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
 
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
-BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler \
+BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev \
 	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev libpcre2-dev
 TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git
 
@@ -117,3 +117,32 @@ install: $(BUILD)/install/alertnoised
 
 clean:
 	rm -rf $(BUILD)
+
+# libFuzzer harness for the remote-write decoder (needs clang). `make fuzz`
+# builds it, writes the seed corpus (tests/data/rw behind a mode byte, see
+# tests/fuzz/fuzz_rw_decode.c) and runs it for FUZZ_SECONDS; new inputs go
+# to $(BUILD)/fuzz/corpus, crashes to $(BUILD)/fuzz/crash-*.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+FUZZ_PROTO   := $(BUILD)/proto/remote.pb-c.c $(BUILD)/proto/types.pb-c.c $(BUILD)/proto/write_v2.pb-c.c
+.PHONY: fuzz fuzz-build
+fuzz: fuzz-build
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_rw_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/corpus $(BUILD)/fuzz/seed
+fuzz-build: $(BUILD)/fuzz/fuzz_rw_decode $(BUILD)/fuzz/seed/.done
+$(BUILD)/fuzz/fuzz_rw_decode: tests/fuzz/fuzz_rw_decode.c lib/rw_decode.c lib/rw_decode.h $(FUZZ_PROTO)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_rw_decode.c lib/rw_decode.c \
+		$(FUZZ_PROTO) -lprotobuf-c -lsnappy
+$(BUILD)/fuzz/seed/.done: $(wildcard tests/data/rw/*.snappy) tests/fuzz/unsnappy.py
+	rm -rf $(@D) && mkdir -p $(@D)
+	for f in tests/data/rw/v1_*.snappy; do { printf '\000'; cat $$f; } > $(@D)/$$(basename $$f); done
+	for f in tests/data/rw/v2_*.snappy; do { printf '\001'; cat $$f; } > $(@D)/$$(basename $$f); done
+	for f in tests/data/rw/v1_*.snappy; do { printf '\002'; python3 tests/fuzz/unsnappy.py < $$f; } > $(@D)/raw_$$(basename $$f .snappy); done
+	for f in tests/data/rw/v2_*.snappy; do { printf '\003'; python3 tests/fuzz/unsnappy.py < $$f; } > $(@D)/raw_$$(basename $$f .snappy); done
+	printf '\200application/x-protobuf;proto=io.prometheus.write.v2.Request' > $(@D)/content_type
+	touch $@
