@@ -35,6 +35,9 @@ struct daemon_metrics {
 	struct met_family *reload_success_ts;
 	struct met_family *reloads;		/* {result} */
 	struct met_family *ready;
+	struct met_family *rw_samples;		/* {result} */
+	struct met_family *rw_rejected;		/* {reason} */
+	struct met_family *rw_expired;
 };
 
 struct daemon {

@@ -1,8 +1,8 @@
 /* http.c -- alertnoised's HTTP routes on libmicrohttpd.
  *
  * Request bodies are read into a size-capped buffer: a Content-Length over
- * the limit is refused before reading, a chunked body as soon as it passes
- * the limit. Handlers run on MHD's thread pool (epoll, one listen socket). */
+ * the limit is refused before reading; a chunked body is not buffered past
+ * the limit and is refused when it ends. Each connection has its own thread. */
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -17,26 +17,18 @@
 
 #include "buf.h"
 #include "daemon.h"
+#include "http.h"
 #include "log.h"
 #include "timefmt.h"
-#include "webhook.h"
+
+/* Connections served at once; each has its own thread. */
+#define CONNECTION_LIMIT 512
 
 static struct MHD_Daemon *mhd;
 static int in_flight;	/* requests started and not completed: atomic */
 
-/* One request in progress. Owned by MHD's per-connection pointer; freed in
- * request_completed. */
-struct request {
-	struct daemon *d;
-	const char *handler;	/* the metric label of the matched route */
-	struct timespec start;
-	struct buf body;
-	int too_large;		/* the body passed the limit */
-	int responded;		/* a response was queued before the body */
-	int code;
-};
 
-static double
+double
 elapsed_seconds(const struct timespec *start)
 {
 	struct timespec now;
@@ -46,7 +38,7 @@ elapsed_seconds(const struct timespec *start)
 	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-static enum MHD_Result
+enum MHD_Result
 respond(struct MHD_Connection *c, struct request *r, int code,
     const char *content_type, const char *body, size_t len)
 {
@@ -65,7 +57,7 @@ respond(struct MHD_Connection *c, struct request *r, int code,
 	return ret;
 }
 
-static enum MHD_Result
+enum MHD_Result
 respond_text(struct MHD_Connection *c, struct request *r, int code,
     const char *text)
 {
@@ -74,7 +66,7 @@ respond_text(struct MHD_Connection *c, struct request *r, int code,
 }
 
 /* {"status":"success","data":data}; steals data. */
-static enum MHD_Result
+enum MHD_Result
 respond_json_data(struct MHD_Connection *c, struct request *r, int code,
     json_t *data)
 {
@@ -92,7 +84,7 @@ respond_json_data(struct MHD_Connection *c, struct request *r, int code,
 }
 
 /* {"status":"error","errorType":type,"error":msg}, as Prometheus' API. */
-static enum MHD_Result
+enum MHD_Result
 respond_json_error(struct MHD_Connection *c, struct request *r, int code,
     const char *type, const char *msg)
 {
@@ -107,15 +99,6 @@ respond_json_error(struct MHD_Connection *c, struct request *r, int code,
 	ret = respond(c, r, code, "application/json", s, strlen(s));
 	free(s);
 	return ret;
-}
-
-static void
-count_reject(struct daemon *d, const char *reason)
-{
-	const char *res[] = { "rejected" };
-
-	met_add(d->m.wh_rejected, &reason, 1);
-	met_add(d->m.wh_notifications, res, 1);
 }
 
 /* --- routes ------------------------------------------------------------ */
@@ -163,67 +146,6 @@ h_metrics(struct MHD_Connection *c, struct request *r)
 	return ret;
 }
 
-static enum MHD_Result
-h_webhook(struct MHD_Connection *c, struct request *r)
-{
-	struct daemon *d = r->d;
-	struct wh_notification *n = NULL;
-	struct store_put_result res;
-	struct timespec t0;
-	const char *result[1];
-	char err[1024], nalerts[24];
-	enum wh_error e;
-	enum MHD_Result ret;
-	int64_t now = ts_now_ms();
-	int rc;
-
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	e = wh_parse(r->body.data ? r->body.data : "", r->body.len,
-	    (const char *const *)d->cfg->replica_labels,
-	    d->cfg->n_replica_labels, &n, err, sizeof(err));
-	if (e != WH_OK) {
-		pthread_rwlock_unlock(&d->cfg_lock);
-		count_reject(d, wh_error_reason(e));
-		log_debug("webhook rejected", "reason", wh_error_reason(e),
-		    "err", err);
-		return respond_json_error(c, r, e == WH_ERR_NOMEM ? 500 : 400,
-		    e == WH_ERR_NOMEM ? "internal" : "bad_data", err);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = store_put_notification(d->store, n, now,
-	    d->cfg->webhook_dedup_window_ms, &res, err, sizeof(err));
-	pthread_rwlock_unlock(&d->cfg_lock);
-	{
-		const char *op[] = { "put_notification" };
-		met_observe(d->m.storage_duration, op, elapsed_seconds(&t0));
-		if (rc < 0)
-			met_add(d->m.storage_errors, op, 1);
-	}
-	snprintf(nalerts, sizeof(nalerts), "%zu", n->nalerts);
-	if (rc < 0) {
-		log_error("storing a notification failed", "err", err,
-		    "receiver", n->receiver);
-		result[0] = "error";
-		met_add(d->m.wh_notifications, result, 1);
-		met_add(d->m.wh_alerts, result, (double)n->nalerts);
-		wh_free(n);
-		return respond_json_error(c, r, 503, "unavailable", err);
-	}
-	result[0] = res.outcome == STORE_DUPLICATE ? "duplicate" : "stored";
-	met_add(d->m.wh_notifications, result, 1);
-	met_add(d->m.wh_alerts, result, (double)n->nalerts);
-	met_add(d->m.episodes_opened, NULL, (double)res.episodes_opened);
-	met_add(d->m.episodes_resolved, NULL, (double)res.episodes_resolved);
-	log_debug("notification received", "receiver", n->receiver,
-	    "group_key", n->group_key, "alerts", nalerts, "result", result[0]);
-	ret = respond_json_data(c, r, 200, json_pack("{s:s, s:I, s:I, s:I}",
-	    "result", result[0], "notificationId", (json_int_t)res.notification_id,
-	    "episodesOpened", (json_int_t)res.episodes_opened,
-	    "episodesResolved", (json_int_t)res.episodes_resolved));
-	wh_free(n);
-	return ret;
-}
-
 /* --- dispatch ---------------------------------------------------------- */
 
 enum { M_GET = 1, M_POST = 2, M_PUT = 4 };
@@ -232,16 +154,23 @@ struct route {
 	const char *path;
 	const char *handler;	/* metric label */
 	int methods;
-	int body;		/* reads a body (webhook limits apply) */
+	/* For routes with a body: checks the headers before the body is
+	 * read, sets the body limit, and may queue a rejection. */
+	enum MHD_Result (*headers)(struct MHD_Connection *, struct request *);
 	enum MHD_Result (*fn)(struct MHD_Connection *, struct request *);
 };
 
 static const struct route routes[] = {
-	{ "/-/healthy", "/-/healthy", M_GET, 0, h_healthy },
-	{ "/-/ready", "/-/ready", M_GET, 0, h_ready },
-	{ "/-/reload", "/-/reload", M_POST | M_PUT, 0, h_reload },
-	{ "/metrics", "/metrics", M_GET, 0, h_metrics },
-	{ "/api/v1/webhook", "/api/v1/webhook", M_POST, 1, h_webhook },
+	{ "/-/healthy", "/-/healthy", M_GET, NULL, h_healthy },
+	{ "/-/ready", "/-/ready", M_GET, NULL, h_ready },
+	{ "/-/reload", "/-/reload", M_POST | M_PUT, NULL, h_reload },
+	{ "/metrics", "/metrics", M_GET, NULL, h_metrics },
+	{ "/api/v1/webhook", "/api/v1/webhook", M_POST, webhook_headers,
+	    h_webhook },
+	{ "/api/v1/write", "/api/v1/write", M_POST, write_headers, h_write },
+	{ "/api/v1/episodes", "/api/v1/episodes", M_GET, NULL, api_episodes },
+	{ "/api/v1/alerts/firing", "/api/v1/alerts/firing", M_GET, NULL,
+	    api_firing },
 };
 
 static int
@@ -265,19 +194,6 @@ find_route(const char *url)
 	return NULL;
 }
 
-static int
-is_json_type(const char *ct)
-{
-	size_t n = strlen("application/json");
-
-	if (ct == NULL)
-		return 0;
-	while (*ct == ' ')
-		ct++;
-	return strncasecmp(ct, "application/json", n) == 0 &&
-	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -286,8 +202,6 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	struct daemon *d = cls;
 	struct request *r = *con_cls;
 	const struct route *rt = find_route(url);
-	size_t limit;
-
 	if (r == NULL) {
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
@@ -296,10 +210,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		clock_gettime(CLOCK_MONOTONIC, &r->start);
 		__atomic_add_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
 		met_add(d->m.http_in_flight, NULL, 1);
-		pthread_rwlock_rdlock(&d->cfg_lock);
-		limit = d->cfg->webhook_max_body;
-		pthread_rwlock_unlock(&d->cfg_lock);
-		buf_init(&r->body, limit);
+		buf_init(&r->body, 0);
 		*con_cls = r;
 
 		if (rt == NULL) {
@@ -326,34 +237,16 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 			r->responded = 1;
 			return ret;
 		}
-		if (rt->body) {
-			const char *ct = MHD_lookup_connection_value(c,
-			    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-			const char *cl = MHD_lookup_connection_value(c,
-			    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-			char msg[128];
-
-			if (!is_json_type(ct)) {
-				count_reject(d, "unsupported_media_type");
-				snprintf(msg, sizeof(msg), "Content-Type must be "
-				    "application/json, got \"%.60s\"",
-				    ct ? ct : "");
-				return respond_json_error(c, r, 415,
-				    "bad_data", msg);
-			}
-			if (cl != NULL && strtoull(cl, NULL, 10) > limit) {
-				count_reject(d, "too_large");
-				snprintf(msg, sizeof(msg), "body of %.20s bytes "
-				    "exceeds the limit of %zu bytes", cl, limit);
-				return respond_json_error(c, r, 413,
-				    "bad_data", msg);
-			}
-		}
+		if (rt->headers != NULL)
+			return rt->headers(c, r);
 		return MHD_YES;
 	}
 
 	if (*upload_data_size != 0) {
-		/* a response queued early (415, 413): discard the body */
+		/* after a response queued early (415, 413), or past the
+		 * limit: discard. libmicrohttpd 0.9.75 drops a response
+		 * queued in the middle of a body, so the 413 waits for its
+		 * end (a sender that never ends meets web.read_timeout). */
 		if (!r->responded && !r->too_large &&
 		    buf_append(&r->body, upload_data, *upload_data_size) < 0)
 			r->too_large = 1;
@@ -365,10 +258,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	if (r->too_large) {
 		char msg[128];
 
-		count_reject(d, "too_large");
 		snprintf(msg, sizeof(msg), "body exceeds the limit of %zu bytes",
 		    r->body.limit);
-		return respond_json_error(c, r, 413, "bad_data", msg);
+		return r->reject(c, r, 413, "too_large", msg);
 	}
 	return rt->fn(c, r);
 }
@@ -431,11 +323,12 @@ http_start(struct daemon *d, char *err, size_t errlen)
 {
 	char host[256], port[16], bound[300];
 	struct addrinfo hints, *ai = NULL;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ITC | MHD_USE_TURBO;
+	/* A thread per connection: a request waiting on the store (a sync,
+	 * a lock) must not hold up requests on other connections, as it
+	 * would in a thread pool where each worker serves many. */
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
 	const union MHD_DaemonInfo *info;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int threads = ncpu > 1 ? (unsigned)ncpu * 2 : 2;
 	unsigned int timeout;
 	char *endp;
 	long p;
@@ -471,7 +364,7 @@ http_start(struct daemon *d, char *err, size_t errlen)
 		mhd = MHD_start_daemon(flags, (uint16_t)p, NULL, NULL,
 		    access_cb, d,
 		    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		    MHD_OPTION_THREAD_POOL_SIZE, threads,
+		    MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
 		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
 		    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
@@ -480,7 +373,7 @@ http_start(struct daemon *d, char *err, size_t errlen)
 	} else {
 		mhd = MHD_start_daemon(flags | MHD_USE_DUAL_STACK,
 		    (uint16_t)p, NULL, NULL, access_cb, d,
-		    MHD_OPTION_THREAD_POOL_SIZE, threads,
+		    MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
 		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
 		    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,

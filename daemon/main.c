@@ -13,6 +13,8 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "import.h"
+#include "ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
@@ -27,6 +29,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: alertnoised [<flags>]\n"
+"       alertnoised import --prometheus.url=URL [<flags>]  (see import --help)\n"
 "\n"
 "The alert-noise analyzer: receives Alertmanager webhooks, stores every\n"
 "notification and alert episode, and serves metrics on /metrics.\n"
@@ -245,6 +248,22 @@ register_metrics(struct daemon *d)
 	m->ready = met_register(r, MET_GAUGE, "alertnoise_ready",
 	    "1 once the store is open and the daemon serves requests.",
 	    0, NULL, NULL, 0);
+	m->rw_samples = met_register(r, MET_COUNTER,
+	    "alertnoise_remote_write_samples_total",
+	    "Remote-write samples received, by result: applied (new ALERTS / "
+	    "ALERTS_FOR_STATE samples), out_of_order (at or before the "
+	    "series' last sample: a re-sent batch), ignored (other series), "
+	    "invalid (in series that broke the spec).", 1, res, NULL, 0);
+	m->rw_rejected = met_register(r, MET_COUNTER,
+	    "alertnoise_remote_write_rejected_total",
+	    "Remote-write requests rejected (wholly or in part), by reason.",
+	    1, reason, NULL, 0);
+	m->rw_expired = met_register(r, MET_COUNTER,
+	    "alertnoise_remote_write_series_expired_total",
+	    "ALERTS series ended by remote_write.staleness_timeout because "
+	    "no staleness marker came.", 0, NULL, NULL, 0);
+	if (!m->rw_samples || !m->rw_rejected || !m->rw_expired)
+		return -1;
 	if (!m->build_info || !m->http_requests || !m->http_duration ||
 	    !m->http_in_flight || !m->wh_notifications || !m->wh_alerts ||
 	    !m->wh_rejected || !m->storage_errors || !m->storage_duration ||
@@ -265,7 +284,12 @@ register_metrics(struct daemon *d)
 		    "bad_timestamp", "fingerprint_mismatch", "too_large",
 		    "unsupported_media_type" };
 		static const char *const ops[] = { "put_notification",
-		    "prune" };
+		    "put_samples", "expire", "prune" };
+		static const char *const rw_results[] = { "applied",
+		    "out_of_order", "ignored", "invalid" };
+		static const char *const rw_reasons[] = {
+		    "unsupported_media_type", "too_large", "snappy",
+		    "protobuf", "invalid", "out_of_memory" };
 		static const char *const rr[] = { "success", "failure" };
 
 		for (size_t i = 0; i < 4; i++) {
@@ -275,10 +299,14 @@ register_metrics(struct daemon *d)
 		}
 		for (size_t i = 0; i < 8; i++)
 			met_add(m->wh_rejected, &reasons[i], 0);
-		for (size_t i = 0; i < 2; i++) {
+		for (size_t i = 0; i < 4; i++) {
 			met_add(m->storage_errors, &ops[i], 0);
-			met_add(m->reloads, &rr[i], 0);
+			met_add(m->rw_samples, &rw_results[i], 0);
 		}
+		for (size_t i = 0; i < 6; i++)
+			met_add(m->rw_rejected, &rw_reasons[i], 0);
+		for (size_t i = 0; i < 2; i++)
+			met_add(m->reloads, &rr[i], 0);
 	}
 	return 0;
 }
@@ -287,18 +315,19 @@ static void
 prune(struct daemon *d)
 {
 	struct store_prune_result pr;
-	char err[512], n1[24], n2[24], n3[24];
+	char n1[24], n2[24], n3[24];
 	int64_t cutoff;
 	int rc;
 
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	cutoff = ts_now_ms() - d->cfg->retention_ms;
 	pthread_rwlock_unlock(&d->cfg_lock);
-	rc = store_prune(d->store, cutoff, &pr, err, sizeof(err));
+	rc = store_prune(d->store, cutoff, &pr);
 	if (rc < 0) {
 		const char *op[] = { "prune" };
 		met_add(d->m.storage_errors, op, 1);
-		log_error("Retention pruning failed", "err", err);
+		log_error("Retention pruning failed", "err",
+		    store_errmsg(d->store));
 		return;
 	}
 	{
@@ -317,6 +346,58 @@ prune(struct daemon *d)
 	}
 }
 
+/* How often series without samples are checked against
+ * remote_write.staleness_timeout. */
+#define EXPIRE_EVERY_MS 5000
+
+static int64_t
+prune_every(struct daemon *d)
+{
+	int64_t v;
+
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	v = d->cfg->prune_interval_ms;
+	pthread_rwlock_unlock(&d->cfg_lock);
+	return v;
+}
+
+/* Ends remote-written series that went quiet without a staleness marker. */
+static void
+expire(struct daemon *d)
+{
+	struct ingest_opts opts;
+	struct ingest_result res;
+	int64_t timeout;
+	int rc;
+
+	memset(&opts, 0, sizeof(opts));
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	opts.replica_labels = (const char *const *)d->cfg->replica_labels;
+	opts.nreplica = d->cfg->n_replica_labels;
+	opts.join_tolerance_ms = d->cfg->join_tolerance_ms;
+	opts.source = EP_SRC_REMOTE_WRITE;
+	timeout = d->cfg->staleness_timeout_ms;
+	rc = ingest_expire(d->store, ts_now_ms(), timeout, &opts, &res);
+	pthread_rwlock_unlock(&d->cfg_lock);
+	if (rc < 0) {
+		const char *op[] = { "expire" };
+		met_add(d->m.storage_errors, op, 1);
+		log_error("Ending idle series failed", "err",
+		    store_errmsg(d->store));
+		return;
+	}
+	if (res.series_expired) {
+		char n[24];
+
+		snprintf(n, sizeof(n), "%zu", res.series_expired);
+		met_add(d->m.rw_expired, NULL, (double)res.series_expired);
+		met_add(d->m.episodes_resolved, NULL,
+		    (double)res.episodes_resolved);
+		log_info("Ended series that sent no staleness marker",
+		    "series", n);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -325,6 +406,8 @@ main(int argc, char **argv)
 	int check = 0, rc;
 	sigset_t sigs;
 
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
 	memset(&d, 0, sizeof(d));
 	d.flags.config_file = AN_DEFAULT_CONFIG;
 	for (int i = 1; i < argc; i++) {
@@ -364,9 +447,20 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!check) {
+		/* log as the flags say even about a config that fails */
+		int lvl = d.flags.log_level ? log_level_parse(d.flags.log_level) :
+		    LOG_INFO;
+		int fmt = d.flags.log_format &&
+		    strcmp(d.flags.log_format, "json") == 0 ? LOG_FMT_JSON :
+		    LOG_FMT_LOGFMT;
+
+		log_setup(lvl < 0 ? LOG_INFO : lvl, fmt);
+	}
 	if ((d.cfg = load_config(&d.flags, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s\n", err);
-		if (!check)
+		if (check)
+			fprintf(stderr, "%s\n", err);
+		else
 			log_error("Loading configuration file failed", "file",
 			    d.flags.config_file, "err", err);
 		return 1;
@@ -422,26 +516,26 @@ main(int argc, char **argv)
 
 	prune(&d);
 	{
-		int64_t next_prune;
+		int64_t next_prune = ts_now_ms() + prune_every(&d);
+		int64_t next_expire = ts_now_ms() + EXPIRE_EVERY_MS;
 
-		pthread_rwlock_rdlock(&d.cfg_lock);
-		next_prune = ts_now_ms() + d.cfg->prune_interval_ms;
-		pthread_rwlock_unlock(&d.cfg_lock);
 		for (;;) {
-			int64_t wait = next_prune - ts_now_ms();
+			int64_t now = ts_now_ms(), wait;
 			struct timespec ts;
 			int sig;
 
-			if (wait <= 0) {
+			if (now >= next_prune) {
 				prune(&d);
-				pthread_rwlock_rdlock(&d.cfg_lock);
-				next_prune = ts_now_ms() +
-				    d.cfg->prune_interval_ms;
-				pthread_rwlock_unlock(&d.cfg_lock);
+				next_prune = ts_now_ms() + prune_every(&d);
 				continue;
 			}
-			if (wait > 1000)
-				wait = 1000;
+			if (now >= next_expire) {
+				expire(&d);
+				next_expire = ts_now_ms() + EXPIRE_EVERY_MS;
+				continue;
+			}
+			wait = (next_prune < next_expire ? next_prune :
+			    next_expire) - now;
 			ts.tv_sec = (time_t)(wait / 1000);
 			ts.tv_nsec = (long)(wait % 1000) * 1000000;
 			sig = sigtimedwait(&sigs, NULL, &ts);
@@ -450,6 +544,7 @@ main(int argc, char **argv)
 				sd_notify_msg("RELOADING=1");
 				daemon_reload(&d, err, sizeof(err));
 				sd_notify_msg("READY=1");
+				next_prune = ts_now_ms() + prune_every(&d);
 			} else if (sig == SIGTERM || sig == SIGINT) {
 				log_info("Received signal, exiting gracefully",
 				    "signal", sig == SIGTERM ? "SIGTERM" :

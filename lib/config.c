@@ -53,6 +53,7 @@ enum cfg_type {
 	CFG_SIZE,		/* size_t bytes (cfg_parse_size) */
 	CFG_LOG_LEVEL,		/* int, LOG_DEBUG.. (log_level_parse) */
 	CFG_LOG_FORMAT,		/* int, LOG_FMT_* */
+	CFG_COUNT,		/* size_t, a plain integer from 1 to 1e9 */
 	CFG_LABEL_LIST,		/* char ** at off, size_t count at off_n; a YAML
 				   sequence of distinct label names; the array
 				   and each string heap-owned by the config */
@@ -100,6 +101,23 @@ static const struct cfg_key cfg_keys[] = {
 
 	{ "identity.replica_labels", CFG_LABEL_LIST, F(replica_labels),
 	    F(n_replica_labels), "replica,prometheus_replica", NULL },
+	{ "identity.join_tolerance", CFG_DURATION, F(join_tolerance_ms), 0,
+	    "10s", NULL },
+
+	{ "remote_write.max_body_size", CFG_SIZE, F(rw_max_compressed), 0,
+	    "32MiB", check_body_size },
+	{ "remote_write.max_decoded_size", CFG_SIZE, F(rw_max_decoded), 0,
+	    "32MiB", check_body_size },
+	{ "remote_write.max_series_per_request", CFG_COUNT, F(rw_max_series),
+	    0, "100000", NULL },
+	{ "remote_write.max_labels_per_series", CFG_COUNT, F(rw_max_labels),
+	    0, "64", NULL },
+	{ "remote_write.max_label_name_length", CFG_COUNT,
+	    F(rw_max_name_len), 0, "1024", NULL },
+	{ "remote_write.max_label_value_length", CFG_COUNT,
+	    F(rw_max_value_len), 0, "4096", NULL },
+	{ "remote_write.staleness_timeout", CFG_DURATION,
+	    F(staleness_timeout_ms), 0, "5m", check_positive_duration },
 };
 
 #undef F
@@ -118,6 +136,7 @@ static const struct {
 	[CFG_SIZE] = { "size", NULL },
 	[CFG_LOG_LEVEL] = { "log level", "debug, info, warn or error" },
 	[CFG_LOG_FORMAT] = { "log format", "logfmt or json" },
+	[CFG_COUNT] = { "count", "a whole number from 1 to 1000000000" },
 	[CFG_LABEL_LIST] = { "list of label names", NULL },
 };
 
@@ -361,6 +380,21 @@ set_scalar(struct an_config *c, const struct cfg_key *k, const char *s)
 			return CFG_BAD;
 		*(int *)field = v;
 		return CFG_OK;
+	case CFG_COUNT: {
+		size_t n = 0;
+
+		if (*s == '\0' || strlen(s) > 10)
+			return CFG_BAD;
+		for (const char *p = s; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return CFG_BAD;
+			n = n * 10 + (size_t)(*p - '0');
+		}
+		if (n == 0 || n > 1000000000)
+			return CFG_BAD;
+		*(size_t *)field = n;
+		return CFG_OK;
+	}
 	case CFG_LABEL_LIST:
 		break;
 	}

@@ -37,6 +37,16 @@ struct an_config {
 	char **replica_labels;		/* identity.replica_labels, default
 					   [replica, prometheus_replica] */
 	size_t n_replica_labels;
+	int64_t join_tolerance_ms;	/* identity.join_tolerance, default 10s */
+
+	/* remote_write: */
+	size_t rw_max_compressed;	/* remote_write.max_body_size, 32MiB */
+	size_t rw_max_decoded;		/* remote_write.max_decoded_size, 32MiB */
+	size_t rw_max_series;		/* .max_series_per_request, 100000 */
+	size_t rw_max_labels;		/* .max_labels_per_series, 64 */
+	size_t rw_max_name_len;		/* .max_label_name_length, 1024 */
+	size_t rw_max_value_len;	/* .max_label_value_length, 4096 */
+	int64_t staleness_timeout_ms;	/* .staleness_timeout, 5m */
 };
 
 /* Returns a configuration holding every default; NULL on out-of-memory.

@@ -27,24 +27,96 @@ store_close(struct store *st)
 		st->be->close(st);
 }
 
+int store_schema_version(struct store *st) { return st->be->schema_version(st); }
+const char *store_errmsg(struct store *st) { return st->be->errmsg(st); }
+int store_begin(struct store *st) { return st->be->begin(st); }
+int store_commit(struct store *st) { return st->be->commit(st); }
+void store_rollback(struct store *st) { st->be->rollback(st); }
+
 int
-store_put_notification(struct store *st, const struct wh_notification *n,
-    int64_t received_ms, int64_t dedup_window_ms,
-    struct store_put_result *res, char *err, size_t errlen)
+store_find_notification(struct store *st, uint64_t digest, int64_t since_ms,
+    int64_t *id)
 {
-	return st->be->put_notification(st, n, received_ms, dedup_window_ms,
-	    res, err, errlen);
+	return st->be->find_notification(st, digest, since_ms, id);
 }
 
 int
-store_prune(struct store *st, int64_t cutoff_ms, struct store_prune_result *res,
-    char *err, size_t errlen)
+store_insert_notification(struct store *st, const struct wh_notification *n,
+    int64_t received_ms, int64_t *id)
 {
-	return st->be->prune(st, cutoff_ms, res, err, errlen);
+	return st->be->insert_notification(st, n, received_ms, id);
 }
 
 int
-store_schema_version(struct store *st)
+store_insert_notification_alert(struct store *st, int64_t notification_id,
+    size_t idx, const struct wh_alert *a, int64_t episode_id)
 {
-	return st->be->schema_version(st);
+	return st->be->insert_notification_alert(st, notification_id, idx, a,
+	    episode_id);
+}
+
+int
+store_upsert_identity(struct store *st, uint64_t identity,
+    const char *alertname, const json_t *labels, int64_t seen_ms)
+{
+	return st->be->upsert_identity(st, identity, alertname, labels, seen_ms);
+}
+
+int
+store_episodes_near(struct store *st, uint64_t identity, int64_t from,
+    int64_t to, struct episode *out, int max)
+{
+	return st->be->episodes_near(st, identity, from, to, out, max);
+}
+
+int
+store_insert_episode(struct store *st, struct episode *e,
+    const char *alertname)
+{
+	return st->be->insert_episode(st, e, alertname);
+}
+
+int
+store_update_episode(struct store *st, const struct episode *e)
+{
+	return st->be->update_episode(st, e);
+}
+
+int
+store_get_series(struct store *st, uint64_t series, struct series_state *out)
+{
+	return st->be->get_series(st, series, out);
+}
+
+int
+store_put_series(struct store *st, const struct series_state *s)
+{
+	return st->be->put_series(st, s);
+}
+
+int
+store_count_active_series(struct store *st, uint64_t identity,
+    enum series_kind kind, uint64_t except)
+{
+	return st->be->count_active_series(st, identity, kind, except);
+}
+
+int
+store_idle_series(struct store *st, int64_t received_before,
+    struct series_state *out, int max)
+{
+	return st->be->idle_series(st, received_before, out, max);
+}
+
+int
+store_prune(struct store *st, int64_t cutoff_ms, struct store_prune_result *res)
+{
+	return st->be->prune(st, cutoff_ms, res);
+}
+
+int
+store_query_episodes(struct store *st, const struct episode_filter *f,
+    int (*fn)(const struct episode_row *, void *), void *arg)
+{
+	return st->be->query_episodes(st, f, fn, arg);
 }

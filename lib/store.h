@@ -3,64 +3,159 @@
  * lib/ talks to storage only through these functions; each backend is a
  * table of function pointers (struct store_backend in store_impl.h), so the
  * embedded SQLite store today and a PostgreSQL one later are two files behind
- * one interface (OpenSMTPD's table_backend). Every write is one transaction,
- * committed and synced to disk before the function returns 0: callers may
- * acknowledge the data once it returns.
+ * one interface (OpenSMTPD's table_backend). What to store is decided in
+ * lib/ingest.c; the backend only reads and writes rows.
  *
- * Times are milliseconds since the Unix epoch (UTC) throughout. */
+ * Writes happen between store_begin and store_commit, which holds the
+ * store's write lock: one writer at a time. store_commit returns only once
+ * the transaction is synced to disk, so callers may acknowledge the data
+ * after it returns 0. Reads (store_query_*) may run concurrently with a
+ * writer and see the last committed state.
+ *
+ * Times are milliseconds since the Unix epoch (UTC); 0 means "none" (NULL in
+ * the database). Fingerprints are uint64_t, stored as 16 hex digits. */
 #ifndef AN_STORE_H
 #define AN_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "webhook.h"
 
 struct store;
 
-/* What a put did. */
-enum store_put_outcome {
-	STORE_STORED,		/* written and synced */
-	STORE_DUPLICATE,	/* identical to one received within the dedup
-				   window: nothing written */
+/* Where an episode's data came from (episodes.sources). */
+enum {
+	EP_SRC_WEBHOOK = 1 << 0,
+	EP_SRC_REMOTE_WRITE = 1 << 1,
+	EP_SRC_IMPORT = 1 << 2,
 };
 
-struct store_put_result {
-	enum store_put_outcome outcome;
-	int64_t notification_id;	/* of the stored (or earlier) copy */
-	size_t episodes_opened;		/* new episodes */
-	size_t episodes_resolved;	/* episodes this closed */
+/* One firing period of one alert identity; pending_at, firing_at and
+ * resolved_at are 0 when unknown / not (yet) happened. An episode that ended
+ * while pending has pending_at and resolved_at but no firing_at. */
+struct episode {
+	int64_t id;
+	uint64_t identity;
+	int64_t pending_at, firing_at, resolved_at;
+	int64_t first_notified_at, last_notified_at;
+	int64_t notifications;
+	unsigned sources;		/* EP_SRC_* */
+};
+
+/* The start of an episode: pending_at, else firing_at. */
+#define EPISODE_START(e) ((e)->pending_at ? (e)->pending_at : (e)->firing_at)
+
+/* Kinds of remote-written alert series. */
+enum series_kind { SERIES_PENDING, SERIES_FIRING, SERIES_FOR_STATE };
+
+/* What the store remembers of one remote-written series. */
+struct series_state {
+	uint64_t series;	/* fingerprint of all its labels */
+	uint64_t identity;
+	enum series_kind kind;
+	int64_t last_ts;	/* timestamp of the last sample applied */
+	double last_value;
+	int active;		/* 1 after a sample, 0 after its end */
+	int64_t received_at;	/* wall time the last sample arrived */
 };
 
 struct store_prune_result {
-	int64_t notifications, episodes, identities;	/* rows deleted */
+	int64_t notifications, episodes, identities, series;	/* deleted */
 };
 
 /* Opens (creating when needed) the store of the named backend ("sqlite")
  * under the directory path, applying schema migrations. On success returns 0
- * and *out (close with store_close). On failure returns -1 with a message
- * in err. */
+ * and *out (close with store_close). On failure returns -1 with a message in
+ * err. */
 int store_open(const char *backend, const char *path, struct store **out,
     char *err, size_t errlen);
 
 /* Closes the store; NULL is allowed. */
 void store_close(struct store *st);
 
-/* Stores one webhook notification received at received_ms, with its alerts,
- * and updates the episodes of their identities. A notification whose digest
- * equals one received less than dedup_window_ms before is a retry: nothing
- * is written and outcome is STORE_DUPLICATE. Returns 0, or -1 on a storage
- * failure (nothing written; message in err). Thread-safe. */
-int store_put_notification(struct store *st, const struct wh_notification *n,
-    int64_t received_ms, int64_t dedup_window_ms,
-    struct store_put_result *res, char *err, size_t errlen);
-
-/* Deletes notifications received, and episodes resolved, before cutoff_ms,
- * and identities left without episodes or notifications. Returns 0 or -1. */
-int store_prune(struct store *st, int64_t cutoff_ms,
-    struct store_prune_result *res, char *err, size_t errlen);
-
 /* The schema version the store is at. */
 int store_schema_version(struct store *st);
+
+/* The last error of a failed call, for logs and answers. */
+const char *store_errmsg(struct store *st);
+
+/* --- writing: only between store_begin and store_commit/rollback ----------
+ * Each returns 0 (or 1/0 for "found"/"not found") and -1 on failure. After
+ * a failure the caller must store_rollback. */
+
+int store_begin(struct store *st);
+/* Commits and syncs; on failure rolls back (the caller must not). */
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* The id of a notification with this digest received after since_ms:
+ * returns 1 and *id, or 0. */
+int store_find_notification(struct store *st, uint64_t digest,
+    int64_t since_ms, int64_t *id);
+int store_insert_notification(struct store *st,
+    const struct wh_notification *n, int64_t received_ms, int64_t *id);
+int store_insert_notification_alert(struct store *st, int64_t notification_id,
+    size_t idx, const struct wh_alert *a, int64_t episode_id);
+
+/* Records an identity (labels: the alert's labels minus replica labels),
+ * widening its first/last seen times. */
+int store_upsert_identity(struct store *st, uint64_t identity,
+    const char *alertname, const json_t *labels, int64_t seen_ms);
+
+/* Fills out[0..max) with the identity's episodes that overlap [from, to]
+ * (start <= to, and open or resolved_at >= from), latest start first.
+ * Returns how many, or -1. */
+int store_episodes_near(struct store *st, uint64_t identity, int64_t from,
+    int64_t to, struct episode *out, int max);
+/* Inserts e (its id is set) for the identity's alertname. */
+int store_insert_episode(struct store *st, struct episode *e,
+    const char *alertname);
+/* Writes every field of e back. */
+int store_update_episode(struct store *st, const struct episode *e);
+
+/* Returns 1 and *out when the series is known, else 0. */
+int store_get_series(struct store *st, uint64_t series,
+    struct series_state *out);
+int store_put_series(struct store *st, const struct series_state *s);
+/* How many series of the identity and kind are active, not counting
+ * except. */
+int store_count_active_series(struct store *st, uint64_t identity,
+    enum series_kind kind, uint64_t except);
+/* Fills out[0..max) with active series that received nothing since
+ * received_before. Returns how many, or -1. */
+int store_idle_series(struct store *st, int64_t received_before,
+    struct series_state *out, int max);
+
+/* Deletes notifications received, and episodes resolved, before cutoff_ms;
+ * identities left without episodes or notifications; inactive series last
+ * seen before it. One transaction of its own. Returns 0 or -1. */
+int store_prune(struct store *st, int64_t cutoff_ms,
+    struct store_prune_result *res);
+
+/* --- reading ------------------------------------------------------------ */
+
+struct episode_filter {
+	const char *alertname;	/* NULL: any */
+	int64_t since, until;	/* episodes overlapping [since, until]; 0: open-ended */
+	int open_only;		/* only episodes not resolved */
+};
+
+/* A row of store_query_episodes: the episode, its identity's labels (JSON
+ * object, owned by the store and valid during the callback) and the
+ * receivers that were notified of it (a JSON array, likewise). */
+struct episode_row {
+	struct episode e;
+	const char *alertname;
+	json_t *labels;
+	json_t *receivers;
+};
+
+/* Calls fn for each episode matching f, latest start first, until fn returns
+ * non-zero (which stops the walk; not an error). Returns 0 or -1. */
+int store_query_episodes(struct store *st, const struct episode_filter *f,
+    int (*fn)(const struct episode_row *row, void *arg), void *arg);
 
 #endif

@@ -1,5 +1,6 @@
 /* store_impl.h -- what a storage backend implements (internal to lib/).
- * A backend's own store struct starts with `struct store base`. */
+ * Each member has the contract of the store_* function of the same name in
+ * store.h. A backend's own store struct starts with `struct store base`. */
 #ifndef AN_STORE_IMPL_H
 #define AN_STORE_IMPL_H
 
@@ -9,14 +10,34 @@ struct store_backend {
 	const char *name;
 	int (*open)(const char *path, struct store **out, char *err,
 	    size_t errlen);
-	void (*close)(struct store *st);
-	int (*put_notification)(struct store *st,
-	    const struct wh_notification *n, int64_t received_ms,
-	    int64_t dedup_window_ms, struct store_put_result *res, char *err,
-	    size_t errlen);
-	int (*prune)(struct store *st, int64_t cutoff_ms,
-	    struct store_prune_result *res, char *err, size_t errlen);
-	int (*schema_version)(struct store *st);
+	void (*close)(struct store *);
+	int (*schema_version)(struct store *);
+	const char *(*errmsg)(struct store *);
+
+	int (*begin)(struct store *);
+	int (*commit)(struct store *);
+	void (*rollback)(struct store *);
+
+	int (*find_notification)(struct store *, uint64_t, int64_t, int64_t *);
+	int (*insert_notification)(struct store *,
+	    const struct wh_notification *, int64_t, int64_t *);
+	int (*insert_notification_alert)(struct store *, int64_t, size_t,
+	    const struct wh_alert *, int64_t);
+	int (*upsert_identity)(struct store *, uint64_t, const char *,
+	    const json_t *, int64_t);
+	int (*episodes_near)(struct store *, uint64_t, int64_t, int64_t,
+	    struct episode *, int);
+	int (*insert_episode)(struct store *, struct episode *, const char *);
+	int (*update_episode)(struct store *, const struct episode *);
+	int (*get_series)(struct store *, uint64_t, struct series_state *);
+	int (*put_series)(struct store *, const struct series_state *);
+	int (*count_active_series)(struct store *, uint64_t, enum series_kind,
+	    uint64_t);
+	int (*idle_series)(struct store *, int64_t, struct series_state *, int);
+	int (*prune)(struct store *, int64_t, struct store_prune_result *);
+
+	int (*query_episodes)(struct store *, const struct episode_filter *,
+	    int (*)(const struct episode_row *, void *), void *);
 };
 
 struct store {

@@ -6,11 +6,15 @@
  * (https://www.sqlite.org/pragma.html#pragma_synchronous). The schema is
  * versioned with PRAGMA user_version and migrated forward at open; the README
  * documents every table and column for people who query the file with
- * sqlite3. One connection serves every thread, serialized by a mutex. */
+ * sqlite3. Writers share one connection, serialized by a mutex held from
+ * store_begin to commit/rollback; readers share a second, read-only
+ * connection, so a query never waits for a sync (WAL readers see the last
+ * commit). */
 #include "store_impl.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,15 +56,16 @@ static const char *const migrations[] = {
 	"  identity TEXT NOT NULL REFERENCES identities (identity),"
 	"  alertname TEXT NOT NULL,"
 	"  pending_at INTEGER,"
-	"  firing_at INTEGER NOT NULL,"
+	"  firing_at INTEGER,"
 	"  resolved_at INTEGER,"
 	"  first_notified_at INTEGER,"
 	"  last_notified_at INTEGER,"
 	"  notifications INTEGER NOT NULL DEFAULT 0,"
 	"  sources TEXT NOT NULL"
 	");"
-	"CREATE INDEX episodes_identity ON episodes (identity, firing_at);"
-	"CREATE INDEX episodes_firing_at ON episodes (firing_at);"
+	"CREATE INDEX episodes_identity ON episodes"
+	"  (identity, coalesce(pending_at, firing_at));"
+	"CREATE INDEX episodes_start ON episodes (coalesce(pending_at, firing_at));"
 	"CREATE INDEX episodes_open ON episodes (identity) WHERE resolved_at IS NULL;"
 	"CREATE TABLE notification_alerts ("
 	"  notification_id INTEGER NOT NULL"
@@ -87,6 +92,7 @@ static const char *const migrations[] = {
 	"  strftime('%Y-%m-%dT%H:%M:%fZ', e.resolved_at / 1000.0, 'unixepoch') AS resolved_at,"
 	"  (e.resolved_at - e.firing_at) / 1000.0 AS duration_seconds,"
 	"  e.notifications, e.sources,"
+	"  strftime('%Y-%m-%dT%H:%M:%fZ', e.first_notified_at / 1000.0, 'unixepoch') AS first_notified_at,"
 	"  (SELECT group_concat(DISTINCT n.receiver) FROM notification_alerts a"
 	"    JOIN notifications n ON n.id = a.notification_id"
 	"    WHERE a.episode_id = e.id) AS receivers,"
@@ -94,22 +100,40 @@ static const char *const migrations[] = {
 	"CREATE VIEW notifications_view AS SELECT id,"
 	"  strftime('%Y-%m-%dT%H:%M:%fZ', received_at / 1000.0, 'unixepoch') AS received_at,"
 	"  receiver, status, group_key, num_alerts, truncated_alerts, external_url"
-	"  FROM notifications;",
+	"  FROM notifications;"
+	/* what remote write has told us of each ALERTS / ALERTS_FOR_STATE
+	 * series: the last sample applied (for idempotency) and whether the
+	 * series is active */
+	"CREATE TABLE rw_series ("
+	"  series TEXT PRIMARY KEY,"
+	"  identity TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('pending', 'firing', 'for_state')),"
+	"  last_ts INTEGER NOT NULL,"
+	"  last_value REAL,"
+	"  active INTEGER NOT NULL,"
+	"  received_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX rw_series_active ON rw_series (identity, kind) WHERE active = 1;"
+	"CREATE INDEX rw_series_idle ON rw_series (received_at) WHERE active = 1;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 enum {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
-	Q_FIND_DUP, Q_INS_NOTIF, Q_INS_ALERT, Q_UPSERT_IDENTITY,
-	Q_FIND_EPISODE, Q_INS_EPISODE, Q_UPD_EPISODE,
+	Q_FIND_NOTIF, Q_INS_NOTIF, Q_INS_ALERT, Q_UPSERT_IDENTITY,
+	Q_EPISODES_NEAR, Q_INS_EPISODE, Q_UPD_EPISODE,
+	Q_GET_SERIES, Q_PUT_SERIES, Q_COUNT_ACTIVE, Q_IDLE_SERIES,
 	Q_COUNT
 };
+
+#define EPISODE_COLS "id, identity, pending_at, firing_at, resolved_at," \
+	" first_notified_at, last_notified_at, notifications, sources"
 
 static const char *const queries[Q_COUNT] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
-	[Q_FIND_DUP] = "SELECT id FROM notifications WHERE digest = ?1"
+	[Q_FIND_NOTIF] = "SELECT id FROM notifications WHERE digest = ?1"
 	    " AND received_at > ?2 ORDER BY id DESC LIMIT 1",
 	[Q_INS_NOTIF] = "INSERT INTO notifications (received_at, receiver,"
 	    " status, group_key, group_labels, common_labels,"
@@ -124,43 +148,49 @@ static const char *const queries[Q_COUNT] = {
 	    " ON CONFLICT (identity) DO UPDATE SET"
 	    " first_seen = min(first_seen, excluded.first_seen),"
 	    " last_seen = max(last_seen, excluded.last_seen)",
-	/* The episode an alert [?2, ?3] belongs to: one of the identity's
-	 * episodes overlapping it, preferring the latest that began at or
-	 * before the alert's start, else the earliest after it (an HA
-	 * replica whose copy started a little earlier). ?3 is NULL while the
-	 * alert fires. */
-	[Q_FIND_EPISODE] = "SELECT id, firing_at, resolved_at FROM episodes"
-	    " WHERE identity = ?1"
+	[Q_EPISODES_NEAR] = "SELECT " EPISODE_COLS " FROM episodes"
+	    " WHERE identity = ?1 AND coalesce(pending_at, firing_at) <= ?3"
 	    " AND (resolved_at IS NULL OR resolved_at >= ?2)"
-	    " AND (?3 IS NULL OR firing_at <= ?3)"
-	    " ORDER BY firing_at <= ?2 DESC,"
-	    " CASE WHEN firing_at <= ?2 THEN -firing_at ELSE firing_at END"
-	    " LIMIT 1",
+	    " ORDER BY coalesce(pending_at, firing_at) DESC LIMIT ?4",
 	[Q_INS_EPISODE] = "INSERT INTO episodes (identity, alertname,"
-	    " firing_at, resolved_at, sources) VALUES (?1, ?2, ?3, ?4, 'webhook')",
-	/* ?2 firing_at, ?3 resolved_at, ?4 received_at, ?5 count this
-	 * notification (0 when another alert of it already did) */
-	[Q_UPD_EPISODE] = "UPDATE episodes SET firing_at = ?2, resolved_at = ?3,"
-	    " first_notified_at = coalesce(min(first_notified_at, ?4), ?4),"
-	    " last_notified_at = coalesce(max(last_notified_at, ?4), ?4),"
-	    " notifications = notifications + ?5,"
-	    " sources = CASE WHEN instr(sources, 'webhook') THEN sources"
-	    "   ELSE sources || ',webhook' END"
+	    " pending_at, firing_at, resolved_at, first_notified_at,"
+	    " last_notified_at, notifications, sources)"
+	    " VALUES (?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[Q_UPD_EPISODE] = "UPDATE episodes SET pending_at = ?3,"
+	    " firing_at = ?4, resolved_at = ?5, first_notified_at = ?6,"
+	    " last_notified_at = ?7, notifications = ?8, sources = ?9"
 	    " WHERE id = ?1",
+	[Q_GET_SERIES] = "SELECT identity, kind, last_ts, last_value, active,"
+	    " received_at FROM rw_series WHERE series = ?1",
+	[Q_PUT_SERIES] = "INSERT OR REPLACE INTO rw_series (series, identity,"
+	    " kind, last_ts, last_value, active, received_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_COUNT_ACTIVE] = "SELECT count(*) FROM rw_series WHERE identity = ?1"
+	    " AND kind = ?2 AND active = 1 AND series != ?3",
+	[Q_IDLE_SERIES] = "SELECT series, identity, kind, last_ts, last_value,"
+	    " active, received_at FROM rw_series WHERE active = 1"
+	    " AND received_at < ?1 LIMIT ?2",
 };
+
+static const char *const kind_names[] = { "pending", "firing", "for_state" };
 
 struct sqlite_store {
 	struct store base;
-	sqlite3 *db;
+	sqlite3 *db;			/* writer */
 	sqlite3_stmt *stmt[Q_COUNT];
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;		/* held from begin to commit */
+	sqlite3 *rdb;			/* readers */
+	pthread_mutex_t rlock;
 	int version;
 };
 
+static _Thread_local char errbuf[512];
+
 static int
-db_error(struct sqlite_store *s, const char *what, char *err, size_t errlen)
+fail(sqlite3 *db, const char *what)
 {
-	snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(s->db));
+	snprintf(errbuf, sizeof(errbuf), "%s: %s", what,
+	    db ? sqlite3_errmsg(db) : "no database");
 	return -1;
 }
 
@@ -171,6 +201,7 @@ exec_stmt(sqlite3_stmt *st)
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -181,12 +212,18 @@ migrate(struct sqlite_store *s, char *err, size_t errlen)
 	char sql[64];
 	int v;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
-		return db_error(s, "reading the schema version", err, errlen);
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL)) {
+		snprintf(err, errlen, "reading the schema version: %s",
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
 	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
-	if (v < 0)
-		return db_error(s, "reading the schema version", err, errlen);
+	if (v < 0) {
+		snprintf(err, errlen, "reading the schema version: %s",
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
 	if (v > SCHEMA_VERSION) {
 		snprintf(err, errlen, "the store has schema version %d, newer "
 		    "than this alertnoised knows (%d): refusing to open it", v,
@@ -199,7 +236,8 @@ migrate(struct sqlite_store *s, char *err, size_t errlen)
 		    sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) ||
 		    sqlite3_exec(s->db, sql, NULL, NULL, NULL) ||
 		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) {
-			db_error(s, "migrating the schema", err, errlen);
+			snprintf(err, errlen, "migrating the schema to version "
+			    "%d: %s", v + 1, sqlite3_errmsg(s->db));
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
@@ -232,31 +270,41 @@ sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	s->base.be = &store__sqlite;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->rlock, NULL);
 	rc = sqlite3_open_v2(file, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "opening %s: %s", file,
 		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-		goto fail;
+		goto bad;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
 	    NULL, NULL, NULL)) {
-		db_error(s, file, err, errlen);
-		goto fail;
+		snprintf(err, errlen, "%s: %s", file, sqlite3_errmsg(s->db));
+		goto bad;
 	}
 	if (migrate(s, err, errlen) < 0)
-		goto fail;
+		goto bad;
 	for (int i = 0; i < Q_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, queries[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL)) {
-			db_error(s, "preparing statements", err, errlen);
-			goto fail;
+			snprintf(err, errlen, "preparing \"%.40s\": %s",
+			    queries[i], sqlite3_errmsg(s->db));
+			goto bad;
 		}
+	rc = sqlite3_open_v2(file, &s->rdb, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "opening %s for reading: %s", file,
+		    s->rdb ? sqlite3_errmsg(s->rdb) : sqlite3_errstr(rc));
+		goto bad;
+	}
+	sqlite3_busy_timeout(s->rdb, 5000);
 	*out = &s->base;
 	return 0;
-fail:
+bad:
 	sqlite_close(&s->base);
 	return -1;
 }
@@ -268,10 +316,65 @@ sqlite_close(struct store *st)
 
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->rdb);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->rlock);
 	free(s);
 }
+
+static int
+sqlite_schema_version(struct store *st)
+{
+	return ((struct sqlite_store *)st)->version;
+}
+
+static const char *
+sqlite_errmsg(struct store *st)
+{
+	(void)st;
+	return errbuf;
+}
+
+static int
+sqlite_begin(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+
+	pthread_mutex_lock(&s->lock);
+	if (exec_stmt(s->stmt[Q_BEGIN]) < 0) {
+		fail(s->db, "beginning a transaction");
+		pthread_mutex_unlock(&s->lock);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sqlite_commit(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+
+	if (exec_stmt(s->stmt[Q_COMMIT]) < 0) {
+		fail(s->db, "committing");
+		exec_stmt(s->stmt[Q_ROLLBACK]);
+		pthread_mutex_unlock(&s->lock);
+		return -1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void
+sqlite_rollback(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+
+	exec_stmt(s->stmt[Q_ROLLBACK]);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* --- binding helpers ----------------------------------------------------- */
 
 static int
 bind_json(sqlite3_stmt *st, int i, const json_t *v)
@@ -280,7 +383,7 @@ bind_json(sqlite3_stmt *st, int i, const json_t *v)
 
 	if (s == NULL)
 		return -1;
-	return sqlite3_bind_text(st, i, s, -1, free);
+	return sqlite3_bind_text(st, i, s, -1, free) == SQLITE_OK ? 0 : -1;
 }
 
 static void
@@ -292,259 +395,466 @@ bind_time(sqlite3_stmt *st, int i, int64_t ms)
 		sqlite3_bind_int64(st, i, ms);
 }
 
-/* Finds or creates the episode alert a belongs to and updates it. An
- * episode counts a notification once, however many copies of its alert (HA
- * replicas) the notification carries: prev[0..nprev) are the episodes the
- * notification's earlier alerts touched. */
-static int
-touch_episode(struct sqlite_store *s, const struct wh_alert *a,
-    const char *identity, int64_t received_ms, const int64_t *prev,
-    size_t nprev, int64_t *episode_id, struct store_put_result *res)
+static void
+bind_fp(sqlite3_stmt *st, int i, uint64_t fp)
 {
-	int count = 1;
-	sqlite3_stmt *st = s->stmt[Q_FIND_EPISODE];
-	int64_t id = 0, firing = 0, resolved = 0;
-	int found, was_open = 0;
-	int64_t alert_end = a->status == WH_RESOLVED ? a->ends_ms : 0;
+	char s[17];
 
-	sqlite3_bind_text(st, 1, identity, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, a->starts_ms);
-	bind_time(st, 3, alert_end);
-	found = sqlite3_step(st);
-	if (found == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		firing = sqlite3_column_int64(st, 1);
-		was_open = sqlite3_column_type(st, 2) == SQLITE_NULL;
-		resolved = was_open ? 0 : sqlite3_column_int64(st, 2);
-	}
-	sqlite3_reset(st);
-	if (found != SQLITE_ROW && found != SQLITE_DONE)
-		return -1;
-
-	if (found == SQLITE_DONE) {
-		st = s->stmt[Q_INS_EPISODE];
-		sqlite3_bind_text(st, 1, identity, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, a->alertname, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, a->starts_ms);
-		bind_time(st, 4, alert_end);
-		if (exec_stmt(st) < 0)
-			return -1;
-		id = sqlite3_last_insert_rowid(s->db);
-		firing = a->starts_ms;
-		resolved = alert_end;
-		was_open = 1;
-		res->episodes_opened++;
-	} else {
-		if (a->starts_ms < firing)
-			firing = a->starts_ms;
-		if (a->status == WH_RESOLVED) {
-			if (resolved < a->ends_ms)
-				resolved = a->ends_ms;
-		} else if (resolved != 0 && received_ms > resolved) {
-			/* a copy of the alert (an HA replica's) still fires
-			 * after the episode was resolved: it goes on */
-			resolved = 0;
-		}
-	}
-	if (was_open && resolved != 0)
-		res->episodes_resolved++;
-
-	for (size_t j = 0; j < nprev; j++)
-		if (prev[j] == id)
-			count = 0;
-	st = s->stmt[Q_UPD_EPISODE];
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, firing);
-	bind_time(st, 3, resolved);
-	sqlite3_bind_int64(st, 4, received_ms);
-	sqlite3_bind_int(st, 5, count);
-	if (exec_stmt(st) < 0)
-		return -1;
-	*episode_id = id;
-	return 0;
+	fp_format(fp, s);
+	sqlite3_bind_text(st, i, s, 16, SQLITE_TRANSIENT);
 }
 
-static int
-put_alerts(struct sqlite_store *s, const struct wh_notification *n,
-    int64_t notif_id, int64_t received_ms, struct store_put_result *res)
+static uint64_t
+column_fp(sqlite3_stmt *st, int i)
 {
-	int64_t *episodes;
-	int result = -1;
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	uint64_t fp = 0;
 
-	if ((episodes = calloc(n->nalerts, sizeof(*episodes))) == NULL)
-		return -1;
-	for (size_t i = 0; i < n->nalerts; i++) {
-		const struct wh_alert *a = &n->alerts[i];
-		char fp[17], ident[17];
-		sqlite3_stmt *st;
-
-		fp_format(a->fingerprint, fp);
-		fp_format(a->identity, ident);
-
-		st = s->stmt[Q_UPSERT_IDENTITY];
-		sqlite3_bind_text(st, 1, ident, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, a->alertname, -1, SQLITE_STATIC);
-		if (bind_json(st, 3, a->identity_labels) != SQLITE_OK)
-			goto out;
-		sqlite3_bind_int64(st, 4, a->starts_ms);
-		if (exec_stmt(st) < 0)
-			goto out;
-		if (touch_episode(s, a, ident, received_ms, episodes, i,
-		    &episodes[i], res) < 0)
-			goto out;
-
-		st = s->stmt[Q_INS_ALERT];
-		sqlite3_bind_int64(st, 1, notif_id);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-		sqlite3_bind_text(st, 3, fp, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 4, ident, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 5, episodes[i]);
-		sqlite3_bind_text(st, 6, a->alertname, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, a->status == WH_FIRING ? "firing" :
-		    "resolved", -1, SQLITE_STATIC);
-		if (bind_json(st, 8, a->labels) != SQLITE_OK ||
-		    bind_json(st, 9, a->annotations) != SQLITE_OK)
-			goto out;
-		sqlite3_bind_int64(st, 10, a->starts_ms);
-		bind_time(st, 11, a->ends_ms);
-		sqlite3_bind_text(st, 12, a->generator_url, -1, SQLITE_STATIC);
-		if (exec_stmt(st) < 0)
-			goto out;
-	}
-	result = 0;
-out:
-	free(episodes);
-	return result;
+	if (s != NULL)
+		fp_parse(s, &fp);
+	return fp;
 }
 
+static void
+sources_text(unsigned src, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s%s%s%s%s",
+	    src & EP_SRC_WEBHOOK ? "webhook" : "",
+	    (src & EP_SRC_WEBHOOK) && (src & ~EP_SRC_WEBHOOK) ? "," : "",
+	    src & EP_SRC_REMOTE_WRITE ? "remote_write" : "",
+	    (src & EP_SRC_REMOTE_WRITE) && (src & EP_SRC_IMPORT) ? "," : "",
+	    src & EP_SRC_IMPORT ? "import" : "");
+}
+
+static unsigned
+sources_parse(const char *s)
+{
+	unsigned src = 0;
+
+	if (s == NULL)
+		return 0;
+	if (strstr(s, "webhook"))
+		src |= EP_SRC_WEBHOOK;
+	if (strstr(s, "remote_write"))
+		src |= EP_SRC_REMOTE_WRITE;
+	if (strstr(s, "import"))
+		src |= EP_SRC_IMPORT;
+	return src;
+}
+
+/* Reads the EPISODE_COLS of the current row. */
+static void
+column_episode(sqlite3_stmt *st, struct episode *e)
+{
+	e->id = sqlite3_column_int64(st, 0);
+	e->identity = column_fp(st, 1);
+	e->pending_at = sqlite3_column_int64(st, 2);
+	e->firing_at = sqlite3_column_int64(st, 3);
+	e->resolved_at = sqlite3_column_int64(st, 4);
+	e->first_notified_at = sqlite3_column_int64(st, 5);
+	e->last_notified_at = sqlite3_column_int64(st, 6);
+	e->notifications = sqlite3_column_int64(st, 7);
+	e->sources = sources_parse((const char *)sqlite3_column_text(st, 8));
+}
+
+/* --- writes -------------------------------------------------------------- */
+
 static int
-sqlite_put_notification(struct store *stp, const struct wh_notification *n,
-    int64_t received_ms, int64_t dedup_window_ms,
-    struct store_put_result *res, char *err, size_t errlen)
+sqlite_find_notification(struct store *stp, uint64_t digest, int64_t since,
+    int64_t *id)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
-	sqlite3_stmt *st;
-	char digest[17];
-	int result = -1, rc;
+	sqlite3_stmt *st = s->stmt[Q_FIND_NOTIF];
+	int rc;
 
-	memset(res, 0, sizeof(*res));
-	fp_format(n->digest, digest);
-	pthread_mutex_lock(&s->lock);
-	if (exec_stmt(s->stmt[Q_BEGIN]) < 0) {
-		db_error(s, "beginning a transaction", err, errlen);
-		goto out;
-	}
-
-	st = s->stmt[Q_FIND_DUP];
-	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, received_ms - dedup_window_ms);
+	bind_fp(st, 1, digest);
+	sqlite3_bind_int64(st, 2, since);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		res->notification_id = sqlite3_column_int64(st, 0);
+		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW && dedup_window_ms > 0) {
-		res->outcome = STORE_DUPLICATE;
-		exec_stmt(s->stmt[Q_ROLLBACK]);
-		result = 0;
-		goto out;
-	}
+	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto fail;
+		return fail(s->db, "looking up a notification");
+	return rc == SQLITE_ROW;
+}
 
-	st = s->stmt[Q_INS_NOTIF];
+static int
+sqlite_insert_notification(struct store *stp, const struct wh_notification *n,
+    int64_t received_ms, int64_t *id)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_INS_NOTIF];
+
 	sqlite3_bind_int64(st, 1, received_ms);
 	sqlite3_bind_text(st, 2, n->receiver, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, n->status == WH_FIRING ? "firing" : "resolved",
 	    -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, n->group_key, -1, SQLITE_STATIC);
-	if (bind_json(st, 5, n->group_labels) != SQLITE_OK ||
-	    bind_json(st, 6, n->common_labels) != SQLITE_OK ||
-	    bind_json(st, 7, n->common_annotations) != SQLITE_OK)
-		goto fail;
+	if (bind_json(st, 5, n->group_labels) < 0 ||
+	    bind_json(st, 6, n->common_labels) < 0 ||
+	    bind_json(st, 7, n->common_annotations) < 0) {
+		sqlite3_clear_bindings(st);
+		snprintf(errbuf, sizeof(errbuf), "out of memory");
+		return -1;
+	}
 	sqlite3_bind_text(st, 8, n->external_url, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, n->truncated_alerts);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)n->nalerts);
-	sqlite3_bind_text(st, 11, digest, -1, SQLITE_STATIC);
+	bind_fp(st, 11, n->digest);
 	if (exec_stmt(st) < 0)
-		goto fail;
-	res->notification_id = sqlite3_last_insert_rowid(s->db);
-	if (put_alerts(s, n, res->notification_id, received_ms, res) < 0)
-		goto fail;
-	if (exec_stmt(s->stmt[Q_COMMIT]) < 0)
-		goto fail;
-	res->outcome = STORE_STORED;
-	result = 0;
-	goto out;
-fail:
-	db_error(s, "storing a notification", err, errlen);
-	exec_stmt(s->stmt[Q_ROLLBACK]);
-out:
-	for (int i = 0; i < Q_COUNT; i++)
-		sqlite3_clear_bindings(s->stmt[i]);
-	pthread_mutex_unlock(&s->lock);
-	return result;
+		return fail(s->db, "storing a notification");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int
+sqlite_insert_notification_alert(struct store *stp, int64_t notification_id,
+    size_t idx, const struct wh_alert *a, int64_t episode_id)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_INS_ALERT];
+
+	sqlite3_bind_int64(st, 1, notification_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+	bind_fp(st, 3, a->fingerprint);
+	bind_fp(st, 4, a->identity);
+	bind_time(st, 5, episode_id);
+	sqlite3_bind_text(st, 6, a->alertname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, a->status == WH_FIRING ? "firing" :
+	    "resolved", -1, SQLITE_STATIC);
+	if (bind_json(st, 8, a->labels) < 0 ||
+	    bind_json(st, 9, a->annotations) < 0) {
+		sqlite3_clear_bindings(st);
+		snprintf(errbuf, sizeof(errbuf), "out of memory");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 10, a->starts_ms);
+	bind_time(st, 11, a->ends_ms);
+	sqlite3_bind_text(st, 12, a->generator_url, -1, SQLITE_STATIC);
+	if (exec_stmt(st) < 0)
+		return fail(s->db, "storing an alert");
+	return 0;
+}
+
+static int
+sqlite_upsert_identity(struct store *stp, uint64_t identity,
+    const char *alertname, const json_t *labels, int64_t seen_ms)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_UPSERT_IDENTITY];
+
+	bind_fp(st, 1, identity);
+	sqlite3_bind_text(st, 2, alertname, -1, SQLITE_STATIC);
+	if (bind_json(st, 3, labels) < 0) {
+		sqlite3_clear_bindings(st);
+		snprintf(errbuf, sizeof(errbuf), "out of memory");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 4, seen_ms);
+	if (exec_stmt(st) < 0)
+		return fail(s->db, "storing an identity");
+	return 0;
+}
+
+static int
+sqlite_episodes_near(struct store *stp, uint64_t identity, int64_t from,
+    int64_t to, struct episode *out, int max)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_EPISODES_NEAR];
+	int n = 0, rc;
+
+	bind_fp(st, 1, identity);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int(st, 4, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
+		column_episode(st, &out[n++]);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s->db, "looking up episodes");
+	return n;
+}
+
+static void
+bind_episode(sqlite3_stmt *st, const struct episode *e)
+{
+	char src[64];
+
+	sqlite3_bind_int64(st, 1, e->id);
+	bind_fp(st, 2, e->identity);
+	bind_time(st, 3, e->pending_at);
+	bind_time(st, 4, e->firing_at);
+	bind_time(st, 5, e->resolved_at);
+	bind_time(st, 6, e->first_notified_at);
+	bind_time(st, 7, e->last_notified_at);
+	sqlite3_bind_int64(st, 8, e->notifications);
+	sources_text(e->sources, src, sizeof(src));
+	sqlite3_bind_text(st, 9, src, -1, SQLITE_TRANSIENT);
+}
+
+static int
+sqlite_insert_episode(struct store *stp, struct episode *e,
+    const char *alertname)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_INS_EPISODE];
+
+	bind_episode(st, e);
+	sqlite3_bind_text(st, 10, alertname, -1, SQLITE_STATIC);
+	if (exec_stmt(st) < 0)
+		return fail(s->db, "storing an episode");
+	e->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int
+sqlite_update_episode(struct store *stp, const struct episode *e)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_UPD_EPISODE];
+
+	bind_episode(st, e);
+	if (exec_stmt(st) < 0)
+		return fail(s->db, "updating an episode");
+	return 0;
+}
+
+static enum series_kind
+column_kind(sqlite3_stmt *st, int i)
+{
+	const char *k = (const char *)sqlite3_column_text(st, i);
+
+	for (int j = 0; j < 3; j++)
+		if (k != NULL && strcmp(k, kind_names[j]) == 0)
+			return (enum series_kind)j;
+	return SERIES_PENDING;
+}
+
+static int
+sqlite_get_series(struct store *stp, uint64_t series, struct series_state *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_GET_SERIES];
+	int rc;
+
+	bind_fp(st, 1, series);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->series = series;
+		out->identity = column_fp(st, 0);
+		out->kind = column_kind(st, 1);
+		out->last_ts = sqlite3_column_int64(st, 2);
+		out->last_value = sqlite3_column_double(st, 3);
+		out->active = sqlite3_column_int(st, 4);
+		out->received_at = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s->db, "looking up a series");
+	return rc == SQLITE_ROW;
+}
+
+static int
+sqlite_put_series(struct store *stp, const struct series_state *ss)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_PUT_SERIES];
+
+	bind_fp(st, 1, ss->series);
+	bind_fp(st, 2, ss->identity);
+	sqlite3_bind_text(st, 3, kind_names[ss->kind], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, ss->last_ts);
+	sqlite3_bind_double(st, 5, ss->last_value);
+	sqlite3_bind_int(st, 6, ss->active);
+	sqlite3_bind_int64(st, 7, ss->received_at);
+	if (exec_stmt(st) < 0)
+		return fail(s->db, "storing a series");
+	return 0;
+}
+
+static int
+sqlite_count_active_series(struct store *stp, uint64_t identity,
+    enum series_kind kind, uint64_t except)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_COUNT_ACTIVE];
+	int rc, n = 0;
+
+	bind_fp(st, 1, identity);
+	sqlite3_bind_text(st, 2, kind_names[kind], -1, SQLITE_STATIC);
+	bind_fp(st, 3, except);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return fail(s->db, "counting series");
+	return n;
+}
+
+static int
+sqlite_idle_series(struct store *stp, int64_t received_before,
+    struct series_state *out, int max)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_IDLE_SERIES];
+	int n = 0, rc;
+
+	sqlite3_bind_int64(st, 1, received_before);
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+		struct series_state *o = &out[n++];
+
+		o->series = column_fp(st, 0);
+		o->identity = column_fp(st, 1);
+		o->kind = column_kind(st, 2);
+		o->last_ts = sqlite3_column_int64(st, 3);
+		o->last_value = sqlite3_column_double(st, 4);
+		o->active = sqlite3_column_int(st, 5);
+		o->received_at = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s->db, "looking up idle series");
+	return n;
 }
 
 static int
 sqlite_prune(struct store *stp, int64_t cutoff_ms,
-    struct store_prune_result *res, char *err, size_t errlen)
+    struct store_prune_result *res)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
-	static const char *const sql[3] = {
+	static const char *const sql[4] = {
 		"DELETE FROM notifications WHERE received_at < ?1",
 		"DELETE FROM episodes WHERE resolved_at IS NOT NULL"
 		" AND resolved_at < ?1",
+		"DELETE FROM rw_series WHERE active = 0 AND received_at < ?1",
 		"DELETE FROM identities WHERE last_seen < ?1 AND NOT EXISTS"
 		" (SELECT 1 FROM episodes e WHERE e.identity ="
 		" identities.identity) AND NOT EXISTS (SELECT 1 FROM"
 		" notification_alerts a WHERE a.identity = identities.identity)",
 	};
-	int64_t *counts[3] = { &res->notifications, &res->episodes,
-	    &res->identities };
-	int result = -1;
+	int64_t *counts[4] = { &res->notifications, &res->episodes,
+	    &res->series, &res->identities };
 
 	memset(res, 0, sizeof(*res));
-	pthread_mutex_lock(&s->lock);
-	if (exec_stmt(s->stmt[Q_BEGIN]) < 0) {
-		db_error(s, "beginning a transaction", err, errlen);
-		goto out;
-	}
-	for (int i = 0; i < 3; i++) {
+	if (sqlite_begin(stp) < 0)
+		return -1;
+	for (int i = 0; i < 4; i++) {
 		sqlite3_stmt *st;
 		int rc;
 
 		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL))
-			goto fail;
+			goto bad;
 		sqlite3_bind_int64(st, 1, cutoff_ms);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
-			goto fail;
+			goto bad;
 		*counts[i] = sqlite3_changes(s->db);
 	}
-	if (exec_stmt(s->stmt[Q_COMMIT]) < 0)
-		goto fail;
-	result = 0;
-	goto out;
-fail:
-	db_error(s, "pruning", err, errlen);
-	exec_stmt(s->stmt[Q_ROLLBACK]);
-out:
-	pthread_mutex_unlock(&s->lock);
-	return result;
+	return sqlite_commit(stp);
+bad:
+	fail(s->db, "pruning");
+	sqlite_rollback(stp);
+	return -1;
 }
 
+/* --- reads --------------------------------------------------------------- */
+
 static int
-sqlite_schema_version(struct store *st)
+sqlite_query_episodes(struct store *stp, const struct episode_filter *f,
+    int (*fn)(const struct episode_row *, void *), void *arg)
 {
-	return ((struct sqlite_store *)st)->version;
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	static const char *const sql = "SELECT e.id, e.identity, e.pending_at,"
+	    " e.firing_at, e.resolved_at, e.first_notified_at,"
+	    " e.last_notified_at, e.notifications, e.sources, e.alertname,"
+	    " i.labels, (SELECT json_group_array(DISTINCT n.receiver) FROM"
+	    "   notification_alerts a JOIN notifications n ON"
+	    "   n.id = a.notification_id WHERE a.episode_id = e.id)"
+	    " FROM episodes e JOIN identities i USING (identity)"
+	    " WHERE (?1 IS NULL OR e.alertname = ?1)"
+	    " AND (?2 IS NULL OR e.resolved_at IS NULL OR e.resolved_at >= ?2)"
+	    " AND (?3 IS NULL OR coalesce(e.pending_at, e.firing_at) <= ?3)"
+	    " AND (?4 = 0 OR e.resolved_at IS NULL)"
+	    " ORDER BY coalesce(e.pending_at, e.firing_at) DESC, e.id DESC";
+	sqlite3_stmt *st;
+	int rc, result = -1;
+
+	pthread_mutex_lock(&s->rlock);
+	if (sqlite3_prepare_v3(s->rdb, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL)) {
+		fail(s->rdb, "querying episodes");
+		goto out;
+	}
+	if (f->alertname)
+		sqlite3_bind_text(st, 1, f->alertname, -1, SQLITE_STATIC);
+	bind_time(st, 2, f->since);
+	bind_time(st, 3, f->until);
+	sqlite3_bind_int(st, 4, f->open_only);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct episode_row row;
+		json_error_t je;
+		int stop;
+
+		column_episode(st, &row.e);
+		row.alertname = (const char *)sqlite3_column_text(st, 9);
+		row.labels = json_loads((const char *)sqlite3_column_text(st,
+		    10), 0, &je);
+		row.receivers = json_loads((const char *)sqlite3_column_text(st,
+		    11), 0, &je);
+		if (row.labels == NULL || row.receivers == NULL) {
+			json_decref(row.labels);
+			json_decref(row.receivers);
+			snprintf(errbuf, sizeof(errbuf), "bad JSON in store");
+			sqlite3_finalize(st);
+			goto out;
+		}
+		stop = fn(&row, arg);
+		json_decref(row.labels);
+		json_decref(row.receivers);
+		if (stop)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail(s->rdb, "querying episodes");
+		sqlite3_finalize(st);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	result = 0;
+out:
+	pthread_mutex_unlock(&s->rlock);
+	return result;
 }
 
 const struct store_backend store__sqlite = {
 	.name = "sqlite",
 	.open = sqlite_open,
 	.close = sqlite_close,
-	.put_notification = sqlite_put_notification,
-	.prune = sqlite_prune,
 	.schema_version = sqlite_schema_version,
+	.errmsg = sqlite_errmsg,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.find_notification = sqlite_find_notification,
+	.insert_notification = sqlite_insert_notification,
+	.insert_notification_alert = sqlite_insert_notification_alert,
+	.upsert_identity = sqlite_upsert_identity,
+	.episodes_near = sqlite_episodes_near,
+	.insert_episode = sqlite_insert_episode,
+	.update_episode = sqlite_update_episode,
+	.get_series = sqlite_get_series,
+	.put_series = sqlite_put_series,
+	.count_active_series = sqlite_count_active_series,
+	.idle_series = sqlite_idle_series,
+	.prune = sqlite_prune,
+	.query_episodes = sqlite_query_episodes,
 };

@@ -1,0 +1,244 @@
+/* api.c -- the read API: GET /api/v1/episodes and /api/v1/alerts/firing.
+ *
+ * Answers use Prometheus' envelope ({"status":"success","data":...}) and
+ * RFC 3339 UTC times; parameters follow Prometheus' HTTP API: times are
+ * RFC 3339 or Unix seconds, match[] is a label selector and may repeat (an
+ * episode is kept when it matches any of them). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fingerprint.h"
+#include "http.h"
+#include "selector.h"
+#include "store.h"
+#include "timefmt.h"
+
+#define MATCH_MAX	16	/* match[] parameters per request */
+#define LIMIT_DEFAULT	100
+#define LIMIT_MAX	10000
+
+struct params {
+	const char *alertname, *since, *until, *limit;
+	const char *match[MATCH_MAX];
+	int nmatch, too_many;
+};
+
+static enum MHD_Result
+collect(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct params *p = cls;
+
+	(void)kind;
+	if (value == NULL)
+		value = "";
+	if (strcmp(key, "match[]") == 0) {
+		if (p->nmatch < MATCH_MAX)
+			p->match[p->nmatch++] = value;
+		else
+			p->too_many = 1;
+	} else if (strcmp(key, "alertname") == 0) {
+		p->alertname = value;
+	} else if (strcmp(key, "since") == 0 || strcmp(key, "start") == 0) {
+		p->since = value;
+	} else if (strcmp(key, "until") == 0 || strcmp(key, "end") == 0) {
+		p->until = value;
+	} else if (strcmp(key, "limit") == 0) {
+		p->limit = value;
+	}
+	return MHD_YES;
+}
+
+/* RFC 3339 or Unix seconds (with fraction), as Prometheus' parseTime. */
+static int
+parse_time(const char *s, int64_t *ms)
+{
+	char *end;
+	double v;
+
+	if (ts_parse_rfc3339(s, ms) == 0)
+		return 0;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno || !isfinite(v) ||
+	    v < 0 || v > 1e13)
+		return -1;
+	*ms = (int64_t)llround(v * 1000.0);
+	return 0;
+}
+
+static json_t *
+json_time(int64_t ms)
+{
+	char s[40];
+
+	if (ms == 0)
+		return json_null();
+	ts_format_rfc3339(ms, s, sizeof(s));
+	return json_string(s);
+}
+
+static json_t *
+json_fp(uint64_t fp)
+{
+	char s[17];
+
+	fp_format(fp, s);
+	return json_string(s);
+}
+
+struct walk {
+	struct sel *sel[MATCH_MAX];
+	int nsel;
+	size_t limit, n;
+	int firing_view;
+	json_t *out;
+};
+
+static int
+matches(const struct walk *w, const json_t *labels)
+{
+	if (w->nsel == 0)
+		return 1;
+	for (int i = 0; i < w->nsel; i++)
+		if (sel_match_json(w->sel[i], labels))
+			return 1;
+	return 0;
+}
+
+static json_t *
+sources_array(unsigned src)
+{
+	json_t *a = json_array();
+
+	if (src & EP_SRC_WEBHOOK)
+		json_array_append_new(a, json_string("webhook"));
+	if (src & EP_SRC_REMOTE_WRITE)
+		json_array_append_new(a, json_string("remote_write"));
+	if (src & EP_SRC_IMPORT)
+		json_array_append_new(a, json_string("import"));
+	return a;
+}
+
+static int
+add_row(const struct episode_row *row, void *arg)
+{
+	struct walk *w = arg;
+	const struct episode *e = &row->e;
+	json_t *o;
+
+	if (!matches(w, row->labels))
+		return 0;
+	if (w->firing_view)
+		o = json_pack("{s:o, s:s, s:O, s:s, s:o, s:o, s:o}",
+		    "fingerprint", json_fp(e->identity),
+		    "alertname", row->alertname,
+		    "labels", row->labels,
+		    "state", e->firing_at ? "firing" : "pending",
+		    "since", json_time(e->firing_at ? e->firing_at :
+		    e->pending_at),
+		    "pending_at", json_time(e->pending_at),
+		    "firing_at", json_time(e->firing_at));
+	else
+		o = json_pack("{s:o, s:s, s:O, s:o, s:o, s:o, s:b, s:I, s:o, "
+		    "s:o, s:O, s:o}",
+		    "fingerprint", json_fp(e->identity),
+		    "alertname", row->alertname,
+		    "labels", row->labels,
+		    "pending_at", json_time(e->pending_at),
+		    "firing_at", json_time(e->firing_at),
+		    "resolved_at", json_time(e->resolved_at),
+		    "notified", e->notifications > 0,
+		    "notifications", (json_int_t)e->notifications,
+		    "first_notified_at", json_time(e->first_notified_at),
+		    "last_notified_at", json_time(e->last_notified_at),
+		    "receivers", row->receivers,
+		    "sources", sources_array(e->sources));
+	if (o == NULL || json_array_append_new(w->out, o) < 0)
+		return -1;
+	return ++w->n >= w->limit;
+}
+
+static enum MHD_Result
+query(struct MHD_Connection *c, struct request *r, int firing_view)
+{
+	struct params p;
+	struct episode_filter f;
+	struct walk w;
+	char err[512], msg[800];
+	enum MHD_Result ret;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(&f, 0, sizeof(f));
+	memset(&w, 0, sizeof(w));
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &p);
+	if (p.too_many) {
+		snprintf(msg, sizeof(msg), "at most %d match[] parameters",
+		    MATCH_MAX);
+		return respond_json_error(c, r, 400, "bad_data", msg);
+	}
+	if ((p.since && parse_time(p.since, &f.since) < 0) ||
+	    (p.until && parse_time(p.until, &f.until) < 0)) {
+		snprintf(msg, sizeof(msg), "invalid time \"%.64s\": want RFC "
+		    "3339 or Unix seconds", p.since && parse_time(p.since,
+		    &f.since) < 0 ? p.since : p.until);
+		return respond_json_error(c, r, 400, "bad_data", msg);
+	}
+	w.limit = firing_view ? SIZE_MAX : LIMIT_DEFAULT;
+	if (p.limit) {
+		char *end;
+		long long v = strtoll(p.limit, &end, 10);
+
+		if (*p.limit == '\0' || *end != '\0' || v < 1 ||
+		    v > LIMIT_MAX) {
+			snprintf(msg, sizeof(msg), "invalid limit \"%.32s\": "
+			    "want 1 to %d", p.limit, LIMIT_MAX);
+			return respond_json_error(c, r, 400, "bad_data", msg);
+		}
+		w.limit = (size_t)v;
+	}
+	for (int i = 0; i < p.nmatch; i++) {
+		if (sel_parse(p.match[i], &w.sel[i], err, sizeof(err)) < 0) {
+			snprintf(msg, sizeof(msg), "invalid match[] \"%.200s\":"
+			    " %s", p.match[i], err);
+			ret = respond_json_error(c, r, 400, "bad_data", msg);
+			goto out;
+		}
+		w.nsel++;
+	}
+	f.alertname = p.alertname;
+	f.open_only = firing_view;
+	w.firing_view = firing_view;
+	if ((w.out = json_array()) == NULL) {
+		ret = MHD_NO;
+		goto out;
+	}
+	rc = store_query_episodes(r->d->store, &f, add_row, &w);
+	if (rc < 0) {
+		json_decref(w.out);
+		ret = respond_json_error(c, r, 503, "unavailable",
+		    store_errmsg(r->d->store));
+		goto out;
+	}
+	ret = respond_json_data(c, r, 200, w.out);
+out:
+	for (int i = 0; i < w.nsel; i++)
+		sel_free(w.sel[i]);
+	return ret;
+}
+
+enum MHD_Result
+api_episodes(struct MHD_Connection *c, struct request *r)
+{
+	return query(c, r, 0);
+}
+
+enum MHD_Result
+api_firing(struct MHD_Connection *c, struct request *r)
+{
+	return query(c, r, 1);
+}

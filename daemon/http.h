@@ -1,0 +1,50 @@
+/* http.h -- what alertnoised's HTTP handlers share (daemon/ only). */
+#ifndef AN_HTTP_H
+#define AN_HTTP_H
+
+#include <time.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "daemon.h"
+
+/* One request in progress. Owned by MHD's per-connection pointer; freed in
+ * request_completed. */
+struct request {
+	struct daemon *d;
+	const char *handler;	/* the metric label of the matched route */
+	struct timespec start;
+	struct buf body;
+	int too_large;		/* the body passed the limit */
+	/* Counts and answers a rejection of the body (reason: metric label) */
+	enum MHD_Result (*reject)(struct MHD_Connection *, struct request *,
+	    int code, const char *reason, const char *msg);
+	int responded;		/* a response was queued before the body */
+	int code;
+};
+
+/* Queue a response; body is copied. */
+enum MHD_Result respond(struct MHD_Connection *c, struct request *r, int code,
+    const char *content_type, const char *body, size_t len);
+enum MHD_Result respond_text(struct MHD_Connection *c, struct request *r,
+    int code, const char *text);
+/* {"status":"success","data":data}; steals data (NULL: null). */
+enum MHD_Result respond_json_data(struct MHD_Connection *c, struct request *r,
+    int code, json_t *data);
+/* {"status":"error","errorType":type,"error":msg}, as Prometheus' API. */
+enum MHD_Result respond_json_error(struct MHD_Connection *c, struct request *r,
+    int code, const char *type, const char *msg);
+
+double elapsed_seconds(const struct timespec *start);
+
+/* Handlers (ingest_routes.c, api.c). */
+enum MHD_Result webhook_headers(struct MHD_Connection *, struct request *);
+enum MHD_Result h_webhook(struct MHD_Connection *, struct request *);
+enum MHD_Result write_headers(struct MHD_Connection *, struct request *);
+enum MHD_Result h_write(struct MHD_Connection *, struct request *);
+enum MHD_Result api_episodes(struct MHD_Connection *, struct request *);
+enum MHD_Result api_firing(struct MHD_Connection *, struct request *);
+
+#endif

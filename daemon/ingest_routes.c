@@ -1,0 +1,304 @@
+/* ingest_routes.c -- the two write endpoints: Alertmanager's webhook
+ * (POST /api/v1/webhook) and Prometheus remote write (POST /api/v1/write).
+ *
+ * Both answer 2xx only after ingest_* returned, i.e. after the data was
+ * committed and synced; a storage failure answers 503 so the sender retries.
+ * Every rejection is counted by reason. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+#include "ingest.h"
+#include "log.h"
+#include "rw_decode.h"
+#include "store.h"
+#include "timefmt.h"
+#include "webhook.h"
+
+/* Copies the config's ingest options; call with cfg_lock held. */
+static void
+ingest_opts_from(const struct an_config *cfg, unsigned source,
+    struct ingest_opts *o)
+{
+	o->replica_labels = (const char *const *)cfg->replica_labels;
+	o->nreplica = cfg->n_replica_labels;
+	o->dedup_window_ms = cfg->webhook_dedup_window_ms;
+	o->join_tolerance_ms = cfg->join_tolerance_ms;
+	o->source = source;
+}
+
+static void
+count_storage(struct daemon *d, const char *op, const struct timespec *t0,
+    int failed)
+{
+	met_observe(d->m.storage_duration, &op, elapsed_seconds(t0));
+	if (failed)
+		met_add(d->m.storage_errors, &op, 1);
+}
+
+static const char *
+header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* A Content-Length over limit: refused before the body is read. */
+static int
+declared_too_large(struct MHD_Connection *c, size_t limit, char *msg,
+    size_t msglen)
+{
+	const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (cl == NULL || strtoull(cl, NULL, 10) <= limit)
+		return 0;
+	snprintf(msg, msglen, "body of %.20s bytes exceeds the limit of %zu "
+	    "bytes", cl, limit);
+	return 1;
+}
+
+/* --- webhook ------------------------------------------------------------- */
+
+static enum MHD_Result
+webhook_reject(struct MHD_Connection *c, struct request *r, int code,
+    const char *reason, const char *msg)
+{
+	const char *res[] = { "rejected" };
+
+	met_add(r->d->m.wh_rejected, &reason, 1);
+	met_add(r->d->m.wh_notifications, res, 1);
+	log_debug("webhook rejected", "reason", reason, "err", msg);
+	return respond_json_error(c, r, code, code >= 500 ? "internal" :
+	    "bad_data", msg);
+}
+
+static int
+is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+enum MHD_Result
+webhook_headers(struct MHD_Connection *c, struct request *r)
+{
+	const char *ct = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+	char msg[128];
+
+	r->reject = webhook_reject;
+	pthread_rwlock_rdlock(&r->d->cfg_lock);
+	r->body.limit = r->d->cfg->webhook_max_body;
+	pthread_rwlock_unlock(&r->d->cfg_lock);
+	if (!is_json_type(ct)) {
+		snprintf(msg, sizeof(msg), "Content-Type must be "
+		    "application/json, got \"%.60s\"", ct ? ct : "");
+		return webhook_reject(c, r, 415, "unsupported_media_type", msg);
+	}
+	if (declared_too_large(c, r->body.limit, msg, sizeof(msg)))
+		return webhook_reject(c, r, 413, "too_large", msg);
+	return MHD_YES;
+}
+
+enum MHD_Result
+h_webhook(struct MHD_Connection *c, struct request *r)
+{
+	struct daemon *d = r->d;
+	struct wh_notification *n = NULL;
+	struct ingest_opts opts;
+	struct ingest_result res;
+	struct timespec t0;
+	const char *result[1];
+	char err[1024], nalerts[24];
+	enum wh_error e;
+	enum MHD_Result ret;
+	int rc;
+
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	e = wh_parse(r->body.data ? r->body.data : "", r->body.len,
+	    (const char *const *)d->cfg->replica_labels,
+	    d->cfg->n_replica_labels, &n, err, sizeof(err));
+	if (e != WH_OK) {
+		pthread_rwlock_unlock(&d->cfg_lock);
+		return webhook_reject(c, r, e == WH_ERR_NOMEM ? 500 : 400,
+		    wh_error_reason(e), err);
+	}
+	ingest_opts_from(d->cfg, EP_SRC_WEBHOOK, &opts);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = ingest_webhook(d->store, n, ts_now_ms(), &opts, &res);
+	if (rc < 0)
+		snprintf(err, sizeof(err), "%s", store_errmsg(d->store));
+	pthread_rwlock_unlock(&d->cfg_lock);
+	count_storage(d, "put_notification", &t0, rc < 0);
+	snprintf(nalerts, sizeof(nalerts), "%zu", n->nalerts);
+	if (rc < 0) {
+		log_error("storing a notification failed", "err", err,
+		    "receiver", n->receiver);
+		result[0] = "error";
+		met_add(d->m.wh_notifications, result, 1);
+		met_add(d->m.wh_alerts, result, (double)n->nalerts);
+		wh_free(n);
+		return respond_json_error(c, r, 503, "unavailable", err);
+	}
+	result[0] = res.duplicate ? "duplicate" : "stored";
+	met_add(d->m.wh_notifications, result, 1);
+	met_add(d->m.wh_alerts, result, (double)n->nalerts);
+	met_add(d->m.episodes_opened, NULL, (double)res.episodes_opened);
+	met_add(d->m.episodes_resolved, NULL, (double)res.episodes_resolved);
+	log_debug("notification received", "receiver", n->receiver,
+	    "group_key", n->group_key, "alerts", nalerts, "result", result[0]);
+	ret = respond_json_data(c, r, 200, json_pack("{s:s, s:I, s:I, s:I}",
+	    "result", result[0], "notificationId",
+	    (json_int_t)res.notification_id,
+	    "episodesOpened", (json_int_t)res.episodes_opened,
+	    "episodesResolved", (json_int_t)res.episodes_resolved));
+	wh_free(n);
+	return ret;
+}
+
+/* --- remote write ---------------------------------------------------------
+ * Errors are plain text, as Prometheus' own receiver answers. */
+
+static enum MHD_Result
+write_reject(struct MHD_Connection *c, struct request *r, int code,
+    const char *reason, const char *msg)
+{
+	char text[1100];
+
+	met_add(r->d->m.rw_rejected, &reason, 1);
+	log_debug("remote write rejected", "reason", reason, "err", msg);
+	snprintf(text, sizeof(text), "%s\n", msg);
+	return respond_text(c, r, code, text);
+}
+
+enum MHD_Result
+write_headers(struct MHD_Connection *c, struct request *r)
+{
+	const char *ce = header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	const char *ct = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+	enum rw_version v;
+	char msg[256];
+
+	r->reject = write_reject;
+	pthread_rwlock_rdlock(&r->d->cfg_lock);
+	r->body.limit = r->d->cfg->rw_max_compressed;
+	pthread_rwlock_unlock(&r->d->cfg_lock);
+	if (ce == NULL || strcasecmp(ce, "snappy") != 0) {
+		snprintf(msg, sizeof(msg), "Content-Encoding must be snappy, "
+		    "got \"%.40s\"", ce ? ce : "");
+		return write_reject(c, r, 415, "unsupported_media_type", msg);
+	}
+	if (rw_content_type(ct, &v, msg, sizeof(msg)) < 0)
+		return write_reject(c, r, 415, "unsupported_media_type", msg);
+	if (declared_too_large(c, r->body.limit, msg, sizeof(msg)))
+		return write_reject(c, r, 413, "too_large", msg);
+	return MHD_YES;
+}
+
+static void
+count_samples(struct daemon *d, const struct ingest_result *res)
+{
+	const char *applied[] = { "applied" }, *old[] = { "out_of_order" },
+	    *ignored[] = { "ignored" };
+
+	met_add(d->m.rw_samples, applied, (double)res->samples_applied);
+	met_add(d->m.rw_samples, old, (double)res->samples_old);
+	met_add(d->m.rw_samples, ignored, (double)res->samples_ignored);
+	met_add(d->m.episodes_opened, NULL, (double)res->episodes_opened);
+	met_add(d->m.episodes_resolved, NULL, (double)res->episodes_resolved);
+}
+
+enum MHD_Result
+h_write(struct MHD_Connection *c, struct request *r)
+{
+	struct daemon *d = r->d;
+	struct rw_request *req = NULL;
+	struct rw_limits lim;
+	struct ingest_opts opts;
+	struct ingest_result res;
+	struct timespec t0;
+	struct MHD_Response *resp;
+	enum rw_version v = RW_V1;
+	enum rw_status status;
+	enum MHD_Result ret;
+	char err[1024], num[24];
+	int rc;
+
+	rw_content_type(header(c, MHD_HTTP_HEADER_CONTENT_TYPE), &v, err,
+	    sizeof(err));
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	rw_limits_default(&lim);
+	lim.max_compressed = d->cfg->rw_max_compressed;
+	lim.max_decoded = d->cfg->rw_max_decoded;
+	lim.max_series = d->cfg->rw_max_series;
+	lim.max_labels = d->cfg->rw_max_labels;
+	lim.max_name_len = d->cfg->rw_max_name_len;
+	lim.max_value_len = d->cfg->rw_max_value_len;
+	status = rw_decode(r->body.data ? r->body.data : "", r->body.len, v,
+	    &lim, &req, err, sizeof(err));
+	if (status != RW_OK && status != RW_ERR_INVALID) {
+		static const int codes[] = {
+			[RW_ERR_MEDIA] = 415, [RW_ERR_TOO_LARGE] = 413,
+			[RW_ERR_SNAPPY] = 400, [RW_ERR_PROTO] = 400,
+			[RW_ERR_NOMEM] = 500,
+		};
+
+		pthread_rwlock_unlock(&d->cfg_lock);
+		return write_reject(c, r, codes[status],
+		    rw_status_reason(status), err);
+	}
+	/* valid series of a partly invalid request are kept (README) */
+	ingest_opts_from(d->cfg, EP_SRC_REMOTE_WRITE, &opts);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = ingest_samples(d->store, req, ts_now_ms(), &opts, &res);
+	pthread_rwlock_unlock(&d->cfg_lock);
+	count_storage(d, "put_samples", &t0, rc < 0);
+	if (rc < 0) {
+		snprintf(err, sizeof(err), "%s", store_errmsg(d->store));
+		log_error("storing remote-write samples failed", "err", err);
+		rw_request_free(req);
+		return respond_text(c, r, 503, "storing samples failed, "
+		    "retry\n");
+	}
+	count_samples(d, &res);
+	if (status == RW_ERR_INVALID) {
+		const char *inv[] = { "invalid" };
+		size_t bad = 0;
+
+		for (size_t i = 0; i < req->nseries; i++)
+			if (!req->series[i].valid)
+				bad += req->series[i].nsamples;
+		met_add(d->m.rw_samples, inv, (double)bad);
+		rw_request_free(req);
+		return write_reject(c, r, 400, "invalid", err);
+	}
+	resp = MHD_create_response_from_buffer(0, (void *)"",
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		rw_request_free(req);
+		return MHD_NO;
+	}
+	if (v == RW_V2) {
+		snprintf(num, sizeof(num), "%zu", req->nsamples);
+		MHD_add_response_header(resp,
+		    "X-Prometheus-Remote-Write-Samples-Written", num);
+		snprintf(num, sizeof(num), "%zu", req->nhistograms);
+		MHD_add_response_header(resp,
+		    "X-Prometheus-Remote-Write-Histograms-Written", num);
+		snprintf(num, sizeof(num), "%zu", req->nexemplars);
+		MHD_add_response_header(resp,
+		    "X-Prometheus-Remote-Write-Exemplars-Written", num);
+	}
+	rw_request_free(req);
+	ret = MHD_queue_response(c, 204, resp);
+	MHD_destroy_response(resp);
+	r->code = 204;
+	r->responded = 1;
+	return ret;
+}

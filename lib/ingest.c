@@ -1,0 +1,608 @@
+/* ingest.c -- webhooks and remote-write samples into episodes (ingest.h). */
+#include "ingest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fingerprint.h"
+
+/* Candidates looked at when joining; an identity rarely has more than one
+ * or two episodes near a given time. */
+#define NEAR_MAX 8
+
+/* --- webhooks ------------------------------------------------------------ */
+
+/* Finds or creates the episode webhook alert a belongs to and updates it.
+ * prev[0..nprev) are the episodes the notification's earlier alerts touched:
+ * an episode counts a notification once, however many copies of its alert
+ * (HA replicas) it carries. */
+static int
+webhook_episode(struct store *st, const struct wh_alert *a,
+    int64_t received_ms, const int64_t *prev, size_t nprev,
+    struct episode *out, struct ingest_result *res)
+{
+	struct episode near[NEAR_MAX], *e = NULL;
+	int64_t end = a->status == WH_RESOLVED ? a->ends_ms : INT64_MAX;
+	int n, was_open;
+
+	n = store_episodes_near(st, a->identity, a->starts_ms, end, near,
+	    NEAR_MAX);
+	if (n < 0)
+		return -1;
+	/* the latest one that began by startsAt, else the earliest after it
+	 * (an HA replica's copy that started a little later) */
+	for (int i = 0; i < n && e == NULL; i++)
+		if (EPISODE_START(&near[i]) <= a->starts_ms)
+			e = &near[i];
+	if (e == NULL && n > 0)
+		e = &near[n - 1];
+
+	if (e == NULL) {
+		memset(out, 0, sizeof(*out));
+		out->identity = a->identity;
+		out->firing_at = a->starts_ms;
+		out->resolved_at = a->status == WH_RESOLVED ? a->ends_ms : 0;
+		out->first_notified_at = out->last_notified_at = received_ms;
+		out->notifications = 1;
+		out->sources = EP_SRC_WEBHOOK;
+		if (store_insert_episode(st, out, a->alertname) < 0)
+			return -1;
+		res->episodes_opened++;
+		if (out->resolved_at)
+			res->episodes_resolved++;
+		return 0;
+	}
+
+	was_open = e->resolved_at == 0;
+	if (e->firing_at == 0 || a->starts_ms < e->firing_at)
+		e->firing_at = a->starts_ms;
+	if (a->status == WH_RESOLVED) {
+		if (e->resolved_at < a->ends_ms)
+			e->resolved_at = a->ends_ms;
+	} else if (e->resolved_at != 0 && received_ms > e->resolved_at &&
+	    !(e->sources & (EP_SRC_REMOTE_WRITE | EP_SRC_IMPORT))) {
+		/* a copy of the alert (an HA replica's) still fires after
+		 * the episode was resolved: it goes on. Remote write knows
+		 * better when it saw the episode. */
+		e->resolved_at = 0;
+	}
+	if (was_open && e->resolved_at != 0)
+		res->episodes_resolved++;
+	if (e->first_notified_at == 0 || received_ms < e->first_notified_at)
+		e->first_notified_at = received_ms;
+	if (received_ms > e->last_notified_at)
+		e->last_notified_at = received_ms;
+	e->notifications++;
+	for (size_t j = 0; j < nprev; j++)
+		if (prev[j] == e->id) {
+			e->notifications--;
+			break;
+		}
+	e->sources |= EP_SRC_WEBHOOK;
+	if (store_update_episode(st, e) < 0)
+		return -1;
+	*out = *e;
+	return 0;
+}
+
+/* What the notification says of alert i's identity as a whole: copies of
+ * one alert from HA replicas (same identity) fire if any copy fires, and
+ * resolve at the latest endsAt once all have resolved. Each copy is applied
+ * with this same state, so their order in the payload does not matter. */
+static void
+effective_copy(const struct wh_notification *n, size_t i, struct wh_alert *eff)
+{
+	*eff = n->alerts[i];
+	for (size_t j = 0; j < n->nalerts; j++) {
+		const struct wh_alert *b = &n->alerts[j];
+
+		if (j == i || b->identity != eff->identity)
+			continue;
+		if (b->status == WH_FIRING) {
+			eff->status = WH_FIRING;
+			eff->ends_ms = 0;
+		} else if (eff->status == WH_RESOLVED &&
+		    b->ends_ms > eff->ends_ms) {
+			eff->ends_ms = b->ends_ms;
+		}
+		if (b->starts_ms < eff->starts_ms)
+			eff->starts_ms = b->starts_ms;
+	}
+}
+
+int
+ingest_webhook(struct store *st, const struct wh_notification *n,
+    int64_t received_ms, const struct ingest_opts *opts,
+    struct ingest_result *res)
+{
+	int64_t *episodes = NULL, id;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (store_begin(st) < 0)
+		return -1;
+	if (opts->dedup_window_ms > 0) {
+		rc = store_find_notification(st, n->digest,
+		    received_ms - opts->dedup_window_ms, &id);
+		if (rc < 0)
+			goto bad;
+		if (rc == 1) {
+			store_rollback(st);
+			res->duplicate = 1;
+			res->notification_id = id;
+			return 0;
+		}
+	}
+	if (store_insert_notification(st, n, received_ms,
+	    &res->notification_id) < 0)
+		goto bad;
+	if ((episodes = calloc(n->nalerts, sizeof(*episodes))) == NULL)
+		goto bad;
+	for (size_t i = 0; i < n->nalerts; i++) {
+		const struct wh_alert *a = &n->alerts[i];
+		struct wh_alert eff;
+		struct episode e;
+
+		effective_copy(n, i, &eff);
+		if (store_upsert_identity(st, a->identity, a->alertname,
+		    a->identity_labels, a->starts_ms) < 0 ||
+		    webhook_episode(st, &eff, received_ms, episodes, i, &e,
+		    res) < 0 ||
+		    store_insert_notification_alert(st, res->notification_id,
+		    i, a, e.id) < 0)
+			goto bad;
+		episodes[i] = e.id;
+	}
+	free(episodes);
+	return store_commit(st);
+bad:
+	free(episodes);
+	store_rollback(st);
+	return -1;
+}
+
+/* --- remote-write samples ------------------------------------------------ */
+
+static const char *
+label_value(const struct rw_series *s, const char *name)
+{
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (strcmp(s->labels[i].name, name) == 0)
+			return s->labels[i].value;
+	return NULL;
+}
+
+static int
+is_identity_label(const char *name, const struct ingest_opts *o)
+{
+	if (strcmp(name, "__name__") == 0 || strcmp(name, "alertstate") == 0)
+		return 0;
+	for (size_t i = 0; i < o->nreplica; i++)
+		if (strcmp(name, o->replica_labels[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/* One remote-written alert series being applied. */
+struct rw_alert {
+	const struct rw_series *s;
+	const char *alertname;
+	struct series_state state;
+	const struct ingest_opts *opts;
+	int identity_stored;
+};
+
+/* Records the identity once per series per request, at its first
+ * transition. */
+static int
+store_identity(struct store *st, struct rw_alert *ra, int64_t ts)
+{
+	json_t *labels;
+	int rc;
+
+	if (ra->identity_stored)
+		return 0;
+	if ((labels = json_object()) == NULL)
+		return -1;
+	for (size_t i = 0; i < ra->s->nlabels; i++)
+		if (is_identity_label(ra->s->labels[i].name, ra->opts))
+			json_object_set_new(labels, ra->s->labels[i].name,
+			    json_string(ra->s->labels[i].value));
+	rc = store_upsert_identity(st, ra->state.identity, ra->alertname,
+	    labels, ts);
+	json_decref(labels);
+	ra->identity_stored = rc == 0;
+	return rc;
+}
+
+static int
+new_episode(struct store *st, struct rw_alert *ra, int64_t pending_at,
+    int64_t firing_at, struct ingest_result *res)
+{
+	struct episode e;
+
+	memset(&e, 0, sizeof(e));
+	e.identity = ra->state.identity;
+	e.pending_at = pending_at;
+	e.firing_at = firing_at;
+	e.sources = ra->opts->source;
+	if (store_insert_episode(st, &e, ra->alertname) < 0)
+		return -1;
+	res->episodes_opened++;
+	return 0;
+}
+
+/* A pending series started at t. */
+static int
+pending_start(struct store *st, struct rw_alert *ra, int64_t t,
+    struct ingest_result *res)
+{
+	struct episode near[NEAR_MAX], *e;
+	int n = store_episodes_near(st, ra->state.identity, t, INT64_MAX,
+	    near, NEAR_MAX);
+
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return new_episode(st, ra, t, 0, res);
+	e = &near[0];
+	if (e->pending_at == 0 || t < e->pending_at)
+		e->pending_at = t;
+	if (e->firing_at == 0)
+		e->resolved_at = 0;	/* pending again: a replica */
+	e->sources |= ra->opts->source;
+	return store_update_episode(st, e);
+}
+
+/* A pending series ended at t (stale marker or timeout). */
+static int
+pending_end(struct store *st, struct rw_alert *ra, int64_t t)
+{
+	struct episode near[NEAR_MAX], *e;
+	int n;
+
+	n = store_count_active_series(st, ra->state.identity, SERIES_PENDING,
+	    ra->state.series);
+	if (n != 0)
+		return n < 0 ? -1 : 0;	/* another replica is still pending */
+	if ((n = store_episodes_near(st, ra->state.identity, t, t, near,
+	    NEAR_MAX)) <= 0)
+		return n;
+	e = &near[0];
+	if (e->firing_at != 0 || e->resolved_at != 0)
+		return 0;
+	/* ended while pending -- unless a firing series starts at t too,
+	 * which firing_start will see */
+	e->resolved_at = t;
+	return store_update_episode(st, e);
+}
+
+/* A firing series started at t. */
+static int
+firing_start(struct store *st, struct rw_alert *ra, int64_t t,
+    struct ingest_result *res)
+{
+	struct episode near[NEAR_MAX], *e = NULL;
+	int64_t tol = ra->opts->join_tolerance_ms;
+	int n = store_episodes_near(st, ra->state.identity, t - tol, INT64_MAX,
+	    near, NEAR_MAX);
+
+	if (n < 0)
+		return -1;
+	/* latest first among those that began by t, then the others (a
+	 * replica's pending series that started later) */
+	for (int pass = 0; pass < 2 && e == NULL; pass++) {
+		for (int i = 0; i < n && e == NULL; i++) {
+			struct episode *c = &near[i];
+
+			if ((EPISODE_START(c) <= t) != (pass == 0))
+				continue;
+			/* open; or ended while pending just now (the pending series
+			 * goes stale at the evaluation the firing one starts); or
+			 * still firing at t by another replica's account; or seen
+			 * firing only by a webhook so far */
+			if (c->resolved_at == 0 ||
+			    (c->firing_at == 0 && c->resolved_at >= t - tol) ||
+			    (c->firing_at != 0 && c->resolved_at >= t) ||
+			    (c->firing_at != 0 && !(c->sources & ra->opts->source) &&
+			    llabs(c->firing_at - t) <= tol))
+				e = c;
+		}
+	}
+	if (e == NULL)
+		return new_episode(st, ra, 0, t, res);
+	if (e->firing_at == 0) {
+		e->resolved_at = 0;	/* pending turned firing */
+		e->firing_at = t;
+	} else if (t < e->firing_at) {
+		e->firing_at = t;
+	}
+	e->sources |= ra->opts->source;
+	return store_update_episode(st, e);
+}
+
+/* A firing series ended at t. */
+static int
+firing_end(struct store *st, struct rw_alert *ra, int64_t t,
+    struct ingest_result *res)
+{
+	struct episode near[NEAR_MAX], *e = NULL;
+	int64_t tol = ra->opts->join_tolerance_ms;
+	int n;
+
+	n = store_count_active_series(st, ra->state.identity, SERIES_FIRING,
+	    ra->state.series);
+	if (n != 0)
+		return n < 0 ? -1 : 0;	/* another replica still fires */
+	if ((n = store_episodes_near(st, ra->state.identity, t - tol, t, near,
+	    NEAR_MAX)) < 0)
+		return -1;
+	for (int i = 0; i < n && e == NULL; i++)
+		if (near[i].firing_at != 0 && near[i].firing_at <= t)
+			e = &near[i];
+	if (e == NULL)
+		return 0;
+	/* the last replica (or the webhook's endsAt, the same evaluation)
+	 * decides when it ended */
+	if (e->resolved_at == 0)
+		res->episodes_resolved++;
+	if (t > e->resolved_at)
+		e->resolved_at = t;
+	e->sources |= ra->opts->source;
+	return store_update_episode(st, e);
+}
+
+/* ALERTS_FOR_STATE says at t the alert has been active since active_at. */
+static int
+for_state(struct store *st, struct rw_alert *ra, int64_t active_at, int64_t t,
+    struct ingest_result *res)
+{
+	struct episode near[NEAR_MAX], *e;
+	int n;
+
+	if (active_at <= 0 || active_at > t + ra->opts->join_tolerance_ms)
+		return 0;	/* not a plausible activeAt */
+	if ((n = store_episodes_near(st, ra->state.identity, t, t, near,
+	    NEAR_MAX)) < 0)
+		return -1;
+	if (n == 0)
+		return new_episode(st, ra, active_at, 0, res);
+	e = &near[0];
+	if (e->pending_at == 0 || active_at < e->pending_at)
+		e->pending_at = active_at;
+	e->sources |= ra->opts->source;
+	return store_update_episode(st, e);
+}
+
+/* Applies one sample; the series state is updated by the caller. */
+static int
+apply_sample(struct store *st, struct rw_alert *ra, const struct rw_sample *sm,
+    struct ingest_result *res)
+{
+	struct series_state *ss = &ra->state;
+	int stale = rw_is_stale(sm->value), rc = 0;
+
+	if (ss->kind == SERIES_FOR_STATE) {
+		if (stale) {
+			ss->active = 0;
+		} else if (!ss->active || sm->value != ss->last_value) {
+			/* activeAt in Unix seconds; anything else (NaN, 1e300)
+			 * is not a time and is not converted */
+			if (!(sm->value > 0 && sm->value < 1e11))
+				rc = 0;
+			else if ((rc = store_identity(st, ra, sm->ts_ms)) == 0)
+				rc = for_state(st, ra,
+				    (int64_t)(sm->value * 1000.0), sm->ts_ms, res);
+			ss->active = 1;
+			ss->last_value = sm->value;
+		}
+		return rc;
+	}
+	if (stale) {
+		if (!ss->active)
+			return 0;
+		ss->active = 0;
+		return ss->kind == SERIES_PENDING ?
+		    pending_end(st, ra, sm->ts_ms) :
+		    firing_end(st, ra, sm->ts_ms, res);
+	}
+	if (ss->active)
+		return 0;
+	ss->active = 1;
+	if (store_identity(st, ra, sm->ts_ms) < 0)
+		return -1;
+	return ss->kind == SERIES_PENDING ?
+	    pending_start(st, ra, sm->ts_ms, res) :
+	    firing_start(st, ra, sm->ts_ms, res);
+}
+
+/* Sets up ra for series s; returns 0 when it is not an alert series. */
+static int
+alert_series(const struct rw_series *s, const struct ingest_opts *opts,
+    struct rw_alert *ra)
+{
+	const char *name = label_value(s, "__name__"), *state;
+	const char *names[128], *values[128];
+	size_t n = 0;
+
+	memset(ra, 0, sizeof(*ra));
+	if (name == NULL)
+		return 0;
+	if (strcmp(name, "ALERTS") == 0) {
+		state = label_value(s, "alertstate");
+		if (state != NULL && strcmp(state, "pending") == 0)
+			ra->state.kind = SERIES_PENDING;
+		else if (state != NULL && strcmp(state, "firing") == 0)
+			ra->state.kind = SERIES_FIRING;
+		else
+			return 0;
+	} else if (strcmp(name, "ALERTS_FOR_STATE") == 0) {
+		ra->state.kind = SERIES_FOR_STATE;
+	} else {
+		return 0;
+	}
+	if (s->nlabels > 128)
+		return 0;
+	for (size_t i = 0; i < s->nlabels; i++) {
+		names[i] = s->labels[i].name;
+		values[i] = s->labels[i].value;
+	}
+	fp_labels(names, values, s->nlabels, NULL, 0, &ra->state.series);
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (is_identity_label(s->labels[i].name, opts)) {
+			names[n] = s->labels[i].name;
+			values[n] = s->labels[i].value;
+			n++;
+		}
+	fp_labels(names, values, n, NULL, 0, &ra->state.identity);
+	ra->alertname = label_value(s, "alertname");
+	if (ra->alertname == NULL)
+		ra->alertname = "";
+	ra->s = s;
+	ra->opts = opts;
+	return 1;
+}
+
+/* One sample of an alert series, to be applied in time order. */
+struct event {
+	int64_t ts;
+	int order;		/* at one timestamp: ends, starts, activeAt */
+	size_t series;		/* index into the request's alert series */
+	size_t sample;
+};
+
+static int
+event_cmp(const void *pa, const void *pb)
+{
+	const struct event *a = pa, *b = pb;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	if (a->order != b->order)
+		return a->order - b->order;
+	if (a->series != b->series)
+		return a->series < b->series ? -1 : 1;
+	return a->sample < b->sample ? -1 : a->sample > b->sample;
+}
+
+/* Samples of all the request's alert series are applied in timestamp order,
+ * not series by series: a request may hold several pending and firing runs
+ * of one alert, and each transition must see the episodes as they were at
+ * its time. */
+int
+ingest_samples(struct store *st, const struct rw_request *req,
+    int64_t received_ms, const struct ingest_opts *opts,
+    struct ingest_result *res)
+{
+	struct rw_alert *ra = NULL;
+	struct event *ev = NULL;
+	size_t na = 0, ne = 0, cap = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (store_begin(st) < 0)
+		return -1;
+	if (req->nseries > 0 &&
+	    (ra = calloc(req->nseries, sizeof(*ra))) == NULL)
+		goto bad;
+	for (size_t i = 0; i < req->nseries; i++) {
+		const struct rw_series *s = &req->series[i];
+		struct series_state known;
+		int rc;
+
+		if (!s->valid)
+			continue;
+		if (!alert_series(s, opts, &ra[na])) {
+			res->samples_ignored += s->nsamples;
+			continue;
+		}
+		if ((rc = store_get_series(st, ra[na].state.series, &known)) < 0)
+			goto bad;
+		if (rc == 1) {
+			known.kind = ra[na].state.kind;
+			ra[na].state = known;
+		} else {
+			ra[na].state.last_ts = INT64_MIN;
+		}
+		cap += s->nsamples;
+		na++;
+	}
+	if (cap > 0 && (ev = malloc(cap * sizeof(*ev))) == NULL)
+		goto bad;
+	for (size_t k = 0; k < na; k++)
+		for (size_t j = 0; j < ra[k].s->nsamples; j++) {
+			const struct rw_sample *sm = &ra[k].s->samples[j];
+
+			if (sm->ts_ms <= ra[k].state.last_ts) {
+				res->samples_old++;
+				continue;
+			}
+			ev[ne].ts = sm->ts_ms;
+			ev[ne].order = rw_is_stale(sm->value) ? 0 :
+			    ra[k].state.kind == SERIES_FOR_STATE ? 2 : 1;
+			ev[ne].series = k;
+			ev[ne].sample = j;
+			ne++;
+		}
+	qsort(ev, ne, sizeof(*ev), event_cmp);
+	for (size_t e = 0; e < ne; e++) {
+		struct rw_alert *a = &ra[ev[e].series];
+		const struct rw_sample *sm = &a->s->samples[ev[e].sample];
+
+		if (sm->ts_ms <= a->state.last_ts) {	/* a repeated timestamp */
+			res->samples_old++;
+			continue;
+		}
+		if (apply_sample(st, a, sm, res) < 0)
+			goto bad;
+		a->state.last_ts = sm->ts_ms;
+		res->samples_applied++;
+	}
+	for (size_t k = 0; k < na; k++) {
+		ra[k].state.received_at = received_ms;
+		if (store_put_series(st, &ra[k].state) < 0)
+			goto bad;
+	}
+	free(ev);
+	free(ra);
+	return store_commit(st);
+bad:
+	free(ev);
+	free(ra);
+	store_rollback(st);
+	return -1;
+}
+
+int
+ingest_expire(struct store *st, int64_t now_ms, int64_t timeout_ms,
+    const struct ingest_opts *opts, struct ingest_result *res)
+{
+	struct series_state idle[256];
+	int n;
+
+	memset(res, 0, sizeof(*res));
+	if (store_begin(st) < 0)
+		return -1;
+	if ((n = store_idle_series(st, now_ms - timeout_ms, idle, 256)) < 0)
+		goto bad;
+	for (int i = 0; i < n; i++) {
+		struct rw_alert ra;
+		int rc = 0;
+
+		memset(&ra, 0, sizeof(ra));
+		ra.state = idle[i];
+		ra.state.active = 0;
+		ra.opts = opts;
+		ra.identity_stored = 1;
+		if (ra.state.kind == SERIES_PENDING)
+			rc = pending_end(st, &ra, ra.state.last_ts);
+		else if (ra.state.kind == SERIES_FIRING)
+			rc = firing_end(st, &ra, ra.state.last_ts, res);
+		if (rc < 0 || store_put_series(st, &ra.state) < 0)
+			goto bad;
+		res->series_expired++;
+	}
+	return store_commit(st);
+bad:
+	store_rollback(st);
+	return -1;
+}

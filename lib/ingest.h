@@ -1,0 +1,74 @@
+/* ingest.h -- turning what arrives into stored notifications and episodes.
+ *
+ * Both sources of alert history go through here: Alertmanager webhooks (what
+ * was notified) and Prometheus remote-write samples of ALERTS /
+ * ALERTS_FOR_STATE (what was evaluated, pending included). Each call is one
+ * store transaction, committed and synced before it returns 0.
+ *
+ * Episodes join the two: one episode per alert identity per firing period,
+ * whichever source saw it first. The rules (README "Episodes"):
+ * - an identity is the alert's labels minus __name__, alertstate and the
+ *   replica labels, so HA replicas share one timeline;
+ * - a pending series starting opens an episode (pending_at), or joins one
+ *   that is open at that time;
+ * - a firing series starting sets firing_at of the identity's open episode,
+ *   or of one that just ended while pending (the pending series goes stale
+ *   at the evaluation where the firing one starts), or of one whose firing_at
+ *   is within join_tolerance (the webhook saw it first); else opens one;
+ * - a firing series ending (stale marker, or staleness timeout) resolves the
+ *   episode, once no other replica's firing series is still active;
+ * - a webhook alert joins the identity's episode overlapping its
+ *   [startsAt, endsAt], else opens one; a resolved alert closes it. */
+#ifndef AN_INGEST_H
+#define AN_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rw_decode.h"
+#include "store.h"
+#include "webhook.h"
+
+struct ingest_opts {
+	const char *const *replica_labels;
+	size_t nreplica;
+	int64_t dedup_window_ms;	/* webhook retries */
+	int64_t join_tolerance_ms;	/* remote write vs webhook times */
+	unsigned source;		/* samples: EP_SRC_REMOTE_WRITE or
+					   EP_SRC_IMPORT */
+};
+
+struct ingest_result {
+	int duplicate;			/* webhook: a retry, nothing stored */
+	int64_t notification_id;
+	size_t episodes_opened;
+	size_t episodes_resolved;
+	size_t samples_applied;		/* ALERTS* samples that were new */
+	size_t samples_old;		/* at or before the series' last one */
+	size_t samples_ignored;		/* not ALERTS / ALERTS_FOR_STATE */
+	size_t series_expired;		/* ended by the staleness timeout */
+};
+
+/* Stores a webhook notification received at received_ms. A notification
+ * identical to one received within opts->dedup_window_ms is a retry:
+ * res->duplicate is set and nothing is written. Returns 0, or -1 when the
+ * store failed (nothing written; store_errmsg says why). */
+int ingest_webhook(struct store *st, const struct wh_notification *n,
+    int64_t received_ms, const struct ingest_opts *opts,
+    struct ingest_result *res);
+
+/* Applies the valid series of a decoded remote-write request (or an
+ * import batch) received at received_ms. Samples at or before a series'
+ * last applied sample are ignored, so a re-sent batch changes nothing.
+ * Returns 0 or -1 as ingest_webhook. */
+int ingest_samples(struct store *st, const struct rw_request *req,
+    int64_t received_ms, const struct ingest_opts *opts,
+    struct ingest_result *res);
+
+/* Ends active series that received no sample since now_ms - timeout_ms, as
+ * if a staleness marker had come right after their last sample. Returns 0
+ * or -1. */
+int ingest_expire(struct store *st, int64_t now_ms, int64_t timeout_ms,
+    const struct ingest_opts *opts, struct ingest_result *res);
+
+#endif

@@ -1,0 +1,188 @@
+/* test_store.c -- lib/store_sqlite.c: opening, migrations, the write
+ * primitives' contracts, retention pruning. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "t.h"
+
+static char dir[64];
+static struct store *st;
+
+static long long
+q(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char path[128];
+	long long v = -1;
+
+	snprintf(path, sizeof(path), "%s/alertnoise.db", dir);
+	if (sqlite3_open(path, &db) || sqlite3_prepare_v2(db, sql, -1, &s,
+	    NULL)) {
+		fprintf(stderr, "query %s: %s\n", sql, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -2;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+#define DAY 86400000LL
+#define T0 1767225600000LL	/* 2026-01-01T00:00:00Z */
+
+TEST(opens_at_current_schema_in_wal_mode)
+{
+	char err[256];
+	struct store *other = NULL;
+
+	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
+	CHECK_INT(store_schema_version(st), 1);
+	CHECK_INT(q("PRAGMA user_version"), 1);
+	CHECK_INT(q("SELECT count(*) FROM pragma_journal_mode "
+	    "WHERE journal_mode = 'wal'"), 1);
+	CHECK_INT(store_open("nosuch", dir, &other, err, sizeof(err)), -1);
+	CHECK_CONTAINS(err, "unknown storage backend \"nosuch\"");
+	CHECK(other == NULL);
+}
+
+TEST(episodes_near_finds_overlaps_latest_first)
+{
+	struct episode e[3], got[8];
+
+	memset(e, 0, sizeof(e));
+	for (int i = 0; i < 3; i++) {
+		e[i].identity = 42;
+		e[i].firing_at = T0 + i * DAY;
+		e[i].resolved_at = i < 2 ? T0 + i * DAY + 3600000 : 0;
+		e[i].sources = EP_SRC_WEBHOOK;
+	}
+	CHECK_INT(store_begin(st), 0);
+	{
+		json_t *l = json_pack("{s:s}", "alertname", "X");
+		CHECK_INT(store_upsert_identity(st, 42, "X", l, T0), 0);
+		CHECK_INT(store_upsert_identity(st, 7, "Y", l, T0), 0);
+		json_decref(l);
+	}
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(store_insert_episode(st, &e[i], "X"), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK(e[0].id > 0 && e[1].id > e[0].id);
+
+	CHECK_INT(store_begin(st), 0);
+	/* [day 1 00:30, +inf): the day-1 episode and the open day-2 one */
+	CHECK_INT(store_episodes_near(st, 42, T0 + DAY + 1800000, INT64_MAX,
+	    got, 8), 2);
+	CHECK_INT(got[0].id, e[2].id);
+	CHECK_INT(got[1].id, e[1].id);
+	CHECK_INT(got[1].resolved_at, T0 + DAY + 3600000);
+	CHECK_INT(got[1].sources, EP_SRC_WEBHOOK);
+	/* a gap between episodes finds nothing */
+	CHECK_INT(store_episodes_near(st, 42, T0 + 7200000, T0 + 7200000, got,
+	    8), 0);
+	/* another identity finds nothing */
+	CHECK_INT(store_episodes_near(st, 43, T0, INT64_MAX, got, 8), 0);
+	got[1].sources |= EP_SRC_REMOTE_WRITE;
+	got[1].pending_at = T0 + DAY - 60000;
+	CHECK_INT(store_update_episode(st, &got[1]), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE sources = "
+	    "'webhook,remote_write' AND pending_at IS NOT NULL"), 1);
+}
+
+TEST(rollback_leaves_nothing)
+{
+	struct episode e;
+
+	memset(&e, 0, sizeof(e));
+	e.identity = 7;
+	e.firing_at = T0;
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_insert_episode(st, &e, "Y"), 0);
+	store_rollback(st);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'Y'"), 0);
+}
+
+TEST(series_state_roundtrip_and_idle)
+{
+	struct series_state s = { .series = 1, .identity = 42,
+	    .kind = SERIES_FIRING, .last_ts = T0, .active = 1,
+	    .received_at = T0 + 1000 }, got, idle[4];
+
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_get_series(st, 1, &got), 0);
+	CHECK_INT(store_put_series(st, &s), 0);
+	s.series = 2;
+	s.received_at = T0 + 9000;
+	CHECK_INT(store_put_series(st, &s), 0);
+	CHECK_INT(store_get_series(st, 1, &got), 1);
+	CHECK_INT(got.kind, SERIES_FIRING);
+	CHECK_INT(got.last_ts, T0);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1), 1);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_PENDING, 0), 0);
+	CHECK_INT(store_idle_series(st, T0 + 5000, idle, 4), 1);
+	CHECK_INT(idle[0].series, 1);
+	CHECK_INT(store_commit(st), 0);
+}
+
+TEST(prune_deletes_old_rows_only)
+{
+	struct store_prune_result pr;
+
+	/* cut at day 1 00:30: only the day-0 episode is older and resolved */
+	CHECK_INT(store_prune(st, T0 + DAY + 1800000, &pr), 0);
+	CHECK_INT(pr.episodes, 1);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'X'"), 2);
+	/* the open episode stays whatever its age */
+	CHECK_INT(store_prune(st, T0 + 30 * DAY, &pr), 0);
+	CHECK_INT(pr.episodes, 1);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE resolved_at IS NULL"),
+	    1);
+}
+
+TEST(reopen_keeps_data_and_refuses_newer_schema)
+{
+	char err[256];
+	struct store *other = NULL;
+
+	store_close(st);
+	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
+	CHECK_INT(store_schema_version(st), 1);
+	CHECK_INT(q("SELECT count(*) FROM episodes"), 1);
+	CHECK_INT(q("PRAGMA user_version = 99"), -1);
+	CHECK_INT(store_open("sqlite", dir, &other, err, sizeof(err)), -1);
+	CHECK_CONTAINS(err, "schema version 99, newer than this alertnoised");
+	q("PRAGMA user_version = 1");
+}
+
+int
+main(void)
+{
+	int rc;
+
+	snprintf(dir, sizeof(dir), "/tmp/an-test-store-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	RUN(opens_at_current_schema_in_wal_mode);
+	if (st == NULL)
+		return t_done() | 1;
+	RUN(episodes_near_finds_overlaps_latest_first);
+	RUN(rollback_leaves_nothing);
+	RUN(series_state_roundtrip_and_idle);
+	RUN(prune_deletes_old_rows_only);
+	RUN(reopen_keeps_data_and_refuses_newer_schema);
+	store_close(st);
+	rc = t_done();
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		(void)!system(cmd);
+	}
+	return rc;
+}
