@@ -5,9 +5,12 @@ temporary store, speaks HTTP to it, reads its SQLite store and its /metrics.
 Everything listens on 127.0.0.1 only, and every process is stopped at the
 end of its test (or at exit)."""
 import atexit
+import calendar
+import http.client as httpclient
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -185,7 +188,119 @@ class Daemon:
     def count(self, table):
         return self.query("SELECT count(*) AS n FROM " + table)[0]["n"]
 
+    def counts(self):
+        """Row counts of every table of the store, {table: n}."""
+        return {t: self.count(t) for t in STORE_TABLES}
+
+    def post_chunked(self, path, chunks, content_type="application/json",
+                     timeout=30):
+        """POSTs the chunks with Transfer-Encoding: chunked (no
+        Content-Length); returns a Response."""
+        conn = httpclient.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=timeout)
+        try:
+            conn.request("POST", path, body=iter(chunks),
+                         headers={"Content-Type": content_type},
+                         encode_chunked=True)
+            r = conn.getresponse()
+            return Response(r.status, r.headers, r.read())
+        finally:
+            conn.close()
+
+    def cleanup(self):
+        """Stops the daemon (SIGKILL if SIGTERM is not enough) and removes
+        its temporary directory."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.stop(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if getattr(self, "_log", None) is not None and not self._log.closed:
+            self._log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
 
 def load_data(name):
     with open(os.path.join(DATA, name), "rb") as f:
         return f.read()
+
+
+# --- building Alertmanager webhook payloads --------------------------------
+
+STORE_TABLES = ("notifications", "notification_alerts", "identities",
+                "episodes")
+GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def rfc3339(ms):
+    """Milliseconds since the epoch as Alertmanager writes them (UTC)."""
+    secs, rem = divmod(ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + \
+        (".%03dZ" % rem if rem else "Z")
+
+
+def parse_rfc3339_ms(s):
+    """The milliseconds of a UTC RFC 3339 time ending in Z (Go's zero time
+    gives None). Digits past the millisecond are cut, as the daemon does."""
+    if s.startswith("0001-01-01T00:00:00"):
+        return None
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$", s)
+    if not m:
+        raise ValueError("not a UTC RFC 3339 time: " + s)
+    secs = calendar.timegm(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S"))
+    frac = (m.group(2) or "")[:3].ljust(3, "0")
+    return secs * 1000 + int(frac)
+
+
+def fingerprint(labels):
+    """Alertmanager's alert fingerprint (prometheus/common
+    model.LabelSet.Fingerprint: FNV-1a 64 over the sorted names and values,
+    each followed by 0xff), as 16 hex digits."""
+    h = 14695981039346656037
+    for name in sorted(labels, key=lambda n: n.encode()):
+        for b in name.encode() + b"\xff" + labels[name].encode() + b"\xff":
+            h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
+def make_alert(labels, starts_ms, ends_ms=None, status=None, annotations=None,
+               generator_url="http://prometheus:9090/graph?g0.expr=up",
+               with_fingerprint=True):
+    """One alert as Alertmanager 0.25 puts it in a webhook: a firing alert
+    has Go's zero endsAt; status defaults from ends_ms."""
+    if status is None:
+        status = "resolved" if ends_ms is not None else "firing"
+    a = {"status": status, "labels": dict(labels),
+         "annotations": dict(annotations or {}),
+         "startsAt": rfc3339(starts_ms),
+         "endsAt": rfc3339(ends_ms) if ends_ms is not None else GO_ZERO_TIME,
+         "generatorURL": generator_url}
+    if with_fingerprint:
+        a["fingerprint"] = fingerprint(labels)
+    return a
+
+
+def make_notification(alerts, receiver="team-x", group_by=("alertname",),
+                      external_url="http://alertmanager:9093",
+                      truncated=0, status=None):
+    """A version 4 webhook payload grouping alerts as Alertmanager would."""
+    if status is None:
+        status = "firing" if any(a["status"] == "firing" for a in alerts) \
+            else "resolved"
+    common = dict(alerts[0]["labels"]) if alerts else {}
+    for a in alerts[1:]:
+        common = {k: v for k, v in common.items()
+                  if a["labels"].get(k) == v}
+    group = {k: alerts[0]["labels"][k] for k in group_by
+             if alerts and k in alerts[0]["labels"]}
+    key = "{}:{" + ", ".join('%s="%s"' % (k, group[k])
+                             for k in sorted(group)) + "}"
+    return {"receiver": receiver, "status": status, "alerts": alerts,
+            "groupLabels": group, "commonLabels": common,
+            "commonAnnotations": {}, "externalURL": external_url,
+            "version": "4", "groupKey": key, "truncatedAlerts": truncated}

@@ -13,6 +13,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 
+class CountingResult(unittest.TextTestResult):
+    """Counts successes directly: testsRun misses class-level errors."""
+    successes = 0
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.successes += 1
+
+
 def main():
     dirs = sys.argv[1:] or [os.path.join(HERE, "integration"),
                             os.path.join(HERE, "e2e")]
@@ -20,9 +29,11 @@ def main():
     loader = unittest.TestLoader()
     for d in dirs:
         suite.addTests(loader.discover(d, pattern="test_*.py", top_level_dir=d))
-    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout,
+                                     resultclass=CountingResult).run(suite)
+    # errors in setUpClass are not tests run, but they are failures
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
+    passed = result.successes
     line = "%d passed, %d failed" % (passed, failed)
     if result.skipped:
         line += ", %d skipped" % len(result.skipped)

@@ -1,0 +1,261 @@
+"""End to end: two real Prometheus 2.42 replicas evaluate alerting rules every
+second, remote-write ALERTS / ALERTS_FOR_STATE to the daemon and alert through
+a real Alertmanager 0.25 whose webhook is the daemon. The daemon's episodes
+must agree with the ALERTS history Prometheus itself returns, within one
+evaluation interval, and the webhook and remote-write views of each firing
+must be one episode, not two."""
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import harness  # noqa: E402
+import peers  # noqa: E402
+
+RULES = """
+groups:
+  - name: e2e
+    interval: 1s
+    rules:
+      - alert: Steady
+        expr: vector(1)
+        labels: {severity: page}
+      - alert: Pend
+        expr: vector(1)
+        for: 1h
+      - alert: Flap
+        expr: vector(time() % 12) < 6
+        for: 2s
+      - alert: KeepFiring
+        expr: vector(time() % 6) < 2
+        keep_firing_for: 10s
+      - alert: Silenced
+        expr: vector(1)
+"""
+
+PROMETHEUS = """
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+  external_labels: {cluster: e2e, replica: REPLICA}
+rule_files: [RULES]
+alerting:
+  alert_relabel_configs:
+    - regex: replica
+      action: labeldrop
+  alertmanagers:
+    - static_configs:
+        - targets: ["AM"]
+remote_write:
+  - url: DAEMON/api/v1/write
+    queue_config: {batch_send_deadline: 1s, min_backoff: 50ms, max_backoff: 1s}
+    write_relabel_configs:
+      - source_labels: [__name__]
+        regex: ALERTS|ALERTS_FOR_STATE
+        action: keep
+"""
+
+ALERTMANAGER = """
+route:
+  receiver: alertnoise
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: alertnoise
+    webhook_configs:
+      - url: DAEMON/api/v1/webhook
+        send_resolved: true
+"""
+
+RUN_SECONDS = 30
+EVAL = 1.0
+SLACK = 0.05    # float rounding of query_range timestamps
+
+
+def merged_runs(result, step):
+    """The union of the runs of every series (both replicas) of a result."""
+    spans = []
+    for series in result:
+        spans += peers.runs(series["values"], step)
+    spans.sort()
+    out = []
+    for a, b in spans:
+        if out and a <= out[-1][1] + step * 1.5:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return out
+
+
+class PrometheusEndToEnd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        for b in (peers.PROMETHEUS, peers.ALERTMANAGER):
+            if not os.path.exists(b):
+                raise unittest.SkipTest(b + " is not installed")
+        cls.d = harness.Daemon("webhook: {dedup_window: 0s}\n").start()
+        cls.am = peers.Alertmanager(
+            ALERTMANAGER.replace("DAEMON", cls.d.url)).start()
+        # a silence: Silenced fires but is never notified
+        now = time.time()
+        r = harness.http("POST", cls.am.url + "/api/v2/silences", json.dumps({
+            "matchers": [{"name": "alertname", "value": "Silenced",
+                          "isRegex": False}],
+            "startsAt": harness.rfc3339(int(now * 1000)),
+            "endsAt": harness.rfc3339(int((now + 3600) * 1000)),
+            "createdBy": "e2e", "comment": "e2e"}),
+            headers={"Content-Type": "application/json"})
+        assert r.status == 200, r.text
+        cls.proms = []
+        for replica in ("a", "b"):
+            cfg = PROMETHEUS.replace("REPLICA", replica).replace(
+                "AM", "127.0.0.1:%d" % cls.am.port).replace("DAEMON", cls.d.url)
+            cls.proms.append(peers.Prometheus(cfg, RULES).start())
+        cls.start = time.time()
+        time.sleep(RUN_SECONDS)
+        cls.cut = time.time()
+        # let the last batches and notifications arrive
+        time.sleep(3)
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in getattr(cls, "proms", []):
+            p.stop()
+        if getattr(cls, "am", None):
+            cls.am.stop()
+        if getattr(cls, "d", None):
+            cls.d.cleanup()
+
+    def episodes(self, alertname):
+        r = self.d.get("/api/v1/episodes?alertname=%s&limit=1000" % alertname)
+        self.assertEqual(r.status, 200, r.text)
+        return sorted(r.json()["data"], key=lambda e: e["firing_at"] or "")
+
+    def prom_runs(self, alertname, state):
+        """The ALERTS runs both replicas report (each keeps its own TSDB,
+        without its external labels), merged: the HA timeline."""
+        result = []
+        for p in self.proms:
+            r = p.query_range(
+                'ALERTS{alertname="%s",alertstate="%s"}' % (alertname, state),
+                self.start - 5, self.cut, EVAL)
+            self.assertLessEqual(len(r), 1, r)
+            result += r
+        return merged_runs(result, EVAL)
+
+    def test_flapping_timeline_matches_prometheus(self):
+        runs = self.prom_runs("Flap", "firing")
+        closed = [r for r in runs if r[1] < self.cut - 2 * EVAL and
+                  r[0] > self.start - 5 + EVAL]
+        self.assertGreaterEqual(len(closed), 2, runs)
+        eps = [e for e in self.episodes("Flap") if e["firing_at"]]
+        for first, last in closed:
+            match = [e for e in eps if
+                     first - EVAL - SLACK < harness.parse_rfc3339_ms(
+                         e["firing_at"]) / 1000 <= first + SLACK]
+            self.assertEqual(len(match), 1, "run %s..%s: %s" % (first, last,
+                                                                 eps))
+            e = match[0]
+            self.assertIsNotNone(e["resolved_at"], e)
+            # the stale marker comes at the first evaluation after the
+            # last sample
+            res = harness.parse_rfc3339_ms(e["resolved_at"]) / 1000
+            self.assertTrue(last - SLACK < res <= last + EVAL + SLACK,
+                            "resolved %s, last point %s" % (res, last))
+            # its pending phase came before it (for: 2s)
+            pend = harness.parse_rfc3339_ms(e["pending_at"]) / 1000
+            self.assertTrue(0 < res - pend and
+                            abs((harness.parse_rfc3339_ms(e["firing_at"]) /
+                                 1000 - pend) - 2) <= EVAL + 1, e)
+        # and the other way round: every fired episode is one Prometheus
+        # run starting within an evaluation after it (none invented)
+        for e in eps:
+            f = harness.parse_rfc3339_ms(e["firing_at"]) / 1000
+            if not self.start + 2 < f < self.cut - 2 * EVAL:
+                continue
+            match = [r for r in runs if f - SLACK <= r[0] < f + EVAL + SLACK]
+            self.assertEqual(len(match), 1, "episode %s: %s" % (e, runs))
+
+    def test_webhook_and_remote_write_are_joined_not_doubled(self):
+        # Flap fired several times and Alertmanager notified each firing
+        notified = [e for e in self.episodes("Flap") if e["notified"]]
+        self.assertGreaterEqual(len(notified), 2)
+        for e in notified:
+            self.assertEqual(sorted(e["sources"]), ["remote_write", "webhook"],
+                             e)
+            self.assertEqual(e["receivers"], ["alertnoise"])
+        # no episode was seen by the webhook alone
+        only_webhook = self.d.query(
+            "SELECT count(*) AS n FROM episodes WHERE sources = 'webhook'")
+        self.assertEqual(only_webhook[0]["n"], 0)
+        # and every stored webhook alert points at an episode
+        self.assertEqual(self.d.query(
+            "SELECT count(*) AS n FROM notification_alerts "
+            "WHERE episode_id IS NULL")[0]["n"], 0)
+
+    def test_steady_alert_is_one_open_episode_with_alertmanagers_fingerprint(self):
+        eps = self.episodes("Steady")
+        self.assertEqual(len(eps), 1, eps)
+        e = eps[0]
+        self.assertIsNone(e["resolved_at"])
+        self.assertTrue(e["notified"])
+        self.assertEqual(sorted(e["sources"]), ["remote_write", "webhook"])
+        self.assertEqual(e["labels"], {"alertname": "Steady", "cluster": "e2e",
+                                       "severity": "page"})
+        am = [a for a in self.am.alerts() if a["labels"]["alertname"] == "Steady"]
+        self.assertEqual(len(am), 1, am)
+        self.assertEqual(e["fingerprint"], am[0]["fingerprint"])
+        # HA: two replicas, one identity
+        self.assertEqual(self.d.query(
+            "SELECT count(*) AS n FROM identities WHERE alertname = 'Steady'"
+        )[0]["n"], 1)
+
+    def test_pending_alert_never_fires_nor_notifies(self):
+        eps = self.episodes("Pend")
+        self.assertEqual(len(eps), 1, eps)
+        self.assertIsNotNone(eps[0]["pending_at"])
+        self.assertIsNone(eps[0]["firing_at"])
+        self.assertFalse(eps[0]["notified"])
+
+    def test_silenced_alert_fired_but_was_never_notified(self):
+        eps = self.episodes("Silenced")
+        self.assertEqual(len(eps), 1, eps)
+        self.assertIsNotNone(eps[0]["firing_at"])
+        self.assertFalse(eps[0]["notified"])
+        self.assertEqual(eps[0]["sources"], ["remote_write"])
+
+    def test_keep_firing_for_keeps_one_episode(self):
+        eps = self.episodes("KeepFiring")
+        self.assertEqual(len(eps), 1, eps)
+        self.assertIsNone(eps[0]["resolved_at"])
+        # Prometheus' own view: one uninterrupted firing run
+        self.assertEqual(len(self.prom_runs("KeepFiring", "firing")), 1)
+
+    def test_firing_endpoint_lists_what_is_active_now(self):
+        r = self.d.get("/api/v1/alerts/firing")
+        self.assertEqual(r.status, 200)
+        state = {a["alertname"]: a["state"] for a in r.json()["data"]}
+        self.assertEqual(state.get("Steady"), "firing")
+        self.assertEqual(state.get("Pend"), "pending")
+        self.assertEqual(state.get("KeepFiring"), "firing")
+        r = self.d.get('/api/v1/alerts/firing?match[]=%7Bseverity%3D%22page%22%7D')
+        self.assertEqual([a["alertname"] for a in r.json()["data"]], ["Steady"])
+
+    def test_remote_write_was_accepted_and_counted(self):
+        m = self.d.metrics()
+        applied = m.get(("alertnoise_remote_write_samples_total",
+                         frozenset({"result": "applied"}.items())), 0)
+        self.assertGreater(applied, 100)
+        rejected = sum(v for (n, _), v in m.items()
+                       if n == "alertnoise_remote_write_rejected_total")
+        self.assertEqual(rejected, 0)
+        self.assertEqual(m.get(("alertnoise_webhook_notifications_total",
+                                frozenset({"result": "rejected"}.items()))), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

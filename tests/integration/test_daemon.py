@@ -1,0 +1,531 @@
+"""test_daemon.py -- alertnoised as an operator meets it: flags,
+--check-config, the operational endpoints, /metrics, reloads, logs, signals
+and restarts. Runs the real binary."""
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+import harness
+from harness import (BINARY, ROOT, Daemon, make_alert, make_notification,
+                     now_ms, wait_for)
+
+PROMTOOL = "/usr/bin/promtool"
+LOGFMT_HEAD = re.compile(r"^ts=\S+ level=(debug|info|warn|error) msg=")
+# one logfmt line, whole: key=value pairs, values bare or quoted
+LOGFMT_LINE = re.compile(
+    r'^(?:[A-Za-z_][A-Za-z0-9_.]*=(?:"(?:[^"\\]|\\.)*"|[^\s"=]+))'
+    r'(?: [A-Za-z_][A-Za-z0-9_.]*=(?:"(?:[^"\\]|\\.)*"|[^\s"=]+))*$')
+TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+FLAGS = ("--config.file", "--web.listen-address", "--storage.path",
+         "--log.level", "--log.format", "--check-config", "--version",
+         "--help")
+
+_n = [0]
+
+
+def uniq(prefix):
+    _n[0] += 1
+    return "%s_%d_%d" % (prefix, os.getpid(), _n[0])
+
+
+def payload(size=None):
+    """A fresh valid webhook body, padded to size bytes when given."""
+    p = make_notification([make_alert({"alertname": uniq("D"), "job": "j"},
+                                      now_ms() - 1000)])
+    if size is not None:
+        p["commonAnnotations"] = {"pad": ""}
+        p["commonAnnotations"]["pad"] = "x" * (size - len(json.dumps(p)))
+    body = json.dumps(p)
+    assert size is None or len(body) == size, len(body)
+    return body
+
+
+def run(*args, timeout=20, **kw):
+    return subprocess.run([BINARY] + list(args), capture_output=True,
+                          text=True, timeout=timeout, **kw)
+
+
+def logfmt_fields(line):
+    return dict((m.group(1), m.group(2).strip('"')) for m in re.finditer(
+        r'([A-Za-z_][A-Za-z0-9_.]*)=("(?:[^"\\]|\\.)*"|[^\s"=]+)', line))
+
+
+class EndpointsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon("").start()
+        cls.started = time.time()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def requests_total(self, handler, code):
+        return self.d.metric("alertnoise_http_requests_total",
+                             handler=handler, code=str(code))
+
+    def test_healthy_and_ready(self):
+        r = self.d.get("/-/healthy")
+        self.assertEqual(r.status, 200)
+        self.assertIn("Healthy", r.text)
+        r = self.d.get("/-/ready")
+        self.assertEqual(r.status, 200)
+        self.assertIn("Ready", r.text)
+
+    def test_unknown_path_is_404(self):
+        r = self.d.get("/no/such/page")
+        self.assertEqual(r.status, 404)
+        r = self.d.post("/api/v1/nothing", "{}")
+        self.assertEqual(r.status, 404)
+        self.assertTrue(r.headers["Content-Type"].startswith(
+            "application/json"))
+        body = r.json()
+        self.assertEqual(body["status"], "error")
+        self.assertEqual(body["errorType"], "not_found")
+        self.assertTrue(body["error"])
+
+    def test_wrong_method_is_405_with_allow(self):
+        r = self.d.get("/api/v1/webhook")
+        self.assertEqual(r.status, 405)
+        self.assertIn("POST", [m.strip() for m in
+                               r.headers["Allow"].split(",")])
+        r = self.d.post("/metrics", "")
+        self.assertEqual(r.status, 405)
+        self.assertIn("GET", [m.strip() for m in
+                              r.headers["Allow"].split(",")])
+        r = harness.http("DELETE", self.d.url + "/-/healthy")
+        self.assertEqual(r.status, 405)
+        self.assertIn("GET", r.headers["Allow"])
+
+    def test_requests_are_counted_by_handler_and_code(self):
+        h0 = self.requests_total("/-/healthy", 200)
+        w0 = self.requests_total("/api/v1/webhook", 405)
+        self.d.get("/-/healthy")
+        self.d.get("/-/healthy")
+        self.d.get("/api/v1/webhook")
+        wait_for(lambda: self.requests_total("/-/healthy", 200) == h0 + 2,
+                 what="2 more /-/healthy 200 in alertnoise_http_requests_total")
+        wait_for(lambda: self.requests_total("/api/v1/webhook", 405) == w0 + 1,
+                 what="a /api/v1/webhook 405 in alertnoise_http_requests_total")
+
+    def test_metrics_exposition(self):
+        # some traffic first, so every family has samples
+        self.assertEqual(self.d.webhook(payload()).status, 200)
+        self.d.webhook("{")
+        self.d.get("/nope")
+        self.d.get("/-/ready")
+        r = self.d.get("/metrics")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.headers["Content-Type"].startswith(
+            "text/plain; version=0.0.4"), r.headers["Content-Type"])
+        text = r.text
+        m = harness.parse_metrics(text)
+        names = {n for n, _ in m}
+        for want in ("alertnoise_build_info",
+                     "alertnoise_http_requests_total",
+                     "alertnoise_http_request_duration_seconds_bucket",
+                     "alertnoise_http_request_duration_seconds_sum",
+                     "alertnoise_http_request_duration_seconds_count",
+                     "process_cpu_seconds_total",
+                     "process_resident_memory_bytes",
+                     "process_start_time_seconds", "process_open_fds"):
+            self.assertIn(want, names)
+        self.assertIn("# TYPE alertnoise_http_request_duration_seconds "
+                      "histogram", text)
+        self.assertIn("# TYPE alertnoise_http_requests_total counter", text)
+        bi = [dict(l) for n, l in m if n == "alertnoise_build_info"]
+        self.assertEqual(len(bi), 1)
+        self.assertEqual(m[("alertnoise_build_info",
+                            frozenset(bi[0].items()))], 1)
+        self.assertTrue(bi[0].get("version"))
+        for n, labels in m:
+            if n == "alertnoise_http_requests_total":
+                self.assertEqual({k for k, _ in labels}, {"handler", "code"})
+        # the histogram of one handler is cumulative and ends at _count
+        buckets = sorted(
+            ((float(dict(l)["le"]), v) for (n, l), v in m.items()
+             if n == "alertnoise_http_request_duration_seconds_bucket" and
+             dict(l)["handler"] == "/api/v1/webhook"))
+        self.assertTrue(buckets)
+        self.assertEqual(buckets[-1][0], float("inf"))
+        values = [v for _, v in buckets]
+        self.assertEqual(values, sorted(values))
+        count = m[("alertnoise_http_request_duration_seconds_count",
+                   frozenset({"handler": "/api/v1/webhook"}.items()))]
+        self.assertEqual(values[-1], count)
+        self.assertGreaterEqual(count, 1)
+        # process metrics describe this process
+        start = m[("process_start_time_seconds", frozenset())]
+        self.assertLess(abs(start - self.started), 5)
+        self.assertGreater(m[("process_resident_memory_bytes", frozenset())],
+                           1 << 20)
+        self.assertGreater(m[("process_open_fds", frozenset())], 3)
+        self.assertGreaterEqual(m[("process_cpu_seconds_total", frozenset())],
+                                0)
+
+    def test_metrics_pass_promtool(self):
+        if not os.path.exists(PROMTOOL):
+            self.skipTest(PROMTOOL + " is missing (Debian package prometheus)")
+        self.assertEqual(self.d.webhook(payload()).status, 200)
+        self.d.webhook(payload(), content_type="text/plain")
+        self.d.get("/api/v1/webhook")
+        body = self.d.get("/metrics").body
+        p = subprocess.run([PROMTOOL, "check", "metrics"], input=body,
+                           capture_output=True, timeout=20)
+        self.assertEqual(p.returncode, 0, (p.stdout + p.stderr).decode())
+
+
+class CommandLineTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="an-cli-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_check_config_good(self):
+        path = self.write("good.yml", "webhook:\n  max_body_size: 1MiB\n"
+                          "  dedup_window: 5m\nstorage:\n  retention: 30d\n"
+                          "identity:\n  replica_labels: [replica]\n")
+        p = run("--check-config", "--config.file=" + path)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("configuration OK", p.stdout)
+        # checking opens no store
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "data")))
+
+    def test_check_config_shipped_config(self):
+        p = run("--check-config", "--config.file=" +
+                os.path.join(ROOT, "config", "alertnoised.yml"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("configuration OK", p.stdout)
+
+    def test_check_config_unknown_key(self):
+        path = self.write("bad.yml", "web:\n  read_timeout: 10s\n"
+                          "  bogus_key: 1\n")
+        p = run("--check-config", "--config.file=" + path)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        out = p.stdout + p.stderr
+        self.assertIn("bad.yml:3", out)
+        self.assertIn("bogus_key", out)
+        self.assertNotIn("configuration OK", out)
+
+    def test_check_config_bad_duration(self):
+        path = self.write("dur.yml", "# comment\nstorage:\n"
+                          "  retention: 9x\n")
+        p = run("--check-config", "--config.file=" + path)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        out = p.stdout + p.stderr
+        self.assertIn("dur.yml:3", out)
+        self.assertIn("storage.retention", out)
+        self.assertIn("9x", out)
+
+    def test_check_config_missing_file(self):
+        p = run("--check-config", "--config.file=" +
+                os.path.join(self.dir, "nope.yml"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("nope.yml", p.stdout + p.stderr)
+
+    def test_version(self):
+        p = run("--version")
+        self.assertEqual(p.returncode, 0)
+        self.assertTrue(p.stdout.startswith("alertnoised, version "),
+                        p.stdout)
+
+    def test_help_lists_every_flag(self):
+        p = run("--help")
+        self.assertEqual(p.returncode, 0)
+        for f in FLAGS:
+            self.assertIn(f, p.stdout)
+
+    def test_unknown_flag(self):
+        p = run("--no-such-flag")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--no-such-flag", p.stderr)
+
+    def test_flag_without_value(self):
+        p = run("--config.file")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--config.file", p.stderr)
+
+
+GOOD = "webhook:\n  max_body_size: 4KiB\n"
+SMALL = "webhook:\n  max_body_size: 1KiB\n"
+# lowers the limit too: refusing it must refuse all of it
+BROKEN = "webhook:\n  max_body_size: 1KiB\n  dedup_window: 5x\n"
+
+
+class ReloadTest(unittest.TestCase):
+    """POST /-/reload and SIGHUP: a good config is applied, a broken one
+    changes nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(GOOD).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def setUp(self):
+        self.d.write_config(GOOD)
+        r = self.d.post("/-/reload", None, content_type=None)
+        self.assertEqual(r.status, 200, r.text)
+
+    def reloads(self, result):
+        return self.d.metric("alertnoise_config_reloads_total", result=result)
+
+    def successful(self):
+        return self.d.metric("alertnoise_config_last_reload_successful")
+
+    def test_http_reload_applies_a_good_config(self):
+        self.assertEqual(self.d.webhook(payload(2000)).status, 200)
+        ok0 = self.reloads("success")
+        self.d.write_config(SMALL)
+        r = self.d.post("/-/reload", None, content_type=None)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(self.reloads("success"), ok0 + 1)
+        self.assertEqual(self.successful(), 1)
+        r = self.d.webhook(payload(2000))
+        self.assertEqual(r.status, 413, r.text)
+        self.assertEqual(self.d.webhook(payload(900)).status, 200)
+
+    def test_http_reload_of_a_broken_config_keeps_the_old_one(self):
+        bad0 = self.reloads("failure")
+        self.d.write_config(BROKEN)
+        r = self.d.post("/-/reload", None, content_type=None)
+        self.assertEqual(r.status, 500, r.text)
+        self.assertIn("alertnoised.yml:3", r.text)
+        self.assertIn("webhook.dedup_window", r.text)
+        self.assertEqual(self.reloads("failure"), bad0 + 1)
+        self.assertEqual(self.successful(), 0)
+        # still the 4KiB limit
+        r = self.d.webhook(payload(2000))
+        self.assertEqual(r.status, 200, r.text)
+        # a good reload afterwards sets the gauge back
+        self.d.write_config(GOOD)
+        self.assertEqual(self.d.post("/-/reload", None,
+                                     content_type=None).status, 200)
+        self.assertEqual(self.successful(), 1)
+
+    def test_sighup_with_a_broken_config_keeps_the_old_one(self):
+        bad0 = self.reloads("failure")
+        log0 = len(self.d.log())
+        self.d.write_config("webhook:\n  max_body_size: 1KiB\n"
+                            "  no_such_key: 1\n")
+        self.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: self.reloads("failure") == bad0 + 1,
+                 what="the failed reload to be counted")
+        self.assertEqual(self.successful(), 0)
+        new = self.d.log()[log0:]
+        errs = [l for l in new.splitlines()
+                if logfmt_fields(l).get("level") == "error"]
+        self.assertTrue(errs, new)
+        self.assertIn("alertnoised.yml:3", errs[-1])
+        self.assertIn("webhook.no_such_key", errs[-1])
+        r = self.d.webhook(payload(2000))
+        self.assertEqual(r.status, 200, r.text)
+
+    def test_sighup_with_a_good_config_applies_it(self):
+        ok0 = self.reloads("success")
+        self.d.write_config(SMALL)
+        self.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: self.reloads("success") == ok0 + 1,
+                 what="the reload to be counted")
+        self.assertEqual(self.successful(), 1)
+        r = self.d.webhook(payload(2000))
+        self.assertEqual(r.status, 413, r.text)
+
+
+class LogTest(unittest.TestCase):
+    """Logs on stderr are logfmt (or JSON with --log.format=json)."""
+
+    def traffic(self, d):
+        self.assertEqual(d.webhook(payload()).status, 200)
+        d.webhook('{"receiver": "a \\"quoted\\"\nname", ')    # bad JSON
+        d.webhook(payload(), content_type="text/plain")
+        d.write_config("bogus: \"x y\"\n")
+        self.assertEqual(d.post("/-/reload", None, content_type=None).status,
+                         500)
+        d.write_config("")
+        self.assertEqual(d.post("/-/reload", None, content_type=None).status,
+                         200)
+        ok0 = d.metric("alertnoise_config_reloads_total", result="success")
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: d.metric("alertnoise_config_reloads_total",
+                                  result="success") == ok0 + 1,
+                 what="the SIGHUP reload")
+        self.assertEqual(d.stop(), 0)
+
+    def test_logfmt(self):
+        d = Daemon("", extra_args=["--log.level=debug"]).start()
+        self.addCleanup(d.cleanup)
+        self.traffic(d)
+        lines = d.log().splitlines()
+        self.assertGreaterEqual(len(lines), 5)
+        levels = set()
+        for line in lines:
+            self.assertRegex(line, LOGFMT_HEAD)
+            self.assertRegex(line, LOGFMT_LINE)
+            f = logfmt_fields(line)
+            self.assertRegex(f["ts"], TS)
+            levels.add(f["level"])
+        self.assertTrue({"debug", "info", "error"} <= levels, levels)
+
+    def test_json(self):
+        d = Daemon("", extra_args=["--log.format=json",
+                                   "--log.level=debug"]).start()
+        self.addCleanup(d.cleanup)
+        self.traffic(d)
+        lines = d.log().splitlines()
+        self.assertGreaterEqual(len(lines), 5)
+        for line in lines:
+            obj = json.loads(line)
+            self.assertIsInstance(obj, dict)
+            self.assertRegex(obj["ts"], TS)
+            self.assertIn(obj["level"], ("debug", "info", "warn", "error"))
+            self.assertIsInstance(obj["msg"], str)
+            self.assertTrue(obj["msg"])
+
+    def test_start_with_a_broken_config_logs_logfmt(self):
+        d = Daemon("web:\n  listen_addres: x\n")
+        self.addCleanup(d.cleanup)
+        d.start(wait_ready=False)
+        self.assertEqual(d.proc.wait(10), 1)
+        lines = d.log().splitlines()
+        self.assertTrue(lines)
+        self.assertTrue(any("alertnoised.yml:2" in l and
+                            "web.listen_addres" in l for l in lines), lines)
+        for line in lines:
+            self.assertRegex(line, LOGFMT_HEAD)
+
+    def test_start_with_a_broken_config_logs_json(self):
+        d = Daemon("web:\n  listen_addres: x\n",
+                   extra_args=["--log.format=json"])
+        self.addCleanup(d.cleanup)
+        d.start(wait_ready=False)
+        self.assertEqual(d.proc.wait(10), 1)
+        lines = d.log().splitlines()
+        self.assertTrue(any("web.listen_addres" in l for l in lines), lines)
+        for line in lines:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                self.fail("not a JSON log line: %r" % line)
+            self.assertEqual(obj["level"], "error")
+            self.assertTrue(obj["msg"])
+
+
+class LifecycleTest(unittest.TestCase):
+    """SIGTERM, SIGKILL and restarts on the same store."""
+
+    def test_sigterm_then_restart_keeps_everything(self):
+        d = Daemon("").start()
+        self.addCleanup(d.cleanup)
+        name = uniq("Life")
+        starts = now_ms() - 60000
+        labels = {"alertname": name, "instance": "a"}
+        firing = make_notification([make_alert(labels, starts)])
+        other = payload()
+        for p in (firing, other):
+            self.assertEqual(d.webhook(p).status, 200)
+        before = d.counts()
+        self.assertEqual(d.stop(signal.SIGTERM, timeout=30), 0)
+        lines = d.log().splitlines()
+        self.assertTrue(any(re.search(r"(?i)(shut|exit|stop|bye|see you)",
+                                      logfmt_fields(l).get("msg", ""))
+                            for l in lines[-3:]), lines[-3:])
+        # the store holds it all with the daemon gone
+        db = os.path.join(d.storage, "alertnoise.db")
+        with sqlite3.connect("file:%s?mode=ro" % db, uri=True) as c:
+            got = {t: c.execute("SELECT count(*) FROM " + t).fetchone()[0]
+                   for t in harness.STORE_TABLES}
+            self.assertEqual(got, before)
+            self.assertEqual(c.execute(
+                "SELECT count(*) FROM episodes WHERE alertname = ? AND"
+                " resolved_at IS NULL", (name,)).fetchone()[0], 1)
+
+        d2 = Daemon("", storage=d.storage).start()
+        self.addCleanup(d2.cleanup)
+        self.assertEqual(d2.get("/-/ready").status, 200)
+        self.assertEqual(d2.counts(), before)
+        # what was received before the restart is still known: a retry is a
+        # duplicate, and the resolve closes the episode opened before
+        r = d2.webhook(other)
+        self.assertEqual(r.json()["data"]["result"], "duplicate")
+        r = d2.webhook(make_notification([make_alert(labels, starts,
+                                                     ends_ms=starts + 5000)]))
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json()["data"]["episodesResolved"], 1)
+        eps = d2.query("SELECT firing_at, resolved_at FROM episodes WHERE"
+                       " alertname = ?", name)
+        self.assertEqual([(e["firing_at"], e["resolved_at"]) for e in eps],
+                         [(starts, starts + 5000)])
+        self.assertEqual(d2.count("notifications"),
+                         before["notifications"] + 1)
+
+    def test_sigterm_lets_a_request_in_flight_finish(self):
+        d = Daemon("").start()
+        self.addCleanup(d.cleanup)
+        self.assertEqual(d.webhook(payload()).status, 200)
+        # a store lock keeps the next request in flight while SIGTERM comes
+        lock = sqlite3.connect(os.path.join(d.storage, "alertnoise.db"),
+                               timeout=2, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        result = {}
+
+        def send():
+            try:
+                result["r"] = d.webhook(payload(), timeout=15)
+            except Exception as e:  # noqa: BLE001 -- reported below
+                result["r"] = e
+        t = threading.Thread(target=send)
+        t.start()
+        try:
+            wait_for(lambda: d.metric("alertnoise_http_requests_in_flight")
+                     >= 2, timeout=5, what="the webhook to be in flight")
+            d.proc.send_signal(signal.SIGTERM)
+            time.sleep(1)
+            self.assertIsNone(d.proc.poll(), "exited with a request in "
+                              "flight")
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+            t.join(20)
+        r = result.get("r")
+        self.assertIsInstance(r, harness.Response, r)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(d.proc.wait(20), 0)
+        with sqlite3.connect("file:%s?mode=ro" % os.path.join(
+                d.storage, "alertnoise.db"), uri=True) as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM notifications")
+                             .fetchone()[0], 2)
+
+    def test_sigkill_loses_no_acknowledged_notification(self):
+        d = Daemon("").start()
+        self.addCleanup(d.cleanup)
+        bodies = [payload() for _ in range(3)]
+        for b in bodies:
+            self.assertEqual(d.webhook(b).status, 200)
+        d.proc.kill()
+        d.proc.wait(10)
+        c = sqlite3.connect(os.path.join(d.storage, "alertnoise.db"))
+        try:
+            self.assertEqual(c.execute("SELECT count(*) FROM notifications")
+                             .fetchone()[0], 3)
+        finally:
+            c.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
