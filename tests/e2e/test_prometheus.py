@@ -6,7 +6,9 @@ evaluation interval, and the webhook and remote-write views of each firing
 must be one episode, not two."""
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -179,6 +181,40 @@ class PrometheusEndToEnd(unittest.TestCase):
                 continue
             match = [r for r in runs if f - SLACK <= r[0] < f + EVAL + SLACK]
             self.assertEqual(len(match), 1, "episode %s: %s" % (e, runs))
+
+    def test_backfill_reproduces_the_live_timelines(self):
+        store = tempfile.mkdtemp(prefix="an-import-")
+        r = subprocess.run(
+            [harness.BINARY, "import", "--prometheus.url=" + self.proms[0].url,
+             "--since=2m", "--step=1s", "--storage.path=" + store,
+             "--config.file=" + self.d.config_path],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("import: done:", r.stderr)
+        imported = harness.Daemon("", storage=store)
+
+        def eps(d, name):
+            return d.query("SELECT pending_at, firing_at, resolved_at "
+                           "FROM episodes WHERE alertname = ? "
+                           "ORDER BY coalesce(pending_at, firing_at)", name)
+        live = [e for e in eps(self.d, "Flap") if e["resolved_at"] and
+                self.start * 1000 + 3000 < e["firing_at"] <
+                self.cut * 1000 - 3000]
+        self.assertGreaterEqual(len(live), 2)
+        back = eps(imported, "Flap")
+        for e in live:
+            # one step of query_range resolution, plus the replicas'
+            # evaluation offsets
+            near = [b for b in back if b["firing_at"] and
+                    abs(b["firing_at"] - e["firing_at"]) <= 1000 + 50]
+            self.assertEqual(len(near), 1, (e, back))
+            self.assertLessEqual(abs(near[0]["resolved_at"] -
+                                     e["resolved_at"]), 1000 + 50)
+            self.assertLessEqual(abs(near[0]["pending_at"] -
+                                     e["pending_at"]), 1000 + 50)
+        for name in ("Steady", "Pend", "KeepFiring", "Silenced"):
+            self.assertEqual(len(eps(imported, name)), 1, name)
+        self.assertIsNone(eps(imported, "Pend")[0]["firing_at"])
 
     def test_webhook_and_remote_write_are_joined_not_doubled(self):
         # Flap fired several times and Alertmanager notified each firing
