@@ -12,12 +12,18 @@
  * an unknown key. So a new key is one table row plus its struct field, and a
  * new section (or a nested one, "analysis.flapping.window") needs nothing
  * more. A new kind of value is an enum constant, its names in cfg_types[] and
- * a case in set_scalar(). */
+ * a case in set_scalar().
+ *
+ * Two kinds of value are not scalars: the lists (load_list) and
+ * analysis.overrides, a sequence of mappings whose keys mirror top-level
+ * analysis keys (ov_keys[], load_overrides). Checks that relate two keys run
+ * once the whole file is loaded (check_flap_order). */
 #include "config.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +33,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "selector.h"
 
 /* A config file larger than this is refused before parsing. */
 #define CFG_FILE_MAX	(1024 * 1024)
@@ -57,13 +64,18 @@ enum cfg_type {
 	CFG_LABEL_LIST,		/* char ** at off, size_t count at off_n; a YAML
 				   sequence of distinct label names; the array
 				   and each string heap-owned by the config */
+	CFG_FLOAT,		/* double, a finite YAML 1.2 number */
+	CFG_STRING_LIST,	/* as CFG_LABEL_LIST, of distinct non-empty
+				   strings */
+	CFG_OVERRIDES,		/* struct cfg_override * at off, size_t count at
+				   off_n (load_overrides); default empty */
 };
 
 struct cfg_key {
 	const char	*key;	/* dotted path, "storage.retention" */
 	enum cfg_type	 type;
 	size_t		 off;	/* offsetof(struct an_config, field) */
-	size_t		 off_n;	/* CFG_LABEL_LIST: offset of the count */
+	size_t		 off_n;	/* lists, overrides: offset of the count */
 	/* The default, in the file's syntax; for lists comma-separated. */
 	const char	*def;
 	/* NULL, or returns why the parsed field is out of range. */
@@ -74,6 +86,10 @@ static const char *check_listen_address(const void *);
 static const char *check_nonempty(const void *);
 static const char *check_positive_duration(const void *);
 static const char *check_body_size(const void *);
+static const char *check_label_or_empty(const void *);
+static const char *check_percent(const void *);
+static const char *check_jaccard(const void *);
+static const char *check_at_least_2(const void *);
 
 #define F(m)	offsetof(struct an_config, m)
 
@@ -118,9 +134,69 @@ static const struct cfg_key cfg_keys[] = {
 	    F(rw_max_value_len), 0, "4096", NULL },
 	{ "remote_write.staleness_timeout", CFG_DURATION,
 	    F(staleness_timeout_ms), 0, "5m", check_positive_duration },
+
+	{ "analysis.window", CFG_DURATION, F(an_window_ms), 0,
+	    "7d", check_positive_duration },
+	{ "analysis.cache_ttl", CFG_DURATION, F(an_cache_ttl_ms), 0,
+	    "15s", NULL },
+	{ "analysis.transient_max", CFG_DURATION, F(an_transient_max_ms), 0,
+	    "5m", check_positive_duration },
+	{ "analysis.persistent_min", CFG_DURATION, F(an_persistent_min_ms), 0,
+	    "24h", check_positive_duration },
+	/* flap_low < flap_high: check_flap_order, after the whole file */
+	{ "analysis.flap_high", CFG_FLOAT, F(an_flap_high), 0,
+	    "30", check_percent },
+	{ "analysis.flap_low", CFG_FLOAT, F(an_flap_low), 0,
+	    "20", check_percent },
+	{ "analysis.flap_min_episodes", CFG_COUNT, F(an_flap_min_episodes), 0,
+	    "4", NULL },
+	{ "analysis.flap_window", CFG_DURATION, F(an_flap_window_ms), 0,
+	    "1h", check_positive_duration },
+	{ "analysis.paging_receivers", CFG_STRING_LIST, F(paging_receivers),
+	    F(n_paging_receivers), "", NULL },
+	{ "analysis.team_label", CFG_STRING, F(team_label), 0,
+	    "team", check_label_or_empty },
+	{ "analysis.group_labels", CFG_LABEL_LIST, F(group_labels),
+	    F(n_group_labels), "", NULL },
+	{ "analysis.cofire_window", CFG_DURATION, F(cofire_window_ms), 0,
+	    "2m", check_positive_duration },
+	{ "analysis.cofire_min_jaccard", CFG_FLOAT, F(cofire_min_jaccard), 0,
+	    "0.7", check_jaccard },
+	{ "analysis.cofire_min_support", CFG_COUNT, F(cofire_min_support), 0,
+	    "3", NULL },
+	{ "analysis.storm_min", CFG_COUNT, F(storm_min), 0,
+	    "10", check_at_least_2 },
+	{ "analysis.storm_window", CFG_DURATION, F(storm_window_ms), 0,
+	    "5m", check_positive_duration },
+	{ "analysis.overrides", CFG_OVERRIDES, F(overrides), F(n_overrides),
+	    "", NULL },
 };
 
 #undef F
+
+/* The keys an analysis.overrides entry may set besides match: each is
+ * parsed and checked as the top-level key it overrides and stored in the
+ * entry at off (CFG_COUNT as a long); -1 when the entry leaves it out. */
+static const struct {
+	const char	*name;	/* in the entry, "transient_max" */
+	const char	*key;	/* the cfg_keys[] row it mirrors */
+	size_t		 off;	/* offsetof(struct cfg_override, field) */
+} ov_keys[] = {
+	{ "transient_max", "analysis.transient_max",
+	    offsetof(struct cfg_override, transient_max_ms) },
+	{ "persistent_min", "analysis.persistent_min",
+	    offsetof(struct cfg_override, persistent_min_ms) },
+	{ "flap_high", "analysis.flap_high",
+	    offsetof(struct cfg_override, flap_high) },
+	{ "flap_low", "analysis.flap_low",
+	    offsetof(struct cfg_override, flap_low) },
+	{ "flap_min_episodes", "analysis.flap_min_episodes",
+	    offsetof(struct cfg_override, flap_min_episodes) },
+	{ "flap_window", "analysis.flap_window",
+	    offsetof(struct cfg_override, flap_window_ms) },
+};
+
+#define NOVKEYS		(sizeof(ov_keys) / sizeof(ov_keys[0]))
 
 #define NKEYS		(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 #define FIELD(c, o)	((void *)((char *)(c) + (o)))
@@ -138,6 +214,9 @@ static const struct {
 	[CFG_LOG_FORMAT] = { "log format", "logfmt or json" },
 	[CFG_COUNT] = { "count", "a whole number from 1 to 1000000000" },
 	[CFG_LABEL_LIST] = { "list of label names", NULL },
+	[CFG_FLOAT] = { "number", NULL },
+	[CFG_STRING_LIST] = { "list of strings", NULL },
+	[CFG_OVERRIDES] = { "list of overrides", NULL },
 };
 
 /* --- durations and sizes --- */
@@ -324,8 +403,6 @@ check_body_size(const void *field)
 	return NULL;
 }
 
-/* --- setters: parse one scalar into a field --- */
-
 /* [a-zA-Z_][a-zA-Z0-9_]*, Prometheus model.LabelNameRE. */
 static int
 is_label_name(const char *s)
@@ -339,6 +416,85 @@ is_label_name(const char *s)
 	return p > s;
 }
 
+/* A label name, or "" to turn the feature off. */
+static const char *
+check_label_or_empty(const void *field)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s == '\0' || is_label_name(s))
+		return NULL;
+	return "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*) or \"\"";
+}
+
+/* A percentage: the flapping score runs from 0 to 100. */
+static const char *
+check_percent(const void *field)
+{
+	double v = *(const double *)field;
+
+	return v >= 0 && v <= 100 ? NULL : "must be from 0 to 100";
+}
+
+static const char *
+check_jaccard(const void *field)
+{
+	double v = *(const double *)field;
+
+	return v > 0 && v <= 1 ? NULL :
+	    "must be greater than 0 and at most 1";
+}
+
+/* A storm is one alert firing for several identities: one is no storm. */
+static const char *
+check_at_least_2(const void *field)
+{
+	return *(const size_t *)field >= 2 ? NULL : "must be at least 2";
+}
+
+/* --- setters: parse one scalar into a field --- */
+
+/* A YAML 1.2 core-schema float or integer, decimal only:
+ * [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, and finite (".inf",
+ * ".nan" and anything overflowing a double are refused). strtod does the
+ * conversion once the syntax is known good; under a locale whose decimal
+ * point is not '.' it stops early and the value is refused, never misread
+ * (the daemon does not call setlocale). Returns 0 or -1 (*out unchanged). */
+static int
+parse_number(const char *s, double *out)
+{
+	const char *p = s;
+	char *end;
+	double v;
+	int digits = 0;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; is_digit(*p); p++)
+		digits++;
+	if (*p == '.')
+		for (p++; is_digit(*p); p++)
+			digits++;
+	if (digits == 0)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			return -1;
+		while (is_digit(*p))
+			p++;
+	}
+	if (*p != '\0')
+		return -1;
+	v = strtod(s, &end);
+	if (*end != '\0' || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static int
 log_format_parse(const char *s)
 {
@@ -349,17 +505,16 @@ log_format_parse(const char *s)
 	return -1;
 }
 
-/* Parses s into the field of a scalar-typed key, replacing (and freeing) what
- * was there. Returns CFG_OK, CFG_BAD when s is not a valid value (the field is
+/* Parses s into field, of a scalar type, replacing (and freeing) what was
+ * there. Returns CFG_OK, CFG_BAD when s is not a valid value (the field is
  * unchanged) or CFG_NOMEM. */
 static int
-set_scalar(struct an_config *c, const struct cfg_key *k, const char *s)
+set_scalar(void *field, enum cfg_type type, const char *s)
 {
-	void *field = FIELD(c, k->off);
 	char *dup;
 	int v;
 
-	switch (k->type) {
+	switch (type) {
 	case CFG_STRING:
 		if ((dup = strdup(s)) == NULL)
 			return CFG_NOMEM;
@@ -395,10 +550,15 @@ set_scalar(struct an_config *c, const struct cfg_key *k, const char *s)
 		*(size_t *)field = n;
 		return CFG_OK;
 	}
+	case CFG_FLOAT:
+		return parse_number(s, field) == 0 ? CFG_OK : CFG_BAD;
 	case CFG_LABEL_LIST:
+	case CFG_STRING_LIST:
+	case CFG_OVERRIDES:
 		break;
 	}
-	/* cannot happen: lists are loaded by load_label_list */
+	/* cannot happen: lists are loaded by load_list, overrides by
+	 * load_overrides */
 	assert(0);
 	return CFG_BAD;
 }
@@ -465,6 +625,16 @@ list_store(struct an_config *c, const struct cfg_key *k, struct strv *sv)
 	sv->n = 0;
 }
 
+static void
+overrides_free(struct cfg_override *ov, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(ov[i].match);
+	free(ov);
+}
+
 /* --- defaults and free --- */
 
 void
@@ -478,10 +648,14 @@ cfg_free(struct an_config *c)
 	for (k = cfg_keys; k < cfg_keys + NKEYS; k++) {
 		if (k->type == CFG_STRING) {
 			free(*(char **)FIELD(c, k->off));
-		} else if (k->type == CFG_LABEL_LIST) {
+		} else if (k->type == CFG_LABEL_LIST ||
+		    k->type == CFG_STRING_LIST) {
 			sv.v = *(char ***)FIELD(c, k->off);
 			sv.n = *(size_t *)FIELD(c, k->off_n);
 			strv_free(&sv);
+		} else if (k->type == CFG_OVERRIDES) {
+			overrides_free(*(struct cfg_override **)FIELD(c,
+			    k->off), *(size_t *)FIELD(c, k->off_n));
 		}
 	}
 	free(c->path);
@@ -496,8 +670,12 @@ set_default(struct an_config *c, const struct cfg_key *k)
 	const char *p, *comma;
 	int result;
 
-	if (k->type != CFG_LABEL_LIST) {
-		result = set_scalar(c, k, k->def);
+	if (k->type == CFG_OVERRIDES) {
+		assert(*k->def == '\0');	/* only the empty list */
+		return CFG_OK;
+	}
+	if (k->type != CFG_LABEL_LIST && k->type != CFG_STRING_LIST) {
+		result = set_scalar(FIELD(c, k->off), k->type, k->def);
 		assert(result != CFG_BAD);	/* the table is wrong */
 		goto out;
 	}
@@ -506,7 +684,8 @@ set_default(struct an_config *c, const struct cfg_key *k)
 			comma = p + strlen(p);
 		if ((result = strv_push(&sv, p, (size_t)(comma - p))) != CFG_OK)
 			goto out;
-		assert(is_label_name(sv.v[sv.n - 1]));
+		assert(k->type == CFG_STRING_LIST ?
+		    *sv.v[sv.n - 1] != '\0' : is_label_name(sv.v[sv.n - 1]));
 	}
 	list_store(c, k, &sv);
 	result = CFG_OK;
@@ -642,18 +821,24 @@ fail_value(struct loader *ld, const yaml_node_t *n, const char *key,
 	    CFG_QUOTE_MAX, s, strlen(s) > CFG_QUOTE_MAX ? "..." : "", tail);
 }
 
+/* Loads a CFG_LABEL_LIST or CFG_STRING_LIST: a sequence of distinct label
+ * names, or of distinct non-empty strings. */
 static int
-load_label_list(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
+load_list(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 {
+	int labels = k->type == CFG_LABEL_LIST;
+	const char *item_name = labels ? "label name" : "string";
 	struct strv sv = { NULL, 0 };
 	yaml_node_item_t *it;
 	yaml_node_t *item;
 	const char *s;
 	int result = -1;
 
+	assert(k->type == CFG_LABEL_LIST || k->type == CFG_STRING_LIST);
 	if (n->type != YAML_SEQUENCE_NODE) {
 		fail(ld, node_line(n), k->key,
-		    "expected a sequence of label names, got %s", kind_name(n));
+		    "expected a sequence of %s, got %s",
+		    labels ? "label names" : "strings", kind_name(n));
 		goto out;
 	}
 	for (it = n->data.sequence.items.start;
@@ -661,17 +846,25 @@ load_label_list(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 		item = yaml_document_get_node(ld->doc, *it);
 		if (item->type != YAML_SCALAR_NODE || is_null(item)) {
 			fail(ld, node_line(item), k->key,
-			    "expected a label name, got %s",
+			    "expected a %s, got %s", item_name,
 			    is_null(item) ? "null" : kind_name(item));
 			goto out;
 		}
-		if ((s = scalar_text(item)) == NULL || !is_label_name(s)) {
+		s = scalar_text(item);
+		if (labels && (s == NULL || !is_label_name(s))) {
 			fail_value(ld, item, k->key, "bad label name",
 			    s ? s : "\\0", "");
 			goto out;
 		}
+		if (!labels && (s == NULL || *s == '\0')) {
+			fail_value(ld, item, k->key,
+			    "expected a non-empty string, got", s ? s : "\\0",
+			    "");
+			goto out;
+		}
 		if (strv_contains(&sv, s)) {
-			fail_value(ld, item, k->key, "duplicate label", s, "");
+			fail_value(ld, item, k->key, labels ?
+			    "duplicate label" : "duplicate entry", s, "");
 			goto out;
 		}
 		if (strv_push(&sv, s, strlen(s)) != CFG_OK) {
@@ -686,20 +879,21 @@ out:
 	return result;
 }
 
-/* Loads the value node n of key k into the config. */
+/* Parses the scalar node n as a value of the scalar-typed key k into field,
+ * naming the key name in errors (k->key, or an override's
+ * "analysis.overrides[0].flap_high"); then runs k's check on it. */
 static int
-load_value(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
+load_scalar(struct loader *ld, const struct cfg_key *k, const char *name,
+    yaml_node_t *n, void *field)
 {
 	const char *s, *why;
 	char what[64], tail[64] = "";
 	int r;
 
 	if (is_null(n))
-		return fail(ld, node_line(n), k->key, "missing value");
-	if (k->type == CFG_LABEL_LIST)
-		return load_label_list(ld, k, n);
+		return fail(ld, node_line(n), name, "missing value");
 	if (n->type != YAML_SCALAR_NODE)
-		return fail(ld, node_line(n), k->key, "expected a %s, got %s",
+		return fail(ld, node_line(n), name, "expected a %s, got %s",
 		    cfg_types[k->type].name, kind_name(n));
 
 	snprintf(what, sizeof(what), "bad %s", cfg_types[k->type].name);
@@ -707,17 +901,199 @@ load_value(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 		snprintf(tail, sizeof(tail), " (want %s)",
 		    cfg_types[k->type].want);
 	if ((s = scalar_text(n)) == NULL)
-		return fail_value(ld, n, k->key, what, "\\0", tail);
-	if ((r = set_scalar(ld->c, k, s)) == CFG_NOMEM)
+		return fail_value(ld, n, name, what, "\\0", tail);
+	if ((r = set_scalar(field, k->type, s)) == CFG_NOMEM)
 		return fail(ld, 0, NULL, "out of memory");
 	if (r == CFG_BAD)
-		return fail_value(ld, n, k->key, what, s, tail);
-	if (k->check != NULL &&
-	    (why = k->check(FIELD(ld->c, k->off))) != NULL) {
+		return fail_value(ld, n, name, what, s, tail);
+	if (k->check != NULL && (why = k->check(field)) != NULL) {
 		snprintf(what, sizeof(what), "%s, got", why);
-		return fail_value(ld, n, k->key, what, s, "");
+		return fail_value(ld, n, name, what, s, "");
 	}
 	return 0;
+}
+
+/* Fails when the key of pair (named name) was already a key of map before
+ * it; prefix is map's dotted path. */
+static int
+check_duplicate(struct loader *ld, const yaml_node_t *map,
+    const yaml_node_pair_t *pair, const char *prefix, const char *name)
+{
+	const char *dot = *prefix ? "." : "";
+	yaml_node_pair_t *prev;
+	yaml_node_t *kn, *pkn;
+
+	kn = yaml_document_get_node(ld->doc, pair->key);
+	for (prev = map->data.mapping.pairs.start; prev < pair; prev++) {
+		pkn = yaml_document_get_node(ld->doc, prev->key);
+		if (pkn->type == YAML_SCALAR_NODE &&
+		    pkn->data.scalar.length == kn->data.scalar.length &&
+		    memcmp(pkn->data.scalar.value, kn->data.scalar.value,
+		    kn->data.scalar.length) == 0)
+			return fail(ld, node_line(kn), NULL,
+			    "%s%s%.*s: duplicate key (first on line %lu)",
+			    prefix, dot, CFG_QUOTE_MAX, name, node_line(pkn));
+	}
+	return 0;
+}
+
+/* The table entry for key, which must exist. */
+static const struct cfg_key *
+cfg_key_get(const char *key)
+{
+	const struct cfg_key *k;
+
+	for (k = cfg_keys; k < cfg_keys + NKEYS; k++)
+		if (strcmp(k->key, key) == 0)
+			return k;
+	assert(0);	/* cannot happen: ov_keys[] names a missing row */
+	return NULL;
+}
+
+/* Loads one analysis.overrides entry, the mapping n, into *ov (all of whose
+ * fields are unset, match NULL); name is "analysis.overrides[i]". On failure
+ * ov->match may be set: the caller frees it. */
+static int
+load_override(struct loader *ld, const char *name, yaml_node_t *n,
+    struct cfg_override *ov)
+{
+	union {
+		int64_t	 ms;
+		double	 d;
+		size_t	 count;
+	} v;
+	char path[CFG_KEY_MAX + 1 + CFG_QUOTE_MAX + 1], serr[128];
+	const struct cfg_key *k;
+	yaml_node_pair_t *pair;
+	yaml_node_t *kn, *vn;
+	struct sel *sel;
+	const char *key, *s;
+	size_t i;
+	void *field;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(ld, node_line(n), name,
+		    "expected a mapping, got %s",
+		    is_null(n) ? "null" : kind_name(n));
+	for (pair = n->data.mapping.pairs.start;
+	    pair < n->data.mapping.pairs.top; pair++) {
+		kn = yaml_document_get_node(ld->doc, pair->key);
+		vn = yaml_document_get_node(ld->doc, pair->value);
+		if (kn->type != YAML_SCALAR_NODE)
+			return fail(ld, node_line(kn), name,
+			    "expected a key, got %s", kind_name(kn));
+		if ((key = scalar_text(kn)) == NULL)
+			key = "\\0";
+		if (check_duplicate(ld, n, pair, name, key) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "%s.%.*s", name, CFG_QUOTE_MAX,
+		    key);
+
+		if (strcmp(key, "match") == 0) {
+			if (is_null(vn))
+				return fail(ld, node_line(vn), path,
+				    "missing value");
+			if (vn->type != YAML_SCALAR_NODE)
+				return fail(ld, node_line(vn), path,
+				    "expected a label selector, got %s",
+				    kind_name(vn));
+			if ((s = scalar_text(vn)) == NULL)
+				return fail_value(ld, vn, path,
+				    "bad label selector", "\\0", "");
+			if (sel_parse(s, &sel, serr, sizeof(serr)) < 0)
+				return fail(ld, node_line(vn), path, "%s",
+				    serr);
+			sel_free(sel);
+			if ((ov->match = strdup(s)) == NULL)
+				return fail(ld, 0, NULL, "out of memory");
+			continue;
+		}
+		for (i = 0; i < NOVKEYS; i++)
+			if (strcmp(key, ov_keys[i].name) == 0)
+				break;
+		if (i == NOVKEYS)
+			return fail(ld, node_line(kn), NULL,
+			    "%s.%.*s: unknown key", name, CFG_QUOTE_MAX, key);
+		k = cfg_key_get(ov_keys[i].key);
+		memset(&v, 0, sizeof(v));
+		if (load_scalar(ld, k, path, vn, &v) < 0)
+			return -1;
+		field = (char *)ov + ov_keys[i].off;
+		switch (k->type) {
+		case CFG_DURATION:
+			*(int64_t *)field = v.ms;
+			break;
+		case CFG_FLOAT:
+			*(double *)field = v.d;
+			break;
+		case CFG_COUNT:		/* at most 1e9: fits a long */
+			*(long *)field = (long)v.count;
+			break;
+		default:
+			assert(0);	/* cannot happen: no such ov_keys[] */
+			return -1;
+		}
+	}
+	if (ov->match == NULL)
+		return fail(ld, node_line(n), name, "missing key \"match\"");
+	return 0;
+}
+
+/* Loads analysis.overrides: a sequence of mappings (load_override). */
+static int
+load_overrides(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
+{
+	struct cfg_override *ov = NULL, **field;
+	yaml_node_item_t *it;
+	size_t i, nov;
+	char name[CFG_KEY_MAX];
+	int result = -1;
+
+	assert(k->type == CFG_OVERRIDES);
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(ld, node_line(n), k->key,
+		    "expected a sequence of mappings, got %s", kind_name(n));
+	nov = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (nov > 0 && (ov = calloc(nov, sizeof(*ov))) == NULL)
+		return fail(ld, 0, NULL, "out of memory");
+	for (i = 0; i < nov; i++) {
+		ov[i].transient_max_ms = -1;
+		ov[i].persistent_min_ms = -1;
+		ov[i].flap_high = -1;
+		ov[i].flap_low = -1;
+		ov[i].flap_min_episodes = -1;
+		ov[i].flap_window_ms = -1;
+	}
+	for (i = 0, it = n->data.sequence.items.start; i < nov; i++, it++) {
+		snprintf(name, sizeof(name), "%s[%zu]", k->key, i);
+		if (load_override(ld, name, yaml_document_get_node(ld->doc,
+		    *it), &ov[i]) < 0)
+			goto out;
+	}
+	field = FIELD(ld->c, k->off);
+	overrides_free(*field, *(size_t *)FIELD(ld->c, k->off_n));
+	*field = ov;
+	*(size_t *)FIELD(ld->c, k->off_n) = nov;
+	ov = NULL;
+	nov = 0;
+	result = 0;
+out:
+	overrides_free(ov, nov);
+	return result;
+}
+
+/* Loads the value node n of key k into the config. */
+static int
+load_value(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
+{
+	if (is_null(n))
+		return fail(ld, node_line(n), k->key, "missing value");
+	if (k->type == CFG_LABEL_LIST || k->type == CFG_STRING_LIST)
+		return load_list(ld, k, n);
+	if (k->type == CFG_OVERRIDES)
+		return load_overrides(ld, k, n);
+	return load_scalar(ld, k, k->key, n, FIELD(ld->c, k->off));
 }
 
 /* The table entry whose key is path; NULL and *section set when path is a
@@ -746,8 +1122,8 @@ static int
 load_mapping(struct loader *ld, const char *prefix, yaml_node_t *map)
 {
 	const struct cfg_key *k;
-	yaml_node_pair_t *pair, *prev;
-	yaml_node_t *kn, *vn, *pkn;
+	yaml_node_pair_t *pair;
+	yaml_node_t *kn, *vn;
 	const char *name, *dot = *prefix ? "." : "";
 	char path[CFG_KEY_MAX];
 	int section, n;
@@ -764,18 +1140,8 @@ load_mapping(struct loader *ld, const char *prefix, yaml_node_t *map)
 			name = "\\0";
 		n = snprintf(path, sizeof(path), "%s%s%s", prefix, dot, name);
 
-		for (prev = map->data.mapping.pairs.start; prev < pair;
-		    prev++) {
-			pkn = yaml_document_get_node(ld->doc, prev->key);
-			if (pkn->type == YAML_SCALAR_NODE &&
-			    pkn->data.scalar.length == kn->data.scalar.length &&
-			    memcmp(pkn->data.scalar.value,
-			    kn->data.scalar.value, kn->data.scalar.length) == 0)
-				return fail(ld, node_line(kn), NULL,
-				    "%s%s%.*s: duplicate key (first on line "
-				    "%lu)", prefix, dot, CFG_QUOTE_MAX, name,
-				    node_line(pkn));
-		}
+		if (check_duplicate(ld, map, pair, prefix, name) < 0)
+			return -1;
 
 		/* a dot inside a name must not reach another key's path */
 		k = NULL;
@@ -799,6 +1165,84 @@ load_mapping(struct loader *ld, const char *prefix, yaml_node_t *map)
 			return fail(ld, node_line(vn), path,
 			    "expected a mapping, got %s", kind_name(vn));
 		}
+	}
+	return 0;
+}
+
+/* The value node of key name in map; NULL when map is NULL, not a mapping
+ * or has no such key. */
+static yaml_node_t *
+map_get(const struct loader *ld, const yaml_node_t *map, const char *name)
+{
+	yaml_node_pair_t *pair;
+	yaml_node_t *kn;
+	const char *s;
+
+	if (map == NULL || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (pair = map->data.mapping.pairs.start;
+	    pair < map->data.mapping.pairs.top; pair++) {
+		kn = yaml_document_get_node(ld->doc, pair->key);
+		if (kn->type == YAML_SCALAR_NODE &&
+		    (s = scalar_text(kn)) != NULL && strcmp(s, name) == 0)
+			return yaml_document_get_node(ld->doc, pair->value);
+	}
+	return NULL;
+}
+
+/* Fails unless low < high, the flapping thresholds in effect for the
+ * mapping map (named prefix): the error names map's flap_low when it sets
+ * one, else its flap_high. */
+static int
+flap_order(struct loader *ld, const yaml_node_t *map, const char *prefix,
+    double low, double high)
+{
+	char key[CFG_KEY_MAX], what[96];
+	yaml_node_t *n;
+
+	if (low < high)
+		return 0;
+	if ((n = map_get(ld, map, "flap_low")) != NULL) {
+		snprintf(key, sizeof(key), "%s.flap_low", prefix);
+		snprintf(what, sizeof(what),
+		    "must be less than flap_high (%g), got", high);
+	} else {
+		n = map_get(ld, map, "flap_high");
+		assert(n != NULL);	/* the defaults are in order */
+		snprintf(key, sizeof(key), "%s.flap_high", prefix);
+		snprintf(what, sizeof(what),
+		    "must be greater than flap_low (%g), got", low);
+	}
+	return fail_value(ld, n, key, what, scalar_text(n), "");
+}
+
+/* Checks, once the whole file (root) is loaded, that flap_low < flap_high:
+ * at the top level, and in every override with what it inherits. */
+static int
+check_flap_order(struct loader *ld, const yaml_node_t *root)
+{
+	const struct an_config *c = ld->c;
+	const struct cfg_override *ov;
+	yaml_node_t *an, *seq;
+	char name[CFG_KEY_MAX];
+	size_t i;
+
+	an = map_get(ld, root, "analysis");
+	if (flap_order(ld, an, "analysis", c->an_flap_low, c->an_flap_high) < 0)
+		return -1;
+	if ((seq = map_get(ld, an, "overrides")) == NULL)
+		return 0;
+	assert(seq->type == YAML_SEQUENCE_NODE &&
+	    (size_t)(seq->data.sequence.items.top -
+	    seq->data.sequence.items.start) == c->n_overrides);
+	for (i = 0; i < c->n_overrides; i++) {
+		ov = &c->overrides[i];
+		snprintf(name, sizeof(name), "analysis.overrides[%zu]", i);
+		if (flap_order(ld, yaml_document_get_node(ld->doc,
+		    seq->data.sequence.items.start[i]), name,
+		    ov->flap_low >= 0 ? ov->flap_low : c->an_flap_low,
+		    ov->flap_high >= 0 ? ov->flap_high : c->an_flap_high) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -941,6 +1385,8 @@ cfg_load(const char *path, struct an_config **out, char *err, size_t errlen)
 		if (load_mapping(&ld, "", root) < 0)
 			goto out;
 	}
+	if (check_flap_order(&ld, root) < 0)
+		goto out;
 
 	*out = ld.c;
 	ld.c = NULL;

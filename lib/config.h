@@ -47,6 +47,37 @@ struct an_config {
 	size_t rw_max_name_len;		/* .max_label_name_length, 1024 */
 	size_t rw_max_value_len;	/* .max_label_value_length, 4096 */
 	int64_t staleness_timeout_ms;	/* .staleness_timeout, 5m */
+
+	/* analysis: (README "Noise analysis") */
+	int64_t an_window_ms;		/* analysis.window, 7d: the default
+					   window of the read API */
+	int64_t an_cache_ttl_ms;	/* analysis.cache_ttl, 15s */
+	int64_t an_transient_max_ms;	/* analysis.transient_max, 5m */
+	int64_t an_persistent_min_ms;	/* analysis.persistent_min, 24h */
+	double an_flap_high;		/* analysis.flap_high, 30 */
+	double an_flap_low;		/* analysis.flap_low, 20 */
+	size_t an_flap_min_episodes;	/* analysis.flap_min_episodes, 4 */
+	int64_t an_flap_window_ms;	/* analysis.flap_window, 1h */
+	char **paging_receivers;	/* analysis.paging_receivers, [] */
+	size_t n_paging_receivers;
+	char *team_label;		/* analysis.team_label, "team" */
+	char **group_labels;		/* analysis.group_labels, [] */
+	size_t n_group_labels;
+	int64_t cofire_window_ms;	/* analysis.cofire_window, 2m */
+	double cofire_min_jaccard;	/* analysis.cofire_min_jaccard, 0.7 */
+	size_t cofire_min_support;	/* analysis.cofire_min_support, 3 */
+	size_t storm_min;		/* analysis.storm_min, 10 */
+	int64_t storm_window_ms;	/* analysis.storm_window, 5m */
+	/* analysis.overrides: per-alert thresholds, first match wins */
+	struct cfg_override {
+		char *match;		/* a label selector (selector.h) */
+		int64_t transient_max_ms;	/* -1: not set, inherit */
+		int64_t persistent_min_ms;
+		double flap_high, flap_low;	/* < 0: not set */
+		long flap_min_episodes;		/* < 0: not set */
+		int64_t flap_window_ms;
+	} *overrides;
+	size_t n_overrides;
 };
 
 /* Returns a configuration holding every default; NULL on out-of-memory.

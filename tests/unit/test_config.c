@@ -12,6 +12,8 @@
 
 #define DATA	"tests/data/config/"
 #define DAY	(24 * 60 * 60 * 1000LL)
+#define HOUR	(60 * 60 * 1000LL)
+#define MIN	(60 * 1000LL)
 
 static int
 parses_to(const char *s, int64_t want)
@@ -175,6 +177,27 @@ check_defaults(const struct an_config *c)
 		CHECK_STR(c->replica_labels[0], "replica");
 		CHECK_STR(c->replica_labels[1], "prometheus_replica");
 	}
+
+	CHECK_INT(c->an_window_ms, 7 * DAY);
+	CHECK_INT(c->an_cache_ttl_ms, 15000);
+	CHECK_INT(c->an_transient_max_ms, 5 * MIN);
+	CHECK_INT(c->an_persistent_min_ms, 24 * HOUR);
+	CHECK(c->an_flap_high == 30);
+	CHECK(c->an_flap_low == 20);
+	CHECK_INT(c->an_flap_min_episodes, 4);
+	CHECK_INT(c->an_flap_window_ms, HOUR);
+	CHECK_INT(c->n_paging_receivers, 0);
+	CHECK(c->paging_receivers == NULL);
+	CHECK_STR(c->team_label, "team");
+	CHECK_INT(c->n_group_labels, 0);
+	CHECK(c->group_labels == NULL);
+	CHECK_INT(c->cofire_window_ms, 2 * MIN);
+	CHECK(c->cofire_min_jaccard == 0.7);
+	CHECK_INT(c->cofire_min_support, 3);
+	CHECK_INT(c->storm_min, 10);
+	CHECK_INT(c->storm_window_ms, 5 * MIN);
+	CHECK_INT(c->n_overrides, 0);
+	CHECK(c->overrides == NULL);
 }
 
 TEST(defaults)
@@ -255,6 +278,78 @@ TEST(every_key)
 		CHECK_STR(c->replica_labels[0], "__replica__");
 		CHECK_STR(c->replica_labels[1], "ha_pair");
 	}
+
+	CHECK_INT(c->an_window_ms, 30 * DAY);
+	CHECK_INT(c->an_cache_ttl_ms, 0);
+	CHECK_INT(c->an_transient_max_ms, 150000);
+	CHECK_INT(c->an_persistent_min_ms, 3 * DAY);
+	CHECK(c->an_flap_high == 25);		/* written 2.5e1 */
+	CHECK(c->an_flap_low == 12.5);
+	CHECK_INT(c->an_flap_min_episodes, 6);
+	CHECK_INT(c->an_flap_window_ms, 2 * HOUR);
+	CHECK_INT(c->n_paging_receivers, 3);
+	if (c->n_paging_receivers == 3) {
+		CHECK_STR(c->paging_receivers[0], "pagerduty");
+		CHECK_STR(c->paging_receivers[1], "ops pager");
+		CHECK_STR(c->paging_receivers[2], "opsgenie-critical");
+	}
+	CHECK_STR(c->team_label, "owner");
+	CHECK_INT(c->n_group_labels, 2);
+	if (c->n_group_labels == 2) {
+		CHECK_STR(c->group_labels[0], "service");
+		CHECK_STR(c->group_labels[1], "cluster");
+	}
+	CHECK_INT(c->cofire_window_ms, 90000);
+	CHECK(c->cofire_min_jaccard == 0.85);	/* written .85 */
+	CHECK_INT(c->cofire_min_support, 5);
+	CHECK_INT(c->storm_min, 2);
+	CHECK_INT(c->storm_window_ms, 10 * MIN);
+	cfg_free(c);
+}
+
+TEST(overrides)
+{
+	struct an_config *c = load_ok(DATA "full.yml");
+	const struct cfg_override *o;
+
+	if (c == NULL)
+		return;
+	CHECK_INT(c->n_overrides, 2);
+	if (c->n_overrides != 2) {
+		cfg_free(c);
+		return;
+	}
+	/* every threshold set */
+	o = &c->overrides[0];
+	CHECK_STR(o->match,
+	    "{alertname=\"DiskSpaceLow\", severity=~\"warning|info\"}");
+	CHECK_INT(o->transient_max_ms, 15 * MIN);
+	CHECK_INT(o->persistent_min_ms, 7 * DAY);
+	CHECK(o->flap_high == 50);
+	CHECK(o->flap_low == 40);
+	CHECK_INT(o->flap_min_episodes, 10);
+	CHECK_INT(o->flap_window_ms, 6 * HOUR);
+	/* one set, the rest -1: inherited from the top level */
+	o = &c->overrides[1];
+	CHECK_STR(o->match, "HostDown");
+	CHECK_INT(o->transient_max_ms, -1);
+	CHECK_INT(o->persistent_min_ms, -1);
+	CHECK(o->flap_high == -1);
+	CHECK(o->flap_low == 5);
+	CHECK_INT(o->flap_min_episodes, -1);
+	CHECK_INT(o->flap_window_ms, -1);
+	cfg_free(c);
+}
+
+TEST(team_label_off)
+{
+	struct an_config *c = load_ok(DATA "team_label_off.yml");
+
+	if (c == NULL)
+		return;
+	CHECK_STR(c->team_label, "");
+	CHECK_INT(c->n_overrides, 0);
+	CHECK(c->overrides == NULL);
 	cfg_free(c);
 }
 
@@ -344,6 +439,97 @@ TEST(error_bad_label)
 	    "duplicate label \"replica\"");
 }
 
+TEST(error_bad_number)
+{
+	load_fails(DATA "bad_float.yml",
+	    DATA "bad_float.yml:3: analysis.flap_high: bad number \"thirty\"");
+	/* YAML's infinity and NaN, and what strtod alone would take */
+	load_fails(DATA "bad_float_inf.yml",
+	    DATA "bad_float_inf.yml:2: analysis.flap_low: bad number \".inf\"");
+	load_fails(DATA "bad_float_nan.yml",
+	    DATA "bad_float_nan.yml:2: analysis.cofire_min_jaccard: "
+	    "bad number \"nan\"");
+	load_fails(DATA "bad_float_huge.yml",
+	    DATA "bad_float_huge.yml:2: analysis.flap_high: "
+	    "bad number \"1e999\"");
+	load_fails(DATA "bad_float_hex.yml",
+	    DATA "bad_float_hex.yml:2: analysis.cofire_min_jaccard: "
+	    "bad number \"0x1p-1\"");
+}
+
+TEST(error_analysis_range)
+{
+	load_fails(DATA "flap_high_range.yml",
+	    DATA "flap_high_range.yml:3: analysis.flap_high: "
+	    "must be from 0 to 100, got \"150\"");
+	load_fails(DATA "jaccard_zero.yml",
+	    DATA "jaccard_zero.yml:2: analysis.cofire_min_jaccard: "
+	    "must be greater than 0 and at most 1, got \"0\"");
+	load_fails(DATA "storm_min_one.yml",
+	    DATA "storm_min_one.yml:2: analysis.storm_min: "
+	    "must be at least 2, got \"1\"");
+}
+
+TEST(error_flap_order)
+{
+	/* checked once the whole file is read: flap_high comes after */
+	load_fails(DATA "flap_order.yml",
+	    DATA "flap_order.yml:3: analysis.flap_low: "
+	    "must be less than flap_high (35), got \"35\"");
+	/* only flap_high written: it is the one named */
+	load_fails(DATA "flap_order_default.yml",
+	    DATA "flap_order_default.yml:3: analysis.flap_high: "
+	    "must be greater than flap_low (20), got \"15\"");
+	/* an override against the flap_high it inherits */
+	load_fails(DATA "flap_order_override.yml",
+	    DATA "flap_order_override.yml:6: analysis.overrides[1].flap_low: "
+	    "must be less than flap_high (40), got \"45\"");
+}
+
+TEST(error_overrides)
+{
+	load_fails(DATA "override_bad_match.yml",
+	    DATA "override_bad_match.yml:5: analysis.overrides[1].match: "
+	    "1:6: unexpected character '!' in label matcher, expected one "
+	    "of \"=\", \"!=\", \"=~\", \"!~\"");
+	load_fails(DATA "override_unknown_key.yml",
+	    DATA "override_unknown_key.yml:5: "
+	    "analysis.overrides[0].storm_min: unknown key");
+	load_fails(DATA "override_missing_match.yml",
+	    DATA "override_missing_match.yml:4: analysis.overrides[1]: "
+	    "missing key \"match\"");
+	load_fails(DATA "override_bad_value.yml",
+	    DATA "override_bad_value.yml:4: "
+	    "analysis.overrides[0].persistent_min: "
+	    "must be greater than 0, got \"0\"");
+	load_fails(DATA "override_duplicate_key.yml",
+	    DATA "override_duplicate_key.yml:5: "
+	    "analysis.overrides[0].flap_high: duplicate key (first on line 4)");
+	load_fails(DATA "override_not_mapping.yml",
+	    DATA "override_not_mapping.yml:3: analysis.overrides[0]: "
+	    "expected a mapping, got a scalar");
+	load_fails(DATA "overrides_not_sequence.yml",
+	    DATA "overrides_not_sequence.yml:3: analysis.overrides: "
+	    "expected a sequence of mappings, got a mapping");
+}
+
+TEST(error_analysis_lists)
+{
+	load_fails(DATA "duplicate_receiver.yml",
+	    DATA "duplicate_receiver.yml:5: analysis.paging_receivers: "
+	    "duplicate entry \"pagerduty\"");
+	load_fails(DATA "empty_receiver.yml",
+	    DATA "empty_receiver.yml:2: analysis.paging_receivers: "
+	    "expected a non-empty string, got \"\"");
+	load_fails(DATA "bad_group_label.yml",
+	    DATA "bad_group_label.yml:2: analysis.group_labels: "
+	    "bad label name \"k8s.namespace\"");
+	load_fails(DATA "bad_team_label.yml",
+	    DATA "bad_team_label.yml:2: analysis.team_label: "
+	    "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*) or \"\", "
+	    "got \"owning-team\"");
+}
+
 TEST(error_yaml_syntax)
 {
 	load_fails(DATA "syntax.yml",
@@ -425,12 +611,19 @@ main(void)
 	RUN(empty_files);
 	RUN(every_key);
 	RUN(empty_label_list);
+	RUN(overrides);
+	RUN(team_label_off);
 	RUN(error_unknown_key);
 	RUN(error_bad_duration);
 	RUN(error_bad_level_and_format);
 	RUN(error_bad_size);
 	RUN(error_bad_string);
 	RUN(error_bad_label);
+	RUN(error_bad_number);
+	RUN(error_analysis_range);
+	RUN(error_flap_order);
+	RUN(error_overrides);
+	RUN(error_analysis_lists);
 	RUN(error_yaml_syntax);
 	RUN(error_wrong_kind);
 	RUN(error_duplicate_key);
