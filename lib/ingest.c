@@ -543,7 +543,8 @@ ingest_samples(struct store *st, const struct rw_request *req,
 			ev[ne].sample = j;
 			ne++;
 		}
-	qsort(ev, ne, sizeof(*ev), event_cmp);
+	if (ne > 1)
+		qsort(ev, ne, sizeof(*ev), event_cmp);
 	for (size_t e = 0; e < ne; e++) {
 		struct rw_alert *a = &ra[ev[e].series];
 		const struct rw_sample *sm = &a->s->samples[ev[e].sample];
@@ -552,6 +553,10 @@ ingest_samples(struct store *st, const struct rw_request *req,
 			res->samples_old++;
 			continue;
 		}
+		/* two samples in a row: the gap is the evaluation interval */
+		if (a->state.active && !rw_is_stale(sm->value) &&
+		    a->state.last_ts != INT64_MIN)
+			a->state.interval_ms = sm->ts_ms - a->state.last_ts;
 		if (apply_sample(st, a, sm, res) < 0)
 			goto bad;
 		a->state.last_ts = sm->ts_ms;

@@ -120,3 +120,52 @@ store_query_episodes(struct store *st, const struct episode_filter *f,
 {
 	return st->be->query_episodes(st, f, fn, arg);
 }
+
+int
+store_scan_episodes(struct store *st, int64_t from, int64_t to,
+    int (*fn)(const struct episode *, void *), void *arg)
+{
+	return st->be->scan_episodes(st, from, to, fn, arg);
+}
+
+int
+store_scan_identities(struct store *st, int64_t from, int64_t to,
+    int64_t dedup_window_ms, int (*fn)(const struct identity_row *, void *),
+    void *arg)
+{
+	return st->be->scan_identities(st, from, to, dedup_window_ms, fn, arg);
+}
+
+int
+store_scan_notified(struct store *st, int64_t from, int64_t to,
+    int (*fn)(int64_t, const char *, int64_t, void *), void *arg)
+{
+	return st->be->scan_notified(st, from, to, fn, arg);
+}
+
+int
+store_scan_feedback(struct store *st, int64_t from, int64_t to,
+    int (*fn)(int64_t, const char *, void *), void *arg)
+{
+	return st->be->scan_feedback(st, from, to, fn, arg);
+}
+
+int
+store_find_feedback_episode(struct store *st, uint64_t fp, int64_t starts_ms,
+    struct episode *e)
+{
+	return st->be->find_feedback_episode(st, fp, starts_ms, e);
+}
+
+int
+store_add_feedback(struct store *st, const struct episode *e,
+    const char *verdict, const char *note, const char *by, int64_t at_ms)
+{
+	return st->be->add_feedback(st, e, verdict, note, by, at_ms);
+}
+
+int
+store_feedback_counts(struct store *st, int64_t *actionable, int64_t *noise)
+{
+	return st->be->feedback_counts(st, actionable, noise);
+}

@@ -60,6 +60,8 @@ struct series_state {
 	double last_value;
 	int active;		/* 1 after a sample, 0 after its end */
 	int64_t received_at;	/* wall time the last sample arrived */
+	int64_t interval_ms;	/* gap between its last two samples: the
+				   rule's evaluation interval; 0: unknown */
 };
 
 struct store_prune_result {
@@ -157,5 +159,59 @@ struct episode_row {
  * non-zero (which stops the walk; not an error). Returns 0 or -1. */
 int store_query_episodes(struct store *st, const struct episode_filter *f,
     int (*fn)(const struct episode_row *row, void *arg), void *arg);
+
+/* --- analysis reads (lib/analysis.c) -------------------------------------
+ * Each calls fn per row until fn returns non-zero; returns 0 or -1. */
+
+/* Fired episodes that fired in [from, to), or earlier and still fired at
+ * from; by firing_at. */
+int store_scan_episodes(struct store *st, int64_t from, int64_t to,
+    int (*fn)(const struct episode *e, void *arg), void *arg);
+
+/* What the analysis needs of an identity. */
+struct identity_row {
+	uint64_t identity;
+	const char *alertname;
+	const char *labels;		/* JSON object text */
+	int64_t interval_ms;		/* 0: no remote-write samples */
+	int copies;			/* distinct fingerprints / replica series */
+	int dup_deliveries;		/* notifications delivered twice */
+};
+
+/* The identities of the episodes store_scan_episodes would return.
+ * dedup_window_ms says how close two equal notifications must be to count
+ * as one delivered twice. */
+int store_scan_identities(struct store *st, int64_t from, int64_t to,
+    int64_t dedup_window_ms,
+    int (*fn)(const struct identity_row *r, void *arg), void *arg);
+
+/* Each firing alert of each firing notification received in [from, to):
+ * notification id, receiver, the alert's episode (0: none). Ordered by
+ * notification. */
+int store_scan_notified(struct store *st, int64_t from, int64_t to,
+    int (*fn)(int64_t notification, const char *receiver, int64_t episode,
+    void *arg), void *arg);
+
+/* The last verdict given on each episode store_scan_episodes would
+ * return. */
+int store_scan_feedback(struct store *st, int64_t from, int64_t to,
+    int (*fn)(int64_t episode, const char *verdict, void *arg), void *arg);
+
+/* --- feedback ------------------------------------------------------------ */
+
+/* The episode a verdict is about: of the identity whose fingerprint is fp,
+ * or of the alert whose (Alertmanager) fingerprint is fp; the one firing at
+ * starts_ms (0: the latest). Returns 1 and *e, 0 when there is none, -1. */
+int store_find_feedback_episode(struct store *st, uint64_t fp,
+    int64_t starts_ms, struct episode *e);
+
+/* Records a verdict ("actionable" or "noise") on an episode; one
+ * transaction. Returns 0 or -1. */
+int store_add_feedback(struct store *st, const struct episode *e,
+    const char *verdict, const char *note, const char *by, int64_t at_ms);
+
+/* Counts of verdicts by kind over all time (for /metrics at start). */
+int store_feedback_counts(struct store *st, int64_t *actionable,
+    int64_t *noise);
 
 #endif

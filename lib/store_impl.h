@@ -38,6 +38,19 @@ struct store_backend {
 
 	int (*query_episodes)(struct store *, const struct episode_filter *,
 	    int (*)(const struct episode_row *, void *), void *);
+	int (*scan_episodes)(struct store *, int64_t, int64_t,
+	    int (*)(const struct episode *, void *), void *);
+	int (*scan_identities)(struct store *, int64_t, int64_t, int64_t,
+	    int (*)(const struct identity_row *, void *), void *);
+	int (*scan_notified)(struct store *, int64_t, int64_t,
+	    int (*)(int64_t, const char *, int64_t, void *), void *);
+	int (*scan_feedback)(struct store *, int64_t, int64_t,
+	    int (*)(int64_t, const char *, void *), void *);
+	int (*find_feedback_episode)(struct store *, uint64_t, int64_t,
+	    struct episode *);
+	int (*add_feedback)(struct store *, const struct episode *,
+	    const char *, const char *, const char *, int64_t);
+	int (*feedback_counts)(struct store *, int64_t *, int64_t *);
 };
 
 struct store {

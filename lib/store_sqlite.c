@@ -115,6 +115,27 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX rw_series_active ON rw_series (identity, kind) WHERE active = 1;"
 	"CREATE INDEX rw_series_idle ON rw_series (received_at) WHERE active = 1;",
+
+	/* 2: noise analysis -- the evaluation interval seen per series, a
+	 * digest of notifications without externalURL (HA Alertmanagers
+	 * delivering one notification twice), human verdicts */
+	"ALTER TABLE rw_series ADD COLUMN interval_ms INTEGER;"
+	"ALTER TABLE notifications ADD COLUMN content_digest TEXT;"
+	"CREATE INDEX notifications_content ON notifications"
+	"  (content_digest, received_at);"
+	"CREATE INDEX episodes_firing_at ON episodes (firing_at)"
+	"  WHERE firing_at IS NOT NULL;"
+	"CREATE INDEX episodes_resolved_at ON episodes (resolved_at);"
+	"CREATE TABLE feedback ("
+	"  id INTEGER PRIMARY KEY,"
+	"  episode_id INTEGER NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,"
+	"  identity TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('actionable', 'noise')),"
+	"  note TEXT NOT NULL,"
+	"  by TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX feedback_episode ON feedback (episode_id, id);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -138,7 +159,8 @@ static const char *const queries[Q_COUNT] = {
 	[Q_INS_NOTIF] = "INSERT INTO notifications (received_at, receiver,"
 	    " status, group_key, group_labels, common_labels,"
 	    " common_annotations, external_url, truncated_alerts, num_alerts,"
-	    " digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    " digest, content_digest)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[Q_INS_ALERT] = "INSERT INTO notification_alerts (notification_id, idx,"
 	    " fingerprint, identity, episode_id, alertname, status, labels,"
 	    " annotations, starts_at, ends_at, generator_url)"
@@ -161,14 +183,14 @@ static const char *const queries[Q_COUNT] = {
 	    " last_notified_at = ?7, notifications = ?8, sources = ?9"
 	    " WHERE id = ?1",
 	[Q_GET_SERIES] = "SELECT identity, kind, last_ts, last_value, active,"
-	    " received_at FROM rw_series WHERE series = ?1",
+	    " received_at, interval_ms FROM rw_series WHERE series = ?1",
 	[Q_PUT_SERIES] = "INSERT OR REPLACE INTO rw_series (series, identity,"
-	    " kind, last_ts, last_value, active, received_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    " kind, last_ts, last_value, active, received_at, interval_ms)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[Q_COUNT_ACTIVE] = "SELECT count(*) FROM rw_series WHERE identity = ?1"
 	    " AND kind = ?2 AND active = 1 AND series != ?3",
 	[Q_IDLE_SERIES] = "SELECT series, identity, kind, last_ts, last_value,"
-	    " active, received_at FROM rw_series WHERE active = 1"
+	    " active, received_at, interval_ms FROM rw_series WHERE active = 1"
 	    " AND received_at < ?1 LIMIT ?2",
 };
 
@@ -502,6 +524,7 @@ sqlite_insert_notification(struct store *stp, const struct wh_notification *n,
 	sqlite3_bind_int64(st, 9, n->truncated_alerts);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)n->nalerts);
 	bind_fp(st, 11, n->digest);
+	bind_fp(st, 12, n->content_digest);
 	if (exec_stmt(st) < 0)
 		return fail(s->db, "storing a notification");
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -650,6 +673,7 @@ sqlite_get_series(struct store *stp, uint64_t series, struct series_state *out)
 		out->last_value = sqlite3_column_double(st, 3);
 		out->active = sqlite3_column_int(st, 4);
 		out->received_at = sqlite3_column_int64(st, 5);
+		out->interval_ms = sqlite3_column_int64(st, 6);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -671,6 +695,7 @@ sqlite_put_series(struct store *stp, const struct series_state *ss)
 	sqlite3_bind_double(st, 5, ss->last_value);
 	sqlite3_bind_int(st, 6, ss->active);
 	sqlite3_bind_int64(st, 7, ss->received_at);
+	bind_time(st, 8, ss->interval_ms);
 	if (exec_stmt(st) < 0)
 		return fail(s->db, "storing a series");
 	return 0;
@@ -717,6 +742,7 @@ sqlite_idle_series(struct store *stp, int64_t received_before,
 		o->last_value = sqlite3_column_double(st, 4);
 		o->active = sqlite3_column_int(st, 5);
 		o->received_at = sqlite3_column_int64(st, 6);
+		o->interval_ms = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -835,6 +861,275 @@ out:
 	return result;
 }
 
+/* --- analysis reads ------------------------------------------------------ */
+
+/* Runs sql on the reader connection with ?1 = from, ?2 = to (and ?3 = x
+ * when x_set), calling row for each result row until it returns non-zero. */
+static int
+scan(struct sqlite_store *s, const char *sql, int64_t from, int64_t to,
+    int x_set, int64_t x, int (*row)(sqlite3_stmt *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, result = -1;
+
+	pthread_mutex_lock(&s->rlock);
+	if (sqlite3_prepare_v2(s->rdb, sql, -1, &st, NULL)) {
+		fail(s->rdb, "preparing a scan");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	if (x_set)
+		sqlite3_bind_int64(st, 3, x);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, arg))
+			break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		fail(s->rdb, "scanning");
+	else
+		result = 0;
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&s->rlock);
+	return result;
+}
+
+struct scan_ctx {
+	void *fn;
+	void *arg;
+};
+
+static int
+episode_row(sqlite3_stmt *st, void *p)
+{
+	struct scan_ctx *c = p;
+	int (*fn)(const struct episode *, void *) = c->fn;
+	struct episode e;
+
+	column_episode(st, &e);
+	return fn(&e, c->arg);
+}
+
+static int
+sqlite_scan_episodes(struct store *stp, int64_t from, int64_t to,
+    int (*fn)(const struct episode *, void *), void *arg)
+{
+	struct scan_ctx c = { (void *)fn, arg };
+
+	/* two index ranges: those that began in [from, to), and those
+	 * that began before and were still firing at from */
+	return scan((struct sqlite_store *)stp, "SELECT * FROM ("
+	    " SELECT " EPISODE_COLS " FROM episodes"
+	    "  WHERE firing_at >= ?1 AND firing_at < ?2"
+	    " UNION ALL SELECT " EPISODE_COLS " FROM episodes"
+	    "  WHERE firing_at < ?1 AND (resolved_at IS NULL OR resolved_at >= ?1))"
+	    " ORDER BY firing_at, id", from, to, 0, 0, episode_row, &c);
+}
+
+static int
+identity_row(sqlite3_stmt *st, void *p)
+{
+	struct scan_ctx *c = p;
+	int (*fn)(const struct identity_row *, void *) = c->fn;
+	struct identity_row r;
+
+	r.identity = column_fp(st, 0);
+	r.alertname = (const char *)sqlite3_column_text(st, 1);
+	r.labels = (const char *)sqlite3_column_text(st, 2);
+	r.interval_ms = sqlite3_column_int64(st, 3);
+	r.copies = sqlite3_column_int(st, 4);
+	r.dup_deliveries = sqlite3_column_int(st, 5);
+	return fn(&r, c->arg);
+}
+
+static int
+sqlite_scan_identities(struct store *stp, int64_t from, int64_t to,
+    int64_t dedup_window_ms, int (*fn)(const struct identity_row *, void *),
+    void *arg)
+{
+	struct scan_ctx c = { (void *)fn, arg };
+
+	/* copies: the most distinct alert fingerprints one notification
+	 * carried or the most series of one kind remote write sent --
+	 * either way, how many replicas sent the alert */
+	return scan((struct sqlite_store *)stp,
+	    "WITH ids AS (SELECT identity FROM episodes"
+	    "  WHERE firing_at >= ?1 AND firing_at < ?2"
+	    "  UNION SELECT identity FROM episodes WHERE firing_at < ?1"
+	    "  AND (resolved_at IS NULL OR resolved_at >= ?1))"
+	    " SELECT i.identity, i.alertname, i.labels,"
+	    "  (SELECT min(interval_ms) FROM rw_series r"
+	    "   WHERE r.identity = i.identity AND r.interval_ms > 0),"
+	    "  max(coalesce((SELECT count(DISTINCT a.fingerprint)"
+	    "   FROM notification_alerts a JOIN notifications n"
+	    "   ON n.id = a.notification_id WHERE a.identity = i.identity"
+	    "   AND n.received_at >= ?1 AND n.received_at < ?2), 0),"
+	    "   coalesce((SELECT max(c) FROM (SELECT count(*) AS c FROM"
+	    "   rw_series r WHERE r.identity = i.identity GROUP BY kind)), 0),"
+	    "   1),"
+	    "  (SELECT count(*) FROM notification_alerts a"
+	    "   JOIN notifications n ON n.id = a.notification_id"
+	    "   WHERE a.identity = i.identity AND n.received_at >= ?1"
+	    "   AND n.received_at < ?2 AND EXISTS (SELECT 1 FROM"
+	    "   notifications m WHERE m.content_digest = n.content_digest"
+	    "   AND m.id < n.id AND m.received_at > n.received_at - ?3"
+	    "   AND m.external_url != n.external_url))"
+	    " FROM identities i JOIN ids USING (identity)",
+	    from, to, 1, dedup_window_ms, identity_row, &c);
+}
+
+static int
+notified_row(sqlite3_stmt *st, void *p)
+{
+	struct scan_ctx *c = p;
+	int (*fn)(int64_t, const char *, int64_t, void *) = c->fn;
+
+	return fn(sqlite3_column_int64(st, 0),
+	    (const char *)sqlite3_column_text(st, 1),
+	    sqlite3_column_int64(st, 2), c->arg);
+}
+
+static int
+sqlite_scan_notified(struct store *stp, int64_t from, int64_t to,
+    int (*fn)(int64_t, const char *, int64_t, void *), void *arg)
+{
+	struct scan_ctx c = { (void *)fn, arg };
+
+	return scan((struct sqlite_store *)stp,
+	    "SELECT n.id, n.receiver, coalesce(a.episode_id, 0)"
+	    " FROM notifications n JOIN notification_alerts a"
+	    " ON a.notification_id = n.id"
+	    " WHERE n.received_at >= ?1 AND n.received_at < ?2"
+	    " AND n.status = 'firing' AND a.status = 'firing'"
+	    " ORDER BY n.id", from, to, 0, 0, notified_row, &c);
+}
+
+static int
+feedback_row(sqlite3_stmt *st, void *p)
+{
+	struct scan_ctx *c = p;
+	int (*fn)(int64_t, const char *, void *) = c->fn;
+
+	return fn(sqlite3_column_int64(st, 0),
+	    (const char *)sqlite3_column_text(st, 1), c->arg);
+}
+
+static int
+sqlite_scan_feedback(struct store *stp, int64_t from, int64_t to,
+    int (*fn)(int64_t, const char *, void *), void *arg)
+{
+	struct scan_ctx c = { (void *)fn, arg };
+
+	return scan((struct sqlite_store *)stp,
+	    "SELECT f.episode_id, f.verdict FROM feedback f"
+	    " JOIN episodes e ON e.id = f.episode_id"
+	    " WHERE e.firing_at < ?2 AND (e.resolved_at IS NULL"
+	    "  OR e.resolved_at >= ?1)"
+	    " AND f.id = (SELECT max(id) FROM feedback g"
+	    "  WHERE g.episode_id = f.episode_id)",
+	    from, to, 0, 0, feedback_row, &c);
+}
+
+/* --- feedback ------------------------------------------------------------ */
+
+static int
+sqlite_find_feedback_episode(struct store *stp, uint64_t fp,
+    int64_t starts_ms, struct episode *e)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st;
+	int rc;
+
+	pthread_mutex_lock(&s->rlock);
+	if (sqlite3_prepare_v2(s->rdb, "WITH ident AS ("
+	    "  SELECT identity FROM identities WHERE identity = ?1"
+	    "  UNION SELECT identity FROM notification_alerts"
+	    "  WHERE fingerprint = ?1 LIMIT 1)"
+	    " SELECT " EPISODE_COLS " FROM episodes"
+	    " WHERE identity = (SELECT identity FROM ident)"
+	    " AND (?2 = 0 OR (coalesce(firing_at, pending_at) <= ?2"
+	    "  AND (resolved_at IS NULL OR resolved_at >= ?2)))"
+	    " ORDER BY firing_at IS NULL, coalesce(firing_at, pending_at) DESC"
+	    " LIMIT 1", -1, &st, NULL)) {
+		pthread_mutex_unlock(&s->rlock);
+		return fail(s->rdb, "looking up an episode");
+	}
+	bind_fp(st, 1, fp);
+	sqlite3_bind_int64(st, 2, starts_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		column_episode(st, e);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		pthread_mutex_unlock(&s->rlock);
+		return fail(s->rdb, "looking up an episode");
+	}
+	pthread_mutex_unlock(&s->rlock);
+	return rc == SQLITE_ROW;
+}
+
+static int
+sqlite_add_feedback(struct store *stp, const struct episode *e,
+    const char *verdict, const char *note, const char *by, int64_t at_ms)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite_begin(stp) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO feedback (episode_id,"
+	    " identity, verdict, note, by, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL)) {
+		fail(s->db, "storing feedback");
+		sqlite_rollback(stp);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, e->id);
+	bind_fp(st, 2, e->identity);
+	sqlite3_bind_text(st, 3, verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, at_ms);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		fail(s->db, "storing feedback");
+		sqlite_rollback(stp);
+		return -1;
+	}
+	return sqlite_commit(stp);
+}
+
+static int
+sqlite_feedback_counts(struct store *stp, int64_t *actionable, int64_t *noise)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st;
+	int rc;
+
+	*actionable = *noise = 0;
+	pthread_mutex_lock(&s->rlock);
+	if (sqlite3_prepare_v2(s->rdb, "SELECT verdict, count(*) FROM feedback"
+	    " GROUP BY verdict", -1, &st, NULL)) {
+		pthread_mutex_unlock(&s->rlock);
+		return fail(s->rdb, "counting feedback");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		if (strcmp(v, "actionable") == 0)
+			*actionable = sqlite3_column_int64(st, 1);
+		else
+			*noise = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->rlock);
+	if (rc != SQLITE_DONE)
+		return fail(s->rdb, "counting feedback");
+	return 0;
+}
+
 const struct store_backend store__sqlite = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -857,4 +1152,11 @@ const struct store_backend store__sqlite = {
 	.idle_series = sqlite_idle_series,
 	.prune = sqlite_prune,
 	.query_episodes = sqlite_query_episodes,
+	.scan_episodes = sqlite_scan_episodes,
+	.scan_identities = sqlite_scan_identities,
+	.scan_notified = sqlite_scan_notified,
+	.scan_feedback = sqlite_scan_feedback,
+	.find_feedback_episode = sqlite_find_feedback_episode,
+	.add_feedback = sqlite_add_feedback,
+	.feedback_counts = sqlite_feedback_counts,
 };

@@ -224,6 +224,47 @@ digest_of(json_t *root)
 	return h;
 }
 
+static uint64_t
+fnv_str(uint64_t h, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		h ^= *p;
+		h *= FP_PRIME64;
+	}
+	h ^= 0xff;
+	return h * FP_PRIME64;
+}
+
+static uint64_t
+fnv_u64(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		h ^= (v >> (i * 8)) & 0xff;
+		h *= FP_PRIME64;
+	}
+	return h;
+}
+
+/* What two Alertmanagers of an HA pair send alike: not externalURL. */
+static uint64_t
+content_digest_of(const struct wh_notification *n)
+{
+	uint64_t h = FP_OFFSET64;
+
+	h = fnv_str(h, n->receiver);
+	h = fnv_str(h, n->status == WH_FIRING ? "firing" : "resolved");
+	h = fnv_str(h, n->group_key);
+	for (size_t i = 0; i < n->nalerts; i++) {
+		const struct wh_alert *a = &n->alerts[i];
+
+		h = fnv_u64(h, a->fingerprint);
+		h = fnv_u64(h, (uint64_t)a->status);
+		h = fnv_u64(h, (uint64_t)a->starts_ms);
+		h = fnv_u64(h, (uint64_t)a->ends_ms);
+	}
+	return h;
+}
+
 enum wh_error
 wh_parse(const char *body, size_t len, const char *const *replica,
     size_t nreplica, struct wh_notification **out, char *err, size_t errlen)
@@ -305,6 +346,7 @@ wh_parse(const char *body, size_t len, const char *const *replica,
 		if (e != WH_OK)
 			goto bad;
 	}
+	n->content_digest = content_digest_of(n);
 	*out = n;
 	return WH_OK;
 bad:

@@ -39,6 +39,8 @@ struct wh_notification {
 	struct wh_alert *alerts;
 	size_t nalerts;
 	uint64_t digest;	/* of the canonical payload: equal for a retry */
+	uint64_t content_digest;/* of receiver, group and alerts only: equal
+				   for the copies HA Alertmanagers send */
 };
 
 /* Reasons a payload is rejected; the daemon counts rejections by these. */
