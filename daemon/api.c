@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyses.h"
+#include "config.h"
 #include "fingerprint.h"
 #include "http.h"
 #include "selector.h"
@@ -21,7 +23,7 @@
 #define LIMIT_MAX	10000
 
 struct params {
-	const char *alertname, *since, *until, *limit;
+	const char *alertname, *since, *until, *limit, *window, *by;
 	const char *match[MATCH_MAX];
 	int nmatch, too_many;
 };
@@ -48,6 +50,10 @@ collect(void *cls, enum MHD_ValueKind kind, const char *key,
 		p->until = value;
 	} else if (strcmp(key, "limit") == 0) {
 		p->limit = value;
+	} else if (strcmp(key, "window") == 0) {
+		p->window = value;
+	} else if (strcmp(key, "by") == 0) {
+		p->by = value;
 	}
 	return MHD_YES;
 }
@@ -96,6 +102,7 @@ struct walk {
 	size_t limit, n;
 	int firing_view;
 	json_t *out;
+	const struct analysis *an;	/* classes, when it holds the episode */
 };
 
 static int
@@ -157,6 +164,23 @@ add_row(const struct episode_row *row, void *arg)
 		    "last_notified_at", json_time(e->last_notified_at),
 		    "receivers", row->receivers,
 		    "sources", sources_array(e->sources));
+	if (o != NULL && !w->firing_view) {
+		enum an_class cls;
+		unsigned reasons;
+		int presumed;
+		json_t *r = json_array();
+
+		if (an_episode_class(w->an, e->id, &cls, &reasons, &presumed)) {
+			an_reasons_json(reasons, r);
+			json_object_set_new(o, "class",
+			    json_string(an_class_name(cls)));
+			json_object_set_new(o, "presumed",
+			    json_boolean(presumed));
+		} else {
+			json_object_set_new(o, "class", json_null());
+		}
+		json_object_set_new(o, "reasons", r);
+	}
 	if (o == NULL || json_array_append_new(w->out, o) < 0)
 		return -1;
 	return ++w->n >= w->limit;
@@ -169,6 +193,7 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 	struct episode_filter f;
 	struct walk w;
 	char err[512], msg[800];
+	void *handle = NULL;
 	enum MHD_Result ret;
 	int rc;
 
@@ -217,6 +242,16 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 		ret = MHD_NO;
 		goto out;
 	}
+	if (!firing_view) {
+		int64_t window;
+
+		pthread_rwlock_rdlock(&r->d->cfg_lock);
+		window = r->d->cfg->an_window_ms;
+		pthread_rwlock_unlock(&r->d->cfg_lock);
+		/* classes come from the default window's analysis; without
+		 * one (the store failed) episodes are still listed */
+		w.an = analysis_get(r->d, window, &handle, err, sizeof(err));
+	}
 	rc = store_query_episodes(r->d->store, &f, add_row, &w);
 	if (rc < 0) {
 		json_decref(w.out);
@@ -226,6 +261,7 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 	}
 	ret = respond_json_data(c, r, 200, w.out);
 out:
+	analysis_put(handle);
 	for (int i = 0; i < w.nsel; i++)
 		sel_free(w.sel[i]);
 	return ret;
@@ -241,4 +277,98 @@ enum MHD_Result
 api_firing(struct MHD_Connection *c, struct request *r)
 {
 	return query(c, r, 1);
+}
+
+/* --- analysis views ------------------------------------------------------ */
+
+enum view { VIEW_ALERTS, VIEW_GROUPS, VIEW_SUMMARY };
+
+#define WINDOW_MAX_MS (366LL * 86400000)
+
+static enum MHD_Result
+analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
+{
+	struct params p;
+	struct sel *sel[MATCH_MAX];
+	const struct analysis *a;
+	void *handle;
+	int64_t window;
+	char err[512], msg[800];
+	enum MHD_Result ret;
+	json_t *data;
+	int nsel = 0;
+
+	memset(&p, 0, sizeof(p));
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &p);
+	if (p.too_many) {
+		snprintf(msg, sizeof(msg), "at most %d match[] parameters",
+		    MATCH_MAX);
+		return respond_json_error(c, r, 400, "bad_data", msg);
+	}
+	pthread_rwlock_rdlock(&r->d->cfg_lock);
+	window = r->d->cfg->an_window_ms;
+	pthread_rwlock_unlock(&r->d->cfg_lock);
+	if (p.window && (cfg_parse_duration(p.window, &window) < 0 ||
+	    window <= 0 || window > WINDOW_MAX_MS)) {
+		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
+		    "duration such as 7d, at most 366d", p.window);
+		return respond_json_error(c, r, 400, "bad_data", msg);
+	}
+	if (p.by && strcmp(p.by, "identity") != 0 &&
+	    strcmp(p.by, "alertname") != 0) {
+		snprintf(msg, sizeof(msg), "invalid by \"%.64s\": want "
+		    "alertname or identity", p.by);
+		return respond_json_error(c, r, 400, "bad_data", msg);
+	}
+	for (int i = 0; i < p.nmatch; i++) {
+		if (sel_parse(p.match[i], &sel[i], err, sizeof(err)) < 0) {
+			snprintf(msg, sizeof(msg), "invalid match[] \"%.200s\":"
+			    " %s", p.match[i], err);
+			ret = respond_json_error(c, r, 400, "bad_data", msg);
+			goto out;
+		}
+		nsel++;
+	}
+	if ((a = analysis_get(r->d, window, &handle, err,
+	    sizeof(err))) == NULL) {
+		ret = respond_json_error(c, r, 503, "unavailable", err);
+		goto out;
+	}
+	switch (v) {
+	case VIEW_ALERTS:
+		data = an_alerts_json(a, sel, (size_t)nsel,
+		    p.by && strcmp(p.by, "identity") == 0);
+		break;
+	case VIEW_GROUPS:
+		data = an_groups_json(a);
+		break;
+	default:
+		data = an_summary_json(a);
+		break;
+	}
+	analysis_put(handle);
+	ret = data ? respond_json_data(c, r, 200, data) :
+	    respond_json_error(c, r, 500, "internal", "out of memory");
+out:
+	for (int i = 0; i < nsel; i++)
+		sel_free(sel[i]);
+	return ret;
+}
+
+enum MHD_Result
+api_alerts(struct MHD_Connection *c, struct request *r)
+{
+	return analysis_view(c, r, VIEW_ALERTS);
+}
+
+enum MHD_Result
+api_groups(struct MHD_Connection *c, struct request *r)
+{
+	return analysis_view(c, r, VIEW_GROUPS);
+}
+
+enum MHD_Result
+api_summary(struct MHD_Connection *c, struct request *r)
+{
+	return analysis_view(c, r, VIEW_SUMMARY);
 }

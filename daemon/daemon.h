@@ -38,6 +38,7 @@ struct daemon_metrics {
 	struct met_family *rw_samples;		/* {result} */
 	struct met_family *rw_rejected;		/* {reason} */
 	struct met_family *rw_expired;
+	struct met_family *feedback;		/* {verdict} */
 };
 
 struct daemon {
@@ -49,6 +50,9 @@ struct daemon {
 	struct met_registry *reg;
 	struct daemon_metrics m;
 	int64_t start_ms;
+	/* Bumped by every change an analysis would see: a cached analysis
+	 * older than a human verdict is never served (atomic). */
+	uint64_t feedback_gen;
 };
 
 /* Loads the config file and applies the flags; on success swaps it in and

@@ -46,5 +46,12 @@ enum MHD_Result write_headers(struct MHD_Connection *, struct request *);
 enum MHD_Result h_write(struct MHD_Connection *, struct request *);
 enum MHD_Result api_episodes(struct MHD_Connection *, struct request *);
 enum MHD_Result api_firing(struct MHD_Connection *, struct request *);
+enum MHD_Result api_alerts(struct MHD_Connection *, struct request *);
+enum MHD_Result api_groups(struct MHD_Connection *, struct request *);
+enum MHD_Result api_summary(struct MHD_Connection *, struct request *);
+/* feedback.c */
+enum MHD_Result feedback_headers(struct MHD_Connection *, struct request *);
+enum MHD_Result h_feedback(struct MHD_Connection *, struct request *);
+enum MHD_Result page_feedback(struct MHD_Connection *, struct request *);
 
 #endif

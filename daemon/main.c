@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyses.h"
 #include "config.h"
 #include "daemon.h"
 #include "import.h"
@@ -262,7 +263,16 @@ register_metrics(struct daemon *d)
 	    "alertnoise_remote_write_series_expired_total",
 	    "ALERTS series ended by remote_write.staleness_timeout because "
 	    "no staleness marker came.", 0, NULL, NULL, 0);
-	if (!m->rw_samples || !m->rw_rejected || !m->rw_expired)
+	{
+		static const char *const verdict[] = { "verdict" };
+
+		m->feedback = met_register(r, MET_COUNTER,
+		    "alertnoise_feedback_total",
+		    "Verdicts people gave on alert episodes, by verdict "
+		    "(actionable, noise).", 1, verdict, NULL, 0);
+	}
+	if (!m->rw_samples || !m->rw_rejected || !m->rw_expired ||
+	    !m->feedback)
 		return -1;
 	if (!m->build_info || !m->http_requests || !m->http_duration ||
 	    !m->http_in_flight || !m->wh_notifications || !m->wh_alerts ||
@@ -284,7 +294,7 @@ register_metrics(struct daemon *d)
 		    "bad_timestamp", "fingerprint_mismatch", "too_large",
 		    "unsupported_media_type" };
 		static const char *const ops[] = { "put_notification",
-		    "put_samples", "expire", "prune" };
+		    "put_samples", "put_feedback", "expire", "prune" };
 		static const char *const rw_results[] = { "applied",
 		    "out_of_order", "ignored", "invalid" };
 		static const char *const rw_reasons[] = {
@@ -299,10 +309,10 @@ register_metrics(struct daemon *d)
 		}
 		for (size_t i = 0; i < 8; i++)
 			met_add(m->wh_rejected, &reasons[i], 0);
-		for (size_t i = 0; i < 4; i++) {
+		for (size_t i = 0; i < 5; i++)
 			met_add(m->storage_errors, &ops[i], 0);
+		for (size_t i = 0; i < 4; i++)
 			met_add(m->rw_samples, &rw_results[i], 0);
-		}
 		for (size_t i = 0; i < 6; i++)
 			met_add(m->rw_rejected, &rw_reasons[i], 0);
 		for (size_t i = 0; i < 2; i++)
@@ -504,6 +514,15 @@ main(int argc, char **argv)
 		log_info("Store opened", "path", d.cfg->storage_path,
 		    "backend", "sqlite", "schema_version", v);
 	}
+	{
+		int64_t act, noise;
+		const char *va[] = { "actionable" }, *vn[] = { "noise" };
+
+		if (store_feedback_counts(d.store, &act, &noise) < 0)
+			act = noise = 0;
+		met_add(d.m.feedback, va, (double)act);
+		met_add(d.m.feedback, vn, (double)noise);
+	}
 	if (http_start(&d, err, sizeof(err)) < 0) {
 		log_error("Starting the web server failed", "err", err);
 		store_close(d.store);
@@ -557,6 +576,7 @@ main(int argc, char **argv)
 	sd_notify_msg("STOPPING=1");
 	__atomic_store_n(&d.ready, 0, __ATOMIC_RELEASE);
 	http_stop(&d, 30000);
+	analysis_cache_clear();
 	store_close(d.store);
 	log_info("See you next time!");
 	met_registry_free(d.reg);

@@ -1,0 +1,188 @@
+/* analyses.c -- the daemon's cache of recent analyses (lib/analysis.h).
+ *
+ * An analysis of a window costs a scan of the window's data, so answers
+ * reuse one for analysis.cache_ttl; a human verdict (feedback_gen) makes
+ * every cached one stale at once, so verdicts change the numbers
+ * immediately. Entries are reference-counted: a request keeps its analysis
+ * while it renders, even if the cache moves on. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyses.h"
+#include "selector.h"
+#include "timefmt.h"
+
+#define SLOTS 8
+
+struct cached {
+	struct analysis *a;
+	struct an_opts opts;		/* what a->ids[].t point into */
+	struct an_override *overrides;
+	size_t noverrides;
+	int64_t window_ms, computed_at;
+	uint64_t gen;
+	int refs;			/* the cache's own counts as one */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cached *slots[SLOTS];
+
+static void
+cached_free(struct cached *c)
+{
+	an_free(c->a);
+	for (size_t i = 0; i < c->noverrides; i++)
+		sel_free(c->overrides[i].selector);
+	free(c->overrides);
+	free(c);
+}
+
+static void
+unref(struct cached *c)
+{
+	if (c != NULL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		cached_free(c);
+}
+
+/* Fills c->opts from the config (cfg_lock held). */
+static int
+opts_from(const struct an_config *cfg, struct cached *c, char *err,
+    size_t errlen)
+{
+	struct an_opts *o = &c->opts;
+
+	an_opts_default(o);
+	o->t.transient_max_ms = cfg->an_transient_max_ms;
+	o->t.persistent_min_ms = cfg->an_persistent_min_ms;
+	o->t.flap_high = cfg->an_flap_high;
+	o->t.flap_low = cfg->an_flap_low;
+	o->t.flap_min_episodes = (int)cfg->an_flap_min_episodes;
+	o->t.flap_window_ms = cfg->an_flap_window_ms;
+	o->paging_receivers = (const char *const *)cfg->paging_receivers;
+	o->npaging = cfg->n_paging_receivers;
+	o->team_label = cfg->team_label;
+	o->group_labels = (const char *const *)cfg->group_labels;
+	o->ngroup_labels = cfg->n_group_labels;
+	o->cofire_window_ms = cfg->cofire_window_ms;
+	o->cofire_min_jaccard = cfg->cofire_min_jaccard;
+	o->cofire_min_support = (int)cfg->cofire_min_support;
+	o->storm_min = (int)cfg->storm_min;
+	o->storm_window_ms = cfg->storm_window_ms;
+	if (cfg->n_overrides > 0 && (c->overrides = calloc(cfg->n_overrides,
+	    sizeof(*c->overrides))) == NULL)
+		return -1;
+	for (size_t i = 0; i < cfg->n_overrides; i++) {
+		const struct cfg_override *co = &cfg->overrides[i];
+		struct an_override *ov = &c->overrides[c->noverrides];
+
+		if (sel_parse(co->match, &ov->selector, err, errlen) < 0)
+			return -1;	/* cannot happen: checked at load */
+		c->noverrides++;
+		ov->t = o->t;
+		if (co->transient_max_ms >= 0)
+			ov->t.transient_max_ms = co->transient_max_ms;
+		if (co->persistent_min_ms >= 0)
+			ov->t.persistent_min_ms = co->persistent_min_ms;
+		if (co->flap_high >= 0)
+			ov->t.flap_high = co->flap_high;
+		if (co->flap_low >= 0)
+			ov->t.flap_low = co->flap_low;
+		if (co->flap_min_episodes >= 0)
+			ov->t.flap_min_episodes = (int)co->flap_min_episodes;
+		if (co->flap_window_ms >= 0)
+			ov->t.flap_window_ms = co->flap_window_ms;
+	}
+	o->overrides = c->overrides;
+	o->noverrides = c->noverrides;
+	return 0;
+}
+
+const struct analysis *
+analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
+    size_t errlen)
+{
+	uint64_t gen = __atomic_load_n(&d->feedback_gen, __ATOMIC_SEQ_CST);
+	int64_t now = ts_now_ms(), ttl;
+	struct cached *c = NULL;
+	int free_slot = -1, oldest = 0;
+
+	*handle = NULL;
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	ttl = d->cfg->an_cache_ttl_ms;
+	pthread_rwlock_unlock(&d->cfg_lock);
+
+	/* one computation at a time: a burst of requests waits for the
+	 * first instead of scanning the window N times */
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < SLOTS; i++) {
+		if (slots[i] == NULL) {
+			free_slot = free_slot < 0 ? i : free_slot;
+			continue;
+		}
+		if (slots[oldest] == NULL ||
+		    slots[i]->computed_at < slots[oldest]->computed_at)
+			oldest = i;
+		if (slots[i]->window_ms == window_ms) {
+			if (slots[i]->gen == gen &&
+			    now - slots[i]->computed_at < ttl) {
+				c = slots[i];
+				__atomic_add_fetch(&c->refs, 1,
+				    __ATOMIC_ACQ_REL);
+				pthread_mutex_unlock(&lock);
+				*handle = c;
+				return c->a;
+			}
+			unref(slots[i]);
+			slots[i] = NULL;
+			free_slot = i;
+		}
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto nomem;
+	c->window_ms = window_ms;
+	c->gen = gen;
+	c->computed_at = now;
+	c->refs = 2;			/* the cache's and the caller's */
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	if (opts_from(d->cfg, c, err, errlen) < 0) {
+		pthread_rwlock_unlock(&d->cfg_lock);
+		cached_free(c);
+		goto nomem;
+	}
+	pthread_rwlock_unlock(&d->cfg_lock);
+	if (an_run(d->store, &c->opts, now - window_ms, now, now, &c->a, err,
+	    errlen) < 0) {
+		cached_free(c);
+		pthread_mutex_unlock(&lock);
+		return NULL;
+	}
+	if (free_slot < 0) {
+		free_slot = oldest;
+		unref(slots[free_slot]);
+	}
+	slots[free_slot] = c;
+	pthread_mutex_unlock(&lock);
+	*handle = c;
+	return c->a;
+nomem:
+	pthread_mutex_unlock(&lock);
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}
+
+void
+analysis_put(void *handle)
+{
+	unref(handle);
+}
+
+void
+analysis_cache_clear(void)
+{
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < SLOTS; i++) {
+		unref(slots[i]);
+		slots[i] = NULL;
+	}
+	pthread_mutex_unlock(&lock);
+}

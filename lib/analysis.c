@@ -1,0 +1,1104 @@
+/* analysis.c -- classify a window's episodes and aggregate noise
+ * (analysis.h). Dedup groups are in an_groups.c. */
+#include "analysis.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fingerprint.h"
+#include "selector.h"
+#include "timefmt.h"
+
+#define FLAP_OBS 21	/* Nagios' MAX_STATE_HISTORY_ENTRIES */
+
+static const char *const class_names[CLS_COUNT] = {
+	[CLS_ACTIONABLE] = "actionable",
+	[CLS_DUPLICATE] = "duplicate",
+	[CLS_FLAPPING] = "flapping",
+	[CLS_TRANSIENT] = "transient",
+	[CLS_PERSISTENT] = "persistent",
+	[CLS_NOISE] = "noise",
+};
+
+static const struct {
+	unsigned bit;
+	const char *name;
+} reason_names[] = {
+	{ R_DUPLICATE, "duplicate" },
+	{ R_FLAPPING, "flapping" },
+	{ R_TRANSIENT, "transient" },
+	{ R_PERSISTENT, "persistent" },
+	{ R_MARKED_NOISE, "marked_noise" },
+	{ R_MARKED_ACTIONABLE, "marked_actionable" },
+};
+
+const char *
+an_class_name(enum an_class c)
+{
+	return c < CLS_COUNT ? class_names[c] : "unknown";
+}
+
+void
+an_reasons_json(unsigned bits, json_t *array)
+{
+	for (size_t i = 0; i < sizeof(reason_names) / sizeof(reason_names[0]);
+	    i++)
+		if (bits & reason_names[i].bit)
+			json_array_append_new(array,
+			    json_string(reason_names[i].name));
+}
+
+int
+an_is_noise(enum an_class c)
+{
+	return c != CLS_ACTIONABLE;
+}
+
+void
+an_opts_default(struct an_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->t.transient_max_ms = 5 * 60000;
+	o->t.persistent_min_ms = 24 * 3600000LL;
+	o->t.flap_high = 30;
+	o->t.flap_low = 20;
+	o->t.flap_min_episodes = 4;
+	o->t.flap_window_ms = 3600000;
+	o->team_label = "team";
+	o->cofire_window_ms = 2 * 60000;
+	o->cofire_min_jaccard = 0.7;
+	o->cofire_min_support = 3;
+	o->storm_min = 10;
+	o->storm_window_ms = 5 * 60000;
+}
+
+double
+an_flap_score(const unsigned char states[FLAP_OBS])
+{
+	double sum = 0;
+
+	/* change i (1 = oldest .. 20 = newest) weighs 0.8 .. 1.2 */
+	for (int i = 1; i < FLAP_OBS; i++)
+		if (states[i] != states[i - 1])
+			sum += 0.8 + 0.4 * (i - 1) / (FLAP_OBS - 2);
+	return 100.0 * sum / (FLAP_OBS - 1);
+}
+
+/* --- per-identity walks -------------------------------------------------- */
+
+/* The episodes of each identity in time order: order[] holds episode
+ * indexes grouped by identity, first[k]..first[k + 1] those of identity k. */
+struct by_ident {
+	size_t *order;
+	size_t *first;
+};
+
+static int
+by_ident_build(const struct analysis *a, struct by_ident *b)
+{
+	size_t *fill;
+
+	b->order = malloc((a->neps ? a->neps : 1) * sizeof(*b->order));
+	b->first = calloc(a->nids + 1, sizeof(*b->first));
+	fill = calloc(a->nids + 1, sizeof(*fill));
+	if (b->order == NULL || b->first == NULL || fill == NULL) {
+		free(b->order);
+		free(b->first);
+		free(fill);
+		return -1;
+	}
+	for (size_t i = 0; i < a->neps; i++)
+		b->first[a->eps[i].ident + 1]++;
+	for (size_t k = 0; k < a->nids; k++)
+		b->first[k + 1] += b->first[k];
+	/* eps is sorted by firing_at, so each identity's list is too */
+	for (size_t i = 0; i < a->neps; i++) {
+		size_t k = a->eps[i].ident;
+
+		b->order[b->first[k] + fill[k]++] = i;
+	}
+	free(fill);
+	return 0;
+}
+
+static void
+by_ident_free(struct by_ident *b)
+{
+	free(b->order);
+	free(b->first);
+}
+
+/* Whether the identity fired at time x: the last of its episodes that began
+ * by x (list[0..n), by firing_at) had not resolved by then. */
+static int
+firing_at_time(const struct analysis *a, const size_t *list, size_t n,
+    int64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (a->eps[list[mid]].firing_at <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	{
+		const struct an_episode *e = &a->eps[list[lo - 1]];
+
+		return e->resolved_at == 0 || e->resolved_at > x;
+	}
+}
+
+void
+an_flapping(struct analysis *a)
+{
+	struct by_ident b;
+
+	if (by_ident_build(a, &b) < 0)
+		return;
+	for (size_t k = 0; k < a->nids; k++) {
+		const struct an_identity *id = &a->ids[k];
+		const size_t *list = &b.order[b.first[k]];
+		size_t n = b.first[k + 1] - b.first[k];
+		int flapping = 0;
+
+		for (size_t j = 0; j < n; j++) {
+			struct an_episode *e = &a->eps[list[j]];
+			double score;
+
+			if (id->interval_ms > 0) {
+				unsigned char st[FLAP_OBS];
+
+				for (int o = 0; o < FLAP_OBS; o++)
+					st[o] = (unsigned char)firing_at_time(a,
+					    list, j + 1, e->firing_at -
+					    (int64_t)(FLAP_OBS - 1 - o) *
+					    id->interval_ms);
+				score = an_flap_score(st);
+			} else {
+				/* webhook only: episodes started within
+				 * flap_window up to this one, scaled so that
+				 * flap_min_episodes scores flap_high */
+				size_t c = 0;
+
+				for (size_t m = j + 1; m-- > 0;) {
+					if (a->eps[list[m]].firing_at <=
+					    e->firing_at - id->t->flap_window_ms)
+						break;
+					c++;
+				}
+				score = id->t->flap_high * (double)c /
+				    id->t->flap_min_episodes;
+				if (score > 100)
+					score = 100;
+			}
+			if (!flapping && score >= id->t->flap_high)
+				flapping = 1;
+			else if (flapping && score <= id->t->flap_low)
+				flapping = 0;
+			e->flap_score = score;
+			e->flapping = flapping;
+			if (flapping)
+				e->reasons |= R_FLAPPING;
+		}
+	}
+	by_ident_free(&b);
+}
+
+void
+an_durations(struct analysis *a)
+{
+	for (size_t i = 0; i < a->neps; i++) {
+		struct an_episode *e = &a->eps[i];
+		const struct an_thresholds *t = a->ids[e->ident].t;
+		int64_t end = e->resolved_at ? e->resolved_at : a->now;
+
+		if (e->resolved_at && end - e->firing_at < t->transient_max_ms)
+			e->reasons |= R_TRANSIENT;
+		if (end - e->firing_at > t->persistent_min_ms)
+			e->reasons |= R_PERSISTENT;
+	}
+}
+
+void
+an_classify(struct analysis *a)
+{
+	static const struct {
+		unsigned bit;
+		enum an_class cls;
+	} order[] = {
+		{ R_DUPLICATE, CLS_DUPLICATE },
+		{ R_FLAPPING, CLS_FLAPPING },
+		{ R_TRANSIENT, CLS_TRANSIENT },
+		{ R_PERSISTENT, CLS_PERSISTENT },
+	};
+
+	for (size_t i = 0; i < a->neps; i++) {
+		struct an_episode *e = &a->eps[i];
+		enum an_class heur = CLS_ACTIONABLE;
+
+		for (size_t j = 0; j < sizeof(order) / sizeof(order[0]); j++)
+			if (e->reasons & order[j].bit) {
+				heur = order[j].cls;
+				break;
+			}
+		e->presumed = 0;
+		/* a human verdict wins over every heuristic */
+		if (e->feedback == FB_ACTIONABLE) {
+			e->reasons |= R_MARKED_ACTIONABLE;
+			e->cls = CLS_ACTIONABLE;
+		} else if (e->feedback == FB_NOISE) {
+			e->reasons |= R_MARKED_NOISE;
+			e->cls = heur == CLS_ACTIONABLE ? CLS_NOISE : heur;
+		} else {
+			e->cls = heur;
+			e->presumed = heur == CLS_ACTIONABLE;
+		}
+	}
+}
+
+/* --- loading ------------------------------------------------------------- */
+
+/* Open-addressing map from a 64-bit key to an index. */
+struct map {
+	uint64_t *keys;
+	size_t *vals;
+	size_t cap;		/* power of two; 0 when empty */
+	size_t n;
+};
+
+static uint64_t
+mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static int
+map_put(struct map *m, uint64_t key, size_t val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 64;
+		uint64_t *nk = calloc(ncap, sizeof(*nk));
+		size_t *nv = malloc(ncap * sizeof(*nv));
+
+		if (nk == NULL || nv == NULL) {
+			free(nk);
+			free(nv);
+			return -1;
+		}
+		/* key 0 marks an empty slot; keys are stored + 1 */
+		for (size_t i = 0; i < m->cap; i++) {
+			size_t j;
+
+			if (m->keys[i] == 0)
+				continue;
+			for (j = mix(m->keys[i]) & (ncap - 1); nk[j];
+			    j = (j + 1) & (ncap - 1))
+				;
+			nk[j] = m->keys[i];
+			nv[j] = m->vals[i];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = nk;
+		m->vals = nv;
+		m->cap = ncap;
+	}
+	key++;
+	for (size_t j = mix(key) & (m->cap - 1);; j = (j + 1) & (m->cap - 1)) {
+		if (m->keys[j] == key) {
+			m->vals[j] = val;
+			return 0;
+		}
+		if (m->keys[j] == 0) {
+			m->keys[j] = key;
+			m->vals[j] = val;
+			m->n++;
+			return 0;
+		}
+	}
+}
+
+static int
+map_get(const struct map *m, uint64_t key, size_t *val)
+{
+	if (m->cap == 0)
+		return 0;
+	key++;
+	for (size_t j = mix(key) & (m->cap - 1); m->keys[j];
+	    j = (j + 1) & (m->cap - 1))
+		if (m->keys[j] == key) {
+			*val = m->vals[j];
+			return 1;
+		}
+	return 0;
+}
+
+static void
+map_free(struct map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = FP_OFFSET64;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= FP_PRIME64;
+	}
+	return h;
+}
+
+struct loader {
+	struct analysis *a;
+	const struct an_opts *o;
+	struct map ids;			/* identity fp -> index */
+	struct map kinds;		/* kind key hash -> kind index */
+	struct map eps;			/* episode id -> index */
+	size_t nkinds;
+	size_t cap_ids, cap_eps;
+	int failed;
+	/* the notification being walked */
+	int64_t notif;
+	size_t page_first;		/* its first alert row */
+	struct {
+		const char *receiver;
+		long ep;		/* episode index, -1: unknown */
+	} *rows;
+	size_t nrows, cap_rows;
+};
+
+static const struct an_thresholds *
+thresholds_for(const struct an_opts *o, const json_t *labels)
+{
+	for (size_t i = 0; i < o->noverrides; i++)
+		if (sel_match_json(o->overrides[i].selector, labels))
+			return &o->overrides[i].t;
+	return &o->t;
+}
+
+/* The cofiring kind: alertname and the group labels' values. */
+static int
+kind_of(struct loader *ld, const char *alertname, const json_t *labels,
+    size_t *kind)
+{
+	uint64_t h = str_hash(alertname);
+
+	for (size_t i = 0; i < ld->o->ngroup_labels; i++) {
+		const char *v = json_string_value(json_object_get(labels,
+		    ld->o->group_labels[i]));
+
+		h = (h ^ 0xff) * FP_PRIME64;
+		h = h ^ str_hash(v ? v : "");
+		h *= FP_PRIME64;
+	}
+	if (map_get(&ld->kinds, h, kind))
+		return 0;
+	*kind = ld->nkinds++;
+	return map_put(&ld->kinds, h, *kind);
+}
+
+static int
+load_identity(const struct identity_row *r, void *arg)
+{
+	struct loader *ld = arg;
+	struct analysis *a = ld->a;
+	struct an_identity *id;
+	json_error_t je;
+	const char *team;
+
+	if (a->nids == ld->cap_ids) {
+		size_t n = ld->cap_ids ? ld->cap_ids * 2 : 256;
+		struct an_identity *p = realloc(a->ids, n * sizeof(*p));
+
+		if (p == NULL)
+			goto nomem;
+		a->ids = p;
+		ld->cap_ids = n;
+	}
+	id = &a->ids[a->nids];
+	memset(id, 0, sizeof(*id));
+	id->fp = r->identity;
+	if ((id->labels = json_loads(r->labels, 0, &je)) == NULL ||
+	    (id->alertname = strdup(r->alertname)) == NULL) {
+		json_decref(id->labels);
+		goto nomem;
+	}
+	team = ld->o->team_label && *ld->o->team_label ?
+	    json_string_value(json_object_get(id->labels, ld->o->team_label)) :
+	    NULL;
+	id->team = team ? team : "";
+	id->interval_ms = r->interval_ms;
+	id->copies = r->copies;
+	id->dup_deliveries = r->dup_deliveries;
+	id->t = thresholds_for(ld->o, id->labels);
+	if (kind_of(ld, id->alertname, id->labels, &id->kind) < 0 ||
+	    map_put(&ld->ids, id->fp, a->nids) < 0) {
+		json_decref(id->labels);
+		free((char *)id->alertname);
+		goto nomem;
+	}
+	a->nids++;
+	return 0;
+nomem:
+	ld->failed = 1;
+	return 1;
+}
+
+static int
+load_episode(const struct episode *e, void *arg)
+{
+	struct loader *ld = arg;
+	struct analysis *a = ld->a;
+	struct an_episode *x;
+	size_t ident;
+
+	if (!map_get(&ld->ids, e->identity, &ident))
+		return 0;	/* cannot happen: identities come first */
+	if (a->neps == ld->cap_eps) {
+		size_t n = ld->cap_eps ? ld->cap_eps * 2 : 1024;
+		struct an_episode *p = realloc(a->eps, n * sizeof(*p));
+
+		if (p == NULL) {
+			ld->failed = 1;
+			return 1;
+		}
+		a->eps = p;
+		ld->cap_eps = n;
+	}
+	x = &a->eps[a->neps];
+	memset(x, 0, sizeof(*x));
+	x->id = e->id;
+	x->ident = ident;
+	x->pending_at = e->pending_at;
+	x->firing_at = e->firing_at;
+	x->resolved_at = e->resolved_at;
+	x->notifications = e->notifications;
+	x->group = -1;
+	x->context = e->firing_at < a->from;
+	if (map_put(&ld->eps, (uint64_t)e->id, a->neps) < 0) {
+		ld->failed = 1;
+		return 1;
+	}
+	a->neps++;
+	return 0;
+}
+
+static int
+load_feedback(int64_t episode, const char *verdict, void *arg)
+{
+	struct loader *ld = arg;
+	size_t i;
+
+	if (map_get(&ld->eps, (uint64_t)episode, &i))
+		ld->a->eps[i].feedback = strcmp(verdict, "actionable") == 0 ?
+		    FB_ACTIONABLE : FB_NOISE;
+	return 0;
+}
+
+static int
+is_paging(const struct an_opts *o, const char *receiver)
+{
+	for (size_t i = 0; i < o->npaging; i++)
+		if (strcmp(o->paging_receivers[i], receiver) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+load_notified(int64_t notification, const char *receiver, int64_t episode,
+    void *arg)
+{
+	struct loader *ld = arg;
+	size_t i;
+
+	if (!is_paging(ld->o, receiver))
+		return 0;
+	if (ld->nrows == ld->cap_rows) {
+		size_t n = ld->cap_rows ? ld->cap_rows * 2 : 1024;
+		void *p = realloc(ld->rows, n * sizeof(*ld->rows));
+
+		if (p == NULL)
+			goto nomem;
+		ld->rows = p;
+		ld->cap_rows = n;
+	}
+	if (notification != ld->notif) {
+		ld->notif = notification;
+		ld->page_first = ld->nrows;
+	}
+	/* receiver names live as long as the analysis: keep one copy per
+	 * page, in the page itself (made in build_pages) */
+	ld->rows[ld->nrows].receiver = NULL;
+	ld->rows[ld->nrows].ep = map_get(&ld->eps, (uint64_t)episode, &i) ?
+	    (long)i : -1;
+	if (ld->nrows == ld->page_first &&
+	    (ld->rows[ld->nrows].receiver = strdup(receiver)) == NULL)
+		goto nomem;
+	ld->nrows++;
+	return 0;
+nomem:
+	ld->failed = 1;
+	return 1;
+}
+
+/* Turns the notified rows into pages, once episodes are classified. */
+static int
+build_pages(struct loader *ld)
+{
+	struct analysis *a = ld->a;
+	size_t np = 0;
+
+	for (size_t i = 0; i < ld->nrows; i++)
+		np += ld->rows[i].receiver != NULL;
+	if (np && (a->pages = calloc(np, sizeof(*a->pages))) == NULL)
+		return -1;
+	for (size_t i = 0; i < ld->nrows;) {
+		struct an_page *p = &a->pages[a->npages++];
+		size_t j = i;
+		int noise = 1, any = 0;
+
+		p->receiver = ld->rows[i].receiver;
+		ld->rows[i].receiver = NULL;	/* now the page's */
+		p->team_ident = SIZE_MAX;
+		do {
+			long ep = ld->rows[j].ep;
+
+			if (ep < 0) {
+				noise = 0;	/* unknown: not counted noise */
+			} else {
+				struct an_episode *e = &a->eps[ep];
+
+				any = 1;
+				if (!an_is_noise(e->cls))
+					noise = 0;
+				if (e->feedback != FB_NONE)
+					p->has_verdict = 1;
+				if (p->team_ident == SIZE_MAX)
+					p->team_ident = e->ident;
+				e->pages++;
+			}
+			j++;
+		} while (j < ld->nrows && ld->rows[j].receiver == NULL);
+		p->noise = any && noise;
+		i = j;
+	}
+	return 0;
+}
+
+static int
+byid_cmp(const void *x, const void *y)
+{
+	const struct an_byid *a = x, *b = y;
+
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+int
+an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
+    int64_t now, struct analysis **out, char *err, size_t errlen)
+{
+	struct analysis *a;
+	struct loader ld;
+	int64_t lookback, max_interval = 0;
+	int result = -1;
+
+	*out = NULL;
+	memset(&ld, 0, sizeof(ld));
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	a->from = from;
+	a->to = to;
+	a->now = now;
+	ld.a = a;
+	ld.o = o;
+	ld.notif = -1;
+
+	/* history before the window: enough observations for the flapping
+	 * score. The identities are those of the window and its history. */
+	lookback = o->t.flap_window_ms;
+	for (size_t i = 0; i < o->noverrides; i++)
+		if (o->overrides[i].t.flap_window_ms > lookback)
+			lookback = o->overrides[i].t.flap_window_ms;
+	if (store_scan_identities(st, from - lookback, to, 60000, load_identity,
+	    &ld) < 0 || ld.failed)
+		goto fail;
+	for (size_t i = 0; i < a->nids; i++)
+		if (a->ids[i].interval_ms > max_interval)
+			max_interval = a->ids[i].interval_ms;
+	if (max_interval * FLAP_OBS > lookback)
+		lookback = max_interval * FLAP_OBS;
+	if (store_scan_episodes(st, from - lookback, to, load_episode,
+	    &ld) < 0 || ld.failed ||
+	    store_scan_feedback(st, from - lookback, to, load_feedback,
+	    &ld) < 0 || ld.failed)
+		goto fail;
+	/* the window proper starts at from: earlier ones are context */
+	for (size_t i = 0; i < a->neps; i++)
+		a->eps[i].context = a->eps[i].firing_at < from;
+
+	an_flapping(a);
+	an_durations(a);
+	if (an_groups(a, o) < 0)
+		goto nomem;
+	an_classify(a);
+
+	if (store_scan_notified(st, from, to, load_notified, &ld) < 0 ||
+	    ld.failed)
+		goto fail;
+	if (build_pages(&ld) < 0)
+		goto nomem;
+
+	if (a->neps && (a->byid = malloc(a->neps * sizeof(*a->byid))) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < a->neps; i++) {
+		a->byid[i].id = a->eps[i].id;
+		a->byid[i].idx = i;
+	}
+	a->nbyid = a->neps;
+	if (a->nbyid > 1)
+		qsort(a->byid, a->nbyid, sizeof(*a->byid), byid_cmp);
+	*out = a;
+	result = 0;
+	goto out;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	goto out;
+fail:
+	if (ld.failed)
+		snprintf(err, errlen, "out of memory");
+	else
+		snprintf(err, errlen, "%s", store_errmsg(st));
+out:
+	for (size_t i = 0; i < ld.nrows; i++)
+		free((char *)ld.rows[i].receiver);
+	free(ld.rows);
+	map_free(&ld.ids);
+	map_free(&ld.kinds);
+	map_free(&ld.eps);
+	if (result < 0)
+		an_free(a);
+	return result;
+}
+
+void
+an_free(struct analysis *a)
+{
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < a->nids; i++) {
+		json_decref(a->ids[i].labels);
+		free((char *)a->ids[i].alertname);
+	}
+	for (size_t i = 0; i < a->ngroups; i++) {
+		json_decref(a->groups[i].members);
+		json_decref(a->groups[i].evidence);
+	}
+	for (size_t i = 0; i < a->npages; i++)
+		free((char *)a->pages[i].receiver);
+	free(a->ids);
+	free(a->eps);
+	free(a->groups);
+	free(a->pages);
+	free(a->byid);
+	free(a);
+}
+
+int
+an_episode_class(const struct analysis *a, int64_t id, enum an_class *cls,
+    unsigned *reasons, int *presumed)
+{
+	struct an_byid key = { id, 0 }, *hit;
+	const struct an_episode *e;
+
+	if (a == NULL || a->nbyid == 0)
+		return 0;
+	hit = bsearch(&key, a->byid, a->nbyid, sizeof(key), byid_cmp);
+	if (hit == NULL)
+		return 0;
+	e = &a->eps[hit->idx];
+	*cls = e->cls;
+	*reasons = e->reasons;
+	*presumed = e->presumed;
+	return 1;
+}
+
+/* --- aggregation --------------------------------------------------------- */
+
+/* Counts behind a noise ratio and MTTR, for one slice of episodes. */
+struct agg {
+	long episodes, noise;
+	long classes[CLS_COUNT];
+	long feedback[3];
+	long notifications, pages, noise_pages, pages_with_verdict;
+	double firing_seconds;
+	double max_flap;
+	int flapping;
+	double *ttr;			/* resolution times, seconds */
+	size_t nttr, cap;
+};
+
+static void
+agg_episode(struct agg *g, const struct analysis *a,
+    const struct an_episode *e)
+{
+	int64_t start = e->firing_at > a->from ? e->firing_at : a->from;
+	int64_t end = e->resolved_at ? e->resolved_at : a->now;
+
+	if (end > a->to)
+		end = a->to;
+	g->episodes++;
+	g->noise += an_is_noise(e->cls);
+	g->classes[e->cls]++;
+	g->feedback[e->feedback]++;
+	g->notifications += e->notifications;
+	if (end > start)
+		g->firing_seconds += (double)(end - start) / 1000.0;
+	if (e->flap_score > g->max_flap)
+		g->max_flap = e->flap_score;
+	if (e->resolved_at) {
+		if (g->nttr == g->cap) {
+			size_t n = g->cap ? g->cap * 2 : 16;
+			double *p = realloc(g->ttr, n * sizeof(*p));
+
+			if (p == NULL)
+				return;
+			g->ttr = p;
+			g->cap = n;
+		}
+		g->ttr[g->nttr++] = (double)(e->resolved_at - e->firing_at) /
+		    1000.0;
+	}
+}
+
+static int
+dbl_cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+static json_t *
+ratio(long part, long whole)
+{
+	return whole ? json_real((double)part / (double)whole) : json_null();
+}
+
+/* Nearest-rank percentile of sorted v[0..n). */
+static double
+percentile(const double *v, size_t n, double p)
+{
+	size_t r = (size_t)ceil(p * (double)n);
+
+	return v[r ? r - 1 : 0];
+}
+
+static json_t *
+mttr_json(struct agg *g)
+{
+	double sum = 0;
+
+	if (g->nttr == 0)
+		return json_pack("{s:n, s:n, s:n, s:i}", "mean", "median",
+		    "p90", "resolved", 0);
+	qsort(g->ttr, g->nttr, sizeof(double), dbl_cmp);
+	for (size_t i = 0; i < g->nttr; i++)
+		sum += g->ttr[i];
+	return json_pack("{s:f, s:f, s:f, s:I}", "mean", sum / (double)g->nttr,
+	    "median", percentile(g->ttr, g->nttr, 0.5),
+	    "p90", percentile(g->ttr, g->nttr, 0.9),
+	    "resolved", (json_int_t)g->nttr);
+}
+
+static json_t *
+classes_json(const struct agg *g)
+{
+	json_t *o = json_object();
+
+	for (int c = 0; c < CLS_COUNT; c++)
+		json_object_set_new(o, class_names[c],
+		    json_integer(g->classes[c]));
+	return o;
+}
+
+/* The common numbers of an agg, as an object; frees g's buffers. */
+static json_t *
+agg_json(struct agg *g)
+{
+	json_t *o = json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:o, s:o,"
+	    " s:f, s:{s:I, s:I}}",
+	    "episodes", (json_int_t)g->episodes,
+	    "noise_episodes", (json_int_t)g->noise,
+	    "noise_ratio", ratio(g->noise, g->episodes),
+	    "classes", classes_json(g),
+	    "notifications", (json_int_t)g->notifications,
+	    "pages", (json_int_t)g->pages,
+	    "noise_pages", (json_int_t)g->noise_pages,
+	    "page_noise_ratio", ratio(g->noise_pages, g->pages),
+	    "mttr_seconds", mttr_json(g),
+	    "firing_seconds", g->firing_seconds,
+	    "feedback", "actionable", (json_int_t)g->feedback[FB_ACTIONABLE],
+	    "noise", (json_int_t)g->feedback[FB_NOISE]);
+
+	free(g->ttr);
+	g->ttr = NULL;
+	return o;
+}
+
+static int
+selected(const struct an_identity *id, struct sel *const *sel, size_t nsel)
+{
+	if (nsel == 0)
+		return 1;
+	for (size_t i = 0; i < nsel; i++)
+		if (sel_match_json(sel[i], id->labels))
+			return 1;
+	return 0;
+}
+
+/* Orders identity indexes by alertname (qsort_r). */
+static int
+ident_name_cmp(const void *x, const void *y, void *arg)
+{
+	const struct analysis *a = arg;
+
+	return strcmp(a->ids[*(const size_t *)x].alertname,
+	    a->ids[*(const size_t *)y].alertname);
+}
+
+static json_t *
+alert_json(struct agg *g, const char *alertname, int flapping)
+{
+	json_t *o = agg_json(g);
+
+	json_object_set_new(o, "alertname", json_string(alertname));
+	json_object_set_new(o, "flap_score", json_real(g->max_flap));
+	json_object_set_new(o, "flapping", json_boolean(flapping));
+	return o;
+}
+
+/* One pass over the episodes into one agg per identity; then identities
+ * are grouped by alertname. Linear in the window's episodes. */
+json_t *
+an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
+    int by_identity)
+{
+	struct agg *per = calloc(a->nids ? a->nids : 1, sizeof(*per));
+	size_t *order = malloc((a->nids ? a->nids : 1) * sizeof(*order));
+	int *flapping = calloc(a->nids ? a->nids : 1, sizeof(*flapping));
+	json_t *out = json_array();
+	size_t n = 0;
+
+	if (per == NULL || order == NULL || flapping == NULL || out == NULL) {
+		free(per);
+		free(order);
+		free(flapping);
+		json_decref(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < a->neps; i++) {
+		const struct an_episode *e = &a->eps[i];
+
+		if (e->context)
+			continue;
+		agg_episode(&per[e->ident], a, e);
+		per[e->ident].pages += e->pages;
+		flapping[e->ident] = e->flapping;	/* the latest wins */
+	}
+	for (size_t k = 0; k < a->nids; k++)
+		if (per[k].episodes > 0 && selected(&a->ids[k], sel, nsel))
+			order[n++] = k;
+	qsort_r(order, n, sizeof(*order), ident_name_cmp, (void *)a);
+	for (size_t i = 0; i < n;) {
+		const char *name = a->ids[order[i]].alertname;
+		json_t *idents = by_identity ? json_array() : NULL;
+		struct agg g;
+		int flap = 0;
+		size_t j;
+
+		memset(&g, 0, sizeof(g));
+		for (j = i; j < n && strcmp(a->ids[order[j]].alertname,
+		    name) == 0; j++) {
+			struct agg *p = &per[order[j]];
+
+			g.episodes += p->episodes;
+			g.noise += p->noise;
+			for (int c = 0; c < CLS_COUNT; c++)
+				g.classes[c] += p->classes[c];
+			for (int f = 0; f < 3; f++)
+				g.feedback[f] += p->feedback[f];
+			g.notifications += p->notifications;
+			g.pages += p->pages;
+			g.firing_seconds += p->firing_seconds;
+			if (p->max_flap > g.max_flap)
+				g.max_flap = p->max_flap;
+			flap |= flapping[order[j]];
+			for (size_t t = 0; t < p->nttr; t++) {
+				if (g.nttr == g.cap) {
+					size_t c = g.cap ? g.cap * 2 : 16;
+					double *q = realloc(g.ttr,
+					    c * sizeof(*q));
+
+					if (q == NULL)
+						break;
+					g.ttr = q;
+					g.cap = c;
+				}
+				g.ttr[g.nttr++] = p->ttr[t];
+			}
+			if (idents) {
+				char fp[17];
+				json_t *io = alert_json(p, name,
+				    flapping[order[j]]);
+
+				fp_format(a->ids[order[j]].fp, fp);
+				json_object_set_new(io, "fingerprint",
+				    json_string(fp));
+				json_object_set(io, "labels",
+				    a->ids[order[j]].labels);
+				json_array_append_new(idents, io);
+			}
+		}
+		{
+			json_t *o = alert_json(&g, name, flap);
+
+			if (idents)
+				json_object_set_new(o, "identities", idents);
+			json_array_append_new(out, o);
+		}
+		i = j;
+	}
+	for (size_t k = 0; k < a->nids; k++)
+		free(per[k].ttr);
+	free(per);
+	free(order);
+	free(flapping);
+	return out;
+}
+
+json_t *
+an_groups_json(const struct analysis *a)
+{
+	static const char *const kinds[] = { "replica", "cofiring", "storm" };
+	json_t *out = json_array();
+
+	for (size_t i = 0; out && i < a->ngroups; i++) {
+		const struct an_group *g = &a->groups[i];
+		json_t *leader = g->leader >= 0 ?
+		    json_array_get(g->members, (size_t)g->leader) : NULL;
+
+		json_array_append_new(out, json_pack("{s:s, s:O, s:O, s:i,"
+		    " s:f, s:O}", "kind", kinds[g->kind], "members", g->members,
+		    "leader", leader ? leader : json_null(), "support",
+		    g->support, "jaccard", g->jaccard, "evidence",
+		    g->evidence ? g->evidence : json_null()));
+	}
+	return out;
+}
+
+/* Per receiver or per team: slices keyed by a string. */
+struct slice {
+	const char *key;
+	struct agg g;
+};
+
+static struct slice *
+slice_get(struct slice **v, size_t *n, const char *key)
+{
+	struct slice *p;
+
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i].key, key) == 0)
+			return &(*v)[i];
+	if ((p = realloc(*v, (*n + 1) * sizeof(*p))) == NULL)
+		return NULL;
+	*v = p;
+	p = &(*v)[(*n)++];
+	memset(p, 0, sizeof(*p));
+	p->key = key;
+	return p;
+}
+
+static json_t *
+slices_json(struct slice *v, size_t n, const char *keyname)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = agg_json(&v[i].g);
+
+		json_object_set_new(o, keyname, json_string(v[i].key));
+		json_array_append_new(out, o);
+	}
+	free(v);
+	return out;
+}
+
+json_t *
+an_summary_json(const struct analysis *a)
+{
+	struct agg all;
+	struct slice *teams = NULL, *recv = NULL, *s;
+	size_t nteams = 0, nrecv = 0;
+	long with_verdict = 0;
+	char from[40], to[40];
+	json_t *o;
+
+	memset(&all, 0, sizeof(all));
+	for (size_t i = 0; i < a->neps; i++) {
+		const struct an_episode *e = &a->eps[i];
+
+		if (e->context)
+			continue;
+		agg_episode(&all, a, e);
+		if ((s = slice_get(&teams, &nteams, a->ids[e->ident].team)))
+			agg_episode(&s->g, a, e);
+	}
+	for (size_t i = 0; i < a->npages; i++) {
+		const struct an_page *p = &a->pages[i];
+
+		all.pages++;
+		all.noise_pages += p->noise;
+		with_verdict += p->has_verdict;
+		if ((s = slice_get(&recv, &nrecv, p->receiver))) {
+			s->g.pages++;
+			s->g.noise_pages += p->noise;
+		}
+		if (p->team_ident != SIZE_MAX &&
+		    (s = slice_get(&teams, &nteams,
+		    a->ids[p->team_ident].team))) {
+			s->g.pages++;
+			s->g.noise_pages += p->noise;
+		}
+	}
+	ts_format_rfc3339(a->from, from, sizeof(from));
+	ts_format_rfc3339(a->to, to, sizeof(to));
+	o = agg_json(&all);
+	json_object_set_new(o, "from", json_string(from));
+	json_object_set_new(o, "to", json_string(to));
+	json_object_set_new(o, "feedback_coverage",
+	    ratio(with_verdict, all.pages));
+	json_object_set_new(o, "dedup_groups", json_integer((json_int_t)
+	    a->ngroups));
+	json_object_set_new(o, "by_receiver", slices_json(recv, nrecv,
+	    "receiver"));
+	json_object_set_new(o, "by_team", slices_json(teams, nteams, "team"));
+	return o;
+}
