@@ -35,7 +35,17 @@ groups:
         keep_firing_for: 10s
       - alert: Silenced
         expr: vector(1)
-"""
+      # co-firing: CoB follows CoA a second later, every 10 s
+      - alert: CoA
+        expr: vector(time() % 10) < 3
+      - alert: CoB
+        expr: vector((time() - 1) % 10) < 3
+      # a storm: one alertname for 12 instances at once
+      - alert: Storm
+        expr: STORM
+""".replace("STORM", " or ".join(
+    'label_replace(vector(1), "instance", "i%02d", "", "")' % i
+    for i in range(12)))
 
 PROMETHEUS = """
 global:
@@ -73,6 +83,22 @@ receivers:
         send_resolved: true
 """
 
+# thresholds scaled to a 30 s run with 1 s evaluations
+DAEMON_CONFIG = """
+webhook: {dedup_window: 0s}
+analysis:
+  transient_max: 5s
+  persistent_min: 20s
+  flap_high: 15
+  flap_low: 8
+  paging_receivers: [alertnoise]
+  cofire_window: 2s
+  cofire_min_support: 2
+  storm_min: 10
+  storm_window: 10s
+  cache_ttl: 0s
+"""
+
 RUN_SECONDS = 30
 EVAL = 1.0
 SLACK = 0.05    # float rounding of query_range timestamps
@@ -99,7 +125,7 @@ class PrometheusEndToEnd(unittest.TestCase):
         for b in (peers.PROMETHEUS, peers.ALERTMANAGER):
             if not os.path.exists(b):
                 raise unittest.SkipTest(b + " is not installed")
-        cls.d = harness.Daemon("webhook: {dedup_window: 0s}\n").start()
+        cls.d = harness.Daemon(DAEMON_CONFIG).start()
         cls.am = peers.Alertmanager(
             ALERTMANAGER.replace("DAEMON", cls.d.url)).start()
         # a silence: Silenced fires but is never notified
@@ -215,6 +241,73 @@ class PrometheusEndToEnd(unittest.TestCase):
         for name in ("Steady", "Pend", "KeepFiring", "Silenced"):
             self.assertEqual(len(eps(imported, name)), 1, name)
         self.assertIsNone(eps(imported, "Pend")[0]["firing_at"])
+
+    def alerts(self):
+        r = self.d.get("/api/v1/alerts?window=1h")
+        self.assertEqual(r.status, 200, r.text)
+        return {a["alertname"]: a for a in r.json()["data"]}
+
+    def test_classes_flapping_transient_persistent(self):
+        a = self.alerts()
+        flap = a["Flap"]
+        # fires 4 s of every 12: after the first cycles the 21-observation
+        # score passes flap_high, and every such episode is flapping
+        self.assertGreater(flap["classes"]["flapping"], 0, flap)
+        self.assertTrue(flap["flapping"], flap)
+        self.assertGreaterEqual(flap["flap_score"], 15)
+        self.assertEqual(flap["noise_ratio"], 1.0, flap)
+        # 4 s episodes: transient (the first, before flapping starts)
+        self.assertEqual(flap["classes"]["flapping"] +
+                         flap["classes"]["transient"], flap["episodes"], flap)
+        # Steady has fired for the whole run: longer than persistent_min
+        self.assertEqual(a["Steady"]["classes"]["persistent"], 1, a["Steady"])
+        self.assertGreater(a["Steady"]["firing_seconds"], 20)
+        # the pending alert never fired: it is not classified
+        self.assertNotIn("Pend", a)
+        for e in self.episodes("Flap"):
+            if e["firing_at"] and e["class"] == "flapping":
+                self.assertIn("flapping", e["reasons"])
+
+    def test_cofiring_group_with_leader_and_storm(self):
+        r = self.d.get("/api/v1/groups?window=1h")
+        self.assertEqual(r.status, 200, r.text)
+        groups = r.json()["data"]
+        co = [g for g in groups if g["kind"] == "cofiring"]
+        self.assertEqual(len(co), 1, groups)
+        names = sorted(m["alertname"] for m in co[0]["members"])
+        self.assertEqual(names, ["CoA", "CoB"])
+        self.assertEqual(co[0]["leader"]["alertname"], "CoA")
+        self.assertGreaterEqual(co[0]["support"], 2)
+        self.assertGreaterEqual(co[0]["jaccard"], 0.7)
+        storm = [g for g in groups if g["kind"] == "storm"]
+        self.assertEqual(len(storm), 1, groups)
+        self.assertEqual(len(storm[0]["members"]), 12)
+        self.assertEqual(storm[0]["evidence"]["varying_labels"], ["instance"])
+        a = self.alerts()
+        # CoB's episodes follow CoA's: duplicates
+        self.assertGreater(a["CoB"]["classes"]["duplicate"], 0, a["CoB"])
+        self.assertEqual(a["CoA"]["classes"]["duplicate"], 0, a["CoA"])
+        # all but the first of the storm's twelve
+        self.assertEqual(a["Storm"]["classes"]["duplicate"], 11, a["Storm"])
+
+    def test_summary_and_feedback_change_the_numbers_at_once(self):
+        s0 = self.d.get("/api/v1/summary?window=1h").json()["data"]
+        self.assertGreater(s0["pages"], 0)
+        self.assertIsNotNone(s0["page_noise_ratio"])
+        self.assertEqual(s0["by_receiver"][0]["receiver"], "alertnoise")
+        steady = self.episodes("Steady")[0]
+        r = self.d.post("/api/v1/feedback", json.dumps({
+            "fingerprint": steady["fingerprint"], "verdict": "actionable",
+            "by": "e2e"}))
+        self.assertEqual(r.status, 200, r.text)
+        s1 = self.d.get("/api/v1/summary?window=1h").json()["data"]
+        self.assertEqual(s1["feedback"]["actionable"],
+                         s0["feedback"]["actionable"] + 1)
+        self.assertEqual(s1["classes"]["persistent"],
+                         s0["classes"]["persistent"] - 1)
+        self.assertEqual(s1["noise_episodes"], s0["noise_episodes"] - 1)
+        a = self.alerts()
+        self.assertEqual(a["Steady"]["classes"]["actionable"], 1)
 
     def test_webhook_and_remote_write_are_joined_not_doubled(self):
         # Flap fired several times and Alertmanager notified each firing

@@ -1,0 +1,425 @@
+"""test_api.py -- GET /api/v1/episodes and /api/v1/alerts/firing against the
+real alertnoised.
+
+One daemon for the whole file, seeded once with six episodes of known times
+through both sources (remote write built with tests/rwenc.py, and
+Alertmanager webhooks); every test only reads. All times are whole seconds
+two hours ago, so since/until can be given as RFC 3339 or Unix seconds."""
+import re
+import time
+import unittest
+import urllib.parse
+
+from harness import (Daemon, fingerprint, make_alert, make_notification,
+                     now_ms, parse_rfc3339_ms)
+import rwenc
+from rwenc import STALE, V1_HEADERS
+
+EPISODE_KEYS = {"fingerprint", "alertname", "labels", "pending_at",
+                "firing_at", "resolved_at", "notified", "notifications",
+                "first_notified_at", "last_notified_at", "receivers",
+                "sources"}
+FIRING_KEYS = {"fingerprint", "alertname", "labels", "state", "since",
+               "pending_at", "firing_at"}
+TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+# a value that needs percent-encoding in a query string
+ODD_VALUE = "50% full & rising = bad+ok #1 \u00e9"
+
+T = (now_ms() // 1000 - 7200) * 1000     # whole seconds, two hours ago
+
+
+def at(s):
+    return T + s * 1000
+
+
+def rfc(ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms // 1000))
+
+
+# The identities (labels without __name__, alertstate and replica labels).
+DISK_A = {"alertname": "ApiDisk", "instance": "a", "team": "infra",
+          "severity": "page", "desc": ODD_VALUE}
+DISK_B = {"alertname": "ApiDisk", "instance": "b", "team": "infra",
+          "severity": "warning"}
+CPU = {"alertname": "ApiCPU", "team": "db", "severity": "critical"}
+MEM = {"alertname": "ApiMem", "team": "web", "severity": "page"}
+NET = {"alertname": "ApiNet", "team": "web", "severity": "info"}
+
+# tag: (identity, pending_at, firing_at, resolved_at), latest start first
+EPISODES = {
+    "disk_a2": (DISK_A, None, at(700), at(800)),
+    "net": (NET, None, at(600), None),
+    "mem": (MEM, None, at(400), at(500)),
+    "cpu": (CPU, at(300), None, None),
+    "disk_b": (DISK_B, None, at(200), None),
+    "disk_a1": (DISK_A, at(0), at(60), at(120)),
+}
+ORDER = list(EPISODES)
+
+
+def series(identity, state, samples):
+    labels = dict(identity, __name__="ALERTS", alertstate=state,
+                  replica="r1")
+    return labels, samples
+
+
+class ApiTestCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon().start()
+        try:
+            cls.seed()
+        except BaseException:
+            cls.d.cleanup()
+            raise
+
+    @classmethod
+    def seed(cls):
+        body = rwenc.write_body([
+            series(DISK_A, "pending",
+                   [(1, at(0)), (1, at(30)), (STALE, at(60))]),
+            series(DISK_A, "firing",
+                   [(1, at(60)), (1, at(90)), (STALE, at(120)),
+                    (1, at(700)), (1, at(760)), (STALE, at(800))]),
+            series(DISK_B, "firing", [(1, at(200)), (1, at(260))]),
+            series(CPU, "pending", [(1, at(300)), (1, at(360))]),
+        ])
+        r = cls.d.post("/api/v1/write", body, content_type=None,
+                       headers=dict(V1_HEADERS))
+        assert r.status == 204, (r.status, r.text)
+        hooks = [
+            # Alertmanager notified the remote-written DiskB firing
+            make_notification([make_alert(dict(DISK_B, replica="r1"),
+                                          at(200))], receiver="team-pager"),
+            make_notification([make_alert(MEM, at(400))],
+                              receiver="team-pager"),
+            make_notification([make_alert(MEM, at(400), ends_ms=at(500))],
+                              receiver="team-pager"),
+            make_notification([make_alert(NET, at(600))], receiver="ops"),
+        ]
+        for h in hooks:
+            r = cls.d.webhook(h)
+            assert r.status == 200, (r.status, r.text)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def get(self, path, params):
+        q = urllib.parse.urlencode(params, doseq=True)
+        return self.d.get(path + ("?" + q if q else ""))
+
+    def ok(self, path, params=()):
+        r = self.get(path, params)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertTrue(r.headers["Content-Type"].startswith(
+            "application/json"), r.headers["Content-Type"])
+        body = r.json()
+        self.assertEqual(body["status"], "success", body)
+        self.assertIsInstance(body["data"], list)
+        return body["data"]
+
+    def bad(self, path, params, *words):
+        r = self.get(path, params)
+        self.assertEqual(r.status, 400, r.text)
+        body = r.json()
+        self.assertEqual(body, {"status": "error", "errorType": "bad_data",
+                                "error": body.get("error")})
+        self.assertIsInstance(body["error"], str)
+        for w in words:
+            self.assertIn(w, body["error"])
+        return body["error"]
+
+    @staticmethod
+    def tag(e):
+        """Which seeded episode e is."""
+        start = parse_rfc3339_ms(e["pending_at"] or e["firing_at"])
+        for tag, (ident, pend, fire, _) in EPISODES.items():
+            if e["fingerprint"] == fingerprint(ident) and \
+                    start == (pend or fire):
+                return tag
+        raise AssertionError("not a seeded episode: %r" % e)
+
+    def episodes(self, *params):
+        """Tags of the episodes answered, in order. params: (key, value)
+        pairs, repeatable."""
+        return [self.tag(e) for e in self.ok("/api/v1/episodes",
+                                             list(params))]
+
+    def firing(self, *params):
+        return [self.tag(e) for e in self.ok("/api/v1/alerts/firing",
+                                             list(params))]
+
+    def only(self, *tags):
+        """The seeded order restricted to tags."""
+        return [t for t in ORDER if t in tags]
+
+
+class EpisodesTest(ApiTestCase):
+    def test_all_latest_first(self):
+        self.assertEqual(self.episodes(), ORDER)
+
+    def test_json_shape(self):
+        data = {self.tag(e): e for e in self.ok("/api/v1/episodes")}
+        self.assertEqual(set(data), set(EPISODES))
+        for tag, e in data.items():
+            ident, pend, fire, res = EPISODES[tag]
+            # every field of the README's example (later milestones may
+            # add more)
+            self.assertLessEqual(EPISODE_KEYS, set(e), e)
+            self.assertRegex(e["fingerprint"], r"^[0-9a-f]{16}$")
+            self.assertEqual(e["fingerprint"], fingerprint(ident))
+            self.assertEqual(e["alertname"], ident["alertname"])
+            self.assertEqual(e["labels"], ident)   # no replica, alertstate
+            for k, want in (("pending_at", pend), ("firing_at", fire),
+                            ("resolved_at", res)):
+                if want is None:
+                    self.assertIsNone(e[k], (tag, k))
+                else:
+                    self.assertIsInstance(e[k], str)
+                    self.assertRegex(e[k], TIME_RE)
+                    self.assertEqual(parse_rfc3339_ms(e[k]), want, (tag, k))
+            self.assertIsInstance(e["notified"], bool)
+            self.assertIsInstance(e["notifications"], int)
+            self.assertIsInstance(e["receivers"], list)
+            self.assertIsInstance(e["sources"], list)
+            for k in ("first_notified_at", "last_notified_at"):
+                if e["notified"]:
+                    self.assertRegex(e[k], TIME_RE)
+                else:
+                    self.assertIsNone(e[k], (tag, k))
+        # remote write only, resolved
+        e = data["disk_a1"]
+        self.assertEqual((e["notified"], e["notifications"], e["receivers"],
+                          e["sources"]), (False, 0, [], ["remote_write"]))
+        self.assertEqual(e["pending_at"], "%s.000Z" % rfc(at(0))[:-1])
+        # both sources: one episode, as in the README's example
+        e = data["disk_b"]
+        self.assertTrue(e["notified"])
+        self.assertEqual(e["notifications"], 1)
+        self.assertEqual(e["receivers"], ["team-pager"])
+        self.assertEqual(sorted(e["sources"]), ["remote_write", "webhook"])
+        self.assertIsNone(e["resolved_at"])
+        # webhooks only: firing, then resolved
+        e = data["mem"]
+        self.assertTrue(e["notified"])
+        self.assertEqual(e["notifications"], 2)
+        self.assertEqual(e["receivers"], ["team-pager"])
+        self.assertEqual(e["sources"], ["webhook"])
+        self.assertLessEqual(parse_rfc3339_ms(e["first_notified_at"]),
+                             parse_rfc3339_ms(e["last_notified_at"]))
+        e = data["net"]
+        self.assertEqual((e["notified"], e["notifications"], e["receivers"],
+                          e["sources"]), (True, 1, ["ops"], ["webhook"]))
+        # pending, never fired yet
+        e = data["cpu"]
+        self.assertEqual((e["notified"], e["sources"]),
+                         (False, ["remote_write"]))
+
+    def test_match_equal(self):
+        self.assertEqual(self.episodes(("match[]", '{team="infra"}')),
+                         self.only("disk_a1", "disk_a2", "disk_b"))
+        self.assertEqual(self.episodes(("match[]",
+                                        '{team="infra",instance="b"}')),
+                         ["disk_b"])
+        self.assertEqual(self.episodes(("match[]", '{team="nobody"}')), [])
+
+    def test_match_not_equal(self):
+        self.assertEqual(self.episodes(("match[]", '{team!="infra"}')),
+                         self.only("cpu", "mem", "net"))
+
+    def test_match_regex_is_anchored(self):
+        self.assertEqual(
+            self.episodes(("match[]", '{severity=~"page|critical"}')),
+            self.only("disk_a1", "disk_a2", "cpu", "mem"))
+        self.assertEqual(self.episodes(("match[]", '{severity=~"pag"}')), [])
+        self.assertEqual(self.episodes(("match[]", '{alertname=~"Api.*M.*"}')),
+                         ["mem"])
+
+    def test_match_not_regex(self):
+        self.assertEqual(
+            self.episodes(("match[]", '{severity!~"page|critical"}')),
+            self.only("disk_b", "net"))
+
+    def test_absent_label_is_empty(self):
+        self.assertEqual(self.episodes(("match[]", '{instance=""}')),
+                         self.only("cpu", "mem", "net"))
+        self.assertEqual(self.episodes(("match[]", '{instance!=""}')),
+                         self.only("disk_a1", "disk_a2", "disk_b"))
+
+    def test_value_needing_url_encoding(self):
+        sel = '{desc="%s"}' % ODD_VALUE
+        self.assertEqual(self.episodes(("match[]", sel)),
+                         self.only("disk_a1", "disk_a2"))
+        # the same, percent-encoded by hand (spaces as %20, not +)
+        q = "match%5B%5D=" + urllib.parse.quote(sel, safe="")
+        r = self.d.get("/api/v1/episodes?" + q)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual([self.tag(e) for e in r.json()["data"]],
+                         self.only("disk_a1", "disk_a2"))
+
+    def test_several_match_are_ored(self):
+        self.assertEqual(self.episodes(("match[]", '{team="db"}'),
+                                       ("match[]", '{team="web"}')),
+                         self.only("cpu", "mem", "net"))
+        self.assertEqual(self.episodes(("match[]", '{team="db"}'),
+                                       ("match[]", '{severity="page"}')),
+                         self.only("disk_a1", "disk_a2", "cpu", "mem"))
+
+    def test_bare_name_is_alertname(self):
+        self.assertEqual(self.episodes(("match[]", "ApiCPU")), ["cpu"])
+        self.assertEqual(self.episodes(("match[]", 'ApiDisk{instance="a"}')),
+                         self.only("disk_a1", "disk_a2"))
+
+    def test_alertname(self):
+        self.assertEqual(self.episodes(("alertname", "ApiDisk")),
+                         self.only("disk_a1", "disk_a2", "disk_b"))
+        self.assertEqual(self.episodes(("alertname", "ApiNope")), [])
+
+    def test_since_until_rfc3339(self):
+        # since: episodes still going at or after it
+        self.assertEqual(self.episodes(("since", rfc(at(130)))),
+                         self.only("disk_a2", "net", "mem", "cpu", "disk_b"))
+        # until: episodes begun by then
+        self.assertEqual(self.episodes(("until", rfc(at(250)))),
+                         self.only("disk_b", "disk_a1"))
+        # a range in the middle: what overlaps it
+        self.assertEqual(self.episodes(("since", rfc(at(510))),
+                                       ("until", rfc(at(650)))),
+                         self.only("net", "cpu", "disk_b"))
+        # RFC 3339 with an offset and a fraction
+        t = time.strftime("%Y-%m-%dT%H:%M:%S",
+                          time.gmtime(at(130) // 1000 + 3600)) + ".250+01:00"
+        self.assertEqual(self.episodes(("since", t)),
+                         self.only("disk_a2", "net", "mem", "cpu", "disk_b"))
+
+    def test_since_until_unix_seconds(self):
+        self.assertEqual(self.episodes(("since", str(at(110) // 1000)),
+                                       ("until", str(at(250) // 1000))),
+                         self.only("disk_a1", "disk_b"))
+        self.assertEqual(self.episodes(("since", "%.3f" % (at(510) / 1000)),
+                                       ("until", "%.3f" % (at(650) / 1000))),
+                         self.only("net", "cpu", "disk_b"))
+        self.assertEqual(self.episodes(("since", str(at(900) // 1000))),
+                         self.only("net", "cpu", "disk_b"))
+        self.assertEqual(self.episodes(("until", str(at(-10) // 1000))), [])
+
+    def test_since_until_with_match(self):
+        self.assertEqual(self.episodes(("match[]", '{team="infra"}'),
+                                       ("since", rfc(at(130)))),
+                         self.only("disk_a2", "disk_b"))
+
+    def test_bad_time(self):
+        self.bad("/api/v1/episodes", [("since", "yesterday")], "yesterday")
+        self.bad("/api/v1/episodes", [("until", "2026-13-01T00:00:00Z")],
+                 "2026-13-01T00:00:00Z")
+        self.bad("/api/v1/episodes", [("since", "12abc")], "12abc")
+        self.bad("/api/v1/episodes", [("since", "")])
+
+    def test_limit(self):
+        self.assertEqual(self.episodes(("limit", "2")), ORDER[:2])
+        self.assertEqual(self.episodes(("limit", "1")), ORDER[:1])
+        self.assertEqual(self.episodes(("limit", "10000")), ORDER)
+        # the limit counts matching episodes
+        self.assertEqual(self.episodes(("alertname", "ApiDisk"),
+                                       ("limit", "2")),
+                         self.only("disk_a2", "disk_b"))
+        self.assertEqual(self.episodes(("match[]", '{team="infra"}'),
+                                       ("limit", "2")),
+                         self.only("disk_a2", "disk_b"))
+
+    def test_bad_limit(self):
+        for v in ("0", "abc", "100000", "10001", "-1", "", "2.5"):
+            self.bad("/api/v1/episodes", [("limit", v)], "limit")
+
+    def test_malformed_selector_names_the_position(self):
+        err = self.bad("/api/v1/episodes", [("match[]", '{a="b"')])
+        self.assertRegex(err, r"\b1:7\b")
+        err = self.bad("/api/v1/episodes",
+                       [("match[]", '{a="b",\n c=~"("}')])
+        self.assertRegex(err, r"\b2:\d+\b")
+        err = self.bad("/api/v1/episodes",
+                       [("match[]", '{team="db"}'), ("match[]", '{a!}')])
+        self.assertRegex(err, r"\b1:\d+\b")
+
+    def test_wrong_method_and_unknown_path(self):
+        r = self.d.post("/api/v1/episodes", b"{}")
+        self.assertEqual(r.status, 405)
+        self.assertIn("GET", r.headers["Allow"])
+        r = self.d.get("/api/v1/nope")
+        self.assertEqual(r.status, 404)
+        self.assertEqual(r.json()["status"], "error")
+
+
+class FiringTest(ApiTestCase):
+    def test_pending_and_firing_now(self):
+        data = {self.tag(a): a for a in self.ok("/api/v1/alerts/firing")}
+        # resolved ones (disk_a1, disk_a2, mem) are absent
+        self.assertEqual(set(data), {"net", "cpu", "disk_b"})
+        for tag, a in data.items():
+            ident, pend, fire, _ = EPISODES[tag]
+            self.assertLessEqual(FIRING_KEYS, set(a), a)
+            self.assertEqual(a["labels"], ident)
+            self.assertEqual(a["alertname"], ident["alertname"])
+            self.assertEqual(a["fingerprint"], fingerprint(ident))
+            self.assertRegex(a["since"], TIME_RE)
+            if fire is None:
+                self.assertEqual(a["state"], "pending")
+                self.assertIsNone(a["firing_at"])
+                self.assertEqual(parse_rfc3339_ms(a["since"]), pend)
+                self.assertEqual(a["since"], a["pending_at"])
+            else:
+                self.assertEqual(a["state"], "firing")
+                self.assertEqual(parse_rfc3339_ms(a["since"]), fire)
+                self.assertEqual(a["since"], a["firing_at"])
+        self.assertEqual(data["cpu"]["state"], "pending")
+        self.assertEqual(data["disk_b"]["state"], "firing")
+        self.assertEqual(data["net"]["state"], "firing")
+
+    def test_match_and_alertname(self):
+        self.assertEqual(sorted(self.firing(("match[]", '{team="infra"}'))),
+                         ["disk_b"])
+        self.assertEqual(sorted(self.firing(("match[]", '{team="db"}'),
+                                            ("match[]", '{team="web"}'))),
+                         ["cpu", "net"])
+        self.assertEqual(self.firing(("alertname", "ApiCPU")), ["cpu"])
+        self.assertEqual(self.firing(("alertname", "ApiMem")), [])
+
+    def test_bad_selector(self):
+        self.bad("/api/v1/alerts/firing", [("match[]", '{a="b"')], "1:7")
+
+
+class DefaultLimitTest(unittest.TestCase):
+    """Without limit=, at most 100 episodes, the latest."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def test_default_limit_is_100(self):
+        body = rwenc.write_body([
+            series({"alertname": "Many%03d" % i}, "pending", [(1, at(i))])
+            for i in range(101)])
+        r = self.d.post("/api/v1/write", body, content_type=None,
+                        headers=dict(V1_HEADERS))
+        self.assertEqual(r.status, 204, r.text)
+
+        def names(q):
+            r = self.d.get("/api/v1/episodes" + q)
+            self.assertEqual(r.status, 200, r.text)
+            return [e["alertname"] for e in r.json()["data"]]
+        want = ["Many%03d" % i for i in range(100, -1, -1)]
+        self.assertEqual(names(""), want[:100])
+        self.assertEqual(names("?limit=101"), want)
+        self.assertEqual(names("?limit=100"), want[:100])
+        r = self.d.get("/api/v1/alerts/firing")
+        self.assertEqual(len(r.json()["data"]), 101)
+
+
+if __name__ == "__main__":
+    unittest.main()
