@@ -211,17 +211,23 @@ an_flapping(struct analysis *a)
 	by_ident_free(&b);
 }
 
+int64_t
+an_firing_ms(const struct analysis *a, const struct an_episode *e)
+{
+	return (e->resolved_at ? e->resolved_at : a->now) - e->firing_at;
+}
+
 void
 an_durations(struct analysis *a)
 {
 	for (size_t i = 0; i < a->neps; i++) {
 		struct an_episode *e = &a->eps[i];
 		const struct an_thresholds *t = a->ids[e->ident].t;
-		int64_t end = e->resolved_at ? e->resolved_at : a->now;
+		int64_t firing = an_firing_ms(a, e);
 
-		if (e->resolved_at && end - e->firing_at < t->transient_max_ms)
+		if (e->resolved_at && firing < t->transient_max_ms)
 			e->reasons |= R_TRANSIENT;
-		if (end - e->firing_at > t->persistent_min_ms)
+		if (firing > t->persistent_min_ms)
 			e->reasons |= R_PERSISTENT;
 	}
 }
@@ -377,6 +383,7 @@ struct loader {
 	size_t page_first;		/* its first alert row */
 	struct {
 		const char *receiver;
+		int64_t at;
 		long ep;		/* episode index, -1: unknown */
 	} *rows;
 	size_t nrows, cap_rows;
@@ -520,10 +527,11 @@ is_paging(const struct an_opts *o, const char *receiver)
 }
 
 static int
-load_notified(int64_t notification, const char *receiver, int64_t episode,
-    void *arg)
+load_notified(const struct notified_row *r, void *arg)
 {
 	struct loader *ld = arg;
+	int64_t notification = r->notification, episode = r->episode;
+	const char *receiver = r->receiver;
 	size_t i;
 
 	if (!is_paging(ld->o, receiver))
@@ -544,6 +552,7 @@ load_notified(int64_t notification, const char *receiver, int64_t episode,
 	/* receiver names live as long as the analysis: keep one copy per
 	 * page, in the page itself (made in build_pages) */
 	ld->rows[ld->nrows].receiver = NULL;
+	ld->rows[ld->nrows].at = r->received_at;
 	ld->rows[ld->nrows].ep = map_get(&ld->eps, (uint64_t)episode, &i) ?
 	    (long)i : -1;
 	if (ld->nrows == ld->page_first &&
@@ -573,6 +582,7 @@ build_pages(struct loader *ld)
 		int noise = 1, any = 0;
 
 		p->receiver = ld->rows[i].receiver;
+		p->at = ld->rows[i].at;
 		ld->rows[i].receiver = NULL;	/* now the page's */
 		p->team_ident = SIZE_MAX;
 		do {
@@ -659,7 +669,7 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 		goto nomem;
 	an_classify(a);
 
-	if (store_scan_notified(st, from, to, load_notified, &ld) < 0 ||
+	if (store_scan_notified(st, from, to, 1, load_notified, &ld) < 0 ||
 	    ld.failed)
 		goto fail;
 	if (build_pages(&ld) < 0)

@@ -152,6 +152,7 @@ struct analysis {
 	 * receiver; noise when all its firing alerts' episodes are noise */
 	struct an_page {
 		const char *receiver;	/* owned by the analysis */
+		int64_t at;		/* when it was received */
 		size_t team_ident;	/* an identity of its alerts, for the team */
 		int noise;
 		int has_verdict;	/* some alert of it has a human verdict */
@@ -197,5 +198,9 @@ double an_flap_score(const unsigned char states[21]);
 
 /* True for the noise classes. */
 int an_is_noise(enum an_class c);
+
+/* How long episode e fired: to its resolution, or to a->now while it is
+ * open; what transient_max and persistent_min are compared with. */
+int64_t an_firing_ms(const struct analysis *a, const struct an_episode *e);
 
 #endif

@@ -138,9 +138,9 @@ store_scan_identities(struct store *st, int64_t from, int64_t to,
 
 int
 store_scan_notified(struct store *st, int64_t from, int64_t to,
-    int (*fn)(int64_t, const char *, int64_t, void *), void *arg)
+    int firing_only, int (*fn)(const struct notified_row *, void *), void *arg)
 {
-	return st->be->scan_notified(st, from, to, fn, arg);
+	return st->be->scan_notified(st, from, to, firing_only, fn, arg);
 }
 
 int

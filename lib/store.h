@@ -185,12 +185,22 @@ int store_scan_identities(struct store *st, int64_t from, int64_t to,
     int64_t dedup_window_ms,
     int (*fn)(const struct identity_row *r, void *arg), void *arg);
 
-/* Each firing alert of each firing notification received in [from, to):
- * notification id, receiver, the alert's episode (0: none). Ordered by
+/* Each alert of each notification received in [from, to) -- with
+ * firing_only, each firing alert of each firing notification. Ordered by
  * notification. */
+struct notified_row {
+	int64_t notification;
+	int64_t received_at;
+	const char *receiver;
+	const char *group_labels;	/* JSON object text */
+	int64_t episode;		/* the alert's episode, 0: none */
+	uint64_t identity;
+	const char *alertname;
+};
+
 int store_scan_notified(struct store *st, int64_t from, int64_t to,
-    int (*fn)(int64_t notification, const char *receiver, int64_t episode,
-    void *arg), void *arg);
+    int firing_only, int (*fn)(const struct notified_row *r, void *arg),
+    void *arg);
 
 /* The last verdict given on each episode store_scan_episodes would
  * return. */

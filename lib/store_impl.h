@@ -42,8 +42,8 @@ struct store_backend {
 	    int (*)(const struct episode *, void *), void *);
 	int (*scan_identities)(struct store *, int64_t, int64_t, int64_t,
 	    int (*)(const struct identity_row *, void *), void *);
-	int (*scan_notified)(struct store *, int64_t, int64_t,
-	    int (*)(int64_t, const char *, int64_t, void *), void *);
+	int (*scan_notified)(struct store *, int64_t, int64_t, int,
+	    int (*)(const struct notified_row *, void *), void *);
 	int (*scan_feedback)(struct store *, int64_t, int64_t,
 	    int (*)(int64_t, const char *, void *), void *);
 	int (*find_feedback_episode)(struct store *, uint64_t, int64_t,

@@ -982,26 +982,33 @@ static int
 notified_row(sqlite3_stmt *st, void *p)
 {
 	struct scan_ctx *c = p;
-	int (*fn)(int64_t, const char *, int64_t, void *) = c->fn;
+	int (*fn)(const struct notified_row *, void *) = c->fn;
+	struct notified_row r;
 
-	return fn(sqlite3_column_int64(st, 0),
-	    (const char *)sqlite3_column_text(st, 1),
-	    sqlite3_column_int64(st, 2), c->arg);
+	r.notification = sqlite3_column_int64(st, 0);
+	r.received_at = sqlite3_column_int64(st, 1);
+	r.receiver = (const char *)sqlite3_column_text(st, 2);
+	r.group_labels = (const char *)sqlite3_column_text(st, 3);
+	r.episode = sqlite3_column_int64(st, 4);
+	r.identity = column_fp(st, 5);
+	r.alertname = (const char *)sqlite3_column_text(st, 6);
+	return fn(&r, c->arg);
 }
 
 static int
 sqlite_scan_notified(struct store *stp, int64_t from, int64_t to,
-    int (*fn)(int64_t, const char *, int64_t, void *), void *arg)
+    int firing_only, int (*fn)(const struct notified_row *, void *), void *arg)
 {
 	struct scan_ctx c = { (void *)fn, arg };
 
 	return scan((struct sqlite_store *)stp,
-	    "SELECT n.id, n.receiver, coalesce(a.episode_id, 0)"
+	    "SELECT n.id, n.received_at, n.receiver, n.group_labels,"
+	    " coalesce(a.episode_id, 0), a.identity, a.alertname"
 	    " FROM notifications n JOIN notification_alerts a"
 	    " ON a.notification_id = n.id"
 	    " WHERE n.received_at >= ?1 AND n.received_at < ?2"
-	    " AND n.status = 'firing' AND a.status = 'firing'"
-	    " ORDER BY n.id", from, to, 0, 0, notified_row, &c);
+	    " AND (?3 = 0 OR (n.status = 'firing' AND a.status = 'firing'))"
+	    " ORDER BY n.id", from, to, 1, firing_only, notified_row, &c);
 }
 
 static int

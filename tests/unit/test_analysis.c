@@ -229,8 +229,10 @@ TEST(aggregates_per_alertname_and_summary)
 	 * actionable Real: page noise ratio 1/2, one page with a verdict */
 	a->pages = calloc(2, sizeof(*a->pages));
 	a->npages = 2;
-	a->pages[0] = (struct an_page){ strdup("pager"), 0, 1, 0 };
-	a->pages[1] = (struct an_page){ strdup("pager"), 1, 0, 1 };
+	a->pages[0] = (struct an_page){ .receiver = strdup("pager"), .at = T0,
+	    .team_ident = 0, .noise = 1, .has_verdict = 0 };
+	a->pages[1] = (struct an_page){ .receiver = strdup("pager"), .at = T0 + 5 * MIN,
+	    .team_ident = 1, .noise = 0, .has_verdict = 1 };
 	a->eps[0].pages = 1;
 	a->eps[2].pages = 1;
 

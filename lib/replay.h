@@ -1,0 +1,129 @@
+/* replay.h -- what would have been notified under other settings.
+ *
+ * Replays the history an analysis holds through a model of Prometheus'
+ * alerting-rule state machine (prometheus rules/alerting.go: `for`,
+ * `keep_firing_for`, evaluations at the rule's interval) and of
+ * Alertmanager's notification pipeline (alertmanager dispatch/dispatch.go
+ * aggregation groups: group_by, group_wait, group_interval; notify/notify.go
+ * DedupStage.needsUpdate: repeat_interval, send_resolved; inhibit/ muting),
+ * and counts notifications and pages per alertname and receiver.
+ *
+ * The rule model: each episode is a period [start, end) in which the alert's
+ * condition held -- start is pending_at (when only a webhook saw it:
+ * firing_at), end is resolved_at minus the rule's recorded keep_firing_for
+ * (or the pending series' end for an episode that never fired). Under a
+ * `for` of F it fires at start + F rounded up to an evaluation, if the
+ * condition still holds then; under keep_firing_for K, periods less than K
+ * apart are one firing and it resolves K after the last one ends.
+ *
+ * The Alertmanager model, per receiver: an alert reaches the receivers it
+ * was notified to in history (or every receiver a route's matcher selects);
+ * alerts with equal group_by values form a group; a group's first flush is
+ * group_wait after its first alert, then one every group_interval while it
+ * has alerts; a flush notifies when a firing alert is new to the receiver,
+ * when every alert resolved after some were notified, when send_resolved
+ * and an alert resolved, or when repeat_interval passed since the last
+ * notification; a group whose alerts all resolved and were flushed ends. An
+ * alert inhibited at a flush (a source alert firing with equal labels) is
+ * left out of it. */
+#ifndef AN_REPLAY_H
+#define AN_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "analysis.h"
+#include "store.h"
+
+struct sel;
+
+/* Rule settings for the alerts a selector matches; -1: unchanged. */
+struct rp_rule {
+	struct sel *match;		/* owned by the caller */
+	int64_t for_ms;
+	int64_t keep_firing_for_ms;
+};
+
+/* Route settings for one receiver (or, with receiver NULL, all). */
+struct rp_route {
+	const char *receiver;
+	struct sel *match;		/* NULL: the alerts history routed to it */
+	const char *const *group_by;	/* NULL with ngroup_by 0: keep */
+	size_t ngroup_by;
+	int group_by_set;		/* group_by given ("..." = all labels) */
+	int64_t group_wait_ms;		/* -1: keep */
+	int64_t group_interval_ms;
+	int64_t repeat_interval_ms;
+	int send_resolved;		/* -1: keep */
+};
+
+struct rp_inhibit {
+	struct sel *source, *target;	/* owned by the caller */
+	const char *const *equal;
+	size_t nequal;
+};
+
+/* A set of settings: the current ones, or a proposal on top of them. */
+struct rp_settings {
+	const struct rp_rule *rules;
+	size_t nrules;
+	const struct rp_route *routes;
+	size_t nroutes;
+	const struct rp_inhibit *inhibits;
+	size_t ninhibits;
+};
+
+struct rp_count {
+	char *alertname;
+	char *receiver;
+	long before, after;		/* notifications */
+	long pages_before, pages_after;
+	long recorded;			/* notifications actually stored */
+};
+
+struct rp_result {
+	struct rp_count *counts;	/* sorted by alertname, receiver */
+	size_t ncounts;
+	long notifications_before, notifications_after;
+	long pages_before, pages_after;
+	long recorded;			/* stored notifications in the window */
+	double replay_error;		/* |replayed current - recorded| / recorded */
+	long noise_removed;		/* noise episodes that no longer fire */
+	long actionable_delayed;	/* actionable episodes firing later */
+	long actionable_lost;		/* actionable episodes that no longer fire */
+	double delay_p50_s, delay_max_s;	/* added detection delay */
+};
+
+/* What history says of routing in the analysis' window: which receivers
+ * each identity was notified to, each receiver's group_by (the labels of
+ * its groups), and the notifications recorded per alertname and receiver.
+ * Opaque; load with rp_history_load, free with rp_history_free. */
+struct rp_history;
+
+int rp_history_load(struct store *st, const struct analysis *a,
+    struct rp_history **out, char *err, size_t errlen);
+
+/* A history built by hand: an empty one, then routes -- identity ident (of
+ * a's) was notified to receiver, whose groups are by group_by (set by the
+ * first call naming the receiver). Return NULL / -1 on out-of-memory. */
+struct rp_history *rp_history_new(void);
+int rp_history_route(struct rp_history *h, const struct analysis *a,
+    size_t ident, const char *receiver, const char *const *group_by,
+    size_t ngroup_by);
+void rp_history_free(struct rp_history *h);
+
+/* Replays the analysis' window under current and under current + proposed
+ * settings (proposed may be NULL: the current ones again). Pages are
+ * notifications to o->paging_receivers. Returns 0 and fills *res (free with
+ * rp_result_free), or -1 on out-of-memory. */
+int rp_run(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    const struct rp_settings *proposed, struct rp_result *res);
+
+void rp_result_free(struct rp_result *res);
+
+json_t *rp_result_json(const struct rp_result *res);
+
+#endif
