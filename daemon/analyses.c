@@ -31,9 +31,7 @@ static void
 cached_free(struct cached *c)
 {
 	an_free(c->a);
-	for (size_t i = 0; i < c->noverrides; i++)
-		sel_free(c->overrides[i].selector);
-	free(c->overrides);
+	analysis_overrides_free(c->overrides, c->noverrides);
 	free(c);
 }
 
@@ -44,13 +42,9 @@ unref(struct cached *c)
 		cached_free(c);
 }
 
-/* Fills c->opts from the config (cfg_lock held). */
-static int
-opts_from(const struct an_config *cfg, struct cached *c, char *err,
-    size_t errlen)
+void
+analysis_opts(const struct an_config *cfg, struct an_opts *o)
 {
-	struct an_opts *o = &c->opts;
-
 	an_opts_default(o);
 	o->t.transient_max_ms = cfg->an_transient_max_ms;
 	o->t.persistent_min_ms = cfg->an_persistent_min_ms;
@@ -68,16 +62,32 @@ opts_from(const struct an_config *cfg, struct cached *c, char *err,
 	o->cofire_min_support = (int)cfg->cofire_min_support;
 	o->storm_min = (int)cfg->storm_min;
 	o->storm_window_ms = cfg->storm_window_ms;
-	if (cfg->n_overrides > 0 && (c->overrides = calloc(cfg->n_overrides,
-	    sizeof(*c->overrides))) == NULL)
+}
+
+int
+analysis_overrides(const struct an_config *cfg, struct an_opts *o,
+    struct an_override **out, size_t *nout, char *err, size_t errlen)
+{
+	struct an_override *v = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (cfg->n_overrides > 0 && (v = calloc(cfg->n_overrides,
+	    sizeof(*v))) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
 	for (size_t i = 0; i < cfg->n_overrides; i++) {
 		const struct cfg_override *co = &cfg->overrides[i];
-		struct an_override *ov = &c->overrides[c->noverrides];
+		struct an_override *ov = &v[n];
 
-		if (sel_parse(co->match, &ov->selector, err, errlen) < 0)
-			return -1;	/* cannot happen: checked at load */
-		c->noverrides++;
+		if (sel_parse(co->match, &ov->selector, err, errlen) < 0) {
+			/* cannot happen: checked at load */
+			analysis_overrides_free(v, n);
+			return -1;
+		}
+		n++;
 		ov->t = o->t;
 		if (co->transient_max_ms >= 0)
 			ov->t.transient_max_ms = co->transient_max_ms;
@@ -92,9 +102,27 @@ opts_from(const struct an_config *cfg, struct cached *c, char *err,
 		if (co->flap_window_ms >= 0)
 			ov->t.flap_window_ms = co->flap_window_ms;
 	}
-	o->overrides = c->overrides;
-	o->noverrides = c->noverrides;
+	o->overrides = *out = v;
+	o->noverrides = *nout = n;
 	return 0;
+}
+
+void
+analysis_overrides_free(struct an_override *ov, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sel_free(ov[i].selector);
+	free(ov);
+}
+
+/* Fills c->opts from the config (cfg_lock held). */
+static int
+opts_from(const struct an_config *cfg, struct cached *c, char *err,
+    size_t errlen)
+{
+	analysis_opts(cfg, &c->opts);
+	return analysis_overrides(cfg, &c->opts, &c->overrides,
+	    &c->noverrides, err, errlen);
 }
 
 const struct analysis *
@@ -143,19 +171,21 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 	c->gen = gen;
 	c->computed_at = now;
 	c->refs = 2;			/* the cache's and the caller's */
+	/* the options point into the config: hold it while they are used */
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	if (opts_from(d->cfg, c, err, errlen) < 0) {
 		pthread_rwlock_unlock(&d->cfg_lock);
 		cached_free(c);
 		goto nomem;
 	}
-	pthread_rwlock_unlock(&d->cfg_lock);
 	if (an_run(d->store, &c->opts, now - window_ms, now, now, &c->a, err,
 	    errlen) < 0) {
+		pthread_rwlock_unlock(&d->cfg_lock);
 		cached_free(c);
 		pthread_mutex_unlock(&lock);
 		return NULL;
 	}
+	pthread_rwlock_unlock(&d->cfg_lock);
 	if (free_slot < 0) {
 		free_slot = oldest;
 		unref(slots[free_slot]);

@@ -14,6 +14,18 @@ const struct analysis *analysis_get(struct daemon *d, int64_t window_ms,
     void **handle, char *err, size_t errlen);
 void analysis_put(void *handle);
 
+/* The analysis options of the config; they point into it: use them under
+ * the config lock. */
+void analysis_opts(const struct an_config *cfg, struct an_opts *o);
+
+/* Adds the config's analysis.overrides to o (as analysis_opts filled it):
+ * their selectors parsed into *ov (*nov of them), which the caller frees
+ * with analysis_overrides_free after the last use of o. Returns 0, or -1
+ * with err (and nothing to free). */
+int analysis_overrides(const struct an_config *cfg, struct an_opts *o,
+    struct an_override **ov, size_t *nov, char *err, size_t errlen);
+void analysis_overrides_free(struct an_override *ov, size_t n);
+
 /* Drops every cached analysis (at exit, and when the config changes). */
 void analysis_cache_clear(void);
 

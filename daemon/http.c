@@ -174,9 +174,12 @@ static const struct route routes[] = {
 	{ "/api/v1/alerts", "/api/v1/alerts", M_GET, NULL, api_alerts },
 	{ "/api/v1/groups", "/api/v1/groups", M_GET, NULL, api_groups },
 	{ "/api/v1/summary", "/api/v1/summary", M_GET, NULL, api_summary },
+	{ "/api/v1/report", "/api/v1/report", M_GET, NULL, api_report },
 	{ "/api/v1/feedback", "/api/v1/feedback", M_POST, feedback_headers,
 	    h_feedback },
 	{ "/feedback", "/feedback", M_GET, NULL, page_feedback },
+	{ "/api/v1/simulate", "/api/v1/simulate", M_POST, simulate_headers,
+	    h_simulate },
 };
 
 static int

@@ -49,6 +49,11 @@ enum MHD_Result api_firing(struct MHD_Connection *, struct request *);
 enum MHD_Result api_alerts(struct MHD_Connection *, struct request *);
 enum MHD_Result api_groups(struct MHD_Connection *, struct request *);
 enum MHD_Result api_summary(struct MHD_Connection *, struct request *);
+/* report_routes.c */
+enum MHD_Result api_report(struct MHD_Connection *, struct request *);
+/* simulate.c */
+enum MHD_Result simulate_headers(struct MHD_Connection *, struct request *);
+enum MHD_Result h_simulate(struct MHD_Connection *, struct request *);
 /* feedback.c */
 enum MHD_Result feedback_headers(struct MHD_Connection *, struct request *);
 enum MHD_Result h_feedback(struct MHD_Connection *, struct request *);

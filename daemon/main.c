@@ -18,6 +18,8 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "report.h"
+#include "report_cli.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -31,6 +33,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: alertnoised [<flags>]\n"
 "       alertnoised import --prometheus.url=URL [<flags>]  (see import --help)\n"
+"       alertnoised report [--format=FORMAT] [<flags>]     (see report --help)\n"
 "\n"
 "The alert-noise analyzer: receives Alertmanager webhooks, stores every\n"
 "notification and alert episode, and serves metrics on /metrics.\n"
@@ -168,8 +171,12 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	d->cfg = c;
 	log_setup(c->log_level, c->log_format);
+	/* TZ changes only here, under the write lock (report.h) */
+	if (report_tz_apply(c->report_timezone, err, errlen) < 0)
+		log_warn("Setting the report time zone failed", "err", err);
 	pthread_rwlock_unlock(&d->cfg_lock);
 	cfg_free(old);
+	analysis_cache_clear();		/* thresholds may have changed */
 	met_set(d->m.reload_success, NULL, 1);
 	met_set(d->m.reload_success_ts, NULL, (double)ts_now_ms() / 1000.0);
 	met_add(d->m.reloads, ok, 1);
@@ -418,6 +425,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "import") == 0)
 		return import_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	memset(&d, 0, sizeof(d));
 	d.flags.config_file = AN_DEFAULT_CONFIG;
 	for (int i = 1; i < argc; i++) {
@@ -483,6 +492,11 @@ main(int argc, char **argv)
 	log_setup(d.cfg->log_level, d.cfg->log_format);
 	log_info("Starting alertnoised", "version", AN_VERSION, "revision",
 	    AN_REVISION, "config", d.flags.config_file);
+	/* before any thread: TZ is the report's local time (report.h) */
+	if (report_tz_apply(d.cfg->report_timezone, err, sizeof(err)) < 0) {
+		log_error("Setting the report time zone failed", "err", err);
+		return 1;
+	}
 
 	/* signals are taken by sigtimedwait below; every thread inherits the
 	 * mask */

@@ -1,0 +1,37 @@
+/* simulate.h -- replay settings from the config or a request (daemon/). */
+#ifndef AN_SIMULATE_H
+#define AN_SIMULATE_H
+
+#include <jansson.h>
+
+#include "config.h"
+#include "replay.h"
+
+/* A struct rp_settings and everything it points to. */
+struct settings {
+	struct rp_settings set;
+	struct rp_rule *rules;
+	size_t nrules;
+	struct rp_route *routes;
+	size_t nroutes;
+	struct rp_inhibit *inhibits;
+	size_t ninhibits;
+	const char **(*group_by);	/* per route, freed with it */
+	const char **(*equal);		/* per inhibit rule */
+	json_t *strings;		/* keeps the request body, whose strings
+					   the settings borrow, alive */
+};
+
+/* The settings history was made under (replay.routes, replay.rules). The
+ * result points into cfg: use it under the config lock. */
+int settings_from_config(const struct an_config *cfg, struct settings *s,
+    char *err, size_t errlen);
+
+/* A proposal from a request body {rules, routes, inhibit_rules}; err names
+ * the offending field. */
+int settings_from_json(json_t *body, struct settings *s, char *err,
+    size_t errlen);
+
+void settings_free(struct settings *s);
+
+#endif

@@ -1,0 +1,183 @@
+"""Prediction against reality: a deterministic scenario runs on real
+Prometheus 2.42 and Alertmanager 0.25; /api/v1/simulate predicts what a
+changed `for`, `keep_firing_for` and `repeat_interval` would have sent; then
+the same scenario runs again with the changes applied to the real configs,
+and the real notification counts must match the prediction.
+
+Tolerance: a count may differ from the prediction by at most
+max(2, 15%) -- the two runs start at different phases of the rules'
+time()-based cycles and of Alertmanager's flush ticks, which moves a
+cycle's notifications across the edge of the run."""
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import harness  # noqa: E402
+import peers  # noqa: E402
+
+RUN_SECONDS = 40
+
+RULES = """
+groups:
+  - name: prediction
+    interval: 1s
+    rules:
+      - alert: Steady
+        expr: vector(1)
+      - alert: Flappy
+        expr: vector(time() % 10) < 3
+        KFF
+      - alert: Blippy
+        expr: vector(time() % 20) < 4
+        FOR
+"""
+
+PROMETHEUS = """
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: [RULES]
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ["AM"]
+remote_write:
+  - url: DAEMON/api/v1/write
+    queue_config: {batch_send_deadline: 1s, min_backoff: 50ms, max_backoff: 1s}
+"""
+
+ALERTMANAGER = """
+route:
+  receiver: alertnoise
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: REPEAT
+receivers:
+  - name: alertnoise
+    webhook_configs:
+      - url: DAEMON/api/v1/webhook
+        send_resolved: true
+"""
+
+DAEMON = """
+webhook: {dedup_window: 0s}
+analysis: {cache_ttl: 0s}
+replay:
+  routes:
+    - receiver: alertnoise
+      group_wait: 1s
+      group_interval: 1s
+      repeat_interval: REPEAT
+      send_resolved: true
+"""
+
+PROPOSAL = {
+    "window": "2m",
+    "rules": [
+        {"match": '{alertname="Flappy"}', "keep_firing_for": "10s"},
+        {"match": '{alertname="Blippy"}', "for": "6s"},
+    ],
+    "routes": [{"receiver": "alertnoise", "repeat_interval": "8s"}],
+}
+
+
+def tolerance(n):
+    return max(2, 0.15 * n)
+
+
+class Scenario:
+    """One run: the daemon, Alertmanager and Prometheus for RUN_SECONDS."""
+
+    def __init__(self, repeat, kff="", for_=""):
+        self.d = harness.Daemon(DAEMON.replace("REPEAT", repeat)).start()
+        self.am = peers.Alertmanager(ALERTMANAGER.replace(
+            "REPEAT", repeat).replace("DAEMON", self.d.url)).start()
+        rules = RULES.replace("KFF", kff).replace("FOR", for_)
+        self.prom = peers.Prometheus(PROMETHEUS.replace(
+            "AM", "127.0.0.1:%d" % self.am.port).replace(
+            "DAEMON", self.d.url), rules).start()
+
+    def run(self):
+        time.sleep(RUN_SECONDS)
+        # stop the senders, let the last notifications and batches land
+        self.prom.stop()
+        time.sleep(3)
+        self.am.stop()
+        time.sleep(1)
+
+    def counts(self):
+        rows = self.d.query(
+            "SELECT a.alertname AS name, count(DISTINCT n.id) AS n "
+            "FROM notifications n JOIN notification_alerts a "
+            "ON a.notification_id = n.id GROUP BY a.alertname")
+        return {r["name"]: r["n"] for r in rows}
+
+    def stop(self):
+        for p in (self.prom, self.am):
+            p.stop()
+        self.d.cleanup()
+
+
+@unittest.skipUnless(os.path.exists(peers.PROMETHEUS) and
+                     os.path.exists(peers.ALERTMANAGER),
+                     "prometheus / prometheus-alertmanager not installed")
+class PredictionAgainstReality(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        before = Scenario("4s")
+        try:
+            before.run()
+            cls.before = before.counts()
+            r = before.d.post("/api/v1/simulate", json.dumps(PROPOSAL))
+            assert r.status == 200, r.text
+            cls.sim = r.json()["data"]
+        finally:
+            before.stop()
+        after = Scenario("8s", kff="keep_firing_for: 10s", for_="for: 6s")
+        try:
+            after.run()
+            cls.after = after.counts()
+        finally:
+            after.stop()
+        print("\nrecorded before: %s\nreal after: %s\npredicted: %s\n"
+              "replay error: %.3f" % (
+                  cls.before, cls.after,
+                  {c["alertname"]: (c["notifications_before"],
+                                    c["notifications_after"])
+                   for c in cls.sim["counts"]}, cls.sim["replay_error"]))
+
+    def predicted(self, name, key):
+        return sum(c[key] for c in self.sim["counts"]
+                   if c["alertname"] == name)
+
+    def check(self, name, real, key):
+        p = self.predicted(name, key)
+        self.assertLessEqual(abs(real - p), tolerance(p),
+                             "%s: %s real vs %s predicted" % (name, real, p))
+
+    def test_replay_of_current_settings_reproduces_history(self):
+        for name in ("Steady", "Flappy", "Blippy"):
+            self.check(name, self.before.get(name, 0), "notifications_before")
+        self.assertLessEqual(self.sim["replay_error"], 0.25, self.sim)
+
+    def test_longer_repeat_interval_predicted(self):
+        self.check("Steady", self.after.get("Steady", 0), "notifications_after")
+        self.assertLess(self.predicted("Steady", "notifications_after"),
+                        self.predicted("Steady", "notifications_before"))
+
+    def test_keep_firing_for_predicted(self):
+        self.check("Flappy", self.after.get("Flappy", 0), "notifications_after")
+        self.assertLess(self.predicted("Flappy", "notifications_after"),
+                        self.predicted("Flappy", "notifications_before"))
+
+    def test_raised_for_predicted(self):
+        # the condition holds 4 s of every 20: a `for` of 6 s never fires
+        self.assertEqual(self.predicted("Blippy", "notifications_after"), 0)
+        self.check("Blippy", self.after.get("Blippy", 0), "notifications_after")
+        self.assertGreater(self.sim["noise_removed"], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
