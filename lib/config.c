@@ -14,10 +14,13 @@
  * more. A new kind of value is an enum constant, its names in cfg_types[] and
  * a case in set_scalar().
  *
- * Two kinds of value are not scalars: the lists (load_list) and
- * analysis.overrides, a sequence of mappings whose keys mirror top-level
- * analysis keys (ov_keys[], load_overrides). Checks that relate two keys run
- * once the whole file is loaded (check_flap_order). */
+ * Two kinds of value are not scalars: the lists (load_list) and the
+ * sequences of mappings, loaded entry by entry by load_entries as their
+ * struct entry_type says: analysis.overrides, whose keys mirror top-level
+ * analysis keys (ov_keys[]), and replay.routes and replay.rules, whose keys
+ * are tables of their own (route_keys[], rule_keys[]). Checks that relate
+ * two keys run once the whole file is loaded (check_flap_order), or once an
+ * entry is (entry_type.check). */
 #include "config.h"
 
 #include <assert.h>
@@ -68,7 +71,14 @@ enum cfg_type {
 	CFG_STRING_LIST,	/* as CFG_LABEL_LIST, of distinct non-empty
 				   strings */
 	CFG_OVERRIDES,		/* struct cfg_override * at off, size_t count at
-				   off_n (load_overrides); default empty */
+				   off_n (load_entries); default empty */
+	CFG_BOOL,		/* int, 1 or 0: YAML 1.2 true or false */
+	CFG_ROUTES,		/* as CFG_OVERRIDES, of struct cfg_route */
+	CFG_RULES,		/* as CFG_OVERRIDES, of struct cfg_rule */
+	CFG_HOURS,		/* struct cfg_hours, "HH:MM-HH:MM" (parse_hours) */
+	CFG_WEEKDAYS,		/* unsigned, bit 0 Monday .. bit 6 Sunday; a YAML
+				   sequence of distinct mon..sun
+				   (load_weekdays); default comma-separated */
 };
 
 struct cfg_key {
@@ -90,6 +100,7 @@ static const char *check_label_or_empty(const void *);
 static const char *check_percent(const void *);
 static const char *check_jaccard(const void *);
 static const char *check_at_least_2(const void *);
+static const char *check_timezone(const void *);
 
 #define F(m)	offsetof(struct an_config, m)
 
@@ -170,6 +181,19 @@ static const struct cfg_key cfg_keys[] = {
 	    "5m", check_positive_duration },
 	{ "analysis.overrides", CFG_OVERRIDES, F(overrides), F(n_overrides),
 	    "", NULL },
+
+	{ "report.timezone", CFG_STRING, F(report_timezone), 0,
+	    "UTC", check_timezone },
+	{ "report.working_hours", CFG_HOURS, F(report_working_hours), 0,
+	    "09:00-18:00", NULL },
+	{ "report.working_days", CFG_WEEKDAYS, F(report_working_days), 0,
+	    "mon,tue,wed,thu,fri", NULL },
+	{ "report.top", CFG_COUNT, F(report_top), 0, "10", NULL },
+
+	{ "replay.routes", CFG_ROUTES, F(replay_routes), F(n_replay_routes),
+	    "", NULL },
+	{ "replay.rules", CFG_RULES, F(replay_rules), F(n_replay_rules),
+	    "", NULL },
 };
 
 #undef F
@@ -198,6 +222,38 @@ static const struct {
 
 #define NOVKEYS		(sizeof(ov_keys) / sizeof(ov_keys[0]))
 
+/* The keys of a replay.routes entry: key is the name in the entry, off (and
+ * off_n) the field's offset in struct cfg_route; def is unused (route_init
+ * sets every field unset). Bounds as alertmanager config.Route validates
+ * them. A CFG_LABEL_LIST here is group_by (load_group_by). */
+static const struct cfg_key route_keys[] = {
+	{ "receiver", CFG_STRING, offsetof(struct cfg_route, receiver), 0,
+	    NULL, check_nonempty },
+	{ "group_by", CFG_LABEL_LIST, offsetof(struct cfg_route, group_by),
+	    offsetof(struct cfg_route, n_group_by), NULL, NULL },
+	{ "group_wait", CFG_DURATION,
+	    offsetof(struct cfg_route, group_wait_ms), 0, NULL, NULL },
+	{ "group_interval", CFG_DURATION,
+	    offsetof(struct cfg_route, group_interval_ms), 0, NULL,
+	    check_positive_duration },
+	{ "repeat_interval", CFG_DURATION,
+	    offsetof(struct cfg_route, repeat_interval_ms), 0, NULL,
+	    check_positive_duration },
+	{ "send_resolved", CFG_BOOL, offsetof(struct cfg_route, send_resolved),
+	    0, NULL, NULL },
+};
+
+/* The keys of a replay.rules entry besides match, as route_keys[]. */
+static const struct cfg_key rule_keys[] = {
+	{ "for", CFG_DURATION, offsetof(struct cfg_rule, for_ms), 0,
+	    NULL, NULL },
+	{ "keep_firing_for", CFG_DURATION,
+	    offsetof(struct cfg_rule, keep_firing_for_ms), 0, NULL, NULL },
+};
+
+#define NROUTEKEYS	(sizeof(route_keys) / sizeof(route_keys[0]))
+#define NRULEKEYS	(sizeof(rule_keys) / sizeof(rule_keys[0]))
+
 #define NKEYS		(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 #define FIELD(c, o)	((void *)((char *)(c) + (o)))
 
@@ -217,6 +273,12 @@ static const struct {
 	[CFG_FLOAT] = { "number", NULL },
 	[CFG_STRING_LIST] = { "list of strings", NULL },
 	[CFG_OVERRIDES] = { "list of overrides", NULL },
+	[CFG_BOOL] = { "boolean", "true or false" },
+	[CFG_ROUTES] = { "list of routes", NULL },
+	[CFG_RULES] = { "list of rules", NULL },
+	[CFG_HOURS] = { "working hours",
+	    "HH:MM-HH:MM, the start before the end" },
+	[CFG_WEEKDAYS] = { "list of days", NULL },
 };
 
 /* --- durations and sizes --- */
@@ -452,6 +514,40 @@ check_at_least_2(const void *field)
 	return *(const size_t *)field >= 2 ? NULL : "must be at least 2";
 }
 
+#define ZONEINFO	"/usr/share/zoneinfo"
+
+/* "UTC", or a zone as glibc's tzset finds it for TZ: a TZif file (RFC 8536
+ * section 3.1: it starts with "TZif") under ZONEINFO, named by a relative
+ * path without "..". The report reads local time through TZ (report.h). */
+static const char *
+check_timezone(const void *field)
+{
+	const char *s = *(char *const *)field, *p;
+	char path[sizeof(ZONEINFO) + 256], magic[4];
+	FILE *fp;
+	size_t n;
+
+	if (strcmp(s, "UTC") == 0)
+		return NULL;
+	if (*s == '\0' || *s == '/' || strlen(s) > 255 ||
+	    strstr(s, "..") != NULL)
+		goto bad;
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    is_digit(*p) || strchr("_+-/.", *p) != NULL))
+			goto bad;
+	snprintf(path, sizeof(path), "%s/%s", ZONEINFO, s);
+	if ((fp = fopen(path, "rb")) == NULL)
+		goto bad;
+	n = fread(magic, 1, sizeof(magic), fp);	/* 0 for a directory */
+	fclose(fp);
+	if (n == sizeof(magic) && memcmp(magic, "TZif", 4) == 0)
+		return NULL;
+bad:
+	/* load_scalar quotes at most 63 bytes of this */
+	return "must be \"UTC\" or a time zone in " ZONEINFO;
+}
+
 /* --- setters: parse one scalar into a field --- */
 
 /* A YAML 1.2 core-schema float or integer, decimal only:
@@ -492,6 +588,43 @@ parse_number(const char *s, double *out)
 	if (*end != '\0' || !isfinite(v))
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* "HH:MM-HH:MM", minutes of the day: hours 00-23 (the end may be 24:00),
+ * minutes 00-59, the start before the end. Returns 0 or -1 (*h unchanged). */
+static int
+parse_hours(const char *s, struct cfg_hours *h)
+{
+	int v[4];
+
+	if (strlen(s) != 11 || s[2] != ':' || s[5] != '-' || s[8] != ':')
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		const char *p = s + i * 3;
+
+		if (!is_digit(p[0]) || !is_digit(p[1]))
+			return -1;
+		v[i] = (p[0] - '0') * 10 + (p[1] - '0');
+	}
+	if (v[0] > 23 || v[1] > 59 || v[2] > 24 || v[3] > 59 ||
+	    (v[2] == 24 && v[3] != 0) || v[0] * 60 + v[1] >= v[2] * 60 + v[3])
+		return -1;
+	h->start = v[0] * 60 + v[1];
+	h->end = v[2] * 60 + v[3];
+	return 0;
+}
+
+/* The bit of the day name s[0..len) ("mon" is bit 0), 0 when none. */
+static unsigned
+weekday_bit(const char *s, size_t len)
+{
+	static const char *const days[] = { "mon", "tue", "wed", "thu", "fri",
+	    "sat", "sun" };
+
+	for (unsigned i = 0; i < 7; i++)
+		if (len == 3 && memcmp(s, days[i], 3) == 0)
+			return 1u << i;
 	return 0;
 }
 
@@ -552,13 +685,29 @@ set_scalar(void *field, enum cfg_type type, const char *s)
 	}
 	case CFG_FLOAT:
 		return parse_number(s, field) == 0 ? CFG_OK : CFG_BAD;
+	case CFG_BOOL:		/* the YAML 1.2 core schema's booleans */
+		if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
+		    strcmp(s, "TRUE") == 0)
+			v = 1;
+		else if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
+		    strcmp(s, "FALSE") == 0)
+			v = 0;
+		else
+			return CFG_BAD;
+		*(int *)field = v;
+		return CFG_OK;
+	case CFG_HOURS:
+		return parse_hours(s, field) == 0 ? CFG_OK : CFG_BAD;
 	case CFG_LABEL_LIST:
 	case CFG_STRING_LIST:
 	case CFG_OVERRIDES:
+	case CFG_ROUTES:
+	case CFG_RULES:
+	case CFG_WEEKDAYS:
 		break;
 	}
-	/* cannot happen: lists are loaded by load_list, overrides by
-	 * load_overrides */
+	/* cannot happen: lists are loaded by load_list, sequences of mappings
+	 * by load_entries, days by load_weekdays */
 	assert(0);
 	return CFG_BAD;
 }
@@ -610,9 +759,10 @@ strv_free(struct strv *sv)
 	sv->n = 0;
 }
 
-/* Frees the list field of k and moves sv into it; sv is left empty. */
+/* Frees the list field of k in c (the config, or an entry of a sequence of
+ * mappings) and moves sv into it; sv is left empty. */
 static void
-list_store(struct an_config *c, const struct cfg_key *k, struct strv *sv)
+list_store(void *c, const struct cfg_key *k, struct strv *sv)
 {
 	struct strv old;
 
@@ -625,14 +775,104 @@ list_store(struct an_config *c, const struct cfg_key *k, struct strv *sv)
 	sv->n = 0;
 }
 
+/* --- sequences of mappings --- */
+
+struct loader;
+
+/* A kind of value that is a sequence of mappings (CFG_OVERRIDES,
+ * CFG_ROUTES, CFG_RULES): an array of entry structs at the key's off, heap-
+ * owned by the config, and their count at off_n; loaded by load_entries.
+ * Every entry must set the string field named required. */
+struct entry_type {
+	size_t		 size;		/* of one entry */
+	const char	*required;	/* the key every entry must have */
+	size_t		 required_off;	/* offset of its char * field */
+	/* Sets every field of a zeroed entry to "not set". */
+	void		(*init)(void *entry);
+	/* Loads vn, the value of the entry's key key (path in errors).
+	 * Returns 0, -1 having failed, or 1 when the entry has no such key. */
+	int		(*load_key)(struct loader *ld, void *entry,
+			    const char *key, const char *path, yaml_node_t *vn);
+	/* NULL, or checks entries[i] (item i of seq, named name) against
+	 * entries[0..i-1] once all its keys are loaded. */
+	int		(*check)(struct loader *ld, const void *entries,
+			    size_t i, const yaml_node_t *seq, const char *name);
+	/* Frees n entries, what they hold and the array. */
+	void		(*free)(void *entries, size_t n);
+};
+
+/* The entry_type of type; NULL when type is not a sequence of mappings. */
+static const struct entry_type *entry_type_of(enum cfg_type type);
+
 static void
-overrides_free(struct cfg_override *ov, size_t n)
+override_init(void *entry)
 {
+	struct cfg_override *ov = entry;
+
+	ov->transient_max_ms = -1;
+	ov->persistent_min_ms = -1;
+	ov->flap_high = -1;
+	ov->flap_low = -1;
+	ov->flap_min_episodes = -1;
+	ov->flap_window_ms = -1;
+}
+
+static void
+overrides_free(void *entries, size_t n)
+{
+	struct cfg_override *ov = entries;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		free(ov[i].match);
 	free(ov);
+}
+
+static void
+route_init(void *entry)
+{
+	struct cfg_route *r = entry;
+
+	r->group_wait_ms = -1;
+	r->group_interval_ms = -1;
+	r->repeat_interval_ms = -1;
+	r->send_resolved = -1;
+}
+
+static void
+routes_free(void *entries, size_t n)
+{
+	struct cfg_route *r = entries;
+	struct strv sv;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].receiver);
+		sv.v = r[i].group_by;
+		sv.n = r[i].n_group_by;
+		strv_free(&sv);
+	}
+	free(r);
+}
+
+static void
+rule_init(void *entry)
+{
+	struct cfg_rule *r = entry;
+
+	r->for_ms = -1;
+	r->keep_firing_for_ms = -1;
+}
+
+static void
+rules_free(void *entries, size_t n)
+{
+	struct cfg_rule *r = entries;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(r[i].match);
+	free(r);
 }
 
 /* --- defaults and free --- */
@@ -641,7 +881,9 @@ void
 cfg_free(struct an_config *c)
 {
 	const struct cfg_key *k;
+	const struct entry_type *et;
 	struct strv sv;
+	void *entries;
 
 	if (c == NULL)
 		return;
@@ -653,9 +895,10 @@ cfg_free(struct an_config *c)
 			sv.v = *(char ***)FIELD(c, k->off);
 			sv.n = *(size_t *)FIELD(c, k->off_n);
 			strv_free(&sv);
-		} else if (k->type == CFG_OVERRIDES) {
-			overrides_free(*(struct cfg_override **)FIELD(c,
-			    k->off), *(size_t *)FIELD(c, k->off_n));
+		} else if ((et = entry_type_of(k->type)) != NULL) {
+			/* a struct cfg_route * (or the like), not a void * */
+			memcpy(&entries, FIELD(c, k->off), sizeof(entries));
+			et->free(entries, *(size_t *)FIELD(c, k->off_n));
 		}
 	}
 	free(c->path);
@@ -670,8 +913,21 @@ set_default(struct an_config *c, const struct cfg_key *k)
 	const char *p, *comma;
 	int result;
 
-	if (k->type == CFG_OVERRIDES) {
+	if (entry_type_of(k->type) != NULL) {
 		assert(*k->def == '\0');	/* only the empty list */
+		return CFG_OK;
+	}
+	if (k->type == CFG_WEEKDAYS) {
+		unsigned mask = 0, bit;
+
+		for (p = k->def; *p != '\0'; p = *comma ? comma + 1 : comma) {
+			if ((comma = strchr(p, ',')) == NULL)
+				comma = p + strlen(p);
+			bit = weekday_bit(p, (size_t)(comma - p));
+			assert(bit != 0 && !(mask & bit));	/* the table */
+			mask |= bit;
+		}
+		*(unsigned *)FIELD(c, k->off) = mask;
 		return CFG_OK;
 	}
 	if (k->type != CFG_LABEL_LIST && k->type != CFG_STRING_LIST) {
@@ -822,9 +1078,11 @@ fail_value(struct loader *ld, const yaml_node_t *n, const char *key,
 }
 
 /* Loads a CFG_LABEL_LIST or CFG_STRING_LIST: a sequence of distinct label
- * names, or of distinct non-empty strings. */
+ * names, or of distinct non-empty strings, into k's field in base (the
+ * config, or an entry of a sequence of mappings), naming it name in errors. */
 static int
-load_list(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
+load_list(struct loader *ld, const struct cfg_key *k, const char *name,
+    yaml_node_t *n, void *base)
 {
 	int labels = k->type == CFG_LABEL_LIST;
 	const char *item_name = labels ? "label name" : "string";
@@ -836,7 +1094,7 @@ load_list(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 
 	assert(k->type == CFG_LABEL_LIST || k->type == CFG_STRING_LIST);
 	if (n->type != YAML_SEQUENCE_NODE) {
-		fail(ld, node_line(n), k->key,
+		fail(ld, node_line(n), name,
 		    "expected a sequence of %s, got %s",
 		    labels ? "label names" : "strings", kind_name(n));
 		goto out;
@@ -845,25 +1103,25 @@ load_list(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 	    it < n->data.sequence.items.top; it++) {
 		item = yaml_document_get_node(ld->doc, *it);
 		if (item->type != YAML_SCALAR_NODE || is_null(item)) {
-			fail(ld, node_line(item), k->key,
+			fail(ld, node_line(item), name,
 			    "expected a %s, got %s", item_name,
 			    is_null(item) ? "null" : kind_name(item));
 			goto out;
 		}
 		s = scalar_text(item);
 		if (labels && (s == NULL || !is_label_name(s))) {
-			fail_value(ld, item, k->key, "bad label name",
+			fail_value(ld, item, name, "bad label name",
 			    s ? s : "\\0", "");
 			goto out;
 		}
 		if (!labels && (s == NULL || *s == '\0')) {
-			fail_value(ld, item, k->key,
+			fail_value(ld, item, name,
 			    "expected a non-empty string, got", s ? s : "\\0",
 			    "");
 			goto out;
 		}
 		if (strv_contains(&sv, s)) {
-			fail_value(ld, item, k->key, labels ?
+			fail_value(ld, item, name, labels ?
 			    "duplicate label" : "duplicate entry", s, "");
 			goto out;
 		}
@@ -872,11 +1130,45 @@ load_list(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 			goto out;
 		}
 	}
-	list_store(ld->c, k, &sv);
+	list_store(base, k, &sv);
 	result = 0;
 out:
 	strv_free(&sv);
 	return result;
+}
+
+/* Loads a CFG_WEEKDAYS: a sequence of distinct day names, mon..sun. */
+static int
+load_weekdays(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	unsigned mask = 0, bit;
+	const char *s;
+
+	assert(k->type == CFG_WEEKDAYS);
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(ld, node_line(n), k->key,
+		    "expected a sequence of days, got %s", kind_name(n));
+	for (it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(ld->doc, *it);
+		if (item->type != YAML_SCALAR_NODE || is_null(item))
+			return fail(ld, node_line(item), k->key,
+			    "expected a day, got %s",
+			    is_null(item) ? "null" : kind_name(item));
+		s = scalar_text(item);
+		if (s == NULL || (bit = weekday_bit(s, strlen(s))) == 0)
+			return fail_value(ld, item, k->key, "bad day",
+			    s ? s : "\\0",
+			    " (want mon, tue, wed, thu, fri, sat or sun)");
+		if (mask & bit)
+			return fail_value(ld, item, k->key, "duplicate day", s,
+			    "");
+		mask |= bit;
+	}
+	*(unsigned *)FIELD(ld->c, k->off) = mask;
+	return 0;
 }
 
 /* Parses the scalar node n as a value of the scalar-typed key k into field,
@@ -950,26 +1242,264 @@ cfg_key_get(const char *key)
 	return NULL;
 }
 
-/* Loads one analysis.overrides entry, the mapping n, into *ov (all of whose
- * fields are unset, match NULL); name is "analysis.overrides[i]". On failure
- * ov->match may be set: the caller frees it. */
+/* Loads the label selector vn (selector.h), named path in errors, into
+ * *match: a copy of its text, replacing (and freeing) what was there. */
 static int
-load_override(struct loader *ld, const char *name, yaml_node_t *n,
-    struct cfg_override *ov)
+load_selector(struct loader *ld, const char *path, yaml_node_t *vn,
+    char **match)
+{
+	char serr[128], *dup;
+	struct sel *sel;
+	const char *s;
+
+	if (is_null(vn))
+		return fail(ld, node_line(vn), path, "missing value");
+	if (vn->type != YAML_SCALAR_NODE)
+		return fail(ld, node_line(vn), path,
+		    "expected a label selector, got %s", kind_name(vn));
+	if ((s = scalar_text(vn)) == NULL)
+		return fail_value(ld, vn, path, "bad label selector", "\\0",
+		    "");
+	if (sel_parse(s, &sel, serr, sizeof(serr)) < 0)
+		return fail(ld, node_line(vn), path, "%s", serr);
+	sel_free(sel);
+	if ((dup = strdup(s)) == NULL)
+		return fail(ld, 0, NULL, "out of memory");
+	free(*match);
+	*match = dup;
+	return 0;
+}
+
+/* The row of keys[] (n rows) named key; NULL when there is none. */
+static const struct cfg_key *
+entry_key_find(const struct cfg_key *keys, size_t n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* entry_type.load_key of analysis.overrides: match, or a key of
+ * ov_keys[]. */
+static int
+override_key(struct loader *ld, void *entry, const char *key,
+    const char *path, yaml_node_t *vn)
 {
 	union {
 		int64_t	 ms;
 		double	 d;
 		size_t	 count;
 	} v;
-	char path[CFG_KEY_MAX + 1 + CFG_QUOTE_MAX + 1], serr[128];
+	struct cfg_override *ov = entry;
 	const struct cfg_key *k;
-	yaml_node_pair_t *pair;
-	yaml_node_t *kn, *vn;
-	struct sel *sel;
-	const char *key, *s;
 	size_t i;
 	void *field;
+
+	if (strcmp(key, "match") == 0)
+		return load_selector(ld, path, vn, &ov->match);
+	for (i = 0; i < NOVKEYS; i++)
+		if (strcmp(key, ov_keys[i].name) == 0)
+			break;
+	if (i == NOVKEYS)
+		return 1;
+	k = cfg_key_get(ov_keys[i].key);
+	memset(&v, 0, sizeof(v));
+	if (load_scalar(ld, k, path, vn, &v) < 0)
+		return -1;
+	field = (char *)ov + ov_keys[i].off;
+	switch (k->type) {
+	case CFG_DURATION:
+		*(int64_t *)field = v.ms;
+		break;
+	case CFG_FLOAT:
+		*(double *)field = v.d;
+		break;
+	case CFG_COUNT:		/* at most 1e9: fits a long */
+		*(long *)field = (long)v.count;
+		break;
+	default:
+		assert(0);	/* cannot happen: no such ov_keys[] */
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads a route's group_by (k, its route_keys[] row) into r: label names as
+ * load_list does, or alertmanager's "..." (every label), alone or as the
+ * only item of the list, kept as the list ["..."]. An empty list (one group
+ * for all the route's alerts) is kept as an array of none, not NULL, which
+ * means "as seen in history". */
+static int
+load_group_by(struct loader *ld, const struct cfg_key *k, const char *path,
+    yaml_node_t *vn, struct cfg_route *r)
+{
+	struct strv sv = { NULL, 0 };
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	const char *s;
+	int all = 0;
+
+	if (is_null(vn))
+		return fail(ld, node_line(vn), path, "missing value");
+	if (vn->type == YAML_SCALAR_NODE) {
+		all = (s = scalar_text(vn)) != NULL && strcmp(s, "...") == 0;
+	} else if (vn->type == YAML_SEQUENCE_NODE) {
+		for (it = vn->data.sequence.items.start;
+		    it < vn->data.sequence.items.top; it++) {
+			item = yaml_document_get_node(ld->doc, *it);
+			if (item->type != YAML_SCALAR_NODE ||
+			    (s = scalar_text(item)) == NULL ||
+			    strcmp(s, "...") != 0)
+				continue;
+			if (vn->data.sequence.items.top -
+			    vn->data.sequence.items.start > 1)
+				return fail(ld, node_line(item), path,
+				    "\"...\" (every label) cannot be "
+				    "combined with other labels");
+			all = 1;
+		}
+	}
+	if (all) {
+		if (strv_push(&sv, "...", 3) != CFG_OK)
+			return fail(ld, 0, NULL, "out of memory");
+		list_store(r, k, &sv);
+		return 0;
+	}
+	if (load_list(ld, k, path, vn, r) < 0)
+		return -1;
+	if (r->group_by == NULL &&
+	    (r->group_by = calloc(1, sizeof(*r->group_by))) == NULL)
+		return fail(ld, 0, NULL, "out of memory");
+	return 0;
+}
+
+/* entry_type.load_key of replay.routes: a key of route_keys[]. */
+static int
+route_key(struct loader *ld, void *entry, const char *key, const char *path,
+    yaml_node_t *vn)
+{
+	const struct cfg_key *k;
+
+	if ((k = entry_key_find(route_keys, NROUTEKEYS, key)) == NULL)
+		return 1;
+	if (k->type == CFG_LABEL_LIST)
+		return load_group_by(ld, k, path, vn, entry);
+	return load_scalar(ld, k, path, vn, FIELD(entry, k->off));
+}
+
+static yaml_node_t *map_get(const struct loader *, const yaml_node_t *,
+    const char *);
+
+/* The node of item i of the sequence seq. */
+static yaml_node_t *
+seq_item(const struct loader *ld, const yaml_node_t *seq, size_t i)
+{
+	assert(seq->type == YAML_SEQUENCE_NODE);
+	return yaml_document_get_node(ld->doc,
+	    seq->data.sequence.items.start[i]);
+}
+
+/* entry_type.check of replay.routes: a receiver is listed once, so that its
+ * notifications are replayed with one set of timings. */
+static int
+route_check(struct loader *ld, const void *entries, size_t i,
+    const yaml_node_t *seq, const char *name)
+{
+	const struct cfg_route *r = entries;
+	char key[CFG_KEY_MAX + sizeof(".receiver")], tail[64];
+	yaml_node_t *first, *dup;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		if (strcmp(r[j].receiver, r[i].receiver) != 0)
+			continue;
+		first = map_get(ld, seq_item(ld, seq, j), "receiver");
+		dup = map_get(ld, seq_item(ld, seq, i), "receiver");
+		assert(first != NULL && dup != NULL);	/* both loaded */
+		snprintf(key, sizeof(key), "%s.receiver", name);
+		snprintf(tail, sizeof(tail), " (first on line %lu)",
+		    node_line(first));
+		return fail_value(ld, dup, key, "duplicate receiver",
+		    r[i].receiver, tail);
+	}
+	return 0;
+}
+
+/* entry_type.load_key of replay.rules: match, or a key of rule_keys[]. */
+static int
+rule_key(struct loader *ld, void *entry, const char *key, const char *path,
+    yaml_node_t *vn)
+{
+	struct cfg_rule *r = entry;
+	const struct cfg_key *k;
+
+	if (strcmp(key, "match") == 0)
+		return load_selector(ld, path, vn, &r->match);
+	if ((k = entry_key_find(rule_keys, NRULEKEYS, key)) == NULL)
+		return 1;
+	return load_scalar(ld, k, path, vn, FIELD(entry, k->off));
+}
+
+static const struct entry_type override_type = {
+	.size = sizeof(struct cfg_override),
+	.required = "match",
+	.required_off = offsetof(struct cfg_override, match),
+	.init = override_init,
+	.load_key = override_key,
+	.check = NULL,
+	.free = overrides_free,
+};
+
+static const struct entry_type route_type = {
+	.size = sizeof(struct cfg_route),
+	.required = "receiver",
+	.required_off = offsetof(struct cfg_route, receiver),
+	.init = route_init,
+	.load_key = route_key,
+	.check = route_check,
+	.free = routes_free,
+};
+
+static const struct entry_type rule_type = {
+	.size = sizeof(struct cfg_rule),
+	.required = "match",
+	.required_off = offsetof(struct cfg_rule, match),
+	.init = rule_init,
+	.load_key = rule_key,
+	.check = NULL,
+	.free = rules_free,
+};
+
+static const struct entry_type *
+entry_type_of(enum cfg_type type)
+{
+	switch (type) {
+	case CFG_OVERRIDES:
+		return &override_type;
+	case CFG_ROUTES:
+		return &route_type;
+	case CFG_RULES:
+		return &rule_type;
+	default:
+		return NULL;
+	}
+}
+
+/* Loads one entry of a sequence of mappings, the mapping n named name
+ * ("analysis.overrides[i]"), into entry, which et->init has set. On failure
+ * entry may hold allocations: the caller frees them (et->free). */
+static int
+load_entry(struct loader *ld, const struct entry_type *et, const char *name,
+    yaml_node_t *n, void *entry)
+{
+	char path[CFG_KEY_MAX + 1 + CFG_QUOTE_MAX + 1];
+	yaml_node_pair_t *pair;
+	yaml_node_t *kn, *vn;
+	const char *key;
+	int r;
 
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(ld, node_line(n), name,
@@ -988,98 +1518,58 @@ load_override(struct loader *ld, const char *name, yaml_node_t *n,
 			return -1;
 		snprintf(path, sizeof(path), "%s.%.*s", name, CFG_QUOTE_MAX,
 		    key);
-
-		if (strcmp(key, "match") == 0) {
-			if (is_null(vn))
-				return fail(ld, node_line(vn), path,
-				    "missing value");
-			if (vn->type != YAML_SCALAR_NODE)
-				return fail(ld, node_line(vn), path,
-				    "expected a label selector, got %s",
-				    kind_name(vn));
-			if ((s = scalar_text(vn)) == NULL)
-				return fail_value(ld, vn, path,
-				    "bad label selector", "\\0", "");
-			if (sel_parse(s, &sel, serr, sizeof(serr)) < 0)
-				return fail(ld, node_line(vn), path, "%s",
-				    serr);
-			sel_free(sel);
-			if ((ov->match = strdup(s)) == NULL)
-				return fail(ld, 0, NULL, "out of memory");
-			continue;
-		}
-		for (i = 0; i < NOVKEYS; i++)
-			if (strcmp(key, ov_keys[i].name) == 0)
-				break;
-		if (i == NOVKEYS)
+		if ((r = et->load_key(ld, entry, key, path, vn)) < 0)
+			return -1;
+		if (r > 0)
 			return fail(ld, node_line(kn), NULL,
 			    "%s.%.*s: unknown key", name, CFG_QUOTE_MAX, key);
-		k = cfg_key_get(ov_keys[i].key);
-		memset(&v, 0, sizeof(v));
-		if (load_scalar(ld, k, path, vn, &v) < 0)
-			return -1;
-		field = (char *)ov + ov_keys[i].off;
-		switch (k->type) {
-		case CFG_DURATION:
-			*(int64_t *)field = v.ms;
-			break;
-		case CFG_FLOAT:
-			*(double *)field = v.d;
-			break;
-		case CFG_COUNT:		/* at most 1e9: fits a long */
-			*(long *)field = (long)v.count;
-			break;
-		default:
-			assert(0);	/* cannot happen: no such ov_keys[] */
-			return -1;
-		}
 	}
-	if (ov->match == NULL)
-		return fail(ld, node_line(n), name, "missing key \"match\"");
+	if (*(char **)FIELD(entry, et->required_off) == NULL)
+		return fail(ld, node_line(n), name, "missing key \"%s\"",
+		    et->required);
 	return 0;
 }
 
-/* Loads analysis.overrides: a sequence of mappings (load_override). */
+/* Loads n, the value of k: a sequence of mappings, each an entry as k's
+ * entry_type says. Replaces (and frees) the entries k had. */
 static int
-load_overrides(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
+load_entries(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 {
-	struct cfg_override *ov = NULL, **field;
-	yaml_node_item_t *it;
-	size_t i, nov;
+	const struct entry_type *et = entry_type_of(k->type);
 	char name[CFG_KEY_MAX];
+	void *entries = NULL, *old;
+	size_t i, count;
 	int result = -1;
 
-	assert(k->type == CFG_OVERRIDES);
+	assert(et != NULL);
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(ld, node_line(n), k->key,
 		    "expected a sequence of mappings, got %s", kind_name(n));
-	nov = (size_t)(n->data.sequence.items.top -
+	count = (size_t)(n->data.sequence.items.top -
 	    n->data.sequence.items.start);
-	if (nov > 0 && (ov = calloc(nov, sizeof(*ov))) == NULL)
+	if (count > 0 && (entries = calloc(count, et->size)) == NULL)
 		return fail(ld, 0, NULL, "out of memory");
-	for (i = 0; i < nov; i++) {
-		ov[i].transient_max_ms = -1;
-		ov[i].persistent_min_ms = -1;
-		ov[i].flap_high = -1;
-		ov[i].flap_low = -1;
-		ov[i].flap_min_episodes = -1;
-		ov[i].flap_window_ms = -1;
-	}
-	for (i = 0, it = n->data.sequence.items.start; i < nov; i++, it++) {
+	for (i = 0; i < count; i++)
+		et->init((char *)entries + i * et->size);
+	for (i = 0; i < count; i++) {
 		snprintf(name, sizeof(name), "%s[%zu]", k->key, i);
-		if (load_override(ld, name, yaml_document_get_node(ld->doc,
-		    *it), &ov[i]) < 0)
+		if (load_entry(ld, et, name, seq_item(ld, n, i),
+		    (char *)entries + i * et->size) < 0)
+			goto out;
+		if (et->check != NULL &&
+		    et->check(ld, entries, i, n, name) < 0)
 			goto out;
 	}
-	field = FIELD(ld->c, k->off);
-	overrides_free(*field, *(size_t *)FIELD(ld->c, k->off_n));
-	*field = ov;
-	*(size_t *)FIELD(ld->c, k->off_n) = nov;
-	ov = NULL;
-	nov = 0;
+	/* the field is a struct cfg_route * (or the like), not a void * */
+	memcpy(&old, FIELD(ld->c, k->off), sizeof(old));
+	et->free(old, *(size_t *)FIELD(ld->c, k->off_n));
+	memcpy(FIELD(ld->c, k->off), &entries, sizeof(entries));
+	*(size_t *)FIELD(ld->c, k->off_n) = count;
+	entries = NULL;
+	count = 0;
 	result = 0;
 out:
-	overrides_free(ov, nov);
+	et->free(entries, count);
 	return result;
 }
 
@@ -1090,9 +1580,11 @@ load_value(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 	if (is_null(n))
 		return fail(ld, node_line(n), k->key, "missing value");
 	if (k->type == CFG_LABEL_LIST || k->type == CFG_STRING_LIST)
-		return load_list(ld, k, n);
-	if (k->type == CFG_OVERRIDES)
-		return load_overrides(ld, k, n);
+		return load_list(ld, k, k->key, n, ld->c);
+	if (entry_type_of(k->type) != NULL)
+		return load_entries(ld, k, n);
+	if (k->type == CFG_WEEKDAYS)
+		return load_weekdays(ld, k, n);
 	return load_scalar(ld, k, k->key, n, FIELD(ld->c, k->off));
 }
 

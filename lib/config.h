@@ -78,6 +78,34 @@ struct an_config {
 		int64_t flap_window_ms;
 	} *overrides;
 	size_t n_overrides;
+
+	/* report: the weekly review (README "Weekly review report") */
+	char *report_timezone;		/* report.timezone, "UTC"; else a name
+					   under /usr/share/zoneinfo */
+	struct cfg_hours {
+		int start, end;		/* minutes of the day, start < end */
+	} report_working_hours;		/* report.working_hours, 09:00-18:00 */
+	unsigned report_working_days;	/* report.working_days: bit 0 Monday ..
+					   bit 6 Sunday; default mon..fri */
+	size_t report_top;		/* report.top, 10 */
+
+	/* replay: the settings history was made under (README "Replay") */
+	struct cfg_route {		/* replay.routes */
+		char *receiver;		/* required */
+		char **group_by;	/* NULL: as seen in history */
+		size_t n_group_by;
+		int64_t group_wait_ms;	/* -1: Alertmanager's default, 30s */
+		int64_t group_interval_ms;	/* -1: 5m */
+		int64_t repeat_interval_ms;	/* -1: 4h */
+		int send_resolved;	/* -1: true */
+	} *replay_routes;
+	size_t n_replay_routes;
+	struct cfg_rule {		/* replay.rules */
+		char *match;		/* a label selector */
+		int64_t for_ms;		/* -1: as history shows */
+		int64_t keep_firing_for_ms;	/* -1: 0 */
+	} *replay_rules;
+	size_t n_replay_rules;
 };
 
 /* Returns a configuration holding every default; NULL on out-of-memory.

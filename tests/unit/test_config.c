@@ -198,6 +198,15 @@ check_defaults(const struct an_config *c)
 	CHECK_INT(c->storm_window_ms, 5 * MIN);
 	CHECK_INT(c->n_overrides, 0);
 	CHECK(c->overrides == NULL);
+	CHECK_STR(c->report_timezone, "UTC");
+	CHECK_INT(c->report_working_hours.start, 9 * 60);
+	CHECK_INT(c->report_working_hours.end, 18 * 60);
+	CHECK_INT(c->report_working_days, 0x1f);	/* mon..fri */
+	CHECK_INT(c->report_top, 10);
+	CHECK_INT(c->n_replay_routes, 0);
+	CHECK(c->replay_routes == NULL);
+	CHECK_INT(c->n_replay_rules, 0);
+	CHECK(c->replay_rules == NULL);
 }
 
 TEST(defaults)
@@ -338,6 +347,84 @@ TEST(overrides)
 	CHECK(o->flap_low == 5);
 	CHECK_INT(o->flap_min_episodes, -1);
 	CHECK_INT(o->flap_window_ms, -1);
+	cfg_free(c);
+}
+
+TEST(replay)
+{
+	struct an_config *c = load_ok(DATA "replay.yml");
+	const struct cfg_route *r;
+	const struct cfg_rule *u;
+
+	if (c == NULL)
+		return;
+	CHECK_INT(c->n_replay_routes, 2);
+	CHECK_INT(c->n_replay_rules, 2);
+	if (c->n_replay_routes != 2 || c->n_replay_rules != 2) {
+		cfg_free(c);
+		return;
+	}
+	/* "..." (every label) is kept as the list ["..."] */
+	r = &c->replay_routes[0];
+	CHECK_STR(r->receiver, "team-pager");
+	CHECK_INT(r->n_group_by, 1);
+	if (r->n_group_by == 1)
+		CHECK_STR(r->group_by[0], "...");
+	CHECK_INT(r->group_wait_ms, 10000);
+	CHECK_INT(r->group_interval_ms, MIN);
+	CHECK_INT(r->repeat_interval_ms, 90 * MIN);
+	CHECK_INT(r->send_resolved, -1);
+	/* unset timings are -1: Alertmanager's defaults */
+	r = &c->replay_routes[1];
+	CHECK_STR(r->receiver, "ops mail");
+	CHECK_INT(r->n_group_by, 2);
+	if (r->n_group_by == 2) {
+		CHECK_STR(r->group_by[0], "alertname");
+		CHECK_STR(r->group_by[1], "cluster");
+	}
+	CHECK_INT(r->group_wait_ms, -1);
+	CHECK_INT(r->group_interval_ms, -1);
+	CHECK_INT(r->repeat_interval_ms, -1);
+	CHECK_INT(r->send_resolved, 0);
+
+	u = &c->replay_rules[0];
+	CHECK_STR(u->match,
+	    "{alertname=\"HostDown\", severity=~\"critical|page\"}");
+	CHECK_INT(u->for_ms, 5 * MIN);
+	CHECK_INT(u->keep_firing_for_ms, 0);
+	u = &c->replay_rules[1];
+	CHECK_STR(u->match, "DiskSpaceLow");
+	CHECK_INT(u->for_ms, -1);
+	CHECK_INT(u->keep_firing_for_ms, 15 * MIN);
+	cfg_free(c);
+}
+
+TEST(replay_group_by)
+{
+	struct an_config *c = load_ok(DATA "replay_group_by.yml");
+	const struct cfg_route *r;
+
+	if (c == NULL)
+		return;
+	CHECK_INT(c->n_replay_routes, 3);
+	if (c->n_replay_routes != 3) {
+		cfg_free(c);
+		return;
+	}
+	/* alertmanager's own spelling, ['...'] */
+	r = &c->replay_routes[0];
+	CHECK_INT(r->n_group_by, 1);
+	if (r->n_group_by == 1)
+		CHECK_STR(r->group_by[0], "...");
+	CHECK_INT(r->send_resolved, 1);
+	/* [] is one group for everything: set, unlike an absent group_by */
+	r = &c->replay_routes[1];
+	CHECK(r->group_by != NULL);
+	CHECK_INT(r->n_group_by, 0);
+	r = &c->replay_routes[2];
+	CHECK_STR(r->receiver, "as-seen");
+	CHECK(r->group_by == NULL);
+	CHECK_INT(r->n_group_by, 0);
 	cfg_free(c);
 }
 
@@ -513,6 +600,40 @@ TEST(error_overrides)
 	    "expected a sequence of mappings, got a mapping");
 }
 
+TEST(error_replay)
+{
+	load_fails(DATA "replay_missing_receiver.yml",
+	    DATA "replay_missing_receiver.yml:4: replay.routes[1]: "
+	    "missing key \"receiver\"");
+	load_fails(DATA "replay_duplicate_receiver.yml",
+	    DATA "replay_duplicate_receiver.yml:7: "
+	    "replay.routes[2].receiver: duplicate receiver \"team-pager\" "
+	    "(first on line 3)");
+	load_fails(DATA "replay_bad_duration.yml",
+	    DATA "replay_bad_duration.yml:4: "
+	    "replay.routes[0].repeat_interval: bad duration \"4 hours\"");
+	load_fails(DATA "replay_zero_group_interval.yml",
+	    DATA "replay_zero_group_interval.yml:5: "
+	    "replay.routes[0].group_interval: "
+	    "must be greater than 0, got \"0s\"");
+	load_fails(DATA "replay_bad_send_resolved.yml",
+	    DATA "replay_bad_send_resolved.yml:4: "
+	    "replay.routes[0].send_resolved: bad boolean \"yes please\" "
+	    "(want true or false)");
+	load_fails(DATA "replay_bad_match.yml",
+	    DATA "replay_bad_match.yml:3: replay.rules[0].match: "
+	    "1:23: unexpected end of input inside braces");
+	load_fails(DATA "replay_unknown_key.yml",
+	    DATA "replay_unknown_key.yml:6: "
+	    "replay.routes[1].matchers: unknown key");
+	load_fails(DATA "replay_group_by_mixed.yml",
+	    DATA "replay_group_by_mixed.yml:6: replay.routes[0].group_by: "
+	    "\"...\" (every label) cannot be combined with other labels");
+	load_fails(DATA "replay_rule_missing_match.yml",
+	    DATA "replay_rule_missing_match.yml:3: replay.rules[0]: "
+	    "missing key \"match\"");
+}
+
 TEST(error_analysis_lists)
 {
 	load_fails(DATA "duplicate_receiver.yml",
@@ -528,6 +649,72 @@ TEST(error_analysis_lists)
 	    DATA "bad_team_label.yml:2: analysis.team_label: "
 	    "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*) or \"\", "
 	    "got \"owning-team\"");
+}
+
+TEST(report_keys)
+{
+	struct an_config *c = load_ok(DATA "report.yml");
+
+	if (c != NULL) {
+		CHECK_STR(c->report_timezone, "Europe/Berlin");
+		CHECK_INT(c->report_working_hours.start, 8 * 60 + 30);
+		CHECK_INT(c->report_working_hours.end, 24 * 60);
+		/* bit 0 Monday .. bit 6 Sunday */
+		CHECK_INT(c->report_working_days, 1 << 0 | 1 << 5 | 1 << 6);
+		CHECK_INT(c->report_top, 25);
+		cfg_free(c);
+	}
+	/* no working day: every page is out of hours */
+	if ((c = load_ok(DATA "report_no_days.yml")) != NULL) {
+		CHECK_INT(c->report_working_days, 0);
+		cfg_free(c);
+	}
+}
+
+TEST(error_report)
+{
+	static const char *const tz_bad[] = {
+		"report_bad_timezone.yml", "report_timezone_dotdot.yml",
+		"report_timezone_dir.yml", "report_timezone_not_tzif.yml",
+	};
+	static const char *const tz_value[] = {
+		"Mars/Olympus_Mons", "../../../etc/passwd", "Europe",
+		"zone.tab",
+	};
+	char path[128], want[256];
+
+	/* a name that is no TZif file under /usr/share/zoneinfo: unknown,
+	 * escaping it, a directory, a table */
+	for (size_t i = 0; i < sizeof(tz_bad) / sizeof(tz_bad[0]); i++) {
+		snprintf(path, sizeof(path), DATA "%s", tz_bad[i]);
+		snprintf(want, sizeof(want), "%s:2: report.timezone: must be "
+		    "\"UTC\" or a time zone in /usr/share/zoneinfo, got "
+		    "\"%s\"", path, tz_value[i]);
+		load_fails(path, want);
+	}
+	load_fails(DATA "report_bad_hours.yml",
+	    DATA "report_bad_hours.yml:2: report.working_hours: bad working "
+	    "hours \"9-17\" (want HH:MM-HH:MM, the start before the end)");
+	load_fails(DATA "report_hours_order.yml",
+	    DATA "report_hours_order.yml:2: report.working_hours: bad "
+	    "working hours \"18:00-09:00\" (want HH:MM-HH:MM, the start "
+	    "before the end)");
+	load_fails(DATA "report_hours_past_midnight.yml",
+	    DATA "report_hours_past_midnight.yml:2: report.working_hours: bad "
+	    "working hours \"09:00-24:30\" (want HH:MM-HH:MM, the start "
+	    "before the end)");
+	load_fails(DATA "report_bad_day.yml",
+	    DATA "report_bad_day.yml:4: report.working_days: bad day "
+	    "\"Tuesday\" (want mon, tue, wed, thu, fri, sat or sun)");
+	load_fails(DATA "report_duplicate_day.yml",
+	    DATA "report_duplicate_day.yml:2: report.working_days: "
+	    "duplicate day \"mon\"");
+	load_fails(DATA "report_days_scalar.yml",
+	    DATA "report_days_scalar.yml:2: report.working_days: expected a "
+	    "sequence of days, got a scalar");
+	load_fails(DATA "report_top_zero.yml",
+	    DATA "report_top_zero.yml:2: report.top: bad count \"0\" (want "
+	    "a whole number from 1 to 1000000000)");
 }
 
 TEST(error_yaml_syntax)
@@ -612,6 +799,8 @@ main(void)
 	RUN(every_key);
 	RUN(empty_label_list);
 	RUN(overrides);
+	RUN(replay);
+	RUN(replay_group_by);
 	RUN(team_label_off);
 	RUN(error_unknown_key);
 	RUN(error_bad_duration);
@@ -623,7 +812,10 @@ main(void)
 	RUN(error_analysis_range);
 	RUN(error_flap_order);
 	RUN(error_overrides);
+	RUN(error_replay);
 	RUN(error_analysis_lists);
+	RUN(report_keys);
+	RUN(error_report);
 	RUN(error_yaml_syntax);
 	RUN(error_wrong_kind);
 	RUN(error_duplicate_key);
