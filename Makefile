@@ -30,7 +30,7 @@ LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev \
 	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev libpcre2-dev
-TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git
+TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git chromium tzdata
 
 LIB_SRC  := $(wildcard lib/*.c)
 PROTO    := $(wildcard proto/*.proto)
@@ -146,3 +146,25 @@ $(BUILD)/fuzz/seed/.done: $(wildcard tests/data/rw/*.snappy) tests/fuzz/unsnappy
 	for f in tests/data/rw/v2_*.snappy; do { printf '\003'; python3 tests/fuzz/unsnappy.py < $$f; } > $(@D)/raw_$$(basename $$f .snappy); done
 	printf '\200application/x-protobuf;proto=io.prometheus.write.v2.Request' > $(@D)/content_type
 	touch $@
+
+# Benchmarks (bench/; README "Performance"). `make bench` builds the daemon
+# and the bench programs, then bench/run.sh measures every target against a
+# baseline taken in the same run, on 127.0.0.1 only, in about ten minutes.
+BENCH_PROGS := rwload decode whload sqlbase gen probe
+BENCH_BIN   := $(addprefix $(BUILD)/bench/,$(BENCH_PROGS))
+.PHONY: bench bench-build
+.SECONDARY: $(BENCH_BIN:=.o) $(BUILD)/bench/bench.o $(BUILD)/bench/notif.o
+
+bench: deps-test
+	$(MAKE) all bench-build
+	bench/run.sh $(BUILD)
+
+bench-build: $(BENCH_BIN)
+
+$(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) $(PROTO_C) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/bench/bench.o $(BUILD)/bench/notif.o $(BUILD)/libalertnoise.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/bench/bench.o $(BUILD)/bench/notif.o \
+		$(BUILD)/libalertnoise.a $(LIBS)

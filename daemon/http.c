@@ -180,6 +180,8 @@ static const struct route routes[] = {
 	{ "/feedback", "/feedback", M_GET, NULL, page_feedback },
 	{ "/api/v1/simulate", "/api/v1/simulate", M_POST, simulate_headers,
 	    h_simulate },
+	{ "/api/v1/recommendations", "/api/v1/recommendations", M_GET, NULL,
+	    api_recommendations },
 };
 
 static int

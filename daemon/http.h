@@ -51,6 +51,9 @@ enum MHD_Result api_groups(struct MHD_Connection *, struct request *);
 enum MHD_Result api_summary(struct MHD_Connection *, struct request *);
 /* report_routes.c */
 enum MHD_Result api_report(struct MHD_Connection *, struct request *);
+/* recommendations.c */
+enum MHD_Result api_recommendations(struct MHD_Connection *,
+    struct request *);
 /* simulate.c */
 enum MHD_Result simulate_headers(struct MHD_Connection *, struct request *);
 enum MHD_Result h_simulate(struct MHD_Connection *, struct request *);

@@ -20,7 +20,7 @@ struct rp_receiver {
 	char *name;
 	char **group_by;		/* the keys of its groups' labels */
 	size_t ngroup_by;
-	int64_t group_seen;		/* the notification they came from */
+	int group_seen;			/* group_by given by hand */
 };
 
 struct rp_recorded {
@@ -104,39 +104,42 @@ mark_routed(struct rp_history *h, size_t nids, size_t ident, size_t r)
 	return 0;
 }
 
+/* Adds the keys of a notification's groupLabels to the receiver's
+ * group_by: Alertmanager leaves out group_by labels an alert lacks, so the
+ * union over the window is the route's group_by. */
 static int
-set_group_by(struct rp_receiver *r, const char *json_text, int64_t notif)
+set_group_by(struct rp_receiver *r, const char *json_text)
 {
 	json_error_t je;
-	json_t *o;
+	json_t *o, *v;
 	const char *k;
-	json_t *v;
-	size_t n = 0;
+	int result = 0;
 
-	if (notif <= r->group_seen)
-		return 0;
 	if ((o = json_loads(json_text ? json_text : "{}", 0, &je)) == NULL)
 		return 0;
-	for (size_t i = 0; i < r->ngroup_by; i++)
-		free(r->group_by[i]);
-	free(r->group_by);
-	r->group_by = calloc(json_object_size(o) + 1, sizeof(char *));
-	r->ngroup_by = 0;
-	if (r->group_by == NULL) {
-		json_decref(o);
-		return -1;
-	}
 	json_object_foreach(o, k, v) {
+		size_t i;
+		char **p;
+
 		(void)v;
-		if ((r->group_by[n] = strdup(k)) == NULL) {
-			json_decref(o);
-			return -1;
+		for (i = 0; i < r->ngroup_by; i++)
+			if (strcmp(r->group_by[i], k) == 0)
+				break;
+		if (i < r->ngroup_by)
+			continue;
+		if ((p = realloc(r->group_by, (r->ngroup_by + 2) *
+		    sizeof(*p))) == NULL ||
+		    (p[r->ngroup_by] = strdup(k)) == NULL) {
+			if (p != NULL)
+				r->group_by = p;
+			result = -1;
+			break;
 		}
-		r->ngroup_by = ++n;
+		r->group_by = p;
+		r->group_by[++r->ngroup_by] = NULL;
 	}
-	r->group_seen = notif;
 	json_decref(o);
-	return 0;
+	return result;
 }
 
 static int
@@ -153,8 +156,7 @@ hist_row(const struct notified_row *row, void *arg)
 		h->last_notification = row->notification;
 		h->recorded++;
 	}
-	if (set_group_by(&h->recv[r], row->group_labels,
-	    row->notification) < 0)
+	if (set_group_by(&h->recv[r], row->group_labels) < 0)
 		goto nomem;
 	hit = c->byfp ? bsearch(&key, c->byfp, c->l.a->nids, sizeof(key),
 	    fp_idx_cmp) : NULL;
@@ -494,8 +496,9 @@ advance(struct member *m, int64_t t)
 		m->k++;
 }
 
+/* Whether an inhibit rule of s mutes identity ident at t. */
 static int
-inhibited(const struct analysis *a, const struct rp_settings *s,
+inhibited_by(const struct analysis *a, const struct rp_settings *s,
     const struct firings *all, size_t ident, int64_t t)
 {
 	const json_t *tl = a->ids[ident].labels;
@@ -529,6 +532,19 @@ inhibited(const struct analysis *a, const struct rp_settings *s,
 	return 0;
 }
 
+/* A proposal's inhibit rules add to the current ones. */
+struct inhibits {
+	const struct rp_settings *cur, *prop;
+};
+
+static int
+inhibited(const struct analysis *a, const struct inhibits *inh,
+    const struct firings *all, size_t ident, int64_t t)
+{
+	return inhibited_by(a, inh->cur, all, ident, t) ||
+	    inhibited_by(a, inh->prop, all, ident, t);
+}
+
 /* The state of the group's one notification log entry. */
 struct nflog {
 	int have;
@@ -541,7 +557,7 @@ struct nflog {
  * send_resolved); resolved alerts then leave the group. Returns how many
  * alerts remain. */
 static size_t
-flush(const struct analysis *a, const struct rp_settings *inh,
+flush(const struct analysis *a, const struct inhibits *inh,
     const struct firings *all, const struct route_eff *r, struct member *m,
     size_t n, int64_t t, int paging, struct nflog *log, struct counter *c)
 {
@@ -575,7 +591,10 @@ flush(const struct analysis *a, const struct rp_settings *inh,
 	else
 		send = t - log->ts > r->repeat;
 	if (send) {
-		int delivered = firing > 0 || r->send_resolved;
+		/* flushes before the window (of alerts that fired before it)
+		 * keep the state right but are not counted */
+		int delivered = (firing > 0 || r->send_resolved) &&
+		    t >= a->from;
 
 		for (size_t i = 0; i < n; i++) {
 			struct member *x = &m[i];
@@ -622,7 +641,7 @@ flush(const struct analysis *a, const struct rp_settings *inh,
 /* One aggregation group of one receiver over the window. Ticks where
  * nothing can change are skipped. */
 static void
-run_group(const struct analysis *a, const struct rp_settings *inh,
+run_group(const struct analysis *a, const struct inhibits *inh,
     const struct firings *all, const struct route_eff *r, struct member *m,
     size_t nm, int paging, struct counter *c)
 {
@@ -741,7 +760,7 @@ am_model(const struct analysis *a, const struct rp_history *h,
 		goto out;
 	for (size_t r = 0; r < h->nrecv; r++) {
 		struct route_eff re;
-		const struct rp_settings *inh = prop ? prop : cur;
+		struct inhibits inh = { cur, prop };
 		size_t n = 0;
 
 		memset(&re, 0, sizeof(re));
@@ -782,7 +801,7 @@ am_model(const struct analysis *a, const struct rp_history *h,
 				m[nm - 1].niv++;
 				j++;
 			}
-			run_group(a, inh, all, &re, m, nm,
+			run_group(a, &inh, all, &re, m, nm,
 			    is_paging(o, h->recv[r].name), &counts[r]);
 			i = j;
 		}

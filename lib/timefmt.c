@@ -6,8 +6,8 @@
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant,
  * "chrono-Compatible Low-Level Date Algorithms", days_from_civil). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t
+ts__days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -19,8 +19,8 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + doe - 719468;
 }
 
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void
+ts__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -106,7 +106,7 @@ ts_parse_rfc3339(const char *s, int64_t *ms)
 		return -1;
 	if (sec == 60)		/* leap second: Go rejects it too */
 		return -1;
-	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	t = ts__days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
 	    h * 3600 + mi * 60 + sec;
 	t -= sign * (oh * 3600 + om * 60);
 	*ms = t * 1000 + frac;
@@ -122,7 +122,7 @@ ts_format_rfc3339(int64_t ms, char *out, size_t outlen)
 	int64_t sod = secs - days * 86400, y;
 	unsigned m, d;
 
-	civil_from_days(days, &y, &m, &d);
+	ts__civil_from_days(days, &y, &m, &d);
 	snprintf(out, outlen, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
 	    (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
 	    (int)(sod % 60), (int)rem);

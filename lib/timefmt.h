@@ -22,4 +22,10 @@ void ts_format_rfc3339(int64_t ms, char *out, size_t outlen);
 /* Current wall-clock time in ms. */
 int64_t ts_now_ms(void);
 
+/* lib/-internal: days since 1970-01-01 of a proleptic Gregorian date (month
+ * and day 1-based), and back (H. Hinnant's days_from_civil and
+ * civil_from_days); report.c counts local days with them. */
+int64_t ts__days_from_civil(int64_t y, unsigned m, unsigned d);
+void ts__civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
 #endif

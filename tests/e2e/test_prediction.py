@@ -64,6 +64,9 @@ receivers:
 DAEMON = """
 webhook: {dedup_window: 0s}
 analysis: {cache_ttl: 0s}
+# Prometheus is stopped at the end of a run without staleness markers: end
+# its series at their last sample soon after
+remote_write: {staleness_timeout: 4s}
 replay:
   routes:
     - receiver: alertnoise
@@ -101,11 +104,16 @@ class Scenario:
 
     def run(self):
         time.sleep(RUN_SECONDS)
-        # stop the senders, let the last notifications and batches land
+        # stop the senders, let the last notifications and batches land,
+        # and the daemon end the series that got no staleness marker (it
+        # checks every 5 s)
         self.prom.stop()
         time.sleep(3)
         self.am.stop()
-        time.sleep(1)
+        harness.wait_for(lambda: not self.d.query(
+            "SELECT 1 FROM episodes WHERE resolved_at IS NULL "
+            "AND alertname != 'Steady' AND firing_at IS NOT NULL"),
+            timeout=20, what="open episodes to be ended")
 
     def counts(self):
         rows = self.d.query(

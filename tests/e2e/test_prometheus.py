@@ -16,6 +16,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness  # noqa: E402
 import peers  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "integration"))
+import test_recommend_snippets as snippets  # noqa: E402
+
 RULES = """
 groups:
   - name: e2e
@@ -72,7 +76,9 @@ remote_write:
 ALERTMANAGER = """
 route:
   receiver: alertnoise
-  group_by: [alertname]
+  # by instance too, so the storm pages twelve times (the group_by
+  # recommendation must find that)
+  group_by: [alertname, instance]
   group_wait: 1s
   group_interval: 1s
   repeat_interval: 1h
@@ -93,13 +99,13 @@ analysis:
   flap_low: 8
   paging_receivers: [alertnoise]
   cofire_window: 2s
-  cofire_min_support: 2
+  cofire_min_support: 3
   storm_min: 10
   storm_window: 10s
   cache_ttl: 0s
 """
 
-RUN_SECONDS = 30
+RUN_SECONDS = 36
 EVAL = 1.0
 SLACK = 0.05    # float rounding of query_range timestamps
 
@@ -308,6 +314,52 @@ class PrometheusEndToEnd(unittest.TestCase):
         self.assertEqual(s1["noise_episodes"], s0["noise_episodes"] - 1)
         a = self.alerts()
         self.assertEqual(a["Steady"]["classes"]["actionable"], 1)
+
+    def test_recommendations_from_real_history_pass_promtool_and_amtool(self):
+        r = self.d.get("/api/v1/recommendations?window=1h")
+        self.assertEqual(r.status, 200, r.text)
+        recs = r.json()["data"]
+        kinds = {x["kind"]: x for x in recs}
+        # CoB follows CoA: inhibit CoB while CoA fires
+        inh = kinds.get("inhibit_rule")
+        self.assertIsNotNone(inh, [x["id"] for x in recs])
+        self.assertIn('alertname="CoA"', inh["snippet"].split("target")[0])
+        self.assertIn("CoB", inh["snippet"].split("target")[1])
+        # the storm: group by what its twelve alerts share
+        gb = kinds.get("group_by")
+        self.assertIsNotNone(gb, [x["id"] for x in recs])
+        self.assertEqual(gb["alertname"], "Storm")
+        self.assertNotIn("instance", gb["snippet"])
+        # two replicas sent every alert
+        self.assertIn("drop_replica_label", kinds)
+        for x in recs:
+            self.assertTrue(x["evidence"], x)
+            p = x["predicted"]
+            if x["kind"] in ("inhibit_rule", "group_by", "raise_for",
+                             "keep_firing_for", "repeat_interval"):
+                self.assertTrue(p["pages_after"] < p["pages_before"] or
+                                p["notifications_after"] <
+                                p["notifications_before"], x)
+            d = tempfile.mkdtemp(prefix="an-snippet-")
+            if x["target"] == "prometheus_rule":
+                path = os.path.join(d, "rules.yml")
+                with open(path, "w") as f:
+                    f.write(snippets.rule_file(x["snippet"]))
+                peers.check([peers.PROMTOOL, "check", "rules", path])
+            elif x["target"] == "prometheus_config":
+                path = os.path.join(d, "prometheus.yml")
+                with open(path, "w") as f:
+                    f.write(x["snippet"])
+                peers.check([peers.PROMTOOL, "check", "config", path])
+            else:
+                route = x["snippet"] if x["target"] == \
+                    "alertmanager_route" else None
+                inhib = x["snippet"] if route is None else None
+                recv = snippets.route_receivers(x) if route else []
+                path = os.path.join(d, "alertmanager.yml")
+                with open(path, "w") as f:
+                    f.write(snippets.am_file(recv, route, inhib))
+                peers.check([peers.AMTOOL, "check-config", path])
 
     def test_webhook_and_remote_write_are_joined_not_doubled(self):
         # Flap fired several times and Alertmanager notified each firing

@@ -1,0 +1,70 @@
+/* recommendations.c -- GET /api/v1/recommendations, and the recommendations
+ * the weekly report carries (lib/recommend.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "analyses.h"
+#include "config.h"
+#include "http.h"
+#include "recommend.h"
+#include "recommendations.h"
+#include "replay.h"
+#include "simulate.h"
+
+json_t *
+recommendations_for(struct store *st, const struct an_config *cfg,
+    const struct analysis *a, char *err, size_t errlen)
+{
+	struct rp_history *h = NULL;
+	struct settings cur;
+	struct an_opts o;
+	struct rc_opts ro;
+	json_t *recs;
+
+	if (rp_history_load(st, a, &h, err, errlen) < 0)
+		return NULL;
+	if (settings_from_config(cfg, &cur, err, errlen) < 0) {
+		rp_history_free(h);
+		return NULL;
+	}
+	analysis_opts(cfg, &o);
+	rc_opts_default(&ro);
+	ro.replica_labels = (const char *const *)cfg->replica_labels;
+	ro.nreplica = cfg->n_replica_labels;
+	if ((recs = rc_recommend(a, h, &o, &cur.set, &ro)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	settings_free(&cur);
+	rp_history_free(h);
+	return recs;
+}
+
+enum MHD_Result
+api_recommendations(struct MHD_Connection *c, struct request *r)
+{
+	struct daemon *d = r->d;
+	const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "window");
+	const struct analysis *a;
+	void *handle;
+	int64_t window;
+	char err[512];
+	json_t *recs;
+
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	window = d->cfg->an_window_ms;
+	pthread_rwlock_unlock(&d->cfg_lock);
+	if (w != NULL && (cfg_parse_duration(w, &window) < 0 || window <= 0 ||
+	    window > 366LL * 86400000))
+		return respond_json_error(c, r, 400, "bad_data", "invalid "
+		    "window: want a duration such as 7d, at most 366d");
+	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
+		return respond_json_error(c, r, 503, "unavailable", err);
+	/* the replay's settings point into the config */
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	recs = recommendations_for(d->store, d->cfg, a, err, sizeof(err));
+	pthread_rwlock_unlock(&d->cfg_lock);
+	analysis_put(handle);
+	if (recs == NULL)
+		return respond_json_error(c, r, 503, "unavailable", err);
+	return respond_json_data(c, r, 200, recs);
+}

@@ -1,0 +1,255 @@
+/* report_cli.c -- `alertnoised report`: the weekly review report
+ * (lib/report.h) from the store named by the config or --storage.path,
+ * written to stdout or a file.
+ *
+ * It reads the store directly, so it works with the daemon running (SQLite
+ * in WAL mode lets a reader in beside the writer) or stopped. It sets TZ to
+ * report.timezone once at start, before anything reads local time, as the
+ * daemon does (report.h). */
+#include "report_cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyses.h"
+#include "config.h"
+#include "recommendations.h"
+#include "report.h"
+#include "store.h"
+#include "timefmt.h"
+
+#define WINDOW_DEFAULT	"7d"
+#define WINDOW_MAX_MS	(366LL * 86400000)	/* as the API's */
+#define DB_FILE		"alertnoise.db"
+
+struct report_flags {
+	const char *window, *format, *config_file, *storage_path, *output;
+};
+
+static void
+usage(FILE *f, const char *default_config)
+{
+	fprintf(f,
+"usage: alertnoised report [<flags>]\n"
+"\n"
+"Writes the weekly alert-tuning review: KPIs against the window before,\n"
+"pages and noise per day, the noisiest, flapping and persistent alerts,\n"
+"dedup groups, recommendations and what changed. Reads the store directly;\n"
+"works with the daemon running or stopped.\n"
+"\n"
+"Flags:\n"
+"  -h, --help                 Show this help and exit.\n"
+"      --window=DURATION      The window to review, at most 366d (default\n"
+"                             " WINDOW_DEFAULT ").\n"
+"      --format=FORMAT        markdown, json or html (default markdown).\n"
+"      --output=FILE          Write to FILE instead of stdout.\n"
+"      --config.file=PATH     Configuration file (default \"%s\").\n"
+"      --storage.path=DIR     Directory of the embedded store (default from\n"
+"                             the config).\n",
+	    default_config);
+}
+
+/* "--name=value" or "--name value": 1 when argv[*i] is the flag (advancing
+ * *i past a separate value), 0 when not, -1 when the value is missing. */
+static int
+flag_value(int argc, char **argv, int *i, const char *name, const char **out)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=') {
+		*out = a + n + 1;
+		return 1;
+	}
+	if (a[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
+}
+
+/* Parses argv into f. Returns 0, 1 after --help, or 2 (the exit status)
+ * after printing what is wrong. */
+static int
+parse_flags(int argc, char **argv, struct report_flags *f,
+    const char *default_config)
+{
+	memset(f, 0, sizeof(*f));
+	f->window = WINDOW_DEFAULT;
+	f->format = "markdown";
+	f->config_file = default_config;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int rc;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout, default_config);
+			return 1;
+		}
+		if ((rc = flag_value(argc, argv, &i, "--window",
+		    &f->window)) ||
+		    (rc = flag_value(argc, argv, &i, "--format",
+		    &f->format)) ||
+		    (rc = flag_value(argc, argv, &i, "--output",
+		    &f->output)) ||
+		    (rc = flag_value(argc, argv, &i, "--config.file",
+		    &f->config_file)) ||
+		    (rc = flag_value(argc, argv, &i, "--storage.path",
+		    &f->storage_path))) {
+			if (rc < 0) {
+				fprintf(stderr, "alertnoised report: error: "
+				    "flag %s needs a value, try --help\n", a);
+				return 2;
+			}
+			continue;
+		}
+		fprintf(stderr, "alertnoised report: error: unknown flag %s, "
+		    "try --help\n", a);
+		return 2;
+	}
+	return 0;
+}
+
+/* Writes s to path, or to stdout when path is NULL. Returns 0 or -1 with
+ * err. */
+static int
+write_out(const char *path, const char *s, char *err, size_t errlen)
+{
+	size_t n = strlen(s);
+	FILE *fp = path ? fopen(path, "w") : stdout;
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fwrite(s, 1, n, fp) != n || fflush(fp) != 0) {
+		snprintf(err, errlen, "writing %s: %s", path ? path : "stdout",
+		    strerror(errno));
+		if (path)
+			fclose(fp);
+		return -1;
+	}
+	if (path && fclose(fp) != 0) {
+		snprintf(err, errlen, "writing %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+report_run(int argc, char **argv, const char *default_config)
+{
+	struct report_flags f;
+	struct an_config *cfg = NULL;
+	struct store *st = NULL;
+	struct an_override *ov = NULL;
+	struct report_opts ro;
+	struct an_opts o;
+	json_t *report = NULL, *recs = NULL;
+	char err[2048], *db = NULL, *text = NULL;
+	int64_t window;
+	size_t nov = 0;
+	int rc, result = 1;
+
+	if ((rc = parse_flags(argc, argv, &f, default_config)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (cfg_parse_duration(f.window, &window) < 0 || window <= 0 ||
+	    window > WINDOW_MAX_MS) {
+		fprintf(stderr, "alertnoised report: error: --window: \"%s\" is "
+		    "not a duration from 1ms to 366d\n", f.window);
+		return 2;
+	}
+	if (strcmp(f.format, "markdown") != 0 && strcmp(f.format, "json") != 0 &&
+	    strcmp(f.format, "html") != 0) {
+		fprintf(stderr, "alertnoised report: error: --format: \"%s\" is "
+		    "not one of markdown, json, html\n", f.format);
+		return 2;
+	}
+	if (cfg_load(f.config_file, &cfg, err, sizeof(err)) < 0)
+		goto fail;
+	if (f.storage_path != NULL) {
+		free(cfg->storage_path);
+		if ((cfg->storage_path = strdup(f.storage_path)) == NULL)
+			goto nomem;
+	}
+	/* single-threaded: TZ can be set before anything reads it */
+	if (report_tz_apply(cfg->report_timezone, err, sizeof(err)) < 0)
+		goto fail;
+	/* store_open would create an empty store: a report of nothing */
+	if (asprintf(&db, "%s/%s", cfg->storage_path, DB_FILE) < 0) {
+		db = NULL;
+		goto nomem;
+	}
+	if (access(db, R_OK) < 0) {
+		snprintf(err, sizeof(err), "no store at %s (%s); is "
+		    "--storage.path right?", db, strerror(errno));
+		goto fail;
+	}
+	if (store_open("sqlite", cfg->storage_path, &st, err,
+	    sizeof(err)) < 0)
+		goto fail;
+
+	analysis_opts(cfg, &o);
+	if (analysis_overrides(cfg, &o, &ov, &nov, err, sizeof(err)) < 0)
+		goto fail;
+	report_opts_default(&ro);
+	ro.timezone = cfg->report_timezone;
+	ro.work_start = cfg->report_working_hours.start;
+	ro.work_end = cfg->report_working_hours.end;
+	ro.work_days = cfg->report_working_days;
+	ro.top = cfg->report_top;
+	/* the recommendations, as the API's: over the window's analysis */
+	{
+		struct analysis *a = NULL;
+		int64_t now = ts_now_ms();
+
+		if (an_run(st, &o, now - window, now, now, &a, err,
+		    sizeof(err)) < 0)
+			goto fail;
+		recs = recommendations_for(st, cfg, a, err, sizeof(err));
+		an_free(a);
+		if (recs == NULL)
+			goto fail;
+	}
+	if ((report = report_build(st, &o, &ro, window, ts_now_ms(), recs,
+	    err, sizeof(err))) == NULL)
+		goto fail;
+
+	if (strcmp(f.format, "markdown") == 0)
+		text = report_markdown(report);
+	else if (strcmp(f.format, "html") == 0)
+		text = report_html(report);
+	else if ((text = json_dumps(report, JSON_INDENT(2))) != NULL) {
+		char *nl;
+
+		if (asprintf(&nl, "%s\n", text) < 0)
+			nl = NULL;
+		free(text);
+		text = nl;
+	}
+	if (text == NULL)
+		goto nomem;
+	if (write_out(f.output, text, err, sizeof(err)) < 0)
+		goto fail;
+	result = 0;
+	goto out;
+nomem:
+	snprintf(err, sizeof(err), "out of memory");
+fail:
+	fprintf(stderr, "alertnoised report: error: %s\n", err);
+out:
+	free(text);
+	json_decref(report);
+	json_decref(recs);
+	analysis_overrides_free(ov, nov);
+	store_close(st);
+	free(db);
+	cfg_free(cfg);
+	return result;
+}

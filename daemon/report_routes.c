@@ -1,0 +1,168 @@
+/* report_routes.c -- GET /api/v1/report: the weekly review report
+ * (lib/report.h) as JSON in Prometheus' envelope, Markdown or HTML.
+ *
+ * The report runs its own two analyses (this window and the one before), so
+ * the config read lock is held while it is built: the analysis options
+ * point into the config, and the report reads local time from TZ, which a
+ * reload changes under the write lock (report.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyses.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "recommendations.h"
+#include "report.h"
+#include "timefmt.h"
+
+#define WINDOW_DEFAULT	"7d"
+#define WINDOW_MAX_MS	(366LL * 86400000)	/* as the read API's */
+
+enum format { FMT_JSON, FMT_MARKDOWN, FMT_HTML };
+
+/* The recommendations the report carries: those of the API (the config
+ * lock must be held). An empty list when they cannot be had: the report
+ * still says everything else. */
+static json_t *
+daemon_recommendations(struct daemon *d, const struct analysis *a)
+{
+	char err[256];
+	json_t *recs = recommendations_for(d->store, d->cfg, a, err,
+	    sizeof(err));
+
+	if (recs == NULL) {
+		log_warn("Report without recommendations", "err", err);
+		recs = json_array();
+	}
+	return recs;
+}
+
+/* The report's settings from the config (cfg_lock held: ro points into
+ * it). */
+static void
+report_opts_from(const struct an_config *cfg, struct report_opts *ro)
+{
+	report_opts_default(ro);
+	ro->timezone = cfg->report_timezone;
+	ro->work_start = cfg->report_working_hours.start;
+	ro->work_end = cfg->report_working_hours.end;
+	ro->work_days = cfg->report_working_days;
+	ro->top = cfg->report_top;
+}
+
+/* Queues a rendered page with headers that let it load nothing but its
+ * inline style (the HTML has no script and no external resource). */
+static enum MHD_Result
+respond_document(struct MHD_Connection *c, struct request *r,
+    const char *content_type, char *body)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (body == NULL)
+		return respond_json_error(c, r, 500, "internal",
+		    "out of memory");
+	resp = MHD_create_response_from_buffer(strlen(body), body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", content_type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'; "
+	    "frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	r->code = 200;
+	r->responded = 1;
+	return ret;
+}
+
+enum MHD_Result
+api_report(struct MHD_Connection *c, struct request *r)
+{
+	const char *window_s = MHD_lookup_connection_value(c,
+	    MHD_GET_ARGUMENT_KIND, "window");
+	const char *format_s = MHD_lookup_connection_value(c,
+	    MHD_GET_ARGUMENT_KIND, "format");
+	struct daemon *d = r->d;
+	struct an_override *ov = NULL;
+	struct report_opts ro;
+	struct an_opts o;
+	const struct analysis *a;
+	enum format fmt;
+	json_t *recs = NULL, *report = NULL;
+	void *handle = NULL;
+	char err[512], msg[600];
+	int64_t window;
+	size_t nov = 0;
+
+	if (window_s == NULL || *window_s == '\0')
+		window_s = WINDOW_DEFAULT;
+	if (cfg_parse_duration(window_s, &window) < 0 || window <= 0 ||
+	    window > WINDOW_MAX_MS) {
+		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
+		    "duration such as 7d, at most 366d", window_s);
+		return respond_json_error(c, r, 400, "bad_data", msg);
+	}
+	if (format_s == NULL || *format_s == '\0' ||
+	    strcmp(format_s, "json") == 0)
+		fmt = FMT_JSON;
+	else if (strcmp(format_s, "markdown") == 0)
+		fmt = FMT_MARKDOWN;
+	else if (strcmp(format_s, "html") == 0)
+		fmt = FMT_HTML;
+	else {
+		snprintf(msg, sizeof(msg), "invalid format \"%.64s\": want "
+		    "json, markdown or html", format_s);
+		return respond_json_error(c, r, 400, "bad_data", msg);
+	}
+
+	/* the window's analysis, for the recommendations (cached) */
+	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
+		return respond_json_error(c, r, 503, "unavailable", err);
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	recs = daemon_recommendations(d, a);
+	pthread_rwlock_unlock(&d->cfg_lock);
+	analysis_put(handle);
+	if (recs == NULL)
+		return respond_json_error(c, r, 500, "internal",
+		    "out of memory");
+
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	analysis_opts(d->cfg, &o);
+	report_opts_from(d->cfg, &ro);
+	if (analysis_overrides(d->cfg, &o, &ov, &nov, err, sizeof(err)) == 0)
+		report = report_build(d->store, &o, &ro, window, ts_now_ms(),
+		    recs, err, sizeof(err));
+	pthread_rwlock_unlock(&d->cfg_lock);
+	analysis_overrides_free(ov, nov);
+	json_decref(recs);
+	if (report == NULL)
+		return respond_json_error(c, r, 503, "unavailable", err);
+
+	switch (fmt) {
+	case FMT_MARKDOWN: {
+		char *md = report_markdown(report);
+
+		json_decref(report);
+		return respond_document(c, r, "text/markdown; charset=utf-8",
+		    md);
+	}
+	case FMT_HTML: {
+		char *html = report_html(report);
+
+		json_decref(report);
+		return respond_document(c, r, "text/html; charset=utf-8",
+		    html);
+	}
+	case FMT_JSON:
+		break;
+	}
+	return respond_json_data(c, r, 200, report);
+}

@@ -1,0 +1,1861 @@
+/* recommend.c -- recommendations from an analysis (recommend.h).
+ *
+ * Per alertname (episodes of the window, not the context before it, unless
+ * said otherwise) and per dedup group, each kind looks for its evidence,
+ * builds the change, replays it alone on top of the current settings
+ * (replay.h) and keeps it only when the replay removes notifications or
+ * pages:
+ *
+ *   raise_for        noise mostly transient or flapping (at least half of
+ *                    the alertname's noise episodes). Tries `for` = 1m 2m
+ *                    3m 5m 10m 15m 30m 1h above the current one (the rule's
+ *                    in the current settings, else the shortest pending
+ *                    phase seen, as replay infers it) and takes the first
+ *                    whose replay suppresses >= for_target of the noise
+ *                    episodes.
+ *   keep_firing_for  flapping noise; the gaps between an identity's
+ *                    resolution and its next start (plus the current
+ *                    keep_firing_for, which resolution included), nearest-
+ *                    rank p90 at most 1h, rounded up to the same steps.
+ *   repeat_interval  persistent noise (context included) notified more than
+ *                    once a day of firing: repeat_interval 24h on each
+ *                    receiver it went to.
+ *   group_by         a storm: group_by = alertname + its common labels.
+ *   inhibit_rule     a co-firing group with a leader: the leader's
+ *                    alertname inhibits the others' when equal on every
+ *                    label all members carry that had the same value in
+ *                    each co-occurrence (a follower episode and a leader
+ *                    episode started at most cofire_window before it).
+ *   route_away_from_paging  paged, marked noise >= noise_marks_min times,
+ *                    never marked actionable: route to a non-paging
+ *                    receiver it already went to (most notified), else to
+ *                    "ticket".
+ *   fix_or_delete    an episode (context included) firing longer than
+ *                    persistent_review.
+ *   drop_replica_label  replica groups with copies > 1: one recommendation
+ *                    for all, the labels of rc_opts.
+ *
+ * Route changes are replayed as the snippet makes them: the alertname's
+ * alerts under a sub-route of their own per receiver. The replay routes
+ * them so twice (route.match), with the current settings and with the
+ * change, and what the change saves is taken off the current totals; the
+ * other alerts of the receiver are left as they are.
+ *
+ * predicted is the replay's (noise_removed, actionable_delayed and
+ * actionable_lost net of what the replay of the unchanged settings
+ * counts). route_away_from_paging cannot be replayed (a new receiver):
+ * pages_after = pages in the window - the alertname's pages (an episode's
+ * pages summed: exact when no page carried two of its alerts).
+ * fix_or_delete predicts what deleting the rule does; drop_replica_label
+ * predicts nothing.
+ *
+ * Confidence. support, per kind: raise_for the noise episodes;
+ * keep_firing_for the gaps bridged; repeat_interval the notifications
+ * recorded on the persistent episodes; group_by the storm's occurrences;
+ * inhibit_rule the co-occurrences; route_away_from_paging the noise
+ * verdicts. high from 10, medium from 3, else low. A replayed kind is then
+ * capped by the replay error of its alertnames (|replayed - recorded| /
+ * recorded notifications, replay.h): at most medium when it is unknown
+ * (nothing recorded) or above 0.1, low above 0.25; and it loses one step
+ * when the replay loses an actionable episode. fix_or_delete and
+ * drop_replica_label are high: they rest on what was observed, not on a
+ * prediction.
+ *
+ * Order: pages saved (pages_before - pages_after, 0 when unknown), most
+ * first, then id. Two co-firing groups giving the same rule give it once. */
+#include "recommend.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "selector.h"
+
+#define SEC		1000LL
+#define MINUTE		(60 * SEC)
+#define HOUR		(60 * MINUTE)
+#define DAY		(24 * HOUR)
+#define REPEAT_PROPOSED	DAY		/* repeat_interval proposed */
+#define TEXT_MAX	(256 * 1024)	/* an id, snippet or summary */
+#define SUPPORT_HIGH	10
+#define SUPPORT_MEDIUM	3
+#define ERROR_GOOD	0.1
+#define ERROR_FAIR	0.25
+#define TICKET		"ticket"	/* receiver when none is known */
+
+/* The durations tried for `for` and keep_firing_for: Prometheus-friendly,
+ * the last one also the longest refire gap still called flapping. */
+static const int64_t dur_steps[] = { MINUTE, 2 * MINUTE, 3 * MINUTE,
+    5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR };
+#define NSTEPS	(sizeof(dur_steps) / sizeof(dur_steps[0]))
+
+static const char *const default_replica[] = { "replica",
+    "prometheus_replica" };
+
+enum conf { CONF_LOW, CONF_MEDIUM, CONF_HIGH };
+static const char *const conf_names[] = { "low", "medium", "high" };
+
+void
+rc_opts_default(struct rc_opts *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->for_target = 0.8;
+	ro->noise_marks_min = 3;
+	ro->persistent_review_ms = 7 * DAY;
+	ro->replica_labels = default_replica;
+	ro->nreplica = sizeof(default_replica) / sizeof(default_replica[0]);
+}
+
+/* --- text ---------------------------------------------------------------- */
+
+/* A capped buffer that remembers a failed append, so that a text is built
+ * without a check per line and checked once. */
+struct text {
+	struct buf b;
+	int failed;
+};
+
+static void
+text_init(struct text *t)
+{
+	buf_init(&t->b, TEXT_MAX);
+	t->failed = 0;
+}
+
+static const char *
+text_str(const struct text *t)
+{
+	return t->b.data != NULL ? t->b.data : "";
+}
+
+static void text_printf(struct text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+text_printf(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (buf_vprintf(&t->b, fmt, ap) < 0)
+		t->failed = 1;
+	va_end(ap);
+}
+
+static void
+text_putc(struct text *t, char ch)
+{
+	if (buf_append(&t->b, &ch, 1) < 0)
+		t->failed = 1;
+}
+
+/* s as a Go-quoted string, what PromQL and Alertmanager matchers take:
+ * "..." with \" \\ \n \r \t and \xHH for other control bytes. */
+static void
+put_quoted(struct text *t, const char *s)
+{
+	text_putc(t, '"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			text_printf(t, "\\%c", ch);
+		else if (ch == '\n')
+			text_printf(t, "\\n");
+		else if (ch == '\r')
+			text_printf(t, "\\r");
+		else if (ch == '\t')
+			text_printf(t, "\\t");
+		else if (ch < 0x20 || ch == 0x7f)
+			text_printf(t, "\\x%02x", ch);
+		else
+			text_putc(t, (char)ch);
+	}
+	text_putc(t, '"');
+}
+
+/* s matched literally in a regex (Go regexp.QuoteMeta). */
+static void
+put_re_literal(struct text *t, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("\\.+*?()|[]{}^$", *s) != NULL)
+			text_putc(t, '\\');
+		text_putc(t, *s);
+	}
+}
+
+static int
+yaml_plain_ok(const char *s)
+{
+	static const char *const reserved[] = { "y", "n", "yes", "no", "on",
+	    "off", "true", "false", "null" };
+
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+	    *s == '_'))
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    *p == '.' || *p == '/'))
+			return 0;
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcasecmp(s, reserved[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/* s as a YAML scalar (YAML 1.2 sections 7.3.1, 7.3.2): plain when it is a
+ * name ([A-Za-z_][A-Za-z0-9_./-]*) that reads as a string in YAML 1.1 and
+ * 1.2 alike, single-quoted when it has no control character, else
+ * double-quoted with escapes. */
+static void
+put_yaml(struct text *t, const char *s)
+{
+	int ctl = 0;
+
+	if (yaml_plain_ok(s)) {
+		text_printf(t, "%s", s);
+		return;
+	}
+	for (const char *p = s; *p; p++)
+		ctl |= (unsigned char)*p < 0x20 || *p == 0x7f;
+	if (!ctl) {
+		text_putc(t, '\'');
+		for (const char *p = s; *p; p++) {
+			if (*p == '\'')
+				text_putc(t, '\'');
+			text_putc(t, *p);
+		}
+		text_putc(t, '\'');
+		return;
+	}
+	put_quoted(t, s);	/* its escapes are YAML's too */
+}
+
+/* s in a comment or a sentence: control bytes become '?'. */
+static void
+put_plain(struct text *t, const char *s)
+{
+	for (; *s; s++)
+		text_putc(t, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+/* A duration as Prometheus writes it (model.Duration), largest unit first:
+ * 24h, 1m30s; with days, 10d1h (for sentences; Prometheus takes d too). */
+static void
+put_dur(struct text *t, int64_t ms, int days)
+{
+	static const struct {
+		int64_t ms;
+		char unit;
+	} u[] = { { DAY, 'd' }, { HOUR, 'h' }, { MINUTE, 'm' }, { SEC, 's' } };
+	int any = 0;
+
+	if (ms < 0)
+		ms = 0;
+	for (size_t i = days ? 0 : 1; i < sizeof(u) / sizeof(u[0]); i++) {
+		if (ms >= u[i].ms) {
+			text_printf(t, "%" PRId64 "%c", ms / u[i].ms,
+			    u[i].unit);
+			ms %= u[i].ms;
+			any = 1;
+		}
+	}
+	if (ms > 0)
+		text_printf(t, "%" PRId64 "ms", ms);
+	else if (!any)
+		text_printf(t, "0s");
+}
+
+/* alertname="X" for one name, alertname=~"A|B" for several. */
+static void
+put_matcher(struct text *t, const char *const *names, size_t n)
+{
+	struct text re;
+
+	if (n == 1) {
+		text_printf(t, "alertname=");
+		put_quoted(t, names[0]);
+		return;
+	}
+	text_init(&re);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			text_putc(&re, '|');
+		put_re_literal(&re, names[i]);
+	}
+	text_printf(t, "alertname=~");
+	put_quoted(t, text_str(&re));
+	t->failed |= re.failed;
+	buf_free(&re.b);
+}
+
+/* FNV-1a 64 of the names, each followed by 0xff: ids of several alerts. */
+static uint64_t
+names_hash(const char *const *names, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		for (const char *p = names[i]; *p; p++) {
+			h ^= (unsigned char)*p;
+			h *= 1099511628211ULL;
+		}
+		h ^= 0xff;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* --- per-alertname statistics -------------------------------------------- */
+
+struct name {
+	const char *name;		/* borrowed from the analysis */
+	long episodes, noise, noise_short, noise_flapping, actionable;
+	long fb_noise, fb_actionable, pages;
+	long persistent, persistent_notifications;	/* context too */
+	int64_t persistent_ms;
+	long long_eps;			/* over persistent_review, context
+					   too */
+	int64_t longest_ms;
+	int long_open;
+	int64_t cur_for, cur_kff;	/* the rule's, as replay infers them */
+	int64_t *gaps;			/* refire gaps, sorted; owned */
+	size_t ngaps, capgaps;
+};
+
+struct rc {
+	const struct analysis *a;
+	const struct rp_history *h;
+	const struct an_opts *o;
+	const struct rp_settings *cur;
+	const struct rc_opts *ro;
+	struct rp_result base;		/* the current settings replayed */
+	struct name *names;		/* sorted by name */
+	size_t nnames;
+	size_t *name_of;		/* per identity */
+	json_t *out;
+};
+
+struct name_key {
+	const char *name;
+	size_t ident;
+};
+
+static int
+name_key_cmp(const void *x, const void *y)
+{
+	const struct name_key *p = x, *q = y;
+	int d = strcmp(p->name, q->name);
+
+	if (d != 0)
+		return d;
+	return p->ident < q->ident ? -1 : p->ident > q->ident;
+}
+
+static int
+i64_cmp(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+static const char *
+alertname_of(const struct analysis *a, size_t ident)
+{
+	return a->ids[ident].alertname != NULL ? a->ids[ident].alertname : "";
+}
+
+/* The current settings' `for` (-1: none given) and keep_firing_for of an
+ * identity: the last matching rule wins, as in replay.c. */
+static void
+current_rule(const struct rc *c, size_t ident, int64_t *for_ms,
+    int64_t *kff_ms)
+{
+	*for_ms = -1;
+	*kff_ms = 0;
+	for (size_t i = 0; i < c->cur->nrules; i++) {
+		const struct rp_rule *r = &c->cur->rules[i];
+
+		if (r->match != NULL &&
+		    !sel_match_json(r->match, c->a->ids[ident].labels))
+			continue;
+		if (r->for_ms >= 0)
+			*for_ms = r->for_ms;
+		if (r->keep_firing_for_ms >= 0)
+			*kff_ms = r->keep_firing_for_ms;
+	}
+}
+
+static int
+push_gap(struct name *n, int64_t gap)
+{
+	if (n->ngaps == n->capgaps) {
+		size_t cap = n->capgaps ? n->capgaps * 2 : 16;
+		int64_t *p = realloc(n->gaps, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		n->gaps = p;
+		n->capgaps = cap;
+	}
+	n->gaps[n->ngaps++] = gap;
+	return 0;
+}
+
+/* Fills c->names and c->name_of from the analysis. Returns 0 or -1
+ * (out of memory). */
+static int
+name_stats(struct rc *c)
+{
+	const struct analysis *a = c->a;
+	struct name_key *keys = NULL;
+	int64_t *rec_for = NULL, *kff = NULL;
+	size_t *last = NULL;
+	int result = -1;
+
+	if (a->nids == 0)
+		return 0;
+	keys = malloc(a->nids * sizeof(*keys));
+	c->name_of = malloc(a->nids * sizeof(*c->name_of));
+	c->names = calloc(a->nids, sizeof(*c->names));
+	rec_for = malloc(a->nids * sizeof(*rec_for));
+	kff = malloc(a->nids * sizeof(*kff));
+	last = malloc(a->nids * sizeof(*last));
+	if (keys == NULL || c->name_of == NULL || c->names == NULL ||
+	    rec_for == NULL || kff == NULL || last == NULL)
+		goto out;
+	for (size_t k = 0; k < a->nids; k++) {
+		keys[k] = (struct name_key){ alertname_of(a, k), k };
+		rec_for[k] = -1;
+		last[k] = SIZE_MAX;
+	}
+	qsort(keys, a->nids, sizeof(*keys), name_key_cmp);
+	for (size_t i = 0; i < a->nids; i++) {
+		if (i == 0 || strcmp(keys[i].name, keys[i - 1].name) != 0)
+			c->names[c->nnames++].name = keys[i].name;
+		c->name_of[keys[i].ident] = c->nnames - 1;
+	}
+
+	/* the `for` replay infers: the shortest pending phase (replay.c
+	 * recorded_for) */
+	for (size_t i = 0; i < a->neps; i++) {
+		const struct an_episode *e = &a->eps[i];
+
+		if (e->pending_at == 0 || e->firing_at == 0)
+			continue;
+		if (rec_for[e->ident] < 0 ||
+		    e->firing_at - e->pending_at < rec_for[e->ident])
+			rec_for[e->ident] = e->firing_at - e->pending_at;
+	}
+	for (size_t k = 0; k < a->nids; k++) {
+		struct name *n = &c->names[c->name_of[k]];
+		int64_t f;
+
+		current_rule(c, k, &f, &kff[k]);
+		if (f < 0)
+			f = rec_for[k] < 0 ? 0 : rec_for[k];
+		if (f > n->cur_for)
+			n->cur_for = f;
+		if (kff[k] > n->cur_kff)
+			n->cur_kff = kff[k];
+	}
+
+	for (size_t i = 0; i < a->neps; i++) {
+		const struct an_episode *e = &a->eps[i];
+		struct name *n = &c->names[c->name_of[e->ident]];
+		int noise = an_is_noise(e->cls);
+		int64_t firing;
+
+		if (e->firing_at == 0)
+			continue;	/* never fired: cannot happen */
+		firing = an_firing_ms(a, e);
+		if ((e->reasons & R_PERSISTENT) && noise) {
+			n->persistent++;
+			n->persistent_notifications += e->notifications;
+			n->persistent_ms += firing;
+		}
+		if (firing > c->ro->persistent_review_ms) {
+			n->long_eps++;
+			if (firing > n->longest_ms) {
+				n->longest_ms = firing;
+				n->long_open = e->resolved_at == 0;
+			}
+		}
+		/* resolution to the next start, as keep_firing_for must
+		 * bridge it */
+		if (last[e->ident] != SIZE_MAX && !e->context) {
+			const struct an_episode *p = &a->eps[last[e->ident]];
+			int64_t start = e->pending_at ? e->pending_at :
+			    e->firing_at;
+
+			if (p->resolved_at != 0 && start >= p->resolved_at &&
+			    push_gap(n, start - p->resolved_at +
+			    kff[e->ident]) < 0)
+				goto out;
+		}
+		last[e->ident] = i;
+		if (e->context)
+			continue;
+		n->episodes++;
+		if (noise) {
+			n->noise++;
+			if (e->reasons & (R_TRANSIENT | R_FLAPPING))
+				n->noise_short++;
+			if (e->reasons & R_FLAPPING)
+				n->noise_flapping++;
+		} else {
+			n->actionable++;
+		}
+		n->fb_noise += e->feedback == FB_NOISE;
+		n->fb_actionable += e->feedback == FB_ACTIONABLE;
+		n->pages += e->pages;
+	}
+	for (size_t i = 0; i < c->nnames; i++)
+		if (c->names[i].ngaps > 1)
+			qsort(c->names[i].gaps, c->names[i].ngaps,
+			    sizeof(int64_t), i64_cmp);
+	result = 0;
+out:
+	free(keys);
+	free(rec_for);
+	free(kff);
+	free(last);
+	return result;
+}
+
+/* The replay error of alertnames' notifications under the current settings
+ * (replay.h), or -1 when nothing of them was recorded. */
+static double
+replay_error(const struct rc *c, const char *const *names, size_t n)
+{
+	long diff = 0, rec = 0;
+
+	for (size_t i = 0; i < c->base.ncounts; i++) {
+		const struct rp_count *k = &c->base.counts[i];
+
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(k->alertname, names[j]) == 0) {
+				diff += labs(k->before - k->recorded);
+				rec += k->recorded;
+			}
+	}
+	return rec > 0 ? (double)diff / (double)rec : -1;
+}
+
+/* The receivers alertname went to (or is routed to) in the replay of the
+ * current settings: pointers into c->base, sorted, *n of them. The array is
+ * the caller's to free; NULL with *n 0 when there is none or on
+ * out-of-memory (*oom set). */
+static const char **
+receivers_of(const struct rc *c, const char *alertname, size_t *n, int *oom)
+{
+	const char **r = NULL;
+
+	*n = 0;
+	for (size_t i = 0; i < c->base.ncounts; i++) {
+		const struct rp_count *k = &c->base.counts[i];
+		const char **p;
+
+		if (strcmp(k->alertname, alertname) != 0)
+			continue;
+		if ((p = realloc(r, (*n + 1) * sizeof(*p))) == NULL) {
+			free(r);
+			*n = 0;
+			*oom = 1;
+			return NULL;
+		}
+		r = p;
+		r[(*n)++] = k->receiver;
+	}
+	return r;
+}
+
+static int
+is_paging(const struct an_opts *o, const char *receiver)
+{
+	for (size_t i = 0; i < o->npaging; i++)
+		if (strcmp(o->paging_receivers[i], receiver) == 0)
+			return 1;
+	return 0;
+}
+
+/* --- a recommendation ---------------------------------------------------- */
+
+/* What a change is predicted to do; -1 (and < 0 for the doubles): does not
+ * apply, written as null. */
+struct pred {
+	long pages_before, pages_after, notif_before, notif_after;
+	long noise_removed, delayed, lost;
+	double p50, max, replay_error;
+};
+
+struct rec {
+	const char *kind, *target;
+	const char *alertname;		/* NULL: several */
+	json_t *matchers;		/* owned */
+	json_t *evidence;		/* owned */
+	struct pred pred;
+	enum conf conf;
+	struct text id, snippet, summary;
+	int failed;			/* out of memory on the way */
+};
+
+static void
+pred_none(struct pred *p)
+{
+	p->pages_before = p->pages_after = p->notif_before = -1;
+	p->notif_after = p->noise_removed = p->delayed = p->lost = -1;
+	p->p50 = p->max = p->replay_error = -1;
+}
+
+static void
+rec_init(struct rec *r, const char *kind, const char *target,
+    const char *alertname)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->target = target;
+	r->alertname = alertname;
+	r->matchers = json_array();
+	r->evidence = json_object();
+	r->failed = r->matchers == NULL || r->evidence == NULL;
+	pred_none(&r->pred);
+	text_init(&r->id);
+	text_init(&r->snippet);
+	text_init(&r->summary);
+}
+
+static void
+rec_free(struct rec *r)
+{
+	json_decref(r->matchers);
+	json_decref(r->evidence);
+	buf_free(&r->id.b);
+	buf_free(&r->snippet.b);
+	buf_free(&r->summary.b);
+}
+
+/* Sets evidence[k] = v, taking v. */
+static void
+ev_set(struct rec *r, const char *k, json_t *v)
+{
+	if (v == NULL || json_object_set_new(r->evidence, k, v) < 0)
+		r->failed = 1;
+}
+
+static void
+ev_int(struct rec *r, const char *k, long long v)
+{
+	ev_set(r, k, json_integer((json_int_t)v));
+}
+
+/* Seconds, as an integer when whole. */
+static json_t *
+seconds_json(int64_t ms)
+{
+	return ms % SEC == 0 ? json_integer((json_int_t)(ms / SEC)) :
+	    json_real((double)ms / SEC);
+}
+
+static json_t *
+strings_json(const char *const *s, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < n; i++)
+		if (json_array_append_new(arr, json_string(s[i])) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+static void
+add_matcher(struct rec *r, const char *const *names, size_t n)
+{
+	struct text t;
+
+	text_init(&t);
+	put_matcher(&t, names, n);
+	if (t.failed || json_array_append_new(r->matchers,
+	    json_string(text_str(&t))) < 0)
+		r->failed = 1;
+	buf_free(&t.b);
+}
+
+static json_t *
+count_json(long v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+static json_t *
+real_json(double v)
+{
+	return v < 0 ? json_null() : json_real(v);
+}
+
+static json_t *
+pred_json(const struct pred *p)
+{
+	json_t *o = json_object(), *d = NULL;
+	int bad = o == NULL;
+
+	if (p->p50 >= 0 || p->max >= 0) {
+		d = json_object();
+		bad |= d == NULL ||
+		    json_object_set_new(d, "p50", real_json(p->p50)) < 0 ||
+		    json_object_set_new(d, "max", real_json(p->max)) < 0;
+	}
+	bad |= json_object_set_new(o, "pages_before",
+	    count_json(p->pages_before)) < 0;
+	bad |= json_object_set_new(o, "pages_after",
+	    count_json(p->pages_after)) < 0;
+	bad |= json_object_set_new(o, "notifications_before",
+	    count_json(p->notif_before)) < 0;
+	bad |= json_object_set_new(o, "notifications_after",
+	    count_json(p->notif_after)) < 0;
+	bad |= json_object_set_new(o, "noise_removed",
+	    count_json(p->noise_removed)) < 0;
+	bad |= json_object_set_new(o, "actionable_delayed",
+	    count_json(p->delayed)) < 0;
+	bad |= json_object_set_new(o, "actionable_lost",
+	    count_json(p->lost)) < 0;
+	bad |= json_object_set_new(o, "added_delay_seconds",
+	    d != NULL ? d : json_null()) < 0;
+	bad |= json_object_set_new(o, "replay_error",
+	    real_json(p->replay_error)) < 0;
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+helps(const struct pred *p)
+{
+	return p->pages_after < p->pages_before ||
+	    p->notif_after < p->notif_before;
+}
+
+/* The confidence rule of the file comment. err < 0: unknown. */
+static enum conf
+confidence(long support, int replayed, double err, long lost)
+{
+	enum conf k = support >= SUPPORT_HIGH ? CONF_HIGH :
+	    support >= SUPPORT_MEDIUM ? CONF_MEDIUM : CONF_LOW;
+
+	if (!replayed)
+		return k;
+	if ((err < 0 || err > ERROR_GOOD) && k > CONF_MEDIUM)
+		k = CONF_MEDIUM;
+	if (err > ERROR_FAIR)
+		k = CONF_LOW;
+	if (lost > 0 && k > CONF_LOW)
+		k--;
+	return k;
+}
+
+/* Appends r to c->out (once per id) and frees it. Returns 0, or -1 on
+ * out-of-memory. */
+static int
+emit(struct rc *c, struct rec *r)
+{
+	json_t *o = NULL, *pr;
+	const char *id = text_str(&r->id);
+	int result = -1;
+
+	if (r->failed || r->id.failed || r->snippet.failed ||
+	    r->summary.failed)
+		goto out;
+	for (size_t i = 0; i < json_array_size(c->out); i++)
+		if (strcmp(json_string_value(json_object_get(
+		    json_array_get(c->out, i), "id")), id) == 0) {
+			result = 0;
+			goto out;
+		}
+	if ((pr = pred_json(&r->pred)) == NULL)
+		goto out;
+	o = json_pack("{s:s, s:s, s:o, s:O, s:O, s:o, s:s, s:s, s:s, s:s}",
+	    "id", id, "kind", r->kind,
+	    "alertname", r->alertname ? json_string(r->alertname) : json_null(),
+	    "matchers", r->matchers, "evidence", r->evidence,
+	    "predicted", pr, "confidence", conf_names[r->conf],
+	    "snippet", text_str(&r->snippet), "target", r->target,
+	    "summary", text_str(&r->summary));
+	if (o == NULL || json_array_append_new(c->out, o) < 0)
+		goto out;
+	result = 0;
+out:
+	rec_free(r);
+	return result;
+}
+
+/* --- replays ------------------------------------------------------------- */
+
+static struct sel *
+selector_for(const char *const *names, size_t n)
+{
+	struct text t;
+	struct sel *s = NULL;
+	char err[128];
+
+	text_init(&t);
+	text_putc(&t, '{');
+	put_matcher(&t, names, n);
+	text_putc(&t, '}');
+	if (!t.failed && sel_parse(text_str(&t), &s, err, sizeof(err)) < 0)
+		s = NULL;	/* out of memory: what we write parses */
+	buf_free(&t.b);
+	return s;
+}
+
+/* Replays the current settings plus rules, routes and one inhibit rule.
+ * The current inhibit rules are repeated in the proposal: replay takes a
+ * proposal's inhibit rules in place of the current ones. */
+static int
+replay(const struct rc *c, const struct rp_rule *rules, size_t nrules,
+    const struct rp_route *routes, size_t nroutes,
+    const struct rp_inhibit *inhibit, struct rp_result *res)
+{
+	size_t ni = c->cur->ninhibits + (inhibit != NULL);
+	struct rp_inhibit *inh = malloc((ni ? ni : 1) * sizeof(*inh));
+	struct rp_settings p;
+	int r;
+
+	if (inh == NULL)
+		return -1;
+	for (size_t i = 0; i < c->cur->ninhibits; i++)
+		inh[i] = c->cur->inhibits[i];
+	if (inhibit != NULL)
+		inh[ni - 1] = *inhibit;
+	p = (struct rp_settings){ rules, nrules, routes, nroutes, inh, ni };
+	r = rp_run(c->a, c->h, c->o, c->cur, &p, res);
+	free(inh);
+	return r;
+}
+
+static long
+net(long v, long base)
+{
+	return v > base ? v - base : 0;
+}
+
+static void
+pred_from(const struct rc *c, const struct rp_result *r, double err,
+    struct pred *p)
+{
+	p->pages_before = r->pages_before;
+	p->pages_after = r->pages_after;
+	p->notif_before = r->notifications_before;
+	p->notif_after = r->notifications_after;
+	p->noise_removed = net(r->noise_removed, c->base.noise_removed);
+	p->delayed = net(r->actionable_delayed, c->base.actionable_delayed);
+	p->lost = net(r->actionable_lost, c->base.actionable_lost);
+	p->p50 = r->delay_p50_s;
+	p->max = r->delay_max_s;
+	p->replay_error = err;
+}
+
+/* Replays a route change for one alertname as the snippet makes it (see
+ * the file comment): change's settings on a sub-route per receiver. */
+static int
+route_replay(const struct rc *c, const char *alertname,
+    const char *const *recv, size_t nrecv, const struct rp_route *change,
+    struct pred *p)
+{
+	struct rp_route *ra = calloc(nrecv, sizeof(*ra));
+	struct rp_route *rb = calloc(nrecv, sizeof(*rb));
+	struct sel *s = selector_for(&alertname, 1);
+	struct rp_result A, B;
+	int result = -1;
+
+	assert(nrecv > 0);
+	if (ra == NULL || rb == NULL || s == NULL)
+		goto out;
+	for (size_t i = 0; i < nrecv; i++) {
+		ra[i] = (struct rp_route){ recv[i], s, NULL, 0, 0, -1, -1, -1,
+		    -1 };
+		rb[i] = *change;
+		rb[i].receiver = recv[i];
+		rb[i].match = s;
+	}
+	if (replay(c, NULL, 0, ra, nrecv, NULL, &A) < 0)
+		goto out;
+	if (replay(c, NULL, 0, rb, nrecv, NULL, &B) < 0) {
+		rp_result_free(&A);
+		goto out;
+	}
+	pred_from(c, &B, replay_error(c, &alertname, 1), p);
+	p->notif_before = c->base.notifications_before;
+	p->notif_after = p->notif_before -
+	    (A.notifications_after - B.notifications_after);
+	p->pages_before = c->base.pages_before;
+	p->pages_after = p->pages_before - (A.pages_after - B.pages_after);
+	rp_result_free(&A);
+	rp_result_free(&B);
+	result = 0;
+out:
+	free(ra);
+	free(rb);
+	sel_free(s);
+	return result;
+}
+
+/* " (notifications 22 → 6, pages 11 → 3)" */
+static void
+put_effect(struct text *t, const struct pred *p)
+{
+	text_printf(t, " (notifications %ld → %ld", p->notif_before,
+	    p->notif_after);
+	if (p->pages_before >= 0 && p->pages_after != p->pages_before)
+		text_printf(t, ", pages %ld → %ld", p->pages_before,
+		    p->pages_after);
+	text_printf(t, ")");
+}
+
+/* The first lines of a route snippet. */
+static void
+put_route_head(struct text *t, const char *alertname)
+{
+	text_printf(t, "# alertnoise: add under route.routes, above the "
+	    "routes that match ");
+	put_plain(t, alertname);
+	text_printf(t, " today\nroutes:\n");
+}
+
+static void
+put_route_matchers(struct text *t, const char *alertname)
+{
+	struct text m;
+
+	text_init(&m);
+	put_matcher(&m, &alertname, 1);
+	text_printf(t, "  - matchers: [");
+	put_yaml(t, text_str(&m));
+	text_printf(t, "]\n");
+	t->failed |= m.failed;
+	buf_free(&m.b);
+}
+
+/* --- the kinds ----------------------------------------------------------- */
+
+static int
+rec_raise_for(struct rc *c, const struct name *n)
+{
+	struct sel *s;
+	struct rp_result res;
+	struct rec r;
+	json_t *tried;
+	int64_t chosen = -1;
+	double err;
+	int result = -1;
+
+	if (n->noise == 0 || n->noise_short == 0 ||
+	    2 * n->noise_short < n->noise)
+		return 0;
+	if ((s = selector_for(&n->name, 1)) == NULL)
+		return -1;
+	if ((tried = json_array()) == NULL) {
+		sel_free(s);
+		return -1;
+	}
+	for (size_t i = 0; i < NSTEPS && chosen < 0; i++) {
+		struct rp_rule rule = { s, dur_steps[i], -1 };
+		long removed;
+
+		if (dur_steps[i] <= n->cur_for)
+			continue;
+		if (replay(c, &rule, 1, NULL, 0, NULL, &res) < 0)
+			goto out;
+		removed = net(res.noise_removed, c->base.noise_removed);
+		if (json_array_append_new(tried, json_pack("{s:o, s:I}",
+		    "for_seconds", seconds_json(dur_steps[i]),
+		    "noise_removed", (json_int_t)removed)) < 0) {
+			rp_result_free(&res);
+			goto out;
+		}
+		if ((double)removed >= c->ro->for_target * (double)n->noise)
+			chosen = dur_steps[i];
+		else
+			rp_result_free(&res);
+	}
+	if (chosen < 0) {
+		result = 0;
+		goto out;
+	}
+	err = replay_error(c, &n->name, 1);
+	rec_init(&r, "raise_for", "prometheus_rule", n->name);
+	pred_from(c, &res, err, &r.pred);
+	rp_result_free(&res);
+	if (!helps(&r.pred)) {
+		rec_free(&r);
+		result = 0;
+		goto out;
+	}
+	text_printf(&r.id, "raise_for:%s", n->name);
+	add_matcher(&r, &n->name, 1);
+	ev_int(&r, "episodes", n->episodes);
+	ev_int(&r, "noise_episodes", n->noise);
+	ev_int(&r, "transient_or_flapping", n->noise_short);
+	ev_set(&r, "current_for_seconds", seconds_json(n->cur_for));
+	ev_set(&r, "for_seconds", seconds_json(chosen));
+	ev_set(&r, "candidates", tried);
+	tried = NULL;
+	r.conf = confidence(n->noise, 1, err, r.pred.lost);
+
+	text_printf(&r.snippet, "- alert: ");
+	put_yaml(&r.snippet, n->name);
+	text_printf(&r.snippet, "\n  # keep your expr, labels and annotations"
+	    "\n  for: ");
+	put_dur(&r.snippet, chosen, 0);
+	text_putc(&r.snippet, '\n');
+
+	text_printf(&r.summary, "Raise `for` of ");
+	put_plain(&r.summary, n->name);
+	text_printf(&r.summary, " to ");
+	put_dur(&r.summary, chosen, 0);
+	text_printf(&r.summary, ": %ld of its %ld noise episodes would not "
+	    "fire", r.pred.noise_removed, n->noise);
+	put_effect(&r.summary, &r.pred);
+	if (r.pred.delayed > 0) {
+		text_printf(&r.summary, "; %ld actionable episode%s would fire "
+		    "up to ", r.pred.delayed, r.pred.delayed == 1 ? "" : "s");
+		put_dur(&r.summary, (int64_t)(r.pred.max * SEC), 1);
+		text_printf(&r.summary, " later");
+	}
+	if (r.pred.lost > 0)
+		text_printf(&r.summary, "; %ld actionable episode%s would "
+		    "never fire", r.pred.lost, r.pred.lost == 1 ? "" : "s");
+	text_printf(&r.summary, ".");
+	result = emit(c, &r);
+out:
+	json_decref(tried);
+	sel_free(s);
+	return result;
+}
+
+static int
+rec_keep_firing_for(struct rc *c, const struct name *n)
+{
+	struct sel *s;
+	struct rp_result res;
+	struct rec r;
+	int64_t p90, kff = -1;
+	size_t bridged = 0;
+	double err;
+
+	if (n->noise_flapping == 0 || n->ngaps == 0)
+		return 0;
+	/* nearest rank: the ceil(0.9 n)-th smallest */
+	p90 = n->gaps[(size_t)ceil(0.9 * (double)n->ngaps) - 1];
+	for (size_t i = 0; i < NSTEPS && kff < 0; i++)
+		if (dur_steps[i] >= p90 && dur_steps[i] > n->cur_kff)
+			kff = dur_steps[i];
+	if (kff < 0)
+		return 0;	/* gaps too long to call it flapping */
+	while (bridged < n->ngaps && n->gaps[bridged] <= kff)
+		bridged++;
+	if ((s = selector_for(&n->name, 1)) == NULL)
+		return -1;
+	{
+		struct rp_rule rule = { s, -1, kff };
+
+		if (replay(c, &rule, 1, NULL, 0, NULL, &res) < 0) {
+			sel_free(s);
+			return -1;
+		}
+	}
+	sel_free(s);
+	err = replay_error(c, &n->name, 1);
+	rec_init(&r, "keep_firing_for", "prometheus_rule", n->name);
+	pred_from(c, &res, err, &r.pred);
+	rp_result_free(&res);
+	if (!helps(&r.pred)) {
+		rec_free(&r);
+		return 0;
+	}
+	text_printf(&r.id, "keep_firing_for:%s", n->name);
+	add_matcher(&r, &n->name, 1);
+	ev_int(&r, "flapping_episodes", n->noise_flapping);
+	ev_int(&r, "gaps", (long long)n->ngaps);
+	ev_set(&r, "gap_p50_seconds", seconds_json(
+	    n->gaps[(size_t)ceil(0.5 * (double)n->ngaps) - 1]));
+	ev_set(&r, "gap_p90_seconds", seconds_json(p90));
+	ev_int(&r, "gaps_bridged", (long long)bridged);
+	ev_set(&r, "current_keep_firing_for_seconds",
+	    seconds_json(n->cur_kff));
+	ev_set(&r, "keep_firing_for_seconds", seconds_json(kff));
+	r.conf = confidence((long)bridged, 1, err, r.pred.lost);
+
+	text_printf(&r.snippet, "- alert: ");
+	put_yaml(&r.snippet, n->name);
+	text_printf(&r.snippet, "\n  # keep your expr, labels and annotations"
+	    "\n  keep_firing_for: ");
+	put_dur(&r.snippet, kff, 0);
+	text_putc(&r.snippet, '\n');
+
+	text_printf(&r.summary, "Give ");
+	put_plain(&r.summary, n->name);
+	text_printf(&r.summary, " keep_firing_for: ");
+	put_dur(&r.summary, kff, 0);
+	text_printf(&r.summary, ": 90%% of the gaps before it fired again "
+	    "were at most ");
+	put_dur(&r.summary, p90, 1);
+	text_printf(&r.summary, ", so a run of flaps would fire once");
+	put_effect(&r.summary, &r.pred);
+	text_printf(&r.summary, ".");
+	return emit(c, &r);
+}
+
+static int
+rec_repeat_interval(struct rc *c, const struct name *n)
+{
+	struct rp_route change = { NULL, NULL, NULL, 0, 0, -1, -1,
+	    REPEAT_PROPOSED, -1 };
+	const char **recv;
+	size_t nrecv;
+	int oom = 0;
+	struct rec r;
+	long once_a_day;
+
+	if (n->persistent == 0)
+		return 0;
+	/* a notification a day of firing, plus the first */
+	once_a_day = n->persistent + (long)(n->persistent_ms / DAY);
+	if (n->persistent_notifications <= once_a_day)
+		return 0;
+	recv = receivers_of(c, n->name, &nrecv, &oom);
+	if (oom)
+		return -1;
+	if (nrecv == 0)
+		return 0;
+	rec_init(&r, "repeat_interval", "alertmanager_route", n->name);
+	if (route_replay(c, n->name, recv, nrecv, &change, &r.pred) < 0) {
+		rec_free(&r);
+		free(recv);
+		return -1;
+	}
+	if (!helps(&r.pred)) {
+		rec_free(&r);
+		free(recv);
+		return 0;
+	}
+	text_printf(&r.id, "repeat_interval:%s", n->name);
+	add_matcher(&r, &n->name, 1);
+	ev_int(&r, "persistent_episodes", n->persistent);
+	ev_int(&r, "notifications", n->persistent_notifications);
+	ev_set(&r, "firing_seconds", seconds_json(n->persistent_ms));
+	ev_set(&r, "notifications_per_day", json_real(
+	    (double)n->persistent_notifications * DAY /
+	    (double)(n->persistent_ms > 0 ? n->persistent_ms : 1)));
+	ev_set(&r, "receivers", strings_json(recv, nrecv));
+	ev_set(&r, "repeat_interval_seconds", seconds_json(REPEAT_PROPOSED));
+	r.conf = confidence(n->persistent_notifications, 1,
+	    r.pred.replay_error, r.pred.lost);
+
+	put_route_head(&r.snippet, n->name);
+	for (size_t i = 0; i < nrecv; i++) {
+		put_route_matchers(&r.snippet, n->name);
+		text_printf(&r.snippet, "    receiver: ");
+		put_yaml(&r.snippet, recv[i]);
+		text_printf(&r.snippet, "\n    repeat_interval: ");
+		put_dur(&r.snippet, REPEAT_PROPOSED, 0);
+		text_putc(&r.snippet, '\n');
+		if (i + 1 < nrecv)
+			text_printf(&r.snippet, "    continue: true\n");
+	}
+
+	text_printf(&r.summary, "Re-notify ");
+	put_plain(&r.summary, n->name);
+	text_printf(&r.summary, " once a day (repeat_interval ");
+	put_dur(&r.summary, REPEAT_PROPOSED, 0);
+	text_printf(&r.summary, "): it stayed firing for ");
+	put_dur(&r.summary, n->persistent_ms, 1);
+	text_printf(&r.summary, " and was notified %ld times",
+	    n->persistent_notifications);
+	put_effect(&r.summary, &r.pred);
+	text_printf(&r.summary, ".");
+	free(recv);
+	return emit(c, &r);
+}
+
+static int
+str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static int
+rec_group_by(struct rc *c, const struct an_group *g)
+{
+	const json_t *common = json_object_get(g->evidence, "common_labels");
+	const char *name = json_string_value(json_object_get(
+	    json_array_get(g->members, 0), "alertname"));
+	const char **by = NULL, **recv = NULL, *k;
+	size_t nby = 0, nrecv = 0;
+	json_t *v;
+	int oom = 0, result = -1;
+	struct rp_route change = { NULL, NULL, NULL, 0, 1, -1, -1, -1, -1 };
+	struct rec r;
+
+	if (name == NULL)
+		return 0;	/* cannot happen: a storm has members */
+	if ((by = malloc((json_object_size(common) + 1) * sizeof(*by))) ==
+	    NULL)
+		return -1;
+	by[nby++] = "alertname";
+	json_object_foreach((json_t *)common, k, v)
+		if (strcmp(k, "alertname") != 0)
+			by[nby++] = k;
+	qsort(by + 1, nby - 1, sizeof(*by), str_cmp);
+	recv = receivers_of(c, name, &nrecv, &oom);
+	if (oom)
+		goto out;
+	if (nrecv == 0) {
+		result = 0;
+		goto out;
+	}
+	change.group_by = by;
+	change.ngroup_by = nby;
+	rec_init(&r, "group_by", "alertmanager_route", name);
+	if (route_replay(c, name, recv, nrecv, &change, &r.pred) < 0) {
+		rec_free(&r);
+		goto out;
+	}
+	if (!helps(&r.pred)) {
+		rec_free(&r);
+		result = 0;
+		goto out;
+	}
+	text_printf(&r.id, "group_by:%s", name);
+	add_matcher(&r, &name, 1);
+	ev_int(&r, "occurrences", g->support);
+	ev_set(&r, "max_identities", json_deep_copy(json_object_get(
+	    g->evidence, "max_identities")));
+	ev_set(&r, "identities", json_deep_copy(json_object_get(g->evidence,
+	    "identities")));
+	ev_set(&r, "common_labels", json_deep_copy(common));
+	ev_set(&r, "varying_labels", json_deep_copy(json_object_get(
+	    g->evidence, "varying_labels")));
+	ev_set(&r, "receivers", strings_json(recv, nrecv));
+	ev_set(&r, "group_by", strings_json(by, nby));
+	r.conf = confidence(g->support, 1, r.pred.replay_error, r.pred.lost);
+
+	put_route_head(&r.snippet, name);
+	for (size_t i = 0; i < nrecv; i++) {
+		put_route_matchers(&r.snippet, name);
+		text_printf(&r.snippet, "    receiver: ");
+		put_yaml(&r.snippet, recv[i]);
+		text_printf(&r.snippet, "\n    group_by: [");
+		for (size_t j = 0; j < nby; j++) {
+			if (j > 0)
+				text_printf(&r.snippet, ", ");
+			put_yaml(&r.snippet, by[j]);
+		}
+		text_printf(&r.snippet, "]\n");
+		if (i + 1 < nrecv)
+			text_printf(&r.snippet, "    continue: true\n");
+	}
+
+	text_printf(&r.summary, "Group ");
+	put_plain(&r.summary, name);
+	text_printf(&r.summary, " by ");
+	for (size_t j = 0; j < nby; j++) {
+		if (j > 0)
+			text_printf(&r.summary, ", ");
+		put_plain(&r.summary, by[j]);
+	}
+	text_printf(&r.summary, ": its storm%s of up to %lld alerts would be "
+	    "notified together", g->support == 1 ? "" : "s",
+	    (long long)json_integer_value(json_object_get(g->evidence,
+	    "max_identities")));
+	put_effect(&r.summary, &r.pred);
+	text_printf(&r.summary, ".");
+	result = emit(c, &r);
+out:
+	free(by);
+	free(recv);
+	return result;
+}
+
+/* Whether identity id belongs to member m ({alertname, labels}): the
+ * member's alertname, and its value of every label the member shows. */
+static int
+in_member(const struct an_identity *id, const json_t *m)
+{
+	const char *name = json_string_value(json_object_get(m, "alertname"));
+	json_t *labels = json_object_get(m, "labels"), *v;
+	const char *k;
+
+	if (name == NULL || id->alertname == NULL ||
+	    strcmp(name, id->alertname) != 0)
+		return 0;
+	json_object_foreach(labels, k, v) {
+		json_t *w = json_object_get(id->labels, k);
+
+		if (w == NULL || !json_equal(v, w))
+			return 0;
+	}
+	return 1;
+}
+
+/* The inhibit rule's equal: see the file comment. role[ident] is 1 for the
+ * leader's identities, 2 for the followers'. Fills eq (names borrowed from
+ * the analysis), returns how many, or -1 on out-of-memory; *ndup gets the
+ * follower episodes looked at. */
+static long
+inhibit_equal(const struct rc *c, long gi, const unsigned char *role,
+    const char ***eq, long *ndup)
+{
+	const struct analysis *a = c->a;
+	const json_t *first = NULL;
+	const char *k, **cand;
+	json_t *v;
+	unsigned char *ok;
+	size_t ncand = 0, n = 0;
+
+	*eq = NULL;
+	*ndup = 0;
+	for (size_t i = 0; i < a->nids && first == NULL; i++)
+		if (role[i])
+			first = a->ids[i].labels;
+	cand = malloc((json_object_size(first) + 1) * sizeof(*cand));
+	ok = malloc(json_object_size(first) + 1);
+	if (cand == NULL || ok == NULL) {
+		free(cand);
+		free(ok);
+		return -1;
+	}
+	json_object_foreach((json_t *)first, k, v) {
+		size_t i;
+
+		if (strcmp(k, "alertname") == 0)
+			continue;
+		for (i = 0; i < a->nids; i++)
+			if (role[i] && json_object_get(a->ids[i].labels, k) ==
+			    NULL)
+				break;
+		if (i == a->nids) {
+			ok[ncand] = 1;
+			cand[ncand++] = k;
+		}
+	}
+	for (size_t i = 0; i < a->neps; i++) {
+		const struct an_episode *e = &a->eps[i];
+		int64_t t = e->firing_at;
+
+		if (e->group != gi || role[e->ident] != 2)
+			continue;
+		(*ndup)++;
+		for (size_t l = 0; l < ncand; l++) {
+			const json_t *want = json_object_get(
+			    a->ids[e->ident].labels, cand[l]);
+			int found = 0;
+
+			/* leader episodes started in [t - window, t] */
+			for (size_t j = i + 1; j-- > 0 && !found;) {
+				const struct an_episode *f = &a->eps[j];
+
+				if (f->firing_at < t - c->o->cofire_window_ms)
+					break;
+				found = role[f->ident] == 1 && json_equal(want,
+				    json_object_get(a->ids[f->ident].labels,
+				    cand[l]));
+			}
+			for (size_t j = i + 1; j < a->neps && !found &&
+			    a->eps[j].firing_at == t; j++)
+				found = role[a->eps[j].ident] == 1 &&
+				    json_equal(want, json_object_get(
+				    a->ids[a->eps[j].ident].labels, cand[l]));
+			if (!found)
+				ok[l] = 0;
+		}
+	}
+	for (size_t l = 0; l < ncand; l++)
+		if (ok[l])
+			cand[n++] = cand[l];
+	free(ok);
+	qsort(cand, n, sizeof(*cand), str_cmp);
+	*eq = cand;
+	return (long)n;
+}
+
+static int
+rec_inhibit(struct rc *c, const struct an_group *g, long gi)
+{
+	const struct analysis *a = c->a;
+	const json_t *lm = g->leader < 0 ? NULL :
+	    json_array_get(g->members, (size_t)g->leader);
+	const char *src = json_string_value(json_object_get(lm, "alertname"));
+	const char **tg = NULL, **eq = NULL;
+	size_t ntg = 0;
+	long neq = 0, ndup = 0;
+	unsigned char *role = NULL;
+	struct sel *ss = NULL, *ts = NULL;
+	struct rp_result res;
+	struct rec r;
+	double err;
+	int result = -1;
+
+	if (src == NULL)
+		return 0;	/* no leader: no source to inhibit with */
+	tg = malloc((json_array_size(g->members) + 1) * sizeof(*tg));
+	role = calloc(a->nids ? a->nids : 1, 1);
+	if (tg == NULL || role == NULL)
+		goto out;
+	for (size_t i = 0; i < json_array_size(g->members); i++) {
+		const char *m = json_string_value(json_object_get(
+		    json_array_get(g->members, i), "alertname"));
+		size_t j;
+
+		if (m == NULL || strcmp(m, src) == 0)
+			continue;
+		for (j = 0; j < ntg && strcmp(tg[j], m) != 0; j++)
+			;
+		if (j == ntg)
+			tg[ntg++] = m;
+	}
+	if (ntg == 0) {
+		result = 0;
+		goto out;
+	}
+	qsort(tg, ntg, sizeof(*tg), str_cmp);
+	for (size_t k = 0; k < a->nids; k++) {
+		if (in_member(&a->ids[k], lm)) {
+			role[k] = 1;
+			continue;
+		}
+		for (size_t i = 0; i < json_array_size(g->members); i++)
+			if ((long)i != g->leader && strcmp(alertname_of(a, k),
+			    src) != 0 && in_member(&a->ids[k],
+			    json_array_get(g->members, i)))
+				role[k] = 2;
+	}
+	if ((neq = inhibit_equal(c, gi, role, &eq, &ndup)) < 0)
+		goto out;
+	ss = selector_for(&src, 1);
+	ts = selector_for(tg, ntg);
+	if (ss == NULL || ts == NULL)
+		goto out;
+	{
+		struct rp_inhibit ih = { ss, ts, eq, (size_t)neq };
+
+		if (replay(c, NULL, 0, NULL, 0, &ih, &res) < 0)
+			goto out;
+	}
+	{
+		const char **all = malloc((ntg + 1) * sizeof(*all));
+
+		if (all == NULL) {
+			rp_result_free(&res);
+			goto out;
+		}
+		all[0] = src;
+		memcpy(all + 1, tg, ntg * sizeof(*all));
+		err = replay_error(c, all, ntg + 1);
+		rec_init(&r, "inhibit_rule", "alertmanager_inhibit_rule", NULL);
+		text_printf(&r.id, "inhibit_rule:%s:%016" PRIx64, src,
+		    names_hash(all, ntg + 1));
+		free(all);
+	}
+	pred_from(c, &res, err, &r.pred);
+	rp_result_free(&res);
+	if (!helps(&r.pred)) {
+		rec_free(&r);
+		result = 0;
+		goto out;
+	}
+	add_matcher(&r, tg, ntg);
+	ev_set(&r, "source", json_string(src));
+	ev_set(&r, "targets", strings_json(tg, ntg));
+	ev_set(&r, "equal", strings_json(eq, (size_t)neq));
+	ev_int(&r, "co_occurrences", g->support);
+	ev_set(&r, "jaccard", json_real(g->jaccard));
+	ev_int(&r, "follower_episodes", ndup);
+	ev_set(&r, "window_seconds", seconds_json(c->o->cofire_window_ms));
+	r.conf = confidence(g->support, 1, err, r.pred.lost);
+
+	text_printf(&r.snippet, "inhibit_rules:\n  - source_matchers: [");
+	{
+		struct text m;
+
+		text_init(&m);
+		put_matcher(&m, &src, 1);
+		put_yaml(&r.snippet, text_str(&m));
+		text_printf(&r.snippet, "]\n    target_matchers: [");
+		buf_reset(&m.b);
+		put_matcher(&m, tg, ntg);
+		put_yaml(&r.snippet, text_str(&m));
+		r.snippet.failed |= m.failed;
+		buf_free(&m.b);
+	}
+	text_printf(&r.snippet, "]\n    equal: [");
+	for (long i = 0; i < neq; i++) {
+		if (i > 0)
+			text_printf(&r.snippet, ", ");
+		put_yaml(&r.snippet, eq[i]);
+	}
+	text_printf(&r.snippet, "]\n");
+
+	text_printf(&r.summary, "Let ");
+	put_plain(&r.summary, src);
+	text_printf(&r.summary, " inhibit ");
+	for (size_t i = 0; i < ntg; i++) {
+		if (i > 0)
+			text_printf(&r.summary, i + 1 < ntg ? ", " : " and ");
+		put_plain(&r.summary, tg[i]);
+	}
+	if (neq > 0) {
+		text_printf(&r.summary, " with equal ");
+		for (long i = 0; i < neq; i++) {
+			if (i > 0)
+				text_printf(&r.summary, ", ");
+			put_plain(&r.summary, eq[i]);
+		}
+	}
+	text_printf(&r.summary, ": they started within ");
+	put_dur(&r.summary, c->o->cofire_window_ms, 1);
+	text_printf(&r.summary, " after it %d times", g->support);
+	put_effect(&r.summary, &r.pred);
+	text_printf(&r.summary, ".");
+	result = emit(c, &r);
+out:
+	free(tg);
+	free(eq);
+	free(role);
+	sel_free(ss);
+	sel_free(ts);
+	return result;
+}
+
+static int
+rec_route_away(struct rc *c, const struct name *n)
+{
+	const char **recv, *to = NULL;
+	const char **paging = NULL;
+	size_t nrecv, npg = 0;
+	long best = -1;
+	int oom = 0;
+	struct rec r;
+
+	if (n->pages <= 0 || n->fb_noise < c->ro->noise_marks_min ||
+	    n->fb_actionable > 0)
+		return 0;
+	recv = receivers_of(c, n->name, &nrecv, &oom);
+	if (oom)
+		return -1;
+	if ((paging = malloc((nrecv ? nrecv : 1) * sizeof(*paging))) == NULL) {
+		free(recv);
+		return -1;
+	}
+	/* the non-paging receiver it went to most, the first by name on a
+	 * tie (recv is sorted) */
+	for (size_t i = 0; i < nrecv; i++) {
+		long k = 0;
+
+		if (is_paging(c->o, recv[i])) {
+			paging[npg++] = recv[i];
+			continue;
+		}
+		for (size_t j = 0; j < c->base.ncounts; j++)
+			if (strcmp(c->base.counts[j].alertname, n->name) == 0 &&
+			    strcmp(c->base.counts[j].receiver, recv[i]) == 0)
+				k = c->base.counts[j].recorded;
+		if (k > best) {
+			best = k;
+			to = recv[i];
+		}
+	}
+	rec_init(&r, "route_away_from_paging", "alertmanager_route", n->name);
+	text_printf(&r.id, "route_away_from_paging:%s", n->name);
+	add_matcher(&r, &n->name, 1);
+	r.pred.pages_before = (long)c->a->npages;
+	r.pred.pages_after = (long)c->a->npages > n->pages ?
+	    (long)c->a->npages - n->pages : 0;
+	ev_int(&r, "pages", n->pages);
+	ev_int(&r, "noise_verdicts", n->fb_noise);
+	ev_int(&r, "actionable_verdicts", n->fb_actionable);
+	ev_int(&r, "episodes", n->episodes);
+	ev_set(&r, "paging_receivers", strings_json(paging, npg));
+	ev_set(&r, "receiver", json_string(to ? to : TICKET));
+	r.conf = confidence(n->fb_noise, 0, -1, 0);
+
+	put_route_head(&r.snippet, n->name);
+	put_route_matchers(&r.snippet, n->name);
+	text_printf(&r.snippet, "    receiver: ");
+	put_yaml(&r.snippet, to ? to : TICKET);
+	text_printf(&r.snippet, "%s\n", to ? "" :
+	    "  # a receiver that does not page: create it");
+
+	text_printf(&r.summary, "Stop paging for ");
+	put_plain(&r.summary, n->name);
+	text_printf(&r.summary, ": people marked it noise %ld times and never "
+	    "actionable; route it to ", n->fb_noise);
+	put_plain(&r.summary, to ? to : TICKET);
+	text_printf(&r.summary, " (pages %ld → %ld).", r.pred.pages_before,
+	    r.pred.pages_after);
+	free(recv);
+	free(paging);
+	return emit(c, &r);
+}
+
+static int
+rec_fix_or_delete(struct rc *c, const struct name *n)
+{
+	struct rec r;
+
+	if (n->long_eps == 0)
+		return 0;
+	rec_init(&r, "fix_or_delete", "prometheus_rule", n->name);
+	text_printf(&r.id, "fix_or_delete:%s", n->name);
+	add_matcher(&r, &n->name, 1);
+	/* what deleting the rule does */
+	r.pred.pages_before = (long)c->a->npages;
+	r.pred.pages_after = (long)c->a->npages > n->pages ?
+	    (long)c->a->npages - n->pages : 0;
+	r.pred.noise_removed = n->noise;
+	r.pred.lost = n->actionable;
+	ev_int(&r, "episodes_over_review", n->long_eps);
+	ev_set(&r, "longest_firing_seconds", seconds_json(n->longest_ms));
+	ev_set(&r, "still_firing", json_boolean(n->long_open));
+	ev_set(&r, "review_after_seconds",
+	    seconds_json(c->ro->persistent_review_ms));
+	ev_int(&r, "noise_verdicts", n->fb_noise);
+	ev_int(&r, "actionable_verdicts", n->fb_actionable);
+	r.conf = CONF_HIGH;
+
+	text_printf(&r.snippet, "# alertnoise: ");
+	put_plain(&r.snippet, n->name);
+	text_printf(&r.snippet, " %s for ", n->long_open ? "has been firing" :
+	    "fired");
+	put_dur(&r.snippet, n->longest_ms, 1);
+	text_printf(&r.snippet, " (review after ");
+	put_dur(&r.snippet, c->ro->persistent_review_ms, 1);
+	text_printf(&r.snippet, ").\n# An alert that fires for days is not "
+	    "acted on: fix what it reports,\n# or delete the rule:\n"
+	    "# - alert: ");
+	put_yaml(&r.snippet, n->name);	/* one line: escapes, if any */
+	text_putc(&r.snippet, '\n');
+
+	put_plain(&r.summary, n->name);
+	text_printf(&r.summary, " %s for ", n->long_open ? "has been firing" :
+	    "fired");
+	put_dur(&r.summary, n->longest_ms, 1);
+	text_printf(&r.summary, ", longer than the ");
+	put_dur(&r.summary, c->ro->persistent_review_ms, 1);
+	text_printf(&r.summary, " review limit: fix the cause or delete the "
+	    "rule.");
+	return emit(c, &r);
+}
+
+static int
+rec_drop_replica(struct rc *c)
+{
+	const struct analysis *a = c->a;
+	const char **names;
+	size_t nn = 0, idents = 0;
+	json_int_t maxc = 0;
+	struct rec r;
+
+	if (c->ro->nreplica == 0 || a->ngroups == 0)
+		return 0;
+	if ((names = malloc(a->ngroups * sizeof(*names))) == NULL)
+		return -1;
+	for (size_t i = 0; i < a->ngroups; i++) {
+		const struct an_group *g = &a->groups[i];
+		json_int_t copies = json_integer_value(json_object_get(
+		    g->evidence, "copies"));
+		const char *m = json_string_value(json_object_get(
+		    json_array_get(g->members, 0), "alertname"));
+		size_t j;
+
+		if (g->kind != GROUP_REPLICA || copies <= 1 || m == NULL)
+			continue;
+		idents++;
+		if (copies > maxc)
+			maxc = copies;
+		for (j = 0; j < nn && strcmp(names[j], m) != 0; j++)
+			;
+		if (j == nn)
+			names[nn++] = m;
+	}
+	if (nn == 0) {
+		free(names);
+		return 0;
+	}
+	qsort(names, nn, sizeof(*names), str_cmp);
+	rec_init(&r, "drop_replica_label", "prometheus_config",
+	    nn == 1 ? names[0] : NULL);
+	text_printf(&r.id, "drop_replica_label");
+	add_matcher(&r, names, nn);
+	ev_int(&r, "identities", (long long)idents);
+	ev_int(&r, "max_copies", maxc);
+	ev_set(&r, "alertnames", strings_json(names, nn));
+	ev_set(&r, "replica_labels", strings_json(c->ro->replica_labels,
+	    c->ro->nreplica));
+	r.conf = CONF_HIGH;
+
+	text_printf(&r.snippet, "alerting:\n  alert_relabel_configs:\n"
+	    "    - action: labeldrop\n      regex: ");
+	{
+		struct text re;
+
+		text_init(&re);
+		for (size_t i = 0; i < c->ro->nreplica; i++) {
+			if (i > 0)
+				text_putc(&re, '|');
+			put_re_literal(&re, c->ro->replica_labels[i]);
+		}
+		/* label names joined by '|' read as one plain string (no
+		 * indicator first, no ": " or " #"); anything else is quoted */
+		if (strspn(text_str(&re), "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789_|") == re.b.len &&
+		    re.b.len > 0 && text_str(&re)[0] != '|')
+			text_printf(&r.snippet, "%s", text_str(&re));
+		else
+			put_yaml(&r.snippet, text_str(&re));
+		r.snippet.failed |= re.failed;
+		buf_free(&re.b);
+	}
+	text_putc(&r.snippet, '\n');
+
+	text_printf(&r.summary, "Drop the replica label%s (",
+	    c->ro->nreplica == 1 ? "" : "s");
+	for (size_t i = 0; i < c->ro->nreplica; i++) {
+		if (i > 0)
+			text_printf(&r.summary, ", ");
+		put_plain(&r.summary, c->ro->replica_labels[i]);
+	}
+	text_printf(&r.summary, ") before alerts leave Prometheus: %zu "
+	    "alert%s arrived from up to %lld replicas at once.", idents,
+	    idents == 1 ? "" : "s", (long long)maxc);
+	free(names);
+	return emit(c, &r);
+}
+
+/* --- rc_recommend -------------------------------------------------------- */
+
+struct sorted {
+	json_t *r;
+	long saved;
+	const char *id;
+};
+
+static int
+sorted_cmp(const void *x, const void *y)
+{
+	const struct sorted *p = x, *q = y;
+
+	if (p->saved != q->saved)
+		return p->saved > q->saved ? -1 : 1;
+	return strcmp(p->id, q->id);
+}
+
+/* Orders c->out: pages saved, most first, then id. */
+static json_t *
+order(json_t *out)
+{
+	size_t n = json_array_size(out);
+	struct sorted *s = malloc((n ? n : 1) * sizeof(*s));
+	json_t *res = json_array();
+
+	if (s == NULL || res == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(out, i);
+		json_t *p = json_object_get(r, "predicted");
+		json_t *b = json_object_get(p, "pages_before");
+		json_t *f = json_object_get(p, "pages_after");
+
+		s[i].r = r;
+		s[i].id = json_string_value(json_object_get(r, "id"));
+		s[i].saved = json_is_integer(b) && json_is_integer(f) ?
+		    (long)(json_integer_value(b) - json_integer_value(f)) : 0;
+	}
+	qsort(s, n, sizeof(*s), sorted_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append(res, s[i].r) < 0)
+			goto fail;
+	free(s);
+	json_decref(out);
+	return res;
+fail:
+	free(s);
+	json_decref(res);
+	json_decref(out);
+	return NULL;
+}
+
+json_t *
+rc_recommend(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    const struct rc_opts *ro)
+{
+	static const struct rp_settings none = { NULL, 0, NULL, 0, NULL, 0 };
+	struct rc_opts def;
+	struct rc c;
+	json_t *result = NULL;
+	int based = 0;
+
+	assert(a != NULL && h != NULL && o != NULL);
+	if (ro == NULL) {
+		rc_opts_default(&def);
+		ro = &def;
+	}
+	memset(&c, 0, sizeof(c));
+	c.a = a;
+	c.h = h;
+	c.o = o;
+	c.cur = current != NULL ? current : &none;
+	c.ro = ro;
+	if ((c.out = json_array()) == NULL)
+		goto out;
+	if (rp_run(a, h, o, c.cur, NULL, &c.base) < 0)
+		goto out;
+	based = 1;
+	if (name_stats(&c) < 0)
+		goto out;
+	for (size_t i = 0; i < c.nnames; i++) {
+		const struct name *n = &c.names[i];
+
+		if (rec_raise_for(&c, n) < 0 ||
+		    rec_keep_firing_for(&c, n) < 0 ||
+		    rec_repeat_interval(&c, n) < 0 ||
+		    rec_route_away(&c, n) < 0 ||
+		    rec_fix_or_delete(&c, n) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < a->ngroups; i++) {
+		const struct an_group *g = &a->groups[i];
+
+		if (g->kind == GROUP_STORM && rec_group_by(&c, g) < 0)
+			goto out;
+		if (g->kind == GROUP_COFIRING &&
+		    rec_inhibit(&c, g, (long)i) < 0)
+			goto out;
+	}
+	if (rec_drop_replica(&c) < 0)
+		goto out;
+	result = order(c.out);
+	c.out = NULL;
+out:
+	json_decref(c.out);
+	if (based)
+		rp_result_free(&c.base);
+	for (size_t i = 0; i < c.nnames; i++)
+		free(c.names[i].gaps);
+	free(c.names);
+	free(c.name_of);
+	return result;
+}

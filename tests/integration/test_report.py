@@ -1,0 +1,568 @@
+"""test_report.py -- the weekly review report (GET /api/v1/report and
+`alertnoised report`) against the real daemon.
+
+One daemon for the whole file (time zone Europe/Berlin, receiver "pager"
+pages), seeded through Alertmanager webhooks with:
+  Flappy  five short episodes a minute apart, each paged: flapping and
+          transient, all noise;
+  Steady  one page, still firing, marked actionable by a human;
+  Storm   ten identities at once (not paged): a storm group;
+  Quiet   one ten-minute episode to a non-paging receiver: actionable;
+  OldNoise three short episodes eight days ago: noisy in the previous
+          window only.
+Every test only reads. The report's numbers are checked against
+/api/v1/summary and against what the test computes from the store (pages
+out of working hours, in Berlin time), its shape with a small validator.
+
+The HTML rendering is loaded in Debian's headless Chromium (package
+chromium, in the Makefile's TEST_DEPS), which writes a screenshot (kept, its
+path printed) and logs the page's console on stderr: a script error or a
+refused resource would show as an "Uncaught" or "ERROR:CONSOLE" line (or
+"Refused to"), and none may."""
+import datetime
+import html.parser
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+import zoneinfo
+
+from harness import (BINARY, BUILD, Daemon, GO_ZERO_TIME, make_alert,
+                     make_notification, now_ms)
+
+ZONE = "Europe/Berlin"
+CONFIG = """\
+analysis:
+  paging_receivers: [pager]
+  cache_ttl: 0s
+report:
+  timezone: %s
+""" % ZONE
+
+T = now_ms() - 2 * 3600 * 1000          # two hours ago
+MIN = 60 * 1000
+DAY = 24 * 3600 * 1000
+
+TOP_KEYS = {"window", "from", "to", "generated_at", "timezone",
+            "working_hours", "working_days", "previous", "kpis",
+            "pages_per_day", "noise_ratio_per_day", "top_noisy", "flapping",
+            "persistent", "dedup_groups", "recommendations", "changes"}
+KPIS = ("noise_ratio", "page_noise_ratio", "pages", "out_of_hours_pages",
+        "mttr_seconds", "feedback_coverage")
+HEADINGS = ("# Alert noise review: ", "## Key figures", "## Day by day",
+            "## Noisiest alerts", "## Flapping alerts",
+            "## Persistent alerts", "## Dedup groups", "## Recommendations",
+            "## What changed")
+
+# --- a small structural validator -------------------------------------------
+#
+# A schema is a type name ("str", "int", "num", "bool", "time", "day",
+# "any"), that name with "?" (null allowed), a dict (an object with exactly
+# these keys, each checked), or a one-element list (an array of such).
+
+TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+DAY_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+
+def validate(schema, value, path="$"):
+    """Returns the list of what is wrong with value against schema."""
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            return ["%s: want an object, got %r" % (path, value)]
+        errs = []
+        for k in sorted(set(schema) - set(value)):
+            errs.append("%s: missing key %s" % (path, k))
+        for k in sorted(set(value) - set(schema)):
+            errs.append("%s: unexpected key %s" % (path, k))
+        for k in sorted(set(schema) & set(value)):
+            errs += validate(schema[k], value[k], path + "." + k)
+        return errs
+    if isinstance(schema, list):
+        if not isinstance(value, list):
+            return ["%s: want an array, got %r" % (path, value)]
+        errs = []
+        for i, v in enumerate(value):
+            errs += validate(schema[0], v, "%s[%d]" % (path, i))
+        return errs
+    if schema.endswith("?"):
+        if value is None:
+            return []
+        schema = schema[:-1]
+    ok = {
+        "str": lambda v: isinstance(v, str),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "num": lambda v: isinstance(v, (int, float)) and
+        not isinstance(v, bool),
+        "bool": lambda v: isinstance(v, bool),
+        "time": lambda v: isinstance(v, str) and TIME_RE.match(v),
+        "day": lambda v: isinstance(v, str) and DAY_RE.match(v),
+        "any": lambda v: True,
+    }[schema](value)
+    return [] if ok else ["%s: want %s, got %r" % (path, schema, value)]
+
+
+CLASSES = {c: "int" for c in ("actionable", "duplicate", "flapping",
+                              "transient", "persistent", "noise")}
+CHANGE = {"current": "num?", "previous": "num?", "change": "num?"}
+GROUP = {"kind": "str",
+         "members": [{"alertname": "str", "labels": "any"}],
+         "leader": "any", "support": "int", "jaccard": "num",
+         "evidence": "any"}
+REPORT_SCHEMA = {
+    "window": "str", "from": "time", "to": "time", "generated_at": "time",
+    "timezone": "str", "working_hours": "str", "working_days": ["str"],
+    "previous": {"from": "time", "to": "time"},
+    "kpis": {k: CHANGE for k in KPIS},
+    "pages_per_day": [{"day": "day", "pages": "int", "noise_pages": "int"}],
+    "noise_ratio_per_day": [{"day": "day", "episodes": "int",
+                             "noise_episodes": "int",
+                             "noise_ratio": "num?"}],
+    "top_noisy": [{"alertname": "str", "episodes": "int",
+                   "noise_episodes": "int", "noise_ratio": "num?",
+                   "classes": CLASSES, "pages": "int", "flap_score": "num"}],
+    "flapping": [{"alertname": "str", "flapping_episodes": "int",
+                  "episodes": "int", "flap_score": "num",
+                  "flapping": "bool"}],
+    "persistent": [{"alertname": "str", "persistent_episodes": "int",
+                    "episodes": "int", "longest_firing_seconds": "num",
+                    "still_firing": "bool"}],
+    "dedup_groups": [GROUP],
+    "recommendations": ["any"],
+    "changes": {
+        "newly_noisy": [{"alertname": "str", "episodes": "int",
+                         "noise_episodes": "int", "noise_ratio": "num?",
+                         "previous_episodes": "int",
+                         "previous_noise_ratio": "num?"}],
+        "no_longer_noisy": [{"alertname": "str", "episodes": "int",
+                             "noise_ratio": "num?",
+                             "previous_episodes": "int",
+                             "previous_noise_ratio": "num?"}],
+        "new_groups": [GROUP],
+        "pages_change": CHANGE,
+    },
+}
+
+
+class TagBalance(html.parser.HTMLParser):
+    """Checks that every element is closed in order (void elements
+    aside)."""
+    VOID = {"meta", "br", "hr", "img", "input", "link", "line", "rect",
+            "polyline", "path"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors, self.tags = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append("</%s> closes %s" % (
+                tag, self.stack[-1] if self.stack else "nothing"))
+        else:
+            self.stack.pop()
+
+
+def ms_of(rfc):
+    return int(datetime.datetime.strptime(
+        rfc, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
+
+
+def local_days(from_ms, to_ms):
+    """Every local date from from_ms to to_ms - 1, as the report lists."""
+    z = zoneinfo.ZoneInfo(ZONE)
+    d = datetime.datetime.fromtimestamp(from_ms / 1000, z).date()
+    last = datetime.datetime.fromtimestamp((to_ms - 1) / 1000, z).date()
+    out = []
+    while d <= last:
+        out.append(d.isoformat())
+        d += datetime.timedelta(days=1)
+    return out
+
+
+def out_of_hours(ms):
+    t = datetime.datetime.fromtimestamp(ms / 1000, zoneinfo.ZoneInfo(ZONE))
+    minute = t.hour * 60 + t.minute
+    return t.weekday() >= 5 or minute < 9 * 60 or minute >= 18 * 60
+
+
+class ReportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(CONFIG).start()
+        try:
+            cls.seed()
+        except BaseException:
+            cls.d.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    @classmethod
+    def post(cls, payload):
+        r = cls.d.webhook(payload)
+        assert r.status == 200, r.text
+
+    @classmethod
+    def seed(cls):
+        for i in range(5):
+            start = T + i * MIN
+            a = make_alert({"alertname": "Flappy", "instance": "a"}, start,
+                           start + 30 * 1000)
+            firing = dict(a, status="firing", endsAt=GO_ZERO_TIME)
+            cls.post(make_notification([firing], receiver="pager"))
+            cls.post(make_notification([a], receiver="pager"))
+        steady = {"alertname": "Steady", "instance": "b"}
+        cls.post(make_notification([make_alert(steady, T + 10 * MIN)],
+                                   receiver="pager"))
+        storm = [make_alert({"alertname": "Storm", "instance": "i%02d" % i},
+                            T + 20 * MIN, T + 20 * MIN + 20 * 1000)
+                 for i in range(10)]
+        cls.post(make_notification(storm, receiver="team-x"))
+        cls.post(make_notification([make_alert(
+            {"alertname": "Quiet"}, T + 30 * MIN, T + 40 * MIN)],
+            receiver="team-x"))
+        for i in range(3):
+            start = now_ms() - 8 * DAY + i * MIN
+            cls.post(make_notification([make_alert(
+                {"alertname": "OldNoise"}, start, start + 20 * 1000)],
+                receiver="team-x"))
+        r = cls.d.post("/api/v1/feedback", json.dumps({
+            "fingerprint": make_alert(steady, 0)["fingerprint"],
+            "verdict": "actionable", "by": "test"}))
+        assert r.status == 200, r.text
+
+    def report(self, **params):
+        q = "&".join("%s=%s" % kv for kv in params.items())
+        r = self.d.get("/api/v1/report" + ("?" + q if q else ""))
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(r.headers["Content-Type"], "application/json")
+        body = r.json()
+        self.assertEqual(body["status"], "success")
+        return body["data"]
+
+    def cli(self, *args, storage=None):
+        return subprocess.run(
+            [BINARY, "report", "--config.file=" + self.d.config_path,
+             "--storage.path=" + (storage or self.d.storage)] + list(args),
+            capture_output=True, text=True, timeout=60)
+
+    # --- the JSON -----------------------------------------------------------
+
+    def test_json_has_the_documented_shape(self):
+        rep = self.report()
+        self.assertEqual(set(rep), TOP_KEYS)
+        self.assertEqual(validate(REPORT_SCHEMA, rep), [])
+        self.assertEqual(rep["window"], "1w")
+        self.assertEqual(rep["timezone"], ZONE)
+        self.assertEqual(rep["working_hours"], "09:00-18:00")
+        self.assertEqual(rep["working_days"],
+                         ["mon", "tue", "wed", "thu", "fri"])
+        self.assertEqual(ms_of(rep["to"]) - ms_of(rep["from"]), 7 * DAY)
+        self.assertEqual(rep["to"], rep["generated_at"])
+        self.assertEqual(rep["previous"]["to"], rep["from"])
+        self.assertEqual(rep["recommendations"], [])
+
+    def test_kpis_agree_with_the_summary(self):
+        rep = self.report()
+        s = self.d.get("/api/v1/summary?window=7d").json()["data"]
+        k = rep["kpis"]
+        self.assertAlmostEqual(k["noise_ratio"]["current"], s["noise_ratio"])
+        self.assertAlmostEqual(k["page_noise_ratio"]["current"],
+                               s["page_noise_ratio"])
+        self.assertEqual(k["pages"]["current"], s["pages"])
+        self.assertEqual(k["mttr_seconds"]["current"],
+                         s["mttr_seconds"]["median"])
+        self.assertAlmostEqual(k["feedback_coverage"]["current"],
+                               s["feedback_coverage"])
+        # 6 pages: Flappy's five and Steady's; Steady's has a verdict
+        self.assertEqual(s["pages"], 6)
+        self.assertAlmostEqual(s["feedback_coverage"], 1 / 6)
+        # the previous window: OldNoise's three episodes, no page
+        prev = k["noise_ratio"]["previous"]
+        self.assertEqual(prev, 1.0)
+        self.assertAlmostEqual(k["noise_ratio"]["change"],
+                               s["noise_ratio"] - 1.0)
+        self.assertEqual(k["pages"]["previous"], 0)
+        self.assertEqual(k["pages"]["change"], 6)
+        self.assertIsNone(k["page_noise_ratio"]["previous"])
+        self.assertIsNone(k["page_noise_ratio"]["change"])
+
+    def test_out_of_hours_pages_in_berlin_time(self):
+        rep = self.report()
+        pages = [r["received_at"] for r in self.d.query(
+            "SELECT received_at FROM notifications WHERE receiver = 'pager'"
+            " AND status = 'firing'")]
+        self.assertEqual(len(pages), 6)
+        want = sum(out_of_hours(ms) for ms in pages)
+        self.assertEqual(rep["kpis"]["out_of_hours_pages"]["current"], want)
+        self.assertEqual(rep["kpis"]["out_of_hours_pages"]["previous"], 0)
+
+    def test_per_day_series_cover_every_local_day(self):
+        rep = self.report()
+        s = self.d.get("/api/v1/summary?window=7d").json()["data"]
+        days = local_days(ms_of(rep["from"]), ms_of(rep["to"]))
+        self.assertEqual([d["day"] for d in rep["pages_per_day"]], days)
+        self.assertEqual([d["day"] for d in rep["noise_ratio_per_day"]],
+                         days)
+        self.assertEqual(sum(d["pages"] for d in rep["pages_per_day"]),
+                         s["pages"])
+        self.assertEqual(sum(d["noise_pages"] for d in rep["pages_per_day"]),
+                         s["noise_pages"])
+        self.assertEqual(sum(d["episodes"]
+                             for d in rep["noise_ratio_per_day"]),
+                         s["episodes"])
+        self.assertEqual(sum(d["noise_episodes"]
+                             for d in rep["noise_ratio_per_day"]),
+                         s["noise_episodes"])
+        for d in rep["noise_ratio_per_day"]:
+            if d["episodes"] == 0:
+                self.assertIsNone(d["noise_ratio"])
+            else:
+                self.assertAlmostEqual(d["noise_ratio"],
+                                       d["noise_episodes"] / d["episodes"])
+        # a one-day window spans one or two local days
+        one = self.report(window="1d")
+        self.assertEqual(one["window"], "1d")
+        self.assertEqual([d["day"] for d in one["pages_per_day"]],
+                         local_days(ms_of(one["from"]), ms_of(one["to"])))
+
+    def test_alert_lists_and_changes(self):
+        rep = self.report()
+        alerts = {a["alertname"]: a for a in
+                  self.d.get("/api/v1/alerts?window=7d").json()["data"]}
+        top = rep["top_noisy"]
+        # Storm: 9 duplicates + 1 transient; Flappy: 5
+        self.assertEqual([t["alertname"] for t in top], ["Storm", "Flappy"])
+        for t in top:
+            a = alerts[t["alertname"]]
+            for key in ("episodes", "noise_episodes", "noise_ratio",
+                        "classes", "pages", "flap_score"):
+                self.assertEqual(t[key], a[key], key)
+        self.assertEqual(top[1]["pages"], 5)
+        self.assertEqual([f["alertname"] for f in rep["flapping"]],
+                         ["Flappy"])
+        self.assertEqual(rep["flapping"][0]["flapping_episodes"],
+                         alerts["Flappy"]["classes"]["flapping"])
+        self.assertEqual(rep["persistent"], [])
+        self.assertEqual([g["kind"] for g in rep["dedup_groups"]], ["storm"])
+        self.assertEqual(rep["dedup_groups"],
+                         self.d.get("/api/v1/groups?window=7d").json()["data"])
+        ch = rep["changes"]
+        self.assertEqual(sorted(a["alertname"] for a in ch["newly_noisy"]),
+                         ["Flappy", "Storm"])
+        self.assertEqual([a["alertname"] for a in ch["no_longer_noisy"]],
+                         ["OldNoise"])
+        self.assertEqual(ch["no_longer_noisy"][0]["previous_episodes"], 3)
+        self.assertEqual(ch["no_longer_noisy"][0]["episodes"], 0)
+        self.assertEqual(ch["new_groups"], rep["dedup_groups"])
+        self.assertEqual(ch["pages_change"], rep["kpis"]["pages"])
+
+    def test_bad_parameters(self):
+        for q, fragment in (("window=abc", "invalid window"),
+                            ("window=0s", "invalid window"),
+                            ("window=400d", "invalid window"),
+                            ("format=pdf", "invalid format")):
+            r = self.d.get("/api/v1/report?" + q)
+            self.assertEqual(r.status, 400, q)
+            body = r.json()
+            self.assertEqual(body["status"], "error")
+            self.assertEqual(body["errorType"], "bad_data")
+            self.assertIn(fragment, body["error"])
+        r = self.d.post("/api/v1/report", "")
+        self.assertEqual(r.status, 405)
+
+    # --- the renderings ---------------------------------------------------
+
+    def test_markdown(self):
+        r = self.d.get("/api/v1/report?format=markdown&window=7d")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["Content-Type"],
+                         "text/markdown; charset=utf-8")
+        md = r.text
+        self.assertTrue(md.startswith(HEADINGS[0]), md[:80])
+        pos = [md.find("\n" + h + "\n") for h in HEADINGS[1:]]
+        self.assertNotIn(-1, pos, md)
+        self.assertEqual(pos, sorted(pos))
+        self.assertIn("| 2 | `Flappy` | 5 | 5 | 100% | 5 |", md)
+        self.assertIn("- **No longer noisy:**\n  - `OldNoise`: no episodes "
+                      "now (previous window: 100% of 3)", md)
+
+    def test_html(self):
+        r = self.d.get("/api/v1/report?format=html")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["Content-Type"], "text/html; charset=utf-8")
+        self.assertIn("default-src 'none'",
+                      r.headers["Content-Security-Policy"])
+        page = r.text
+        self.assertTrue(page.startswith("<!doctype html>\n<html lang=\"en\">"))
+        self.assertNotIn("<script", page.lower())
+        self.assertNotIn("http", page.lower())
+        p = TagBalance()
+        p.feed(page)
+        p.close()
+        self.assertEqual(p.errors, [])
+        self.assertEqual(p.stack, [])
+        self.assertEqual(p.tags.count("svg"), 3)
+        self.assertIn("Flappy", page)
+
+    # --- the CLI ------------------------------------------------------------
+
+    def test_cli_while_the_daemon_runs(self):
+        md = self.cli("--format=markdown")
+        self.assertEqual(md.returncode, 0, md.stderr)
+        self.assertEqual(md.stderr, "")
+        for h in HEADINGS:
+            self.assertIn(h, md.stdout)
+        self.assertIn("| 2 | `Flappy` | 5 | 5 | 100% | 5 |", md.stdout)
+        # the same numbers as the API's
+        js = self.cli("--format=json", "--window", "7d")
+        self.assertEqual(js.returncode, 0, js.stderr)
+        cli = json.loads(js.stdout)
+        api = self.report()
+        self.assertEqual(validate(REPORT_SCHEMA, cli), [])
+        for key in ("kpis", "top_noisy", "flapping", "dedup_groups",
+                    "changes"):
+            self.assertEqual(cli[key], api[key], key)
+        # --output, and html
+        out = tempfile.mkdtemp(prefix="an-report-")
+        try:
+            path = os.path.join(out, "report.html")
+            r = self.cli("--format=html", "--output=" + path)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout, "")
+            with open(path) as f:
+                self.assertTrue(f.read().startswith("<!doctype html>"))
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+    def test_cli_errors(self):
+        r = self.cli("--format=pdf")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--format", r.stderr)
+        r = self.cli("--window=soon")
+        self.assertEqual(r.returncode, 2)
+        r = self.cli("--bogus")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown flag --bogus", r.stderr)
+        empty = tempfile.mkdtemp(prefix="an-report-")
+        try:
+            r = self.cli(storage=os.path.join(empty, "none"))
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("no store at", r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(empty, "none")))
+            r = self.cli("--output=" + os.path.join(empty, "no", "such"))
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("No such file or directory", r.stderr)
+        finally:
+            shutil.rmtree(empty, ignore_errors=True)
+        r = subprocess.run([BINARY, "report", "--help"], capture_output=True,
+                           text=True, timeout=20)
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("usage: alertnoised report", r.stdout)
+
+
+class StoppedDaemonTest(unittest.TestCase):
+    """`alertnoised report` on one store while its daemon runs, and after
+    the daemon stopped (SIGTERM)."""
+
+    def test_report_while_running_and_after_stop(self):
+        d = Daemon(CONFIG).start()
+        try:
+            a = make_alert({"alertname": "Gone"}, T, T + 1000)
+            for alert in (dict(a, status="firing", endsAt=GO_ZERO_TIME), a):
+                r = d.webhook(make_notification([alert], receiver="pager"))
+                self.assertEqual(r.status, 200, r.text)
+            runs = []
+            for _ in ("running", "stopped"):
+                r = subprocess.run(
+                    [BINARY, "report", "--config.file=" + d.config_path,
+                     "--storage.path=" + d.storage, "--format=markdown"],
+                    capture_output=True, text=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                for h in HEADINGS:
+                    self.assertIn(h, r.stdout)
+                self.assertIn("| 1 | `Gone` | 1 | 1 | 100% | 1 |", r.stdout)
+                runs.append(r.stdout)
+                if d.proc.poll() is None:
+                    self.assertEqual(d.stop(), 0)
+            # the same report but for the times in its first lines
+            strip = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z")
+            self.assertEqual(strip.sub("T", runs[0]), strip.sub("T", runs[1]))
+        finally:
+            d.cleanup()
+
+
+class ChromiumTest(unittest.TestCase):
+    """The HTML report, rendered by a real browser."""
+
+    CHROMIUM = shutil.which("chromium")
+
+    def test_html_renders_in_headless_chromium(self):
+        if self.CHROMIUM is None:
+            self.skipTest("Debian's chromium is not installed (`make "
+                          "deps-test` installs it; apt-get install chromium)")
+        d = Daemon(CONFIG).start()
+        shots = os.path.join(BUILD, "test-report")
+        os.makedirs(shots, exist_ok=True)
+        profile = tempfile.mkdtemp(prefix="an-chromium-")
+        try:
+            for i in range(4):
+                start = T + i * MIN
+                a = make_alert({"alertname": "Flappy<b>"}, start,
+                               start + 1000)
+                d.webhook(make_notification(
+                    [dict(a, status="firing", endsAt=GO_ZERO_TIME)],
+                    receiver="pager"))
+                d.webhook(make_notification([a], receiver="pager"))
+            page = os.path.join(shots, "report.html")
+            png = os.path.join(shots, "report.png")
+            for f in (page, png):
+                if os.path.exists(f):
+                    os.unlink(f)
+            r = subprocess.run(
+                [BINARY, "report", "--config.file=" + d.config_path,
+                 "--storage.path=" + d.storage, "--format=html",
+                 "--output=" + page], capture_output=True, text=True,
+                timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = subprocess.run(
+                [self.CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--user-data-dir=" + profile,
+                 "--enable-logging=stderr", "--v=0",
+                 "--screenshot=" + png, "--window-size=1200,2000",
+                 "file://" + page],
+                capture_output=True, text=True, timeout=180)
+            print("\nreport screenshot: %s (page: %s)" % (png, page))
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            self.assertTrue(os.path.exists(png), r.stderr[-2000:])
+            with open(png, "rb") as f:
+                head = f.read(8)
+            self.assertEqual(head, b"\x89PNG\r\n\x1a\n")
+            self.assertGreater(os.path.getsize(png), 10 * 1024)
+            console = [line for line in r.stderr.splitlines()
+                       if "Uncaught" in line or "ERROR:CONSOLE" in line or
+                       "Refused to" in line]
+            self.assertEqual(console, [])
+        finally:
+            d.cleanup()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()

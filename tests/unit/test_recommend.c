@@ -1,0 +1,818 @@
+/* test_recommend.c -- lib/recommend.c on hand-built analyses. Each test
+ * builds identities and episodes (times in seconds from T0), runs the real
+ * classification steps of analysis.h on them, and checks the
+ * recommendations against numbers worked out by hand in the comments.
+ *
+ * Unless a test says otherwise: every identity is evaluated every 60 s, its
+ * alerts reach one receiver grouped by alertname, and the current settings
+ * are Alertmanager's group_wait 30 s, group_interval 5 m, repeat_interval
+ * 4 h, send_resolved; "pager" is the paging receiver. Nothing was recorded
+ * in the history, so the replay error is unknown and a replayed
+ * recommendation is at most "medium" (recommend.c, confidence).
+ *
+ * With AN_SNIPPET_DIR set, every recommendation is also written there as
+ * <test>__<id>.json (the object) and <test>__<id>.yml (its snippet), for
+ * tests/integration/test_recommend_snippets.py to check with promtool and
+ * amtool. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "analysis.h"
+#include "recommend.h"
+#include "replay.h"
+#include "t.h"
+
+#define S	1000LL
+#define T0	1767225600000LL	/* 2026-01-01T00:00:00Z */
+#define HOUR_S	3600.0
+#define DAY_S	86400.0
+
+static struct an_thresholds th = {
+	.transient_max_ms = 5 * 60 * S, .persistent_min_ms = 24 * 3600 * S,
+	.flap_high = 30, .flap_low = 20, .flap_min_episodes = 4,
+	.flap_window_ms = 3600 * S,
+};
+
+#define CHECK_NEAR(a, b) do {						\
+	double t_x = (a), t_y = (b);					\
+	if (fabs(t_x - t_y) > 0.01)					\
+		T_FAIL("%s == %.4f, want %.4f", #a, t_x, t_y);		\
+} while (0)
+
+/* An identity: alertname, extra labels as JSON text, the receivers it was
+ * notified to (NULL: none), copies, thresholds (NULL: th) and evaluation
+ * interval (0: 60 s, -1: none, webhook only). */
+struct idspec {
+	const char *name;
+	const char *labels;
+	const char *recv, *recv2;
+	int copies;
+	const struct an_thresholds *t;
+	int64_t interval_ms;
+};
+
+/* An episode: identity, pending, firing, resolved (seconds from T0, -1:
+ * none), verdict, recorded notifications, pages. Given by firing time. */
+struct epspec {
+	size_t ident;
+	double pend, fire, res;
+	int fb;
+	long notifications, pages;
+};
+
+struct fix {
+	struct analysis *a;
+	struct rp_history *h;
+	struct an_opts o;
+	json_t *recs;
+};
+
+static const char *const paging[] = { "pager" };
+static const char *const by_alertname[] = { "alertname" };
+
+/* group_wait 30 s, group_interval 5 m, repeat_interval 4 h, send_resolved */
+static const struct rp_route am_defaults = { NULL, NULL, NULL, 0, 0, 30 * S,
+    300 * S, 4 * 3600 * S, 1 };
+
+/* Builds the analysis of [T0 + from_s, T0 + to_s) at to_s, classifies it
+ * and builds the history; receivers group by by[0..nby). */
+static void
+build(struct fix *f, const struct idspec *ids, size_t nids,
+    const struct epspec *eps, size_t neps, double from_s, double to_s,
+    const char *const *by, size_t nby)
+{
+	struct analysis *a = calloc(1, sizeof(*a));
+	size_t np = 0, nkinds = 0;
+
+	an_opts_default(&f->o);
+	f->o.paging_receivers = paging;
+	f->o.npaging = 1;
+	f->recs = NULL;
+	a->from = T0 + (int64_t)(from_s * S);
+	a->to = a->now = T0 + (int64_t)(to_s * S);
+	a->ids = calloc(nids, sizeof(*a->ids));
+	a->nids = nids;
+	for (size_t i = 0; i < nids; i++) {
+		struct an_identity *d = &a->ids[i];
+		json_error_t je;
+		size_t k;
+
+		d->fp = i + 1;
+		d->alertname = strdup(ids[i].name);
+		d->labels = json_loads(ids[i].labels ? ids[i].labels : "{}", 0,
+		    &je);
+		json_object_set_new(d->labels, "alertname",
+		    json_string(ids[i].name));
+		d->team = "";
+		d->interval_ms = ids[i].interval_ms == 0 ? 60 * S :
+		    ids[i].interval_ms < 0 ? 0 : ids[i].interval_ms;
+		d->copies = ids[i].copies ? ids[i].copies : 1;
+		d->t = ids[i].t ? ids[i].t : &th;
+		/* one co-firing kind per alertname, numbered densely */
+		for (k = 0; k < i && strcmp(ids[k].name, ids[i].name) != 0; k++)
+			;
+		d->kind = k < i ? a->ids[k].kind : nkinds++;
+	}
+	a->eps = calloc(neps, sizeof(*a->eps));
+	a->neps = neps;
+	for (size_t i = 0; i < neps; i++) {
+		struct an_episode *x = &a->eps[i];
+
+		x->id = (int64_t)i + 1;
+		x->ident = eps[i].ident;
+		x->pending_at = eps[i].pend < 0 ? 0 :
+		    T0 + (int64_t)(eps[i].pend * S);
+		x->firing_at = T0 + (int64_t)(eps[i].fire * S);
+		x->resolved_at = eps[i].res < 0 ? 0 :
+		    T0 + (int64_t)(eps[i].res * S);
+		x->feedback = eps[i].fb;
+		x->notifications = eps[i].notifications;
+		x->group = -1;
+		x->context = x->firing_at < a->from;
+		np += (size_t)eps[i].pages;
+	}
+	an_flapping(a);
+	an_durations(a);
+	an_groups(a, &f->o);
+	an_classify(a);
+	/* the pages, one per page an episode was in */
+	a->pages = calloc(np ? np : 1, sizeof(*a->pages));
+	for (size_t i = 0; i < neps; i++)
+		for (long p = 0; p < eps[i].pages; p++)
+			a->pages[a->npages++] = (struct an_page){
+			    .receiver = strdup("pager"),
+			    .at = a->eps[i].firing_at,
+			    .team_ident = eps[i].ident,
+			    .noise = an_is_noise(a->eps[i].cls) };
+	for (size_t i = 0; i < neps; i++)
+		a->eps[i].pages = eps[i].pages;
+	f->a = a;
+	f->h = rp_history_new();
+	for (size_t i = 0; i < nids; i++) {
+		if (ids[i].recv)
+			rp_history_route(f->h, a, i, ids[i].recv, by, nby);
+		if (ids[i].recv2)
+			rp_history_route(f->h, a, i, ids[i].recv2, by, nby);
+	}
+}
+
+/* Writes each recommendation to AN_SNIPPET_DIR, when set. */
+static void
+dump(const json_t *recs)
+{
+	const char *dir = getenv("AN_SNIPPET_DIR");
+
+	if (dir == NULL || *dir == '\0')
+		return;
+	for (size_t i = 0; i < json_array_size(recs); i++) {
+		json_t *r = json_array_get(recs, i);
+		const char *id = json_string_value(json_object_get(r, "id"));
+		char name[512], path[1024];
+		size_t n = 0;
+		FILE *fp;
+
+		n = (size_t)snprintf(name, sizeof(name), "%s__", t_cur);
+		for (const char *p = id; *p && n + 1 < sizeof(name); p++)
+			name[n++] = (*p >= 'a' && *p <= 'z') ||
+			    (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || *p == '_' ||
+			    *p == '-' ? *p : '_';
+		name[n] = '\0';
+		snprintf(path, sizeof(path), "%s/%s.yml", dir, name);
+		if ((fp = fopen(path, "w")) == NULL) {
+			T_FAIL("cannot write %s", path);
+			return;
+		}
+		fputs(json_string_value(json_object_get(r, "snippet")), fp);
+		fclose(fp);
+		snprintf(path, sizeof(path), "%s/%s.json", dir, name);
+		if (json_dump_file(r, path, JSON_INDENT(2) | JSON_SORT_KEYS) <
+		    0)
+			T_FAIL("cannot write %s", path);
+	}
+}
+
+static void
+recommend(struct fix *f, const struct rc_opts *ro)
+{
+	struct rp_settings cur = { NULL, 0, &am_defaults, 1, NULL, 0 };
+
+	f->recs = rc_recommend(f->a, f->h, &f->o, &cur, ro);
+	CHECK(f->recs != NULL);
+	dump(f->recs);
+}
+
+static void
+done(struct fix *f)
+{
+	json_decref(f->recs);
+	rp_history_free(f->h);
+	an_free(f->a);
+}
+
+static json_t *
+find(const json_t *recs, const char *id)
+{
+	for (size_t i = 0; i < json_array_size(recs); i++) {
+		json_t *r = json_array_get(recs, i);
+
+		if (strcmp(json_string_value(json_object_get(r, "id")), id) ==
+		    0)
+			return r;
+	}
+	return NULL;
+}
+
+static long long
+num(const json_t *r, const char *obj, const char *key)
+{
+	return json_integer_value(json_object_get(json_object_get(r, obj),
+	    key));
+}
+
+static const char *
+str(const json_t *r, const char *key)
+{
+	return json_string_value(json_object_get(r, key));
+}
+
+/* Blip fires at 0, 30, .., 270 min for 1, 1, 2, 2, 2, 3, 3, 3, 4, 4 min
+ * (pending = firing: `for` 0), transient noise each, then once at 300 min
+ * for 20 min (presumed actionable); all to pager.
+ * As recorded each episode is two notifications (the flush at +30 s with
+ * it firing, a page; the tick at +330 s, or +1230 s for the 20 minutes,
+ * with it resolved): 22 notifications, 11 pages.
+ * `for` 1m (on the 60 s grid) suppresses the 1-minute episodes (firing
+ * would start as the condition ends): 2 of 10 < 0.8; 2m: 5; 3m: 8 >= 8,
+ * chosen. Then the 4-minute ones fire at +180 s (flush +210 s, a page;
+ * resolved at +510 s) and the actionable one at +180 s: 6 notifications,
+ * 3 pages, the actionable one 180 s later. */
+TEST(transient_flapper_raises_for)
+{
+	static const struct idspec ids[] = {
+		{ "Blip", "{\"instance\":\"i0\"}", "pager", NULL, 0, NULL, 0 },
+	};
+	static const double len[] = { 1, 1, 2, 2, 2, 3, 3, 3, 4, 4 };
+	struct epspec e[11];
+	struct fix f;
+	json_t *r, *cand;
+
+	for (int k = 0; k < 10; k++)
+		e[k] = (struct epspec){ 0, k * 1800.0, k * 1800.0,
+		    k * 1800.0 + len[k] * 60, FB_NONE, 2, 1 };
+	e[10] = (struct epspec){ 0, 18000, 18000, 18000 + 1200, FB_NONE, 2,
+	    1 };
+	build(&f, ids, 1, e, 11, -3600, 7 * HOUR_S, by_alertname, 1);
+	CHECK_INT(f.a->eps[0].cls, CLS_TRANSIENT);
+	CHECK_INT(f.a->eps[10].cls, CLS_ACTIONABLE);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 1);
+	r = find(f.recs, "raise_for:Blip");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(str(r, "kind"), "raise_for");
+		CHECK_STR(str(r, "alertname"), "Blip");
+		CHECK_STR(str(r, "target"), "prometheus_rule");
+		CHECK_STR(json_string_value(json_array_get(json_object_get(r,
+		    "matchers"), 0)), "alertname=\"Blip\"");
+		CHECK_STR(str(r, "snippet"), "- alert: Blip\n"
+		    "  # keep your expr, labels and annotations\n"
+		    "  for: 3m\n");
+		CHECK_INT(num(r, "evidence", "for_seconds"), 180);
+		CHECK_INT(num(r, "evidence", "noise_episodes"), 10);
+		CHECK_INT(num(r, "evidence", "current_for_seconds"), 0);
+		cand = json_object_get(json_object_get(r, "evidence"),
+		    "candidates");
+		CHECK_INT(json_array_size(cand), 3);
+		CHECK_INT(json_integer_value(json_object_get(json_array_get(
+		    cand, 0), "noise_removed")), 2);
+		CHECK_INT(json_integer_value(json_object_get(json_array_get(
+		    cand, 1), "noise_removed")), 5);
+		CHECK_INT(num(r, "predicted", "noise_removed"), 8);
+		CHECK_INT(num(r, "predicted", "notifications_before"), 22);
+		CHECK_INT(num(r, "predicted", "notifications_after"), 6);
+		CHECK_INT(num(r, "predicted", "pages_before"), 11);
+		CHECK_INT(num(r, "predicted", "pages_after"), 3);
+		CHECK_INT(num(r, "predicted", "actionable_delayed"), 1);
+		CHECK_INT(num(r, "predicted", "actionable_lost"), 0);
+		CHECK_NEAR(json_number_value(json_object_get(json_object_get(
+		    json_object_get(r, "predicted"), "added_delay_seconds"),
+		    "max")), 180);
+		CHECK_NEAR(json_number_value(json_object_get(json_object_get(
+		    json_object_get(r, "predicted"), "added_delay_seconds"),
+		    "p50")), 180);
+		CHECK(json_is_null(json_object_get(json_object_get(r,
+		    "predicted"), "replay_error")));
+		/* 10 noise episodes: high, capped by the unknown replay
+		 * error */
+		CHECK_STR(str(r, "confidence"), "medium");
+		CHECK_CONTAINS(str(r, "summary"), "Raise `for` of Blip to 3m");
+		CHECK_CONTAINS(str(r, "summary"), "up to 3m later");
+	}
+	done(&f);
+}
+
+/* Flappy fires for 2 min every 3.5 min, ten times (at 0, 210, .., 1890 s):
+ * nine gaps of 90 s from a resolution to the next start; p90 90 s -> the
+ * next step up, 2m.
+ * As recorded (one group for team): 30 firing -> 1; 330: resolved -> 2
+ * (the episode at 210 began and ended between the ticks); 450 (a new
+ * group, at 420 + 30) firing -> 3; 750 resolved -> 4; and so on: 10.
+ * keep_firing_for 2m: periods 90 s apart merge into one firing from 0 to
+ * 1890 + 120 + 120 = 2130: 30 -> 1, resolved at the tick at 2130 -> 2.
+ * The nine later episodes no longer fire on their own: noise_removed 9. */
+TEST(flapping_with_90s_gaps_keeps_firing_for_2m)
+{
+	static const struct idspec ids[] = {
+		{ "Flappy", NULL, "team", NULL, 0, NULL, 0 },
+	};
+	struct epspec e[10];
+	struct fix f;
+	json_t *r;
+	int flapping = 0;
+
+	for (int k = 0; k < 10; k++)
+		e[k] = (struct epspec){ 0, k * 210.0, k * 210.0,
+		    k * 210.0 + 120, FB_NONE, 2, 0 };
+	build(&f, ids, 1, e, 10, -3600, 3 * HOUR_S, by_alertname, 1);
+	for (int k = 0; k < 10; k++)
+		flapping += f.a->eps[k].cls == CLS_FLAPPING;
+	CHECK(flapping > 0);
+	recommend(&f, NULL);
+	r = find(f.recs, "keep_firing_for:Flappy");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(str(r, "snippet"), "- alert: Flappy\n"
+		    "  # keep your expr, labels and annotations\n"
+		    "  keep_firing_for: 2m\n");
+		CHECK_INT(num(r, "evidence", "gaps"), 9);
+		CHECK_INT(num(r, "evidence", "gap_p90_seconds"), 90);
+		CHECK_INT(num(r, "evidence", "gaps_bridged"), 9);
+		CHECK_INT(num(r, "evidence", "keep_firing_for_seconds"), 120);
+		CHECK_INT(num(r, "predicted", "notifications_before"), 10);
+		CHECK_INT(num(r, "predicted", "notifications_after"), 2);
+		CHECK_INT(num(r, "predicted", "noise_removed"), 9);
+		CHECK_INT(num(r, "predicted", "pages_before"), 0);
+		CHECK_STR(str(r, "confidence"), "medium");
+	}
+	/* every episode lasts 2 min: `for` 2m suppresses all ten too */
+	r = find(f.recs, "raise_for:Flappy");
+	CHECK(r != NULL);
+	if (r != NULL)
+		CHECK_INT(num(r, "evidence", "for_seconds"), 120);
+	done(&f);
+}
+
+/* DiskFull fires for 48 h (0 to 172800 s), persistent noise, notified 13
+ * times to team. As recorded (repeat 4 h): 30 -> 1, then at the first
+ * tick more than 4 h after the last, 30 + 14700 k (k = 1..11, up to
+ * 161730) -> 12, resolved at 172830 -> 13. With repeat_interval 24h:
+ * 30 -> 1; 86730 (the first tick past 30 + 86400) -> 2; resolved at
+ * 172830 -> 3. */
+TEST(persistent_renotified_every_4h_gets_repeat_interval)
+{
+	static const struct idspec ids[] = {
+		{ "DiskFull", "{\"device\":\"sda\"}", "team", NULL, 0, NULL,
+		    0 },
+	};
+	static const struct epspec e[] = {
+		{ 0, 0, 0, 2 * DAY_S, FB_NONE, 13, 0 },
+	};
+	struct fix f;
+	json_t *r;
+
+	build(&f, ids, 1, e, 1, -3600, 49 * HOUR_S, by_alertname, 1);
+	CHECK_INT(f.a->eps[0].cls, CLS_PERSISTENT);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 1);
+	r = find(f.recs, "repeat_interval:DiskFull");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(str(r, "target"), "alertmanager_route");
+		CHECK_CONTAINS(str(r, "snippet"), "routes:\n"
+		    "  - matchers: ['alertname=\"DiskFull\"']\n"
+		    "    receiver: team\n"
+		    "    repeat_interval: 24h\n");
+		CHECK_INT(num(r, "predicted", "notifications_before"), 13);
+		CHECK_INT(num(r, "predicted", "notifications_after"), 3);
+		CHECK_INT(num(r, "predicted", "pages_before"), 0);
+		CHECK_INT(num(r, "predicted", "pages_after"), 0);
+		CHECK_INT(num(r, "predicted", "noise_removed"), 0);
+		CHECK_INT(num(r, "evidence", "notifications"), 13);
+		/* 13 notifications in 2 days */
+		CHECK_NEAR(json_number_value(json_object_get(json_object_get(r,
+		    "evidence"), "notifications_per_day")), 6.5);
+		CHECK_STR(json_string_value(json_array_get(json_object_get(
+		    json_object_get(r, "evidence"), "receivers"), 0)), "team");
+		CHECK_STR(str(r, "confidence"), "medium");
+	}
+	done(&f);
+}
+
+/* PodCrash fires for 12 pods (cluster c1, namespace web) at 0, 10, ..,
+ * 110 s, each for 10 min, to pager, which groups by alertname and pod: a
+ * storm (12 identities within 5 min). As recorded, twelve groups of two
+ * notifications (firing at +30 s, a page; resolved at +630 s): 24, 12
+ * pages. Grouped by alertname, cluster, namespace, one group: 30 (pods
+ * 0-3 firing) -> 1; 330 (the other eight new) -> 2; 630 (pods 0-3
+ * resolved, send_resolved, still firing ones: a page) -> 3; 930 all
+ * resolved -> 4: 4 notifications, 3 pages. One storm: support 1, low. */
+TEST(storm_groups_by_common_labels)
+{
+	struct idspec ids[12];
+	struct epspec e[12];
+	char labels[12][64];
+	static const char *const by[] = { "alertname", "pod" };
+	struct fix f;
+	json_t *r, *gb;
+
+	for (int i = 0; i < 12; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "{\"cluster\":\"c1\","
+		    "\"namespace\":\"web\",\"pod\":\"p%d\"}", i);
+		ids[i] = (struct idspec){ "PodCrash", labels[i], "pager", NULL,
+		    0, NULL, 0 };
+		e[i] = (struct epspec){ (size_t)i, i * 10.0, i * 10.0,
+		    i * 10.0 + 600, FB_NONE, 2, 1 };
+	}
+	build(&f, ids, 12, e, 12, -3600, 2 * HOUR_S, by, 2);
+	CHECK_INT(f.a->ngroups, 1);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 1);
+	r = find(f.recs, "group_by:PodCrash");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		gb = json_object_get(json_object_get(r, "evidence"),
+		    "group_by");
+		CHECK_INT(json_array_size(gb), 3);
+		CHECK_STR(json_string_value(json_array_get(gb, 0)),
+		    "alertname");
+		CHECK_STR(json_string_value(json_array_get(gb, 1)), "cluster");
+		CHECK_STR(json_string_value(json_array_get(gb, 2)),
+		    "namespace");
+		CHECK_CONTAINS(str(r, "snippet"), "routes:\n"
+		    "  - matchers: ['alertname=\"PodCrash\"']\n"
+		    "    receiver: pager\n"
+		    "    group_by: [alertname, cluster, namespace]\n");
+		CHECK_INT(num(r, "predicted", "notifications_before"), 24);
+		CHECK_INT(num(r, "predicted", "notifications_after"), 4);
+		CHECK_INT(num(r, "predicted", "pages_before"), 12);
+		CHECK_INT(num(r, "predicted", "pages_after"), 3);
+		CHECK_INT(num(r, "evidence", "occurrences"), 1);
+		CHECK_INT(num(r, "evidence", "max_identities"), 12);
+		CHECK_STR(str(r, "confidence"), "low");
+	}
+	done(&f);
+}
+
+/* NodeDown (cluster c1, instance n1, critical) fires at k h for 20 min;
+ * ServiceDown (cluster c1, instance svc1, warning) 30 s later for 19 min;
+ * k = 0..4: a co-firing pair (Jaccard 5 / (5 + 5 - 5) = 1, support 5),
+ * NodeDown first every time: the leader. Of the labels both carry, only
+ * cluster was equal each time: equal [cluster].
+ * Notifications (team, by alertname), per hour: NodeDown 30 -> 1, 1230
+ * resolved -> 2; ServiceDown 60 -> 1, 1260 resolved -> 2: 20. Inhibited,
+ * ServiceDown is muted at every flush while NodeDown fires and resolves
+ * unnotified: 10. */
+TEST(cofiring_pair_inhibits_followers)
+{
+	static const struct idspec ids[] = {
+		{ "NodeDown", "{\"cluster\":\"c1\",\"instance\":\"n1\","
+		    "\"severity\":\"critical\"}", "team", NULL, 0, NULL, 0 },
+		{ "ServiceDown", "{\"cluster\":\"c1\",\"instance\":\"svc1\","
+		    "\"severity\":\"warning\"}", "team", NULL, 0, NULL, 0 },
+	};
+	struct epspec e[10];
+	struct fix f;
+	json_t *r;
+
+	for (int k = 0; k < 5; k++) {
+		e[2 * k] = (struct epspec){ 0, k * 3600.0, k * 3600.0,
+		    k * 3600.0 + 1200, FB_NONE, 2, 0 };
+		e[2 * k + 1] = (struct epspec){ 1, k * 3600.0 + 30,
+		    k * 3600.0 + 30, k * 3600.0 + 1170, FB_NONE, 2, 0 };
+	}
+	build(&f, ids, 2, e, 10, -3600, 6 * HOUR_S, by_alertname, 1);
+	CHECK_INT(f.a->ngroups, 1);
+	CHECK_INT(f.a->eps[1].cls, CLS_DUPLICATE);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 1);
+	r = json_array_get(f.recs, 0);
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(str(r, "kind"), "inhibit_rule");
+		CHECK_CONTAINS(str(r, "id"), "inhibit_rule:NodeDown:");
+		CHECK(json_is_null(json_object_get(r, "alertname")));
+		CHECK_STR(str(r, "target"), "alertmanager_inhibit_rule");
+		CHECK_STR(str(r, "snippet"), "inhibit_rules:\n"
+		    "  - source_matchers: ['alertname=\"NodeDown\"']\n"
+		    "    target_matchers: ['alertname=\"ServiceDown\"']\n"
+		    "    equal: [cluster]\n");
+		CHECK_STR(json_string_value(json_object_get(json_object_get(r,
+		    "evidence"), "source")), "NodeDown");
+		CHECK_INT(num(r, "evidence", "co_occurrences"), 5);
+		CHECK_INT(num(r, "evidence", "follower_episodes"), 5);
+		CHECK_INT(num(r, "predicted", "notifications_before"), 20);
+		CHECK_INT(num(r, "predicted", "notifications_after"), 10);
+		CHECK_STR(str(r, "confidence"), "medium");
+	}
+	done(&f);
+}
+
+/* CPUHigh fires three times for 30 min, each paged once to pager (and also
+ * sent to team-slack) and marked noise: route it to team-slack. DiskSlow
+ * was paged four times, marked noise three times and actionable once:
+ * not routed away. Pages in the window: 7; without CPUHigh's: 4. */
+TEST(paged_and_marked_noise_routes_away)
+{
+	static const struct idspec ids[] = {
+		{ "CPUHigh", NULL, "pager", "team-slack", 0, NULL, 0 },
+		{ "DiskSlow", NULL, "pager", NULL, 0, NULL, 0 },
+	};
+	static const struct epspec e[] = {
+		{ 0, 0, 0, 1800, FB_NOISE, 2, 1 },
+		{ 1, 3600, 3600, 5400, FB_NOISE, 2, 1 },
+		{ 0, 7200, 7200, 9000, FB_NOISE, 2, 1 },
+		{ 1, 10800, 10800, 12600, FB_NOISE, 2, 1 },
+		{ 0, 14400, 14400, 16200, FB_NOISE, 2, 1 },
+		{ 1, 18000, 18000, 19800, FB_NOISE, 2, 1 },
+		{ 1, 21600, 21600, 23400, FB_ACTIONABLE, 2, 1 },
+	};
+	struct fix f;
+	json_t *r;
+
+	build(&f, ids, 2, e, 7, -3600, 8 * HOUR_S, by_alertname, 1);
+	CHECK_INT(f.a->eps[0].cls, CLS_NOISE);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 1);
+	r = find(f.recs, "route_away_from_paging:CPUHigh");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(str(r, "target"), "alertmanager_route");
+		CHECK_CONTAINS(str(r, "snippet"), "routes:\n"
+		    "  - matchers: ['alertname=\"CPUHigh\"']\n"
+		    "    receiver: team-slack\n");
+		CHECK_INT(num(r, "predicted", "pages_before"), 7);
+		CHECK_INT(num(r, "predicted", "pages_after"), 4);
+		CHECK(json_is_null(json_object_get(json_object_get(r,
+		    "predicted"), "notifications_after")));
+		CHECK_INT(num(r, "evidence", "noise_verdicts"), 3);
+		CHECK_INT(num(r, "evidence", "pages"), 3);
+		/* 3 verdicts: medium (high from 10) */
+		CHECK_STR(str(r, "confidence"), "medium");
+	}
+	done(&f);
+}
+
+/* A receiver other than the paging one unknown: "ticket". Two noise
+ * verdicts are not enough (noise_marks_min 3), unless the option says 2. */
+TEST(route_away_needs_noise_marks_min_and_falls_back_to_ticket)
+{
+	static const struct idspec ids[] = {
+		{ "Nightly", NULL, "pager", NULL, 0, NULL, 0 },
+	};
+	static const struct epspec e[] = {
+		{ 0, 0, 0, 1800, FB_NOISE, 2, 1 },
+		{ 0, 7200, 7200, 9000, FB_NOISE, 2, 1 },
+	};
+	struct fix f;
+	struct rc_opts ro;
+	json_t *r;
+
+	build(&f, ids, 1, e, 2, -3600, 4 * HOUR_S, by_alertname, 1);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 0);
+	json_decref(f.recs);
+	rc_opts_default(&ro);
+	ro.noise_marks_min = 2;
+	recommend(&f, &ro);
+	r = find(f.recs, "route_away_from_paging:Nightly");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_CONTAINS(str(r, "snippet"), "    receiver: ticket");
+		CHECK_INT(num(r, "predicted", "pages_after"), 0);
+		CHECK_STR(str(r, "confidence"), "low");
+	}
+	done(&f);
+}
+
+/* CertExpiring has fired since 10 days before T0 (before the window: the
+ * episode is context) and is still firing at T0 + 1 h: 10d1h = 867600 s,
+ * over the 7-day review. */
+TEST(ten_day_persistent_is_fix_or_delete)
+{
+	static const struct idspec ids[] = {
+		{ "CertExpiring", NULL, NULL, NULL, 0, NULL, 0 },
+	};
+	static const struct epspec e[] = {
+		{ 0, -10 * DAY_S, -10 * DAY_S, -1, FB_NONE, 1, 0 },
+	};
+	struct fix f;
+	json_t *r;
+
+	build(&f, ids, 1, e, 1, -3600, 3600, by_alertname, 1);
+	CHECK_INT(f.a->eps[0].context, 1);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 1);
+	r = find(f.recs, "fix_or_delete:CertExpiring");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(str(r, "target"), "prometheus_rule");
+		CHECK_STR(str(r, "snippet"),
+		    "# alertnoise: CertExpiring has been firing for 10d1h "
+		    "(review after 7d).\n"
+		    "# An alert that fires for days is not acted on: fix what "
+		    "it reports,\n"
+		    "# or delete the rule:\n"
+		    "# - alert: CertExpiring\n");
+		CHECK_INT(num(r, "evidence", "longest_firing_seconds"), 867600);
+		CHECK(json_is_true(json_object_get(json_object_get(r,
+		    "evidence"), "still_firing")));
+		CHECK_STR(str(r, "confidence"), "high");
+		CHECK_INT(num(r, "predicted", "pages_before"), 0);
+		CHECK(json_is_null(json_object_get(json_object_get(r,
+		    "predicted"), "notifications_before")));
+	}
+	done(&f);
+}
+
+/* Watch arrived from two replicas (copies 2): drop the replica labels.
+ * Lost was delivered twice by HA Alertmanagers (a replica group with
+ * copies 1): nothing a relabeling fixes. */
+TEST(replica_group_drops_replica_label)
+{
+	static const struct idspec ids[] = {
+		{ "Watch", NULL, NULL, NULL, 2, NULL, 0 },
+		{ "Lost", NULL, NULL, NULL, 1, NULL, 0 },
+	};
+	static const struct epspec e[] = {
+		{ 0, 0, 0, 1200, FB_NONE, 1, 0 },
+		{ 1, 60, 60, 1260, FB_NONE, 1, 0 },
+	};
+	static const char *const only[] = { "replica" };
+	struct fix f;
+	struct rc_opts ro;
+	json_t *r;
+
+	build(&f, ids, 2, e, 2, -3600, 3600, by_alertname, 1);
+	f.a->ids[1].dup_deliveries = 2;
+	/* recount the groups with Lost's duplicate deliveries */
+	for (size_t i = 0; i < f.a->ngroups; i++) {
+		json_decref(f.a->groups[i].members);
+		json_decref(f.a->groups[i].evidence);
+	}
+	f.a->ngroups = 0;
+	an_groups(f.a, &f.o);
+	CHECK_INT(f.a->ngroups, 2);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 1);
+	r = find(f.recs, "drop_replica_label");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(str(r, "alertname"), "Watch");
+		CHECK_STR(str(r, "target"), "prometheus_config");
+		CHECK_STR(str(r, "snippet"), "alerting:\n"
+		    "  alert_relabel_configs:\n"
+		    "    - action: labeldrop\n"
+		    "      regex: replica|prometheus_replica\n");
+		CHECK_INT(num(r, "evidence", "identities"), 1);
+		CHECK_INT(num(r, "evidence", "max_copies"), 2);
+		CHECK(json_is_null(json_object_get(json_object_get(r,
+		    "predicted"), "pages_before")));
+		CHECK_STR(str(r, "confidence"), "high");
+	}
+	json_decref(f.recs);
+	rc_opts_default(&ro);
+	ro.replica_labels = only;
+	ro.nreplica = 1;
+	recommend(&f, &ro);
+	r = find(f.recs, "drop_replica_label");
+	CHECK(r != NULL);
+	if (r != NULL)
+		CHECK_CONTAINS(str(r, "snippet"), "      regex: replica\n");
+	done(&f);
+}
+
+/* LongFlap (webhook only; flapping from 2 episodes within a day) fires at
+ * 0, 3, 6, 9 h for 2 h each: the last three are flapping noise. Any `for`
+ * up to 1h still fires in each 2-hour episode: no raise_for. The 1-hour
+ * gaps are bridged by keep_firing_for 1h, which the replay says helps. */
+TEST(raising_for_would_not_help_long_episodes)
+{
+	static const struct an_thresholds slow = {
+		.transient_max_ms = 5 * 60 * S,
+		.persistent_min_ms = 24 * 3600 * S, .flap_high = 30,
+		.flap_low = 20, .flap_min_episodes = 2,
+		.flap_window_ms = 24 * 3600 * S,
+	};
+	static const struct idspec ids[] = {
+		{ "LongFlap", NULL, "team", NULL, 0, &slow, -1 },
+	};
+	struct epspec e[4];
+	struct fix f;
+	json_t *r;
+
+	for (int k = 0; k < 4; k++)
+		e[k] = (struct epspec){ 0, -1, k * 3 * HOUR_S,
+		    k * 3 * HOUR_S + 2 * HOUR_S, FB_NONE, 2, 0 };
+	build(&f, ids, 1, e, 4, -3600, 14 * HOUR_S, by_alertname, 1);
+	CHECK_INT(f.a->eps[3].cls, CLS_FLAPPING);
+	recommend(&f, NULL);
+	CHECK(find(f.recs, "raise_for:LongFlap") == NULL);
+	r = find(f.recs, "keep_firing_for:LongFlap");
+	CHECK(r != NULL);
+	if (r != NULL)
+		CHECK_INT(num(r, "evidence", "keep_firing_for_seconds"), 3600);
+	done(&f);
+}
+
+/* Nothing noisy: no recommendation. */
+TEST(no_evidence_no_recommendation)
+{
+	static const struct idspec ids[] = {
+		{ "Real", NULL, "pager", NULL, 0, NULL, 0 },
+	};
+	static const struct epspec e[] = {
+		{ 0, 0, 0, 1800, FB_ACTIONABLE, 2, 1 },
+		{ 0, 7200, 7200, 9000, FB_NONE, 2, 1 },
+	};
+	struct fix f;
+
+	build(&f, ids, 1, e, 2, -3600, 4 * HOUR_S, by_alertname, 1);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 0);
+	done(&f);
+}
+
+/* The transient Blip, the PodCrash storm (from 8 h on, grouped by pod),
+ * CertExpiring and the replicated Watch in one analysis. Pages saved:
+ * group_by 12 -> 3 (9), raise_for 11 -> 3 (8), then the two that save
+ * none by id: drop_replica_label, fix_or_delete:CertExpiring. The same
+ * input gives the same array. */
+TEST(order_and_determinism)
+{
+	struct idspec ids[15];
+	struct epspec e[25];
+	char labels[12][64];
+	static const char *const by[] = { "alertname", "pod" };
+	static const double len[] = { 1, 1, 2, 2, 2, 3, 3, 3, 4, 4 };
+	struct fix f;
+	json_t *again;
+	struct rp_settings cur = { NULL, 0, &am_defaults, 1, NULL, 0 };
+	size_t n = 0;
+
+	ids[0] = (struct idspec){ "Blip", NULL, "pager", NULL, 0, NULL, 0 };
+	ids[1] = (struct idspec){ "CertExpiring", NULL, NULL, NULL, 0, NULL,
+	    0 };
+	ids[2] = (struct idspec){ "Watch", NULL, NULL, NULL, 2, NULL, 0 };
+	for (int i = 0; i < 12; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "{\"cluster\":\"c1\","
+		    "\"namespace\":\"web\",\"pod\":\"p%d\"}", i);
+		ids[3 + i] = (struct idspec){ "PodCrash", labels[i], "pager",
+		    NULL, 0, NULL, 0 };
+	}
+	e[n++] = (struct epspec){ 1, -10 * DAY_S, -10 * DAY_S, -1, FB_NONE,
+	    1, 0 };
+	for (int k = 0; k < 10; k++)
+		e[n++] = (struct epspec){ 0, k * 1800.0, k * 1800.0,
+		    k * 1800.0 + len[k] * 60, FB_NONE, 2, 1 };
+	e[n++] = (struct epspec){ 2, 17000, 17000, 17600, FB_NONE, 1, 0 };
+	e[n++] = (struct epspec){ 0, 18000, 18000, 19200, FB_NONE, 2, 1 };
+	for (int i = 0; i < 12; i++)
+		e[n++] = (struct epspec){ (size_t)(3 + i), 28800 + i * 10.0,
+		    28800 + i * 10.0, 28800 + i * 10.0 + 600, FB_NONE, 2, 1 };
+	build(&f, ids, 15, e, n, -3600, 10 * HOUR_S, by, 2);
+	recommend(&f, NULL);
+	CHECK_INT(json_array_size(f.recs), 4);
+	CHECK_STR(str(json_array_get(f.recs, 0), "id"), "group_by:PodCrash");
+	CHECK_STR(str(json_array_get(f.recs, 1), "id"), "raise_for:Blip");
+	CHECK_STR(str(json_array_get(f.recs, 2), "id"), "drop_replica_label");
+	CHECK_STR(str(json_array_get(f.recs, 3), "id"),
+	    "fix_or_delete:CertExpiring");
+	/* pages: 11 Blip + 12 PodCrash; the storm's saved 9 of them */
+	CHECK_INT(num(json_array_get(f.recs, 0), "predicted", "pages_before"),
+	    23);
+	CHECK_INT(num(json_array_get(f.recs, 0), "predicted", "pages_after"),
+	    14);
+	again = rc_recommend(f.a, f.h, &f.o, &cur, NULL);
+	CHECK(json_equal(f.recs, again));
+	json_decref(again);
+	done(&f);
+}
+
+int
+main(void)
+{
+	RUN(transient_flapper_raises_for);
+	RUN(flapping_with_90s_gaps_keeps_firing_for_2m);
+	RUN(persistent_renotified_every_4h_gets_repeat_interval);
+	RUN(storm_groups_by_common_labels);
+	RUN(cofiring_pair_inhibits_followers);
+	RUN(paged_and_marked_noise_routes_away);
+	RUN(route_away_needs_noise_marks_min_and_falls_back_to_ticket);
+	RUN(ten_day_persistent_is_fix_or_delete);
+	RUN(replica_group_drops_replica_label);
+	RUN(raising_for_would_not_help_long_episodes);
+	RUN(no_evidence_no_recommendation);
+	RUN(order_and_determinism);
+	return t_done();
+}
