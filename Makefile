@@ -30,7 +30,7 @@ LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev \
 	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev libpcre2-dev
-TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git chromium tzdata
+TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git chromium tzdata systemd
 
 LIB_SRC  := $(wildcard lib/*.c)
 PROTO    := $(wildcard proto/*.proto)
@@ -40,7 +40,7 @@ DAEMON_OBJ := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(wildcard daemon/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test unit deps deps-build deps-test install clean
+.PHONY: all run test unit deps deps-build deps-test install clean FORCE
 .SECONDARY: $(PROTO_C) $(PROTO_C:.c=.h)
 
 all: $(BUILD)/alertnoised
@@ -60,8 +60,12 @@ $(BUILD)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h) $(PROTO_C)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-# the installed binary reads /etc/alertnoise/alertnoised.yml by default
-$(BUILD)/install/main.o: daemon/main.c $(wildcard lib/*.h daemon/*.h)
+# the installed binary reads /etc/alertnoise/alertnoised.yml by default;
+# rebuilt when SYSCONFDIR changes (the stamp holds the last one)
+$(BUILD)/install/sysconfdir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' > $@
+$(BUILD)/install/main.o: daemon/main.c $(wildcard lib/*.h daemon/*.h) $(BUILD)/install/sysconfdir
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -DAN_DEFAULT_CONFIG='"$(SYSCONFDIR)/alertnoise/alertnoised.yml"' $(ALL_CFLAGS) -c -o $@ $<
 
@@ -103,12 +107,16 @@ test: deps-test
 	$(MAKE) all $(UNIT_BIN)
 	tests/run.sh $(BUILD)
 
-# Installs the binary, the default config (never over an existing one) and
-# the systemd unit, with the unit's paths rewritten for PREFIX.
+# Installs the binary, the default config (never over an existing one), the
+# systemd unit, with the unit's paths rewritten for PREFIX, and the Grafana
+# dashboard and Prometheus rules to PREFIX/share/alertnoise.
 install: $(BUILD)/install/alertnoised
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/alertnoise \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system
+		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/alertnoise
 	install -m 0755 $(BUILD)/install/alertnoised $(DESTDIR)$(PREFIX)/bin/alertnoised
+	for f in $(wildcard config/grafana/alertnoise-dashboard.json config/rules/alertnoise.rules.yml); do \
+		install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/alertnoise/ || exit 1; \
+	done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/alertnoise/alertnoised.yml ] || \
 		install -m 0644 config/alertnoised.yml $(DESTDIR)$(SYSCONFDIR)/alertnoise/alertnoised.yml
 	sed -e 's|/usr/local/bin/|$(PREFIX)/bin/|g' -e 's|/etc/alertnoise/|$(SYSCONFDIR)/alertnoise/|g' \
@@ -117,6 +125,8 @@ install: $(BUILD)/install/alertnoised
 
 clean:
 	rm -rf $(BUILD)
+
+FORCE:
 
 # libFuzzer harness for the remote-write decoder (needs clang). `make fuzz`
 # builds it, writes the seed corpus (tests/data/rw behind a mode byte, see
@@ -150,7 +160,7 @@ $(BUILD)/fuzz/seed/.done: $(wildcard tests/data/rw/*.snappy) tests/fuzz/unsnappy
 # Benchmarks (bench/; README "Performance"). `make bench` builds the daemon
 # and the bench programs, then bench/run.sh measures every target against a
 # baseline taken in the same run, on 127.0.0.1 only, in about ten minutes.
-BENCH_PROGS := rwload decode whload sqlbase gen probe
+BENCH_PROGS := rwload decode whload sqlbase gen probe scans
 BENCH_BIN   := $(addprefix $(BUILD)/bench/,$(BENCH_PROGS))
 .PHONY: bench bench-build
 .SECONDARY: $(BENCH_BIN:=.o) $(BUILD)/bench/bench.o $(BUILD)/bench/notif.o
