@@ -182,6 +182,11 @@ static const struct route routes[] = {
 	    h_simulate },
 	{ "/api/v1/recommendations", "/api/v1/recommendations", M_GET, NULL,
 	    api_recommendations },
+	{ "/", "/", M_GET, NULL, ui_overview },
+	{ "/alerts/*", "/alerts/:alertname", M_GET, NULL, ui_alert },
+	{ "/groups", "/groups", M_GET, NULL, ui_groups },
+	{ "/recommendations", "/recommendations", M_GET, NULL,
+	    ui_recommendations },
 };
 
 static int
@@ -196,12 +201,19 @@ method_bit(const char *m)
 	return 0;
 }
 
+/* A path ending in '*' matches every URL that starts with the rest of it
+ * (the alert pages' "/alerts/" prefix); any other path only itself. */
 static const struct route *
 find_route(const char *url)
 {
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (strcmp(url, routes[i].path) == 0)
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const char *p = routes[i].path;
+		size_t n = strlen(p);
+
+		if ((n > 0 && p[n - 1] == '*') ?
+		    strncmp(url, p, n - 1) == 0 : strcmp(url, p) == 0)
 			return &routes[i];
+	}
 	return NULL;
 }
 
@@ -273,6 +285,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		    r->body.limit);
 		return r->reject(c, r, 413, "too_large", msg);
 	}
+	r->url = url;
 	return rt->fn(c, r);
 }
 

@@ -23,6 +23,9 @@ struct request {
 	    int code, const char *reason, const char *msg);
 	int responded;		/* a response was queued before the body */
 	int code;
+	const char *url;	/* the path, percent-decoded by libmicrohttpd;
+				   set when the handler is called, valid
+				   during the call */
 };
 
 /* Queue a response; body is copied. */
@@ -61,5 +64,11 @@ enum MHD_Result h_simulate(struct MHD_Connection *, struct request *);
 enum MHD_Result feedback_headers(struct MHD_Connection *, struct request *);
 enum MHD_Result h_feedback(struct MHD_Connection *, struct request *);
 enum MHD_Result page_feedback(struct MHD_Connection *, struct request *);
+/* ui.c: the web UI's pages */
+enum MHD_Result ui_overview(struct MHD_Connection *, struct request *);
+enum MHD_Result ui_alert(struct MHD_Connection *, struct request *);
+enum MHD_Result ui_groups(struct MHD_Connection *, struct request *);
+enum MHD_Result ui_recommendations(struct MHD_Connection *,
+    struct request *);
 
 #endif

@@ -605,6 +605,10 @@ build_pages(struct loader *ld)
 			j++;
 		} while (j < ld->nrows && ld->rows[j].receiver == NULL);
 		p->noise = any && noise;
+		/* the page counts as noise for every alert it carried */
+		for (size_t k = i; p->noise && k < j; k++)
+			if (ld->rows[k].ep >= 0)
+				a->eps[ld->rows[k].ep].noise_pages++;
 		i = j;
 	}
 	return 0;
@@ -930,6 +934,7 @@ an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
 			continue;
 		agg_episode(&per[e->ident], a, e);
 		per[e->ident].pages += e->pages;
+		per[e->ident].noise_pages += e->noise_pages;
 		flapping[e->ident] = e->flapping;	/* the latest wins */
 	}
 	for (size_t k = 0; k < a->nids; k++)
@@ -956,6 +961,7 @@ an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
 				g.feedback[f] += p->feedback[f];
 			g.notifications += p->notifications;
 			g.pages += p->pages;
+			g.noise_pages += p->noise_pages;
 			g.firing_seconds += p->firing_seconds;
 			if (p->max_flap > g.max_flap)
 				g.max_flap = p->max_flap;

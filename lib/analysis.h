@@ -115,6 +115,7 @@ struct an_episode {
 	int64_t pending_at, firing_at, resolved_at;	/* 0: none / open */
 	int64_t notifications;
 	int64_t pages;			/* firing notifications to paging receivers */
+	int64_t noise_pages;		/* those of them that were noise pages */
 	int feedback;			/* FB_* (the last verdict) */
 	double flap_score;
 	int flapping;

@@ -708,8 +708,8 @@ report_from_analyses(const struct analysis *cur, const struct analysis *prev,
 	set(&oom, r, "flapping", flapping_json(cur_alerts, &oom));
 	set(&oom, r, "persistent", persistent_json(cur, cur_alerts, &oom));
 	set(&oom, r, "dedup_groups", json_incref(cur_groups));
-	set(&oom, r, "recommendations", json_incref(recommendations ?
-	    recommendations : json_array()));
+	set(&oom, r, "recommendations", recommendations ?
+	    json_incref(recommendations) : json_array());
 	set(&oom, r, "changes", changes_json(cur_alerts, prev_alerts,
 	    cur_groups, prev_groups, kpis, &oom));
 done:
@@ -1790,12 +1790,12 @@ static const char html_head[] =
     "</style>\n";
 
 /* Chart geometry and colours (SVG user units; the page scales it). */
-#define SVG_W		720
-#define COLOR_NOISE	"#cf222e"
-#define COLOR_OTHER	"#0969da"
-#define COLOR_GRID	"#eaeef2"
-#define COLOR_AXIS	"#8c959f"
-#define COLOR_TOTAL	"#d0d7de"
+#define SVG_W		REPORT_SVG_WIDTH
+#define COLOR_NOISE	REPORT_COLOR_NOISE
+#define COLOR_OTHER	REPORT_COLOR_OTHER
+#define COLOR_GRID	REPORT_COLOR_GRID
+#define COLOR_AXIS	REPORT_COLOR_AXIS
+#define COLOR_TOTAL	REPORT_COLOR_TOTAL
 
 /* An axis from 0 to *top in steps of 1, 2, 5, 10, 20, ... with at most 5
  * steps, covering max. */
@@ -2396,4 +2396,148 @@ report_html(const json_t *report)
 	html_changes(&o, report);
 	put(&o, "</main>\n</body>\n</html>\n");
 	return finish(&o);
+}
+
+/* --- pieces for other pages (report.h) ----------------------------------- */
+
+/* The renderers write to a struct out, which holds its buf by value: the
+ * caller's buffer moves in for the call and back out after it. */
+static void
+out_enter(struct out *o, struct buf *b)
+{
+	o->b = *b;
+	o->err = 0;
+}
+
+static int
+out_leave(struct out *o, struct buf *b)
+{
+	*b = o->b;
+	return o->err ? -1 : 0;
+}
+
+int
+report_html_escape(struct buf *b, const char *s)
+{
+	struct out o;
+
+	out_enter(&o, b);
+	esc(&o, s);
+	return out_leave(&o, b);
+}
+
+int
+report_html_escape_cut(struct buf *b, const char *s, size_t max)
+{
+	struct out o;
+
+	out_enter(&o, b);
+	esc_cut(&o, s, max);
+	return out_leave(&o, b);
+}
+
+int
+report_html_head(struct buf *b)
+{
+	return buf_puts(b, html_head) < 0 ? -1 : 0;
+}
+
+int
+report_html_kpis(struct buf *b, const json_t *report)
+{
+	struct out o;
+
+	out_enter(&o, b);
+	html_kpis(&o, report);
+	return out_leave(&o, b);
+}
+
+int
+report_html_recommendations(struct buf *b, const json_t *recs)
+{
+	json_t *r = json_pack("{s:O}", "recommendations", recs ? (json_t *)recs
+	    : json_null());
+	struct out o;
+
+	if (r == NULL)
+		return -1;
+	out_enter(&o, b);
+	html_recommendations(&o, r);
+	json_decref(r);
+	return out_leave(&o, b);
+}
+
+int
+report_svg_pages(struct buf *b, const json_t *pages_per_day)
+{
+	struct out o;
+
+	out_enter(&o, b);
+	svg_pages(&o, pages_per_day);
+	return out_leave(&o, b);
+}
+
+int
+report_svg_ratio(struct buf *b, const json_t *noise_ratio_per_day)
+{
+	struct out o;
+
+	out_enter(&o, b);
+	svg_ratio(&o, noise_ratio_per_day);
+	return out_leave(&o, b);
+}
+
+int
+report_svg_top(struct buf *b, const json_t *top_noisy)
+{
+	struct out o;
+
+	out_enter(&o, b);
+	svg_top(&o, top_noisy);
+	return out_leave(&o, b);
+}
+
+int
+report_svg_open(struct buf *b, const char *id, int height, const char *title)
+{
+	struct out o;
+
+	out_enter(&o, b);
+	svg_open(&o, id, height, title);
+	return out_leave(&o, b);
+}
+
+int
+report_svg_legend(struct buf *b, double x, const char *color,
+    const char *text)
+{
+	struct out o;
+
+	out_enter(&o, b);
+	svg_legend(&o, x, color, text);
+	return out_leave(&o, b);
+}
+
+void
+report_fmt_duration(double seconds, char *out, size_t outlen)
+{
+	fmt_dur(seconds, out, outlen);
+}
+
+void
+report_fmt_ratio(const json_t *v, char *out, size_t outlen)
+{
+	fmt_ratio(v, out, outlen);
+}
+
+void
+report_fmt_number(const json_t *v, int dec, char *out, size_t outlen)
+{
+	fmt_num(v, dec, out, outlen);
+}
+
+char *
+report_fields_text(const json_t *v)
+{
+	return fields_text(v);
 }

@@ -234,6 +234,7 @@ TEST(aggregates_per_alertname_and_summary)
 	a->pages[1] = (struct an_page){ .receiver = strdup("pager"), .at = T0 + 5 * MIN,
 	    .team_ident = 1, .noise = 0, .has_verdict = 1 };
 	a->eps[0].pages = 1;
+	a->eps[0].noise_pages = 1;
 	a->eps[2].pages = 1;
 
 	alerts = an_alerts_json(a, NULL, 0, 1);
@@ -245,6 +246,9 @@ TEST(aggregates_per_alertname_and_summary)
 	CHECK_INT(json_integer_value(json_object_get(json_object_get(blip,
 	    "classes"), "transient")), 3);
 	CHECK_INT(json_integer_value(json_object_get(blip, "pages")), 1);
+	CHECK_INT(json_integer_value(json_object_get(blip, "noise_pages")), 1);
+	CHECK_NEAR(json_real_value(json_object_get(blip, "page_noise_ratio")),
+	    1.0);
 	CHECK_NEAR(json_number_value(json_object_get(json_object_get(blip,
 	    "mttr_seconds"), "mean")), 140);
 	CHECK_NEAR(json_number_value(json_object_get(json_object_get(blip,

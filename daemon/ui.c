@@ -1,0 +1,1663 @@
+/* ui.c -- the web UI: server-rendered HTML pages over the noise analysis.
+ *
+ *	GET /                     overview: the report's key figures and charts
+ *	                          for a window, the noisiest alerts, every alert
+ *	GET /alerts/<alertname>   one alert: its numbers and identities, a
+ *	                          timeline of its episodes, the episodes with
+ *	                          feedback buttons, its recommendations
+ *	GET /groups               the dedup groups
+ *	GET /recommendations      every recommendation, with its snippet
+ *
+ * The pages are built from lib/report.c's pieces (its CSS, charts, HTML
+ * escaping and number formats), so they look and print like the weekly
+ * report: HTML5 with inline CSS and SVG, no script, no external resource,
+ * every value from the store escaped. The feedback buttons are forms posting
+ * to /api/v1/feedback with return=1, as the /feedback page's; the answer
+ * (303) lands on that page, which shows the verdict recorded.
+ *
+ * Every page takes window= as the read API does (a duration, default
+ * analysis.window, at most 366d) and reads the cached analysis of that
+ * window (analyses.h). Beyond it, the overview analyses the window before
+ * (the report's KPI changes: one analysis, where GET /api/v1/report runs two
+ * and a replay) and the alert and recommendations pages run the replay of
+ * GET /api/v1/recommendations. An alert page reads the alert's episodes
+ * from the store by start time, down to the earliest one the analysis holds.
+ * Nothing here writes. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyses.h"
+#include "buf.h"
+#include "config.h"
+#include "fingerprint.h"
+#include "http.h"
+#include "log.h"
+#include "recommendations.h"
+#include "report.h"
+#include "store.h"
+#include "timefmt.h"
+
+#define PAGE_MAX	((size_t)32 << 20)	/* bounds a runaway page */
+#define WINDOW_MAX_MS	(366LL * 86400000)	/* as the read API's */
+#define DAY_MS		86400000LL
+#define EPISODES_MAX	1000	/* episodes listed on an alert page */
+#define ROWS_MAX	50	/* identities in an alert's timeline */
+#define LABEL_CUT	28	/* bytes of a timeline row's label */
+
+/* The window links every page offers. */
+static const char *const window_choices[] = { "1d", "7d", "28d" };
+
+/* A colour per class, for the timeline's bars and the class chips. */
+static const char *const class_color[CLS_COUNT] = {
+	[CLS_ACTIONABLE] = "#1a7f37",
+	[CLS_DUPLICATE] = "#8250df",
+	[CLS_FLAPPING] = REPORT_COLOR_NOISE,
+	[CLS_TRANSIENT] = "#bf8700",
+	[CLS_PERSISTENT] = REPORT_COLOR_OTHER,
+	[CLS_NOISE] = "#57606a",
+};
+#define COLOR_UNCLASSIFIED	REPORT_COLOR_TOTAL
+
+/* What the UI adds to the report's style: navigation, links, class chips
+ * (their colours follow, from class_color), the feedback buttons. */
+static const char ui_css[] =
+    "<style>\n"
+    "a{color:#0969da}\n"
+    "nav.top{display:flex;flex-wrap:wrap;align-items:baseline;"
+    "gap:.3rem 1.1rem;border-bottom:1px solid #eaeef2;"
+    "padding:.2rem 0 .6rem;margin-bottom:.4rem}\n"
+    "nav.top .brand{font-weight:700;color:#1f2328;font-size:1rem}\n"
+    "nav.top a{font-weight:600;text-decoration:none}\n"
+    "nav.top a[aria-current=page]{color:#1f2328;"
+    "border-bottom:2px solid #fd8c73}\n"
+    ".windows{margin-left:auto;font-size:.85rem;color:#656d76}\n"
+    ".windows a,.windows strong{display:inline-block;margin-left:.25rem;"
+    "padding:0 .45rem;border:1px solid #d0d7de;border-radius:4px;"
+    "font-weight:600}\n"
+    ".windows [aria-current]{background:#0969da;border-color:#0969da;"
+    "color:#fff}\n"
+    ".cls{display:inline-block;padding:0 .45rem;border-radius:1em;"
+    "font-size:.8rem;color:#fff;white-space:nowrap;"
+    "-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
+    ".cls-none{background:#d0d7de;color:#1f2328}\n"
+    ".err{background:#ffebe9;border:1px solid #ffcecb;border-radius:6px;"
+    "padding:.5rem .8rem}\n"
+    "td.fb,td.t{white-space:nowrap}\n"
+    "form.fb{display:inline;margin:0}\n"
+    "form.fb button{font:inherit;font-size:.8rem;padding:.05rem .45rem;"
+    "border:1px solid #d0d7de;border-radius:4px;background:#f6f8fa;"
+    "cursor:pointer}\n"
+    "form.fb button:hover{background:#eaeef2}\n"
+    "details summary{cursor:pointer}\n"
+    ".small{font-size:.85rem}\n"
+    "@media print{\n"
+    "nav.top .windows,td.fb,th.fb{display:none}\n"
+    "a{color:inherit;text-decoration:none}\n"
+    "}\n";
+
+/* --- building a page ----------------------------------------------------- */
+
+/* The page being built; err is set once an append failed (out of memory,
+ * or past PAGE_MAX) and checked once, when it is sent. */
+struct page {
+	struct buf b;
+	int err;
+};
+
+static void
+put(struct page *p, const char *s)
+{
+	if (buf_puts(&p->b, s) < 0)
+		p->err = 1;
+}
+
+static void putf(struct page *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+putf(struct page *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (buf_vprintf(&p->b, fmt, ap) < 0)
+		p->err = 1;
+	va_end(ap);
+}
+
+static void
+check(struct page *p, int rc)
+{
+	if (rc < 0)
+		p->err = 1;
+}
+
+static void
+esc(struct page *p, const char *s)
+{
+	check(p, report_html_escape(&p->b, s ? s : ""));
+}
+
+/* s percent-encoded for a path segment or a query value (RFC 3986: all
+ * but the unreserved characters), appended to b; nothing in the result
+ * needs HTML escaping. Returns 0 or -1. */
+static int
+pct_encode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[3];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			if (buf_append(b, s, 1) < 0)
+				return -1;
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[c >> 4];
+		e[2] = hex[c & 15];
+		if (buf_append(b, e, 3) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What every page shares: the window, and how links write it. */
+struct ui {
+	struct daemon *d;
+	int64_t window;
+	char wtext[32];		/* "7d": [0-9a-z] only */
+};
+
+/* A string member of o, "" when absent. */
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* A link to an alert's page, its name as the text. */
+static void
+alert_link(struct page *p, const struct ui *u, const char *name)
+{
+	if (name == NULL)
+		name = "";
+	put(p, "<a href=\"/alerts/");
+	check(p, pct_encode(&p->b, name));
+	putf(p, "?window=%s\">", u->wtext);
+	esc(p, name);
+	put(p, "</a>");
+}
+
+/* ms as "2026-11-26 21:51:46" (UTC) in a <time>; "-" for 0. */
+static void
+put_time(struct page *p, int64_t ms)
+{
+	char s[40];
+
+	if (ms == 0) {
+		put(p, "-");
+		return;
+	}
+	ts_format_rfc3339(ms, s, sizeof(s));
+	putf(p, "<time datetime=\"%s\">%.10s %.8s</time>", s, s, s + 11);
+}
+
+/* The same in a table cell, without the year ("11-26 21:51:46"); the
+ * whole time is its title. */
+static void
+put_time_cell(struct page *p, int64_t ms)
+{
+	char s[40];
+
+	if (ms == 0) {
+		put(p, "<td>-</td>");
+		return;
+	}
+	ts_format_rfc3339(ms, s, sizeof(s));
+	putf(p, "<td class=\"t\"><time datetime=\"%s\" title=\"%s\">%.5s "
+	    "%.8s</time></td>", s, s, s + 5, s + 11);
+}
+
+/* A class chip. */
+static void
+put_class(struct page *p, enum an_class c, int presumed)
+{
+	putf(p, "<span class=\"cls cls-%s\">%s</span>%s", an_class_name(c),
+	    an_class_name(c), presumed ? "<br><span class=\"muted\">presumed"
+	    "</span>" : "");
+}
+
+/* The non-zero classes of an alert ({"actionable": n, ...}) as chips. */
+static void
+put_classes(struct page *p, const json_t *classes)
+{
+	int any = 0;
+
+	for (int c = 0; c < CLS_COUNT; c++) {
+		json_int_t n = json_integer_value(json_object_get(classes,
+		    an_class_name((enum an_class)c)));
+
+		if (n == 0)
+			continue;
+		putf(p, "%s<span class=\"cls cls-%s\">%s %lld</span>",
+		    any++ ? " " : "", an_class_name((enum an_class)c),
+		    an_class_name((enum an_class)c), (long long)n);
+	}
+	if (!any)
+		put(p, "-");
+}
+
+/* The start of a page up to its <main>'s header: the report's head, the
+ * UI's style, the navigation (cur: the page's own nav entry, or NULL) and
+ * the window links, which lead to here (a path, percent-encoded). */
+static void
+page_begin(struct page *p, const struct ui *u, const char *title,
+    const char *cur, const char *here)
+{
+	static const struct {
+		const char *path, *text;
+	} nav[] = {
+		{ "/", "Overview" },
+		{ "/groups", "Dedup groups" },
+		{ "/recommendations", "Recommendations" },
+	};
+	int listed = 0;
+
+	buf_init(&p->b, PAGE_MAX);
+	p->err = 0;
+	check(p, report_html_head(&p->b));
+	put(p, ui_css);
+	for (int c = 0; c < CLS_COUNT; c++)
+		putf(p, ".cls-%s{background:%s}\n",
+		    an_class_name((enum an_class)c), class_color[c]);
+	put(p, "</style>\n<meta name=\"robots\" content=\"noindex\">\n"
+	    "<title>");
+	esc(p, title);
+	put(p, " \xc2\xb7 alertnoise</title>\n</head>\n<body>\n<main>\n"
+	    "<header>\n<nav class=\"top\" aria-label=\"Pages\">\n"
+	    "<span class=\"brand\">alertnoise</span>\n");
+	for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
+		putf(p, "<a href=\"%s?window=%s\"%s>%s</a>\n", nav[i].path,
+		    u->wtext, cur && strcmp(cur, nav[i].path) == 0 ?
+		    " aria-current=\"page\"" : "", nav[i].text);
+	putf(p, "<a href=\"/api/v1/report?format=html&amp;window=%s\">"
+	    "Weekly report</a>\n", u->wtext);
+	put(p, "<span class=\"windows\">Window:");
+	for (size_t i = 0; i < sizeof(window_choices) /
+	    sizeof(window_choices[0]); i++) {
+		int on = strcmp(window_choices[i], u->wtext) == 0;
+
+		put(p, "<a href=\"");
+		put(p, here);
+		putf(p, "?window=%s\"%s>%s</a>", window_choices[i], on ?
+		    " aria-current=\"true\"" : "", window_choices[i]);
+		listed |= on;
+	}
+	if (!listed)
+		putf(p, "<strong aria-current=\"true\">%s</strong>", u->wtext);
+	put(p, "</span>\n</nav>\n</header>\n");
+}
+
+static void
+page_end(struct page *p)
+{
+	put(p, "</main>\n</body>\n</html>\n");
+}
+
+/* "Window 7d: 2026-11-19 21:00:00 to 2026-11-26 21:00:00 UTC." */
+static void
+put_window_line(struct page *p, const struct ui *u, const struct analysis *a)
+{
+	putf(p, "<p class=\"muted\">Window %s: ", u->wtext);
+	put_time(p, a->from);
+	put(p, " to ");
+	put_time(p, a->to);
+	put(p, " UTC.");
+}
+
+/* Queues the page (and frees it) with the headers of the /feedback page:
+ * nothing loads but the inline style, forms post only here, no framing, no
+ * caching, no referrer. */
+static enum MHD_Result
+respond_page(struct MHD_Connection *c, struct request *r, int code,
+    struct page *p)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t len = p->b.len;
+	char *body;
+
+	if (p->err || (body = buf_steal(&p->b)) == NULL) {
+		buf_free(&p->b);
+		return respond_text(c, r, 500, "rendering the page failed\n");
+	}
+	resp = MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type",
+	    "text/html; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'; "
+	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	ret = MHD_queue_response(c, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	r->code = code;
+	r->responded = 1;
+	return ret;
+}
+
+/* An error page with the navigation: title, then what (plain text). */
+static enum MHD_Result
+page_error(struct MHD_Connection *c, struct request *r, const struct ui *u,
+    const char *here, int code, const char *title, const char *what)
+{
+	struct page p;
+
+	page_begin(&p, u, title, NULL, here);
+	put(&p, "<h1>");
+	esc(&p, title);
+	put(&p, "</h1>\n<p class=\"err\">");
+	esc(&p, what);
+	put(&p, "</p>\n");
+	page_end(&p);
+	return respond_page(c, r, code, &p);
+}
+
+/* The window as links write it: whole days as "28d", else Prometheus'
+ * format ("1h30m"), which window= parses back. */
+static void
+window_text(int64_t ms, char *out, size_t outlen)
+{
+	if (ms % DAY_MS == 0)
+		snprintf(out, outlen, "%lldd", (long long)(ms / DAY_MS));
+	else
+		cfg_format_duration(ms, out, outlen);
+}
+
+/* Fills u from the request's window= (default analysis.window). On a bad
+ * one queues the 400 page and returns -1 with *ret set. */
+static int
+ui_start(struct MHD_Connection *c, struct request *r, struct ui *u,
+    const char *here, enum MHD_Result *ret)
+{
+	const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "window");
+	char msg[200];
+
+	u->d = r->d;
+	pthread_rwlock_rdlock(&u->d->cfg_lock);
+	u->window = u->d->cfg->an_window_ms;
+	pthread_rwlock_unlock(&u->d->cfg_lock);
+	window_text(u->window, u->wtext, sizeof(u->wtext));
+	if (w == NULL || *w == '\0')
+		return 0;
+	if (cfg_parse_duration(w, &u->window) < 0 || u->window <= 0 ||
+	    u->window > WINDOW_MAX_MS) {
+		pthread_rwlock_rdlock(&u->d->cfg_lock);
+		u->window = u->d->cfg->an_window_ms;
+		pthread_rwlock_unlock(&u->d->cfg_lock);
+		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
+		    "duration such as 7d, at most 366d.", w);
+		*ret = page_error(c, r, u, here, 400, "Bad window", msg);
+		return -1;
+	}
+	window_text(u->window, u->wtext, sizeof(u->wtext));
+	return 0;
+}
+
+/* The analysis of u's window; on failure queues the 503 page and returns
+ * NULL with *ret set. */
+static const struct analysis *
+ui_analysis(struct MHD_Connection *c, struct request *r, const struct ui *u,
+    const char *here, void **handle, enum MHD_Result *ret)
+{
+	const struct analysis *a;
+	char err[512];
+
+	if ((a = analysis_get(u->d, u->window, handle, err,
+	    sizeof(err))) == NULL) {
+		log_error("analysis for a page failed", "err", err);
+		*ret = page_error(c, r, u, here, 503, "Store unavailable", err);
+	}
+	return a;
+}
+
+/* The recommendations for a (the config lock is taken: they point into
+ * it); NULL with err when the replay failed. */
+static json_t *
+ui_recommendations_for(const struct ui *u, const struct analysis *a,
+    char *err, size_t errlen)
+{
+	json_t *recs;
+
+	pthread_rwlock_rdlock(&u->d->cfg_lock);
+	recs = recommendations_for(u->d->store, u->d->cfg, a, err, errlen);
+	pthread_rwlock_unlock(&u->d->cfg_lock);
+	if (recs == NULL)
+		log_warn("recommendations for a page failed", "err", err);
+	return recs;
+}
+
+/* --- GET / --------------------------------------------------------------- */
+
+/* The report's settings (cfg_lock held: ro points into it), as
+ * report_routes.c sets them. */
+static void
+report_opts_from(const struct an_config *cfg, struct report_opts *ro)
+{
+	report_opts_default(ro);
+	ro->timezone = cfg->report_timezone;
+	ro->work_start = cfg->report_working_hours.start;
+	ro->work_end = cfg->report_working_hours.end;
+	ro->work_days = cfg->report_working_days;
+	ro->top = cfg->report_top;
+}
+
+/* The report of cur (the cached analysis of the window up to cur->now)
+ * against the window before it, analysed here, without recommendations.
+ * Returns a new object, or NULL with err. */
+static json_t *
+overview_report(const struct ui *u, const struct analysis *cur, char *err,
+    size_t errlen)
+{
+	struct daemon *d = u->d;
+	struct an_override *ov = NULL;
+	struct analysis *prev = NULL;
+	struct report_opts ro;
+	struct an_opts o;
+	json_t *none = json_array(), *rep = NULL;
+	size_t nov = 0;
+
+	if (none == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* the analysis options point into the config, and the report reads
+	 * local time, which a reload changes under the write lock */
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	analysis_opts(d->cfg, &o);
+	report_opts_from(d->cfg, &ro);
+	if (analysis_overrides(d->cfg, &o, &ov, &nov, err, errlen) == 0 &&
+	    an_run(d->store, &o, cur->from - u->window, cur->from, cur->now,
+	    &prev, err, errlen) == 0 &&
+	    (rep = report_from_analyses(cur, prev, &ro, u->window, cur->now,
+	    none)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	pthread_rwlock_unlock(&d->cfg_lock);
+	an_free(prev);
+	analysis_overrides_free(ov, nov);
+	json_decref(none);
+	return rep;
+}
+
+static void
+overview_top(struct page *p, const struct ui *u, const json_t *top)
+{
+	put(p, "<section id=\"top-noisy\">\n<h2>Noisiest alerts</h2>\n");
+	if (json_array_size(top) == 0) {
+		put(p, "<p class=\"muted\">No noise in this window.</p>\n"
+		    "</section>\n");
+		return;
+	}
+	put(p, "<figure>\n");
+	check(p, report_svg_top(&p->b, top));
+	put(p, "<figcaption>Episodes per alert (grey), noise among them "
+	    "(red).</figcaption>\n</figure>\n<table>\n<thead><tr>"
+	    "<th class=\"n\">#</th><th>Alert</th><th class=\"n\">Episodes</th>"
+	    "<th class=\"n\">Noise</th><th class=\"n\">Noise ratio</th>"
+	    "<th class=\"n\">Pages</th><th class=\"n\">Flap score</th>"
+	    "<th>Classes</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < json_array_size(top); i++) {
+		const json_t *a = json_array_get(top, i);
+		char ratio[24], flap[24];
+
+		report_fmt_ratio(json_object_get(a, "noise_ratio"), ratio,
+		    sizeof(ratio));
+		report_fmt_number(json_object_get(a, "flap_score"), 1, flap,
+		    sizeof(flap));
+		putf(p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+		alert_link(p, u, json_string_value(json_object_get(a,
+		    "alertname")));
+		putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld"
+		    "</td><td class=\"n\">%s</td><td class=\"n\">%lld</td>"
+		    "<td class=\"n\">%s</td><td>",
+		    (long long)json_integer_value(json_object_get(a,
+		    "episodes")),
+		    (long long)json_integer_value(json_object_get(a,
+		    "noise_episodes")), ratio,
+		    (long long)json_integer_value(json_object_get(a, "pages")),
+		    flap);
+		put_classes(p, json_object_get(a, "classes"));
+		put(p, "</td></tr>\n");
+	}
+	put(p, "</tbody>\n</table>\n</section>\n");
+}
+
+/* The MTTR median of an an_alerts_json entry, for a cell. */
+static void
+fmt_mttr(const json_t *alert, const char *which, char *out, size_t outlen)
+{
+	const json_t *v = json_object_get(json_object_get(alert,
+	    "mttr_seconds"), which);
+
+	if (json_is_number(v))
+		report_fmt_duration(json_number_value(v), out, outlen);
+	else
+		snprintf(out, outlen, "n/a");
+}
+
+static void
+overview_alerts(struct page *p, const struct ui *u, const json_t *alerts)
+{
+	put(p, "<section id=\"alerts\">\n<h2>Every alert in this window</h2>\n");
+	if (json_array_size(alerts) == 0) {
+		put(p, "<p class=\"muted\">No alert fired in this window."
+		    "</p>\n</section>\n");
+		return;
+	}
+	put(p, "<table>\n<thead><tr><th>Alert</th>"
+	    "<th class=\"n\">Episodes</th><th class=\"n\">Noise ratio</th>"
+	    "<th class=\"n\">Notifications</th><th class=\"n\">Pages</th>"
+	    "<th class=\"n\">MTTR (median)</th><th class=\"n\">Flap score</th>"
+	    "<th>Flapping now</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < json_array_size(alerts); i++) {
+		const json_t *a = json_array_get(alerts, i);
+		char ratio[24], flap[24], mttr[48];
+
+		report_fmt_ratio(json_object_get(a, "noise_ratio"), ratio,
+		    sizeof(ratio));
+		report_fmt_number(json_object_get(a, "flap_score"), 1, flap,
+		    sizeof(flap));
+		fmt_mttr(a, "median", mttr, sizeof(mttr));
+		put(p, "<tr><td>");
+		alert_link(p, u, json_string_value(json_object_get(a,
+		    "alertname")));
+		putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%s</td>"
+		    "<td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
+		    "<td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td>"
+		    "</tr>\n",
+		    (long long)json_integer_value(json_object_get(a,
+		    "episodes")), ratio,
+		    (long long)json_integer_value(json_object_get(a,
+		    "notifications")),
+		    (long long)json_integer_value(json_object_get(a, "pages")),
+		    mttr, flap, json_is_true(json_object_get(a, "flapping")) ?
+		    "yes" : "no");
+	}
+	put(p, "</tbody>\n</table>\n</section>\n");
+}
+
+enum MHD_Result
+ui_overview(struct MHD_Connection *c, struct request *r)
+{
+	const struct analysis *a;
+	json_t *report, *alerts;
+	enum MHD_Result ret;
+	void *handle = NULL;
+	struct page p;
+	struct ui u;
+	char err[512];
+
+	if (ui_start(c, r, &u, "/", &ret) < 0 ||
+	    (a = ui_analysis(c, r, &u, "/", &handle, &ret)) == NULL)
+		return ret;
+	if ((report = overview_report(&u, a, err, sizeof(err))) == NULL) {
+		analysis_put(handle);
+		log_error("report for the overview failed", "err", err);
+		return page_error(c, r, &u, "/", 503, "Store unavailable", err);
+	}
+	alerts = an_alerts_json(a, NULL, 0, 0);
+
+	page_begin(&p, &u, "Overview", "/", "/");
+	put(&p, "<h1>Alert noise</h1>\n");
+	put_window_line(&p, &u, a);
+	putf(&p, " Changes compare it with the %s before it; days are in ",
+	    u.wtext);
+	esc(&p, json_string_value(json_object_get(report, "timezone")));
+	put(&p, ".</p>\n");
+	check(&p, report_html_kpis(&p.b, report));
+	put(&p, "<section id=\"days\">\n<h2>Day by day</h2>\n<figure>\n");
+	check(&p, report_svg_pages(&p.b, json_object_get(report,
+	    "pages_per_day")));
+	put(&p, "<figcaption>Pages per day; red: pages whose alerts were all "
+	    "noise.</figcaption>\n</figure>\n<figure>\n");
+	check(&p, report_svg_ratio(&p.b, json_object_get(report,
+	    "noise_ratio_per_day")));
+	put(&p, "<figcaption>Noise ratio of the episodes that fired each day "
+	    "(no point: no episode).</figcaption>\n</figure>\n</section>\n");
+	overview_top(&p, &u, json_object_get(report, "top_noisy"));
+	if (alerts == NULL)
+		p.err = 1;
+	else
+		overview_alerts(&p, &u, alerts);
+	putf(&p, "<section id=\"more\">\n<h2>More</h2>\n<ul>\n"
+	    "<li><a href=\"/groups?window=%s\">Dedup groups</a>: %zu in this "
+	    "window (replicas, co-firing alerts, storms).</li>\n"
+	    "<li><a href=\"/recommendations?window=%s\">Recommendations</a>: "
+	    "what to change in Prometheus and Alertmanager, each replayed "
+	    "over this window's history.</li>\n"
+	    "<li><a href=\"/api/v1/report?format=html&amp;window=%s\">Weekly "
+	    "review report</a> of this window.</li>\n</ul>\n</section>\n",
+	    u.wtext, a->ngroups, u.wtext, u.wtext);
+	page_end(&p);
+	analysis_put(handle);
+	json_decref(report);
+	json_decref(alerts);
+	return respond_page(c, r, 200, &p);
+}
+
+/* --- GET /alerts/<alertname> --------------------------------------------- */
+
+/* An identity of the alert, as its episodes show it. */
+struct ident {
+	uint64_t fp;
+	json_t *labels;		/* owned */
+	char *text;		/* what tells it from the others; owned */
+};
+
+struct ep {
+	struct episode e;
+	size_t ident;		/* index into alert_eps.ids */
+	json_t *receivers;	/* owned */
+};
+
+/* The alert's episodes overlapping the window, latest start first. */
+struct alert_eps {
+	int64_t stop_before;	/* the walk ends at an earlier start */
+	struct ep *eps;
+	size_t n, cap;
+	struct ident *ids;
+	size_t nids, capids;
+	int more;		/* EPISODES_MAX reached: there are more */
+	int oom;
+};
+
+static void
+alert_eps_free(struct alert_eps *ae)
+{
+	for (size_t i = 0; i < ae->n; i++)
+		json_decref(ae->eps[i].receivers);
+	for (size_t i = 0; i < ae->nids; i++) {
+		json_decref(ae->ids[i].labels);
+		free(ae->ids[i].text);
+	}
+	free(ae->eps);
+	free(ae->ids);
+}
+
+static int
+take_episode(const struct episode_row *row, void *arg)
+{
+	struct alert_eps *ae = arg;
+	struct ep *ep;
+	size_t k;
+
+	if (EPISODE_START(&row->e) < ae->stop_before)
+		return 1;
+	if (ae->n == EPISODES_MAX) {
+		ae->more = 1;
+		return 1;
+	}
+	for (k = 0; k < ae->nids; k++)
+		if (ae->ids[k].fp == row->e.identity)
+			break;
+	if (k == ae->nids) {
+		struct ident *id;
+
+		if (ae->nids == ae->capids) {
+			size_t n = ae->capids ? ae->capids * 2 : 16;
+
+			if ((id = realloc(ae->ids, n * sizeof(*id))) == NULL)
+				goto oom;
+			ae->ids = id;
+			ae->capids = n;
+		}
+		id = &ae->ids[ae->nids];
+		memset(id, 0, sizeof(*id));
+		id->fp = row->e.identity;
+		if ((id->labels = json_deep_copy(row->labels)) == NULL)
+			goto oom;
+		ae->nids++;
+	}
+	if (ae->n == ae->cap) {
+		size_t n = ae->cap ? ae->cap * 2 : 16;
+
+		if ((ep = realloc(ae->eps, n * sizeof(*ep))) == NULL)
+			goto oom;
+		ae->eps = ep;
+		ae->cap = n;
+	}
+	ep = &ae->eps[ae->n];
+	ep->e = row->e;
+	ep->ident = k;
+	if ((ep->receivers = json_deep_copy(row->receivers)) == NULL)
+		goto oom;
+	ae->n++;
+	return 0;
+oom:
+	ae->oom = 1;
+	return 1;
+}
+
+static int
+cmp_cstr(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Sets each identity's text: its labels but alertname and those all the
+ * identities share, as "k=v, k=v" (by name); all but alertname when that
+ * leaves none. Returns 0 or -1. */
+static int
+ident_texts(struct alert_eps *ae)
+{
+	for (size_t i = 0; i < ae->nids; i++) {
+		json_t *labels = ae->ids[i].labels, *v;
+		const char **keys, *k;
+		size_t n = 0;
+		struct buf b;
+		int shared_too = 0;
+
+		keys = calloc(json_object_size(labels) + 1, sizeof(*keys));
+		if (keys == NULL)
+			return -1;
+		buf_init(&b, PAGE_MAX);
+again:
+		n = 0;
+		json_object_foreach(labels, k, v) {
+			int shared = ae->nids > 1;
+
+			if (strcmp(k, "alertname") == 0)
+				continue;
+			for (size_t j = 0; shared && j < ae->nids; j++) {
+				json_t *o = json_object_get(ae->ids[j].labels,
+				    k);
+
+				shared = o != NULL && json_equal(o, v);
+			}
+			if (!shared || shared_too)
+				keys[n++] = k;
+		}
+		if (n == 0 && !shared_too && json_object_size(labels) > 1) {
+			shared_too = 1;
+			goto again;
+		}
+		qsort(keys, n, sizeof(*keys), cmp_cstr);
+		for (size_t j = 0; j < n; j++) {
+			v = json_object_get(labels, keys[j]);
+			if (buf_printf(&b, "%s%s=%s", j ? ", " : "", keys[j],
+			    json_is_string(v) ? json_string_value(v) : "") < 0)
+				goto fail;
+		}
+		if (n == 0 && buf_puts(&b, "(no other labels)") < 0)
+			goto fail;
+		free(keys);
+		if ((ae->ids[i].text = buf_steal(&b)) == NULL)
+			return -1;
+		continue;
+fail:
+		free(keys);
+		buf_free(&b);
+		return -1;
+	}
+	return 0;
+}
+
+/* The alert's episodes in a's window, read from the store down to the
+ * earliest start among those a holds of it (an episode overlapping the
+ * window that started earlier fired, so a holds it as context). Returns 0,
+ * or -1 with err. */
+static int
+load_episodes(struct store *st, const struct analysis *a, const char *name,
+    struct alert_eps *ae, char *err, size_t errlen)
+{
+	struct episode_filter f;
+
+	memset(ae, 0, sizeof(*ae));
+	ae->stop_before = a->from;
+	for (size_t i = 0; i < a->neps; i++) {
+		const struct an_episode *e = &a->eps[i];
+		int64_t start = e->pending_at ? e->pending_at : e->firing_at;
+
+		if (start < ae->stop_before &&
+		    strcmp(a->ids[e->ident].alertname, name) == 0)
+			ae->stop_before = start;
+	}
+	memset(&f, 0, sizeof(f));
+	f.alertname = name;
+	f.since = a->from;
+	f.until = a->to;
+	if (store_query_episodes(st, &f, take_episode, ae) < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(st));
+		return -1;
+	}
+	if (ae->oom || ident_texts(ae) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+take_any(const struct episode_row *row, void *arg)
+{
+	*(int *)arg = 1;
+	return 1;
+}
+
+/* Whether the store has any episode of the alertname: 1, 0, or -1. */
+static int
+alert_known(struct store *st, const char *name)
+{
+	struct episode_filter f;
+	int found = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.alertname = name;
+	if (store_query_episodes(st, &f, take_any, &found) < 0)
+		return -1;
+	return found;
+}
+
+/* A KPI card: label and value (plain text, nothing to escape). */
+static void
+card(struct page *p, const char *label, const char *value, const char *note)
+{
+	putf(p, "<div class=\"kpi\"><div class=\"l\">%s</div>"
+	    "<div class=\"v\">%s</div>", label, value);
+	if (note != NULL)
+		putf(p, "<div class=\"muted\">%s</div>", note);
+	put(p, "</div>\n");
+}
+
+/* The alert's numbers: an_alerts_json's entry for it (NULL: no fired
+ * episode in the window). */
+static void
+alert_numbers(struct page *p, const json_t *al)
+{
+	char v[64], note[96], t[48];
+	const json_t *fb = json_object_get(al, "feedback");
+
+	put(p, "<section id=\"numbers\">\n<h2>In this window</h2>\n");
+	if (al == NULL) {
+		put(p, "<p class=\"muted\">None of its episodes fired in this "
+		    "window.</p>\n</section>\n");
+		return;
+	}
+	put(p, "<div class=\"kpis\">\n");
+	snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(
+	    json_object_get(al, "episodes")));
+	snprintf(note, sizeof(note), "%lld noise", (long long)
+	    json_integer_value(json_object_get(al, "noise_episodes")));
+	card(p, "Episodes", v, note);
+	report_fmt_ratio(json_object_get(al, "noise_ratio"), v, sizeof(v));
+	card(p, "Noise ratio", v, NULL);
+	snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(
+	    json_object_get(al, "notifications")));
+	snprintf(note, sizeof(note), "%lld pages", (long long)
+	    json_integer_value(json_object_get(al, "pages")));
+	card(p, "Notifications", v, note);
+	fmt_mttr(al, "median", v, sizeof(v));
+	fmt_mttr(al, "p90", t, sizeof(t));
+	snprintf(note, sizeof(note), "p90 %s, %lld resolved", t, (long long)
+	    json_integer_value(json_object_get(json_object_get(al,
+	    "mttr_seconds"), "resolved")));
+	card(p, "MTTR (median)", v, note);
+	report_fmt_number(json_object_get(al, "flap_score"), 1, v, sizeof(v));
+	snprintf(note, sizeof(note), "flapping now: %s",
+	    json_is_true(json_object_get(al, "flapping")) ? "yes" : "no");
+	card(p, "Flap score (highest)", v, note);
+	report_fmt_duration(json_number_value(json_object_get(al,
+	    "firing_seconds")), v, sizeof(v));
+	card(p, "Firing time", v, NULL);
+	snprintf(v, sizeof(v), "%lld / %lld", (long long)json_integer_value(
+	    json_object_get(fb, "actionable")), (long long)json_integer_value(
+	    json_object_get(fb, "noise")));
+	card(p, "Verdicts", v, "actionable / noise");
+	put(p, "</div>\n<p>Classes: ");
+	put_classes(p, json_object_get(al, "classes"));
+	put(p, "</p>\n</section>\n");
+}
+
+/* The labels of an identity but alertname, sorted, as code. */
+static void
+put_labels(struct page *p, const json_t *labels)
+{
+	const char **keys, *k;
+	json_t *v;
+	size_t n = 0;
+
+	keys = calloc(json_object_size(labels) + 1, sizeof(*keys));
+	if (keys == NULL) {
+		p->err = 1;
+		return;
+	}
+	json_object_foreach((json_t *)labels, k, v)
+		if (strcmp(k, "alertname") != 0)
+			keys[n++] = k;
+	qsort(keys, n, sizeof(*keys), cmp_cstr);
+	for (size_t i = 0; i < n; i++) {
+		v = json_object_get(labels, keys[i]);
+		put(p, i ? ", <code>" : "<code>");
+		esc(p, keys[i]);
+		put(p, "=\"");
+		esc(p, json_is_string(v) ? json_string_value(v) : "");
+		put(p, "\"</code>");
+	}
+	if (n == 0)
+		put(p, "<span class=\"muted\">no other labels</span>");
+	free(keys);
+}
+
+static void
+alert_identities(struct page *p, const json_t *al)
+{
+	const json_t *ids = json_object_get(al, "identities");
+
+	if (json_array_size(ids) == 0)
+		return;
+	put(p, "<section id=\"identities\">\n<h2>Identities</h2>\n<table>\n"
+	    "<thead><tr><th>Labels</th><th>Fingerprint</th>"
+	    "<th class=\"n\">Episodes</th><th class=\"n\">Noise ratio</th>"
+	    "<th>Classes</th><th class=\"n\">Flap score</th>"
+	    "<th class=\"n\">MTTR (median)</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < json_array_size(ids); i++) {
+		const json_t *id = json_array_get(ids, i);
+		char ratio[24], flap[24], mttr[48];
+
+		report_fmt_ratio(json_object_get(id, "noise_ratio"), ratio,
+		    sizeof(ratio));
+		report_fmt_number(json_object_get(id, "flap_score"), 1, flap,
+		    sizeof(flap));
+		fmt_mttr(id, "median", mttr, sizeof(mttr));
+		put(p, "<tr><td>");
+		put_labels(p, json_object_get(id, "labels"));
+		put(p, "</td><td><code>");
+		esc(p, json_string_value(json_object_get(id, "fingerprint")));
+		putf(p, "</code></td><td class=\"n\">%lld</td>"
+		    "<td class=\"n\">%s</td><td>", (long long)
+		    json_integer_value(json_object_get(id, "episodes")), ratio);
+		put_classes(p, json_object_get(id, "classes"));
+		putf(p, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+		    "</tr>\n", flap, mttr);
+	}
+	put(p, "</tbody>\n</table>\n</section>\n");
+}
+
+/* --- the timeline -------------------------------------------------------- */
+
+/* Timeline geometry (SVG user units). */
+#define TL_LW		200	/* the label column */
+#define TL_R		10
+#define TL_T		28	/* the legend above the rows */
+#define TL_ROW		20
+#define TL_BAR		12
+#define TL_B		24	/* the time axis below */
+
+static int
+cmp_ident_text(const void *x, const void *y, void *arg)
+{
+	const struct alert_eps *ae = arg;
+
+	return strcmp(ae->ids[*(const size_t *)x].text,
+	    ae->ids[*(const size_t *)y].text);
+}
+
+/* A tick step that puts at most 8 ticks in span. */
+static int64_t
+tick_step(int64_t span)
+{
+	static const int64_t steps[] = {
+		3600000, 2 * 3600000, 3 * 3600000, 6 * 3600000,
+		12 * 3600000, DAY_MS, 2 * DAY_MS, 7 * DAY_MS, 14 * DAY_MS,
+		28 * DAY_MS, 91 * DAY_MS,
+	};
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof(steps) / sizeof(steps[0]); i++)
+		if (span / steps[i] <= 8)
+			break;
+	return steps[i];
+}
+
+static double
+tl_x(const struct analysis *a, int64_t t)
+{
+	double pw = REPORT_SVG_WIDTH - TL_LW - TL_R;
+
+	if (t < a->from)
+		t = a->from;
+	if (t > a->to)
+		t = a->to;
+	return TL_LW + (double)(t - a->from) / (double)(a->to - a->from) * pw;
+}
+
+/* One bar from start to end (clipped to the window); none when outside. */
+static void
+tl_bar(struct page *p, const struct analysis *a, double y, int64_t start,
+    int64_t end, const char *color, int light)
+{
+	double x0, x1;
+
+	if (end < a->from || start > a->to || end < start)
+		return;
+	x0 = tl_x(a, start);
+	x1 = tl_x(a, end);
+	if (x1 - x0 < 2)
+		x1 = x0 + 2;
+	putf(p, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
+	    "fill=\"%s\"%s/>", x0, y, x1 - x0, TL_BAR, color, light ?
+	    " fill-opacity=\"0.35\"" : "");
+}
+
+/* The class of an episode when the analysis classified it. */
+static int
+ep_class(const struct analysis *a, const struct ep *ep, enum an_class *cls,
+    unsigned *reasons, int *presumed)
+{
+	return ep->e.firing_at != 0 &&
+	    an_episode_class(a, ep->e.id, cls, reasons, presumed);
+}
+
+/* A strip per identity (the first ROWS_MAX by their text), a bar per
+ * episode: firing in its class's colour, the pending phase lighter. */
+static void
+alert_timeline(struct page *p, const struct analysis *a, const char *name,
+    struct alert_eps *ae)
+{
+	size_t rows = ae->nids < ROWS_MAX ? ae->nids : ROWS_MAX;
+	size_t *order = malloc((ae->nids + 1) * sizeof(*order));
+	size_t *row_of = malloc((ae->nids + 1) * sizeof(*row_of));
+	double H = TL_T + TL_ROW * (double)rows + TL_B, x;
+	int64_t step, t;
+	struct buf title;
+
+	put(p, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
+	if (ae->n == 0) {
+		put(p, "<p class=\"muted\">No episode in this window.</p>\n"
+		    "</section>\n");
+		goto out;
+	}
+	if (order == NULL || row_of == NULL) {
+		p->err = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < ae->nids; i++)
+		order[i] = i;
+	qsort_r(order, ae->nids, sizeof(*order), cmp_ident_text, ae);
+	for (size_t i = 0; i < ae->nids; i++)
+		row_of[order[i]] = i < rows ? i : SIZE_MAX;
+
+	buf_init(&title, PAGE_MAX);
+	if (buf_printf(&title, "Episodes of %s in the window, one row per "
+	    "identity: firing in the colour of its class, pending lighter",
+	    name) < 0)
+		p->err = 1;
+	put(p, "<figure>\n");
+	check(p, report_svg_open(&p->b, "chart-timeline", (int)H,
+	    title.data ? title.data : ""));
+	buf_free(&title);
+	x = 4;
+	for (int c = 0; c < CLS_COUNT; c++) {
+		const char *n = an_class_name((enum an_class)c);
+
+		check(p, report_svg_legend(&p->b, x, class_color[c], n));
+		x += 24 + 6.2 * (double)strlen(n);
+	}
+	check(p, report_svg_legend(&p->b, x, COLOR_UNCLASSIFIED,
+	    "not classified"));
+	for (size_t i = 1; i < rows; i += 2)
+		putf(p, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" "
+		    "fill=\"#f6f8fa\"/>\n", TL_LW, TL_T + TL_ROW * (double)i,
+		    REPORT_SVG_WIDTH - TL_LW - TL_R, TL_ROW);
+	/* the time axis: a grid line and a label per tick (UTC) */
+	step = tick_step(a->to - a->from);
+	for (t = (a->from + step - 1) / step * step; t <= a->to; t += step) {
+		time_t s = (time_t)(t / 1000);
+		struct tm tm;
+		char label[32];
+
+		/* days by date, hours by time: a date at midnight */
+		gmtime_r(&s, &tm);
+		if (step < DAY_MS && t % DAY_MS != 0)
+			strftime(label, sizeof(label), "%H:%M", &tm);
+		else
+			strftime(label, sizeof(label), "%m-%d", &tm);
+		putf(p, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%.1f\" "
+		    "stroke=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" "
+		    "text-anchor=\"middle\">%s</text>\n", tl_x(a, t), tl_x(a, t),
+		    TL_T - 4, H - TL_B + 2, REPORT_COLOR_GRID, tl_x(a, t),
+		    H - TL_B + 16, label);
+	}
+	for (size_t i = 0; i < rows; i++) {
+		double y = TL_T + TL_ROW * (double)i;
+
+		putf(p, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
+		    TL_LW - 6, y + TL_ROW / 2.0 + 4);
+		check(p, report_html_escape_cut(&p->b, ae->ids[order[i]].text,
+		    LABEL_CUT));
+		put(p, "</text>\n");
+	}
+	for (size_t i = 0; i < ae->n; i++) {
+		const struct ep *ep = &ae->eps[i];
+		const struct episode *e = &ep->e;
+		size_t row = row_of[ep->ident];
+		double y = TL_T + TL_ROW * (double)row +
+		    (TL_ROW - TL_BAR) / 2.0;
+		enum an_class cls = CLS_ACTIONABLE;
+		unsigned reasons;
+		int presumed, classified;
+		const char *color = COLOR_UNCLASSIFIED;
+		int64_t now = a->now;
+
+		if (row == SIZE_MAX)
+			continue;
+		classified = ep_class(a, ep, &cls, &reasons, &presumed);
+		if (classified)
+			color = class_color[cls];
+		put(p, "<g><title>");
+		esc(p, ae->ids[ep->ident].text);
+		put(p, ": ");
+		put(p, classified ? an_class_name(cls) : e->firing_at ?
+		    "not classified (fired before the window)" :
+		    "never fired");
+		if (e->pending_at) {
+			char s[40];
+
+			ts_format_rfc3339(e->pending_at, s, sizeof(s));
+			putf(p, "; pending from %s", s);
+		}
+		if (e->firing_at) {
+			char s[40];
+
+			ts_format_rfc3339(e->firing_at, s, sizeof(s));
+			putf(p, "; firing from %s", s);
+		}
+		if (e->resolved_at) {
+			char s[40];
+
+			ts_format_rfc3339(e->resolved_at, s, sizeof(s));
+			putf(p, "; resolved %s", s);
+		} else {
+			put(p, "; still open");
+		}
+		put(p, "</title>");
+		if (e->pending_at)
+			tl_bar(p, a, y, e->pending_at, e->firing_at ?
+			    e->firing_at : e->resolved_at ? e->resolved_at :
+			    now, color, 1);
+		if (e->firing_at)
+			tl_bar(p, a, y, e->firing_at, e->resolved_at ?
+			    e->resolved_at : now, color, 0);
+		put(p, "</g>\n");
+	}
+	putf(p, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+	    "stroke=\"%s\"/>\n</svg>\n", TL_LW, REPORT_SVG_WIDTH - TL_R,
+	    H - TL_B + 2, H - TL_B + 2, REPORT_COLOR_AXIS);
+	put(p, "<figcaption>Each bar is an episode, from firing to resolved (or "
+	    "now); the lighter part before it is its pending phase. Times in "
+	    "UTC.");
+	if (ae->nids > rows)
+		putf(p, " The first %zu of %zu identities are shown.", rows,
+		    ae->nids);
+	put(p, "</figcaption>\n</figure>\n</section>\n");
+out:
+	free(order);
+	free(row_of);
+}
+
+/* --- the episodes table -------------------------------------------------- */
+
+/* One of the two feedback buttons: a form posting the verdict on the
+ * episode, as the /feedback page's (fp and at: [0-9a-zA-Z.:-]). */
+static void
+fb_form(struct page *p, const char *fp, const char *at, const char *verdict,
+    const char *button)
+{
+	putf(p, "<form class=\"fb\" method=\"post\" action=\"/api/v1/feedback\""
+	    " accept-charset=\"utf-8\">"
+	    "<input type=\"hidden\" name=\"fingerprint\" value=\"%s\">"
+	    "<input type=\"hidden\" name=\"starts_at\" value=\"%s\">"
+	    "<input type=\"hidden\" name=\"verdict\" value=\"%s\">"
+	    "<input type=\"hidden\" name=\"return\" value=\"1\">"
+	    "<button type=\"submit\">%s</button></form>", fp, at, verdict,
+	    button);
+}
+
+static void
+alert_episodes(struct page *p, const struct analysis *a,
+    const struct alert_eps *ae)
+{
+	put(p, "<section id=\"episodes\">\n<h2>Episodes</h2>\n");
+	if (ae->n == 0) {
+		put(p, "<p class=\"muted\">None in this window.</p>\n"
+		    "</section>\n");
+		return;
+	}
+	if (ae->more)
+		putf(p, "<p class=\"muted\">The latest %d episodes.</p>\n",
+		    EPISODES_MAX);
+	put(p, "<table class=\"small\">\n<thead><tr><th>Identity</th>"
+	    "<th>Pending</th><th>Firing</th><th>Resolved</th>"
+	    "<th class=\"n\">Fired for</th><th>Class</th><th>Reasons</th>"
+	    "<th>Notified</th><th class=\"fb\">Verdict</th></tr></thead>\n"
+	    "<tbody>\n");
+	for (size_t i = 0; i < ae->n; i++) {
+		const struct ep *ep = &ae->eps[i];
+		const struct episode *e = &ep->e;
+		enum an_class cls;
+		unsigned reasons = 0;
+		int presumed;
+		json_t *rs, *v;
+		char fp[17], at[40], dur[48];
+		size_t k;
+
+		fp_format(e->identity, fp);
+		putf(p, "<tr><td title=\"fingerprint %s\">", fp);
+		esc(p, ae->ids[ep->ident].text);
+		put(p, "</td>");
+		put_time_cell(p, e->pending_at);
+		put_time_cell(p, e->firing_at);
+		if (e->resolved_at)
+			put_time_cell(p, e->resolved_at);
+		else
+			putf(p, "<td>%s</td>", e->firing_at ? "firing" :
+			    "pending");
+		put(p, "<td class=\"n\">");
+		if (e->firing_at) {
+			report_fmt_duration((double)((e->resolved_at ?
+			    e->resolved_at : a->now) - e->firing_at) / 1000.0,
+			    dur, sizeof(dur));
+			put(p, dur);
+		} else {
+			put(p, "-");
+		}
+		put(p, "</td><td>");
+		if (ep_class(a, ep, &cls, &reasons, &presumed))
+			put_class(p, cls, presumed);
+		else
+			putf(p, "<span class=\"cls cls-none\">%s</span>",
+			    e->firing_at ? "before the window" : "never fired");
+		put(p, "</td><td>");
+		if ((rs = json_array()) == NULL) {
+			p->err = 1;
+			break;
+		}
+		an_reasons_json(reasons, rs);
+		json_array_foreach(rs, k, v)
+			putf(p, "%s%s", k ? ", " : "", json_string_value(v));
+		if (json_array_size(rs) == 0)
+			put(p, "-");
+		json_decref(rs);
+		if (e->notifications > 0)
+			putf(p, "</td><td>%lld\xc3\x97 to ",
+			    (long long)e->notifications);
+		else
+			put(p, "</td><td>no");
+		json_array_foreach(ep->receivers, k, v) {
+			put(p, k ? ", " : "");
+			esc(p, json_string_value(v));
+		}
+		if (e->notifications > 0 && json_array_size(ep->receivers) == 0)
+			put(p, "?");
+		put(p, "</td><td class=\"fb\">");
+		if (e->firing_at) {
+			ts_format_rfc3339(e->firing_at, at, sizeof(at));
+			fb_form(p, fp, at, "actionable", "Actionable");
+			put(p, " ");
+			fb_form(p, fp, at, "noise", "Noise");
+			putf(p, "<br><a class=\"small\" href=\"/feedback?"
+			    "fingerprint=%s&amp;starts_at=%s\">with a note"
+			    "\xe2\x80\xa6</a>", fp, at);
+		} else {
+			put(p, "-");
+		}
+		put(p, "</td></tr>\n");
+	}
+	put(p, "</tbody>\n</table>\n<p class=\"muted small\">A verdict is about "
+	    "one episode; the last one given counts and changes the numbers at "
+	    "once. Times in UTC.</p>\n</section>\n");
+}
+
+/* The recommendations about the alertname, from all of them (NULL: the
+ * replay failed, err says why). */
+static void
+alert_recommendations(struct page *p, const json_t *recs, const char *name,
+    const char *err)
+{
+	json_t *mine;
+
+	if (recs == NULL) {
+		put(p, "<section id=\"recommendations\">\n"
+		    "<h2>Recommendations</h2>\n<p class=\"err\">Unavailable: ");
+		esc(p, err);
+		put(p, "</p>\n</section>\n");
+		return;
+	}
+	if ((mine = json_array()) == NULL) {
+		p->err = 1;
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(recs); i++) {
+		json_t *rec = json_array_get(recs, i);
+		const char *n = json_string_value(json_object_get(rec,
+		    "alertname"));
+
+		if (n != NULL && strcmp(n, name) == 0 &&
+		    json_array_append(mine, rec) < 0)
+			p->err = 1;
+	}
+	check(p, report_html_recommendations(&p->b, mine));
+	json_decref(mine);
+}
+
+enum MHD_Result
+ui_alert(struct MHD_Connection *c, struct request *r)
+{
+	const char *name = r->url + strlen("/alerts/");
+	const struct analysis *a;
+	const json_t *al = NULL;
+	json_t *alerts = NULL, *recs = NULL;
+	struct alert_eps ae;
+	struct buf here;
+	enum MHD_Result ret;
+	void *handle = NULL;
+	struct page p;
+	struct ui u;
+	char err[512], rerr[512], msg[200];
+	int known;
+
+	memset(&ae, 0, sizeof(ae));
+	buf_init(&here, PAGE_MAX);
+	if (buf_puts(&here, "/alerts/") < 0 || pct_encode(&here, name) < 0) {
+		buf_free(&here);
+		return respond_text(c, r, 500, "out of memory\n");
+	}
+	if (ui_start(c, r, &u, here.data, &ret) < 0 ||
+	    (a = ui_analysis(c, r, &u, here.data, &handle, &ret)) == NULL)
+		goto out;
+	if ((alerts = an_alerts_json(a, NULL, 0, 1)) == NULL) {
+		ret = respond_text(c, r, 500, "out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(alerts); i++)
+		if (strcmp(jstr(json_array_get(alerts, i), "alertname"),
+		    name) == 0)
+			al = json_array_get(alerts, i);
+	if (load_episodes(u.d->store, a, name, &ae, err, sizeof(err)) < 0) {
+		log_error("reading an alert's episodes failed", "err", err);
+		ret = page_error(c, r, &u, here.data, 503, "Store unavailable",
+		    err);
+		goto out;
+	}
+	if (al == NULL && ae.n == 0) {
+		if ((known = alert_known(u.d->store, name)) < 0) {
+			ret = page_error(c, r, &u, here.data, 503,
+			    "Store unavailable", store_errmsg(u.d->store));
+			goto out;
+		}
+		if (!known) {
+			snprintf(msg, sizeof(msg), "alertnoise knows no alert "
+			    "named \"%.120s\".", name);
+			ret = page_error(c, r, &u, here.data, 404,
+			    "Unknown alert", msg);
+			goto out;
+		}
+	}
+	recs = ui_recommendations_for(&u, a, rerr, sizeof(rerr));
+
+	page_begin(&p, &u, name, NULL, here.data);
+	put(&p, "<h1>");
+	esc(&p, name);
+	put(&p, "</h1>\n");
+	put_window_line(&p, &u, a);
+	put(&p, "</p>\n");
+	alert_numbers(&p, al);
+	alert_identities(&p, al);
+	alert_timeline(&p, a, name, &ae);
+	alert_episodes(&p, a, &ae);
+	alert_recommendations(&p, recs, name, rerr);
+	page_end(&p);
+	ret = respond_page(c, r, 200, &p);
+out:
+	analysis_put(handle);
+	alert_eps_free(&ae);
+	json_decref(alerts);
+	json_decref(recs);
+	buf_free(&here);
+	return ret;
+}
+
+/* --- GET /groups --------------------------------------------------------- */
+
+static const char *
+member_name(const json_t *g, json_int_t i)
+{
+	const char *s = json_string_value(json_object_get(json_array_get(
+	    json_object_get(g, "members"), (size_t)i), "alertname"));
+
+	return s ? s : "?";
+}
+
+/* The distinct alertnames of a group's members, each a link, with a count
+ * when one repeats; then each member's labels, folded. */
+static void
+group_members(struct page *p, const struct ui *u, const json_t *g)
+{
+	const json_t *members = json_object_get(g, "members");
+	size_t n = json_array_size(members);
+
+	for (size_t i = 0; i < n;) {
+		const char *name = member_name(g, (json_int_t)i);
+		size_t j = i + 1;
+
+		while (j < n && strcmp(member_name(g, (json_int_t)j), name) == 0)
+			j++;
+		put(p, i ? ", " : "");
+		alert_link(p, u, name);
+		if (j - i > 1)
+			putf(p, " \xc3\x97%zu", j - i);
+		i = j;
+	}
+	putf(p, "<details><summary class=\"small\">%zu member%s</summary>"
+	    "<ul class=\"small\">", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		put(p, "<li>");
+		esc(p, member_name(g, (json_int_t)i));
+		put(p, ": ");
+		put_labels(p, json_object_get(json_array_get(members, i),
+		    "labels"));
+		put(p, "</li>");
+	}
+	put(p, "</ul></details>");
+}
+
+/* What backs a group: its evidence's numbers and, for co-firing, each
+ * pair kept. */
+static void
+group_evidence(struct page *p, const json_t *g)
+{
+	const json_t *ev = json_object_get(g, "evidence");
+	const json_t *pairs = json_object_get(ev, "pairs");
+	char *text = report_fields_text(ev);
+
+	esc(p, text ? text : "-");
+	free(text);
+	if (json_array_size(pairs) == 0)
+		return;
+	put(p, "<ul class=\"small\">");
+	for (size_t i = 0; i < json_array_size(pairs); i++) {
+		const json_t *q = json_array_get(pairs, i);
+		json_int_t ia = json_integer_value(json_object_get(q, "a"));
+		json_int_t ib = json_integer_value(json_object_get(q, "b"));
+		char jac[24];
+
+		report_fmt_number(json_object_get(q, "jaccard"), 2, jac,
+		    sizeof(jac));
+		put(p, "<li>");
+		esc(p, member_name(g, ia));
+		put(p, " + ");
+		esc(p, member_name(g, ib));
+		putf(p, ": %lld together, Jaccard %s; first: ", (long long)
+		    json_integer_value(json_object_get(q, "co_occurrences")),
+		    jac);
+		esc(p, member_name(g, ia));
+		putf(p, " %lld\xc3\x97, ", (long long)json_integer_value(
+		    json_object_get(q, "a_first")));
+		esc(p, member_name(g, ib));
+		putf(p, " %lld\xc3\x97</li>", (long long)json_integer_value(
+		    json_object_get(q, "b_first")));
+	}
+	put(p, "</ul>");
+}
+
+enum MHD_Result
+ui_groups(struct MHD_Connection *c, struct request *r)
+{
+	const struct analysis *a;
+	enum MHD_Result ret;
+	void *handle = NULL;
+	json_t *gs;
+	struct page p;
+	struct ui u;
+
+	if (ui_start(c, r, &u, "/groups", &ret) < 0 ||
+	    (a = ui_analysis(c, r, &u, "/groups", &handle, &ret)) == NULL)
+		return ret;
+	gs = an_groups_json(a);
+	page_begin(&p, &u, "Dedup groups", "/groups", "/groups");
+	put(&p, "<h1>Dedup groups</h1>\n");
+	put_window_line(&p, &u, a);
+	put(&p, " Alerts that say the same thing: <strong>replica</strong>, one "
+	    "alert sent by several Prometheus replicas or delivered twice; "
+	    "<strong>cofiring</strong>, alert kinds that fire together (the "
+	    "leader fires first most often: the inhibit source); "
+	    "<strong>storm</strong>, one alert firing for many identities at "
+	    "once.</p>\n");
+	if (gs == NULL) {
+		p.err = 1;
+	} else if (json_array_size(gs) == 0) {
+		put(&p, "<p class=\"muted\">No dedup group in this window.</p>\n");
+	} else {
+		put(&p, "<table>\n<thead><tr><th class=\"n\">#</th><th>Kind</th>"
+		    "<th>Members</th><th>Leader</th><th class=\"n\">Support</th>"
+		    "<th class=\"n\">Jaccard</th><th>Evidence</th></tr>"
+		    "</thead>\n<tbody>\n");
+		for (size_t i = 0; i < json_array_size(gs); i++) {
+			const json_t *g = json_array_get(gs, i);
+			const json_t *l = json_object_get(g, "leader");
+			const char *kind = json_string_value(json_object_get(g,
+			    "kind"));
+			char jac[24];
+
+			report_fmt_number(json_object_get(g, "jaccard"), 2, jac,
+			    sizeof(jac));
+			putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+			esc(&p, kind);
+			put(&p, "</td><td>");
+			group_members(&p, &u, g);
+			put(&p, "</td><td>");
+			if (json_is_object(l))
+				alert_link(&p, &u, json_string_value(
+				    json_object_get(l, "alertname")));
+			else
+				put(&p, "-");
+			putf(&p, "</td><td class=\"n\">%lld</td>"
+			    "<td class=\"n\">%s</td><td class=\"small\">",
+			    (long long)json_integer_value(json_object_get(g,
+			    "support")), kind && strcmp(kind, "cofiring") == 0 ?
+			    jac : "-");
+			group_evidence(&p, g);
+			put(&p, "</td></tr>\n");
+		}
+		put(&p, "</tbody>\n</table>\n");
+	}
+	page_end(&p);
+	analysis_put(handle);
+	json_decref(gs);
+	return respond_page(c, r, 200, &p);
+}
+
+/* --- GET /recommendations ------------------------------------------------ */
+
+enum MHD_Result
+ui_recommendations(struct MHD_Connection *c, struct request *r)
+{
+	const char *here = "/recommendations";
+	const struct analysis *a;
+	enum MHD_Result ret;
+	void *handle = NULL;
+	json_t *recs;
+	struct page p;
+	struct ui u;
+	char err[512];
+
+	if (ui_start(c, r, &u, here, &ret) < 0 ||
+	    (a = ui_analysis(c, r, &u, here, &handle, &ret)) == NULL)
+		return ret;
+	recs = ui_recommendations_for(&u, a, err, sizeof(err));
+	if (recs == NULL) {
+		ret = page_error(c, r, &u, here, 503,
+		    "Recommendations unavailable", err);
+		analysis_put(handle);
+		return ret;
+	}
+	page_begin(&p, &u, "Recommendations", here, here);
+	put(&p, "<h1>Recommendations</h1>\n");
+	put_window_line(&p, &u, a);
+	put(&p, " Each change is replayed alone over this window's history "
+	    "under the current settings, and kept only when it removes "
+	    "notifications or pages.</p>\n");
+	if (json_array_size(recs) > 0) {
+		put(&p, "<section id=\"index\">\n<h2>At a glance</h2>\n<table>\n"
+		    "<thead><tr><th class=\"n\">#</th><th>Kind</th>"
+		    "<th>Alert</th><th>Confidence</th><th>Predicted savings</th>"
+		    "</tr></thead>\n<tbody>\n");
+		for (size_t i = 0; i < json_array_size(recs); i++) {
+			const json_t *rec = json_array_get(recs, i);
+			const char *name = json_string_value(json_object_get(
+			    rec, "alertname"));
+			const char *conf = json_string_value(json_object_get(
+			    rec, "confidence"));
+			char *sav = report_fields_text(json_object_get(rec,
+			    "predicted"));
+
+			putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+			esc(&p, json_string_value(json_object_get(rec,
+			    "kind")));
+			put(&p, "</td><td>");
+			if (name != NULL)
+				alert_link(&p, &u, name);
+			else
+				put(&p, "-");
+			put(&p, "</td><td>");
+			esc(&p, conf ? conf : "n/a");
+			put(&p, "</td><td>");
+			esc(&p, sav ? sav : "n/a");
+			put(&p, "</td></tr>\n");
+			free(sav);
+		}
+		put(&p, "</tbody>\n</table>\n</section>\n");
+	}
+	check(&p, report_html_recommendations(&p.b, recs));
+	page_end(&p);
+	analysis_put(handle);
+	json_decref(recs);
+	return respond_page(c, r, 200, &p);
+}

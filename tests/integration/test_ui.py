@@ -1,0 +1,510 @@
+"""test_ui.py -- the web UI (/, /alerts/<alertname>, /groups,
+/recommendations) against the real alertnoised.
+
+One daemon for the whole file ("pager" pages), seeded three hours ago with:
+  UiDisk   remote write from two Prometheus replicas (r1, r2): identity a
+           pending then firing for 19 minutes, identity b pending then
+           firing still; a's label desc is a <script> element. A replica
+           group, so a drop_replica_label recommendation.
+  UiFlappy five 30-second episodes a minute apart, each paged, three
+           marked noise: flapping and transient, route_away_from_paging.
+  UiStorm  ten identities at once, each in its own notification: a storm.
+  UiSteady one page, still firing.
+  ODD      an alertname that needs percent-encoding and HTML escaping.
+
+Each page is checked for what a user sees: status, type, security
+headers, balanced tags, no script and no external resource, escaped
+values, the numbers of the JSON API, links that resolve (a crawl of
+everything reachable from /), and feedback buttons that post. The overview
+and an alert page are rendered in Debian's headless Chromium; the
+screenshots are kept under build/test-ui/ and their paths printed."""
+import html.parser
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+import urllib.parse
+
+from harness import (BUILD, GO_ZERO_TIME, Daemon, fingerprint, make_alert,
+                     make_notification, now_ms, parse_rfc3339_ms)
+import rwenc
+from rwenc import STALE, V1_HEADERS
+
+CONFIG = """\
+analysis:
+  paging_receivers: [pager]
+"""
+
+T = (now_ms() // 1000 - 3 * 3600) * 1000     # whole seconds, 3 hours ago
+MIN = 60 * 1000
+SCRIPT = "<script>alert(1)</script>"
+ODD = 'Odd <b>&"x" 50%/y?z'
+
+DISK_A = {"alertname": "UiDisk", "instance": "a", "team": "infra",
+          "desc": SCRIPT}
+DISK_B = {"alertname": "UiDisk", "instance": "b", "team": "infra"}
+FLAPPY = {"alertname": "UiFlappy", "instance": "f"}
+STEADY = {"alertname": "UiSteady", "instance": "s"}
+ODD_LABELS = {"alertname": ODD, "note": "<script>alert(2)</script>"}
+PAGES = ("/", "/alerts/UiFlappy", "/alerts/UiDisk", "/groups",
+         "/recommendations")
+
+
+def at(s):
+    return T + s * 1000
+
+
+def series(identity, state, replica, samples):
+    return dict(identity, __name__="ALERTS", alertstate=state,
+                replica=replica), samples
+
+
+def alert_path(name, window=None):
+    path = "/alerts/" + urllib.parse.quote(name, safe="")
+    return path + ("?window=" + window if window else "")
+
+
+class Page(html.parser.HTMLParser):
+    """What a test needs of a page: its tags balanced (void elements
+    aside), its links, forms and attributes."""
+    VOID = {"meta", "br", "hr", "img", "input", "link", "line", "rect",
+            "polyline", "path", "circle"}
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.errors, self.tags = [], [], []
+        self.hrefs, self.forms, self.attrs = [], [], []
+        self.text = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self._tag(tag, attrs)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self._tag(tag, attrs)
+
+    def _tag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        self.attrs.append((tag, a))
+        if tag == "a" and "href" in a:
+            self.hrefs.append(a["href"])
+        if tag == "form":
+            self.forms.append({"action": a.get("action"),
+                               "method": a.get("method"), "fields": {}})
+        if tag == "input" and self.forms and "form" in self.stack:
+            self.forms[-1]["fields"][a.get("name")] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append("</%s> closes %s" % (
+                tag, self.stack[-1] if self.stack else "nothing"))
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    @property
+    def plain(self):
+        return "".join(self.text)
+
+
+def seed(d):
+    """Writes the history the module's docstring describes into d."""
+    def hook(payload):
+        r = d.webhook(payload)
+        assert r.status == 200, r.text
+
+    rw = []
+    for rep in ("r1", "r2"):
+        rw += [
+            series(DISK_A, "pending", rep,
+                   [(1, at(0)), (1, at(30)), (STALE, at(60))]),
+            series(DISK_A, "firing", rep,
+                   [(1, at(60)), (1, at(90)), (STALE, at(1200))]),
+            series(DISK_B, "pending", rep,
+                   [(1, at(600)), (1, at(630)), (STALE, at(660))]),
+            series(DISK_B, "firing", rep, [(1, at(660)), (1, at(690))]),
+        ]
+    r = d.post("/api/v1/write", rwenc.write_body(rw), content_type=None,
+               headers=dict(V1_HEADERS))
+    assert r.status == 204, (r.status, r.text)
+    for i in range(5):
+        start = T + 60 * MIN + i * MIN
+        a = make_alert(FLAPPY, start, start + 30 * 1000)
+        hook(make_notification(
+            [dict(a, status="firing", endsAt=GO_ZERO_TIME)],
+            receiver="pager"))
+        hook(make_notification([a], receiver="pager"))
+        if i < 3:
+            r = d.post("/api/v1/feedback", '{"fingerprint":"%s",'
+                       '"starts_at":%d,"verdict":"noise"}' %
+                       (fingerprint(FLAPPY), start // 1000))
+            assert r.status == 200, r.text
+    for i in range(10):
+        a = make_alert({"alertname": "UiStorm", "instance": "i%02d" % i},
+                       T + 120 * MIN, T + 120 * MIN + 20 * 1000)
+        hook(make_notification([a], receiver="team-x",
+                               group_by=("alertname", "instance")))
+    hook(make_notification([make_alert(STEADY, T + 90 * MIN)],
+                           receiver="pager"))
+    hook(make_notification([make_alert(ODD_LABELS, T + 100 * MIN)],
+                           receiver="team-x"))
+
+
+class UiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(CONFIG).start()
+        try:
+            seed(cls.d)
+        except BaseException:
+            cls.d.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    # --- helpers ------------------------------------------------------------
+
+    def page(self, path, status=200):
+        """GETs path; checks what every UI answer must be; returns the
+        body and its parse."""
+        r = self.d.get(path)
+        self.assertEqual(r.status, status, (path, r.text[:2000]))
+        self.assertEqual(r.headers["Content-Type"],
+                         "text/html; charset=utf-8", path)
+        csp = r.headers["Content-Security-Policy"]
+        for part in ("default-src 'none'", "style-src 'unsafe-inline'",
+                     "form-action 'self'", "frame-ancestors 'none'"):
+            self.assertIn(part, csp, path)
+        self.assertEqual(r.headers["X-Content-Type-Options"], "nosniff")
+        text = r.text
+        self.assertTrue(text.startswith("<!doctype html>\n"), path)
+        self.assertNotIn("<script", text.lower(), path)
+        p = Page(text)
+        self.assertEqual(p.errors, [], path)
+        self.assertEqual(p.stack, [], path)
+        # nothing to load from elsewhere: no resource elements, no
+        # absolute URL in any attribute, no CSS url()
+        for tag in ("script", "img", "link", "iframe", "object", "embed",
+                    "base"):
+            self.assertNotIn(tag, p.tags, path)
+        for tag, attrs in p.attrs:
+            for k, v in attrs.items():
+                if k in ("href", "src", "action", "xlink:href"):
+                    self.assertTrue(v.startswith("/") and
+                                    not v.startswith("//"), (path, tag, v))
+        self.assertNotIn("url(", text)
+        self.assertNotIn("http://", text)
+        self.assertNotIn("https://", text)
+        # the navigation, on every page
+        for href in ("/?window=", "/groups?window=",
+                     "/recommendations?window="):
+            self.assertTrue(any(h.startswith(href) for h in p.hrefs),
+                            (path, href))
+        return text, p
+
+    def api(self, path):
+        r = self.d.get(path)
+        self.assertEqual(r.status, 200, r.text)
+        return r.json()["data"]
+
+    # --- every page ---------------------------------------------------------
+
+    def test_pages_answer_html(self):
+        for path in PAGES:
+            for w in ("", "?window=1d", "?window=28d", "?window=36h"):
+                self.page(path + w)
+
+    def test_overview(self):
+        text, p = self.page("/")
+        s = self.api("/api/v1/summary")
+        # the report's KPI cards, with the summary's numbers
+        cards = dict(re.findall(r'<div class="l">([^<]+)</div>'
+                                r'<div class="v">([^<]+)</div>', text))
+        self.assertEqual(cards["Pages"], str(s["pages"]))
+        self.assertEqual(cards["Noise ratio"],
+                         "%g%%" % round(s["noise_ratio"] * 100, 1))
+        # the charts: pages, noise ratio per day, the noisiest alerts
+        self.assertEqual(p.tags.count("svg"), 3)
+        for cid in ("chart-pages", "chart-ratio", "chart-top"):
+            self.assertIn('id="%s"' % cid, text)
+        # the noisiest alerts and every alert, linked to their pages
+        for a in self.api("/api/v1/alerts"):
+            self.assertIn(alert_path(a["alertname"], "7d"), p.hrefs,
+                          a["alertname"])
+        top = text[text.index('id="top-noisy"'):text.index('id="alerts"')]
+        self.assertIn('href="/alerts/UiStorm?window=7d"', top)
+        self.assertIn('href="/alerts/UiFlappy?window=7d"', top)
+        self.assertNotIn("UiSteady", top)      # not noise
+        self.assertIn("/groups?window=7d", p.hrefs)
+        self.assertIn("/recommendations?window=7d", p.hrefs)
+        self.assertIn("/api/v1/report?format=html&window=7d", p.hrefs)
+        # the window selector: plain links, the current one marked
+        for w in ("1d", "7d", "28d"):
+            self.assertIn("/?window=" + w, p.hrefs)
+        self.assertIn('<a href="/?window=7d" aria-current="true">7d</a>',
+                      text)
+        text, p = self.page("/?window=28d")
+        self.assertIn('<a href="/?window=28d" aria-current="true">28d</a>',
+                      text)
+        self.assertIn(alert_path("UiFlappy", "28d"), p.hrefs)
+
+    def test_alert_page_numbers(self):
+        text, p = self.page("/alerts/UiFlappy")
+        al = [a for a in self.api("/api/v1/alerts?by=identity")
+              if a["alertname"] == "UiFlappy"][0]
+        self.assertIn("<h1>UiFlappy</h1>", text)
+        cards = dict(re.findall(r'<div class="l">([^<]+)</div>'
+                                r'<div class="v">([^<]+)</div>', text))
+        self.assertEqual(cards["Episodes"], str(al["episodes"]))
+        self.assertEqual(al["episodes"], 5)
+        self.assertEqual(cards["Noise ratio"], "100%")
+        self.assertEqual(cards["Notifications"], str(al["notifications"]))
+        self.assertEqual(cards["MTTR (median)"], "30s")
+        self.assertEqual(cards["Flap score (highest)"],
+                         ("%.1f" % al["flap_score"]).rstrip("0").rstrip("."))
+        self.assertEqual(cards["Verdicts"], "0 / 3")
+        for cls, n in al["classes"].items():
+            if n:
+                self.assertIn('<span class="cls cls-%s">%s %d</span>' %
+                              (cls, cls, n), text)
+        # the identity table, with its fingerprint
+        self.assertIn(fingerprint(FLAPPY), text)
+        # the timeline: one row, a bar per episode
+        svg = text[text.index('id="timeline"'):text.index('id="episodes"')]
+        self.assertEqual(svg.count("<g><title>"), 5)
+        self.assertIn("instance=f", svg)
+        # the episodes table: a row per episode, each with two buttons
+        eps = text[text.index('id="episodes"'):
+                   text.index('id="recommendations"')]
+        self.assertEqual(eps.count("<tr><td"), 5)
+        self.assertEqual(eps.count("marked_noise"), 3)
+        self.assertEqual(eps.count("pager"), 5)
+        self.assertEqual(len([f for f in p.forms
+                              if f["action"] == "/api/v1/feedback"]), 10)
+        # its recommendation, with the snippet
+        recs = [r for r in self.api("/api/v1/recommendations")
+                if r["alertname"] == "UiFlappy"]
+        self.assertIn("route_away_from_paging", [r["kind"] for r in recs])
+        section = text[text.index('id="recommendations"'):]
+        self.assertEqual(section.count("<article>"), len(recs))
+        for r in recs:
+            self.assertIn(r["kind"], section)
+            self.assertIn("<pre><code>" + escape(r["snippet"]), section)
+
+    def test_alert_page_timeline_and_escaping(self):
+        text, p = self.page("/alerts/UiDisk?window=1d")
+        self.assertNotIn(SCRIPT, text)
+        self.assertIn(escape(SCRIPT), text)
+        self.assertIn(SCRIPT, p.plain)       # shown, as text
+        svg = text[text.index('id="timeline"'):text.index('id="episodes"')]
+        # two identities, one row each; each episode a pending phase
+        # (lighter) and a firing bar, b's still open
+        rows = re.findall(r'<text x="\d+" y="[\d.]+" text-anchor="end">'
+                          r'([^<]*)</text>', svg)
+        self.assertEqual(len(rows), 2, rows)
+        self.assertEqual(svg.count("<g><title>"), 2)
+        self.assertEqual(svg.count('fill-opacity="0.35"'), 2)
+        self.assertIn("still open", svg)
+        a = [e for e in self.api("/api/v1/episodes?alertname=UiDisk")
+             if e["fingerprint"] == fingerprint(DISK_A)][0]
+        self.assertEqual(parse_rfc3339_ms(a["pending_at"]), at(0))
+        self.assertIn('<time datetime="%s"' % a["firing_at"], text)
+        self.assertIn("19m 00s", text)      # a fired from 60s to 1200s
+        # the replica recommendation names it
+        recs = [r for r in self.api("/api/v1/recommendations")
+                if r["alertname"] == "UiDisk"]
+        self.assertIn("drop_replica_label", [r["kind"] for r in recs])
+        self.assertIn("drop_replica_label", text)
+
+    def test_odd_alertname(self):
+        text, p = self.page("/")
+        link = alert_path(ODD, "7d")
+        self.assertIn(link, p.hrefs)
+        self.assertIn(escape(ODD), text)
+        self.assertNotIn(ODD, text)
+        text, p = self.page(link)
+        self.assertIn("<h1>%s</h1>" % escape(ODD), text)
+        self.assertIn(escape("<script>alert(2)</script>"), text)
+        # its window links lead back to it
+        self.assertIn(alert_path(ODD, "1d"), p.hrefs)
+
+    def test_unknown_alert_is_404(self):
+        for path in ("/alerts/NoSuchAlert", "/alerts/", "/alerts/UiFlap",
+                     "/alerts/uiflappy?window=1d"):
+            text, p = self.page(path, 404)
+            self.assertIn("Unknown alert", text)
+
+    def test_bad_window_is_400(self):
+        for path in ("/?window=abc", "/groups?window=0s",
+                     "/recommendations?window=400d",
+                     "/alerts/UiFlappy?window=-1d",
+                     "/alerts/NoSuchAlert?window=x"):
+            text, p = self.page(path, 400)
+            self.assertIn("invalid window", text)
+
+    def test_only_get(self):
+        for path in PAGES:
+            r = self.d.post(path, "")
+            self.assertEqual(r.status, 405, path)
+
+    def test_every_link_resolves(self):
+        """Every href starting with / on every page reachable from /
+        answers 200."""
+        seen, todo, n = set(), ["/"], 0
+        while todo:
+            path = todo.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            n += 1
+            self.assertLess(n, 400, "too many pages")
+            r = self.d.get(path)
+            self.assertEqual(r.status, 200, path)
+            if not r.headers["Content-Type"].startswith("text/html"):
+                continue
+            for href in Page(r.text).hrefs:
+                if href.startswith("/") and href not in seen:
+                    todo.append(href)
+        for want in ("/groups?window=1d", "/recommendations?window=28d",
+                     alert_path(ODD, "28d"), alert_path("UiStorm", "7d")):
+            self.assertIn(want, seen)
+        self.assertTrue(any(s.startswith("/feedback?") for s in seen))
+
+    def test_groups(self):
+        text, p = self.page("/groups")
+        groups = self.api("/api/v1/groups")
+        self.assertEqual(sorted(g["kind"] for g in groups),
+                         ["replica", "replica", "storm"])
+        self.assertEqual(text.count("<tr><td class=\"n\">"), len(groups))
+        storm = [g for g in groups if g["kind"] == "storm"][0]
+        self.assertIn('<a href="/alerts/UiStorm?window=7d">UiStorm</a> '
+                      '\u00d710', text)
+        self.assertIn("%d members" % len(storm["members"]), text)
+        self.assertIn("occurrences: %d" % storm["evidence"]["occurrences"],
+                      text)
+        self.assertIn("copies: 2", text)
+        self.assertIn('href="/alerts/UiDisk?window=7d"', text)
+        self.assertIn(escape(SCRIPT), text)
+
+    def test_recommendations(self):
+        text, p = self.page("/recommendations")
+        recs = self.api("/api/v1/recommendations")
+        kinds = [r["kind"] for r in recs]
+        for k in ("route_away_from_paging", "drop_replica_label"):
+            self.assertIn(k, kinds)
+        self.assertEqual(text.count("<article>"), len(recs))
+        for r in recs:
+            self.assertIn("<pre><code>" + escape(r["snippet"]), text)
+            self.assertIn(escape(r["summary"]), text)
+            self.assertIn("<strong>Confidence:</strong> " + r["confidence"],
+                          text)
+            if r["alertname"]:
+                self.assertIn(alert_path(r["alertname"], "7d"), p.hrefs)
+        self.assertIn("Predicted savings", text)
+        self.assertIn("Evidence", text)
+
+    def test_feedback_buttons_post(self):
+        text, p = self.page("/alerts/UiSteady")
+        forms = [f for f in p.forms if f["action"] == "/api/v1/feedback"]
+        self.assertEqual(len(forms), 2)
+        self.assertEqual([f["method"] for f in forms], ["post", "post"])
+        form = [f for f in forms if f["fields"]["verdict"] == "actionable"][0]
+        self.assertEqual(form["fields"]["return"], "1")
+        self.assertEqual(form["fields"]["fingerprint"], fingerprint(STEADY))
+        body = urllib.parse.urlencode(form["fields"])
+        conn = http.client.HTTPConnection("127.0.0.1", self.d.port,
+                                          timeout=30)
+        try:
+            conn.request("POST", form["action"], body=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded"})
+            r = conn.getresponse()
+            r.read()
+            self.assertEqual(r.status, 303)
+            loc = r.getheader("Location")
+        finally:
+            conn.close()
+        self.assertTrue(loc.startswith("/feedback?fingerprint=%s&" %
+                                       fingerprint(STEADY)), loc)
+        self.assertIn("recorded=actionable", loc)
+        rows = self.d.query(
+            "SELECT f.verdict, e.firing_at FROM feedback f JOIN episodes e "
+            "ON e.id = f.episode_id WHERE f.identity = ?",
+            fingerprint(STEADY))
+        self.assertEqual(rows, [{"verdict": "actionable",
+                                 "firing_at": T + 90 * MIN}])
+        r = self.d.get(loc)       # the /feedback page says so
+        self.assertEqual(r.status, 200)
+        self.assertIn("Recorded: <strong>actionable</strong>", r.text)
+        # the numbers change at once
+        text, p = self.page("/alerts/UiSteady")
+        self.assertIn("marked_actionable", text)
+        cards = dict(re.findall(r'<div class="l">([^<]+)</div>'
+                                r'<div class="v">([^<]+)</div>', text))
+        self.assertEqual(cards["Verdicts"], "1 / 0")
+
+
+def escape(s):
+    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#39;"))
+
+
+class ChromiumTest(unittest.TestCase):
+    """The overview and an alert page, rendered by a real browser."""
+
+    CHROMIUM = shutil.which("chromium")
+
+    def test_pages_render_in_headless_chromium(self):
+        if self.CHROMIUM is None:
+            self.skipTest("Debian's chromium is not installed (`make "
+                          "deps-test` installs it; apt-get install chromium)")
+        d = Daemon(CONFIG).start()
+        shots = os.path.join(BUILD, "test-ui")
+        os.makedirs(shots, exist_ok=True)
+        profile = tempfile.mkdtemp(prefix="an-chromium-")
+        try:
+            seed(d)
+            for name, path in (("overview", "/"),
+                               ("alert", "/alerts/UiDisk"),
+                               ("alert-flappy", "/alerts/UiFlappy?window=1d")):
+                png = os.path.join(shots, name + ".png")
+                if os.path.exists(png):
+                    os.unlink(png)
+                r = subprocess.run(
+                    [self.CHROMIUM, "--headless", "--no-sandbox",
+                     "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--user-data-dir=" + profile,
+                     "--enable-logging=stderr", "--v=0",
+                     "--screenshot=" + png, "--window-size=1200,1600",
+                     d.url + path],
+                    capture_output=True, text=True, timeout=180)
+                print("\nUI screenshot: %s (%s)" % (png, path))
+                self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+                self.assertTrue(os.path.exists(png), r.stderr[-2000:])
+                with open(png, "rb") as f:
+                    self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+                self.assertGreater(os.path.getsize(png), 10 * 1024)
+                console = [line for line in r.stderr.splitlines()
+                           if "Uncaught" in line or "ERROR:CONSOLE" in line or
+                           "Refused to" in line]
+                self.assertEqual(console, [])
+        finally:
+            d.cleanup()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
