@@ -39,6 +39,26 @@ struct daemon_metrics {
 	struct met_family *rw_rejected;		/* {reason} */
 	struct met_family *rw_expired;
 	struct met_family *feedback;		/* {verdict} */
+	/* the KPIs (kpi.c) */
+	struct met_family *notifications;	/* {receiver, status} */
+	struct met_family *pages;		/* {receiver} */
+	struct met_family *episodes;		/* {class} */
+	struct met_family *firing_alerts;
+	struct met_family *pending_alerts;
+	struct met_family *noise_ratio;		/* {window} */
+	struct met_family *page_noise_ratio;	/* {window} */
+	struct met_family *feedback_coverage;	/* {window} */
+	struct met_family *pages_saved;		/* {window} */
+	struct met_family *alert_noise_ratio;	/* {alertname, window} */
+	struct met_family *alert_episodes;	/* {alertname, window, class} */
+	struct met_family *alert_mttr;		/* {alertname, window} */
+	struct met_family *alert_flap_score;	/* {alertname} */
+	struct met_family *time_to_resolve;	/* {severity} or none */
+	struct met_family *dedup_groups;	/* {kind} */
+	struct met_family *recommendations;	/* {kind} */
+	struct met_family *kpi_refreshes;	/* {result} */
+	struct met_family *kpi_last_refresh;
+	struct met_family *kpi_refresh_duration;
 };
 
 struct daemon {

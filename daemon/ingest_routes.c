@@ -11,6 +11,7 @@
 
 #include "http.h"
 #include "ingest.h"
+#include "kpi.h"
 #include "log.h"
 #include "rw_decode.h"
 #include "store.h"
@@ -151,6 +152,8 @@ h_webhook(struct MHD_Connection *c, struct request *r)
 	met_add(d->m.wh_alerts, result, (double)n->nalerts);
 	met_add(d->m.episodes_opened, NULL, (double)res.episodes_opened);
 	met_add(d->m.episodes_resolved, NULL, (double)res.episodes_resolved);
+	if (!res.duplicate)
+		kpi_notification(d, n);
 	log_debug("notification received", "receiver", n->receiver,
 	    "group_key", n->group_key, "alerts", nalerts, "result", result[0]);
 	ret = respond_json_data(c, r, 200, json_pack("{s:s, s:I, s:I, s:I}",

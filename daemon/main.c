@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "import.h"
 #include "ingest.h"
+#include "kpi.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
@@ -160,6 +161,10 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (strcmp(old->storage_path, c->storage_path) != 0)
 		log_warn("storage.path changes only at restart", "running",
 		    old->storage_path, "configured", c->storage_path);
+	if (strcmp(old->metrics_severity_label, c->metrics_severity_label) != 0)
+		log_warn("metrics.severity_label changes only at restart",
+		    "running", old->metrics_severity_label, "configured",
+		    c->metrics_severity_label);
 	/* keep what cannot change while running */
 	{
 		char *t = c->listen_address;
@@ -168,6 +173,9 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 		t = c->storage_path;
 		c->storage_path = old->storage_path;
 		old->storage_path = t;
+		t = c->metrics_severity_label;
+		c->metrics_severity_label = old->metrics_severity_label;
+		old->metrics_severity_label = t;
 	}
 	d->cfg = c;
 	log_setup(c->log_level, c->log_format);
@@ -325,7 +333,7 @@ register_metrics(struct daemon *d)
 		for (size_t i = 0; i < 2; i++)
 			met_add(m->reloads, &rr[i], 0);
 	}
-	return 0;
+	return kpi_register(d);
 }
 
 static void
@@ -537,8 +545,16 @@ main(int argc, char **argv)
 		met_add(d.m.feedback, va, (double)act);
 		met_add(d.m.feedback, vn, (double)noise);
 	}
+	/* the first refresh of the KPI metrics runs now, in the background */
+	if (kpi_start(&d, err, sizeof(err)) < 0) {
+		log_error("Starting the KPI metrics failed", "err", err);
+		store_close(d.store);
+		return 1;
+	}
 	if (http_start(&d, err, sizeof(err)) < 0) {
 		log_error("Starting the web server failed", "err", err);
+		kpi_stop();
+		analysis_cache_clear();
 		store_close(d.store);
 		return 1;
 	}
@@ -590,6 +606,7 @@ main(int argc, char **argv)
 	sd_notify_msg("STOPPING=1");
 	__atomic_store_n(&d.ready, 0, __ATOMIC_RELEASE);
 	http_stop(&d, 30000);
+	kpi_stop();
 	analysis_cache_clear();
 	store_close(d.store);
 	log_info("See you next time!");

@@ -79,6 +79,9 @@ enum cfg_type {
 	CFG_WEEKDAYS,		/* unsigned, bit 0 Monday .. bit 6 Sunday; a YAML
 				   sequence of distinct mon..sun
 				   (load_weekdays); default comma-separated */
+	CFG_DURATION_LIST,	/* as CFG_STRING_LIST, of at least one
+				   duration from 1ms to 366d, distinct in
+				   value; kept as written (a metric label) */
 };
 
 struct cfg_key {
@@ -190,6 +193,15 @@ static const struct cfg_key cfg_keys[] = {
 	    "mon,tue,wed,thu,fri", NULL },
 	{ "report.top", CFG_COUNT, F(report_top), 0, "10", NULL },
 
+	{ "metrics.refresh_interval", CFG_DURATION, F(metrics_refresh_ms), 0,
+	    "1m", check_positive_duration },
+	{ "metrics.windows", CFG_DURATION_LIST, F(metrics_windows),
+	    F(n_metrics_windows), "1d,7d,28d", NULL },
+	{ "metrics.top_alertnames", CFG_COUNT, F(metrics_top_alertnames), 0,
+	    "50", NULL },
+	{ "metrics.severity_label", CFG_STRING, F(metrics_severity_label), 0,
+	    "", check_label_or_empty },
+
 	{ "replay.routes", CFG_ROUTES, F(replay_routes), F(n_replay_routes),
 	    "", NULL },
 	{ "replay.rules", CFG_RULES, F(replay_rules), F(n_replay_rules),
@@ -279,6 +291,7 @@ static const struct {
 	[CFG_HOURS] = { "working hours",
 	    "HH:MM-HH:MM, the start before the end" },
 	[CFG_WEEKDAYS] = { "list of days", NULL },
+	[CFG_DURATION_LIST] = { "list of durations", NULL },
 };
 
 /* --- durations and sizes --- */
@@ -700,6 +713,7 @@ set_scalar(void *field, enum cfg_type type, const char *s)
 		return parse_hours(s, field) == 0 ? CFG_OK : CFG_BAD;
 	case CFG_LABEL_LIST:
 	case CFG_STRING_LIST:
+	case CFG_DURATION_LIST:
 	case CFG_OVERRIDES:
 	case CFG_ROUTES:
 	case CFG_RULES:
@@ -757,6 +771,14 @@ strv_free(struct strv *sv)
 	free(sv->v);
 	sv->v = NULL;
 	sv->n = 0;
+}
+
+/* The kinds of value kept as a struct strv (char ** and a count). */
+static int
+is_list(enum cfg_type type)
+{
+	return type == CFG_LABEL_LIST || type == CFG_STRING_LIST ||
+	    type == CFG_DURATION_LIST;
 }
 
 /* Frees the list field of k in c (the config, or an entry of a sequence of
@@ -890,8 +912,7 @@ cfg_free(struct an_config *c)
 	for (k = cfg_keys; k < cfg_keys + NKEYS; k++) {
 		if (k->type == CFG_STRING) {
 			free(*(char **)FIELD(c, k->off));
-		} else if (k->type == CFG_LABEL_LIST ||
-		    k->type == CFG_STRING_LIST) {
+		} else if (is_list(k->type)) {
 			sv.v = *(char ***)FIELD(c, k->off);
 			sv.n = *(size_t *)FIELD(c, k->off_n);
 			strv_free(&sv);
@@ -930,7 +951,7 @@ set_default(struct an_config *c, const struct cfg_key *k)
 		*(unsigned *)FIELD(c, k->off) = mask;
 		return CFG_OK;
 	}
-	if (k->type != CFG_LABEL_LIST && k->type != CFG_STRING_LIST) {
+	if (!is_list(k->type)) {
 		result = set_scalar(FIELD(c, k->off), k->type, k->def);
 		assert(result != CFG_BAD);	/* the table is wrong */
 		goto out;
@@ -940,7 +961,7 @@ set_default(struct an_config *c, const struct cfg_key *k)
 			comma = p + strlen(p);
 		if ((result = strv_push(&sv, p, (size_t)(comma - p))) != CFG_OK)
 			goto out;
-		assert(k->type == CFG_STRING_LIST ?
+		assert(k->type != CFG_LABEL_LIST ?
 		    *sv.v[sv.n - 1] != '\0' : is_label_name(sv.v[sv.n - 1]));
 	}
 	list_store(c, k, &sv);
@@ -1077,26 +1098,56 @@ fail_value(struct loader *ld, const yaml_node_t *n, const char *key,
 	    CFG_QUOTE_MAX, s, strlen(s) > CFG_QUOTE_MAX ? "..." : "", tail);
 }
 
-/* Loads a CFG_LABEL_LIST or CFG_STRING_LIST: a sequence of distinct label
- * names, or of distinct non-empty strings, into k's field in base (the
- * config, or an entry of a sequence of mappings), naming it name in errors. */
+/* The longest window a duration list takes: the read API's limit. */
+#define DUR_LIST_MAX_MS	(366 * MS_DAY)
+
+/* Whether s, an item of a CFG_DURATION_LIST, means the same duration as one
+ * of sv's (all valid). */
+static int
+strv_contains_duration(const struct strv *sv, const char *s)
+{
+	int64_t a, b;
+	size_t i;
+
+	if (cfg_parse_duration(s, &a) < 0)
+		return 0;
+	for (i = 0; i < sv->n; i++)
+		if (cfg_parse_duration(sv->v[i], &b) == 0 && a == b)
+			return 1;
+	return 0;
+}
+
+/* Loads a CFG_LABEL_LIST, CFG_STRING_LIST or CFG_DURATION_LIST: a sequence
+ * of distinct label names, of distinct non-empty strings, or of at least one
+ * duration from 1ms to 366d distinct in value ("1d" and "24h" are the same),
+ * into k's field in base (the config, or an entry of a sequence of
+ * mappings), naming it name in errors. */
 static int
 load_list(struct loader *ld, const struct cfg_key *k, const char *name,
     yaml_node_t *n, void *base)
 {
 	int labels = k->type == CFG_LABEL_LIST;
-	const char *item_name = labels ? "label name" : "string";
+	int durations = k->type == CFG_DURATION_LIST;
+	const char *item_name = labels ? "label name" : durations ?
+	    "duration" : "string";
 	struct strv sv = { NULL, 0 };
 	yaml_node_item_t *it;
 	yaml_node_t *item;
 	const char *s;
+	int64_t ms;
 	int result = -1;
 
-	assert(k->type == CFG_LABEL_LIST || k->type == CFG_STRING_LIST);
+	assert(is_list(k->type));
 	if (n->type != YAML_SEQUENCE_NODE) {
 		fail(ld, node_line(n), name,
 		    "expected a sequence of %s, got %s",
-		    labels ? "label names" : "strings", kind_name(n));
+		    labels ? "label names" : durations ? "durations" :
+		    "strings", kind_name(n));
+		goto out;
+	}
+	if (durations && n->data.sequence.items.start ==
+	    n->data.sequence.items.top) {
+		fail(ld, node_line(n), name, "expected at least one duration");
 		goto out;
 	}
 	for (it = n->data.sequence.items.start;
@@ -1114,9 +1165,20 @@ load_list(struct loader *ld, const struct cfg_key *k, const char *name,
 			    s ? s : "\\0", "");
 			goto out;
 		}
-		if (!labels && (s == NULL || *s == '\0')) {
+		if (durations && (s == NULL || cfg_parse_duration(s, &ms) < 0 ||
+		    ms <= 0 || ms > DUR_LIST_MAX_MS)) {
+			fail_value(ld, item, name, "bad duration", s ? s : "\\0",
+			    " (want e.g. 7d, from 1ms to 366d)");
+			goto out;
+		}
+		if (!labels && !durations && (s == NULL || *s == '\0')) {
 			fail_value(ld, item, name,
 			    "expected a non-empty string, got", s ? s : "\\0",
+			    "");
+			goto out;
+		}
+		if (durations && strv_contains_duration(&sv, s)) {
+			fail_value(ld, item, name, "duplicate duration", s,
 			    "");
 			goto out;
 		}
@@ -1579,7 +1641,7 @@ load_value(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 {
 	if (is_null(n))
 		return fail(ld, node_line(n), k->key, "missing value");
-	if (k->type == CFG_LABEL_LIST || k->type == CFG_STRING_LIST)
+	if (is_list(k->type))
 		return load_list(ld, k, k->key, n, ld->c);
 	if (entry_type_of(k->type) != NULL)
 		return load_entries(ld, k, n);

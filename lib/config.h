@@ -89,6 +89,18 @@ struct an_config {
 					   bit 6 Sunday; default mon..fri */
 	size_t report_top;		/* report.top, 10 */
 
+	/* metrics: the KPI gauges of /metrics (README "Metrics") */
+	int64_t metrics_refresh_ms;	/* metrics.refresh_interval, 1m */
+	char **metrics_windows;		/* metrics.windows, [1d, 7d, 28d]: at
+					   least one, as written (the window
+					   label); each parses (cfg_parse_duration)
+					   to 1ms..366d, distinct in value */
+	size_t n_metrics_windows;
+	size_t metrics_top_alertnames;	/* metrics.top_alertnames, 50 */
+	char *metrics_severity_label;	/* metrics.severity_label, "": the
+					   label time_to_resolve is split by;
+					   "" none; changes only at restart */
+
 	/* replay: the settings history was made under (README "Replay") */
 	struct cfg_route {		/* replay.routes */
 		char *receiver;		/* required */

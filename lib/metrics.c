@@ -46,6 +46,7 @@ struct met_child {
 					 * the last is the +Inf bucket */
 	double		  sum;		/* histogram */
 	uint64_t	  count;	/* histogram */
+	int		  stale;	/* met_mark_stale: not updated since */
 };
 
 struct met_family {
@@ -559,8 +560,10 @@ met_add(struct met_family *f, const char *const *values, double v)
 	if (f->type == MET_COUNTER && !(v >= 0))
 		return;
 	pthread_mutex_lock(&f->lock);
-	if ((c = child_get(f, values, 1)) != NULL)
+	if ((c = child_get(f, values, 1)) != NULL) {
 		c->value += v;
+		c->stale = 0;
+	}
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -573,8 +576,10 @@ met_set(struct met_family *f, const char *const *values, double v)
 	if (f == NULL || f->type != MET_GAUGE)
 		return;
 	pthread_mutex_lock(&f->lock);
-	if ((c = child_get(f, values, 1)) != NULL)
+	if ((c = child_get(f, values, 1)) != NULL) {
 		c->value = v;
+		c->stale = 0;
+	}
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -597,8 +602,45 @@ met_observe(struct met_family *f, const char *const *values, double v)
 		c->counts[i]++;
 		c->sum += v;
 		c->count++;
+		c->stale = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
+}
+
+/* As declared in metrics.h. */
+void
+met_mark_stale(struct met_family *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	pthread_mutex_lock(&f->lock);
+	for (i = 0; i < f->nchildren; i++)
+		f->children[i]->stale = f->nlabels > 0;
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* As declared in metrics.h. One pass keeping the unmarked children in
+ * order, so the array stays sorted. */
+size_t
+met_drop_stale(struct met_family *f)
+{
+	size_t i, kept = 0, dropped;
+
+	if (f == NULL)
+		return 0;
+	pthread_mutex_lock(&f->lock);
+	for (i = 0; i < f->nchildren; i++) {
+		if (f->children[i]->stale)
+			child_free(f->children[i], f->nlabels);
+		else
+			f->children[kept++] = f->children[i];
+	}
+	dropped = f->nchildren - kept;
+	f->nchildren = kept;
+	pthread_mutex_unlock(&f->lock);
+	return dropped;
 }
 
 /* As declared in metrics.h; for a histogram child, returns its number of

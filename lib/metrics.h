@@ -37,6 +37,18 @@ void met_add(struct met_family *f, const char *const *values, double v);
 void met_set(struct met_family *f, const char *const *values, double v);
 void met_observe(struct met_family *f, const char *const *values, double v);
 
+/* Replacing a family's whole set of children (gauges recomputed from
+ * scratch, where a label set that is not set again must disappear):
+ * met_mark_stale marks every child of f stale; met_add, met_set and
+ * met_observe unmark the child they touch; met_drop_stale then removes (and
+ * frees) the children still marked and returns how many. A scrape in between
+ * sees every child -- an old value until it is set again -- so a refresh
+ * never makes a live series vanish for one scrape. The one child of a
+ * label-less family is never marked; a child another thread updates in
+ * between is kept. f NULL is allowed (nothing happens, 0). */
+void met_mark_stale(struct met_family *f);
+size_t met_drop_stale(struct met_family *f);
+
 /* Returns the current value of a counter/gauge child, 0 if it does not exist. */
 double met_get(struct met_family *f, const char *const *values);
 

@@ -169,3 +169,9 @@ store_feedback_counts(struct store *st, int64_t *actionable, int64_t *noise)
 {
 	return st->be->feedback_counts(st, actionable, noise);
 }
+
+int
+store_count_open(struct store *st, int64_t *firing, int64_t *pending)
+{
+	return st->be->count_open(st, firing, pending);
+}

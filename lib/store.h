@@ -224,4 +224,8 @@ int store_add_feedback(struct store *st, const struct episode *e,
 int store_feedback_counts(struct store *st, int64_t *actionable,
     int64_t *noise);
 
+/* How many episodes are open (not resolved) now: *firing of them have fired,
+ * *pending have not (yet). One cheap count, for /metrics. Returns 0 or -1. */
+int store_count_open(struct store *st, int64_t *firing, int64_t *pending);
+
 #endif

@@ -51,6 +51,7 @@ struct store_backend {
 	int (*add_feedback)(struct store *, const struct episode *,
 	    const char *, const char *, const char *, int64_t);
 	int (*feedback_counts)(struct store *, int64_t *, int64_t *);
+	int (*count_open)(struct store *, int64_t *, int64_t *);
 };
 
 struct store {

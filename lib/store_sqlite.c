@@ -1137,6 +1137,33 @@ sqlite_feedback_counts(struct store *stp, int64_t *actionable, int64_t *noise)
 	return 0;
 }
 
+/* Open episodes are few and have a partial index (episodes_open). */
+static int
+sqlite_count_open(struct store *stp, int64_t *firing, int64_t *pending)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st;
+	int rc;
+
+	*firing = *pending = 0;
+	pthread_mutex_lock(&s->rlock);
+	if (sqlite3_prepare_v2(s->rdb, "SELECT count(firing_at),"
+	    " count(*) - count(firing_at) FROM episodes"
+	    " WHERE resolved_at IS NULL", -1, &st, NULL)) {
+		pthread_mutex_unlock(&s->rlock);
+		return fail(s->rdb, "counting open episodes");
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*firing = sqlite3_column_int64(st, 0);
+		*pending = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->rlock);
+	if (rc != SQLITE_ROW)
+		return fail(s->rdb, "counting open episodes");
+	return 0;
+}
+
 const struct store_backend store__sqlite = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -1166,4 +1193,5 @@ const struct store_backend store__sqlite = {
 	.find_feedback_episode = sqlite_find_feedback_episode,
 	.add_feedback = sqlite_add_feedback,
 	.feedback_counts = sqlite_feedback_counts,
+	.count_open = sqlite_count_open,
 };

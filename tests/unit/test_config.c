@@ -203,6 +203,15 @@ check_defaults(const struct an_config *c)
 	CHECK_INT(c->report_working_hours.end, 18 * 60);
 	CHECK_INT(c->report_working_days, 0x1f);	/* mon..fri */
 	CHECK_INT(c->report_top, 10);
+	CHECK_INT(c->metrics_refresh_ms, MIN);
+	CHECK_INT(c->n_metrics_windows, 3);
+	if (c->n_metrics_windows == 3) {
+		CHECK_STR(c->metrics_windows[0], "1d");
+		CHECK_STR(c->metrics_windows[1], "7d");
+		CHECK_STR(c->metrics_windows[2], "28d");
+	}
+	CHECK_INT(c->metrics_top_alertnames, 50);
+	CHECK_STR(c->metrics_severity_label, "");
 	CHECK_INT(c->n_replay_routes, 0);
 	CHECK(c->replay_routes == NULL);
 	CHECK_INT(c->n_replay_rules, 0);
@@ -717,6 +726,53 @@ TEST(error_report)
 	    "a whole number from 1 to 1000000000)");
 }
 
+TEST(metrics_keys)
+{
+	struct an_config *c = load_ok(DATA "metrics.yml");
+
+	if (c == NULL)
+		return;
+	CHECK_INT(c->metrics_refresh_ms, 1000);
+	/* kept as written: they are the window label's values */
+	CHECK_INT(c->n_metrics_windows, 4);
+	if (c->n_metrics_windows == 4) {
+		CHECK_STR(c->metrics_windows[0], "1h");
+		CHECK_STR(c->metrics_windows[1], "7d");
+		CHECK_STR(c->metrics_windows[2], "2w");
+		CHECK_STR(c->metrics_windows[3], "366d");
+	}
+	CHECK_INT(c->metrics_top_alertnames, 2);
+	CHECK_STR(c->metrics_severity_label, "severity");
+	cfg_free(c);
+}
+
+TEST(error_metrics)
+{
+	load_fails(DATA "metrics_windows_empty.yml",
+	    DATA "metrics_windows_empty.yml:2: metrics.windows: expected at "
+	    "least one duration");
+	load_fails(DATA "metrics_windows_bad.yml",
+	    DATA "metrics_windows_bad.yml:4: metrics.windows: bad duration "
+	    "\"367d\" (want e.g. 7d, from 1ms to 366d)");
+	load_fails(DATA "metrics_windows_zero.yml",
+	    DATA "metrics_windows_zero.yml:2: metrics.windows: bad duration "
+	    "\"0\" (want e.g. 7d, from 1ms to 366d)");
+	/* the same window written twice would be two label values */
+	load_fails(DATA "metrics_windows_duplicate.yml",
+	    DATA "metrics_windows_duplicate.yml:2: metrics.windows: "
+	    "duplicate duration \"24h\"");
+	load_fails(DATA "metrics_windows_scalar.yml",
+	    DATA "metrics_windows_scalar.yml:2: metrics.windows: expected a "
+	    "sequence of durations, got a scalar");
+	load_fails(DATA "metrics_bad_severity_label.yml",
+	    DATA "metrics_bad_severity_label.yml:2: metrics.severity_label: "
+	    "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*) or \"\", got "
+	    "\"severity-level\"");
+	load_fails(DATA "metrics_zero_refresh.yml",
+	    DATA "metrics_zero_refresh.yml:2: metrics.refresh_interval: must "
+	    "be greater than 0, got \"0s\"");
+}
+
 TEST(error_yaml_syntax)
 {
 	load_fails(DATA "syntax.yml",
@@ -816,6 +872,8 @@ main(void)
 	RUN(error_analysis_lists);
 	RUN(report_keys);
 	RUN(error_report);
+	RUN(metrics_keys);
+	RUN(error_metrics);
 	RUN(error_yaml_syntax);
 	RUN(error_wrong_kind);
 	RUN(error_duplicate_key);

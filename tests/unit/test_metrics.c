@@ -166,6 +166,73 @@ TEST(gauge)
 	met_registry_free(r);
 }
 
+/* A refresh re-sets some children; the ones it leaves out disappear, the
+ * others keep their place and value, and a label-less child survives. */
+TEST(drop_stale)
+{
+	static const char *const names[] = { "alertname", "window" };
+	static const double b[] = { 1 };
+	struct met_registry *r = met_registry_new();
+	struct met_family *g, *one, *h;
+	char *s;
+
+	g = met_register(r, MET_GAUGE, "an_alert_ratio", "Ratio.", 2, names,
+	    NULL, 0);
+	one = met_register(r, MET_GAUGE, "an_firing", "Firing.", 0, NULL,
+	    NULL, 0);
+	h = met_register(r, MET_HISTOGRAM, "an_ttr_seconds", "TTR.", 1, names,
+	    b, 1);
+	CHECK(g != NULL && one != NULL && h != NULL);
+	met_set(g, (const char *[]){ "A", "1d" }, 1);
+	met_set(g, (const char *[]){ "B", "1d" }, 0.5);
+	met_set(g, (const char *[]){ "C", "1d" }, 0.25);
+	met_set(one, NULL, 3);
+	met_observe(h, (const char *[]){ "x" }, 0.5);
+	met_observe(h, (const char *[]){ "y" }, 2);
+
+	met_mark_stale(g);
+	met_mark_stale(one);
+	/* marked children still render, with their old values */
+	s = render_registry(r);
+	CHECK_CONTAINS(s, "an_alert_ratio{alertname=\"A\",window=\"1d\"} 1\n");
+	free(s);
+	met_set(g, (const char *[]){ "C", "1d" }, 0.75);
+	met_add(g, (const char *[]){ "A", "1d" }, 0);
+	met_set(g, (const char *[]){ "D", "1d" }, 2);
+	CHECK_INT(met_drop_stale(g), 1);
+	CHECK_INT(met_drop_stale(one), 0);
+	met_mark_stale(h);
+	met_observe(h, (const char *[]){ "y" }, 3);
+	CHECK_INT(met_drop_stale(h), 1);
+	s = render_registry(r);
+	CHECK_STR(s,
+	    "# HELP an_alert_ratio Ratio.\n"
+	    "# TYPE an_alert_ratio gauge\n"
+	    "an_alert_ratio{alertname=\"A\",window=\"1d\"} 1\n"
+	    "an_alert_ratio{alertname=\"C\",window=\"1d\"} 0.75\n"
+	    "an_alert_ratio{alertname=\"D\",window=\"1d\"} 2\n"
+	    "# HELP an_firing Firing.\n"
+	    "# TYPE an_firing gauge\n"
+	    "an_firing 3\n"
+	    "# HELP an_ttr_seconds TTR.\n"
+	    "# TYPE an_ttr_seconds histogram\n"
+	    "an_ttr_seconds_bucket{alertname=\"y\",le=\"1\"} 0\n"
+	    "an_ttr_seconds_bucket{alertname=\"y\",le=\"+Inf\"} 2\n"
+	    "an_ttr_seconds_sum{alertname=\"y\"} 5\n"
+	    "an_ttr_seconds_count{alertname=\"y\"} 2\n");
+	free(s);
+	CHECK(met_get(g, (const char *[]){ "B", "1d" }) == 0);
+	/* everything marked and nothing set: the family empties, and fills
+	 * again */
+	met_mark_stale(g);
+	CHECK_INT(met_drop_stale(g), 3);
+	met_set(g, (const char *[]){ "B", "7d" }, 4);
+	CHECK(met_get(g, (const char *[]){ "B", "7d" }) == 4);
+	met_mark_stale(NULL);
+	CHECK_INT(met_drop_stale(NULL), 0);
+	met_registry_free(r);
+}
+
 TEST(escaping)
 {
 	static const char *const names[] = { "path" };
@@ -793,6 +860,7 @@ main(void)
 	RUN(counter_without_labels);
 	RUN(counter_with_labels);
 	RUN(gauge);
+	RUN(drop_stale);
 	RUN(escaping);
 	RUN(label_values_utf8);
 	RUN(histogram);

@@ -163,6 +163,36 @@ TEST(reopen_keeps_data_and_refuses_newer_schema)
 	q("PRAGMA user_version = 2");
 }
 
+/* Open episodes, firing or not yet: what the firing/pending gauges show. */
+TEST(count_open_episodes)
+{
+	struct episode e;
+	int64_t firing = -1, pending = -1;
+
+	/* the open day-2 episode of X, firing */
+	CHECK_INT(store_count_open(st, &firing, &pending), 0);
+	CHECK_INT(firing, 1);
+	CHECK_INT(pending, 0);
+	memset(&e, 0, sizeof(e));
+	e.identity = 42;
+	e.pending_at = T0 + 3 * DAY;
+	e.sources = EP_SRC_REMOTE_WRITE;
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_insert_episode(st, &e, "X"), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(store_count_open(st, &firing, &pending), 0);
+	CHECK_INT(firing, 1);
+	CHECK_INT(pending, 1);
+	/* ended while pending: counted in neither */
+	e.resolved_at = T0 + 3 * DAY + 60000;
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_update_episode(st, &e), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(store_count_open(st, &firing, &pending), 0);
+	CHECK_INT(firing, 1);
+	CHECK_INT(pending, 0);
+}
+
 int
 main(void)
 {
@@ -179,6 +209,7 @@ main(void)
 	RUN(series_state_roundtrip_and_idle);
 	RUN(prune_deletes_old_rows_only);
 	RUN(reopen_keeps_data_and_refuses_newer_schema);
+	RUN(count_open_episodes);
 	store_close(st);
 	rc = t_done();
 	{

@@ -1,0 +1,685 @@
+/* kpi.c -- the KPI metrics of /metrics (kpi.h): registered at start,
+ * counted at ingest (notifications, pages), refreshed in the background (the
+ * rest).
+ *
+ * A refresh, every metrics.refresh_interval (measured from the start of the
+ * previous one):
+ *  1. counts the open episodes (store_count_open) into the firing and
+ *     pending gauges;
+ *  2. takes the analysis of each metrics.windows window from the daemon's
+ *     analysis cache (analyses.c, shared with the read API) and, when
+ *     analysis.window is not one of them, of that window too; renders them
+ *     through the read API's own views (an_summary_json, an_alerts_json,
+ *     recommendations_for), so a gauge is the number /api/v1/summary,
+ *     /api/v1/alerts or /api/v1/recommendations answers for the same
+ *     analysis;
+ *  3. counts the episodes that resolved since the previous refresh (below);
+ *  4. replaces the windowed gauges: every child marked stale, the new values
+ *     set, the ones left dropped (met_mark_stale / met_drop_stale), so an
+ *     alertname that leaves the top K, a ratio that became undefined or a
+ *     window removed from the config disappears without a scrape ever
+ *     missing a live series.
+ * A refresh that fails (the store, out of memory) changes nothing but the
+ * firing and pending gauges, is logged and counted (result="failure"); the
+ * next one catches up.
+ *
+ * Episodes by class and time to resolve count each episode once, when it
+ * has resolved, with the class the first refresh that sees it resolved
+ * gives it (in the longest window's analysis). The refresher keeps, sorted,
+ * the ids of the episodes of that analysis it has counted; an episode is
+ * counted when it is resolved and not among them, and an id is forgotten
+ * once the episode leaves the window. The first refresh after start (or
+ * after a reload changed the longest window) counts nothing and only takes
+ * note of what is resolved already: the counters start at 0 with the
+ * process, as every counter does, and a restart does not replay history
+ * into them. A human verdict given later does not move these counters; it
+ * moves the windowed gauges, which are recomputed at every refresh. */
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyses.h"
+#include "kpi.h"
+#include "log.h"
+#include "recommendations.h"
+#include "timefmt.h"
+
+/* The kinds of recommendations (README "Recommendations", lib/recommend.c)
+ * and of dedup groups (enum an_group_kind order): each is exported, at 0
+ * when there is none. */
+static const char *const rec_kinds[] = { "raise_for", "keep_firing_for",
+    "repeat_interval", "group_by", "inhibit_rule", "route_away_from_paging",
+    "fix_or_delete", "drop_replica_label" };
+static const char *const group_kinds[] = {
+	[GROUP_REPLICA] = "replica",
+	[GROUP_COFIRING] = "cofiring",
+	[GROUP_STORM] = "storm",
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The refresher's state. The lock and cond only wake it for kpi_stop;
+ * everything below them belongs to the refresher thread (and to kpi_stop
+ * once it has joined it). */
+static struct {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;		/* on CLOCK_MONOTONIC */
+	int		 stop;		/* under lock */
+	pthread_t	 thread;
+	int		 running;	/* the thread exists: kpi_start..stop */
+	char		*severity_label;/* the alert label time_to_resolve is
+					   split by, NULL: not split; fixed
+					   at registration */
+	int64_t		*seen;		/* counted episode ids, sorted */
+	size_t		 nseen;
+	int64_t		 seen_window;	/* the window seen is of, 0: none */
+} K = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* --- registration and ingest --------------------------------------------- */
+
+int
+kpi_register(struct daemon *d)
+{
+	/* from a minute to a week: alerts resolve in minutes to days */
+	static const double ttr_buckets[] = { 60, 300, 900, 1800, 3600, 7200,
+	    14400, 43200, 86400, 259200, 604800 };
+	static const char *const recv_status[] = { "receiver", "status" };
+	static const char *const recv[] = { "receiver" };
+	static const char *const cls[] = { "class" };
+	static const char *const win[] = { "window" };
+	static const char *const name_win[] = { "alertname", "window" };
+	static const char *const name_win_cls[] = { "alertname", "window",
+	    "class" };
+	static const char *const name[] = { "alertname" };
+	static const char *const sev[] = { "severity" };
+	static const char *const kind[] = { "kind" };
+	static const char *const res[] = { "result" };
+	struct met_registry *r = d->reg;
+	struct daemon_metrics *m = &d->m;
+	const char *label = d->cfg->metrics_severity_label;
+
+	if (*label != '\0' && (K.severity_label = strdup(label)) == NULL)
+		return -1;
+	m->notifications = met_register(r, MET_COUNTER,
+	    "alertnoise_notifications_total",
+	    "Alertmanager notifications stored (duplicates left out), by "
+	    "receiver and status (firing, resolved), since the process "
+	    "started.", 2, recv_status, NULL, 0);
+	m->pages = met_register(r, MET_COUNTER, "alertnoise_pages_total",
+	    "Pages: firing notifications stored for a receiver of "
+	    "analysis.paging_receivers, by receiver, since the process "
+	    "started.", 1, recv, NULL, 0);
+	m->episodes = met_register(r, MET_COUNTER, "alertnoise_episodes_total",
+	    "Fired alert episodes that resolved, counted once each with the "
+	    "class the next background analysis gave them (verdicts given "
+	    "later do not change it).", 1, cls, NULL, 0);
+	m->firing_alerts = met_register(r, MET_GAUGE,
+	    "alertnoise_firing_alerts",
+	    "Alert episodes firing now (open, and fired).", 0, NULL, NULL, 0);
+	m->pending_alerts = met_register(r, MET_GAUGE,
+	    "alertnoise_pending_alerts",
+	    "Alert episodes pending now (open, not fired yet).", 0, NULL,
+	    NULL, 0);
+	m->noise_ratio = met_register(r, MET_GAUGE, "alertnoise_noise_ratio",
+	    "Share of the fired episodes that started in the window that are "
+	    "noise (absent without episodes).", 1, win, NULL, 0);
+	m->page_noise_ratio = met_register(r, MET_GAUGE,
+	    "alertnoise_page_noise_ratio",
+	    "Share of the window's pages whose firing alerts were all noise "
+	    "(absent without pages).", 1, win, NULL, 0);
+	m->feedback_coverage = met_register(r, MET_GAUGE,
+	    "alertnoise_feedback_coverage_ratio",
+	    "Share of the window's pages with a human verdict on one of their "
+	    "alerts (absent without pages).", 1, win, NULL, 0);
+	m->pages_saved = met_register(r, MET_GAUGE,
+	    "alertnoise_predicted_pages_saved",
+	    "Pages the window's recommendations would have saved, summed over "
+	    "the recommendations (each replayed alone).", 1, win, NULL, 0);
+	m->alert_noise_ratio = met_register(r, MET_GAUGE,
+	    "alertnoise_alert_noise_ratio",
+	    "Share of an alertname's fired episodes in the window that are "
+	    "noise; only the metrics.top_alertnames alertnames with the most "
+	    "episodes in the window.", 2, name_win, NULL, 0);
+	m->alert_episodes = met_register(r, MET_GAUGE,
+	    "alertnoise_alert_episodes",
+	    "Fired episodes of an alertname that started in the window, by "
+	    "class; only the top alertnames of the window.", 3, name_win_cls,
+	    NULL, 0);
+	m->alert_mttr = met_register(r, MET_GAUGE,
+	    "alertnoise_alert_mttr_seconds",
+	    "Median time from firing to resolved of an alertname's episodes "
+	    "in the window (absent when none resolved); only the top "
+	    "alertnames of the window.", 2, name_win, NULL, 0);
+	m->alert_flap_score = met_register(r, MET_GAUGE,
+	    "alertnoise_alert_flap_score",
+	    "Highest flapping score (0-100) of an alertname's episodes in the "
+	    "first window of metrics.windows; only that window's top "
+	    "alertnames.", 1, name, NULL, 0);
+	m->time_to_resolve = met_register(r, MET_HISTOGRAM,
+	    "alertnoise_time_to_resolve_seconds",
+	    "Time from firing to resolved of each fired episode, observed "
+	    "once when it resolved; when metrics.severity_label is set, by "
+	    "severity: the value of that alert label.",
+	    K.severity_label ? 1 : 0, sev, ttr_buckets, NELEM(ttr_buckets));
+	m->dedup_groups = met_register(r, MET_GAUGE, "alertnoise_dedup_groups",
+	    "Dedup groups found in analysis.window, by kind (replica, "
+	    "cofiring, storm).", 1, kind, NULL, 0);
+	m->recommendations = met_register(r, MET_GAUGE,
+	    "alertnoise_recommendations",
+	    "Recommendations for analysis.window, by kind.", 1, kind, NULL, 0);
+	m->kpi_refreshes = met_register(r, MET_COUNTER,
+	    "alertnoise_kpi_refreshes_total",
+	    "Background refreshes of the KPI metrics, by result (success, "
+	    "failure).", 1, res, NULL, 0);
+	m->kpi_last_refresh = met_register(r, MET_GAUGE,
+	    "alertnoise_kpi_last_refresh_timestamp_seconds",
+	    "When the KPI metrics were last refreshed successfully (0: not "
+	    "yet).", 0, NULL, NULL, 0);
+	m->kpi_refresh_duration = met_register(r, MET_GAUGE,
+	    "alertnoise_kpi_refresh_duration_seconds",
+	    "How long the last refresh of the KPI metrics took.", 0, NULL,
+	    NULL, 0);
+	if (!m->notifications || !m->pages || !m->episodes ||
+	    !m->firing_alerts || !m->pending_alerts || !m->noise_ratio ||
+	    !m->page_noise_ratio || !m->feedback_coverage || !m->pages_saved ||
+	    !m->alert_noise_ratio || !m->alert_episodes || !m->alert_mttr ||
+	    !m->alert_flap_score || !m->time_to_resolve || !m->dedup_groups ||
+	    !m->recommendations || !m->kpi_refreshes || !m->kpi_last_refresh ||
+	    !m->kpi_refresh_duration)
+		return -1;
+	/* known label values start at 0, so rate() and absent() work */
+	for (int c = 0; c < CLS_COUNT; c++) {
+		const char *v[] = { an_class_name((enum an_class)c) };
+
+		met_add(m->episodes, v, 0);
+	}
+	for (size_t i = 0; i < NELEM(group_kinds); i++)
+		met_set(m->dedup_groups, &group_kinds[i], 0);
+	for (size_t i = 0; i < NELEM(rec_kinds); i++)
+		met_set(m->recommendations, &rec_kinds[i], 0);
+	{
+		static const char *const ok[] = { "success" },
+		    *const failed[] = { "failure" };
+
+		met_add(m->kpi_refreshes, ok, 0);
+		met_add(m->kpi_refreshes, failed, 0);
+	}
+	return 0;
+}
+
+static int
+is_paging(const struct an_config *cfg, const char *receiver)
+{
+	for (size_t i = 0; i < cfg->n_paging_receivers; i++)
+		if (strcmp(cfg->paging_receivers[i], receiver) == 0)
+			return 1;
+	return 0;
+}
+
+/* A page as the analysis counts one (lib/analysis.c build_pages): a firing
+ * notification to a paging receiver. */
+void
+kpi_notification(struct daemon *d, const struct wh_notification *n)
+{
+	const char *v[] = { n->receiver,
+	    n->status == WH_FIRING ? "firing" : "resolved" };
+	int paging;
+
+	met_add(d->m.notifications, v, 1);
+	if (n->status != WH_FIRING)
+		return;
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	paging = is_paging(d->cfg, n->receiver);
+	pthread_rwlock_unlock(&d->cfg_lock);
+	if (paging)
+		met_add(d->m.pages, v, 1);
+}
+
+/* --- a refresh ------------------------------------------------------------ */
+
+/* One window of a refresh. The JSON views and the top alertnames are only
+ * made for the exported windows. */
+struct window {
+	char		*label;		/* as written in metrics.windows; NULL
+					   for analysis.window when it is not
+					   one of them */
+	int64_t		 ms;
+	const struct analysis *a;
+	void		*handle;	/* analysis_put */
+	json_t		*summary;	/* an_summary_json */
+	json_t		*alerts;	/* an_alerts_json */
+	json_t		*recs;		/* recommendations_for */
+	json_t		**top;		/* the top alertnames' objects, in
+					   alerts */
+	size_t		 ntop;
+};
+
+static int
+stopping(void)
+{
+	int stop;
+
+	pthread_mutex_lock(&K.lock);
+	stop = K.stop;
+	pthread_mutex_unlock(&K.lock);
+	return stop;
+}
+
+static void
+count_open(struct daemon *d)
+{
+	int64_t firing, pending;
+
+	if (store_count_open(d->store, &firing, &pending) < 0) {
+		log_error("Counting open episodes failed", "err",
+		    store_errmsg(d->store));
+		return;
+	}
+	met_set(d->m.firing_alerts, NULL, (double)firing);
+	met_set(d->m.pending_alerts, NULL, (double)pending);
+}
+
+static int
+id_cmp(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Counts the episodes of a (the longest window's analysis, of window_ms)
+ * that resolved and were not counted yet (the file comment), then keeps the
+ * ids counted that are still in a. Returns 0, or -1 on out-of-memory
+ * (nothing counted, the kept ids unchanged). */
+static int
+count_resolved(struct daemon *d, const struct analysis *a, int64_t window_ms)
+{
+	int baseline = K.seen_window != window_ms;
+	int64_t *ids;
+	size_t n = 0;
+
+	if ((ids = malloc((a->neps ? a->neps : 1) * sizeof(*ids))) == NULL)
+		return -1;
+	for (size_t i = 0; i < a->neps; i++) {
+		const struct an_episode *e = &a->eps[i];
+		int counted = !baseline && bsearch(&e->id, K.seen, K.nseen,
+		    sizeof(*K.seen), id_cmp) != NULL;
+
+		if (counted || baseline) {
+			if (counted || e->resolved_at != 0)
+				ids[n++] = e->id;
+			continue;
+		}
+		if (e->resolved_at == 0)
+			continue;
+		ids[n++] = e->id;
+		{
+			const char *cls[] = { an_class_name(e->cls) };
+			double secs = (double)(e->resolved_at - e->firing_at) /
+			    1000.0;
+
+			met_add(d->m.episodes, cls, 1);
+			if (K.severity_label != NULL) {
+				json_t *v = json_object_get(
+				    a->ids[e->ident].labels, K.severity_label);
+				const char *sev[] = { json_is_string(v) ?
+				    json_string_value(v) : "" };
+
+				met_observe(d->m.time_to_resolve, sev, secs);
+			} else
+				met_observe(d->m.time_to_resolve, NULL, secs);
+		}
+	}
+	qsort(ids, n, sizeof(*ids), id_cmp);
+	free(K.seen);
+	K.seen = ids;
+	K.nseen = n;
+	K.seen_window = window_ms;
+	return 0;
+}
+
+static json_int_t
+int_of(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* Orders alerts by episodes, most first, then by alertname (qsort). */
+static int
+alert_cmp(const void *x, const void *y)
+{
+	json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
+	json_int_t ea = int_of(a, "episodes"), eb = int_of(b, "episodes");
+
+	if (ea != eb)
+		return ea > eb ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(a, "alertname")),
+	    json_string_value(json_object_get(b, "alertname")));
+}
+
+/* Picks w's top alertnames by episodes. Returns 0, or -1 on out-of-memory. */
+static int
+pick_top(struct window *w, size_t top)
+{
+	size_t n = json_array_size(w->alerts);
+
+	if ((w->top = malloc((n ? n : 1) * sizeof(*w->top))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		w->top[i] = json_array_get(w->alerts, i);
+	qsort(w->top, n, sizeof(*w->top), alert_cmp);
+	w->ntop = n < top ? n : top;
+	return 0;
+}
+
+/* Sets a ratio of the window; leaves it out (dropped as stale) when the
+ * view has null: the ratio of nothing is undefined. */
+static void
+set_defined(struct met_family *f, const char *const *labels, json_t *v)
+{
+	if (json_is_number(v))
+		met_set(f, labels, json_number_value(v));
+}
+
+/* Pages saved: pages_before - pages_after summed over the recommendations
+ * that predict both. */
+static double
+pages_saved(json_t *recs)
+{
+	double saved = 0;
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(recs, i, r) {
+		json_t *p = json_object_get(r, "predicted");
+		json_t *b = json_object_get(p, "pages_before");
+		json_t *a = json_object_get(p, "pages_after");
+
+		if (json_is_integer(b) && json_is_integer(a))
+			saved += (double)(json_integer_value(b) -
+			    json_integer_value(a));
+	}
+	return saved;
+}
+
+static void
+publish_alerts(struct daemon_metrics *m, const struct window *w, int first)
+{
+	for (size_t i = 0; i < w->ntop; i++) {
+		json_t *o = w->top[i], *cls, *v;
+		const char *name = json_string_value(json_object_get(o,
+		    "alertname"));
+		const char *nw[] = { name, w->label };
+		const char *key;
+
+		set_defined(m->alert_noise_ratio, nw,
+		    json_object_get(o, "noise_ratio"));
+		set_defined(m->alert_mttr, nw, json_object_get(
+		    json_object_get(o, "mttr_seconds"), "median"));
+		cls = json_object_get(o, "classes");
+		json_object_foreach(cls, key, v) {
+			const char *nwc[] = { name, w->label, key };
+
+			met_set(m->alert_episodes, nwc,
+			    (double)json_integer_value(v));
+		}
+		if (first)
+			set_defined(m->alert_flap_score, nw,
+			    json_object_get(o, "flap_score"));
+	}
+}
+
+/* Replaces the windowed gauges with the values of w[0..nexp) (the exported
+ * windows) and w[mw] (analysis.window's). Cannot fail. */
+static void
+publish(struct daemon *d, const struct window *w, size_t nexp, size_t mw)
+{
+	struct daemon_metrics *m = &d->m;
+	struct met_family *const replaced[] = { m->noise_ratio,
+	    m->page_noise_ratio, m->feedback_coverage, m->pages_saved,
+	    m->alert_noise_ratio, m->alert_episodes, m->alert_mttr,
+	    m->alert_flap_score, m->recommendations };
+	double groups[NELEM(group_kinds)] = { 0 };
+	size_t i;
+	json_t *r;
+
+	for (i = 0; i < NELEM(replaced); i++)
+		met_mark_stale(replaced[i]);
+	for (i = 0; i < nexp; i++) {
+		const char *win[] = { w[i].label };
+
+		set_defined(m->noise_ratio, win,
+		    json_object_get(w[i].summary, "noise_ratio"));
+		set_defined(m->page_noise_ratio, win,
+		    json_object_get(w[i].summary, "page_noise_ratio"));
+		set_defined(m->feedback_coverage, win,
+		    json_object_get(w[i].summary, "feedback_coverage"));
+		met_set(m->pages_saved, win, pages_saved(w[i].recs));
+		publish_alerts(m, &w[i], i == 0);
+	}
+
+	for (i = 0; i < w[mw].a->ngroups; i++)
+		groups[w[mw].a->groups[i].kind]++;
+	for (i = 0; i < NELEM(group_kinds); i++)
+		met_set(m->dedup_groups, &group_kinds[i], groups[i]);
+	/* every kind at 0 first (a stale child keeps its old value), then
+	 * one per recommendation */
+	for (i = 0; i < NELEM(rec_kinds); i++)
+		met_set(m->recommendations, &rec_kinds[i], 0);
+	json_array_foreach(w[mw].recs, i, r) {
+		const char *kind[] = { json_string_value(json_object_get(r,
+		    "kind")) };
+
+		if (kind[0] != NULL)
+			met_set(m->recommendations, kind, 0);
+	}
+	json_array_foreach(w[mw].recs, i, r) {
+		const char *kind[] = { json_string_value(json_object_get(r,
+		    "kind")) };
+
+		if (kind[0] != NULL)
+			met_add(m->recommendations, kind, 1);
+	}
+	for (i = 0; i < NELEM(replaced); i++)
+		met_drop_stale(replaced[i]);
+}
+
+static void
+windows_free(struct window *w, size_t n)
+{
+	if (w == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].handle != NULL)
+			analysis_put(w[i].handle);
+		json_decref(w[i].summary);
+		json_decref(w[i].alerts);
+		json_decref(w[i].recs);
+		free(w[i].top);
+		free(w[i].label);
+	}
+	free(w);
+}
+
+/* One refresh (the file comment). Returns 0, -1 when it failed (logged),
+ * or 1 when kpi_stop interrupted it. */
+static int
+refresh(struct daemon *d)
+{
+	struct window *w = NULL;
+	size_t nexp, nw = 0, top, longest = 0, mw;
+	int64_t an_window;
+	char err[512];
+	int result = -1;
+
+	count_open(d);
+
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	nexp = d->cfg->n_metrics_windows;
+	top = d->cfg->metrics_top_alertnames;
+	an_window = d->cfg->an_window_ms;
+	/* the paging receivers' page counters exist from the start */
+	for (size_t i = 0; i < d->cfg->n_paging_receivers; i++)
+		met_add(d->m.pages,
+		    (const char *const *)&d->cfg->paging_receivers[i], 0);
+	if ((w = calloc(nexp + 1, sizeof(*w))) != NULL)
+		for (; nw < nexp; nw++) {
+			if ((w[nw].label = strdup(d->cfg->metrics_windows[nw]))
+			    == NULL)
+				break;
+			/* cannot fail: checked at load */
+			(void)cfg_parse_duration(w[nw].label, &w[nw].ms);
+		}
+	pthread_rwlock_unlock(&d->cfg_lock);
+	if (w == NULL || nw < nexp) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	assert(nexp > 0);		/* config.c: at least one window */
+	mw = nexp;
+	for (size_t i = 0; i < nexp; i++) {
+		if (w[i].ms == an_window)
+			mw = i;
+		if (w[i].ms > w[longest].ms)
+			longest = i;
+	}
+	if (mw == nexp)
+		w[nw++].ms = an_window;
+
+	for (size_t i = 0; i < nw; i++) {
+		if (stopping()) {
+			result = 1;
+			goto out;
+		}
+		if ((w[i].a = analysis_get(d, w[i].ms, &w[i].handle, err,
+		    sizeof(err))) == NULL)
+			goto fail;
+		if (i < nexp && ((w[i].summary = an_summary_json(w[i].a)) ==
+		    NULL || (w[i].alerts = an_alerts_json(w[i].a, NULL, 0, 0))
+		    == NULL || pick_top(&w[i], top) < 0)) {
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+		/* the replay's settings point into the config */
+		pthread_rwlock_rdlock(&d->cfg_lock);
+		w[i].recs = recommendations_for(d->store, d->cfg, w[i].a, err,
+		    sizeof(err));
+		pthread_rwlock_unlock(&d->cfg_lock);
+		if (w[i].recs == NULL)
+			goto fail;
+	}
+	if (count_resolved(d, w[longest].a, w[longest].ms) < 0) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	publish(d, w, nexp, mw);
+	result = 0;
+	goto out;
+fail:
+	log_error("Refreshing the KPI metrics failed", "err", err);
+out:
+	windows_free(w, nw);
+	return result;
+}
+
+/* --- the refresher thread ------------------------------------------------ */
+
+static void
+add_ms(struct timespec *t, int64_t ms)
+{
+	t->tv_sec += (time_t)(ms / 1000);
+	t->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
+static void *
+refresher(void *arg)
+{
+	struct daemon *d = arg;
+	const char *res[1];
+	struct timespec t0, t1;
+	int64_t every;
+	int rc, stop;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if ((rc = refresh(d)) == 1)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		res[0] = rc == 0 ? "success" : "failure";
+		met_add(d->m.kpi_refreshes, res, 1);
+		met_set(d->m.kpi_refresh_duration, NULL,
+		    (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		if (rc == 0)
+			met_set(d->m.kpi_last_refresh, NULL,
+			    (double)ts_now_ms() / 1000.0);
+
+		pthread_rwlock_rdlock(&d->cfg_lock);
+		every = d->cfg->metrics_refresh_ms;
+		pthread_rwlock_unlock(&d->cfg_lock);
+		add_ms(&t0, every);
+		pthread_mutex_lock(&K.lock);
+		while (!K.stop && pthread_cond_timedwait(&K.cond, &K.lock,
+		    &t0) != ETIMEDOUT)
+			;
+		stop = K.stop;
+		pthread_mutex_unlock(&K.lock);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+int
+kpi_start(struct daemon *d, char *err, size_t errlen)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	assert(!K.running && d->store != NULL);
+	if ((rc = pthread_condattr_init(&ca)) != 0)
+		goto fail;
+	if ((rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) != 0 ||
+	    (rc = pthread_cond_init(&K.cond, &ca)) != 0) {
+		pthread_condattr_destroy(&ca);
+		goto fail;
+	}
+	pthread_condattr_destroy(&ca);
+	K.stop = 0;
+	if ((rc = pthread_create(&K.thread, NULL, refresher, d)) != 0) {
+		pthread_cond_destroy(&K.cond);
+		goto fail;
+	}
+	K.running = 1;
+	return 0;
+fail:
+	snprintf(err, errlen, "starting the KPI refresher: %s", strerror(rc));
+	return -1;
+}
+
+void
+kpi_stop(void)
+{
+	if (K.running) {
+		pthread_mutex_lock(&K.lock);
+		K.stop = 1;
+		pthread_cond_signal(&K.cond);
+		pthread_mutex_unlock(&K.lock);
+		pthread_join(K.thread, NULL);
+		pthread_cond_destroy(&K.cond);
+		K.running = 0;
+	}
+	free(K.seen);
+	K.seen = NULL;
+	K.nseen = 0;
+	K.seen_window = 0;
+	free(K.severity_label);
+	K.severity_label = NULL;
+}
