@@ -42,6 +42,7 @@ struct daemon_metrics {
 	/* the KPIs (kpi.c) */
 	struct met_family *notifications;	/* {receiver, status} */
 	struct met_family *pages;		/* {receiver} */
+	struct met_family *ooh_pages;		/* {receiver} */
 	struct met_family *episodes;		/* {class} */
 	struct met_family *firing_alerts;
 	struct met_family *pending_alerts;

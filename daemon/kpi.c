@@ -45,6 +45,7 @@
 #include "kpi.h"
 #include "log.h"
 #include "recommendations.h"
+#include "report.h"
 #include "timefmt.h"
 
 /* The kinds of recommendations (README "Recommendations", lib/recommend.c)
@@ -112,6 +113,11 @@ kpi_register(struct daemon *d)
 	    "Pages: firing notifications stored for a receiver of "
 	    "analysis.paging_receivers, by receiver, since the process "
 	    "started.", 1, recv, NULL, 0);
+	m->ooh_pages = met_register(r, MET_COUNTER,
+	    "alertnoise_out_of_hours_pages_total",
+	    "Pages received outside report.working_hours / working_days in "
+	    "report.timezone, by receiver, since the process started.", 1,
+	    recv, NULL, 0);
 	m->episodes = met_register(r, MET_COUNTER, "alertnoise_episodes_total",
 	    "Fired alert episodes that resolved, counted once each with the "
 	    "class the next background analysis gave them (verdicts given "
@@ -226,16 +232,24 @@ kpi_notification(struct daemon *d, const struct wh_notification *n)
 {
 	const char *v[] = { n->receiver,
 	    n->status == WH_FIRING ? "firing" : "resolved" };
-	int paging;
+	int paging, ooh = 0;
 
 	met_add(d->m.notifications, v, 1);
 	if (n->status != WH_FIRING)
 		return;
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	paging = is_paging(d->cfg, n->receiver);
+	if (paging) {
+		struct report_opts ro;
+
+		report_opts_from_config(d->cfg, &ro);
+		ooh = report_out_of_hours(&ro, ts_now_ms());
+	}
 	pthread_rwlock_unlock(&d->cfg_lock);
 	if (paging)
 		met_add(d->m.pages, v, 1);
+	if (paging && ooh == 1)
+		met_add(d->m.ooh_pages, v, 1);
 }
 
 /* --- a refresh ------------------------------------------------------------ */
@@ -522,9 +536,12 @@ refresh(struct daemon *d)
 	top = d->cfg->metrics_top_alertnames;
 	an_window = d->cfg->an_window_ms;
 	/* the paging receivers' page counters exist from the start */
-	for (size_t i = 0; i < d->cfg->n_paging_receivers; i++)
+	for (size_t i = 0; i < d->cfg->n_paging_receivers; i++) {
 		met_add(d->m.pages,
 		    (const char *const *)&d->cfg->paging_receivers[i], 0);
+		met_add(d->m.ooh_pages,
+		    (const char *const *)&d->cfg->paging_receivers[i], 0);
+	}
 	if ((w = calloc(nexp + 1, sizeof(*w))) != NULL)
 		for (; nw < nexp; nw++) {
 			if ((w[nw].label = strdup(d->cfg->metrics_windows[nw]))

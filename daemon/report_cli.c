@@ -198,12 +198,7 @@ report_run(int argc, char **argv, const char *default_config)
 	analysis_opts(cfg, &o);
 	if (analysis_overrides(cfg, &o, &ov, &nov, err, sizeof(err)) < 0)
 		goto fail;
-	report_opts_default(&ro);
-	ro.timezone = cfg->report_timezone;
-	ro.work_start = cfg->report_working_hours.start;
-	ro.work_end = cfg->report_working_hours.end;
-	ro.work_days = cfg->report_working_days;
-	ro.top = cfg->report_top;
+	report_opts_from_config(cfg, &ro);
 	/* the recommendations, as the API's: over the window's analysis */
 	{
 		struct analysis *a = NULL;

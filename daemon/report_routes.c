@@ -39,19 +39,6 @@ daemon_recommendations(struct daemon *d, const struct analysis *a)
 	return recs;
 }
 
-/* The report's settings from the config (cfg_lock held: ro points into
- * it). */
-static void
-report_opts_from(const struct an_config *cfg, struct report_opts *ro)
-{
-	report_opts_default(ro);
-	ro->timezone = cfg->report_timezone;
-	ro->work_start = cfg->report_working_hours.start;
-	ro->work_end = cfg->report_working_hours.end;
-	ro->work_days = cfg->report_working_days;
-	ro->top = cfg->report_top;
-}
-
 /* Queues a rendered page with headers that let it load nothing but its
  * inline style (the HTML has no script and no external resource). */
 static enum MHD_Result
@@ -136,7 +123,7 @@ api_report(struct MHD_Connection *c, struct request *r)
 
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	analysis_opts(d->cfg, &o);
-	report_opts_from(d->cfg, &ro);
+	report_opts_from_config(d->cfg, &ro);
 	if (analysis_overrides(d->cfg, &o, &ov, &nov, err, sizeof(err)) == 0)
 		report = report_build(d->store, &o, &ro, window, ts_now_ms(),
 		    recs, err, sizeof(err));

@@ -456,19 +456,6 @@ ui_recommendations_for(const struct ui *u, const struct analysis *a,
 
 /* --- GET / --------------------------------------------------------------- */
 
-/* The report's settings (cfg_lock held: ro points into it), as
- * report_routes.c sets them. */
-static void
-report_opts_from(const struct an_config *cfg, struct report_opts *ro)
-{
-	report_opts_default(ro);
-	ro->timezone = cfg->report_timezone;
-	ro->work_start = cfg->report_working_hours.start;
-	ro->work_end = cfg->report_working_hours.end;
-	ro->work_days = cfg->report_working_days;
-	ro->top = cfg->report_top;
-}
-
 /* The report of cur (the cached analysis of the window up to cur->now)
  * against the window before it, analysed here, without recommendations.
  * Returns a new object, or NULL with err. */
@@ -492,7 +479,7 @@ overview_report(const struct ui *u, const struct analysis *cur, char *err,
 	 * local time, which a reload changes under the write lock */
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	analysis_opts(d->cfg, &o);
-	report_opts_from(d->cfg, &ro);
+	report_opts_from_config(d->cfg, &ro);
 	if (analysis_overrides(d->cfg, &o, &ov, &nov, err, errlen) == 0 &&
 	    an_run(d->store, &o, cur->from - u->window, cur->from, cur->now,
 	    &prev, err, errlen) == 0 &&

@@ -2541,3 +2541,14 @@ report_fields_text(const json_t *v)
 {
 	return fields_text(v);
 }
+
+void
+report_opts_from_config(const struct an_config *cfg, struct report_opts *ro)
+{
+	report_opts_default(ro);
+	ro->timezone = cfg->report_timezone;
+	ro->work_start = cfg->report_working_hours.start;
+	ro->work_end = cfg->report_working_hours.end;
+	ro->work_days = cfg->report_working_days;
+	ro->top = cfg->report_top;
+}

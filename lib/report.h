@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "analysis.h"
+#include "config.h"
 #include "store.h"
 
 /* Days of the week as bits of report_opts.work_days: Monday is bit 0. */
@@ -61,6 +62,11 @@ int report_tz_apply(const char *tz, char *err, size_t errlen);
  * its local time falls outside [work_start, work_end) or on a day not in
  * work_days. */
 int report_out_of_hours(const struct report_opts *ro, int64_t ms);
+
+/* The report settings of cfg (report.*); ro points into cfg, so use it
+ * while cfg lives (in the daemon: under the config lock). */
+void report_opts_from_config(const struct an_config *cfg,
+    struct report_opts *ro);
 
 /* The local date of ms as "YYYY-MM-DD" (out: at least 11 bytes). */
 void report_local_day(int64_t ms, char *out, size_t outlen);

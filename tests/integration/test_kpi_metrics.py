@@ -325,6 +325,37 @@ class KpiMetricsTest(unittest.TestCase):
         self.assertEqual(s["noise_ratio"], 5 / 8)
 
 
+class OutOfHoursTest(unittest.TestCase):
+    """Pages outside the working hours count in
+    alertnoise_out_of_hours_pages_total: with no working day every page
+    is out of hours, with every hour of every day none is."""
+
+    def pages(self, report):
+        d = Daemon("analysis: {paging_receivers: [pager]}\n" + report +
+                   "metrics: {refresh_interval: 1s}\n").start()
+        self.addCleanup(d.cleanup)
+        for i in range(3):
+            fired(d, {"alertname": "Ooh", "instance": str(i)}, T - 60000,
+                  receiver="pager")
+        fired(d, {"alertname": "Ooh", "instance": "x"}, T - 60000,
+              receiver="team")
+        m = d.metrics()
+        return (series(m, "alertnoise_pages_total"),
+                series(m, "alertnoise_out_of_hours_pages_total"))
+
+    def test_no_working_day_makes_every_page_out_of_hours(self):
+        pages, ooh = self.pages("report: {working_days: []}\n")
+        self.assertEqual(pages, [({"receiver": "pager"}, 3)])
+        self.assertEqual(ooh, [({"receiver": "pager"}, 3)])
+
+    def test_always_working_makes_none(self):
+        pages, ooh = self.pages(
+            "report: {working_hours: '00:00-24:00', working_days: "
+            "[mon, tue, wed, thu, fri, sat, sun]}\n")
+        self.assertEqual(pages, [({"receiver": "pager"}, 3)])
+        self.assertEqual(ooh, [({"receiver": "pager"}, 0)])
+
+
 class WindowsTest(unittest.TestCase):
     """Windows as written, the histogram without a severity label, and a
     reload that drops a window and an undefined ratio's sample."""
