@@ -58,24 +58,6 @@ collect(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
-/* RFC 3339 or Unix seconds (with fraction), as Prometheus' parseTime. */
-static int
-parse_time(const char *s, int64_t *ms)
-{
-	char *end;
-	double v;
-
-	if (ts_parse_rfc3339(s, ms) == 0)
-		return 0;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno || !isfinite(v) ||
-	    v < 0 || v > 1e13)
-		return -1;
-	*ms = (int64_t)llround(v * 1000.0);
-	return 0;
-}
-
 static json_t *
 json_time(int64_t ms)
 {
@@ -206,10 +188,10 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 		    MATCH_MAX);
 		return respond_json_error(c, r, 400, "bad_data", msg);
 	}
-	if ((p.since && parse_time(p.since, &f.since) < 0) ||
-	    (p.until && parse_time(p.until, &f.until) < 0)) {
+	if ((p.since && ts_parse_param(p.since, &f.since) < 0) ||
+	    (p.until && ts_parse_param(p.until, &f.until) < 0)) {
 		snprintf(msg, sizeof(msg), "invalid time \"%.64s\": want RFC "
-		    "3339 or Unix seconds", p.since && parse_time(p.since,
+		    "3339 or Unix seconds", p.since && ts_parse_param(p.since,
 		    &f.since) < 0 ? p.since : p.until);
 		return respond_json_error(c, r, 400, "bad_data", msg);
 	}

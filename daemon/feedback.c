@@ -98,20 +98,8 @@ is_type(const char *ct, const char *want)
 static int
 parse_time(const char *s, int64_t *ms, int *whole)
 {
-	char *end;
-	double v;
-
-	*whole = strchr(s, '.') == NULL;
-	if (ts_parse_rfc3339(s, ms) == 0)
-		return 0;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno || !isfinite(v) ||
-	    v < 0 || v > 1e13)
-		return -1;
-	*ms = (int64_t)llround(v * 1000.0);
-	*whole = *whole && strpbrk(s, "eE") == NULL;
-	return 0;
+	*whole = strchr(s, '.') == NULL && strpbrk(s, "eE") == NULL;
+	return ts_parse_param(s, ms);
 }
 
 /* RFC 3629 UTF-8, without overlong forms or surrogates. */

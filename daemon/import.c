@@ -28,6 +28,7 @@
  * Point times are step times: an evaluation at e shows at the first step at
  * or after e, so imported times are up to a step late (pending_at is exact
  * where ALERTS_FOR_STATE gives activeAt). */
+#include "flags.h"
 #include "import.h"
 
 #include <errno.h>
@@ -920,28 +921,6 @@ usage(FILE *f, const char *default_config)
 "      --log.level=LEVEL      debug, info, warn or error (default info).\n"
 "      --log.format=FORMAT    logfmt or json (default logfmt).\n",
 	    default_config);
-}
-
-/* "--name=value" or "--name value": 1 when argv[*i] is the flag (advancing
- * *i past a separate value), 0 when not, -1 when the value is missing. */
-static int
-flag_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, n) != 0)
-		return 0;
-	if (a[n] == '=') {
-		*out = a + n + 1;
-		return 1;
-	}
-	if (a[n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*out = argv[++*i];
-	return 1;
 }
 
 /* Parses argv into f. Returns 0, 1 after --help, or 2 (the exit status)

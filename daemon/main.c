@@ -14,6 +14,7 @@
 #include "analyses.h"
 #include "config.h"
 #include "daemon.h"
+#include "flags.h"
 #include "import.h"
 #include "ingest.h"
 #include "kpi.h"
@@ -63,29 +64,6 @@ version(void)
 	printf("alertnoised, version %s (revision: %s)\n"
 	    "  build: %s %s, compiler: %s\n",
 	    AN_VERSION, AN_REVISION, __DATE__, __TIME__, __VERSION__);
-}
-
-/* Takes "--name=value" or "--name value". Returns 1 when argv[*i] is the
- * flag (advancing *i past a separate value), 0 when it is not, -1 when the
- * value is missing. */
-static int
-flag_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, n) != 0)
-		return 0;
-	if (a[n] == '=') {
-		*out = a + n + 1;
-		return 1;
-	}
-	if (a[n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*out = argv[++*i];
-	return 1;
 }
 
 /* Applies the flags over a loaded config. Returns 0 or -1 with err. */

@@ -6,6 +6,7 @@
  * in WAL mode lets a reader in beside the writer) or stopped. It sets TZ to
  * report.timezone once at start, before anything reads local time, as the
  * daemon does (report.h). */
+#include "flags.h"
 #include "report_cli.h"
 
 #include <errno.h>
@@ -50,28 +51,6 @@ usage(FILE *f, const char *default_config)
 "      --storage.path=DIR     Directory of the embedded store (default from\n"
 "                             the config).\n",
 	    default_config);
-}
-
-/* "--name=value" or "--name value": 1 when argv[*i] is the flag (advancing
- * *i past a separate value), 0 when not, -1 when the value is missing. */
-static int
-flag_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, n) != 0)
-		return 0;
-	if (a[n] == '=') {
-		*out = a + n + 1;
-		return 1;
-	}
-	if (a[n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*out = argv[++*i];
-	return 1;
 }
 
 /* Parses argv into f. Returns 0, 1 after --help, or 2 (the exit status)

@@ -1,7 +1,10 @@
 /* timefmt.c -- RFC 3339 parsing and formatting (see timefmt.h). */
 #include "timefmt.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant,
@@ -126,6 +129,23 @@ ts_format_rfc3339(int64_t ms, char *out, size_t outlen)
 	snprintf(out, outlen, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
 	    (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
 	    (int)(sod % 60), (int)rem);
+}
+
+int
+ts_parse_param(const char *s, int64_t *ms)
+{
+	char *end;
+	double v;
+
+	if (ts_parse_rfc3339(s, ms) == 0)
+		return 0;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno || !isfinite(v) ||
+	    v < 0 || v > 1e13)
+		return -1;
+	*ms = (int64_t)llround(v * 1000.0);
+	return 0;
 }
 
 int64_t

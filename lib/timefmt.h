@@ -19,6 +19,10 @@ int ts_parse_rfc3339(const char *s, int64_t *ms);
  * into out (at least 32 bytes). */
 void ts_format_rfc3339(int64_t ms, char *out, size_t outlen);
 
+/* Parses a time as Prometheus' HTTP API takes it (parseTime): RFC 3339 or
+ * Unix seconds with an optional fraction. Returns 0 and *ms, or -1. */
+int ts_parse_param(const char *s, int64_t *ms);
+
 /* Current wall-clock time in ms. */
 int64_t ts_now_ms(void);
 
