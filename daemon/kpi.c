@@ -114,7 +114,7 @@ kpi_register(struct daemon *d)
 	    "analysis.paging_receivers, by receiver, since the process "
 	    "started.", 1, recv, NULL, 0);
 	m->ooh_pages = met_register(r, MET_COUNTER,
-	    "alertnoise_out_of_hours_pages_total",
+	    "alertnoise_pages_outside_working_time_total",
 	    "Pages received outside report.working_hours / working_days in "
 	    "report.timezone, by receiver, since the process started.", 1,
 	    recv, NULL, 0);

@@ -42,7 +42,7 @@ EXPORTED = {
     "alertnoise_feedback_total", "alertnoise_feedback_coverage_ratio",
     # beyond the list: the report's out-of-hours pages, as counted
     # at ingest (README "KPI metrics")
-    "alertnoise_out_of_hours_pages_total",
+    "alertnoise_pages_outside_working_time_total",
     # health
     "alertnoise_build_info", "alertnoise_ready",
     "alertnoise_http_requests_total", "alertnoise_http_requests_in_flight",

@@ -327,7 +327,7 @@ class KpiMetricsTest(unittest.TestCase):
 
 class OutOfHoursTest(unittest.TestCase):
     """Pages outside the working hours count in
-    alertnoise_out_of_hours_pages_total: with no working day every page
+    alertnoise_pages_outside_working_time_total: with no working day every page
     is out of hours, with every hour of every day none is."""
 
     def pages(self, report):
@@ -341,7 +341,7 @@ class OutOfHoursTest(unittest.TestCase):
               receiver="team")
         m = d.metrics()
         return (series(m, "alertnoise_pages_total"),
-                series(m, "alertnoise_out_of_hours_pages_total"))
+                series(m, "alertnoise_pages_outside_working_time_total"))
 
     def test_no_working_day_makes_every_page_out_of_hours(self):
         pages, ooh = self.pages("report: {working_days: []}\n")
