@@ -129,18 +129,27 @@ h_reload(struct MHD_Connection *c, struct request *r)
 	return respond_text(c, r, 200, "");
 }
 
+/* Text format 0.0.4, or OpenMetrics when the scraper asks for it (as
+ * Prometheus does by default) in Accept. */
 static enum MHD_Result
 h_metrics(struct MHD_Connection *c, struct request *r)
 {
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ACCEPT);
+	int om = accept != NULL &&
+	    strstr(accept, "application/openmetrics-text") != NULL;
 	struct buf out;
 	enum MHD_Result ret;
 
 	buf_init(&out, 64 << 20);
-	if (met_render(r->d->reg, &out) < 0) {
+	if ((om ? met_render_openmetrics(r->d->reg, &out) :
+	    met_render(r->d->reg, &out)) < 0) {
 		buf_free(&out);
 		return respond_text(c, r, 500, "rendering metrics failed\n");
 	}
-	ret = respond(c, r, 200, "text/plain; version=0.0.4; charset=utf-8",
+	ret = respond(c, r, 200, om ?
+	    "application/openmetrics-text; version=1.0.0; charset=utf-8" :
+	    "text/plain; version=0.0.4; charset=utf-8",
 	    out.data ? out.data : "", out.len);
 	buf_free(&out);
 	return ret;

@@ -685,13 +685,23 @@ put_escaped(struct buf *out, const char *s, const char *special)
 	return 0;
 }
 
+/* Set while met_render_openmetrics renders, on its own thread. */
+static _Thread_local int openmetrics;
+
+/* HELP and TYPE. OpenMetrics names a counter's family without the _total
+ * its samples carry. */
 static int
 put_header(struct buf *out, const char *name, const char *help,
     const char *type)
 {
-	if (buf_printf(out, "# HELP %s ", name) < 0 ||
+	size_t n = strlen(name);
+
+	if (openmetrics && strcmp(type, "counter") == 0 && n > 6 &&
+	    strcmp(name + n - 6, "_total") == 0)
+		n -= 6;
+	if (buf_printf(out, "# HELP %.*s ", (int)n, name) < 0 ||
 	    put_escaped(out, help, "\\\n") < 0 ||
-	    buf_printf(out, "\n# TYPE %s %s\n", name, type) < 0)
+	    buf_printf(out, "\n# TYPE %.*s %s\n", (int)n, name, type) < 0)
 		return -1;
 	return 0;
 }
@@ -954,6 +964,24 @@ out:
 		out->len = start;
 		if (out->data != NULL)
 			out->data[start] = '\0';
+	}
+	return rc;
+}
+
+int
+met_render_openmetrics(struct met_registry *r, struct buf *out)
+{
+	size_t start = out->len;
+	int rc;
+
+	openmetrics = 1;
+	rc = met_render(r, out);
+	openmetrics = 0;
+	if (rc == 0 && buf_puts(out, "# EOF\n") < 0) {
+		out->len = start;
+		if (out->data != NULL)
+			out->data[start] = '\0';
+		rc = -1;
 	}
 	return rc;
 }

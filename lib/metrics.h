@@ -59,4 +59,9 @@ double met_get(struct met_family *f, const char *const *values);
  * process_open_fds, process_max_fds). Returns 0 or -1 (buffer limit). */
 int met_render(struct met_registry *r, struct buf *out);
 
+/* The same as OpenMetrics 1.0.0 text (application/openmetrics-text;
+ * version=1.0.0), for scrapers that ask for it: counter families are named
+ * without _total and the exposition ends with "# EOF". Returns 0 or -1. */
+int met_render_openmetrics(struct met_registry *r, struct buf *out);
+
 #endif

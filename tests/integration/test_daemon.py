@@ -182,6 +182,29 @@ class EndpointsTest(unittest.TestCase):
                            capture_output=True, timeout=20)
         self.assertEqual(p.returncode, 0, (p.stdout + p.stderr).decode())
 
+    def test_openmetrics_when_asked(self):
+        # what Prometheus 2.42 sends by default
+        accept = ("application/openmetrics-text;version=1.0.0,"
+                  "application/openmetrics-text;version=0.0.1;q=0.75,"
+                  "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+        self.assertEqual(self.d.webhook(payload()).status, 200)
+        r = self.d.get("/metrics", headers={"Accept": accept})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["Content-Type"], "application/openmetrics-"
+                         "text; version=1.0.0; charset=utf-8")
+        lines = r.text.splitlines()
+        self.assertEqual(lines[-1], "# EOF")
+        # a counter family is named without _total, its samples with it
+        self.assertIn("# TYPE alertnoise_http_requests counter", lines)
+        self.assertTrue(any(l.startswith("alertnoise_http_requests_total{")
+                            for l in lines))
+        self.assertIn("# TYPE alertnoise_ready gauge", lines)
+        # and the plain text format is still the default
+        plain = self.d.get("/metrics")
+        self.assertTrue(plain.headers["Content-Type"].startswith(
+            "text/plain; version=0.0.4"))
+        self.assertNotIn("# EOF", plain.text)
+
 
 class CommandLineTest(unittest.TestCase):
     def setUp(self):
