@@ -136,6 +136,12 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL"
 	");"
 	"CREATE INDEX feedback_episode ON feedback (episode_id, id);",
+
+	/* 3: an analysis looks up each identity's alerts and series; without
+	 * these it scanned every row once per identity (quadratic) */
+	"CREATE INDEX notification_alerts_identity ON notification_alerts"
+	"  (identity, notification_id);"
+	"CREATE INDEX rw_series_identity ON rw_series (identity);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -956,25 +962,27 @@ sqlite_scan_identities(struct store *stp, int64_t from, int64_t to,
 	    "WITH ids AS (SELECT identity FROM episodes"
 	    "  WHERE firing_at >= ?1 AND firing_at < ?2"
 	    "  UNION SELECT identity FROM episodes WHERE firing_at < ?1"
-	    "  AND (resolved_at IS NULL OR resolved_at >= ?1))"
-	    " SELECT i.identity, i.alertname, i.labels,"
-	    "  (SELECT min(interval_ms) FROM rw_series r"
-	    "   WHERE r.identity = i.identity AND r.interval_ms > 0),"
-	    "  max(coalesce((SELECT count(DISTINCT a.fingerprint)"
-	    "   FROM notification_alerts a JOIN notifications n"
-	    "   ON n.id = a.notification_id WHERE a.identity = i.identity"
-	    "   AND n.received_at >= ?1 AND n.received_at < ?2), 0),"
-	    "   coalesce((SELECT max(c) FROM (SELECT count(*) AS c FROM"
-	    "   rw_series r WHERE r.identity = i.identity GROUP BY kind)), 0),"
-	    "   1),"
-	    "  (SELECT count(*) FROM notification_alerts a"
-	    "   JOIN notifications n ON n.id = a.notification_id"
-	    "   WHERE a.identity = i.identity AND n.received_at >= ?1"
-	    "   AND n.received_at < ?2 AND EXISTS (SELECT 1 FROM"
-	    "   notifications m WHERE m.content_digest = n.content_digest"
-	    "   AND m.id < n.id AND m.received_at > n.received_at - ?3"
-	    "   AND m.external_url != n.external_url))"
-	    " FROM identities i JOIN ids USING (identity)",
+	    "  AND (resolved_at IS NULL OR resolved_at >= ?1)),"
+	    /* one pass over the window's alerts, not one per identity */
+	    " win AS (SELECT a.identity, a.fingerprint, n.id, n.received_at,"
+	    "  n.content_digest, n.external_url FROM notifications n"
+	    "  JOIN notification_alerts a ON a.notification_id = n.id"
+	    "  WHERE n.received_at >= ?1 AND n.received_at < ?2),"
+	    " fps AS (SELECT identity, count(DISTINCT fingerprint) AS c,"
+	    "  sum(EXISTS (SELECT 1 FROM notifications m"
+	    "   WHERE m.content_digest = win.content_digest"
+	    "   AND m.id < win.id AND m.received_at > win.received_at - ?3"
+	    "   AND m.external_url != win.external_url)) AS dup"
+	    "  FROM win GROUP BY identity),"
+	    " ser AS (SELECT identity, max(c) AS c, min(iv) AS iv FROM"
+	    "  (SELECT identity, count(*) AS c, min(CASE WHEN interval_ms > 0"
+	    "   THEN interval_ms END) AS iv FROM rw_series"
+	    "   GROUP BY identity, kind) GROUP BY identity)"
+	    " SELECT i.identity, i.alertname, i.labels, ser.iv,"
+	    "  max(coalesce(fps.c, 0), coalesce(ser.c, 0), 1),"
+	    "  coalesce(fps.dup, 0)"
+	    " FROM identities i JOIN ids USING (identity)"
+	    " LEFT JOIN fps USING (identity) LEFT JOIN ser USING (identity)",
 	    from, to, 1, dedup_window_ms, identity_row, &c);
 }
 

@@ -32,7 +32,7 @@ build(const char *const *names, size_t nids, const struct ep *e, size_t neps,
 	a->ids = calloc(nids, sizeof(*a->ids));
 	a->nids = nids;
 	for (size_t i = 0; i < nids; i++) {
-		char inst[16];
+		char inst[32];
 
 		snprintf(inst, sizeof(inst), "i%zu", i);
 		a->ids[i].fp = i + 1;

@@ -43,8 +43,8 @@ TEST(opens_at_current_schema_in_wal_mode)
 	struct store *other = NULL;
 
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 2);
-	CHECK_INT(q("PRAGMA user_version"), 2);
+	CHECK_INT(store_schema_version(st), 3);
+	CHECK_INT(q("PRAGMA user_version"), 3);
 	CHECK_INT(q("SELECT count(*) FROM pragma_table_info('rw_series') WHERE name = 'interval_ms'"), 1);
 	CHECK_INT(q("SELECT count(*) FROM feedback"), 0);
 	CHECK_INT(q("SELECT count(*) FROM pragma_journal_mode "
@@ -155,12 +155,12 @@ TEST(reopen_keeps_data_and_refuses_newer_schema)
 
 	store_close(st);
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 2);
+	CHECK_INT(store_schema_version(st), 3);
 	CHECK_INT(q("SELECT count(*) FROM episodes"), 1);
 	CHECK_INT(q("PRAGMA user_version = 99"), -1);
 	CHECK_INT(store_open("sqlite", dir, &other, err, sizeof(err)), -1);
 	CHECK_CONTAINS(err, "schema version 99, newer than this alertnoised");
-	q("PRAGMA user_version = 2");
+	q("PRAGMA user_version = 3");
 }
 
 /* Open episodes, firing or not yet: what the firing/pending gauges show. */
