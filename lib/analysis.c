@@ -88,15 +88,8 @@ an_flap_score(const unsigned char states[FLAP_OBS])
 
 /* --- per-identity walks -------------------------------------------------- */
 
-/* The episodes of each identity in time order: order[] holds episode
- * indexes grouped by identity, first[k]..first[k + 1] those of identity k. */
-struct by_ident {
-	size_t *order;
-	size_t *first;
-};
-
-static int
-by_ident_build(const struct analysis *a, struct by_ident *b)
+int
+an_by_ident(const struct analysis *a, struct an_by_ident *b)
 {
 	size_t *fill;
 
@@ -107,6 +100,7 @@ by_ident_build(const struct analysis *a, struct by_ident *b)
 		free(b->order);
 		free(b->first);
 		free(fill);
+		b->order = b->first = NULL;
 		return -1;
 	}
 	for (size_t i = 0; i < a->neps; i++)
@@ -123,8 +117,8 @@ by_ident_build(const struct analysis *a, struct by_ident *b)
 	return 0;
 }
 
-static void
-by_ident_free(struct by_ident *b)
+void
+an_by_ident_free(struct an_by_ident *b)
 {
 	free(b->order);
 	free(b->first);
@@ -158,9 +152,9 @@ firing_at_time(const struct analysis *a, const size_t *list, size_t n,
 void
 an_flapping(struct analysis *a)
 {
-	struct by_ident b;
+	struct an_by_ident b;
 
-	if (by_ident_build(a, &b) < 0)
+	if (an_by_ident(a, &b) < 0)
 		return;
 	for (size_t k = 0; k < a->nids; k++) {
 		const struct an_identity *id = &a->ids[k];
@@ -208,7 +202,7 @@ an_flapping(struct analysis *a)
 				e->reasons |= R_FLAPPING;
 		}
 	}
-	by_ident_free(&b);
+	an_by_ident_free(&b);
 }
 
 int64_t

@@ -193,6 +193,17 @@ json_t *an_summary_json(const struct analysis *a);
 int an_episode_class(const struct analysis *a, int64_t id, enum an_class *cls,
     unsigned *reasons, int *presumed);
 
+/* The episodes of each identity in time order: order[first[k]] ..
+ * order[first[k + 1] - 1] index a->eps for identity k. Returns 0, or -1 on
+ * out-of-memory; free with an_by_ident_free. */
+struct an_by_ident {
+	size_t *order;
+	size_t *first;			/* nids + 1 entries */
+};
+
+int an_by_ident(const struct analysis *a, struct an_by_ident *b);
+void an_by_ident_free(struct an_by_ident *b);
+
 /* Nagios' weighted percent state change over 21 observations (states[0]
  * oldest, 1 firing, 0 not). */
 double an_flap_score(const unsigned char states[21]);

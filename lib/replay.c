@@ -300,6 +300,7 @@ struct firing {
 struct firings {
 	struct firing *v;
 	size_t n, cap;
+	size_t *first;			/* identity k's: v[first[k]..first[k+1]) */
 };
 
 static int
@@ -338,16 +339,16 @@ rule_for(const struct rp_settings *s, const struct an_identity *id,
 }
 
 /* The `for` history shows: the shortest pending phase of the identity's
- * fired episodes. */
+ * fired episodes (list[0..n) of a->eps). */
 static int64_t
-recorded_for(const struct analysis *a, size_t ident)
+recorded_for(const struct analysis *a, const size_t *list, size_t n)
 {
 	int64_t best = -1;
 
-	for (size_t i = 0; i < a->neps; i++) {
-		const struct an_episode *e = &a->eps[i];
+	for (size_t j = 0; j < n; j++) {
+		const struct an_episode *e = &a->eps[list[j]];
 
-		if (e->ident != ident || e->pending_at == 0 || e->firing_at == 0)
+		if (e->pending_at == 0 || e->firing_at == 0)
 			continue;
 		if (best < 0 || e->firing_at - e->pending_at < best)
 			best = e->firing_at - e->pending_at;
@@ -361,15 +362,24 @@ static int
 rule_model(const struct analysis *a, const struct rp_settings *cur,
     const struct rp_settings *prop, struct firings *out)
 {
+	struct an_by_ident b = { NULL, NULL };
+	int result = -1;
+
+	if (an_by_ident(a, &b) < 0 ||
+	    (out->first = calloc(a->nids + 1, sizeof(*out->first))) == NULL)
+		goto out;
 	for (size_t k = 0; k < a->nids; k++) {
 		const struct an_identity *id = &a->ids[k];
-		int64_t rec_for = recorded_for(a, k), for_ms = -1, kff = 0;
+		const size_t *list = &b.order[b.first[k]];
+		size_t nlist = b.first[k + 1] - b.first[k];
+		int64_t rec_for = recorded_for(a, list, nlist), for_ms, kff;
 		int64_t cur_for = -1, cur_kff = 0;
 		int64_t iv = id->interval_ms > 0 ? id->interval_ms :
 		    DEFAULT_INTERVAL_MS;
 		int64_t open_at = 0, open_end = 0;
 		int have = 0;
 
+		out->first[k] = out->n;
 		rule_for(cur, id, &cur_for, &cur_kff);
 		for_ms = cur_for;
 		kff = cur_kff;
@@ -379,18 +389,16 @@ rule_model(const struct analysis *a, const struct rp_settings *cur,
 		if (for_ms < 0)
 			for_ms = cur_for;
 
-		for (size_t i = 0; i < a->neps; i++) {
-			const struct an_episode *e = &a->eps[i];
+		for (size_t j = 0; j < nlist; j++) {
+			const struct an_episode *e = &a->eps[list[j]];
 			int64_t start, end, at;
 
-			if (e->ident != k)
-				continue;
 			if (for_ms == cur_for && kff == cur_kff) {
 				if (e->firing_at == 0)
 					continue;
 				if (push_firing(out, k, e->firing_at,
 				    e->resolved_at ? e->resolved_at : OPEN) < 0)
-					return -1;
+					goto out;
 				continue;
 			}
 			/* the condition held over [start, end) */
@@ -413,15 +421,19 @@ rule_model(const struct analysis *a, const struct rp_settings *cur,
 			if (end != OPEN && at >= end)
 				continue;	/* the condition ended first */
 			if (have && push_firing(out, k, open_at, open_end) < 0)
-				return -1;
+				goto out;
 			open_at = at;
 			open_end = end == OPEN ? OPEN : end + kff;
 			have = 1;
 		}
 		if (have && push_firing(out, k, open_at, open_end) < 0)
-			return -1;
+			goto out;
 	}
-	return 0;
+	out->first[a->nids] = out->n;
+	result = 0;
+out:
+	an_by_ident_free(&b);
+	return result;
 }
 
 /* --- the Alertmanager model ---------------------------------------------- */
@@ -877,66 +889,91 @@ counters_ok(const struct counter *c, size_t nrecv)
 	return 1;
 }
 
-/* Per alertname and receiver: notifications are counted once per
- * notification, however many identities of the alertname it carried --
- * approximated here by the identity with the most. */
+static int
+name_cmp(const void *x, const void *y, void *arg)
+{
+	const struct analysis *a = arg;
+
+	return strcmp(a->ids[*(const size_t *)x].alertname,
+	    a->ids[*(const size_t *)y].alertname);
+}
+
+/* One count per alertname and receiver, its identities taken in one sorted
+ * run. A notification counts once however many identities of the alertname
+ * it carried -- approximated by the identity with the most. */
 static int
 build_counts(const struct analysis *a, const struct rp_history *h,
     const struct counter *before, const struct counter *after,
     struct rp_result *res)
 {
-	for (size_t r = 0; r < h->nrecv; r++) {
-		for (size_t k = 0; k < a->nids; k++) {
-			long b = before[r].per_ident[k], f = after[r].per_ident[k];
-			long pb = before[r].pages_per_ident[k];
-			long pf = after[r].pages_per_ident[k];
-			struct rp_count *c = NULL;
+	size_t *order = malloc((a->nids ? a->nids : 1) * sizeof(*order));
 
-			if (b == 0 && f == 0 && !routed(h, k, r))
+	if (order == NULL)
+		return -1;
+	for (size_t k = 0; k < a->nids; k++)
+		order[k] = k;
+	qsort_r(order, a->nids, sizeof(*order), name_cmp, (void *)a);
+	for (size_t r = 0; r < h->nrecv; r++) {
+		for (size_t i = 0; i < a->nids;) {
+			const char *name = a->ids[order[i]].alertname;
+			struct rp_count c;
+			int used = 0;
+			size_t j;
+
+			memset(&c, 0, sizeof(c));
+			for (j = i; j < a->nids && strcmp(
+			    a->ids[order[j]].alertname, name) == 0; j++) {
+				size_t k = order[j];
+				long b = before[r].per_ident[k];
+				long f = after[r].per_ident[k];
+
+				if (b == 0 && f == 0 && !routed(h, k, r))
+					continue;
+				used = 1;
+				if (b > c.before)
+					c.before = b;
+				if (f > c.after)
+					c.after = f;
+				if (before[r].pages_per_ident[k] > c.pages_before)
+					c.pages_before =
+					    before[r].pages_per_ident[k];
+				if (after[r].pages_per_ident[k] > c.pages_after)
+					c.pages_after = after[r].pages_per_ident[k];
+			}
+			i = j;
+			if (!used)
 				continue;
-			for (size_t i = 0; i < res->ncounts; i++)
-				if (strcmp(res->counts[i].alertname,
-				    a->ids[k].alertname) == 0 &&
-				    strcmp(res->counts[i].receiver,
-				    h->recv[r].name) == 0)
-					c = &res->counts[i];
-			if (c == NULL) {
+			for (size_t x = 0; x < h->nrec; x++)
+				if (h->rec[x].receiver == r &&
+				    strcmp(h->rec[x].alertname, name) == 0)
+					c.recorded = h->rec[x].n;
+			{
 				struct rp_count *p = realloc(res->counts,
 				    (res->ncounts + 1) * sizeof(*p));
 
 				if (p == NULL)
-					return -1;
+					goto nomem;
 				res->counts = p;
-				c = &p[res->ncounts++];
-				memset(c, 0, sizeof(*c));
-				c->alertname = strdup(a->ids[k].alertname);
-				c->receiver = strdup(h->recv[r].name);
-				if (c->alertname == NULL || c->receiver == NULL)
-					return -1;
-				for (size_t i = 0; i < h->nrec; i++)
-					if (h->rec[i].receiver == r &&
-					    strcmp(h->rec[i].alertname,
-					    c->alertname) == 0)
-						c->recorded = h->rec[i].n;
+				c.alertname = strdup(name);
+				c.receiver = strdup(h->recv[r].name);
+				p[res->ncounts++] = c;
+				if (c.alertname == NULL || c.receiver == NULL)
+					goto nomem;
 			}
-			if (b > c->before)
-				c->before = b;
-			if (f > c->after)
-				c->after = f;
-			if (pb > c->pages_before)
-				c->pages_before = pb;
-			if (pf > c->pages_after)
-				c->pages_after = pf;
 		}
 		res->notifications_before += before[r].total;
 		res->notifications_after += after[r].total;
 		res->pages_before += before[r].pages;
 		res->pages_after += after[r].pages;
 	}
+	free(order);
 	if (res->ncounts > 1)
 		qsort(res->counts, res->ncounts, sizeof(*res->counts),
 		    count_cmp);
 	return 0;
+nomem:
+	free(order);
+	return -1;
 }
 
 /* What became of each recorded episode: noise removed, actionable delayed
@@ -959,11 +996,10 @@ episode_effects(const struct analysis *a, const struct firings *after,
 
 		if (e->context || e->firing_at == 0)
 			continue;
-		for (size_t j = 0; j < after->n && hit == NULL; j++) {
+		for (size_t j = after->first[e->ident];
+		    j < after->first[e->ident + 1] && hit == NULL; j++) {
 			const struct firing *f = &after->v[j];
 
-			if (f->ident != e->ident)
-				continue;
 			if (f->at >= start && (end == OPEN || f->at < end))
 				hit = f;
 			else if (f->at < start && (f->end == OPEN ||
@@ -1027,6 +1063,8 @@ rp_run(const struct analysis *a, const struct rp_history *h,
 out:
 	free(before.v);
 	free(after.v);
+	free(before.first);
+	free(after.first);
 	counters_free(cb, h->nrecv);
 	counters_free(ca, h->nrecv);
 	if (result < 0)
