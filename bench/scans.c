@@ -10,9 +10,10 @@
  * an_run loads pages) and store_scan_feedback; with --an-run also the whole
  * an_run with the default options. Each is run `reps` times; prints one
  * key=value line per read with the median in milliseconds and the rows it
- * returned. --skip-identities leaves out store_scan_identities (which is
- * quadratic in the data, see README "Performance"), so that the other reads
- * can be timed on large stores. */
+ * returned. --skip-identities leaves out store_scan_identities (quadratic
+ * in the data before schema 3 indexed notification_alerts and rw_series by
+ * identity, README "Performance"), so that the other reads can still be
+ * timed on large stores of such a build. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
