@@ -606,35 +606,14 @@ put_title(struct page *p, const char *title)
 	    "<main>\n<p class=\"brand\">alertnoise \xc2\xb7 feedback</p>\n");
 }
 
-/* Queues the page with headers that keep it out of frames and caches and
- * let it load nothing but its inline style. Frees nothing: p stays the
- * caller's. */
+/* Queues the page (respond_html's headers). p stays the caller's. */
 static enum MHD_Result
 respond_page(struct MHD_Connection *c, struct request *r, int code,
     struct page *p)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
 	if (p->err)
 		return respond_text(c, r, 500, "rendering the page failed\n");
-	resp = MHD_create_response_from_buffer(p->b.len,
-	    p->b.data ? p->b.data : (char *)"", MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type",
-	    "text/html; charset=utf-8");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "Content-Security-Policy",
-	    "default-src 'none'; style-src 'unsafe-inline'; "
-	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	ret = MHD_queue_response(c, (unsigned)code, resp);
-	MHD_destroy_response(resp);
-	r->code = code;
-	r->responded = 1;
-	return ret;
+	return respond_html(c, r, code, p->b.data ? p->b.data : "", p->b.len);
 }
 
 /* An error page: title, then what (HTML-escaped). */

@@ -58,6 +58,32 @@ respond(struct MHD_Connection *c, struct request *r, int code,
 }
 
 enum MHD_Result
+respond_html(struct MHD_Connection *c, struct request *r, int code,
+    const char *html, size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, (void *)html,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type",
+	    "text/html; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'; "
+	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	ret = MHD_queue_response(c, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	r->code = code;
+	r->responded = 1;
+	return ret;
+}
+
+enum MHD_Result
 respond_text(struct MHD_Connection *c, struct request *r, int code,
     const char *text)
 {

@@ -31,6 +31,11 @@ struct request {
 /* Queue a response; body is copied. */
 enum MHD_Result respond(struct MHD_Connection *c, struct request *r, int code,
     const char *content_type, const char *body, size_t len);
+/* An HTML page (copied) with the headers of every page alertnoised serves:
+ * nothing loads but the inline style, forms post only here, no framing, no
+ * caching, no referrer. */
+enum MHD_Result respond_html(struct MHD_Connection *c, struct request *r,
+    int code, const char *html, size_t len);
 enum MHD_Result respond_text(struct MHD_Connection *c, struct request *r,
     int code, const char *text);
 /* {"status":"success","data":data}; steals data (NULL: null). */

@@ -325,40 +325,20 @@ put_window_line(struct page *p, const struct ui *u, const struct analysis *a)
 	put(p, " UTC.");
 }
 
-/* Queues the page (and frees it) with the headers of the /feedback page:
- * nothing loads but the inline style, forms post only here, no framing, no
- * caching, no referrer. */
+/* Queues the page (respond_html's headers, as the /feedback page) and
+ * frees it. */
 static enum MHD_Result
 respond_page(struct MHD_Connection *c, struct request *r, int code,
     struct page *p)
 {
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	size_t len = p->b.len;
-	char *body;
 
-	if (p->err || (body = buf_steal(&p->b)) == NULL) {
-		buf_free(&p->b);
-		return respond_text(c, r, 500, "rendering the page failed\n");
-	}
-	resp = MHD_create_response_from_buffer(len, body,
-	    MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type",
-	    "text/html; charset=utf-8");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "Content-Security-Policy",
-	    "default-src 'none'; style-src 'unsafe-inline'; "
-	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	ret = MHD_queue_response(c, (unsigned)code, resp);
-	MHD_destroy_response(resp);
-	r->code = code;
-	r->responded = 1;
+	if (p->err)
+		ret = respond_text(c, r, 500, "rendering the page failed\n");
+	else
+		ret = respond_html(c, r, code, p->b.data ? p->b.data : "",
+		    p->b.len);
+	buf_free(&p->b);
 	return ret;
 }
 
