@@ -13,7 +13,10 @@
  *            series (fp_labels over the labels minus __name__ and
  *            alertstate, lib/ingest.c alert_series);
  *   decode+fps the same plus the series fingerprint (all labels), i.e. all
- *            the hashing alert_series does.
+ *            the hashing alert_series does;
+ *   reference  rw__decode_reference (wire scan + protobuf-c's unpack), the
+ *            decoder rw_decode used before the streaming one: the same
+ *            run's before/after.
  * Each repetition runs one variant in a loop for at least min-ms and yields
  * MB/s of decoded (uncompressed) protobuf; the variants are interleaved
  * repetition by repetition so that machine noise hits them alike. Prints
@@ -133,6 +136,19 @@ decode_one(void)
 }
 
 static void
+v_reference(void)
+{
+	struct rw_request *r;
+	char err[256];
+
+	if (rw__decode_reference(body, body_len, RW_V1, &lim, &r, err,
+	    sizeof(err)) != RW_OK)
+		bn_die("rw__decode_reference: %s", err);
+	sink += r->nsamples;
+	rw_request_free(r);
+}
+
+static void
 v_decode(void)
 {
 	struct rw_request *r = decode_one();
@@ -219,6 +235,7 @@ main(int argc, char **argv)
 		{ "decode", v_decode },
 		{ "decode+id", v_decode_id },
 		{ "decode+fps", v_decode_fps },
+		{ "reference", v_reference },
 	};
 	enum { NV = sizeof(vs) / sizeof(vs[0]) };
 	const char *v;

@@ -43,13 +43,36 @@ dropped(const char *name, const char *const *drop, size_t ndrop)
 	return 0;
 }
 
+/* Sorts the pairs by name, stably: an insertion sort, linear for the
+ * already sorted label sets of remote write; qsort past 16. glibc's qsort
+ * is a stable merge sort too, so equal names (which valid label sets do
+ * not have) keep their order either way. */
+static void
+sort_pairs(struct pair *p, size_t n)
+{
+	if (n > 16) {
+		qsort(p, n, sizeof(*p), pair_cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct pair t = p[i];
+		size_t j = i;
+
+		while (j > 0 && strcmp(p[j - 1].name, t.name) > 0) {
+			p[j] = p[j - 1];
+			j--;
+		}
+		p[j] = t;
+	}
+}
+
 /* Hashes the pairs after sorting them in place. */
 static uint64_t
 fp_pairs(struct pair *p, size_t n)
 {
 	uint64_t h = FP_OFFSET64;
 
-	qsort(p, n, sizeof(*p), pair_cmp);
+	sort_pairs(p, n);
 	for (size_t i = 0; i < n; i++) {
 		h = fnv_sep(fnv_add(h, p[i].name));
 		h = fnv_sep(fnv_add(h, p[i].value));

@@ -94,4 +94,23 @@ int rw_is_stale(double v);
  * is freed with the function that was set when it was decoded. */
 void rw__set_allocator(void *(*alloc_fn)(size_t), void (*free_fn)(void *));
 
+/* Tests only (differential testing, tests/unit/test_rw_decode.c and
+ * tests/fuzz/): rw_decode's reference implementation -- a wire scan, then
+ * protobuf-c's generic unpack -- with the same contract as rw_decode. The
+ * streaming decoder rw_decode uses must give exactly its results. */
+enum rw_status rw__decode_reference(const void *body, size_t len,
+    enum rw_version v, const struct rw_limits *lim, struct rw_request **out,
+    char *err, size_t errlen);
+
+/* Tests only: who answered the calling thread's last rw_decode. */
+enum rw__path {
+	RW__PATH_NONE,		/* refused before the protobuf layer */
+	RW__PATH_FAST,		/* the streaming decoder */
+	/* the streaming decoder declined and the reference answered: */
+	RW__PATH_WIRE,		/* a malformed message (the reference refuses) */
+	RW__PATH_REFS,		/* 2.0 labels_refs that do not resolve */
+	RW__PATH_BUDGET,	/* the reference might run out of its budget */
+};
+enum rw__path rw__last_path(void);
+
 #endif

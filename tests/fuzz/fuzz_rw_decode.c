@@ -7,6 +7,12 @@
  * first, so that mutations reach the protobuf layers. Every decoded request
  * is walked and its invariants checked, then freed.
  *
+ * Differential: every body also goes through the reference decoder
+ * (rw__decode_reference: the wire scan and protobuf-c's unpack); the
+ * status, the message and the request, field by field, must be the same,
+ * and the streaming decoder must have answered itself exactly when it
+ * should (rw__last_path). Any difference aborts.
+ *
  *   make fuzz                         build, then run FUZZ_SECONDS (60)
  *   build/fuzz/fuzz_rw_decode build/fuzz/corpus build/fuzz/seed
  *
@@ -65,14 +71,49 @@ check_request(const struct rw_request *r, enum rw_version v,
 	REQUIRE((st == RW_ERR_INVALID) == (ninvalid > 0));
 }
 
+static void
+same_request(const struct rw_request *a, const struct rw_request *b)
+{
+	size_t i, j;
+
+	REQUIRE((a == NULL) == (b == NULL));
+	if (a == NULL)
+		return;
+	REQUIRE(a->version == b->version && a->nseries == b->nseries &&
+	    a->ninvalid == b->ninvalid && a->nsamples == b->nsamples &&
+	    a->nhistograms == b->nhistograms &&
+	    a->nexemplars == b->nexemplars);
+	REQUIRE((a->series == NULL) == (b->series == NULL));
+	for (i = 0; i < a->nseries; i++) {
+		const struct rw_series *x = &a->series[i], *y = &b->series[i];
+
+		REQUIRE(x->valid == y->valid && x->nlabels == y->nlabels &&
+		    x->nsamples == y->nsamples);
+		REQUIRE((x->labels == NULL) == (y->labels == NULL));
+		REQUIRE((x->samples == NULL) == (y->samples == NULL));
+		for (j = 0; j < x->nlabels; j++) {
+			REQUIRE(strcmp(x->labels[j].name,
+			    y->labels[j].name) == 0);
+			REQUIRE(strcmp(x->labels[j].value,
+			    y->labels[j].value) == 0);
+		}
+		for (j = 0; j < x->nsamples; j++) {
+			REQUIRE(x->samples[j].ts_ms == y->samples[j].ts_ms);
+			REQUIRE(memcmp(&x->samples[j].value,
+			    &y->samples[j].value, sizeof(double)) == 0);
+		}
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rw_limits lim;
-	struct rw_request *r = NULL;
+	struct rw_request *r = NULL, *ref = NULL;
 	enum rw_version v;
-	enum rw_status st;
-	char err[256], *ct, *z = NULL;
+	enum rw_status st, rst;
+	enum rw__path path;
+	char err[256], rerr[256], *ct, *z = NULL;
 	const void *body;
 	size_t len;
 
@@ -113,6 +154,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		body = z;
 	}
 	st = rw_decode(body, len, v, &lim, &r, err, sizeof(err));
+	path = rw__last_path();
+	rst = rw__decode_reference(body, len, v, &lim, &ref, rerr,
+	    sizeof(rerr));
+	REQUIRE(st == rst);
+	REQUIRE(strcmp(err, rerr) == 0);
+	same_request(r, ref);
+	rw_request_free(ref);
+	if (st == RW_OK || st == RW_ERR_INVALID)
+		REQUIRE(path == RW__PATH_FAST || path == RW__PATH_REFS ||
+		    path == RW__PATH_BUDGET);
+	else if (st == RW_ERR_PROTO || st == RW_ERR_TOO_LARGE)
+		REQUIRE(path != RW__PATH_FAST);
 	REQUIRE(rw_status_reason(st) != NULL);
 	if (st == RW_OK || st == RW_ERR_INVALID) {
 		REQUIRE(r != NULL);
