@@ -47,6 +47,13 @@ enum MHD_Result respond_json_error(struct MHD_Connection *c, struct request *r,
 
 double elapsed_seconds(const struct timespec *start);
 
+/* ingest_routes.c: the group-commit queue the write endpoints share, with
+ * its metrics (alertnoise_store_commit*). Start it after the store is open
+ * and before http_start; stop it after http_stop, before store_close.
+ * Returns 0 or -1 with err. */
+int ingest_routes_start(struct daemon *d, char *err, size_t errlen);
+void ingest_routes_stop(void);
+
 /* Handlers (ingest_routes.c, api.c). */
 enum MHD_Result webhook_headers(struct MHD_Connection *, struct request *);
 enum MHD_Result h_webhook(struct MHD_Connection *, struct request *);

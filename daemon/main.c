@@ -15,6 +15,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "flags.h"
+#include "http.h"
 #include "import.h"
 #include "ingest.h"
 #include "kpi.h"
@@ -529,8 +530,16 @@ main(int argc, char **argv)
 		store_close(d.store);
 		return 1;
 	}
+	if (ingest_routes_start(&d, err, sizeof(err)) < 0) {
+		log_error("Starting the commit queue failed", "err", err);
+		kpi_stop();
+		analysis_cache_clear();
+		store_close(d.store);
+		return 1;
+	}
 	if (http_start(&d, err, sizeof(err)) < 0) {
 		log_error("Starting the web server failed", "err", err);
+		ingest_routes_stop();
 		kpi_stop();
 		analysis_cache_clear();
 		store_close(d.store);
@@ -584,6 +593,7 @@ main(int argc, char **argv)
 	sd_notify_msg("STOPPING=1");
 	__atomic_store_n(&d.ready, 0, __ATOMIC_RELEASE);
 	http_stop(&d, 30000);
+	ingest_routes_stop();
 	kpi_stop();
 	analysis_cache_clear();
 	store_close(d.store);

@@ -111,23 +111,20 @@ effective_copy(const struct wh_notification *n, size_t i, struct wh_alert *eff)
 }
 
 int
-ingest_webhook(struct store *st, const struct wh_notification *n,
+ingest_webhook_apply(struct store *st, const struct wh_notification *n,
     int64_t received_ms, const struct ingest_opts *opts,
     struct ingest_result *res)
 {
-	int64_t *episodes = NULL, id;
-	int rc;
+	int64_t few[16], *episodes = few, id;
+	int rc, result = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (store_begin(st) < 0)
-		return -1;
 	if (opts->dedup_window_ms > 0) {
 		rc = store_find_notification(st, n->digest,
 		    received_ms - opts->dedup_window_ms, &id);
 		if (rc < 0)
-			goto bad;
+			return -1;
 		if (rc == 1) {
-			store_rollback(st);
 			res->duplicate = 1;
 			res->notification_id = id;
 			return 0;
@@ -135,9 +132,10 @@ ingest_webhook(struct store *st, const struct wh_notification *n,
 	}
 	if (store_insert_notification(st, n, received_ms,
 	    &res->notification_id) < 0)
-		goto bad;
-	if ((episodes = calloc(n->nalerts, sizeof(*episodes))) == NULL)
-		goto bad;
+		return -1;
+	if (n->nalerts > sizeof(few) / sizeof(few[0]) &&
+	    (episodes = calloc(n->nalerts, sizeof(*episodes))) == NULL)
+		return -1;
 	for (size_t i = 0; i < n->nalerts; i++) {
 		const struct wh_alert *a = &n->alerts[i];
 		struct wh_alert eff;
@@ -150,15 +148,34 @@ ingest_webhook(struct store *st, const struct wh_notification *n,
 		    res) < 0 ||
 		    store_insert_notification_alert(st, res->notification_id,
 		    i, a, e.id) < 0)
-			goto bad;
+			goto out;
 		episodes[i] = e.id;
 	}
-	free(episodes);
+	result = 0;
+out:
+	if (episodes != few)
+		free(episodes);
+	return result;
+}
+
+int
+ingest_webhook(struct store *st, const struct wh_notification *n,
+    int64_t received_ms, const struct ingest_opts *opts,
+    struct ingest_result *res)
+{
+	if (store_begin(st) < 0) {
+		memset(res, 0, sizeof(*res));
+		return -1;
+	}
+	if (ingest_webhook_apply(st, n, received_ms, opts, res) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (res->duplicate) {	/* nothing written: no sync to wait for */
+		store_rollback(st);
+		return 0;
+	}
 	return store_commit(st);
-bad:
-	free(episodes);
-	store_rollback(st);
-	return -1;
 }
 
 /* --- remote-write samples ------------------------------------------------ */
@@ -490,20 +507,19 @@ event_cmp(const void *pa, const void *pb)
  * of one alert, and each transition must see the episodes as they were at
  * its time. */
 int
-ingest_samples(struct store *st, const struct rw_request *req,
+ingest_samples_apply(struct store *st, const struct rw_request *req,
     int64_t received_ms, const struct ingest_opts *opts,
     struct ingest_result *res)
 {
 	struct rw_alert *ra = NULL;
 	struct event *ev = NULL;
 	size_t na = 0, ne = 0, cap = 0;
+	int result = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (store_begin(st) < 0)
-		return -1;
 	if (req->nseries > 0 &&
 	    (ra = calloc(req->nseries, sizeof(*ra))) == NULL)
-		goto bad;
+		goto out;
 	for (size_t i = 0; i < req->nseries; i++) {
 		const struct rw_series *s = &req->series[i];
 		struct series_state known;
@@ -516,7 +532,7 @@ ingest_samples(struct store *st, const struct rw_request *req,
 			continue;
 		}
 		if ((rc = store_get_series(st, ra[na].state.series, &known)) < 0)
-			goto bad;
+			goto out;
 		if (rc == 1) {
 			known.kind = ra[na].state.kind;
 			ra[na].state = known;
@@ -527,7 +543,7 @@ ingest_samples(struct store *st, const struct rw_request *req,
 		na++;
 	}
 	if (cap > 0 && (ev = malloc(cap * sizeof(*ev))) == NULL)
-		goto bad;
+		goto out;
 	for (size_t k = 0; k < na; k++)
 		for (size_t j = 0; j < ra[k].s->nsamples; j++) {
 			const struct rw_sample *sm = &ra[k].s->samples[j];
@@ -558,23 +574,36 @@ ingest_samples(struct store *st, const struct rw_request *req,
 		    a->state.last_ts != INT64_MIN)
 			a->state.interval_ms = sm->ts_ms - a->state.last_ts;
 		if (apply_sample(st, a, sm, res) < 0)
-			goto bad;
+			goto out;
 		a->state.last_ts = sm->ts_ms;
 		res->samples_applied++;
 	}
 	for (size_t k = 0; k < na; k++) {
 		ra[k].state.received_at = received_ms;
 		if (store_put_series(st, &ra[k].state) < 0)
-			goto bad;
+			goto out;
 	}
+	result = 0;
+out:
 	free(ev);
 	free(ra);
+	return result;
+}
+
+int
+ingest_samples(struct store *st, const struct rw_request *req,
+    int64_t received_ms, const struct ingest_opts *opts,
+    struct ingest_result *res)
+{
+	if (store_begin(st) < 0) {
+		memset(res, 0, sizeof(*res));
+		return -1;
+	}
+	if (ingest_samples_apply(st, req, received_ms, opts, res) < 0) {
+		store_rollback(st);
+		return -1;
+	}
 	return store_commit(st);
-bad:
-	free(ev);
-	free(ra);
-	store_rollback(st);
-	return -1;
 }
 
 int

@@ -2,8 +2,12 @@
  *
  * Both sources of alert history go through here: Alertmanager webhooks (what
  * was notified) and Prometheus remote-write samples of ALERTS /
- * ALERTS_FOR_STATE (what was evaluated, pending included). Each call is one
- * store transaction, committed and synced before it returns 0.
+ * ALERTS_FOR_STATE (what was evaluated, pending included). ingest_webhook,
+ * ingest_samples and ingest_expire are one store transaction each,
+ * committed and synced before they return 0. ingest_webhook_apply and
+ * ingest_samples_apply do the same work inside a transaction the caller
+ * opened and commits: the daemon applies many requests in one transaction
+ * and syncs them once (group commit, commitq.h).
  *
  * Episodes join the two: one episode per alert identity per firing period,
  * whichever source saw it first. The rules (README "Episodes"):
@@ -57,11 +61,27 @@ int ingest_webhook(struct store *st, const struct wh_notification *n,
     int64_t received_ms, const struct ingest_opts *opts,
     struct ingest_result *res);
 
+/* What ingest_webhook does, inside the caller's open transaction, which
+ * sees what earlier writes of the transaction wrote (a retry of a
+ * notification applied earlier in it is a duplicate). Nothing is durable
+ * before the caller's commit returns 0. Returns 0, or -1 having written
+ * part of the notification: the caller rolls back (to a savepoint taken
+ * before the call, or the whole transaction). */
+int ingest_webhook_apply(struct store *st, const struct wh_notification *n,
+    int64_t received_ms, const struct ingest_opts *opts,
+    struct ingest_result *res);
+
 /* Applies the valid series of a decoded remote-write request (or an
  * import batch) received at received_ms. Samples at or before a series'
  * last applied sample are ignored, so a re-sent batch changes nothing.
  * Returns 0 or -1 as ingest_webhook. */
 int ingest_samples(struct store *st, const struct rw_request *req,
+    int64_t received_ms, const struct ingest_opts *opts,
+    struct ingest_result *res);
+
+/* What ingest_samples does, inside the caller's open transaction; returns
+ * as ingest_webhook_apply. */
+int ingest_samples_apply(struct store *st, const struct rw_request *req,
     int64_t received_ms, const struct ingest_opts *opts,
     struct ingest_result *res);
 

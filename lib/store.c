@@ -32,6 +32,19 @@ const char *store_errmsg(struct store *st) { return st->be->errmsg(st); }
 int store_begin(struct store *st) { return st->be->begin(st); }
 int store_commit(struct store *st) { return st->be->commit(st); }
 void store_rollback(struct store *st) { st->be->rollback(st); }
+int store_savepoint(struct store *st) { return st->be->savepoint(st); }
+
+int
+store_savepoint_release(struct store *st)
+{
+	return st->be->savepoint_release(st);
+}
+
+int
+store_savepoint_rollback(struct store *st)
+{
+	return st->be->savepoint_rollback(st);
+}
 
 int
 store_find_notification(struct store *st, uint64_t digest, int64_t since_ms,

@@ -93,6 +93,20 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
+/* A savepoint inside the open transaction, so that one part of it can be
+ * undone alone (group commit: each request of a batch is applied inside
+ * one; lib/commitq.h). store_savepoint marks the state;
+ * store_savepoint_release keeps what was written since, in the
+ * transaction; store_savepoint_rollback undoes it and leaves the
+ * transaction open with everything written before the savepoint. They do
+ * not nest. store_savepoint_rollback returns -1 when the backend lost the
+ * whole transaction (SQLite rolls it back itself after an I/O error, a
+ * full disk or out of memory): nothing of it is left, and the caller must
+ * store_rollback (which ends the write lock) and may begin again. */
+int store_savepoint(struct store *st);
+int store_savepoint_release(struct store *st);
+int store_savepoint_rollback(struct store *st);
+
 /* The id of a notification with this digest received after since_ms:
  * returns 1 and *id, or 0. */
 int store_find_notification(struct store *st, uint64_t digest,

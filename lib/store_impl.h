@@ -17,6 +17,9 @@ struct store_backend {
 	int (*begin)(struct store *);
 	int (*commit)(struct store *);
 	void (*rollback)(struct store *);
+	int (*savepoint)(struct store *);
+	int (*savepoint_release)(struct store *);
+	int (*savepoint_rollback)(struct store *);
 
 	int (*find_notification)(struct store *, uint64_t, int64_t, int64_t *);
 	int (*insert_notification)(struct store *,

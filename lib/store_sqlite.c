@@ -12,6 +12,7 @@
  * commit). */
 #include "store_impl.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -147,8 +148,10 @@ static const char *const migrations[] = {
 
 enum {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
-	Q_FIND_NOTIF, Q_INS_NOTIF, Q_INS_ALERT, Q_UPSERT_IDENTITY,
-	Q_EPISODES_NEAR, Q_INS_EPISODE, Q_UPD_EPISODE,
+	Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
+	Q_FIND_NOTIF, Q_INS_NOTIF, Q_INS_ALERT, Q_IDENTITY_SEEN,
+	Q_WIDEN_IDENTITY, Q_UPSERT_IDENTITY,
+	Q_EPISODES_NEAR, Q_INS_EPISODE, Q_UPD_EPISODE_TIMES, Q_UPD_EPISODE,
 	Q_GET_SERIES, Q_PUT_SERIES, Q_COUNT_ACTIVE, Q_IDLE_SERIES,
 	Q_COUNT
 };
@@ -160,6 +163,9 @@ static const char *const queries[Q_COUNT] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_SAVEPOINT] = "SAVEPOINT item",
+	[Q_RELEASE] = "RELEASE item",
+	[Q_ROLLBACK_TO] = "ROLLBACK TO item",
 	[Q_FIND_NOTIF] = "SELECT id FROM notifications WHERE digest = ?1"
 	    " AND received_at > ?2 ORDER BY id DESC LIMIT 1",
 	[Q_INS_NOTIF] = "INSERT INTO notifications (received_at, receiver,"
@@ -171,6 +177,11 @@ static const char *const queries[Q_COUNT] = {
 	    " fingerprint, identity, episode_id, alertname, status, labels,"
 	    " annotations, starts_at, ends_at, generator_url)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[Q_IDENTITY_SEEN] = "SELECT first_seen <= ?2 AND last_seen >= ?2"
+	    " FROM identities WHERE identity = ?1",
+	[Q_WIDEN_IDENTITY] = "UPDATE identities SET"
+	    " first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?2)"
+	    " WHERE identity = ?1",
 	[Q_UPSERT_IDENTITY] = "INSERT INTO identities (identity, alertname,"
 	    " labels, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)"
 	    " ON CONFLICT (identity) DO UPDATE SET"
@@ -184,8 +195,15 @@ static const char *const queries[Q_COUNT] = {
 	    " pending_at, firing_at, resolved_at, first_notified_at,"
 	    " last_notified_at, notifications, sources)"
 	    " VALUES (?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[Q_UPD_EPISODE] = "UPDATE episodes SET pending_at = ?3,"
-	    " firing_at = ?4, resolved_at = ?5, first_notified_at = ?6,"
+	/* in two: the times are in five indexes, which an UPDATE that sets
+	 * them rewrites even when they stay as they were; most updates (a
+	 * notification of an open episode) change only the unindexed
+	 * counts */
+	[Q_UPD_EPISODE_TIMES] = "UPDATE episodes SET pending_at = ?3,"
+	    " firing_at = ?4, resolved_at = ?5 WHERE id = ?1"
+	    " AND (pending_at IS NOT ?3 OR firing_at IS NOT ?4"
+	    " OR resolved_at IS NOT ?5)",
+	[Q_UPD_EPISODE] = "UPDATE episodes SET first_notified_at = ?6,"
 	    " last_notified_at = ?7, notifications = ?8, sources = ?9"
 	    " WHERE id = ?1",
 	[Q_GET_SERIES] = "SELECT identity, kind, last_ts, last_value, active,"
@@ -308,7 +326,12 @@ sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+	    /* savepoints (group commit) journal in memory, not a file */
+	    "PRAGMA temp_store = MEMORY;"
+	    /* pages written again and again (indexes) are copied to the
+	     * database once per checkpoint: fewer, larger checkpoints */
+	    "PRAGMA wal_autocheckpoint = 8192;",
 	    NULL, NULL, NULL)) {
 		snprintf(err, errlen, "%s: %s", file, sqlite3_errmsg(s->db));
 		goto bad;
@@ -402,6 +425,48 @@ sqlite_rollback(struct store *st)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Savepoints inside the open transaction (BEGIN IMMEDIATE): RELEASE of the
+ * outermost one does not commit, the transaction stays open
+ * (https://www.sqlite.org/lang_savepoint.html). */
+static int
+sqlite_savepoint(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+
+	assert(!sqlite3_get_autocommit(s->db));
+	if (exec_stmt(s->stmt[Q_SAVEPOINT]) < 0)
+		return fail(s->db, "opening a savepoint");
+	return 0;
+}
+
+static int
+sqlite_savepoint_release(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+
+	if (exec_stmt(s->stmt[Q_RELEASE]) < 0)
+		return fail(s->db, "releasing a savepoint");
+	return 0;
+}
+
+/* After an I/O error, a full disk or out of memory SQLite may have rolled
+ * back the whole transaction (https://www.sqlite.org/lang_transaction.html,
+ * "Response To Errors Within A Transaction"): then there is no savepoint to
+ * go back to and the connection is in autocommit mode again. errbuf keeps
+ * the error of the write that failed. */
+static int
+sqlite_savepoint_rollback(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+
+	if (sqlite3_get_autocommit(s->db))
+		return -1;
+	if (exec_stmt(s->stmt[Q_ROLLBACK_TO]) < 0 ||
+	    exec_stmt(s->stmt[Q_RELEASE]) < 0)
+		return -1;
+	return 0;
+}
+
 /* --- binding helpers ----------------------------------------------------- */
 
 static int
@@ -441,6 +506,16 @@ column_fp(sqlite3_stmt *st, int i)
 	if (s != NULL)
 		fp_parse(s, &fp);
 	return fp;
+}
+
+/* text: v already serialized as bind_json would (webhook.h), or NULL. */
+static int
+bind_json_text(sqlite3_stmt *st, int i, const json_t *v, const char *text)
+{
+	if (text == NULL)
+		return bind_json(st, i, v);
+	return sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC) == SQLITE_OK ?
+	    0 : -1;
 }
 
 static void
@@ -519,9 +594,11 @@ sqlite_insert_notification(struct store *stp, const struct wh_notification *n,
 	sqlite3_bind_text(st, 3, n->status == WH_FIRING ? "firing" : "resolved",
 	    -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, n->group_key, -1, SQLITE_STATIC);
-	if (bind_json(st, 5, n->group_labels) < 0 ||
-	    bind_json(st, 6, n->common_labels) < 0 ||
-	    bind_json(st, 7, n->common_annotations) < 0) {
+	if (bind_json_text(st, 5, n->group_labels, n->group_labels_json) < 0 ||
+	    bind_json_text(st, 6, n->common_labels,
+	    n->common_labels_json) < 0 ||
+	    bind_json_text(st, 7, n->common_annotations,
+	    n->common_annotations_json) < 0) {
 		sqlite3_clear_bindings(st);
 		snprintf(errbuf, sizeof(errbuf), "out of memory");
 		return -1;
@@ -552,8 +629,8 @@ sqlite_insert_notification_alert(struct store *stp, int64_t notification_id,
 	sqlite3_bind_text(st, 6, a->alertname, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, a->status == WH_FIRING ? "firing" :
 	    "resolved", -1, SQLITE_STATIC);
-	if (bind_json(st, 8, a->labels) < 0 ||
-	    bind_json(st, 9, a->annotations) < 0) {
+	if (bind_json_text(st, 8, a->labels, a->labels_json) < 0 ||
+	    bind_json_text(st, 9, a->annotations, a->annotations_json) < 0) {
 		sqlite3_clear_bindings(st);
 		snprintf(errbuf, sizeof(errbuf), "out of memory");
 		return -1;
@@ -571,8 +648,32 @@ sqlite_upsert_identity(struct store *stp, uint64_t identity,
     const char *alertname, const json_t *labels, int64_t seen_ms)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
-	sqlite3_stmt *st = s->stmt[Q_UPSERT_IDENTITY];
+	sqlite3_stmt *st = s->stmt[Q_IDENTITY_SEEN];
+	int rc, covered = 0;
 
+	/* most calls are for a known identity, often at a time it was
+	 * already seen at: the labels need not be serialized again, nor the
+	 * row rewritten when nothing changes */
+	bind_fp(st, 1, identity);
+	sqlite3_bind_int64(st, 2, seen_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		covered = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s->db, "looking up an identity");
+	if (covered)
+		return 0;
+	if (rc == SQLITE_ROW) {
+		st = s->stmt[Q_WIDEN_IDENTITY];
+		bind_fp(st, 1, identity);
+		sqlite3_bind_int64(st, 2, seen_ms);
+		if (exec_stmt(st) < 0)
+			return fail(s->db, "storing an identity");
+		return 0;
+	}
+	st = s->stmt[Q_UPSERT_IDENTITY];
 	bind_fp(st, 1, identity);
 	sqlite3_bind_text(st, 2, alertname, -1, SQLITE_STATIC);
 	if (bind_json(st, 3, labels) < 0) {
@@ -643,8 +744,12 @@ static int
 sqlite_update_episode(struct store *stp, const struct episode *e)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
-	sqlite3_stmt *st = s->stmt[Q_UPD_EPISODE];
+	sqlite3_stmt *st = s->stmt[Q_UPD_EPISODE_TIMES];
 
+	bind_episode(st, e);
+	if (exec_stmt(st) < 0)
+		return fail(s->db, "updating an episode");
+	st = s->stmt[Q_UPD_EPISODE];
 	bind_episode(st, e);
 	if (exec_stmt(st) < 0)
 		return fail(s->db, "updating an episode");
@@ -1181,6 +1286,9 @@ const struct store_backend store__sqlite = {
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
+	.savepoint = sqlite_savepoint,
+	.savepoint_release = sqlite_savepoint_release,
+	.savepoint_rollback = sqlite_savepoint_rollback,
 	.find_notification = sqlite_find_notification,
 	.insert_notification = sqlite_insert_notification,
 	.insert_notification_alert = sqlite_insert_notification_alert,

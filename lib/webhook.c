@@ -9,6 +9,9 @@
 #include "fingerprint.h"
 #include "timefmt.h"
 
+/* The canonical JSON text: the digest's, and what the store keeps. */
+#define DUMP_FLAGS (JSON_SORT_KEYS | JSON_COMPACT)
+
 static const char *const reasons[] = {
 	[WH_OK] = "ok",
 	[WH_ERR_JSON] = "invalid_json",
@@ -205,22 +208,34 @@ parse_alert(json_t *a, size_t i, const char *const *replica, size_t nreplica,
 			    "%sfingerprint: \"%.32s\" does not match the labels "
 			    "(computed %s)", where, given, fps);
 	}
+	if ((out->labels_json = json_dumps(out->labels, DUMP_FLAGS)) == NULL ||
+	    (out->annotations_json = json_dumps(out->annotations,
+	    DUMP_FLAGS)) == NULL)
+		return fail(WH_ERR_NOMEM, err, errlen, "out of memory");
 	return WH_OK;
 }
 
+static int
+fnv_dump(const char *buf, size_t len, void *arg)
+{
+	uint64_t *h = arg;
+
+	for (size_t i = 0; i < len; i++) {
+		*h ^= (unsigned char)buf[i];
+		*h *= FP_PRIME64;
+	}
+	return 0;
+}
+
+/* FNV-1a of the canonical text (json_dumps(root, DUMP_FLAGS)), hashed as
+ * it is written rather than built first. */
 static uint64_t
 digest_of(json_t *root)
 {
-	char *s = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
 	uint64_t h = FP_OFFSET64;
 
-	if (s == NULL)
+	if (json_dump_callback(root, fnv_dump, &h, DUMP_FLAGS) < 0)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		h ^= *p;
-		h *= FP_PRIME64;
-	}
-	free(s);
 	return h;
 }
 
@@ -347,6 +362,15 @@ wh_parse(const char *body, size_t len, const char *const *replica,
 			goto bad;
 	}
 	n->content_digest = content_digest_of(n);
+	if ((n->group_labels_json = json_dumps(n->group_labels,
+	    DUMP_FLAGS)) == NULL ||
+	    (n->common_labels_json = json_dumps(n->common_labels,
+	    DUMP_FLAGS)) == NULL ||
+	    (n->common_annotations_json = json_dumps(n->common_annotations,
+	    DUMP_FLAGS)) == NULL) {
+		e = fail(WH_ERR_NOMEM, err, errlen, "out of memory");
+		goto bad;
+	}
 	*out = n;
 	return WH_OK;
 bad:
@@ -359,8 +383,14 @@ wh_free(struct wh_notification *n)
 {
 	if (n == NULL)
 		return;
-	for (size_t i = 0; n->alerts != NULL && i < n->nalerts; i++)
+	for (size_t i = 0; n->alerts != NULL && i < n->nalerts; i++) {
 		json_decref(n->alerts[i].identity_labels);
+		free(n->alerts[i].labels_json);
+		free(n->alerts[i].annotations_json);
+	}
+	free(n->group_labels_json);
+	free(n->common_labels_json);
+	free(n->common_annotations_json);
 	json_decref(n->root);
 	free(n->alerts);
 	free(n);

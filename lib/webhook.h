@@ -26,6 +26,10 @@ struct wh_alert {
 	uint64_t fingerprint;	/* of all labels: Alertmanager's */
 	uint64_t identity;	/* of the labels minus the replica labels */
 	int fingerprint_given;	/* the payload carried a fingerprint */
+	/* labels and annotations as JSON text, keys sorted, compact: what
+	 * the store keeps, made by wh_parse so that the store's write
+	 * transaction need not; owned. NULL: the store serializes. */
+	char *labels_json, *annotations_json;
 };
 
 struct wh_notification {
@@ -41,6 +45,10 @@ struct wh_notification {
 	uint64_t digest;	/* of the canonical payload: equal for a retry */
 	uint64_t content_digest;/* of receiver, group and alerts only: equal
 				   for the copies HA Alertmanagers send */
+	/* group_labels, common_labels and common_annotations as JSON text,
+	 * as labels_json of an alert; owned, NULL: the store serializes */
+	char *group_labels_json, *common_labels_json;
+	char *common_annotations_json;
 };
 
 /* Reasons a payload is rejected; the daemon counts rejections by these. */
