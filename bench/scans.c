@@ -66,7 +66,7 @@ static struct store *st;
 static int64_t from, to;
 
 static int r_episodes(void) { return store_scan_episodes(st, from, to, on_episode, NULL); }
-static int r_identities(void) { return store_scan_identities(st, from, to, 60000, on_identity, NULL); }
+static int r_identities(void) { return store_scan_identities(st, from, to, on_identity, NULL); }
 static int r_notified(void) { return store_scan_notified(st, from, to, 0, on_notified, NULL); }
 static int r_notified_firing(void) { return store_scan_notified(st, from, to, 1, on_notified, NULL); }
 static int r_feedback(void) { return store_scan_feedback(st, from, to, on_feedback, NULL); }

@@ -5,6 +5,7 @@
  * every cached one stale at once, so verdicts change the numbers
  * immediately. Entries are reference-counted: a request keeps its analysis
  * while it renders, even if the cache moves on. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,10 @@ cached_free(struct cached *c)
 	an_free(c->a);
 	analysis_overrides_free(c->overrides, c->noverrides);
 	free(c);
+	/* an analysis of a big window is tens of MB in a few large blocks;
+	 * give them back to the system instead of keeping the high-water
+	 * mark for good */
+	malloc_trim(0);
 }
 
 static void
@@ -143,6 +148,13 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 	 * first instead of scanning the window N times */
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < SLOTS; i++) {
+		/* expired entries are dropped, not kept until a slot is
+		 * needed: they hold the memory of a whole window */
+		if (slots[i] != NULL && (now - slots[i]->computed_at >= ttl ||
+		    slots[i]->gen != gen)) {
+			unref(slots[i]);
+			slots[i] = NULL;
+		}
 		if (slots[i] == NULL) {
 			free_slot = free_slot < 0 ? i : free_slot;
 			continue;
@@ -151,18 +163,11 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 		    slots[i]->computed_at < slots[oldest]->computed_at)
 			oldest = i;
 		if (slots[i]->window_ms == window_ms) {
-			if (slots[i]->gen == gen &&
-			    now - slots[i]->computed_at < ttl) {
-				c = slots[i];
-				__atomic_add_fetch(&c->refs, 1,
-				    __ATOMIC_ACQ_REL);
-				pthread_mutex_unlock(&lock);
-				*handle = c;
-				return c->a;
-			}
-			unref(slots[i]);
-			slots[i] = NULL;
-			free_slot = i;
+			c = slots[i];
+			__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+			pthread_mutex_unlock(&lock);
+			*handle = c;
+			return c->a;
 		}
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -170,7 +175,9 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 	c->window_ms = window_ms;
 	c->gen = gen;
 	c->computed_at = now;
-	c->refs = 2;			/* the cache's and the caller's */
+	/* the cache's and the caller's; with no TTL there is nothing to
+	 * cache */
+	c->refs = ttl > 0 ? 2 : 1;
 	/* the options point into the config: hold it while they are used */
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	if (opts_from(d->cfg, c, err, errlen) < 0) {
@@ -186,11 +193,13 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 		return NULL;
 	}
 	pthread_rwlock_unlock(&d->cfg_lock);
-	if (free_slot < 0) {
-		free_slot = oldest;
-		unref(slots[free_slot]);
+	if (ttl > 0) {
+		if (free_slot < 0) {
+			free_slot = oldest;
+			unref(slots[free_slot]);
+		}
+		slots[free_slot] = c;
 	}
-	slots[free_slot] = c;
 	pthread_mutex_unlock(&lock);
 	*handle = c;
 	return c->a;

@@ -644,7 +644,7 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 	for (size_t i = 0; i < o->noverrides; i++)
 		if (o->overrides[i].t.flap_window_ms > lookback)
 			lookback = o->overrides[i].t.flap_window_ms;
-	if (store_scan_identities(st, from - lookback, to, 60000, load_identity,
+	if (store_scan_identities(st, from - lookback, to, load_identity,
 	    &ld) < 0 || ld.failed)
 		goto fail;
 	for (size_t i = 0; i < a->nids; i++)
@@ -657,6 +657,19 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 	    store_scan_feedback(st, from - lookback, to, load_feedback,
 	    &ld) < 0 || ld.failed)
 		goto fail;
+	/* the arrays grew by doubling: give back the unused half */
+	if (a->neps > 0 && a->neps < ld.cap_eps) {
+		struct an_episode *p = realloc(a->eps, a->neps * sizeof(*p));
+
+		if (p != NULL)
+			a->eps = p;
+	}
+	if (a->nids > 0 && a->nids < ld.cap_ids) {
+		struct an_identity *p = realloc(a->ids, a->nids * sizeof(*p));
+
+		if (p != NULL)
+			a->ids = p;
+	}
 	/* the window proper starts at from: earlier ones are context */
 	for (size_t i = 0; i < a->neps; i++)
 		a->eps[i].context = a->eps[i].firing_at < from;

@@ -143,10 +143,9 @@ store_scan_episodes(struct store *st, int64_t from, int64_t to,
 
 int
 store_scan_identities(struct store *st, int64_t from, int64_t to,
-    int64_t dedup_window_ms, int (*fn)(const struct identity_row *, void *),
-    void *arg)
+    int (*fn)(const struct identity_row *, void *), void *arg)
 {
-	return st->be->scan_identities(st, from, to, dedup_window_ms, fn, arg);
+	return st->be->scan_identities(st, from, to, fn, arg);
 }
 
 int

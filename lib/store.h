@@ -192,16 +192,17 @@ struct identity_row {
 	int dup_deliveries;		/* notifications delivered twice */
 };
 
-/* The identities of the episodes store_scan_episodes would return.
- * dedup_window_ms says how close two equal notifications must be to count
- * as one delivered twice. */
+/* The identities of the episodes store_scan_episodes would return. A
+ * notification counts as delivered twice when one with the same content
+ * from another Alertmanager (externalURL) was stored less than a minute
+ * before it. */
 int store_scan_identities(struct store *st, int64_t from, int64_t to,
-    int64_t dedup_window_ms,
     int (*fn)(const struct identity_row *r, void *arg), void *arg);
 
 /* Each alert of each notification received in [from, to) -- with
- * firing_only, each firing alert of each firing notification. Ordered by
- * notification. */
+ * firing_only, each firing alert of each firing notification. In the order
+ * the notifications were received (then by id), a notification's alerts
+ * together. */
 struct notified_row {
 	int64_t notification;
 	int64_t received_at;

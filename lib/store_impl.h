@@ -43,7 +43,7 @@ struct store_backend {
 	    int (*)(const struct episode_row *, void *), void *);
 	int (*scan_episodes)(struct store *, int64_t, int64_t,
 	    int (*)(const struct episode *, void *), void *);
-	int (*scan_identities)(struct store *, int64_t, int64_t, int64_t,
+	int (*scan_identities)(struct store *, int64_t, int64_t,
 	    int (*)(const struct identity_row *, void *), void *);
 	int (*scan_notified)(struct store *, int64_t, int64_t, int,
 	    int (*)(const struct notified_row *, void *), void *);

@@ -25,6 +25,11 @@
 
 #include "fingerprint.h"
 
+/* Two notifications with the same content (content_digest) from different
+ * Alertmanagers (externalURL) this close together are one notification
+ * delivered twice (store_scan_identities' dup_deliveries). */
+#define DUP_DELIVERY_MS_STR "60000"
+
 /* Forward migrations: migrations[i] takes the schema from version i to i+1.
  * Never edit a released migration; append a new one. */
 static const char *const migrations[] = {
@@ -143,6 +148,28 @@ static const char *const migrations[] = {
 	"CREATE INDEX notification_alerts_identity ON notification_alerts"
 	"  (identity, notification_id);"
 	"CREATE INDEX rw_series_identity ON rw_series (identity);",
+
+	/* 4: the analysis scans read narrow covering indexes instead of the
+	 * wide notification rows (JSON labels and annotations), and a
+	 * notification delivered twice by HA Alertmanagers is marked when it
+	 * is stored instead of being searched for in every analysis */
+	"ALTER TABLE notifications ADD COLUMN dup_delivery INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"UPDATE notifications SET dup_delivery = 1 WHERE id IN"
+	"  (SELECT n.id FROM notifications n WHERE EXISTS (SELECT 1"
+	"   FROM notifications m WHERE m.content_digest = n.content_digest"
+	"   AND m.id < n.id AND m.received_at > n.received_at - "
+	    DUP_DELIVERY_MS_STR
+	"   AND m.external_url != n.external_url));"
+	"DROP INDEX notifications_received_at;"
+	"DROP INDEX notifications_content;"
+	"CREATE INDEX notifications_window ON notifications"
+	"  (received_at, status, receiver, dup_delivery, group_labels);"
+	"CREATE INDEX notifications_content ON notifications"
+	"  (content_digest, received_at, external_url);"
+	"CREATE INDEX notification_alerts_scan ON notification_alerts"
+	"  (notification_id, status, identity, episode_id, alertname,"
+	"  fingerprint);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -171,8 +198,11 @@ static const char *const queries[Q_COUNT] = {
 	[Q_INS_NOTIF] = "INSERT INTO notifications (received_at, receiver,"
 	    " status, group_key, group_labels, common_labels,"
 	    " common_annotations, external_url, truncated_alerts, num_alerts,"
-	    " digest, content_digest)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	    " digest, content_digest, dup_delivery)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " EXISTS (SELECT 1 FROM notifications m"
+	    "  WHERE m.content_digest = ?12 AND m.received_at > ?1 - "
+	    DUP_DELIVERY_MS_STR " AND m.external_url != ?8))",
 	[Q_INS_ALERT] = "INSERT INTO notification_alerts (notification_id, idx,"
 	    " fingerprint, identity, episode_id, alertname, status, labels,"
 	    " annotations, starts_at, ends_at, generator_url)"
@@ -488,6 +518,16 @@ bind_time(sqlite3_stmt *st, int i, int64_t ms)
 		sqlite3_bind_int64(st, i, ms);
 }
 
+/* text: v already serialized as bind_json would (webhook.h), or NULL. */
+static int
+bind_json_text(sqlite3_stmt *st, int i, const json_t *v, const char *text)
+{
+	if (text == NULL)
+		return bind_json(st, i, v);
+	return sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC) == SQLITE_OK ?
+	    0 : -1;
+}
+
 static void
 bind_fp(sqlite3_stmt *st, int i, uint64_t fp)
 {
@@ -506,16 +546,6 @@ column_fp(sqlite3_stmt *st, int i)
 	if (s != NULL)
 		fp_parse(s, &fp);
 	return fp;
-}
-
-/* text: v already serialized as bind_json would (webhook.h), or NULL. */
-static int
-bind_json_text(sqlite3_stmt *st, int i, const json_t *v, const char *text)
-{
-	if (text == NULL)
-		return bind_json(st, i, v);
-	return sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC) == SQLITE_OK ?
-	    0 : -1;
 }
 
 static void
@@ -1027,68 +1057,183 @@ sqlite_scan_episodes(struct store *stp, int64_t from, int64_t to,
 {
 	struct scan_ctx c = { (void *)fn, arg };
 
-	/* two index ranges: those that began in [from, to), and those
-	 * that began before and were still firing at from */
+	/* three index ranges: those that fired in [from, to), those that
+	 * fired before and resolved in it or later, those still open. The
+	 * unary + keeps SQLite from reading the older ones by firing_at
+	 * (that range is all the history before the window), also to save
+	 * itself the sort. */
 	return scan((struct sqlite_store *)stp, "SELECT * FROM ("
 	    " SELECT " EPISODE_COLS " FROM episodes"
 	    "  WHERE firing_at >= ?1 AND firing_at < ?2"
 	    " UNION ALL SELECT " EPISODE_COLS " FROM episodes"
-	    "  WHERE firing_at < ?1 AND (resolved_at IS NULL OR resolved_at >= ?1))"
-	    " ORDER BY firing_at, id", from, to, 0, 0, episode_row, &c);
+	    "  WHERE resolved_at >= ?1 AND +firing_at < ?1"
+	    " UNION ALL SELECT " EPISODE_COLS " FROM episodes"
+	    "  WHERE resolved_at IS NULL AND +firing_at < ?1)"
+	    " ORDER BY +firing_at, id", from, to, 0, 0, episode_row, &c);
 }
+
+/* What the window's notifications say of one identity: the distinct
+ * Alertmanager fingerprints its alerts had (replicas) and how many of them
+ * came in a duplicate delivery. An open-addressing map from identity. */
+struct alert_copies {
+	uint64_t identity;		/* 0: free slot */
+	uint64_t *fps;
+	int nfps, cap;
+	int dup;
+};
+
+struct copies_map {
+	struct alert_copies *v;
+	size_t cap, n;			/* cap: a power of two */
+	int failed;
+};
+
+static struct alert_copies *
+copies_get(struct copies_map *m, uint64_t identity)
+{
+	size_t i;
+
+	if (identity == 0)
+		identity = 1;	/* 0 marks free slots; a collision at worst */
+	if (m->n * 2 >= m->cap) {
+		struct copies_map g = { NULL, m->cap ? m->cap * 2 : 1024, 0, 0 };
+
+		if ((g.v = calloc(g.cap, sizeof(*g.v))) == NULL)
+			return NULL;
+		for (size_t k = 0; k < m->cap; k++) {
+			if (m->v[k].identity == 0)
+				continue;
+			i = (m->v[k].identity * 0x9e3779b97f4a7c15ULL) >>
+			    (64 - __builtin_ctzll(g.cap));
+			while (g.v[i].identity != 0)
+				i = (i + 1) & (g.cap - 1);
+			g.v[i] = m->v[k];
+		}
+		free(m->v);
+		m->v = g.v;
+		m->cap = g.cap;
+	}
+	i = (identity * 0x9e3779b97f4a7c15ULL) >> (64 - __builtin_ctzll(m->cap));
+	while (m->v[i].identity != 0 && m->v[i].identity != identity)
+		i = (i + 1) & (m->cap - 1);
+	if (m->v[i].identity == 0) {
+		m->v[i].identity = identity;
+		m->n++;
+	}
+	return &m->v[i];
+}
+
+static void
+copies_free(struct copies_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->v[i].fps);
+	free(m->v);
+}
+
+static int
+copies_row(sqlite3_stmt *st, void *p)
+{
+	struct copies_map *m = p;
+	struct alert_copies *c;
+	uint64_t fp = column_fp(st, 1);
+	int k;
+
+	if ((c = copies_get(m, column_fp(st, 0))) == NULL)
+		goto nomem;
+	c->dup += sqlite3_column_int(st, 2);
+	for (k = 0; k < c->nfps && c->fps[k] != fp; k++)
+		;
+	if (k == c->nfps) {
+		if (c->nfps == c->cap) {
+			int n = c->cap ? c->cap * 2 : 2;
+			uint64_t *v = realloc(c->fps, n * sizeof(*v));
+
+			if (v == NULL)
+				goto nomem;
+			c->fps = v;
+			c->cap = n;
+		}
+		c->fps[c->nfps++] = fp;
+	}
+	return 0;
+nomem:
+	m->failed = 1;
+	return 1;
+}
+
+struct identity_ctx {
+	int (*fn)(const struct identity_row *, void *);
+	void *arg;
+	struct copies_map *copies;
+};
 
 static int
 identity_row(sqlite3_stmt *st, void *p)
 {
-	struct scan_ctx *c = p;
-	int (*fn)(const struct identity_row *, void *) = c->fn;
+	struct identity_ctx *c = p;
+	struct alert_copies *ac;
 	struct identity_row r;
+	int series;
 
 	r.identity = column_fp(st, 0);
 	r.alertname = (const char *)sqlite3_column_text(st, 1);
 	r.labels = (const char *)sqlite3_column_text(st, 2);
 	r.interval_ms = sqlite3_column_int64(st, 3);
-	r.copies = sqlite3_column_int(st, 4);
-	r.dup_deliveries = sqlite3_column_int(st, 5);
-	return fn(&r, c->arg);
+	series = sqlite3_column_int(st, 4);
+	if ((ac = copies_get(c->copies, r.identity)) == NULL) {
+		c->copies->failed = 1;
+		return 1;
+	}
+	r.copies = ac->nfps > series ? ac->nfps : series;
+	if (r.copies < 1)
+		r.copies = 1;
+	r.dup_deliveries = ac->dup;
+	return c->fn(&r, c->arg);
 }
 
 static int
 sqlite_scan_identities(struct store *stp, int64_t from, int64_t to,
-    int64_t dedup_window_ms, int (*fn)(const struct identity_row *, void *),
-    void *arg)
+    int (*fn)(const struct identity_row *, void *), void *arg)
 {
-	struct scan_ctx c = { (void *)fn, arg };
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	struct copies_map copies = { NULL, 0, 0, 0 };
+	struct identity_ctx c = { fn, arg, &copies };
+	int rc;
 
-	/* copies: the most distinct alert fingerprints one notification
-	 * carried or the most series of one kind remote write sent --
-	 * either way, how many replicas sent the alert */
-	return scan((struct sqlite_store *)stp,
-	    "WITH ids AS (SELECT identity FROM episodes"
-	    "  WHERE firing_at >= ?1 AND firing_at < ?2"
-	    "  UNION SELECT identity FROM episodes WHERE firing_at < ?1"
-	    "  AND (resolved_at IS NULL OR resolved_at >= ?1)),"
-	    /* one pass over the window's alerts, not one per identity */
-	    " win AS (SELECT a.identity, a.fingerprint, n.id, n.received_at,"
-	    "  n.content_digest, n.external_url FROM notifications n"
-	    "  JOIN notification_alerts a ON a.notification_id = n.id"
-	    "  WHERE n.received_at >= ?1 AND n.received_at < ?2),"
-	    " fps AS (SELECT identity, count(DISTINCT fingerprint) AS c,"
-	    "  sum(EXISTS (SELECT 1 FROM notifications m"
-	    "   WHERE m.content_digest = win.content_digest"
-	    "   AND m.id < win.id AND m.received_at > win.received_at - ?3"
-	    "   AND m.external_url != win.external_url)) AS dup"
-	    "  FROM win GROUP BY identity),"
-	    " ser AS (SELECT identity, max(c) AS c, min(iv) AS iv FROM"
-	    "  (SELECT identity, count(*) AS c, min(CASE WHEN interval_ms > 0"
-	    "   THEN interval_ms END) AS iv FROM rw_series"
-	    "   GROUP BY identity, kind) GROUP BY identity)"
-	    " SELECT i.identity, i.alertname, i.labels, ser.iv,"
-	    "  max(coalesce(fps.c, 0), coalesce(ser.c, 0), 1),"
-	    "  coalesce(fps.dup, 0)"
-	    " FROM identities i JOIN ids USING (identity)"
-	    " LEFT JOIN fps USING (identity) LEFT JOIN ser USING (identity)",
-	    from, to, 1, dedup_window_ms, identity_row, &c);
+	/* copies: the distinct alert fingerprints the window's
+	 * notifications carried or the most series of one kind remote write
+	 * sent -- either way, how many replicas sent the alert. The
+	 * window's alerts are read once, from the covering indexes
+	 * notifications_window and notification_alerts_scan, and counted
+	 * here: SQLite's GROUP BY and count(DISTINCT) sort them twice. */
+	rc = scan(s, "SELECT a.identity, a.fingerprint, n.dup_delivery"
+	    " FROM notifications n"
+	    " JOIN notification_alerts a ON a.notification_id = n.id"
+	    " WHERE n.received_at >= ?1 AND n.received_at < ?2",
+	    from, to, 0, 0, copies_row, &copies);
+	if (rc == 0 && !copies.failed)
+		rc = scan(s, "WITH ids AS (SELECT identity FROM episodes"
+		    "  WHERE firing_at >= ?1 AND firing_at < ?2"
+		    "  UNION SELECT identity FROM episodes WHERE resolved_at >= ?1"
+		    "  AND +firing_at < ?1"
+		    "  UNION SELECT identity FROM episodes WHERE resolved_at IS NULL"
+		    "  AND +firing_at < ?1),"
+		    " ser AS (SELECT identity, max(c) AS c, min(iv) AS iv FROM"
+		    "  (SELECT identity, count(*) AS c, min(CASE WHEN"
+		    "   interval_ms > 0 THEN interval_ms END) AS iv FROM rw_series"
+		    "   GROUP BY identity, kind) GROUP BY identity)"
+		    " SELECT i.identity, i.alertname, i.labels, ser.iv,"
+		    "  coalesce(ser.c, 0)"
+		    " FROM identities i JOIN ids USING (identity)"
+		    " LEFT JOIN ser USING (identity)",
+		    from, to, 0, 0, identity_row, &c);
+	if (copies.failed) {
+		snprintf(errbuf, sizeof(errbuf), "out of memory");
+		rc = -1;
+	}
+	copies_free(&copies);
+	return rc;
 }
 
 static int
@@ -1121,7 +1266,10 @@ sqlite_scan_notified(struct store *stp, int64_t from, int64_t to,
 	    " ON a.notification_id = n.id"
 	    " WHERE n.received_at >= ?1 AND n.received_at < ?2"
 	    " AND (?3 = 0 OR (n.status = 'firing' AND a.status = 'firing'))"
-	    " ORDER BY n.id", from, to, 1, firing_only, notified_row, &c);
+	    /* received_at first: the range of notifications_window in
+	     * order, not a scan of the whole table in id order */
+	    " ORDER BY n.received_at, n.id", from, to, 1, firing_only,
+	    notified_row, &c);
 }
 
 static int
@@ -1141,8 +1289,10 @@ sqlite_scan_feedback(struct store *stp, int64_t from, int64_t to,
 	struct scan_ctx c = { (void *)fn, arg };
 
 	return scan((struct sqlite_store *)stp,
+	    /* from the (few) verdicts to their episodes, not the other
+	     * way round: CROSS JOIN keeps that order */
 	    "SELECT f.episode_id, f.verdict FROM feedback f"
-	    " JOIN episodes e ON e.id = f.episode_id"
+	    " CROSS JOIN episodes e ON e.id = f.episode_id"
 	    " WHERE e.firing_at < ?2 AND (e.resolved_at IS NULL"
 	    "  OR e.resolved_at >= ?1)"
 	    " AND f.id = (SELECT max(id) FROM feedback g"

@@ -8,6 +8,7 @@
 
 #include "store.h"
 #include "t.h"
+#include "webhook.h"
 
 static char dir[64];
 static struct store *st;
@@ -43,8 +44,8 @@ TEST(opens_at_current_schema_in_wal_mode)
 	struct store *other = NULL;
 
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 3);
-	CHECK_INT(q("PRAGMA user_version"), 3);
+	CHECK_INT(store_schema_version(st), 4);
+	CHECK_INT(q("PRAGMA user_version"), 4);
 	CHECK_INT(q("SELECT count(*) FROM pragma_table_info('rw_series') WHERE name = 'interval_ms'"), 1);
 	CHECK_INT(q("SELECT count(*) FROM feedback"), 0);
 	CHECK_INT(q("SELECT count(*) FROM pragma_journal_mode "
@@ -155,12 +156,83 @@ TEST(reopen_keeps_data_and_refuses_newer_schema)
 
 	store_close(st);
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 3);
+	CHECK_INT(store_schema_version(st), 4);
 	CHECK_INT(q("SELECT count(*) FROM episodes"), 1);
 	CHECK_INT(q("PRAGMA user_version = 99"), -1);
 	CHECK_INT(store_open("sqlite", dir, &other, err, sizeof(err)), -1);
 	CHECK_CONTAINS(err, "schema version 99, newer than this alertnoised");
-	q("PRAGMA user_version = 3");
+	q("PRAGMA user_version = 4");
+}
+
+/* Stores a one-alert notification as Alertmanager url sent it at ms. */
+static int
+store_notif(const char *url, int64_t ms)
+{
+	struct wh_notification *n = NULL;
+	char body[1024], err[256];
+	int64_t id;
+	int rc = -1;
+
+	snprintf(body, sizeof(body), "{\"version\":\"4\",\"receiver\":\"r\","
+	    "\"status\":\"firing\",\"groupKey\":\"{}:{}\","
+	    "\"groupLabels\":{},\"externalURL\":\"%s\",\"alerts\":[{"
+	    "\"status\":\"firing\",\"labels\":{\"alertname\":\"D\"},"
+	    "\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", url);
+	if (wh_parse(body, strlen(body), NULL, 0, &n, err, sizeof(err)) ==
+	    WH_OK && store_begin(st) == 0) {
+		rc = store_insert_notification(st, n, ms, &id);
+		if (rc == 0)
+			rc = store_commit(st);
+		else
+			store_rollback(st);
+	}
+	wh_free(n);
+	return rc;
+}
+
+/* One notification delivered by two HA Alertmanagers: the copy from the
+ * other externalURL within a minute is marked when stored, a resend by the
+ * same one or a copy a minute later is not. */
+TEST(duplicate_deliveries_marked_when_stored)
+{
+	CHECK_INT(store_notif("http://am-a", T0), 0);
+	CHECK_INT(store_notif("http://am-b", T0 + 2000), 0);
+	CHECK_INT(store_notif("http://am-a", T0 + 3000), 0);
+	CHECK_INT(store_notif("http://am-c", T0 + 3000 + 60000), 0);
+	CHECK_INT(q("SELECT count(*) FROM notifications WHERE receiver = 'r'"
+	    " AND dup_delivery = 1"), 2);
+	CHECK_INT(q("SELECT dup_delivery FROM notifications WHERE"
+	    " external_url = 'http://am-b'"), 1);
+	CHECK_INT(q("SELECT dup_delivery FROM notifications WHERE"
+	    " external_url = 'http://am-c'"), 0);
+}
+
+/* A schema-3 store gets the marks of the notifications it already has. */
+TEST(migration_to_4_marks_existing_duplicates)
+{
+	char err[256];
+
+	store_close(st);
+	st = NULL;
+	/* back to schema 3 as it was: no column, the old indexes (q gives
+	 * -1 for a statement that returns no row, -2 on an error) */
+	CHECK_INT(q("DROP INDEX notifications_window"), -1);
+	CHECK_INT(q("DROP INDEX notifications_content"), -1);
+	CHECK_INT(q("DROP INDEX notification_alerts_scan"), -1);
+	CHECK_INT(q("ALTER TABLE notifications DROP COLUMN dup_delivery"), -1);
+	CHECK_INT(q("CREATE INDEX notifications_received_at ON notifications"
+	    " (received_at)"), -1);
+	CHECK_INT(q("CREATE INDEX notifications_content ON notifications"
+	    " (content_digest, received_at)"), -1);
+	CHECK_INT(q("PRAGMA user_version = 3"), -1);
+	CHECK_INT(q("SELECT count(*) FROM pragma_table_info('notifications')"
+	    " WHERE name = 'dup_delivery'"), 0);
+	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
+	CHECK_INT(store_schema_version(st), 4);
+	CHECK_INT(q("SELECT count(*) FROM notifications WHERE receiver = 'r'"
+	    " AND dup_delivery = 1"), 2);
+	CHECK_INT(q("SELECT dup_delivery FROM notifications WHERE"
+	    " external_url = 'http://am-b'"), 1);
 }
 
 /* Open episodes, firing or not yet: what the firing/pending gauges show. */
@@ -210,6 +282,8 @@ main(void)
 	RUN(prune_deletes_old_rows_only);
 	RUN(reopen_keeps_data_and_refuses_newer_schema);
 	RUN(count_open_episodes);
+	RUN(duplicate_deliveries_marked_when_stored);
+	RUN(migration_to_4_marks_existing_duplicates);
 	store_close(st);
 	rc = t_done();
 	{
