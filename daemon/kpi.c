@@ -596,6 +596,10 @@ refresh(struct daemon *d)
 	result = 0;
 	goto out;
 fail:
+	if (stopping()) {	/* store_cancel_reads made it fail */
+		result = 1;
+		goto out;
+	}
 	log_error("Refreshing the KPI metrics failed", "err", err);
 out:
 	windows_free(w, nw);
@@ -682,13 +686,19 @@ fail:
 }
 
 void
+kpi_request_stop(void)
+{
+	pthread_mutex_lock(&K.lock);
+	K.stop = 1;
+	pthread_cond_signal(&K.cond);
+	pthread_mutex_unlock(&K.lock);
+}
+
+void
 kpi_stop(void)
 {
 	if (K.running) {
-		pthread_mutex_lock(&K.lock);
-		K.stop = 1;
-		pthread_cond_signal(&K.cond);
-		pthread_mutex_unlock(&K.lock);
+		kpi_request_stop();
 		pthread_join(K.thread, NULL);
 		pthread_cond_destroy(&K.cond);
 		K.running = 0;

@@ -29,8 +29,13 @@ void kpi_notification(struct daemon *d, const struct wh_notification *n);
  * with a message in err. */
 int kpi_start(struct daemon *d, char *err, size_t errlen);
 
-/* Stops the refresher: a refresh under way ends first. Frees what the
- * refresher holds. Harmless when kpi_start was not called or failed. */
+/* Tells the refresher to stop without waiting for it: a refresh under way
+ * ends at its next window, or at once when its reads fail because of
+ * store_cancel_reads. */
+void kpi_request_stop(void);
+
+/* Stops the refresher and waits for it. Frees what the refresher holds.
+ * Harmless when kpi_start was not called or failed. */
 void kpi_stop(void);
 
 #endif

@@ -592,6 +592,11 @@ main(int argc, char **argv)
 
 	sd_notify_msg("STOPPING=1");
 	__atomic_store_n(&d.ready, 0, __ATOMIC_RELEASE);
+	/* no analysis is waited for: the refresher and the read API stop
+	 * reading (their callers get an error); writes under way finish,
+	 * so every acknowledged request stays stored */
+	kpi_request_stop();
+	store_cancel_reads(d.store);
 	http_stop(&d, 30000);
 	ingest_routes_stop();
 	kpi_stop();

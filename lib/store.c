@@ -187,3 +187,9 @@ store_count_open(struct store *st, int64_t *firing, int64_t *pending)
 {
 	return st->be->count_open(st, firing, pending);
 }
+
+void
+store_cancel_reads(struct store *st)
+{
+	st->be->cancel_reads(st);
+}

@@ -243,4 +243,9 @@ int store_feedback_counts(struct store *st, int64_t *actionable,
  * *pending have not (yet). One cheap count, for /metrics. Returns 0 or -1. */
 int store_count_open(struct store *st, int64_t *firing, int64_t *pending);
 
+/* Makes every read running now or started later fail at once (with
+ * "interrupted"), for shutdown: an analysis of a big window need not be
+ * waited for. Writes are not affected. Safe from any thread. */
+void store_cancel_reads(struct store *st);
+
 #endif

@@ -55,6 +55,7 @@ struct store_backend {
 	    const char *, const char *, const char *, int64_t);
 	int (*feedback_counts)(struct store *, int64_t *, int64_t *);
 	int (*count_open)(struct store *, int64_t *, int64_t *);
+	void (*cancel_reads)(struct store *);
 };
 
 struct store {

@@ -258,6 +258,7 @@ struct sqlite_store {
 	sqlite3 *rdb;			/* readers */
 	pthread_mutex_t rlock;
 	int version;
+	int cancel;			/* store_cancel_reads; atomic */
 };
 
 static _Thread_local char errbuf[512];
@@ -324,6 +325,16 @@ migrate(struct sqlite_store *s, char *err, size_t errlen)
 
 static void sqlite_close(struct store *st);
 
+/* Called by SQLite every few thousand steps of a reader's statement: a
+ * non-zero return interrupts it (SQLITE_INTERRUPT). */
+static int
+reader_progress(void *p)
+{
+	struct sqlite_store *s = p;
+
+	return __atomic_load_n(&s->cancel, __ATOMIC_RELAXED);
+}
+
 static int
 sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 {
@@ -383,6 +394,7 @@ sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto bad;
 	}
 	sqlite3_busy_timeout(s->rdb, 5000);
+	sqlite3_progress_handler(s->rdb, 4000, reader_progress, s);
 	*out = &s->base;
 	return 0;
 bad:
@@ -509,15 +521,6 @@ bind_json(sqlite3_stmt *st, int i, const json_t *v)
 	return sqlite3_bind_text(st, i, s, -1, free) == SQLITE_OK ? 0 : -1;
 }
 
-static void
-bind_time(sqlite3_stmt *st, int i, int64_t ms)
-{
-	if (ms == 0)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_int64(st, i, ms);
-}
-
 /* text: v already serialized as bind_json would (webhook.h), or NULL. */
 static int
 bind_json_text(sqlite3_stmt *st, int i, const json_t *v, const char *text)
@@ -526,6 +529,15 @@ bind_json_text(sqlite3_stmt *st, int i, const json_t *v, const char *text)
 		return bind_json(st, i, v);
 	return sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC) == SQLITE_OK ?
 	    0 : -1;
+}
+
+static void
+bind_time(sqlite3_stmt *st, int i, int64_t ms)
+{
+	if (ms == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, ms);
 }
 
 static void
@@ -1014,6 +1026,11 @@ scan(struct sqlite_store *s, const char *sql, int64_t from, int64_t to,
 	int rc, result = -1;
 
 	pthread_mutex_lock(&s->rlock);
+	/* short scans end before the progress handler is first called */
+	if (__atomic_load_n(&s->cancel, __ATOMIC_RELAXED)) {
+		snprintf(errbuf, sizeof(errbuf), "scanning: interrupted");
+		goto out;
+	}
 	if (sqlite3_prepare_v2(s->rdb, sql, -1, &st, NULL)) {
 		fail(s->rdb, "preparing a scan");
 		goto out;
@@ -1400,6 +1417,14 @@ sqlite_feedback_counts(struct store *stp, int64_t *actionable, int64_t *noise)
 	return 0;
 }
 
+static void
+sqlite_cancel_reads(struct store *stp)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+
+	__atomic_store_n(&s->cancel, 1, __ATOMIC_RELAXED);
+}
+
 /* Open episodes are few and have a partial index (episodes_open). */
 static int
 sqlite_count_open(struct store *stp, int64_t *firing, int64_t *pending)
@@ -1460,4 +1485,5 @@ const struct store_backend store__sqlite = {
 	.add_feedback = sqlite_add_feedback,
 	.feedback_counts = sqlite_feedback_counts,
 	.count_open = sqlite_count_open,
+	.cancel_reads = sqlite_cancel_reads,
 };

@@ -235,6 +235,35 @@ TEST(migration_to_4_marks_existing_duplicates)
 	    " external_url = 'http://am-b'"), 1);
 }
 
+static int
+count_row(const struct episode *e, void *arg)
+{
+	(void)e;
+	++*(int *)arg;
+	return 0;
+}
+
+/* Shutdown: reads fail at once, writes still commit. Run last. */
+TEST(cancel_reads_fails_reads_not_writes)
+{
+	struct episode e;
+	int n = 0;
+
+	CHECK_INT(store_scan_episodes(st, 0, T0 + 100 * DAY, count_row, &n), 0);
+	CHECK(n > 0);
+	store_cancel_reads(st);
+	CHECK_INT(store_scan_episodes(st, 0, T0 + 100 * DAY, count_row, &n), -1);
+	CHECK_CONTAINS(store_errmsg(st), "interrupt");
+	memset(&e, 0, sizeof(e));
+	e.identity = 42;
+	e.firing_at = T0;
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_insert_episode(st, &e, "AfterCancel"), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname ="
+	    " 'AfterCancel'"), 1);
+}
+
 /* Open episodes, firing or not yet: what the firing/pending gauges show. */
 TEST(count_open_episodes)
 {
@@ -284,6 +313,7 @@ main(void)
 	RUN(count_open_episodes);
 	RUN(duplicate_deliveries_marked_when_stored);
 	RUN(migration_to_4_marks_existing_duplicates);
+	RUN(cancel_reads_fails_reads_not_writes);
 	store_close(st);
 	rc = t_done();
 	{
