@@ -337,6 +337,7 @@ struct rc {
 	const struct an_opts *o;
 	const struct rp_settings *cur;
 	const struct rc_opts *ro;
+	struct rp_base *rb;		/* what each replay starts from */
 	struct rp_result base;		/* the current settings replayed */
 	struct name *names;		/* sorted by name */
 	size_t nnames;
@@ -820,29 +821,17 @@ selector_for(const char *const *names, size_t n)
 	return s;
 }
 
-/* Replays the current settings plus rules, routes and one inhibit rule.
- * The current inhibit rules are repeated in the proposal: replay takes a
- * proposal's inhibit rules in place of the current ones. */
+/* Replays the current settings plus rules, routes and one inhibit rule
+ * (a proposal's inhibit rules add to the current ones). */
 static int
 replay(const struct rc *c, const struct rp_rule *rules, size_t nrules,
     const struct rp_route *routes, size_t nroutes,
     const struct rp_inhibit *inhibit, struct rp_result *res)
 {
-	size_t ni = c->cur->ninhibits + (inhibit != NULL);
-	struct rp_inhibit *inh = malloc((ni ? ni : 1) * sizeof(*inh));
-	struct rp_settings p;
-	int r;
+	struct rp_settings p = { rules, nrules, routes, nroutes, inhibit,
+	    inhibit != NULL };
 
-	if (inh == NULL)
-		return -1;
-	for (size_t i = 0; i < c->cur->ninhibits; i++)
-		inh[i] = c->cur->inhibits[i];
-	if (inhibit != NULL)
-		inh[ni - 1] = *inhibit;
-	p = (struct rp_settings){ rules, nrules, routes, nroutes, inh, ni };
-	r = rp_run(c->a, c->h, c->o, c->cur, &p, res);
-	free(inh);
-	return r;
+	return rp_base_run(c->rb, &p, res);
 }
 
 static long
@@ -1821,7 +1810,8 @@ rc_recommend(const struct analysis *a, const struct rp_history *h,
 	c.ro = ro;
 	if ((c.out = json_array()) == NULL)
 		goto out;
-	if (rp_run(a, h, o, c.cur, NULL, &c.base) < 0)
+	if (rp_base_new(a, h, o, c.cur, &c.rb) < 0 ||
+	    rp_base_run(c.rb, NULL, &c.base) < 0)
 		goto out;
 	based = 1;
 	if (name_stats(&c) < 0)
@@ -1853,6 +1843,7 @@ out:
 	json_decref(c.out);
 	if (based)
 		rp_result_free(&c.base);
+	rp_base_free(c.rb);
 	for (size_t i = 0; i < c.nnames; i++)
 		free(c.names[i].gaps);
 	free(c.names);

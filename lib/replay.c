@@ -1,4 +1,16 @@
-/* replay.c -- replay history under other settings (replay.h). */
+/* replay.c -- replay history under other settings (replay.h).
+ *
+ * rp_base_new replays the current settings once and keeps what a proposal
+ * can reuse: each identity's firings, each receiver's aggregation groups
+ * (the identities it routes, grouped by their group key interned as a
+ * number) with what each group sent, the inhibit rules' sources indexed by
+ * their `equal` values, and each identity's episode effects. rp_base_run
+ * then replays only what a proposal changes: the firings of identities its
+ * rules give other settings (kept only where they differ), the groups that
+ * hold an identity whose firings or inhibition may differ, and whole
+ * receivers whose route it changes; every other number is the base's,
+ * which replaying them again would reproduce. The answer is the one a
+ * replay of everything gives. */
 #include "replay.h"
 
 #include <math.h>
@@ -13,6 +25,182 @@
 #define AM_GROUP_INTERVAL_MS	300000
 #define AM_REPEAT_INTERVAL_MS	14400000
 #define OPEN			INT64_MAX
+#define NONE			SIZE_MAX	/* no group, key or tuple */
+
+/* --- interned keys ------------------------------------------------------- */
+
+/* Byte strings numbered 0, 1, ... in order of arrival, found again by an
+ * open-addressing hash (FNV-1a 64). */
+struct intern {
+	size_t *slot;			/* cap of them: 1 + id, 0: empty */
+	size_t cap;
+	char **key;
+	size_t *len;
+	uint64_t *hash;
+	size_t n, kcap;
+};
+
+static uint64_t
+fnv1a(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int
+intern_grow(struct intern *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	size_t *s = calloc(cap, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	for (size_t x = 0; x < t->n; x++) {
+		size_t i = (size_t)t->hash[x] & (cap - 1);
+
+		while (s[i] != 0)
+			i = (i + 1) & (cap - 1);
+		s[i] = x + 1;
+	}
+	free(t->slot);
+	t->slot = s;
+	t->cap = cap;
+	return 0;
+}
+
+/* The number of s[0..len) in t, added when new. Returns 0 and *id, or -1
+ * on out-of-memory (t unchanged). */
+static int
+intern(struct intern *t, const char *s, size_t len, size_t *id)
+{
+	uint64_t h = fnv1a(s, len);
+	size_t i;
+	char *k;
+
+	if (2 * (t->n + 1) > t->cap && intern_grow(t) < 0)
+		return -1;
+	for (i = (size_t)h & (t->cap - 1); t->slot[i] != 0;
+	    i = (i + 1) & (t->cap - 1)) {
+		size_t x = t->slot[i] - 1;
+
+		if (t->hash[x] == h && t->len[x] == len &&
+		    memcmp(t->key[x], s, len) == 0) {
+			*id = x;
+			return 0;
+		}
+	}
+	if (t->n == t->kcap) {
+		size_t cap = t->kcap ? t->kcap * 2 : 64;
+		char **pk = realloc(t->key, cap * sizeof(*pk));
+		size_t *pl;
+		uint64_t *ph;
+
+		if (pk == NULL)
+			return -1;
+		t->key = pk;
+		if ((pl = realloc(t->len, cap * sizeof(*pl))) == NULL)
+			return -1;
+		t->len = pl;
+		if ((ph = realloc(t->hash, cap * sizeof(*ph))) == NULL)
+			return -1;
+		t->hash = ph;
+		t->kcap = cap;
+	}
+	if ((k = malloc(len ? len : 1)) == NULL)
+		return -1;
+	memcpy(k, s, len);
+	t->key[t->n] = k;
+	t->len[t->n] = len;
+	t->hash[t->n] = h;
+	t->slot[i] = ++t->n;
+	*id = t->n - 1;
+	return 0;
+}
+
+static void
+intern_free(struct intern *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->key[i]);
+	free(t->key);
+	free(t->len);
+	free(t->hash);
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+/* A key being built: bytes, length-prefixed where they vary. */
+struct kbuf {
+	char *p;
+	size_t n, cap;
+	int failed;
+};
+
+static void
+kb_put(struct kbuf *k, const void *p, size_t n)
+{
+	if (k->failed)
+		return;
+	if (k->n + n > k->cap) {
+		size_t cap = k->cap ? k->cap : 256;
+		char *q;
+
+		while (cap < k->n + n)
+			cap *= 2;
+		if ((q = realloc(k->p, cap)) == NULL) {
+			k->failed = 1;
+			return;
+		}
+		k->p = q;
+		k->cap = cap;
+	}
+	memcpy(k->p + k->n, p, n);
+	k->n += n;
+}
+
+static void
+kb_str(struct kbuf *k, const char *s, size_t n)
+{
+	kb_put(k, &n, sizeof(n));
+	kb_put(k, s, n);
+}
+
+/* A label value as group_key's JSON had it: absent and null alike (both
+ * serialize as null), a string by its bytes, anything else serialized.
+ * Equal encodings <=> equal serializations. */
+static void
+kb_value(struct kbuf *k, const json_t *v)
+{
+	if (v == NULL || json_is_null(v)) {
+		kb_put(k, "n", 1);
+	} else if (json_is_string(v)) {
+		kb_put(k, "s", 1);
+		kb_str(k, json_string_value(v), json_string_length(v));
+	} else {
+		char *d = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
+		    JSON_SORT_KEYS);
+
+		if (d == NULL) {
+			k->failed = 1;
+			return;
+		}
+		kb_put(k, "j", 1);
+		kb_str(k, d, strlen(d));
+		free(d);
+	}
+}
+
+static int
+key_cmp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
 
 /* --- history ------------------------------------------------------------- */
 
@@ -81,7 +269,21 @@ fp_idx_cmp(const void *x, const void *y)
 struct hist_ctx {
 	struct hist_loader l;
 	struct fp_idx *byfp;
+	struct intern seen;		/* receiver and groupLabels text */
+	struct intern recs;		/* receiver and alertname: h->rec */
+	struct kbuf kb;
+	size_t last_recv;		/* the previous row's receiver */
+	size_t last_seen, last_rec;	/* and its seen and recs keys */
 };
+
+/* Whether the key in c->kb is key id of t (the previous row's, mostly:
+ * a notification's rows come together). */
+static int
+same_key(const struct hist_ctx *c, const struct intern *t, size_t id)
+{
+	return id < t->n && t->len[id] == c->kb.n &&
+	    memcmp(t->key[id], c->kb.p, c->kb.n) == 0;
+}
 
 /* Marks identity ident (of nids) as routed to receiver r, adding a column
  * per receiver as receivers appear. */
@@ -115,7 +317,7 @@ set_group_by(struct rp_receiver *r, const char *json_text)
 	const char *k;
 	int result = 0;
 
-	if ((o = json_loads(json_text ? json_text : "{}", 0, &je)) == NULL)
+	if ((o = json_loads(json_text, 0, &je)) == NULL)
 		return 0;
 	json_object_foreach(o, k, v) {
 		size_t i;
@@ -148,24 +350,45 @@ hist_row(const struct notified_row *row, void *arg)
 	struct hist_ctx *c = arg;
 	struct rp_history *h = c->l.h;
 	struct fp_idx key = { row->identity, 0 }, *hit;
-	size_t r = receiver_index(h, row->receiver), i;
+	const char *gl = row->group_labels ? row->group_labels : "{}";
+	size_t r, i, nseen = c->seen.n;
 
+	/* a notification's rows come together: its receiver again */
+	r = c->last_recv < h->nrecv && strcmp(h->recv[c->last_recv].name,
+	    row->receiver) == 0 ? c->last_recv :
+	    receiver_index(h, row->receiver);
 	if (r == SIZE_MAX)
 		goto nomem;
+	c->last_recv = r;
 	if (row->notification != h->last_notification) {
 		h->last_notification = row->notification;
 		h->recorded++;
 	}
-	if (set_group_by(&h->recv[r], row->group_labels) < 0)
+	/* each groupLabels text once per receiver */
+	c->kb.n = 0;
+	kb_put(&c->kb, &r, sizeof(r));
+	kb_put(&c->kb, gl, strlen(gl));
+	if (c->kb.failed)
 		goto nomem;
+	if (!same_key(c, &c->seen, c->last_seen)) {
+		if (intern(&c->seen, c->kb.p, c->kb.n, &c->last_seen) < 0)
+			goto nomem;
+		if (c->seen.n > nseen && set_group_by(&h->recv[r], gl) < 0)
+			goto nomem;
+	}
 	hit = c->byfp ? bsearch(&key, c->byfp, c->l.a->nids, sizeof(key),
 	    fp_idx_cmp) : NULL;
 	if (hit != NULL && mark_routed(h, c->l.a->nids, hit->idx, r) < 0)
 		goto nomem;
-	for (i = 0; i < h->nrec; i++)
-		if (h->rec[i].receiver == r &&
-		    strcmp(h->rec[i].alertname, row->alertname) == 0)
-			break;
+	c->kb.n = 0;
+	kb_put(&c->kb, &r, sizeof(r));
+	kb_put(&c->kb, row->alertname, strlen(row->alertname));
+	if (c->kb.failed)
+		goto nomem;
+	if (!same_key(c, &c->recs, c->last_rec) && intern(&c->recs, c->kb.p,
+	    c->kb.n, &c->last_rec) < 0)
+		goto nomem;
+	i = c->last_rec;
 	if (i == h->nrec) {
 		struct rp_recorded *p = realloc(h->rec, (h->nrec + 1) *
 		    sizeof(*p));
@@ -189,6 +412,15 @@ nomem:
 	return 1;
 }
 
+static void
+hist_ctx_free(struct hist_ctx *c)
+{
+	free(c->byfp);
+	intern_free(&c->seen);
+	intern_free(&c->recs);
+	free(c->kb.p);
+}
+
 int
 rp_history_load(struct store *st, const struct analysis *a,
     struct rp_history **out, char *err, size_t errlen)
@@ -201,6 +433,7 @@ rp_history_load(struct store *st, const struct analysis *a,
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		goto nomem;
 	h->last_notification = -1;
+	c.last_recv = c.last_seen = c.last_rec = SIZE_MAX;
 	c.l.h = h;
 	c.l.a = a;
 	if (a->nids > 0) {
@@ -213,17 +446,17 @@ rp_history_load(struct store *st, const struct analysis *a,
 	if (store_scan_notified(st, a->from, a->to, 0, hist_row, &c) < 0) {
 		snprintf(err, errlen, "%s", c.l.failed ? "out of memory" :
 		    store_errmsg(st));
-		free(c.byfp);
+		hist_ctx_free(&c);
 		rp_history_free(h);
 		return -1;
 	}
-	free(c.byfp);
 	if (c.l.failed)
 		goto nomem;
+	hist_ctx_free(&c);
 	*out = h;
 	return 0;
 nomem:
-	free(c.byfp);
+	hist_ctx_free(&c);
 	rp_history_free(h);
 	snprintf(err, errlen, "out of memory");
 	return -1;
@@ -291,31 +524,124 @@ routed(const struct rp_history *h, size_t ident, size_t r)
 
 /* --- the rule model ------------------------------------------------------ */
 
-/* One firing of an identity under some settings. */
+/* A firing of an identity under some settings: [at, end), end OPEN while
+ * it still fires. */
 struct firing {
-	size_t ident;
-	int64_t at, end;		/* [at, end); end OPEN: still firing */
+	int64_t at, end;
 };
 
-struct firings {
-	struct firing *v;
-	size_t n, cap;
-	size_t *first;			/* identity k's: v[first[k]..first[k+1]) */
+/* Firings of many identities. An identity's are a slot of v in the order
+ * the rule model gives them (what episode effects read); the Alertmanager
+ * model reads them sorted by start (stably), which is v's slot itself
+ * unless a copy in alt was needed; mx[i] is the latest end among the
+ * sorted ones up to i, so that "does any fire at t" is a binary search. */
+struct fset {
+	struct firing *v, *alt;
+	int64_t *mx;
+	size_t n, cap, nalt, capalt;
+};
+
+struct slot {
+	size_t off, n;			/* in v and mx */
+	size_t aoff;			/* in alt, when sorted_copy */
+	int sorted_copy;
+};
+
+struct fview {
+	const struct firing *raw, *am;	/* rule model / start order */
+	const int64_t *mx;
+	size_t n;
 };
 
 static int
-push_firing(struct firings *f, size_t ident, int64_t at, int64_t end)
+fset_push(struct fset *f, int64_t at, int64_t end)
 {
 	if (f->n == f->cap) {
 		size_t n = f->cap ? f->cap * 2 : 256;
 		struct firing *p = realloc(f->v, n * sizeof(*p));
+		int64_t *q;
 
 		if (p == NULL)
 			return -1;
 		f->v = p;
+		if ((q = realloc(f->mx, n * sizeof(*q))) == NULL)
+			return -1;
+		f->mx = q;
 		f->cap = n;
 	}
-	f->v[f->n++] = (struct firing){ ident, at, end };
+	f->v[f->n++] = (struct firing){ at, end };
+	return 0;
+}
+
+static void
+fset_free(struct fset *f)
+{
+	free(f->v);
+	free(f->alt);
+	free(f->mx);
+	memset(f, 0, sizeof(*f));
+}
+
+struct pos_firing {
+	struct firing f;
+	size_t pos;
+};
+
+static int
+pos_firing_cmp(const void *x, const void *y)
+{
+	const struct pos_firing *a = x, *b = y;
+
+	if (a->f.at != b->f.at)
+		return a->f.at < b->f.at ? -1 : 1;
+	return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* Completes the slot s of f (its firings appended): the sorted copy when
+ * they are out of order, and the running max of their ends. */
+static int
+fset_close(struct fset *f, struct slot *s)
+{
+	const struct firing *am;
+	int64_t m = INT64_MIN;
+	size_t i;
+
+	for (i = 1; i < s->n; i++)
+		if (f->v[s->off + i].at < f->v[s->off + i - 1].at)
+			break;
+	s->sorted_copy = i < s->n;
+	if (s->sorted_copy) {
+		struct pos_firing *t = malloc(s->n * sizeof(*t));
+
+		if (t == NULL)
+			return -1;
+		if (f->nalt + s->n > f->capalt) {
+			size_t cap = f->capalt ? f->capalt : 256;
+			struct firing *p;
+
+			while (cap < f->nalt + s->n)
+				cap *= 2;
+			if ((p = realloc(f->alt, cap * sizeof(*p))) == NULL) {
+				free(t);
+				return -1;
+			}
+			f->alt = p;
+			f->capalt = cap;
+		}
+		for (i = 0; i < s->n; i++)
+			t[i] = (struct pos_firing){ f->v[s->off + i], i };
+		qsort(t, s->n, sizeof(*t), pos_firing_cmp);
+		s->aoff = f->nalt;
+		for (i = 0; i < s->n; i++)
+			f->alt[f->nalt++] = t[i].f;
+		free(t);
+	}
+	am = s->sorted_copy ? f->alt + s->aoff : f->v + s->off;
+	for (i = 0; i < s->n; i++) {
+		if (am[i].end > m)
+			m = am[i].end;
+		f->mx[s->off + i] = m;
+	}
 	return 0;
 }
 
@@ -356,88 +682,9 @@ recorded_for(const struct analysis *a, const size_t *list, size_t n)
 	return best < 0 ? 0 : best;
 }
 
-/* Firing periods of every identity under settings (cur, then prop on top).
- * With changed == 0 the recorded firings are used as they are. */
-static int
-rule_model(const struct analysis *a, const struct rp_settings *cur,
-    const struct rp_settings *prop, struct firings *out)
-{
-	struct an_by_ident b = { NULL, NULL };
-	int result = -1;
+/* --- the base ------------------------------------------------------------ */
 
-	if (an_by_ident(a, &b) < 0 ||
-	    (out->first = calloc(a->nids + 1, sizeof(*out->first))) == NULL)
-		goto out;
-	for (size_t k = 0; k < a->nids; k++) {
-		const struct an_identity *id = &a->ids[k];
-		const size_t *list = &b.order[b.first[k]];
-		size_t nlist = b.first[k + 1] - b.first[k];
-		int64_t rec_for = recorded_for(a, list, nlist), for_ms, kff;
-		int64_t cur_for = -1, cur_kff = 0;
-		int64_t iv = id->interval_ms > 0 ? id->interval_ms :
-		    DEFAULT_INTERVAL_MS;
-		int64_t open_at = 0, open_end = 0;
-		int have = 0;
-
-		out->first[k] = out->n;
-		rule_for(cur, id, &cur_for, &cur_kff);
-		for_ms = cur_for;
-		kff = cur_kff;
-		rule_for(prop, id, &for_ms, &kff);
-		if (cur_for < 0)
-			cur_for = rec_for;
-		if (for_ms < 0)
-			for_ms = cur_for;
-
-		for (size_t j = 0; j < nlist; j++) {
-			const struct an_episode *e = &a->eps[list[j]];
-			int64_t start, end, at;
-
-			if (for_ms == cur_for && kff == cur_kff) {
-				if (e->firing_at == 0)
-					continue;
-				if (push_firing(out, k, e->firing_at,
-				    e->resolved_at ? e->resolved_at : OPEN) < 0)
-					goto out;
-				continue;
-			}
-			/* the condition held over [start, end) */
-			start = e->pending_at ? e->pending_at :
-			    e->firing_at - cur_for;
-			if (e->firing_at)
-				end = e->resolved_at ? e->resolved_at - cur_kff :
-				    OPEN;
-			else
-				end = e->resolved_at ? e->resolved_at : OPEN;
-			if (end != OPEN && end < start)
-				end = start;
-			/* still firing from an earlier period under kff */
-			if (have && (open_end == OPEN || start <= open_end)) {
-				if (end == OPEN || end + kff > open_end)
-					open_end = end == OPEN ? OPEN : end + kff;
-				continue;
-			}
-			at = start + (for_ms + iv - 1) / iv * iv;
-			if (end != OPEN && at >= end)
-				continue;	/* the condition ended first */
-			if (have && push_firing(out, k, open_at, open_end) < 0)
-				goto out;
-			open_at = at;
-			open_end = end == OPEN ? OPEN : end + kff;
-			have = 1;
-		}
-		if (have && push_firing(out, k, open_at, open_end) < 0)
-			goto out;
-	}
-	out->first[a->nids] = out->n;
-	result = 0;
-out:
-	an_by_ident_free(&b);
-	return result;
-}
-
-/* --- the Alertmanager model ---------------------------------------------- */
-
+/* How a receiver's notifications are grouped and timed. */
 struct route_eff {
 	const char *const *group_by;
 	size_t ngroup_by;
@@ -446,6 +693,374 @@ struct route_eff {
 	int send_resolved;
 	const struct sel *match;
 };
+
+/* Group keys of the identities under one group_by: ids[k] is identity
+ * k's (NONE until asked for). */
+struct gspec {
+	int all_labels;
+	char **by;			/* copies */
+	size_t nby;
+	size_t *ids;
+	struct intern keys;
+	struct gspec *next;
+};
+
+/* An inhibit rule, indexed: which identities are its sources and targets,
+ * and their `equal` values as a number (tuple), with the sources and the
+ * targets of each tuple. */
+struct inh {
+	unsigned char *src, *tgt;
+	size_t *tuple;			/* NONE: neither source nor target */
+	size_t ntuples;
+	size_t *sfirst, *sidx;		/* sources of tuple u: sidx[sfirst[u]..
+					   sfirst[u + 1]), ascending */
+	size_t *tfirst, *tidx;		/* targets, likewise */
+};
+
+/* A receiver under the current settings, and a run's changes to it. */
+struct recv {
+	struct route_eff re;		/* interval not yet defaulted */
+	int paging;
+	size_t *gid;			/* per identity: its group, NONE: not
+					   routed here */
+	size_t ngroups;
+	size_t *gfirst, *gmem;		/* group g: gmem[gfirst[g]..gfirst[g + 1])
+					   ascending */
+	long *gtotal, *gpages;		/* what each group sent */
+	size_t *gnf;			/* its identities that fire */
+	long *n, *p;			/* per identity: notifications and pages
+					   that carried it */
+	long total, pages;
+	long *bmax_n, *bmax_p;		/* per alertname: the count's before */
+	unsigned char *bused;		/* per alertname: a count exists */
+	/* a run's */
+	int full;			/* replayed whole under new settings */
+	long rtotal, rpages;
+	unsigned long *ostamp;		/* per identity: on / op are the run's */
+	long *on, *op;
+	unsigned long *gstamp;		/* per group: replayed again */
+	unsigned long *nstamp;		/* per alertname: recount */
+};
+
+/* One member in the per-identity episode effects. */
+struct effect {
+	long noise_removed, delayed, lost;
+};
+
+struct rp_base {
+	const struct analysis *a;
+	const struct rp_history *h;
+	const struct an_opts *o;
+	const struct rp_settings *cur;
+	size_t nids;
+	struct an_by_ident by;
+	int64_t *cur_for_raw, *cur_for, *cur_kff;	/* per identity */
+	struct fset f;			/* the current settings' firings */
+	struct slot *fs;		/* per identity */
+	struct inh *inh;		/* the current inhibit rules */
+	size_t ninh;
+	struct recv *recv;		/* h->nrecv of them */
+	size_t *rorder;			/* receivers by name */
+	struct gspec *specs;
+	/* alertnames */
+	size_t nnames;
+	size_t *nfirst, *nidx;		/* identities of name n, CSR */
+	size_t *name_of;		/* per identity */
+	const char **names;		/* sorted */
+	long *recorded;			/* [r * nnames + n] */
+	/* episode effects under the current settings */
+	struct effect *eff;		/* per identity */
+	struct effect eff_total;
+	double *delays;			/* per identity: delays[dfirst[k]..
+					   dfirst[k + 1]) */
+	size_t *dfirst;
+	long nbase_delays;
+	/* a run's */
+	unsigned long stamp;
+	unsigned long *fstamp;		/* per identity: rf/rfs are the run's */
+	struct fset rf;
+	struct slot *rfs;
+	unsigned long *astamp;		/* per identity: affected */
+	size_t *alist, *clist;		/* affected, changed identities */
+	size_t nalist, nclist;
+	size_t *ids;			/* scratch, nids of each */
+	struct member *m;
+	size_t *heap, *pres;
+};
+
+static void
+view(const struct rp_base *b, size_t k, struct fview *v)
+{
+	const struct fset *f = &b->f;
+	const struct slot *s = &b->fs[k];
+
+	if (b->fstamp[k] == b->stamp) {
+		f = &b->rf;
+		s = &b->rfs[k];
+	}
+	v->n = s->n;
+	v->raw = f->v + s->off;
+	v->am = s->sorted_copy ? f->alt + s->aoff : v->raw;
+	v->mx = f->mx + s->off;
+}
+
+static size_t
+nfirings(const struct rp_base *b, size_t k)
+{
+	return b->fstamp[k] == b->stamp ? b->rfs[k].n : b->fs[k].n;
+}
+
+/* Whether identity k fires at t. */
+static int
+fires_at(const struct rp_base *b, size_t k, int64_t t)
+{
+	struct fview v;
+	size_t lo = 0, hi;
+
+	view(b, k, &v);
+	hi = v.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v.am[mid].at <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && v.mx[lo - 1] > t;
+}
+
+/* Appends identity k's firings under for_ms and kff to f, in slot s. */
+static int
+ident_firings(const struct rp_base *b, size_t k, int64_t for_ms,
+    int64_t kff, struct fset *f, struct slot *s)
+{
+	const struct analysis *a = b->a;
+	const size_t *list = &b->by.order[b->by.first[k]];
+	size_t nlist = b->by.first[k + 1] - b->by.first[k];
+	int64_t cur_for = b->cur_for[k], cur_kff = b->cur_kff[k];
+	int64_t iv = a->ids[k].interval_ms > 0 ? a->ids[k].interval_ms :
+	    DEFAULT_INTERVAL_MS;
+	int64_t open_at = 0, open_end = 0;
+	int have = 0;
+
+	s->off = f->n;
+	for (size_t j = 0; j < nlist; j++) {
+		const struct an_episode *e = &a->eps[list[j]];
+		int64_t start, end, at;
+
+		if (for_ms == cur_for && kff == cur_kff) {
+			if (e->firing_at == 0)
+				continue;
+			if (fset_push(f, e->firing_at,
+			    e->resolved_at ? e->resolved_at : OPEN) < 0)
+				return -1;
+			continue;
+		}
+		/* the condition held over [start, end) */
+		start = e->pending_at ? e->pending_at : e->firing_at - cur_for;
+		if (e->firing_at)
+			end = e->resolved_at ? e->resolved_at - cur_kff : OPEN;
+		else
+			end = e->resolved_at ? e->resolved_at : OPEN;
+		if (end != OPEN && end < start)
+			end = start;
+		/* still firing from an earlier period under kff */
+		if (have && (open_end == OPEN || start <= open_end)) {
+			if (end == OPEN || end + kff > open_end)
+				open_end = end == OPEN ? OPEN : end + kff;
+			continue;
+		}
+		at = start + (for_ms + iv - 1) / iv * iv;
+		if (end != OPEN && at >= end)
+			continue;	/* the condition ended first */
+		if (have && fset_push(f, open_at, open_end) < 0)
+			return -1;
+		open_at = at;
+		open_end = end == OPEN ? OPEN : end + kff;
+		have = 1;
+	}
+	if (have && fset_push(f, open_at, open_end) < 0)
+		return -1;
+	s->n = f->n - s->off;
+	return fset_close(f, s);
+}
+
+static struct gspec *
+spec_get(struct rp_base *b, const struct route_eff *r)
+{
+	struct gspec *g;
+
+	for (g = b->specs; g != NULL; g = g->next) {
+		size_t i;
+
+		if (g->all_labels != r->all_labels)
+			continue;
+		if (g->all_labels)
+			return g;
+		if (g->nby != r->ngroup_by)
+			continue;
+		for (i = 0; i < g->nby; i++)
+			if (strcmp(g->by[i], r->group_by[i]) != 0)
+				break;
+		if (i == g->nby)
+			return g;
+	}
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	g->all_labels = r->all_labels;
+	g->ids = malloc((b->nids ? b->nids : 1) * sizeof(*g->ids));
+	g->by = calloc(r->ngroup_by + 1, sizeof(*g->by));
+	g->next = b->specs;
+	b->specs = g;
+	if (g->ids == NULL || g->by == NULL)
+		return NULL;
+	for (size_t k = 0; k < b->nids; k++)
+		g->ids[k] = NONE;
+	for (size_t i = 0; !g->all_labels && i < r->ngroup_by; i++) {
+		if ((g->by[i] = strdup(r->group_by[i])) == NULL)
+			return NULL;
+		g->nby++;
+	}
+	return g;
+}
+
+/* The group key of identity k under g, as a number: equal numbers for
+ * the labels group_key's JSON (sorted keys, absent labels null) would
+ * give equal text. Returns NONE on out-of-memory. */
+static size_t
+spec_key(struct gspec *g, const struct analysis *a, size_t k,
+    struct kbuf *kb)
+{
+	const json_t *l = a->ids[k].labels;
+	size_t id;
+
+	if (g->ids[k] != NONE)
+		return g->ids[k];
+	kb->n = 0;
+	if (g->all_labels) {
+		size_t n = json_object_size(l), i = 0;
+		const char **keys = malloc((n ? n : 1) * sizeof(*keys));
+		const char *key;
+		json_t *v;
+
+		if (keys == NULL)
+			return NONE;
+		json_object_foreach((json_t *)l, key, v)
+			keys[i++] = key;
+		qsort(keys, i, sizeof(*keys), key_cmp);
+		for (size_t j = 0; j < i; j++) {
+			kb_str(kb, keys[j], strlen(keys[j]));
+			kb_value(kb, json_object_get(l, keys[j]));
+		}
+		free(keys);
+	} else {
+		for (size_t i = 0; i < g->nby; i++)
+			kb_value(kb, json_object_get(l, g->by[i]));
+	}
+	if (kb->failed || intern(&g->keys, kb->p ? kb->p : "", kb->n,
+	    &id) < 0)
+		return NONE;
+	return g->ids[k] = id;
+}
+
+static void
+specs_free(struct gspec *g)
+{
+	while (g != NULL) {
+		struct gspec *next = g->next;
+
+		for (size_t i = 0; i < g->nby; i++)
+			free(g->by[i]);
+		free(g->by);
+		free(g->ids);
+		intern_free(&g->keys);
+		free(g);
+		g = next;
+	}
+}
+
+/* Indexes inhibit rule ih over the identities. */
+static int
+inh_build(const struct analysis *a, const struct rp_inhibit *ih,
+    struct inh *x)
+{
+	struct intern tuples = { 0 };
+	struct kbuf kb = { 0 };
+	size_t n = a->nids ? a->nids : 1;
+	int result = -1;
+
+	memset(x, 0, sizeof(*x));
+	x->src = calloc(n, 1);
+	x->tgt = calloc(n, 1);
+	x->tuple = malloc(n * sizeof(*x->tuple));
+	if (x->src == NULL || x->tgt == NULL || x->tuple == NULL)
+		goto out;
+	for (size_t k = 0; k < a->nids; k++) {
+		const json_t *l = a->ids[k].labels;
+
+		x->tuple[k] = NONE;
+		x->src[k] = sel_match_json(ih->source, l) != 0;
+		x->tgt[k] = sel_match_json(ih->target, l) != 0;
+		if (!x->src[k] && !x->tgt[k])
+			continue;
+		kb.n = 0;
+		for (size_t e = 0; e < ih->nequal; e++) {
+			const char *v = json_string_value(json_object_get(l,
+			    ih->equal[e]));
+
+			/* inhibited_by compared them with strcmp */
+			v = v ? v : "";
+			kb_str(&kb, v, strlen(v));
+		}
+		if (kb.failed || intern(&tuples, kb.p ? kb.p : "", kb.n,
+		    &x->tuple[k]) < 0)
+			goto out;
+	}
+	x->ntuples = tuples.n;
+	x->sfirst = calloc(x->ntuples + 2, sizeof(*x->sfirst));
+	x->tfirst = calloc(x->ntuples + 2, sizeof(*x->tfirst));
+	x->sidx = malloc(n * sizeof(*x->sidx));
+	x->tidx = malloc(n * sizeof(*x->tidx));
+	if (x->sfirst == NULL || x->tfirst == NULL || x->sidx == NULL ||
+	    x->tidx == NULL)
+		goto out;
+	for (size_t k = 0; k < a->nids; k++) {
+		x->sfirst[x->tuple[k] + 2] += x->tuple[k] != NONE && x->src[k];
+		x->tfirst[x->tuple[k] + 2] += x->tuple[k] != NONE && x->tgt[k];
+	}
+	for (size_t u = 0; u < x->ntuples; u++) {
+		x->sfirst[u + 2] += x->sfirst[u + 1];
+		x->tfirst[u + 2] += x->tfirst[u + 1];
+	}
+	for (size_t k = 0; k < a->nids; k++) {
+		if (x->tuple[k] == NONE)
+			continue;
+		if (x->src[k])
+			x->sidx[x->sfirst[x->tuple[k] + 1]++] = k;
+		if (x->tgt[k])
+			x->tidx[x->tfirst[x->tuple[k] + 1]++] = k;
+	}
+	result = 0;
+out:
+	intern_free(&tuples);
+	free(kb.p);
+	return result;
+}
+
+static void
+inh_free(struct inh *x)
+{
+	free(x->src);
+	free(x->tgt);
+	free(x->tuple);
+	free(x->sfirst);
+	free(x->sidx);
+	free(x->tfirst);
+	free(x->tidx);
+}
+
+/* --- the Alertmanager model ---------------------------------------------- */
 
 static void
 route_apply(const struct rp_settings *s, const char *receiver,
@@ -475,12 +1090,30 @@ route_apply(const struct rp_settings *s, const char *receiver,
 	}
 }
 
+static int
+same_route(const struct route_eff *x, const struct route_eff *y)
+{
+	if (x->all_labels != y->all_labels || x->wait != y->wait ||
+	    x->interval != y->interval || x->repeat != y->repeat ||
+	    x->send_resolved != y->send_resolved || x->match != y->match)
+		return 0;
+	if (x->all_labels)
+		return 1;
+	if (x->ngroup_by != y->ngroup_by)
+		return 0;
+	for (size_t i = 0; i < x->ngroup_by; i++)
+		if (x->group_by[i] != y->group_by[i] &&
+		    strcmp(x->group_by[i], y->group_by[i]) != 0)
+			return 0;
+	return 1;
+}
+
 /* An alert of a group: one identity, its firings in time order, and what
  * the receiver last heard of it. Alertmanager knows an alert by its labels,
  * so a re-firing is the same alert again, not a new one. */
 struct member {
 	size_t ident;
-	const struct firing *iv;	/* its firings, sorted, disjoint */
+	const struct firing *iv;	/* its firings, sorted by start */
 	size_t niv;
 	size_t k;			/* the firing that matters now */
 	int present;			/* in the group */
@@ -488,10 +1121,16 @@ struct member {
 	int told_resolved;		/* in the last notification, resolved */
 };
 
-struct counter {
-	long *per_ident;		/* notifications that carried it */
-	long total, pages;
-	long *pages_per_ident;
+/* What a group's replay reads and where it counts. */
+struct gctx {
+	const struct rp_base *b;
+	const struct inh *const *inh;	/* the inhibit rules in effect */
+	size_t ninh;
+	const struct route_eff *r;
+	int paging;
+	long *n, *p;			/* per identity, added to */
+	long total, pages;		/* the group's */
+	size_t *heap, *pres;		/* scratch, room for a group's alerts */
 };
 
 static int
@@ -508,53 +1147,24 @@ advance(struct member *m, int64_t t)
 		m->k++;
 }
 
-/* Whether an inhibit rule of s mutes identity ident at t. */
+/* Whether an inhibit rule mutes identity ident at t: a source alert of
+ * the same equal values, another identity, fires. */
 static int
-inhibited_by(const struct analysis *a, const struct rp_settings *s,
-    const struct firings *all, size_t ident, int64_t t)
+inhibited(const struct gctx *g, size_t ident, int64_t t)
 {
-	const json_t *tl = a->ids[ident].labels;
+	for (size_t i = 0; i < g->ninh; i++) {
+		const struct inh *x = g->inh[i];
+		size_t u;
 
-	for (size_t i = 0; s != NULL && i < s->ninhibits; i++) {
-		const struct rp_inhibit *ih = &s->inhibits[i];
-
-		if (!sel_match_json(ih->target, tl))
+		if (!x->tgt[ident])
 			continue;
-		for (size_t j = 0; j < all->n; j++) {
-			const struct firing *src = &all->v[j];
-			const json_t *sl = a->ids[src->ident].labels;
-			size_t e;
-
-			if (src->ident == ident || !firing_now(src, t) ||
-			    !sel_match_json(ih->source, sl))
-				continue;
-			for (e = 0; e < ih->nequal; e++) {
-				const char *x = json_string_value(
-				    json_object_get(tl, ih->equal[e]));
-				const char *y = json_string_value(
-				    json_object_get(sl, ih->equal[e]));
-
-				if (strcmp(x ? x : "", y ? y : "") != 0)
-					break;
-			}
-			if (e == ih->nequal)
+		u = x->tuple[ident];
+		for (size_t j = x->sfirst[u]; j < x->sfirst[u + 1]; j++)
+			if (x->sidx[j] != ident &&
+			    fires_at(g->b, x->sidx[j], t))
 				return 1;
-		}
 	}
 	return 0;
-}
-
-/* A proposal's inhibit rules add to the current ones. */
-struct inhibits {
-	const struct rp_settings *cur, *prop;
-};
-
-static int
-inhibited(const struct analysis *a, const struct inhibits *inh,
-    const struct firings *all, size_t ident, int64_t t)
-{
-	return inhibited_by(a, inh->cur, all, ident, t) ||
-	    inhibited_by(a, inh->prop, all, ident, t);
 }
 
 /* The state of the group's one notification log entry. */
@@ -564,27 +1174,71 @@ struct nflog {
 	long firing;
 };
 
-/* The flush at t: Alertmanager's DedupStage.needsUpdate decides; the
- * notification carries the firing alerts (and the resolved ones with
- * send_resolved); resolved alerts then leave the group. Returns how many
- * alerts remain. */
-static size_t
-flush(const struct analysis *a, const struct inhibits *inh,
-    const struct firings *all, const struct route_eff *r, struct member *m,
-    size_t n, int64_t t, int paging, struct nflog *log, struct counter *c)
+/* The alerts of a group not in it now that will be, by the start of
+ * the firing that matters next: a binary min-heap of indexes into m. */
+static int64_t
+next_at(const struct member *m, size_t x)
 {
+	return m[x].iv[m[x].k].at;
+}
+
+static void
+heap_push(size_t *hp, size_t *n, const struct member *m, size_t x)
+{
+	size_t i = (*n)++;
+	int64_t key = next_at(m, x);
+
+	while (i > 0 && next_at(m, hp[(i - 1) / 2]) > key) {
+		hp[i] = hp[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	hp[i] = x;
+}
+
+static size_t
+heap_pop(size_t *hp, size_t *n, const struct member *m)
+{
+	size_t top = hp[0], x = hp[--(*n)], i = 0;
+	int64_t key = next_at(m, x);
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && next_at(m, hp[c + 1]) < next_at(m, hp[c]))
+			c++;
+		if (next_at(m, hp[c]) >= key)
+			break;
+		hp[i] = hp[c];
+		i = c;
+	}
+	if (*n > 0)
+		hp[i] = x;
+	return top;
+}
+
+/* The flush at t of the alerts in the group, m[pr[0..np)]: Alertmanager's
+ * DedupStage.needsUpdate decides; the notification carries the firing
+ * alerts (and the resolved ones with send_resolved); resolved alerts then
+ * leave the group (for the heap when they fire again). Returns how many
+ * remain, left in pr. */
+static size_t
+flush(struct gctx *g, struct member *m, size_t *pr, size_t np, int64_t t,
+    struct nflog *log, size_t *nheap)
+{
+	const struct route_eff *r = g->r;
+	int64_t from = g->b->a->from;
 	long firing = 0;
 	int new_firing = 0, new_resolved = 0, send;
 	size_t remain = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		struct member *x = &m[i];
+	for (size_t i = 0; i < np; i++) {
+		struct member *x = &m[pr[i]];
 
-		if (!x->present)
-			continue;
 		advance(x, t);
 		if (firing_now(&x->iv[x->k], t)) {
-			if (inhibited(a, inh, all, x->ident, t))
+			if (inhibited(g, x->ident, t))
 				continue;	/* muted: left out */
 			firing++;
 			new_firing |= !x->told_firing;
@@ -605,47 +1259,45 @@ flush(const struct analysis *a, const struct inhibits *inh,
 	if (send) {
 		/* flushes before the window (of alerts that fired before it)
 		 * keep the state right but are not counted */
-		int delivered = (firing > 0 || r->send_resolved) &&
-		    t >= a->from;
+		int delivered = (firing > 0 || r->send_resolved) && t >= from;
 
-		for (size_t i = 0; i < n; i++) {
-			struct member *x = &m[i];
+		for (size_t i = 0; i < np; i++) {
+			struct member *x = &m[pr[i]];
 			int f;
 
-			if (!x->present)
-				continue;
 			f = firing_now(&x->iv[x->k], t) &&
-			    !inhibited(a, inh, all, x->ident, t);
+			    !inhibited(g, x->ident, t);
 			if (delivered && (f || (!firing_now(&x->iv[x->k], t) &&
 			    r->send_resolved)))
-				c->per_ident[x->ident]++;
-			if (delivered && paging && f)
-				c->pages_per_ident[x->ident]++;
+				g->n[x->ident]++;
+			if (delivered && g->paging && f)
+				g->p[x->ident]++;
 			x->told_firing = f;
 			x->told_resolved = !firing_now(&x->iv[x->k], t);
 		}
 		if (delivered) {
-			c->total++;
-			if (paging && firing > 0)
-				c->pages++;
+			g->total++;
+			if (g->paging && firing > 0)
+				g->pages++;
 		}
 		log->have = 1;
 		log->ts = t;
 		log->firing = firing;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct member *x = &m[i];
+	for (size_t i = 0; i < np; i++) {
+		struct member *x = &m[pr[i]];
 
-		if (!x->present)
+		if (firing_now(&x->iv[x->k], t)) {
+			pr[remain++] = pr[i];
 			continue;
-		if (!firing_now(&x->iv[x->k], t)) {
-			/* resolved: out of the group until it fires again */
-			x->present = 0;
-			x->told_firing = x->told_resolved = 0;
-			if (x->iv[x->k].end != OPEN && x->iv[x->k].end <= t)
-				x->k++;
 		}
-		remain += x->present;
+		/* resolved: out of the group until it fires again */
+		x->present = 0;
+		x->told_firing = x->told_resolved = 0;
+		if (x->iv[x->k].end != OPEN && x->iv[x->k].end <= t)
+			x->k++;
+		if (x->k < x->niv)
+			heap_push(g->heap, nheap, m, pr[i]);
 	}
 	return remain;
 }
@@ -653,31 +1305,24 @@ flush(const struct analysis *a, const struct inhibits *inh,
 /* One aggregation group of one receiver over the window. Ticks where
  * nothing can change are skipped. */
 static void
-run_group(const struct analysis *a, const struct inhibits *inh,
-    const struct firings *all, const struct route_eff *r, struct member *m,
-    size_t nm, int paging, struct counter *c)
+run_group(struct gctx *g, struct member *m, size_t nm)
 {
+	const struct route_eff *r = g->r;
 	struct nflog log = { 0, 0, 0 };
-	int64_t t = 0;
-	size_t present = 0;
+	int64_t t = 0, to = g->b->a->to;
+	size_t present = 0, nheap = 0, *pr = g->pres;
 
+	for (size_t i = 0; i < nm; i++)
+		heap_push(g->heap, &nheap, m, i);
 	for (;;) {
-		int64_t due = OPEN;
+		int64_t due = nheap > 0 ? next_at(m, g->heap[0]) : OPEN;
 
 		/* the next moment something happens */
-		for (size_t i = 0; i < nm; i++) {
-			struct member *x = &m[i];
+		for (size_t i = 0; i < present; i++) {
+			const struct member *x = &m[pr[i]];
 
-			if (x->k >= x->niv)
-				continue;
-			if (!x->present) {
-				if (x->iv[x->k].at < due)
-					due = x->iv[x->k].at;
-			} else {
-				if (x->iv[x->k].end != OPEN &&
-				    x->iv[x->k].end < due)
-					due = x->iv[x->k].end;
-			}
+			if (x->iv[x->k].end != OPEN && x->iv[x->k].end < due)
+				due = x->iv[x->k].end;
 		}
 		if (present > 0 && log.have && log.firing > 0 &&
 		    log.ts + r->repeat + 1 < due)
@@ -692,58 +1337,38 @@ run_group(const struct analysis *a, const struct inhibits *inh,
 			t += (due - t + r->interval - 1) / r->interval *
 			    r->interval;
 		}
-		if (t >= a->to)
+		if (t >= to)
 			break;
-		for (size_t i = 0; i < nm; i++)
-			if (!m[i].present && m[i].k < m[i].niv &&
-			    m[i].iv[m[i].k].at <= t) {
-				m[i].present = 1;
-				advance(&m[i], t);
-			}
-		present = flush(a, inh, all, r, m, nm, t, paging, &log, c);
+		while (nheap > 0 && next_at(m, g->heap[0]) <= t) {
+			size_t x = heap_pop(g->heap, &nheap, m);
+
+			m[x].present = 1;
+			advance(&m[x], t);
+			pr[present++] = x;
+		}
+		present = flush(g, m, pr, present, t, &log, &nheap);
 		t += r->interval;
 	}
 }
 
-/* The group key of an identity for a receiver. */
-static char *
-group_key(const struct analysis *a, size_t ident, const struct route_eff *r)
+/* Replays the group of identities ids[0..n) (ascending): those that fire
+ * are its alerts. m has room for n. */
+static void
+replay_group(struct gctx *g, const size_t *ids, size_t n, struct member *m)
 {
-	const json_t *l = a->ids[ident].labels;
-	char *s;
+	size_t nm = 0;
 
-	if (r->all_labels)
-		return json_dumps(l, JSON_SORT_KEYS | JSON_COMPACT);
-	{
-		json_t *k = json_object();
+	g->total = g->pages = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct fview v;
 
-		for (size_t i = 0; i < r->ngroup_by; i++) {
-			json_t *v = json_object_get(l, r->group_by[i]);
-
-			json_object_set(k, r->group_by[i], v ? v : json_null());
-		}
-		s = json_dumps(k, JSON_SORT_KEYS | JSON_COMPACT);
-		json_decref(k);
+		view(g->b, ids[i], &v);
+		if (v.n > 0)
+			m[nm++] = (struct member){ ids[i], v.am, v.n, 0, 0, 0,
+			    0 };
 	}
-	return s;
-}
-
-struct keyed {
-	char *key;
-	const struct firing *f;
-};
-
-static int
-keyed_cmp(const void *x, const void *y)
-{
-	const struct keyed *a = x, *b = y;
-	int c = strcmp(a->key, b->key);
-
-	if (c != 0)
-		return c;
-	if (a->f->ident != b->f->ident)
-		return a->f->ident < b->f->ident ? -1 : 1;
-	return (a->f->at > b->f->at) - (a->f->at < b->f->at);
+	if (nm > 0)
+		run_group(g, m, nm);
 }
 
 static int
@@ -755,139 +1380,68 @@ is_paging(const struct an_opts *o, const char *receiver)
 	return 0;
 }
 
-/* Notifications of every receiver under one set of settings. counts[r] has
- * per-identity notifications and pages. */
-static int
-am_model(const struct analysis *a, const struct rp_history *h,
-    const struct an_opts *o, const struct rp_settings *cur,
-    const struct rp_settings *prop, const struct firings *all,
-    struct counter *counts)
-{
-	struct keyed *kv = malloc((all->n ? all->n : 1) * sizeof(*kv));
-	struct member *m = malloc((all->n ? all->n : 1) * sizeof(*m));
-	struct firing *fs = malloc((all->n ? all->n : 1) * sizeof(*fs));
-	int result = -1;
-
-	if (kv == NULL || m == NULL || fs == NULL)
-		goto out;
-	for (size_t r = 0; r < h->nrecv; r++) {
-		struct route_eff re;
-		struct inhibits inh = { cur, prop };
-		size_t n = 0;
-
-		memset(&re, 0, sizeof(re));
-		re.group_by = (const char *const *)h->recv[r].group_by;
-		re.ngroup_by = h->recv[r].ngroup_by;
-		re.wait = AM_GROUP_WAIT_MS;
-		re.interval = AM_GROUP_INTERVAL_MS;
-		re.repeat = AM_REPEAT_INTERVAL_MS;
-		re.send_resolved = 1;
-		route_apply(cur, h->recv[r].name, &re);
-		route_apply(prop, h->recv[r].name, &re);
-		if (re.interval <= 0)
-			re.interval = 1000;
-		for (size_t i = 0; i < all->n; i++) {
-			const struct firing *f = &all->v[i];
-
-			if (re.match ? !sel_match_json(re.match,
-			    a->ids[f->ident].labels) :
-			    !routed(h, f->ident, r))
-				continue;
-			if ((kv[n].key = group_key(a, f->ident, &re)) == NULL)
-				goto out_keys;
-			kv[n].f = f;
-			n++;
-		}
-		qsort(kv, n, sizeof(*kv), keyed_cmp);
-		for (size_t i = 0; i < n;) {
-			size_t j = i, nm = 0;
-
-			/* kv is by key, then identity, then time: one member
-			 * per identity, its firings contiguous in fs */
-			while (j < n && strcmp(kv[j].key, kv[i].key) == 0) {
-				if (nm == 0 || m[nm - 1].ident != kv[j].f->ident)
-					m[nm++] = (struct member){
-					    kv[j].f->ident, &fs[j], 0, 0, 0, 0,
-					    0 };
-				fs[j] = *kv[j].f;
-				m[nm - 1].niv++;
-				j++;
-			}
-			run_group(a, &inh, all, &re, m, nm,
-			    is_paging(o, h->recv[r].name), &counts[r]);
-			i = j;
-		}
-		for (size_t i = 0; i < n; i++)
-			free(kv[i].key);
-		continue;
-out_keys:
-		for (size_t i = 0; i < n; i++)
-			free(kv[i].key);
-		goto out;
-	}
-	result = 0;
-out:
-	free(kv);
-	free(m);
-	free(fs);
-	return result;
-}
-
-/* --- results ------------------------------------------------------------- */
-
-static int
-count_cmp(const void *x, const void *y)
-{
-	const struct rp_count *a = x, *b = y;
-	int c = strcmp(a->alertname, b->alertname);
-
-	return c ? c : strcmp(a->receiver, b->receiver);
-}
-
-static int
-dbl_cmp(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return (a > b) - (a < b);
-}
-
-static struct counter *
-counters_new(size_t nrecv, size_t nids)
-{
-	struct counter *c = calloc(nrecv ? nrecv : 1, sizeof(*c));
-
-	if (c == NULL)
-		return NULL;
-	for (size_t r = 0; r < nrecv; r++) {
-		c[r].per_ident = calloc(nids ? nids : 1, sizeof(long));
-		c[r].pages_per_ident = calloc(nids ? nids : 1, sizeof(long));
-		if (c[r].per_ident == NULL || c[r].pages_per_ident == NULL)
-			return c;	/* checked by the caller */
-	}
-	return c;
-}
-
 static void
-counters_free(struct counter *c, size_t nrecv)
+route_default(const struct rp_history *h, size_t r, struct route_eff *re)
 {
-	for (size_t r = 0; c != NULL && r < nrecv; r++) {
-		free(c[r].per_ident);
-		free(c[r].pages_per_ident);
-	}
-	free(c);
+	memset(re, 0, sizeof(*re));
+	re->group_by = (const char *const *)h->recv[r].group_by;
+	re->ngroup_by = h->recv[r].ngroup_by;
+	re->wait = AM_GROUP_WAIT_MS;
+	re->interval = AM_GROUP_INTERVAL_MS;
+	re->repeat = AM_REPEAT_INTERVAL_MS;
+	re->send_resolved = 1;
 }
 
+struct gk {
+	size_t key, ident;
+};
+
 static int
-counters_ok(const struct counter *c, size_t nrecv)
+gk_cmp(const void *x, const void *y)
 {
-	if (c == NULL)
-		return 0;
-	for (size_t r = 0; r < nrecv; r++)
-		if (c[r].per_ident == NULL || c[r].pages_per_ident == NULL)
-			return 0;
-	return 1;
+	const struct gk *a = x, *b = y;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return (a->ident > b->ident) - (a->ident < b->ident);
 }
+
+/* Groups the identities ids[0..n) by their key under re: *out, sorted by
+ * key then identity, key replaced by the group's number (0, 1, ...).
+ * Returns the number of groups, or NONE on out-of-memory. */
+static size_t
+group_ids(struct rp_base *b, const struct route_eff *re, const size_t *ids,
+    size_t n, struct gk **out)
+{
+	struct gspec *g = spec_get(b, re);
+	struct gk *v = malloc((n ? n : 1) * sizeof(*v));
+	struct kbuf kb = { 0 };
+	size_t ng = 0;
+
+	*out = v;
+	if (g == NULL || v == NULL)
+		return NONE;
+	for (size_t i = 0; i < n; i++) {
+		if ((v[i].key = spec_key(g, b->a, ids[i], &kb)) == NONE) {
+			free(kb.p);
+			return NONE;
+		}
+		v[i].ident = ids[i];
+	}
+	free(kb.p);
+	qsort(v, n, sizeof(*v), gk_cmp);
+	for (size_t i = 0, last = 0; i < n; i++) {
+		size_t key = v[i].key;
+
+		if (i == 0 || key != last)
+			ng++;
+		last = key;
+		v[i].key = ng - 1;
+	}
+	return ng;
+}
+
+/* --- building the base ----------------------------------------------------- */
 
 static int
 name_cmp(const void *x, const void *y, void *arg)
@@ -898,97 +1452,221 @@ name_cmp(const void *x, const void *y, void *arg)
 	    a->ids[*(const size_t *)y].alertname);
 }
 
-/* One count per alertname and receiver, its identities taken in one sorted
- * run. A notification counts once however many identities of the alertname
- * it carried -- approximated by the identity with the most. */
 static int
-build_counts(const struct analysis *a, const struct rp_history *h,
-    const struct counter *before, const struct counter *after,
-    struct rp_result *res)
+rorder_cmp(const void *x, const void *y, void *arg)
 {
-	size_t *order = malloc((a->nids ? a->nids : 1) * sizeof(*order));
+	const struct rp_history *h = arg;
 
-	if (order == NULL)
+	return strcmp(h->recv[*(const size_t *)x].name,
+	    h->recv[*(const size_t *)y].name);
+}
+
+/* Each receiver's groups under the current settings, replayed. */
+static int
+base_receivers(struct rp_base *b)
+{
+	const struct rp_history *h = b->h;
+	size_t n = b->nids ? b->nids : 1;
+	const struct inh **inh = malloc((b->ninh ? b->ninh : 1) *
+	    sizeof(*inh));
+
+	if (inh == NULL)
 		return -1;
-	for (size_t k = 0; k < a->nids; k++)
-		order[k] = k;
-	qsort_r(order, a->nids, sizeof(*order), name_cmp, (void *)a);
+	for (size_t i = 0; i < b->ninh; i++)
+		inh[i] = &b->inh[i];
 	for (size_t r = 0; r < h->nrecv; r++) {
-		for (size_t i = 0; i < a->nids;) {
-			const char *name = a->ids[order[i]].alertname;
-			struct rp_count c;
-			int used = 0;
-			size_t j;
+		struct recv *rv = &b->recv[r];
+		struct route_eff re;
+		struct gctx g;
+		struct gk *gv = NULL;
+		size_t nm = 0;
 
-			memset(&c, 0, sizeof(c));
-			for (j = i; j < a->nids && strcmp(
-			    a->ids[order[j]].alertname, name) == 0; j++) {
-				size_t k = order[j];
-				long b = before[r].per_ident[k];
-				long f = after[r].per_ident[k];
-
-				if (b == 0 && f == 0 && !routed(h, k, r))
-					continue;
-				used = 1;
-				if (b > c.before)
-					c.before = b;
-				if (f > c.after)
-					c.after = f;
-				if (before[r].pages_per_ident[k] > c.pages_before)
-					c.pages_before =
-					    before[r].pages_per_ident[k];
-				if (after[r].pages_per_ident[k] > c.pages_after)
-					c.pages_after = after[r].pages_per_ident[k];
-			}
-			i = j;
-			if (!used)
-				continue;
-			for (size_t x = 0; x < h->nrec; x++)
-				if (h->rec[x].receiver == r &&
-				    strcmp(h->rec[x].alertname, name) == 0)
-					c.recorded = h->rec[x].n;
-			{
-				struct rp_count *p = realloc(res->counts,
-				    (res->ncounts + 1) * sizeof(*p));
-
-				if (p == NULL)
-					goto nomem;
-				res->counts = p;
-				c.alertname = strdup(name);
-				c.receiver = strdup(h->recv[r].name);
-				p[res->ncounts++] = c;
-				if (c.alertname == NULL || c.receiver == NULL)
-					goto nomem;
-			}
+		route_default(h, r, &rv->re);
+		route_apply(b->cur, h->recv[r].name, &rv->re);
+		re = rv->re;
+		if (re.interval <= 0)
+			re.interval = 1000;
+		rv->paging = is_paging(b->o, h->recv[r].name);
+		rv->gid = malloc(n * sizeof(*rv->gid));
+		rv->n = calloc(n, sizeof(*rv->n));
+		rv->p = calloc(n, sizeof(*rv->p));
+		rv->ostamp = calloc(n, sizeof(*rv->ostamp));
+		rv->on = malloc(n * sizeof(*rv->on));
+		rv->op = malloc(n * sizeof(*rv->op));
+		if (rv->gid == NULL || rv->n == NULL || rv->p == NULL ||
+		    rv->ostamp == NULL || rv->on == NULL || rv->op == NULL)
+			goto fail;
+		for (size_t k = 0; k < b->nids; k++) {
+			rv->gid[k] = NONE;
+			if (re.match ? sel_match_json(re.match,
+			    b->a->ids[k].labels) : routed(h, k, r))
+				b->ids[nm++] = k;
 		}
-		res->notifications_before += before[r].total;
-		res->notifications_after += after[r].total;
-		res->pages_before += before[r].pages;
-		res->pages_after += after[r].pages;
+		if ((rv->ngroups = group_ids(b, &re, b->ids, nm, &gv)) ==
+		    NONE) {
+			free(gv);
+			goto fail;
+		}
+		rv->gfirst = calloc(rv->ngroups + 1, sizeof(*rv->gfirst));
+		rv->gmem = malloc((nm ? nm : 1) * sizeof(*rv->gmem));
+		rv->gtotal = calloc(rv->ngroups + 1, sizeof(*rv->gtotal));
+		rv->gpages = calloc(rv->ngroups + 1, sizeof(*rv->gpages));
+		rv->gstamp = calloc(rv->ngroups + 1, sizeof(*rv->gstamp));
+		rv->gnf = calloc(rv->ngroups + 1, sizeof(*rv->gnf));
+		if (rv->gfirst == NULL || rv->gmem == NULL ||
+		    rv->gtotal == NULL || rv->gpages == NULL ||
+		    rv->gstamp == NULL || rv->gnf == NULL) {
+			free(gv);
+			goto fail;
+		}
+		for (size_t i = 0; i < nm; i++) {
+			rv->gmem[i] = gv[i].ident;
+			rv->gid[gv[i].ident] = gv[i].key;
+			rv->gfirst[gv[i].key + 1]++;
+			rv->gnf[gv[i].key] += b->fs[gv[i].ident].n > 0;
+		}
+		free(gv);
+		for (size_t x = 0; x < rv->ngroups; x++)
+			rv->gfirst[x + 1] += rv->gfirst[x];
+		g = (struct gctx){ b, inh, b->ninh, &re, rv->paging, rv->n,
+		    rv->p, 0, 0, b->heap, b->pres };
+		for (size_t x = 0; x < rv->ngroups; x++) {
+			replay_group(&g, rv->gmem + rv->gfirst[x],
+			    rv->gfirst[x + 1] - rv->gfirst[x], b->m);
+			rv->gtotal[x] = g.total;
+			rv->gpages[x] = g.pages;
+			rv->total += g.total;
+			rv->pages += g.pages;
+		}
 	}
-	free(order);
-	if (res->ncounts > 1)
-		qsort(res->counts, res->ncounts, sizeof(*res->counts),
-		    count_cmp);
+	free(inh);
 	return 0;
-nomem:
-	free(order);
+fail:
+	free(inh);
 	return -1;
 }
 
-/* What became of each recorded episode: noise removed, actionable delayed
- * or lost. */
+/* The alertnames, and the current settings' count per alertname and
+ * receiver. */
 static int
-episode_effects(const struct analysis *a, const struct firings *after,
-    struct rp_result *res)
+base_names(struct rp_base *b)
 {
-	double *delays = malloc((a->neps ? a->neps : 1) * sizeof(double));
-	size_t nd = 0;
+	const struct rp_history *h = b->h;
+	const struct analysis *a = b->a;
+	size_t n = b->nids ? b->nids : 1;
 
-	if (delays == NULL)
+	b->nidx = malloc(n * sizeof(*b->nidx));
+	b->name_of = malloc(n * sizeof(*b->name_of));
+	b->nfirst = calloc(n + 1, sizeof(*b->nfirst));
+	b->names = malloc(n * sizeof(*b->names));
+	b->rorder = malloc((h->nrecv ? h->nrecv : 1) * sizeof(*b->rorder));
+	if (b->nidx == NULL || b->name_of == NULL || b->nfirst == NULL ||
+	    b->names == NULL || b->rorder == NULL)
 		return -1;
-	for (size_t i = 0; i < a->neps; i++) {
-		const struct an_episode *e = &a->eps[i];
+	for (size_t k = 0; k < b->nids; k++)
+		b->nidx[k] = k;
+	qsort_r(b->nidx, b->nids, sizeof(*b->nidx), name_cmp, (void *)a);
+	for (size_t i = 0; i < b->nids; i++) {
+		size_t k = b->nidx[i];
+
+		if (i == 0 || strcmp(a->ids[k].alertname,
+		    b->names[b->nnames - 1]) != 0) {
+			b->names[b->nnames++] = a->ids[k].alertname;
+			b->nfirst[b->nnames] = b->nfirst[b->nnames - 1];
+		}
+		b->nfirst[b->nnames]++;
+		b->name_of[k] = b->nnames - 1;
+	}
+	for (size_t r = 0; r < h->nrecv; r++)
+		b->rorder[r] = r;
+	qsort_r(b->rorder, h->nrecv, sizeof(*b->rorder), rorder_cmp,
+	    (void *)h);
+	b->recorded = calloc(h->nrecv * b->nnames + 1, sizeof(*b->recorded));
+	if (b->recorded == NULL)
+		return -1;
+	for (size_t x = 0; x < h->nrec; x++) {
+		size_t lo = 0, hi = b->nnames;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(b->names[mid], h->rec[x].alertname);
+
+			if (c == 0) {
+				b->recorded[h->rec[x].receiver * b->nnames +
+				    mid] = h->rec[x].n;
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	for (size_t r = 0; r < h->nrecv; r++) {
+		struct recv *rv = &b->recv[r];
+		size_t nn = b->nnames ? b->nnames : 1;
+
+		rv->bmax_n = calloc(nn, sizeof(*rv->bmax_n));
+		rv->bmax_p = calloc(nn, sizeof(*rv->bmax_p));
+		rv->bused = calloc(nn, 1);
+		rv->nstamp = calloc(nn, sizeof(*rv->nstamp));
+		if (rv->bmax_n == NULL || rv->bmax_p == NULL ||
+		    rv->bused == NULL || rv->nstamp == NULL)
+			return -1;
+		for (size_t x = 0; x < b->nnames; x++) {
+			for (size_t i = b->nfirst[x]; i < b->nfirst[x + 1];
+			    i++) {
+				size_t k = b->nidx[i];
+
+				if (rv->n[k] == 0 && !routed(h, k, r))
+					continue;
+				rv->bused[x] = 1;
+				if (rv->n[k] > rv->bmax_n[x])
+					rv->bmax_n[x] = rv->n[k];
+				if (rv->p[k] > rv->bmax_p[x])
+					rv->bmax_p[x] = rv->p[k];
+			}
+		}
+	}
+	return 0;
+}
+
+struct dlist {
+	double *v;
+	size_t n, cap;
+};
+
+static int
+dl_push(struct dlist *d, double x)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		double *p = realloc(d->v, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		d->v = p;
+		d->cap = cap;
+	}
+	d->v[d->n++] = x;
+	return 0;
+}
+
+/* What became of identity k's recorded episodes under the firings in
+ * view: noise removed, actionable delayed (their delays into d) or lost. */
+static int
+ident_effects(const struct rp_base *b, size_t k, struct effect *ef,
+    struct dlist *d)
+{
+	const struct analysis *a = b->a;
+	const size_t *list = &b->by.order[b->by.first[k]];
+	size_t nlist = b->by.first[k + 1] - b->by.first[k];
+	struct fview v;
+
+	memset(ef, 0, sizeof(*ef));
+	view(b, k, &v);
+	for (size_t i = 0; i < nlist; i++) {
+		const struct an_episode *e = &a->eps[list[i]];
 		int64_t start = e->pending_at ? e->pending_at : e->firing_at;
 		int64_t end = e->resolved_at ? e->resolved_at : OPEN;
 		const struct firing *hit = NULL;
@@ -996,9 +1674,8 @@ episode_effects(const struct analysis *a, const struct firings *after,
 
 		if (e->context || e->firing_at == 0)
 			continue;
-		for (size_t j = after->first[e->ident];
-		    j < after->first[e->ident + 1] && hit == NULL; j++) {
-			const struct firing *f = &after->v[j];
+		for (size_t j = 0; j < v.n && hit == NULL; j++) {
+			const struct firing *f = &v.raw[j];
 
 			if (f->at >= start && (end == OPEN || f->at < end))
 				hit = f;
@@ -1008,45 +1685,597 @@ episode_effects(const struct analysis *a, const struct firings *after,
 		}
 		if (an_is_noise(e->cls)) {
 			if (hit == NULL)
-				res->noise_removed++;
+				ef->noise_removed++;
 			continue;
 		}
 		if (hit == NULL && !merged) {
-			res->actionable_lost++;
+			ef->lost++;
 		} else if (hit != NULL && hit->at > e->firing_at) {
-			res->actionable_delayed++;
-			delays[nd++] = (double)(hit->at - e->firing_at) / 1000.0;
+			ef->delayed++;
+			if (dl_push(d, (double)(hit->at - e->firing_at) /
+			    1000.0) < 0)
+				return -1;
 		}
 	}
-	if (nd > 0) {
-		qsort(delays, nd, sizeof(double), dbl_cmp);
-		res->delay_p50_s = delays[(size_t)ceil(0.5 * (double)nd) - 1];
-		res->delay_max_s = delays[nd - 1];
+	return 0;
+}
+
+static int
+base_effects(struct rp_base *b)
+{
+	struct dlist d = { NULL, 0, 0 };
+
+	b->eff = calloc(b->nids ? b->nids : 1, sizeof(*b->eff));
+	b->dfirst = calloc(b->nids + 1, sizeof(*b->dfirst));
+	if (b->eff == NULL || b->dfirst == NULL)
+		return -1;
+	for (size_t k = 0; k < b->nids; k++) {
+		b->dfirst[k] = d.n;
+		if (ident_effects(b, k, &b->eff[k], &d) < 0) {
+			free(d.v);
+			return -1;
+		}
+		b->eff_total.noise_removed += b->eff[k].noise_removed;
+		b->eff_total.delayed += b->eff[k].delayed;
+		b->eff_total.lost += b->eff[k].lost;
 	}
-	free(delays);
+	b->dfirst[b->nids] = d.n;
+	b->delays = d.v;
+	b->nbase_delays = (long)d.n;
 	return 0;
 }
 
 int
-rp_run(const struct analysis *a, const struct rp_history *h,
+rp_base_new(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
-    const struct rp_settings *proposed, struct rp_result *res)
+    struct rp_base **out)
 {
-	struct firings before = { 0 }, after = { 0 };
-	struct counter *cb = NULL, *ca = NULL;
+	struct rp_base *b;
+	size_t n = a->nids ? a->nids : 1;
+
+	*out = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return -1;
+	b->a = a;
+	b->h = h;
+	b->o = o;
+	b->cur = current;
+	b->nids = a->nids;
+	b->stamp = 1;
+	if (an_by_ident(a, &b->by) < 0)
+		goto fail;
+	b->cur_for_raw = malloc(n * sizeof(*b->cur_for_raw));
+	b->cur_for = malloc(n * sizeof(*b->cur_for));
+	b->cur_kff = malloc(n * sizeof(*b->cur_kff));
+	b->fs = calloc(n, sizeof(*b->fs));
+	b->rfs = calloc(n, sizeof(*b->rfs));
+	b->fstamp = calloc(n, sizeof(*b->fstamp));
+	b->astamp = calloc(n, sizeof(*b->astamp));
+	b->alist = malloc(n * sizeof(*b->alist));
+	b->clist = malloc(n * sizeof(*b->clist));
+	b->ids = malloc(n * sizeof(*b->ids));
+	b->m = malloc(n * sizeof(*b->m));
+	b->heap = malloc(n * sizeof(*b->heap));
+	b->pres = malloc(n * sizeof(*b->pres));
+	b->recv = calloc(h->nrecv ? h->nrecv : 1, sizeof(*b->recv));
+	if (b->cur_for_raw == NULL || b->cur_for == NULL ||
+	    b->cur_kff == NULL || b->fs == NULL || b->rfs == NULL ||
+	    b->fstamp == NULL || b->astamp == NULL || b->alist == NULL ||
+	    b->clist == NULL || b->ids == NULL || b->m == NULL ||
+	    b->heap == NULL || b->pres == NULL || b->recv == NULL)
+		goto fail;
+	for (size_t k = 0; k < a->nids; k++) {
+		size_t nlist = b->by.first[k + 1] - b->by.first[k];
+
+		b->cur_for_raw[k] = -1;
+		b->cur_kff[k] = 0;
+		rule_for(current, &a->ids[k], &b->cur_for_raw[k],
+		    &b->cur_kff[k]);
+		b->cur_for[k] = b->cur_for_raw[k] >= 0 ? b->cur_for_raw[k] :
+		    recorded_for(a, &b->by.order[b->by.first[k]], nlist);
+		if (ident_firings(b, k, b->cur_for[k], b->cur_kff[k], &b->f,
+		    &b->fs[k]) < 0)
+			goto fail;
+	}
+	if (current != NULL && current->ninhibits > 0) {
+		if ((b->inh = calloc(current->ninhibits, sizeof(*b->inh))) ==
+		    NULL)
+			goto fail;
+		for (; b->ninh < current->ninhibits; b->ninh++)
+			if (inh_build(a, &current->inhibits[b->ninh],
+			    &b->inh[b->ninh]) < 0) {
+				inh_free(&b->inh[b->ninh]);
+				goto fail;
+			}
+	}
+	if (base_receivers(b) < 0 || base_names(b) < 0 || base_effects(b) < 0)
+		goto fail;
+	*out = b;
+	return 0;
+fail:
+	rp_base_free(b);
+	return -1;
+}
+
+void
+rp_base_free(struct rp_base *b)
+{
+	if (b == NULL)
+		return;
+	an_by_ident_free(&b->by);
+	free(b->cur_for_raw);
+	free(b->cur_for);
+	free(b->cur_kff);
+	fset_free(&b->f);
+	fset_free(&b->rf);
+	free(b->fs);
+	free(b->rfs);
+	for (size_t i = 0; i < b->ninh; i++)
+		inh_free(&b->inh[i]);
+	free(b->inh);
+	for (size_t r = 0; b->recv != NULL && r < b->h->nrecv; r++) {
+		struct recv *rv = &b->recv[r];
+
+		free(rv->gid);
+		free(rv->gfirst);
+		free(rv->gmem);
+		free(rv->gtotal);
+		free(rv->gpages);
+		free(rv->n);
+		free(rv->p);
+		free(rv->bmax_n);
+		free(rv->bmax_p);
+		free(rv->bused);
+		free(rv->ostamp);
+		free(rv->on);
+		free(rv->op);
+		free(rv->gstamp);
+		free(rv->gnf);
+		free(rv->nstamp);
+	}
+	free(b->recv);
+	free(b->rorder);
+	specs_free(b->specs);
+	free(b->nfirst);
+	free(b->nidx);
+	free(b->name_of);
+	free(b->names);
+	free(b->recorded);
+	free(b->eff);
+	free(b->delays);
+	free(b->dfirst);
+	free(b->fstamp);
+	free(b->astamp);
+	free(b->alist);
+	free(b->clist);
+	free(b->ids);
+	free(b->m);
+	free(b->heap);
+	free(b->pres);
+	free(b);
+}
+
+/* --- a run --------------------------------------------------------------- */
+
+static int
+same_inhibit(const struct rp_inhibit *x, const struct rp_inhibit *y)
+{
+	if (x->source != y->source || x->target != y->target ||
+	    x->nequal != y->nequal)
+		return 0;
+	for (size_t i = 0; i < x->nequal; i++)
+		if (strcmp(x->equal[i], y->equal[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+affect(struct rp_base *b, size_t k)
+{
+	if (b->astamp[k] != b->stamp) {
+		b->astamp[k] = b->stamp;
+		b->alist[b->nalist++] = k;
+	}
+}
+
+/* The firings of the identities p's rules give other settings: where they
+ * differ from the base's, the run's (b->rf, clist). */
+static int
+run_rules(struct rp_base *b, const struct rp_settings *p)
+{
+	for (size_t k = 0; p != NULL && p->nrules > 0 && k < b->nids; k++) {
+		int64_t for_ms = b->cur_for_raw[k], kff = b->cur_kff[k];
+		const struct slot *s = &b->fs[k], *t = &b->rfs[k];
+		size_t mark = b->rf.n, amark = b->rf.nalt;
+
+		rule_for(p, &b->a->ids[k], &for_ms, &kff);
+		if (for_ms < 0)
+			for_ms = b->cur_for[k];
+		if (for_ms == b->cur_for[k] && kff == b->cur_kff[k])
+			continue;
+		if (ident_firings(b, k, for_ms, kff, &b->rf, &b->rfs[k]) < 0)
+			return -1;
+		if (t->n == s->n && (s->n == 0 || memcmp(b->rf.v + t->off,
+		    b->f.v + s->off, s->n * sizeof(struct firing)) == 0)) {
+			b->rf.n = mark;		/* the same: the base's */
+			b->rf.nalt = amark;
+			continue;
+		}
+		b->fstamp[k] = b->stamp;
+		b->clist[b->nclist++] = k;
+	}
+	return 0;
+}
+
+static int
+dbl_cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The episode effects: the base's, those of the changed identities
+ * recomputed. */
+static int
+run_effects(struct rp_base *b, struct rp_result *res)
+{
+	struct effect t = b->eff_total, e;
+	struct dlist d = { NULL, 0, 0 };
+	int result = -1;
+
+	for (size_t i = 0; i < b->nclist; i++) {
+		size_t k = b->clist[i];
+
+		t.noise_removed -= b->eff[k].noise_removed;
+		t.delayed -= b->eff[k].delayed;
+		t.lost -= b->eff[k].lost;
+		if (ident_effects(b, k, &e, &d) < 0)
+			goto out;
+		t.noise_removed += e.noise_removed;
+		t.delayed += e.delayed;
+		t.lost += e.lost;
+	}
+	for (size_t k = 0; b->nbase_delays > 0 && k < b->nids; k++)
+		for (size_t j = b->dfirst[k]; j < b->dfirst[k + 1] &&
+		    b->fstamp[k] != b->stamp; j++)
+			if (dl_push(&d, b->delays[j]) < 0)
+				goto out;
+	res->noise_removed = t.noise_removed;
+	res->actionable_delayed = t.delayed;
+	res->actionable_lost = t.lost;
+	if (d.n > 0) {
+		qsort(d.v, d.n, sizeof(double), dbl_cmp);
+		res->delay_p50_s = d.v[(size_t)ceil(0.5 * (double)d.n) - 1];
+		res->delay_max_s = d.v[d.n - 1];
+	}
+	result = 0;
+out:
+	free(d.v);
+	return result;
+}
+
+/* The identities whose inhibition may change: targets of a new rule with
+ * a source of their equal values that fires, and targets of a current
+ * rule one of whose sources of their equal values fires differently. */
+static int
+run_affected(struct rp_base *b, struct inh *ninh, size_t nnew)
+{
+	for (size_t i = 0; i < b->nclist; i++) {
+		size_t s = b->clist[i];
+
+		affect(b, s);
+		for (size_t j = 0; j < b->ninh; j++) {
+			const struct inh *x = &b->inh[j];
+			size_t u = x->tuple[s];
+
+			if (!x->src[s])
+				continue;
+			for (size_t q = x->tfirst[u]; q < x->tfirst[u + 1]; q++)
+				affect(b, x->tidx[q]);
+		}
+	}
+	for (size_t j = 0; j < nnew; j++) {
+		const struct inh *x = &ninh[j];
+		size_t *cnt = calloc(x->ntuples + 1, sizeof(*cnt));
+
+		if (cnt == NULL)
+			return -1;
+		for (size_t u = 0; u < x->ntuples; u++)
+			for (size_t q = x->sfirst[u]; q < x->sfirst[u + 1]; q++)
+				cnt[u] += nfirings(b, x->sidx[q]) > 0;
+		for (size_t u = 0; u < x->ntuples; u++)
+			for (size_t q = x->tfirst[u]; q < x->tfirst[u + 1];
+			    q++) {
+				size_t k = x->tidx[q];
+
+				if (cnt[u] > (size_t)(x->src[k] &&
+				    nfirings(b, k) > 0))
+					affect(b, k);
+			}
+		free(cnt);
+	}
+	return 0;
+}
+
+/* A selector's verdict on every identity, computed once per run. */
+struct mvec {
+	const struct sel *s;
+	unsigned char *v;
+};
+
+static const unsigned char *
+match_vec(const struct rp_base *b, struct mvec **mv, size_t *nmv,
+    const struct sel *s)
+{
+	struct mvec *p;
+	unsigned char *v;
+
+	for (size_t i = 0; i < *nmv; i++)
+		if ((*mv)[i].s == s)
+			return (*mv)[i].v;
+	if ((p = realloc(*mv, (*nmv + 1) * sizeof(*p))) == NULL)
+		return NULL;
+	*mv = p;
+	if ((v = malloc(b->nids ? b->nids : 1)) == NULL)
+		return NULL;
+	for (size_t k = 0; k < b->nids; k++)
+		v[k] = sel_match_json(s, b->a->ids[k].labels) != 0;
+	p[*nmv] = (struct mvec){ s, v };
+	(*nmv)++;
+	return v;
+}
+
+/* Receiver r under new settings re: every group replayed, but for those
+ * the base replayed with the same alerts (none affected) and timings. */
+static int
+run_full(struct rp_base *b, size_t r, const struct route_eff *re,
+    struct gctx *g, struct mvec **mv, size_t *nmv)
+{
+	struct recv *rv = &b->recv[r];
+	const unsigned char *mt = NULL;
+	struct gk *gv = NULL;
+	size_t nm = 0, ng;
+	struct route_eff be = rv->re;
+	int reuse;
+
+	/* only the alerts routed here differ from the base's */
+	be.match = re->match;
+	if (be.interval <= 0)
+		be.interval = 1000;
+	reuse = same_route(re, &be);
+
+	if (re->match != NULL && (mt = match_vec(b, mv, nmv, re->match)) ==
+	    NULL)
+		return -1;
+	for (size_t k = 0; k < b->nids; k++)
+		if (nfirings(b, k) > 0 && (mt ? mt[k] : routed(b->h, k, r)))
+			b->ids[nm++] = k;
+	if ((ng = group_ids(b, re, b->ids, nm, &gv)) == NONE) {
+		free(gv);
+		return -1;
+	}
+	for (size_t i = 0; i < nm; i++) {
+		size_t k = gv[i].ident;
+
+		b->ids[i] = k;
+		rv->ostamp[k] = b->stamp;
+		rv->on[k] = rv->op[k] = 0;
+	}
+	rv->rtotal = rv->rpages = 0;
+	for (size_t i = 0; i < nm;) {
+		size_t j = i, x = rv->gid[b->ids[i]];
+		int same = reuse && x != NONE;
+
+		/* the base replayed a group of the same alerts under the same
+		 * timings: its counts */
+		for (; j < nm && gv[j].key == gv[i].key; j++)
+			same &= rv->gid[b->ids[j]] == x &&
+			    b->astamp[b->ids[j]] != b->stamp;
+		if (same && j - i == rv->gnf[x]) {
+			for (size_t q = i; q < j; q++) {
+				rv->on[b->ids[q]] = rv->n[b->ids[q]];
+				rv->op[b->ids[q]] = rv->p[b->ids[q]];
+			}
+			rv->rtotal += rv->gtotal[x];
+			rv->rpages += rv->gpages[x];
+		} else {
+			replay_group(g, b->ids + i, j - i, b->m);
+			rv->rtotal += g->total;
+			rv->rpages += g->pages;
+		}
+		i = j;
+	}
+	free(gv);
+	return 0;
+}
+
+/* Receiver r under its current settings: the groups of affected
+ * identities replayed, the others' counts the base's. */
+static void
+run_partial(struct rp_base *b, size_t r, struct gctx *g)
+{
+	struct recv *rv = &b->recv[r];
+
+	rv->rtotal = rv->total;
+	rv->rpages = rv->pages;
+	for (size_t i = 0; i < b->nalist; i++) {
+		size_t x = rv->gid[b->alist[i]], lo, hi;
+
+		if (x == NONE || rv->gstamp[x] == b->stamp)
+			continue;
+		rv->gstamp[x] = b->stamp;
+		lo = rv->gfirst[x];
+		hi = rv->gfirst[x + 1];
+		for (size_t j = lo; j < hi; j++) {
+			size_t k = rv->gmem[j];
+
+			rv->ostamp[k] = b->stamp;
+			rv->on[k] = rv->op[k] = 0;
+			rv->nstamp[b->name_of[k]] = b->stamp;
+		}
+		replay_group(g, rv->gmem + lo, hi - lo, b->m);
+		rv->rtotal += g->total - rv->gtotal[x];
+		rv->rpages += g->pages - rv->gpages[x];
+	}
+}
+
+/* Identity k's notifications and pages at receiver rv after the run. */
+static void
+after_of(const struct rp_base *b, const struct recv *rv, size_t k, long *n,
+    long *p)
+{
+	if (rv->ostamp[k] == b->stamp) {
+		*n = rv->on[k];
+		*p = rv->op[k];
+	} else if (rv->full) {
+		*n = *p = 0;
+	} else {
+		*n = rv->n[k];
+		*p = rv->p[k];
+	}
+}
+
+/* One count per alertname and receiver (sorted by both), its identities
+ * taken together. A notification counts once however many identities of
+ * the alertname it carried -- approximated by the identity with the
+ * most. */
+static int
+run_counts(const struct rp_base *b, struct rp_result *res)
+{
+	const struct rp_history *h = b->h;
+	size_t cap = 0;
+
+	for (size_t x = 0; x < b->nnames; x++) {
+		for (size_t ri = 0; ri < h->nrecv; ri++) {
+			size_t r = b->rorder[ri];
+			const struct recv *rv = &b->recv[r];
+			struct rp_count c;
+
+			memset(&c, 0, sizeof(c));
+			if (!rv->full && rv->nstamp[x] != b->stamp) {
+				if (!rv->bused[x])
+					continue;
+				c.before = c.after = rv->bmax_n[x];
+				c.pages_before = c.pages_after = rv->bmax_p[x];
+			} else {
+				int used = 0;
+
+				for (size_t i = b->nfirst[x];
+				    i < b->nfirst[x + 1]; i++) {
+					size_t k = b->nidx[i];
+					long f, pf;
+
+					after_of(b, rv, k, &f, &pf);
+					if (rv->n[k] == 0 && f == 0 &&
+					    !routed(h, k, r))
+						continue;
+					used = 1;
+					if (rv->n[k] > c.before)
+						c.before = rv->n[k];
+					if (f > c.after)
+						c.after = f;
+					if (rv->p[k] > c.pages_before)
+						c.pages_before = rv->p[k];
+					if (pf > c.pages_after)
+						c.pages_after = pf;
+				}
+				if (!used)
+					continue;
+			}
+			c.recorded = b->recorded[r * b->nnames + x];
+			if (res->ncounts == cap) {
+				size_t n = cap ? cap * 2 : 64;
+				struct rp_count *p = realloc(res->counts,
+				    n * sizeof(*p));
+
+				if (p == NULL)
+					return -1;
+				res->counts = p;
+				cap = n;
+			}
+			c.alertname = strdup(b->names[x]);
+			c.receiver = strdup(h->recv[r].name);
+			res->counts[res->ncounts++] = c;
+			if (c.alertname == NULL || c.receiver == NULL)
+				return -1;
+		}
+	}
+	for (size_t r = 0; r < h->nrecv; r++) {
+		res->notifications_before += b->recv[r].total;
+		res->notifications_after += b->recv[r].rtotal;
+		res->pages_before += b->recv[r].pages;
+		res->pages_after += b->recv[r].rpages;
+	}
+	return 0;
+}
+
+int
+rp_base_run(struct rp_base *b, const struct rp_settings *proposed,
+    struct rp_result *res)
+{
+	const struct rp_history *h = b->h;
+	const struct rp_settings *cur = b->cur;
+	const struct inh **inh = NULL;
+	struct inh *ninh = NULL;
+	struct mvec *mv = NULL;
+	size_t nnew = 0, nmv = 0;
 	int result = -1;
 
 	memset(res, 0, sizeof(*res));
-	cb = counters_new(h->nrecv, a->nids);
-	ca = counters_new(h->nrecv, a->nids);
-	if (!counters_ok(cb, h->nrecv) || !counters_ok(ca, h->nrecv))
+	b->stamp++;
+	b->nclist = b->nalist = 0;
+	b->rf.n = b->rf.nalt = 0;
+	if (run_rules(b, proposed) < 0 || run_effects(b, res) < 0)
 		goto out;
-	if (rule_model(a, current, NULL, &before) < 0 ||
-	    rule_model(a, current, proposed, &after) < 0 ||
-	    am_model(a, h, o, current, NULL, &before, cb) < 0 ||
-	    am_model(a, h, o, current, proposed, &after, ca) < 0 ||
-	    build_counts(a, h, cb, ca, res) < 0 ||
-	    episode_effects(a, &after, res) < 0)
+	/* the proposal's inhibit rules add to the current ones */
+	if (proposed != NULL && proposed->ninhibits > 0 &&
+	    (ninh = calloc(proposed->ninhibits, sizeof(*ninh))) == NULL)
+		goto out;
+	if ((inh = malloc((b->ninh + (proposed ? proposed->ninhibits : 0) +
+	    1) * sizeof(*inh))) == NULL)
+		goto out;
+	for (size_t i = 0; i < b->ninh; i++)
+		inh[i] = &b->inh[i];
+	for (size_t i = 0; proposed != NULL && i < proposed->ninhibits; i++) {
+		const struct rp_inhibit *ih = &proposed->inhibits[i];
+		size_t j;
+
+		for (j = 0; cur != NULL && j < cur->ninhibits; j++)
+			if (same_inhibit(ih, &cur->inhibits[j]))
+				break;
+		if (cur != NULL && j < cur->ninhibits)
+			continue;	/* in effect already */
+		if (inh_build(b->a, ih, &ninh[nnew]) < 0) {
+			inh_free(&ninh[nnew]);
+			goto out;
+		}
+		inh[b->ninh + nnew] = &ninh[nnew];
+		nnew++;
+	}
+	if (run_affected(b, ninh, nnew) < 0)
+		goto out;
+	for (size_t r = 0; r < h->nrecv; r++) {
+		struct recv *rv = &b->recv[r];
+		struct route_eff re = rv->re, be = rv->re;
+		struct gctx g;
+
+		route_apply(proposed, h->recv[r].name, &re);
+		if (re.interval <= 0)
+			re.interval = 1000;
+		if (be.interval <= 0)
+			be.interval = 1000;
+		rv->full = !same_route(&re, &be);
+		g = (struct gctx){ b, inh, b->ninh + nnew, &re, rv->paging,
+		    rv->on, rv->op, 0, 0, b->heap, b->pres };
+		if (rv->full) {
+			if (run_full(b, r, &re, &g, &mv, &nmv) < 0)
+				goto out;
+		} else {
+			run_partial(b, r, &g);
+		}
+	}
+	if (run_counts(b, res) < 0)
 		goto out;
 	res->recorded = h->recorded;
 	{
@@ -1061,16 +2290,35 @@ rp_run(const struct analysis *a, const struct rp_history *h,
 	}
 	result = 0;
 out:
-	free(before.v);
-	free(after.v);
-	free(before.first);
-	free(after.first);
-	counters_free(cb, h->nrecv);
-	counters_free(ca, h->nrecv);
+	for (size_t i = 0; i < nnew; i++)
+		inh_free(&ninh[i]);
+	free(ninh);
+	free(inh);
+	for (size_t i = 0; i < nmv; i++)
+		free(mv[i].v);
+	free(mv);
 	if (result < 0)
 		rp_result_free(res);
 	return result;
 }
+
+int
+rp_run(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    const struct rp_settings *proposed, struct rp_result *res)
+{
+	struct rp_base *b;
+	int result;
+
+	memset(res, 0, sizeof(*res));
+	if (rp_base_new(a, h, o, current, &b) < 0)
+		return -1;
+	result = rp_base_run(b, proposed, res);
+	rp_base_free(b);
+	return result;
+}
+
+/* --- results ------------------------------------------------------------- */
 
 void
 rp_result_free(struct rp_result *res)

@@ -124,6 +124,29 @@ int rp_run(const struct analysis *a, const struct rp_history *h,
 
 void rp_result_free(struct rp_result *res);
 
+/* The current settings replayed once, to replay many proposals against:
+ * each rp_base_run replays only what its proposal changes (the identities
+ * its rules select, the groups they and the alerts its inhibit rules
+ * target are in, the receivers its routes change) and takes everything
+ * else from the base, with the same result as rp_run. Borrows a, h, o and
+ * current, which must outlive it. Not for concurrent use: a run writes to
+ * the base's scratch space. rp_base_new returns 0 and *out (free with
+ * rp_base_free), or -1 on out-of-memory. */
+struct rp_base;
+
+int rp_base_new(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    struct rp_base **out);
+
+/* rp_run's result for proposed (NULL: the current settings again) on top
+ * of the base's current settings. proposed is borrowed for the call only.
+ * Returns 0, or -1 on out-of-memory (*res then empty); the base stays
+ * usable either way. */
+int rp_base_run(struct rp_base *b, const struct rp_settings *proposed,
+    struct rp_result *res);
+
+void rp_base_free(struct rp_base *b);
+
 json_t *rp_result_json(const struct rp_result *res);
 
 #endif

@@ -242,6 +242,143 @@ TEST(group_by_change_splits_groups)
 	done(a, h);
 }
 
+/* x's replay of the proposal against y's: y_after says which of y's
+ * numbers to compare x's "after" ones with (a replay of the combined
+ * settings as the current ones holds them in "before"). */
+static void
+check_same(const struct rp_result *x, const struct rp_result *y,
+    int y_after)
+{
+	CHECK_INT(x->ncounts, y->ncounts);
+	CHECK_INT(x->notifications_after, y_after ? y->notifications_after :
+	    y->notifications_before);
+	CHECK_INT(x->pages_after, y_after ? y->pages_after : y->pages_before);
+	if (y_after) {
+		CHECK_INT(x->notifications_before, y->notifications_before);
+		CHECK_INT(x->noise_removed, y->noise_removed);
+		CHECK_INT(x->actionable_delayed, y->actionable_delayed);
+		CHECK_INT(x->actionable_lost, y->actionable_lost);
+		CHECK_INT((long)(x->delay_max_s * 1000),
+		    (long)(y->delay_max_s * 1000));
+		CHECK_INT((long)(x->delay_p50_s * 1000),
+		    (long)(y->delay_p50_s * 1000));
+	}
+	for (size_t i = 0; i < x->ncounts && i < y->ncounts; i++) {
+		CHECK_STR(x->counts[i].alertname, y->counts[i].alertname);
+		CHECK_STR(x->counts[i].receiver, y->counts[i].receiver);
+		CHECK_INT(x->counts[i].after, y_after ? y->counts[i].after :
+		    y->counts[i].before);
+		CHECK_INT(x->counts[i].pages_after, y_after ?
+		    y->counts[i].pages_after : y->counts[i].pages_before);
+	}
+}
+
+TEST(base_runs_equal_fresh_replays)
+{
+	/* Proposals replayed one after another on one base -- only what
+	 * each changes is replayed again -- must count what a fresh replay
+	 * does, and, for routes and inhibit rules, what replaying every
+	 * group under the current settings with the proposal appended
+	 * does (rules cannot be appended so: unchanged settings replay the
+	 * recorded firings). Two
+	 * receivers, a current inhibit rule whose source a proposal
+	 * changes, a route proposal with its own matcher, a new inhibit
+	 * rule, a rule that changes nothing. */
+	static const char *const n[] = { "NodeDown", "ServiceDown",
+	    "ServiceDown", "Disk", "Disk", "Flappy" };
+	static const struct ep e[] = { { 0, 0, 0, 3600 },
+	    { 1, 50, 60, 1800 }, { 2, 100, 100, 250 }, { 3, 10, 70, 200 },
+	    { 4, 0, 400, 5000 }, { 5, 0, 0, 60 }, { 5, 120, 120, 180 },
+	    { 5, 240, 240, 300 }, { 3, 6000, 6100, 6160 },
+	    { 0, 7000, 7000, 7100 }, { 1, 7010, 7050, -1 } };
+	static const char *const by2[] = { "alertname", "cluster" };
+	static const char *const eq[] = { "cluster" };
+	static const char *const byi[] = { "alertname", "instance" };
+	struct rp_history *h;
+	struct analysis *a = build(n, 6, e, 11, 9000, &h);
+	struct sel *node, *svc, *disk, *flap;
+	char err[128];
+	struct an_opts o;
+	struct rp_base *b;
+	static const char *const paging[] = { "ops" };
+	int changed = 0;
+
+	sel_parse("{alertname=\"NodeDown\"}", &node, err, sizeof(err));
+	sel_parse("{alertname=\"ServiceDown\"}", &svc, err, sizeof(err));
+	sel_parse("Disk", &disk, err, sizeof(err));
+	sel_parse("Flappy", &flap, err, sizeof(err));
+	a->eps[1].cls = a->eps[4].cls = CLS_ACTIONABLE;
+	for (size_t i = 0; i < 6; i += 2)
+		rp_history_route(h, a, i, "ops", by2, 2);
+	an_opts_default(&o);
+	o.paging_receivers = paging;
+	o.npaging = 1;
+	{
+		struct rp_rule cur_rules[] = { { flap, -1, 0 } };
+		struct rp_route cur_routes[] = { { "team", NULL, NULL, 0, 0,
+		    30 * S, 60 * S, 3600 * S, 1 } };
+		struct rp_inhibit cur_inh[] = { { node, svc, eq, 1 } };
+		struct rp_settings cur = { cur_rules, 1, cur_routes, 1,
+		    cur_inh, 1 };
+		struct rp_rule r_disk = { disk, 300 * S, -1 };
+		struct rp_rule r_flap = { flap, -1, 120 * S };
+		struct rp_rule r_node = { node, 600 * S, -1 };
+		struct rp_rule r_same = { disk, -1, -1 };
+		struct rp_route rt_ops = { "ops", NULL, NULL, 0, 0, -1, -1,
+		    600 * S, 0 };
+		struct rp_route rt_disk = { "team", disk, byi, 2, 1, -1, -1,
+		    -1, -1 };
+		struct rp_inhibit ih = { disk, flap, eq, 1 };
+		struct {
+			struct rp_rule *rule;
+			struct rp_route *route;
+			struct rp_inhibit *inh;
+		} p[] = { { &r_disk, NULL, NULL }, { &r_flap, NULL, NULL },
+		    { NULL, &rt_ops, NULL }, { NULL, &rt_disk, NULL },
+		    { NULL, NULL, &ih }, { &r_node, NULL, NULL },
+		    { &r_same, NULL, NULL }, { &r_flap, &rt_disk, &ih },
+		    { NULL, NULL, NULL } };
+
+		CHECK_INT(rp_base_new(a, h, &o, &cur, &b), 0);
+		for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+			struct rp_rule rules[2] = { cur_rules[0] };
+			struct rp_route routes[2] = { cur_routes[0] };
+			struct rp_inhibit inh[2] = { cur_inh[0] };
+			struct rp_settings prop = { p[i].rule, p[i].rule != NULL,
+			    p[i].route, p[i].route != NULL, p[i].inh,
+			    p[i].inh != NULL };
+			struct rp_settings all = { rules, 1, routes, 1, inh, 1 };
+			struct rp_result x, y;
+
+			if (p[i].rule)
+				rules[all.nrules++] = *p[i].rule;
+			if (p[i].route)
+				routes[all.nroutes++] = *p[i].route;
+			if (p[i].inh)
+				inh[all.ninhibits++] = *p[i].inh;
+			CHECK_INT(rp_base_run(b, &prop, &x), 0);
+			CHECK_INT(rp_run(a, h, &o, &cur, &prop, &y), 0);
+			check_same(&x, &y, 1);
+			changed += x.notifications_after !=
+			    x.notifications_before;
+			rp_result_free(&y);
+			if (p[i].rule == NULL) {
+				CHECK_INT(rp_run(a, h, &o, &all, NULL, &y), 0);
+				check_same(&x, &y, 0);
+				rp_result_free(&y);
+			}
+			rp_result_free(&x);
+		}
+		rp_base_free(b);
+		CHECK(changed >= 5);	/* the proposals do change things */
+	}
+	sel_free(node);
+	sel_free(svc);
+	sel_free(disk);
+	sel_free(flap);
+	done(a, h);
+}
+
 int
 main(void)
 {
@@ -252,5 +389,6 @@ main(void)
 	RUN(keep_firing_for_merges_episodes);
 	RUN(raising_for_suppresses_short_episodes);
 	RUN(group_by_change_splits_groups);
+	RUN(base_runs_equal_fresh_replays);
 	return t_done();
 }
