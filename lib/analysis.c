@@ -511,8 +511,8 @@ load_feedback(int64_t episode, const char *verdict, void *arg)
 	return 0;
 }
 
-static int
-is_paging(const struct an_opts *o, const char *receiver)
+int
+an_is_paging(const struct an_opts *o, const char *receiver)
 {
 	for (size_t i = 0; i < o->npaging; i++)
 		if (strcmp(o->paging_receivers[i], receiver) == 0)
@@ -528,7 +528,7 @@ load_notified(const struct notified_row *r, void *arg)
 	const char *receiver = r->receiver;
 	size_t i;
 
-	if (!is_paging(ld->o, receiver))
+	if (!an_is_paging(ld->o, receiver))
 		return 0;
 	if (ld->nrows == ld->cap_rows) {
 		size_t n = ld->cap_rows ? ld->cap_rows * 2 : 1024;

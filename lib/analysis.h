@@ -211,6 +211,10 @@ double an_flap_score(const unsigned char states[21]);
 /* True for the noise classes. */
 int an_is_noise(enum an_class c);
 
+/* True when receiver is one of o's paging receivers: its notifications
+ * are pages. */
+int an_is_paging(const struct an_opts *o, const char *receiver);
+
 /* How long episode e fired: to its resolution, or to a->now while it is
  * open; what transient_max and persistent_min are compared with. */
 int64_t an_firing_ms(const struct analysis *a, const struct an_episode *e);

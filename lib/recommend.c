@@ -580,15 +580,6 @@ receivers_of(const struct rc *c, const char *alertname, size_t *n, int *oom)
 	return r;
 }
 
-static int
-is_paging(const struct an_opts *o, const char *receiver)
-{
-	for (size_t i = 0; i < o->npaging; i++)
-		if (strcmp(o->paging_receivers[i], receiver) == 0)
-			return 1;
-	return 0;
-}
-
 /* --- a recommendation ---------------------------------------------------- */
 
 /* What a change is predicted to do; -1 (and < 0 for the doubles): does not
@@ -1553,7 +1544,7 @@ rec_route_away(struct rc *c, const struct name *n)
 	for (size_t i = 0; i < nrecv; i++) {
 		long k = 0;
 
-		if (is_paging(c->o, recv[i])) {
+		if (an_is_paging(c->o, recv[i])) {
 			paging[npg++] = recv[i];
 			continue;
 		}

@@ -1371,15 +1371,6 @@ replay_group(struct gctx *g, const size_t *ids, size_t n, struct member *m)
 		run_group(g, m, nm);
 }
 
-static int
-is_paging(const struct an_opts *o, const char *receiver)
-{
-	for (size_t i = 0; i < o->npaging; i++)
-		if (strcmp(o->paging_receivers[i], receiver) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 route_default(const struct rp_history *h, size_t r, struct route_eff *re)
 {
@@ -1486,7 +1477,7 @@ base_receivers(struct rp_base *b)
 		re = rv->re;
 		if (re.interval <= 0)
 			re.interval = 1000;
-		rv->paging = is_paging(b->o, h->recv[r].name);
+		rv->paging = an_is_paging(b->o, h->recv[r].name);
 		rv->gid = malloc(n * sizeof(*rv->gid));
 		rv->n = calloc(n, sizeof(*rv->n));
 		rv->p = calloc(n, sizeof(*rv->p));
