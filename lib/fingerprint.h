@@ -22,6 +22,11 @@
 int fp_labels(const char *const *names, const char *const *values, size_t n,
     const char *const *drop, size_t ndrop, uint64_t *fp);
 
+/* The same, a label at a time, for labels already sorted by name (as
+ * remote write sends them): start from FP_OFFSET64 and add each label in
+ * order; the result is the fingerprint of the labels added. */
+uint64_t fp_add_label(uint64_t h, const char *name, const char *value);
+
 /* The same over a JSON object of string values (an Alertmanager label set).
  * Returns -1 when a value is not a string or on out-of-memory. */
 int fp_json(const json_t *labels, const char *const *drop, size_t ndrop,

@@ -1,6 +1,7 @@
 /* ingest.c -- webhooks and remote-write samples into episodes (ingest.h). */
 #include "ingest.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -433,14 +434,51 @@ apply_sample(struct store *st, struct rw_alert *ra, const struct rw_sample *sm,
 	    firing_start(st, ra, sm->ts_ms, res);
 }
 
+/* The series' fingerprint and its identity's (ingest.h). Labels sorted by
+ * name, as those of a valid remote-write series are, are hashed in one
+ * pass; others are sorted first. */
+static void
+series_fingerprints(const struct rw_series *s, const struct ingest_opts *opts,
+    uint64_t *series, uint64_t *identity)
+{
+	const char *names[128], *values[128];
+	uint64_t all = FP_OFFSET64, id = FP_OFFSET64;
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nlabels; i++) {
+		const struct rw_label *l = &s->labels[i];
+
+		if (i > 0 && strcmp(s->labels[i - 1].name, l->name) >= 0)
+			goto unsorted;
+		all = fp_add_label(all, l->name, l->value);
+		if (is_identity_label(l->name, opts))
+			id = fp_add_label(id, l->name, l->value);
+	}
+	*series = all;
+	*identity = id;
+	return;
+unsorted:
+	assert(s->nlabels <= 128);
+	for (size_t i = 0; i < s->nlabels; i++) {
+		names[i] = s->labels[i].name;
+		values[i] = s->labels[i].value;
+	}
+	fp_labels(names, values, s->nlabels, NULL, 0, series);
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (is_identity_label(s->labels[i].name, opts)) {
+			names[n] = s->labels[i].name;
+			values[n] = s->labels[i].value;
+			n++;
+		}
+	fp_labels(names, values, n, NULL, 0, identity);
+}
+
 /* Sets up ra for series s; returns 0 when it is not an alert series. */
 static int
 alert_series(const struct rw_series *s, const struct ingest_opts *opts,
     struct rw_alert *ra)
 {
 	const char *name = label_value(s, "__name__"), *state;
-	const char *names[128], *values[128];
-	size_t n = 0;
 
 	memset(ra, 0, sizeof(*ra));
 	if (name == NULL)
@@ -460,18 +498,7 @@ alert_series(const struct rw_series *s, const struct ingest_opts *opts,
 	}
 	if (s->nlabels > 128)
 		return 0;
-	for (size_t i = 0; i < s->nlabels; i++) {
-		names[i] = s->labels[i].name;
-		values[i] = s->labels[i].value;
-	}
-	fp_labels(names, values, s->nlabels, NULL, 0, &ra->state.series);
-	for (size_t i = 0; i < s->nlabels; i++)
-		if (is_identity_label(s->labels[i].name, opts)) {
-			names[n] = s->labels[i].name;
-			values[n] = s->labels[i].value;
-			n++;
-		}
-	fp_labels(names, values, n, NULL, 0, &ra->state.identity);
+	series_fingerprints(s, opts, &ra->state.series, &ra->state.identity);
 	ra->alertname = label_value(s, "alertname");
 	if (ra->alertname == NULL)
 		ra->alertname = "";
@@ -559,8 +586,13 @@ ingest_samples_apply(struct store *st, const struct rw_request *req,
 			ev[ne].sample = j;
 			ne++;
 		}
-	if (ne > 1)
-		qsort(ev, ne, sizeof(*ev), event_cmp);
+	/* the usual request (one sample per series, one timestamp) is in
+	 * order already */
+	for (size_t e = 1; e < ne; e++)
+		if (event_cmp(&ev[e - 1], &ev[e]) > 0) {
+			qsort(ev, ne, sizeof(*ev), event_cmp);
+			break;
+		}
 	for (size_t e = 0; e < ne; e++) {
 		struct rw_alert *a = &ra[ev[e].series];
 		const struct rw_sample *sm = &a->s->samples[ev[e].sample];

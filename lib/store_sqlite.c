@@ -14,6 +14,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -179,7 +180,8 @@ enum {
 	Q_FIND_NOTIF, Q_INS_NOTIF, Q_INS_ALERT, Q_IDENTITY_SEEN,
 	Q_WIDEN_IDENTITY, Q_UPSERT_IDENTITY,
 	Q_EPISODES_NEAR, Q_INS_EPISODE, Q_UPD_EPISODE_TIMES, Q_UPD_EPISODE,
-	Q_GET_SERIES, Q_PUT_SERIES, Q_COUNT_ACTIVE, Q_IDLE_SERIES,
+	Q_GET_SERIES, Q_PUT_SERIES, Q_TOUCH_SERIES, Q_SET_SERIES,
+	Q_COUNT_ACTIVE, Q_IDLE_SERIES,
 	Q_COUNT
 };
 
@@ -237,10 +239,23 @@ static const char *const queries[Q_COUNT] = {
 	    " last_notified_at = ?7, notifications = ?8, sources = ?9"
 	    " WHERE id = ?1",
 	[Q_GET_SERIES] = "SELECT identity, kind, last_ts, last_value, active,"
-	    " received_at, interval_ms FROM rw_series WHERE series = ?1",
+	    " received_at, interval_ms, rowid FROM rw_series WHERE series = ?1",
 	[Q_PUT_SERIES] = "INSERT OR REPLACE INTO rw_series (series, identity,"
 	    " kind, last_ts, last_value, active, received_at, interval_ms)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* a known series' row changes in place, setting only what changed:
+	 * an UPDATE rewrites the indexes (and checks the CHECK constraints)
+	 * of the columns it sets, and INSERT OR REPLACE deletes and
+	 * re-inserts the row in every index, evaluating the kind CHECK with
+	 * a temporary table each time. Most samples only move last_ts and
+	 * received_at (one index). The row is found by its rowid (the
+	 * cache's), not through the index on series. */
+	[Q_TOUCH_SERIES] = "UPDATE rw_series SET last_ts = ?4,"
+	    " received_at = ?7, interval_ms = ?8"
+	    " WHERE rowid = ?9 AND series = ?1",
+	[Q_SET_SERIES] = "UPDATE rw_series SET last_ts = ?4, last_value = ?5,"
+	    " active = ?6, received_at = ?7, interval_ms = ?8"
+	    " WHERE rowid = ?9 AND series = ?1",
 	[Q_COUNT_ACTIVE] = "SELECT count(*) FROM rw_series WHERE identity = ?1"
 	    " AND kind = ?2 AND active = 1 AND series != ?3",
 	[Q_IDLE_SERIES] = "SELECT series, identity, kind, last_ts, last_value,"
@@ -259,9 +274,20 @@ struct sqlite_store {
 	pthread_mutex_t rlock;
 	int version;
 	int cancel;			/* store_cancel_reads; atomic */
+	struct series_cache {		/* rw_series rows; under lock */
+		struct cached_series {
+			struct series_state s;	/* as a SELECT reads it */
+			int64_t rowid;
+			int null_value;		/* last_value is NULL */
+		} *slot;			/* NULL or nslots */
+		unsigned char *used;
+		size_t nslots, n;
+	} sc;
 };
 
 static _Thread_local char errbuf[512];
+
+static void series_cache_clear(struct sqlite_store *s);
 
 static int
 fail(sqlite3 *db, const char *what)
@@ -409,6 +435,8 @@ sqlite_close(struct store *st)
 
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	free(s->sc.slot);
+	free(s->sc.used);
 	sqlite3_close(s->rdb);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
@@ -451,6 +479,7 @@ sqlite_commit(struct store *st)
 	if (exec_stmt(s->stmt[Q_COMMIT]) < 0) {
 		fail(s->db, "committing");
 		exec_stmt(s->stmt[Q_ROLLBACK]);
+		series_cache_clear(s);
 		pthread_mutex_unlock(&s->lock);
 		return -1;
 	}
@@ -464,6 +493,7 @@ sqlite_rollback(struct store *st)
 	struct sqlite_store *s = (struct sqlite_store *)st;
 
 	exec_stmt(s->stmt[Q_ROLLBACK]);
+	series_cache_clear(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -501,6 +531,7 @@ sqlite_savepoint_rollback(struct store *st)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
 
+	series_cache_clear(s);
 	if (sqlite3_get_autocommit(s->db))
 		return -1;
 	if (exec_stmt(s->stmt[Q_ROLLBACK_TO]) < 0 ||
@@ -809,13 +840,124 @@ column_kind(sqlite3_stmt *st, int i)
 	return SERIES_PENDING;
 }
 
+/* --- remote-written series ------------------------------------------------
+ * The series cache holds the rw_series rows the writer read or wrote, as
+ * the table has them, so that a sample of a known series costs no SELECT
+ * and its row is changed with an UPDATE of the columns that changed. It
+ * is exact or empty: it is used only under the write lock, filled from
+ * rows read and from writes that succeeded, and emptied whenever what the
+ * transaction wrote may be undone (a savepoint or transaction rolled
+ * back, a failed commit or write) and when rows are deleted (prune). It
+ * holds up to SERIES_CACHE_MAX series (about 72 bytes a slot, 9.4 MB at
+ * most); a new one past that empties it first, so it refills with the
+ * series that are written. */
+#define SERIES_CACHE_MAX ((size_t)1 << 16)
+
+static void
+series_cache_clear(struct sqlite_store *s)
+{
+	if (s->sc.n == 0)
+		return;
+	memset(s->sc.used, 0, s->sc.nslots);
+	s->sc.n = 0;
+}
+
+/* The slot of series in the (non-empty) table: its entry, or the free slot
+ * it would take (linear probing; the table is at most 3/4 full). */
+static size_t
+series_slot(const struct series_cache *c, uint64_t series)
+{
+	size_t i = (size_t)((series * 0x9e3779b97f4a7c15ULL) >> 32) &
+	    (c->nslots - 1);
+
+	while (c->used[i] && c->slot[i].s.series != series)
+		i = (i + 1) & (c->nslots - 1);
+	return i;
+}
+
+static const struct cached_series *
+series_cache_get(const struct series_cache *c, uint64_t series)
+{
+	size_t i;
+
+	if (c->n == 0)
+		return NULL;
+	i = series_slot(c, series);
+	return c->used[i] ? &c->slot[i] : NULL;
+}
+
+/* Doubles the table (from 1024 slots). Returns 0, or -1 when out of memory
+ * (the cache is left as it was). */
+static int
+series_cache_grow(struct series_cache *c)
+{
+	struct series_cache g;
+
+	g.nslots = c->nslots ? c->nslots * 2 : 1024;
+	g.n = c->n;
+	g.slot = malloc(g.nslots * sizeof(*g.slot));
+	g.used = calloc(g.nslots, 1);
+	if (g.slot == NULL || g.used == NULL) {
+		free(g.slot);
+		free(g.used);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->used[i]) {
+			size_t j = series_slot(&g, c->slot[i].s.series);
+
+			g.slot[j] = c->slot[i];
+			g.used[j] = 1;
+		}
+	free(c->slot);
+	free(c->used);
+	*c = g;
+	return 0;
+}
+
+/* Records ss as the series' row, last_value as SQLite gives it back: a NaN
+ * is stored as NULL (read as 0), -0 as 0. A full cache is emptied first;
+ * out of memory leaves the series out. */
+static void
+series_cache_put(struct series_cache *c, const struct series_state *ss,
+    int64_t rowid)
+{
+	size_t i;
+
+	if (c->n > 0) {
+		i = series_slot(c, ss->series);
+		if (c->used[i])
+			goto set;
+	}
+	if (c->n >= SERIES_CACHE_MAX) {
+		memset(c->used, 0, c->nslots);
+		c->n = 0;
+	}
+	if ((c->n + 1) * 4 > c->nslots * 3 && series_cache_grow(c) < 0)
+		return;
+	i = series_slot(c, ss->series);
+	c->used[i] = 1;
+	c->n++;
+set:
+	c->slot[i].s = *ss;
+	c->slot[i].rowid = rowid;
+	c->slot[i].null_value = isnan(ss->last_value);
+	if (c->slot[i].null_value || ss->last_value == 0)
+		c->slot[i].s.last_value = 0;
+}
+
 static int
 sqlite_get_series(struct store *stp, uint64_t series, struct series_state *out)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
 	sqlite3_stmt *st = s->stmt[Q_GET_SERIES];
+	const struct cached_series *c = series_cache_get(&s->sc, series);
 	int rc;
 
+	if (c != NULL) {
+		*out = c->s;
+		return 1;
+	}
 	bind_fp(st, 1, series);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -827,6 +969,7 @@ sqlite_get_series(struct store *stp, uint64_t series, struct series_state *out)
 		out->active = sqlite3_column_int(st, 4);
 		out->received_at = sqlite3_column_int64(st, 5);
 		out->interval_ms = sqlite3_column_int64(st, 6);
+		series_cache_put(&s->sc, out, sqlite3_column_int64(st, 7));
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -835,22 +978,56 @@ sqlite_get_series(struct store *stp, uint64_t series, struct series_state *out)
 	return rc == SQLITE_ROW;
 }
 
+/* Writes ss: an UPDATE of what changed when the cache knows the row (the
+ * same identity and kind), else INSERT OR REPLACE. */
 static int
 sqlite_put_series(struct store *stp, const struct series_state *ss)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
+	const struct cached_series *old = series_cache_get(&s->sc, ss->series);
 	sqlite3_stmt *st = s->stmt[Q_PUT_SERIES];
+	int null_value = isnan(ss->last_value);
+	int64_t rowid = 0;
 
-	bind_fp(st, 1, ss->series);
-	bind_fp(st, 2, ss->identity);
-	sqlite3_bind_text(st, 3, kind_names[ss->kind], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, ss->last_ts);
-	sqlite3_bind_double(st, 5, ss->last_value);
-	sqlite3_bind_int(st, 6, ss->active);
-	sqlite3_bind_int64(st, 7, ss->received_at);
-	bind_time(st, 8, ss->interval_ms);
-	if (exec_stmt(st) < 0)
-		return fail(s->db, "storing a series");
+	if (old != NULL && old->s.identity == ss->identity &&
+	    old->s.kind == ss->kind) {
+		st = s->stmt[old->s.active == ss->active &&
+		    old->null_value == null_value &&
+		    (null_value || old->s.last_value == ss->last_value) ?
+		    Q_TOUCH_SERIES : Q_SET_SERIES];
+		rowid = old->rowid;
+	}
+	for (;;) {
+		/* the three statements number their parameters alike; the
+		 * UPDATEs use some of them, INSERT all but ?9 */
+		bind_fp(st, 1, ss->series);
+		if (st == s->stmt[Q_PUT_SERIES]) {
+			bind_fp(st, 2, ss->identity);
+			sqlite3_bind_text(st, 3, kind_names[ss->kind], -1,
+			    SQLITE_STATIC);
+		} else {
+			sqlite3_bind_int64(st, 9, rowid);
+		}
+		sqlite3_bind_int64(st, 4, ss->last_ts);
+		sqlite3_bind_double(st, 5, ss->last_value);
+		sqlite3_bind_int(st, 6, ss->active);
+		sqlite3_bind_int64(st, 7, ss->received_at);
+		bind_time(st, 8, ss->interval_ms);
+		if (exec_stmt(st) < 0) {
+			series_cache_clear(s);
+			return fail(s->db, "storing a series");
+		}
+		if (st == s->stmt[Q_PUT_SERIES]) {
+			rowid = sqlite3_last_insert_rowid(s->db);
+			break;
+		}
+		if (sqlite3_changes(s->db) == 1)
+			break;
+		/* cannot happen: the cache knew a row the table has not */
+		series_cache_clear(s);
+		st = s->stmt[Q_PUT_SERIES];
+	}
+	series_cache_put(&s->sc, ss, rowid);
 	return 0;
 }
 
@@ -925,6 +1102,7 @@ sqlite_prune(struct store *stp, int64_t cutoff_ms,
 	memset(res, 0, sizeof(*res));
 	if (sqlite_begin(stp) < 0)
 		return -1;
+	series_cache_clear(s);		/* rows are deleted behind it */
 	for (int i = 0; i < 4; i++) {
 		sqlite3_stmt *st;
 		int rc;

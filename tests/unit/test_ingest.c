@@ -516,6 +516,195 @@ TEST(rw_for_state_values_that_are_not_times_are_ignored)
 	free(q1);
 }
 
+/* --- the store's series cache (lib/store_sqlite.c) ----------------------
+ * Samples of known series are checked against, and written from, a cache
+ * of rw_series; what a user sees in the table and what the next request
+ * is checked against must be the same as without it, also after a part of
+ * a transaction was undone. */
+
+/* One request of series labels with samples at base + [t0, t1] s (stale
+ * marker at t1 + 1 when stale), applied inside a savepoint of the open
+ * transaction. */
+static int
+apply_in_savepoint(const char *labels, int64_t base, int t0, int t1,
+    int stale, struct ingest_result *r)
+{
+	struct req *q1 = calloc(1, sizeof(*q1));
+	int rc;
+
+	add_run(add_series(q1, labels), base, t0, t1, 1, stale);
+	if (store_savepoint(st) < 0)
+		rc = -1;
+	else
+		rc = ingest_samples_apply(st, &q1->r, base + S(t1 + 2), &opts,
+		    r);
+	free(q1);
+	return rc;
+}
+
+#define SERIES_M "__name__=ALERTS,alertname=M,alertstate=firing,instance=m"
+#define ROW_M(col) q("SELECT " col " FROM rw_series WHERE identity IN " \
+	"(SELECT identity FROM identities WHERE alertname = 'M')")
+
+TEST(rw_series_written_in_a_rolled_back_savepoint_is_new_again)
+{
+	struct ingest_result r;
+	int64_t b = T1 + S(800);
+
+	/* a new series, undone with its savepoint */
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(apply_in_savepoint(SERIES_M, b, 0, 1, 0, &r), 0);
+	CHECK_INT(r.samples_applied, 2);
+	CHECK_INT(store_savepoint_rollback(st), 0);
+	/* the same request again, in the same transaction: not "old" */
+	CHECK_INT(apply_in_savepoint(SERIES_M, b, 0, 1, 0, &r), 0);
+	CHECK_INT(r.samples_applied, 2);
+	CHECK_INT(r.samples_old, 0);
+	CHECK_INT(r.episodes_opened, 1);
+	CHECK_INT(store_savepoint_release(st), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(ROW_M("last_ts"), b + S(1));
+	CHECK_INT(ROW_M("received_at"), b + S(3));
+	CHECK_INT(EP("count(*)", "M"), 1);
+
+	/* a known series moved on by a savepoint that is undone, after one
+	 * that is kept: the kept one's sample counts, the undone one's not */
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(apply_in_savepoint(SERIES_M, b, 2, 2, 0, &r), 0);
+	CHECK_INT(store_savepoint_release(st), 0);
+	CHECK_INT(apply_in_savepoint(SERIES_M, b, 3, 4, 1, &r), 0);
+	CHECK_INT(r.episodes_resolved, 1);
+	CHECK_INT(store_savepoint_rollback(st), 0);
+	CHECK_INT(apply_in_savepoint(SERIES_M, b, 2, 3, 0, &r), 0);
+	CHECK_INT(r.samples_old, 1);
+	CHECK_INT(r.samples_applied, 1);
+	CHECK_INT(store_savepoint_release(st), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(ROW_M("last_ts"), b + S(3));
+	CHECK_INT(ROW_M("received_at"), b + S(5));
+	CHECK_INT(ROW_M("active"), 1);
+	CHECK_INT(ROW_M("interval_ms"), 1000);
+	CHECK_INT(EP("resolved_at IS NULL", "M"), 1);
+}
+
+TEST(rw_series_written_in_a_rolled_back_transaction_is_as_before)
+{
+	struct ingest_result r;
+	int64_t b = T1 + S(800);
+
+	/* the stale marker is undone with the whole transaction */
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(apply_in_savepoint(SERIES_M, b, 4, 5, 1, &r), 0);
+	CHECK_INT(r.samples_applied, 3);
+	CHECK_INT(r.episodes_resolved, 1);
+	store_rollback(st);
+	CHECK_INT(ROW_M("last_ts"), b + S(3));
+	CHECK_INT(ROW_M("active"), 1);
+	/* so it comes again, and counts */
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(apply_in_savepoint(SERIES_M, b, 4, 5, 1, &r), 0);
+	CHECK_INT(r.samples_applied, 3);
+	CHECK_INT(r.samples_old, 0);
+	CHECK_INT(r.episodes_resolved, 1);
+	CHECK_INT(store_savepoint_release(st), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(ROW_M("last_ts"), b + S(6));
+	CHECK_INT(ROW_M("active"), 0);
+	CHECK_INT(EP("resolved_at", "M"), b + S(6));
+}
+
+#define ROW_N(col) q("SELECT " col " FROM rw_series WHERE identity IN " \
+	"(SELECT identity FROM identities WHERE alertname = 'N')")
+
+TEST(rw_series_rows_match_what_was_applied)
+{
+	struct req *q1;
+	struct ingest_result r;
+	int64_t b = T1 + S(900);
+	const char *fs = "__name__=ALERTS_FOR_STATE,alertname=N,instance=n";
+	double at = (double)b / 1000.0;
+	double vals[] = { at, NAN, NAN, 0, at };
+
+	/* one request per sample, so that each is checked against the row
+	 * the one before wrote; a NaN is stored as NULL and read back as 0 */
+	for (int i = 0; i < 5; i++) {
+		q1 = calloc(1, sizeof(*q1));
+		add_run(add_series(q1, fs), b, i, i, vals[i], 0);
+		CHECK_INT(ingest(q1, b + S(i) + 500, &r), 0);
+		CHECK_INT(r.samples_applied, 1);
+		free(q1);
+		CHECK_INT(ROW_N("last_ts"), b + S(i));
+		CHECK_INT(ROW_N("received_at"), b + S(i) + 500);
+		CHECK_INT(ROW_N("last_value IS NULL"), i == 1 || i == 2);
+	}
+	CHECK_INT(ROW_N("last_value"), b / 1000);
+	CHECK_INT(ROW_N("typeof(last_value) = 'real'"), 1);
+	CHECK_INT(ROW_N("interval_ms"), 1000);
+	CHECK_INT(ROW_N("active"), 1);
+	/* an old sample is not applied; the series was received */
+	q1 = calloc(1, sizeof(*q1));
+	add_run(add_series(q1, fs), b, 2, 2, 0, 0);
+	CHECK_INT(ingest(q1, b + S(60), &r), 0);
+	CHECK_INT(r.samples_old, 1);
+	free(q1);
+	CHECK_INT(ROW_N("last_ts"), b + S(4));
+	CHECK_INT(ROW_N("received_at"), b + S(60));
+	CHECK_INT(EP("count(*)", "N"), 1);
+	CHECK_INT(EP("pending_at", "N"), b);
+}
+
+TEST(rw_series_pruned_is_new_again)
+{
+	struct store_prune_result pr;
+	struct ingest_result r;
+	int64_t b = T1 + S(1000);
+
+	/* M ended at b - 194 s (inactive); pruned, its samples are new */
+	CHECK_INT(store_prune(st, b, &pr), 0);
+	CHECK(pr.series >= 1);
+	CHECK_INT(ROW_M("count(*)"), 0);
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(apply_in_savepoint(SERIES_M, T1 + S(800), 0, 1, 0, &r), 0);
+	CHECK_INT(r.samples_applied, 2);
+	CHECK_INT(r.samples_old, 0);
+	CHECK_INT(store_savepoint_release(st), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(ROW_M("last_ts"), T1 + S(801));
+	CHECK_INT(ROW_M("active"), 1);
+}
+
+TEST(rw_series_labels_in_any_order_are_one_series)
+{
+	struct req *q1 = calloc(1, sizeof(*q1));
+	struct ingest_result r;
+	int64_t b = T1 + S(1100);
+
+	/* sorted labels are hashed in one pass, others sorted first: the
+	 * same series either way */
+	add_run(add_series(q1, "__name__=ALERTS,alertname=U,alertstate=firing,"
+	    "instance=u,replica=r1"), b, 0, 1, 1, 0);
+	CHECK_INT(ingest(q1, b + S(2), &r), 0);
+	CHECK_INT(r.samples_applied, 2);
+	free(q1);
+	q1 = calloc(1, sizeof(*q1));
+	add_run(add_series(q1, "replica=r2,instance=u,alertstate=firing,"
+	    "alertname=U,__name__=ALERTS"), b, 1, 2, 1, 0);
+	add_run(add_series(q1, "instance=u,alertstate=firing,replica=r1,"
+	    "alertname=U,__name__=ALERTS"), b, 1, 2, 1, 0);
+	CHECK_INT(ingest(q1, b + S(3), &r), 0);
+	CHECK_INT(r.samples_old, 1);		/* r1 at 1 s */
+	CHECK_INT(r.samples_applied, 3);
+	CHECK_INT(r.episodes_opened, 0);	/* r2 joins r1's episode */
+	free(q1);
+	CHECK_INT(q("SELECT count(*) FROM rw_series WHERE identity IN (SELECT"
+	    " identity FROM identities WHERE alertname = 'U')"), 2);
+	CHECK_INT(q("SELECT count(DISTINCT identity) FROM rw_series WHERE"
+	    " identity IN (SELECT identity FROM identities WHERE"
+	    " alertname = 'U')"), 1);
+	CHECK_INT(EP("count(*)", "U"), 1);
+	CHECK_INT(EP("firing_at", "U"), b);
+}
+
 int
 main(void)
 {
@@ -546,6 +735,11 @@ main(void)
 	RUN(staleness_timeout_ends_a_series_without_marker);
 	RUN(rw_several_cycles_in_one_request_pair_up_in_time_order);
 	RUN(rw_for_state_values_that_are_not_times_are_ignored);
+	RUN(rw_series_written_in_a_rolled_back_savepoint_is_new_again);
+	RUN(rw_series_written_in_a_rolled_back_transaction_is_as_before);
+	RUN(rw_series_rows_match_what_was_applied);
+	RUN(rw_series_pruned_is_new_again);
+	RUN(rw_series_labels_in_any_order_are_one_series);
 	store_close(st);
 	rc = t_done();
 	{
