@@ -587,6 +587,14 @@ refresh(struct daemon *d)
 		pthread_rwlock_unlock(&d->cfg_lock);
 		if (w[i].recs == NULL)
 			goto fail;
+		/* only two analyses are needed past here (publish's and
+		 * count_resolved's): let the others go now rather than hold
+		 * every window's at once */
+		if (i != mw && i != longest) {
+			analysis_put(w[i].handle);
+			w[i].handle = NULL;
+			w[i].a = NULL;
+		}
 	}
 	if (count_resolved(d, w[longest].a, w[longest].ms) < 0) {
 		snprintf(err, sizeof(err), "out of memory");
