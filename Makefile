@@ -101,7 +101,7 @@ run: deps-build
 	$(BUILD)/alertnoised --config.file=config/alertnoised.yml
 
 unit: $(UNIT_BIN)
-	@tests/run-unit.sh $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
 
 test: deps-test
 	$(MAKE) all $(UNIT_BIN)
