@@ -345,7 +345,7 @@ firing_end(struct store *st, struct rw_alert *ra, int64_t t,
     struct ingest_result *res)
 {
 	struct episode near[NEAR_MAX], *e = NULL;
-	int64_t tol = ra->opts->join_tolerance_ms;
+	int64_t tol = ra->opts->join_tolerance_ms, last;
 	int n;
 
 	n = store_count_active_series(st, ra->state.identity, SERIES_FIRING,
@@ -361,7 +361,14 @@ firing_end(struct store *st, struct rw_alert *ra, int64_t t,
 	if (e == NULL)
 		return 0;
 	/* the last replica (or the webhook's endsAt, the same evaluation)
-	 * decides when it ended */
+	 * decides when it ended -- by the replicas' timestamps, not the
+	 * order their requests came in: a replica whose series ended later
+	 * may have been heard from first, while this one still fired */
+	if (store_last_series_end(st, ra->state.identity, SERIES_FIRING,
+	    ra->state.series, e->firing_at, &last) < 0)
+		return -1;
+	if (last > t)
+		t = last;
 	if (e->resolved_at == 0)
 		res->episodes_resolved++;
 	if (t > e->resolved_at)

@@ -115,6 +115,13 @@ store_count_active_series(struct store *st, uint64_t identity,
 }
 
 int
+store_last_series_end(struct store *st, uint64_t identity,
+    enum series_kind kind, uint64_t except, int64_t since, int64_t *last)
+{
+	return st->be->last_series_end(st, identity, kind, except, since, last);
+}
+
+int
 store_idle_series(struct store *st, int64_t received_before,
     struct series_state *out, int max)
 {

@@ -140,6 +140,11 @@ int store_put_series(struct store *st, const struct series_state *s);
  * except. */
 int store_count_active_series(struct store *st, uint64_t identity,
     enum series_kind kind, uint64_t except);
+/* *last gets the latest last_ts of the identity's series of kind that
+ * have ended (not counting except) with last_ts >= since, or 0. Returns 0
+ * or -1. */
+int store_last_series_end(struct store *st, uint64_t identity,
+    enum series_kind kind, uint64_t except, int64_t since, int64_t *last);
 /* Fills out[0..max) with active series that received nothing since
  * received_before. Returns how many, or -1. */
 int store_idle_series(struct store *st, int64_t received_before,

@@ -36,6 +36,8 @@ struct store_backend {
 	int (*put_series)(struct store *, const struct series_state *);
 	int (*count_active_series)(struct store *, uint64_t, enum series_kind,
 	    uint64_t);
+	int (*last_series_end)(struct store *, uint64_t, enum series_kind,
+	    uint64_t, int64_t, int64_t *);
 	int (*idle_series)(struct store *, int64_t, struct series_state *, int);
 	int (*prune)(struct store *, int64_t, struct store_prune_result *);
 

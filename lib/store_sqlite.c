@@ -188,7 +188,7 @@ enum {
 	Q_WIDEN_IDENTITY, Q_UPSERT_IDENTITY,
 	Q_EPISODES_NEAR, Q_INS_EPISODE, Q_UPD_EPISODE_TIMES, Q_UPD_EPISODE,
 	Q_GET_SERIES, Q_PUT_SERIES, Q_TOUCH_SERIES, Q_SET_SERIES,
-	Q_COUNT_ACTIVE, Q_IDLE_SERIES,
+	Q_COUNT_ACTIVE, Q_LAST_END, Q_IDLE_SERIES,
 	Q_COUNT
 };
 
@@ -265,6 +265,8 @@ static const char *const queries[Q_COUNT] = {
 	    " WHERE rowid = ?9 AND series = ?1",
 	[Q_COUNT_ACTIVE] = "SELECT count(*) FROM rw_series WHERE identity = ?1"
 	    " AND kind = ?2 AND active = 1 AND series != ?3",
+	[Q_LAST_END] = "SELECT max(last_ts) FROM rw_series WHERE identity = ?1"
+	    " AND kind = ?2 AND active = 0 AND series != ?3 AND last_ts >= ?4",
 	[Q_IDLE_SERIES] = "SELECT series, identity, kind, last_ts, last_value,"
 	    " active, received_at, interval_ms FROM rw_series WHERE active = 1"
 	    " AND received_at < ?1 LIMIT ?2",
@@ -1060,6 +1062,29 @@ sqlite_count_active_series(struct store *stp, uint64_t identity,
 }
 
 static int
+sqlite_last_series_end(struct store *stp, uint64_t identity,
+    enum series_kind kind, uint64_t except, int64_t since, int64_t *last)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_LAST_END];
+	int rc;
+
+	bind_fp(st, 1, identity);
+	sqlite3_bind_text(st, 2, kind_names[kind], -1, SQLITE_STATIC);
+	bind_fp(st, 3, except);
+	sqlite3_bind_int64(st, 4, since);
+	*last = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*last = sqlite3_column_int64(st, 0);	/* NULL: 0 */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return fail(s->db, "finding series ends");
+	return 0;
+}
+
+static int
 sqlite_idle_series(struct store *stp, int64_t received_before,
     struct series_state *out, int max)
 {
@@ -1659,6 +1684,7 @@ const struct store_backend store__sqlite = {
 	.get_series = sqlite_get_series,
 	.put_series = sqlite_put_series,
 	.count_active_series = sqlite_count_active_series,
+	.last_series_end = sqlite_last_series_end,
 	.idle_series = sqlite_idle_series,
 	.prune = sqlite_prune,
 	.query_episodes = sqlite_query_episodes,

@@ -371,6 +371,38 @@ TEST(rw_ha_replicas_make_one_timeline)
 	free(q1);
 }
 
+/* Each replica sends its own requests; the one whose series ended later
+ * may be heard from first (its end is then skipped: the other still
+ * fires). The episode ends when the later one did, not at the end heard
+ * last. */
+TEST(rw_ha_replica_ends_heard_out_of_order)
+{
+	struct req *q1 = calloc(1, sizeof(*q1)), *q2 = calloc(1, sizeof(*q2));
+	struct req *q3 = calloc(1, sizeof(*q3));
+	struct ingest_result r;
+	int64_t b = T1 + S(600);
+
+	/* both start; r2 fires 0..10 (stale at 11) and says so first, r1
+	 * fires 0..8 (stale at 9) and says so after */
+	add_run(add_series(q1, "__name__=ALERTS,alertname=FO,alertstate=firing,"
+	    "replica=r1"), b, 0, 2, 1, 0);
+	add_run(add_series(q1, "__name__=ALERTS,alertname=FO,alertstate=firing,"
+	    "replica=r2"), b, 0, 2, 1, 0);
+	CHECK_INT(ingest(q1, b + S(3), &r), 0);
+	add_run(add_series(q2, "__name__=ALERTS,alertname=FO,alertstate=firing,"
+	    "replica=r2"), b, 3, 10, 1, 1);
+	CHECK_INT(ingest(q2, b + S(12), &r), 0);
+	CHECK_INT(EP("resolved_at IS NULL", "FO"), 1);
+	add_run(add_series(q3, "__name__=ALERTS,alertname=FO,alertstate=firing,"
+	    "replica=r1"), b, 3, 8, 1, 1);
+	CHECK_INT(ingest(q3, b + S(13), &r), 0);
+	CHECK_INT(EP("count(*)", "FO"), 1);
+	CHECK_INT(EP("resolved_at", "FO"), b + S(11));
+	free(q1);
+	free(q2);
+	free(q3);
+}
+
 TEST(rw_flapping_makes_one_episode_per_firing)
 {
 	struct req *q1 = calloc(1, sizeof(*q1));
@@ -729,6 +761,7 @@ main(void)
 	RUN(rw_series_arriving_out_of_order_make_one_episode);
 	RUN(rw_pending_that_never_fires);
 	RUN(rw_ha_replicas_make_one_timeline);
+	RUN(rw_ha_replica_ends_heard_out_of_order);
 	RUN(rw_flapping_makes_one_episode_per_firing);
 	RUN(rw_and_webhook_join_into_one_episode);
 	RUN(webhook_first_then_rw_joins);
