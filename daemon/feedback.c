@@ -27,6 +27,7 @@
 #include "fingerprint.h"
 #include "http.h"
 #include "log.h"
+#include "report.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -536,25 +537,8 @@ putf(struct page *p, const char *fmt, ...)
 static void
 put_esc(struct page *p, const char *s)
 {
-	const char *run = s;
-
-	for (; *s; s++) {
-		const char *ent;
-
-		switch (*s) {
-		case '&': ent = "&amp;"; break;
-		case '<': ent = "&lt;"; break;
-		case '>': ent = "&gt;"; break;
-		case '"': ent = "&quot;"; break;
-		case '\'': ent = "&#39;"; break;
-		default: continue;
-		}
-		if (buf_append(&p->b, run, (size_t)(s - run)) < 0)
-			p->err = 1;
-		put(p, ent);
-		run = s + 1;
-	}
-	put(p, run);
+	if (report_html_escape(&p->b, s) < 0)
+		p->err = 1;
 }
 
 static const char page_head[] =
