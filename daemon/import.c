@@ -134,24 +134,6 @@ fmt_seconds(int64_t ms, char *out, size_t outlen)
 	    (long long)(ms % 1000));
 }
 
-/* --until: RFC 3339 or Unix seconds (a fraction allowed). */
-static int
-parse_time(const char *s, int64_t *ms)
-{
-	char *end;
-	double v;
-
-	if (ts_parse_rfc3339(s, ms) == 0)
-		return 0;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < 0 || v > 1e13)
-		return -1;
-	*ms = llround(v * 1000.0);
-	return 0;
-}
-
 /* --- the Prometheus HTTP API --------------------------------------------- */
 
 struct prom {
@@ -1024,7 +1006,7 @@ plan(struct importer *im, const struct import_flags *f, struct prom *p,
 		return 2;
 	}
 	until = ts_now_ms();
-	if (f->until != NULL && parse_time(f->until, &until) < 0) {
+	if (f->until != NULL && ts_parse_param(f->until, &until) < 0) {
 		snprintf(err, errlen, "--until: \"%s\" is neither an RFC 3339 "
 		    "time nor Unix seconds", f->until);
 		return 2;
