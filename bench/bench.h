@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flags.h"	/* flag_value */
+
 /* Monotonic nanoseconds. */
 uint64_t bn_now_ns(void);
 
@@ -22,11 +24,6 @@ double bn_quantile(double *v, size_t n, double p);
 
 /* The median of v[0..n) (sorts v). */
 double bn_median(double *v, size_t n);
-
-/* Matches argv[*i] against "--name=value" or "--name value". Returns 1 and
- * *value when it matches, 0 when not, -1 when the value is missing. */
-int bn_flag(int argc, char **argv, int *i, const char *name,
-    const char **value);
 
 /* Dies with a message on stderr. */
 void bn_die(const char *fmt, ...) __attribute__((format(printf, 1, 2),

@@ -244,11 +244,11 @@ main(int argc, char **argv)
 	double min_ms = 300, mbs[NV][64], med[NV];
 
 	for (int i = 1; i < argc; i++) {
-		if ((rc = bn_flag(argc, argv, &i, "--series", &v)) > 0)
+		if ((rc = flag_value(argc, argv, &i, "--series", &v)) > 0)
 			nseries = strtoul(v, NULL, 10);
-		else if ((rc = bn_flag(argc, argv, &i, "--reps", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--reps", &v)) > 0)
 			reps = atoi(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--min-ms", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--min-ms", &v)) > 0)
 			min_ms = atof(v);
 		else
 			rc = -1;

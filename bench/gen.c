@@ -398,13 +398,13 @@ main(int argc, char **argv)
 	json_t *empty = json_object();
 
 	for (int i = 1; i < argc; i++) {
-		if ((rc = bn_flag(argc, argv, &i, "--storage.path", &v)) > 0)
+		if ((rc = flag_value(argc, argv, &i, "--storage.path", &v)) > 0)
 			path = v;
-		else if ((rc = bn_flag(argc, argv, &i, "--scale", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--scale", &v)) > 0)
 			scale = atof(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--days", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--days", &v)) > 0)
 			days = atof(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--seed", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--seed", &v)) > 0)
 			rng_state ^= strtoull(v, NULL, 10) * 0x9e3779b97f4a7c15u;
 		else
 			usage();

@@ -30,17 +30,17 @@ main(int argc, char **argv)
 	size_t bytes = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if ((rc = bn_flag(argc, argv, &i, "--url", &v)) > 0)
+		if ((rc = flag_value(argc, argv, &i, "--url", &v)) > 0)
 			u = v;
-		else if ((rc = bn_flag(argc, argv, &i, "--n", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--n", &v)) > 0)
 			n = atoi(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--warmup", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--warmup", &v)) > 0)
 			warm = atoi(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--name", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--name", &v)) > 0)
 			name = v;
-		else if ((rc = bn_flag(argc, argv, &i, "--wait-ready", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--wait-ready", &v)) > 0)
 			wait_s = atof(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--timeout", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--timeout", &v)) > 0)
 			timeout_s = atof(v);
 		else
 			rc = -1;

@@ -238,21 +238,21 @@ main(int argc, char **argv)
 
 	t0_ms = (int64_t)time(NULL) * 1000 - 600000;
 	for (int i = 1; i < argc; i++) {
-		if ((rc = bn_flag(argc, argv, &i, "--url", &v)) > 0)
+		if ((rc = flag_value(argc, argv, &i, "--url", &v)) > 0)
 			u = v;
-		else if ((rc = bn_flag(argc, argv, &i, "--threads", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--threads", &v)) > 0)
 			nthreads = atoi(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--series", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--series", &v)) > 0)
 			nseries = strtoul(v, NULL, 10);
-		else if ((rc = bn_flag(argc, argv, &i, "--requests", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--requests", &v)) > 0)
 			nrequests = strtoul(v, NULL, 10);
-		else if ((rc = bn_flag(argc, argv, &i, "--warmup", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--warmup", &v)) > 0)
 			nwarmup = strtoul(v, NULL, 10);
-		else if ((rc = bn_flag(argc, argv, &i, "--duration", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--duration", &v)) > 0)
 			duration_s = atof(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--t0-ms", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--t0-ms", &v)) > 0)
 			t0_ms = strtoll(v, NULL, 10);
-		else if ((rc = bn_flag(argc, argv, &i, "--name", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--name", &v)) > 0)
 			name = v;
 		else
 			usage();

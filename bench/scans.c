@@ -112,11 +112,11 @@ main(int argc, char **argv)
 	char err[512];
 
 	for (int i = 1; i < argc; i++) {
-		if ((rc = bn_flag(argc, argv, &i, "--storage.path", &v)) > 0)
+		if ((rc = flag_value(argc, argv, &i, "--storage.path", &v)) > 0)
 			path = v;
-		else if ((rc = bn_flag(argc, argv, &i, "--window", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--window", &v)) > 0)
 			window_d = atof(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--reps", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--reps", &v)) > 0)
 			reps = atoi(v);
 		else if (strcmp(argv[i], "--skip-identities") == 0)
 			skip_ids = 1, rc = 1;

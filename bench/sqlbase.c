@@ -228,19 +228,19 @@ main(int argc, char **argv)
 	char *err = NULL;
 
 	for (int i = 1; i < argc; i++) {
-		if ((rc = bn_flag(argc, argv, &i, "--dir", &v)) > 0)
+		if ((rc = flag_value(argc, argv, &i, "--dir", &v)) > 0)
 			dir = v;
-		else if ((rc = bn_flag(argc, argv, &i, "--threads", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--threads", &v)) > 0)
 			nthreads = atoi(v);
-		else if ((rc = bn_flag(argc, argv, &i, "--count", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--count", &v)) > 0)
 			count = strtoul(v, NULL, 10);
-		else if ((rc = bn_flag(argc, argv, &i, "--alerts", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--alerts", &v)) > 0)
 			nalerts = strtoul(v, NULL, 10);
-		else if ((rc = bn_flag(argc, argv, &i, "--mode", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--mode", &v)) > 0)
 			mode = v;
-		else if ((rc = bn_flag(argc, argv, &i, "--warmup", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--warmup", &v)) > 0)
 			warm = strtoul(v, NULL, 10);
-		else if ((rc = bn_flag(argc, argv, &i, "--name", &v)) > 0)
+		else if ((rc = flag_value(argc, argv, &i, "--name", &v)) > 0)
 			name = v;
 		else
 			usage();

@@ -1,4 +1,5 @@
-/* flags.h -- command-line flags as Prometheus takes them (daemon/ only). */
+/* flags.h -- command-line flags as Prometheus takes them (the daemon and
+ * the bench programs). */
 #ifndef AN_FLAGS_H
 #define AN_FLAGS_H
 
