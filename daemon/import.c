@@ -68,7 +68,7 @@ struct import_flags {
 	const char *config_file, *storage_path, *log_level, *log_format;
 };
 
-/* --- memory: running out ends the command (daemon/ may, STYLE.md) ------- */
+/* --- memory: running out ends the command (daemon/ may; lib/ may not) -- */
 
 static void *
 xreallocarray(void *p, size_t n, size_t size)

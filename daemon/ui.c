@@ -539,7 +539,8 @@ overview_alerts(struct page *p, const struct ui *u, const json_t *alerts)
 		return;
 	}
 	put(p, "<table>\n<thead><tr><th>Alert</th>"
-	    "<th class=\"n\">Episodes</th><th class=\"n\">Noise ratio</th>"
+	    "<th class=\"n\">Episodes</th><th class=\"n\">Pending only</th>"
+	    "<th class=\"n\">Noise ratio</th>"
 	    "<th class=\"n\">Notifications</th><th class=\"n\">Pages</th>"
 	    "<th class=\"n\">MTTR (median)</th><th class=\"n\">Flap score</th>"
 	    "<th>Flapping now</th></tr></thead>\n<tbody>\n");
@@ -555,12 +556,14 @@ overview_alerts(struct page *p, const struct ui *u, const json_t *alerts)
 		put(p, "<tr><td>");
 		alert_link(p, u, json_string_value(json_object_get(a,
 		    "alertname")));
-		putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%s</td>"
+		putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
+		    "<td class=\"n\">%s</td>"
 		    "<td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
 		    "<td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td>"
 		    "</tr>\n",
 		    (long long)json_integer_value(json_object_get(a,
-		    "episodes")), ratio,
+		    "episodes")), (long long)json_integer_value(
+		    json_object_get(a, "pending_only")), ratio,
 		    (long long)json_integer_value(json_object_get(a,
 		    "notifications")),
 		    (long long)json_integer_value(json_object_get(a, "pages")),
@@ -853,18 +856,25 @@ card(struct page *p, const char *label, const char *value, const char *note)
 	put(p, "</div>\n");
 }
 
-/* The alert's numbers: an_alerts_json's entry for it (NULL: no fired
- * episode in the window). */
+/* The alert's numbers: an_alerts_json's entry for it (NULL: no fired or
+ * pending-only episode in the window). */
 static void
 alert_numbers(struct page *p, const json_t *al)
 {
 	char v[64], note[96], t[48];
 	const json_t *fb = json_object_get(al, "feedback");
+	long long pending_only = (long long)json_integer_value(
+	    json_object_get(al, "pending_only"));
 
 	put(p, "<section id=\"numbers\">\n<h2>In this window</h2>\n");
-	if (al == NULL) {
+	if (al == NULL || json_integer_value(json_object_get(al,
+	    "episodes")) == 0) {
 		put(p, "<p class=\"muted\">None of its episodes fired in this "
-		    "window.</p>\n</section>\n");
+		    "window");
+		if (pending_only > 0)
+			putf(p, "; %lld went pending and ended before firing",
+			    pending_only);
+		put(p, ".</p>\n</section>\n");
 		return;
 	}
 	put(p, "<div class=\"kpis\">\n");
@@ -873,6 +883,8 @@ alert_numbers(struct page *p, const json_t *al)
 	snprintf(note, sizeof(note), "%lld noise", (long long)
 	    json_integer_value(json_object_get(al, "noise_episodes")));
 	card(p, "Episodes", v, note);
+	snprintf(v, sizeof(v), "%lld", pending_only);
+	card(p, "Pending only", v, "went pending, ended before firing");
 	report_fmt_ratio(json_object_get(al, "noise_ratio"), v, sizeof(v));
 	card(p, "Noise ratio", v, NULL);
 	snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(
@@ -941,7 +953,8 @@ alert_identities(struct page *p, const json_t *al)
 		return;
 	put(p, "<section id=\"identities\">\n<h2>Identities</h2>\n<table>\n"
 	    "<thead><tr><th>Labels</th><th>Fingerprint</th>"
-	    "<th class=\"n\">Episodes</th><th class=\"n\">Noise ratio</th>"
+	    "<th class=\"n\">Episodes</th><th class=\"n\">Pending only</th>"
+	    "<th class=\"n\">Noise ratio</th>"
 	    "<th>Classes</th><th class=\"n\">Flap score</th>"
 	    "<th class=\"n\">MTTR (median)</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < json_array_size(ids); i++) {
@@ -958,8 +971,10 @@ alert_identities(struct page *p, const json_t *al)
 		put(p, "</td><td><code>");
 		esc(p, json_string_value(json_object_get(id, "fingerprint")));
 		putf(p, "</code></td><td class=\"n\">%lld</td>"
-		    "<td class=\"n\">%s</td><td>", (long long)
-		    json_integer_value(json_object_get(id, "episodes")), ratio);
+		    "<td class=\"n\">%lld</td><td class=\"n\">%s</td><td>",
+		    (long long)json_integer_value(json_object_get(id,
+		    "episodes")), (long long)json_integer_value(
+		    json_object_get(id, "pending_only")), ratio);
 		put_classes(p, json_object_get(id, "classes"));
 		putf(p, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 		    "</tr>\n", flap, mttr);

@@ -2,6 +2,7 @@
  * (analysis.h). Dedup groups are in an_groups.c. */
 #include "analysis.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,9 @@
 #include "selector.h"
 #include "timefmt.h"
 
-#define FLAP_OBS 21	/* Nagios' MAX_STATE_HISTORY_ENTRIES */
+/* State changes within flap_window that score 100: Nagios' 20 possible
+ * changes over its 21 checks (MAX_STATE_HISTORY_ENTRIES) */
+#define FLAP_FULL 20
 
 static const char *const class_names[CLS_COUNT] = {
 	[CLS_ACTIONABLE] = "actionable",
@@ -74,18 +77,6 @@ an_opts_default(struct an_opts *o)
 	o->storm_window_ms = 5 * 60000;
 }
 
-double
-an_flap_score(const unsigned char states[FLAP_OBS])
-{
-	double sum = 0;
-
-	/* change i (1 = oldest .. 20 = newest) weighs 0.8 .. 1.2 */
-	for (int i = 1; i < FLAP_OBS; i++)
-		if (states[i] != states[i - 1])
-			sum += 0.8 + 0.4 * (i - 1) / (FLAP_OBS - 2);
-	return 100.0 * sum / (FLAP_OBS - 1);
-}
-
 /* --- per-identity walks -------------------------------------------------- */
 
 int
@@ -124,77 +115,105 @@ an_by_ident_free(struct an_by_ident *b)
 	free(b->first);
 }
 
-/* Whether the identity fired at time x: the last of its episodes that began
- * by x (list[0..n), by firing_at) had not resolved by then. */
 static int
-firing_at_time(const struct analysis *a, const size_t *list, size_t n,
-    int64_t x)
+cmp_time(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The number of v[0..n) (sorted) that are <= x. */
+static size_t
+count_upto(const int64_t *v, size_t n, int64_t x)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (a->eps[list[mid]].firing_at <= x)
+		if (v[mid] <= x)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0)
-		return 0;
-	{
-		const struct an_episode *e = &a->eps[list[lo - 1]];
-
-		return e->resolved_at == 0 || e->resolved_at > x;
-	}
+	return lo;
 }
 
-void
+/* The score of the state changes ch[lo..hi) (sorted), all within the
+ * window (since, since + w]: change at t weighs 0.8 + 0.4 * (t - since) /
+ * w, score = 100 * sum of weights / FLAP_FULL, at most 100. sum[i] is the
+ * sum of ch[m] - ch[0] over m < i, so this is O(1):
+ * sum of (t - since) = (sum[hi] - sum[lo]) - (hi - lo) * (since - ch[0]).
+ * One division of whole numbers, so a lone change at the end scores 6, not
+ * 6.000000000000001. */
+static double
+flap_score(const int64_t *ch, const int64_t *sum, size_t lo, size_t hi,
+    int64_t since, int64_t w)
+{
+	double c = (double)(hi - lo);
+	double age = (double)(sum[hi] - sum[lo]) - c * (double)(since - ch[0]);
+	double score = (80.0 * c * (double)w + 40.0 * age) /
+	    ((double)FLAP_FULL * (double)w);
+
+	return score < 100 ? score : 100;
+}
+
+int
 an_flapping(struct analysis *a)
 {
 	struct an_by_ident b;
+	size_t most = 0;
+	int64_t *starts = NULL, *ch = NULL, *sum = NULL;
+	int result = -1;
 
 	if (an_by_ident(a, &b) < 0)
-		return;
+		return -1;
+	for (size_t k = 0; k < a->nids; k++)
+		if (b.first[k + 1] - b.first[k] > most)
+			most = b.first[k + 1] - b.first[k];
+	starts = malloc((most + 1) * sizeof(*starts));
+	ch = malloc((2 * most + 1) * sizeof(*ch));
+	sum = malloc((2 * most + 1) * sizeof(*sum));
+	if (starts == NULL || ch == NULL || sum == NULL)
+		goto out;
 	for (size_t k = 0; k < a->nids; k++) {
-		const struct an_identity *id = &a->ids[k];
+		const struct an_thresholds *t = a->ids[k].t;
 		const size_t *list = &b.order[b.first[k]];
-		size_t n = b.first[k + 1] - b.first[k];
+		size_t n = b.first[k + 1] - b.first[k], nch = 0;
 		int flapping = 0;
 
+		assert(t->flap_window_ms > 0);
+		/* its state changes: each episode's start and end */
+		for (size_t j = 0; j < n; j++) {
+			const struct an_episode *e = &a->eps[list[j]];
+
+			starts[j] = e->firing_at;
+			ch[nch++] = e->firing_at;
+			if (e->resolved_at != 0)
+				ch[nch++] = e->resolved_at;
+		}
+		qsort(ch, nch, sizeof(*ch), cmp_time);
+		sum[0] = 0;
+		for (size_t i = 0; i < nch; i++)
+			sum[i + 1] = sum[i] + (ch[i] - ch[0]);
 		for (size_t j = 0; j < n; j++) {
 			struct an_episode *e = &a->eps[list[j]];
-			double score;
+			int64_t since = e->firing_at - t->flap_window_ms;
+			/* starts (list is by firing_at) in (since, firing_at],
+			 * this one included */
+			size_t eps = j + 1 - count_upto(starts, j + 1, since);
+			double score = flap_score(ch, sum,
+			    count_upto(ch, nch, since),
+			    count_upto(ch, nch, e->firing_at), since,
+			    t->flap_window_ms);
 
-			if (id->interval_ms > 0) {
-				unsigned char st[FLAP_OBS];
-
-				for (int o = 0; o < FLAP_OBS; o++)
-					st[o] = (unsigned char)firing_at_time(a,
-					    list, j + 1, e->firing_at -
-					    (int64_t)(FLAP_OBS - 1 - o) *
-					    id->interval_ms);
-				score = an_flap_score(st);
-			} else {
-				/* webhook only: episodes started within
-				 * flap_window up to this one, scaled so that
-				 * flap_min_episodes scores flap_high */
-				size_t c = 0;
-
-				for (size_t m = j + 1; m-- > 0;) {
-					if (a->eps[list[m]].firing_at <=
-					    e->firing_at - id->t->flap_window_ms)
-						break;
-					c++;
-				}
-				score = id->t->flap_high * (double)c /
-				    id->t->flap_min_episodes;
-				if (score > 100)
-					score = 100;
-			}
-			if (!flapping && score >= id->t->flap_high)
+			if (eps < 2)
+				flapping = 0;	/* alone in the window */
+			else if (!flapping && score >= t->flap_high &&
+			    eps >= (size_t)t->flap_min_episodes)
 				flapping = 1;
-			else if (flapping && score <= id->t->flap_low)
+			else if (flapping && score <= t->flap_low)
 				flapping = 0;
 			e->flap_score = score;
 			e->flapping = flapping;
@@ -202,7 +221,13 @@ an_flapping(struct analysis *a)
 				e->reasons |= R_FLAPPING;
 		}
 	}
+	result = 0;
+out:
+	free(starts);
+	free(ch);
+	free(sum);
 	an_by_ident_free(&b);
+	return result;
 }
 
 int64_t
@@ -374,6 +399,7 @@ struct loader {
 	int failed;
 	/* the notification being walked */
 	int64_t notif;
+	size_t recv;			/* its receiver, in a->receivers */
 	size_t page_first;		/* its first alert row */
 	struct {
 		const char *receiver;
@@ -447,8 +473,7 @@ load_identity(const struct identity_row *r, void *arg)
 	id->copies = r->copies;
 	id->dup_deliveries = r->dup_deliveries;
 	id->t = thresholds_for(ld->o, id->labels);
-	if (kind_of(ld, id->alertname, id->labels, &id->kind) < 0 ||
-	    map_put(&ld->ids, id->fp, a->nids) < 0) {
+	if (map_put(&ld->ids, id->fp, a->nids) < 0) {
 		json_decref(id->labels);
 		free((char *)id->alertname);
 		goto nomem;
@@ -500,6 +525,17 @@ load_episode(const struct episode *e, void *arg)
 }
 
 static int
+load_pending_only(const struct episode *e, void *arg)
+{
+	struct loader *ld = arg;
+	size_t ident;
+
+	if (map_get(&ld->ids, e->identity, &ident))
+		ld->a->ids[ident].pending_only++;
+	return 0;
+}
+
+static int
 load_feedback(int64_t episode, const char *verdict, void *arg)
 {
 	struct loader *ld = arg;
@@ -520,15 +556,69 @@ an_is_paging(const struct an_opts *o, const char *receiver)
 	return 0;
 }
 
+/* Sets ld->recv to the receiver named name, adding it when new. Receivers
+ * are few (an Alertmanager configuration's), and a notification looks its
+ * receiver up once: a linear search. Returns 0, or -1 on out-of-memory. */
+static int
+receiver_of(struct loader *ld, const char *name)
+{
+	struct analysis *a = ld->a;
+	struct an_receiver *rv;
+	size_t i;
+
+	if (ld->recv < a->nreceivers &&
+	    strcmp(a->receivers[ld->recv].name, name) == 0)
+		return 0;
+	for (i = 0; i < a->nreceivers; i++)
+		if (strcmp(a->receivers[i].name, name) == 0) {
+			ld->recv = i;
+			return 0;
+		}
+	rv = realloc(a->receivers, (a->nreceivers + 1) * sizeof(*rv));
+	if (rv == NULL)
+		return -1;
+	a->receivers = rv;
+	rv = &a->receivers[a->nreceivers];
+	memset(rv, 0, sizeof(*rv));
+	if ((rv->name = strdup(name)) == NULL)
+		return -1;
+	rv->paging = an_is_paging(ld->o, name);
+	ld->recv = a->nreceivers++;
+	return 0;
+}
+
+/* Per notification row (store_scan_notified, firing only): counts the
+ * receiver's notifications and marks the episodes it was notified of;
+ * keeps the rows of pages for build_pages. */
 static int
 load_notified(const struct notified_row *r, void *arg)
 {
 	struct loader *ld = arg;
+	struct analysis *a = ld->a;
 	int64_t notification = r->notification, episode = r->episode;
 	const char *receiver = r->receiver;
+	struct an_receiver *rv;
 	size_t i;
+	int known;
 
-	if (!an_is_paging(ld->o, receiver))
+	if (notification != ld->notif) {
+		ld->notif = notification;
+		ld->page_first = ld->nrows;
+		if (receiver_of(ld, receiver) < 0)
+			goto nomem;
+		a->receivers[ld->recv].notifications++;
+	}
+	rv = &a->receivers[ld->recv];
+	if (r->alertname == NULL)
+		return 0;	/* no firing alert: not a page */
+	known = map_get(&ld->eps, (uint64_t)episode, &i);
+	if (known) {
+		if (rv->notified == NULL && (rv->notified = calloc(
+		    (a->neps + 63) / 64, sizeof(*rv->notified))) == NULL)
+			goto nomem;
+		rv->notified[i / 64] |= (uint64_t)1 << (i % 64);
+	}
+	if (!rv->paging)
 		return 0;
 	if (ld->nrows == ld->cap_rows) {
 		size_t n = ld->cap_rows ? ld->cap_rows * 2 : 1024;
@@ -539,16 +629,11 @@ load_notified(const struct notified_row *r, void *arg)
 		ld->rows = p;
 		ld->cap_rows = n;
 	}
-	if (notification != ld->notif) {
-		ld->notif = notification;
-		ld->page_first = ld->nrows;
-	}
 	/* receiver names live as long as the analysis: keep one copy per
 	 * page, in the page itself (made in build_pages) */
 	ld->rows[ld->nrows].receiver = NULL;
 	ld->rows[ld->nrows].at = r->received_at;
-	ld->rows[ld->nrows].ep = map_get(&ld->eps, (uint64_t)episode, &i) ?
-	    (long)i : -1;
+	ld->rows[ld->nrows].ep = known ? (long)i : -1;
 	if (ld->nrows == ld->page_first &&
 	    (ld->rows[ld->nrows].receiver = strdup(receiver)) == NULL)
 		goto nomem;
@@ -557,6 +642,63 @@ load_notified(const struct notified_row *r, void *arg)
 nomem:
 	ld->failed = 1;
 	return 1;
+}
+
+/* Puts the identities with fired episodes first (a->nids of them), then
+ * those with only pending-only ones (a->nids_pending), in load order; drops
+ * the rest (pending-only before the window, loaded for the lookback), and
+ * numbers the cofiring kinds. ld->ids is stale afterwards. Returns 0, or -1
+ * on out-of-memory. */
+static int
+split_identities(struct loader *ld)
+{
+	struct analysis *a = ld->a;
+	size_t n = a->nids, kept = 0, pending = 0, *to;
+	unsigned char *fired;
+	struct an_identity *v;
+	int result = -1;
+
+	fired = calloc(n ? n : 1, 1);
+	to = malloc((n ? n : 1) * sizeof(*to));
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (fired == NULL || to == NULL || v == NULL)
+		goto out;
+	for (size_t i = 0; i < a->neps; i++)
+		fired[a->eps[i].ident] = 1;
+	for (size_t k = 0; k < n; k++)
+		kept += fired[k];
+	for (size_t k = 0, f = 0; k < n; k++) {
+		if (fired[k])
+			to[k] = f++;
+		else if (a->ids[k].pending_only > 0)
+			to[k] = kept + pending++;
+		else {
+			to[k] = SIZE_MAX;
+			json_decref(a->ids[k].labels);
+			free((char *)a->ids[k].alertname);
+			continue;
+		}
+		v[to[k]] = a->ids[k];
+	}
+	for (size_t i = 0; i < a->neps; i++)
+		a->eps[i].ident = to[a->eps[i].ident];
+	free(a->ids);
+	a->ids = v;
+	v = NULL;
+	ld->cap_ids = n;
+	a->nids = kept;
+	a->nids_pending = pending;
+	map_free(&ld->ids);
+	for (size_t k = 0; k < kept + pending; k++)
+		if (kind_of(ld, a->ids[k].alertname, a->ids[k].labels,
+		    &a->ids[k].kind) < 0)
+			goto out;
+	result = 0;
+out:
+	free(fired);
+	free(to);
+	free(v);
+	return result;
 }
 
 /* Turns the notified rows into pages, once episodes are classified. */
@@ -622,7 +764,7 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 {
 	struct analysis *a;
 	struct loader ld;
-	int64_t lookback, max_interval = 0;
+	int64_t lookback;
 	int result = -1;
 
 	*out = NULL;
@@ -638,8 +780,8 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 	ld.o = o;
 	ld.notif = -1;
 
-	/* history before the window: enough observations for the flapping
-	 * score. The identities are those of the window and its history. */
+	/* history before the window: the flap_window before its first
+	 * episode. The identities are those of the window and its history. */
 	lookback = o->t.flap_window_ms;
 	for (size_t i = 0; i < o->noverrides; i++)
 		if (o->overrides[i].t.flap_window_ms > lookback)
@@ -647,16 +789,14 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 	if (store_scan_identities(st, from - lookback, to, load_identity,
 	    &ld) < 0 || ld.failed)
 		goto fail;
-	for (size_t i = 0; i < a->nids; i++)
-		if (a->ids[i].interval_ms > max_interval)
-			max_interval = a->ids[i].interval_ms;
-	if (max_interval * FLAP_OBS > lookback)
-		lookback = max_interval * FLAP_OBS;
 	if (store_scan_episodes(st, from - lookback, to, load_episode,
 	    &ld) < 0 || ld.failed ||
+	    store_scan_pending_only(st, from, to, load_pending_only, &ld) < 0 ||
 	    store_scan_feedback(st, from - lookback, to, load_feedback,
 	    &ld) < 0 || ld.failed)
 		goto fail;
+	if (split_identities(&ld) < 0)
+		goto nomem;
 	/* the arrays grew by doubling: give back the unused half */
 	if (a->neps > 0 && a->neps < ld.cap_eps) {
 		struct an_episode *p = realloc(a->eps, a->neps * sizeof(*p));
@@ -664,8 +804,10 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 		if (p != NULL)
 			a->eps = p;
 	}
-	if (a->nids > 0 && a->nids < ld.cap_ids) {
-		struct an_identity *p = realloc(a->ids, a->nids * sizeof(*p));
+	if (a->nids + a->nids_pending > 0 &&
+	    a->nids + a->nids_pending < ld.cap_ids) {
+		struct an_identity *p = realloc(a->ids, (a->nids +
+		    a->nids_pending) * sizeof(*p));
 
 		if (p != NULL)
 			a->ids = p;
@@ -674,7 +816,8 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 	for (size_t i = 0; i < a->neps; i++)
 		a->eps[i].context = a->eps[i].firing_at < from;
 
-	an_flapping(a);
+	if (an_flapping(a) < 0)
+		goto nomem;
 	an_durations(a);
 	if (an_groups(a, o) < 0)
 		goto nomem;
@@ -723,7 +866,7 @@ an_free(struct analysis *a)
 {
 	if (a == NULL)
 		return;
-	for (size_t i = 0; i < a->nids; i++) {
+	for (size_t i = 0; i < a->nids + a->nids_pending; i++) {
 		json_decref(a->ids[i].labels);
 		free((char *)a->ids[i].alertname);
 	}
@@ -733,6 +876,11 @@ an_free(struct analysis *a)
 	}
 	for (size_t i = 0; i < a->npages; i++)
 		free((char *)a->pages[i].receiver);
+	for (size_t i = 0; i < a->nreceivers; i++) {
+		free((char *)a->receivers[i].name);
+		free(a->receivers[i].notified);
+	}
+	free(a->receivers);
 	free(a->ids);
 	free(a->eps);
 	free(a->groups);
@@ -905,25 +1053,29 @@ ident_name_cmp(const void *x, const void *y, void *arg)
 }
 
 static json_t *
-alert_json(struct agg *g, const char *alertname, int flapping)
+alert_json(struct agg *g, const char *alertname, int flapping,
+    long pending_only)
 {
 	json_t *o = agg_json(g);
 
 	json_object_set_new(o, "alertname", json_string(alertname));
 	json_object_set_new(o, "flap_score", json_real(g->max_flap));
 	json_object_set_new(o, "flapping", json_boolean(flapping));
+	json_object_set_new(o, "pending_only", json_integer(pending_only));
 	return o;
 }
 
 /* One pass over the episodes into one agg per identity; then identities
- * are grouped by alertname. Linear in the window's episodes. */
+ * are grouped by alertname. Linear in the window's episodes. An identity
+ * with pending-only episodes but no fired one has a row of zeros. */
 json_t *
 an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
     int by_identity)
 {
-	struct agg *per = calloc(a->nids ? a->nids : 1, sizeof(*per));
-	size_t *order = malloc((a->nids ? a->nids : 1) * sizeof(*order));
-	int *flapping = calloc(a->nids ? a->nids : 1, sizeof(*flapping));
+	size_t nall = a->nids + a->nids_pending;
+	struct agg *per = calloc(nall ? nall : 1, sizeof(*per));
+	size_t *order = malloc((nall ? nall : 1) * sizeof(*order));
+	int *flapping = calloc(nall ? nall : 1, sizeof(*flapping));
 	json_t *out = json_array();
 	size_t n = 0;
 
@@ -944,8 +1096,9 @@ an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
 		per[e->ident].noise_pages += e->noise_pages;
 		flapping[e->ident] = e->flapping;	/* the latest wins */
 	}
-	for (size_t k = 0; k < a->nids; k++)
-		if (per[k].episodes > 0 && selected(&a->ids[k], sel, nsel))
+	for (size_t k = 0; k < nall; k++)
+		if ((per[k].episodes > 0 || a->ids[k].pending_only > 0) &&
+		    selected(&a->ids[k], sel, nsel))
 			order[n++] = k;
 	qsort_r(order, n, sizeof(*order), ident_name_cmp, (void *)a);
 	for (size_t i = 0; i < n;) {
@@ -953,6 +1106,7 @@ an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
 		json_t *idents = by_identity ? json_array() : NULL;
 		struct agg g;
 		int flap = 0;
+		long pending_only = 0;
 		size_t j;
 
 		memset(&g, 0, sizeof(g));
@@ -973,6 +1127,7 @@ an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
 			if (p->max_flap > g.max_flap)
 				g.max_flap = p->max_flap;
 			flap |= flapping[order[j]];
+			pending_only += a->ids[order[j]].pending_only;
 			for (size_t t = 0; t < p->nttr; t++) {
 				if (g.nttr == g.cap) {
 					size_t c = g.cap ? g.cap * 2 : 16;
@@ -989,7 +1144,8 @@ an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
 			if (idents) {
 				char fp[17];
 				json_t *io = alert_json(p, name,
-				    flapping[order[j]]);
+				    flapping[order[j]],
+				    a->ids[order[j]].pending_only);
 
 				fp_format(a->ids[order[j]].fp, fp);
 				json_object_set_new(io, "fingerprint",
@@ -1000,7 +1156,7 @@ an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
 			}
 		}
 		{
-			json_t *o = alert_json(&g, name, flap);
+			json_t *o = alert_json(&g, name, flap, pending_only);
 
 			if (idents)
 				json_object_set_new(o, "identities", idents);
@@ -1008,7 +1164,7 @@ an_alerts_json(const struct analysis *a, struct sel *const *sel, size_t nsel,
 		}
 		i = j;
 	}
-	for (size_t k = 0; k < a->nids; k++)
+	for (size_t k = 0; k < nall; k++)
 		free(per[k].ttr);
 	free(per);
 	free(order);
@@ -1093,6 +1249,25 @@ an_summary_json(const struct analysis *a)
 		agg_episode(&all, a, e);
 		if ((s = slice_get(&teams, &nteams, a->ids[e->ident].team)))
 			agg_episode(&s->g, a, e);
+	}
+	/* a receiver's episodes are those notified to it; its notifications
+	 * are those it received, not all those of its episodes */
+	for (size_t r = 0; r < a->nreceivers; r++) {
+		const struct an_receiver *rv = &a->receivers[r];
+
+		if ((s = slice_get(&recv, &nrecv, rv->name)) == NULL)
+			continue;
+		for (size_t w = 0; rv->notified && w < (a->neps + 63) / 64;
+		    w++)
+			for (uint64_t bits = rv->notified[w]; bits;
+			    bits &= bits - 1) {
+				const struct an_episode *e = &a->eps[w * 64 +
+				    (size_t)__builtin_ctzll(bits)];
+
+				if (!e->context)
+					agg_episode(&s->g, a, e);
+			}
+		s->g.notifications = rv->notifications;
 	}
 	for (size_t i = 0; i < a->npages; i++) {
 		const struct an_page *p = &a->pages[i];

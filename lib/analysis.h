@@ -1,23 +1,31 @@
 /* analysis.h -- which alerts are noise, and why.
  *
  * An analysis covers a window of time: the fired episodes that started in
- * it, their identities, the pages sent for them and the verdicts people gave.
- * It classifies every fired episode (class and reasons), finds dedup groups
- * and aggregates noise ratios, MTTR and counts per alertname, receiver, team
- * and overall. Its cost is linear in the window's data: episodes are loaded
- * with one range scan of the store, never all of history.
+ * it, their identities, the notifications each receiver got, the pages sent
+ * for them and the verdicts people gave; of the episodes that ended while
+ * pending (never fired) only a count per identity. It classifies every fired
+ * episode (class and reasons), finds dedup groups and aggregates noise
+ * ratios, MTTR and counts per alertname, receiver, team and overall. Its
+ * cost is linear in the window's data: episodes are loaded with range scans
+ * of the store, never all of history.
  *
  * The flapping score follows Nagios/Icinga ("Detection and Handling of State
- * Flapping"): the alert's state at the last 21 observations, 20 possible
- * changes, the i-th oldest change (i = 1..20) weighing 0.8 + 0.4 * (i - 1) /
- * 19; score = 100 * sum of the weights of the observed changes / 20. An
- * identity starts flapping at score >= flap_high and stops at <= flap_low.
- * Observations are the identity's evaluation interval apart, as seen in its
- * remote-written samples, ending at the episode's firing time. Without
- * remote-write data (webhook only) the score is flap_high * n /
- * flap_min_episodes (capped at 100), n being the identity's episodes started
- * within flap_window up to this one: it flaps from flap_min_episodes
- * episodes on. README "Noise analysis" states the same. */
+ * Flapping": weighted percent state change, weights 0.8 for the oldest
+ * change to 1.2 for the newest, 20 changes = 100 %) over wall-clock time
+ * instead of the last 21 checks, so it does not depend on the evaluation
+ * interval. For an episode firing at T, every state change of its identity
+ * in (T - flap_window, T] counts (each episode's start and its end; this
+ * episode's start included), a change at t weighing 0.8 + 0.4 * (t - (T -
+ * flap_window)) / flap_window; score = 100 * sum of the weights / 20, at
+ * most 100: 20 changes per flap_window (10 fire/resolve cycles an hour by
+ * default) score 100. The identity starts flapping at score >= flap_high
+ * when at least flap_min_episodes of its episodes started in that window
+ * (this one included), and stops at score <= flap_low (hysteresis) or when
+ * the episode is the only one that started in the window. With the
+ * defaults (30, 20, 4, 1h) the episode count decides the start: 4 episodes
+ * make 7 changes, each weighing more than 0.8 and the last 1.2, so score >
+ * 30. Remote-written and webhook-only identities are scored alike. README
+ * "Noise analysis" states the same. */
 #ifndef AN_ANALYSIS_H
 #define AN_ANALYSIS_H
 
@@ -65,8 +73,8 @@ struct an_thresholds {
 	int64_t transient_max_ms;	/* 5m */
 	int64_t persistent_min_ms;	/* 24h */
 	double flap_high, flap_low;	/* 30, 20 */
-	int flap_min_episodes;		/* 4 (webhook-only fallback) */
-	int64_t flap_window_ms;		/* 1h (webhook-only fallback) */
+	int flap_min_episodes;		/* 4: to start flapping */
+	int64_t flap_window_ms;		/* 1h: changes counted */
 };
 
 struct an_override {
@@ -106,6 +114,11 @@ struct an_identity {
 					   replicas' series in remote write */
 	int dup_deliveries;		/* notifications of it delivered twice
 					   (HA Alertmanagers) in the window */
+	int pending_only;		/* its episodes that went pending in the
+					   window and ended while pending,
+					   never firing: how often it almost
+					   fired (every identity, fired ones
+					   and those past nids) */
 	const struct an_thresholds *t;
 };
 
@@ -141,8 +154,11 @@ struct an_group {
 struct analysis {
 	int64_t from, to;		/* the window */
 	int64_t now;
+	/* ids[0..nids): the identities of eps; then ids[nids..nids +
+	 * nids_pending): those with only pending-only episodes in the window,
+	 * which the classification, groups and replays leave out */
 	struct an_identity *ids;
-	size_t nids;
+	size_t nids, nids_pending;
 	struct an_episode *eps;		/* fired episodes started in the window
 					   (and context before it), sorted by
 					   firing_at */
@@ -159,6 +175,19 @@ struct analysis {
 		int has_verdict;	/* some alert of it has a human verdict */
 	} *pages;
 	size_t npages;
+	/* every receiver notified in the window, paging or not, in the order
+	 * of their first notification */
+	struct an_receiver {
+		const char *name;	/* owned by the analysis */
+		int paging;		/* one of paging_receivers */
+		int64_t notifications;	/* received in the window, firing and
+					   resolved */
+		uint64_t *notified;	/* bit i (word i / 64, bit i % 64) set:
+					   eps[i] was in a firing notification
+					   to it in the window; NULL: none.
+					   Owned by the analysis */
+	} *receivers;
+	size_t nreceivers;
 	struct an_byid {		/* eps by episode id, for lookups */
 		int64_t id;
 		size_t idx;
@@ -166,8 +195,11 @@ struct analysis {
 	size_t nbyid;
 };
 
-/* Runs an analysis of [from, to) at time now. Returns 0 and *out (free with
- * an_free), or -1 with store_errmsg / "out of memory" in err. */
+/* Runs an analysis of [from, to) at time now. Besides the fired episodes
+ * it counts each identity's episodes that ended while pending
+ * (pending_only), loading the identities that have only those. Returns 0
+ * and *out (free with an_free), or -1 with store_errmsg / "out of memory"
+ * in err. */
 int an_run(struct store *st, const struct an_opts *o, int64_t from,
     int64_t to, int64_t now, struct analysis **out, char *err, size_t errlen);
 
@@ -175,14 +207,21 @@ void an_free(struct analysis *a);
 
 /* The classification steps, exported for the unit tests, which build the
  * model by hand: flapping, then transient/persistent, then groups (which
- * mark duplicates), then the primary classes. */
-void an_flapping(struct analysis *a);
+ * mark duplicates), then the primary classes. an_flapping fills each
+ * episode's flap_score and flapping (as above; a->eps sorted by firing_at)
+ * and returns 0, or -1 on out-of-memory, leaving them unset. */
+int an_flapping(struct analysis *a);
 void an_durations(struct analysis *a);
 int an_groups(struct analysis *a, const struct an_opts *o);
 void an_classify(struct analysis *a);
 
 /* JSON views for the read API and the report. sel[0..nsel) filter the
- * identities (an identity is kept when any matches; none: all). */
+ * identities (an identity is kept when any matches; none: all).
+ * an_alerts_json has a row per alertname with fired or pending-only
+ * episodes in the window (pending_only: the latter's count; the numbers of
+ * fired episodes are 0 when it has only those). an_summary_json's
+ * by_receiver has a row per receiver notified in the window: the fired
+ * episodes notified to it, the notifications it received, its pages. */
 json_t *an_alerts_json(const struct analysis *a, struct sel *const *sel,
     size_t nsel, int by_identity);
 json_t *an_groups_json(const struct analysis *a);
@@ -203,10 +242,6 @@ struct an_by_ident {
 
 int an_by_ident(const struct analysis *a, struct an_by_ident *b);
 void an_by_ident_free(struct an_by_ident *b);
-
-/* Nagios' weighted percent state change over 21 observations (states[0]
- * oldest, 1 firing, 0 not). */
-double an_flap_score(const unsigned char states[21]);
 
 /* True for the noise classes. */
 int an_is_noise(enum an_class c);

@@ -13,35 +13,97 @@
 
 /* --- webhooks ------------------------------------------------------------ */
 
+/* The episode of the identity that webhook alert a (startsAt S) belongs
+ * to, among near[0..n) (latest start first), or NULL. An alert is keyed by
+ * its identity and startsAt, as Alertmanager keys it: Prometheus gives
+ * every firing period a new startsAt and keeps it to the resolved
+ * notification. So it belongs to
+ * - the episode that fired at S, give or take tol (a retry, a late copy,
+ *   an HA replica's copy, or remote write's record of the same
+ *   evaluation): the closest;
+ * - else one that remote write saw firing, or pending, at S;
+ * and to none when its startsAt is new: a new period. */
+static struct episode *
+webhook_match(struct episode *near, int n, int64_t S, int64_t tol)
+{
+	struct episode *e = NULL;
+
+	for (int i = 0; i < n; i++) {
+		struct episode *c = &near[i];
+
+		if (c->firing_at != 0 && llabs(c->firing_at - S) <= tol &&
+		    (e == NULL ||
+		    llabs(c->firing_at - S) < llabs(e->firing_at - S)))
+			e = c;
+	}
+	for (int i = 0; i < n && e == NULL; i++) {
+		struct episode *c = &near[i];
+
+		if (!(c->sources & (EP_SRC_REMOTE_WRITE | EP_SRC_IMPORT)) ||
+		    EPISODE_START(c) > S)
+			continue;
+		if (c->firing_at != 0 ?
+		    c->resolved_at == 0 || c->resolved_at >= S :
+		    c->resolved_at == 0 || c->resolved_at >= S - tol)
+			e = c;
+	}
+	return e;
+}
+
+/* Whether e's end was inferred: it is the start of the identity's next
+ * firing period (webhook_episode), not an endsAt. */
+static int
+end_inferred(const struct episode *e, const struct episode *near, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (near[i].id != e->id && near[i].firing_at == e->resolved_at)
+			return 1;
+	return 0;
+}
+
 /* Finds or creates the episode webhook alert a belongs to and updates it.
  * prev[0..nprev) are the episodes the notification's earlier alerts touched:
  * an episode counts a notification once, however many copies of its alert
- * (HA replicas) it carries. */
+ * (HA replicas) it carries. Whatever the order notifications arrive in,
+ * the episodes come out the same: a firing notification never reopens a
+ * resolved episode (it is a retry or a late copy of its own period), and a
+ * resolved one sets the end its endsAt says. */
 static int
 webhook_episode(struct store *st, const struct wh_alert *a,
     int64_t received_ms, const int64_t *prev, size_t nprev,
-    struct episode *out, struct ingest_result *res)
+    const struct ingest_opts *opts, struct episode *out,
+    struct ingest_result *res)
 {
-	struct episode near[NEAR_MAX], *e = NULL;
-	int64_t end = a->status == WH_RESOLVED ? a->ends_ms : INT64_MAX;
-	int n, was_open;
+	struct episode near[NEAR_MAX], *e;
+	int64_t tol = opts->join_tolerance_ms, S = a->starts_ms;
+	int n, was_open, webhook_only;
 
-	n = store_episodes_near(st, a->identity, a->starts_ms, end, near,
+	n = store_episodes_near(st, a->identity, S - tol, INT64_MAX, near,
 	    NEAR_MAX);
 	if (n < 0)
 		return -1;
-	/* the latest one that began by startsAt, else the earliest after it
-	 * (an HA replica's copy that started a little later) */
-	for (int i = 0; i < n && e == NULL; i++)
-		if (EPISODE_START(&near[i]) <= a->starts_ms)
-			e = &near[i];
-	if (e == NULL && n > 0)
-		e = &near[n - 1];
+	e = webhook_match(near, n, S, tol);
+	/* a period heard from webhooks only that is open at S: this alert
+	 * is another copy of it (an HA replica's, its own startsAt) unless
+	 * this very alert was notified in it -- then it is a new period */
+	for (int i = 0; i < n && e == NULL; i++) {
+		struct episode *c = &near[i];
+		int rc;
 
+		if (c->firing_at == 0 || c->firing_at > S ||
+		    (c->resolved_at != 0 && c->resolved_at < S) ||
+		    (c->sources & (EP_SRC_REMOTE_WRITE | EP_SRC_IMPORT)))
+			continue;
+		if ((rc = store_episode_has_copy(st, c->id,
+		    a->fingerprint)) < 0)
+			return -1;
+		if (rc == 0)
+			e = c;
+	}
 	if (e == NULL) {
 		memset(out, 0, sizeof(*out));
 		out->identity = a->identity;
-		out->firing_at = a->starts_ms;
+		out->firing_at = S;
 		out->resolved_at = a->status == WH_RESOLVED ? a->ends_ms : 0;
 		out->first_notified_at = out->last_notified_at = received_ms;
 		out->notifications = 1;
@@ -51,21 +113,34 @@ webhook_episode(struct store *st, const struct wh_alert *a,
 		res->episodes_opened++;
 		if (out->resolved_at)
 			res->episodes_resolved++;
+		/* a period that began earlier and is still open, heard only
+		 * from webhooks, ended by S at the latest: its resolved
+		 * notification, late or never sent, may say when */
+		for (int i = 0; i < n; i++) {
+			struct episode *c = &near[i];
+
+			if (c->resolved_at != 0 || c->firing_at == 0 ||
+			    c->firing_at >= S ||
+			    (c->sources & (EP_SRC_REMOTE_WRITE | EP_SRC_IMPORT)))
+				continue;
+			c->resolved_at = S;
+			res->episodes_resolved++;
+			if (store_update_episode(st, c) < 0)
+				return -1;
+		}
 		return 0;
 	}
 
 	was_open = e->resolved_at == 0;
-	if (e->firing_at == 0 || a->starts_ms < e->firing_at)
-		e->firing_at = a->starts_ms;
+	webhook_only = !(e->sources & (EP_SRC_REMOTE_WRITE | EP_SRC_IMPORT));
+	if (e->firing_at == 0 || S < e->firing_at)
+		e->firing_at = S;
 	if (a->status == WH_RESOLVED) {
-		if (e->resolved_at < a->ends_ms)
+		/* copies resolve at the latest endsAt; an end inferred from
+		 * the next period gives way to the real one */
+		if (e->resolved_at < a->ends_ms ||
+		    (webhook_only && end_inferred(e, near, n)))
 			e->resolved_at = a->ends_ms;
-	} else if (e->resolved_at != 0 && received_ms > e->resolved_at &&
-	    !(e->sources & (EP_SRC_REMOTE_WRITE | EP_SRC_IMPORT))) {
-		/* a copy of the alert (an HA replica's) still fires after
-		 * the episode was resolved: it goes on. Remote write knows
-		 * better when it saw the episode. */
-		e->resolved_at = 0;
 	}
 	if (was_open && e->resolved_at != 0)
 		res->episodes_resolved++;
@@ -145,8 +220,8 @@ ingest_webhook_apply(struct store *st, const struct wh_notification *n,
 		effective_copy(n, i, &eff);
 		if (store_upsert_identity(st, a->identity, a->alertname,
 		    a->identity_labels, a->starts_ms) < 0 ||
-		    webhook_episode(st, &eff, received_ms, episodes, i, &e,
-		    res) < 0 ||
+		    webhook_episode(st, &eff, received_ms, episodes, i, opts,
+		    &e, res) < 0 ||
 		    store_insert_notification_alert(st, res->notification_id,
 		    i, a, e.id) < 0)
 			goto out;
@@ -234,20 +309,39 @@ store_identity(struct store *st, struct rw_alert *ra, int64_t ts)
 }
 
 static int
+new_episode_out(struct store *st, struct rw_alert *ra, int64_t pending_at,
+    int64_t firing_at, struct ingest_result *res, struct episode *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->identity = ra->state.identity;
+	e->pending_at = pending_at;
+	e->firing_at = firing_at;
+	e->sources = ra->opts->source;
+	if (store_insert_episode(st, e, ra->alertname) < 0)
+		return -1;
+	res->episodes_opened++;
+	return 0;
+}
+
+static int
 new_episode(struct store *st, struct rw_alert *ra, int64_t pending_at,
     int64_t firing_at, struct ingest_result *res)
 {
 	struct episode e;
 
-	memset(&e, 0, sizeof(e));
-	e.identity = ra->state.identity;
-	e.pending_at = pending_at;
-	e.firing_at = firing_at;
-	e.sources = ra->opts->source;
-	if (store_insert_episode(st, &e, ra->alertname) < 0)
-		return -1;
-	res->episodes_opened++;
-	return 0;
+	return new_episode_out(st, ra, pending_at, firing_at, res, &e);
+}
+
+/* A rule with for: 0 fires at the evaluation that activates it, and its
+ * ALERTS_FOR_STATE activeAt, written in whole seconds, falls up to a
+ * second before that: no pending phase, not a pending phase of 0.4 s. A
+ * real one lasts at least one evaluation interval. */
+static void
+no_instant_pending(struct episode *e)
+{
+	if (e->firing_at != 0 && e->pending_at != 0 &&
+	    e->firing_at - e->pending_at < 1000)
+		e->pending_at = 0;
 }
 
 /* A pending series started at t. */
@@ -280,7 +374,7 @@ pending_end(struct store *st, struct rw_alert *ra, int64_t t)
 	int n;
 
 	n = store_count_active_series(st, ra->state.identity, SERIES_PENDING,
-	    ra->state.series);
+	    ra->state.series, t, t);
 	if (n != 0)
 		return n < 0 ? -1 : 0;	/* another replica is still pending */
 	if ((n = store_episodes_near(st, ra->state.identity, t, t, near,
@@ -295,15 +389,42 @@ pending_end(struct store *st, struct rw_alert *ra, int64_t t)
 	return store_update_episode(st, e);
 }
 
-/* A firing series started at t. */
+/* Whether episode c, open at t, fired through [prev_end, t]: the series
+ * starting at t ended at prev_end within it, so only another replica can
+ * say so. When none known to be active then does, c ended at prev_end as
+ * far as anyone knows (its end had waited for a replica that lags); a
+ * replica that did fire through the gap merges the two when its run ends
+ * (firing_end). Returns 1, 0, or -1. */
+static int
+fired_through(struct store *st, struct rw_alert *ra, struct episode *c,
+    int64_t prev_end, int64_t t, struct ingest_result *res)
+{
+	int n;
+
+	if (c->resolved_at != 0 || c->firing_at == 0 || prev_end == 0 ||
+	    prev_end < c->firing_at || prev_end >= t)
+		return 1;
+	n = store_count_active_series(st, ra->state.identity, SERIES_FIRING,
+	    ra->state.series, prev_end, t);
+	if (n != 0)
+		return n < 0 ? -1 : 1;
+	c->resolved_at = prev_end;
+	res->episodes_resolved++;
+	return store_update_episode(st, c) < 0 ? -1 : 0;
+}
+
+/* A firing series started at t; its previous run, if any, ended at
+ * prev_end (0: none known). The episode it fires in takes the notified
+ * alerts whose startsAt is t (give or take join_tolerance): a webhook
+ * heard before the samples may have put them on the episode before. */
 static int
 firing_start(struct store *st, struct rw_alert *ra, int64_t t,
-    struct ingest_result *res)
+    int64_t prev_end, struct ingest_result *res)
 {
 	struct episode near[NEAR_MAX], *e = NULL;
 	int64_t tol = ra->opts->join_tolerance_ms;
 	int n = store_episodes_near(st, ra->state.identity, t - tol, INT64_MAX,
-	    near, NEAR_MAX);
+	    near, NEAR_MAX), rc;
 
 	if (n < 0)
 		return -1;
@@ -319,47 +440,105 @@ firing_start(struct store *st, struct rw_alert *ra, int64_t t,
 			 * goes stale at the evaluation the firing one starts); or
 			 * still firing at t by another replica's account; or seen
 			 * firing only by a webhook so far */
-			if (c->resolved_at == 0 ||
+			if (!(c->resolved_at == 0 ||
 			    (c->firing_at == 0 && c->resolved_at >= t - tol) ||
 			    (c->firing_at != 0 && c->resolved_at >= t) ||
 			    (c->firing_at != 0 && !(c->sources & ra->opts->source) &&
-			    llabs(c->firing_at - t) <= tol))
+			    llabs(c->firing_at - t) <= tol)))
+				continue;
+			if ((rc = fired_through(st, ra, c, prev_end, t,
+			    res)) < 0)
+				return -1;
+			if (rc == 1)
 				e = c;
 		}
 	}
-	if (e == NULL)
-		return new_episode(st, ra, 0, t, res);
+	if (e == NULL) {
+		struct episode ne;
+
+		if (new_episode_out(st, ra, 0, t, res, &ne) < 0)
+			return -1;
+		return store_relink_alerts(st, ra->state.identity, t - tol,
+		    t + tol, ne.id) < 0 ? -1 : 0;
+	}
 	if (e->firing_at == 0) {
 		e->resolved_at = 0;	/* pending turned firing */
 		e->firing_at = t;
 	} else if (t < e->firing_at) {
 		e->firing_at = t;
 	}
+	no_instant_pending(e);
 	e->sources |= ra->opts->source;
-	return store_update_episode(st, e);
+	if (store_update_episode(st, e) < 0)
+		return -1;
+	return store_relink_alerts(st, ra->state.identity, t - tol, t + tol,
+	    e->id) < 0 ? -1 : 0;
 }
 
-/* A firing series ended at t. */
+/* Folds episode g into e: one firing period heard as two (ingest.h). */
+static int
+merge_into(struct store *st, struct episode *e, const struct episode *g)
+{
+	if (g->firing_at < e->firing_at)
+		e->firing_at = g->firing_at;
+	if (g->pending_at != 0 &&
+	    (e->pending_at == 0 || g->pending_at < e->pending_at))
+		e->pending_at = g->pending_at;
+	if (g->first_notified_at != 0 && (e->first_notified_at == 0 ||
+	    g->first_notified_at < e->first_notified_at))
+		e->first_notified_at = g->first_notified_at;
+	if (g->last_notified_at > e->last_notified_at)
+		e->last_notified_at = g->last_notified_at;
+	e->notifications += g->notifications;
+	e->sources |= g->sources;
+	return store_merge_episode(st, e->id, g->id);
+}
+
+/* A firing series ended at t. Its run [run_start, t] fired throughout:
+ * every episode of the identity that fired within it is one firing
+ * period. They are more than one when another replica's end was heard
+ * before this one's samples caught up with it (its run bridged the gap),
+ * and they become one, the earliest. */
 static int
 firing_end(struct store *st, struct rw_alert *ra, int64_t t,
     struct ingest_result *res)
 {
-	struct episode near[NEAR_MAX], *e = NULL;
-	int64_t tol = ra->opts->join_tolerance_ms, last;
+	struct episode near[NEAR_MAX], *e = NULL, *keep = NULL;
+	int64_t tol = ra->opts->join_tolerance_ms, last, from, run;
 	int n;
 
 	n = store_count_active_series(st, ra->state.identity, SERIES_FIRING,
-	    ra->state.series);
+	    ra->state.series, t, t);
 	if (n != 0)
 		return n < 0 ? -1 : 0;	/* another replica still fires */
-	if ((n = store_episodes_near(st, ra->state.identity, t - tol, t, near,
+	run = ra->state.run_start != 0 ? ra->state.run_start : t;
+	from = run < t - tol ? run : t - tol;
+	if ((n = store_episodes_near(st, ra->state.identity, from, t, near,
 	    NEAR_MAX)) < 0)
 		return -1;
+	/* the one that ends: the latest that fired by t */
 	for (int i = 0; i < n && e == NULL; i++)
 		if (near[i].firing_at != 0 && near[i].firing_at <= t)
 			e = &near[i];
 	if (e == NULL)
 		return 0;
+	/* it and the earlier ones the run covered become the earliest */
+	for (int i = n; i-- > 0 && &near[i] != e;) {
+		struct episode *g = &near[i];
+
+		if (g->firing_at == 0 ||
+		    (g->resolved_at != 0 && g->resolved_at < run))
+			continue;
+		if (keep == NULL)
+			keep = g;
+		else if (merge_into(st, keep, g) < 0)
+			return -1;
+	}
+	if (keep != NULL) {
+		if (merge_into(st, keep, e) < 0)
+			return -1;
+		e = keep;
+	}
 	/* the last replica (or the webhook's endsAt, the same evaluation)
 	 * decides when it ended -- by the replicas' timestamps, not the
 	 * order their requests came in: a replica whose series ended later
@@ -382,19 +561,35 @@ static int
 for_state(struct store *st, struct rw_alert *ra, int64_t active_at, int64_t t,
     struct ingest_result *res)
 {
-	struct episode near[NEAR_MAX], *e;
+	struct episode near[NEAR_MAX], *e = NULL;
+	int64_t tol = ra->opts->join_tolerance_ms;
 	int n;
 
-	if (active_at <= 0 || active_at > t + ra->opts->join_tolerance_ms)
+	if (active_at <= 0 || active_at > t + tol)
 		return 0;	/* not a plausible activeAt */
-	if ((n = store_episodes_near(st, ra->state.identity, t, t, near,
-	    NEAR_MAX)) < 0)
+	/* The activation's episode: the earliest that began at activeAt (by
+	 * t; or later, when only its firing series has been heard so far:
+	 * another request's, ended maybe); else one still open at t that
+	 * began before (a replica's). */
+	if ((n = store_episodes_near(st, ra->state.identity, active_at,
+	    INT64_MAX, near, NEAR_MAX)) < 0)
 		return -1;
-	if (n == 0)
+	for (int i = n; i-- > 0 && e == NULL;) {
+		int64_t start = EPISODE_START(&near[i]);
+
+		if (start >= active_at - tol &&
+		    (start <= t || near[i].pending_at == 0))
+			e = &near[i];
+	}
+	for (int i = 0; i < n && e == NULL; i++)
+		if (EPISODE_START(&near[i]) <= t &&
+		    (near[i].resolved_at == 0 || near[i].resolved_at >= t))
+			e = &near[i];
+	if (e == NULL)
 		return new_episode(st, ra, active_at, 0, res);
-	e = &near[0];
 	if (e->pending_at == 0 || active_at < e->pending_at)
 		e->pending_at = active_at;
+	no_instant_pending(e);
 	e->sources |= ra->opts->source;
 	return store_update_episode(st, e);
 }
@@ -406,11 +601,14 @@ apply_sample(struct store *st, struct rw_alert *ra, const struct rw_sample *sm,
 {
 	struct series_state *ss = &ra->state;
 	int stale = rw_is_stale(sm->value), rc = 0;
+	int64_t prev_end;
 
 	if (ss->kind == SERIES_FOR_STATE) {
 		if (stale) {
 			ss->active = 0;
 		} else if (!ss->active || sm->value != ss->last_value) {
+			if (!ss->active)
+				ss->run_start = sm->ts_ms;
 			/* activeAt in Unix seconds; anything else (NaN, 1e300)
 			 * is not a time and is not converted */
 			if (!(sm->value > 0 && sm->value < 1e11))
@@ -433,12 +631,15 @@ apply_sample(struct store *st, struct rw_alert *ra, const struct rw_sample *sm,
 	}
 	if (ss->active)
 		return 0;
+	/* the end of its previous run: its last sample, the marker */
+	prev_end = ss->last_ts != INT64_MIN ? ss->last_ts : 0;
 	ss->active = 1;
+	ss->run_start = sm->ts_ms;
 	if (store_identity(st, ra, sm->ts_ms) < 0)
 		return -1;
 	return ss->kind == SERIES_PENDING ?
 	    pending_start(st, ra, sm->ts_ms, res) :
-	    firing_start(st, ra, sm->ts_ms, res);
+	    firing_start(st, ra, sm->ts_ms, prev_end, res);
 }
 
 /* The series' fingerprint and its identity's (ingest.h). Labels sorted by
@@ -518,8 +719,9 @@ alert_series(const struct rw_series *s, const struct ingest_opts *opts,
 struct event {
 	int64_t ts;
 	int order;		/* at one timestamp: ends, starts, activeAt */
-	size_t series;		/* index into the request's alert series */
-	size_t sample;
+	size_t alert;		/* the series' state: index into ra */
+	size_t entry;		/* the request's entry it came in (ra) */
+	const struct rw_sample *sm;
 };
 
 static int
@@ -531,15 +733,57 @@ event_cmp(const void *pa, const void *pb)
 		return a->ts < b->ts ? -1 : 1;
 	if (a->order != b->order)
 		return a->order - b->order;
+	if (a->entry != b->entry)
+		return a->entry < b->entry ? -1 : 1;
+	return a->sm < b->sm ? -1 : a->sm > b->sm;
+}
+
+/* An alert entry of the request by its series' fingerprint. */
+struct entry_key {
+	uint64_t series;
+	size_t entry;
+};
+
+static int
+entry_key_cmp(const void *pa, const void *pb)
+{
+	const struct entry_key *a = pa, *b = pb;
+
 	if (a->series != b->series)
 		return a->series < b->series ? -1 : 1;
-	return a->sample < b->sample ? -1 : a->sample > b->sample;
+	return a->entry < b->entry ? -1 : a->entry > b->entry;
+}
+
+/* Sets owner[k] to the first of ra[0..na) with ra[k]'s series: a request
+ * may carry one series in several entries -- Prometheus sends one entry
+ * per sample -- and they share one state. Returns 0, or -1 when out of
+ * memory. */
+static int
+entry_owners(const struct rw_alert *ra, size_t na, size_t *owner)
+{
+	struct entry_key *keys;
+
+	if (na == 0)
+		return 0;
+	if ((keys = malloc(na * sizeof(*keys))) == NULL)
+		return -1;
+	for (size_t k = 0; k < na; k++)
+		keys[k] = (struct entry_key){ ra[k].state.series, k };
+	qsort(keys, na, sizeof(*keys), entry_key_cmp);
+	for (size_t k = 0; k < na; k++)
+		owner[keys[k].entry] = k > 0 &&
+		    keys[k - 1].series == keys[k].series ?
+		    owner[keys[k - 1].entry] : keys[k].entry;
+	free(keys);
+	return 0;
 }
 
 /* Samples of all the request's alert series are applied in timestamp order,
  * not series by series: a request may hold several pending and firing runs
  * of one alert, and each transition must see the episodes as they were at
- * its time. */
+ * its time. The entries of one series share its state, loaded once, so a
+ * staleness marker in one entry ends the run that the next entry's sample
+ * starts again. */
 int
 ingest_samples_apply(struct store *st, const struct rw_request *req,
     int64_t received_ms, const struct ingest_opts *opts,
@@ -547,17 +791,16 @@ ingest_samples_apply(struct store *st, const struct rw_request *req,
 {
 	struct rw_alert *ra = NULL;
 	struct event *ev = NULL;
-	size_t na = 0, ne = 0, cap = 0;
+	size_t *owner = NULL, na = 0, ne = 0, cap = 0;
 	int result = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (req->nseries > 0 &&
-	    (ra = calloc(req->nseries, sizeof(*ra))) == NULL)
+	    ((ra = calloc(req->nseries, sizeof(*ra))) == NULL ||
+	    (owner = malloc(req->nseries * sizeof(*owner))) == NULL))
 		goto out;
 	for (size_t i = 0; i < req->nseries; i++) {
 		const struct rw_series *s = &req->series[i];
-		struct series_state known;
-		int rc;
 
 		if (!s->valid)
 			continue;
@@ -565,34 +808,47 @@ ingest_samples_apply(struct store *st, const struct rw_request *req,
 			res->samples_ignored += s->nsamples;
 			continue;
 		}
-		if ((rc = store_get_series(st, ra[na].state.series, &known)) < 0)
-			goto out;
-		if (rc == 1) {
-			known.kind = ra[na].state.kind;
-			ra[na].state = known;
-		} else {
-			ra[na].state.last_ts = INT64_MIN;
-		}
 		cap += s->nsamples;
 		na++;
 	}
+	if (entry_owners(ra, na, owner) < 0)
+		goto out;
+	for (size_t k = 0; k < na; k++) {
+		struct series_state known;
+		int rc;
+
+		if (owner[k] != k)
+			continue;
+		if ((rc = store_get_series(st, ra[k].state.series, &known)) < 0)
+			goto out;
+		if (rc == 1) {
+			known.kind = ra[k].state.kind;
+			ra[k].state = known;
+		} else {
+			ra[k].state.last_ts = INT64_MIN;
+		}
+	}
 	if (cap > 0 && (ev = malloc(cap * sizeof(*ev))) == NULL)
 		goto out;
-	for (size_t k = 0; k < na; k++)
+	for (size_t k = 0; k < na; k++) {
+		const struct rw_alert *o = &ra[owner[k]];
+
 		for (size_t j = 0; j < ra[k].s->nsamples; j++) {
 			const struct rw_sample *sm = &ra[k].s->samples[j];
 
-			if (sm->ts_ms <= ra[k].state.last_ts) {
+			if (sm->ts_ms <= o->state.last_ts) {
 				res->samples_old++;
 				continue;
 			}
 			ev[ne].ts = sm->ts_ms;
 			ev[ne].order = rw_is_stale(sm->value) ? 0 :
-			    ra[k].state.kind == SERIES_FOR_STATE ? 2 : 1;
-			ev[ne].series = k;
-			ev[ne].sample = j;
+			    o->state.kind == SERIES_FOR_STATE ? 2 : 1;
+			ev[ne].alert = owner[k];
+			ev[ne].entry = k;
+			ev[ne].sm = sm;
 			ne++;
 		}
+	}
 	/* the usual request (one sample per series, one timestamp) is in
 	 * order already */
 	for (size_t e = 1; e < ne; e++)
@@ -601,8 +857,8 @@ ingest_samples_apply(struct store *st, const struct rw_request *req,
 			break;
 		}
 	for (size_t e = 0; e < ne; e++) {
-		struct rw_alert *a = &ra[ev[e].series];
-		const struct rw_sample *sm = &a->s->samples[ev[e].sample];
+		struct rw_alert *a = &ra[ev[e].alert];
+		const struct rw_sample *sm = ev[e].sm;
 
 		if (sm->ts_ms <= a->state.last_ts) {	/* a repeated timestamp */
 			res->samples_old++;
@@ -618,6 +874,8 @@ ingest_samples_apply(struct store *st, const struct rw_request *req,
 		res->samples_applied++;
 	}
 	for (size_t k = 0; k < na; k++) {
+		if (owner[k] != k)
+			continue;
 		ra[k].state.received_at = received_ms;
 		if (store_put_series(st, &ra[k].state) < 0)
 			goto out;
@@ -625,6 +883,7 @@ ingest_samples_apply(struct store *st, const struct rw_request *req,
 	result = 0;
 out:
 	free(ev);
+	free(owner);
 	free(ra);
 	return result;
 }

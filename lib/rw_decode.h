@@ -87,7 +87,7 @@ const char *rw_status_reason(enum rw_status s);
 /* Prometheus' staleness marker: the exact bit pattern 0x7ff0000000000002. */
 int rw_is_stale(double v);
 
-/* Tests only (fault simulation, STYLE.md "Errors and memory"): every
+/* Tests only (fault simulation, as SQLite injects allocation failures): every
  * allocation and free rw_decode makes -- the decompressed body and the
  * arena's chunks -- goes through these; NULL, NULL restores malloc/free.
  * Not thread-safe: call it while no request is being decoded. A request

@@ -109,9 +109,30 @@ store_put_series(struct store *st, const struct series_state *s)
 
 int
 store_count_active_series(struct store *st, uint64_t identity,
-    enum series_kind kind, uint64_t except)
+    enum series_kind kind, uint64_t except, int64_t from, int64_t to)
 {
-	return st->be->count_active_series(st, identity, kind, except);
+	return st->be->count_active_series(st, identity, kind, except, from,
+	    to);
+}
+
+int
+store_relink_alerts(struct store *st, uint64_t identity, int64_t from,
+    int64_t to, int64_t episode)
+{
+	return st->be->relink_alerts(st, identity, from, to, episode);
+}
+
+int
+store_merge_episode(struct store *st, int64_t keep, int64_t gone)
+{
+	return st->be->merge_episode(st, keep, gone);
+}
+
+int
+store_episode_has_copy(struct store *st, int64_t episode,
+    uint64_t fingerprint)
+{
+	return st->be->episode_has_copy(st, episode, fingerprint);
 }
 
 int
@@ -146,6 +167,13 @@ store_scan_episodes(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct episode *, void *), void *arg)
 {
 	return st->be->scan_episodes(st, from, to, fn, arg);
+}
+
+int
+store_scan_pending_only(struct store *st, int64_t from, int64_t to,
+    int (*fn)(const struct episode *, void *), void *arg)
+{
+	return st->be->scan_pending_only(st, from, to, fn, arg);
 }
 
 int

@@ -62,6 +62,8 @@ struct series_state {
 	int64_t received_at;	/* wall time the last sample arrived */
 	int64_t interval_ms;	/* gap between its last two samples: the
 				   rule's evaluation interval; 0: unknown */
+	int64_t run_start;	/* first sample of its current (or last)
+				   run; 0: unknown */
 };
 
 struct store_prune_result {
@@ -131,15 +133,35 @@ int store_insert_episode(struct store *st, struct episode *e,
     const char *alertname);
 /* Writes every field of e back. */
 int store_update_episode(struct store *st, const struct episode *e);
+/* Merges episode gone into keep: gone's notification alerts and verdicts
+ * point to keep, and gone is deleted. The caller writes keep's merged
+ * times and counts with store_update_episode. */
+int store_merge_episode(struct store *st, int64_t keep, int64_t gone);
+/* Returns 1 when a notified alert with this (Alertmanager) fingerprint
+ * belongs to the episode, 0 when none does, or -1. */
+int store_episode_has_copy(struct store *st, int64_t episode,
+    uint64_t fingerprint);
+/* Moves the identity's notified alerts whose startsAt is in [from, to] to
+ * episode, and recounts the notifications of the episodes they left and
+ * of episode. Returns how many moved, or -1. */
+int store_relink_alerts(struct store *st, uint64_t identity, int64_t from,
+    int64_t to, int64_t episode);
 
 /* Returns 1 and *out when the series is known, else 0. */
 int store_get_series(struct store *st, uint64_t series,
     struct series_state *out);
 int store_put_series(struct store *st, const struct series_state *s);
-/* How many series of the identity and kind are active, not counting
- * except. */
+/* How many series of the identity and kind, not counting except, are
+ * known to be active from time from to time to: active now, with a run
+ * that began by from and samples that reach to, or fall short of it by no
+ * more than two of its evaluation intervals and STORE_REPLICA_LAG_MS (HA
+ * replicas evaluate at different moments and their requests interleave).
+ * A replica further behind (catching up after an outage) is not counted:
+ * its own end, when it comes, extends or merges the episodes its run
+ * covered. */
+#define STORE_REPLICA_LAG_MS 10000
 int store_count_active_series(struct store *st, uint64_t identity,
-    enum series_kind kind, uint64_t except);
+    enum series_kind kind, uint64_t except, int64_t from, int64_t to);
 /* *last gets the latest last_ts of the identity's series of kind that
  * have ended (not counting except) with last_ts >= since, or 0. Returns 0
  * or -1. */
@@ -187,6 +209,13 @@ int store_query_episodes(struct store *st, const struct episode_filter *f,
 int store_scan_episodes(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct episode *e, void *arg), void *arg);
 
+/* Episodes that ended while pending (pending_at and resolved_at, no
+ * firing_at) and went pending in [from, to); by pending_at. Only id,
+ * identity, pending_at and resolved_at are filled, the rest is 0. One range
+ * of a partial index of such episodes: its cost grows with them alone. */
+int store_scan_pending_only(struct store *st, int64_t from, int64_t to,
+    int (*fn)(const struct episode *e, void *arg), void *arg);
+
 /* What the analysis needs of an identity. */
 struct identity_row {
 	uint64_t identity;
@@ -197,17 +226,19 @@ struct identity_row {
 	int dup_deliveries;		/* notifications delivered twice */
 };
 
-/* The identities of the episodes store_scan_episodes would return. A
- * notification counts as delivered twice when one with the same content
- * from another Alertmanager (externalURL) was stored less than a minute
- * before it. */
+/* The identities of the episodes store_scan_episodes and
+ * store_scan_pending_only would return. A notification counts as delivered
+ * twice when one with the same content from another Alertmanager
+ * (externalURL) was stored less than a minute before it. */
 int store_scan_identities(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct identity_row *r, void *arg), void *arg);
 
 /* Each alert of each notification received in [from, to) -- with
- * firing_only, each firing alert of each firing notification. In the order
- * the notifications were received (then by id), a notification's alerts
- * together. */
+ * firing_only, each firing alert of each firing notification, and one row
+ * without an alert (alertname NULL, episode and identity 0) for each
+ * notification that has none such (a resolved one), so that every
+ * notification is seen. In the order the notifications were received (then
+ * by id), a notification's alerts together. */
 struct notified_row {
 	int64_t notification;
 	int64_t received_at;
@@ -215,7 +246,7 @@ struct notified_row {
 	const char *group_labels;	/* JSON object text */
 	int64_t episode;		/* the alert's episode, 0: none */
 	uint64_t identity;
-	const char *alertname;
+	const char *alertname;		/* NULL: a row without an alert */
 };
 
 int store_scan_notified(struct store *st, int64_t from, int64_t to,

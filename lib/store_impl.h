@@ -32,10 +32,14 @@ struct store_backend {
 	    struct episode *, int);
 	int (*insert_episode)(struct store *, struct episode *, const char *);
 	int (*update_episode)(struct store *, const struct episode *);
+	int (*merge_episode)(struct store *, int64_t, int64_t);
+	int (*episode_has_copy)(struct store *, int64_t, uint64_t);
+	int (*relink_alerts)(struct store *, uint64_t, int64_t, int64_t,
+	    int64_t);
 	int (*get_series)(struct store *, uint64_t, struct series_state *);
 	int (*put_series)(struct store *, const struct series_state *);
 	int (*count_active_series)(struct store *, uint64_t, enum series_kind,
-	    uint64_t);
+	    uint64_t, int64_t, int64_t);
 	int (*last_series_end)(struct store *, uint64_t, enum series_kind,
 	    uint64_t, int64_t, int64_t *);
 	int (*idle_series)(struct store *, int64_t, struct series_state *, int);
@@ -44,6 +48,8 @@ struct store_backend {
 	int (*query_episodes)(struct store *, const struct episode_filter *,
 	    int (*)(const struct episode_row *, void *), void *);
 	int (*scan_episodes)(struct store *, int64_t, int64_t,
+	    int (*)(const struct episode *, void *), void *);
+	int (*scan_pending_only)(struct store *, int64_t, int64_t,
 	    int (*)(const struct episode *, void *), void *);
 	int (*scan_identities)(struct store *, int64_t, int64_t,
 	    int (*)(const struct identity_row *, void *), void *);

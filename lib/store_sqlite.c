@@ -178,6 +178,25 @@ static const char *const migrations[] = {
 	 * request. The staleness check (every 5 s) scans the active series
 	 * through rw_series_active instead. */
 	"DROP INDEX IF EXISTS rw_series_idle;",
+
+	/* 6: when each series' current (or last) run began, so that one
+	 * replica's end can tell whether another replica was firing at that
+	 * time, not only whether it fires now (a replica catching up after an
+	 * outage is active, but its samples may not have reached that time
+	 * yet, or it may have ended and started again since) */
+	"ALTER TABLE rw_series ADD COLUMN run_start INTEGER;"
+	/* and a firing heard from remote write finds the notified alerts of
+	 * the same startsAt (ingest.c, relinking) */
+	"CREATE INDEX notification_alerts_starts ON notification_alerts"
+	"  (identity, starts_at);",
+
+	/* 7: an analysis counts the episodes that ended while pending (the
+	 * evidence that an alert almost fired) from an index of those alone,
+	 * covering what it reads: episodes_start would read every episode of
+	 * the window, and its row */
+	"CREATE INDEX episodes_pending_only ON episodes"
+	"  (pending_at, identity, resolved_at, firing_at)"
+	"  WHERE firing_at IS NULL AND resolved_at IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -189,6 +208,8 @@ enum {
 	Q_EPISODES_NEAR, Q_INS_EPISODE, Q_UPD_EPISODE_TIMES, Q_UPD_EPISODE,
 	Q_GET_SERIES, Q_PUT_SERIES, Q_TOUCH_SERIES, Q_SET_SERIES,
 	Q_COUNT_ACTIVE, Q_LAST_END, Q_IDLE_SERIES,
+	Q_MOVE_ALERTS, Q_MOVE_FEEDBACK, Q_DEL_EPISODE, Q_HAS_COPY,
+	Q_RELINK_FIND, Q_RELINK, Q_RECOUNT,
 	Q_COUNT
 };
 
@@ -246,10 +267,11 @@ static const char *const queries[Q_COUNT] = {
 	    " last_notified_at = ?7, notifications = ?8, sources = ?9"
 	    " WHERE id = ?1",
 	[Q_GET_SERIES] = "SELECT identity, kind, last_ts, last_value, active,"
-	    " received_at, interval_ms, rowid FROM rw_series WHERE series = ?1",
+	    " received_at, interval_ms, rowid, run_start FROM rw_series"
+	    " WHERE series = ?1",
 	[Q_PUT_SERIES] = "INSERT OR REPLACE INTO rw_series (series, identity,"
-	    " kind, last_ts, last_value, active, received_at, interval_ms)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " kind, last_ts, last_value, active, received_at, interval_ms,"
+	    " run_start) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)",
 	/* a known series' row changes in place, setting only what changed:
 	 * an UPDATE rewrites the indexes (and checks the CHECK constraints)
 	 * of the columns it sets, and INSERT OR REPLACE deletes and
@@ -261,15 +283,46 @@ static const char *const queries[Q_COUNT] = {
 	    " received_at = ?7, interval_ms = ?8"
 	    " WHERE rowid = ?9 AND series = ?1",
 	[Q_SET_SERIES] = "UPDATE rw_series SET last_ts = ?4, last_value = ?5,"
-	    " active = ?6, received_at = ?7, interval_ms = ?8"
+	    " active = ?6, received_at = ?7, interval_ms = ?8, run_start = ?10"
 	    " WHERE rowid = ?9 AND series = ?1",
+	/* active from ?6 to ?4: its run began by ?6, and its samples reach
+	 * ?4 or are at most two evaluations and ?5 (delivery) behind it (a
+	 * run_start of NULL, from before schema 6, counts as "by then") */
 	[Q_COUNT_ACTIVE] = "SELECT count(*) FROM rw_series WHERE identity = ?1"
-	    " AND kind = ?2 AND active = 1 AND series != ?3",
+	    " AND kind = ?2 AND active = 1 AND series != ?3"
+	    " AND last_ts + 2 * coalesce(interval_ms, 0) + ?5 >= ?4"
+	    " AND coalesce(run_start, 0) <= ?6",
 	[Q_LAST_END] = "SELECT max(last_ts) FROM rw_series WHERE identity = ?1"
 	    " AND kind = ?2 AND active = 0 AND series != ?3 AND last_ts >= ?4",
 	[Q_IDLE_SERIES] = "SELECT series, identity, kind, last_ts, last_value,"
-	    " active, received_at, interval_ms FROM rw_series WHERE active = 1"
-	    " AND received_at < ?1 LIMIT ?2",
+	    " active, received_at, interval_ms, run_start FROM rw_series"
+	    " WHERE active = 1 AND received_at < ?1 LIMIT ?2",
+	/* an episode merged into another: its notifications and verdicts
+	 * move, then it goes */
+	[Q_MOVE_ALERTS] = "UPDATE notification_alerts SET episode_id = ?1"
+	    " WHERE episode_id = ?2",
+	[Q_MOVE_FEEDBACK] = "UPDATE feedback SET episode_id = ?1"
+	    " WHERE episode_id = ?2",
+	[Q_DEL_EPISODE] = "DELETE FROM episodes WHERE id = ?2",
+	[Q_HAS_COPY] = "SELECT 1 FROM notification_alerts WHERE episode_id = ?1"
+	    " AND fingerprint = ?2 LIMIT 1",
+	/* the notified alerts of an identity with a startsAt in [?2, ?3]
+	 * that are not on episode ?4: where they are, then move them */
+	[Q_RELINK_FIND] = "SELECT DISTINCT episode_id FROM notification_alerts"
+	    " WHERE identity = ?1 AND starts_at BETWEEN ?2 AND ?3"
+	    " AND episode_id IS NOT ?4 AND episode_id IS NOT NULL",
+	[Q_RELINK] = "UPDATE notification_alerts SET episode_id = ?4"
+	    " WHERE identity = ?1 AND starts_at BETWEEN ?2 AND ?3"
+	    " AND episode_id IS NOT ?4",
+	/* an episode's notification counts, from its notified alerts */
+	[Q_RECOUNT] = "UPDATE episodes SET notifications = (SELECT"
+	    " count(DISTINCT notification_id) FROM notification_alerts"
+	    " WHERE episode_id = ?1), first_notified_at = (SELECT"
+	    " min(n.received_at) FROM notification_alerts a JOIN notifications n"
+	    " ON n.id = a.notification_id WHERE a.episode_id = ?1),"
+	    " last_notified_at = (SELECT max(n.received_at) FROM"
+	    " notification_alerts a JOIN notifications n ON"
+	    " n.id = a.notification_id WHERE a.episode_id = ?1) WHERE id = ?1",
 };
 
 static const char *const kind_names[] = { "pending", "firing", "for_state" };
@@ -822,6 +875,90 @@ sqlite_insert_episode(struct store *stp, struct episode *e,
 	return 0;
 }
 
+/* Moves gone's notification alerts and verdicts to keep, then deletes
+ * gone; the caller has written keep's merged times and counts. */
+static int
+sqlite_merge_episode(struct store *stp, int64_t keep, int64_t gone)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	static const int q[] = { Q_MOVE_ALERTS, Q_MOVE_FEEDBACK, Q_DEL_EPISODE };
+
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		sqlite3_stmt *st = s->stmt[q[i]];
+
+		if (q[i] != Q_DEL_EPISODE)
+			sqlite3_bind_int64(st, 1, keep);
+		sqlite3_bind_int64(st, 2, gone);
+		if (exec_stmt(st) < 0)
+			return fail(s->db, "merging episodes");
+	}
+	return 0;
+}
+
+static int
+recount(struct sqlite_store *s, int64_t episode)
+{
+	sqlite3_stmt *st = s->stmt[Q_RECOUNT];
+
+	sqlite3_bind_int64(st, 1, episode);
+	return exec_stmt(st);
+}
+
+static int
+sqlite_relink_alerts(struct store *stp, uint64_t identity, int64_t from,
+    int64_t to, int64_t episode)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_RELINK_FIND];
+	int64_t old[8];
+	int n = 0, rc, moved;
+
+	bind_fp(st, 1, identity);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 4, episode);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 8)
+		old[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s->db, "looking up notified alerts");
+	if (n == 0)
+		return 0;
+	st = s->stmt[Q_RELINK];
+	bind_fp(st, 1, identity);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 4, episode);
+	if (exec_stmt(st) < 0)
+		return fail(s->db, "moving notified alerts");
+	moved = sqlite3_changes(s->db);
+	if (recount(s, episode) < 0)
+		return fail(s->db, "counting notifications");
+	for (int i = 0; i < n; i++)
+		if (recount(s, old[i]) < 0)
+			return fail(s->db, "counting notifications");
+	return moved;
+}
+
+static int
+sqlite_episode_has_copy(struct store *stp, int64_t episode,
+    uint64_t fingerprint)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_HAS_COPY];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, episode);
+	bind_fp(st, 2, fingerprint);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s->db, "looking up an episode's alerts");
+	return rc == SQLITE_ROW;
+}
+
 static int
 sqlite_update_episode(struct store *stp, const struct episode *e)
 {
@@ -978,6 +1115,7 @@ sqlite_get_series(struct store *stp, uint64_t series, struct series_state *out)
 		out->active = sqlite3_column_int(st, 4);
 		out->received_at = sqlite3_column_int64(st, 5);
 		out->interval_ms = sqlite3_column_int64(st, 6);
+		out->run_start = sqlite3_column_int64(st, 8);	/* NULL: 0 */
 		series_cache_put(&s->sc, out, sqlite3_column_int64(st, 7));
 	}
 	sqlite3_reset(st);
@@ -1002,7 +1140,8 @@ sqlite_put_series(struct store *stp, const struct series_state *ss)
 	    old->s.kind == ss->kind) {
 		st = s->stmt[old->s.active == ss->active &&
 		    old->null_value == null_value &&
-		    (null_value || old->s.last_value == ss->last_value) ?
+		    (null_value || old->s.last_value == ss->last_value) &&
+		    old->s.run_start == ss->run_start ?
 		    Q_TOUCH_SERIES : Q_SET_SERIES];
 		rowid = old->rowid;
 	}
@@ -1022,6 +1161,8 @@ sqlite_put_series(struct store *stp, const struct series_state *ss)
 		sqlite3_bind_int(st, 6, ss->active);
 		sqlite3_bind_int64(st, 7, ss->received_at);
 		bind_time(st, 8, ss->interval_ms);
+		if (st != s->stmt[Q_TOUCH_SERIES])
+			bind_time(st, 10, ss->run_start);
 		if (exec_stmt(st) < 0) {
 			series_cache_clear(s);
 			return fail(s->db, "storing a series");
@@ -1042,7 +1183,7 @@ sqlite_put_series(struct store *stp, const struct series_state *ss)
 
 static int
 sqlite_count_active_series(struct store *stp, uint64_t identity,
-    enum series_kind kind, uint64_t except)
+    enum series_kind kind, uint64_t except, int64_t from, int64_t to)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
 	sqlite3_stmt *st = s->stmt[Q_COUNT_ACTIVE];
@@ -1051,6 +1192,9 @@ sqlite_count_active_series(struct store *stp, uint64_t identity,
 	bind_fp(st, 1, identity);
 	sqlite3_bind_text(st, 2, kind_names[kind], -1, SQLITE_STATIC);
 	bind_fp(st, 3, except);
+	sqlite3_bind_int64(st, 4, to);
+	sqlite3_bind_int64(st, 5, STORE_REPLICA_LAG_MS);
+	sqlite3_bind_int64(st, 6, from);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
@@ -1105,6 +1249,7 @@ sqlite_idle_series(struct store *stp, int64_t received_before,
 		o->active = sqlite3_column_int(st, 5);
 		o->received_at = sqlite3_column_int64(st, 6);
 		o->interval_ms = sqlite3_column_int64(st, 7);
+		o->run_start = sqlite3_column_int64(st, 8);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -1299,6 +1444,36 @@ sqlite_scan_episodes(struct store *stp, int64_t from, int64_t to,
 	    " ORDER BY +firing_at, id", from, to, 0, 0, episode_row, &c);
 }
 
+static int
+pending_only_row(sqlite3_stmt *st, void *p)
+{
+	struct scan_ctx *c = p;
+	int (*fn)(const struct episode *, void *) = c->fn;
+	struct episode e;
+
+	memset(&e, 0, sizeof(e));
+	e.id = sqlite3_column_int64(st, 0);
+	e.identity = column_fp(st, 1);
+	e.pending_at = sqlite3_column_int64(st, 2);
+	e.resolved_at = sqlite3_column_int64(st, 3);
+	return fn(&e, c->arg);
+}
+
+static int
+sqlite_scan_pending_only(struct store *stp, int64_t from, int64_t to,
+    int (*fn)(const struct episode *, void *), void *arg)
+{
+	struct scan_ctx c = { (void *)fn, arg };
+
+	/* the WHERE repeats episodes_pending_only's, so that SQLite reads
+	 * that index (covering) and nothing else */
+	return scan((struct sqlite_store *)stp, "SELECT id, identity,"
+	    " pending_at, resolved_at FROM episodes"
+	    " WHERE firing_at IS NULL AND resolved_at IS NOT NULL"
+	    " AND pending_at >= ?1 AND pending_at < ?2 ORDER BY pending_at",
+	    from, to, 0, 0, pending_only_row, &c);
+}
+
 /* What the window's notifications say of one identity: the distinct
  * Alertmanager fingerprints its alerts had (replicas) and how many of them
  * came in a duplicate delivery. An open-addressing map from identity. */
@@ -1445,7 +1620,10 @@ sqlite_scan_identities(struct store *stp, int64_t from, int64_t to,
 		    "  UNION SELECT identity FROM episodes WHERE resolved_at >= ?1"
 		    "  AND +firing_at < ?1"
 		    "  UNION SELECT identity FROM episodes WHERE resolved_at IS NULL"
-		    "  AND +firing_at < ?1),"
+		    "  AND +firing_at < ?1"
+		    "  UNION SELECT identity FROM episodes WHERE firing_at IS NULL"
+		    "  AND resolved_at IS NOT NULL AND pending_at >= ?1"
+		    "  AND pending_at < ?2),"
 		    " ser AS (SELECT identity, max(c) AS c, min(iv) AS iv FROM"
 		    "  (SELECT identity, count(*) AS c, min(CASE WHEN"
 		    "   interval_ms > 0 THEN interval_ms END) AS iv FROM rw_series"
@@ -1486,17 +1664,25 @@ sqlite_scan_notified(struct store *stp, int64_t from, int64_t to,
 {
 	struct scan_ctx c = { (void *)fn, arg };
 
-	return scan((struct sqlite_store *)stp,
+	/* received_at first: the range of notifications_window in order, not
+	 * a scan of the whole table in id order. Firing only, a resolved
+	 * notification is one row of its own (LEFT JOIN) and its alerts are
+	 * not read: the probe of notification_alerts_scan by (id, 'firing')
+	 * finds none. */
+	return scan((struct sqlite_store *)stp, firing_only ?
+	    "SELECT n.id, n.received_at, n.receiver, n.group_labels,"
+	    " coalesce(a.episode_id, 0), a.identity, a.alertname"
+	    " FROM notifications n LEFT JOIN notification_alerts a"
+	    " ON a.notification_id = n.id AND a.status = 'firing'"
+	    " AND n.status = 'firing'"
+	    " WHERE n.received_at >= ?1 AND n.received_at < ?2"
+	    " ORDER BY n.received_at, n.id" :
 	    "SELECT n.id, n.received_at, n.receiver, n.group_labels,"
 	    " coalesce(a.episode_id, 0), a.identity, a.alertname"
 	    " FROM notifications n JOIN notification_alerts a"
 	    " ON a.notification_id = n.id"
 	    " WHERE n.received_at >= ?1 AND n.received_at < ?2"
-	    " AND (?3 = 0 OR (n.status = 'firing' AND a.status = 'firing'))"
-	    /* received_at first: the range of notifications_window in
-	     * order, not a scan of the whole table in id order */
-	    " ORDER BY n.received_at, n.id", from, to, 1, firing_only,
-	    notified_row, &c);
+	    " ORDER BY n.received_at, n.id", from, to, 0, 0, notified_row, &c);
 }
 
 static int
@@ -1681,6 +1867,9 @@ const struct store_backend store__sqlite = {
 	.episodes_near = sqlite_episodes_near,
 	.insert_episode = sqlite_insert_episode,
 	.update_episode = sqlite_update_episode,
+	.merge_episode = sqlite_merge_episode,
+	.episode_has_copy = sqlite_episode_has_copy,
+	.relink_alerts = sqlite_relink_alerts,
 	.get_series = sqlite_get_series,
 	.put_series = sqlite_put_series,
 	.count_active_series = sqlite_count_active_series,
@@ -1689,6 +1878,7 @@ const struct store_backend store__sqlite = {
 	.prune = sqlite_prune,
 	.query_episodes = sqlite_query_episodes,
 	.scan_episodes = sqlite_scan_episodes,
+	.scan_pending_only = sqlite_scan_pending_only,
 	.scan_identities = sqlite_scan_identities,
 	.scan_notified = sqlite_scan_notified,
 	.scan_feedback = sqlite_scan_feedback,

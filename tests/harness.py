@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -219,6 +220,29 @@ class Daemon:
         if getattr(self, "_log", None) is not None and not self._log.closed:
             self._log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SeededDaemonTest(unittest.TestCase):
+    """A daemon started once for the class with DAEMON_CONFIG and filled by
+    the class's seed(); cleaned up when seeding fails and after the class."""
+    DAEMON_CONFIG = ""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(cls.DAEMON_CONFIG).start()
+        try:
+            cls.seed()
+        except BaseException:
+            cls.d.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    @classmethod
+    def seed(cls):
+        pass
 
 
 def load_data(name):

@@ -129,3 +129,19 @@ def runs(values, step):
         else:
             out.append([ts, ts])
     return [tuple(r) for r in out]
+
+
+def merged_runs(results, step):
+    """The union of the runs of every series of query_range results (both
+    HA replicas'): the timeline alertnoise records for them."""
+    spans = []
+    for series in results:
+        spans += runs(series["values"], step)
+    spans.sort()
+    out = []
+    for a, b in spans:
+        if out and a <= out[-1][1] + step * 1.5:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return out

@@ -99,6 +99,7 @@ analysis:
   persistent_min: 20s
   flap_high: 15
   flap_low: 8
+  flap_min_episodes: 2
   paging_receivers: [alertnoise]
   cofire_window: 2s
   cofire_min_support: 3

@@ -1,17 +1,18 @@
 """test_api.py -- GET /api/v1/episodes and /api/v1/alerts/firing against the
-real alertnoised.
+real alertnoised; /api/v1/summary's receivers and /api/v1/alerts' pending-only
+episodes.
 
-One daemon for the whole file, seeded once with six episodes of known times
-through both sources (remote write built with tests/rwenc.py, and
-Alertmanager webhooks); every test only reads. All times are whole seconds
-two hours ago, so since/until can be given as RFC 3339 or Unix seconds."""
+One daemon per class, seeded once with episodes of known times through both
+sources (remote write built with tests/rwenc.py, and Alertmanager webhooks);
+every test only reads. All times are whole seconds two hours ago, so
+since/until can be given as RFC 3339 or Unix seconds."""
 import re
 import time
 import unittest
 import urllib.parse
 
 from harness import (Daemon, fingerprint, make_alert, make_notification,
-                     now_ms, parse_rfc3339_ms)
+                     now_ms, parse_rfc3339_ms, SeededDaemonTest)
 import rwenc
 from rwenc import STALE, V1_HEADERS
 
@@ -64,15 +65,8 @@ def series(identity, state, samples):
     return labels, samples
 
 
-class ApiTestCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-        try:
-            cls.seed()
-        except BaseException:
-            cls.d.cleanup()
-            raise
+class ApiTestCase(SeededDaemonTest):
+    DAEMON_CONFIG = ""
 
     @classmethod
     def seed(cls):
@@ -101,10 +95,6 @@ class ApiTestCase(unittest.TestCase):
         for h in hooks:
             r = cls.d.webhook(h)
             assert r.status == 200, (r.status, r.text)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.cleanup()
 
     def get(self, path, params):
         q = urllib.parse.urlencode(params, doseq=True)
@@ -419,6 +409,122 @@ class DefaultLimitTest(unittest.TestCase):
         self.assertEqual(names("?limit=100"), want[:100])
         r = self.d.get("/api/v1/alerts/firing")
         self.assertEqual(len(r.json()["data"]), 101)
+
+
+# Summary per receiver and pending-only episodes: webhooks to a paging and a
+# non-paging receiver, and remote-written alerts that went pending and
+# ended before they fired.
+RECV_A = {"alertname": "RecvDisk", "instance": "a"}   # 1 min: transient
+RECV_B = {"alertname": "RecvDisk", "instance": "b"}   # still firing
+RECV_INFO = {"alertname": "RecvInfo"}                 # still firing
+ALMOST_A = {"alertname": "ApiAlmost", "instance": "a"}
+ALMOST_B = {"alertname": "ApiAlmost", "instance": "b"}
+MIXED = {"alertname": "ApiMixed"}
+
+
+class ReceiversAndPendingOnlyTest(ApiTestCase):
+    # dedup_window 0s: the second, identical notification is a repeat
+    DAEMON_CONFIG = ("analysis:\n  paging_receivers: [pager]\n"
+                     "  cache_ttl: 0s\nwebhook:\n  dedup_window: 0s\n")
+
+    @classmethod
+    def seed(cls):
+        hooks = [
+            # pager: 4 notifications, 3 of them firing (pages), about
+            # 2 episodes; RecvDisk{a} is transient (noise), {b} is not
+            make_notification([make_alert(RECV_A, at(0))], receiver="pager"),
+            make_notification([make_alert(RECV_A, at(0))], receiver="pager"),
+            make_notification([make_alert(RECV_A, at(0), ends_ms=at(60))],
+                              receiver="pager"),
+            make_notification([make_alert(RECV_B, at(100))],
+                              receiver="pager"),
+            # chat (not paging): 2 notifications about 2 episodes, one of
+            # them also paged
+            make_notification([make_alert(RECV_A, at(0)),
+                               make_alert(RECV_INFO, at(30))],
+                              receiver="chat", group_by=()),
+            make_notification([make_alert(RECV_A, at(0), ends_ms=at(60))],
+                              receiver="chat"),
+        ]
+        for h in hooks:
+            r = cls.d.webhook(h)
+            assert r.status == 200, (r.status, r.text)
+        # ApiAlmost: pending and back to normal, never fired -- twice for
+        # instance a, once for b; ApiMixed: once so, then once pending and
+        # firing
+        body = rwenc.write_body([
+            series(ALMOST_A, "pending",
+                   [(1, at(0)), (1, at(30)), (STALE, at(60)),
+                    (1, at(300)), (STALE, at(330))]),
+            series(ALMOST_B, "pending", [(1, at(10)), (STALE, at(40))]),
+            series(MIXED, "pending",
+                   [(1, at(0)), (STALE, at(30)),
+                    (1, at(400)), (1, at(430)), (STALE, at(460))]),
+            series(MIXED, "firing",
+                   [(1, at(460)), (1, at(490)), (STALE, at(520))]),
+        ])
+        r = cls.d.post("/api/v1/write", body, content_type=None,
+                       headers=dict(V1_HEADERS))
+        assert r.status == 204, (r.status, r.text)
+
+    def data(self, path):
+        r = self.d.get(path)
+        self.assertEqual(r.status, 200, r.text)
+        return r.json()["data"]
+
+    def test_by_receiver_lists_every_receiver(self):
+        s = self.data("/api/v1/summary")
+        recv = {r["receiver"]: r for r in s["by_receiver"]}
+        self.assertEqual(set(recv), {"pager", "chat"})
+        pager, chat = recv["pager"], recv["chat"]
+        self.assertEqual((pager["notifications"], pager["pages"],
+                          pager["episodes"]), (4, 3, 2))
+        self.assertEqual((pager["noise_pages"], pager["noise_episodes"]),
+                         (2, 1))
+        self.assertAlmostEqual(pager["page_noise_ratio"], 2 / 3)
+        self.assertAlmostEqual(pager["noise_ratio"], 0.5)
+        self.assertEqual(pager["classes"]["transient"], 1)
+        self.assertEqual((chat["notifications"], chat["pages"],
+                          chat["episodes"]), (2, 0, 2))
+        self.assertEqual(chat["noise_pages"], 0)
+        self.assertIsNone(chat["page_noise_ratio"])
+        self.assertEqual(chat["noise_episodes"], 1)
+        self.assertEqual(chat["mttr_seconds"]["resolved"], 1)
+        # the overall numbers are unchanged: pages are the paging
+        # receivers' pages, episodes every fired one
+        self.assertEqual(s["pages"], 3)
+        self.assertEqual(s["noise_pages"], 2)
+        self.assertEqual(s["pages"], sum(r["pages"]
+                                         for r in s["by_receiver"]))
+        self.assertEqual(s["episodes"], 4)     # RecvDisk x2, RecvInfo, Mixed
+
+    def test_pending_only_per_alertname(self):
+        alerts = {a["alertname"]: a for a in self.data("/api/v1/alerts")}
+        self.assertIn("ApiAlmost", alerts)
+        almost = alerts["ApiAlmost"]
+        self.assertEqual((almost["episodes"], almost["pending_only"]), (0, 3))
+        self.assertEqual((almost["notifications"], almost["pages"]), (0, 0))
+        self.assertIsNone(almost["noise_ratio"])
+        self.assertEqual((alerts["ApiMixed"]["episodes"],
+                          alerts["ApiMixed"]["pending_only"]), (1, 1))
+        self.assertEqual(alerts["RecvDisk"]["pending_only"], 0)
+        self.assertEqual(alerts["RecvDisk"]["episodes"], 2)
+
+    def test_pending_only_per_identity_and_selected(self):
+        alerts = {a["alertname"]: a
+                  for a in self.data("/api/v1/alerts?by=identity")}
+        ids = {i["labels"]["instance"]: i
+               for i in alerts["ApiAlmost"]["identities"]}
+        self.assertEqual({k: (i["episodes"], i["pending_only"])
+                          for k, i in ids.items()}, {"a": (0, 2), "b": (0, 1)})
+        self.assertEqual(ids["a"]["fingerprint"], fingerprint(ALMOST_A))
+        q = urllib.parse.quote('{alertname="ApiAlmost",instance="b"}')
+        sel = self.data("/api/v1/alerts?match[]=" + q)
+        self.assertEqual([(a["alertname"], a["pending_only"]) for a in sel],
+                         [("ApiAlmost", 1)])
+        # a window that starts after they ended has none
+        self.assertEqual(self.data(
+            "/api/v1/alerts?window=1h&match[]=" + q), [])
 
 
 if __name__ == "__main__":

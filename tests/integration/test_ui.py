@@ -10,6 +10,7 @@ One daemon for the whole file ("pager" pages), seeded three hours ago with:
            marked noise: flapping and transient, route_away_from_paging.
   UiStorm  ten identities at once, each in its own notification: a storm.
   UiSteady one page, still firing.
+  UiAlmost remote write from both replicas: pending twice, never fired.
   ODD      an alertname that needs percent-encoding and HTML escaping.
 
 Each page is checked for what a user sees: status, type, security
@@ -48,6 +49,7 @@ DISK_A = {"alertname": "UiDisk", "instance": "a", "team": "infra",
 DISK_B = {"alertname": "UiDisk", "instance": "b", "team": "infra"}
 FLAPPY = {"alertname": "UiFlappy", "instance": "f"}
 STEADY = {"alertname": "UiSteady", "instance": "s"}
+ALMOST = {"alertname": "UiAlmost", "instance": "p"}
 ODD_LABELS = {"alertname": ODD, "note": "<script>alert(2)</script>"}
 PAGES = ("/", "/alerts/UiFlappy", "/alerts/UiDisk", "/groups",
          "/recommendations")
@@ -134,6 +136,9 @@ def seed(d):
             series(DISK_B, "pending", rep,
                    [(1, at(600)), (1, at(630)), (STALE, at(660))]),
             series(DISK_B, "firing", rep, [(1, at(660)), (1, at(690))]),
+            series(ALMOST, "pending", rep,
+                   [(1, at(1800)), (1, at(1830)), (STALE, at(1860)),
+                    (1, at(2400)), (STALE, at(2430))]),
         ]
     r = d.post("/api/v1/write", rwenc.write_body(rw), content_type=None,
                headers=dict(V1_HEADERS))
@@ -382,6 +387,36 @@ class UiTest(unittest.TestCase):
                      alert_path(ODD, "28d"), alert_path("UiStorm", "7d")):
             self.assertIn(want, seen)
         self.assertTrue(any(s.startswith("/feedback?") for s in seen))
+
+    def test_pending_only_alert(self):
+        al = [a for a in self.api("/api/v1/alerts?by=identity")
+              if a["alertname"] == "UiAlmost"][0]
+        self.assertEqual((al["episodes"], al["pending_only"]), (0, 2))
+        # the overview's every-alert table: episodes, then pending only
+        text, _ = self.page("/")
+        rows = text[text.index('id="alerts"'):]
+        cells = r'</a></td><td class="n">(\d+)</td><td class="n">(\d+)</td>'
+        self.assertEqual(re.search(
+            r'href="/alerts/UiAlmost\?window=7d">UiAlmost' + cells,
+            rows).groups(), ("0", "2"))
+        self.assertEqual(re.search(
+            r'href="/alerts/UiSteady\?window=7d">UiSteady' + cells,
+            rows).groups(), ("1", "0"))
+        # its page says so instead of numbers of nothing, and lists the
+        # identity with its count
+        text, _ = self.page(alert_path("UiAlmost"))
+        self.assertIn("None of its episodes fired in this window; 2 went "
+                      "pending and ended before firing.", text)
+        self.assertNotIn('<div class="l">Episodes</div>', text)
+        ids = text[text.index('id="identities"'):text.index('id="timeline"')]
+        self.assertIn(fingerprint(ALMOST), ids)
+        self.assertIn('</code></td><td class="n">0</td><td class="n">2</td>',
+                      ids)
+        # an alert that fired has the card
+        text, _ = self.page("/alerts/UiSteady")
+        cards = dict(re.findall(r'<div class="l">([^<]+)</div>'
+                                r'<div class="v">([^<]+)</div>', text))
+        self.assertEqual(cards["Pending only"], "0")
 
     def test_groups(self):
         text, p = self.page("/groups")

@@ -206,14 +206,14 @@ stale_nan(void)
 	return d;
 }
 
-/* A request of up to 8 series, each built from "name=value,..." labels
- * (sorted by the caller) and samples. */
+/* A request of up to 32 series entries, each built from "name=value,..."
+ * labels (sorted by the caller) and samples. */
 struct req {
 	struct rw_request r;
-	struct rw_series s[8];
-	struct rw_label l[8][12];
-	struct rw_sample sm[8][64];
-	char buf[8][512];
+	struct rw_series s[32];
+	struct rw_label l[32][12];
+	struct rw_sample sm[32][64];
+	char buf[32][512];
 };
 
 static struct rw_series *
@@ -737,6 +737,272 @@ TEST(rw_series_labels_in_any_order_are_one_series)
 	CHECK_INT(EP("firing_at", "U"), b);
 }
 
+/* A catch-up after an outage: one request carries, for one series, firing
+ * samples every 5 s, a stale marker, and firing samples again, with the
+ * series' ALERTS_FOR_STATE beside it (activeAt in whole seconds, as
+ * Prometheus writes it). Prometheus 2.42 sends each sample as an entry of
+ * its own, the series' labels repeated. Prometheus has two episodes; so
+ * must we. The series was active before the request (the run before the
+ * outage). */
+TEST(rw_stale_marker_inside_a_request_ends_the_episode)
+{
+	struct req *q1 = calloc(1, sizeof(*q1)), *q2 = calloc(1, sizeof(*q2));
+	struct ingest_result r;
+	struct rw_series *f, *fs;
+	int64_t b = T1 + S(900) + 393;	/* evaluations at .393 s */
+
+	f = add_series(q1, "__name__=ALERTS,alertname=CU,alertstate=firing,"
+	    "instance=x");
+	fs = add_series(q1, "__name__=ALERTS_FOR_STATE,alertname=CU,"
+	    "instance=x");
+	for (int t = 0; t <= 25; t += 5) {
+		f->samples[f->nsamples].ts_ms = b + S(t);
+		f->samples[f->nsamples++].value = 1;
+		fs->samples[fs->nsamples].ts_ms = b + S(t);
+		fs->samples[fs->nsamples++].value = (double)((b / 1000));
+	}
+	CHECK_INT(ingest(q1, b + S(26), &r), 0);
+	/* then the outage; the backlog arrives in one request */
+	for (int t = 30; t <= 70; t += 5) {
+		double v = t == 45 ? stale_nan() : 1;
+
+		if (t > 45 && t < 60)
+			continue;
+		f = add_series(q2, "__name__=ALERTS,alertname=CU,"
+		    "alertstate=firing,instance=x");
+		f->samples[0].ts_ms = b + S(t);
+		f->samples[0].value = v;
+		f->nsamples = 1;
+		fs = add_series(q2, "__name__=ALERTS_FOR_STATE,alertname=CU,"
+		    "instance=x");
+		fs->samples[0].ts_ms = b + S(t);
+		fs->samples[0].value = t == 45 ? v :
+		    (double)((b + S(t < 45 ? 0 : 60)) / 1000);
+		fs->nsamples = 1;
+	}
+	CHECK_INT(ingest(q2, b + S(120), &r), 0);
+	CHECK_INT(EP("count(*)", "CU"), 2);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'CU' AND"
+	    " firing_at = 1767312900393 AND resolved_at = 1767312945393"), 1);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'CU' AND"
+	    " firing_at = 1767312960393 AND resolved_at IS NULL"), 1);
+	/* for: 0 -- activeAt, in whole seconds, is no pending phase */
+	CHECK_INT(EP("count(pending_at)", "CU"), 0);
+	/* Prometheus re-sending the request changes nothing */
+	CHECK_INT(ingest(q2, b + S(121), &r), 0);
+	CHECK_INT(r.samples_applied, 0);
+	CHECK_INT(EP("count(*)", "CU"), 2);
+	free(q1);
+	free(q2);
+}
+
+/* Two HA replicas catch up after an outage, each with its own request:
+ * replica r1's whole backlog (a fire, a stale marker, a fire again) is
+ * heard before r2's. When r1 ends, r2 still fires by what we know; when r2
+ * ends, r1 has fired again. Prometheus has two episodes of the identity,
+ * [0, 46] and [60, ...) -- the union of the replicas' runs. */
+TEST(rw_ha_catch_up_heard_replica_by_replica_keeps_two_episodes)
+{
+	struct req *q1 = calloc(1, sizeof(*q1)), *q2 = calloc(1, sizeof(*q2));
+	struct req *q3 = calloc(1, sizeof(*q3));
+	struct ingest_result r;
+	struct rw_series *s1, *s2;
+	int64_t b = T1 + S(1000);
+
+	s1 = add_series(q1, "__name__=ALERTS,alertname=HC,alertstate=firing,"
+	    "replica=r1");
+	s2 = add_series(q1, "__name__=ALERTS,alertname=HC,alertstate=firing,"
+	    "replica=r2");
+	add_run(s1, b, 0, 0, 1, 0);
+	add_run(s2, b, 1, 1, 1, 0);
+	CHECK_INT(ingest(q1, b + S(2), &r), 0);
+	s1 = add_series(q2, "__name__=ALERTS,alertname=HC,alertstate=firing,"
+	    "replica=r1");
+	add_run(s1, b, 5, 44, 1, 1);		/* stale at 45 */
+	add_run(s1, b, 60, 70, 1, 0);
+	CHECK_INT(ingest(q2, b + S(80), &r), 0);
+	s2 = add_series(q3, "__name__=ALERTS,alertname=HC,alertstate=firing,"
+	    "replica=r2");
+	add_run(s2, b, 6, 45, 1, 1);		/* stale at 46 */
+	add_run(s2, b, 61, 71, 1, 0);
+	CHECK_INT(ingest(q3, b + S(81), &r), 0);
+	CHECK_INT(EP("count(*)", "HC"), 2);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'HC' AND"
+	    " firing_at = 1767313000000 AND resolved_at = 1767313046000"), 1);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'HC' AND"
+	    " firing_at = 1767313060000 AND resolved_at IS NULL"), 1);
+	free(q1);
+	free(q2);
+	free(q3);
+}
+
+/* Four firing/resolved cycles of one alert (webhooks only, 10 minutes
+ * apart, 2 minutes firing each), delivered in an order of arrival. */
+static void
+four_cycles(const char *name, const int *order, size_t n)
+{
+	char lab[128], fire[4][512], res[4][512];
+	struct ingest_result r;
+	int64_t b = 1767571200000LL;	/* 2026-01-05T00:00:00Z */
+
+	snprintf(lab, sizeof(lab), "\"labels\":{\"alertname\":\"%s\"}", name);
+	for (int c = 0; c < 4; c++) {
+		snprintf(fire[c], sizeof(fire[c]), "{\"status\":\"firing\",%s,"
+		    "\"startsAt\":\"2026-01-05T00:%02d:00Z\"}", lab, c * 10);
+		snprintf(res[c], sizeof(res[c]), "{\"status\":\"resolved\",%s,"
+		    "\"startsAt\":\"2026-01-05T00:%02d:00Z\",\"endsAt\":"
+		    "\"2026-01-05T00:%02d:00Z\"}", lab, c * 10, c * 10 + 2);
+	}
+	/* order[k]: 2c is cycle c's firing notification, 2c + 1 its
+	 * resolved one; received a second apart after the last cycle */
+	for (size_t k = 0; k < n; k++) {
+		int c = order[k] / 2, resolved = order[k] % 2;
+
+		CHECK_INT(put(notif(resolved ? "resolved" : "firing",
+		    resolved ? res[c] : fire[c]), b + S(40 * 60 + k), 0, &r), 0);
+	}
+}
+
+static long long
+cycles_exact(const char *name)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM episodes WHERE "
+	    "alertname = '%s' AND resolved_at - firing_at = 120000 AND "
+	    "(firing_at - 1767571200000) %% 600000 = 0 AND "
+	    "firing_at < 1767571200000 + 2400000", name);
+	return q(sql);
+}
+
+/* A late or retried firing notification (the same startsAt, after its
+ * resolved one) does not reopen its episode, nor pull the later cycles
+ * into it; the result does not depend on the order of arrival. */
+TEST(late_firing_notification_does_not_reopen_or_merge)
+{
+	static const int in_order[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	static const int late_retry[] = { 0, 1, 2, 3, 2, 4, 5, 6, 7 };
+	static const int shuffled[] = { 1, 4, 0, 3, 6, 2, 7, 5, 2, 0 };
+
+	four_cycles("WL1", in_order, 8);
+	CHECK_INT(EP("count(*)", "WL1"), 4);
+	CHECK_INT(cycles_exact("WL1"), 4);
+	four_cycles("WL2", late_retry, 9);
+	CHECK_INT(EP("count(*)", "WL2"), 4);
+	CHECK_INT(cycles_exact("WL2"), 4);
+	CHECK_INT(EP("count(*) FILTER (WHERE resolved_at IS NULL)", "WL2"), 0);
+	four_cycles("WL3", shuffled, 10);
+	CHECK_INT(EP("count(*)", "WL3"), 4);
+	CHECK_INT(cycles_exact("WL3"), 4);
+}
+
+/* Webhooks only, two HA Prometheus replicas whose copies of one alert
+ * (startsAt 30 s apart, beyond join_tolerance) come in notifications of
+ * their own: one episode. The replica's next period (a new startsAt of a
+ * copy already notified) is a new episode and ends the first at its start
+ * until the first's late resolved notification says when it ended. */
+TEST(webhook_replica_copies_join_new_periods_do_not)
+{
+	struct ingest_result r;
+	int64_t b = 1767657600000LL;	/* 2026-01-06T00:00:00Z */
+
+#define WR(rep, st, status, end) "{\"status\":\"" status "\",\"labels\":" \
+	"{\"alertname\":\"WR\",\"replica\":\"" rep "\"},\"startsAt\":" \
+	"\"2026-01-06T00:" st "Z\"" end "}"
+#define END ",\"endsAt\":\"2026-01-06T00:05:00Z\""
+	CHECK_INT(put(notif("firing", WR("a", "00:00", "firing", "")), b + S(40),
+	    0, &r), 0);
+	CHECK_INT(put(notif("firing", WR("b", "00:30", "firing", "")), b + S(41),
+	    0, &r), 0);
+	CHECK_INT(r.episodes_opened, 0);
+	CHECK_INT(EP("count(*)", "WR"), 1);
+	CHECK_INT(put(notif("firing", WR("a", "10:00", "firing", "")), b + S(601),
+	    0, &r), 0);
+	CHECK_INT(r.episodes_opened, 1);
+	CHECK_INT(EP("count(*)", "WR"), 2);
+	CHECK_INT(q("SELECT resolved_at FROM episodes WHERE alertname = 'WR'"
+	    " AND firing_at = 1767657600000"), b + S(600));
+	CHECK_INT(put(notif("resolved", WR("a", "00:00", "resolved", END) ","
+	    WR("b", "00:30", "resolved", END)), b + S(602), 0, &r), 0);
+	CHECK_INT(q("SELECT resolved_at FROM episodes WHERE alertname = 'WR'"
+	    " AND firing_at = 1767657600000"), b + S(300));
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'WR'"
+	    " AND firing_at = 1767658200000 AND resolved_at IS NULL"), 1);
+#undef WR
+#undef END
+}
+
+/* What a daemon restart did beside two replicas and Alertmanager: both
+ * replicas fire (r2 a second behind r1) and the firing is notified; the
+ * daemon is down while the alert resolves and fires again a minute later.
+ * Back up, Alertmanager's notification of the new period comes first, then
+ * r1's backlog (a stale marker, a new run), then r2's. r2's last sample
+ * was close enough to r1's end to be taken for still firing; it is not
+ * taken for having fired through the gap r1 saw. Two episodes, as
+ * Prometheus has them, and the second period's notification on the
+ * second. */
+TEST(restart_backlog_with_a_lagging_replica_and_a_webhook_first)
+{
+	struct req *q0 = calloc(1, sizeof(*q0)), *q1 = calloc(1, sizeof(*q1));
+	struct req *q2 = calloc(1, sizeof(*q2));
+	struct ingest_result r;
+	int64_t b = 1767744000000LL;	/* 2026-01-07T00:00:00Z */
+
+#define RS(rep) "__name__=ALERTS,alertname=RB,alertstate=firing,replica=" rep
+#define RBW(st, status, end) "{\"status\":\"" status "\",\"labels\":{" \
+	"\"alertname\":\"RB\",\"replica\":\"r1\"},\"startsAt\":" \
+	"\"2026-01-07T00:" st "Z\"" end "}"
+	/* r1 fires from 0 s every 5 s, r2 from 1 s; heard up to 5 and 6 */
+	add_run(add_series(q0, RS("r1")), b, 0, 0, 1, 0);
+	add_run(add_series(q0, RS("r2")), b, 1, 1, 1, 0);
+	q0->s[0].samples[q0->s[0].nsamples].ts_ms = b + S(5);
+	q0->s[0].samples[q0->s[0].nsamples++].value = 1;
+	q0->s[1].samples[q0->s[1].nsamples].ts_ms = b + S(6);
+	q0->s[1].samples[q0->s[1].nsamples++].value = 1;
+	CHECK_INT(ingest(q0, b + S(7), &r), 0);
+	CHECK_INT(put(notif("firing", RBW("00:00", "firing", "")), b + S(8),
+	    0, &r), 0);
+	/* the next period's notification, first after the restart */
+	CHECK_INT(put(notif("firing", RBW("01:00", "firing", "")), b + S(62),
+	    0, &r), 0);
+	/* r1: fired to 15, stale at 20, fires again at 60 and 65 */
+	add_run(add_series(q1, RS("r1")), b, 10, 10, 1, 0);
+	q1->s[0].samples[q1->s[0].nsamples].ts_ms = b + S(15);
+	q1->s[0].samples[q1->s[0].nsamples++].value = 1;
+	q1->s[0].samples[q1->s[0].nsamples].ts_ms = b + S(20);
+	q1->s[0].samples[q1->s[0].nsamples++].value = stale_nan();
+	q1->s[0].samples[q1->s[0].nsamples].ts_ms = b + S(60);
+	q1->s[0].samples[q1->s[0].nsamples++].value = 1;
+	q1->s[0].samples[q1->s[0].nsamples].ts_ms = b + S(65);
+	q1->s[0].samples[q1->s[0].nsamples++].value = 1;
+	CHECK_INT(ingest(q1, b + S(66), &r), 0);
+	/* r2: fired to 16, stale at 21, fires again at 61 */
+	add_run(add_series(q2, RS("r2")), b, 11, 11, 1, 0);
+	q2->s[0].samples[q2->s[0].nsamples].ts_ms = b + S(16);
+	q2->s[0].samples[q2->s[0].nsamples++].value = 1;
+	q2->s[0].samples[q2->s[0].nsamples].ts_ms = b + S(21);
+	q2->s[0].samples[q2->s[0].nsamples++].value = stale_nan();
+	q2->s[0].samples[q2->s[0].nsamples].ts_ms = b + S(61);
+	q2->s[0].samples[q2->s[0].nsamples++].value = 1;
+	CHECK_INT(ingest(q2, b + S(67), &r), 0);
+	CHECK_INT(EP("count(*)", "RB"), 2);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'RB' AND"
+	    " firing_at = 1767744000000 AND resolved_at = 1767744021000 AND"
+	    " notifications = 1"), 1);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'RB' AND"
+	    " firing_at = 1767744060000 AND resolved_at IS NULL AND"
+	    " notifications = 1"), 1);
+	/* each notified alert on the episode of its startsAt */
+	CHECK_INT(q("SELECT count(*) FROM notification_alerts a JOIN episodes e"
+	    " ON e.id = a.episode_id WHERE a.alertname = 'RB' AND"
+	    " a.starts_at = e.firing_at"), 2);
+#undef RS
+#undef RBW
+	free(q0);
+	free(q1);
+	free(q2);
+}
+
 int
 main(void)
 {
@@ -773,6 +1039,11 @@ main(void)
 	RUN(rw_series_rows_match_what_was_applied);
 	RUN(rw_series_pruned_is_new_again);
 	RUN(rw_series_labels_in_any_order_are_one_series);
+	RUN(rw_stale_marker_inside_a_request_ends_the_episode);
+	RUN(rw_ha_catch_up_heard_replica_by_replica_keeps_two_episodes);
+	RUN(late_firing_notification_does_not_reopen_or_merge);
+	RUN(webhook_replica_copies_join_new_periods_do_not);
+	RUN(restart_backlog_with_a_lagging_replica_and_a_webhook_first);
 	store_close(st);
 	rc = t_done();
 	{

@@ -44,8 +44,12 @@ TEST(opens_at_current_schema_in_wal_mode)
 	struct store *other = NULL;
 
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 5);
-	CHECK_INT(q("PRAGMA user_version"), 5);
+	CHECK_INT(store_schema_version(st), 7);
+	CHECK_INT(q("PRAGMA user_version"), 7);
+	/* 7: an index of the episodes that ended while pending */
+	CHECK_INT(q("SELECT count(*) FROM sqlite_master WHERE name = 'episodes_pending_only'"), 1);
+	/* 6: when each series' run began */
+	CHECK_INT(q("SELECT count(*) FROM pragma_table_info('rw_series') WHERE name = 'run_start'"), 1);
 	CHECK_INT(q("SELECT count(*) FROM pragma_table_info('rw_series') WHERE name = 'interval_ms'"), 1);
 	/* 5: no index on received_at, which every remote write moves */
 	CHECK_INT(q("SELECT count(*) FROM sqlite_master WHERE name = 'rw_series_idle'"), 0);
@@ -129,8 +133,27 @@ TEST(series_state_roundtrip_and_idle)
 	CHECK_INT(store_get_series(st, 1, &got), 1);
 	CHECK_INT(got.kind, SERIES_FIRING);
 	CHECK_INT(got.last_ts, T0);
-	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1), 1);
-	CHECK_INT(store_count_active_series(st, 42, SERIES_PENDING, 0), 0);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1, 0, 0), 1);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_PENDING, 0, 0, 0), 0);
+	/* active at a time: not when its samples are further behind it than
+	 * STORE_REPLICA_LAG_MS (no interval known), nor before its run */
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
+	    T0, T0 + STORE_REPLICA_LAG_MS), 1);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
+	    T0, T0 + STORE_REPLICA_LAG_MS + 1), 0);
+	s.run_start = T0 - 5000;
+	CHECK_INT(store_put_series(st, &s), 0);
+	CHECK_INT(store_get_series(st, 2, &got), 1);
+	CHECK_INT(got.run_start, T0 - 5000);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
+	    T0 - 5001, T0 - 5001), 0);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
+	    T0 - 5000, T0 - 5000), 1);
+	/* through a span: from its run's start to its samples' reach */
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
+	    T0 - 5000, T0 + STORE_REPLICA_LAG_MS), 1);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
+	    T0 - 5001, T0), 0);
 	CHECK_INT(store_idle_series(st, T0 + 5000, idle, 4), 1);
 	CHECK_INT(idle[0].series, 1);
 	CHECK_INT(store_commit(st), 0);
@@ -158,12 +181,12 @@ TEST(reopen_keeps_data_and_refuses_newer_schema)
 
 	store_close(st);
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 5);
+	CHECK_INT(store_schema_version(st), 7);
 	CHECK_INT(q("SELECT count(*) FROM episodes"), 1);
 	CHECK_INT(q("PRAGMA user_version = 99"), -1);
 	CHECK_INT(store_open("sqlite", dir, &other, err, sizeof(err)), -1);
 	CHECK_CONTAINS(err, "schema version 99, newer than this alertnoised");
-	q("PRAGMA user_version = 5");
+	q("PRAGMA user_version = 7");
 }
 
 /* Stores a one-alert notification as Alertmanager url sent it at ms. */
@@ -209,6 +232,94 @@ TEST(duplicate_deliveries_marked_when_stored)
 	    " external_url = 'http://am-c'"), 0);
 }
 
+static int
+keep_episode(const struct episode *e, void *arg)
+{
+	struct episode *v = arg;
+
+	for (; v->id; v++)
+		;
+	*v = *e;
+	return 0;
+}
+
+struct notified_seen {
+	int rows, without_alert;
+	const char *receiver;
+};
+
+static int
+see_notified(const struct notified_row *r, void *arg)
+{
+	struct notified_seen *s = arg;
+
+	s->rows++;
+	s->without_alert += r->alertname == NULL && r->episode == 0 &&
+	    r->identity == 0;
+	s->receiver = strcmp(r->receiver, "r") == 0 ? "r" : "other";
+	return 0;
+}
+
+/* The analysis' reads of what never fired: the episodes that ended while
+ * pending (not the open pending one, not one that fired after pending),
+ * and notifications without a firing alert, which firing_only still
+ * returns once each. */
+TEST(pending_only_and_alertless_notifications)
+{
+	struct episode e[3], got[8];
+	struct notified_seen seen = { 0, 0, NULL };
+
+	memset(e, 0, sizeof(e));
+	/* count_open_episodes left X ended while pending at day 3 */
+	e[0].identity = 42;
+	e[0].pending_at = T0 + 4 * DAY;			/* still pending */
+	e[1].identity = 42;
+	e[1].pending_at = T0 + 4 * DAY - 60000;		/* fired */
+	e[1].firing_at = T0 + 4 * DAY - 30000;
+	e[1].resolved_at = T0 + 4 * DAY - 10000;
+	e[2].identity = 7;
+	e[2].pending_at = T0 + 5 * DAY;			/* ended pending */
+	e[2].resolved_at = T0 + 5 * DAY + 30000;
+	CHECK_INT(store_begin(st), 0);
+	{
+		json_t *l = json_pack("{s:s}", "alertname", "Y");
+		CHECK_INT(store_upsert_identity(st, 7, "Y", l, T0), 0);
+		json_decref(l);
+	}
+	for (int i = 0; i < 3; i++) {
+		e[i].sources = EP_SRC_REMOTE_WRITE;
+		CHECK_INT(store_insert_episode(st, &e[i], i < 2 ? "X" : "Y"),
+		    0);
+	}
+	CHECK_INT(store_commit(st), 0);
+	memset(got, 0, sizeof(got));
+	CHECK_INT(store_scan_pending_only(st, T0, T0 + 6 * DAY, keep_episode,
+	    got), 0);
+	CHECK_INT(got[0].identity, 42);
+	CHECK_INT(got[0].pending_at, T0 + 3 * DAY);
+	CHECK_INT(got[0].resolved_at, T0 + 3 * DAY + 60000);
+	CHECK_INT(got[0].firing_at, 0);
+	CHECK_INT(got[1].id, e[2].id);
+	CHECK_INT(got[1].identity, 7);
+	CHECK_INT(got[2].id, 0);
+	/* [from, to): went pending at to is out */
+	memset(got, 0, sizeof(got));
+	CHECK_INT(store_scan_pending_only(st, T0 + 3 * DAY + 1, T0 + 5 * DAY,
+	    keep_episode, got), 0);
+	CHECK_INT(got[0].id, 0);
+
+	/* duplicate_deliveries_marked_when_stored stored 4 notifications
+	 * without their alerts */
+	CHECK_INT(store_scan_notified(st, T0, T0 + DAY, 0, see_notified,
+	    &seen), 0);
+	CHECK_INT(seen.rows, 0);
+	CHECK_INT(store_scan_notified(st, T0, T0 + DAY, 1, see_notified,
+	    &seen), 0);
+	CHECK_INT(seen.rows, 4);
+	CHECK_INT(seen.without_alert, 4);
+	CHECK_STR(seen.receiver, "r");
+}
+
 /* A schema-3 store gets the marks of the notifications it already has. */
 TEST(migration_from_3_marks_existing_duplicates)
 {
@@ -222,6 +333,9 @@ TEST(migration_from_3_marks_existing_duplicates)
 	CHECK_INT(q("DROP INDEX notifications_content"), -1);
 	CHECK_INT(q("DROP INDEX notification_alerts_scan"), -1);
 	CHECK_INT(q("ALTER TABLE notifications DROP COLUMN dup_delivery"), -1);
+	CHECK_INT(q("ALTER TABLE rw_series DROP COLUMN run_start"), -1);
+	CHECK_INT(q("DROP INDEX episodes_pending_only"), -1);
+	CHECK_INT(q("DROP INDEX notification_alerts_starts"), -1);
 	CHECK_INT(q("CREATE INDEX notifications_received_at ON notifications"
 	    " (received_at)"), -1);
 	CHECK_INT(q("CREATE INDEX notifications_content ON notifications"
@@ -230,7 +344,7 @@ TEST(migration_from_3_marks_existing_duplicates)
 	CHECK_INT(q("SELECT count(*) FROM pragma_table_info('notifications')"
 	    " WHERE name = 'dup_delivery'"), 0);
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 5);
+	CHECK_INT(store_schema_version(st), 7);
 	CHECK_INT(q("SELECT count(*) FROM notifications WHERE receiver = 'r'"
 	    " AND dup_delivery = 1"), 2);
 	CHECK_INT(q("SELECT dup_delivery FROM notifications WHERE"
@@ -314,6 +428,7 @@ main(void)
 	RUN(reopen_keeps_data_and_refuses_newer_schema);
 	RUN(count_open_episodes);
 	RUN(duplicate_deliveries_marked_when_stored);
+	RUN(pending_only_and_alertless_notifications);
 	RUN(migration_from_3_marks_existing_duplicates);
 	RUN(cancel_reads_fails_reads_not_writes);
 	store_close(st);
