@@ -290,7 +290,7 @@ settings_from_json(json_t *body, struct settings *s, char *err,
 			if (get_matchers(x, "matchers", "match", where,
 			    &r->match, err, errlen) < 0)
 				goto fail;
-			/* a route of its own: match decides, not history */
+			/* a sub-route: for the alerts it matches only */
 		}
 	}
 	json_array_foreach(inh, i, x) {

@@ -10,16 +10,19 @@
  *                    the alertname's noise episodes). Tries `for` = 1m 2m
  *                    3m 5m 10m 15m 30m 1h above the current one (the rule's
  *                    in the current settings, else the shortest pending
- *                    phase seen, as replay infers it) and takes the first
- *                    whose replay suppresses >= for_target of the noise
- *                    episodes.
+ *                    phase seen on the evaluation grid, as replay infers
+ *                    it: rp_pending_ms) and takes the first whose replay
+ *                    suppresses >= for_target of the noise episodes (the
+ *                    replay rp_run makes of that `for` alone).
  *   keep_firing_for  flapping noise; the gaps between an identity's
  *                    resolution and its next start (plus the current
  *                    keep_firing_for, which resolution included), nearest-
  *                    rank p90 at most 1h, rounded up to the same steps.
  *   repeat_interval  persistent noise (context included) notified more than
  *                    once a day of firing: repeat_interval 24h on each
- *                    receiver it went to.
+ *                    receiver it went to. Firing time and notifications
+ *                    are summed over the alertname's instances, and the
+ *                    summary says so when there are several.
  *   group_by         a storm: group_by = alertname + its common labels.
  *   inhibit_rule     a co-firing group with a leader: the leader's
  *                    alertname inhibits the others' when equal on every
@@ -321,12 +324,15 @@ struct name {
 	long episodes, noise, noise_short, noise_flapping, actionable;
 	long fb_noise, fb_actionable, pages;
 	long persistent, persistent_notifications;	/* context too */
-	int64_t persistent_ms;
+	long persistent_ids;		/* identities with such episodes */
+	int64_t persistent_ms;		/* their firing time summed: not
+					   wall time when ids > 1 */
 	long long_eps;			/* over persistent_review, context
 					   too */
 	int64_t longest_ms;
 	int long_open;
 	int64_t cur_for, cur_kff;	/* the rule's, as replay infers them */
+	long pending_only;		/* episodes that ended while pending */
 	int64_t *gaps;			/* refire gaps, sorted; owned */
 	size_t ngaps, capgaps;
 };
@@ -359,6 +365,13 @@ name_key_cmp(const void *x, const void *y)
 	if (d != 0)
 		return d;
 	return p->ident < q->ident ? -1 : p->ident > q->ident;
+}
+
+static int
+name_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct name *)x)->name,
+	    ((const struct name *)y)->name);
 }
 
 static int
@@ -421,6 +434,7 @@ name_stats(struct rc *c)
 	struct name_key *keys = NULL;
 	int64_t *rec_for = NULL, *kff = NULL;
 	size_t *last = NULL;
+	unsigned char *pers = NULL;	/* per identity: persistent noise */
 	int result = -1;
 
 	if (a->nids == 0)
@@ -431,8 +445,9 @@ name_stats(struct rc *c)
 	rec_for = malloc(a->nids * sizeof(*rec_for));
 	kff = malloc(a->nids * sizeof(*kff));
 	last = malloc(a->nids * sizeof(*last));
+	pers = calloc(a->nids, 1);
 	if (keys == NULL || c->name_of == NULL || c->names == NULL ||
-	    rec_for == NULL || kff == NULL || last == NULL)
+	    rec_for == NULL || kff == NULL || last == NULL || pers == NULL)
 		goto out;
 	for (size_t k = 0; k < a->nids; k++) {
 		keys[k] = (struct name_key){ alertname_of(a, k), k };
@@ -446,16 +461,25 @@ name_stats(struct rc *c)
 		c->name_of[keys[i].ident] = c->nnames - 1;
 	}
 
-	/* the `for` replay infers: the shortest pending phase (replay.c
-	 * recorded_for) */
+	/* the `for` replay infers: the shortest pending phase, on the
+	 * evaluation grid (rp_pending_ms) */
 	for (size_t i = 0; i < a->neps; i++) {
 		const struct an_episode *e = &a->eps[i];
+		int64_t p = rp_pending_ms(a, e);
 
-		if (e->pending_at == 0 || e->firing_at == 0)
-			continue;
-		if (rec_for[e->ident] < 0 ||
-		    e->firing_at - e->pending_at < rec_for[e->ident])
-			rec_for[e->ident] = e->firing_at - e->pending_at;
+		if (p >= 0 && (rec_for[e->ident] < 0 || p < rec_for[e->ident]))
+			rec_for[e->ident] = p;
+	}
+	/* pending-only episodes, of the identities that fired and of those
+	 * that only went pending (after them in a->ids) */
+	for (size_t k = 0; k < a->nids + a->nids_pending; k++) {
+		struct name key = { .name = alertname_of(a, k) }, *n;
+
+		n = k < a->nids ? &c->names[c->name_of[k]] :
+		    bsearch(&key, c->names, c->nnames, sizeof(*c->names),
+		    name_cmp);
+		if (n != NULL)
+			n->pending_only += a->ids[k].pending_only;
 	}
 	for (size_t k = 0; k < a->nids; k++) {
 		struct name *n = &c->names[c->name_of[k]];
@@ -483,6 +507,8 @@ name_stats(struct rc *c)
 			n->persistent++;
 			n->persistent_notifications += e->notifications;
 			n->persistent_ms += firing;
+			n->persistent_ids += !pers[e->ident];
+			pers[e->ident] = 1;
 		}
 		if (firing > c->ro->persistent_review_ms) {
 			n->long_eps++;
@@ -530,6 +556,7 @@ out:
 	free(rec_for);
 	free(kff);
 	free(last);
+	free(pers);
 	return result;
 }
 
@@ -989,6 +1016,9 @@ rec_raise_for(struct rc *c, const struct name *n)
 	ev_int(&r, "noise_episodes", n->noise);
 	ev_int(&r, "transient_or_flapping", n->noise_short);
 	ev_set(&r, "current_for_seconds", seconds_json(n->cur_for));
+	/* its condition held, but for less than the current `for`: more of
+	 * the same short periods, already kept from firing */
+	ev_int(&r, "pending_only", n->pending_only);
 	ev_set(&r, "for_seconds", seconds_json(chosen));
 	ev_set(&r, "candidates", tried);
 	tried = NULL;
@@ -1007,6 +1037,9 @@ rec_raise_for(struct rc *c, const struct name *n)
 	put_dur(&r.summary, chosen, 0);
 	text_printf(&r.summary, ": %ld of its %ld noise episodes would not "
 	    "fire", r.pred.noise_removed, n->noise);
+	if (n->pending_only > 0)
+		text_printf(&r.summary, " (%ld more went pending and ended "
+		    "before firing under the current `for`)", n->pending_only);
 	put_effect(&r.summary, &r.pred);
 	if (r.pred.delayed > 0) {
 		text_printf(&r.summary, "; %ld actionable episode%s would fire "
@@ -1136,6 +1169,7 @@ rec_repeat_interval(struct rc *c, const struct name *n)
 	ev_int(&r, "persistent_episodes", n->persistent);
 	ev_int(&r, "notifications", n->persistent_notifications);
 	ev_set(&r, "firing_seconds", seconds_json(n->persistent_ms));
+	ev_int(&r, "instances", n->persistent_ids);
 	ev_set(&r, "notifications_per_day", json_real(
 	    (double)n->persistent_notifications * DAY /
 	    (double)(n->persistent_ms > 0 ? n->persistent_ms : 1)));
@@ -1160,7 +1194,11 @@ rec_repeat_interval(struct rc *c, const struct name *n)
 	put_plain(&r.summary, n->name);
 	text_printf(&r.summary, " once a day (repeat_interval ");
 	put_dur(&r.summary, REPEAT_PROPOSED, 0);
-	text_printf(&r.summary, "): it stayed firing for ");
+	text_printf(&r.summary, "): ");
+	if (n->persistent_ids > 1)	/* not wall time: say so */
+		text_printf(&r.summary, "summed over its %ld instances, ",
+		    n->persistent_ids);
+	text_printf(&r.summary, "it stayed firing for ");
 	put_dur(&r.summary, n->persistent_ms, 1);
 	text_printf(&r.summary, " and was notified %ld times",
 	    n->persistent_notifications);

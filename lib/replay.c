@@ -24,6 +24,7 @@
 #define AM_GROUP_WAIT_MS	30000	/* Alertmanager's route defaults */
 #define AM_GROUP_INTERVAL_MS	300000
 #define AM_REPEAT_INTERVAL_MS	14400000
+#define FOR_STATE_MS		1000	/* ALERTS_FOR_STATE's resolution */
 #define OPEN			INT64_MAX
 #define NONE			SIZE_MAX	/* no group, key or tuple */
 
@@ -497,6 +498,35 @@ rp_history_route(struct rp_history *h, const struct analysis *a,
 	return mark_routed(h, a->nids, ident, r);
 }
 
+int
+rp_history_recorded(struct rp_history *h, const char *receiver,
+    const char *alertname, long n)
+{
+	size_t r = receiver_index(h, receiver), i;
+	struct rp_recorded *p;
+
+	if (r == SIZE_MAX)
+		return -1;
+	for (i = 0; i < h->nrec; i++)
+		if (h->rec[i].receiver == r &&
+		    strcmp(h->rec[i].alertname, alertname) == 0)
+			break;
+	if (i == h->nrec) {
+		if ((p = realloc(h->rec, (h->nrec + 1) * sizeof(*p))) == NULL)
+			return -1;
+		h->rec = p;
+		memset(&p[i], 0, sizeof(*p));
+		if ((p[i].alertname = strdup(alertname)) == NULL)
+			return -1;
+		p[i].receiver = r;
+		p[i].last_notification = -1;
+		h->nrec++;
+	}
+	h->rec[i].n += n;
+	h->recorded += n;
+	return 0;
+}
+
 void
 rp_history_free(struct rp_history *h)
 {
@@ -664,34 +694,70 @@ rule_for(const struct rp_settings *s, const struct an_identity *id,
 	}
 }
 
+/* The evaluation interval of identity k's rule. */
+static int64_t
+interval_of(const struct analysis *a, size_t k)
+{
+	return a->ids[k].interval_ms > 0 ? a->ids[k].interval_ms :
+	    DEFAULT_INTERVAL_MS;
+}
+
+/* When episode e's condition began to hold: the evaluation that made the
+ * alert active (rules/alerting.go activeAt), on the grid of evaluations iv
+ * apart that firing_at (else resolved_at) is one of. pending_at may be
+ * ALERTS_FOR_STATE's value, activeAt in whole seconds, up to a second
+ * before that evaluation: so the first evaluation at or after pending_at
+ * when it is less than a second after it, else pending_at as it is (0:
+ * none). */
+static int64_t
+active_at(const struct an_episode *e, int64_t iv)
+{
+	int64_t on = e->firing_at ? e->firing_at : e->resolved_at, r;
+
+	if (e->pending_at == 0 || on < e->pending_at)
+		return e->pending_at;
+	r = (on - e->pending_at) % iv;
+	return r < FOR_STATE_MS ? e->pending_at + r : e->pending_at;
+}
+
+int64_t
+rp_pending_ms(const struct analysis *a, const struct an_episode *e)
+{
+	int64_t iv = interval_of(a, e->ident), p;
+
+	if (e->pending_at == 0 || e->firing_at == 0)
+		return -1;
+	p = e->firing_at - active_at(e, iv);
+	if (p < 0)
+		p = 0;	/* another replica's activeAt, later */
+	return p - p % iv;
+}
+
 /* The `for` history shows: the shortest pending phase of the identity's
- * fired episodes (list[0..n) of a->eps). */
+ * fired episodes (list[0..n) of a->eps), rp_pending_ms. */
 static int64_t
 recorded_for(const struct analysis *a, const size_t *list, size_t n)
 {
 	int64_t best = -1;
 
 	for (size_t j = 0; j < n; j++) {
-		const struct an_episode *e = &a->eps[list[j]];
+		int64_t p = rp_pending_ms(a, &a->eps[list[j]]);
 
-		if (e->pending_at == 0 || e->firing_at == 0)
-			continue;
-		if (best < 0 || e->firing_at - e->pending_at < best)
-			best = e->firing_at - e->pending_at;
+		if (p >= 0 && (best < 0 || p < best))
+			best = p;
 	}
 	return best < 0 ? 0 : best;
 }
 
 /* --- the base ------------------------------------------------------------ */
 
-/* How a receiver's notifications are grouped and timed. */
+/* How a receiver's notifications are grouped and timed, on one route. */
 struct route_eff {
 	const char *const *group_by;
 	size_t ngroup_by;
 	int all_labels;
 	int64_t wait, interval, repeat;
 	int send_resolved;
-	const struct sel *match;
 };
 
 /* Group keys of the identities under one group_by: ids[k] is identity
@@ -719,19 +785,23 @@ struct inh {
 
 /* A receiver under the current settings, and a run's changes to it. */
 struct recv {
-	struct route_eff re;		/* interval not yet defaulted */
+	struct route_eff *node;		/* its routes (route_nodes) */
+	size_t nnode;
 	int paging;
 	size_t *gid;			/* per identity: its group, NONE: not
 					   routed here */
 	size_t ngroups;
+	size_t *gnode;			/* per group: its route */
 	size_t *gfirst, *gmem;		/* group g: gmem[gfirst[g]..gfirst[g + 1])
 					   ascending */
 	long *gtotal, *gpages;		/* what each group sent */
 	size_t *gnf;			/* its identities that fire */
 	long *n, *p;			/* per identity: notifications and pages
-					   that carried it */
+					   it was the first of its alertname
+					   in (carried), so that an
+					   alertname's sum counts each once */
 	long total, pages;
-	long *bmax_n, *bmax_p;		/* per alertname: the count's before */
+	long *bsum_n, *bsum_p;		/* per alertname: the count's before */
 	unsigned char *bused;		/* per alertname: a count exists */
 	/* a run's */
 	int full;			/* replayed whole under new settings */
@@ -765,6 +835,7 @@ struct rp_base {
 	/* alertnames */
 	size_t nnames;
 	size_t *nfirst, *nidx;		/* identities of name n, CSR */
+	unsigned char *nmark;		/* per name: flush's scratch */
 	size_t *name_of;		/* per identity */
 	const char **names;		/* sorted */
 	long *recorded;			/* [r * nnames + n] */
@@ -783,7 +854,7 @@ struct rp_base {
 	unsigned long *astamp;		/* per identity: affected */
 	size_t *alist, *clist;		/* affected, changed identities */
 	size_t nalist, nclist;
-	size_t *ids;			/* scratch, nids of each */
+	size_t *ids, *of;		/* scratch, nids of each */
 	struct member *m;
 	size_t *heap, *pres;
 };
@@ -839,8 +910,7 @@ ident_firings(const struct rp_base *b, size_t k, int64_t for_ms,
 	const size_t *list = &b->by.order[b->by.first[k]];
 	size_t nlist = b->by.first[k + 1] - b->by.first[k];
 	int64_t cur_for = b->cur_for[k], cur_kff = b->cur_kff[k];
-	int64_t iv = a->ids[k].interval_ms > 0 ? a->ids[k].interval_ms :
-	    DEFAULT_INTERVAL_MS;
+	int64_t iv = interval_of(a, k);
 	int64_t open_at = 0, open_end = 0;
 	int have = 0;
 
@@ -858,13 +928,21 @@ ident_firings(const struct rp_base *b, size_t k, int64_t for_ms,
 			continue;
 		}
 		/* the condition held over [start, end) */
-		start = e->pending_at ? e->pending_at : e->firing_at - cur_for;
+		start = e->pending_at ? active_at(e, iv) :
+		    e->firing_at - cur_for;
 		if (e->firing_at)
 			end = e->resolved_at ? e->resolved_at - cur_kff : OPEN;
 		else
 			end = e->resolved_at ? e->resolved_at : OPEN;
 		if (end != OPEN && end < start)
 			end = start;
+		/* HA replicas: the episode runs from the first replica's
+		 * start to the last one's end, which evaluate up to an
+		 * interval apart; each replica's condition held a whole
+		 * number of its own evaluations, so the span counts in whole
+		 * evaluations from start (a no-op for one replica) */
+		if (end != OPEN && a->ids[k].interval_ms > 0)
+			end = start + (end - start) / iv * iv;
 		/* still firing from an earlier period under kff */
 		if (have && (open_end == OPEN || start <= open_end)) {
 			if (end == OPEN || end + kff > open_end)
@@ -1062,32 +1140,24 @@ inh_free(struct inh *x)
 
 /* --- the Alertmanager model ---------------------------------------------- */
 
+/* Route x's settings over r's. */
 static void
-route_apply(const struct rp_settings *s, const char *receiver,
-    struct route_eff *r)
+route_apply(const struct rp_route *x, struct route_eff *r)
 {
-	for (size_t i = 0; s != NULL && i < s->nroutes; i++) {
-		const struct rp_route *x = &s->routes[i];
-
-		if (x->receiver != NULL && strcmp(x->receiver, receiver) != 0)
-			continue;
-		if (x->group_by_set) {
-			r->group_by = x->group_by;
-			r->ngroup_by = x->ngroup_by;
-			r->all_labels = x->ngroup_by == 1 &&
-			    strcmp(x->group_by[0], "...") == 0;
-		}
-		if (x->group_wait_ms >= 0)
-			r->wait = x->group_wait_ms;
-		if (x->group_interval_ms >= 0)
-			r->interval = x->group_interval_ms;
-		if (x->repeat_interval_ms >= 0)
-			r->repeat = x->repeat_interval_ms;
-		if (x->send_resolved >= 0)
-			r->send_resolved = x->send_resolved;
-		if (x->match != NULL)
-			r->match = x->match;
+	if (x->group_by_set) {
+		r->group_by = x->group_by;
+		r->ngroup_by = x->ngroup_by;
+		r->all_labels = x->ngroup_by == 1 &&
+		    strcmp(x->group_by[0], "...") == 0;
 	}
+	if (x->group_wait_ms >= 0)
+		r->wait = x->group_wait_ms;
+	if (x->group_interval_ms >= 0)
+		r->interval = x->group_interval_ms;
+	if (x->repeat_interval_ms >= 0)
+		r->repeat = x->repeat_interval_ms;
+	if (x->send_resolved >= 0)
+		r->send_resolved = x->send_resolved;
 }
 
 static int
@@ -1095,7 +1165,7 @@ same_route(const struct route_eff *x, const struct route_eff *y)
 {
 	if (x->all_labels != y->all_labels || x->wait != y->wait ||
 	    x->interval != y->interval || x->repeat != y->repeat ||
-	    x->send_resolved != y->send_resolved || x->match != y->match)
+	    x->send_resolved != y->send_resolved)
 		return 0;
 	if (x->all_labels)
 		return 1;
@@ -1106,6 +1176,34 @@ same_route(const struct route_eff *x, const struct route_eff *y)
 		    strcmp(x->group_by[i], y->group_by[i]) != 0)
 			return 0;
 	return 1;
+}
+
+/* A selector's verdict on every identity, computed once per run. */
+struct mvec {
+	const struct sel *s;
+	unsigned char *v;
+};
+
+static const unsigned char *
+match_vec(const struct rp_base *b, struct mvec **mv, size_t *nmv,
+    const struct sel *s)
+{
+	struct mvec *p;
+	unsigned char *v;
+
+	for (size_t i = 0; i < *nmv; i++)
+		if ((*mv)[i].s == s)
+			return (*mv)[i].v;
+	if ((p = realloc(*mv, (*nmv + 1) * sizeof(*p))) == NULL)
+		return NULL;
+	*mv = p;
+	if ((v = malloc(b->nids ? b->nids : 1)) == NULL)
+		return NULL;
+	for (size_t k = 0; k < b->nids; k++)
+		v[k] = sel_match_json(s, b->a->ids[k].labels) != 0;
+	p[*nmv] = (struct mvec){ s, v };
+	(*nmv)++;
+	return v;
 }
 
 /* An alert of a group: one identity, its firings in time order, and what
@@ -1218,6 +1316,25 @@ heap_pop(size_t *hp, size_t *n, const struct member *m)
 	return top;
 }
 
+/* A delivered notification carried identity ident (firing: f): counted
+ * for it when it is the first of its alertname in the notification (the
+ * alertname's mark in b->nmark unset), so that the sum over an alertname's
+ * identities counts each notification once, as history does. */
+static void
+carried(struct gctx *g, size_t ident, int f)
+{
+	unsigned char *mk = &g->b->nmark[g->b->name_of[ident]];
+
+	if (!(*mk & 1)) {
+		*mk |= 1;
+		g->n[ident]++;
+	}
+	if (g->paging && f && !(*mk & 2)) {
+		*mk |= 2;
+		g->p[ident]++;
+	}
+}
+
 /* The flush at t of the alerts in the group, m[pr[0..np)]: Alertmanager's
  * DedupStage.needsUpdate decides; the notification carries the firing
  * alerts (and the resolved ones with send_resolved); resolved alerts then
@@ -1269,12 +1386,12 @@ flush(struct gctx *g, struct member *m, size_t *pr, size_t np, int64_t t,
 			    !inhibited(g, x->ident, t);
 			if (delivered && (f || (!firing_now(&x->iv[x->k], t) &&
 			    r->send_resolved)))
-				g->n[x->ident]++;
-			if (delivered && g->paging && f)
-				g->p[x->ident]++;
+				carried(g, x->ident, f);
 			x->told_firing = f;
 			x->told_resolved = !firing_now(&x->iv[x->k], t);
 		}
+		for (size_t i = 0; i < np; i++)
+			g->b->nmark[g->b->name_of[m[pr[i]].ident]] = 0;
 		if (delivered) {
 			g->total++;
 			if (g->paging && firing > 0)
@@ -1383,6 +1500,128 @@ route_default(const struct rp_history *h, size_t r, struct route_eff *re)
 	re->send_resolved = 1;
 }
 
+/* Whether a route of s names receiver, or no receiver (all of them). */
+static int
+routes_to(const struct rp_settings *s, const char *receiver, int matchers)
+{
+	for (size_t i = 0; s != NULL && i < s->nroutes; i++)
+		if ((s->routes[i].receiver == NULL ||
+		    strcmp(s->routes[i].receiver, receiver) == 0) &&
+		    (!matchers || s->routes[i].match != NULL))
+			return 1;
+	return 0;
+}
+
+/* Appends the route def has under the routes rt[i] with key[i] set. */
+static int
+node_add(struct route_eff **node, size_t *nnode, const struct route_eff *def,
+    const struct rp_route *const *rt, const char *key, size_t nrt)
+{
+	struct route_eff *q = realloc(*node, (*nnode + 1) * sizeof(*q));
+
+	if (q == NULL)
+		return -1;
+	*node = q;
+	q += (*nnode)++;
+	*q = *def;
+	for (size_t i = 0; i < nrt; i++)
+		if (key[i])
+			route_apply(rt[i], q);
+	if (q->interval <= 0)
+		q->interval = 1000;
+	return 0;
+}
+
+/* Receiver r's routes under cur, then p's on top (p may be NULL). The
+ * routes naming r or no receiver apply in order, each over what the ones
+ * before it set (over Alertmanager's defaults and history's group_by): one
+ * without matchers to all of r's alerts, one with matchers only to the
+ * alerts it matches, which then form aggregation groups of their own, as
+ * under a sub-route (alertmanager dispatch/dispatch.go keeps aggregation
+ * groups per route). Node 0 is the route of the alerts no matcher route
+ * matches; each set of matcher routes some alert matches is one node more.
+ * An alert reaches r when history notified it to r or a matcher route
+ * naming r matches it. Fills of[k], identity k's node (NONE: it does not
+ * reach r), and *node (the caller frees it; intervals defaulted). Returns
+ * 0, or -1 on out-of-memory. */
+static int
+route_nodes(struct rp_base *b, size_t r, const struct rp_settings *cur,
+    const struct rp_settings *p, struct mvec **mv, size_t *nmv,
+    struct route_eff **node, size_t *nnode, size_t *of)
+{
+	const char *name = b->h->recv[r].name;
+	const struct rp_settings *set[2] = { cur, p };
+	size_t n = (cur ? cur->nroutes : 0) + (p ? p->nroutes : 0) + 1;
+	const struct rp_route **rt = malloc(n * sizeof(*rt));
+	const unsigned char **mt = malloc(n * sizeof(*mt));
+	char *key = malloc(n);
+	struct intern sig = { 0 };
+	struct route_eff def;
+	size_t nrt = 0, nmr = 0, id;
+	int result = -1;
+
+	*node = NULL;
+	*nnode = 0;
+	if (rt == NULL || mt == NULL || key == NULL)
+		goto out;
+	for (size_t j = 0; j < 2; j++)
+		for (size_t i = 0; set[j] != NULL && i < set[j]->nroutes;
+		    i++) {
+			const struct rp_route *x = &set[j]->routes[i];
+
+			if (x->receiver != NULL && strcmp(x->receiver,
+			    name) != 0)
+				continue;
+			mt[nrt] = NULL;
+			if (x->match != NULL) {
+				mt[nrt] = match_vec(b, mv, nmv, x->match);
+				if (mt[nrt] == NULL)
+					goto out;
+				nmr++;
+			}
+			rt[nrt++] = x;
+		}
+	route_default(b->h, r, &def);
+	/* an alert's key: which of the routes apply to it; node 0's first */
+	for (size_t i = 0; i < nrt; i++)
+		key[i] = mt[i] == NULL;
+	if ((nmr > 0 && intern(&sig, key, nrt, &id) < 0) ||
+	    node_add(node, nnode, &def, rt, key, nrt) < 0)
+		goto out;
+	for (size_t k = 0; k < b->nids; k++) {
+		int reach = routed(b->h, k, r);
+
+		for (size_t i = 0; i < nrt; i++) {
+			key[i] = mt[i] == NULL || mt[i][k];
+			reach |= mt[i] != NULL && mt[i][k] &&
+			    rt[i]->receiver != NULL;
+		}
+		of[k] = NONE;
+		if (!reach)
+			continue;
+		if (nmr == 0)
+			id = 0;
+		else if (intern(&sig, key, nrt, &id) < 0)
+			goto out;
+		if (id == *nnode && node_add(node, nnode, &def, rt, key,
+		    nrt) < 0)
+			goto out;
+		of[k] = id;
+	}
+	result = 0;
+out:
+	if (result < 0) {
+		free(*node);
+		*node = NULL;
+		*nnode = 0;
+	}
+	intern_free(&sig);
+	free(rt);
+	free(mt);
+	free(key);
+	return result;
+}
+
 struct gk {
 	size_t key, ident;
 };
@@ -1432,6 +1671,53 @@ group_ids(struct rp_base *b, const struct route_eff *re, const size_t *ids,
 	return ng;
 }
 
+/* Groups the identities ids[0..n) by their route, node[of[k]], then by
+ * their key under it: *out as group_ids', node 0's groups first. Returns
+ * the number of groups, or NONE on out-of-memory. */
+static size_t
+group_routed(struct rp_base *b, const struct route_eff *node, size_t nnode,
+    const size_t *of, const size_t *ids, size_t n, struct gk **out)
+{
+	struct gk *v = malloc((n ? n : 1) * sizeof(*v)), *gv;
+	size_t *first = calloc(nnode + 1, sizeof(*first));
+	size_t *sub = malloc((n ? n : 1) * sizeof(*sub));
+	size_t ng = 0;
+
+	*out = v;
+	if (v == NULL || first == NULL || sub == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		first[of[ids[i]] + 1]++;
+	for (size_t j = 0; j < nnode; j++)
+		first[j + 1] += first[j];
+	for (size_t i = 0; i < n; i++)
+		sub[first[of[ids[i]]]++] = ids[i];
+	for (size_t j = nnode; j > 0; j--)	/* back to the starts */
+		first[j] = first[j - 1];
+	first[0] = 0;
+	for (size_t j = 0; j < nnode; j++) {
+		size_t lo = first[j], m = first[j + 1] - lo, g;
+
+		if (m == 0)
+			continue;
+		if ((g = group_ids(b, &node[j], sub + lo, m, &gv)) == NONE) {
+			free(gv);
+			goto fail;
+		}
+		for (size_t i = 0; i < m; i++)
+			v[lo + i] = (struct gk){ gv[i].key + ng, gv[i].ident };
+		free(gv);
+		ng += g;
+	}
+	free(first);
+	free(sub);
+	return ng;
+fail:
+	free(first);
+	free(sub);
+	return NONE;
+}
+
 /* --- building the base ----------------------------------------------------- */
 
 static int
@@ -1460,6 +1746,9 @@ base_receivers(struct rp_base *b)
 	size_t n = b->nids ? b->nids : 1;
 	const struct inh **inh = malloc((b->ninh ? b->ninh : 1) *
 	    sizeof(*inh));
+	struct mvec *mv = NULL;
+	size_t nmv = 0;
+	int result = -1;
 
 	if (inh == NULL)
 		return -1;
@@ -1467,16 +1756,13 @@ base_receivers(struct rp_base *b)
 		inh[i] = &b->inh[i];
 	for (size_t r = 0; r < h->nrecv; r++) {
 		struct recv *rv = &b->recv[r];
-		struct route_eff re;
 		struct gctx g;
 		struct gk *gv = NULL;
 		size_t nm = 0;
 
-		route_default(h, r, &rv->re);
-		route_apply(b->cur, h->recv[r].name, &rv->re);
-		re = rv->re;
-		if (re.interval <= 0)
-			re.interval = 1000;
+		if (route_nodes(b, r, b->cur, NULL, &mv, &nmv, &rv->node,
+		    &rv->nnode, b->of) < 0)
+			goto fail;
 		rv->paging = an_is_paging(b->o, h->recv[r].name);
 		rv->gid = malloc(n * sizeof(*rv->gid));
 		rv->n = calloc(n, sizeof(*rv->n));
@@ -1489,39 +1775,41 @@ base_receivers(struct rp_base *b)
 			goto fail;
 		for (size_t k = 0; k < b->nids; k++) {
 			rv->gid[k] = NONE;
-			if (re.match ? sel_match_json(re.match,
-			    b->a->ids[k].labels) : routed(h, k, r))
+			if (b->of[k] != NONE)
 				b->ids[nm++] = k;
 		}
-		if ((rv->ngroups = group_ids(b, &re, b->ids, nm, &gv)) ==
-		    NONE) {
+		if ((rv->ngroups = group_routed(b, rv->node, rv->nnode, b->of,
+		    b->ids, nm, &gv)) == NONE) {
 			free(gv);
 			goto fail;
 		}
 		rv->gfirst = calloc(rv->ngroups + 1, sizeof(*rv->gfirst));
+		rv->gnode = malloc((rv->ngroups + 1) * sizeof(*rv->gnode));
 		rv->gmem = malloc((nm ? nm : 1) * sizeof(*rv->gmem));
 		rv->gtotal = calloc(rv->ngroups + 1, sizeof(*rv->gtotal));
 		rv->gpages = calloc(rv->ngroups + 1, sizeof(*rv->gpages));
 		rv->gstamp = calloc(rv->ngroups + 1, sizeof(*rv->gstamp));
 		rv->gnf = calloc(rv->ngroups + 1, sizeof(*rv->gnf));
-		if (rv->gfirst == NULL || rv->gmem == NULL ||
-		    rv->gtotal == NULL || rv->gpages == NULL ||
-		    rv->gstamp == NULL || rv->gnf == NULL) {
+		if (rv->gfirst == NULL || rv->gnode == NULL ||
+		    rv->gmem == NULL || rv->gtotal == NULL ||
+		    rv->gpages == NULL || rv->gstamp == NULL || rv->gnf == NULL) {
 			free(gv);
 			goto fail;
 		}
 		for (size_t i = 0; i < nm; i++) {
 			rv->gmem[i] = gv[i].ident;
 			rv->gid[gv[i].ident] = gv[i].key;
+			rv->gnode[gv[i].key] = b->of[gv[i].ident];
 			rv->gfirst[gv[i].key + 1]++;
 			rv->gnf[gv[i].key] += b->fs[gv[i].ident].n > 0;
 		}
 		free(gv);
 		for (size_t x = 0; x < rv->ngroups; x++)
 			rv->gfirst[x + 1] += rv->gfirst[x];
-		g = (struct gctx){ b, inh, b->ninh, &re, rv->paging, rv->n,
+		g = (struct gctx){ b, inh, b->ninh, NULL, rv->paging, rv->n,
 		    rv->p, 0, 0, b->heap, b->pres };
 		for (size_t x = 0; x < rv->ngroups; x++) {
+			g.r = &rv->node[rv->gnode[x]];
 			replay_group(&g, rv->gmem + rv->gfirst[x],
 			    rv->gfirst[x + 1] - rv->gfirst[x], b->m);
 			rv->gtotal[x] = g.total;
@@ -1530,15 +1818,16 @@ base_receivers(struct rp_base *b)
 			rv->pages += g.pages;
 		}
 	}
-	free(inh);
-	return 0;
+	result = 0;
 fail:
+	for (size_t i = 0; i < nmv; i++)
+		free(mv[i].v);
+	free(mv);
 	free(inh);
-	return -1;
+	return result;
 }
 
-/* The alertnames, and the current settings' count per alertname and
- * receiver. */
+/* The alertnames and what history recorded of each per receiver. */
 static int
 base_names(struct rp_base *b)
 {
@@ -1550,9 +1839,10 @@ base_names(struct rp_base *b)
 	b->name_of = malloc(n * sizeof(*b->name_of));
 	b->nfirst = calloc(n + 1, sizeof(*b->nfirst));
 	b->names = malloc(n * sizeof(*b->names));
+	b->nmark = calloc(n, 1);
 	b->rorder = malloc((h->nrecv ? h->nrecv : 1) * sizeof(*b->rorder));
 	if (b->nidx == NULL || b->name_of == NULL || b->nfirst == NULL ||
-	    b->names == NULL || b->rorder == NULL)
+	    b->names == NULL || b->nmark == NULL || b->rorder == NULL)
 		return -1;
 	for (size_t k = 0; k < b->nids; k++)
 		b->nidx[k] = k;
@@ -1593,15 +1883,25 @@ base_names(struct rp_base *b)
 				hi = mid;
 		}
 	}
+	return 0;
+}
+
+/* The current settings' count per alertname and receiver: the sum over
+ * the alertname's identities (struct recv's n, p). */
+static int
+base_sums(struct rp_base *b)
+{
+	const struct rp_history *h = b->h;
+
 	for (size_t r = 0; r < h->nrecv; r++) {
 		struct recv *rv = &b->recv[r];
 		size_t nn = b->nnames ? b->nnames : 1;
 
-		rv->bmax_n = calloc(nn, sizeof(*rv->bmax_n));
-		rv->bmax_p = calloc(nn, sizeof(*rv->bmax_p));
+		rv->bsum_n = calloc(nn, sizeof(*rv->bsum_n));
+		rv->bsum_p = calloc(nn, sizeof(*rv->bsum_p));
 		rv->bused = calloc(nn, 1);
 		rv->nstamp = calloc(nn, sizeof(*rv->nstamp));
-		if (rv->bmax_n == NULL || rv->bmax_p == NULL ||
+		if (rv->bsum_n == NULL || rv->bsum_p == NULL ||
 		    rv->bused == NULL || rv->nstamp == NULL)
 			return -1;
 		for (size_t x = 0; x < b->nnames; x++) {
@@ -1612,10 +1912,8 @@ base_names(struct rp_base *b)
 				if (rv->n[k] == 0 && !routed(h, k, r))
 					continue;
 				rv->bused[x] = 1;
-				if (rv->n[k] > rv->bmax_n[x])
-					rv->bmax_n[x] = rv->n[k];
-				if (rv->p[k] > rv->bmax_p[x])
-					rv->bmax_p[x] = rv->p[k];
+				rv->bsum_n[x] += rv->n[k];
+				rv->bsum_p[x] += rv->p[k];
 			}
 		}
 	}
@@ -1658,7 +1956,8 @@ ident_effects(const struct rp_base *b, size_t k, struct effect *ef,
 	view(b, k, &v);
 	for (size_t i = 0; i < nlist; i++) {
 		const struct an_episode *e = &a->eps[list[i]];
-		int64_t start = e->pending_at ? e->pending_at : e->firing_at;
+		int64_t start = e->pending_at ? active_at(e,
+		    interval_of(a, k)) : e->firing_at;
 		int64_t end = e->resolved_at ? e->resolved_at : OPEN;
 		const struct firing *hit = NULL;
 		int merged = 0;
@@ -1745,6 +2044,7 @@ rp_base_new(const struct analysis *a, const struct rp_history *h,
 	b->alist = malloc(n * sizeof(*b->alist));
 	b->clist = malloc(n * sizeof(*b->clist));
 	b->ids = malloc(n * sizeof(*b->ids));
+	b->of = malloc(n * sizeof(*b->of));
 	b->m = malloc(n * sizeof(*b->m));
 	b->heap = malloc(n * sizeof(*b->heap));
 	b->pres = malloc(n * sizeof(*b->pres));
@@ -1752,8 +2052,9 @@ rp_base_new(const struct analysis *a, const struct rp_history *h,
 	if (b->cur_for_raw == NULL || b->cur_for == NULL ||
 	    b->cur_kff == NULL || b->fs == NULL || b->rfs == NULL ||
 	    b->fstamp == NULL || b->astamp == NULL || b->alist == NULL ||
-	    b->clist == NULL || b->ids == NULL || b->m == NULL ||
-	    b->heap == NULL || b->pres == NULL || b->recv == NULL)
+	    b->clist == NULL || b->ids == NULL || b->of == NULL ||
+	    b->m == NULL || b->heap == NULL || b->pres == NULL ||
+	    b->recv == NULL)
 		goto fail;
 	for (size_t k = 0; k < a->nids; k++) {
 		size_t nlist = b->by.first[k + 1] - b->by.first[k];
@@ -1779,7 +2080,8 @@ rp_base_new(const struct analysis *a, const struct rp_history *h,
 				goto fail;
 			}
 	}
-	if (base_receivers(b) < 0 || base_names(b) < 0 || base_effects(b) < 0)
+	if (base_names(b) < 0 || base_receivers(b) < 0 || base_sums(b) < 0 ||
+	    base_effects(b) < 0)
 		goto fail;
 	*out = b;
 	return 0;
@@ -1807,15 +2109,17 @@ rp_base_free(struct rp_base *b)
 	for (size_t r = 0; b->recv != NULL && r < b->h->nrecv; r++) {
 		struct recv *rv = &b->recv[r];
 
+		free(rv->node);
 		free(rv->gid);
+		free(rv->gnode);
 		free(rv->gfirst);
 		free(rv->gmem);
 		free(rv->gtotal);
 		free(rv->gpages);
 		free(rv->n);
 		free(rv->p);
-		free(rv->bmax_n);
-		free(rv->bmax_p);
+		free(rv->bsum_n);
+		free(rv->bsum_p);
 		free(rv->bused);
 		free(rv->ostamp);
 		free(rv->on);
@@ -1831,6 +2135,7 @@ rp_base_free(struct rp_base *b)
 	free(b->nidx);
 	free(b->name_of);
 	free(b->names);
+	free(b->nmark);
 	free(b->recorded);
 	free(b->eff);
 	free(b->delays);
@@ -1840,6 +2145,7 @@ rp_base_free(struct rp_base *b)
 	free(b->alist);
 	free(b->clist);
 	free(b->ids);
+	free(b->of);
 	free(b->m);
 	free(b->heap);
 	free(b->pres);
@@ -1989,60 +2295,22 @@ run_affected(struct rp_base *b, struct inh *ninh, size_t nnew)
 	return 0;
 }
 
-/* A selector's verdict on every identity, computed once per run. */
-struct mvec {
-	const struct sel *s;
-	unsigned char *v;
-};
-
-static const unsigned char *
-match_vec(const struct rp_base *b, struct mvec **mv, size_t *nmv,
-    const struct sel *s)
-{
-	struct mvec *p;
-	unsigned char *v;
-
-	for (size_t i = 0; i < *nmv; i++)
-		if ((*mv)[i].s == s)
-			return (*mv)[i].v;
-	if ((p = realloc(*mv, (*nmv + 1) * sizeof(*p))) == NULL)
-		return NULL;
-	*mv = p;
-	if ((v = malloc(b->nids ? b->nids : 1)) == NULL)
-		return NULL;
-	for (size_t k = 0; k < b->nids; k++)
-		v[k] = sel_match_json(s, b->a->ids[k].labels) != 0;
-	p[*nmv] = (struct mvec){ s, v };
-	(*nmv)++;
-	return v;
-}
-
-/* Receiver r under new settings re: every group replayed, but for those
- * the base replayed with the same alerts (none affected) and timings. */
+/* Receiver r under new routes, node[of[k]] for identity k (route_nodes):
+ * every group replayed, but for those the base replayed with the same
+ * alerts (none affected) and timings. */
 static int
-run_full(struct rp_base *b, size_t r, const struct route_eff *re,
-    struct gctx *g, struct mvec **mv, size_t *nmv)
+run_full(struct rp_base *b, size_t r, const struct route_eff *node,
+    size_t nnode, const size_t *of, struct gctx *g)
 {
 	struct recv *rv = &b->recv[r];
-	const unsigned char *mt = NULL;
 	struct gk *gv = NULL;
 	size_t nm = 0, ng;
-	struct route_eff be = rv->re;
-	int reuse;
 
-	/* only the alerts routed here differ from the base's */
-	be.match = re->match;
-	if (be.interval <= 0)
-		be.interval = 1000;
-	reuse = same_route(re, &be);
-
-	if (re->match != NULL && (mt = match_vec(b, mv, nmv, re->match)) ==
-	    NULL)
-		return -1;
 	for (size_t k = 0; k < b->nids; k++)
-		if (nfirings(b, k) > 0 && (mt ? mt[k] : routed(b->h, k, r)))
+		if (nfirings(b, k) > 0 && of[k] != NONE)
 			b->ids[nm++] = k;
-	if ((ng = group_ids(b, re, b->ids, nm, &gv)) == NONE) {
+	if ((ng = group_routed(b, node, nnode, of, b->ids, nm, &gv)) ==
+	    NONE) {
 		free(gv);
 		return -1;
 	}
@@ -2056,7 +2324,8 @@ run_full(struct rp_base *b, size_t r, const struct route_eff *re,
 	rv->rtotal = rv->rpages = 0;
 	for (size_t i = 0; i < nm;) {
 		size_t j = i, x = rv->gid[b->ids[i]];
-		int same = reuse && x != NONE;
+		int same = x != NONE && same_route(&node[of[b->ids[i]]],
+		    &rv->node[rv->gnode[x]]);
 
 		/* the base replayed a group of the same alerts under the same
 		 * timings: its counts */
@@ -2071,6 +2340,7 @@ run_full(struct rp_base *b, size_t r, const struct route_eff *re,
 			rv->rtotal += rv->gtotal[x];
 			rv->rpages += rv->gpages[x];
 		} else {
+			g->r = &node[of[b->ids[i]]];
 			replay_group(g, b->ids + i, j - i, b->m);
 			rv->rtotal += g->total;
 			rv->rpages += g->pages;
@@ -2105,6 +2375,7 @@ run_partial(struct rp_base *b, size_t r, struct gctx *g)
 			rv->on[k] = rv->op[k] = 0;
 			rv->nstamp[b->name_of[k]] = b->stamp;
 		}
+		g->r = &rv->node[rv->gnode[x]];
 		replay_group(g, rv->gmem + lo, hi - lo, b->m);
 		rv->rtotal += g->total - rv->gtotal[x];
 		rv->rpages += g->pages - rv->gpages[x];
@@ -2128,9 +2399,9 @@ after_of(const struct rp_base *b, const struct recv *rv, size_t k, long *n,
 }
 
 /* One count per alertname and receiver (sorted by both), its identities
- * taken together. A notification counts once however many identities of
- * the alertname it carried -- approximated by the identity with the
- * most. */
+ * taken together: the sum of theirs, in which a notification counts once
+ * however many identities of the alertname it carried (carried), as the
+ * recorded count does. */
 static int
 run_counts(const struct rp_base *b, struct rp_result *res)
 {
@@ -2147,8 +2418,8 @@ run_counts(const struct rp_base *b, struct rp_result *res)
 			if (!rv->full && rv->nstamp[x] != b->stamp) {
 				if (!rv->bused[x])
 					continue;
-				c.before = c.after = rv->bmax_n[x];
-				c.pages_before = c.pages_after = rv->bmax_p[x];
+				c.before = c.after = rv->bsum_n[x];
+				c.pages_before = c.pages_after = rv->bsum_p[x];
 			} else {
 				int used = 0;
 
@@ -2162,14 +2433,10 @@ run_counts(const struct rp_base *b, struct rp_result *res)
 					    !routed(h, k, r))
 						continue;
 					used = 1;
-					if (rv->n[k] > c.before)
-						c.before = rv->n[k];
-					if (f > c.after)
-						c.after = f;
-					if (rv->p[k] > c.pages_before)
-						c.pages_before = rv->p[k];
-					if (pf > c.pages_after)
-						c.pages_after = pf;
+					c.before += rv->n[k];
+					c.after += f;
+					c.pages_before += rv->p[k];
+					c.pages_after += pf;
 				}
 				if (!used)
 					continue;
@@ -2248,23 +2515,31 @@ rp_base_run(struct rp_base *b, const struct rp_settings *proposed,
 		goto out;
 	for (size_t r = 0; r < h->nrecv; r++) {
 		struct recv *rv = &b->recv[r];
-		struct route_eff re = rv->re, be = rv->re;
-		struct gctx g;
-
-		route_apply(proposed, h->recv[r].name, &re);
-		if (re.interval <= 0)
-			re.interval = 1000;
-		if (be.interval <= 0)
-			be.interval = 1000;
-		rv->full = !same_route(&re, &be);
-		g = (struct gctx){ b, inh, b->ninh + nnew, &re, rv->paging,
+		struct route_eff *node = NULL;
+		size_t nnode = 0;
+		struct gctx g = { b, inh, b->ninh + nnew, NULL, rv->paging,
 		    rv->on, rv->op, 0, 0, b->heap, b->pres };
-		if (rv->full) {
-			if (run_full(b, r, &re, &g, &mv, &nmv) < 0)
+		int rc = 0;
+
+		/* routes for r without matchers can change the timings of
+		 * its routes, not which alerts take which */
+		rv->full = 0;
+		if (routes_to(proposed, h->recv[r].name, 0)) {
+			if (route_nodes(b, r, cur, proposed, &mv, &nmv, &node,
+			    &nnode, b->of) < 0)
 				goto out;
-		} else {
-			run_partial(b, r, &g);
+			rv->full = routes_to(proposed, h->recv[r].name, 1) ||
+			    nnode != rv->nnode;
+			for (size_t j = 0; !rv->full && j < nnode; j++)
+				rv->full = !same_route(&node[j], &rv->node[j]);
 		}
+		if (rv->full)
+			rc = run_full(b, r, node, nnode, b->of, &g);
+		else
+			run_partial(b, r, &g);
+		free(node);
+		if (rc < 0)
+			goto out;
 	}
 	if (run_counts(b, res) < 0)
 		goto out;

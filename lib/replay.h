@@ -9,23 +9,37 @@
  * and counts notifications and pages per alertname and receiver.
  *
  * The rule model: each episode is a period [start, end) in which the alert's
- * condition held -- start is pending_at (when only a webhook saw it:
- * firing_at), end is resolved_at minus the rule's recorded keep_firing_for
- * (or the pending series' end for an episode that never fired). Under a
- * `for` of F it fires at start + F rounded up to an evaluation, if the
- * condition still holds then; under keep_firing_for K, periods less than K
- * apart are one firing and it resolves K after the last one ends.
+ * condition held -- start is the evaluation that made it active (activeAt:
+ * pending_at, which ALERTS_FOR_STATE writes in whole seconds, moved onto
+ * the grid of evaluations firing_at is on; when only a webhook saw it:
+ * firing_at minus the current `for`), end is the evaluation that found it
+ * resolved, resolved_at, minus the rule's recorded keep_firing_for (or the
+ * pending series' end for an episode that never fired). Under a `for` of F
+ * it fires at the first evaluation at or after start + F (start + F
+ * rounded up to an evaluation), if the condition still holds then, that is
+ * if that evaluation is before end; under keep_firing_for K, periods less
+ * than K apart are one firing and it resolves K after the last one ends.
+ * The current `for`, unless the current settings give it, is the shortest
+ * pending phase on the evaluation grid (rp_pending_ms).
+ *
+ * Counts per alertname and receiver are in the units history records
+ * them: the notifications that carried the alertname, each once however
+ * many of its alerts (instances) it carried.
  *
  * The Alertmanager model, per receiver: an alert reaches the receivers it
- * was notified to in history (or every receiver a route's matcher selects);
- * alerts with equal group_by values form a group; a group's first flush is
- * group_wait after its first alert, then one every group_interval while it
- * has alerts; a flush notifies when a firing alert is new to the receiver,
- * when every alert resolved after some were notified, when send_resolved
- * and an alert resolved, or when repeat_interval passed since the last
- * notification; a group whose alerts all resolved and were flushed ends. An
- * alert inhibited at a flush (a source alert firing with equal labels) is
- * left out of it. */
+ * was notified to in history (and the receiver a route with matchers names,
+ * when they match it). The routes of the current settings, then the
+ * proposal's, apply in order to the receiver they name (or to every one):
+ * a route without matchers to all its alerts, one with matchers only to
+ * those it matches, which then have aggregation groups of their own, like
+ * a sub-route's. Alerts of a route with equal group_by values form a group;
+ * a group's first flush is group_wait after its first alert, then one
+ * every group_interval while it has alerts; a flush notifies when a firing
+ * alert is new to the receiver, when every alert resolved after some were
+ * notified, when send_resolved and an alert resolved, or when
+ * repeat_interval passed since the last notification; a group whose alerts
+ * all resolved and were flushed ends. An alert inhibited at a flush (a
+ * source alert firing with equal labels) is left out of it. */
 #ifndef AN_REPLAY_H
 #define AN_REPLAY_H
 
@@ -49,7 +63,8 @@ struct rp_rule {
 /* Route settings for one receiver (or, with receiver NULL, all). */
 struct rp_route {
 	const char *receiver;
-	struct sel *match;		/* NULL: the alerts history routed to it */
+	struct sel *match;		/* NULL: all the receiver's alerts; else
+					   only those it matches */
 	const char *const *group_by;	/* NULL with ngroup_by 0: keep */
 	size_t ngroup_by;
 	int group_by_set;		/* group_by given ("..." = all labels) */
@@ -89,7 +104,8 @@ struct rp_result {
 	long notifications_before, notifications_after;
 	long pages_before, pages_after;
 	long recorded;			/* stored notifications in the window */
-	double replay_error;		/* |replayed current - recorded| / recorded */
+	double replay_error;		/* sum over counts of |before -
+					   recorded| / sum of recorded */
 	long noise_removed;		/* noise episodes that no longer fire */
 	long actionable_delayed;	/* actionable episodes firing later */
 	long actionable_lost;		/* actionable episodes that no longer fire */
@@ -112,6 +128,11 @@ struct rp_history *rp_history_new(void);
 int rp_history_route(struct rp_history *h, const struct analysis *a,
     size_t ident, const char *receiver, const char *const *group_by,
     size_t ngroup_by);
+/* And notifications -- n more recorded to receiver that carried alertname
+ * (counted once per notification, as rp_history_load counts them).
+ * Returns 0, or -1 on out-of-memory. */
+int rp_history_recorded(struct rp_history *h, const char *receiver,
+    const char *alertname, long n);
 void rp_history_free(struct rp_history *h);
 
 /* Replays the analysis' window under current and under current + proposed
@@ -148,5 +169,14 @@ int rp_base_run(struct rp_base *b, const struct rp_settings *proposed,
 void rp_base_free(struct rp_base *b);
 
 json_t *rp_result_json(const struct rp_result *res);
+
+/* The pending phase of episode e of a, from the evaluation that made it
+ * active to the one that fired it, on its identity's evaluation grid: a
+ * whole number of evaluations, so a phase under one evaluation (an
+ * ALERTS_FOR_STATE activeAt a fraction of a second before firing) is 0,
+ * `for: 0`. -1 when e has no pending_at or never fired. The `for` replay
+ * takes as current, unless the settings give one, is the shortest of an
+ * identity's. */
+int64_t rp_pending_ms(const struct analysis *a, const struct an_episode *e);
 
 #endif

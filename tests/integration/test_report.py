@@ -31,7 +31,7 @@ import unittest
 import zoneinfo
 
 from harness import (BINARY, BUILD, Daemon, GO_ZERO_TIME, make_alert,
-                     make_notification, now_ms)
+                     make_notification, now_ms, SeededDaemonTest)
 
 ZONE = "Europe/Berlin"
 CONFIG = """\
@@ -197,19 +197,8 @@ def out_of_hours(ms):
     return t.weekday() >= 5 or minute < 9 * 60 or minute >= 18 * 60
 
 
-class ReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon(CONFIG).start()
-        try:
-            cls.seed()
-        except BaseException:
-            cls.d.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.cleanup()
+class ReportTest(SeededDaemonTest):
+    DAEMON_CONFIG = CONFIG
 
     @classmethod
     def post(cls, payload):

@@ -20,6 +20,7 @@
 #include "analysis.h"
 #include "recommend.h"
 #include "replay.h"
+#include "selector.h"
 #include "t.h"
 
 #define S	1000LL
@@ -404,6 +405,9 @@ TEST(persistent_renotified_every_4h_gets_repeat_interval)
 		    "evidence"), "notifications_per_day")), 6.5);
 		CHECK_STR(json_string_value(json_array_get(json_object_get(
 		    json_object_get(r, "evidence"), "receivers"), 0)), "team");
+		/* one instance: wall time */
+		CHECK_CONTAINS(str(r, "summary"), "(repeat_interval 24h): it "
+		    "stayed firing for 2d and was notified 13 times");
 		CHECK_STR(str(r, "confidence"), "medium");
 	}
 	done(&f);
@@ -692,16 +696,18 @@ TEST(replica_group_drops_replica_label)
 	done(&f);
 }
 
-/* LongFlap (webhook only; flapping from 2 episodes within a day) fires at
- * 0, 3, 6, 9 h for 2 h each: the last three are flapping noise. Any `for`
+/* LongFlap (webhook only; flapping from 2 episodes within a day at score
+ * >= 15) fires at 0, 3, 6, 9 h for 2 h each: the last three are flapping
+ * noise (at 3 h: changes at 0, 2 and 3 h, ages 21, 23, 24 h from the
+ * window's start: 2.4 + 0.4 * 68 / 24 = 3.533 -> 17.67). Any `for`
  * up to 1h still fires in each 2-hour episode: no raise_for. The 1-hour
  * gaps are bridged by keep_firing_for 1h, which the replay says helps. */
 TEST(raising_for_would_not_help_long_episodes)
 {
 	static const struct an_thresholds slow = {
 		.transient_max_ms = 5 * 60 * S,
-		.persistent_min_ms = 24 * 3600 * S, .flap_high = 30,
-		.flap_low = 20, .flap_min_episodes = 2,
+		.persistent_min_ms = 24 * 3600 * S, .flap_high = 15,
+		.flap_low = 10, .flap_min_episodes = 2,
 		.flap_window_ms = 24 * 3600 * S,
 	};
 	static const struct idspec ids[] = {
@@ -715,6 +721,7 @@ TEST(raising_for_would_not_help_long_episodes)
 		e[k] = (struct epspec){ 0, -1, k * 3 * HOUR_S,
 		    k * 3 * HOUR_S + 2 * HOUR_S, FB_NONE, 2, 0 };
 	build(&f, ids, 1, e, 4, -3600, 14 * HOUR_S, by_alertname, 1);
+	CHECK_INT(f.a->eps[1].cls, CLS_FLAPPING);
 	CHECK_INT(f.a->eps[3].cls, CLS_FLAPPING);
 	recommend(&f, NULL);
 	CHECK(find(f.recs, "raise_for:LongFlap") == NULL);
@@ -722,6 +729,186 @@ TEST(raising_for_would_not_help_long_episodes)
 	CHECK(r != NULL);
 	if (r != NULL)
 		CHECK_INT(num(r, "evidence", "keep_firing_for_seconds"), 3600);
+	done(&f);
+}
+
+/* Flap (for: 0) is evaluated every 5 s at offset 0.375 s: its condition
+ * holds at k*120 + 0.375, +5, .., +55 s (12 evaluations), k = 0..9, and no
+ * longer at +60. firing_at k*120 + 0.375, resolved 60 s later; pending_at
+ * is ALERTS_FOR_STATE's activeAt in whole seconds, k*120: 0.375 s before
+ * firing, less than an evaluation, so the current `for` is 0. `for` 1m
+ * fires at the first evaluation with ts - activeAt >= 1m (rules/alerting.go),
+ * k*120 + 60.375, where the condition no longer holds: all ten noise
+ * episodes gone, as the replay of /api/v1/simulate's `for: 1m` says. */
+TEST(for_boundary_at_1m_raises_for_1m)
+{
+	static const struct idspec ids[] = {
+		{ "Flap", "{\"instance\":\"i0\"}", "pager", NULL, 0, NULL,
+		    5 * S },
+	};
+	struct epspec e[10];
+	struct fix f;
+	json_t *r, *cand;
+
+	for (int k = 0; k < 10; k++)
+		e[k] = (struct epspec){ 0, k * 120.0, k * 120.0 + 0.375,
+		    k * 120.0 + 60.375, FB_NONE, 2, 1 };
+	build(&f, ids, 1, e, 10, -3600, 2 * HOUR_S, by_alertname, 1);
+	recommend(&f, NULL);
+	r = find(f.recs, "raise_for:Flap");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		struct rp_settings cur = { NULL, 0, &am_defaults, 1, NULL, 0 };
+		struct sel *s;
+		char err[128];
+		struct rp_rule rule;
+		struct rp_settings p = { &rule, 1, NULL, 0, NULL, 0 };
+		struct rp_result sim;
+
+		CHECK_STR(str(r, "snippet"), "- alert: Flap\n"
+		    "  # keep your expr, labels and annotations\n"
+		    "  for: 1m\n");
+		CHECK_INT(num(r, "evidence", "for_seconds"), 60);
+		CHECK(json_is_integer(json_object_get(json_object_get(r,
+		    "evidence"), "current_for_seconds")));
+		CHECK_INT(num(r, "evidence", "current_for_seconds"), 0);
+		cand = json_object_get(json_object_get(r, "evidence"),
+		    "candidates");
+		CHECK_INT(json_array_size(cand), 1);
+		CHECK_INT(json_integer_value(json_object_get(json_array_get(
+		    cand, 0), "for_seconds")), 60);
+		CHECK_INT(json_integer_value(json_object_get(json_array_get(
+		    cand, 0), "noise_removed")), 10);
+		CHECK_INT(num(r, "predicted", "noise_removed"), 10);
+		CHECK_INT(num(r, "predicted", "pages_after"), 0);
+		CHECK_CONTAINS(str(r, "summary"), "Raise `for` of Flap to 1m");
+		/* what POST /api/v1/simulate replays for for: 1m */
+		CHECK_INT(sel_parse("{alertname=\"Flap\"}", &s, err,
+		    sizeof(err)), 0);
+		rule = (struct rp_rule){ s, 60 * S, -1 };
+		CHECK_INT(rp_run(f.a, f.h, &f.o, &cur, &p, &sim), 0);
+		CHECK_INT(sim.noise_removed, 10);
+		CHECK_INT(num(r, "predicted", "pages_before"), sim.pages_before);
+		CHECK_INT(num(r, "predicted", "pages_after"), sim.pages_after);
+		CHECK_INT(num(r, "predicted", "notifications_before"),
+		    sim.notifications_before);
+		CHECK_INT(num(r, "predicted", "notifications_after"),
+		    sim.notifications_after);
+		CHECK(sim.pages_before > 0);
+		rp_result_free(&sim);
+		sel_free(s);
+	}
+	done(&f);
+}
+
+/* Blink has `for: 1m` and is evaluated every 15 s at offset 0.375 s: the
+ * condition holds from k*600 + 0.375 for 2 min (8 evaluations, k = 0..9),
+ * it fires at +60.375 and resolves at +120.375; pending_at is activeAt
+ * in whole seconds, k*600. The pending phase, 60.375 s seen, is 4
+ * evaluations: the current `for` reads 60 s. `for` 2m would fire at
+ * activeAt + 2m = k*600 + 120.375, where the condition no longer holds:
+ * all ten gone. */
+TEST(current_for_is_read_on_the_evaluation_grid)
+{
+	static const struct idspec ids[] = {
+		{ "Blink", NULL, "pager", NULL, 0, NULL, 15 * S },
+	};
+	struct epspec e[10];
+	struct fix f;
+	json_t *r;
+
+	for (int k = 0; k < 10; k++)
+		e[k] = (struct epspec){ 0, k * 600.0, k * 600.0 + 60.375,
+		    k * 600.0 + 120.375, FB_NONE, 2, 1 };
+	build(&f, ids, 1, e, 10, -3600, 3 * HOUR_S, by_alertname, 1);
+	recommend(&f, NULL);
+	r = find(f.recs, "raise_for:Blink");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK(json_is_integer(json_object_get(json_object_get(r,
+		    "evidence"), "current_for_seconds")));
+		CHECK_INT(num(r, "evidence", "current_for_seconds"), 60);
+		CHECK_INT(num(r, "evidence", "for_seconds"), 120);
+		CHECK_INT(num(r, "predicted", "noise_removed"), 10);
+	}
+	done(&f);
+}
+
+/* HostHighCpuLoad on 4 instances, each firing for 1 min at c*1000 + i*10
+ * s (c = 0..2), transient noise; pager groups by alertname and instance.
+ * As recorded and as replayed: per episode a firing notification (a
+ * page) and a resolved one, 6 per instance, 24 for the alertname. The
+ * replay error is 0, so 12 noise episodes give high confidence. `for` 1m
+ * fires as the condition ends: all 12 gone. */
+TEST(multi_instance_replay_error_sums_instances)
+{
+	struct idspec ids[4];
+	struct epspec e[12];
+	char labels[4][32];
+	static const char *const by[] = { "alertname", "instance" };
+	struct fix f;
+	json_t *r;
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "{\"instance\":\"i%d\"}",
+		    i);
+		ids[i] = (struct idspec){ "HostHighCpuLoad", labels[i], "pager",
+		    NULL, 0, NULL, 0 };
+	}
+	for (int c = 0; c < 3; c++)
+		for (int i = 0; i < 4; i++)
+			e[c * 4 + i] = (struct epspec){ (size_t)i,
+			    c * 1000.0 + i * 10, c * 1000.0 + i * 10,
+			    c * 1000.0 + i * 10 + 60, FB_NONE, 2, 1 };
+	build(&f, ids, 4, e, 12, -3600, 2 * HOUR_S, by, 2);
+	CHECK_INT(rp_history_recorded(f.h, "pager", "HostHighCpuLoad", 24), 0);
+	recommend(&f, NULL);
+	r = find(f.recs, "raise_for:HostHighCpuLoad");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_INT(num(r, "evidence", "noise_episodes"), 12);
+		CHECK_INT(num(r, "evidence", "for_seconds"), 60);
+		CHECK_INT(num(r, "predicted", "notifications_before"), 24);
+		CHECK_INT(num(r, "predicted", "notifications_after"), 0);
+		CHECK_NEAR(json_number_value(json_object_get(json_object_get(r,
+		    "predicted"), "replay_error")), 0);
+		CHECK_STR(str(r, "confidence"), "high");
+	}
+	done(&f);
+}
+
+/* DiskFull fires on 3 devices for 48 h each (0 to 172800 s), notified 13
+ * times each to team: 6 days of firing and 39 notifications summed over
+ * the 3, in a window of 49 h -- the summary says they are sums. */
+TEST(persistent_firing_time_says_summed_over_instances)
+{
+	static const struct idspec ids[] = {
+		{ "DiskFull", "{\"device\":\"sda\"}", "team", NULL, 0, NULL,
+		    0 },
+		{ "DiskFull", "{\"device\":\"sdb\"}", "team", NULL, 0, NULL,
+		    0 },
+		{ "DiskFull", "{\"device\":\"sdc\"}", "team", NULL, 0, NULL,
+		    0 },
+	};
+	static const struct epspec e[] = {
+		{ 0, 0, 0, 2 * DAY_S, FB_NONE, 13, 0 },
+		{ 1, 0, 0, 2 * DAY_S, FB_NONE, 13, 0 },
+		{ 2, 0, 0, 2 * DAY_S, FB_NONE, 13, 0 },
+	};
+	struct fix f;
+	json_t *r;
+
+	build(&f, ids, 3, e, 3, -3600, 49 * HOUR_S, by_alertname, 1);
+	recommend(&f, NULL);
+	r = find(f.recs, "repeat_interval:DiskFull");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_CONTAINS(str(r, "summary"), "(repeat_interval 24h): "
+		    "summed over its 3 instances, it stayed firing for 6d and "
+		    "was notified 39 times");
+		CHECK_INT(num(r, "evidence", "instances"), 3);
+		CHECK_INT(num(r, "evidence", "firing_seconds"), 6 * 86400);
+	}
 	done(&f);
 }
 
@@ -799,6 +986,35 @@ TEST(order_and_determinism)
 	done(&f);
 }
 
+/* Pending-only episodes (the condition held for less than the current
+ * `for`) are raise_for's evidence, counted per alertname over the
+ * identities that fired and those that only went pending. */
+TEST(raise_for_counts_pending_only_episodes)
+{
+	static const struct idspec ids[] = {
+		{ "Flap", "{\"instance\":\"i0\"}", "pager", NULL, 0, NULL,
+		    5 * S },
+	};
+	struct epspec e[10];
+	struct fix f;
+	json_t *r;
+
+	for (int k = 0; k < 10; k++)
+		e[k] = (struct epspec){ 0, k * 120.0, k * 120.0 + 0.375,
+		    k * 120.0 + 60.375, FB_NONE, 2, 1 };
+	build(&f, ids, 1, e, 10, -3600, 2 * HOUR_S, by_alertname, 1);
+	f.a->ids[0].pending_only = 4;
+	recommend(&f, NULL);
+	r = find(f.recs, "raise_for:Flap");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_INT(num(r, "evidence", "pending_only"), 4);
+		CHECK_CONTAINS(str(r, "summary"), "(4 more went pending and "
+		    "ended before firing under the current `for`)");
+	}
+	done(&f);
+}
+
 int
 main(void)
 {
@@ -814,5 +1030,10 @@ main(void)
 	RUN(raising_for_would_not_help_long_episodes);
 	RUN(no_evidence_no_recommendation);
 	RUN(order_and_determinism);
+	RUN(for_boundary_at_1m_raises_for_1m);
+	RUN(current_for_is_read_on_the_evaluation_grid);
+	RUN(multi_instance_replay_error_sums_instances);
+	RUN(persistent_firing_time_says_summed_over_instances);
+	RUN(raise_for_counts_pending_only_episodes);
 	return t_done();
 }

@@ -242,6 +242,271 @@ TEST(group_by_change_splits_groups)
 	done(a, h);
 }
 
+TEST(route_with_matchers_leaves_other_alerts_alone)
+{
+	static const char *const n[] = { "Disk", "Watchdog" };
+	/* both fire 0..36000 at the paging receiver, a group each: flush
+	 * 30, repeats at 14730 and 29430 (pages), resolved at 36030 -> 4
+	 * notifications and 3 pages each. A route for Disk alone with
+	 * repeat_interval 24h: Disk 30 and 36030 -> 2, 1 page; Watchdog
+	 * keeps the receiver's route -> 4, 3 pages. The same route among
+	 * the current settings replays to the same numbers. */
+	static const struct ep e[] = { { 0, -1, 0, 36000 },
+	    { 1, -1, 0, 36000 } };
+	static const char *const paging[] = { "team" };
+	struct rp_history *h;
+	struct analysis *a = build(n, 2, e, 2, 40000, &h);
+	struct sel *disk;
+	char err[128];
+	struct rp_route rt;
+	struct rp_route both[2] = { route };
+	struct rp_settings cur = { NULL, 0, &route, 1, NULL, 0 };
+	struct rp_settings p = { NULL, 0, &rt, 1, NULL, 0 };
+	struct rp_settings all = { NULL, 0, both, 2, NULL, 0 };
+	struct an_opts o;
+	struct rp_result r, x;
+
+	sel_parse("{alertname=\"Disk\"}", &disk, err, sizeof(err));
+	rt = (struct rp_route){ "team", disk, NULL, 0, 0, -1, -1,
+	    24 * 3600 * S, -1 };
+	both[1] = rt;
+	an_opts_default(&o);
+	o.paging_receivers = paging;
+	o.npaging = 1;
+	CHECK_INT(rp_run(a, h, &o, &cur, &p, &r), 0);
+	CHECK_INT(r.notifications_before, 8);
+	CHECK_INT(r.pages_before, 6);
+	CHECK_INT(r.notifications_after, 6);
+	CHECK_INT(r.pages_after, 4);
+	CHECK_INT(r.ncounts, 2);
+	if (r.ncounts == 2) {
+		CHECK_STR(r.counts[0].alertname, "Disk");
+		CHECK_INT(r.counts[0].after, 2);
+		CHECK_INT(r.counts[0].pages_before, 3);
+		CHECK_INT(r.counts[0].pages_after, 1);
+		CHECK_STR(r.counts[1].alertname, "Watchdog");
+		CHECK_INT(r.counts[1].after, 4);
+		CHECK_INT(r.counts[1].pages_before, 3);
+		CHECK_INT(r.counts[1].pages_after, 3);
+	}
+	CHECK_INT(rp_run(a, h, &o, &all, NULL, &x), 0);
+	CHECK_INT(x.notifications_before, 6);
+	CHECK_INT(x.pages_before, 4);
+	rp_result_free(&x);
+	rp_result_free(&r);
+	sel_free(disk);
+	done(a, h);
+}
+
+TEST(route_with_matchers_has_groups_of_its_own)
+{
+	static const char *const n[] = { "Disk", "Watchdog" };
+	/* as above, but both in one group at "team" (grouped by cluster):
+	 * 30, 14730, 29430, 36030 -> 4 notifications, 3 pages; Watchdog
+	 * went to "ops" too: 4 there. A route for Disk with repeat_interval
+	 * 24h and no receiver takes Disk out of team's group into one of
+	 * its own, as an Alertmanager sub-route does: Disk 2 (1 page),
+	 * Watchdog's group 4 (3 pages). ops, where Disk never went, keeps
+	 * its 4 and gets no Disk. */
+	static const struct ep e[] = { { 0, -1, 0, 36000 },
+	    { 1, -1, 0, 36000 } };
+	static const char *const paging[] = { "team" };
+	static const char *const by[] = { "alertname" };
+	static const char *const cl[] = { "cluster" };
+	struct rp_history *h;
+	struct analysis *a = build(n, 2, e, 2, 40000, &h);
+	struct sel *disk;
+	char err[128];
+	struct rp_route cr = route, rt;
+	struct rp_settings cur = { NULL, 0, &cr, 1, NULL, 0 };
+	struct rp_settings p = { NULL, 0, &rt, 1, NULL, 0 };
+	struct an_opts o;
+	struct rp_result r;
+
+	sel_parse("{alertname=\"Disk\"}", &disk, err, sizeof(err));
+	rp_history_route(h, a, 1, "ops", by, 1);
+	cr.group_by = cl;
+	cr.ngroup_by = 1;
+	cr.group_by_set = 1;
+	rt = (struct rp_route){ NULL, disk, NULL, 0, 0, -1, -1,
+	    24 * 3600 * S, -1 };
+	an_opts_default(&o);
+	o.paging_receivers = paging;
+	o.npaging = 1;
+	CHECK_INT(rp_run(a, h, &o, &cur, &p, &r), 0);
+	CHECK_INT(r.notifications_before, 8);
+	CHECK_INT(r.pages_before, 3);
+	CHECK_INT(r.notifications_after, 10);
+	CHECK_INT(r.pages_after, 4);
+	CHECK_INT(r.ncounts, 3);
+	if (r.ncounts == 3) {
+		CHECK_STR(r.counts[0].alertname, "Disk");
+		CHECK_STR(r.counts[0].receiver, "team");
+		CHECK_INT(r.counts[0].after, 2);
+		CHECK_INT(r.counts[0].pages_after, 1);
+		CHECK_STR(r.counts[1].receiver, "ops");
+		CHECK_INT(r.counts[1].after, 4);
+		CHECK_STR(r.counts[2].alertname, "Watchdog");
+		CHECK_INT(r.counts[2].after, 4);
+		CHECK_INT(r.counts[2].pages_after, 3);
+	}
+	rp_result_free(&r);
+	sel_free(disk);
+	done(a, h);
+}
+
+/* One proposal replayed on a (current settings: route, paging "team"). */
+static int
+run(struct analysis *a, struct rp_history *h, const struct rp_settings *p,
+    struct rp_result *r)
+{
+	struct rp_settings cur = { NULL, 0, &route, 1, NULL, 0 };
+	struct an_opts o;
+	static const char *const paging[] = { "team" };
+
+	an_opts_default(&o);
+	o.paging_receivers = paging;
+	o.npaging = 1;
+	return rp_run(a, h, &o, &cur, p, r);
+}
+
+TEST(for_boundary_on_the_evaluation_grid)
+{
+	/* Flap, for: 0, evaluated every 5 s at offset o: its condition holds
+	 * at k*120 + o, +5, .., +55 (12 evaluations) and no longer at
+	 * k*120 + o + 60, k = 0..9. firing_at k*120 + o, resolved_at
+	 * k*120 + o + 60; pending_at is ALERTS_FOR_STATE's activeAt, whole
+	 * seconds: k*120. Prometheus (rules/alerting.go) fires at the first
+	 * evaluation with ts - activeAt >= for:
+	 * for 1m: k*120 + o + 60, where the condition no longer holds:
+	 * never, all 10 noise episodes gone, nothing sent;
+	 * for 56s: the same evaluation, the same;
+	 * for 55s: k*120 + o + 55, the 12th evaluation: all 10 fire. The
+	 * same with activeAt exact (o = 0). */
+	static const char *const n[] = { "Flap" };
+	static const double off[] = { 0.375, 0 };
+	static const int64_t for_s[] = { 60, 56, 55 };
+	static const long removed[] = { 10, 10, 0 };
+
+	for (size_t v = 0; v < sizeof(off) / sizeof(off[0]); v++) {
+		struct ep e[10];
+		struct rp_history *h;
+		struct analysis *a;
+
+		for (int k = 0; k < 10; k++)
+			e[k] = (struct ep){ 0, k * 120.0, k * 120.0 + off[v],
+			    k * 120.0 + off[v] + 60 };
+		a = build(n, 1, e, 10, 3600, &h);
+		a->ids[0].interval_ms = 5 * S;
+		for (size_t i = 0; i < sizeof(for_s) / sizeof(for_s[0]); i++) {
+			struct rp_rule rule = { NULL, for_s[i] * S, -1 };
+			struct rp_settings p = { &rule, 1, NULL, 0, NULL, 0 };
+			struct rp_result r;
+
+			CHECK_INT(run(a, h, &p, &r), 0);
+			if (r.noise_removed != removed[i])
+				T_FAIL("offset %.3f s, for %" PRId64 "s: "
+				    "noise_removed %ld, want %ld", off[v],
+				    for_s[i], r.noise_removed, removed[i]);
+			CHECK(r.notifications_before > 0);
+			CHECK(r.pages_before > 0);
+			if (removed[i] == 10) {
+				CHECK_INT(r.notifications_after, 0);
+				CHECK_INT(r.pages_after, 0);
+			}
+			rp_result_free(&r);
+		}
+		done(a, h);
+	}
+}
+
+/* The same flapper from two HA replicas evaluating 1.556 s apart: each
+ * replica's condition holds 60 s (12 evaluations), but the episode runs
+ * from the first replica's firing to the last one's end, 61.556 s. Neither
+ * replica fires under for: 1m, so the episode must not either: the span
+ * counts in whole evaluations from its start. */
+TEST(for_boundary_of_an_ha_episode)
+{
+	static const char *const n[] = { "Flap" };
+	static const int64_t for_s[] = { 60, 55 };
+	static const long removed[] = { 10, 0 };
+	struct ep e[10];
+	struct rp_history *h;
+	struct analysis *a;
+
+	for (int k = 0; k < 10; k++)
+		e[k] = (struct ep){ 0, -1, k * 120.0 + 0.714,
+		    k * 120.0 + 62.270 };
+	a = build(n, 1, e, 10, 3600, &h);
+	a->ids[0].interval_ms = 5 * S;
+	for (size_t i = 0; i < sizeof(for_s) / sizeof(for_s[0]); i++) {
+		struct rp_rule rule = { NULL, for_s[i] * S, -1 };
+		struct rp_settings p = { &rule, 1, NULL, 0, NULL, 0 };
+		struct rp_result r;
+
+		CHECK_INT(run(a, h, &p, &r), 0);
+		if (r.noise_removed != removed[i])
+			T_FAIL("for %" PRId64 "s: noise_removed %ld, want %ld",
+			    for_s[i], r.noise_removed, removed[i]);
+		rp_result_free(&r);
+	}
+	done(a, h);
+}
+
+TEST(alertname_counts_sum_its_instances)
+{
+	/* HostHighCpuLoad on 4 instances, each firing at c*1000 + i*10 for
+	 * 60 s (c = 0..2, instance i = 0..3).
+	 * Grouped by alertname and instance (4 groups): per episode, flush
+	 * +30 firing (a page) -> 1, tick +330 resolved -> 2, the group ends:
+	 * 6 per instance, 24 notifications and 12 pages for the alertname,
+	 * as recorded: replay error 0.
+	 * Grouped by alertname (one group): per c, flush c*1000 + 30 with the
+	 * four firing (a page) -> 1, tick +330 all resolved -> 2: 6
+	 * notifications carry the alertname, 3 pages; recorded 6. */
+	static const char *const n[] = { "HostHighCpuLoad", "HostHighCpuLoad",
+	    "HostHighCpuLoad", "HostHighCpuLoad" };
+	static const char *const byi[] = { "alertname", "instance" };
+	struct ep e[12];
+	struct rp_history *h, *hi;
+	struct analysis *a;
+	struct rp_result r;
+
+	for (int c = 0; c < 3; c++)
+		for (int i = 0; i < 4; i++)
+			e[c * 4 + i] = (struct ep){ (size_t)i, -1,
+			    c * 1000.0 + i * 10, c * 1000.0 + i * 10 + 60 };
+	a = build(n, 4, e, 12, 3600, &h);
+	hi = rp_history_new();
+	for (size_t i = 0; i < 4; i++)
+		CHECK_INT(rp_history_route(hi, a, i, "team", byi, 2), 0);
+	CHECK_INT(rp_history_recorded(hi, "team", "HostHighCpuLoad", 24), 0);
+	CHECK_INT(run(a, hi, NULL, &r), 0);
+	CHECK_INT(r.ncounts, 1);
+	if (r.ncounts == 1) {
+		CHECK_INT(r.counts[0].before, 24);
+		CHECK_INT(r.counts[0].after, 24);
+		CHECK_INT(r.counts[0].pages_before, 12);
+		CHECK_INT(r.counts[0].recorded, 24);
+	}
+	CHECK_INT(r.notifications_before, 24);
+	CHECK(r.replay_error < 0.001);
+	rp_result_free(&r);
+
+	CHECK_INT(rp_history_recorded(h, "team", "HostHighCpuLoad", 6), 0);
+	CHECK_INT(run(a, h, NULL, &r), 0);
+	CHECK_INT(r.ncounts, 1);
+	if (r.ncounts == 1) {
+		CHECK_INT(r.counts[0].before, 6);
+		CHECK_INT(r.counts[0].pages_before, 3);
+		CHECK_INT(r.counts[0].recorded, 6);
+	}
+	CHECK(r.replay_error < 0.001);
+	rp_result_free(&r);
+	rp_history_free(hi);
+	done(a, h);
+}
+
 /* x's replay of the proposal against y's: y_after says which of y's
  * numbers to compare x's "after" ones with (a replay of the combined
  * settings as the current ones holds them in "before"). */
@@ -282,8 +547,8 @@ TEST(base_runs_equal_fresh_replays)
 	 * does (rules cannot be appended so: unchanged settings replay the
 	 * recorded firings). Two
 	 * receivers, a current inhibit rule whose source a proposal
-	 * changes, a route proposal with its own matcher, a new inhibit
-	 * rule, a rule that changes nothing. */
+	 * changes, route proposals with matchers (one for every receiver),
+	 * a new inhibit rule, a rule that changes nothing. */
 	static const char *const n[] = { "NodeDown", "ServiceDown",
 	    "ServiceDown", "Disk", "Disk", "Flappy" };
 	static const struct ep e[] = { { 0, 0, 0, 3600 },
@@ -328,6 +593,8 @@ TEST(base_runs_equal_fresh_replays)
 		    600 * S, 0 };
 		struct rp_route rt_disk = { "team", disk, byi, 2, 1, -1, -1,
 		    -1, -1 };
+		struct rp_route rt_node = { NULL, node, NULL, 0, 0, -1, -1,
+		    600 * S, -1 };
 		struct rp_inhibit ih = { disk, flap, eq, 1 };
 		struct {
 			struct rp_rule *rule;
@@ -337,6 +604,7 @@ TEST(base_runs_equal_fresh_replays)
 		    { NULL, &rt_ops, NULL }, { NULL, &rt_disk, NULL },
 		    { NULL, NULL, &ih }, { &r_node, NULL, NULL },
 		    { &r_same, NULL, NULL }, { &r_flap, &rt_disk, &ih },
+		    { NULL, &rt_node, NULL }, { &r_node, &rt_node, NULL },
 		    { NULL, NULL, NULL } };
 
 		CHECK_INT(rp_base_new(a, h, &o, &cur, &b), 0);
@@ -389,6 +657,11 @@ main(void)
 	RUN(keep_firing_for_merges_episodes);
 	RUN(raising_for_suppresses_short_episodes);
 	RUN(group_by_change_splits_groups);
+	RUN(route_with_matchers_leaves_other_alerts_alone);
+	RUN(route_with_matchers_has_groups_of_its_own);
 	RUN(base_runs_equal_fresh_replays);
+	RUN(for_boundary_on_the_evaluation_grid);
+	RUN(for_boundary_of_an_ha_episode);
+	RUN(alertname_counts_sum_its_instances);
 	return t_done();
 }
