@@ -30,7 +30,8 @@ import unittest
 import urllib.parse
 
 from harness import (BUILD, GO_ZERO_TIME, Daemon, fingerprint, make_alert,
-                     make_notification, now_ms, parse_rfc3339_ms)
+                     make_notification, now_ms, parse_rfc3339_ms,
+                     SeededDaemonTest)
 import rwenc
 from rwenc import STALE, V1_HEADERS
 
@@ -166,19 +167,12 @@ def seed(d):
                            receiver="team-x"))
 
 
-class UiTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon(CONFIG).start()
-        try:
-            seed(cls.d)
-        except BaseException:
-            cls.d.cleanup()
-            raise
+class UiTest(SeededDaemonTest):
+    DAEMON_CONFIG = CONFIG
 
     @classmethod
-    def tearDownClass(cls):
-        cls.d.cleanup()
+    def seed(cls):
+        seed(cls.d)
 
     # --- helpers ------------------------------------------------------------
 
