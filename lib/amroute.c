@@ -81,6 +81,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "utf8.h"
 
 /* Limits on untrusted input: the text, the routes and their nesting, the
  * matchers of one route or rule side, the items of one list, one string,
@@ -331,50 +332,6 @@ errf(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* Decodes one strictly valid UTF-8 sequence (no overlong forms, no
- * surrogates, nothing past U+10FFFF), as Go's utf8.DecodeRune accepts
- * them. Returns its length, or 0 if s does not start with one. */
-static size_t
-utf8_decode(const char *str, size_t n, uint32_t *cp)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	uint32_t c;
-	size_t len;
-
-	if (n == 0)
-		return 0;
-	c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c < 0xc2)
-		return 0;
-	else if (c < 0xe0) {
-		len = 2;
-		c &= 0x1f;
-	} else if (c < 0xf0) {
-		len = 3;
-		c &= 0x0f;
-	} else if (c < 0xf5) {
-		len = 4;
-		c &= 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
-		return 0;
-	*cp = c;
-	return len;
 }
 
 /* Go's unicode.IsSpace. */

@@ -52,6 +52,8 @@
 
 #include <pcre2.h>
 
+#include "utf8.h"
+
 #define SEL_MAX_LEN		16384
 #define SEL_MAX_MATCHERS	64
 /* pcre2_match's budget for one value: far above what a sane regex needs on
@@ -116,77 +118,6 @@ perr(const struct parser *p, size_t off, const char *fmt, ...)
 	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* Decodes one strictly valid UTF-8 sequence (no overlong forms, no
- * surrogates, nothing past U+10FFFF) from s[0..n). Returns its length, or
- * 0 if s does not start with one. */
-static size_t
-utf8_decode(const char *str, size_t n, uint32_t *cp)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	uint32_t c;
-	size_t len;
-
-	if (n == 0)
-		return 0;
-	c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c < 0xc2)
-		return 0;
-	else if (c < 0xe0) {
-		len = 2;
-		c &= 0x1f;
-	} else if (c < 0xf0) {
-		len = 3;
-		c &= 0x0f;
-	} else if (c < 0xf5) {
-		len = 4;
-		c &= 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* cp must be a valid code point. Returns the number of bytes written. */
-static size_t
-utf8_encode(uint32_t cp, char *out)
-{
-	assert(cp <= 0x10ffff && (cp < 0xd800 || cp >= 0xe000));
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 static int
