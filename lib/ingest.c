@@ -20,21 +20,34 @@
  * notification. So it belongs to
  * - the episode that fired at S, give or take tol (a retry, a late copy,
  *   an HA replica's copy, or remote write's record of the same
- *   evaluation): the closest;
+ *   evaluation), or that remote write saw go pending by S and not fire
+ *   yet (its firing sample still on the way): the closest;
  * - else one that remote write saw firing, or pending, at S;
  * and to none when its startsAt is new: a new period. */
 static struct episode *
 webhook_match(struct episode *near, int n, int64_t S, int64_t tol)
 {
 	struct episode *e = NULL;
+	int64_t best = INT64_MAX;
 
 	for (int i = 0; i < n; i++) {
 		struct episode *c = &near[i];
+		int64_t d;
 
-		if (c->firing_at != 0 && llabs(c->firing_at - S) <= tol &&
-		    (e == NULL ||
-		    llabs(c->firing_at - S) < llabs(e->firing_at - S)))
+		/* one remote write sees pending at S, still to fire, is the
+		 * period itself; one that fired within tol, as close as it is */
+		if (c->firing_at == 0 && c->pending_at != 0 &&
+		    (c->sources & (EP_SRC_REMOTE_WRITE | EP_SRC_IMPORT)) &&
+		    c->pending_at <= S && c->resolved_at == 0)
+			d = 0;
+		else if (c->firing_at != 0 && llabs(c->firing_at - S) <= tol)
+			d = llabs(c->firing_at - S);
+		else
+			continue;
+		if (d < best) {
+			best = d;
 			e = c;
+		}
 	}
 	for (int i = 0; i < n && e == NULL; i++) {
 		struct episode *c = &near[i];
@@ -374,7 +387,7 @@ pending_end(struct store *st, struct rw_alert *ra, int64_t t)
 	int n;
 
 	n = store_count_active_series(st, ra->state.identity, SERIES_PENDING,
-	    ra->state.series, t, t);
+	    ra->state.series, t, t, 0);
 	if (n != 0)
 		return n < 0 ? -1 : 0;	/* another replica is still pending */
 	if ((n = store_episodes_near(st, ra->state.identity, t, t, near,
@@ -391,9 +404,11 @@ pending_end(struct store *st, struct rw_alert *ra, int64_t t)
 
 /* Whether episode c, open at t, fired through [prev_end, t]: the series
  * starting at t ended at prev_end within it, so only another replica can
- * say so. When none known to be active then does, c ended at prev_end as
- * far as anyone knows (its end had waited for a replica that lags); a
- * replica that did fire through the gap merges the two when its run ends
+ * say so, with samples that reach t (strictly: the delivery slack that
+ * keeps an episode open at one replica's end would, on a gap shorter than
+ * it, join two periods). When none does, c ended at prev_end as far as
+ * anyone knows (its end had waited for a replica that lags); a replica
+ * that did fire through the gap merges the two when its run ends
  * (firing_end). Returns 1, 0, or -1. */
 static int
 fired_through(struct store *st, struct rw_alert *ra, struct episode *c,
@@ -405,7 +420,7 @@ fired_through(struct store *st, struct rw_alert *ra, struct episode *c,
 	    prev_end < c->firing_at || prev_end >= t)
 		return 1;
 	n = store_count_active_series(st, ra->state.identity, SERIES_FIRING,
-	    ra->state.series, prev_end, t);
+	    ra->state.series, prev_end, t, 1);
 	if (n != 0)
 		return n < 0 ? -1 : 1;
 	c->resolved_at = prev_end;
@@ -459,7 +474,7 @@ firing_start(struct store *st, struct rw_alert *ra, int64_t t,
 		if (new_episode_out(st, ra, 0, t, res, &ne) < 0)
 			return -1;
 		return store_relink_alerts(st, ra->state.identity, t - tol,
-		    t + tol, ne.id) < 0 ? -1 : 0;
+		    t + tol, ne.id, t) < 0 ? -1 : 0;
 	}
 	if (e->firing_at == 0) {
 		e->resolved_at = 0;	/* pending turned firing */
@@ -472,7 +487,7 @@ firing_start(struct store *st, struct rw_alert *ra, int64_t t,
 	if (store_update_episode(st, e) < 0)
 		return -1;
 	return store_relink_alerts(st, ra->state.identity, t - tol, t + tol,
-	    e->id) < 0 ? -1 : 0;
+	    e->id, e->firing_at) < 0 ? -1 : 0;
 }
 
 /* Folds episode g into e: one firing period heard as two (ingest.h). */
@@ -508,7 +523,7 @@ firing_end(struct store *st, struct rw_alert *ra, int64_t t,
 	int n;
 
 	n = store_count_active_series(st, ra->state.identity, SERIES_FIRING,
-	    ra->state.series, t, t);
+	    ra->state.series, t, t, 0);
 	if (n != 0)
 		return n < 0 ? -1 : 0;	/* another replica still fires */
 	run = ra->state.run_start != 0 ? ra->state.run_start : t;

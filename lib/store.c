@@ -109,17 +109,18 @@ store_put_series(struct store *st, const struct series_state *s)
 
 int
 store_count_active_series(struct store *st, uint64_t identity,
-    enum series_kind kind, uint64_t except, int64_t from, int64_t to)
+    enum series_kind kind, uint64_t except, int64_t from, int64_t to,
+    int strict)
 {
 	return st->be->count_active_series(st, identity, kind, except, from,
-	    to);
+	    to, strict);
 }
 
 int
 store_relink_alerts(struct store *st, uint64_t identity, int64_t from,
-    int64_t to, int64_t episode)
+    int64_t to, int64_t episode, int64_t at)
 {
-	return st->be->relink_alerts(st, identity, from, to, episode);
+	return st->be->relink_alerts(st, identity, from, to, episode, at);
 }
 
 int

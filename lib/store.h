@@ -141,11 +141,12 @@ int store_merge_episode(struct store *st, int64_t keep, int64_t gone);
  * belongs to the episode, 0 when none does, or -1. */
 int store_episode_has_copy(struct store *st, int64_t episode,
     uint64_t fingerprint);
-/* Moves the identity's notified alerts whose startsAt is in [from, to] to
- * episode, and recounts the notifications of the episodes they left and
- * of episode. Returns how many moved, or -1. */
+/* Moves to episode, which fired at at, the identity's notified alerts
+ * whose startsAt is in [from, to] and closer to at than to the firing of
+ * the episode they are on, and recounts the notifications of the episodes
+ * they left and of episode. Returns how many moved, or -1. */
 int store_relink_alerts(struct store *st, uint64_t identity, int64_t from,
-    int64_t to, int64_t episode);
+    int64_t to, int64_t episode, int64_t at);
 
 /* Returns 1 and *out when the series is known, else 0. */
 int store_get_series(struct store *st, uint64_t series,
@@ -155,13 +156,15 @@ int store_put_series(struct store *st, const struct series_state *s);
  * known to be active from time from to time to: active now, with a run
  * that began by from and samples that reach to, or fall short of it by no
  * more than two of its evaluation intervals and STORE_REPLICA_LAG_MS (HA
- * replicas evaluate at different moments and their requests interleave).
- * A replica further behind (catching up after an outage) is not counted:
+ * replicas evaluate at different moments and their requests interleave);
+ * strict: by no more than one evaluation interval, no delivery lag. A
+ * replica further behind (catching up after an outage) is not counted:
  * its own end, when it comes, extends or merges the episodes its run
  * covered. */
 #define STORE_REPLICA_LAG_MS 10000
 int store_count_active_series(struct store *st, uint64_t identity,
-    enum series_kind kind, uint64_t except, int64_t from, int64_t to);
+    enum series_kind kind, uint64_t except, int64_t from, int64_t to,
+    int strict);
 /* *last gets the latest last_ts of the identity's series of kind that
  * have ended (not counting except) with last_ts >= since, or 0. Returns 0
  * or -1. */

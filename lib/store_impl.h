@@ -35,11 +35,11 @@ struct store_backend {
 	int (*merge_episode)(struct store *, int64_t, int64_t);
 	int (*episode_has_copy)(struct store *, int64_t, uint64_t);
 	int (*relink_alerts)(struct store *, uint64_t, int64_t, int64_t,
-	    int64_t);
+	    int64_t, int64_t);
 	int (*get_series)(struct store *, uint64_t, struct series_state *);
 	int (*put_series)(struct store *, const struct series_state *);
 	int (*count_active_series)(struct store *, uint64_t, enum series_kind,
-	    uint64_t, int64_t, int64_t);
+	    uint64_t, int64_t, int64_t, int);
 	int (*last_series_end)(struct store *, uint64_t, enum series_kind,
 	    uint64_t, int64_t, int64_t *);
 	int (*idle_series)(struct store *, int64_t, struct series_state *, int);

@@ -213,6 +213,11 @@ enum {
 	Q_COUNT
 };
 
+/* Q_RELINK*: the alert's episode fired further from its startsAt than ?5 */
+#define RELINK_CLOSER " AND (episode_id IS NULL OR abs(coalesce((SELECT" \
+	" e.firing_at FROM episodes e WHERE e.id = episode_id), 0) - starts_at)" \
+	" > abs(?5 - starts_at))"
+
 #define EPISODE_COLS "id, identity, pending_at, firing_at, resolved_at," \
 	" first_notified_at, last_notified_at, notifications, sources"
 
@@ -286,11 +291,11 @@ static const char *const queries[Q_COUNT] = {
 	    " active = ?6, received_at = ?7, interval_ms = ?8, run_start = ?10"
 	    " WHERE rowid = ?9 AND series = ?1",
 	/* active from ?6 to ?4: its run began by ?6, and its samples reach
-	 * ?4 or are at most two evaluations and ?5 (delivery) behind it (a
+	 * ?4 or are at most ?7 evaluations and ?5 (delivery) behind it (a
 	 * run_start of NULL, from before schema 6, counts as "by then") */
 	[Q_COUNT_ACTIVE] = "SELECT count(*) FROM rw_series WHERE identity = ?1"
 	    " AND kind = ?2 AND active = 1 AND series != ?3"
-	    " AND last_ts + 2 * coalesce(interval_ms, 0) + ?5 >= ?4"
+	    " AND last_ts + ?7 * coalesce(interval_ms, 0) + ?5 >= ?4"
 	    " AND coalesce(run_start, 0) <= ?6",
 	[Q_LAST_END] = "SELECT max(last_ts) FROM rw_series WHERE identity = ?1"
 	    " AND kind = ?2 AND active = 0 AND series != ?3 AND last_ts >= ?4",
@@ -307,15 +312,21 @@ static const char *const queries[Q_COUNT] = {
 	[Q_HAS_COPY] = "SELECT 1 FROM notification_alerts WHERE episode_id = ?1"
 	    " AND fingerprint = ?2 LIMIT 1",
 	/* the notified alerts of an identity with a startsAt in [?2, ?3]
-	 * that are not on episode ?4: where they are, then move them */
+	 * that are on another episode whose firing is further from their
+	 * startsAt than ?5, episode ?4's: where they are, then move them */
 	[Q_RELINK_FIND] = "SELECT DISTINCT episode_id FROM notification_alerts"
 	    " WHERE identity = ?1 AND starts_at BETWEEN ?2 AND ?3"
-	    " AND episode_id IS NOT ?4 AND episode_id IS NOT NULL",
+	    " AND episode_id IS NOT ?4 AND episode_id IS NOT NULL" RELINK_CLOSER,
 	[Q_RELINK] = "UPDATE notification_alerts SET episode_id = ?4"
 	    " WHERE identity = ?1 AND starts_at BETWEEN ?2 AND ?3"
-	    " AND episode_id IS NOT ?4",
-	/* an episode's notification counts, from its notified alerts */
-	[Q_RECOUNT] = "UPDATE episodes SET notifications = (SELECT"
+	    " AND episode_id IS NOT ?4" RELINK_CLOSER,
+	/* an episode's notification counts, from its notified alerts; one
+	 * that now has some was notified (sources_text's order) */
+	[Q_RECOUNT] = "UPDATE episodes SET sources = CASE WHEN EXISTS (SELECT 1"
+	    " FROM notification_alerts WHERE episode_id = ?1) AND"
+	    " instr(sources, 'webhook') = 0 THEN CASE sources WHEN '' THEN"
+	    " 'webhook' ELSE 'webhook,' || sources END ELSE sources END,"
+	    " notifications = (SELECT"
 	    " count(DISTINCT notification_id) FROM notification_alerts"
 	    " WHERE episode_id = ?1), first_notified_at = (SELECT"
 	    " min(n.received_at) FROM notification_alerts a JOIN notifications n"
@@ -906,7 +917,7 @@ recount(struct sqlite_store *s, int64_t episode)
 
 static int
 sqlite_relink_alerts(struct store *stp, uint64_t identity, int64_t from,
-    int64_t to, int64_t episode)
+    int64_t to, int64_t episode, int64_t at)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
 	sqlite3_stmt *st = s->stmt[Q_RELINK_FIND];
@@ -917,6 +928,7 @@ sqlite_relink_alerts(struct store *stp, uint64_t identity, int64_t from,
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);
 	sqlite3_bind_int64(st, 4, episode);
+	sqlite3_bind_int64(st, 5, at);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 8)
 		old[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -930,6 +942,7 @@ sqlite_relink_alerts(struct store *stp, uint64_t identity, int64_t from,
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);
 	sqlite3_bind_int64(st, 4, episode);
+	sqlite3_bind_int64(st, 5, at);
 	if (exec_stmt(st) < 0)
 		return fail(s->db, "moving notified alerts");
 	moved = sqlite3_changes(s->db);
@@ -1183,7 +1196,8 @@ sqlite_put_series(struct store *stp, const struct series_state *ss)
 
 static int
 sqlite_count_active_series(struct store *stp, uint64_t identity,
-    enum series_kind kind, uint64_t except, int64_t from, int64_t to)
+    enum series_kind kind, uint64_t except, int64_t from, int64_t to,
+    int strict)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
 	sqlite3_stmt *st = s->stmt[Q_COUNT_ACTIVE];
@@ -1193,8 +1207,9 @@ sqlite_count_active_series(struct store *stp, uint64_t identity,
 	sqlite3_bind_text(st, 2, kind_names[kind], -1, SQLITE_STATIC);
 	bind_fp(st, 3, except);
 	sqlite3_bind_int64(st, 4, to);
-	sqlite3_bind_int64(st, 5, STORE_REPLICA_LAG_MS);
+	sqlite3_bind_int64(st, 5, strict ? 0 : STORE_REPLICA_LAG_MS);
 	sqlite3_bind_int64(st, 6, from);
+	sqlite3_bind_int(st, 7, strict ? 1 : 2);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);

@@ -1003,6 +1003,88 @@ TEST(restart_backlog_with_a_lagging_replica_and_a_webhook_first)
 	free(q2);
 }
 
+/* Two replicas evaluating every second, half a second apart, of an alert
+ * that fires for 3 s in every 10; r2's requests lag (a slow daemon): r1's
+ * end at 3 is heard while r2 has reached 2.5 only -- close enough to be
+ * taken for still firing -- and r1 fires again at 10 before r2's end at 3.5
+ * is heard. r2's samples do not reach 10: it is not taken for having fired
+ * through r1's gap. Two episodes, [0, 3.5] and [10, ...). */
+TEST(rw_ha_short_gap_with_a_lagging_replica_is_two_episodes)
+{
+	struct req *q1 = calloc(1, sizeof(*q1)), *q2 = calloc(1, sizeof(*q2));
+	struct req *q3 = calloc(1, sizeof(*q3));
+	struct ingest_result r;
+	struct rw_series *s;
+	int64_t b = T1 + S(2000);
+
+#define SG(rep) "__name__=ALERTS,alertname=SG,alertstate=firing,replica=" rep
+	s = add_series(q1, SG("r2"));
+	for (int t = 0; t <= 2; t++) {
+		s->samples[s->nsamples].ts_ms = b + S(t) + 500;
+		s->samples[s->nsamples++].value = 1;
+	}
+	CHECK_INT(ingest(q1, b + S(3), &r), 0);
+	s = add_series(q2, SG("r1"));
+	add_run(s, b, 0, 2, 1, 1);		/* stale at 3 */
+	add_run(s, b, 10, 11, 1, 0);
+	CHECK_INT(ingest(q2, b + S(12), &r), 0);
+	s = add_series(q3, SG("r2"));
+	s->samples[0].ts_ms = b + S(3) + 500;
+	s->samples[0].value = stale_nan();
+	s->samples[1].ts_ms = b + S(10) + 500;
+	s->samples[1].value = 1;
+	s->nsamples = 2;
+	CHECK_INT(ingest(q3, b + S(12), &r), 0);
+	CHECK_INT(EP("count(*)", "SG"), 2);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'SG' AND"
+	    " firing_at = 1767314000000 AND resolved_at = 1767314003500"), 1);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'SG' AND"
+	    " firing_at = 1767314010000 AND resolved_at IS NULL"), 1);
+#undef SG
+	free(q1);
+	free(q2);
+	free(q3);
+}
+
+/* A flapper every 10 s (for: 2s): the notification of a firing comes
+ * before its firing sample, while remote write has the period pending and
+ * the last one fired exactly 10 s (join_tolerance) earlier. It belongs to
+ * the pending period, not the last one; then the firing sample joins them:
+ * one notified episode per period, both sources. */
+TEST(webhook_before_its_firing_sample_joins_the_pending_period)
+{
+	struct req *q1 = calloc(1, sizeof(*q1)), *q2 = calloc(1, sizeof(*q2));
+	struct ingest_result r;
+	int64_t b = 1767830400000LL;	/* 2026-01-08T00:00:00Z */
+
+#define WP(st) "{\"status\":\"firing\",\"labels\":{\"alertname\":\"WP\"}," \
+	"\"startsAt\":\"2026-01-08T00:00:" st "Z\"}"
+	/* pending 0..1, firing 2..5 (stale 6); pending 10..11 */
+	add_run(add_series(q1, "__name__=ALERTS,alertname=WP,"
+	    "alertstate=pending"), b, 0, 1, 1, 1);
+	add_run(add_series(q1, "__name__=ALERTS,alertname=WP,"
+	    "alertstate=firing"), b, 2, 5, 1, 1);
+	q1->s[0].samples[q1->s[0].nsamples].ts_ms = b + S(10);
+	q1->s[0].samples[q1->s[0].nsamples++].value = 1;
+	CHECK_INT(ingest(q1, b + S(11), &r), 0);
+	CHECK_INT(put(notif("firing", WP("02")), b + S(3), 0, &r), 0);
+	CHECK_INT(put(notif("firing", WP("12")), b + S(12), 0, &r), 0);
+	/* pending ends, firing starts at 12 */
+	add_run(add_series(q2, "__name__=ALERTS,alertname=WP,"
+	    "alertstate=pending"), b, 11, 11, 1, 1);
+	add_run(add_series(q2, "__name__=ALERTS,alertname=WP,"
+	    "alertstate=firing"), b, 12, 13, 1, 0);
+	CHECK_INT(ingest(q2, b + S(14), &r), 0);
+	CHECK_INT(EP("count(*)", "WP"), 2);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'WP' AND"
+	    " notifications = 1 AND sources = 'webhook,remote_write'"), 2);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname = 'WP' AND"
+	    " pending_at = 1767830410000 AND firing_at = 1767830412000"), 1);
+#undef WP
+	free(q1);
+	free(q2);
+}
+
 int
 main(void)
 {
@@ -1044,6 +1126,8 @@ main(void)
 	RUN(late_firing_notification_does_not_reopen_or_merge);
 	RUN(webhook_replica_copies_join_new_periods_do_not);
 	RUN(restart_backlog_with_a_lagging_replica_and_a_webhook_first);
+	RUN(rw_ha_short_gap_with_a_lagging_replica_is_two_episodes);
+	RUN(webhook_before_its_firing_sample_joins_the_pending_period);
 	store_close(st);
 	rc = t_done();
 	{

@@ -133,27 +133,32 @@ TEST(series_state_roundtrip_and_idle)
 	CHECK_INT(store_get_series(st, 1, &got), 1);
 	CHECK_INT(got.kind, SERIES_FIRING);
 	CHECK_INT(got.last_ts, T0);
-	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1, 0, 0), 1);
-	CHECK_INT(store_count_active_series(st, 42, SERIES_PENDING, 0, 0, 0), 0);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1, 0, 0, 0), 1);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_PENDING, 0, 0, 0, 0), 0);
 	/* active at a time: not when its samples are further behind it than
 	 * STORE_REPLICA_LAG_MS (no interval known), nor before its run */
 	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
-	    T0, T0 + STORE_REPLICA_LAG_MS), 1);
+	    T0, T0 + STORE_REPLICA_LAG_MS, 0), 1);
 	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
-	    T0, T0 + STORE_REPLICA_LAG_MS + 1), 0);
+	    T0, T0 + STORE_REPLICA_LAG_MS + 1, 0), 0);
+	/* strictly: its samples must reach the time (no interval known) */
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
+	    T0, T0, 1), 1);
+	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
+	    T0, T0 + 1, 1), 0);
 	s.run_start = T0 - 5000;
 	CHECK_INT(store_put_series(st, &s), 0);
 	CHECK_INT(store_get_series(st, 2, &got), 1);
 	CHECK_INT(got.run_start, T0 - 5000);
 	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
-	    T0 - 5001, T0 - 5001), 0);
+	    T0 - 5001, T0 - 5001, 0), 0);
 	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
-	    T0 - 5000, T0 - 5000), 1);
+	    T0 - 5000, T0 - 5000, 0), 1);
 	/* through a span: from its run's start to its samples' reach */
 	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
-	    T0 - 5000, T0 + STORE_REPLICA_LAG_MS), 1);
+	    T0 - 5000, T0 + STORE_REPLICA_LAG_MS, 0), 1);
 	CHECK_INT(store_count_active_series(st, 42, SERIES_FIRING, 1,
-	    T0 - 5001, T0), 0);
+	    T0 - 5001, T0, 0), 0);
 	CHECK_INT(store_idle_series(st, T0 + 5000, idle, 4), 1);
 	CHECK_INT(idle[0].series, 1);
 	CHECK_INT(store_commit(st), 0);
