@@ -32,6 +32,21 @@
  *     timers if set, defaults 30s / 5m / 4h at the root; time intervals not
  *     inherited), Route.Match, Route.Key.
  *   - inhibit/inhibit.go: Mutes and hasEqual (see am_inhibits).
+ *   - timeinterval/timeinterval.go: the fields of a time interval and their
+ *     UnmarshalYAML checks, with their error texts (stringableRangeFromString
+ *     on the lowered text, strconv.Atoi's errors, parseTime's validTime
+ *     "HH:MM" up to 23:59 or 24:00, weekday and month names, days_of_month
+ *     in -31..31 without 0 and never always empty with 28 days, begin <=
+ *     end, months and years otherwise unchecked), Location by
+ *     time.LoadLocation (lib/tzone.c), and ContainsTime with daysInMonth
+ *     and clamp as they are. yaml.v2 calls no unmarshaler on null: a null
+ *     list is no restriction, an empty list holds nothing, a null item is
+ *     Go's zero value (a weekday range sunday:sunday; a time, day or month
+ *     range 0:0, which holds nothing; a year range 0:0, the year 0; a
+ *     time interval that holds every instant).
+ *   - notify/notify.go: TimeActiveStage, TimeMuteStage and
+ *     inTimeIntervals, which evaluate in UTC what sets no location.
+ *   - config/notifiers.go: each integration kind's send_resolved default.
  *   - gopkg.in/yaml.v2 as config.Load uses it (UnmarshalStrict): a scalar
  *     read as a string is its text whatever it looks like ("500", "yes"),
  *     null reads as "" or "not set", booleans are YAML 1.1's (yes/no/on/
@@ -62,6 +77,12 @@
  *   - a null inhibit rule, which Alertmanager's config check lets
  *     through, is refused;
  *   - a string holding a NUL byte (YAML "\0") is refused;
+ *   - time zones are read from /usr/share/zoneinfo only (not ZONEINFO nor
+ *     Go's embedded copy), "Local" from /etc/localtime (never TZ); weekday
+ *     and month names are lowered ASCII only, Go lowers every letter (only
+ *     error texts can differ);
+ *   - of an integration's settings only send_resolved is read (and each
+ *     item must be a mapping or null);
  *   - limits on untrusted input (AM_* below), which Alertmanager lacks.
  *
  * Routes live in one array in pre-order (Route.Walk's order), so an id is
@@ -81,6 +102,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "tzone.h"
 #include "utf8.h"
 
 /* Limits on untrusted input: the text, the routes and their nesting, the
@@ -156,6 +178,31 @@ struct receiver {
 	char		*name;
 	unsigned long	 line;
 	struct strv	 kinds;		/* "pagerduty", ... */
+	int		 send_resolved;	/* of the first kind's first item;
+					   -1 not written */
+};
+
+/* An inclusive range of one field of a timeinterval.TimeInterval; for
+ * times, minutes of the day with the end excluded. */
+struct irange {
+	int64_t		 begin, end;
+};
+
+/* A list field. set is Go's non-nil: an empty list holds nothing, an
+ * absent or null one restricts nothing. */
+struct ilist {
+	struct irange	*v;		/* owned, n */
+	size_t		 n;
+	int		 set;
+};
+
+enum { TI_TIMES, TI_WEEKDAYS, TI_DOM, TI_MONTHS, TI_YEARS, TI_LOCATION,
+	TI_N };
+
+/* One timeinterval.TimeInterval. */
+struct tspec {
+	struct ilist	 f[TI_LOCATION];	/* times to years */
+	const struct tz	*loc;		/* borrowed from the config */
 };
 
 struct interval {
@@ -163,6 +210,8 @@ struct interval {
 	unsigned long	 line;
 	size_t		 pos;		/* in its list */
 	int		 mute;		/* from mute_time_intervals */
+	struct tspec	*spec;		/* owned, nspec */
+	size_t		 nspec;
 };
 
 /* A name and its index, sorted by name then index, to find names and
@@ -191,6 +240,10 @@ struct am_config {
 	struct rule	*rules;
 	size_t		 nrules, caprules;
 	pcre2_match_context *mctx;	/* owned; shared by every matcher */
+	struct tz	**zones;	/* owned, nzones: the time intervals'
+					   locations, each loaded once */
+	size_t		 nzones;
+	struct tz	*utc;		/* owned; where no location is set */
 };
 
 /* --- small helpers --- */
@@ -1721,7 +1774,43 @@ load_route(struct loader *ld, yaml_node_t *n, size_t parent, char *path,
 
 /* --- receivers, time intervals, inhibit rules --- */
 
-/* One receiver: its name and the kinds of its non-empty *_configs. */
+struct sr_ctx {
+	const char	*path;
+	int		*out;
+};
+
+static int
+send_resolved_field(struct loader *ld, void *ctx, const char *key,
+    yaml_node_t *kn, yaml_node_t *vn)
+{
+	struct sr_ctx *x = ctx;
+	char k[256];
+
+	(void)kn;
+	if (strcmp(key, "send_resolved") != 0)
+		return 0;
+	return get_bool(ld, vn, subkey(k, sizeof(k), x->path, key), x->out);
+}
+
+/* An integration's send_resolved into *out, -1 when not written; the item
+ * may be null (Alertmanager's nil config). */
+static int
+load_send_resolved(struct loader *ld, yaml_node_t *item, const char *key,
+    int *out)
+{
+	struct sr_ctx x = { key, out };
+
+	*out = -1;
+	if (is_null(item))
+		return 0;
+	if (item->type != YAML_MAPPING_NODE)
+		return fail(ld, item, key, "expected a mapping, got %s",
+		    kind_name(item));
+	return map_each(ld, item, key, send_resolved_field, &x, 0);
+}
+
+/* One receiver: its name, the kinds of its non-empty *_configs, and the
+ * send_resolved of the first one's first item. */
 static int
 load_receiver(struct loader *ld, yaml_node_t *n, const char *key,
     struct receiver *r)
@@ -1750,8 +1839,10 @@ load_receiver(struct loader *ld, yaml_node_t *n, const char *key,
 		fail(ld, NULL, NULL, "out of memory");
 		goto out;
 	}
+	r->send_resolved = -1;
 	for (size_t i = 0; i < kinds.n; i++) {
-		const yaml_node_t *v = f.config_v[i];
+		yaml_node_t *v = f.config_v[i];
+		yaml_node_item_t *it;
 
 		if (is_null(v))
 			continue;
@@ -1759,6 +1850,22 @@ load_receiver(struct loader *ld, yaml_node_t *n, const char *key,
 			fail(ld, v, key, "%s_configs: expected a sequence, got "
 			    "%s", kinds.v[i], kind_name(v));
 			goto out;
+		}
+		for (it = v->data.sequence.items.start;
+		    it < v->data.sequence.items.top; it++) {
+			char k[256];
+			int sr;
+
+			snprintf(k, sizeof(k), "%s.%s_configs[%zu]", key,
+			    kinds.v[i],
+			    (size_t)(it - v->data.sequence.items.start));
+			if (visit(ld, get_node(ld, *it)) < 0 ||
+			    load_send_resolved(ld, get_node(ld, *it), k,
+			    &sr) < 0)
+				goto out;
+			if (r->kinds.n == 0 &&
+			    it == v->data.sequence.items.start)
+				r->send_resolved = sr;
 		}
 		if (v->data.sequence.items.top > v->data.sequence.items.start &&
 		    strv_push(&r->kinds, kinds.v[i]) < 0) {
@@ -1825,14 +1932,417 @@ load_receivers(struct loader *ld, yaml_node_t *n)
 	return 0;
 }
 
-/* time_intervals or mute_time_intervals: the names only. */
+/* --- time intervals --- */
+
+enum { R_WEEKDAY, R_DOM, R_MONTH, R_YEAR };
+
+static const char *const weekday_names[7] = { "sunday", "monday",
+	"tuesday", "wednesday", "thursday", "friday", "saturday" };
+static const char *const month_names[12] = { "january", "february",
+	"march", "april", "may", "june", "july", "august", "september",
+	"october", "november", "december" };
+
+/* Go's strconv.Atoi, with its error texts. */
+static int
+go_atoi(const char *s, int64_t *out, char *msg, size_t msglen)
+{
+	const char *p = s;
+	uint64_t v = 0, lim = INT64_MAX;
+	int neg = 0;
+
+	if (*p == '+' || *p == '-') {
+		neg = *p++ == '-';
+		lim += neg;
+	}
+	if (*p == '\0')
+		goto syntax;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			goto syntax;
+		if (v > (lim - (uint64_t)(*p - '0')) / 10) {
+			errf(msg, msglen, "strconv.Atoi: parsing \"%.*s\": value "
+			    "out of range", AM_QUOTE_MAX, s);
+			return -1;
+		}
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+syntax:
+	return errf(msg, msglen, "strconv.Atoi: parsing \"%.*s\": invalid "
+	    "syntax", AM_QUOTE_MAX, s);
+}
+
+/* memberFromString of each range type. */
+static int
+range_member(int kind, const char *s, int64_t *out, char *msg, size_t msglen)
+{
+	switch (kind) {
+	case R_WEEKDAY:
+		for (int i = 0; i < 7; i++)
+			if (strcmp(s, weekday_names[i]) == 0) {
+				*out = i;
+				return 0;
+			}
+		return errf(msg, msglen, "%.*s is not a valid weekday",
+		    AM_QUOTE_MAX, s);
+	case R_MONTH:
+		for (int i = 0; i < 12; i++)
+			if (strcmp(s, month_names[i]) == 0) {
+				*out = i + 1;
+				return 0;
+			}
+		if (go_atoi(s, out, NULL, 0) == 0)
+			return 0;
+		return errf(msg, msglen, "%.*s is not a valid month",
+		    AM_QUOTE_MAX, s);
+	default:
+		return go_atoi(s, out, msg, msglen);
+	}
+}
+
+static const char *
+month_name(int64_t m)
+{
+	return m >= 1 && m <= 12 ? month_names[m - 1] : "";
+}
+
+/* stringableRangeFromString on the lowered text, then the range type's
+ * UnmarshalYAML checks. */
+static int
+parse_range(int kind, const char *in, struct irange *r, char *msg,
+    size_t msglen)
+{
+	char *s, *colon;
+	int64_t b, e, cb, ce;
+	int rc = -1;
+
+	if ((s = strdup(in)) == NULL)
+		return errf(msg, msglen, "out of memory");
+	for (char *p = s; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if ((colon = strchr(s, ':')) != NULL) {
+		if (strchr(colon + 1, ':') != NULL) {
+			errf(msg, msglen, "couldn't parse range %.*s, invalid "
+			    "format", AM_QUOTE_MAX, s);
+			goto out;
+		}
+		*colon = '\0';
+		if (range_member(kind, s, &b, msg, msglen) < 0 ||
+		    range_member(kind, colon + 1, &e, msg, msglen) < 0)
+			goto out;
+	} else {
+		if (range_member(kind, s, &b, msg, msglen) < 0)
+			goto out;
+		e = b;
+	}
+	switch (kind) {
+	case R_WEEKDAY:
+		if (b > e) {
+			errf(msg, msglen, "start day cannot be before end day");
+			goto out;
+		}
+		break;
+	case R_DOM:
+		if (b == 0 || b < -31 || b > 31 || e == 0 || e < -31 ||
+		    e > 31) {
+			errf(msg, msglen, "%lld is not a valid day of the "
+			    "month: out of range", (long long)(b == 0 ||
+			    b < -31 || b > 31 ? b : e));
+			goto out;
+		}
+		if (b < 0 && e > 0) {
+			errf(msg, msglen, "end day must be negative if start "
+			    "day is negative");
+			goto out;
+		}
+		cb = b < 0 ? 28 + b : b;
+		ce = e < 0 ? 28 + e : e;
+		if (cb > ce) {
+			errf(msg, msglen, "end day %lld is always before start "
+			    "day %lld", (long long)e, (long long)b);
+			goto out;
+		}
+		break;
+	case R_MONTH:
+		if (b > e) {
+			errf(msg, msglen, "end month %s is before start month "
+			    "%s", month_name(e), month_name(b));
+			goto out;
+		}
+		break;
+	case R_YEAR:
+		if (b > e) {
+			errf(msg, msglen, "end year %lld is before start year "
+			    "%lld", (long long)e, (long long)b);
+			goto out;
+		}
+		break;
+	default:
+		assert(!"cannot happen: unknown range kind");
+	}
+	r->begin = b;
+	r->end = e;
+	rc = 0;
+out:
+	free(s);
+	return rc;
+}
+
+/* parseTime: minutes of the day of "HH:MM", 00:00 to 23:59 or 24:00 (the
+ * regex ^((([01][0-9])|(2[0-3])):[0-5][0-9])$|(^24:00$)). */
+static int
+parse_hhmm(const char *s, int64_t *mins)
+{
+	if (strcmp(s, "24:00") == 0) {
+		*mins = 24 * 60;
+		return 0;
+	}
+	if (strlen(s) != 5 || s[2] != ':' ||
+	    !((s[0] >= '0' && s[0] <= '1' && s[1] >= '0' && s[1] <= '9') ||
+	    (s[0] == '2' && s[1] >= '0' && s[1] <= '3')) ||
+	    s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
+		return -1;
+	*mins = ((s[0] - '0') * 10 + (s[1] - '0')) * 60 +
+	    (s[3] - '0') * 10 + (s[4] - '0');
+	return 0;
+}
+
+/* Starts a list field from the sequence n (null: not set); returns the
+ * number of items in *count. */
+static int
+list_start(struct loader *ld, yaml_node_t *n, const char *key,
+    struct ilist *out, size_t *count)
+{
+	*count = 0;
+	if (n == NULL || is_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(ld, n, key, "expected a sequence, got %s",
+		    kind_name(n));
+	*count = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (*count > AM_MAX_LIST)
+		return fail(ld, n, key, "more than %d items", AM_MAX_LIST);
+	if ((out->v = calloc(*count ? *count : 1, sizeof(*out->v))) == NULL)
+		return fail(ld, NULL, NULL, "out of memory");
+	out->set = 1;
+	return spend(ld, n, *count * sizeof(*out->v));
+}
+
+/* times: a []TimeRange. */
+static int
+load_times(struct loader *ld, yaml_node_t *n, const char *key,
+    struct ilist *out)
+{
+	static const char *const names[] = { "start_time", "end_time" };
+	size_t count;
+
+	if (list_start(ld, n, key, out, &count) < 0)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = get_node(ld,
+		    n->data.sequence.items.start[i]);
+		const char *st = "", *et = "";
+		struct fields f;
+		char k[400];
+
+		snprintf(k, sizeof(k), "%s[%zu]", key, i);
+		out->n = i + 1;
+		if (visit(ld, item) < 0)
+			return -1;
+		if (is_null(item))
+			continue;	/* TimeRange{0, 0}: no minute */
+		memset(&f, 0, sizeof(f));
+		f.names = names;
+		f.n = 2;
+		if (get_fields(ld, item, k, &f) < 0 ||
+		    (f.v[0] != NULL && get_string(ld, f.v[0], k, &st) < 0) ||
+		    (f.v[1] != NULL && get_string(ld, f.v[1], k, &et) < 0))
+			return -1;
+		if (*st == '\0' || *et == '\0')
+			return fail(ld, item, k, "both start and end times "
+			    "must be provided");
+		if (parse_hhmm(st, &out->v[i].begin) < 0)
+			return fail(ld, f.v[0], k, "couldn't parse timestamp "
+			    "%.*s, invalid format", AM_QUOTE_MAX, st);
+		if (parse_hhmm(et, &out->v[i].end) < 0)
+			return fail(ld, f.v[1], k, "couldn't parse timestamp "
+			    "%.*s, invalid format", AM_QUOTE_MAX, et);
+		if (out->v[i].begin >= out->v[i].end)
+			return fail(ld, item, k, "start time cannot be equal or "
+			    "greater than end time");
+	}
+	return 0;
+}
+
+/* weekdays, days_of_month, months or years: a list of range strings. */
+static int
+load_ranges(struct loader *ld, yaml_node_t *n, const char *key, int kind,
+    struct ilist *out)
+{
+	size_t count;
+	char msg[512];
+
+	if (list_start(ld, n, key, out, &count) < 0)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = get_node(ld,
+		    n->data.sequence.items.start[i]);
+		const char *s = "";
+		char k[400];
+
+		snprintf(k, sizeof(k), "%s[%zu]", key, i);
+		out->n = i + 1;
+		if (visit(ld, item) < 0)
+			return -1;
+		if (is_null(item))
+			continue;	/* the zero range, 0:0 */
+		if (get_string(ld, item, k, &s) < 0)
+			return -1;
+		if (parse_range(kind, s, &out->v[i], msg, sizeof(msg)) < 0)
+			return fail_msg(ld, item, k, msg);
+	}
+	return 0;
+}
+
+/* The zone called name, loaded once per config. */
+static int
+get_zone(struct loader *ld, yaml_node_t *n, const char *key,
+    const char *name, const struct tz **out)
+{
+	struct am_config *c = ld->c;
+	const char *want = *name != '\0' ? name : "UTC";
+	struct tz *tz = NULL, **q;
+	char msg[512];
+
+	for (size_t i = 0; i < c->nzones; i++)
+		if (strcmp(tz_name(c->zones[i]), want) == 0) {
+			*out = c->zones[i];
+			return 0;
+		}
+	if (tz_load(name, &tz, msg, sizeof(msg)) < 0)
+		return fail_msg(ld, n, key, msg);
+	if ((q = realloc(c->zones, (c->nzones + 1) * sizeof(*q))) == NULL) {
+		tz_free(tz);
+		return fail(ld, NULL, NULL, "out of memory");
+	}
+	c->zones = q;
+	c->zones[c->nzones++] = tz;
+	*out = tz;
+	/* a zone file is small: a few kB read into memory */
+	return spend(ld, n, 4096);
+}
+
+static void
+tspec_free(struct tspec *sp)
+{
+	for (int i = 0; i < TI_LOCATION; i++)
+		free(sp->f[i].v);
+}
+
+/* One timeinterval.TimeInterval at n into *sp (zeroed by the caller). */
+static int
+load_tspec(struct loader *ld, yaml_node_t *n, const char *key,
+    struct tspec *sp)
+{
+	static const char *const names[TI_N] = {
+		[TI_TIMES] = "times",
+		[TI_WEEKDAYS] = "weekdays",
+		[TI_DOM] = "days_of_month",
+		[TI_MONTHS] = "months",
+		[TI_YEARS] = "years",
+		[TI_LOCATION] = "location",
+	};
+	static const int kinds[TI_LOCATION] = {
+		[TI_WEEKDAYS] = R_WEEKDAY,
+		[TI_DOM] = R_DOM,
+		[TI_MONTHS] = R_MONTH,
+		[TI_YEARS] = R_YEAR,
+	};
+	struct fields f;
+	const char *s = "";
+	char k[320];
+
+	sp->loc = ld->c->utc;
+	if (is_null(n))
+		return 0;	/* TimeInterval{}: every instant */
+	memset(&f, 0, sizeof(f));
+	f.names = names;
+	f.n = TI_N;
+	if (get_fields(ld, n, key, &f) < 0)
+		return -1;
+	if (load_times(ld, f.v[TI_TIMES], subkey(k, sizeof(k), key,
+	    names[TI_TIMES]), &sp->f[TI_TIMES]) < 0)
+		return -1;
+	for (int i = TI_WEEKDAYS; i < TI_LOCATION; i++)
+		if (load_ranges(ld, f.v[i], subkey(k, sizeof(k), key,
+		    names[i]), kinds[i], &sp->f[i]) < 0)
+			return -1;
+	if (f.v[TI_LOCATION] != NULL && !is_null(f.v[TI_LOCATION])) {
+		subkey(k, sizeof(k), key, names[TI_LOCATION]);
+		if (get_string(ld, f.v[TI_LOCATION], k, &s) < 0 ||
+		    get_zone(ld, f.v[TI_LOCATION], k, s, &sp->loc) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A named interval's time_intervals into *spec, *nspec (freed by the
+ * caller, also on failure). */
+static int
+load_tspecs(struct loader *ld, yaml_node_t *n, const char *key,
+    struct tspec **spec, size_t *nspec)
+{
+	size_t count;
+	char k[256];
+
+	if (n == NULL || is_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(ld, n, key, "expected a sequence, got %s",
+		    kind_name(n));
+	count = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (count > AM_MAX_LIST)
+		return fail(ld, n, key, "more than %d items", AM_MAX_LIST);
+	if (count == 0)
+		return 0;
+	if ((*spec = calloc(count, sizeof(**spec))) == NULL)
+		return fail(ld, NULL, NULL, "out of memory");
+	if (spend(ld, n, count * sizeof(**spec)) < 0)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = get_node(ld,
+		    n->data.sequence.items.start[i]);
+
+		snprintf(k, sizeof(k), "%s[%zu]", key, i);
+		*nspec = i + 1;
+		if (visit(ld, item) < 0 ||
+		    load_tspec(ld, item, k, &(*spec)[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+interval_free(struct interval *iv)
+{
+	free(iv->name);
+	for (size_t i = 0; i < iv->nspec; i++)
+		tspec_free(&iv->spec[i]);
+	free(iv->spec);
+}
+
+/* time_intervals or mute_time_intervals: each name and its intervals. */
 static int
 load_intervals(struct loader *ld, yaml_node_t *n, const char *key, int mute)
 {
 	static const char *const names[] = { "name", "time_intervals" };
 	struct am_config *c = ld->c;
 	yaml_node_item_t *it;
-	char k[96];
+	char k[96], k2[128];
 	void *q;
 
 	if (is_null(n))
@@ -1856,17 +2366,21 @@ load_intervals(struct loader *ld, yaml_node_t *n, const char *key, int mute)
 			return -1;
 		if (f.v[0] != NULL && get_string(ld, f.v[0], k, &s) < 0)
 			return -1;
-		if (*s == '\0')
-			return fail(ld, item, k, "missing name in %s",
-			    mute ? "mute time interval" : "time interval");
 		if ((q = grow(c->iv, &c->capiv, c->niv + 1,
 		    sizeof(*c->iv))) == NULL)
 			return fail(ld, NULL, NULL, "out of memory");
 		c->iv = q;
-		iv = &c->iv[c->niv];
+		iv = &c->iv[c->niv++];
+		memset(iv, 0, sizeof(*iv));
+		/* the content is read before the name is checked */
+		if (load_tspecs(ld, f.v[1], subkey(k2, sizeof(k2), k,
+		    "time_intervals"), &iv->spec, &iv->nspec) < 0)
+			return -1;
+		if (*s == '\0')
+			return fail(ld, item, k, "missing name in %s",
+			    mute ? "mute time interval" : "time interval");
 		if ((iv->name = strdup(s)) == NULL)
 			return fail(ld, NULL, NULL, "out of memory");
-		c->niv++;
 		iv->line = node_line(f.v[0]);
 		iv->pos = (size_t)(it - n->data.sequence.items.start);
 		iv->mute = mute;
@@ -2159,6 +2673,8 @@ am_config_parse(const char *yaml, size_t len, struct am_config **out,
 		goto out;
 	}
 	pcre2_set_match_limit(ld.c->mctx, AM_MATCH_LIMIT);
+	if (tz_load("UTC", &ld.c->utc, err, errlen) < 0)
+		goto out;
 	if (!yaml_parser_initialize(&parser)) {
 		fail(&ld, NULL, NULL, "out of memory");
 		goto out;
@@ -2209,9 +2725,13 @@ am_config_free(struct am_config *c)
 	free(c->recv);
 	free(c->recv_ix);
 	for (size_t i = 0; i < c->niv; i++)
-		free(c->iv[i].name);
+		interval_free(&c->iv[i]);
 	free(c->iv);
 	free(c->iv_ix);
+	for (size_t i = 0; i < c->nzones; i++)
+		tz_free(c->zones[i]);
+	free(c->zones);
+	tz_free(c->utc);
 	for (size_t i = 0; i < c->nrules; i++) {
 		matchers_clear(&c->rules[i].src);
 		matchers_clear(&c->rules[i].tgt);
@@ -2362,6 +2882,153 @@ am_time_interval_name(const struct am_config *c, size_t i)
 	return c->iv[i].name;
 }
 
+/* config/notifiers.go's Default*Config, and later versions' for kinds
+ * 0.25 does not have. */
+static const struct {
+	const char	*kind;
+	int		 send_resolved;
+} integration_defaults[] = {
+	{ "discord", 1 }, { "email", 0 }, { "opsgenie", 1 },
+	{ "pagerduty", 1 }, { "pushover", 1 }, { "slack", 0 }, { "sns", 1 },
+	{ "telegram", 1 }, { "victorops", 1 }, { "webex", 1 },
+	{ "webhook", 1 }, { "wechat", 0 },
+	{ "incidentio", 1 }, { "jira", 1 }, { "mattermost", 1 },
+	{ "msteams", 1 }, { "msteamsv2", 1 }, { "rocketchat", 0 },
+};
+
+int
+am_receiver_send_resolved(const struct am_config *c, size_t i)
+{
+	const struct receiver *r;
+
+	assert(i < c->nrecv);
+	r = &c->recv[i];
+	if (r->kinds.n == 0)
+		return -1;
+	if (r->send_resolved >= 0)
+		return r->send_resolved;
+	for (size_t k = 0; k < sizeof(integration_defaults) /
+	    sizeof(integration_defaults[0]); k++)
+		if (strcmp(integration_defaults[k].kind, r->kinds.v[0]) == 0)
+			return integration_defaults[k].send_resolved;
+	return 1;
+}
+
+static int
+in_ranges(const struct ilist *l, int64_t v)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (v >= l->v[i].begin && v <= l->v[i].end)
+			return 1;
+	return 0;
+}
+
+/* daysInMonth: whole days from the first of lt's month, local midnight, to
+ * the same clock a month later (time.Date, then AddDate(0, 1, 0)), the
+ * hours divided by 24 and truncated. */
+static int64_t
+days_in_month(const struct tz *loc, const struct tm *lt)
+{
+	int64_t start, end;
+	struct tm s;
+
+	start = tz_date(loc, lt->tm_year + 1900LL, lt->tm_mon + 1, 1, 0, 0, 0);
+	tz_local(loc, start * 1000, &s);
+	end = tz_date(loc, s.tm_year + 1900LL, s.tm_mon + 2, s.tm_mday,
+	    s.tm_hour, s.tm_min, s.tm_sec);
+	return (end - start) / 86400;
+}
+
+static int64_t
+clamp(int64_t n, int64_t min, int64_t max)
+{
+	return n <= min ? min : n >= max ? max : n;
+}
+
+/* TimeInterval.ContainsTime */
+static int
+tspec_contains(const struct tspec *sp, int64_t t_ms)
+{
+	const struct ilist *dom = &sp->f[TI_DOM];
+	struct tm lt;
+	int in;
+
+	tz_local(sp->loc, t_ms, &lt);
+	if (sp->f[TI_TIMES].set) {
+		int64_t m = lt.tm_hour * 60 + lt.tm_min;
+
+		in = 0;
+		for (size_t i = 0; i < sp->f[TI_TIMES].n && !in; i++)
+			in = m >= sp->f[TI_TIMES].v[i].begin &&
+			    m < sp->f[TI_TIMES].v[i].end;
+		if (!in)
+			return 0;
+	}
+	if (dom->set) {
+		int64_t dim = dom->n > 0 ? days_in_month(sp->loc, &lt) : 0;
+
+		in = 0;
+		for (size_t i = 0; i < dom->n && !in; i++) {
+			int64_t b = dom->v[i].begin, e = dom->v[i].end;
+
+			if (b < 0)
+				b = dim + b + 1;
+			if (e < 0)
+				e = dim + e + 1;
+			if (b > dim)
+				continue;
+			b = clamp(b, -dim, dim);
+			e = clamp(e, -dim, dim);
+			in = lt.tm_mday >= b && lt.tm_mday <= e;
+		}
+		if (!in)
+			return 0;
+	}
+	if (sp->f[TI_MONTHS].set && !in_ranges(&sp->f[TI_MONTHS],
+	    lt.tm_mon + 1))
+		return 0;
+	if (sp->f[TI_WEEKDAYS].set && !in_ranges(&sp->f[TI_WEEKDAYS],
+	    lt.tm_wday))
+		return 0;
+	if (sp->f[TI_YEARS].set && !in_ranges(&sp->f[TI_YEARS],
+	    lt.tm_year + 1900LL))
+		return 0;
+	return 1;
+}
+
+/* inTimeIntervals: some interval of the named ones contains t. */
+static int
+in_intervals(const struct am_config *c, const struct strv *names,
+    int64_t t_ms)
+{
+	for (size_t i = 0; i < names->n; i++) {
+		long k = ix_find(c->iv_ix, c->niv, names->v[i]);
+
+		/* cannot happen: check_tree refused undefined names */
+		if (k < 0)
+			continue;
+		for (size_t j = 0; j < c->iv[k].nspec; j++)
+			if (tspec_contains(&c->iv[k].spec[j], t_ms))
+				return 1;
+	}
+	return 0;
+}
+
+int
+am_route_muted(const struct am_config *c, size_t route_id, int64_t t_ms)
+{
+	const struct node *nd;
+
+	assert(route_id < c->nroutes);
+	nd = &c->routes[route_id];
+	/* the pipeline's TimeActiveStage, then its TimeMuteStage */
+	if (nd->active.n > 0 && !in_intervals(c, &nd->active, t_ms))
+		return 1;
+	if (nd->mute.n > 0 && in_intervals(c, &nd->mute, t_ms))
+		return 1;
+	return 0;
+}
+
 /* --- inhibition --- */
 
 size_t
@@ -2376,6 +3043,15 @@ am_inhibit_rule_equal(const struct am_config *c, size_t i, size_t *n)
 	assert(i < c->nrules);
 	*n = c->rules[i].equal.n;
 	return (const char *const *)c->rules[i].equal.v;
+}
+
+void
+am_inhibit_rule_matchers(const struct am_config *c, size_t i,
+    const struct am_matchers **source, const struct am_matchers **target)
+{
+	assert(i < c->nrules);
+	*source = &c->rules[i].src;
+	*target = &c->rules[i].tgt;
 }
 
 /* Mutes(target) with the source alert in the rule's cache, and hasEqual:
@@ -2441,5 +3117,359 @@ am_inhibit_sides(const struct am_config *c, size_t i,
 out:
 	if (md != NULL)
 		pcre2_match_data_free(md);
+	return result;
+}
+
+/* --- inhibit rule safety --- */
+
+/* What am_inhibit_unsafe knows of the alerts under each rule. */
+struct usafe {
+	const struct am_config	*c;
+	const struct am_labels	*sets;
+	size_t			 n;
+	unsigned char		*side;	/* n * nrules: AM_INHIBIT_* of
+					   alert a under rule r at
+					   a * nrules + r */
+	const char		**eqv;	/* rule r's equal values of alert a
+					   at eqoff[r] + a * neq */
+	size_t			*eqoff;
+	size_t			*tgt;	/* the alerts on rule r's target side
+					   at tgtoff[r] .. tgtoff[r + 1] */
+	size_t			*tgtoff;
+};
+
+/* Rule r's edge a -> b: rule_inhibits on the precomputed sides. */
+static int
+usafe_edge(const struct usafe *u, size_t r, size_t a, size_t b)
+{
+	size_t nr = u->c->nrules, neq = u->c->rules[r].equal.n;
+	unsigned sa = u->side[a * nr + r], sb = u->side[b * nr + r];
+	const char *const *ea = u->eqv + u->eqoff[r] + a * neq;
+	const char *const *eb = u->eqv + u->eqoff[r] + b * neq;
+
+	if (a == b || !(sa & AM_INHIBIT_SOURCE) || !(sb & AM_INHIBIT_TARGET))
+		return 0;
+	if ((sb & AM_INHIBIT_SOURCE) && (sa & AM_INHIBIT_TARGET))
+		return 0;
+	for (size_t k = 0; k < neq; k++)
+		if (strcmp(ea[k], eb[k]) != 0)
+			return 0;
+	return 1;
+}
+
+/* A neighbour cursor: rule r, position j among its targets. Writes the
+ * next b with an edge a -> b and its rule; 0 when there is none left. */
+static int
+usafe_next(const struct usafe *u, size_t a, size_t *r, size_t *j,
+    size_t *b, size_t *rule)
+{
+	size_t nr = u->c->nrules;
+
+	for (; *r < nr; (*r)++, *j = 0) {
+		if (!(u->side[a * nr + *r] & AM_INHIBIT_SOURCE))
+			continue;
+		while (u->tgtoff[*r] + *j < u->tgtoff[*r + 1]) {
+			size_t cand = u->tgt[u->tgtoff[*r] + (*j)++];
+
+			if (usafe_edge(u, *r, a, cand)) {
+				*b = cand;
+				*rule = *r;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+sink_str(struct sink *k, const char *s)
+{
+	sink_put(k, s, strlen(s));
+}
+
+/* {name="value",...}: the set's non-empty labels, first occurrences. */
+static void
+sink_labels(struct sink *k, const struct am_labels *ls)
+{
+	int first = 1;
+
+	sink_str(k, "{");
+	for (size_t i = 0; i < ls->n; i++) {
+		const char *v = ls->values[i] != NULL ? ls->values[i] : "";
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(ls->names[j], ls->names[i]) == 0)
+				break;
+		if (j < i || *v == '\0')
+			continue;
+		if (!first)
+			sink_str(k, ",");
+		first = 0;
+		sink_put(k, ls->names[i], strlen(ls->names[i]));
+		sink_str(k, "=\"");
+		for (; *v != '\0'; v++) {
+			if (*v == '\\')
+				sink_str(k, "\\\\");
+			else if (*v == '\n')
+				sink_str(k, "\\n");
+			else if (*v == '"')
+				sink_str(k, "\\\"");
+			else
+				sink_put(k, v, 1);
+		}
+		sink_str(k, "\"");
+	}
+	sink_str(k, "}");
+}
+
+/* An equal label absent from an alert a rule matches: 1 and the reason. */
+static int
+usafe_missing_equal(const struct usafe *u, struct sink *k)
+{
+	static const char *const sides[] = { "", "source", "target",
+	    "source and target" };
+	const struct am_config *c = u->c;
+	char num[64];
+
+	for (size_t r = 0; r < c->nrules; r++) {
+		size_t neq = c->rules[r].equal.n;
+
+		for (size_t a = 0; a < u->n; a++) {
+			unsigned sa = u->side[a * c->nrules + r];
+			const char *const *ea = u->eqv + u->eqoff[r] + a * neq;
+
+			if (sa == 0)
+				continue;
+			for (size_t e = 0; e < neq; e++) {
+				if (*ea[e] != '\0')
+					continue;
+				snprintf(num, sizeof(num), "inhibit rule %zu: ",
+				    r);
+				sink_put(k, num, strlen(num));
+				sink_str(k, "equal label \"");
+				sink_put(k, c->rules[r].equal.v[e],
+				    strlen(c->rules[r].equal.v[e]));
+				sink_str(k, "\" is absent from ");
+				sink_put(k, sides[sa], strlen(sides[sa]));
+				sink_str(k, " alert ");
+				sink_labels(k, &u->sets[a]);
+				sink_str(k, ", which then matches every alert "
+				    "without it");
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The shortest cycle through v among the alerts marked in scc (a strongly
+ * connected set holding v, so there is one), written as the reason. */
+static int
+usafe_cycle(const struct usafe *u, size_t v, const unsigned char *scc,
+    struct sink *k)
+{
+	size_t *prev = NULL, *prule = NULL, *queue = NULL, *path = NULL;
+	size_t qh = 0, qt = 0, last = SIZE_MAX, last_rule = 0, np = 0;
+	char num[64];
+	int result = -1;
+
+	if ((prev = malloc(u->n * sizeof(*prev))) == NULL ||
+	    (prule = malloc(u->n * sizeof(*prule))) == NULL ||
+	    (queue = malloc(u->n * sizeof(*queue))) == NULL ||
+	    (path = malloc((u->n + 1) * sizeof(*path))) == NULL)
+		goto out;
+	for (size_t i = 0; i < u->n; i++)
+		prev[i] = SIZE_MAX;
+	prev[v] = v;
+	queue[qt++] = v;
+	while (qh < qt && last == SIZE_MAX) {
+		size_t a = queue[qh++], r = 0, j = 0, b, rule;
+
+		while (usafe_next(u, a, &r, &j, &b, &rule)) {
+			if (b == v) {
+				last = a;
+				last_rule = rule;
+				break;
+			}
+			if (!scc[b] || prev[b] != SIZE_MAX)
+				continue;
+			prev[b] = a;
+			prule[b] = rule;
+			queue[qt++] = b;
+		}
+	}
+	/* cannot happen: v is on a cycle within scc */
+	assert(last != SIZE_MAX);
+	if (last == SIZE_MAX) {
+		result = 0;
+		goto out;
+	}
+	for (size_t x = last; x != v; x = prev[x])
+		path[np++] = x;
+	path[np++] = v;
+	/* path holds last, ..., v: the cycle is v -> path[np - 2] -> ...
+	 * -> last -> v */
+	sink_str(k, "alerts can mute each other: ");
+	sink_labels(k, &u->sets[v]);
+	for (size_t step = 0; step < np; step++) {
+		int back = step == np - 1;
+		size_t to = back ? v : path[np - 2 - step];
+		size_t rule = back ? last_rule : prule[to];
+
+		sink_str(k, step == 0 ? " mutes " : ", which mutes ");
+		sink_labels(k, &u->sets[to]);
+		snprintf(num, sizeof(num), " (inhibit rule %zu)", rule);
+		sink_put(k, num, strlen(num));
+	}
+	result = 1;
+out:
+	free(prev);
+	free(prule);
+	free(queue);
+	free(path);
+	return result;
+}
+
+/* Tarjan's strongly connected components, iteratively, edges found on
+ * the fly (each alert's scanned once): the first component with more than
+ * one alert is a cycle. 1 and the reason, 0 when none, -1 out of memory. */
+static int
+usafe_cycles(const struct usafe *u, struct sink *k)
+{
+	struct frame {
+		size_t	 a, r, j;
+	} *fr = NULL;
+	size_t *index = NULL, *low = NULL, *stack = NULL, nf = 0, ns = 0;
+	size_t next = 0, b, rule;
+	unsigned char *on = NULL, *scc = NULL;
+	int result = -1;
+
+	if ((fr = malloc(u->n * sizeof(*fr))) == NULL ||
+	    (index = malloc(u->n * sizeof(*index))) == NULL ||
+	    (low = malloc(u->n * sizeof(*low))) == NULL ||
+	    (stack = malloc(u->n * sizeof(*stack))) == NULL ||
+	    (on = calloc(u->n, 1)) == NULL || (scc = calloc(u->n, 1)) == NULL)
+		goto out;
+	for (size_t i = 0; i < u->n; i++)
+		index[i] = SIZE_MAX;
+	result = 0;
+	for (size_t root = 0; root < u->n && result == 0; root++) {
+		if (index[root] != SIZE_MAX)
+			continue;
+		fr[nf++] = (struct frame){ root, 0, 0 };
+		index[root] = low[root] = next++;
+		stack[ns++] = root;
+		on[root] = 1;
+		while (nf > 0 && result == 0) {
+			struct frame *f = &fr[nf - 1];
+			size_t a = f->a, size = 0;
+
+			if (usafe_next(u, a, &f->r, &f->j, &b, &rule)) {
+				if (index[b] == SIZE_MAX) {
+					fr[nf++] = (struct frame){ b, 0, 0 };
+					index[b] = low[b] = next++;
+					stack[ns++] = b;
+					on[b] = 1;
+				} else if (on[b] && index[b] < low[a])
+					low[a] = index[b];
+				continue;
+			}
+			nf--;
+			if (nf > 0 && low[a] < low[fr[nf - 1].a])
+				low[fr[nf - 1].a] = low[a];
+			if (low[a] != index[a])
+				continue;
+			do {
+				b = stack[--ns];
+				on[b] = 0;
+				scc[b] = 1;
+				size++;
+			} while (b != a);
+			if (size > 1)
+				result = usafe_cycle(u, a, scc, k);
+			else
+				scc[a] = 0;
+		}
+	}
+out:
+	free(fr);
+	free(index);
+	free(low);
+	free(stack);
+	free(on);
+	free(scc);
+	return result;
+}
+
+int
+am_inhibit_unsafe(const struct am_config *c, const struct am_labels *sets,
+    size_t n, char *why, size_t whylen)
+{
+	struct usafe u;
+	struct sink k = { why, whylen, 0 };
+	pcre2_match_data *md = NULL;
+	size_t nr = c->nrules, neqs = 0, nt = 0;
+	int result = -1;
+
+	assert(c != NULL && (sets != NULL || n == 0));
+	assert(why != NULL || whylen == 0);
+	if (whylen > 0)
+		why[0] = '\0';
+	memset(&u, 0, sizeof(u));
+	u.c = c;
+	u.sets = sets;
+	u.n = n;
+	if (n == 0 || nr == 0)
+		return 0;
+	if ((u.side = malloc(n * nr)) == NULL ||
+	    (u.eqoff = malloc(nr * sizeof(*u.eqoff))) == NULL ||
+	    (u.tgtoff = malloc((nr + 1) * sizeof(*u.tgtoff))) == NULL)
+		goto out;
+	for (size_t r = 0; r < nr; r++) {
+		u.eqoff[r] = neqs;
+		neqs += c->rules[r].equal.n * n;
+	}
+	if ((u.eqv = malloc((neqs ? neqs : 1) * sizeof(*u.eqv))) == NULL)
+		goto out;
+	for (size_t r = 0; r < nr; r++) {
+		const struct rule *ru = &c->rules[r];
+
+		for (size_t a = 0; a < n; a++) {
+			int s, t;
+
+			if ((s = matchers_match(&ru->src, &sets[a], &md)) < 0 ||
+			    (t = matchers_match(&ru->tgt, &sets[a], &md)) < 0)
+				goto out;
+			u.side[a * nr + r] = (unsigned char)((s ?
+			    AM_INHIBIT_SOURCE : 0) | (t ? AM_INHIBIT_TARGET : 0));
+			nt += t;
+			for (size_t e = 0; e < ru->equal.n; e++)
+				u.eqv[u.eqoff[r] + a * ru->equal.n + e] =
+				    label_value(&sets[a], ru->equal.v[e]);
+		}
+	}
+	if ((u.tgt = malloc((nt ? nt : 1) * sizeof(*u.tgt))) == NULL)
+		goto out;
+	nt = 0;
+	for (size_t r = 0; r < nr; r++) {
+		u.tgtoff[r] = nt;
+		for (size_t a = 0; a < n; a++)
+			if (u.side[a * nr + r] & AM_INHIBIT_TARGET)
+				u.tgt[nt++] = a;
+	}
+	u.tgtoff[nr] = nt;
+	if (usafe_missing_equal(&u, &k))
+		result = 1;
+	else
+		result = usafe_cycles(&u, &k);
+out:
+	if (md != NULL)
+		pcre2_match_data_free(md);
+	free(u.side);
+	free(u.eqv);
+	free(u.eqoff);
+	free(u.tgt);
+	free(u.tgtoff);
 	return result;
 }

@@ -8,8 +8,8 @@
  * syntax (`matchers:`, pkg/labels/parse.go), `match:` and `match_re:`,
  * regexes anchored as "^(?:re)$", `continue`, inheritance down the tree
  * (dispatch/route.go NewRoute), inhibition's equal labels and two-sided
- * exclusion (inhibit/inhibit.go). Time intervals are kept by name only;
- * nothing here evaluates them.
+ * exclusion (inhibit/inhibit.go), time intervals as the notification
+ * pipeline applies them (timeinterval/timeinterval.go, notify/notify.go).
  *
  * A label set is passed as struct am_labels: parallel arrays of names and
  * values. A label absent from the set and a label with the empty value are
@@ -73,9 +73,10 @@ void am_matchers_free(struct am_matchers *m);
 /* --- the configuration --- */
 
 /* Parses len bytes of alertmanager.yml. Reads route (the tree), receivers
- * (names and integration kinds), inhibit_rules, and the names of
- * time_intervals and mute_time_intervals; other top-level keys (global,
- * templates, ...) are ignored. Validates what Alertmanager 0.25 validates
+ * (names, integration kinds and their send_resolved), inhibit_rules,
+ * time_intervals and mute_time_intervals (loading the time zone files
+ * their locations name); other top-level keys (global, templates, ...)
+ * are ignored. Validates what Alertmanager 0.25 validates
  * of those, so a config it loads loads here too (see amroute.c for what is
  * looser). On success returns 0 and *out (free with am_config_free). On
  * failure returns -1, leaves *out NULL and writes "line N: key: what" (or
@@ -160,10 +161,40 @@ const char *const *am_receiver_integrations(const struct am_config *c,
 /* The index of the receiver named name, or -1. */
 long am_receiver_find(const struct am_config *c, const char *name);
 
+/* Whether receiver i's first integration (the first item of its first
+ * non-empty *_configs, in file order: am_receiver_integrations' first kind)
+ * sends resolved notifications: 1 or 0, its send_resolved when written,
+ * else Alertmanager 0.25's default for the kind (config/notifiers.go):
+ *
+ *   true:  webhook, pagerduty, opsgenie, victorops, pushover, sns,
+ *          telegram, discord, webex
+ *   false: email, slack, wechat
+ *
+ * Kinds 0.25 does not know take their default in later versions (msteams,
+ * msteamsv2, jira, mattermost, incidentio true; rocketchat false), any
+ * other kind true. -1 when the receiver has no integration. */
+int am_receiver_send_resolved(const struct am_config *c, size_t i);
+
 /* Names of mute_time_intervals then time_intervals, each list in file
  * order: the order Alertmanager reads them in. */
 size_t am_time_interval_count(const struct am_config *c);
 const char *am_time_interval_name(const struct am_config *c, size_t i);
+
+/* Whether Alertmanager 0.25 would send none of route route_id's
+ * notifications at t_ms (Unix milliseconds): 1 when the route has
+ * active_time_intervals and no interval of them contains t (TimeActiveStage)
+ * or when an interval of its mute_time_intervals contains t
+ * (TimeMuteStage), else 0. A route's own lists only: Alertmanager 0.25
+ * does not inherit them. An interval contains t as TimeInterval.ContainsTime
+ * decides it, in its location (UTC when none is given; "Local" is the zone
+ * of /etc/localtime, read when the config was parsed): every field it sets
+ * (times, weekdays, days_of_month, months, years) has a range holding t; a
+ * field given as an empty list holds nothing. Negative days_of_month count
+ * from the month's end with Alertmanager 0.25's month length, the whole
+ * days between its first and the next month's first local midnight, so
+ * that a month that loses an hour to DST has a day less (-1 is March 30 in
+ * Europe/Berlin). Any number of threads may ask at once. */
+int am_route_muted(const struct am_config *c, size_t route_id, int64_t t_ms);
 
 /* --- inhibition --- */
 
@@ -172,6 +203,11 @@ size_t am_inhibit_rule_count(const struct am_config *c);
 /* The rule's equal label names, as written. */
 const char *const *am_inhibit_rule_equal(const struct am_config *c, size_t i,
     size_t *n);
+
+/* Rule i's source and target matchers (the old source_match and
+ * source_match_re forms included), borrowed from c. */
+void am_inhibit_rule_matchers(const struct am_config *c, size_t i,
+    const struct am_matchers **source, const struct am_matchers **target);
 
 /* Whether a firing alert with labels source inhibits one with labels
  * target, as inhibit.go's Mutes decides with source in the rule's cache: for
@@ -192,5 +228,26 @@ int am_inhibits(const struct am_config *c, const struct am_labels *source,
  * exclusion), the case a mirror or cycle check looks for. */
 int am_inhibit_sides(const struct am_config *c, size_t i,
     const struct am_labels *ls);
+
+/* Checks the config's inhibit rules against the label sets of every alert
+ * identity seen (sets[0..n)) before more rules are proposed. Returns 1 and
+ * writes a one-line reason naming the rule indexes and the alerts into why
+ * (as snprintf; why may be NULL when whylen is 0) when:
+ *
+ *   - an alert can mute one that can, directly or through a chain, mute it
+ *     back (a mirror pair A <-> B, a cycle A -> B -> C -> A): firing
+ *     together, they all stay muted, since an inhibited alert still
+ *     inhibits; "mutes" is am_inhibits' (two-sided exclusion included);
+ *   - a rule's equal label is absent (or "") in an alert that matches
+ *     the rule's source or target side: "" equals "", so that alert mutes,
+ *     or is muted by, alerts of every cluster (or whatever the label
+ *     tells apart) that lack it too.
+ *
+ * The first problem found is reported. Returns 0 when there is none, -1
+ * when out of memory. Cost: O(n * rules) matcher evaluations, then
+ * O(n^2 * rules) comparisons of equal labels at worst; memory O(n * (rules
+ * + equal labels)). */
+int am_inhibit_unsafe(const struct am_config *c, const struct am_labels *sets,
+    size_t n, char *why, size_t whylen);
 
 #endif

@@ -839,6 +839,696 @@ TEST(inhibit_two_sided)
 	am_config_free(c);
 }
 
+/* --- time intervals --- */
+
+/* Unix milliseconds of "YYYY-MM-DD HH:MM" read as UTC. */
+static int64_t
+utc(const char *s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%d-%d-%d %d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	    &tm.tm_hour, &tm.tm_min) != 5)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+/* The route at path muted at the UTC time s. */
+static int
+muted_at(const struct am_config *c, size_t id, const char *s)
+{
+	return am_route_muted(c, id, utc(s));
+}
+
+#define CHECK_MUTED(c, id, s, want) do {				\
+	int t_m = muted_at(c, id, s);					\
+	if (t_m != (want))						\
+		T_FAIL("route %d at %s: muted %d, want %d", (int)(id),	\
+		    s, t_m, (int)(want));				\
+} while (0)
+
+/* 09:00-17:00 Monday to Friday in Europe/Berlin, as an active interval:
+ * 08:00Z to 16:00Z in winter (CET), 07:00Z to 15:00Z in summer (CEST),
+ * across the changes of 2025-03-30 and 2025-10-26. The end is
+ * excluded. */
+TEST(muted_business_hours_berlin)
+{
+	struct am_config *c = parse(RECEIVERS
+	    "time_intervals:\n"
+	    "- name: business\n"
+	    "  time_intervals:\n"
+	    "  - weekdays: ['Monday:FRIDAY']\n"
+	    "    times: [{start_time: '09:00', end_time: '17:00'}]\n"
+	    "    location: Europe/Berlin\n"
+	    "route:\n"
+	    "  receiver: r0\n"
+	    "  routes:\n"
+	    "  - {receiver: r1, active_time_intervals: [business]}\n");
+
+	if (c == NULL)
+		return;
+	/* the root has no intervals */
+	CHECK_MUTED(c, 0, "2025-03-30 03:00", 0);
+	/* Friday 2025-03-28, CET */
+	CHECK_MUTED(c, 1, "2025-03-28 07:59", 1);
+	CHECK_MUTED(c, 1, "2025-03-28 08:00", 0);
+	CHECK_MUTED(c, 1, "2025-03-28 15:59", 0);
+	CHECK_MUTED(c, 1, "2025-03-28 16:00", 1);
+	/* Sunday 2025-03-30, the change: a weekend day */
+	CHECK_MUTED(c, 1, "2025-03-30 10:00", 1);
+	/* Monday 2025-03-31, CEST */
+	CHECK_MUTED(c, 1, "2025-03-31 06:59", 1);
+	CHECK_MUTED(c, 1, "2025-03-31 07:00", 0);
+	CHECK_MUTED(c, 1, "2025-03-31 14:59", 0);
+	CHECK_MUTED(c, 1, "2025-03-31 15:00", 1);
+	/* Friday 2025-10-24, CEST */
+	CHECK_MUTED(c, 1, "2025-10-24 07:00", 0);
+	CHECK_MUTED(c, 1, "2025-10-24 15:00", 1);
+	/* Monday 2025-10-27, CET again */
+	CHECK_MUTED(c, 1, "2025-10-27 07:00", 1);
+	CHECK_MUTED(c, 1, "2025-10-27 07:59", 1);
+	CHECK_MUTED(c, 1, "2025-10-27 08:00", 0);
+	CHECK_MUTED(c, 1, "2025-10-27 15:59", 0);
+	CHECK_MUTED(c, 1, "2025-10-27 16:00", 1);
+	/* Friday 23:30Z is Saturday in Berlin */
+	CHECK_MUTED(c, 1, "2025-10-24 23:30", 1);
+	/* Sunday 23:30Z in winter is Monday 00:30 in Berlin: a weekday,
+	 * but outside the hours */
+	CHECK_MUTED(c, 1, "2025-11-02 23:30", 1);
+	/* far ahead, from the zone file's footer rule: Monday 2036-03-31
+	 * (CEST: the change was 2036-03-30) */
+	CHECK_MUTED(c, 1, "2036-03-31 06:59", 1);
+	CHECK_MUTED(c, 1, "2036-03-31 07:00", 0);
+	am_config_free(c);
+}
+
+/* Negative days_of_month count from the month's end; ranges are clamped
+ * to the month. Without a location, UTC. */
+TEST(muted_days_of_month)
+{
+	struct am_config *c = parse(RECEIVERS
+	    "mute_time_intervals:\n"
+	    "- name: last\n"
+	    "  time_intervals: [{days_of_month: ['-1']}]\n"
+	    "- name: late\n"
+	    "  time_intervals: [{days_of_month: ['25:31']}]\n"
+	    "- name: first3\n"
+	    "  time_intervals: [{days_of_month: ['-31:-29']}]\n"
+	    "- name: endberlin\n"
+	    "  time_intervals: [{days_of_month: ['-1'], "
+	    "location: Europe/Berlin}]\n"
+	    "route:\n"
+	    "  receiver: r0\n"
+	    "  routes:\n"
+	    "  - {receiver: r1, mute_time_intervals: [last]}\n"	/* 1 */
+	    "  - {receiver: r2, mute_time_intervals: [late]}\n"	/* 2 */
+	    "  - {receiver: r3, mute_time_intervals: [first3]}\n"	/* 3 */
+	    "  - {receiver: r4, mute_time_intervals: [endberlin]}\n");	/* 4 */
+
+	if (c == NULL)
+		return;
+	CHECK_MUTED(c, 1, "2025-01-31 12:00", 1);
+	CHECK_MUTED(c, 1, "2025-01-30 23:59", 0);
+	CHECK_MUTED(c, 1, "2025-02-28 00:00", 1);
+	CHECK_MUTED(c, 1, "2024-02-28 12:00", 0);
+	CHECK_MUTED(c, 1, "2024-02-29 12:00", 1);
+	CHECK_MUTED(c, 1, "2025-04-30 12:00", 1);
+	CHECK_MUTED(c, 1, "2025-05-01 00:00", 0);
+	/* 25:31 in February: 25 to 28 */
+	CHECK_MUTED(c, 2, "2025-02-24 12:00", 0);
+	CHECK_MUTED(c, 2, "2025-02-25 12:00", 1);
+	CHECK_MUTED(c, 2, "2025-02-28 12:00", 1);
+	CHECK_MUTED(c, 2, "2025-03-31 12:00", 1);
+	/* -31:-29 is days 1 to 3 of a 31-day month, 1 and 2 of a 30-day
+	 * one, none of February (-2:0 once clamped) */
+	CHECK_MUTED(c, 3, "2025-01-03 12:00", 1);
+	CHECK_MUTED(c, 3, "2025-01-04 12:00", 0);
+	CHECK_MUTED(c, 3, "2025-04-02 12:00", 1);
+	CHECK_MUTED(c, 3, "2025-04-03 12:00", 0);
+	CHECK_MUTED(c, 3, "2025-02-01 12:00", 0);
+	/* Alertmanager 0.25's month length is the hours from the first's
+	 * local midnight to the next first's, divided by 24: March in
+	 * Berlin has 743 h, so 30 days, and its last day (-1) is March 30 */
+	CHECK_MUTED(c, 4, "2025-03-30 10:00", 1);
+	CHECK_MUTED(c, 4, "2025-03-31 10:00", 0);
+	/* October has 745 h: 31 days */
+	CHECK_MUTED(c, 4, "2025-10-30 10:00", 0);
+	CHECK_MUTED(c, 4, "2025-10-31 10:00", 1);
+	/* the day is Berlin's: 2025-04-30 22:30Z is May 1 there */
+	CHECK_MUTED(c, 4, "2025-04-30 21:59", 1);
+	CHECK_MUTED(c, 4, "2025-04-30 22:00", 0);
+	am_config_free(c);
+}
+
+/* Months by name or number, years, times ending at 24:00, several
+ * intervals (any contains), mute and active on one route, empty and null
+ * lists, and no inheritance. */
+TEST(muted_fields)
+{
+	struct am_config *c = parse(RECEIVERS
+	    "time_intervals:\n"
+	    "- name: summer\n"
+	    "  time_intervals:\n"
+	    "  - months: ['may:August']\n"
+	    "    years: ['2024:2025']\n"
+	    "  - months: ['12', 'january']\n"
+	    "    years: ['2030']\n"
+	    "- name: nights\n"
+	    "  time_intervals:\n"
+	    "  - times: [{start_time: '22:00', end_time: '24:00'}, "
+	    "{start_time: '00:00', end_time: '06:00'}]\n"
+	    "- name: never\n"
+	    "  time_intervals: [{weekdays: []}]\n"
+	    "- name: none\n"
+	    "  time_intervals: []\n"
+	    "- name: always\n"
+	    "  time_intervals: [~]\n"
+	    "- name: xmas\n"
+	    "  time_intervals:\n"
+	    "  - {months: [december], days_of_month: ['24:26']}\n"
+	    "- name: nullday\n"
+	    "  time_intervals: [{weekdays: [~], days_of_month: [~, '-1']}]\n"
+	    "route:\n"
+	    "  receiver: r0\n"
+	    "  routes:\n"
+	    "  - receiver: r1\n"					/* 1 */
+	    "    mute_time_intervals: [summer]\n"
+	    "    routes: [{receiver: r2}]\n"				/* 2 */
+	    "  - {receiver: r3, active_time_intervals: [nights]}\n"	/* 3 */
+	    "  - {receiver: r4, mute_time_intervals: [never, none]}\n"	/* 4 */
+	    "  - {receiver: r5, mute_time_intervals: [always]}\n"	/* 5 */
+	    "  - {receiver: r5, active_time_intervals: [never]}\n"	/* 6 */
+	    "  - receiver: r5\n"					/* 7 */
+	    "    active_time_intervals: [nights]\n"
+	    "    mute_time_intervals: [xmas]\n"
+	    "  - {receiver: r5, mute_time_intervals: [nullday]}\n");	/* 8 */
+
+	if (c == NULL)
+		return;
+	CHECK_INT(am_route_count(c), 9);
+	CHECK_MUTED(c, 1, "2024-04-30 23:59", 0);
+	CHECK_MUTED(c, 1, "2024-05-01 00:00", 1);
+	CHECK_MUTED(c, 1, "2025-08-31 23:59", 1);
+	CHECK_MUTED(c, 1, "2025-09-01 00:00", 0);
+	CHECK_MUTED(c, 1, "2026-06-01 00:00", 0);
+	CHECK_MUTED(c, 1, "2030-01-15 00:00", 1);
+	CHECK_MUTED(c, 1, "2030-12-15 00:00", 1);
+	CHECK_MUTED(c, 1, "2030-11-15 00:00", 0);
+	CHECK_MUTED(c, 1, "2031-01-15 00:00", 0);
+	/* a child does not inherit its parent's intervals */
+	CHECK_MUTED(c, 2, "2024-06-01 00:00", 0);
+	/* 22:00 to the end of the day, 00:00 to 06:00 */
+	CHECK_MUTED(c, 3, "2025-06-01 21:59", 1);
+	CHECK_MUTED(c, 3, "2025-06-01 22:00", 0);
+	CHECK_MUTED(c, 3, "2025-06-01 23:59", 0);
+	CHECK_MUTED(c, 3, "2025-06-02 00:00", 0);
+	CHECK_MUTED(c, 3, "2025-06-02 05:59", 0);
+	CHECK_MUTED(c, 3, "2025-06-02 06:00", 1);
+	/* an empty list holds nothing; a null interval everything */
+	CHECK_MUTED(c, 4, "2025-06-02 06:00", 0);
+	CHECK_MUTED(c, 5, "2025-06-02 06:00", 1);
+	CHECK_MUTED(c, 6, "2025-06-02 06:00", 1);
+	/* active at night, but muted at Christmas */
+	CHECK_MUTED(c, 7, "2025-12-23 23:00", 0);
+	CHECK_MUTED(c, 7, "2025-12-24 23:00", 1);
+	CHECK_MUTED(c, 7, "2025-12-24 12:00", 1);
+	CHECK_MUTED(c, 7, "2025-12-27 01:00", 0);
+	/* a null weekday is Go's zero range, sunday:sunday; a null day of
+	 * the month 0:0, no day: Sunday 2025-08-31 is the last day */
+	CHECK_MUTED(c, 8, "2025-08-31 12:00", 1);
+	CHECK_MUTED(c, 8, "2025-08-30 12:00", 0);
+	CHECK_MUTED(c, 8, "2025-09-28 12:00", 0);
+	am_config_free(c);
+}
+
+/* What Alertmanager 0.25 refuses in a time interval, in its words. */
+TEST(time_interval_errors)
+{
+#define TI(x) RECEIVERS "route: {receiver: r0}\n" \
+	"time_intervals:\n- name: t\n  time_intervals:\n" x
+	PARSE_FAILS(TI("  - weekdays: ['friday:monday']\n"),
+	    "line 6: time_intervals[0].time_intervals[0].weekdays[0]: start "
+	    "day cannot be before end day");
+	PARSE_FAILS(TI("  - weekdays: [funday]\n"),
+	    "weekdays[0]: funday is not a valid weekday");
+	PARSE_FAILS(TI("  - weekdays: ['1']\n"), "1 is not a valid weekday");
+	PARSE_FAILS(TI("  - weekdays: ['monday:tuesday:friday']\n"),
+	    "couldn't parse range monday:tuesday:friday, invalid format");
+	PARSE_FAILS(TI("  - days_of_month: ['0']\n"),
+	    "0 is not a valid day of the month: out of range");
+	PARSE_FAILS(TI("  - days_of_month: ['1:32']\n"),
+	    "32 is not a valid day of the month: out of range");
+	PARSE_FAILS(TI("  - days_of_month: ['-5:5']\n"),
+	    "end day must be negative if start day is negative");
+	PARSE_FAILS(TI("  - days_of_month: ['10:5']\n"),
+	    "end day 5 is always before start day 10");
+	PARSE_FAILS(TI("  - days_of_month: ['27:-3']\n"),
+	    "end day -3 is always before start day 27");
+	PARSE_FAILS(TI("  - days_of_month: ['first']\n"),
+	    "strconv.Atoi: parsing \"first\": invalid syntax");
+	PARSE_FAILS(TI("  - days_of_month: ['99999999999999999999']\n"),
+	    "value out of range");
+	PARSE_FAILS(TI("  - months: ['december:january']\n"),
+	    "end month january is before start month december");
+	PARSE_FAILS(TI("  - months: ['13:1']\n"),
+	    "end month january is before start month ");
+	PARSE_FAILS(TI("  - months: [smarch]\n"), "smarch is not a valid month");
+	PARSE_FAILS(TI("  - years: ['2025:2024']\n"),
+	    "end year 2024 is before start year 2025");
+	PARSE_FAILS(TI("  - years: ['twenty']\n"),
+	    "strconv.Atoi: parsing \"twenty\": invalid syntax");
+	PARSE_FAILS(TI("  - times: [{start_time: '09:00'}]\n"),
+	    "times[0]: both start and end times must be provided");
+	PARSE_FAILS(TI("  - times: [{start_time: '9:00', end_time: '17:00'}]\n"),
+	    "couldn't parse timestamp 9:00, invalid format");
+	PARSE_FAILS(TI("  - times: [{start_time: '09:00', end_time: '24:01'}]\n"),
+	    "couldn't parse timestamp 24:01, invalid format");
+	PARSE_FAILS(TI("  - times: [{start_time: '17:00', end_time: '09:00'}]\n"),
+	    "start time cannot be equal or greater than end time");
+	PARSE_FAILS(TI("  - times: [{start_time: '09:00', end_time: '09:00'}]\n"),
+	    "start time cannot be equal or greater than end time");
+	PARSE_FAILS(TI("  - times: [{start_time: '09:00', end: '10:00'}]\n"),
+	    "times[0]: unknown key \"end\"");
+	PARSE_FAILS(TI("  - location: Mars/Olympus_Mons\n"),
+	    "time_intervals[0].time_intervals[0].location: unknown time zone "
+	    "Mars/Olympus_Mons");
+	PARSE_FAILS(TI("  - location: ../../etc/passwd\n"),
+	    "location: time: invalid location name");
+	PARSE_FAILS(TI("  - location: /etc/localtime\n"),
+	    "location: time: invalid location name");
+	PARSE_FAILS(TI("  - weekday: [monday]\n"),
+	    "time_intervals[0].time_intervals[0]: unknown key \"weekday\"");
+	PARSE_FAILS(TI("  - weekdays: monday\n"),
+	    "weekdays: expected a sequence, got a scalar");
+	/* the content is read before the name */
+	PARSE_FAILS("time_intervals: [{time_intervals: [{years: [x]}]}]\n",
+	    "strconv.Atoi");
+	PARSE_FAILS("mute_time_intervals: [{time_intervals: [~]}]\n",
+	    "mute_time_intervals[0]: missing name in mute time interval");
+#undef TI
+}
+
+/* Validation against Alertmanager's own: `amtool check-config` accepts or
+ * refuses each interval as we do, with the same reason where ours is
+ * Alertmanager's text. */
+TEST(time_interval_amtool)
+{
+	static const struct {
+		const char	*ti;	/* the TimeInterval, a flow mapping */
+		int		 same_text;
+	} cases[] = {
+		{ "{weekdays: ['Monday:Friday', sunday], times: [{start_time: "
+		    "'00:00', end_time: '24:00'}]}", 1 },
+		{ "{days_of_month: ['-3:-1', '1', '5:-1', '+7', '07'], months: "
+		    "['13', '0:2', 'MAY:july'], years: ['-5:2025', '0']}", 1 },
+		{ "{weekdays: [~], days_of_month: [~], months: [~], times: [~], "
+		    "location: ~}", 1 },
+		{ "{location: ''}", 1 },
+		{ "{location: 'Local'}", 1 },
+		{ "{location: 'UTC'}", 1 },
+		{ "{location: 'Asia/Kolkata'}", 1 },
+		{ "{location: 'utc'}", 1 },
+		{ "{location: 'Europe'}", 1 },
+		{ "{location: 'Europe/Berlin/x'}", 1 },
+		{ "{location: 'zone.tab'}", 0 },
+		{ "{location: 'Nowhere/Land'}", 1 },
+		{ "{location: 'Europe/../UTC'}", 1 },
+		{ "{weekdays: ['saturday:sunday']}", 1 },
+		{ "{weekdays: ['mon']}", 1 },
+		{ "{weekdays: ['monday:']}", 1 },
+		{ "{weekdays: [':']}", 1 },
+		{ "{days_of_month: ['-32']}", 1 },
+		{ "{days_of_month: ['-1:-2']}", 1 },
+		{ "{days_of_month: ['-28:-1', '1:31', '-31:31']}", 1 },
+		{ "{days_of_month: ['29:1']}", 1 },
+		{ "{days_of_month: ['1 ']}", 1 },
+		{ "{days_of_month: ['']}", 1 },
+		{ "{months: ['12:11']}", 1 },
+		{ "{months: ['1:december', '-4', '99']}", 1 },
+		{ "{months: ['decembre']}", 1 },
+		{ "{years: ['2020:2019']}", 1 },
+		{ "{years: ['2020:x']}", 1 },
+		{ "{times: [{start_time: '23:59', end_time: '24:00'}]}", 1 },
+		{ "{times: [{start_time: '00:00', end_time: '00:00'}]}", 1 },
+		{ "{times: [{start_time: '12:60', end_time: '13:00'}]}", 1 },
+		{ "{times: [{start_time: '25:00', end_time: '26:00'}]}", 1 },
+		{ "{times: [{start_time: '1:00', end_time: '2:00'}]}", 1 },
+		{ "{times: [{end_time: '2:00'}]}", 1 },
+		{ "{times: [{start_time: '01:00', end_time: '02:00', x: 1}]}", 0 },
+		{ "{times: [{start_time: [a], end_time: '02:00'}]}", 0 },
+		{ "{weekdays: monday}", 0 },
+		{ "{weekdays: [[monday]]}", 0 },
+		{ "{hours: [1]}", 0 },
+		{ "{weekdays: ['MONDAY:Sunday']}", 1 },
+		{ "{weekdays: ['monday:sunday:']}", 1 },
+		{ "{days_of_month: ['1:-1', '-7:-7', '+1:+2']}", 1 },
+		{ "{days_of_month: ['--1']}", 1 },
+		{ "{days_of_month: [1, -1]}", 1 },
+		{ "{years: ['9223372036854775807', '-9223372036854775808']}", 1 },
+		{ "{years: ['9223372036854775808']}", 1 },
+		{ "{times: [{start_time: '09:00', end_time: ~}]}", 1 },
+		{ "{times: [{start_time: '24:00', end_time: '24:00'}]}", 1 },
+		{ "{times: [{start_time: ' 09:00', end_time: '10:00'}]}", 1 },
+		{ "{times: [{start_time: 09:00, end_time: 10:00}]}", 1 },
+		{ "{location: 5}", 1 },
+		{ "{location: [x]}", 0 },
+	};
+	char path[] = "/tmp/test_amroute_tiXXXXXX";
+	int fd;
+
+	if (access(AMTOOL, X_OK) != 0) {
+		printf("skip: %s not installed, interval check skipped\n",
+		    AMTOOL);
+		return;
+	}
+	if ((fd = mkstemp(path)) < 0) {
+		T_FAIL("mkstemp failed");
+		return;
+	}
+	close(fd);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[1024], err[512] = "", cmd[256], out[2048] = "";
+		struct am_config *c = NULL;
+		const char *what;
+		int ours, theirs;
+		size_t got = 0;
+		FILE *fp;
+
+		snprintf(yaml, sizeof(yaml), "receivers: [{name: r}]\n"
+		    "route: {receiver: r}\n"
+		    "time_intervals: [{name: t, time_intervals: [%s]}]\n",
+		    cases[i].ti);
+		ours = am_config_parse(yaml, strlen(yaml), &c, err,
+		    sizeof(err)) == 0;
+		am_config_free(c);
+		if ((fp = fopen(path, "w")) == NULL) {
+			T_FAIL("cannot write %s", path);
+			break;
+		}
+		fputs(yaml, fp);
+		fclose(fp);
+		snprintf(cmd, sizeof(cmd), AMTOOL " check-config %s 2>&1",
+		    path);
+		if ((fp = popen(cmd, "r")) == NULL) {
+			T_FAIL("popen amtool failed");
+			break;
+		}
+		got = fread(out, 1, sizeof(out) - 1, fp);
+		out[got] = '\0';
+		theirs = pclose(fp) == 0;
+		if (ours != theirs) {
+			T_FAIL("%s: ours %s (%s), amtool %s: %s", cases[i].ti,
+			    ours ? "accepts" : "refuses", err,
+			    theirs ? "accepts" : "refuses", out);
+			continue;
+		}
+		if (ours || !cases[i].same_text)
+			continue;
+		/* "line N: key: what" */
+		what = strstr(err, ": ");
+		what = what != NULL ? strstr(what + 2, ": ") : NULL;
+		if (what == NULL || strstr(out, what + 2) == NULL)
+			T_FAIL("%s: ours \"%s\", amtool: %s", cases[i].ti, err,
+			    out);
+	}
+	unlink(path);
+}
+
+/* --- receivers --- */
+
+TEST(send_resolved)
+{
+	struct am_config *c = parse(
+	    "receivers:\n"
+	    "- name: hook\n"
+	    "  webhook_configs: [{url: 'http://x'}]\n"
+	    "- name: mail\n"
+	    "  email_configs: [{to: a@b}]\n"
+	    "  webhook_configs: [{url: 'http://x', send_resolved: true}]\n"
+	    "- name: slack_on\n"
+	    "  slack_configs: [{channel: x, send_resolved: yes}, "
+	    "{channel: y}]\n"
+	    "- name: pd_off\n"
+	    "  pagerduty_configs: [{send_resolved: false}]\n"
+	    "- name: nobody\n"
+	    "- name: empty_first\n"
+	    "  webhook_configs: []\n"
+	    "  wechat_configs: [~]\n"
+	    "- name: merged\n"
+	    "  opsgenie_configs: [{<<: {send_resolved: false}, "
+	    "api_key: k}]\n"
+	    "- name: teams\n"
+	    "  msteams_configs: [{}]\n"
+	    "- name: later\n"
+	    "  rocketchat_configs: [{}]\n"
+	    "- name: other\n"
+	    "  carrier_pigeon_configs: [{}]\n"
+	    "- name: kinds\n"
+	    "  discord_configs: [{}]\n"
+	    "  pushover_configs: [{}]\n"
+	    "route: {receiver: hook}\n");
+	static const struct {
+		const char	*name;
+		int		 want;
+	} want[] = {
+		{ "hook", 1 }, { "mail", 0 }, { "slack_on", 1 },
+		{ "pd_off", 0 }, { "nobody", -1 }, { "empty_first", 0 },
+		{ "merged", 0 }, { "teams", 1 }, { "later", 0 },
+		{ "other", 1 }, { "kinds", 1 },
+	};
+	static const char *const kinds[][2] = {
+		{ "pagerduty", "1" }, { "opsgenie", "1" }, { "victorops", "1" },
+		{ "pushover", "1" }, { "telegram", "1" }, { "discord", "1" },
+		{ "webex", "1" }, { "sns", "1" }, { "webhook", "1" },
+		{ "email", "0" }, { "slack", "0" }, { "wechat", "0" },
+	};
+
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		long r = am_receiver_find(c, want[i].name);
+
+		CHECK(r >= 0);
+		if (r >= 0 && am_receiver_send_resolved(c, (size_t)r) !=
+		    want[i].want)
+			T_FAIL("%s: send_resolved %d, want %d", want[i].name,
+			    am_receiver_send_resolved(c, (size_t)r),
+			    want[i].want);
+	}
+	am_config_free(c);
+
+	/* each kind's default, alone in its receiver */
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		char yaml[256];
+
+		snprintf(yaml, sizeof(yaml), "receivers: [{name: r, "
+		    "%s_configs: [{}]}]\nroute: {receiver: r}\n", kinds[i][0]);
+		if ((c = parse(yaml)) == NULL)
+			continue;
+		if (am_receiver_send_resolved(c, 0) != atoi(kinds[i][1]))
+			T_FAIL("%s: send_resolved %d, want %s", kinds[i][0],
+			    am_receiver_send_resolved(c, 0), kinds[i][1]);
+		am_config_free(c);
+	}
+
+	PARSE_FAILS("receivers: [{name: r, webhook_configs: [{url: x}, "
+	    "{send_resolved: maybe}]}]\nroute: {receiver: r}\n",
+	    "line 1: receivers[0].webhook_configs[1].send_resolved: expected "
+	    "true or false");
+	PARSE_FAILS("receivers: [{name: r, webhook_configs: [x]}]\n"
+	    "route: {receiver: r}\n",
+	    "receivers[0].webhook_configs[0]: expected a mapping, got a "
+	    "scalar");
+	PARSE_FAILS("receivers: [{name: r, webhook_configs: [{send_resolved: "
+	    "true, send_resolved: false}]}]\nroute: {receiver: r}\n",
+	    "key \"send_resolved\" already set");
+}
+
+/* --- inhibit rule safety --- */
+
+/* am_inhibit_unsafe over label sets written "a=b c=d; a=e ...". */
+static int
+unsafe(const struct am_config *c, const char *sets, char *why, size_t size)
+{
+	static struct lset l[64];
+	struct am_labels ls[64];
+	char buf[4096], *p, *save = NULL;
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", sets);
+	for (p = strtok_r(buf, ";", &save); p != NULL && n < 64;
+	    p = strtok_r(NULL, ";", &save))
+		ls[n] = *labels(&l[n], p), n++;
+	return am_inhibit_unsafe(c, ls, n, why, size);
+}
+
+#define RULES(x) RECEIVERS "route: {receiver: r0}\ninhibit_rules:\n" x
+
+TEST(inhibit_unsafe_mirror)
+{
+	struct am_config *c = parse(RULES(
+	    "- source_matchers: [alertname=DiskFull]\n"
+	    "  target_matchers: [alertname=BackupFailed]\n"
+	    "  equal: [cluster]\n"
+	    "- source_matchers: [alertname=BackupFailed]\n"
+	    "  target_matchers: [alertname=DiskFull]\n"
+	    "  equal: [cluster]\n"));
+	char why[512];
+
+	if (c == NULL)
+		return;
+	CHECK_INT(unsafe(c, "alertname=DiskFull cluster=a; "
+	    "alertname=BackupFailed cluster=a", why, sizeof(why)), 1);
+	CHECK_STR(why, "alerts can mute each other: {alertname=\"DiskFull\","
+	    "cluster=\"a\"} mutes {alertname=\"BackupFailed\",cluster=\"a\"} "
+	    "(inhibit rule 0), which mutes {alertname=\"DiskFull\","
+	    "cluster=\"a\"} (inhibit rule 1)");
+	/* in different clusters they cannot */
+	CHECK_INT(unsafe(c, "alertname=DiskFull cluster=a; "
+	    "alertname=BackupFailed cluster=b", why, sizeof(why)), 0);
+	CHECK_STR(why, "");
+	/* one of them alone is no risk */
+	CHECK_INT(unsafe(c, "alertname=DiskFull cluster=a; "
+	    "alertname=DiskFull cluster=b", why, sizeof(why)), 0);
+	/* the reason is cut to the buffer */
+	CHECK_INT(unsafe(c, "alertname=DiskFull cluster=a; "
+	    "alertname=BackupFailed cluster=a", why, 10), 1);
+	CHECK_STR(why, "alerts ca");
+	CHECK_INT(unsafe(c, "alertname=DiskFull cluster=a; "
+	    "alertname=BackupFailed cluster=a", NULL, 0), 1);
+	am_config_free(c);
+}
+
+TEST(inhibit_unsafe_cycle)
+{
+	struct am_config *c = parse(RULES(
+	    "- source_matchers: [alertname=A]\n"
+	    "  target_matchers: [alertname=B]\n"
+	    "  equal: [cluster]\n"
+	    "- source_matchers: [alertname=B]\n"
+	    "  target_matchers: [alertname=C]\n"
+	    "  equal: [cluster]\n"
+	    "- source_matchers: [alertname=C]\n"
+	    "  target_matchers: ['alertname=~\"A|D\"']\n"
+	    "  equal: [cluster]\n"));
+	char why[512];
+
+	if (c == NULL)
+		return;
+	/* A -> B -> C -> A */
+	CHECK_INT(unsafe(c, "alertname=X cluster=a; alertname=A cluster=a; "
+	    "alertname=B cluster=a; alertname=C cluster=a", why,
+	    sizeof(why)), 1);
+	CHECK_STR(why, "alerts can mute each other: {alertname=\"A\","
+	    "cluster=\"a\"} mutes {alertname=\"B\",cluster=\"a\"} (inhibit "
+	    "rule 0), which mutes {alertname=\"C\",cluster=\"a\"} (inhibit "
+	    "rule 1), which mutes {alertname=\"A\",cluster=\"a\"} (inhibit "
+	    "rule 2)");
+	/* a chain is no cycle: B -> C -> D */
+	CHECK_INT(unsafe(c, "alertname=B cluster=a; alertname=C cluster=a; "
+	    "alertname=D cluster=a", why, sizeof(why)), 0);
+	/* nor the cycle's edges in different clusters: A -> B in a, C -> A
+	 * in b */
+	CHECK_INT(unsafe(c, "alertname=A cluster=a; alertname=B cluster=a; "
+	    "alertname=C cluster=b; alertname=A cluster=b", why,
+	    sizeof(why)), 0);
+	am_config_free(c);
+}
+
+TEST(inhibit_unsafe_missing_equal)
+{
+	struct am_config *c = parse(RULES(
+	    "- source_matchers: [severity=critical]\n"
+	    "  target_matchers: [severity=warning]\n"
+	    "  equal: [alertname, cluster]\n"));
+	char why[512];
+
+	if (c == NULL)
+		return;
+	CHECK_INT(unsafe(c, "alertname=X severity=critical cluster=a; "
+	    "alertname=X severity=warning cluster=a; alertname=X "
+	    "severity=critical", why, sizeof(why)), 1);
+	CHECK_STR(why, "inhibit rule 0: equal label \"cluster\" is absent "
+	    "from source alert {alertname=\"X\",severity=\"critical\"}, which "
+	    "then matches every alert without it");
+	/* "" is absent */
+	CHECK_INT(unsafe(c, "alertname=X severity=warning cluster=", why,
+	    sizeof(why)), 1);
+	CHECK_CONTAINS(why, "absent from target alert "
+	    "{alertname=\"X\",severity=\"warning\"}");
+	/* an alert on neither side may lack it */
+	CHECK_INT(unsafe(c, "alertname=X severity=critical cluster=a; "
+	    "alertname=Y severity=info", why, sizeof(why)), 0);
+	am_config_free(c);
+}
+
+/* The usual rule, and an overlapping one whose two-sided exclusion keeps
+ * warnings from muting each other; then a few thousand identities. */
+TEST(inhibit_unsafe_safe)
+{
+	struct am_config *c = parse(RULES(
+	    "- source_matchers: [severity=critical]\n"
+	    "  target_matchers: [severity=warning]\n"
+	    "  equal: [alertname, cluster]\n"
+	    "- source_matchers: ['severity=~\"critical|warning\"']\n"
+	    "  target_matchers: ['severity=~\"warning|info\"']\n"
+	    "  equal: [cluster]\n"));
+	static char names[3000][48], values[3000][3][24];
+	static const char *np[3000][3], *vp[3000][3];
+	static struct am_labels ls[3000];
+	struct timespec t0, t1;
+	char why[512];
+
+	if (c == NULL)
+		return;
+	CHECK_INT(unsafe(c, "alertname=X severity=critical cluster=a; "
+	    "alertname=X severity=warning cluster=a; "
+	    "alertname=X severity=critical cluster=b; "
+	    "alertname=X severity=warning cluster=b; "
+	    "alertname=Y severity=warning cluster=a; "
+	    "alertname=Y severity=info cluster=a", why, sizeof(why)), 0);
+	CHECK_STR(why, "");
+	/* 3000 identities in one cluster: a million edges, no cycle */
+	for (size_t i = 0; i < 3000; i++) {
+		snprintf(names[i], sizeof(names[i]), "alertname");
+		snprintf(values[i][0], sizeof(values[i][0]), "A%zu", i % 100);
+		snprintf(values[i][1], sizeof(values[i][1]), "%s",
+		    i % 3 == 0 ? "critical" : i % 3 == 1 ? "warning" : "info");
+		snprintf(values[i][2], sizeof(values[i][2]), "c%zu", i / 1500);
+		np[i][0] = names[i];
+		np[i][1] = "severity";
+		np[i][2] = "cluster";
+		for (int k = 0; k < 3; k++)
+			vp[i][k] = values[i][k];
+		ls[i].names = np[i];
+		ls[i].values = vp[i];
+		ls[i].n = 3;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_INT(am_inhibit_unsafe(c, ls, 3000, why, sizeof(why)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("  3000 identities: %.3f s\n", (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	/* a mirror rule added to the same identities is found */
+	am_config_free(c);
+	c = parse(RULES(
+	    "- source_matchers: [severity=critical]\n"
+	    "  target_matchers: [severity=warning]\n"
+	    "  equal: [alertname, cluster]\n"
+	    "- source_matchers: [severity=warning]\n"
+	    "  target_matchers: [severity=critical]\n"
+	    "  equal: [cluster]\n"));
+	if (c == NULL)
+		return;
+	CHECK_INT(am_inhibit_unsafe(c, ls, 3000, why, sizeof(why)), 1);
+	CHECK_CONTAINS(why, "alerts can mute each other: ");
+	am_config_free(c);
+}
+#undef RULES
+
 /* --- the differential test against amtool --- */
 
 static uint64_t rng_state = 0x5eed0f12a11e7ULL;
@@ -1233,6 +1923,16 @@ main(void)
 	RUN(config_limits);
 	RUN(inhibit_equal);
 	RUN(inhibit_two_sided);
+	RUN(muted_business_hours_berlin);
+	RUN(muted_days_of_month);
+	RUN(muted_fields);
+	RUN(time_interval_errors);
+	RUN(time_interval_amtool);
+	RUN(send_resolved);
+	RUN(inhibit_unsafe_mirror);
+	RUN(inhibit_unsafe_cycle);
+	RUN(inhibit_unsafe_missing_equal);
+	RUN(inhibit_unsafe_safe);
 	RUN(amtool_differential);
 	return t_done();
 }
