@@ -563,6 +563,17 @@ class AlertmanagerConfigTest(FeedbackTestCase):
         self.assertIn("send_resolved: true", text)
         self.assertIn('template "alertnoise.feedback.slack"', text)
 
+    def test_config_keeps_the_root_receiver(self):
+        """An alert no route of the user's matches still reaches the root's
+        receiver, besides alertnoise (Alertmanager's own router says)."""
+        for labels, want in ((["severity=info"], "alertnoise,team-slack"),
+                             (["severity=critical"],
+                              "alertnoise,team-slack")):
+            p = self.amtool("config", "routes", "test",
+                            "--config.file=" + AM_CONFIG, *labels)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertEqual(p.stdout.strip(), want)
+
     def render(self, name, data, kind="text"):
         p = self.amtool("template", "render",
                         "--template.glob=" + AM_TEMPLATE,
