@@ -213,6 +213,19 @@ store_add_feedback(struct store *st, const struct episode *e,
 }
 
 int
+store_put_silences(struct store *st, const struct silence *v, size_t n)
+{
+	return st->be->put_silences(st, v, n);
+}
+
+int
+store_scan_silences(struct store *st, int64_t from, int64_t to,
+    int (*fn)(const struct silence *s, void *arg), void *arg)
+{
+	return st->be->scan_silences(st, from, to, fn, arg);
+}
+
+int
 store_feedback_counts(struct store *st, int64_t *actionable, int64_t *noise)
 {
 	return st->be->feedback_counts(st, actionable, noise);

@@ -68,6 +68,17 @@ struct series_state {
 
 struct store_prune_result {
 	int64_t notifications, episodes, identities, series;	/* deleted */
+	int64_t silences;
+};
+
+/* An Alertmanager silence as GET /api/v2/silences gives it, kept after
+ * Alertmanager forgets it. */
+struct silence {
+	const char *id;
+	const char *matchers;		/* its matchers, Alertmanager's syntax:
+					   {a="b",c=~"d"} */
+	int64_t starts_at, ends_at, updated_at;	/* ms */
+	const char *created_by, *comment;
 };
 
 /* Opens (creating when needed) the store of the named backend ("sqlite")
@@ -260,6 +271,18 @@ int store_scan_notified(struct store *st, int64_t from, int64_t to,
  * return. */
 int store_scan_feedback(struct store *st, int64_t from, int64_t to,
     int (*fn)(int64_t episode, const char *verdict, void *arg), void *arg);
+
+/* --- silences ------------------------------------------------------------ */
+
+/* Stores silences v[0..n) in one transaction, each replacing the stored one
+ * of the same id when its updated_at differs. Returns the number of rows
+ * written, or -1. */
+int store_put_silences(struct store *st, const struct silence *v, size_t n);
+
+/* The stored silences that were in effect at some time in [from, to), in
+ * the order of their start. The strings live for the call only. */
+int store_scan_silences(struct store *st, int64_t from, int64_t to,
+    int (*fn)(const struct silence *s, void *arg), void *arg);
 
 /* --- feedback ------------------------------------------------------------ */
 

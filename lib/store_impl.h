@@ -59,6 +59,9 @@ struct store_backend {
 	    int (*)(int64_t, const char *, void *), void *);
 	int (*find_feedback_episode)(struct store *, uint64_t, int64_t,
 	    struct episode *);
+	int (*put_silences)(struct store *, const struct silence *, size_t);
+	int (*scan_silences)(struct store *, int64_t, int64_t,
+	    int (*)(const struct silence *, void *), void *);
 	int (*add_feedback)(struct store *, const struct episode *,
 	    const char *, const char *, const char *, int64_t);
 	int (*feedback_counts)(struct store *, int64_t *, int64_t *);

@@ -197,6 +197,19 @@ static const char *const migrations[] = {
 	"CREATE INDEX episodes_pending_only ON episodes"
 	"  (pending_at, identity, resolved_at, firing_at)"
 	"  WHERE firing_at IS NULL AND resolved_at IS NOT NULL;",
+
+	/* 8: Alertmanager's silences, polled from its API and kept after it
+	 * forgets them (its retention is 5 days), so that an episode that was
+	 * never notified can be said to have been silenced */
+	"CREATE TABLE silences ("
+	"  id TEXT PRIMARY KEY,"
+	"  matchers TEXT NOT NULL,"
+	"  starts_at INTEGER NOT NULL,"
+	"  ends_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  comment TEXT NOT NULL);"
+	"CREATE INDEX silences_ends ON silences (ends_at);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1278,7 +1291,7 @@ sqlite_prune(struct store *stp, int64_t cutoff_ms,
     struct store_prune_result *res)
 {
 	struct sqlite_store *s = (struct sqlite_store *)stp;
-	static const char *const sql[4] = {
+	static const char *const sql[5] = {
 		"DELETE FROM notifications WHERE received_at < ?1",
 		"DELETE FROM episodes WHERE resolved_at IS NOT NULL"
 		" AND resolved_at < ?1",
@@ -1287,15 +1300,16 @@ sqlite_prune(struct store *stp, int64_t cutoff_ms,
 		" (SELECT 1 FROM episodes e WHERE e.identity ="
 		" identities.identity) AND NOT EXISTS (SELECT 1 FROM"
 		" notification_alerts a WHERE a.identity = identities.identity)",
+		"DELETE FROM silences WHERE ends_at < ?1",
 	};
-	int64_t *counts[4] = { &res->notifications, &res->episodes,
-	    &res->series, &res->identities };
+	int64_t *counts[5] = { &res->notifications, &res->episodes,
+	    &res->series, &res->identities, &res->silences };
 
 	memset(res, 0, sizeof(*res));
 	if (sqlite_begin(stp) < 0)
 		return -1;
 	series_cache_clear(s);		/* rows are deleted behind it */
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		sqlite3_stmt *st;
 		int rc;
 
@@ -1728,6 +1742,81 @@ sqlite_scan_feedback(struct store *stp, int64_t from, int64_t to,
 	    from, to, 0, 0, feedback_row, &c);
 }
 
+/* --- silences ------------------------------------------------------------ */
+
+static int
+sqlite_put_silences(struct store *stp, const struct silence *v, size_t n)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st;
+	int written = 0;
+
+	if (n == 0)
+		return 0;
+	if (sqlite_begin(stp) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO silences (id, matchers,"
+	    " starts_at, ends_at, updated_at, created_by, comment)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	    " ON CONFLICT (id) DO UPDATE SET matchers = excluded.matchers,"
+	    " starts_at = excluded.starts_at, ends_at = excluded.ends_at,"
+	    " updated_at = excluded.updated_at,"
+	    " created_by = excluded.created_by, comment = excluded.comment"
+	    " WHERE updated_at != excluded.updated_at", -1, &st, NULL))
+		goto bad;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(st, 1, v[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, v[i].matchers, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, v[i].starts_at);
+		sqlite3_bind_int64(st, 4, v[i].ends_at);
+		sqlite3_bind_int64(st, 5, v[i].updated_at);
+		sqlite3_bind_text(st, 6, v[i].created_by, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, v[i].comment, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			goto bad;
+		}
+		written += sqlite3_changes(s->db);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (sqlite_commit(stp) < 0)
+		return -1;
+	return written;
+bad:
+	fail(s->db, "storing silences");
+	sqlite_rollback(stp);
+	return -1;
+}
+
+static int
+silence_row(sqlite3_stmt *st, void *p)
+{
+	struct scan_ctx *c = p;
+	struct silence x;
+
+	x.id = (const char *)sqlite3_column_text(st, 0);
+	x.matchers = (const char *)sqlite3_column_text(st, 1);
+	x.starts_at = sqlite3_column_int64(st, 2);
+	x.ends_at = sqlite3_column_int64(st, 3);
+	x.updated_at = sqlite3_column_int64(st, 4);
+	x.created_by = (const char *)sqlite3_column_text(st, 5);
+	x.comment = (const char *)sqlite3_column_text(st, 6);
+	return ((int (*)(const struct silence *, void *))c->fn)(&x, c->arg);
+}
+
+static int
+sqlite_scan_silences(struct store *stp, int64_t from, int64_t to,
+    int (*fn)(const struct silence *, void *), void *arg)
+{
+	struct scan_ctx c = { (void *)fn, arg };
+
+	return scan((struct sqlite_store *)stp,
+	    "SELECT id, matchers, starts_at, ends_at, updated_at, created_by,"
+	    " comment FROM silences WHERE ends_at > ?1 AND starts_at < ?2"
+	    " ORDER BY starts_at, id", from, to, 0, 0, silence_row, &c);
+}
+
 /* --- feedback ------------------------------------------------------------ */
 
 static int
@@ -1898,6 +1987,8 @@ const struct store_backend store__sqlite = {
 	.scan_notified = sqlite_scan_notified,
 	.scan_feedback = sqlite_scan_feedback,
 	.find_feedback_episode = sqlite_find_feedback_episode,
+	.put_silences = sqlite_put_silences,
+	.scan_silences = sqlite_scan_silences,
 	.add_feedback = sqlite_add_feedback,
 	.feedback_counts = sqlite_feedback_counts,
 	.count_open = sqlite_count_open,

@@ -44,8 +44,10 @@ TEST(opens_at_current_schema_in_wal_mode)
 	struct store *other = NULL;
 
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 7);
-	CHECK_INT(q("PRAGMA user_version"), 7);
+	CHECK_INT(store_schema_version(st), 8);
+	CHECK_INT(q("PRAGMA user_version"), 8);
+	/* 8: silences */
+	CHECK_INT(q("SELECT count(*) FROM silences"), 0);
 	/* 7: an index of the episodes that ended while pending */
 	CHECK_INT(q("SELECT count(*) FROM sqlite_master WHERE name = 'episodes_pending_only'"), 1);
 	/* 6: when each series' run began */
@@ -186,7 +188,7 @@ TEST(reopen_keeps_data_and_refuses_newer_schema)
 
 	store_close(st);
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 7);
+	CHECK_INT(store_schema_version(st), 8);
 	CHECK_INT(q("SELECT count(*) FROM episodes"), 1);
 	CHECK_INT(q("PRAGMA user_version = 99"), -1);
 	CHECK_INT(store_open("sqlite", dir, &other, err, sizeof(err)), -1);
@@ -341,6 +343,7 @@ TEST(migration_from_3_marks_existing_duplicates)
 	CHECK_INT(q("ALTER TABLE rw_series DROP COLUMN run_start"), -1);
 	CHECK_INT(q("DROP INDEX episodes_pending_only"), -1);
 	CHECK_INT(q("DROP INDEX notification_alerts_starts"), -1);
+	CHECK_INT(q("DROP TABLE silences"), -1);
 	CHECK_INT(q("CREATE INDEX notifications_received_at ON notifications"
 	    " (received_at)"), -1);
 	CHECK_INT(q("CREATE INDEX notifications_content ON notifications"
@@ -349,7 +352,7 @@ TEST(migration_from_3_marks_existing_duplicates)
 	CHECK_INT(q("SELECT count(*) FROM pragma_table_info('notifications')"
 	    " WHERE name = 'dup_delivery'"), 0);
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 7);
+	CHECK_INT(store_schema_version(st), 8);
 	CHECK_INT(q("SELECT count(*) FROM notifications WHERE receiver = 'r'"
 	    " AND dup_delivery = 1"), 2);
 	CHECK_INT(q("SELECT dup_delivery FROM notifications WHERE"
@@ -415,6 +418,54 @@ TEST(count_open_episodes)
 	CHECK_INT(pending, 0);
 }
 
+struct sil_seen {
+	char ids[8][16];
+	int n;
+};
+
+static int
+sil_row(const struct silence *x, void *arg)
+{
+	struct sil_seen *s = arg;
+
+	if (s->n < 8)
+		snprintf(s->ids[s->n++], sizeof(s->ids[0]), "%s", x->id);
+	return 0;
+}
+
+TEST(silences_upsert_scan_prune)
+{
+	struct silence v[3] = {
+		{ "a", "{team=\"db\"}", T0, T0 + 3600000, T0, "me", "maint" },
+		{ "b", "{x=~\"y.*\"}", T0 + DAY, T0 + DAY + 60000, T0, "you",
+		    "" },
+		{ "c", "{z!=\"1\"}", T0 - 10 * DAY, T0 - 9 * DAY, T0, "old",
+		    "" },
+	};
+	struct sil_seen seen = { .n = 0 };
+	struct store_prune_result pr;
+
+	CHECK_INT(store_put_silences(st, v, 3), 3);
+	/* the same again: nothing to write */
+	CHECK_INT(store_put_silences(st, v, 3), 0);
+	/* edited (updated_at moves): rewritten */
+	v[0].ends_at = T0 + 7200000;
+	v[0].updated_at = T0 + 1;
+	CHECK_INT(store_put_silences(st, v, 1), 1);
+	CHECK_INT(q("SELECT ends_at - starts_at FROM silences WHERE id = 'a'"),
+	    7200000);
+	/* in effect at some time of [T0 + 1h, T0 + 2d): a and b, by start */
+	CHECK_INT(store_scan_silences(st, T0 + 3600000, T0 + 2 * DAY, sil_row,
+	    &seen), 0);
+	CHECK_INT(seen.n, 2);
+	CHECK_STR(seen.ids[0], "a");
+	CHECK_STR(seen.ids[1], "b");
+	/* ended before the cutoff: pruned */
+	CHECK_INT(store_prune(st, T0 - DAY, &pr), 0);
+	CHECK_INT((int)pr.silences, 1);
+	CHECK_INT(q("SELECT count(*) FROM silences"), 2);
+}
+
 int
 main(void)
 {
@@ -435,6 +486,7 @@ main(void)
 	RUN(duplicate_deliveries_marked_when_stored);
 	RUN(pending_only_and_alertless_notifications);
 	RUN(migration_from_3_marks_existing_duplicates);
+	RUN(silences_upsert_scan_prune);
 	RUN(cancel_reads_fails_reads_not_writes);
 	store_close(st);
 	rc = t_done();
