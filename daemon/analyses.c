@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "analyses.h"
+#include "routing.h"
 #include "selector.h"
+#include "sources.h"
 #include "timefmt.h"
 
 #define SLOTS 8
@@ -23,6 +25,7 @@ struct cached {
 	int64_t window_ms, computed_at;
 	uint64_t gen;
 	int refs;			/* the cache's own counts as one */
+	struct sources *src;		/* what opts point into */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -33,6 +36,7 @@ cached_free(struct cached *c)
 {
 	an_free(c->a);
 	analysis_overrides_free(c->overrides, c->noverrides);
+	sources_put(c->src);
 	free(c);
 	/* an analysis of a big window is tens of MB in a few large blocks;
 	 * give them back to the system instead of keeping the high-water
@@ -47,8 +51,38 @@ unref(struct cached *c)
 		cached_free(c);
 }
 
+/* an_opts.post: the notifications the real routing tree sent to the
+ * receivers alertnoise sees nothing of, replayed into the analysis. */
+static int
+derive(struct analysis *a, const struct an_opts *o)
+{
+	const struct sources *src = o->post_arg;
+	struct rp_history *h = rp_history_new();
+	struct rt_settings rs;
+	char err[256];
+	int rc;
+
+	if (h == NULL)
+		return -1;
+	if (rt_build(src->am->cfg, src->prom ? src->prom->rules : NULL, a, h,
+	    NULL, &rs, err, sizeof(err)) < 0) {
+		rp_history_free(h);
+		return -1;
+	}
+	/* why the episodes alertnoise heard nothing of were not notified,
+	 * before the replayed notifications join the seen ones */
+	rc = rt_reasons(a, src->am->cfg, src->sil ? src->sil->v : NULL,
+	    src->sil ? src->sil->n : 0);
+	if (rc == 0)
+		rc = rt_derive(a, o, h, &rs.set);
+	rt_settings_free(&rs);
+	rp_history_free(h);
+	return rc;
+}
+
 void
-analysis_opts(const struct an_config *cfg, struct an_opts *o)
+analysis_opts(const struct an_config *cfg, const struct sources *src,
+    struct an_opts *o)
 {
 	an_opts_default(o);
 	o->t.transient_max_ms = cfg->an_transient_max_ms;
@@ -57,8 +91,11 @@ analysis_opts(const struct an_config *cfg, struct an_opts *o)
 	o->t.flap_low = cfg->an_flap_low;
 	o->t.flap_min_episodes = (int)cfg->an_flap_min_episodes;
 	o->t.flap_window_ms = cfg->an_flap_window_ms;
-	o->paging_receivers = (const char *const *)cfg->paging_receivers;
-	o->npaging = cfg->n_paging_receivers;
+	o->paging_receivers = sources_paging(src, cfg, &o->npaging);
+	if (src != NULL && src->am != NULL) {
+		o->post = derive;
+		o->post_arg = src;
+	}
 	o->team_label = cfg->team_label;
 	o->group_labels = (const char *const *)cfg->group_labels;
 	o->ngroup_labels = cfg->n_group_labels;
@@ -120,12 +157,13 @@ analysis_overrides_free(struct an_override *ov, size_t n)
 	free(ov);
 }
 
-/* Fills c->opts from the config (cfg_lock held). */
+/* Fills c->opts from the config (cfg_lock held) and the sources. */
 static int
 opts_from(const struct an_config *cfg, struct cached *c, char *err,
     size_t errlen)
 {
-	analysis_opts(cfg, &c->opts);
+	c->src = sources_get();
+	analysis_opts(cfg, c->src, &c->opts);
 	return analysis_overrides(cfg, &c->opts, &c->overrides,
 	    &c->noverrides, err, errlen);
 }

@@ -14,9 +14,15 @@ const struct analysis *analysis_get(struct daemon *d, int64_t window_ms,
     void **handle, char *err, size_t errlen);
 void analysis_put(void *handle);
 
-/* The analysis options of the config; they point into it: use them under
- * the config lock. */
-void analysis_opts(const struct an_config *cfg, struct an_opts *o);
+struct sources;
+
+/* The analysis options of the config and the sources (src may be NULL:
+ * none); they point into both: use them under the config lock, holding
+ * src. With an Alertmanager source, an_run adds the notifications its
+ * routing tree sent to receivers alertnoise does not see (pages among
+ * them): o->post. */
+void analysis_opts(const struct an_config *cfg, const struct sources *src,
+    struct an_opts *o);
 
 /* Adds the config's analysis.overrides to o (as analysis_opts filled it):
  * their selectors parsed into *ov (*nov of them), which the caller frees

@@ -14,7 +14,9 @@
 #include "config.h"
 #include "fingerprint.h"
 #include "http.h"
+#include "routing.h"
 #include "selector.h"
+#include "sources.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -85,7 +87,27 @@ struct walk {
 	int firing_view;
 	json_t *out;
 	const struct analysis *an;	/* classes, when it holds the episode */
+	const struct am_config *tree;	/* the Alertmanager source's, or NULL */
 };
+
+/* The receivers the real routing tree sends labels to, or, without one,
+ * those history notified (seen). */
+static json_t *
+true_receivers(const struct walk *w, const json_t *labels, json_t *seen)
+{
+	const char *names[64];
+	json_t *a;
+	int n;
+
+	if (w->tree == NULL)
+		return json_incref(seen);
+	if ((n = rt_receivers(w->tree, labels, names, 64)) < 0 ||
+	    (a = json_array()) == NULL)
+		return NULL;
+	for (int i = 0; i < n && i < 64; i++)
+		json_array_append_new(a, json_string(names[i]));
+	return a;
+}
 
 static int
 matches(const struct walk *w, const json_t *labels)
@@ -96,6 +118,17 @@ matches(const struct walk *w, const json_t *labels)
 		if (sel_match_json(w->sel[i], labels))
 			return 1;
 	return 0;
+}
+
+/* Why episode id, fired and never notified, was not: from the analysis
+ * (lib/routing.h rt_reasons); null when notified or not known. */
+static json_t *
+not_notified(const struct analysis *a, int64_t id)
+{
+	const struct an_episode *e = an_episode_find(a, id);
+	const char *why = e ? an_nn_name(e->not_notified) : NULL;
+
+	return why ? json_string(why) : json_null();
 }
 
 static json_t *
@@ -133,7 +166,7 @@ add_row(const struct episode_row *row, void *arg)
 		    "firing_at", json_time(e->firing_at));
 	else
 		o = json_pack("{s:o, s:s, s:O, s:o, s:o, s:o, s:b, s:I, s:o, "
-		    "s:o, s:O, s:o}",
+		    "s:o, s:o, s:O, s:o}",
 		    "fingerprint", json_fp(e->identity),
 		    "alertname", row->alertname,
 		    "labels", row->labels,
@@ -144,7 +177,9 @@ add_row(const struct episode_row *row, void *arg)
 		    "notifications", (json_int_t)e->notifications,
 		    "first_notified_at", json_time(e->first_notified_at),
 		    "last_notified_at", json_time(e->last_notified_at),
-		    "receivers", row->receivers,
+		    "receivers", true_receivers(w, row->labels,
+		    row->receivers),
+		    "notified_receivers", row->receivers,
 		    "sources", sources_array(e->sources));
 	if (o != NULL && !w->firing_view) {
 		enum an_class cls;
@@ -161,6 +196,8 @@ add_row(const struct episode_row *row, void *arg)
 		} else {
 			json_object_set_new(o, "class", json_null());
 		}
+		json_object_set_new(o, "not_notified_reason",
+		    not_notified(w->an, e->id));
 		json_object_set_new(o, "reasons", r);
 	}
 	if (o == NULL || json_array_append_new(w->out, o) < 0)
@@ -174,6 +211,7 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 	struct params p;
 	struct episode_filter f;
 	struct walk w;
+	struct sources *src = NULL;
 	char err[512], msg[800];
 	void *handle = NULL;
 	enum MHD_Result ret;
@@ -233,6 +271,8 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 		/* classes come from the default window's analysis; without
 		 * one (the store failed) episodes are still listed */
 		w.an = analysis_get(r->d, window, &handle, err, sizeof(err));
+		src = sources_get();
+		w.tree = src != NULL && src->am != NULL ? src->am->cfg : NULL;
 	}
 	rc = store_query_episodes(r->d->store, &f, add_row, &w);
 	if (rc < 0) {
@@ -244,6 +284,7 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 	ret = respond_json_data(c, r, 200, w.out);
 out:
 	analysis_put(handle);
+	sources_put(src);
 	for (int i = 0; i < w.nsel; i++)
 		sel_free(w.sel[i]);
 	return ret;

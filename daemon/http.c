@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
+#include "sources.h"
 #include "timefmt.h"
 
 /* Connections served at once; each has its own thread. */
@@ -155,6 +156,18 @@ h_reload(struct MHD_Connection *c, struct request *r)
 	return respond_text(c, r, 200, "");
 }
 
+/* What the sources of truth hold and whether they loaded. */
+static enum MHD_Result
+h_status_sources(struct MHD_Connection *c, struct request *r)
+{
+	json_t *data = sources_status_json();
+
+	if (data == NULL)
+		return respond_json_error(c, r, 500, "internal",
+		    "out of memory");
+	return respond_json_data(c, r, 200, data);
+}
+
 /* Text format 0.0.4, or OpenMetrics when the scraper asks for it (as
  * Prometheus does by default) in Accept. */
 static enum MHD_Result
@@ -209,6 +222,8 @@ static const struct route routes[] = {
 	{ "/api/v1/alerts", "/api/v1/alerts", M_GET, NULL, api_alerts },
 	{ "/api/v1/groups", "/api/v1/groups", M_GET, NULL, api_groups },
 	{ "/api/v1/summary", "/api/v1/summary", M_GET, NULL, api_summary },
+	{ "/api/v1/status/sources", "/api/v1/status/sources", M_GET, NULL,
+	    h_status_sources },
 	{ "/api/v1/report", "/api/v1/report", M_GET, NULL, api_report },
 	{ "/api/v1/feedback", "/api/v1/feedback", M_POST, feedback_headers,
 	    h_feedback },

@@ -46,6 +46,7 @@
 #include "log.h"
 #include "recommendations.h"
 #include "report.h"
+#include "sources.h"
 #include "timefmt.h"
 
 /* The kinds of recommendations (README "Recommendations", lib/recommend.c)
@@ -216,13 +217,20 @@ kpi_register(struct daemon *d)
 	return 0;
 }
 
+/* Whether receiver pages: analysis.paging_receivers, else the pager
+ * integrations of the Alertmanager source (sources_paging). */
 static int
 is_paging(const struct an_config *cfg, const char *receiver)
 {
-	for (size_t i = 0; i < cfg->n_paging_receivers; i++)
-		if (strcmp(cfg->paging_receivers[i], receiver) == 0)
-			return 1;
-	return 0;
+	struct sources *src = sources_get();
+	size_t n;
+	const char *const *v = sources_paging(src, cfg, &n);
+	int paging = 0;
+
+	for (size_t i = 0; i < n && !paging; i++)
+		paging = strcmp(v[i], receiver) == 0;
+	sources_put(src);
+	return paging;
 }
 
 /* A page as the analysis counts one (lib/analysis.c build_pages): a firing

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
+
 #include "analyses.h"
 #include "config.h"
 #include "daemon.h"
@@ -23,6 +25,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "report_cli.h"
+#include "sources.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -164,6 +167,8 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	pthread_rwlock_unlock(&d->cfg_lock);
 	cfg_free(old);
 	analysis_cache_clear();		/* thresholds may have changed */
+	/* the sources may be others now: read them before answering */
+	sources_refresh(2 * c->sources_timeout_ms + 1000);
 	met_set(d->m.reload_success, NULL, 1);
 	met_set(d->m.reload_success_ts, NULL, (double)ts_now_ms() / 1000.0);
 	met_add(d->m.reloads, ok, 1);
@@ -336,10 +341,11 @@ prune(struct daemon *d)
 	}
 	{
 		const char *t1[] = { "notifications" }, *t2[] = { "episodes" },
-		    *t3[] = { "identities" };
+		    *t3[] = { "identities" }, *t4[] = { "silences" };
 		met_add(d->m.pruned_rows, t1, (double)pr.notifications);
 		met_add(d->m.pruned_rows, t2, (double)pr.episodes);
 		met_add(d->m.pruned_rows, t3, (double)pr.identities);
+		met_add(d->m.pruned_rows, t4, (double)pr.silences);
 	}
 	if (pr.notifications || pr.episodes || pr.identities) {
 		snprintf(n1, sizeof(n1), "%lld", (long long)pr.notifications);
@@ -524,6 +530,14 @@ main(int argc, char **argv)
 		met_add(d.m.feedback, va, (double)act);
 		met_add(d.m.feedback, vn, (double)noise);
 	}
+	/* libcurl before any thread uses it; the sources load in the
+	 * background from now on */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    sources_start(&d, err, sizeof(err)) < 0) {
+		log_error("Starting the sources failed", "err", err);
+		store_close(d.store);
+		return 1;
+	}
 	/* the first refresh of the KPI metrics runs now, in the background */
 	if (kpi_start(&d, err, sizeof(err)) < 0) {
 		log_error("Starting the KPI metrics failed", "err", err);
@@ -533,6 +547,7 @@ main(int argc, char **argv)
 	if (ingest_routes_start(&d, err, sizeof(err)) < 0) {
 		log_error("Starting the commit queue failed", "err", err);
 		kpi_stop();
+		sources_stop();
 		analysis_cache_clear();
 		store_close(d.store);
 		return 1;
@@ -541,6 +556,7 @@ main(int argc, char **argv)
 		log_error("Starting the web server failed", "err", err);
 		ingest_routes_stop();
 		kpi_stop();
+		sources_stop();
 		analysis_cache_clear();
 		store_close(d.store);
 		return 1;
@@ -600,8 +616,10 @@ main(int argc, char **argv)
 	http_stop(&d, 30000);
 	ingest_routes_stop();
 	kpi_stop();
+	sources_stop();
 	analysis_cache_clear();
 	store_close(d.store);
+	curl_global_cleanup();
 	log_info("See you next time!");
 	met_registry_free(d.reg);
 	cfg_free(d.cfg);

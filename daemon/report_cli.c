@@ -174,7 +174,7 @@ report_run(int argc, char **argv, const char *default_config)
 	    sizeof(err)) < 0)
 		goto fail;
 
-	analysis_opts(cfg, &o);
+	analysis_opts(cfg, NULL, &o);
 	if (analysis_overrides(cfg, &o, &ov, &nov, err, sizeof(err)) < 0)
 		goto fail;
 	report_opts_from_config(cfg, &ro);

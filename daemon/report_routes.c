@@ -15,6 +15,7 @@
 #include "log.h"
 #include "recommendations.h"
 #include "report.h"
+#include "sources.h"
 #include "timefmt.h"
 
 #define WINDOW_DEFAULT	"7d"
@@ -81,6 +82,7 @@ api_report(struct MHD_Connection *c, struct request *r)
 	struct an_override *ov = NULL;
 	struct report_opts ro;
 	struct an_opts o;
+	struct sources *src;
 	const struct analysis *a;
 	enum format fmt;
 	json_t *recs = NULL, *report = NULL;
@@ -121,14 +123,16 @@ api_report(struct MHD_Connection *c, struct request *r)
 		return respond_json_error(c, r, 500, "internal",
 		    "out of memory");
 
+	src = sources_get();
 	pthread_rwlock_rdlock(&d->cfg_lock);
-	analysis_opts(d->cfg, &o);
+	analysis_opts(d->cfg, src, &o);
 	report_opts_from_config(d->cfg, &ro);
 	if (analysis_overrides(d->cfg, &o, &ov, &nov, err, sizeof(err)) == 0)
 		report = report_build(d->store, &o, &ro, window, ts_now_ms(),
 		    recs, err, sizeof(err));
 	pthread_rwlock_unlock(&d->cfg_lock);
 	analysis_overrides_free(ov, nov);
+	sources_put(src);
 	json_decref(recs);
 	if (report == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);

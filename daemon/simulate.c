@@ -12,8 +12,10 @@
 #include "config.h"
 #include "http.h"
 #include "replay.h"
+#include "routing.h"
 #include "selector.h"
 #include "simulate.h"
+#include "sources.h"
 
 #define BODY_MAX	(1 << 20)
 #define ITEMS_MAX	256	/* rules, routes, inhibit rules, labels */
@@ -96,6 +98,22 @@ nomem:
 bad:
 	settings_free(s);
 	return -1;
+}
+
+int
+settings_current(const struct an_config *cfg, const struct sources *src,
+    const struct analysis *a, struct rp_history *h, struct settings *cfgset,
+    struct rt_settings *rs, char *err, size_t errlen)
+{
+	if (settings_from_config(cfg, cfgset, err, errlen) < 0)
+		return -1;
+	if (rt_build(src && src->am ? src->am->cfg : NULL,
+	    src && src->prom ? src->prom->rules : NULL, a, h, &cfgset->set,
+	    rs, err, errlen) < 0) {
+		settings_free(cfgset);
+		return -1;
+	}
+	return 0;
 }
 
 /* --- the request body ---------------------------------------------------- */
@@ -357,6 +375,8 @@ h_simulate(struct MHD_Connection *c, struct request *r)
 {
 	struct daemon *d = r->d;
 	struct settings cur, prop;
+	struct rt_settings rs;
+	struct sources *src = NULL;
 	struct rp_history *h = NULL;
 	struct rp_result res;
 	const struct analysis *a;
@@ -393,16 +413,20 @@ h_simulate(struct MHD_Connection *c, struct request *r)
 	}
 	json_decref(body);
 	memset(&cur, 0, sizeof(cur));
+	memset(&rs, 0, sizeof(rs));
 	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL ||
 	    rp_history_load(d->store, a, &h, err, sizeof(err)) < 0) {
 		ret = respond_json_error(c, r, 503, "unavailable", err);
 		goto out;
 	}
-	/* the current settings and the options point into the config */
+	/* the current settings and the options point into the config and
+	 * the sources */
+	src = sources_get();
 	pthread_rwlock_rdlock(&d->cfg_lock);
-	if ((rc = settings_from_config(d->cfg, &cur, err, sizeof(err))) == 0) {
-		analysis_opts(d->cfg, &o);
-		rc = rp_run(a, h, &o, &cur.set, &prop.set, &res);
+	if ((rc = settings_current(d->cfg, src, a, h, &cur, &rs, err,
+	    sizeof(err))) == 0) {
+		analysis_opts(d->cfg, src, &o);
+		rc = rp_run(a, h, &o, &rs.set, &prop.set, &res);
 	}
 	pthread_rwlock_unlock(&d->cfg_lock);
 	if (rc < 0) {
@@ -416,7 +440,9 @@ h_simulate(struct MHD_Connection *c, struct request *r)
 out:
 	rp_history_free(h);
 	analysis_put(handle);
+	rt_settings_free(&rs);
 	settings_free(&cur);
 	settings_free(&prop);
+	sources_put(src);
 	return ret;
 }

@@ -27,6 +27,18 @@ struct settings {
 int settings_from_config(const struct an_config *cfg, struct settings *s,
     char *err, size_t errlen);
 
+struct sources;
+struct rt_settings;
+
+/* The current settings of a replay of a: the real configuration of src
+ * (may be NULL) with the config's replay.* on top (lib/routing.h rt_build,
+ * which also routes a's identities in h). Fills *cfgset and *rs (free
+ * both, rs after cfgset's last use); use rs->set. Returns 0, or -1 with err
+ * and nothing to free. Under the config lock, holding src. */
+int settings_current(const struct an_config *cfg, const struct sources *src,
+    const struct analysis *a, struct rp_history *h, struct settings *cfgset,
+    struct rt_settings *rs, char *err, size_t errlen);
+
 /* A proposal from a request body {rules, routes, inhibit_rules}; err names
  * the offending field. */
 int settings_from_json(json_t *body, struct settings *s, char *err,

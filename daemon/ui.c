@@ -37,6 +37,7 @@
 #include "log.h"
 #include "recommendations.h"
 #include "report.h"
+#include "sources.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -448,6 +449,7 @@ overview_report(const struct ui *u, const struct analysis *cur, char *err,
 	struct analysis *prev = NULL;
 	struct report_opts ro;
 	struct an_opts o;
+	struct sources *src;
 	json_t *none = json_array(), *rep = NULL;
 	size_t nov = 0;
 
@@ -457,8 +459,9 @@ overview_report(const struct ui *u, const struct analysis *cur, char *err,
 	}
 	/* the analysis options point into the config, and the report reads
 	 * local time, which a reload changes under the write lock */
+	src = sources_get();
 	pthread_rwlock_rdlock(&d->cfg_lock);
-	analysis_opts(d->cfg, &o);
+	analysis_opts(d->cfg, src, &o);
 	report_opts_from_config(d->cfg, &ro);
 	if (analysis_overrides(d->cfg, &o, &ov, &nov, err, errlen) == 0 &&
 	    an_run(d->store, &o, cur->from - u->window, cur->from, cur->now,
@@ -469,6 +472,7 @@ overview_report(const struct ui *u, const struct analysis *cur, char *err,
 	pthread_rwlock_unlock(&d->cfg_lock);
 	an_free(prev);
 	analysis_overrides_free(ov, nov);
+	sources_put(src);
 	json_decref(none);
 	return rep;
 }
@@ -1287,11 +1291,21 @@ alert_episodes(struct page *p, const struct analysis *a,
 		if (json_array_size(rs) == 0)
 			put(p, "-");
 		json_decref(rs);
-		if (e->notifications > 0)
+		if (e->notifications > 0) {
 			putf(p, "</td><td>%lld\xc3\x97 to ",
 			    (long long)e->notifications);
-		else
+		} else {
+			const struct an_episode *x = an_episode_find(a,
+			    e->id);
+			const char *why = x ? an_nn_name(x->not_notified) :
+			    NULL;
+
 			put(p, "</td><td>no");
+			if (why != NULL)
+				putf(p, " <span class=\"muted\" "
+				    "title=\"why it was not notified\">(%s)"
+				    "</span>", why);
+		}
 		json_array_foreach(ep->receivers, k, v) {
 			put(p, k ? ", " : "");
 			esc(p, json_string_value(v));

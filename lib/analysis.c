@@ -750,6 +750,81 @@ build_pages(struct loader *ld)
 	return 0;
 }
 
+const char *
+an_nn_name(int nn)
+{
+	static const char *const names[NN_COUNT] = { NULL, "silenced",
+	    "inhibited", "muted", "resolved_in_group_wait", "unknown" };
+
+	return nn > NN_NONE && nn < NN_COUNT ? names[nn] : NULL;
+}
+
+long
+an_receiver_find(const struct analysis *a, const char *name)
+{
+	for (size_t i = 0; i < a->nreceivers; i++)
+		if (strcmp(a->receivers[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+int
+an_add_notification(struct analysis *a, const struct an_opts *o,
+    const char *receiver, int64_t at, const size_t *eps, size_t n)
+{
+	long r = an_receiver_find(a, receiver);
+	struct an_receiver *rv;
+	struct an_page *p;
+	int noise = 1, verdict = 0;
+
+	if (r < 0) {
+		rv = realloc(a->receivers, (a->nreceivers + 1) * sizeof(*rv));
+		if (rv == NULL)
+			return -1;
+		a->receivers = rv;
+		rv += a->nreceivers;
+		memset(rv, 0, sizeof(*rv));
+		if ((rv->name = strdup(receiver)) == NULL)
+			return -1;
+		rv->paging = an_is_paging(o, receiver);
+		rv->derived = 1;
+		r = (long)a->nreceivers++;
+	}
+	rv = &a->receivers[r];
+	rv->notifications++;
+	if (n == 0)
+		return 0;
+	if (rv->notified == NULL && a->neps > 0 && (rv->notified =
+	    calloc((a->neps + 63) / 64, sizeof(*rv->notified))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct an_episode *e = &a->eps[eps[i]];
+
+		rv->notified[eps[i] / 64] |= (uint64_t)1 << (eps[i] % 64);
+		noise &= an_is_noise(e->cls);
+		verdict |= e->feedback != FB_NONE;
+	}
+	if (!rv->paging)
+		return 0;
+	if ((p = realloc(a->pages, (a->npages + 1) * sizeof(*p))) == NULL)
+		return -1;
+	a->pages = p;
+	p += a->npages;
+	memset(p, 0, sizeof(*p));
+	if ((p->receiver = strdup(receiver)) == NULL)
+		return -1;
+	a->npages++;
+	p->at = at;
+	p->team_ident = a->eps[eps[0]].ident;
+	p->noise = noise;
+	p->has_verdict = verdict;
+	for (size_t i = 0; i < n; i++) {
+		a->eps[eps[i]].pages++;
+		a->eps[eps[i]].noise_pages += noise;
+	}
+	return 0;
+}
+
 static int
 byid_cmp(const void *x, const void *y)
 {
@@ -838,6 +913,8 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 	a->nbyid = a->neps;
 	if (a->nbyid > 1)
 		qsort(a->byid, a->nbyid, sizeof(*a->byid), byid_cmp);
+	if (o->post != NULL && o->post(a, o) < 0)
+		goto nomem;
 	*out = a;
 	result = 0;
 	goto out;
@@ -889,19 +966,25 @@ an_free(struct analysis *a)
 	free(a);
 }
 
+const struct an_episode *
+an_episode_find(const struct analysis *a, int64_t id)
+{
+	struct an_byid key = { id, 0 }, *hit;
+
+	if (a == NULL || a->nbyid == 0)
+		return NULL;
+	hit = bsearch(&key, a->byid, a->nbyid, sizeof(key), byid_cmp);
+	return hit ? &a->eps[hit->idx] : NULL;
+}
+
 int
 an_episode_class(const struct analysis *a, int64_t id, enum an_class *cls,
     unsigned *reasons, int *presumed)
 {
-	struct an_byid key = { id, 0 }, *hit;
-	const struct an_episode *e;
+	const struct an_episode *e = an_episode_find(a, id);
 
-	if (a == NULL || a->nbyid == 0)
+	if (e == NULL)
 		return 0;
-	hit = bsearch(&key, a->byid, a->nbyid, sizeof(key), byid_cmp);
-	if (hit == NULL)
-		return 0;
-	e = &a->eps[hit->idx];
 	*cls = e->cls;
 	*reasons = e->reasons;
 	*presumed = e->presumed;
@@ -1295,6 +1378,25 @@ an_summary_json(const struct analysis *a)
 	    ratio(with_verdict, all.pages));
 	json_object_set_new(o, "dedup_groups", json_integer((json_int_t)
 	    a->ngroups));
+	{
+		json_t *nn = json_object();
+		long count[NN_COUNT] = { 0 };
+		int known = 0;
+
+		for (size_t i = 0; i < a->neps; i++)
+			if (!a->eps[i].context)
+				count[a->eps[i].not_notified]++;
+		for (int r = NN_NONE + 1; r < NN_COUNT; r++) {
+			json_object_set_new(nn, an_nn_name(r),
+			    json_integer(count[r]));
+			known |= count[r] > 0;
+		}
+		/* null: no routing tree told which were expected */
+		json_object_set_new(o, "not_notified", known || a->routed ?
+		    nn : json_null());
+		if (!(known || a->routed))
+			json_decref(nn);
+	}
 	json_object_set_new(o, "by_receiver", slices_json(recv, nrecv,
 	    "receiver"));
 	json_object_set_new(o, "by_team", slices_json(teams, nteams, "team"));

@@ -37,6 +37,7 @@
 #include "store.h"
 
 struct sel;
+struct analysis;
 
 /* Primary classes, in the order of precedence used when several heuristic
  * reasons apply. */
@@ -61,6 +62,21 @@ enum {
 };
 
 enum { FB_NONE, FB_ACTIONABLE, FB_NOISE };
+
+/* Why a fired episode was never notified. */
+enum {
+	NN_NONE,		/* notified, or no routing tree to tell */
+	NN_SILENCED,		/* a silence matched it when it fired */
+	NN_INHIBITED,		/* an inhibit rule, with a source firing */
+	NN_MUTED,		/* every route it reaches was muted then */
+	NN_GROUP_WAIT,		/* resolved within its route's group_wait */
+	NN_UNKNOWN,		/* none of those: lost on the way? */
+	NN_COUNT
+};
+
+/* "silenced", "inhibited", "muted", "resolved_in_group_wait", "unknown";
+ * NULL for NN_NONE. */
+const char *an_nn_name(int nn);
 
 const char *an_class_name(enum an_class c);
 /* Appends the names of the reasons in bits to a JSON array. */
@@ -96,6 +112,12 @@ struct an_opts {
 	int cofire_min_support;		/* 3 */
 	int storm_min;			/* 10 identities */
 	int64_t storm_window_ms;	/* 5m */
+	/* Run at the end of an_run, on the classified analysis: the daemon
+	 * adds the notifications the real routing tree sent that alertnoise
+	 * did not see (lib/routing.h). Returns 0, or -1 on out-of-memory.
+	 * NULL: nothing. post_arg is the hook's, borrowed. */
+	int (*post)(struct analysis *a, const struct an_opts *o);
+	const void *post_arg;
 };
 
 void an_opts_default(struct an_opts *o);
@@ -136,6 +158,10 @@ struct an_episode {
 	enum an_class cls;
 	int presumed;			/* actionable without a human verdict */
 	long group;			/* dedup group that made it a duplicate, -1 */
+	int not_notified;		/* NN_*: why a fired episode no
+					   notification carried was not
+					   notified (lib/routing.h rt_reasons);
+					   NN_NONE: notified, or not known */
 	int context;			/* fired before the window: history for
 					   flapping and pages, not counted */
 };
@@ -180,6 +206,9 @@ struct analysis {
 	struct an_receiver {
 		const char *name;	/* owned by the analysis */
 		int paging;		/* one of paging_receivers */
+		int derived;		/* its notifications are the real
+					   routing tree's, replayed
+					   (an_add_notification), not seen */
 		int64_t notifications;	/* received in the window, firing and
 					   resolved */
 		uint64_t *notified;	/* bit i (word i / 64, bit i % 64) set:
@@ -188,6 +217,8 @@ struct analysis {
 					   Owned by the analysis */
 	} *receivers;
 	size_t nreceivers;
+	int routed;			/* not_notified was computed from a
+					   routing tree (rt_reasons) */
 	struct an_byid {		/* eps by episode id, for lookups */
 		int64_t id;
 		size_t idx;
@@ -227,6 +258,11 @@ json_t *an_alerts_json(const struct analysis *a, struct sel *const *sel,
 json_t *an_groups_json(const struct analysis *a);
 json_t *an_summary_json(const struct analysis *a);
 
+/* The episode with this id, or NULL when the analysis does not hold it
+ * (a may be NULL). */
+const struct an_episode *an_episode_find(const struct analysis *a,
+    int64_t id);
+
 /* The class of the episode with this id, when the analysis holds it:
  * returns 1 and fills the outputs, else 0. */
 int an_episode_class(const struct analysis *a, int64_t id, enum an_class *cls,
@@ -242,6 +278,19 @@ struct an_by_ident {
 
 int an_by_ident(const struct analysis *a, struct an_by_ident *b);
 void an_by_ident_free(struct an_by_ident *b);
+
+/* Adds a notification alertnoise did not see but the real routing tree
+ * sent (lib/routing.h replays it): to receiver, at, with the firing
+ * alerts of episodes eps[0..n) (indexes into a->eps; n 0: resolved only).
+ * Counted as a seen one is: the receiver's notifications and episodes,
+ * and a page, noise when all its episodes are, when the receiver pages.
+ * The receiver is marked derived. Call after an_run (classes known).
+ * Returns 0, or -1 on out-of-memory. */
+int an_add_notification(struct analysis *a, const struct an_opts *o,
+    const char *receiver, int64_t at, const size_t *eps, size_t n);
+
+/* The receiver named name in a->receivers, or -1. */
+long an_receiver_find(const struct analysis *a, const char *name);
 
 /* True for the noise classes. */
 int an_is_noise(enum an_class c);

@@ -104,6 +104,7 @@ static const char *check_percent(const void *);
 static const char *check_jaccard(const void *);
 static const char *check_at_least_2(const void *);
 static const char *check_timezone(const void *);
+static const char *check_url_or_empty(const void *);
 
 #define F(m)	offsetof(struct an_config, m)
 
@@ -201,6 +202,18 @@ static const struct cfg_key cfg_keys[] = {
 	    "50", NULL },
 	{ "metrics.severity_label", CFG_STRING, F(metrics_severity_label), 0,
 	    "", check_label_or_empty },
+
+	{ "alertmanager.config_file", CFG_STRING, F(am_config_file), 0,
+	    "", NULL },
+	{ "alertmanager.url", CFG_STRING, F(am_url), 0, "", check_url_or_empty },
+	{ "prometheus.rule_files", CFG_STRING_LIST, F(prom_rule_files),
+	    F(n_prom_rule_files), "", NULL },
+	{ "prometheus.url", CFG_STRING, F(prom_url), 0, "",
+	    check_url_or_empty },
+	{ "sources.refresh_interval", CFG_DURATION, F(sources_refresh_ms), 0,
+	    "1m", check_positive_duration },
+	{ "sources.timeout", CFG_DURATION, F(sources_timeout_ms), 0,
+	    "10s", check_positive_duration },
 
 	{ "replay.routes", CFG_ROUTES, F(replay_routes), F(n_replay_routes),
 	    "", NULL },
@@ -500,6 +513,18 @@ check_label_or_empty(const void *field)
 	if (*s == '\0' || is_label_name(s))
 		return NULL;
 	return "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*) or \"\"";
+}
+
+/* A source's URL: http:// or https://, or "" for none. */
+static const char *
+check_url_or_empty(const void *field)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s == '\0' || strncmp(s, "http://", 7) == 0 ||
+	    strncmp(s, "https://", 8) == 0)
+		return NULL;
+	return "must be an http:// or https:// URL, or \"\"";
 }
 
 /* A percentage: the flapping score runs from 0 to 100. */

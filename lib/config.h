@@ -101,6 +101,16 @@ struct an_config {
 					   label time_to_resolve is split by;
 					   "" none; changes only at restart */
 
+	/* sources: the user's own Alertmanager and Prometheus configuration
+	 * (README "Sources of truth"); each "" / empty when not given */
+	char *am_config_file;		/* alertmanager.config_file */
+	char *am_url;			/* alertmanager.url */
+	char **prom_rule_files;		/* prometheus.rule_files: globs */
+	size_t n_prom_rule_files;
+	char *prom_url;			/* prometheus.url */
+	int64_t sources_refresh_ms;	/* sources.refresh_interval, 1m */
+	int64_t sources_timeout_ms;	/* sources.timeout, 10s: one fetch */
+
 	/* replay: the settings history was made under (README "Replay") */
 	struct cfg_route {		/* replay.routes */
 		char *receiver;		/* required */

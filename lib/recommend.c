@@ -892,7 +892,7 @@ route_replay(const struct rc *c, const char *alertname,
 		goto out;
 	for (size_t i = 0; i < nrecv; i++) {
 		ra[i] = (struct rp_route){ recv[i], s, NULL, 0, 0, -1, -1, -1,
-		    -1 };
+		    -1, NULL, 0 };
 		rb[i] = *change;
 		rb[i].receiver = recv[i];
 		rb[i].match = s;
@@ -1135,7 +1135,7 @@ static int
 rec_repeat_interval(struct rc *c, const struct name *n)
 {
 	struct rp_route change = { NULL, NULL, NULL, 0, 0, -1, -1,
-	    REPEAT_PROPOSED, -1 };
+	    REPEAT_PROPOSED, -1, NULL, 0 };
 	const char **recv;
 	size_t nrecv;
 	int oom = 0;
@@ -1224,7 +1224,8 @@ rec_group_by(struct rc *c, const struct an_group *g)
 	size_t nby = 0, nrecv = 0;
 	json_t *v;
 	int oom = 0, result = -1;
-	struct rp_route change = { NULL, NULL, NULL, 0, 1, -1, -1, -1, -1 };
+	struct rp_route change = { NULL, NULL, NULL, 0, 1, -1, -1, -1, -1,
+	    NULL, 0 };
 	struct rec r;
 
 	if (name == NULL)

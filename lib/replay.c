@@ -11,6 +11,7 @@
  * receivers whose route it changes; every other number is the base's,
  * which replaying them again would reproduce. The answer is the one a
  * replay of everything gives. */
+#include "amroute.h"
 #include "replay.h"
 
 #include <math.h>
@@ -546,6 +547,28 @@ rp_history_free(struct rp_history *h)
 	free(h);
 }
 
+size_t
+rp_history_receivers(const struct rp_history *h)
+{
+	return h->nrecv;
+}
+
+void
+rp_history_unroute(struct rp_history *h)
+{
+	free(h->routed);
+	h->routed = NULL;
+	h->cols = 0;
+	for (size_t i = 0; i < h->nrecv; i++) {
+		for (size_t j = 0; j < h->recv[i].ngroup_by; j++)
+			free(h->recv[i].group_by[j]);
+		free(h->recv[i].group_by);
+		h->recv[i].group_by = NULL;
+		h->recv[i].ngroup_by = 0;
+		h->recv[i].group_seen = 0;
+	}
+}
+
 static int
 routed(const struct rp_history *h, size_t ident, size_t r)
 {
@@ -758,6 +781,9 @@ struct route_eff {
 	int all_labels;
 	int64_t wait, interval, repeat;
 	int send_resolved;
+	const struct am_config *tree;	/* with route_id: muted when its
+					   time intervals say so */
+	size_t route_id;
 };
 
 /* Group keys of the identities under one group_by: ids[k] is identity
@@ -857,6 +883,11 @@ struct rp_base {
 	size_t *ids, *of;		/* scratch, nids of each */
 	struct member *m;
 	size_t *heap, *pres;
+	/* rp_notifications' hook, NULL for a replay that only counts */
+	rp_note_fn note;
+	void *note_arg;
+	size_t *note_eps;		/* scratch, nids */
+	int note_failed;
 };
 
 static void
@@ -1158,6 +1189,10 @@ route_apply(const struct rp_route *x, struct route_eff *r)
 		r->repeat = x->repeat_interval_ms;
 	if (x->send_resolved >= 0)
 		r->send_resolved = x->send_resolved;
+	if (x->tree != NULL) {
+		r->tree = x->tree;
+		r->route_id = x->route_id;
+	}
 }
 
 static int
@@ -1165,7 +1200,8 @@ same_route(const struct route_eff *x, const struct route_eff *y)
 {
 	if (x->all_labels != y->all_labels || x->wait != y->wait ||
 	    x->interval != y->interval || x->repeat != y->repeat ||
-	    x->send_resolved != y->send_resolved)
+	    x->send_resolved != y->send_resolved || x->tree != y->tree ||
+	    (x->tree != NULL && x->route_id != y->route_id))
 		return 0;
 	if (x->all_labels)
 		return 1;
@@ -1229,6 +1265,9 @@ struct gctx {
 	long *n, *p;			/* per identity, added to */
 	long total, pages;		/* the group's */
 	size_t *heap, *pres;		/* scratch, room for a group's alerts */
+	/* rp_notifications': told every delivered notification */
+	const char *receiver;
+	size_t *eps;			/* scratch, room for a group's alerts */
 };
 
 static int
@@ -1335,6 +1374,43 @@ carried(struct gctx *g, size_t ident, int f)
 	}
 }
 
+/* The episode of identity k that firing f replays: the last of its
+ * episodes that fired by the evaluation after f began (a `for` moved onto
+ * the evaluation grid fires up to one evaluation after the recorded
+ * firing), else its first. */
+static size_t
+episode_of(const struct rp_base *b, size_t k, const struct firing *f)
+{
+	const struct analysis *a = b->a;
+	const size_t *list = &b->by.order[b->by.first[k]];
+	size_t n = b->by.first[k + 1] - b->by.first[k], hit = list[0];
+	int64_t by = f->at + interval_of(a, k);
+
+	for (size_t i = 0; i < n; i++)
+		if (a->eps[list[i]].firing_at <= by)
+			hit = list[i];
+	return hit;
+}
+
+/* Tells rp_notifications' hook of the notification a flush at t
+ * delivered: its receiver, time and the episodes of its firing alerts. */
+static void
+tell(struct gctx *g, const struct member *m, const size_t *pr, size_t np,
+    int64_t t)
+{
+	struct rp_base *b = (struct rp_base *)g->b;
+	size_t n = 0;
+
+	for (size_t i = 0; i < np; i++) {
+		const struct member *x = &m[pr[i]];
+
+		if (x->told_firing)
+			g->eps[n++] = episode_of(b, x->ident, &x->iv[x->k]);
+	}
+	if (b->note(b->note_arg, g->receiver, t, g->eps, n) != 0)
+		b->note_failed = 1;
+}
+
 /* The flush at t of the alerts in the group, m[pr[0..np)]: Alertmanager's
  * DedupStage.needsUpdate decides; the notification carries the firing
  * alerts (and the resolved ones with send_resolved); resolved alerts then
@@ -1373,6 +1449,12 @@ flush(struct gctx *g, struct member *m, size_t *pr, size_t np, int64_t t,
 		send = 1;
 	else
 		send = t - log->ts > r->repeat;
+	/* a muted route's pipeline stops before the notification log
+	 * (notify.go TimeMuteStage, TimeActiveStage): nothing is sent, nothing
+	 * remembered; the group still drops its resolved alerts */
+	if (send && r->tree != NULL && am_route_muted(r->tree, r->route_id,
+	    t) == 1)
+		send = 0;
 	if (send) {
 		/* flushes before the window (of alerts that fired before it)
 		 * keep the state right but are not counted */
@@ -1392,6 +1474,8 @@ flush(struct gctx *g, struct member *m, size_t *pr, size_t np, int64_t t,
 		}
 		for (size_t i = 0; i < np; i++)
 			g->b->nmark[g->b->name_of[m[pr[i]].ident]] = 0;
+		if (delivered && g->b->note != NULL)
+			tell(g, m, pr, np, t);
 		if (delivered) {
 			g->total++;
 			if (g->paging && firing > 0)
@@ -1807,7 +1891,8 @@ base_receivers(struct rp_base *b)
 		for (size_t x = 0; x < rv->ngroups; x++)
 			rv->gfirst[x + 1] += rv->gfirst[x];
 		g = (struct gctx){ b, inh, b->ninh, NULL, rv->paging, rv->n,
-		    rv->p, 0, 0, b->heap, b->pres };
+		    rv->p, 0, 0, b->heap, b->pres, h->recv[r].name,
+		    b->note_eps };
 		for (size_t x = 0; x < rv->ngroups; x++) {
 			g.r = &rv->node[rv->gnode[x]];
 			replay_group(&g, rv->gmem + rv->gfirst[x],
@@ -2015,10 +2100,10 @@ base_effects(struct rp_base *b)
 	return 0;
 }
 
-int
-rp_base_new(const struct analysis *a, const struct rp_history *h,
+static int
+base_new(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
-    struct rp_base **out)
+    rp_note_fn note, void *note_arg, struct rp_base **out)
 {
 	struct rp_base *b;
 	size_t n = a->nids ? a->nids : 1;
@@ -2026,6 +2111,13 @@ rp_base_new(const struct analysis *a, const struct rp_history *h,
 	*out = NULL;
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return -1;
+	b->note = note;
+	b->note_arg = note_arg;
+	if (note != NULL && (b->note_eps = malloc(n * sizeof(size_t))) ==
+	    NULL) {
+		free(b);
+		return -1;
+	}
 	b->a = a;
 	b->h = h;
 	b->o = o;
@@ -2080,14 +2172,36 @@ rp_base_new(const struct analysis *a, const struct rp_history *h,
 				goto fail;
 			}
 	}
-	if (base_names(b) < 0 || base_receivers(b) < 0 || base_sums(b) < 0 ||
-	    base_effects(b) < 0)
+	if (base_names(b) < 0 || base_receivers(b) < 0 || b->note_failed ||
+	    base_sums(b) < 0 || base_effects(b) < 0)
 		goto fail;
+	b->note = NULL;		/* told once, of the current settings */
 	*out = b;
 	return 0;
 fail:
 	rp_base_free(b);
 	return -1;
+}
+
+int
+rp_base_new(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    struct rp_base **out)
+{
+	return base_new(a, h, o, current, NULL, NULL, out);
+}
+
+int
+rp_notifications(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    rp_note_fn fn, void *arg)
+{
+	struct rp_base *b;
+
+	if (base_new(a, h, o, current, fn, arg, &b) < 0)
+		return -1;
+	rp_base_free(b);
+	return 0;
 }
 
 void
@@ -2096,6 +2210,7 @@ rp_base_free(struct rp_base *b)
 	if (b == NULL)
 		return;
 	an_by_ident_free(&b->by);
+	free(b->note_eps);
 	free(b->cur_for_raw);
 	free(b->cur_for);
 	free(b->cur_kff);
@@ -2518,7 +2633,8 @@ rp_base_run(struct rp_base *b, const struct rp_settings *proposed,
 		struct route_eff *node = NULL;
 		size_t nnode = 0;
 		struct gctx g = { b, inh, b->ninh + nnew, NULL, rv->paging,
-		    rv->on, rv->op, 0, 0, b->heap, b->pres };
+		    rv->on, rv->op, 0, 0, b->heap, b->pres, h->recv[r].name,
+		    NULL };
 		int rc = 0;
 
 		/* routes for r without matchers can change the timings of

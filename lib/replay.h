@@ -51,6 +51,7 @@
 #include "analysis.h"
 #include "store.h"
 
+struct am_config;
 struct sel;
 
 /* Rule settings for the alerts a selector matches; -1: unchanged. */
@@ -72,6 +73,10 @@ struct rp_route {
 	int64_t group_interval_ms;
 	int64_t repeat_interval_ms;
 	int send_resolved;		/* -1: keep */
+	/* the real route these settings are (lib/routing.h): its time
+	 * intervals mute its notifications; NULL: never muted */
+	const struct am_config *tree;
+	size_t route_id;
 };
 
 struct rp_inhibit {
@@ -169,6 +174,28 @@ int rp_base_run(struct rp_base *b, const struct rp_settings *proposed,
 void rp_base_free(struct rp_base *b);
 
 json_t *rp_result_json(const struct rp_result *res);
+
+/* Told of one notification the replay delivers: to receiver, at, with
+ * the firing alerts of the episodes eps[0..n) (indexes into a->eps; n 0: a
+ * resolved-only notification). Returns 0, or non-zero to fail the run. */
+typedef int (*rp_note_fn)(void *arg, const char *receiver, int64_t at,
+    const size_t *eps, size_t n);
+
+/* Replays the analysis' window under the current settings, as rp_run's
+ * "before", and calls fn for every notification it delivers in the
+ * window, receiver by receiver, each receiver's in time order per group.
+ * Returns 0, or -1 on out-of-memory or when fn failed. */
+int rp_notifications(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    rp_note_fn fn, void *arg);
+
+/* Forgets which receivers history notified each identity to (the
+ * recorded counts stay), so that routing can be given anew with
+ * rp_history_route: when the real routing tree is known. */
+void rp_history_unroute(struct rp_history *h);
+
+/* The number of receivers h knows: seen in history or routed to. */
+size_t rp_history_receivers(const struct rp_history *h);
 
 /* The pending phase of episode e of a, from the evaluation that made it
  * active to the one that fired it, on its identity's evaluation grid: a

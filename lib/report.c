@@ -702,6 +702,13 @@ report_from_analyses(const struct analysis *cur, const struct analysis *prev,
 	if ((kpis = kpis_json(cur, prev, ro)) == NULL)
 		oom = 1;
 	set(&oom, r, "kpis", json_incref(kpis));
+	{
+		json_t *sum = an_summary_json(cur);
+
+		set(&oom, r, "not_notified", sum ? json_incref(json_object_get(
+		    sum, "not_notified")) : NULL);
+		json_decref(sum);
+	}
 	if (per_day_json(cur, r) < 0)
 		oom = 1;
 	set(&oom, r, "top_noisy", top_noisy_json(cur_alerts, ro->top, &oom));
@@ -1320,9 +1327,44 @@ md_code(struct out *o, const char *s)
 		put(o, "`");
 }
 
+/* "Fired but never notified: 2 silenced, 1 inhibited." into buf; 0
+ * when there is nothing to say (no routing tree, or none). */
+static int
+nn_sentence(const json_t *report, char *buf, size_t size)
+{
+	static const char *const keys[] = { "silenced", "inhibited", "muted",
+	    "resolved_in_group_wait", "unknown" };
+	static const char *const words[] = { "silenced", "inhibited",
+	    "muted by a time interval", "resolved within group_wait",
+	    "for no known reason" };
+	const json_t *nn = json_object_get(report, "not_notified");
+	size_t n = 0;
+	int any = 0;
+
+	if (!json_is_object(nn))
+		return 0;
+	n = (size_t)snprintf(buf, size, "Fired but never notified:");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && n < size;
+	    i++) {
+		json_int_t v = json_integer_value(json_object_get(nn,
+		    keys[i]));
+
+		if (v <= 0)
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%s %lld %s",
+		    any ? "," : "", (long long)v, words[i]);
+		any = 1;
+	}
+	if (n < size)
+		snprintf(buf + n, size - n, ".");
+	return any;
+}
+
 static void
 md_kpis(struct out *o, const json_t *report)
 {
+	char nn[256];
+
 	const json_t *kpis = json_object_get(report, "kpis");
 
 	put(o, "## Key figures\n\n"
@@ -1344,6 +1386,8 @@ md_kpis(struct out *o, const json_t *report)
 		    "worse") == 0 ? "(worse)" : "(better)") : "");
 	}
 	put(o, "\n");
+	if (nn_sentence(report, nn, sizeof(nn)))
+		putf(o, "%s\n\n", nn);
 }
 
 static void
@@ -2022,6 +2066,7 @@ static void
 html_kpis(struct out *o, const json_t *report)
 {
 	const json_t *kpis = json_object_get(report, "kpis");
+	char nn[256];
 
 	put(o, "<section id=\"kpis\">\n<h2>Key figures</h2>\n"
 	    "<div class=\"kpis\">\n");
@@ -2042,7 +2087,10 @@ html_kpis(struct out *o, const json_t *report)
 		    c.arrow, *c.arrow ? " " : "", c.text,
 		    *c.verdict ? ", " : "", c.verdict, prev);
 	}
-	put(o, "</div>\n</section>\n");
+	put(o, "</div>\n");
+	if (nn_sentence(report, nn, sizeof(nn)))
+		putf(o, "<p id=\"not-notified\">%s</p>\n", nn);
+	put(o, "</section>\n");
 }
 
 static void

@@ -73,7 +73,7 @@ static const char *const by_alertname[] = { "alertname" };
 
 /* group_wait 30 s, group_interval 5 m, repeat_interval 4 h, send_resolved */
 static const struct rp_route am_defaults = { NULL, NULL, NULL, 0, 0, 30 * S,
-    300 * S, 4 * 3600 * S, 1 };
+    300 * S, 4 * 3600 * S, 1, NULL, 0 };
 
 /* Builds the analysis of [T0 + from_s, T0 + to_s) at to_s, classifies it
  * and builds the history; receivers group by by[0..nby). */

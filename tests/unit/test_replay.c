@@ -63,7 +63,7 @@ build(const char *const *names, size_t nids, const struct ep *e, size_t neps,
 
 /* group_wait 30 s, group_interval as given, repeat 4 h, send_resolved */
 static struct rp_route route = { NULL, NULL, NULL, 0, 0, 30 * S, 300 * S,
-    4 * 3600 * S, 1 };
+    4 * 3600 * S, 1, NULL, 0 };
 
 static long
 replay(struct analysis *a, struct rp_history *h, const struct rp_settings *p,
@@ -233,7 +233,8 @@ TEST(group_by_change_splits_groups)
 	struct rp_history *h;
 	struct analysis *a = build(n, 2, e, 2, 3600, &h);
 	static const char *const by[] = { "alertname", "instance" };
-	struct rp_route rt = { "team", NULL, by, 2, 1, -1, -1, -1, -1 };
+	struct rp_route rt = { "team", NULL, by, 2, 1, -1, -1, -1, -1, NULL,
+	    0 };
 	struct rp_settings p = { NULL, 0, &rt, 1, NULL, 0 };
 	long after = -1;
 
@@ -268,7 +269,7 @@ TEST(route_with_matchers_leaves_other_alerts_alone)
 
 	sel_parse("{alertname=\"Disk\"}", &disk, err, sizeof(err));
 	rt = (struct rp_route){ "team", disk, NULL, 0, 0, -1, -1,
-	    24 * 3600 * S, -1 };
+	    24 * 3600 * S, -1, NULL, 0 };
 	both[1] = rt;
 	an_opts_default(&o);
 	o.paging_receivers = paging;
@@ -329,7 +330,7 @@ TEST(route_with_matchers_has_groups_of_its_own)
 	cr.ngroup_by = 1;
 	cr.group_by_set = 1;
 	rt = (struct rp_route){ NULL, disk, NULL, 0, 0, -1, -1,
-	    24 * 3600 * S, -1 };
+	    24 * 3600 * S, -1, NULL, 0 };
 	an_opts_default(&o);
 	o.paging_receivers = paging;
 	o.npaging = 1;
@@ -581,7 +582,7 @@ TEST(base_runs_equal_fresh_replays)
 	{
 		struct rp_rule cur_rules[] = { { flap, -1, 0 } };
 		struct rp_route cur_routes[] = { { "team", NULL, NULL, 0, 0,
-		    30 * S, 60 * S, 3600 * S, 1 } };
+		    30 * S, 60 * S, 3600 * S, 1, NULL, 0 } };
 		struct rp_inhibit cur_inh[] = { { node, svc, eq, 1 } };
 		struct rp_settings cur = { cur_rules, 1, cur_routes, 1,
 		    cur_inh, 1 };
@@ -590,11 +591,11 @@ TEST(base_runs_equal_fresh_replays)
 		struct rp_rule r_node = { node, 600 * S, -1 };
 		struct rp_rule r_same = { disk, -1, -1 };
 		struct rp_route rt_ops = { "ops", NULL, NULL, 0, 0, -1, -1,
-		    600 * S, 0 };
+		    600 * S, 0, NULL, 0 };
 		struct rp_route rt_disk = { "team", disk, byi, 2, 1, -1, -1,
-		    -1, -1 };
+		    -1, -1, NULL, 0 };
 		struct rp_route rt_node = { NULL, node, NULL, 0, 0, -1, -1,
-		    600 * S, -1 };
+		    600 * S, -1, NULL, 0 };
 		struct rp_inhibit ih = { disk, flap, eq, 1 };
 		struct {
 			struct rp_rule *rule;
