@@ -78,7 +78,7 @@ $(BUILD)/libalertnoise.a: $(LIB_OBJ)
 $(BUILD)/alertnoised: $(DAEMON_OBJ) $(BUILD)/libalertnoise.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(BUILD)/libalertnoise.a $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libalertnoise.a
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libalertnoise.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libalertnoise.a $(LIBS)
 

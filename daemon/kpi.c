@@ -33,7 +33,15 @@
  * note of what is resolved already: the counters start at 0 with the
  * process, as every counter does, and a restart does not replay history
  * into them. A human verdict given later does not move these counters; it
- * moves the windowed gauges, which are recomputed at every refresh. */
+ * moves the windowed gauges, which are recomputed at every refresh.
+ *
+ * Pages follow the same rule where alertnoise cannot count them at ingest:
+ * those the real routing tree sent to receivers it does not hear from,
+ * replayed into the analysis (lib/routing.h), are counted into
+ * alertnoise_pages_total by the refresh that first sees them
+ * (count_replayed_pages), if they were sent after the first refresh with
+ * the current sources: new sources replay history anew, which is not
+ * counted again. */
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
@@ -78,6 +86,11 @@ static struct {
 	int64_t		*seen;		/* counted episode ids, sorted */
 	size_t		 nseen;
 	int64_t		 seen_window;	/* the window seen is of, 0: none */
+	uint64_t	*pseen;		/* counted replayed pages, sorted */
+	size_t		 npseen;
+	int64_t		 pseen_window;	/* the window pseen is of, 0: none */
+	uint64_t	 pseen_gen;	/* the sources generation it is of */
+	int64_t		 pfrom;		/* pages before this are history */
 } K = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* --- registration and ingest --------------------------------------------- */
@@ -363,6 +376,83 @@ count_resolved(struct daemon *d, const struct analysis *a, int64_t window_ms)
 	return 0;
 }
 
+static int
+key_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* A replayed page's key: its receiver, time and the identity of its
+ * first alert (a fingerprint: the same in every analysis). */
+static uint64_t
+page_key(const struct analysis *a, const struct an_page *p)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const char *c = p->receiver; *c; c++) {
+		h ^= (unsigned char)*c;
+		h *= 1099511628211ULL;
+	}
+	h ^= (uint64_t)p->at;
+	h *= 1099511628211ULL;
+	h ^= p->team_ident < a->nids ? a->ids[p->team_ident].fp : 0;
+	return h * 1099511628211ULL;
+}
+
+/* Counts into alertnoise_pages_total (and the out-of-hours one) the pages
+ * of a that the routing tree sent to receivers alertnoise does not hear
+ * from (replayed: lib/routing.h), each once, as count_resolved counts
+ * episodes: a page is counted the first refresh it is in the analysis,
+ * the first refresh after start only takes note. Seen pages are counted
+ * at ingest (kpi_notification). Returns 0, or -1 on out-of-memory. */
+static int
+count_replayed_pages(struct daemon *d, const struct analysis *a,
+    int64_t window_ms)
+{
+	struct sources *src = sources_get();
+	uint64_t gen = src != NULL ? src->gen : 0;
+	int baseline = K.pseen_window != window_ms || K.pseen_gen != gen;
+	uint64_t *keys;
+	size_t n = 0;
+	struct report_opts ro;
+
+	sources_put(src);
+	/* other sources replay other pages, of the past too: a new start */
+	if (baseline)
+		K.pfrom = ts_now_ms();
+
+	if ((keys = malloc((a->npages ? a->npages : 1) * sizeof(*keys))) ==
+	    NULL)
+		return -1;
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	report_opts_from_config(d->cfg, &ro);
+	for (size_t i = 0; i < a->npages; i++) {
+		const struct an_page *p = &a->pages[i];
+		long r = an_receiver_find(a, p->receiver);
+		const char *v[] = { p->receiver };
+
+		if (r < 0 || !a->receivers[r].derived)
+			continue;
+		keys[n++] = page_key(a, p);
+		if (baseline || p->at < K.pfrom || bsearch(&keys[n - 1],
+		    K.pseen, K.npseen, sizeof(*K.pseen), key_cmp) != NULL)
+			continue;
+		met_add(d->m.pages, v, 1);
+		if (report_out_of_hours(&ro, p->at) == 1)
+			met_add(d->m.ooh_pages, v, 1);
+	}
+	pthread_rwlock_unlock(&d->cfg_lock);
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	free(K.pseen);
+	K.pseen = keys;
+	K.npseen = n;
+	K.pseen_window = window_ms;
+	K.pseen_gen = gen;
+	return 0;
+}
+
 static json_int_t
 int_of(json_t *o, const char *key)
 {
@@ -604,7 +694,8 @@ refresh(struct daemon *d)
 			w[i].a = NULL;
 		}
 	}
-	if (count_resolved(d, w[longest].a, w[longest].ms) < 0) {
+	if (count_resolved(d, w[longest].a, w[longest].ms) < 0 ||
+	    count_replayed_pages(d, w[longest].a, w[longest].ms) < 0) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -723,6 +814,10 @@ kpi_stop(void)
 	K.seen = NULL;
 	K.nseen = 0;
 	K.seen_window = 0;
+	free(K.pseen);
+	K.pseen = NULL;
+	K.npseen = 0;
+	K.pseen_window = 0;
 	free(K.severity_label);
 	K.severity_label = NULL;
 }

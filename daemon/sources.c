@@ -554,24 +554,6 @@ load_prom(const struct plan *p, struct src_prom **out, char *err,
 
 /* --- silences ------------------------------------------------------------ */
 
-/* Appends a matcher value to b as Alertmanager's matcher syntax quotes
- * it. */
-static int
-put_quoted(struct buf *b, const char *v)
-{
-	int rc = buf_append(b, "\"", 1);
-
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			rc |= buf_append(b, "\\", 1);
-		if (*v == '\n')
-			rc |= buf_append(b, "\\n", 2);
-		else
-			rc |= buf_append(b, v, 1);
-	}
-	return rc | buf_append(b, "\"", 1);
-}
-
 /* A silence's matchers array (name, value, isRegex, isEqual) as matcher
  * text, {a="b",c!~"d"}; NULL when malformed or out of memory. */
 static char *
@@ -604,7 +586,7 @@ matchers_text(const json_t *arr)
 		    buf_append(&b, name, strlen(name)) |
 		    buf_append(&b, neg ? "!" : "=", 1) |
 		    (neg || re ? buf_append(&b, re ? "~" : "=", 1) : 0) |
-		    put_quoted(&b, value);
+		    rt_quote(&b, value);
 	}
 	rc |= buf_append(&b, "}", 1);
 	if (rc == 0 && b.data != NULL)

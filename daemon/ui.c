@@ -84,6 +84,7 @@ static const char ui_css[] =
     "font-size:.8rem;color:#fff;white-space:nowrap;"
     "-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
     ".cls-none{background:#d0d7de;color:#1f2328}\n"
+    ".worse{color:#cf222e}\n"
     ".err{background:#ffebe9;border:1px solid #ffcecb;border-radius:6px;"
     "padding:.5rem .8rem}\n"
     "td.fb,td.t{white-space:nowrap}\n"

@@ -1124,6 +1124,14 @@ done:
 	return buf_steal(&b);
 }
 
+/* The actionable episodes a recommendation's replay loses. */
+static long long
+rec_lost(const json_t *r)
+{
+	return (long long)json_integer_value(json_object_get(json_object_get(
+	    r, "predicted"), "actionable_lost"));
+}
+
 /* What a recommendation is about: its title (prose: *code 0), else its
  * alertname or target (a name: *code 1); NULL when it has none. */
 static const char *
@@ -1628,8 +1636,29 @@ md_recommendations(struct out *o, const json_t *report)
 			put(o, "\n");
 		}
 		put(o, "\n");
+		if (rec_lost(r) > 0)
+			putf(o, "**Loses %lld actionable episode%s** in the "
+			    "replay: check before applying.\n\n", rec_lost(r),
+			    rec_lost(r) == 1 ? "" : "s");
 		if (snippet)
 			md_fence(o, "yaml", snippet);
+		for (size_t k = 0; k < json_array_size(json_object_get(r,
+		    "patches")); k++) {
+			const json_t *pt = json_array_get(json_object_get(r,
+			    "patches"), k);
+			const char *diff = str_or(pt, "diff", NULL);
+
+			put(o, "Patch of ");
+			md_code(o, str_or(pt, "file", ""));
+			if (diff == NULL) {
+				put(o, ": not made, ");
+				md_text(o, str_or(pt, "error", "unknown error"));
+				put(o, "\n\n");
+				continue;
+			}
+			put(o, ":\n\n");
+			md_fence(o, "diff", diff);
+		}
 		free(ev);
 		free(sav);
 	}
@@ -2324,9 +2353,33 @@ html_recommendations(struct out *o, const json_t *report)
 			}
 			put(o, "</p>\n");
 		}
+		if (rec_lost(r) > 0)
+			putf(o, "<p class=\"worse\"><strong>Loses %lld "
+			    "actionable episode%s</strong> in the replay: check "
+			    "before applying.</p>\n", rec_lost(r),
+			    rec_lost(r) == 1 ? "" : "s");
 		if (snippet) {
 			put(o, "<pre><code>");
 			esc(o, snippet);
+			put(o, "</code></pre>\n");
+		}
+		for (size_t k = 0; k < json_array_size(json_object_get(r,
+		    "patches")); k++) {
+			const json_t *pt = json_array_get(json_object_get(r,
+			    "patches"), k);
+			const char *diff = str_or(pt, "diff", NULL);
+
+			put(o, "<p><strong>Patch</strong> of <code>");
+			esc(o, str_or(pt, "file", ""));
+			put(o, "</code>");
+			if (diff == NULL) {
+				put(o, ": not made, ");
+				esc(o, str_or(pt, "error", "unknown error"));
+				put(o, "</p>\n");
+				continue;
+			}
+			put(o, ":</p>\n<pre><code>");
+			esc(o, diff);
 			put(o, "</code></pre>\n");
 		}
 		put(o, "</article>\n");

@@ -116,9 +116,8 @@ own(struct rt_settings *s, char *p)
 	return v[s->nowned++] = p;
 }
 
-/* Appends a PromQL string literal of v to b: 0, or -1 when full. */
-static int
-quote(struct buf *b, const char *v)
+int
+rt_quote(struct buf *b, const char *v)
 {
 	int rc = buf_append(b, "\"", 1);
 
@@ -143,11 +142,11 @@ rule_selector(const struct pr_rule *pr, struct sel **out, char *err,
 	int rc;
 
 	buf_init(&b, 1 << 20);
-	rc = buf_append(&b, "{alertname=", 11) | quote(&b, pr->alert);
+	rc = buf_append(&b, "{alertname=", 11) | rt_quote(&b, pr->alert);
 	for (size_t i = 0; i < pr->n_labels; i++)
 		rc |= buf_append(&b, ",", 1) | buf_append(&b,
 		    pr->labels[i].name, strlen(pr->labels[i].name)) |
-		    buf_append(&b, "=", 1) | quote(&b, pr->labels[i].value);
+		    buf_append(&b, "=", 1) | rt_quote(&b, pr->labels[i].value);
 	rc |= buf_append(&b, "}", 1);
 	if (rc != 0) {
 		buf_free(&b);

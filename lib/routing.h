@@ -35,6 +35,13 @@ struct pr_rules;
 
 #define RT_DEFAULT_RECEIVER	"default"
 
+struct buf;
+
+/* Appends v to b double-quoted, with \\, " and newline escaped: a string
+ * as PromQL and Alertmanager's matcher syntax both read it. Returns 0, or
+ * -1 when b is full. */
+int rt_quote(struct buf *b, const char *v);
+
 /* The receivers c routes labels (a JSON object of strings) to, each once,
  * in the order Alertmanager notifies them. Writes up to max names
  * (borrowed from c) to out and returns how many there are (which may

@@ -49,7 +49,8 @@ DAY = 24 * 3600 * 1000
 TOP_KEYS = {"window", "from", "to", "generated_at", "timezone",
             "working_hours", "working_days", "previous", "kpis",
             "pages_per_day", "noise_ratio_per_day", "top_noisy", "flapping",
-            "persistent", "dedup_groups", "recommendations", "changes"}
+            "persistent", "dedup_groups", "recommendations", "changes",
+            "not_notified"}
 KPIS = ("noise_ratio", "page_noise_ratio", "pages", "out_of_hours_pages",
         "mttr_seconds", "feedback_coverage")
 HEADINGS = ("# Alert noise review: ", "## Key figures", "## Day by day",
@@ -67,8 +68,17 @@ TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 DAY_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
 
 
+class Nullable:
+    """A schema that also admits null."""
+
+    def __init__(self, schema):
+        self.schema = schema
+
+
 def validate(schema, value, path="$"):
     """Returns the list of what is wrong with value against schema."""
+    if isinstance(schema, Nullable):
+        return [] if value is None else validate(schema.schema, value, path)
     if isinstance(schema, dict):
         if not isinstance(value, dict):
             return ["%s: want an object, got %r" % (path, value)]
@@ -116,6 +126,10 @@ REPORT_SCHEMA = {
     "timezone": "str", "working_hours": "str", "working_days": ["str"],
     "previous": {"from": "time", "to": "time"},
     "kpis": {k: CHANGE for k in KPIS},
+    # null without an Alertmanager source (test_sources.py has the object)
+    "not_notified": Nullable({k: "int" for k in (
+        "silenced", "inhibited", "muted", "resolved_in_group_wait",
+        "unknown")}),
     "pages_per_day": [{"day": "day", "pages": "int", "noise_pages": "int"}],
     "noise_ratio_per_day": [{"day": "day", "episodes": "int",
                              "noise_episodes": "int",

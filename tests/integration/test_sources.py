@@ -205,6 +205,59 @@ analysis:
         self.assertTrue(self.source("alertmanager")["healthy"])
 
 
+class PagesCounterTest(unittest.TestCase):
+    """alertnoise_pages_total counts the replayed pages of a receiver only
+    the tree names, each once, from the refresh that first sees them; the
+    history before the start is not counted (as for seen pages)."""
+
+    def test_replayed_pages_counted_once(self):
+        tmp = tempfile.mkdtemp(prefix="alertnoise-pagecount-")
+        am = os.path.join(tmp, "alertmanager.yml")
+        with open(am, "w") as f:
+            f.write(AM_YML.replace("  group_by: [alertname]\n",
+                                   "  group_by: [alertname]\n"
+                                   "  group_wait: 1s\n"))
+        d = Daemon(config="""\
+alertmanager:
+  config_file: %s
+metrics:
+  refresh_interval: 200ms
+analysis:
+  cache_ttl: 0s
+""" % am)
+        d.start()
+        try:
+            def refreshes():
+                return d.metric("alertnoise_kpi_refreshes_total",
+                                result="success") or 0
+
+            def pages():
+                return d.metric("alertnoise_pages_total",
+                                receiver="pager") or 0
+            # history from before the start: one page, not counted
+            for n in (make_notification([make_alert(DB, at(0))],
+                                        receiver="alertnoise"),
+                      make_notification([make_alert(DB, at(0),
+                                                    ends_ms=at(10))],
+                                        receiver="alertnoise")):
+                self.assertEqual(d.webhook(n).status, 200)
+            wait_for(lambda: refreshes() >= 2, what="two refreshes")
+            self.assertEqual(pages(), 0)
+            # a new episode, firing now: its page (group_wait later)
+            # counts once
+            n = make_notification([make_alert(DB, now_ms())],
+                                  receiver="alertnoise")
+            self.assertEqual(d.webhook(n).status, 200)
+            wait_for(lambda: pages() == 1, what="the new page counted")
+            seen = refreshes()
+            wait_for(lambda: refreshes() >= seen + 2, what="more refreshes")
+            self.assertEqual(pages(), 1)
+        finally:
+            d.stop()
+            d.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 MUTED_AM_YML = AM_YML.replace(
     "      matchers: ['severity=\"critical\"']\n",
     "      matchers: ['severity=\"critical\"']\n"
@@ -379,6 +432,151 @@ analysis:
              if x["source"] == "silences"][0]
         self.assertEqual(s["holds"], {"silences": 1})
         self.assertTrue(s["origin"].endswith("/api/v2/silences"))
+
+
+NODE = {"alertname": "NodeDown", "cluster": "c1", "team": "db",
+        "severity": "critical"}
+UNREACHABLE = {"alertname": "DBUnreachable", "cluster": "c1", "team": "db",
+               "severity": "warning"}
+FULL = {"alertname": "DiskFull", "cluster": "c1", "team": "db",
+        "severity": "critical", "instance": "x"}
+
+# the user already inhibits NodeDown while DBUnreachable fires: adding the
+# recommended rule would make a mirror pair (both muted when both fire)
+MIRROR_AM_YML = AM_YML + """\
+inhibit_rules:
+  - source_matchers: ['alertname="DBUnreachable"']
+    target_matchers: ['alertname="NodeDown"']
+    equal: [cluster, team]
+"""
+
+
+class PatchesTest(unittest.TestCase):
+    """Route and inhibit recommendations as edits of the user's own
+    alertmanager.yml: they apply with patch, pass amtool, and move no
+    other alert (amtool config routes test before and after); one that
+    would make a mirror pair of inhibit rules is not proposed."""
+    AM = AM_YML
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="alertnoise-ampatch-")
+        cls.am = os.path.join(cls.tmp, "alertmanager.yml")
+        with open(cls.am, "w") as f:
+            f.write(cls.AM)
+        cls.d = Daemon(config="""\
+alertmanager:
+  config_file: %s
+analysis:
+  cache_ttl: 0s
+""" % cls.am)
+        cls.d.start()
+        # NodeDown, then DBUnreachable 30 s later, five times an hour apart
+        for k in range(5):
+            for ident, off in ((NODE, 0), (UNREACHABLE, 0.5)):
+                st = at(k * 60 + off)
+                for n in (make_notification([make_alert(ident, st)],
+                                            receiver="alertnoise"),
+                          make_notification([make_alert(
+                              ident, st, ends_ms=at(k * 60 + 5))],
+                              receiver="alertnoise")):
+                    assert cls.d.webhook(n).status == 200
+        # DiskFull firing for 30 hours, notified every hour
+        st = T - 30 * 3600 * 1000
+        for h in range(36):
+            n = make_notification([make_alert(FULL, st, annotations={
+                "n": str(h)})], receiver="alertnoise")
+            assert cls.d.webhook(n).status == 200
+        wait_for(lambda: [s for s in cls.d.get(
+            "/api/v1/status/sources").json()["data"]
+            if s["source"] == "alertmanager" and s["last_success"]],
+            what="alertmanager.yml loaded")
+        r = cls.d.get("/api/v1/recommendations?window=3d")
+        assert r.status == 200, r.text
+        cls.recs = {x["kind"]: x for x in r.json()["data"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        cls.d.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def apply(self, rec):
+        """The file with rec's patch applied by GNU patch."""
+        import subprocess
+        self.assertEqual(len(rec["patches"]), 1, rec)
+        self.assertEqual(rec["patches"][0]["file"], self.am)
+        work = tempfile.mkdtemp(prefix="alertnoise-apply-", dir=self.tmp)
+        target = os.path.join(work, "alertmanager.yml")
+        shutil.copy(self.am, target)
+        p = subprocess.run(["patch", target],
+                           input=rec["patches"][0]["diff"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        p = subprocess.run(["amtool", "check-config", target],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return target
+
+    def routes(self, path, labels):
+        import subprocess
+        p = subprocess.run(["amtool", "config", "routes", "test",
+                            "--config.file=" + path] +
+                           ["%s=%s" % kv for kv in sorted(labels.items())],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return p.stdout.strip()
+
+    @unittest.skipIf(shutil.which("patch") is None or
+                     shutil.which("amtool") is None, "patch/amtool missing")
+    def test_route_patch_moves_no_alert(self):
+        rec = self.recs["repeat_interval"]
+        self.assertEqual(rec["alertname"], "DiskFull")
+        self.assertEqual(rec["evidence"]["safety"]["identities_moved"], 0)
+        self.assertEqual(rec["evidence"]["safety"]["routes_added"], 2)
+        new = self.apply(rec)
+        for labels in (NODE, UNREACHABLE, FULL,
+                       {"alertname": "Other", "severity": "critical"}):
+            self.assertEqual(self.routes(new, labels),
+                             self.routes(self.am, labels), labels)
+        with open(new) as f:
+            text = f.read()
+        # under the catch-all and under the pager route, first
+        self.assertEqual(text.count("        - matchers: ['alertname="
+                                    "\"DiskFull\"']\n"
+                                    "          repeat_interval: 1d\n"), 2)
+
+    def test_patches_shown_in_the_ui_and_the_report(self):
+        r = self.d.get("/recommendations?window=3d")
+        self.assertEqual(r.status, 200, r.text)
+        self.assertIn("<p><strong>Patch</strong> of <code>%s</code>:</p>"
+                      % self.am, r.text)
+        self.assertIn("+          repeat_interval: 1d", r.text)
+        r = self.d.get("/api/v1/report?window=3d&format=markdown")
+        self.assertIn("```diff\n--- a%s\n" % self.am, r.text)
+
+    @unittest.skipIf(shutil.which("patch") is None or
+                     shutil.which("amtool") is None, "patch/amtool missing")
+    def test_inhibit_patch(self):
+        rec = self.recs["inhibit_rule"]
+        self.assertIn("identities_checked", rec["evidence"]["safety"])
+        with open(self.apply(rec)) as f:
+            text = f.read()
+        self.assertTrue(text.endswith(
+            "inhibit_rules:\n"
+            "  - source_matchers: ['alertname=\"NodeDown\"']\n"
+            "    target_matchers: ['alertname=\"DBUnreachable\"']\n"
+            "    equal: [cluster, team]\n"), text)
+
+
+class MirrorTest(PatchesTest):
+    AM = MIRROR_AM_YML
+
+    def test_inhibit_patch(self):
+        self.assertNotIn("inhibit_rule", self.recs)
+        self.assertIn('msg="Recommendation not proposed" '
+                      'id=inhibit_rule:', self.d.log())
+        self.assertIn("mute each other", self.d.log())
 
 
 class DefaultsTest(unittest.TestCase):

@@ -1,0 +1,513 @@
+/* patches.c -- recommendations as patches to the user's files (patches.h).
+ *
+ * Every edit is made on the text the source was read from and checked
+ * with the same code that reads it (amroute.c, promrules.c); diffs are
+ * against that text, labelled with its path (the file), or with
+ * "alertmanager.yml" when it came from Alertmanager's API. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ampatch.h"
+#include "amroute.h"
+#include "log.h"
+#include "patches.h"
+#include "promrules.h"
+#include "routing.h"
+#include "sources.h"
+#include "udiff.h"
+
+#define MAX_PARENTS	64	/* routes one recommendation edits */
+
+/* The text of rule file path in the Prometheus source, or NULL. */
+static const struct src_file *
+rule_file(const struct src_prom *prom, const char *path)
+{
+	for (size_t i = 0; i < prom->nfiles; i++)
+		if (strcmp(prom->files[i].path, path) == 0)
+			return &prom->files[i];
+	return NULL;
+}
+
+/* Adds "patches" to a rule recommendation: per rule file that defines
+ * alertname, the unified diff that sets `for` (or keep_firing_for) of
+ * every rule of that name in it and changes nothing else. A file a patch
+ * cannot be made for is named with its error instead. */
+static void
+rule_patches(json_t *rec, const struct src_prom *prom, const char *alertname,
+    int64_t for_ms, int64_t kff_ms)
+{
+	json_t *patches = json_array();
+	size_t n = pr_rules_count(prom->rules);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pr_rule *r = pr_rules_get(prom->rules, i);
+		const struct src_file *f;
+		char *text, *next, *diff, err[512];
+		size_t len, nlen, dlen;
+		int failed = 0;
+
+		if (strcmp(r->alert, alertname) != 0 || r->line == 0 ||
+		    (f = rule_file(prom, r->file)) == NULL)
+			continue;
+		/* the first rule of this file with that name: patch all of
+		 * them in this file at once */
+		{
+			size_t j;
+
+			for (j = 0; j < i; j++)
+				if (strcmp(pr_rules_get(prom->rules,
+				    j)->alert, alertname) == 0 &&
+				    strcmp(pr_rules_get(prom->rules, j)->file,
+				    r->file) == 0)
+					break;
+			if (j < i)
+				continue;
+		}
+		if ((text = malloc(f->len + 1)) == NULL)
+			break;
+		memcpy(text, f->text, f->len + 1);
+		len = f->len;
+		for (size_t j = i; j < n && !failed; j++) {
+			const struct pr_rule *x = pr_rules_get(prom->rules, j);
+
+			if (strcmp(x->alert, alertname) != 0 ||
+			    strcmp(x->file, r->file) != 0)
+				continue;
+			if (pr_patch_rule(text, len, x, for_ms >= 0 ? for_ms :
+			    x->for_ms, kff_ms, &next, &nlen, err,
+			    sizeof(err)) < 0) {
+				failed = 1;
+				break;
+			}
+			free(text);
+			text = next;
+			len = nlen;
+		}
+		if (!failed && ud_diff(r->file, f->text, f->len, text, len,
+		    &diff, &dlen, err, sizeof(err)) < 0)
+			failed = 1;
+		free(text);
+		if (failed) {
+			json_array_append_new(patches, json_pack("{s:s, s:s}",
+			    "file", r->file, "error", err));
+			continue;
+		}
+		json_array_append_new(patches, json_pack("{s:s, s:s%}",
+		    "file", r->file, "diff", diff, dlen));
+		free(diff);
+	}
+	json_object_set_new(rec, "patches", patches);
+}
+
+/* The label a diff of the Alertmanager source carries. */
+static const char *
+am_path(const struct src_am *am)
+{
+	return strncmp(am->file.path, "http://", 7) == 0 ||
+	    strncmp(am->file.path, "https://", 8) == 0 ? "alertmanager.yml" :
+	    am->file.path;
+}
+
+/* Strings of a JSON array, borrowed: *n of them (at most max). */
+static size_t
+strings(const json_t *arr, const char **v, size_t max)
+{
+	size_t n = 0, i;
+	json_t *x;
+
+	json_array_foreach((json_t *)arr, i, x)
+		if (json_is_string(x) && n < max)
+			v[n++] = json_string_value(x);
+	return n;
+}
+
+/* The routes that send identities named alertname to receiver today: the
+ * last of an identity's matches with that receiver, deepest first (by
+ * descending id: inserting under one leaves the ids of the others). */
+static size_t
+parents_of(const struct am_config *c, const struct analysis *a,
+    const char *alertname, const char *receiver, size_t *out, size_t max)
+{
+	struct am_route_info m[64];
+	size_t n = 0;
+
+	for (size_t k = 0; k < a->nids; k++) {
+		const char *names[64], *values[64];
+		struct am_labels ls = { names, values, 0 };
+		const char *key;
+		json_t *v;
+		int nm;
+
+		if (strcmp(a->ids[k].alertname, alertname) != 0)
+			continue;
+		json_object_foreach(a->ids[k].labels, key, v)
+			if (json_is_string(v) && ls.n < 64) {
+				names[ls.n] = key;
+				values[ls.n++] = json_string_value(v);
+			}
+		if ((nm = am_route(c, &ls, m, 64)) < 0)
+			return 0;
+		for (int j = 0; j < nm && j < 64; j++) {
+			size_t i;
+
+			if (strcmp(m[j].receiver, receiver) != 0)
+				continue;
+			for (i = 0; i < n && out[i] != m[j].id; i++)
+				;
+			if (i == n && n < max)
+				out[n++] = m[j].id;
+		}
+	}
+	for (size_t i = 1; i < n; i++)	/* few: insertion sort, descending */
+		for (size_t j = i; j > 0 && out[j] > out[j - 1]; j--) {
+			size_t t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+/* How many identities of a not named alertname change receivers between
+ * c0 and c1 (and the first one's labels into who); -1 out of memory. */
+static long
+moved(const struct am_config *c0, const struct am_config *c1,
+    const struct analysis *a, const char *alertname, int named_too,
+    char *who, size_t wholen)
+{
+	long n = 0;
+
+	for (size_t k = 0; k < a->nids + a->nids_pending; k++) {
+		const char *r0[32], *r1[32];
+		int n0, n1, same;
+
+		if (!named_too && strcmp(a->ids[k].alertname, alertname) == 0)
+			continue;
+		n0 = rt_receivers(c0, a->ids[k].labels, r0, 32);
+		n1 = rt_receivers(c1, a->ids[k].labels, r1, 32);
+		if (n0 < 0 || n1 < 0)
+			return -1;
+		same = n0 == n1;
+		for (int i = 0; same && i < n0 && i < 32; i++)
+			same = strcmp(r0[i], r1[i]) == 0;
+		if (!same && n++ == 0) {
+			char *t = json_dumps(a->ids[k].labels, JSON_COMPACT |
+			    JSON_SORT_KEYS);
+
+			snprintf(who, wholen, "%s", t ? t : "");
+			free(t);
+		}
+	}
+	return n;
+}
+
+/* What becomes of rec when its patch was made (keep), failed the safety
+ * check (unsafe: dropped, logged), or could not be made (kept without a
+ * patch, evidence saying why). Returns 1 to keep rec. */
+static int
+outcome(json_t *rec, int keep, int unsafe, const char *err)
+{
+	if (unsafe) {
+		log_info("Recommendation not proposed", "id",
+		    json_string_value(json_object_get(rec, "id")), "why", err);
+		return 0;
+	}
+	if (!keep) {
+		json_object_set_new(rec, "patches", json_array());
+		json_object_set_new(json_object_get(rec, "evidence"), "safety",
+		    json_pack("{s:s, s:s}", "check", "not made", "why", err));
+	}
+	return 1;
+}
+
+/* A route recommendation as an edit of the tree: a sub-route under each
+ * route that sends the alert to a receiver concerned. Returns 1 to keep
+ * rec (its "patches" and evidence set; an empty "patches" when the edit
+ * could not be made, with why), 0 to drop it: it would move another
+ * alert. */
+static int
+route_patch(json_t *rec, const char *kind, const struct src_am *am,
+    const struct analysis *a)
+{
+	json_t *ev = json_object_get(rec, "evidence");
+	const char *name = json_string_value(json_object_get(rec, "alertname"));
+	const char *recv[32], *by[64], *to = NULL;
+	size_t nrecv = 0, nby = 0, ids[MAX_PARENTS], routes = 0;
+	char matcher[512], err[512] = "", who[512] = "";
+	const char *mv[1] = { matcher };
+	struct amp_route sub;
+	char *text, *diff;
+	size_t len, dlen;
+	struct am_config *c = NULL;
+	long n;
+	int keep = 0, unsafe = 0;
+
+	memset(&sub, 0, sizeof(sub));
+	sub.group_wait_ms = sub.group_interval_ms = sub.repeat_interval_ms =
+	    -1;
+	sub.matchers = mv;
+	sub.n_matchers = 1;
+	snprintf(matcher, sizeof(matcher), "alertname=\"%s\"", name);
+	if (strcmp(kind, "route_away_from_paging") == 0) {
+		nrecv = strings(json_object_get(ev, "paging_receivers"), recv,
+		    32);
+		to = json_string_value(json_object_get(ev, "receiver"));
+		sub.receiver = to;
+	} else {
+		nrecv = strings(json_object_get(ev, "receivers"), recv, 32);
+		if (strcmp(kind, "group_by") == 0) {
+			nby = strings(json_object_get(ev, "group_by"), by, 64);
+			sub.group_by = by;
+			sub.n_group_by = nby;
+		} else {
+			sub.repeat_interval_ms = 1000 * json_integer_value(
+			    json_object_get(ev, "repeat_interval_seconds"));
+		}
+	}
+	if ((text = malloc(am->file.len + 1)) == NULL)
+		return 1;
+	memcpy(text, am->file.text, am->file.len + 1);
+	len = am->file.len;
+	for (size_t r = 0; r < nrecv; r++) {
+		size_t np;
+
+		am_config_free(c);
+		c = NULL;
+		if (am_config_parse(text, len, &c, err, sizeof(err)) < 0)
+			goto out;
+		np = parents_of(c, a, name, recv[r], ids, MAX_PARENTS);
+		for (size_t i = 0; i < np; i++) {
+			char *next;
+			size_t nlen;
+
+			if (i > 0) {
+				am_config_free(c);
+				c = NULL;
+				if (am_config_parse(text, len, &c, err,
+				    sizeof(err)) < 0)
+					goto out;
+			}
+			if (amp_add_subroute(text, len, c, ids[i], &sub, &next,
+			    &nlen, err, sizeof(err)) < 0)
+				goto out;
+			free(text);
+			text = next;
+			len = nlen;
+			routes++;
+		}
+	}
+	if (routes == 0) {
+		snprintf(err, sizeof(err), "no route sends %s to %s today",
+		    name, nrecv ? recv[0] : "a paging receiver");
+		goto out;
+	}
+	am_config_free(c);
+	c = NULL;
+	if (am_config_parse(text, len, &c, err, sizeof(err)) < 0)
+		goto out;
+	if ((n = moved(am->cfg, c, a, name, 0, who, sizeof(who))) != 0) {
+		snprintf(err, sizeof(err), "%ld other alert%s would change "
+		    "receivers, e.g. %s", n, n == 1 ? "" : "s", who);
+		unsafe = 1;
+		goto out;
+	}
+	if (ud_diff(am_path(am), am->file.text, am->file.len, text, len,
+	    &diff, &dlen, err, sizeof(err)) < 0)
+		goto out;
+	json_object_set_new(rec, "patches", json_pack("[{s:s, s:s%}]",
+	    "file", am_path(am), "diff", diff, dlen));
+	free(diff);
+	json_object_set_new(ev, "safety", json_pack("{s:s, s:I, s:I, s:I}",
+	    "check", "every other alert keeps its receivers",
+	    "identities_checked", (json_int_t)(a->nids + a->nids_pending),
+	    "identities_moved", (json_int_t)0, "routes_added",
+	    (json_int_t)routes));
+	keep = 1;
+out:
+	keep = outcome(rec, keep, unsafe, err);
+	am_config_free(c);
+	free(text);
+	return keep;
+}
+
+/* The label sets of a's identities, borrowed, for am_inhibit_unsafe. */
+struct sets {
+	struct am_labels *ls;
+	const char **strs;
+};
+
+static int
+sets_of(const struct analysis *a, struct sets *s)
+{
+	size_t n = a->nids + a->nids_pending, total = 0, at = 0;
+
+	for (size_t k = 0; k < n; k++)
+		total += json_object_size(a->ids[k].labels);
+	s->ls = calloc(n + 1, sizeof(*s->ls));
+	s->strs = calloc(2 * total + 1, sizeof(*s->strs));
+	if (s->ls == NULL || s->strs == NULL)
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		const char *key;
+		json_t *v;
+		size_t m = json_object_size(a->ids[k].labels), i = 0;
+
+		s->ls[k].names = s->strs + at;
+		s->ls[k].values = s->strs + at + m;
+		json_object_foreach(a->ids[k].labels, key, v)
+			if (json_is_string(v)) {
+				s->strs[at + i] = key;
+				s->strs[at + m + i] = json_string_value(v);
+				i++;
+			}
+		s->ls[k].n = i;
+		at += 2 * m;
+	}
+	return 0;
+}
+
+/* An inhibit rule recommendation added to *text (the rules kept so far):
+ * 1 to keep rec (its patch against the file as it is), 0 to drop it. */
+static int
+inhibit_patch(json_t *rec, const struct src_am *am, const struct analysis *a,
+    const struct sets *ls, char **text, size_t *len)
+{
+	json_t *ev = json_object_get(rec, "evidence");
+	const char *src = json_string_value(json_object_get(ev, "source"));
+	const char *tg[32], *eq[32];
+	size_t ntg = strings(json_object_get(ev, "targets"), tg, 32);
+	size_t neq = strings(json_object_get(ev, "equal"), eq, 32);
+	char sm[512], tm[4096], err[512] = "";
+	const char *sv[1] = { sm }, *tv[1] = { tm };
+	struct amp_inhibit r = { sv, 1, tv, 1, eq, neq };
+	struct am_config *c = NULL;
+	char *next = NULL, *one = NULL, *diff;
+	size_t nlen, olen, dlen, at;
+	int unsafe = 0, keep = 0;
+
+	if (src == NULL || ntg == 0)
+		return 1;
+	snprintf(sm, sizeof(sm), "alertname=\"%s\"", src);
+	at = (size_t)snprintf(tm, sizeof(tm), "alertname%s\"", ntg == 1 ?
+	    "=" : "=~");
+	for (size_t i = 0; i < ntg && at < sizeof(tm); i++)
+		at += (size_t)snprintf(tm + at, sizeof(tm) - at, "%s%s",
+		    i ? "|" : "", tg[i]);
+	if (at + 2 >= sizeof(tm))
+		return 0;
+	snprintf(tm + at, sizeof(tm) - at, "\"");
+	if (amp_add_inhibit_rule(*text, *len, &r, &next, &nlen, err,
+	    sizeof(err)) < 0 ||
+	    am_config_parse(next, nlen, &c, err, sizeof(err)) < 0)
+		goto out;
+	switch (am_inhibit_unsafe(c, ls->ls, a->nids + a->nids_pending, err,
+	    sizeof(err))) {
+	case 0:
+		break;
+	case 1:
+		unsafe = 1;
+		goto out;
+	default:
+		snprintf(err, sizeof(err), "out of memory");
+		goto out;
+	}
+	/* the patch of this rule alone, against the file as it is */
+	if (amp_add_inhibit_rule(am->file.text, am->file.len, &r, &one, &olen,
+	    err, sizeof(err)) < 0 ||
+	    ud_diff(am_path(am), am->file.text, am->file.len, one, olen,
+	    &diff, &dlen, err, sizeof(err)) < 0)
+		goto out;
+	json_object_set_new(rec, "patches", json_pack("[{s:s, s:s%}]",
+	    "file", am_path(am), "diff", diff, dlen));
+	free(diff);
+	json_object_set_new(ev, "safety", json_pack("{s:s, s:I}", "check",
+	    "no alert can mute its own source (mirror pairs, cycles, equal "
+	    "labels an alert lacks), with the rules already there and the "
+	    "other recommended ones", "identities_checked",
+	    (json_int_t)(a->nids + a->nids_pending)));
+	free(*text);
+	*text = next;
+	*len = nlen;
+	next = NULL;
+	keep = 1;
+out:
+	keep = outcome(rec, keep, unsafe, err);
+	am_config_free(c);
+	free(next);
+	free(one);
+	return keep;
+}
+
+static double
+lost(const json_t *rec)
+{
+	return json_number_value(json_object_get(json_object_get(rec,
+	    "predicted"), "actionable_lost"));
+}
+
+void
+patches_add(json_t *recs, const struct sources *src,
+    const struct analysis *a)
+{
+	const struct src_am *am = src ? src->am : NULL;
+	const struct src_prom *prom = src ? src->prom : NULL;
+	struct sets ls = { NULL, NULL };
+	char *inh = NULL;
+	size_t inh_len = 0, i = 0;
+
+	if (am != NULL && (sets_of(a, &ls) < 0 || (inh = malloc(
+	    am->file.len + 1)) == NULL))
+		am = NULL;	/* out of memory: snippets only */
+	if (am != NULL) {
+		memcpy(inh, am->file.text, am->file.len + 1);
+		inh_len = am->file.len;
+	}
+	while (i < json_array_size(recs)) {
+		json_t *rec = json_array_get(recs, i);
+		const char *kind = json_string_value(json_object_get(rec,
+		    "kind"));
+		const char *name = json_string_value(json_object_get(rec,
+		    "alertname"));
+		json_t *ev = json_object_get(rec, "evidence");
+		int keep = 1;
+
+		if (kind == NULL)
+			;
+		else if (prom != NULL && prom->nfiles > 0 && name != NULL &&
+		    strcmp(kind, "raise_for") == 0)
+			rule_patches(rec, prom, name, 1000 *
+			    json_integer_value(json_object_get(ev,
+			    "for_seconds")), -1);
+		else if (prom != NULL && prom->nfiles > 0 && name != NULL &&
+		    strcmp(kind, "keep_firing_for") == 0)
+			rule_patches(rec, prom, name, -1, 1000 *
+			    json_integer_value(json_object_get(ev,
+			    "keep_firing_for_seconds")));
+		else if (am != NULL && name != NULL &&
+		    (strcmp(kind, "repeat_interval") == 0 ||
+		    strcmp(kind, "group_by") == 0 ||
+		    strcmp(kind, "route_away_from_paging") == 0))
+			keep = route_patch(rec, kind, am, a);
+		else if (am != NULL && strcmp(kind, "inhibit_rule") == 0)
+			keep = inhibit_patch(rec, am, a, &ls, &inh, &inh_len);
+		if (keep)
+			i++;
+		else
+			json_array_remove(recs, i);
+	}
+	free(inh);
+	free(ls.ls);
+	free(ls.strs);
+	/* one that loses an actionable episode is never first */
+	if (json_array_size(recs) > 1 && lost(json_array_get(recs, 0)) > 0)
+		for (i = 1; i < json_array_size(recs); i++)
+			if (lost(json_array_get(recs, i)) == 0) {
+				json_t *x = json_incref(json_array_get(recs,
+				    i));
+
+				json_array_remove(recs, i);
+				json_array_insert_new(recs, 0, x);
+				break;
+			}
+}
