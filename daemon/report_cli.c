@@ -5,20 +5,26 @@
  * It reads the store directly, so it works with the daemon running (SQLite
  * in WAL mode lets a reader in beside the writer) or stopped. It sets TZ to
  * report.timezone once at start, before anything reads local time, as the
- * daemon does (report.h). */
+ * daemon does (report.h), and reads the sources of truth once (the
+ * daemon's sources.c, its thread started and stopped here), so that pages
+ * and reasons are those of the daemon's /api/v1/report. */
 #include "flags.h"
 #include "report_cli.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "analyses.h"
 #include "config.h"
 #include "recommendations.h"
 #include "report.h"
+#include "sources.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -130,12 +136,15 @@ report_run(int argc, char **argv, const char *default_config)
 	struct an_override *ov = NULL;
 	struct report_opts ro;
 	struct an_opts o;
+	struct daemon d;
+	struct sources *src = NULL;
 	json_t *report = NULL, *recs = NULL;
 	char err[2048], *db = NULL, *text = NULL;
 	int64_t window;
 	size_t nov = 0;
 	int rc, result = 1;
 
+	memset(&d, 0, sizeof(d));
 	if ((rc = parse_flags(argc, argv, &f, default_config)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (cfg_parse_duration(f.window, &window) < 0 || window <= 0 ||
@@ -174,7 +183,18 @@ report_run(int argc, char **argv, const char *default_config)
 	    sizeof(err)) < 0)
 		goto fail;
 
-	analysis_opts(cfg, NULL, &o);
+	/* the sources of truth, read once, as the daemon reads them */
+	d.cfg = cfg;
+	d.store = st;
+	pthread_rwlock_init(&d.cfg_lock, NULL);
+	if ((d.reg = met_registry_new()) == NULL)
+		goto nomem;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    sources_start(&d, err, sizeof(err)) < 0)
+		goto fail;
+	sources_refresh(2 * cfg->sources_timeout_ms + 1000);
+	src = sources_get();
+	analysis_opts(cfg, src, &o);
 	if (analysis_overrides(cfg, &o, &ov, &nov, err, sizeof(err)) < 0)
 		goto fail;
 	report_opts_from_config(cfg, &ro);
@@ -222,6 +242,13 @@ out:
 	json_decref(report);
 	json_decref(recs);
 	analysis_overrides_free(ov, nov);
+	sources_put(src);
+	sources_stop();
+	if (d.reg != NULL) {
+		met_registry_free(d.reg);
+		pthread_rwlock_destroy(&d.cfg_lock);
+		curl_global_cleanup();
+	}
 	store_close(st);
 	free(db);
 	cfg_free(cfg);

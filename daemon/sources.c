@@ -710,9 +710,10 @@ nomem:
 	return 1;
 }
 
-/* The stored silences in effect since now - retention. */
-static struct src_sil *
-load_silences(struct daemon *d, int64_t now)
+/* The stored silences in effect since now - retention: 0 and *out (NULL
+ * when there is none), or -1. */
+static int
+load_silences(struct daemon *d, int64_t now, struct src_sil **out)
 {
 	struct sil_load l = { NULL, 0, 0 };
 	int64_t retention;
@@ -720,15 +721,21 @@ load_silences(struct daemon *d, int64_t now)
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	retention = d->cfg->retention_ms;
 	pthread_rwlock_unlock(&d->cfg_lock);
+	*out = NULL;
 	if ((l.x = calloc(1, sizeof(*l.x))) == NULL)
-		return NULL;
+		return -1;
 	l.x->refs = 1;
 	if (store_scan_silences(d->store, now - retention, INT64_MAX,
 	    sil_row, &l) < 0 || l.failed) {
 		sil_unref(l.x);
-		return NULL;
+		return -1;
 	}
-	return l.x;
+	if (l.x->n == 0) {
+		sil_unref(l.x);
+		return 0;
+	}
+	*out = l.x;
+	return 0;
 }
 
 static int
@@ -896,7 +903,7 @@ refresh_once(struct daemon *d)
 	} else {
 		note_attempt(SRC_SIL, NULL, now, NULL, NULL);
 	}
-	if (sil == NULL && (sil = load_silences(d, now)) == NULL)
+	if (sil == NULL && load_silences(d, now, &sil) < 0)
 		log_error("Reading the stored silences failed", "err",
 		    store_errmsg(d->store));
 	plan_free(&p);

@@ -424,6 +424,20 @@ analysis:
                       "1 resolved within group_wait, 1 for no known "
                       "reason.\n", r.text)
 
+    def test_report_cli_reads_the_sources(self):
+        import json
+        import subprocess
+        p = subprocess.run(
+            [harness.BINARY, "report", "--config.file=" + self.d.config_path,
+             "--storage.path=" + self.d.storage, "--format=json",
+             "--window=1d"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cli = json.loads(p.stdout)
+        api = self.d.get("/api/v1/report?window=1d").json()["data"]
+        self.assertEqual(cli["not_notified"], api["not_notified"])
+        self.assertEqual(cli["not_notified"]["inhibited"], 1)
+        self.assertEqual(cli["kpis"], api["kpis"])
+
     def test_silences_are_stored(self):
         rows = self.d.query("SELECT id, matchers, created_by FROM silences")
         self.assertEqual(rows, [{"id": "s1", "created_by": "ops",
