@@ -308,7 +308,7 @@ route_patch(json_t *rec, const char *kind, const struct src_am *am,
 		goto out;
 	if ((n = moved(am->cfg, c, a, name, 0, who, sizeof(who))) != 0) {
 		snprintf(err, sizeof(err), "%ld other alert%s would change "
-		    "receivers, e.g. %s", n, n == 1 ? "" : "s", who);
+		    "receivers, e.g. %.400s", n, n == 1 ? "" : "s", who);
 		unsafe = 1;
 		goto out;
 	}
