@@ -74,7 +74,7 @@ derive(struct analysis *a, const struct an_opts *o)
 	rc = rt_reasons(a, src->am->cfg, src->sil ? src->sil->v : NULL,
 	    src->sil ? src->sil->n : 0);
 	if (rc == 0)
-		rc = rt_derive(a, o, h, &rs.set);
+		rc = rt_derive(a, o, src->am->cfg, h, &rs.set);
 	rt_settings_free(&rs);
 	rp_history_free(h);
 	return rc;

@@ -218,6 +218,28 @@ nomem:
 	return -1;
 }
 
+/* url without the user and password it may carry (http://u:p@host/...):
+ * what logs, errors and the status show. */
+static char *
+redacted(const char *url)
+{
+	const char *host = strstr(url, "://"), *at, *slash;
+	char *s;
+
+	if (host == NULL)
+		return strdup(url);
+	host += 3;
+	slash = strchr(host, '/');
+	at = strchr(host, '@');
+	if (at == NULL || (slash != NULL && at > slash))
+		return strdup(url);
+	if ((s = malloc(strlen(url) + 1)) == NULL)
+		return NULL;
+	memcpy(s, url, (size_t)(host - url));
+	strcpy(s + (host - url), at + 1);
+	return s;
+}
+
 struct fetch {
 	struct buf body;
 	int toobig;
@@ -293,7 +315,7 @@ fetch(const char *base, const char *path, int64_t timeout_ms,
 	else {
 		out->len = f.body.len;
 		out->text = malloc(f.body.len + 1);
-		out->path = strdup(url);
+		out->path = redacted(url);
 		if (out->text == NULL || out->path == NULL) {
 			file_free(out);
 			snprintf(err, errlen, "out of memory");
@@ -382,17 +404,18 @@ origin_of(const struct plan *p, int src)
 
 	if (src == SRC_AM)
 		return p->am_file ? strdup(p->am_file) : p->am_url ?
-		    strdup(p->am_url) : NULL;
+		    redacted(p->am_url) : NULL;
 	if (src == SRC_SIL) {
-		size_t n = p->am_url ? strlen(p->am_url) + 18 : 0;
+		char *u = p->am_url ? redacted(p->am_url) : NULL;
+		size_t n = u ? strlen(u) + 18 : 0;
 
-		if (n == 0 || (s = malloc(n)) == NULL)
-			return NULL;
-		snprintf(s, n, "%s/api/v2/silences", p->am_url);
-		return s;
+		if (n > 0 && (s = malloc(n)) != NULL)
+			snprintf(s, n, "%s/api/v2/silences", u);
+		free(u);
+		return n > 0 ? s : NULL;
 	}
 	if (p->nglobs == 0)
-		return p->prom_url ? strdup(p->prom_url) : NULL;
+		return p->prom_url ? redacted(p->prom_url) : NULL;
 	buf_init(&b, 1 << 20);
 	for (size_t i = 0; i < p->nglobs; i++) {
 		if (i > 0)

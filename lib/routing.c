@@ -493,6 +493,7 @@ out:
 struct derive {
 	struct analysis *a;
 	const struct an_opts *o;
+	const struct am_config *c;
 };
 
 static int
@@ -502,16 +503,24 @@ derive_note(void *arg, const char *receiver, int64_t at, const size_t *eps,
 	struct derive *d = arg;
 	long r = an_receiver_find(d->a, receiver);
 
+	long k = am_receiver_find(d->c, receiver);
+	size_t nk = 0;
+
 	if (r >= 0 && !d->a->receivers[r].derived)
 		return 0;	/* seen: history has its real notifications */
+	if (k >= 0)
+		(void)am_receiver_integrations(d->c, (size_t)k, &nk);
+	if (nk == 0)
+		return 0;	/* a receiver that notifies no one */
 	return an_add_notification(d->a, d->o, receiver, at, eps, n);
 }
 
 int
 rt_derive(struct analysis *a, const struct an_opts *o,
-    const struct rp_history *h, const struct rp_settings *cur)
+    const struct am_config *c, const struct rp_history *h,
+    const struct rp_settings *cur)
 {
-	struct derive d = { a, o };
+	struct derive d = { a, o, c };
 
 	return rp_notifications(a, h, o, cur, derive_note, &d);
 }

@@ -99,11 +99,13 @@ struct rt_silence {
 int rt_reasons(struct analysis *a, const struct am_config *c,
     const struct rt_silence *sil, size_t nsil);
 
-/* Replays the notifications of the receivers that a saw none of, under
- * cur and h (from rt_build), and adds them to a (an_add_notification):
- * their pages, notifications and episodes. Returns 0, or -1 on
- * out-of-memory (a is then incomplete: drop it). */
+/* Replays the notifications of the receivers of c that a saw none of,
+ * under cur and h (from rt_build with c), and adds them to a
+ * (an_add_notification): their pages, notifications and episodes. A
+ * receiver without an integration notifies no one and gets nothing.
+ * Returns 0, or -1 on out-of-memory (a is then incomplete: drop it). */
 int rt_derive(struct analysis *a, const struct an_opts *o,
-    const struct rp_history *h, const struct rp_settings *cur);
+    const struct am_config *c, const struct rp_history *h,
+    const struct rp_settings *cur);
 
 #endif

@@ -346,12 +346,13 @@ class ReasonsTest(unittest.TestCase):
                    "matchers": [{"name": "alertname", "value": "Quiet.*",
                                  "isRegex": True, "isEqual": True}]}
         cls.am = FakeAlertmanager(REASONS_AM_YML, [silence])
+        # with a user and password, which must never be shown
         cls.d = Daemon(config="""\
 alertmanager:
   url: %s
 analysis:
   cache_ttl: 0s
-""" % cls.am.url)
+""" % cls.am.url.replace("http://", "http://ops:s3cret@"))
         cls.d.start()
         # DBDown fires 0..10 (notified through the catch-all)
         for n in (make_notification([make_alert(DB, at(0))],
@@ -445,7 +446,14 @@ analysis:
         s = [x for x in self.d.get("/api/v1/status/sources").json()["data"]
              if x["source"] == "silences"][0]
         self.assertEqual(s["holds"], {"silences": 1})
-        self.assertTrue(s["origin"].endswith("/api/v2/silences"))
+        self.assertEqual(s["origin"], self.am.url + "/api/v2/silences")
+
+    def test_credentials_never_shown(self):
+        r = self.d.get("/api/v1/status/sources")
+        self.assertNotIn("s3cret", r.text)
+        am = [x for x in r.json()["data"] if x["source"] == "alertmanager"]
+        self.assertEqual(am[0]["origin"], self.am.url)
+        self.assertNotIn("s3cret", self.d.log())
 
 
 NODE = {"alertname": "NodeDown", "cluster": "c1", "team": "db",

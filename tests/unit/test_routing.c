@@ -198,7 +198,7 @@ TEST(derived_pages)
 	o.paging_receivers = paging;
 	o.npaging = 1;
 	CHECK_INT(rt_build(c, NULL, a, h, NULL, &s, err, sizeof(err)), 0);
-	CHECK_INT(rt_derive(a, &o, h, &s.set), 0);
+	CHECK_INT(rt_derive(a, &o, c, h, &s.set), 0);
 	CHECK((r = find(a, "pager")) >= 0);
 	CHECK_INT((int)a->receivers[r].derived, 1);
 	CHECK_INT((int)a->receivers[r].notifications, 6);
@@ -211,6 +211,42 @@ TEST(derived_pages)
 	/* the seen receiver is not replayed */
 	CHECK_INT((int)a->receivers[0].notifications, 0);
 	CHECK_INT((int)a->receivers[0].derived, 0);
+	rt_settings_free(&s);
+	rp_history_free(h);
+	am_config_free(c);
+	an_free(a);
+}
+
+/* A receiver without an integration notifies no one: Alertmanager sends
+ * it nothing, so nothing is replayed for it. */
+TEST(silent_receivers_get_nothing)
+{
+	static const char *const yml =
+	    "route:\n"
+	    "  receiver: nobody\n"
+	    "  group_wait: 30s\n"
+	    "  routes:\n"
+	    "    - receiver: pager\n"
+	    "      matchers: ['severity=\"critical\"']\n"
+	    "receivers:\n"
+	    "  - name: nobody\n"
+	    "  - name: pager\n"
+	    "    pagerduty_configs: [{routing_key: k}]\n";
+	struct ep e[] = { { 0, 0, 600, 1 }, { 1, 60, 600, 1 } };
+	struct analysis *a = build(e, 2);
+	struct am_config *c = NULL;
+	struct rp_history *h = rp_history_new();
+	struct rt_settings s;
+	struct an_opts o;
+	char err[256];
+
+	an_opts_default(&o);
+	CHECK_INT(am_config_parse(yml, strlen(yml), &c, err, sizeof(err)), 0);
+	CHECK_INT(rt_build(c, NULL, a, h, NULL, &s, err, sizeof(err)), 0);
+	CHECK_INT(rt_derive(a, &o, c, h, &s.set), 0);
+	/* DBDown to the pager; DBSlow (a warning) to nobody */
+	CHECK(find(a, "pager") >= 0);
+	CHECK_INT((int)find(a, "nobody"), -1);
 	rt_settings_free(&s);
 	rp_history_free(h);
 	am_config_free(c);
@@ -261,6 +297,7 @@ main(void)
 	RUN(receivers_follow_the_tree);
 	RUN(settings_from_the_tree);
 	RUN(derived_pages);
+	RUN(silent_receivers_get_nothing);
 	RUN(reasons);
 	return t_done();
 }
