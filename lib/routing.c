@@ -253,7 +253,15 @@ inhibits_of(const struct am_config *c, struct rt_settings *s, char *err,
 			}
 			am_matchers_format(side[j], text, len + 1);
 			if (sel_parse(text, out[j], err, errlen) < 0)
-				return -1;
+				break;
+		}
+		if (x->source == NULL || x->target == NULL) {
+			/* a matcher our selectors cannot say: the replay
+			 * goes without that rule rather than fail */
+			sel_free(x->source);
+			sel_free(x->target);
+			memset(x, 0, sizeof(*x));
+			continue;
 		}
 		x->equal = am_inhibit_rule_equal(c, i, &x->nequal);
 		s->ninhibits++;
@@ -284,7 +292,7 @@ rt_build(const struct am_config *c, const struct pr_rules *r,
 		struct rp_rule *x = &s->rules[s->nrules];
 
 		if (rule_selector(pr, &x->match, err, errlen) < 0)
-			goto fail;
+			continue;	/* cannot be said: the recorded `for` */
 		x->for_ms = pr->for_ms;
 		x->keep_firing_for_ms = pr->keep_firing_for_ms;
 		s->nrules_owned = ++s->nrules;
