@@ -51,18 +51,25 @@ unref(struct cached *c)
 		cached_free(c);
 }
 
-/* an_opts.post: the notifications the real routing tree sent to the
- * receivers alertnoise sees nothing of, replayed into the analysis. */
+/* an_opts.post: the rules' evaluation intervals where history has none;
+ * the reasons episodes were not notified, and the notifications the real
+ * routing tree sent to the receivers alertnoise sees nothing of, replayed
+ * into the analysis. */
 static int
 derive(struct analysis *a, const struct an_opts *o)
 {
 	const struct sources *src = o->post_arg;
-	struct rp_history *h = rp_history_new();
+	struct rp_history *h;
 	struct rt_settings rs;
 	char err[256];
 	int rc;
 
-	if (h == NULL)
+	/* the evaluation interval of webhook-only alerts, from their rules */
+	if (src->prom != NULL)
+		rt_intervals(a, src->prom->rules);
+	if (src->am == NULL)
+		return 0;
+	if ((h = rp_history_new()) == NULL)
 		return -1;
 	if (rt_build(src->am->cfg, src->prom ? src->prom->rules : NULL, a, h,
 	    NULL, &rs, err, sizeof(err)) < 0) {
@@ -92,7 +99,7 @@ analysis_opts(const struct an_config *cfg, const struct sources *src,
 	o->t.flap_min_episodes = (int)cfg->an_flap_min_episodes;
 	o->t.flap_window_ms = cfg->an_flap_window_ms;
 	o->paging_receivers = sources_paging(src, cfg, &o->npaging);
-	if (src != NULL && src->am != NULL) {
+	if (src != NULL && (src->am != NULL || src->prom != NULL)) {
 		o->post = derive;
 		o->post_arg = src;
 	}

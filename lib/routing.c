@@ -498,6 +498,45 @@ out:
 	return result;
 }
 
+/* Whether identity labels are the alerts of rule pr: its alertname and
+ * every static label of it. */
+static int
+rule_matches(const struct pr_rule *pr, const json_t *labels)
+{
+	const char *v = json_string_value(json_object_get(labels,
+	    "alertname"));
+
+	if (v == NULL || strcmp(v, pr->alert) != 0)
+		return 0;
+	for (size_t i = 0; i < pr->n_labels; i++) {
+		v = json_string_value(json_object_get(labels,
+		    pr->labels[i].name));
+		if (v == NULL || strcmp(v, pr->labels[i].value) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+void
+rt_intervals(struct analysis *a, const struct pr_rules *r)
+{
+	for (size_t k = 0; k < a->nids + a->nids_pending; k++) {
+		if (a->ids[k].interval_ms > 0)
+			continue;
+		for (size_t i = 0; i < pr_rules_count(r); i++) {
+			const struct pr_rule *pr = pr_rules_get(r, i);
+			const struct pr_group *g;
+
+			if (!rule_matches(pr, a->ids[k].labels))
+				continue;
+			g = pr_rules_group(r, pr->group);
+			if (g != NULL && g->interval_ms > 0)
+				a->ids[k].interval_ms = g->interval_ms;
+			break;
+		}
+	}
+}
+
 struct derive {
 	struct analysis *a;
 	const struct an_opts *o;

@@ -79,6 +79,12 @@ int rt_build(const struct am_config *c, const struct pr_rules *r,
 
 void rt_settings_free(struct rt_settings *s);
 
+/* Gives each identity of a whose evaluation interval history does not
+ * show (webhooks alone: interval_ms 0) that of the group of the first rule
+ * of r whose alerts it is (alertname and static labels), when the group
+ * states one. */
+void rt_intervals(struct analysis *a, const struct pr_rules *r);
+
 /* A silence as rt_reasons reads it: its matchers, in effect over
  * [starts_at, ends_at) (ms). */
 struct rt_silence {

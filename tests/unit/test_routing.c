@@ -7,6 +7,7 @@
 
 #include "amroute.h"
 #include "analysis.h"
+#include "promrules.h"
 #include "replay.h"
 #include "routing.h"
 #include "t.h"
@@ -253,6 +254,39 @@ TEST(silent_receivers_get_nothing)
 	an_free(a);
 }
 
+/* Webhook-only alerts have no evaluation interval in history: their
+ * rule group's is taken. */
+TEST(intervals_from_the_rules)
+{
+	static const char *const rules =
+	    "groups:\n"
+	    "  - name: db\n"
+	    "    interval: 30s\n"
+	    "    rules:\n"
+	    "      - alert: DBDown\n"
+	    "        expr: up == 0\n"
+	    "        labels: {severity: critical}\n"
+	    "      - alert: DBSlow\n"
+	    "        expr: slow > 1\n"
+	    "        labels: {severity: page}\n";
+	struct ep e[] = { { 0, 0, 600, 1 } };
+	struct analysis *a = build(e, 1);
+	struct pr_rules *r = pr_rules_new();
+	char err[256];
+
+	CHECK_INT(pr_rules_add_file(r, "db.yml", rules, strlen(rules), err,
+	    sizeof(err)), 0);
+	a->ids[0].interval_ms = 0;	/* DBDown: its rule's group */
+	a->ids[1].interval_ms = 0;	/* DBSlow{severity=warning}: not the
+					   rule's alerts (severity=page) */
+	rt_intervals(a, r);
+	CHECK_INT((int)a->ids[0].interval_ms, 30000);
+	CHECK_INT((int)a->ids[1].interval_ms, 0);
+	CHECK_INT((int)a->ids[2].interval_ms, 15000);	/* seen: kept */
+	pr_rules_free(r);
+	an_free(a);
+}
+
 TEST(reasons)
 {
 	/* 0: DBDown notified; 1: DBSlow while DBDown fires (inhibited);
@@ -298,6 +332,7 @@ main(void)
 	RUN(settings_from_the_tree);
 	RUN(derived_pages);
 	RUN(silent_receivers_get_nothing);
+	RUN(intervals_from_the_rules);
 	RUN(reasons);
 	return t_done();
 }
