@@ -122,9 +122,9 @@ strings(const json_t *arr, const char **v, size_t max)
 	return n;
 }
 
-/* The routes that send identities named alertname to receiver today: the
- * last of an identity's matches with that receiver, deepest first (by
- * descending id: inserting under one leaves the ids of the others). */
+/* The routes that send identities named alertname to receiver today
+ * (every match with that receiver), deepest first (by descending id:
+ * inserting under one leaves the ids of the others). */
 static size_t
 parents_of(const struct am_config *c, const struct analysis *a,
     const char *alertname, const char *receiver, size_t *out, size_t max)
@@ -133,20 +133,11 @@ parents_of(const struct am_config *c, const struct analysis *a,
 	size_t n = 0;
 
 	for (size_t k = 0; k < a->nids; k++) {
-		const char *names[64], *values[64];
-		struct am_labels ls = { names, values, 0 };
-		const char *key;
-		json_t *v;
 		int nm;
 
 		if (strcmp(a->ids[k].alertname, alertname) != 0)
 			continue;
-		json_object_foreach(a->ids[k].labels, key, v)
-			if (json_is_string(v) && ls.n < 64) {
-				names[ls.n] = key;
-				values[ls.n++] = json_string_value(v);
-			}
-		if ((nm = am_route(c, &ls, m, 64)) < 0)
+		if ((nm = rt_route(c, a->ids[k].labels, m, 64)) < 0)
 			return 0;
 		for (int j = 0; j < nm && j < 64; j++) {
 			size_t i;
@@ -331,47 +322,11 @@ out:
 	return keep;
 }
 
-/* The label sets of a's identities, borrowed, for am_inhibit_unsafe. */
-struct sets {
-	struct am_labels *ls;
-	const char **strs;
-};
-
-static int
-sets_of(const struct analysis *a, struct sets *s)
-{
-	size_t n = a->nids + a->nids_pending, total = 0, at = 0;
-
-	for (size_t k = 0; k < n; k++)
-		total += json_object_size(a->ids[k].labels);
-	s->ls = calloc(n + 1, sizeof(*s->ls));
-	s->strs = calloc(2 * total + 1, sizeof(*s->strs));
-	if (s->ls == NULL || s->strs == NULL)
-		return -1;
-	for (size_t k = 0; k < n; k++) {
-		const char *key;
-		json_t *v;
-		size_t m = json_object_size(a->ids[k].labels), i = 0;
-
-		s->ls[k].names = s->strs + at;
-		s->ls[k].values = s->strs + at + m;
-		json_object_foreach(a->ids[k].labels, key, v)
-			if (json_is_string(v)) {
-				s->strs[at + i] = key;
-				s->strs[at + m + i] = json_string_value(v);
-				i++;
-			}
-		s->ls[k].n = i;
-		at += 2 * m;
-	}
-	return 0;
-}
-
 /* An inhibit rule recommendation added to *text (the rules kept so far):
  * 1 to keep rec (its patch against the file as it is), 0 to drop it. */
 static int
 inhibit_patch(json_t *rec, const struct src_am *am, const struct analysis *a,
-    const struct sets *ls, char **text, size_t *len)
+    const struct rt_label_sets *ls, char **text, size_t *len)
 {
 	json_t *ev = json_object_get(rec, "evidence");
 	const char *src = json_string_value(json_object_get(ev, "source"));
@@ -452,12 +407,12 @@ patches_add(json_t *recs, const struct sources *src,
 {
 	const struct src_am *am = src ? src->am : NULL;
 	const struct src_prom *prom = src ? src->prom : NULL;
-	struct sets ls = { NULL, NULL };
+	struct rt_label_sets ls = { 0 };
 	char *inh = NULL;
 	size_t inh_len = 0, i = 0;
 
-	if (am != NULL && (sets_of(a, &ls) < 0 || (inh = malloc(
-	    am->file.len + 1)) == NULL))
+	if (am != NULL && (rt_label_sets(a, a->nids + a->nids_pending,
+	    &ls) < 0 || (inh = malloc(am->file.len + 1)) == NULL))
 		am = NULL;	/* out of memory: snippets only */
 	if (am != NULL) {
 		memcpy(inh, am->file.text, am->file.len + 1);
@@ -497,8 +452,7 @@ patches_add(json_t *recs, const struct sources *src,
 			json_array_remove(recs, i);
 	}
 	free(inh);
-	free(ls.ls);
-	free(ls.strs);
+	rt_label_sets_free(&ls);
 	/* one that loses an actionable episode is never first */
 	if (json_array_size(recs) > 1 && lost(json_array_get(recs, 0)) > 0)
 		for (i = 1; i < json_array_size(recs); i++)

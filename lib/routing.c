@@ -40,9 +40,8 @@ labels_of(const json_t *labels, struct am_labels *ls, const char ***names,
 	return 0;
 }
 
-/* The routes c sends labels to: up to max into out; the count, or -1. */
-static int
-route_labels(const struct am_config *c, const json_t *labels,
+int
+rt_route(const struct am_config *c, const json_t *labels,
     struct am_route_info *out, size_t max)
 {
 	const char **names, **values;
@@ -61,7 +60,7 @@ rt_receivers(const struct am_config *c, const json_t *labels,
     const char **out, size_t max)
 {
 	struct am_route_info m[MAX_MATCHES];
-	int n = route_labels(c, labels, m, MAX_MATCHES);
+	int n = rt_route(c, labels, m, MAX_MATCHES);
 	size_t k = 0;
 
 	if (n < 0)
@@ -199,7 +198,7 @@ route_all(const struct am_config *c, const struct analysis *a,
 		return -1;
 	rp_history_unroute(h);
 	for (size_t k = 0; k < a->nids; k++) {
-		int n = route_labels(c, a->ids[k].labels, m, MAX_MATCHES);
+		int n = rt_route(c, a->ids[k].labels, m, MAX_MATCHES);
 
 		if (n < 0)
 			goto nomem;
@@ -365,15 +364,8 @@ silenced(const struct rt_silence *sil, size_t nsil,
 	return 0;
 }
 
-/* The labels of every identity of a, as am_labels. */
-struct label_sets {
-	struct am_labels *ls;
-	const char ***names, ***values;
-	size_t n;
-};
-
-static void
-label_sets_free(struct label_sets *x)
+void
+rt_label_sets_free(struct rt_label_sets *x)
 {
 	for (size_t k = 0; k < x->n; k++) {
 		free(x->names[k]);
@@ -382,20 +374,19 @@ label_sets_free(struct label_sets *x)
 	free(x->ls);
 	free(x->names);
 	free(x->values);
+	memset(x, 0, sizeof(*x));
 }
 
-static int
-label_sets(const struct analysis *a, struct label_sets *x)
+int
+rt_label_sets(const struct analysis *a, size_t n, struct rt_label_sets *x)
 {
-	size_t n = a->nids ? a->nids : 1;
-
-	x->n = 0;
-	x->ls = calloc(n, sizeof(*x->ls));
-	x->names = calloc(n, sizeof(*x->names));
-	x->values = calloc(n, sizeof(*x->values));
+	memset(x, 0, sizeof(*x));
+	x->ls = calloc(n ? n : 1, sizeof(*x->ls));
+	x->names = calloc(n ? n : 1, sizeof(*x->names));
+	x->values = calloc(n ? n : 1, sizeof(*x->values));
 	if (x->ls == NULL || x->names == NULL || x->values == NULL)
 		return -1;
-	for (; x->n < a->nids; x->n++)
+	for (; x->n < n; x->n++)
 		if (labels_of(a->ids[x->n].labels, &x->ls[x->n],
 		    &x->names[x->n], &x->values[x->n]) < 0) {
 			x->n++;
@@ -409,7 +400,7 @@ label_sets(const struct analysis *a, struct label_sets *x)
  * matches rule r's source side. */
 static int
 inhibited(const struct analysis *a, const struct am_config *c,
-    const struct an_by_ident *b, const struct label_sets *x,
+    const struct an_by_ident *b, const struct rt_label_sets *x,
     const unsigned char *src, size_t k, int64_t t)
 {
 	size_t nr = am_inhibit_rule_count(c);
@@ -432,7 +423,7 @@ rt_reasons(struct analysis *a, const struct am_config *c,
     const struct rt_silence *sil, size_t nsil)
 {
 	struct am_route_info m[MAX_MATCHES];
-	struct label_sets x = { 0 };
+	struct rt_label_sets x = { 0 };
 	struct an_by_ident b;
 	size_t nr = am_inhibit_rule_count(c);
 	unsigned char *src = NULL;
@@ -440,7 +431,7 @@ rt_reasons(struct analysis *a, const struct am_config *c,
 
 	if (an_by_ident(a, &b) < 0)
 		return -1;
-	if (label_sets(a, &x) < 0 ||
+	if (rt_label_sets(a, a->nids, &x) < 0 ||
 	    (src = calloc(nr * a->nids + 1, 1)) == NULL)
 		goto out;
 	for (size_t r = 0; r < nr; r++)
@@ -492,7 +483,7 @@ rt_reasons(struct analysis *a, const struct am_config *c,
 	a->routed = 1;
 	result = 0;
 out:
-	label_sets_free(&x);
+	rt_label_sets_free(&x);
 	free(src);
 	an_by_ident_free(&b);
 	return result;

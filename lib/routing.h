@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "amroute.h"
 #include "analysis.h"
 #include "replay.h"
 
@@ -42,12 +43,35 @@ struct buf;
  * -1 when b is full. */
 int rt_quote(struct buf *b, const char *v);
 
+struct am_route_info;
+
+/* am_route for labels as a JSON object of strings: the routes c sends
+ * them to, the first max of them into out; the count, or -1 on
+ * out-of-memory. */
+int rt_route(const struct am_config *c, const json_t *labels,
+    struct am_route_info *out, size_t max);
+
 /* The receivers c routes labels (a JSON object of strings) to, each once,
  * in the order Alertmanager notifies them. Writes up to max names
  * (borrowed from c) to out and returns how many there are (which may
  * exceed max), or -1 on out-of-memory. */
 int rt_receivers(const struct am_config *c, const json_t *labels,
     const char **out, size_t max);
+
+/* The labels of identities 0..n-1 of an analysis as am_labels (over its
+ * strings): ls[k] is identity k's. */
+struct rt_label_sets {
+	struct am_labels *ls;
+	const char ***names, ***values;	/* owned arrays */
+	size_t n;
+};
+
+/* Fills *x for the first n identities of a (n <= nids + nids_pending).
+ * Returns 0, or -1 on out-of-memory; free with rt_label_sets_free either
+ * way. */
+int rt_label_sets(const struct analysis *a, size_t n,
+    struct rt_label_sets *x);
+void rt_label_sets_free(struct rt_label_sets *x);
 
 /* Replay settings built from the real configuration; set is what
  * lib/replay.h takes. Free with rt_settings_free. */
