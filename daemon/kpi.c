@@ -633,12 +633,18 @@ refresh(struct daemon *d)
 	nexp = d->cfg->n_metrics_windows;
 	top = d->cfg->metrics_top_alertnames;
 	an_window = d->cfg->an_window_ms;
-	/* the paging receivers' page counters exist from the start */
-	for (size_t i = 0; i < d->cfg->n_paging_receivers; i++) {
-		met_add(d->m.pages,
-		    (const char *const *)&d->cfg->paging_receivers[i], 0);
-		met_add(d->m.ooh_pages,
-		    (const char *const *)&d->cfg->paging_receivers[i], 0);
+	/* the paging receivers' page counters exist from the start (those
+	 * of the config, else the pager integrations of the sources) */
+	{
+		struct sources *src = sources_get();
+		size_t np;
+		const char *const *pg = sources_paging(src, d->cfg, &np);
+
+		for (size_t i = 0; i < np; i++) {
+			met_add(d->m.pages, &pg[i], 0);
+			met_add(d->m.ooh_pages, &pg[i], 0);
+		}
+		sources_put(src);
 	}
 	if ((w = calloc(nexp + 1, sizeof(*w))) != NULL)
 		for (; nw < nexp; nw++) {
