@@ -71,7 +71,8 @@ derive(struct analysis *a, const struct an_opts *o)
 		return 0;
 	if ((h = rp_history_new()) == NULL)
 		return -1;
-	if (rt_build(src->am->cfg, src->prom ? src->prom->rules : NULL, a, h,
+	if (rt_build(src->am->cfg, src->prom ? src->prom->rules : NULL,
+	    src->sil ? src->sil->v : NULL, src->sil ? src->sil->n : 0, a, h,
 	    NULL, &rs, err, sizeof(err)) < 0) {
 		rp_history_free(h);
 		return -1;

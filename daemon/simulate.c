@@ -108,8 +108,10 @@ settings_current(const struct an_config *cfg, const struct sources *src,
 	if (settings_from_config(cfg, cfgset, err, errlen) < 0)
 		return -1;
 	if (rt_build(src && src->am ? src->am->cfg : NULL,
-	    src && src->prom ? src->prom->rules : NULL, a, h, &cfgset->set,
-	    rs, err, errlen) < 0) {
+	    src && src->prom ? src->prom->rules : NULL,
+	    src && src->sil ? src->sil->v : NULL,
+	    src && src->sil ? src->sil->n : 0, a, h, &cfgset->set, rs, err,
+	    errlen) < 0) {
 		settings_free(cfgset);
 		return -1;
 	}

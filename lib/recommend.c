@@ -570,6 +570,8 @@ replay_error(const struct rc *c, const char *const *names, size_t n)
 	for (size_t i = 0; i < c->base.ncounts; i++) {
 		const struct rp_count *k = &c->base.counts[i];
 
+		if (!k->observed)
+			continue;	/* never recorded: nothing to compare */
 		for (size_t j = 0; j < n; j++)
 			if (strcmp(k->alertname, names[j]) == 0) {
 				diff += labs(k->before - k->recorded);

@@ -211,6 +211,8 @@ struct rp_receiver {
 	char **group_by;		/* the keys of its groups' labels */
 	size_t ngroup_by;
 	int group_seen;			/* group_by given by hand */
+	int recorded;			/* history holds its notifications: its
+					   replay can be compared with them */
 };
 
 struct rp_recorded {
@@ -220,9 +222,17 @@ struct rp_recorded {
 	int64_t last_notification;	/* counts a notification once */
 };
 
+/* A silence in effect for identity ident over [from, to). */
+struct rp_sil {
+	size_t ident;
+	int64_t from, to;
+};
+
 struct rp_history {
 	struct rp_receiver *recv;
 	size_t nrecv;
+	struct rp_sil *sil;		/* sorted by ident when replayed */
+	size_t nsil;
 	/* routed[ident * cols + r]: identity ident was notified to r */
 	unsigned char *routed;
 	size_t cols;
@@ -362,6 +372,7 @@ hist_row(const struct notified_row *row, void *arg)
 	if (r == SIZE_MAX)
 		goto nomem;
 	c->last_recv = r;
+	h->recv[r].recorded = 1;
 	if (row->notification != h->last_notification) {
 		h->last_notification = row->notification;
 		h->recorded++;
@@ -525,6 +536,7 @@ rp_history_recorded(struct rp_history *h, const char *receiver,
 	}
 	h->rec[i].n += n;
 	h->recorded += n;
+	h->recv[r].recorded = 1;
 	return 0;
 }
 
@@ -544,7 +556,21 @@ rp_history_free(struct rp_history *h)
 	free(h->recv);
 	free(h->routed);
 	free(h->rec);
+	free(h->sil);
 	free(h);
+}
+
+int
+rp_history_silence(struct rp_history *h, size_t ident, int64_t from,
+    int64_t to)
+{
+	struct rp_sil *p = realloc(h->sil, (h->nsil + 1) * sizeof(*p));
+
+	if (p == NULL)
+		return -1;
+	h->sil = p;
+	p[h->nsil++] = (struct rp_sil){ ident, from, to };
+	return 0;
 }
 
 size_t
@@ -883,6 +909,9 @@ struct rp_base {
 	size_t *ids, *of;		/* scratch, nids of each */
 	struct member *m;
 	size_t *heap, *pres;
+	/* silences per identity: sil[sfirst[k]..sfirst[k + 1]) */
+	size_t *sfirst;
+	const struct rp_sil **sil;
 	/* rp_notifications' hook, NULL for a replay that only counts */
 	rp_note_fn note;
 	void *note_arg;
@@ -1289,6 +1318,13 @@ advance(struct member *m, int64_t t)
 static int
 inhibited(const struct gctx *g, size_t ident, int64_t t)
 {
+	const struct rp_base *b = g->b;
+
+	/* silenced: Alertmanager's MuteStage drops it from the flush, as
+	 * an inhibited one */
+	for (size_t i = b->sfirst[ident]; i < b->sfirst[ident + 1]; i++)
+		if (b->sil[i]->from <= t && t < b->sil[i]->to)
+			return 1;
 	for (size_t i = 0; i < g->ninh; i++) {
 		const struct inh *x = g->inh[i];
 		size_t u;
@@ -2100,6 +2136,35 @@ base_effects(struct rp_base *b)
 	return 0;
 }
 
+/* The silences of history per identity, for inhibited(). */
+static int
+base_silences(struct rp_base *b)
+{
+	const struct rp_history *h = b->h;
+
+	b->sfirst = calloc(b->nids + 2, sizeof(*b->sfirst));
+	b->sil = malloc((h->nsil ? h->nsil : 1) * sizeof(*b->sil));
+	if (b->sfirst == NULL || b->sil == NULL)
+		return -1;
+	for (size_t i = 0; i < h->nsil; i++)
+		if (h->sil[i].ident < b->nids)
+			b->sfirst[h->sil[i].ident + 1]++;
+	for (size_t k = 0; k < b->nids; k++)
+		b->sfirst[k + 1] += b->sfirst[k];
+	{
+		size_t *at = malloc((b->nids + 1) * sizeof(*at));
+
+		if (at == NULL)
+			return -1;
+		memcpy(at, b->sfirst, (b->nids + 1) * sizeof(*at));
+		for (size_t i = 0; i < h->nsil; i++)
+			if (h->sil[i].ident < b->nids)
+				b->sil[at[h->sil[i].ident]++] = &h->sil[i];
+		free(at);
+	}
+	return 0;
+}
+
 static int
 base_new(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
@@ -2172,7 +2237,8 @@ base_new(const struct analysis *a, const struct rp_history *h,
 				goto fail;
 			}
 	}
-	if (base_names(b) < 0 || base_receivers(b) < 0 || b->note_failed ||
+	if (base_silences(b) < 0 || base_names(b) < 0 ||
+	    base_receivers(b) < 0 || b->note_failed ||
 	    base_sums(b) < 0 || base_effects(b) < 0)
 		goto fail;
 	b->note = NULL;		/* told once, of the current settings */
@@ -2211,6 +2277,8 @@ rp_base_free(struct rp_base *b)
 		return;
 	an_by_ident_free(&b->by);
 	free(b->note_eps);
+	free(b->sfirst);
+	free(b->sil);
 	free(b->cur_for_raw);
 	free(b->cur_for);
 	free(b->cur_kff);
@@ -2557,6 +2625,7 @@ run_counts(const struct rp_base *b, struct rp_result *res)
 					continue;
 			}
 			c.recorded = b->recorded[r * b->nnames + x];
+			c.observed = h->recv[r].recorded;
 			if (res->ncounts == cap) {
 				size_t n = cap ? cap * 2 : 64;
 				struct rp_count *p = realloc(res->counts,
@@ -2664,6 +2733,8 @@ rp_base_run(struct rp_base *b, const struct rp_settings *proposed,
 		long diff = 0, rec = 0;
 
 		for (size_t i = 0; i < res->ncounts; i++) {
+			if (!res->counts[i].observed)
+				continue;	/* nothing to compare with */
 			diff += labs(res->counts[i].before -
 			    res->counts[i].recorded);
 			rec += res->counts[i].recorded;
@@ -2722,13 +2793,15 @@ rp_result_json(const struct rp_result *res)
 	for (size_t i = 0; i < res->ncounts; i++) {
 		const struct rp_count *c = &res->counts[i];
 
+		/* recorded null: a receiver alertnoise hears nothing from */
 		json_array_append_new(counts, json_pack("{s:s, s:s, s:I, s:I,"
-		    " s:I, s:I, s:I}", "alertname", c->alertname, "receiver",
+		    " s:I, s:I, s:o}", "alertname", c->alertname, "receiver",
 		    c->receiver, "notifications_before", (json_int_t)c->before,
 		    "notifications_after", (json_int_t)c->after,
 		    "pages_before", (json_int_t)c->pages_before,
 		    "pages_after", (json_int_t)c->pages_after,
-		    "recorded", (json_int_t)c->recorded));
+		    "recorded", c->observed ? json_integer(c->recorded) :
+		    json_null()));
 	}
 	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I,"
 	    " s:{s:f, s:f}}", "counts", counts,

@@ -39,7 +39,8 @@
  * notified, when send_resolved and an alert resolved, or when
  * repeat_interval passed since the last notification; a group whose alerts
  * all resolved and were flushed ends. An alert inhibited at a flush (a
- * source alert firing with equal labels) is left out of it. */
+ * source alert firing with equal labels) or silenced then (a silence of
+ * the history, rp_history_silence) is left out of it. */
 #ifndef AN_REPLAY_H
 #define AN_REPLAY_H
 
@@ -101,6 +102,11 @@ struct rp_count {
 	long before, after;		/* notifications */
 	long pages_before, pages_after;
 	long recorded;			/* notifications actually stored */
+	int observed;			/* history holds the receiver's
+					   notifications (0: a receiver only
+					   the routing tree names, whose
+					   notifications alertnoise never
+					   sees: no replay error) */
 };
 
 struct rp_result {
@@ -109,8 +115,9 @@ struct rp_result {
 	long notifications_before, notifications_after;
 	long pages_before, pages_after;
 	long recorded;			/* stored notifications in the window */
-	double replay_error;		/* sum over counts of |before -
-					   recorded| / sum of recorded */
+	double replay_error;		/* sum over the observed counts of
+					   |before - recorded| / sum of
+					   recorded */
 	long noise_removed;		/* noise episodes that no longer fire */
 	long actionable_delayed;	/* actionable episodes firing later */
 	long actionable_lost;		/* actionable episodes that no longer fire */
@@ -193,6 +200,12 @@ int rp_notifications(const struct analysis *a, const struct rp_history *h,
  * recorded counts stay), so that routing can be given anew with
  * rp_history_route: when the real routing tree is known. */
 void rp_history_unroute(struct rp_history *h);
+
+/* A silence that was in effect for identity ident (of the analysis)
+ * over [from, to): the replay leaves it out of every flush then, as
+ * Alertmanager's silencer does. Returns 0, or -1 on out-of-memory. */
+int rp_history_silence(struct rp_history *h, size_t ident, int64_t from,
+    int64_t to);
 
 /* The number of receivers h knows: seen in history or routed to. */
 size_t rp_history_receivers(const struct rp_history *h);

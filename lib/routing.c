@@ -268,11 +268,37 @@ inhibits_of(const struct am_config *c, struct rt_settings *s, char *err,
 	return 0;
 }
 
+/* The silences of sil that match each identity of a, into h. */
+static int
+silence_all(const struct analysis *a, const struct rt_silence *sil,
+    size_t nsil, struct rp_history *h)
+{
+	struct rt_label_sets x;
+	int result = -1;
+
+	if (nsil == 0)
+		return 0;
+	if (rt_label_sets(a, a->nids, &x) < 0)
+		goto out;
+	for (size_t k = 0; k < a->nids; k++)
+		for (size_t i = 0; i < nsil; i++) {
+			int m = am_matchers_match(sil[i].m, &x.ls[k]);
+
+			if (m < 0 || (m == 1 && rp_history_silence(h, k,
+			    sil[i].starts_at, sil[i].ends_at) < 0))
+				goto out;
+		}
+	result = 0;
+out:
+	rt_label_sets_free(&x);
+	return result;
+}
+
 int
 rt_build(const struct am_config *c, const struct pr_rules *r,
-    const struct analysis *a, struct rp_history *h,
-    const struct rp_settings *extra, struct rt_settings *s, char *err,
-    size_t errlen)
+    const struct rt_silence *sil, size_t nsil, const struct analysis *a,
+    struct rp_history *h, const struct rp_settings *extra,
+    struct rt_settings *s, char *err, size_t errlen)
 {
 	size_t nrules = (r ? pr_rules_count(r) : 0) +
 	    (extra ? extra->nrules : 0);
@@ -296,6 +322,8 @@ rt_build(const struct am_config *c, const struct pr_rules *r,
 		x->keep_firing_for_ms = pr->keep_firing_for_ms;
 		s->nrules_owned = ++s->nrules;
 	}
+	if (silence_all(a, sil, nsil, h) < 0)
+		goto nomem;
 	if (c != NULL) {
 		if (route_all(c, a, h, s) < 0)
 			goto nomem;
@@ -475,7 +503,7 @@ rt_reasons(struct analysis *a, const struct am_config *c,
 			e->not_notified = NN_INHIBITED;
 		else if (muted)
 			e->not_notified = NN_MUTED;
-		else if (e->resolved_at != 0 && e->resolved_at < flush)
+		else if (e->resolved_at != 0 && e->resolved_at <= flush)
 			e->not_notified = NN_GROUP_WAIT;
 		else
 			e->not_notified = NN_UNKNOWN;

@@ -73,6 +73,13 @@ int rt_label_sets(const struct analysis *a, size_t n,
     struct rt_label_sets *x);
 void rt_label_sets_free(struct rt_label_sets *x);
 
+/* A silence as rt_reasons reads it: its matchers, in effect over
+ * [starts_at, ends_at) (ms). */
+struct rt_silence {
+	const struct am_matchers *m;
+	int64_t starts_at, ends_at;
+};
+
 /* Replay settings built from the real configuration; set is what
  * lib/replay.h takes. Free with rt_settings_free. */
 struct rt_settings {
@@ -89,17 +96,19 @@ struct rt_settings {
 };
 
 /* Routes a's identities through c into h (replacing history's routing,
- * whose recorded counts stay) and fills *s: the routes of the receivers
- * reached, c's inhibit rules, r's rules, then extra's rules and routes on
+ * whose recorded counts stay), puts the silences of sil[0..nsil) that
+ * match each identity into h (rp_history_silence), and fills *s: the
+ * routes of the receivers reached, c's inhibit rules, r's rules, then
+ * extra's rules and routes on
  * top (the config's replay.rules and replay.routes: overrides; extra's
  * inhibit rules are not taken). c NULL:
  * when h has no receiver at all, Alertmanager's defaults (see above);
  * otherwise history's routing stays. r NULL: no rules (the `for` history
  * shows). Returns 0, or -1 with err. */
 int rt_build(const struct am_config *c, const struct pr_rules *r,
-    const struct analysis *a, struct rp_history *h,
-    const struct rp_settings *extra, struct rt_settings *s, char *err,
-    size_t errlen);
+    const struct rt_silence *sil, size_t nsil, const struct analysis *a,
+    struct rp_history *h, const struct rp_settings *extra,
+    struct rt_settings *s, char *err, size_t errlen);
 
 void rt_settings_free(struct rt_settings *s);
 
@@ -109,20 +118,14 @@ void rt_settings_free(struct rt_settings *s);
  * states one. */
 void rt_intervals(struct analysis *a, const struct pr_rules *r);
 
-/* A silence as rt_reasons reads it: its matchers, in effect over
- * [starts_at, ends_at) (ms). */
-struct rt_silence {
-	const struct am_matchers *m;
-	int64_t starts_at, ends_at;
-};
-
 /* Why each fired episode of a's window that no notification carried was
  * not notified, into its not_notified (NN_* of analysis.h), in this
  * order: a silence of sil[0..nsil) matched its labels when it fired or
  * at its route's first flush (group_wait later); an inhibit rule of c
  * matched it with a source alert firing then (an episode of another
  * identity of a); every route c sends it to was muted at that flush by
- * its time intervals; it resolved within its first route's group_wait;
+ * its time intervals; it resolved within its first route's group_wait
+ * (by the flush, as the replay counts it);
  * else unknown. Only episodes c routes to a receiver a has seen
  * notifications of get a reason: call it before rt_derive. Returns 0, or
  * -1 on out-of-memory. */

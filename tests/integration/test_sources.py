@@ -78,6 +78,7 @@ EPISODES = [(DB, 0, 10), (DB, 60, 70), (DB, 120, 130),
 
 class SourcesTest(unittest.TestCase):
     AM = AM_YML
+    PAGER_NOTIFICATIONS = 6     # replayed: 3 pages and 3 resolved
 
     @classmethod
     def setUpClass(cls):
@@ -168,6 +169,25 @@ analysis:
         self.assertEqual(by["alertnoise"]["notifications"], 10, by)
         self.assertEqual(by["alertnoise"]["pages"], 0, by)
         self.assertEqual(s["pages"], 3)
+
+    def test_replay_error_counts_only_what_was_recorded(self):
+        import json
+        r = self.d.post("/api/v1/simulate", json.dumps({"window": "1d"}))
+        self.assertEqual(r.status, 200, r.text)
+        data = r.json()["data"]
+        rows = {(c["alertname"], c["receiver"]): c for c in data["counts"]}
+        # the pager's notifications are replayed, never recorded: no
+        # error can be measured for them
+        self.assertIsNone(rows[("DBDown", "pager")]["recorded"])
+        self.assertEqual(rows[("DBDown", "pager")]["notifications_before"],
+                         self.PAGER_NOTIFICATIONS)
+        seen = [c for c in data["counts"] if c["recorded"] is not None]
+        self.assertTrue(seen)
+        self.assertTrue(all(c["receiver"] == "alertnoise" for c in seen))
+        diff = sum(abs(c["notifications_before"] - c["recorded"])
+                   for c in seen)
+        self.assertAlmostEqual(data["replay_error"],
+                               diff / sum(c["recorded"] for c in seen))
 
     def test_episodes_name_real_and_notified_receivers(self):
         r = self.d.get("/api/v1/episodes?match[]=%7Balertname%3D%22DBDown"
@@ -276,6 +296,7 @@ class MutedTest(SourcesTest):
     """The same history, the pager route muted all day every day by a
     time interval in Europe/Berlin: Alertmanager sends the pager nothing."""
     AM = MUTED_AM_YML
+    PAGER_NOTIFICATIONS = 0
 
     def test_pages_of_a_receiver_only_the_tree_names(self):
         s = self.summary()

@@ -147,7 +147,7 @@ TEST(settings_from_the_tree)
 	struct rt_settings s;
 	char err[256];
 
-	CHECK_INT(rt_build(c, NULL, a, h, NULL, &s, err, sizeof(err)), 0);
+	CHECK_INT(rt_build(c, NULL, NULL, 0, a, h, NULL, &s, err, sizeof(err)), 0);
 	/* alertnoise and pager for DBDown, alertnoise and chat for Blip */
 	CHECK_INT((int)s.set.nroutes, 3);
 	CHECK_STR(s.routes[0].receiver, "alertnoise");
@@ -166,7 +166,7 @@ TEST(settings_from_the_tree)
 
 	/* no tree and no notification: Alertmanager's defaults */
 	h = rp_history_new();
-	CHECK_INT(rt_build(NULL, NULL, a, h, NULL, &s, err, sizeof(err)), 0);
+	CHECK_INT(rt_build(NULL, NULL, NULL, 0, a, h, NULL, &s, err, sizeof(err)), 0);
 	CHECK_INT((int)s.set.nroutes, 1);
 	CHECK_STR(s.routes[0].receiver, RT_DEFAULT_RECEIVER);
 	CHECK_STR(s.routes[0].group_by[0], "alertname");
@@ -198,7 +198,7 @@ TEST(derived_pages)
 	an_opts_default(&o);
 	o.paging_receivers = paging;
 	o.npaging = 1;
-	CHECK_INT(rt_build(c, NULL, a, h, NULL, &s, err, sizeof(err)), 0);
+	CHECK_INT(rt_build(c, NULL, NULL, 0, a, h, NULL, &s, err, sizeof(err)), 0);
 	CHECK_INT(rt_derive(a, &o, c, h, &s.set), 0);
 	CHECK((r = find(a, "pager")) >= 0);
 	CHECK_INT((int)a->receivers[r].derived, 1);
@@ -214,6 +214,44 @@ TEST(derived_pages)
 	CHECK_INT((int)a->receivers[0].derived, 0);
 	rt_settings_free(&s);
 	rp_history_free(h);
+	am_config_free(c);
+	an_free(a);
+}
+
+/* The second DBDown episode fires under a silence: Alertmanager's
+ * silencer leaves it out of every flush, so the pager gets two pages, not
+ * three, and no notification of it at all. */
+TEST(silenced_episodes_are_not_replayed)
+{
+	struct ep e[] = { { 0, 0, 600, 1 }, { 0, 3600, 4200, 1 },
+	    { 0, 7200, 7800, 1 } };
+	struct analysis *a = build(e, 3);
+	struct am_config *c = tree();
+	struct rp_history *h = rp_history_new();
+	struct am_matchers *m;
+	struct rt_silence sil;
+	struct rt_settings s;
+	struct an_opts o;
+	const char *paging[] = { "pager" };
+	char err[256];
+	long r;
+
+	an_opts_default(&o);
+	o.paging_receivers = paging;
+	o.npaging = 1;
+	CHECK_INT(am_matchers_parse("{alertname=\"DBDown\"}", 20, &m, err,
+	    sizeof(err)), 0);
+	sil = (struct rt_silence){ m, T0 + 3000 * S, T0 + 5000 * S };
+	CHECK_INT(rt_build(c, NULL, &sil, 1, a, h, NULL, &s, err,
+	    sizeof(err)), 0);
+	CHECK_INT(rt_derive(a, &o, c, h, &s.set), 0);
+	CHECK((r = find(a, "pager")) >= 0);
+	CHECK_INT((int)a->npages, 2);
+	CHECK_INT((int)a->receivers[r].notifications, 4);
+	CHECK_INT((int)a->eps[1].pages, 0);
+	rt_settings_free(&s);
+	rp_history_free(h);
+	am_matchers_free(m);
 	am_config_free(c);
 	an_free(a);
 }
@@ -243,7 +281,7 @@ TEST(silent_receivers_get_nothing)
 
 	an_opts_default(&o);
 	CHECK_INT(am_config_parse(yml, strlen(yml), &c, err, sizeof(err)), 0);
-	CHECK_INT(rt_build(c, NULL, a, h, NULL, &s, err, sizeof(err)), 0);
+	CHECK_INT(rt_build(c, NULL, NULL, 0, a, h, NULL, &s, err, sizeof(err)), 0);
 	CHECK_INT(rt_derive(a, &o, c, h, &s.set), 0);
 	/* DBDown to the pager; DBSlow (a warning) to nobody */
 	CHECK(find(a, "pager") >= 0);
@@ -295,8 +333,9 @@ TEST(reasons)
 	 * but alertnoise not: unknown too */
 	struct ep e[] = { { 0, 0, 600, 1 }, { 1, 60, 300, 0 },
 	    { 2, 1000, 1010, 0 }, { 2, 2000, 2600, 0 }, { 2, 5000, 5300, 0 },
-	    { 2, 23 * 3600, 23 * 3600 + 600, 0 } };
-	struct analysis *a = build(e, 6);
+	    { 2, 23 * 3600, 23 * 3600 + 600, 0 },
+	    { 2, 8000, 8030, 0 } };	/* 6: resolved at the flush itself */
+	struct analysis *a = build(e, 7);
 	struct am_config *c = tree();
 	struct am_matchers *m;
 	struct rt_silence sil;
@@ -312,6 +351,7 @@ TEST(reasons)
 	CHECK_INT(a->eps[3].not_notified, NN_SILENCED);
 	CHECK_INT(a->eps[4].not_notified, NN_UNKNOWN);
 	CHECK_INT(a->eps[5].not_notified, NN_UNKNOWN);
+	CHECK_INT(a->eps[6].not_notified, NN_GROUP_WAIT);
 	CHECK_INT(a->routed, 1);
 	CHECK_STR(an_nn_name(NN_GROUP_WAIT), "resolved_in_group_wait");
 
@@ -331,6 +371,7 @@ main(void)
 	RUN(receivers_follow_the_tree);
 	RUN(settings_from_the_tree);
 	RUN(derived_pages);
+	RUN(silenced_episodes_are_not_replayed);
 	RUN(silent_receivers_get_nothing);
 	RUN(intervals_from_the_rules);
 	RUN(reasons);
