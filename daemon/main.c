@@ -126,6 +126,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct an_config *c, *old;
 	const char *fail[] = { "failure" }, *ok[] = { "success" };
+	int64_t sources_wait;
 
 	if ((c = load_config(&d->flags, err, errlen)) == NULL) {
 		log_error("Loading configuration file failed", "file",
@@ -160,6 +161,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 		old->metrics_severity_label = t;
 	}
 	d->cfg = c;
+	sources_wait = 2 * c->sources_timeout_ms + 1000;
 	log_setup(c->log_level, c->log_format);
 	/* TZ changes only here, under the write lock (report.h) */
 	if (report_tz_apply(c->report_timezone, err, errlen) < 0)
@@ -168,7 +170,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	cfg_free(old);
 	analysis_cache_clear();		/* thresholds may have changed */
 	/* the sources may be others now: read them before answering */
-	sources_refresh(2 * c->sources_timeout_ms + 1000);
+	sources_refresh(sources_wait);
 	met_set(d->m.reload_success, NULL, 1);
 	met_set(d->m.reload_success_ts, NULL, (double)ts_now_ms() / 1000.0);
 	met_add(d->m.reloads, ok, 1);
