@@ -44,6 +44,7 @@
 #include "buf.h"
 #include "config.h"
 #include "utf8.h"
+#include "yamlnode.h"
 
 /* What is read (am_config_parse's AM_CONFIG_MAX) and what may be added to
  * it; how deep the search for a value's end may go. */
@@ -263,23 +264,6 @@ scalar_is(const yaml_node_t *n, const char *s)
 	return n != NULL && n->type == YAML_SCALAR_NODE &&
 	    n->data.scalar.length == strlen(s) &&
 	    memcmp(n->data.scalar.value, s, n->data.scalar.length) == 0;
-}
-
-/* yaml.v2's null, as amroute.c reads it. */
-static int
-is_null(const yaml_node_t *n)
-{
-	const char *s;
-
-	if (n->type != YAML_SCALAR_NODE)
-		return 0;
-	if (n->tag != NULL && strcmp((const char *)n->tag, YAML_NULL_TAG) == 0)
-		return 1;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	s = (const char *)n->data.scalar.value;
-	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
 
 static int
@@ -1221,7 +1205,7 @@ place_route(struct text *t, int id, const char *path,
 		return fail(err, errlen, "%s.routes (line %lu) uses a YAML "
 		    "anchor or alias; it cannot be patched in place", path,
 		    (unsigned long)k->start_mark.line + 1);
-	if (is_null(v) || (v->type == YAML_SEQUENCE_NODE && is_flow(v) &&
+	if (yn_is_null(v) || (v->type == YAML_SEQUENCE_NODE && is_flow(v) &&
 	    v->data.sequence.items.start == v->data.sequence.items.top)) {
 		edit_empty(t, k, v, e);
 		if (edit_break_before(t, e) < 0)
@@ -1452,7 +1436,7 @@ amp_add_inhibit_rule(const char *yaml, size_t len,
 			    "place", (unsigned long)k->start_mark.line + 1);
 			goto out;
 		}
-		if (is_null(v) || (v->type == YAML_SEQUENCE_NODE &&
+		if (yn_is_null(v) || (v->type == YAML_SEQUENCE_NODE &&
 		    v->data.sequence.items.start ==
 		    v->data.sequence.items.top)) {
 			edit_empty(&t, k, v, &e);

@@ -103,6 +103,7 @@
 
 #include "config.h"
 #include "tzone.h"
+#include "yamlnode.h"
 #include "utf8.h"
 
 /* Limits on untrusted input: the text, the routes and their nesting, the
@@ -943,12 +944,6 @@ struct loader {
 	size_t		 bytes;		/* of AM_MAX_BYTES */
 };
 
-static unsigned long
-node_line(const yaml_node_t *n)
-{
-	return (unsigned long)n->start_mark.line + 1;
-}
-
 /* Writes "line N: key: message" into ld->err ("line N: " left out when
  * line is 0, "key: " when key is NULL). Returns -1. */
 static int
@@ -982,7 +977,7 @@ fail(struct loader *ld, const yaml_node_t *n, const char *key,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(ld, n != NULL ? node_line(n) : 0, key, fmt, ap);
+	vfail(ld, n != NULL ? yn_line(n) : 0, key, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -1009,39 +1004,6 @@ fail_msg(struct loader *ld, const yaml_node_t *n, const char *key,
 
 	snprintf(copy, sizeof(copy), "%s", msg);
 	return fail(ld, n, key, "%s", copy);
-}
-
-static const char *
-kind_name(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_SCALAR_NODE:
-		return "a scalar";
-	case YAML_SEQUENCE_NODE:
-		return "a sequence";
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	case YAML_NO_NODE:
-		break;
-	}
-	return "nothing";
-}
-
-/* yaml.v2's null: a plain "", "~", "null", "Null", "NULL", or !!null. */
-static int
-is_null(const yaml_node_t *n)
-{
-	const char *s = "";
-
-	if (n->type != YAML_SCALAR_NODE)
-		return 0;
-	s = (const char *)n->data.scalar.value;
-	if (n->tag != NULL && strcmp((const char *)n->tag, YAML_NULL_TAG) == 0)
-		return 1;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
 
 static yaml_node_t *
@@ -1107,8 +1069,8 @@ get_string(struct loader *ld, const yaml_node_t *n, const char *key,
 {
 	if (n->type != YAML_SCALAR_NODE)
 		return fail(ld, n, key, "expected a string, got %s",
-		    kind_name(n));
-	if (is_null(n)) {
+		    yn_kind(n));
+	if (yn_is_null(n)) {
 		*out = "";
 		return 0;
 	}
@@ -1132,7 +1094,7 @@ get_bool(struct loader *ld, const yaml_node_t *n, const char *key, int *out)
 	const char *s = "";
 	size_t i;
 
-	if (is_null(n)) {
+	if (yn_is_null(n)) {
 		*out = 0;
 		return 0;
 	}
@@ -1152,7 +1114,7 @@ get_bool(struct loader *ld, const yaml_node_t *n, const char *key, int *out)
 		}
 	}
 	return fail(ld, n, key, "expected true or false, got %s",
-	    n->type == YAML_SCALAR_NODE ? "a string" : kind_name(n));
+	    n->type == YAML_SCALAR_NODE ? "a string" : yn_kind(n));
 }
 
 /* model.Duration; null leaves *ms unset (-1). */
@@ -1162,7 +1124,7 @@ get_duration(struct loader *ld, const yaml_node_t *n, const char *key,
 {
 	const char *s = "";
 
-	if (is_null(n)) {
+	if (yn_is_null(n)) {
 		*ms = -1;
 		return 0;
 	}
@@ -1185,11 +1147,11 @@ get_strings(struct loader *ld, yaml_node_t *n, const char *key,
 	const char *s = "";
 
 	assert(out->n == 0);
-	if (is_null(n))
+	if (yn_is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(ld, n, key, "expected a sequence of strings, got "
-		    "%s", kind_name(n));
+		    "%s", yn_kind(n));
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		yaml_node_t *item = get_node(ld, *it);
@@ -1262,7 +1224,7 @@ map_each(struct loader *ld, yaml_node_t *n, const char *key, pair_fn fn,
 
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(ld, n, key, "expected a mapping, got %s",
-		    kind_name(n));
+		    yn_kind(n));
 	if (depth > AM_MAX_DEPTH)
 		return fail(ld, n, key, "merges nested deeper than %d",
 		    AM_MAX_DEPTH);
@@ -1300,7 +1262,7 @@ map_each(struct loader *ld, yaml_node_t *n, const char *key, pair_fn fn,
 		}
 		if (kn->type != YAML_SCALAR_NODE)
 			return fail(ld, kn, key, "expected a string key, got "
-			    "%s", kind_name(kn));
+			    "%s", yn_kind(kn));
 		if (get_string(ld, kn, key, &name) < 0)
 			return -1;
 		if (fn(ld, ctx, name, kn, vn) < 0)
@@ -1404,7 +1366,7 @@ map_matcher(struct loader *ld, void *ctx, const char *key, yaml_node_t *kn,
 	if (strv_push(&x->seen, key) < 0)
 		return fail(ld, NULL, NULL, "out of memory");
 	/* yaml.v2 calls no unmarshaler on null: a nil config.Regexp */
-	if (x->type == AM_MATCH_REGEXP && is_null(vn))
+	if (x->type == AM_MATCH_REGEXP && yn_is_null(vn))
 		return fail(ld, vn, x->key, "invalid regexp value for \"%.*s\"",
 		    AM_QUOTE_MAX, key);
 	if (get_string(ld, vn, x->key, &s) < 0)
@@ -1430,7 +1392,7 @@ load_map_matchers(struct loader *ld, yaml_node_t *n, const char *key,
 	struct map_ctx x = { ms, type, { NULL, 0 }, key };
 	int rc;
 
-	if (n == NULL || is_null(n))
+	if (n == NULL || yn_is_null(n))
 		return 0;
 	rc = map_each(ld, n, key, map_matcher, &x, 0);
 	strv_free(&x.seen);
@@ -1581,7 +1543,7 @@ load_route_fields(struct loader *ld, struct fields *f, struct node *nd)
 			return -1;
 		if (*s != '\0' && (nd->receiver = strdup(s)) == NULL)
 			return fail(ld, NULL, NULL, "out of memory");
-		nd->receiver_line = node_line(f->v[RF_RECEIVER]);
+		nd->receiver_line = yn_line(f->v[RF_RECEIVER]);
 	}
 	if (f->v[RF_GROUP_BY] != NULL && load_group_by(ld, f->v[RF_GROUP_BY],
 	    subkey(k, sizeof(k), nd->path, "group_by"), nd) < 0)
@@ -1721,7 +1683,7 @@ load_route(struct loader *ld, yaml_node_t *n, size_t parent, char *path,
 	nd->path = path;
 	nd->parent = parent;
 	nd->depth = depth;
-	nd->line = node_line(n);
+	nd->line = yn_line(n);
 	if (parent != AM_NO_PARENT) {
 		struct node *pn = &c->routes[parent];
 
@@ -1735,7 +1697,7 @@ load_route(struct loader *ld, yaml_node_t *n, size_t parent, char *path,
 	memset(&f, 0, sizeof(f));
 	f.names = route_fields;
 	f.n = RF_N;
-	if (is_null(n))
+	if (yn_is_null(n))
 		return fail(ld, n, path, "expected a mapping, got null");
 	if (get_fields(ld, n, path, &f) < 0 ||
 	    load_route_fields(ld, &f, nd) < 0 ||
@@ -1748,11 +1710,11 @@ load_route(struct loader *ld, yaml_node_t *n, size_t parent, char *path,
 	    (nd->receiver != NULL ? strlen(nd->receiver) : 0)) < 0)
 		return -1;
 
-	if ((routes = f.v[RF_ROUTES]) == NULL || is_null(routes))
+	if ((routes = f.v[RF_ROUTES]) == NULL || yn_is_null(routes))
 		return 0;
 	if (routes->type != YAML_SEQUENCE_NODE)
 		return fail(ld, routes, path, "routes: expected a sequence of "
-		    "routes, got %s", kind_name(routes));
+		    "routes, got %s", yn_kind(routes));
 	for (i = 0; routes->data.sequence.items.start + i <
 	    routes->data.sequence.items.top; i++) {
 		yaml_node_t *item = get_node(ld,
@@ -1801,11 +1763,11 @@ load_send_resolved(struct loader *ld, yaml_node_t *item, const char *key,
 	struct sr_ctx x = { key, out };
 
 	*out = -1;
-	if (is_null(item))
+	if (yn_is_null(item))
 		return 0;
 	if (item->type != YAML_MAPPING_NODE)
 		return fail(ld, item, key, "expected a mapping, got %s",
-		    kind_name(item));
+		    yn_kind(item));
 	return map_each(ld, item, key, send_resolved_field, &x, 0);
 }
 
@@ -1834,7 +1796,7 @@ load_receiver(struct loader *ld, yaml_node_t *n, const char *key,
 		fail(ld, n, key, "missing name in receiver");
 		goto out;
 	}
-	r->line = node_line(f.v[0]);
+	r->line = yn_line(f.v[0]);
 	if ((r->name = strdup(s)) == NULL) {
 		fail(ld, NULL, NULL, "out of memory");
 		goto out;
@@ -1844,11 +1806,11 @@ load_receiver(struct loader *ld, yaml_node_t *n, const char *key,
 		yaml_node_t *v = f.config_v[i];
 		yaml_node_item_t *it;
 
-		if (is_null(v))
+		if (yn_is_null(v))
 			continue;
 		if (v->type != YAML_SEQUENCE_NODE) {
 			fail(ld, v, key, "%s_configs: expected a sequence, got "
-			    "%s", kinds.v[i], kind_name(v));
+			    "%s", kinds.v[i], yn_kind(v));
 			goto out;
 		}
 		for (it = v->data.sequence.items.start;
@@ -1890,11 +1852,11 @@ load_receivers(struct loader *ld, yaml_node_t *n)
 	size_t rep;
 	void *q;
 
-	if (is_null(n))
+	if (yn_is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(ld, n, "receivers", "expected a sequence, got %s",
-		    kind_name(n));
+		    yn_kind(n));
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		yaml_node_t *item = get_node(ld, *it);
@@ -2116,11 +2078,11 @@ list_start(struct loader *ld, yaml_node_t *n, const char *key,
     struct ilist *out, size_t *count)
 {
 	*count = 0;
-	if (n == NULL || is_null(n))
+	if (n == NULL || yn_is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(ld, n, key, "expected a sequence, got %s",
-		    kind_name(n));
+		    yn_kind(n));
 	*count = (size_t)(n->data.sequence.items.top -
 	    n->data.sequence.items.start);
 	if (*count > AM_MAX_LIST)
@@ -2152,7 +2114,7 @@ load_times(struct loader *ld, yaml_node_t *n, const char *key,
 		out->n = i + 1;
 		if (visit(ld, item) < 0)
 			return -1;
-		if (is_null(item))
+		if (yn_is_null(item))
 			continue;	/* TimeRange{0, 0}: no minute */
 		memset(&f, 0, sizeof(f));
 		f.names = names;
@@ -2197,7 +2159,7 @@ load_ranges(struct loader *ld, yaml_node_t *n, const char *key, int kind,
 		out->n = i + 1;
 		if (visit(ld, item) < 0)
 			return -1;
-		if (is_null(item))
+		if (yn_is_null(item))
 			continue;	/* the zero range, 0:0 */
 		if (get_string(ld, item, k, &s) < 0)
 			return -1;
@@ -2266,7 +2228,7 @@ load_tspec(struct loader *ld, yaml_node_t *n, const char *key,
 	char k[320];
 
 	sp->loc = ld->c->utc;
-	if (is_null(n))
+	if (yn_is_null(n))
 		return 0;	/* TimeInterval{}: every instant */
 	memset(&f, 0, sizeof(f));
 	f.names = names;
@@ -2280,7 +2242,7 @@ load_tspec(struct loader *ld, yaml_node_t *n, const char *key,
 		if (load_ranges(ld, f.v[i], subkey(k, sizeof(k), key,
 		    names[i]), kinds[i], &sp->f[i]) < 0)
 			return -1;
-	if (f.v[TI_LOCATION] != NULL && !is_null(f.v[TI_LOCATION])) {
+	if (f.v[TI_LOCATION] != NULL && !yn_is_null(f.v[TI_LOCATION])) {
 		subkey(k, sizeof(k), key, names[TI_LOCATION]);
 		if (get_string(ld, f.v[TI_LOCATION], k, &s) < 0 ||
 		    get_zone(ld, f.v[TI_LOCATION], k, s, &sp->loc) < 0)
@@ -2298,11 +2260,11 @@ load_tspecs(struct loader *ld, yaml_node_t *n, const char *key,
 	size_t count;
 	char k[256];
 
-	if (n == NULL || is_null(n))
+	if (n == NULL || yn_is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(ld, n, key, "expected a sequence, got %s",
-		    kind_name(n));
+		    yn_kind(n));
 	count = (size_t)(n->data.sequence.items.top -
 	    n->data.sequence.items.start);
 	if (count > AM_MAX_LIST)
@@ -2345,11 +2307,11 @@ load_intervals(struct loader *ld, yaml_node_t *n, const char *key, int mute)
 	char k[96], k2[128];
 	void *q;
 
-	if (is_null(n))
+	if (yn_is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(ld, n, key, "expected a sequence, got %s",
-		    kind_name(n));
+		    yn_kind(n));
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		yaml_node_t *item = get_node(ld, *it);
@@ -2381,7 +2343,7 @@ load_intervals(struct loader *ld, yaml_node_t *n, const char *key, int mute)
 			    mute ? "mute time interval" : "time interval");
 		if ((iv->name = strdup(s)) == NULL)
 			return fail(ld, NULL, NULL, "out of memory");
-		iv->line = node_line(f.v[0]);
+		iv->line = yn_line(f.v[0]);
 		iv->pos = (size_t)(it - n->data.sequence.items.start);
 		iv->mute = mute;
 		if (spend(ld, item, sizeof(*iv) + strlen(s)) < 0)
@@ -2444,18 +2406,18 @@ load_equal(struct loader *ld, yaml_node_t *n, const char *key,
 	yaml_node_item_t *it;
 	const char *s = "";
 
-	if (is_null(n))
+	if (yn_is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(ld, n, key, "expected a sequence of label names, "
-		    "got %s", kind_name(n));
+		    "got %s", yn_kind(n));
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		yaml_node_t *item = get_node(ld, *it);
 
 		if (visit(ld, item) < 0)
 			return -1;
-		if (is_null(item))
+		if (yn_is_null(item))
 			continue;
 		if (get_string(ld, item, key, &s) < 0)
 			return -1;
@@ -2509,11 +2471,11 @@ load_rules(struct loader *ld, yaml_node_t *n)
 	char k[64];
 	void *q;
 
-	if (is_null(n))
+	if (yn_is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(ld, n, "inhibit_rules", "expected a sequence, got "
-		    "%s", kind_name(n));
+		    "%s", yn_kind(n));
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		yaml_node_t *item = get_node(ld, *it);
@@ -2620,11 +2582,11 @@ load_config(struct loader *ld, yaml_node_t *root)
 	char *path;
 
 	memset(&t, 0, sizeof(t));
-	if (root == NULL || is_null(root))
+	if (root == NULL || yn_is_null(root))
 		return fail(ld, NULL, NULL, "no route provided in config");
 	if (root->type != YAML_MAPPING_NODE)
 		return fail(ld, root, NULL, "top level: expected a mapping, "
-		    "got %s", kind_name(root));
+		    "got %s", yn_kind(root));
 	if (map_each(ld, root, NULL, top_field, &t, 0) < 0)
 		return -1;
 	if (t.receivers != NULL && load_receivers(ld, t.receivers) < 0)
@@ -2638,7 +2600,7 @@ load_config(struct loader *ld, yaml_node_t *root)
 		return -1;
 	if (t.rules != NULL && load_rules(ld, t.rules) < 0)
 		return -1;
-	if (t.route == NULL || is_null(t.route))
+	if (t.route == NULL || yn_is_null(t.route))
 		return fail(ld, NULL, "route", "no route provided in config");
 	if ((path = strdup("route")) == NULL)
 		return fail(ld, NULL, NULL, "out of memory");

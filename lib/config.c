@@ -37,6 +37,7 @@
 #include "buf.h"
 #include "log.h"
 #include "selector.h"
+#include "yamlnode.h"
 
 /* A config file larger than this is refused before parsing. */
 #define CFG_FILE_MAX	(1024 * 1024)
@@ -1028,13 +1029,6 @@ struct loader {
 	size_t		 errlen;
 };
 
-/* The 1-based line a node starts on. */
-static unsigned long
-node_line(const yaml_node_t *n)
-{
-	return (unsigned long)n->start_mark.line + 1;
-}
-
 /* Writes "file:line: key: message" into ld->err, cut to fit; ":line" is
  * left out when line is 0, "key: " when key is NULL. Allocates nothing, so it
  * can report running out of memory. Returns -1. */
@@ -1069,39 +1063,6 @@ fail(struct loader *ld, unsigned long line, const char *key,
 	return -1;
 }
 
-static const char *
-kind_name(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_SCALAR_NODE:
-		return "a scalar";
-	case YAML_SEQUENCE_NODE:
-		return "a sequence";
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	case YAML_NO_NODE:
-		break;
-	}
-	return "nothing";
-}
-
-/* An empty value, "~" or "null" written plainly, or tagged !!null. */
-static int
-is_null(const yaml_node_t *n)
-{
-	const char *s;
-
-	if (n->type != YAML_SCALAR_NODE)
-		return 0;
-	s = (const char *)n->data.scalar.value;
-	if (n->tag != NULL && strcmp((const char *)n->tag, YAML_NULL_TAG) == 0)
-		return 1;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
-}
-
 /* The text of a scalar node, or NULL when it holds a NUL byte (an escaped
  * "\0") and so cannot be a C string. */
 static const char *
@@ -1119,7 +1080,7 @@ static int
 fail_value(struct loader *ld, const yaml_node_t *n, const char *key,
     const char *what, const char *s, const char *tail)
 {
-	return fail(ld, node_line(n), key, "%s \"%.*s%s\"%s", what,
+	return fail(ld, yn_line(n), key, "%s \"%.*s%s\"%s", what,
 	    CFG_QUOTE_MAX, s, strlen(s) > CFG_QUOTE_MAX ? "..." : "", tail);
 }
 
@@ -1164,24 +1125,24 @@ load_list(struct loader *ld, const struct cfg_key *k, const char *name,
 
 	assert(is_list(k->type));
 	if (n->type != YAML_SEQUENCE_NODE) {
-		fail(ld, node_line(n), name,
+		fail(ld, yn_line(n), name,
 		    "expected a sequence of %s, got %s",
 		    labels ? "label names" : durations ? "durations" :
-		    "strings", kind_name(n));
+		    "strings", yn_kind(n));
 		goto out;
 	}
 	if (durations && n->data.sequence.items.start ==
 	    n->data.sequence.items.top) {
-		fail(ld, node_line(n), name, "expected at least one duration");
+		fail(ld, yn_line(n), name, "expected at least one duration");
 		goto out;
 	}
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		item = yaml_document_get_node(ld->doc, *it);
-		if (item->type != YAML_SCALAR_NODE || is_null(item)) {
-			fail(ld, node_line(item), name,
+		if (item->type != YAML_SCALAR_NODE || yn_is_null(item)) {
+			fail(ld, yn_line(item), name,
 			    "expected a %s, got %s", item_name,
-			    is_null(item) ? "null" : kind_name(item));
+			    yn_is_null(item) ? "null" : yn_kind(item));
 			goto out;
 		}
 		s = scalar_text(item);
@@ -1235,15 +1196,15 @@ load_weekdays(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 
 	assert(k->type == CFG_WEEKDAYS);
 	if (n->type != YAML_SEQUENCE_NODE)
-		return fail(ld, node_line(n), k->key,
-		    "expected a sequence of days, got %s", kind_name(n));
+		return fail(ld, yn_line(n), k->key,
+		    "expected a sequence of days, got %s", yn_kind(n));
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		item = yaml_document_get_node(ld->doc, *it);
-		if (item->type != YAML_SCALAR_NODE || is_null(item))
-			return fail(ld, node_line(item), k->key,
+		if (item->type != YAML_SCALAR_NODE || yn_is_null(item))
+			return fail(ld, yn_line(item), k->key,
 			    "expected a day, got %s",
-			    is_null(item) ? "null" : kind_name(item));
+			    yn_is_null(item) ? "null" : yn_kind(item));
 		s = scalar_text(item);
 		if (s == NULL || (bit = weekday_bit(s, strlen(s))) == 0)
 			return fail_value(ld, item, k->key, "bad day",
@@ -1269,11 +1230,11 @@ load_scalar(struct loader *ld, const struct cfg_key *k, const char *name,
 	char what[64], tail[64] = "";
 	int r;
 
-	if (is_null(n))
-		return fail(ld, node_line(n), name, "missing value");
+	if (yn_is_null(n))
+		return fail(ld, yn_line(n), name, "missing value");
 	if (n->type != YAML_SCALAR_NODE)
-		return fail(ld, node_line(n), name, "expected a %s, got %s",
-		    cfg_types[k->type].name, kind_name(n));
+		return fail(ld, yn_line(n), name, "expected a %s, got %s",
+		    cfg_types[k->type].name, yn_kind(n));
 
 	snprintf(what, sizeof(what), "bad %s", cfg_types[k->type].name);
 	if (cfg_types[k->type].want != NULL)
@@ -1309,9 +1270,9 @@ check_duplicate(struct loader *ld, const yaml_node_t *map,
 		    pkn->data.scalar.length == kn->data.scalar.length &&
 		    memcmp(pkn->data.scalar.value, kn->data.scalar.value,
 		    kn->data.scalar.length) == 0)
-			return fail(ld, node_line(kn), NULL,
+			return fail(ld, yn_line(kn), NULL,
 			    "%s%s%.*s: duplicate key (first on line %lu)",
-			    prefix, dot, CFG_QUOTE_MAX, name, node_line(pkn));
+			    prefix, dot, CFG_QUOTE_MAX, name, yn_line(pkn));
 	}
 	return 0;
 }
@@ -1339,16 +1300,16 @@ load_selector(struct loader *ld, const char *path, yaml_node_t *vn,
 	struct sel *sel;
 	const char *s;
 
-	if (is_null(vn))
-		return fail(ld, node_line(vn), path, "missing value");
+	if (yn_is_null(vn))
+		return fail(ld, yn_line(vn), path, "missing value");
 	if (vn->type != YAML_SCALAR_NODE)
-		return fail(ld, node_line(vn), path,
-		    "expected a label selector, got %s", kind_name(vn));
+		return fail(ld, yn_line(vn), path,
+		    "expected a label selector, got %s", yn_kind(vn));
 	if ((s = scalar_text(vn)) == NULL)
 		return fail_value(ld, vn, path, "bad label selector", "\\0",
 		    "");
 	if (sel_parse(s, &sel, serr, sizeof(serr)) < 0)
-		return fail(ld, node_line(vn), path, "%s", serr);
+		return fail(ld, yn_line(vn), path, "%s", serr);
 	sel_free(sel);
 	if ((dup = strdup(s)) == NULL)
 		return fail(ld, 0, NULL, "out of memory");
@@ -1429,8 +1390,8 @@ load_group_by(struct loader *ld, const struct cfg_key *k, const char *path,
 	const char *s;
 	int all = 0;
 
-	if (is_null(vn))
-		return fail(ld, node_line(vn), path, "missing value");
+	if (yn_is_null(vn))
+		return fail(ld, yn_line(vn), path, "missing value");
 	if (vn->type == YAML_SCALAR_NODE) {
 		all = (s = scalar_text(vn)) != NULL && strcmp(s, "...") == 0;
 	} else if (vn->type == YAML_SEQUENCE_NODE) {
@@ -1443,7 +1404,7 @@ load_group_by(struct loader *ld, const struct cfg_key *k, const char *path,
 				continue;
 			if (vn->data.sequence.items.top -
 			    vn->data.sequence.items.start > 1)
-				return fail(ld, node_line(item), path,
+				return fail(ld, yn_line(item), path,
 				    "\"...\" (every label) cannot be "
 				    "combined with other labels");
 			all = 1;
@@ -1508,7 +1469,7 @@ route_check(struct loader *ld, const void *entries, size_t i,
 		assert(first != NULL && dup != NULL);	/* both loaded */
 		snprintf(key, sizeof(key), "%s.receiver", name);
 		snprintf(tail, sizeof(tail), " (first on line %lu)",
-		    node_line(first));
+		    yn_line(first));
 		return fail_value(ld, dup, key, "duplicate receiver",
 		    r[i].receiver, tail);
 	}
@@ -1589,16 +1550,16 @@ load_entry(struct loader *ld, const struct entry_type *et, const char *name,
 	int r;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return fail(ld, node_line(n), name,
+		return fail(ld, yn_line(n), name,
 		    "expected a mapping, got %s",
-		    is_null(n) ? "null" : kind_name(n));
+		    yn_is_null(n) ? "null" : yn_kind(n));
 	for (pair = n->data.mapping.pairs.start;
 	    pair < n->data.mapping.pairs.top; pair++) {
 		kn = yaml_document_get_node(ld->doc, pair->key);
 		vn = yaml_document_get_node(ld->doc, pair->value);
 		if (kn->type != YAML_SCALAR_NODE)
-			return fail(ld, node_line(kn), name,
-			    "expected a key, got %s", kind_name(kn));
+			return fail(ld, yn_line(kn), name,
+			    "expected a key, got %s", yn_kind(kn));
 		if ((key = scalar_text(kn)) == NULL)
 			key = "\\0";
 		if (check_duplicate(ld, n, pair, name, key) < 0)
@@ -1608,11 +1569,11 @@ load_entry(struct loader *ld, const struct entry_type *et, const char *name,
 		if ((r = et->load_key(ld, entry, key, path, vn)) < 0)
 			return -1;
 		if (r > 0)
-			return fail(ld, node_line(kn), NULL,
+			return fail(ld, yn_line(kn), NULL,
 			    "%s.%.*s: unknown key", name, CFG_QUOTE_MAX, key);
 	}
 	if (*(char **)FIELD(entry, et->required_off) == NULL)
-		return fail(ld, node_line(n), name, "missing key \"%s\"",
+		return fail(ld, yn_line(n), name, "missing key \"%s\"",
 		    et->required);
 	return 0;
 }
@@ -1630,8 +1591,8 @@ load_entries(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 
 	assert(et != NULL);
 	if (n->type != YAML_SEQUENCE_NODE)
-		return fail(ld, node_line(n), k->key,
-		    "expected a sequence of mappings, got %s", kind_name(n));
+		return fail(ld, yn_line(n), k->key,
+		    "expected a sequence of mappings, got %s", yn_kind(n));
 	count = (size_t)(n->data.sequence.items.top -
 	    n->data.sequence.items.start);
 	if (count > 0 && (entries = calloc(count, et->size)) == NULL)
@@ -1664,8 +1625,8 @@ out:
 static int
 load_value(struct loader *ld, const struct cfg_key *k, yaml_node_t *n)
 {
-	if (is_null(n))
-		return fail(ld, node_line(n), k->key, "missing value");
+	if (yn_is_null(n))
+		return fail(ld, yn_line(n), k->key, "missing value");
 	if (is_list(k->type))
 		return load_list(ld, k, k->key, n, ld->c);
 	if (entry_type_of(k->type) != NULL)
@@ -1713,8 +1674,8 @@ load_mapping(struct loader *ld, const char *prefix, yaml_node_t *map)
 		kn = yaml_document_get_node(ld->doc, pair->key);
 		vn = yaml_document_get_node(ld->doc, pair->value);
 		if (kn->type != YAML_SCALAR_NODE)
-			return fail(ld, node_line(kn), *prefix ? prefix : NULL,
-			    "expected a key, got %s", kind_name(kn));
+			return fail(ld, yn_line(kn), *prefix ? prefix : NULL,
+			    "expected a key, got %s", yn_kind(kn));
 		if ((name = scalar_text(kn)) == NULL)
 			name = "\\0";
 		n = snprintf(path, sizeof(path), "%s%s%s", prefix, dot, name);
@@ -1729,7 +1690,7 @@ load_mapping(struct loader *ld, const char *prefix, yaml_node_t *map)
 		    (size_t)n < sizeof(path))
 			k = cfg_key_find(path, &section);
 		if (k == NULL && !section)
-			return fail(ld, node_line(kn), NULL,
+			return fail(ld, yn_line(kn), NULL,
 			    "%s%s%.*s: unknown key", prefix, dot,
 			    CFG_QUOTE_MAX, name);
 
@@ -1739,10 +1700,10 @@ load_mapping(struct loader *ld, const char *prefix, yaml_node_t *map)
 		} else if (vn->type == YAML_MAPPING_NODE) {
 			if (load_mapping(ld, path, vn) < 0)
 				return -1;
-		} else if (!is_null(vn)) {
+		} else if (!yn_is_null(vn)) {
 			/* an empty section ("web:") keeps every default */
-			return fail(ld, node_line(vn), path,
-			    "expected a mapping, got %s", kind_name(vn));
+			return fail(ld, yn_line(vn), path,
+			    "expected a mapping, got %s", yn_kind(vn));
 		}
 	}
 	return 0;
@@ -1945,7 +1906,7 @@ cfg_load(const char *path, struct an_config **out, char *err, size_t errlen)
 		}
 		root = yaml_document_get_root_node(&extra);
 		if (root != NULL)
-			fail(&ld, node_line(root), NULL,
+			fail(&ld, yn_line(root), NULL,
 			    "only one YAML document is allowed");
 		yaml_document_delete(&extra);
 		if (root != NULL)
@@ -1954,11 +1915,11 @@ cfg_load(const char *path, struct an_config **out, char *err, size_t errlen)
 
 	/* no document, or only comments, or a bare null: every default */
 	if ((root = yaml_document_get_root_node(&doc)) != NULL &&
-	    !is_null(root)) {
+	    !yn_is_null(root)) {
 		if (root->type != YAML_MAPPING_NODE) {
-			fail(&ld, node_line(root), NULL,
+			fail(&ld, yn_line(root), NULL,
 			    "top level: expected a mapping, got %s",
-			    kind_name(root));
+			    yn_kind(root));
 			goto out;
 		}
 		if (load_mapping(&ld, "", root) < 0)

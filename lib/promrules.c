@@ -47,6 +47,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "yamlnode.h"
 
 /* Further limits: the bytes a set's strings may take (an alias can repeat
  * a long expr into many rules), the YAML nodes one parse may visit once
@@ -343,46 +344,6 @@ fail(struct loader *ld, const yaml_node_t *n, const char *key,
 	return -1;
 }
 
-static unsigned long
-node_line(const yaml_node_t *n)
-{
-	return (unsigned long)n->start_mark.line + 1;
-}
-
-static const char *
-kind_name(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_SCALAR_NODE:
-		return "a scalar";
-	case YAML_SEQUENCE_NODE:
-		return "a sequence";
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	case YAML_NO_NODE:
-		break;
-	}
-	return "nothing";
-}
-
-/* An empty value, "~" or "null" written plainly, or tagged !!null: YAML
- * 1.2's core schema, as yaml.v3 resolves it. */
-static int
-is_null(const yaml_node_t *n)
-{
-	const char *s;
-
-	if (n->type != YAML_SCALAR_NODE)
-		return 0;
-	if (n->tag != NULL && strcmp((const char *)n->tag, YAML_NULL_TAG) == 0)
-		return 1;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	s = (const char *)n->data.scalar.value;
-	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
-}
-
 /* A "<<" key: plain, or tagged !!merge. */
 static int
 is_merge_key(const yaml_node_t *k)
@@ -420,8 +381,8 @@ get_string(struct loader *ld, const yaml_node_t *n, const char *key,
 {
 	if (n->type != YAML_SCALAR_NODE)
 		return fail(ld, n, key, "expected a string, got %s",
-		    kind_name(n));
-	if (is_null(n)) {
+		    yn_kind(n));
+	if (yn_is_null(n)) {
 		*s = "";
 		return 0;
 	}
@@ -440,8 +401,8 @@ get_duration(struct loader *ld, const yaml_node_t *n, const char *key,
 
 	if (n->type != YAML_SCALAR_NODE)
 		return fail(ld, n, key, "expected a duration, got %s",
-		    kind_name(n));
-	if (is_null(n)) {
+		    yn_kind(n));
+	if (yn_is_null(n)) {
 		*ms = 0;
 		return 0;
 	}
@@ -480,7 +441,7 @@ get_fields(struct loader *ld, yaml_node_t *map, const char *path,
 		    PR_MAX_MERGE_DEPTH);
 	if (map->type != YAML_MAPPING_NODE)
 		return fail(ld, map, path, "expected a mapping, got %s",
-		    kind_name(map));
+		    yn_kind(map));
 	for (p = map->data.mapping.pairs.start;
 	    p < map->data.mapping.pairs.top; p++) {
 		k = get_node(ld, p->key);
@@ -490,7 +451,7 @@ get_fields(struct loader *ld, yaml_node_t *map, const char *path,
 			continue;
 		if (k->type != YAML_SCALAR_NODE)
 			return fail(ld, k, path, "expected a key, got %s",
-			    kind_name(k));
+			    yn_kind(k));
 		s = (const char *)k->data.scalar.value;
 		snprintf(key, sizeof(key), "%s.%.*s", path, PR_QUOTE_MAX, s);
 		for (i = 0; i < nf; i++)
@@ -500,7 +461,7 @@ get_fields(struct loader *ld, yaml_node_t *map, const char *path,
 			return fail(ld, k, key, "unknown key");
 		if (own_key[i] != NULL)
 			return fail(ld, k, key, "duplicate key (first on line "
-			    "%lu)", node_line(own_key[i]));
+			    "%lu)", yn_line(own_key[i]));
 		own_key[i] = k;
 		own_val[i] = get_node(ld, p->value);
 	}
@@ -522,7 +483,7 @@ get_fields(struct loader *ld, yaml_node_t *map, const char *path,
 		}
 		if (v->type != YAML_SEQUENCE_NODE)
 			return fail(ld, v, path, "merge key: expected a mapping "
-			    "or a sequence of mappings, got %s", kind_name(v));
+			    "or a sequence of mappings, got %s", yn_kind(v));
 		for (it = v->data.sequence.items.start;
 		    it < v->data.sequence.items.top; it++) {
 			m = get_node(ld, *it);
@@ -530,7 +491,7 @@ get_fields(struct loader *ld, yaml_node_t *map, const char *path,
 				return -1;
 			if (m->type != YAML_MAPPING_NODE)
 				return fail(ld, m, path, "merge key: expected a "
-				    "mapping, got %s", kind_name(m));
+				    "mapping, got %s", yn_kind(m));
 			if (get_fields(ld, m, path, f, nf, depth + 1) < 0)
 				return -1;
 		}
@@ -583,7 +544,7 @@ get_pairs(struct loader *ld, yaml_node_t *map, const char *path,
 		    PR_MAX_MERGE_DEPTH);
 	if (map->type != YAML_MAPPING_NODE)
 		return fail(ld, map, path, "expected a mapping, got %s",
-		    kind_name(map));
+		    yn_kind(map));
 	for (p = map->data.mapping.pairs.start;
 	    p < map->data.mapping.pairs.top; p++) {
 		k = get_node(ld, p->key);
@@ -634,7 +595,7 @@ get_pairs(struct loader *ld, yaml_node_t *map, const char *path,
 		}
 		if (v->type != YAML_SEQUENCE_NODE)
 			return fail(ld, v, path, "merge key: expected a mapping "
-			    "or a sequence of mappings, got %s", kind_name(v));
+			    "or a sequence of mappings, got %s", yn_kind(v));
 		for (it = v->data.sequence.items.start;
 		    it < v->data.sequence.items.top; it++) {
 			m = get_node(ld, *it);
@@ -695,10 +656,10 @@ load_rule(struct loader *ld, struct where *w, size_t gi, const char *path)
 	    (f[R_KFF].val != NULL &&
 	    get_duration(ld, f[R_KFF].val, KEY(R_KFF), &kff_ms) < 0))
 		goto out;
-	if (f[R_LABELS].val != NULL && !is_null(f[R_LABELS].val) &&
+	if (f[R_LABELS].val != NULL && !yn_is_null(f[R_LABELS].val) &&
 	    get_pairs(ld, f[R_LABELS].val, KEY(R_LABELS), 0, &labels, 0) < 0)
 		goto out;
-	if (f[R_ANNOTATIONS].val != NULL && !is_null(f[R_ANNOTATIONS].val) &&
+	if (f[R_ANNOTATIONS].val != NULL && !yn_is_null(f[R_ANNOTATIONS].val) &&
 	    get_pairs(ld, f[R_ANNOTATIONS].val, KEY(R_ANNOTATIONS), 1,
 	    &annotations, 0) < 0)
 		goto out;
@@ -758,13 +719,13 @@ load_rule(struct loader *ld, struct where *w, size_t gi, const char *path)
 	r->group = gi;
 	r->group_name = g->name;
 	r->file = g->file;
-	r->line = node_line(n);
+	r->line = yn_line(n);
 	r->column = (unsigned long)n->start_mark.column;
-	r->expr_line = node_line(f[R_EXPR].val);
+	r->expr_line = yn_line(f[R_EXPR].val);
 	if (f[R_FOR].val != NULL)
-		r->for_line = node_line(f[R_FOR].val);
+		r->for_line = yn_line(f[R_FOR].val);
 	if (f[R_KFF].val != NULL)
-		r->kff_line = node_line(f[R_KFF].val);
+		r->kff_line = yn_line(f[R_KFF].val);
 	if ((r->alert = arena_strdup(rs, alert)) == NULL ||
 	    (r->expr = arena_strdup(rs, expr)) == NULL)
 		goto oom;
@@ -876,19 +837,19 @@ load_root(struct loader *ld, yaml_node_t *root)
 	size_t gi, ri, capg = 0;
 	int result = -1;
 
-	if (root == NULL || is_null(root))
+	if (root == NULL || yn_is_null(root))
 		return 0;
 	if (root->type != YAML_MAPPING_NODE)
 		return fail(ld, root, NULL, "top level: expected a mapping, "
-		    "got %s", kind_name(root));
+		    "got %s", yn_kind(root));
 	if (get_fields(ld, root, "", top, 1, 0) < 0)
 		return -1;
-	if (top[0].val == NULL || is_null(top[0].val))
+	if (top[0].val == NULL || yn_is_null(top[0].val))
 		return 0;
 	w.groups = top[0].val;
 	if (w.groups->type != YAML_SEQUENCE_NODE)
 		return fail(ld, w.groups, "groups", "expected a sequence, "
-		    "got %s", kind_name(w.groups));
+		    "got %s", yn_kind(w.groups));
 	if ((file = arena_strdup(rs, ld->file)) == NULL)
 		return fail(ld, NULL, NULL, "out of memory");
 	for (it = w.groups->data.sequence.items.start, gi = 0;
@@ -919,7 +880,7 @@ load_root(struct loader *ld, yaml_node_t *root)
 		g = &rs->groups[gi];
 		memset(g, 0, sizeof(*g));
 		g->file = file;
-		g->line = node_line(w.group);
+		g->line = yn_line(w.group);
 		g->first_rule = rs->nrules;
 		gnodes[gi] = gf[G_NAME].val != NULL ? gf[G_NAME].val : w.group;
 		s = "";
@@ -943,17 +904,17 @@ load_root(struct loader *ld, yaml_node_t *root)
 		    &g->interval_ms) < 0)
 			goto out;
 		snprintf(key, sizeof(key), "%s.limit", path);
-		if (gf[G_LIMIT].val != NULL && !is_null(gf[G_LIMIT].val) &&
+		if (gf[G_LIMIT].val != NULL && !yn_is_null(gf[G_LIMIT].val) &&
 		    (get_string(ld, gf[G_LIMIT].val, key, &s) < 0 ||
 		    (!is_int(s) && fail(ld, gf[G_LIMIT].val, key,
 		    "expected an integer, got \"%.*s\"", PR_QUOTE_MAX, s))))
 			goto out;
-		if ((w.rules = gf[G_RULES].val) == NULL || is_null(w.rules))
+		if ((w.rules = gf[G_RULES].val) == NULL || yn_is_null(w.rules))
 			continue;
 		snprintf(key, sizeof(key), "%s.rules", path);
 		if (w.rules->type != YAML_SEQUENCE_NODE) {
 			fail(ld, w.rules, key, "expected a sequence, got %s",
-			    kind_name(w.rules));
+			    yn_kind(w.rules));
 			goto out;
 		}
 		for (rit = w.rules->data.sequence.items.start, ri = 0;
@@ -1169,19 +1130,19 @@ pr_eval_interval(const char *yaml, size_t len, int64_t *ms, char *err,
 		goto out;
 	ld.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
-	if (root == NULL || is_null(root))
+	if (root == NULL || yn_is_null(root))
 		result = 0;
 	else if (root->type != YAML_MAPPING_NODE)
 		fail(&ld, root, NULL, "top level: expected a mapping, got %s",
-		    kind_name(root));
+		    yn_kind(root));
 	else if ((global = map_find(&ld, root, "global", 0)) == NULL ||
-	    is_null(global))
+	    yn_is_null(global))
 		result = 0;
 	else if (global->type != YAML_MAPPING_NODE)
 		fail(&ld, global, "global", "expected a mapping, got %s",
-		    kind_name(global));
+		    yn_kind(global));
 	else if ((v = map_find(&ld, global, "evaluation_interval", 0)) ==
-	    NULL || is_null(v))
+	    NULL || yn_is_null(v))
 		result = 0;
 	else
 		result = get_duration(&ld, v, "global.evaluation_interval", ms);
@@ -1574,7 +1535,7 @@ replace_value(const struct patcher *pt, const yaml_node_t *v,
 	default:
 		break;
 	}
-	return failf(pt->err, pt->errlen, pt->file, node_line(v), path,
+	return failf(pt->err, pt->errlen, pt->file, yn_line(v), path,
 	    "written as a block scalar or with escapes: change it by hand");
 }
 
