@@ -113,9 +113,11 @@ struct an_opts {
 	int storm_min;			/* 10 identities */
 	int64_t storm_window_ms;	/* 5m */
 	/* Run at the end of an_run, on the classified analysis: the daemon
-	 * adds the notifications the real routing tree sent that alertnoise
-	 * did not see (lib/routing.h). Returns 0, or -1 on out-of-memory.
-	 * NULL: nothing. post_arg is the hook's, borrowed. */
+	 * fills what the user's configuration tells (lib/routing.h): rule
+	 * intervals history lacks, why episodes were not notified, and the
+	 * notifications the real routing tree sent that alertnoise did not
+	 * see. Returns 0, or -1 on out-of-memory. NULL: nothing. post_arg is
+	 * the hook's, borrowed. */
 	int (*post)(struct analysis *a, const struct an_opts *o);
 	const void *post_arg;
 };
