@@ -11,6 +11,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int t_passed, t_failed, t_cur_failed;
@@ -48,6 +49,58 @@ static const char *t_cur;
 		T_FAIL("%s does not contain \"%s\": \"%s\"", #hay, t_n,	\
 		    t_h ? t_h : "(null)");				\
 } while (0)
+
+/* Reads path whole, NUL-terminated, its length in *len (len may be NULL);
+ * NULL when it cannot be read whole. */
+static inline char *
+t_read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *s = NULL, *ns;
+	size_t n = 0, cap = 0, got;
+	int bad = 0;
+
+	if (len != NULL)
+		*len = 0;
+	if (fp == NULL)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = (n + 4096 + 1) * 2;
+			if ((ns = realloc(s, cap)) == NULL) {
+				bad = 1;
+				break;
+			}
+			s = ns;
+		}
+		if ((got = fread(s + n, 1, cap - n - 1, fp)) == 0)
+			break;
+		n += got;
+	}
+	bad |= ferror(fp);
+	fclose(fp);
+	if (bad) {
+		free(s);
+		return NULL;
+	}
+	s[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return s;
+}
+
+/* Writes len bytes of s to path: 0, or -1. */
+static inline int
+t_write_file(const char *path, const char *s, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	int ok;
+
+	if (fp == NULL)
+		return -1;
+	ok = fwrite(s, 1, len, fp) == len;
+	return fclose(fp) == 0 && ok ? 0 : -1;
+}
 
 static int
 t_done(void)

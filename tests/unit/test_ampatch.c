@@ -31,38 +31,6 @@ static char tmpdir[64];
 
 /* --- files, amtool, patch --- */
 
-static char *
-read_text(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *s = NULL;
-	long n;
-
-	*len = 0;
-	if (fp == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
-	    fseek(fp, 0, SEEK_SET) == 0 && (s = malloc((size_t)n + 1)) !=
-	    NULL) {
-		*len = fread(s, 1, (size_t)n, fp);
-		s[*len] = '\0';
-	}
-	fclose(fp);
-	return s;
-}
-
-static int
-write_file(const char *path, const char *s, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-	int ok;
-
-	if (fp == NULL)
-		return -1;
-	ok = fwrite(s, 1, len, fp) == len;
-	return fclose(fp) == 0 && ok ? 0 : -1;
-}
-
 /* Whether `amtool check-config` accepts the text (1), or amtool is not
  * installed (-1, said once). */
 static int
@@ -80,7 +48,7 @@ amtool_accepts(const char *text, size_t len)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/check.yml", tmpdir);
-	if (write_file(path, text, len) < 0)
+	if (t_write_file(path, text, len) < 0)
 		return 0;
 	snprintf(cmd, sizeof(cmd), "%s check-config %s > %s/amtool.log 2>&1",
 	    AMTOOL, path, tmpdir);
@@ -88,7 +56,7 @@ amtool_accepts(const char *text, size_t len)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/amtool.log", tmpdir);
-	log = read_text(path, &n);
+	log = t_read_file(path, &n);
 	fprintf(stderr, "amtool check-config: %s\n--- file:\n%s\n",
 	    log ? log : "?", text);
 	free(log);
@@ -110,9 +78,9 @@ diff_applies(const char *old, size_t oldlen, const char *new, size_t newlen)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/alertmanager.yml", tmpdir);
-	ok = write_file(path, old, oldlen) == 0;
+	ok = t_write_file(path, old, oldlen) == 0;
 	snprintf(path, sizeof(path), "%s/d.patch", tmpdir);
-	ok = ok && write_file(path, d, dlen) == 0;
+	ok = ok && t_write_file(path, d, dlen) == 0;
 	free(d);
 	if (!ok)
 		return 0;
@@ -120,7 +88,7 @@ diff_applies(const char *old, size_t oldlen, const char *new, size_t newlen)
 	    "-d %s -i %s/d.patch > %s/patch.log 2>&1", tmpdir, tmpdir, tmpdir);
 	st = system(cmd);
 	snprintf(path, sizeof(path), "%s/patch.log", tmpdir);
-	log = read_text(path, &n);
+	log = t_read_file(path, &n);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || log == NULL ||
 	    strstr(log, "offset") != NULL || strstr(log, "fuzz") != NULL) {
 		fprintf(stderr, "patch: %s\n", log ? log : "?");
@@ -129,7 +97,7 @@ diff_applies(const char *old, size_t oldlen, const char *new, size_t newlen)
 	}
 	free(log);
 	snprintf(path, sizeof(path), "%s/alertmanager.yml", tmpdir);
-	res = read_text(path, &reslen);
+	res = t_read_file(path, &reslen);
 	ok = res != NULL && reslen == newlen && memcmp(res, new, newlen) == 0;
 	if (!ok)
 		fprintf(stderr, "patched file differs:\n%s\n", res ? res : "?");
@@ -496,7 +464,7 @@ TEST(tree_subroutes)
 		    NULL, 0, 0, -1, -1, 0), 1 },
 	};
 	size_t len;
-	char *text = read_text(TREE, &len);
+	char *text = t_read_file(TREE, &len);
 
 	if (text == NULL) {
 		T_FAIL("cannot read %s", TREE);
@@ -1046,7 +1014,7 @@ TEST(inhibit_append)
 {
 	struct amp_inhibit r = RULE(crit, warn, eq);
 	size_t len;
-	char *text = read_text(TREE, &len), *out, *ins;
+	char *text = t_read_file(TREE, &len), *out, *ins;
 
 	if (text == NULL) {
 		T_FAIL("cannot read %s", TREE);

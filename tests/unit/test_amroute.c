@@ -1668,25 +1668,6 @@ read_amtool(FILE *fp, struct amtool_out *o)
 	return 0;
 }
 
-static char *
-read_text(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *s = NULL;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
-	    fseek(fp, 0, SEEK_SET) == 0 && (s = malloc((size_t)n + 1)) !=
-	    NULL) {
-		*len = fread(s, 1, (size_t)n, fp);
-		s[*len] = '\0';
-	}
-	fclose(fp);
-	return s;
-}
-
 #ifndef DIFF_SETS
 #define DIFF_SETS	1000
 #endif
@@ -1708,7 +1689,7 @@ TEST(amtool_differential)
 
 	if (jobs > 8)
 		jobs = 8;
-	if ((yaml = read_text(TREE, &len)) == NULL) {
+	if ((yaml = t_read_file(TREE, &len)) == NULL) {
 		T_FAIL("cannot read %s", TREE);
 		return;
 	}

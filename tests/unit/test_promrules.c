@@ -150,18 +150,6 @@ static const char STATUS_CONFIG_YAML[] =
 
 /* --- helpers --- */
 
-static int
-write_file(const char *path, const char *s, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-	int ok;
-
-	if (fp == NULL)
-		return -1;
-	ok = fwrite(s, 1, n, fp) == n;
-	return fclose(fp) == 0 && ok ? 0 : -1;
-}
-
 /* 1 when `promtool check rules` accepts text (or promtool is missing),
  * 0 when it refuses it; what it said goes to stderr when want differs. */
 static int
@@ -174,7 +162,7 @@ promtool_accepts(const char *text, size_t len, int want)
 	if (!have_promtool)
 		return want;
 	snprintf(path, sizeof(path), "%s/check.yml", tmpdir);
-	if (write_file(path, text, len) < 0)
+	if (t_write_file(path, text, len) < 0)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "promtool check rules %s > %s/promtool.log "
 	    "2>&1", path, tmpdir);

@@ -22,28 +22,6 @@
 #define DAY	(24 * HOUR)
 #define JAN1	1767225600000LL		/* 2026-01-01T00:00:00Z, a Thursday */
 
-static char *
-slurp(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char *s = NULL;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
-	    fseek(fp, 0, SEEK_SET) == 0 && (s = malloc((size_t)n + 1)) != NULL) {
-		if (fread(s, 1, (size_t)n, fp) != (size_t)n) {
-			free(s);
-			s = NULL;
-		} else {
-			s[n] = '\0';
-		}
-	}
-	fclose(fp);
-	return s;
-}
-
 static json_t *
 load_report(void)
 {
@@ -80,7 +58,7 @@ TEST(markdown_matches_golden)
 
 		CHECK(fp != NULL && fputs(md, fp) >= 0 && fclose(fp) == 0);
 	}
-	want = slurp(DATA "golden.md");
+	want = t_read_file(DATA "golden.md", NULL);
 	CHECK(want != NULL);
 	if (md != NULL && want != NULL && strcmp(md, want) != 0) {
 		size_t i = 0;

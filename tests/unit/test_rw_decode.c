@@ -196,27 +196,6 @@ diff_rw_decode(const void *body, size_t len, enum rw_version v,
  */
 
 static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f;
-	char *p = NULL;
-	long n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n + 1)) != NULL) {
-		*len = fread(p, 1, (size_t)n, f);
-		if (*len != (size_t)n) {
-			free(p);
-			p = NULL;
-		}
-	}
-	fclose(f);
-	return p;
-}
-
-static char *
 compress(const void *raw, size_t n, size_t *clen)
 {
 	char *c;
@@ -251,7 +230,7 @@ decode_file(const char *name, enum rw_version v, struct rw_request **r,
 	char *body;
 
 	*r = NULL;
-	if ((body = slurp(name, &len)) == NULL) {
+	if ((body = t_read_file(name, &len)) == NULL) {
 		T_FAIL("cannot read %s", name);
 		return RW_ERR_NOMEM;
 	}
@@ -836,7 +815,7 @@ TEST(captured_memory)
 	size_t len, i, dlen = 0, peak, calls;
 	char *body, err[256];
 
-	if ((body = slurp(DATA "v1_alerts_pending_firing.snappy", &len)) ==
+	if ((body = t_read_file(DATA "v1_alerts_pending_firing.snappy", &len)) ==
 	    NULL) {
 		T_FAIL("cannot read the payload");
 		return;
@@ -1146,7 +1125,7 @@ TEST(snappy_errors)
 	CHECK_INT(a_live, 0);
 
 	/* a real body cut short */
-	c = slurp(DATA "v1_alerts_only.snappy", &clen);
+	c = t_read_file(DATA "v1_alerts_only.snappy", &clen);
 	CHECK_INT(decode(c, clen - 5, RW_V1, &r, err, sizeof(err)),
 	    RW_ERR_SNAPPY);
 	CHECK_STR(err, "snappy: corrupt block data");
@@ -1177,7 +1156,7 @@ TEST(size_limits)
 	count_stop();
 	CHECK(r == NULL);
 
-	c = slurp(DATA "v1_alerts_pending_firing.snappy", &clen);
+	c = t_read_file(DATA "v1_alerts_pending_firing.snappy", &clen);
 	snappy_uncompressed_length(c, clen, &dlen);
 	/* body over max_compressed: refused before looking inside */
 	lim.max_compressed = clen - 1;

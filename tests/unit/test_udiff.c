@@ -14,46 +14,6 @@
 
 static char tmpdir[64];
 
-static int
-write_file(const char *path, const char *s, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-	int ok;
-
-	if (fp == NULL)
-		return -1;
-	ok = fwrite(s, 1, n, fp) == n;
-	return fclose(fp) == 0 && ok ? 0 : -1;
-}
-
-/* Reads path whole; NULL when it cannot. */
-static char *
-read_all(const char *path, size_t *n)
-{
-	FILE *fp = fopen(path, "rb");
-	char *s = NULL, *ns;
-	size_t cap = 0, got;
-
-	*n = 0;
-	if (fp == NULL)
-		return NULL;
-	for (;;) {
-		if (*n + 4096 + 1 > cap) {
-			cap = (*n + 4096 + 1) * 2;
-			if ((ns = realloc(s, cap)) == NULL)
-				break;
-			s = ns;
-		}
-		if ((got = fread(s + *n, 1, cap - *n - 1, fp)) == 0)
-			break;
-		*n += got;
-	}
-	fclose(fp);
-	if (s != NULL)
-		s[*n] = '\0';
-	return s;
-}
-
 static uint64_t rng_state;
 
 static uint64_t
@@ -168,17 +128,17 @@ apply(const char *old, size_t oldlen, const char *d, size_t dlen,
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/r.yml", tmpdir);
-	if (write_file(path, old, oldlen) < 0)
+	if (t_write_file(path, old, oldlen) < 0)
 		return NULL;
 	snprintf(path, sizeof(path), "%s/d.patch", tmpdir);
-	if (write_file(path, d, dlen) < 0)
+	if (t_write_file(path, d, dlen) < 0)
 		return NULL;
 	snprintf(cmd, sizeof(cmd), "patch -f -F0 -p1 --no-backup-if-mismatch "
 	    "-d %s -i %s/d.patch > %s/patch.log 2>&1", tmpdir, tmpdir,
 	    tmpdir);
 	rc = system(cmd);
 	snprintf(path, sizeof(path), "%s/patch.log", tmpdir);
-	log = read_all(path, &n);
+	log = t_read_file(path, &n);
 	if (rc != 0 || log == NULL || strstr(log, "offset") != NULL ||
 	    strstr(log, "fuzz") != NULL) {
 		fprintf(stderr, "patch: rc %d: %s\n", rc, log ? log : "");
@@ -187,7 +147,7 @@ apply(const char *old, size_t oldlen, const char *d, size_t dlen,
 	}
 	free(log);
 	snprintf(path, sizeof(path), "%s/r.yml", tmpdir);
-	res = read_all(path, newlen);
+	res = t_read_file(path, newlen);
 	if (res == NULL) {	/* patch removed an emptied file */
 		res = strdup("");
 		*newlen = 0;
@@ -207,10 +167,10 @@ gnu_minimal_changes(const char *old, size_t oldlen, const char *new,
 	snprintf(a, sizeof(a), "%s/old", tmpdir);
 	snprintf(b, sizeof(b), "%s/new", tmpdir);
 	snprintf(o, sizeof(o), "%s/gnu.diff", tmpdir);
-	if (write_file(a, old, oldlen) < 0 || write_file(b, new, newlen) < 0)
+	if (t_write_file(a, old, oldlen) < 0 || t_write_file(b, new, newlen) < 0)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "diff -U3 --minimal %s %s > %s", a, b, o);
-	if (system(cmd) == -1 || (d = read_all(o, &n)) == NULL)
+	if (system(cmd) == -1 || (d = t_read_file(o, &n)) == NULL)
 		return -1;
 	changes = (long)count_changes(d);
 	free(d);
@@ -227,14 +187,14 @@ gnu_diff(const char *old, const char *new)
 	snprintf(a, sizeof(a), "%s/old", tmpdir);
 	snprintf(b, sizeof(b), "%s/new", tmpdir);
 	snprintf(o, sizeof(o), "%s/gnu.diff", tmpdir);
-	if (write_file(a, old, strlen(old)) < 0 ||
-	    write_file(b, new, strlen(new)) < 0)
+	if (t_write_file(a, old, strlen(old)) < 0 ||
+	    t_write_file(b, new, strlen(new)) < 0)
 		return NULL;
 	snprintf(cmd, sizeof(cmd), "diff -u --label a/r.yml --label b/r.yml "
 	    "%s %s > %s", a, b, o);
 	if (system(cmd) == -1)
 		return NULL;
-	return read_all(o, &n);
+	return t_read_file(o, &n);
 }
 
 TEST(random_edits_apply_with_patch)
@@ -412,14 +372,14 @@ TEST(paths)
 	    sizeof(err)), 0);
 	CHECK_CONTAINS(d, "--- a/my rules.yml\t\n+++ b/my rules.yml\t\n");
 	snprintf(path, sizeof(path), "%s/my rules.yml", tmpdir);
-	CHECK_INT(write_file(path, "a\n", 2), 0);
+	CHECK_INT(t_write_file(path, "a\n", 2), 0);
 	snprintf(path, sizeof(path), "%s/d.patch", tmpdir);
-	CHECK_INT(write_file(path, d, dlen), 0);
+	CHECK_INT(t_write_file(path, d, dlen), 0);
 	snprintf(cmd, sizeof(cmd), "patch -s -f -F0 -p1 -d %s -i %s/d.patch",
 	    tmpdir, tmpdir);
 	CHECK_INT(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/my rules.yml", tmpdir);
-	got = read_all(path, &n);
+	got = t_read_file(path, &n);
 	CHECK_STR(got, "b\n");
 	free(got);
 	free(d);
@@ -446,14 +406,14 @@ TEST(explicit_file)
 	CHECK_INT(ud_diff("rules/x.yml", old, strlen(old), new, strlen(new),
 	    &d, &dlen, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/other-name.yml", tmpdir);
-	CHECK_INT(write_file(path, old, strlen(old)), 0);
+	CHECK_INT(t_write_file(path, old, strlen(old)), 0);
 	snprintf(path, sizeof(path), "%s/d.patch", tmpdir);
-	CHECK_INT(write_file(path, d, dlen), 0);
+	CHECK_INT(t_write_file(path, d, dlen), 0);
 	snprintf(cmd, sizeof(cmd), "patch -s -f -F0 %s/other-name.yml "
 	    "%s/d.patch", tmpdir, tmpdir);
 	CHECK_INT(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/other-name.yml", tmpdir);
-	got = read_all(path, &n);
+	got = t_read_file(path, &n);
 	CHECK_STR(got, new);
 	free(got);
 	free(d);

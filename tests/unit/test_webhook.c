@@ -9,25 +9,6 @@
 
 static const char *const replica[] = { "replica", "prometheus_replica" };
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	*len = fread(p, 1, (size_t)n, f);
-	p[*len] = '\0';
-	fclose(f);
-	return p;
-}
-
 static enum wh_error
 parse(const char *s, struct wh_notification **n, char *err)
 {
@@ -39,7 +20,7 @@ TEST(real_firing_payload)
 	struct wh_notification *n = NULL;
 	char err[256], fp[17];
 	size_t len;
-	char *body = slurp("tests/data/webhook_firing.json", &len);
+	char *body = t_read_file("tests/data/webhook_firing.json", &len);
 
 	CHECK(body != NULL);
 	CHECK_INT(wh_parse(body, len, replica, 2, &n, err, sizeof(err)), WH_OK);
@@ -72,7 +53,7 @@ TEST(real_resolved_payload)
 	struct wh_notification *n = NULL;
 	char err[256];
 	size_t len;
-	char *body = slurp("tests/data/webhook_resolved_one.json", &len);
+	char *body = t_read_file("tests/data/webhook_resolved_one.json", &len);
 
 	CHECK_INT(wh_parse(body, len, replica, 2, &n, err, sizeof(err)), WH_OK);
 	if (n != NULL) {
