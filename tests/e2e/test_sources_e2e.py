@@ -45,13 +45,14 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness  # noqa: E402
 import peers  # noqa: E402
+import test_true_pages as true_pages  # noqa: E402
 from test_true_pages import (HOLD, NEED_PEERS, OFF, ON, Exporter,  # noqa: E402
-                             Sink, clock, ms)
+                             Sink, clock, ms, prometheus_ready,
+                             sources_loaded)
 
 AM_CONFIG = """\
 route:
@@ -116,24 +117,8 @@ groups:
         labels: {team: db, severity: critical}
 """
 
-PROMETHEUS = """\
-global: {scrape_interval: 1s, evaluation_interval: 1s}
-rule_files: [RULES]
-scrape_configs:
-  - job_name: e2e
-    static_configs:
-      - targets: ["EXPORTER"]
-alerting:
-  alertmanagers:
-    - static_configs:
-        - targets: ["AM"]
-remote_write:
-  - url: DAEMON/api/v1/write
-    queue_config: {batch_send_deadline: 1s, min_backoff: 50ms, max_backoff: 1s}
-    write_relabel_configs:
-      - source_labels: [__name__]
-        regex: ALERTS|ALERTS_FOR_STATE
-        action: keep
+# test_true_pages' Prometheus, remote-writing to the second daemon too
+PROMETHEUS = true_pages.PROMETHEUS + """\
   - url: RWONLY/api/v1/write
     queue_config: {batch_send_deadline: 1s, min_backoff: 50ms, max_backoff: 1s}
     write_relabel_configs:
@@ -272,23 +257,12 @@ class SourcesEndToEnd(unittest.TestCase):
             d.start()
         cls.prom.start()
 
-        def loaded(d):
-            r = d.get("/api/v1/status/sources")
-            return r.status == 200 and all(
-                s["last_success"] for s in r.json()["data"])
-
-        def prometheus_ready():
-            q = urllib.parse.urlencode({"query": 'up{job="e2e"} == 1'})
-            up = harness.http("GET", cls.prom.url + "/api/v1/query?" + q)
-            ams = harness.http("GET", cls.prom.url +
-                               "/api/v1/alertmanagers")
-            return (up.status == 200 and up.json()["data"]["result"] and
-                    ams.status == 200 and
-                    ams.json()["data"]["activeAlertmanagers"])
         for d in (cls.d, cls.d2):
-            harness.wait_for(lambda: loaded(d), timeout=20, interval=0.2,
+            harness.wait_for(lambda: sources_loaded(d), timeout=20,
+                             interval=0.2,
                              what="alertnoised to load its three sources")
-        harness.wait_for(prometheus_ready, timeout=30, interval=0.2,
+        harness.wait_for(lambda: prometheus_ready(cls.prom), timeout=30,
+                         interval=0.2,
                          what="Prometheus to scrape and find Alertmanager")
         cls.lap("stack up")
 

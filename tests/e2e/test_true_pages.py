@@ -252,6 +252,23 @@ NEED_PEERS = unittest.skipUnless(
     "prometheus / prometheus-alertmanager not installed")
 
 
+def sources_loaded(d):
+    """Every source daemon d is configured with has loaded."""
+    r = d.get("/api/v1/status/sources")
+    return r.status == 200 and all(s["last_success"] for s in
+                                   r.json()["data"] if s["configured"])
+
+
+def prometheus_ready(prom):
+    """prom scrapes the exporter and knows Alertmanager (alerts it sent
+    before are dropped)."""
+    q = urllib.parse.urlencode({"query": 'up{job="e2e"} == 1'})
+    up = harness.http("GET", prom.url + "/api/v1/query?" + q)
+    ams = harness.http("GET", prom.url + "/api/v1/alertmanagers")
+    return (up.status == 200 and up.json()["data"]["result"] and
+            ams.status == 200 and ams.json()["data"]["activeAlertmanagers"])
+
+
 class Stack:
     """The daemon, the sinks, the exporter, Alertmanager running AM and
     Prometheus, for a test class; its drive() runs the scenario."""
@@ -329,23 +346,10 @@ class Stack:
 
         # the daemon holds both sources; Prometheus scrapes the exporter
         # and knows Alertmanager (alerts sent before are dropped)
-        def sources():
-            r = cls.d.get("/api/v1/status/sources")
-            return r.status == 200 and all(
-                s["last_success"] for s in r.json()["data"]
-                if s["configured"])
-
-        def prometheus_ready():
-            q = urllib.parse.urlencode({"query": 'up{job="e2e"} == 1'})
-            up = harness.http("GET", cls.prom.url + "/api/v1/query?" + q)
-            ams = harness.http("GET", cls.prom.url +
-                               "/api/v1/alertmanagers")
-            return (up.status == 200 and up.json()["data"]["result"] and
-                    ams.status == 200 and
-                    ams.json()["data"]["activeAlertmanagers"])
-        harness.wait_for(sources, timeout=20, interval=0.2,
-                         what="alertnoised to load its sources")
-        harness.wait_for(prometheus_ready, timeout=30, interval=0.2,
+        harness.wait_for(lambda: sources_loaded(cls.d), timeout=20,
+                         interval=0.2, what="alertnoised to load its sources")
+        harness.wait_for(lambda: prometheus_ready(cls.prom), timeout=30,
+                         interval=0.2,
                          what="Prometheus to scrape and find Alertmanager")
 
     @classmethod
