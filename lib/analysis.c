@@ -759,6 +759,24 @@ an_nn_name(int nn)
 	return nn > NN_NONE && nn < NN_COUNT ? names[nn] : NULL;
 }
 
+json_t *
+an_not_notified_json(const struct analysis *a)
+{
+	long count[NN_COUNT] = { 0 };
+	json_t *nn;
+
+	if (!a->routed)
+		return json_null();	/* no routing tree told which were due */
+	if ((nn = json_object()) == NULL)
+		return NULL;
+	for (size_t i = 0; i < a->neps; i++)
+		if (!a->eps[i].context)
+			count[a->eps[i].not_notified]++;
+	for (int r = NN_NONE + 1; r < NN_COUNT; r++)
+		json_object_set_new(nn, an_nn_name(r), json_integer(count[r]));
+	return nn;
+}
+
 long
 an_receiver_find(const struct analysis *a, const char *name)
 {
@@ -1378,25 +1396,7 @@ an_summary_json(const struct analysis *a)
 	    ratio(with_verdict, all.pages));
 	json_object_set_new(o, "dedup_groups", json_integer((json_int_t)
 	    a->ngroups));
-	{
-		json_t *nn = json_object();
-		long count[NN_COUNT] = { 0 };
-		int known = 0;
-
-		for (size_t i = 0; i < a->neps; i++)
-			if (!a->eps[i].context)
-				count[a->eps[i].not_notified]++;
-		for (int r = NN_NONE + 1; r < NN_COUNT; r++) {
-			json_object_set_new(nn, an_nn_name(r),
-			    json_integer(count[r]));
-			known |= count[r] > 0;
-		}
-		/* null: no routing tree told which were expected */
-		json_object_set_new(o, "not_notified", known || a->routed ?
-		    nn : json_null());
-		if (!(known || a->routed))
-			json_decref(nn);
-	}
+	json_object_set_new(o, "not_notified", an_not_notified_json(a));
 	json_object_set_new(o, "by_receiver", slices_json(recv, nrecv,
 	    "receiver"));
 	json_object_set_new(o, "by_team", slices_json(teams, nteams, "team"));

@@ -260,6 +260,12 @@ json_t *an_alerts_json(const struct analysis *a, struct sel *const *sel,
 json_t *an_groups_json(const struct analysis *a);
 json_t *an_summary_json(const struct analysis *a);
 
+/* {silenced, inhibited, muted, resolved_in_group_wait, unknown}: the
+ * window's fired episodes no notification carried, per reason; JSON null
+ * when no routing tree gave reasons (a->routed 0); NULL on out-of-memory.
+ * an_summary_json's "not_notified". */
+json_t *an_not_notified_json(const struct analysis *a);
+
 /* The episode with this id, or NULL when the analysis does not hold it
  * (a may be NULL). */
 const struct an_episode *an_episode_find(const struct analysis *a,

@@ -702,13 +702,7 @@ report_from_analyses(const struct analysis *cur, const struct analysis *prev,
 	if ((kpis = kpis_json(cur, prev, ro)) == NULL)
 		oom = 1;
 	set(&oom, r, "kpis", json_incref(kpis));
-	{
-		json_t *sum = an_summary_json(cur);
-
-		set(&oom, r, "not_notified", sum ? json_incref(json_object_get(
-		    sum, "not_notified")) : NULL);
-		json_decref(sum);
-	}
+	set(&oom, r, "not_notified", an_not_notified_json(cur));
 	if (per_day_json(cur, r) < 0)
 		oom = 1;
 	set(&oom, r, "top_noisy", top_noisy_json(cur_alerts, ro->top, &oom));
