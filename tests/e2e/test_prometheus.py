@@ -42,11 +42,13 @@ groups:
         keep_firing_for: 10s
       - alert: Silenced
         expr: vector(1)
-      # co-firing: CoB follows CoA a second later, every 10 s
+      # co-firing: CoB follows CoA a second later, every 10 s, and ends a
+      # second before it: inhibited while CoA fires, CoB never notifies,
+      # with a second to spare either side of Alertmanager's 1 s timers
       - alert: CoA
-        expr: vector(time() % 10) < 3
+        expr: vector(time() % 10) < 4
       - alert: CoB
-        expr: vector((time() - 1) % 10) < 3
+        expr: vector((time() - 1) % 10) < 2
       # a storm: one alertname for 12 instances at once
       - alert: Storm
         expr: STORM
