@@ -1,10 +1,13 @@
 /* analyses.c -- the daemon's cache of recent analyses (lib/analysis.h).
  *
  * An analysis of a window costs a scan of the window's data, so answers
- * reuse one for analysis.cache_ttl; a human verdict (feedback_gen) makes
- * every cached one stale at once, so verdicts change the numbers
- * immediately. Entries are reference-counted: a request keeps its analysis
- * while it renders, even if the cache moves on. */
+ * reuse one while nothing it was computed from has changed: the store's
+ * data (store_generation: any commit, the daemon's own or an import's),
+ * the verdicts, sources and configuration (feedback_gen), and -- since a
+ * window slides with the clock -- for at most analysis.cache_ttl. So every
+ * answer reflects every write acknowledged before the request arrived.
+ * Entries are reference-counted: a request keeps its analysis while it
+ * renders, even if the cache moves on. */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +26,7 @@ struct cached {
 	struct an_override *overrides;
 	size_t noverrides;
 	int64_t window_ms, computed_at;
-	uint64_t gen;
+	uint64_t gen, data;		/* feedback_gen, store_generation */
 	int refs;			/* the cache's own counts as one */
 	struct sources *src;		/* what opts point into */
 };
@@ -181,11 +184,18 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
     size_t errlen)
 {
 	uint64_t gen = __atomic_load_n(&d->feedback_gen, __ATOMIC_SEQ_CST);
+	uint64_t data;
 	int64_t now = ts_now_ms(), ttl;
 	struct cached *c = NULL;
 	int free_slot = -1, oldest = 0;
 
 	*handle = NULL;
+	/* before the scan: a commit during it makes the next request scan
+	 * again rather than keep an answer that may lack it */
+	if (store_generation(d->store, &data) < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(d->store));
+		return NULL;
+	}
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	ttl = d->cfg->an_cache_ttl_ms;
 	pthread_rwlock_unlock(&d->cfg_lock);
@@ -197,7 +207,7 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 		/* expired entries are dropped, not kept until a slot is
 		 * needed: they hold the memory of a whole window */
 		if (slots[i] != NULL && (now - slots[i]->computed_at >= ttl ||
-		    slots[i]->gen != gen)) {
+		    slots[i]->gen != gen || slots[i]->data != data)) {
 			unref(slots[i]);
 			slots[i] = NULL;
 		}
@@ -220,6 +230,7 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 		goto nomem;
 	c->window_ms = window_ms;
 	c->gen = gen;
+	c->data = data;
 	c->computed_at = now;
 	/* the cache's and the caller's; with no TTL there is nothing to
 	 * cache */

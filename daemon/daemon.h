@@ -16,6 +16,7 @@ struct flags {
 	const char *storage_path;
 	const char *log_level;
 	const char *log_format;
+	int test_clock;			/* --test.clock: POST /-/test/clock */
 };
 
 struct daemon_metrics {
@@ -80,6 +81,12 @@ struct daemon {
  * applies what can change at run time. Returns 0, or -1 with a message in
  * err (the old config stays). Counted in the reload metrics. */
 int daemon_reload(struct daemon *d, char *err, size_t errlen);
+
+/* For tests only (--test.clock), after ts_clock_advance: has the main loop
+ * run the timers due at the new time (retention pruning, the staleness
+ * check) and waits until they have run. Returns 0, or -1 when they did not
+ * run within timeout_ms or the daemon is shutting down. */
+int daemon_run_due_timers(int64_t timeout_ms);
 
 /* Starts the HTTP server on cfg->listen_address; -1 with err on failure. */
 int http_start(struct daemon *d, char *err, size_t errlen);

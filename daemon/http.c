@@ -156,6 +156,31 @@ h_reload(struct MHD_Connection *c, struct request *r)
 	return respond_text(c, r, 200, "");
 }
 
+/* --test.clock only. POST /-/test/clock?advance=DURATION (a Prometheus
+ * duration, "1500ms") moves the daemon's clock forward (ts_clock_advance)
+ * and answers, with the new time, once the main loop has run the timers
+ * that came due. */
+static enum MHD_Result
+h_test_clock(struct MHD_Connection *c, struct request *r)
+{
+	const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "advance");
+	char now[40], msg[64];
+	int64_t ms;
+
+	if (by == NULL || cfg_parse_duration(by, &ms) < 0)
+		return respond_text(c, r, 400, "advance: want a duration, "
+		    "such as advance=1500ms\n");
+	ts_clock_advance(ms);
+	if (daemon_run_due_timers(10000) < 0)
+		return respond_text(c, r, 503, "the timers did not run: "
+		    "shutting down\n");
+	ts_format_rfc3339(ts_now_ms(), now, sizeof(now));
+	log_info("Moved the clock forward", "by", by, "now", now);
+	snprintf(msg, sizeof(msg), "%s\n", now);
+	return respond_text(c, r, 200, msg);
+}
+
 /* What the sources of truth hold and whether they loaded. */
 static enum MHD_Result
 h_status_sources(struct MHD_Connection *c, struct request *r)
@@ -239,6 +264,11 @@ static const struct route routes[] = {
 	    ui_recommendations },
 };
 
+/* Served only with --test.clock; without it, 404 as any unknown path. */
+static const struct route test_routes[] = {
+	{ "/-/test/clock", "/-/test/clock", M_POST, NULL, h_test_clock },
+};
+
 static int
 method_bit(const char *m)
 {
@@ -254,17 +284,29 @@ method_bit(const char *m)
 /* A path ending in '*' matches every URL that starts with the rest of it
  * (the alert pages' "/alerts/" prefix); any other path only itself. */
 static const struct route *
-find_route(const char *url)
+match_route(const struct route *tab, size_t ntab, const char *url)
 {
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		const char *p = routes[i].path;
+	for (size_t i = 0; i < ntab; i++) {
+		const char *p = tab[i].path;
 		size_t n = strlen(p);
 
 		if ((n > 0 && p[n - 1] == '*') ?
 		    strncmp(url, p, n - 1) == 0 : strcmp(url, p) == 0)
-			return &routes[i];
+			return &tab[i];
 	}
 	return NULL;
+}
+
+static const struct route *
+find_route(const struct daemon *d, const char *url)
+{
+	const struct route *rt;
+
+	rt = match_route(routes, sizeof(routes) / sizeof(routes[0]), url);
+	if (rt == NULL && d->flags.test_clock)
+		rt = match_route(test_routes,
+		    sizeof(test_routes) / sizeof(test_routes[0]), url);
+	return rt;
 }
 
 static enum MHD_Result
@@ -274,7 +316,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct daemon *d = cls;
 	struct request *r = *con_cls;
-	const struct route *rt = find_route(url);
+	const struct route *rt = find_route(d, url);
 	if (r == NULL) {
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
@@ -331,6 +373,10 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	if (r->too_large) {
 		char msg[128];
 
+		/* a route without a headers callback takes no body */
+		if (r->reject == NULL)
+			return respond_text(c, r, 413, "this endpoint takes no "
+			    "request body\n");
 		snprintf(msg, sizeof(msg), "body exceeds the limit of %zu bytes",
 		    r->body.limit);
 		return r->reject(c, r, 413, "too_large", msg);
@@ -471,6 +517,7 @@ http_stop(struct daemon *d, int64_t timeout_ms)
 {
 	MHD_socket fd;
 	int64_t waited = 0;
+	int n;
 
 	(void)d;
 	if (mhd == NULL)
@@ -478,12 +525,27 @@ http_stop(struct daemon *d, int64_t timeout_ms)
 	fd = MHD_quiesce_daemon(mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	while (__atomic_load_n(&in_flight, __ATOMIC_SEQ_CST) > 0 &&
+	if ((n = __atomic_load_n(&in_flight, __ATOMIC_SEQ_CST)) > 0) {
+		char ns[16], ts[32];
+
+		snprintf(ns, sizeof(ns), "%d", n);
+		cfg_format_duration(timeout_ms, ts, sizeof(ts));
+		log_info("Waiting for requests in flight to finish",
+		    "requests", ns, "timeout", ts);
+	}
+	while ((n = __atomic_load_n(&in_flight, __ATOMIC_SEQ_CST)) > 0 &&
 	    waited < timeout_ms) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
 		waited += 10;
+	}
+	if (n > 0) {
+		char ns[16];
+
+		snprintf(ns, sizeof(ns), "%d", n);
+		log_warn("Stopping with requests still in flight", "requests",
+		    ns);
 	}
 	MHD_stop_daemon(mhd);
 	mhd = NULL;

@@ -57,6 +57,8 @@ usage(FILE *f)
 "      --log.format=FORMAT    logfmt or json (default logfmt).\n"
 "      --check-config         Validate the configuration, print\n"
 "                             \"configuration OK\" or what is wrong, and exit.\n"
+"      --test.clock           For tests only: POST /-/test/clock?advance=1500ms\n"
+"                             moves the daemon's clock forward.\n"
 "\n"
 "Flags override the configuration file. SIGHUP or POST /-/reload reloads it.\n",
 	    AN_DEFAULT_CONFIG);
@@ -148,6 +150,15 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 		log_warn("metrics.severity_label changes only at restart",
 		    "running", old->metrics_severity_label, "configured",
 		    c->metrics_severity_label);
+	if (old->busy_timeout_ms != c->busy_timeout_ms) {
+		char o[32], n[32];
+
+		cfg_format_duration(old->busy_timeout_ms, o, sizeof(o));
+		cfg_format_duration(c->busy_timeout_ms, n, sizeof(n));
+		log_warn("storage.busy_timeout changes only at restart",
+		    "running", o, "configured", n);
+		c->busy_timeout_ms = old->busy_timeout_ms;
+	}
 	/* keep what cannot change while running */
 	{
 		char *t = c->listen_address;
@@ -163,9 +174,6 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	d->cfg = c;
 	sources_wait = 2 * c->sources_timeout_ms + 1000;
 	log_setup(c->log_level, c->log_format);
-	/* TZ changes only here, under the write lock (report.h) */
-	if (report_tz_apply(c->report_timezone, err, errlen) < 0)
-		log_warn("Setting the report time zone failed", "err", err);
 	pthread_rwlock_unlock(&d->cfg_lock);
 	cfg_free(old);
 	analysis_cache_clear();		/* thresholds may have changed */
@@ -362,6 +370,81 @@ prune(struct daemon *d)
  * remote_write.staleness_timeout. */
 #define EXPIRE_EVERY_MS 5000
 
+/* The main loop's timers run on ts_now_ms. daemon_run_due_timers counts a
+ * request in asked and wakes the loop (SIGUSR1, taken by its sigtimedwait
+ * only with --test.clock); the loop, once nothing is due, sets done to the
+ * asked it read before it read the clock. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t asked, done;	/* under lock */
+	int stopped;		/* under lock: the loop has ended */
+	pthread_t loop;		/* the main thread, with --test.clock */
+} timers = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+};
+
+static uint64_t
+timers_asked(void)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&timers.lock);
+	v = timers.asked;
+	pthread_mutex_unlock(&timers.lock);
+	return v;
+}
+
+/* The requests up to asked are served: the loop read the clock after it
+ * read asked, and nothing is due at that time any more. */
+static void
+timers_ran(uint64_t asked)
+{
+	pthread_mutex_lock(&timers.lock);
+	if (timers.done < asked) {
+		timers.done = asked;
+		pthread_cond_broadcast(&timers.cond);
+	}
+	pthread_mutex_unlock(&timers.lock);
+}
+
+static void
+timers_stop(void)
+{
+	pthread_mutex_lock(&timers.lock);
+	timers.stopped = 1;
+	pthread_cond_broadcast(&timers.cond);
+	pthread_mutex_unlock(&timers.lock);
+}
+
+int
+daemon_run_due_timers(int64_t timeout_ms)
+{
+	struct timespec until;
+	uint64_t mine;
+	int rc;
+
+	/* the condition variable's clock is the real one, not ts_now_ms */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(timeout_ms / 1000);
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&timers.lock);
+	mine = ++timers.asked;
+	if (!timers.stopped)
+		pthread_kill(timers.loop, SIGUSR1);
+	rc = 0;
+	while (timers.done < mine && !timers.stopped && rc == 0)
+		rc = pthread_cond_timedwait(&timers.cond, &timers.lock, &until);
+	rc = timers.done >= mine ? 0 : -1;
+	pthread_mutex_unlock(&timers.lock);
+	return rc;
+}
+
 static int64_t
 prune_every(struct daemon *d)
 {
@@ -439,6 +522,10 @@ main(int argc, char **argv)
 			check = 1;
 			continue;
 		}
+		if (strcmp(a, "--test.clock") == 0) {
+			d.flags.test_clock = 1;
+			continue;
+		}
 		if ((rc = flag_value(argc, argv, &i, "--config.file",
 		    &d.flags.config_file)) ||
 		    (rc = flag_value(argc, argv, &i, "--web.listen-address",
@@ -487,11 +574,6 @@ main(int argc, char **argv)
 	log_setup(d.cfg->log_level, d.cfg->log_format);
 	log_info("Starting alertnoised", "version", AN_VERSION, "revision",
 	    AN_REVISION, "config", d.flags.config_file);
-	/* before any thread: TZ is the report's local time (report.h) */
-	if (report_tz_apply(d.cfg->report_timezone, err, sizeof(err)) < 0) {
-		log_error("Setting the report time zone failed", "err", err);
-		return 1;
-	}
 
 	/* signals are taken by sigtimedwait below; every thread inherits the
 	 * mask */
@@ -499,6 +581,12 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	if (d.flags.test_clock) {
+		sigaddset(&sigs, SIGUSR1);	/* daemon_run_due_timers */
+		timers.loop = pthread_self();
+		log_warn("The clock moves on POST /-/test/clock "
+		    "(--test.clock): for tests only");
+	}
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -511,11 +599,16 @@ main(int argc, char **argv)
 	met_set(d.m.reload_success, NULL, 1);
 	met_set(d.m.reload_success_ts, NULL, (double)d.start_ms / 1000.0);
 
-	if (store_open("sqlite", d.cfg->storage_path, &d.store, err,
-	    sizeof(err)) < 0) {
-		log_error("Opening the store failed", "path",
-		    d.cfg->storage_path, "err", err);
-		return 1;
+	{
+		struct store_opts so = { .busy_timeout_ms =
+		    d.cfg->busy_timeout_ms };
+
+		if (store_open_opts("sqlite", d.cfg->storage_path, &so,
+		    &d.store, err, sizeof(err)) < 0) {
+			log_error("Opening the store failed", "path",
+			    d.cfg->storage_path, "err", err);
+			return 1;
+		}
 	}
 	{
 		char v[16];
@@ -574,6 +667,8 @@ main(int argc, char **argv)
 		int64_t next_expire = ts_now_ms() + EXPIRE_EVERY_MS;
 
 		for (;;) {
+			/* what was asked before the clock is read */
+			uint64_t asked = timers_asked();
 			int64_t now = ts_now_ms(), wait;
 			struct timespec ts;
 			int sig;
@@ -588,6 +683,7 @@ main(int argc, char **argv)
 				next_expire = ts_now_ms() + EXPIRE_EVERY_MS;
 				continue;
 			}
+			timers_ran(asked);
 			wait = (next_prune < next_expire ? next_prune :
 			    next_expire) - now;
 			ts.tv_sec = (time_t)(wait / 1000);
@@ -605,7 +701,10 @@ main(int argc, char **argv)
 				    "SIGINT");
 				break;
 			}
+			/* SIGUSR1 (daemon_run_due_timers): the loop reads
+			 * the clock again */
 		}
+		timers_stop();
 	}
 
 	sd_notify_msg("STOPPING=1");

@@ -3,9 +3,8 @@
  * written to stdout or a file.
  *
  * It reads the store directly, so it works with the daemon running (SQLite
- * in WAL mode lets a reader in beside the writer) or stopped. It sets TZ to
- * report.timezone once at start, before anything reads local time, as the
- * daemon does (report.h), and reads the sources of truth once (the
+ * in WAL mode lets a reader in beside the writer) or stopped. It reads the
+ * sources of truth once (the
  * daemon's sources.c, its thread started and stopped here), so that pages
  * and reasons are those of the daemon's /api/v1/report. */
 #include "flags.h"
@@ -166,9 +165,6 @@ report_run(int argc, char **argv, const char *default_config)
 		if ((cfg->storage_path = strdup(f.storage_path)) == NULL)
 			goto nomem;
 	}
-	/* single-threaded: TZ can be set before anything reads it */
-	if (report_tz_apply(cfg->report_timezone, err, sizeof(err)) < 0)
-		goto fail;
 	/* store_open would create an empty store: a report of nothing */
 	if (asprintf(&db, "%s/%s", cfg->storage_path, DB_FILE) < 0) {
 		db = NULL;
@@ -198,7 +194,8 @@ report_run(int argc, char **argv, const char *default_config)
 	if (analysis_overrides(cfg, &o, &ov, &nov, err, sizeof(err)) < 0)
 		goto fail;
 	report_opts_from_config(cfg, &ro);
-	/* the recommendations, as the API's: over the window's analysis */
+	/* the recommendations, as the API's, and the report over the
+	 * window's one analysis */
 	{
 		struct analysis *a = NULL;
 		int64_t now = ts_now_ms();
@@ -206,14 +203,14 @@ report_run(int argc, char **argv, const char *default_config)
 		if (an_run(st, &o, now - window, now, now, &a, err,
 		    sizeof(err)) < 0)
 			goto fail;
-		recs = recommendations_for(st, cfg, a, err, sizeof(err));
+		if ((recs = recommendations_for(st, cfg, a, err,
+		    sizeof(err))) != NULL)
+			report = report_build(st, &o, &ro, a, recs, err,
+			    sizeof(err));
 		an_free(a);
-		if (recs == NULL)
+		if (report == NULL)
 			goto fail;
 	}
-	if ((report = report_build(st, &o, &ro, window, ts_now_ms(), recs,
-	    err, sizeof(err))) == NULL)
-		goto fail;
 
 	if (strcmp(f.format, "markdown") == 0)
 		text = report_markdown(report);

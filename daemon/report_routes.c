@@ -112,25 +112,28 @@ api_report(struct MHD_Connection *c, struct request *r)
 		return respond_json_error(c, r, 400, "bad_data", msg);
 	}
 
-	/* the window's analysis, for the recommendations (cached) */
+	/* the window's analysis (cached): the one the API's other answers
+	 * come from, for the recommendations and the report alike */
 	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	recs = daemon_recommendations(d, a);
 	pthread_rwlock_unlock(&d->cfg_lock);
-	analysis_put(handle);
-	if (recs == NULL)
+	if (recs == NULL) {
+		analysis_put(handle);
 		return respond_json_error(c, r, 500, "internal",
 		    "out of memory");
+	}
 
 	src = sources_get();
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	analysis_opts(d->cfg, src, &o);
 	report_opts_from_config(d->cfg, &ro);
 	if (analysis_overrides(d->cfg, &o, &ov, &nov, err, sizeof(err)) == 0)
-		report = report_build(d->store, &o, &ro, window, ts_now_ms(),
-		    recs, err, sizeof(err));
+		report = report_build(d->store, &o, &ro, a, recs, err,
+		    sizeof(err));
 	pthread_rwlock_unlock(&d->cfg_lock);
+	analysis_put(handle);
 	analysis_overrides_free(ov, nov);
 	sources_put(src);
 	json_decref(recs);

@@ -37,6 +37,7 @@
 #include "buf.h"
 #include "log.h"
 #include "selector.h"
+#include "tzone.h"
 #include "yamlnode.h"
 
 /* A config file larger than this is refused before parsing. */
@@ -99,6 +100,7 @@ struct cfg_key {
 static const char *check_listen_address(const void *);
 static const char *check_nonempty(const void *);
 static const char *check_positive_duration(const void *);
+static const char *check_busy_timeout(const void *);
 static const char *check_body_size(const void *);
 static const char *check_label_or_empty(const void *);
 static const char *check_percent(const void *);
@@ -122,6 +124,8 @@ static const struct cfg_key cfg_keys[] = {
 	    "90d", check_positive_duration },
 	{ "storage.prune_interval", CFG_DURATION, F(prune_interval_ms), 0,
 	    "1h", check_positive_duration },
+	{ "storage.busy_timeout", CFG_DURATION, F(busy_timeout_ms), 0,
+	    "5s", check_busy_timeout },
 
 	{ "log.level", CFG_LOG_LEVEL, F(log_level), 0, "info", NULL },
 	{ "log.format", CFG_LOG_FORMAT, F(log_format), 0, "logfmt", NULL },
@@ -480,6 +484,19 @@ check_positive_duration(const void *field)
 	return *(const int64_t *)field > 0 ? NULL : "must be greater than 0";
 }
 
+/* SQLite's sqlite3_busy_timeout takes an int of milliseconds. */
+static const char *
+check_busy_timeout(const void *field)
+{
+	int64_t ms = *(const int64_t *)field;
+
+	if (ms <= 0)
+		return "must be greater than 0";
+	if (ms > 24 * MS_DAY)
+		return "must be at most 24d";
+	return NULL;
+}
+
 static const char *
 check_body_size(const void *field)
 {
@@ -557,7 +574,7 @@ check_at_least_2(const void *field)
 
 /* "UTC", or a zone as glibc's tzset finds it for TZ: a TZif file (RFC 8536
  * section 3.1: it starts with "TZif") under ZONEINFO, named by a relative
- * path without "..". The report reads local time through TZ (report.h). */
+ * path without "..". cfg_load then loads it (tzone.h) for the report. */
 static const char *
 check_timezone(const void *field)
 {
@@ -948,6 +965,7 @@ cfg_free(struct an_config *c)
 			et->free(entries, *(size_t *)FIELD(c, k->off_n));
 		}
 	}
+	tz_free(c->report_tz);
 	free(c->path);
 	free(c);
 }
@@ -1927,6 +1945,16 @@ cfg_load(const char *path, struct an_config **out, char *err, size_t errlen)
 	}
 	if (check_flap_order(&ld, root) < 0)
 		goto out;
+	/* derived once per load: every reader of the config shares it */
+	{
+		char why[256];
+
+		if (tz_load(ld.c->report_timezone, &ld.c->report_tz, why,
+		    sizeof(why)) < 0) {
+			fail(&ld, 0, "report.timezone", "%s", why);
+			goto out;
+		}
+	}
 
 	*out = ld.c;
 	ld.c = NULL;

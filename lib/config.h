@@ -24,6 +24,8 @@ struct an_config {
 	char *storage_path;		/* storage.path, default "data/" */
 	int64_t retention_ms;		/* storage.retention, default 90d */
 	int64_t prune_interval_ms;	/* storage.prune_interval, default 1h */
+	int64_t busy_timeout_ms;	/* storage.busy_timeout, default 5s,
+					   1ms..24d; changes only at restart */
 
 	/* log: */
 	int log_level;			/* log.level (LOG_DEBUG.. in log.h), default info */
@@ -82,6 +84,8 @@ struct an_config {
 	/* report: the weekly review (README "Weekly review report") */
 	char *report_timezone;		/* report.timezone, "UTC"; else a name
 					   under /usr/share/zoneinfo */
+	struct tz *report_tz;		/* that zone, loaded once (tzone.h);
+					   cfg_load's, NULL in cfg_defaults */
 	struct cfg_hours {
 		int start, end;		/* minutes of the day, start < end */
 	} report_working_hours;		/* report.working_hours, 09:00-18:00 */

@@ -20,17 +20,13 @@
 #include "buf.h"
 #include "config.h"
 #include "timefmt.h"
+#include "tzone.h"
 
 /* A rendered document is a few tens of KB; this only bounds a runaway. */
 #define RENDER_MAX	((size_t)64 << 20)
-#define TZ_NAME_MAX	256
 /* Bars and labels in the HTML's top-noisy chart. */
 #define CHART_TOP	10
 #define LABEL_MAX	40	/* bytes of an alertname shown in a chart */
-
-/* The zone report_tz_apply last put in TZ; written under the config write
- * lock, read under its read lock (report.h). */
-static char tz_applied[TZ_NAME_MAX];
 
 static const char *const day_names[7] = {
 	"mon", "tue", "wed", "thu", "fri", "sat", "sun",
@@ -59,7 +55,6 @@ void
 report_opts_default(struct report_opts *ro)
 {
 	memset(ro, 0, sizeof(*ro));
-	ro->timezone = "UTC";
 	ro->work_start = 9 * 60;
 	ro->work_end = 18 * 60;
 	ro->work_days = REPORT_MON | REPORT_TUE | REPORT_WED | REPORT_THU |
@@ -69,41 +64,24 @@ report_opts_default(struct report_opts *ro)
 
 /* --- local time ---------------------------------------------------------- */
 
-int
-report_tz_apply(const char *tz, char *err, size_t errlen)
-{
-	if (strlen(tz) >= sizeof(tz_applied)) {
-		snprintf(err, errlen, "time zone name longer than %d bytes",
-		    TZ_NAME_MAX - 1);
-		return -1;
-	}
-	/* glibc reads a zone name as a file under /usr/share/zoneinfo;
-	 * "UTC" works without one */
-	if (setenv("TZ", tz, 1) < 0) {
-		snprintf(err, errlen, "setting TZ: %s", strerror(errno));
-		return -1;
-	}
-	tzset();
-	snprintf(tz_applied, sizeof(tz_applied), "%s", tz);
-	return 0;
-}
-
 static void
-local_tm(int64_t ms, struct tm *tm)
+local_tm(const struct tz *tz, int64_t ms, struct tm *tm)
 {
 	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
 
-	if (localtime_r(&t, tm) == NULL)
+	if (tz != NULL)
+		tz_local(tz, ms, tm);
+	else if (gmtime_r(&t, tm) == NULL)
 		memset(tm, 0, sizeof(*tm));	/* cannot happen: in range */
 }
 
 /* Days since 1970-01-01 of ms's local date. */
 static int64_t
-local_day_index(int64_t ms)
+local_day_index(const struct tz *tz, int64_t ms)
 {
 	struct tm tm;
 
-	local_tm(ms, &tm);
+	local_tm(tz, ms, &tm);
 	return ts__days_from_civil((int64_t)tm.tm_year + 1900,
 	    (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
 }
@@ -119,9 +97,9 @@ day_string(int64_t idx, char *out, size_t outlen)
 }
 
 void
-report_local_day(int64_t ms, char *out, size_t outlen)
+report_local_day(const struct tz *tz, int64_t ms, char *out, size_t outlen)
 {
-	day_string(local_day_index(ms), out, outlen);
+	day_string(local_day_index(tz, ms), out, outlen);
 }
 
 int
@@ -131,7 +109,7 @@ report_out_of_hours(const struct report_opts *ro, int64_t ms)
 	unsigned day;
 	int minute;
 
-	local_tm(ms, &tm);
+	local_tm(ro->tz, ms, &tm);
 	day = (unsigned)(tm.tm_wday + 6) % 7;	/* tm_wday 0 is Sunday */
 	minute = tm.tm_hour * 60 + tm.tm_min;
 	return !(ro->work_days & (1u << day)) || minute < ro->work_start ||
@@ -265,10 +243,10 @@ done:
 /* pages_per_day and noise_ratio_per_day: every local day from the window's
  * first to its last, zeros included. */
 static int
-per_day_json(const struct analysis *a, json_t *report)
+per_day_json(const struct analysis *a, const struct tz *tz, json_t *report)
 {
-	int64_t first = local_day_index(a->from);
-	int64_t last = local_day_index(a->to - 1);
+	int64_t first = local_day_index(tz, a->from);
+	int64_t last = local_day_index(tz, a->to - 1);
 	size_t nd = last >= first ? (size_t)(last - first + 1) : 0;
 	struct day {
 		long pages, noise_pages, episodes, noise_episodes;
@@ -277,7 +255,7 @@ per_day_json(const struct analysis *a, json_t *report)
 	int oom = d == NULL || pages == NULL || ratio == NULL;
 
 	for (size_t i = 0; !oom && i < a->npages; i++) {
-		int64_t k = local_day_index(a->pages[i].at) - first;
+		int64_t k = local_day_index(tz, a->pages[i].at) - first;
 
 		if (k >= 0 && (size_t)k < nd) {
 			d[k].pages++;
@@ -290,7 +268,7 @@ per_day_json(const struct analysis *a, json_t *report)
 
 		if (e->context)
 			continue;
-		k = local_day_index(e->firing_at) - first;
+		k = local_day_index(tz, e->firing_at) - first;
 		if (k >= 0 && (size_t)k < nd) {
 			d[k].episodes++;
 			d[k].noise_episodes += an_is_noise(e->cls);
@@ -693,8 +671,8 @@ report_from_analyses(const struct analysis *cur, const struct analysis *prev,
 	set(&oom, r, "from", jtime(cur->from));
 	set(&oom, r, "to", jtime(cur->to));
 	set(&oom, r, "generated_at", jtime(now));
-	set(&oom, r, "timezone", json_string(ro->timezone ? ro->timezone :
-	    tz_applied));
+	set(&oom, r, "timezone", json_string(ro->tz ? tz_name(ro->tz) :
+	    "UTC"));
 	set(&oom, r, "working_hours", json_string(hours));
 	set(&oom, r, "working_days", working_days_json(ro->work_days));
 	set(&oom, r, "previous", json_pack("{s:o, s:o}", "from",
@@ -703,7 +681,7 @@ report_from_analyses(const struct analysis *cur, const struct analysis *prev,
 		oom = 1;
 	set(&oom, r, "kpis", json_incref(kpis));
 	set(&oom, r, "not_notified", an_not_notified_json(cur));
-	if (per_day_json(cur, r) < 0)
+	if (per_day_json(cur, ro->tz, r) < 0)
 		oom = 1;
 	set(&oom, r, "top_noisy", top_noisy_json(cur_alerts, ro->top, &oom));
 	set(&oom, r, "flapping", flapping_json(cur_alerts, &oom));
@@ -728,37 +706,21 @@ done:
 
 json_t *
 report_build(struct store *st, const struct an_opts *o,
-    const struct report_opts *ro, int64_t window_ms, int64_t now,
+    const struct report_opts *ro, const struct analysis *cur,
     json_t *recommendations, char *err, size_t errlen)
 {
-	struct analysis *cur = NULL, *prev = NULL;
-	struct report_opts def;
-	json_t *r = NULL;
+	int64_t window_ms = cur->to - cur->from;
+	struct analysis *prev = NULL;
+	json_t *r;
 
-	if (ro == NULL) {
-		report_opts_default(&def);
-		ro = &def;
-	}
-	if (window_ms <= 0) {
-		snprintf(err, errlen, "the window must be positive");
-		return NULL;
-	}
-	if (ro->timezone == NULL || strcmp(ro->timezone, tz_applied) != 0) {
-		snprintf(err, errlen, "time zone \"%s\" is not in effect "
-		    "(report_tz_apply)", ro->timezone ? ro->timezone : "");
-		return NULL;
-	}
 	/* the previous window is analysed as known now: its episodes that
 	 * resolved later have their real durations */
-	if (an_run(st, o, now - window_ms, now, now, &cur, err, errlen) < 0 ||
-	    an_run(st, o, now - 2 * window_ms, now - window_ms, now, &prev,
+	if (an_run(st, o, cur->from - window_ms, cur->from, cur->now, &prev,
 	    err, errlen) < 0)
-		goto out;
-	if ((r = report_from_analyses(cur, prev, ro, window_ms, now,
+		return NULL;
+	if ((r = report_from_analyses(cur, prev, ro, window_ms, cur->now,
 	    recommendations)) == NULL)
 		snprintf(err, errlen, "out of memory");
-out:
-	an_free(cur);
 	an_free(prev);
 	return r;
 }
@@ -2641,7 +2603,7 @@ void
 report_opts_from_config(const struct an_config *cfg, struct report_opts *ro)
 {
 	report_opts_default(ro);
-	ro->timezone = cfg->report_timezone;
+	ro->tz = cfg->report_tz;
 	ro->work_start = cfg->report_working_hours.start;
 	ro->work_end = cfg->report_working_hours.end;
 	ro->work_days = cfg->report_working_days;

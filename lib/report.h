@@ -2,21 +2,18 @@
  * window of alert history with the window before it, and its Markdown and
  * HTML renderings (README "Weekly review report").
  *
- * report_build runs two analyses (analysis.h): the current window
- * [now - window, now) and the previous one [now - 2 * window, now - window),
- * and assembles KPIs with their change, per-day series, the noisiest,
+ * report_build takes the analysis of the current window [now - window,
+ * now) -- the daemon's cached one, the same the API answers from -- runs
+ * the previous one [now - 2 * window, now - window) (analysis.h), and
+ * assembles KPIs with their change, per-day series, the noisiest,
  * flapping and persistent alertnames, dedup groups, the recommendations it
  * is handed and what changed since the previous window. The renderers only
  * read that JSON, so a report can be rendered again from a saved document,
  * and the same document always renders to the same bytes.
  *
- * Local time. Days and working hours are in the configured time zone, which
- * this code reads through localtime_r, i.e. the process's TZ. TZ is process
- * global and setenv is not thread-safe, so it is set in one place only:
- * report_tz_apply, called once at start-up (before any thread exists) and at
- * each config reload with the config write lock held; report code runs with
- * the config read lock held (or single-threaded, in the CLI). That way no
- * report reads the zone while it changes. */
+ * Local time. Days and working hours are in the configured time zone, a
+ * zone loaded once with the configuration (tzone.h, immutable), never the
+ * process's TZ: any number of reports in different zones may run at once. */
 #ifndef AN_REPORT_H
 #define AN_REPORT_H
 
@@ -36,9 +33,11 @@ enum {
 	REPORT_SUN = 1 << 6,
 };
 
+struct tz;
+
 struct report_opts {
-	const char *timezone;	/* IANA name or "UTC"; it must be the zone in
-				   effect (report_tz_apply). Borrowed */
+	const struct tz *tz;	/* the zone of days and working hours; NULL:
+				   UTC. Borrowed */
 	int work_start;		/* working hours, minutes of the day: */
 	int work_end;		/* [start, end), 0 <= start < end <= 1440 */
 	unsigned work_days;	/* REPORT_MON.. bits */
@@ -53,11 +52,6 @@ void report_opts_default(struct report_opts *ro);
 #define REPORT_NOISY_RATIO		0.5
 #define REPORT_NOISY_MIN_EPISODES	2
 
-/* Makes tz ("UTC" or a name under /usr/share/zoneinfo) the process's local
- * time zone: setenv("TZ") and tzset(). Not thread-safe, see above. Returns
- * 0, or -1 with err (out of memory). */
-int report_tz_apply(const char *tz, char *err, size_t errlen);
-
 /* Whether a page at ms (epoch milliseconds) was sent out of working hours:
  * its local time falls outside [work_start, work_end) or on a day not in
  * work_days. */
@@ -68,20 +62,24 @@ int report_out_of_hours(const struct report_opts *ro, int64_t ms);
 void report_opts_from_config(const struct an_config *cfg,
     struct report_opts *ro);
 
-/* The local date of ms as "YYYY-MM-DD" (out: at least 11 bytes). */
-void report_local_day(int64_t ms, char *out, size_t outlen);
+/* The local date of ms in zone tz (NULL: UTC) as "YYYY-MM-DD" (out: at
+ * least 11 bytes). */
+void report_local_day(const struct tz *tz, int64_t ms, char *out,
+    size_t outlen);
 
-/* Builds the report of the window_ms before now (see the top of this file
- * for its content and README for each key). ro NULL takes the defaults.
- * recommendations is a JSON array, borrowed: the report holds a reference
- * to it. Returns a new object the caller owns (json_decref), or NULL with
- * err: the store failed, ro's zone is not in effect, out of memory. */
+/* Builds the report of cur's window (see the top of this file for its
+ * content and README for each key): cur is the analysis of [cur->from,
+ * cur->to) at cur->now, run with o, which the previous window is analysed
+ * with too. ro NULL takes the defaults. recommendations is a JSON array,
+ * borrowed: the report holds a reference to it. Returns a new object the
+ * caller owns (json_decref), or NULL with err: the store failed, out of
+ * memory. */
 json_t *report_build(struct store *st, const struct an_opts *o,
-    const struct report_opts *ro, int64_t window_ms, int64_t now,
+    const struct report_opts *ro, const struct analysis *cur,
     json_t *recommendations, char *err, size_t errlen);
 
 /* The report of two analyses already run: cur over the window, prev over
- * the one before. report_build is an_run twice and this; the unit tests
+ * the one before. report_build is an_run of the one before and this; the unit tests
  * call it with analyses built by hand. NULL on out-of-memory. */
 json_t *report_from_analyses(const struct analysis *cur,
     const struct analysis *prev, const struct report_opts *ro,

@@ -12,10 +12,21 @@ int
 store_open(const char *backend, const char *path, struct store **out,
     char *err, size_t errlen)
 {
+	return store_open_opts(backend, path, NULL, out, err, errlen);
+}
+
+int
+store_open_opts(const char *backend, const char *path,
+    const struct store_opts *opts, struct store **out, char *err,
+    size_t errlen)
+{
+	static const struct store_opts defaults;
+
 	*out = NULL;
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 		if (strcmp(backends[i]->name, backend) == 0)
-			return backends[i]->open(path, out, err, errlen);
+			return backends[i]->open(path, opts ? opts : &defaults,
+			    out, err, errlen);
 	snprintf(err, errlen, "unknown storage backend \"%s\"", backend);
 	return -1;
 }
@@ -29,6 +40,13 @@ store_close(struct store *st)
 
 int store_schema_version(struct store *st) { return st->be->schema_version(st); }
 const char *store_errmsg(struct store *st) { return st->be->errmsg(st); }
+
+int
+store_generation(struct store *st, uint64_t *gen)
+{
+	return st->be->generation(st, gen);
+}
+
 int store_begin(struct store *st) { return st->be->begin(st); }
 int store_commit(struct store *st) { return st->be->commit(st); }
 void store_rollback(struct store *st) { st->be->rollback(st); }

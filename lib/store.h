@@ -88,11 +88,28 @@ struct silence {
 int store_open(const char *backend, const char *path, struct store **out,
     char *err, size_t errlen);
 
+/* What store_open_opts may change; a zero field keeps its default. */
+struct store_opts {
+	/* How long a statement waits for a lock another connection or
+	 * process holds before it fails; 1..INT_MAX, default 5000. */
+	int64_t busy_timeout_ms;
+};
+
+/* store_open with opts (NULL: the defaults); the same contract. */
+int store_open_opts(const char *backend, const char *path,
+    const struct store_opts *opts, struct store **out, char *err,
+    size_t errlen);
+
 /* Closes the store; NULL is allowed. */
 void store_close(struct store *st);
 
 /* The schema version the store is at. */
 int store_schema_version(struct store *st);
+/* *gen gets a number that changes with every commit to the store, by this
+ * process or another one (alertnoised import into a running daemon's
+ * store): equal numbers, same data. Cheap, and never waits for a reader.
+ * Returns 0, or -1 (store_errmsg says why). */
+int store_generation(struct store *st, uint64_t *gen);
 
 /* The last error of a failed call, for logs and answers. */
 const char *store_errmsg(struct store *st);

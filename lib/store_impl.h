@@ -8,11 +8,12 @@
 
 struct store_backend {
 	const char *name;
-	int (*open)(const char *path, struct store **out, char *err,
-	    size_t errlen);
+	int (*open)(const char *path, const struct store_opts *opts,
+	    struct store **out, char *err, size_t errlen);
 	void (*close)(struct store *);
 	int (*schema_version)(struct store *);
 	const char *(*errmsg)(struct store *);
+	int (*generation)(struct store *, uint64_t *);
 
 	int (*begin)(struct store *);
 	int (*commit)(struct store *);

@@ -14,6 +14,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -358,6 +359,9 @@ struct sqlite_store {
 	pthread_mutex_t lock;		/* held from begin to commit */
 	sqlite3 *rdb;			/* readers */
 	pthread_mutex_t rlock;
+	sqlite3 *vdb;			/* store_generation's */
+	sqlite3_stmt *data_version;
+	pthread_mutex_t vlock;
 	int version;
 	int cancel;			/* store_cancel_reads; atomic */
 	struct series_cache {		/* rw_series rows; under lock */
@@ -448,11 +452,16 @@ reader_progress(void *p)
 }
 
 static int
-sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
+sqlite_open(const char *path, const struct store_opts *opts,
+    struct store **out, char *err, size_t errlen)
 {
 	struct sqlite_store *s;
 	char file[4096];
+	int busy_ms = opts->busy_timeout_ms > 0 ?
+	    (int)opts->busy_timeout_ms : 5000;
 	int rc;
+
+	assert(opts->busy_timeout_ms >= 0 && opts->busy_timeout_ms <= INT_MAX);
 
 	if (mkdir(path, 0750) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "creating %s: %s", path, strerror(errno));
@@ -470,6 +479,7 @@ sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 	s->base.be = &store__sqlite;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->rlock, NULL);
+	pthread_mutex_init(&s->vlock, NULL);
 	rc = sqlite3_open_v2(file, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -477,7 +487,7 @@ sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto bad;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_timeout(s->db, busy_ms);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
 	    /* savepoints (group commit) journal in memory, not a file */
@@ -505,8 +515,17 @@ sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 		    s->rdb ? sqlite3_errmsg(s->rdb) : sqlite3_errstr(rc));
 		goto bad;
 	}
-	sqlite3_busy_timeout(s->rdb, 5000);
+	sqlite3_busy_timeout(s->rdb, busy_ms);
 	sqlite3_progress_handler(s->rdb, 4000, reader_progress, s);
+	/* a connection of its own, so that asking never waits for a scan */
+	if (sqlite3_open_v2(file, &s->vdb, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->vdb, "PRAGMA data_version", -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->data_version, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "opening %s for reading: %s", file,
+		    s->vdb ? sqlite3_errmsg(s->vdb) : "out of memory");
+		goto bad;
+	}
 	*out = &s->base;
 	return 0;
 bad:
@@ -523,10 +542,13 @@ sqlite_close(struct store *st)
 		sqlite3_finalize(s->stmt[i]);
 	free(s->sc.slot);
 	free(s->sc.used);
+	sqlite3_finalize(s->data_version);
+	sqlite3_close(s->vdb);
 	sqlite3_close(s->rdb);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->rlock);
+	pthread_mutex_destroy(&s->vlock);
 	free(s);
 }
 
@@ -534,6 +556,25 @@ static int
 sqlite_schema_version(struct store *st)
 {
 	return ((struct sqlite_store *)st)->version;
+}
+
+/* PRAGMA data_version of a connection that writes nothing changes with
+ * every commit of any other connection, in this process or another
+ * (https://www.sqlite.org/pragma.html#pragma_data_version). */
+static int
+sqlite_generation(struct store *st, uint64_t *gen)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	int rc;
+
+	pthread_mutex_lock(&s->vlock);
+	if ((rc = sqlite3_step(s->data_version)) == SQLITE_ROW)
+		*gen = (uint64_t)sqlite3_column_int64(s->data_version, 0);
+	else
+		fail(s->vdb, "reading the data version");
+	sqlite3_reset(s->data_version);
+	pthread_mutex_unlock(&s->vlock);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 static const char *
@@ -1958,6 +1999,7 @@ const struct store_backend store__sqlite = {
 	.close = sqlite_close,
 	.schema_version = sqlite_schema_version,
 	.errmsg = sqlite_errmsg,
+	.generation = sqlite_generation,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,

@@ -1,6 +1,8 @@
-/* timefmt.c -- RFC 3339 parsing and formatting (see timefmt.h). */
+/* timefmt.c -- RFC 3339 parsing and formatting, and the wall clock
+ * (see timefmt.h). */
 #include "timefmt.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -148,11 +150,22 @@ ts_parse_param(const char *s, int64_t *ms)
 	return 0;
 }
 
+/* What ts_clock_advance added to the real clock, in ms: atomic. */
+static int64_t clock_offset_ms;
+
 int64_t
 ts_now_ms(void)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 +
+	    __atomic_load_n(&clock_offset_ms, __ATOMIC_SEQ_CST);
+}
+
+void
+ts_clock_advance(int64_t ms)
+{
+	assert(ms >= 0);
+	__atomic_add_fetch(&clock_offset_ms, ms, __ATOMIC_SEQ_CST);
 }

@@ -1,7 +1,10 @@
 /* timefmt.h -- RFC 3339 timestamps <-> milliseconds since the Unix epoch.
  *
  * Alertmanager writes Go's time.RFC3339Nano ("2026-11-26T21:37:29.123456789Z",
- * offsets allowed); Go's zero time "0001-01-01T00:00:00Z" means "unset". */
+ * offsets allowed); Go's zero time "0001-01-01T00:00:00Z" means "unset".
+ *
+ * ts_now_ms is the one wall clock; tests move it forward (ts_clock_advance)
+ * instead of waiting. */
 #ifndef AN_TIMEFMT_H
 #define AN_TIMEFMT_H
 
@@ -23,8 +26,14 @@ void ts_format_rfc3339(int64_t ms, char *out, size_t outlen);
  * Unix seconds with an optional fraction. Returns 0 and *ms, or -1. */
 int ts_parse_param(const char *s, int64_t *ms);
 
-/* Current wall-clock time in ms. */
+/* Current wall-clock time in ms, plus what ts_clock_advance added. Every
+ * wall-clock read of lib/ and daemon/ goes through here. */
 int64_t ts_now_ms(void);
+
+/* For tests only (alertnoised --test.clock): moves what ts_now_ms returns
+ * ms further (ms >= 0), from any thread. The real clock keeps running under
+ * the offset; nothing can move it back. */
+void ts_clock_advance(int64_t ms);
 
 /* lib/-internal: days since 1970-01-01 of a proleptic Gregorian date (month
  * and day 1-based), and back (H. Hinnant's days_from_civil and

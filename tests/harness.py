@@ -44,14 +44,17 @@ def free_port():
 
 
 def wait_for(cond, timeout=10.0, interval=0.05, what="condition"):
-    """Polls cond() until it returns a truthy value; fails after timeout."""
+    """Polls cond() until it returns a truthy value; fails after timeout.
+    what names the condition in the failure; a callable what is called
+    then, so the message can say how far the condition got."""
     deadline = time.monotonic() + timeout
     while True:
         v = cond()
         if v:
             return v
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
+            raise AssertionError("timed out after %gs waiting for %s" % (
+                timeout, what() if callable(what) else what))
         time.sleep(interval)
 
 
@@ -165,6 +168,14 @@ class Daemon:
     def webhook(self, payload, **kw):
         body = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
         return self.post("/api/v1/webhook", body, **kw)
+
+    def advance_clock(self, duration):
+        """Moves the clock of a daemon started with --test.clock forward by
+        duration (a Prometheus duration, "1500ms"). Returns, once the timers
+        that came due have run, the daemon's new time in ms."""
+        r = self.post("/-/test/clock?advance=" + duration, content_type=None)
+        assert r.status == 200, (r.status, r.text)
+        return parse_rfc3339_ms(r.text.strip())
 
     def metrics(self):
         r = self.get("/metrics")

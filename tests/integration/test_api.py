@@ -529,3 +529,29 @@ class ReceiversAndPendingOnlyTest(ApiTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReadYourWritesTest(unittest.TestCase):
+    """Answers reuse a cached analysis (analysis.cache_ttl, 15 s by default)
+    only while the store has not changed: a write acknowledged before a
+    request is in its answer, however recently the window was analysed."""
+
+    def test_an_acknowledged_write_is_in_the_next_answer(self):
+        d = Daemon().start()
+        try:
+            def names(path):
+                r = d.get(path)
+                self.assertEqual(r.status, 200, r.text)
+                return [a["alertname"] for a in r.json()["data"]]
+            # the window analysed, with nothing in it, and cached
+            self.assertEqual(names("/api/v1/alerts?window=1d"), [])
+            s0 = d.get("/api/v1/summary?window=1d").json()["data"]
+            r = d.webhook(make_notification([make_alert(
+                {"alertname": "JustWritten"}, now_ms() - 60000)]))
+            self.assertEqual(r.status, 200, r.text)
+            self.assertEqual(names("/api/v1/alerts?window=1d"),
+                             ["JustWritten"])
+            s1 = d.get("/api/v1/summary?window=1d").json()["data"]
+            self.assertEqual(s1["notifications"], s0["notifications"] + 1)
+        finally:
+            d.stop()

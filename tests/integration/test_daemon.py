@@ -26,7 +26,7 @@ LOGFMT_LINE = re.compile(
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 FLAGS = ("--config.file", "--web.listen-address", "--storage.path",
          "--log.level", "--log.format", "--check-config", "--version",
-         "--help")
+         "--help", "--test.clock")
 
 _n = [0]
 
@@ -91,6 +91,18 @@ class EndpointsTest(unittest.TestCase):
         self.assertEqual(body["status"], "error")
         self.assertEqual(body["errorType"], "not_found")
         self.assertTrue(body["error"])
+
+    def test_test_clock_is_404_without_the_flag(self):
+        for method in ("POST", "GET"):
+            r = harness.http(method, self.d.url + "/-/test/clock?advance=1h")
+            self.assertEqual(r.status, 404, (method, r.text))
+        # and the clock is the real one: a notification is stored at now
+        before = now_ms()
+        self.assertEqual(self.d.webhook(payload()).status, 200)
+        got = self.d.query("SELECT max(received_at) AS t FROM"
+                           " notifications")[0]["t"]
+        self.assertGreaterEqual(got, before)
+        self.assertLessEqual(got, now_ms())
 
     def test_wrong_method_is_405_with_allow(self):
         r = self.d.get("/api/v1/webhook")
@@ -206,6 +218,49 @@ class EndpointsTest(unittest.TestCase):
         self.assertNotIn("# EOF", plain.text)
 
 
+class TestClockTest(unittest.TestCase):
+    """--test.clock: POST /-/test/clock?advance=D moves the daemon's clock
+    forward, for tests that would otherwise wait out a window or a timer."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon("", extra_args=["--test.clock"]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def test_advance_moves_the_daemons_now(self):
+        before = now_ms()
+        moved = self.d.advance_clock("1h")
+        self.assertGreaterEqual(moved, before + 3600 * 1000)
+        self.assertLessEqual(moved, now_ms() + 3600 * 1000)
+        # what the daemon stamps with its clock is an hour ahead now
+        before = now_ms()
+        self.assertEqual(self.d.webhook(payload()).status, 200)
+        got = self.d.query("SELECT max(received_at) AS t FROM"
+                           " notifications")[0]["t"]
+        self.assertGreaterEqual(got, before + 3600 * 1000)
+        self.assertLessEqual(got, now_ms() + 3600 * 1000 + 1000)
+        lines = [logfmt_fields(l) for l in self.d.log().splitlines()]
+        self.assertIn("1h", [f.get("by") for f in lines
+                             if f.get("msg") == "Moved the clock forward"])
+        # the flag is announced as a test-only one
+        self.assertTrue(any(f.get("level") == "warn" and
+                            "/-/test/clock" in f.get("msg", "")
+                            for f in lines), lines)
+
+    def test_bad_requests(self):
+        for query in ("", "?advance=", "?advance=soon", "?advance=-1s",
+                      "?by=1s"):
+            r = self.d.post("/-/test/clock" + query, None, content_type=None)
+            self.assertEqual(r.status, 400, (query, r.text))
+            self.assertIn("advance", r.text)
+        r = self.d.get("/-/test/clock?advance=1s")
+        self.assertEqual(r.status, 405)
+        self.assertIn("POST", r.headers["Allow"])
+
+
 class CommandLineTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="an-cli-")
@@ -252,6 +307,25 @@ class CommandLineTest(unittest.TestCase):
         self.assertIn("dur.yml:3", out)
         self.assertIn("storage.retention", out)
         self.assertIn("9x", out)
+
+    def test_check_config_busy_timeout(self):
+        for value, ok, words in (("300ms", True, ()),
+                                 ("24d", True, ()),
+                                 ("0s", False, ("greater than 0",)),
+                                 ("25d", False, ("at most 24d",)),
+                                 ("soon", False, ("soon",))):
+            path = self.write("busy.yml", "storage:\n  busy_timeout: %s\n"
+                              % value)
+            p = run("--check-config", "--config.file=" + path)
+            out = p.stdout + p.stderr
+            self.assertEqual(p.returncode, 0 if ok else 1, (value, out))
+            if ok:
+                self.assertIn("configuration OK", out)
+                continue
+            self.assertIn("busy.yml:2", out)
+            self.assertIn("storage.busy_timeout", out)
+            for w in words:
+                self.assertIn(w, out)
 
     def test_check_config_missing_file(self):
         p = run("--check-config", "--config.file=" +
@@ -358,6 +432,24 @@ class ReloadTest(unittest.TestCase):
         self.assertIn("webhook.no_such_key", errs[-1])
         r = self.d.webhook(payload(2000))
         self.assertEqual(r.status, 200, r.text)
+
+    def test_reload_with_a_body_is_refused(self):
+        # /-/reload takes no body: one is refused, and the daemon lives on
+        r = self.d.post("/-/reload", "x" * 100,
+                        content_type="application/x-www-form-urlencoded")
+        self.assertEqual(r.status, 413, r.text)
+        self.assertEqual(self.d.get("/-/healthy").status, 200)
+        self.assertIsNone(self.d.proc.poll())
+
+    def test_busy_timeout_changes_only_at_restart(self):
+        log0 = len(self.d.log())
+        self.d.write_config(GOOD + "storage:\n  busy_timeout: 1s\n")
+        r = self.d.post("/-/reload", None, content_type=None)
+        self.assertEqual(r.status, 200, r.text)
+        warns = [logfmt_fields(l) for l in self.d.log()[log0:].splitlines()
+                 if "storage.busy_timeout" in l]
+        self.assertEqual([(w["level"], w["running"], w["configured"])
+                          for w in warns], [("warn", "5s", "1s")], warns)
 
     def test_sighup_with_a_good_config_applies_it(self):
         ok0 = self.reloads("success")
@@ -514,13 +606,28 @@ class LifecycleTest(unittest.TestCase):
                 result["r"] = e
         t = threading.Thread(target=send)
         t.start()
+
+        def draining():
+            for line in d.log().splitlines():
+                f = logfmt_fields(line)
+                if f.get("msg") == "Waiting for requests in flight to " \
+                        "finish":
+                    return f
+            return None
         try:
             wait_for(lambda: d.metric("alertnoise_http_requests_in_flight")
                      >= 2, timeout=5, what="the webhook to be in flight")
             d.proc.send_signal(signal.SIGTERM)
-            time.sleep(1)
+            # the daemon took the signal, stopped listening, and waits
+            # for the webhook the lock holds
+            f = wait_for(draining, timeout=10,
+                         what="the daemon to wait for the request")
+            self.assertGreaterEqual(int(f["requests"]), 1, f)
+            self.assertEqual(f["timeout"], "30s", f)
             self.assertIsNone(d.proc.poll(), "exited with a request in "
                               "flight")
+            self.assertTrue(t.is_alive(), "the request ended while the "
+                            "store was locked")
         finally:
             lock.execute("ROLLBACK")
             lock.close()

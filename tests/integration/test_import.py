@@ -4,9 +4,9 @@ Prometheus (Debian's 2.42) over its HTTP API.
 One Prometheus runs for the whole class on loopback with a 1 s evaluation
 interval and three alerting rules: Steady (firing from the start), Pend
 (pending for an hour) and Flap (true 5 s of every 10 s, for: 2s: pending,
-firing, resolved, again). After ~25 s the history is imported and the
-episodes are compared with what Prometheus itself answers for the same
-range."""
+firing, resolved, again). Once Prometheus' own API shows Flap fired twice,
+the history is imported and the episodes are compared with what Prometheus
+itself answers for the same range."""
 import json
 import os
 import re
@@ -23,8 +23,10 @@ from harness import BINARY, Daemon, free_port, http, wait_for
 
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
-RUN_SECONDS = 25
 STEP_MS = 1000
+# the longest Prometheus may take to fire Flap twice: up to 10 s to the
+# start of a true phase, 2 s of for:, 10 s to the next one
+HISTORY_TIMEOUT = 60
 
 RULES = """\
 groups:
@@ -90,7 +92,6 @@ class ImportTest(unittest.TestCase):
         cls.port = free_port()
         cls.url = "http://127.0.0.1:%d" % cls.port
         cls.prom_log = open(os.path.join(cls.dir, "prometheus.log"), "wb")
-        started = time.monotonic()
         cls.prom = subprocess.Popen(
             [PROMETHEUS, "--config.file=" + config,
              "--storage.tsdb.path=" + os.path.join(cls.dir, "tsdb"),
@@ -107,11 +108,38 @@ class ImportTest(unittest.TestCase):
             except OSError:
                 return False
         wait_for(ready, timeout=20, what="prometheus to be ready")
-        time.sleep(max(0.0, RUN_SECONDS - (time.monotonic() - started)))
-        # a fixed end, a little in the past, so every import and the
+        # Prometheus makes its history in real time: wait until it holds
+        # what the tests compare, Flap fired twice (and so resolved once),
+        # up to a fixed end a little in the past, so every import and the
         # test's own queries see the same data
-        cls.until = int(time.time()) - 1
-        cls.start = cls.until - 300
+        wait_for(cls._flap_fired_twice, timeout=HISTORY_TIMEOUT,
+                 interval=0.5, what="Prometheus to fire Flap twice")
+
+    @classmethod
+    def _flap_fired_twice(cls):
+        """Sets cls.start and cls.until when Flap's firing series has two
+        runs in Prometheus up to a second ago; returns whether it has."""
+        if cls.prom.poll() is not None:
+            raise AssertionError("prometheus exited")
+        until = int(time.time()) - 1
+        start = until - 300
+        form = urllib.parse.urlencode({
+            "query": 'ALERTS{alertname="Flap",alertstate="firing"}',
+            "start": start, "end": until, "step": STEP_MS / 1000})
+        r = http("POST", cls.url + "/api/v1/query_range", body=form,
+                 headers={"Content-Type":
+                          "application/x-www-form-urlencoded"})
+        if r.status != 200:
+            return False
+        steps = sorted(round(float(t) * 1000)
+                       for s in r.json()["data"]["result"]
+                       for t, _ in s["values"])
+        runs = sum(1 for i, ms in enumerate(steps)
+                   if i == 0 or ms - steps[i - 1] > STEP_MS)
+        if runs < 2:
+            return False
+        cls.start, cls.until = start, until
+        return True
 
     @classmethod
     def tearDownClass(cls):

@@ -15,7 +15,7 @@ import unittest
 import urllib.parse
 
 from harness import (DATA, Daemon, fingerprint, http, load_data, now_ms,
-                     parse_rfc3339_ms, wait_for)
+                     parse_rfc3339_ms)
 import rwenc
 from rwenc import PLAIN_NAN, STALE, V1_HEADERS, V2_HEADERS
 
@@ -96,10 +96,11 @@ def identity_of(labels):
 
 class RWTestCase(unittest.TestCase):
     CONFIG = ""
+    ARGS = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.d = Daemon(cls.CONFIG).start()
+        cls.d = Daemon(cls.CONFIG, extra_args=cls.ARGS).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -771,6 +772,7 @@ class RejectTest(RWTestCase):
 
 class StorageFailureTest(RWTestCase):
     """A store that cannot be written answers 503: Prometheus retries."""
+    CONFIG = "storage:\n  busy_timeout: 300ms\n"
 
     def test_locked_store_answers_503_and_stores_nothing(self):
         self.assertAccepted(self.write_series(self.series(uniq("Warm"))))
@@ -784,17 +786,16 @@ class StorageFailureTest(RWTestCase):
             t0 = time.monotonic()
             r = self.write_series(series, timeout=20)
             held = time.monotonic() - t0
-            # hold it about 6 s in all
-            time.sleep(max(0.0, 6.0 - held))
         finally:
             lock.execute("ROLLBACK")
             lock.close()
         self.assertEqual(r.status, 503, r.text)
         self.assertTrue(r.text.strip())
-        # the busy timeout, 5 s (plus at most one more when the daemon's
-        # own staleness check was waiting for the lock just before)
-        self.assertGreater(held, 4.0)
-        self.assertLess(held, 12)
+        # storage.busy_timeout, 300ms, not the default 5s (plus at most one
+        # more when the daemon's own staleness check was waiting for the
+        # lock just before)
+        self.assertGreaterEqual(held, 0.3)
+        self.assertLess(held, 3)
         self.assertEqual(self.table_counts(), c0)
         m1 = self.d.metrics()
         self.assertEqual(
@@ -817,8 +818,11 @@ class StorageFailureTest(RWTestCase):
 
 class StalenessTimeoutTest(RWTestCase):
     """A series that goes quiet without a marker is ended at its last
-    sample after remote_write.staleness_timeout (checked every 5 s)."""
-    CONFIG = "remote_write:\n  staleness_timeout: 2s\n"
+    sample after remote_write.staleness_timeout, by a check that runs every
+    5 s of the daemon's clock; the test moves that clock (--test.clock),
+    and each move returns once the checks that came due have run."""
+    CONFIG = "remote_write:\n  staleness_timeout: 1m\n"
+    ARGS = ("--test.clock",)
 
     def test_quiet_series_is_ended_at_its_last_sample(self):
         name = uniq("Quiet")
@@ -829,12 +833,14 @@ class StalenessTimeoutTest(RWTestCase):
             [(fire, [(1, t), (1, t + 1000)])]))
         self.assertEqual([r["resolved_at"] for r in self.episode_rows(name)],
                          [None])
-        t0 = time.monotonic()
-        rows = wait_for(lambda: [r for r in self.episode_rows(name)
-                                 if r["resolved_at"] is not None],
-                        timeout=12, interval=0.2,
-                        what="the quiet series to be ended")
-        self.assertGreater(time.monotonic() - t0, 1.5)  # not before 2 s
+        # the check ran (50s > 5s) but the series has been quiet < 1m
+        self.d.advance_clock("50s")
+        self.assertEqual([r["resolved_at"] for r in self.episode_rows(name)],
+                         [None])
+        self.assertEqual(sample(self.d.metrics(), EXPIRED),
+                         sample(m0, EXPIRED))
+        self.d.advance_clock("15s")
+        rows = self.episode_rows(name)
         self.assertEqual([(r["firing_at"], r["resolved_at"]) for r in rows],
                          [(t, t + 1000)])
         m1 = self.d.metrics()

@@ -40,10 +40,11 @@ def family(metrics, name):
 
 class DaemonTestCase(unittest.TestCase):
     CONFIG = ""
+    ARGS = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.d = Daemon(cls.CONFIG).start()
+        cls.d = Daemon(cls.CONFIG, extra_args=cls.ARGS).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -520,14 +521,19 @@ class NoDedupTest(DaemonTestCase):
 
 
 class DedupWindowTest(DaemonTestCase):
-    CONFIG = "webhook:\n  dedup_window: 1s\n"
+    """The window runs on the daemon's clock, which the test moves
+    (--test.clock) instead of waiting the minute out."""
+    CONFIG = "webhook:\n  dedup_window: 1m\n"
+    ARGS = ("--test.clock",)
 
     def test_repeat_after_the_window_is_stored(self):
         p = make_notification([make_alert({"alertname": uniq("Win")},
                                           now_ms() - 5000)])
         first = self.assertStored(self.post(p))
         self.assertStored(self.post(p), result="duplicate")
-        time.sleep(1.2)
+        self.d.advance_clock("50s")
+        self.assertStored(self.post(p), result="duplicate")
+        self.d.advance_clock("11s")
         c0 = self.d.counts()
         again = self.assertStored(self.post(p))
         self.assertNotEqual(again["notificationId"], first["notificationId"])
@@ -674,6 +680,7 @@ class RejectTest(DaemonTestCase):
 
 class StorageFailureTest(DaemonTestCase):
     """A store that cannot be written answers 503 (Alertmanager retries)."""
+    CONFIG = "storage:\n  busy_timeout: 300ms\n"
 
     def test_locked_store_answers_503_and_stores_nothing(self):
         p = make_notification([make_alert({"alertname": uniq("Locked")},
@@ -699,9 +706,10 @@ class StorageFailureTest(DaemonTestCase):
         self.assertEqual(body["status"], "error")
         self.assertEqual(body["errorType"], "unavailable")
         self.assertTrue(body["error"])
-        # the daemon waited out its busy timeout (5 s) before giving up
-        self.assertGreater(held, 4.0)
-        self.assertLess(held, 10)
+        # the daemon waited out its busy timeout (300ms, not the default
+        # 5s) before giving up
+        self.assertGreaterEqual(held, 0.3)
+        self.assertLess(held, 3)
         self.assertEqual(self.d.counts(), c0)
         m1 = self.d.metrics()
         self.assertEqual(

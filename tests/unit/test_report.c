@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 
 #include "analysis.h"
 #include "report.h"
 #include "t.h"
+#include "tzone.h"
 
 #define DATA	"tests/data/report/"
 #define MIN	60000LL
@@ -187,26 +189,31 @@ TEST(renderers_take_an_empty_report)
 	json_decref(r);
 }
 
+static struct tz *berlin_tz, *tokyo_tz;
+
 static struct report_opts
 berlin(void)
 {
 	struct report_opts ro;
-	char err[128];
 
 	report_opts_default(&ro);
-	ro.timezone = "Europe/Berlin";
-	if (report_tz_apply(ro.timezone, err, sizeof(err)) < 0)
-		T_FAIL("report_tz_apply: %s", err);
+	ro.tz = berlin_tz;
 	return ro;
+}
+
+static const char *
+day_in(const struct tz *tz, int64_t ms)
+{
+	static char s[16];
+
+	report_local_day(tz, ms, s, sizeof(s));
+	return s;
 }
 
 static const char *
 day(int64_t ms)
 {
-	static char s[16];
-
-	report_local_day(ms, s, sizeof(s));
-	return s;
+	return day_in(berlin_tz, ms);
 }
 
 TEST(out_of_hours_in_berlin_winter_and_summer)
@@ -246,16 +253,16 @@ TEST(out_of_hours_in_berlin_winter_and_summer)
 	CHECK(report_out_of_hours(&ro, JAN1 + 16 * DAY + 23 * HOUR));
 	CHECK(report_out_of_hours(&ro, thu + 21 * HOUR + 30 * MIN));
 
-	/* UTC */
+	/* UTC: the default, no zone */
 	{
-		char err[64];
 		struct report_opts u;
 
 		report_opts_default(&u);
-		CHECK_INT(report_tz_apply("UTC", err, sizeof(err)), 0);
+		CHECK(u.tz == NULL);
 		CHECK(!report_out_of_hours(&u, thu + 9 * HOUR));
 		CHECK(report_out_of_hours(&u, thu + 8 * HOUR + 59 * MIN));
-		CHECK_STR(day(thu + 23 * HOUR + 30 * MIN), "2026-01-15");
+		CHECK_STR(day_in(NULL, thu + 23 * HOUR + 30 * MIN),
+		    "2026-01-15");
 	}
 }
 
@@ -484,28 +491,49 @@ out:
 	an_free(prev);
 }
 
-TEST(report_build_wants_the_zone_in_effect)
+/* The zone is the report's, not the process's: two reports in two zones
+ * answer each in its own, whatever TZ says. */
+TEST(zones_are_per_report_not_per_process)
 {
-	struct report_opts ro;
-	char err[128] = "";
+	struct report_opts b = berlin(), t;
+	/* Thursday 2026-01-15 08:30 UTC: 09:30 in Berlin, 17:30 in Tokyo */
+	int64_t at = JAN1 + 14 * DAY + 8 * HOUR + 30 * MIN;
 
-	report_opts_default(&ro);
-	ro.timezone = "Asia/Tokyo";	/* not applied */
-	CHECK(report_build(NULL, NULL, &ro, DAY, JAN1, NULL, err,
-	    sizeof(err)) == NULL);
-	CHECK_STR(err, "time zone \"Asia/Tokyo\" is not in effect "
-	    "(report_tz_apply)");
+	report_opts_default(&t);
+	t.tz = tokyo_tz;
+	t.work_start = 9 * 60;
+	t.work_end = 17 * 60;
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	CHECK(!report_out_of_hours(&b, at));
+	CHECK(report_out_of_hours(&t, at));
+	CHECK(!report_out_of_hours(&t, at - HOUR));
+	/* 20:00 UTC: still the 15th in Berlin, the 16th in Tokyo */
+	CHECK_STR(day_in(berlin_tz, at + 11 * HOUR + 30 * MIN), "2026-01-15");
+	CHECK_STR(day_in(tokyo_tz, at + 11 * HOUR + 30 * MIN), "2026-01-16");
+	unsetenv("TZ");
 }
 
 int
 main(void)
 {
+	char err[256];
+	int rc;
+
+	if (tz_load("Europe/Berlin", &berlin_tz, err, sizeof(err)) < 0 ||
+	    tz_load("Asia/Tokyo", &tokyo_tz, err, sizeof(err)) < 0) {
+		fprintf(stderr, "test_report: %s\n", err);
+		return 1;
+	}
 	RUN(markdown_matches_golden);
 	RUN(markdown_escapes_and_fences);
 	RUN(html_is_one_safe_page);
 	RUN(renderers_take_an_empty_report);
 	RUN(out_of_hours_in_berlin_winter_and_summer);
 	RUN(report_of_two_windows);
-	RUN(report_build_wants_the_zone_in_effect);
-	return t_done();
+	RUN(zones_are_per_report_not_per_process);
+	rc = t_done();
+	tz_free(berlin_tz);
+	tz_free(tokyo_tz);
+	return rc;
 }

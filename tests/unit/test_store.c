@@ -466,6 +466,44 @@ TEST(silences_upsert_scan_prune)
 	CHECK_INT(q("SELECT count(*) FROM silences"), 2);
 }
 
+/* What the analysis cache keys on: every commit moves the generation --
+ * this connection's, a rollback's not, another store's (as another process,
+ * alertnoised import, would be) too. */
+TEST(generation_moves_with_every_commit)
+{
+	struct store *other = NULL;
+	struct episode e;
+	uint64_t g0, g1, g2, g3;
+	char err[256];
+
+	memset(&e, 0, sizeof(e));
+	e.identity = 7;
+	e.firing_at = T0 + 5 * DAY;
+	CHECK_INT(store_generation(st, &g0), 0);
+	CHECK_INT(store_generation(st, &g1), 0);
+	CHECK(g0 == g1);
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_insert_episode(st, &e, "Y"), 0);
+	store_rollback(st);
+	CHECK_INT(store_generation(st, &g1), 0);
+	CHECK(g0 == g1);
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_insert_episode(st, &e, "Y"), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(store_generation(st, &g2), 0);
+	CHECK(g2 != g1);
+	CHECK_INT(store_open("sqlite", dir, &other, err, sizeof(err)), 0);
+	if (other == NULL)
+		return;
+	e.firing_at += DAY;
+	CHECK_INT(store_begin(other), 0);
+	CHECK_INT(store_insert_episode(other, &e, "Y"), 0);
+	CHECK_INT(store_commit(other), 0);
+	store_close(other);
+	CHECK_INT(store_generation(st, &g3), 0);
+	CHECK(g3 != g2);
+}
+
 int
 main(void)
 {
@@ -488,6 +526,7 @@ main(void)
 	RUN(migration_from_3_marks_existing_duplicates);
 	RUN(silences_upsert_scan_prune);
 	RUN(cancel_reads_fails_reads_not_writes);
+	RUN(generation_moves_with_every_commit);
 	store_close(st);
 	rc = t_done();
 	{
