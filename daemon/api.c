@@ -306,8 +306,6 @@ api_firing(struct MHD_Connection *c, struct request *r)
 
 enum view { VIEW_ALERTS, VIEW_GROUPS, VIEW_SUMMARY };
 
-#define WINDOW_MAX_MS (366LL * 86400000)
-
 static enum MHD_Result
 analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 {
@@ -331,8 +329,7 @@ analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 	pthread_rwlock_rdlock(&r->d->cfg_lock);
 	window = r->d->cfg->an_window_ms;
 	pthread_rwlock_unlock(&r->d->cfg_lock);
-	if (p.window && (cfg_parse_duration(p.window, &window) < 0 ||
-	    window <= 0 || window > WINDOW_MAX_MS)) {
+	if (p.window && cfg_parse_window(p.window, &window) < 0) {
 		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
 		    "duration such as 7d, at most 366d", p.window);
 		return respond_json_error(c, r, 400, "bad_data", msg);

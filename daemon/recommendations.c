@@ -66,8 +66,7 @@ api_recommendations(struct MHD_Connection *c, struct request *r)
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	window = d->cfg->an_window_ms;
 	pthread_rwlock_unlock(&d->cfg_lock);
-	if (w != NULL && (cfg_parse_duration(w, &window) < 0 || window <= 0 ||
-	    window > 366LL * 86400000))
+	if (w != NULL && cfg_parse_window(w, &window) < 0)
 		return respond_json_error(c, r, 400, "bad_data", "invalid "
 		    "window: want a duration such as 7d, at most 366d");
 	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)

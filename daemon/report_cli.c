@@ -28,7 +28,6 @@
 #include "timefmt.h"
 
 #define WINDOW_DEFAULT	"7d"
-#define WINDOW_MAX_MS	(366LL * 86400000)	/* as the API's */
 #define DB_FILE		"alertnoise.db"
 
 struct report_flags {
@@ -146,8 +145,7 @@ report_run(int argc, char **argv, const char *default_config)
 	memset(&d, 0, sizeof(d));
 	if ((rc = parse_flags(argc, argv, &f, default_config)) != 0)
 		return rc == 1 ? 0 : rc;
-	if (cfg_parse_duration(f.window, &window) < 0 || window <= 0 ||
-	    window > WINDOW_MAX_MS) {
+	if (cfg_parse_window(f.window, &window) < 0) {
 		fprintf(stderr, "alertnoised report: error: --window: \"%s\" is "
 		    "not a duration from 1ms to 366d\n", f.window);
 		return 2;

@@ -19,7 +19,6 @@
 #include "timefmt.h"
 
 #define WINDOW_DEFAULT	"7d"
-#define WINDOW_MAX_MS	(366LL * 86400000)	/* as the read API's */
 
 enum format { FMT_JSON, FMT_MARKDOWN, FMT_HTML };
 
@@ -93,8 +92,7 @@ api_report(struct MHD_Connection *c, struct request *r)
 
 	if (window_s == NULL || *window_s == '\0')
 		window_s = WINDOW_DEFAULT;
-	if (cfg_parse_duration(window_s, &window) < 0 || window <= 0 ||
-	    window > WINDOW_MAX_MS) {
+	if (cfg_parse_window(window_s, &window) < 0) {
 		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
 		    "duration such as 7d, at most 366d", window_s);
 		return respond_json_error(c, r, 400, "bad_data", msg);

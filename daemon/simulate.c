@@ -403,8 +403,8 @@ h_simulate(struct MHD_Connection *c, struct request *r)
 	window = d->cfg->an_window_ms;
 	pthread_rwlock_unlock(&d->cfg_lock);
 	if ((w = json_object_get(body, "window")) != NULL &&
-	    (!json_is_string(w) || cfg_parse_duration(json_string_value(w),
-	    &window) < 0 || window <= 0 || window > 366LL * 86400000)) {
+	    (!json_is_string(w) || cfg_parse_window(json_string_value(w),
+	    &window) < 0)) {
 		json_decref(body);
 		return respond_json_error(c, r, 400, "bad_data",
 		    "window: want a duration such as \"7d\", at most 366d");

@@ -42,7 +42,6 @@
 #include "timefmt.h"
 
 #define PAGE_MAX	((size_t)32 << 20)	/* bounds a runaway page */
-#define WINDOW_MAX_MS	(366LL * 86400000)	/* as the read API's */
 #define DAY_MS		86400000LL
 #define EPISODES_MAX	1000	/* episodes listed on an alert page */
 #define ROWS_MAX	50	/* identities in an alert's timeline */
@@ -389,8 +388,7 @@ ui_start(struct MHD_Connection *c, struct request *r, struct ui *u,
 	window_text(u->window, u->wtext, sizeof(u->wtext));
 	if (w == NULL || *w == '\0')
 		return 0;
-	if (cfg_parse_duration(w, &u->window) < 0 || u->window <= 0 ||
-	    u->window > WINDOW_MAX_MS) {
+	if (cfg_parse_window(w, &u->window) < 0) {
 		pthread_rwlock_rdlock(&u->d->cfg_lock);
 		u->window = u->d->cfg->an_window_ms;
 		pthread_rwlock_unlock(&u->d->cfg_lock);

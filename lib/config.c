@@ -380,6 +380,17 @@ cfg_parse_duration(const char *s, int64_t *ms)
 	return 0;
 }
 
+int
+cfg_parse_window(const char *s, int64_t *ms)
+{
+	int64_t v;
+
+	if (cfg_parse_duration(s, &v) < 0 || v <= 0 || v > CFG_WINDOW_MAX_MS)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
 /* prometheus/common model.Duration.String(). */
 void
 cfg_format_duration(int64_t ms, char *out, size_t outlen)
@@ -1103,7 +1114,7 @@ fail_value(struct loader *ld, const yaml_node_t *n, const char *key,
 }
 
 /* The longest window a duration list takes: the read API's limit. */
-#define DUR_LIST_MAX_MS	(366 * MS_DAY)
+#define DUR_LIST_MAX_MS	CFG_WINDOW_MAX_MS
 
 /* Whether s, an item of a CFG_DURATION_LIST, means the same duration as one
  * of sv's (all valid). */

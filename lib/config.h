@@ -151,6 +151,14 @@ void cfg_free(struct an_config *c);
  * or -1. */
 int cfg_parse_duration(const char *s, int64_t *ms);
 
+/* The longest window of history anything analyses: a request's window,
+ * `report --window`, metrics.windows. */
+#define CFG_WINDOW_MAX_MS	(366LL * 86400000)
+
+/* s as a window: a duration from 1ms to CFG_WINDOW_MAX_MS (366d). Returns 0
+ * and *ms, or -1 with *ms unchanged. */
+int cfg_parse_window(const char *s, int64_t *ms);
+
 /* Formats ms the way Prometheus prints durations ("1h30m", "7d", "0s"). */
 void cfg_format_duration(int64_t ms, char *out, size_t outlen);
 

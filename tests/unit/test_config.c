@@ -124,6 +124,21 @@ TEST(duration_round_trip)
 	CHECK_STR(out, "0s");
 }
 
+/* Every window parameter (API, UI, simulate, report --window) is this. */
+TEST(window_is_1ms_to_366d)
+{
+	int64_t ms = 777;
+
+	CHECK(cfg_parse_window("1ms", &ms) == 0 && ms == 1);
+	CHECK(cfg_parse_window("366d", &ms) == 0 && ms == 366LL * 86400000);
+	CHECK(cfg_parse_window("1w", &ms) == 0 && ms == 7LL * 86400000);
+	ms = 777;
+	CHECK(cfg_parse_window("0s", &ms) == -1 && ms == 777);
+	CHECK(cfg_parse_window("366d1ms", &ms) == -1 && ms == 777);
+	CHECK(cfg_parse_window("1y1d1ms", &ms) == -1 && ms == 777);
+	CHECK(cfg_parse_window("7 d", &ms) == -1 && ms == 777);
+}
+
 static int
 size_is(const char *s, size_t want)
 {
@@ -848,6 +863,7 @@ main(void)
 	RUN(duration_invalid);
 	RUN(duration_format);
 	RUN(duration_round_trip);
+	RUN(window_is_1ms_to_366d);
 	RUN(size_parse);
 	RUN(defaults);
 	RUN(shipped_config_is_defaults);
