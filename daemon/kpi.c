@@ -721,17 +721,6 @@ out:
 
 /* --- the refresher thread ------------------------------------------------ */
 
-static void
-add_ms(struct timespec *t, int64_t ms)
-{
-	t->tv_sec += (time_t)(ms / 1000);
-	t->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (t->tv_nsec >= 1000000000) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000;
-	}
-}
-
 static void *
 refresher(void *arg)
 {
@@ -758,7 +747,7 @@ refresher(void *arg)
 		pthread_rwlock_rdlock(&d->cfg_lock);
 		every = d->cfg->metrics_refresh_ms;
 		pthread_rwlock_unlock(&d->cfg_lock);
-		add_ms(&t0, every);
+		ts_add_ms(&t0, every);
 		pthread_mutex_lock(&K.lock);
 		while (!K.stop && pthread_cond_timedwait(&K.cond, &K.lock,
 		    &t0) != ETIMEDOUT)

@@ -427,12 +427,7 @@ daemon_run_due_timers(int64_t timeout_ms)
 
 	/* the condition variable's clock is the real one, not ts_now_ms */
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(timeout_ms / 1000);
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	ts_add_ms(&until, timeout_ms);
 	pthread_mutex_lock(&timers.lock);
 	mine = ++timers.asked;
 	if (!timers.stopped)

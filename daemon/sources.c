@@ -989,12 +989,7 @@ refresher(void *arg)
 		if (stopping || wanted != round)
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += (time_t)(refresh / 1000);
-		ts.tv_nsec += (long)(refresh % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		ts_add_ms(&ts, refresh);
 		while (!stopping && wanted == round &&
 		    pthread_cond_timedwait(&cond, &lock, &ts) == 0)
 			;
@@ -1014,12 +1009,7 @@ sources_refresh(int64_t timeout_ms)
 	if (!started)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(timeout_ms / 1000);
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	ts_add_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&lock);
 	want = ++wanted;
 	pthread_cond_broadcast(&cond);

@@ -150,6 +150,17 @@ ts_parse_param(const char *s, int64_t *ms)
 	return 0;
 }
 
+void
+ts_add_ms(struct timespec *t, int64_t ms)
+{
+	t->tv_sec += (time_t)(ms / 1000);
+	t->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
 /* What ts_clock_advance added to the real clock, in ms: atomic. */
 static int64_t clock_offset_ms;
 

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Go's zero time.Time in epoch milliseconds. */
 #define TS_GO_ZERO_MS (-62135596800000LL)
@@ -25,6 +26,10 @@ void ts_format_rfc3339(int64_t ms, char *out, size_t outlen);
 /* Parses a time as Prometheus' HTTP API takes it (parseTime): RFC 3339 or
  * Unix seconds with an optional fraction. Returns 0 and *ms, or -1. */
 int ts_parse_param(const char *s, int64_t *ms);
+
+/* Adds ms (>= 0) to *t, normalized: deadlines for pthread_cond_timedwait
+ * from a clock_gettime reading. */
+void ts_add_ms(struct timespec *t, int64_t ms);
 
 /* Current wall-clock time in ms, plus what ts_clock_advance added. Every
  * wall-clock read of lib/ and daemon/ goes through here. */

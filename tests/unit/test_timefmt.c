@@ -59,6 +59,21 @@ TEST(formats_utc_millis)
 	CHECK_STR(s, "1969-12-31T23:59:59.999Z");
 }
 
+TEST(add_ms_carries_into_seconds)
+{
+	struct timespec t = { 10, 999000000 };
+
+	ts_add_ms(&t, 1);
+	CHECK_INT(t.tv_sec, 11);
+	CHECK_INT(t.tv_nsec, 0);
+	ts_add_ms(&t, 2500);
+	CHECK_INT(t.tv_sec, 13);
+	CHECK_INT(t.tv_nsec, 500000000);
+	ts_add_ms(&t, 600);
+	CHECK_INT(t.tv_sec, 14);
+	CHECK_INT(t.tv_nsec, 100000000);
+}
+
 int
 main(void)
 {
@@ -67,5 +82,6 @@ main(void)
 	RUN(go_zero_time);
 	RUN(rejects_garbage);
 	RUN(formats_utc_millis);
+	RUN(add_ms_carries_into_seconds);
 	return t_done();
 }
