@@ -62,6 +62,17 @@ class Peer:
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
+    def metrics(self):
+        """The peer's own /metrics: {(name, frozenset(labels)): value}."""
+        r = harness.http("GET", self.url + "/metrics", timeout=10)
+        assert r.status == 200, r.text
+        return harness.parse_metrics(r.text)
+
+    def metric_sum(self, name, metrics=None):
+        """The sum of every series of one metric (0 when there is none)."""
+        m = self.metrics() if metrics is None else metrics
+        return sum(v for (n, _), v in m.items() if n == name)
+
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -91,6 +102,15 @@ class Alertmanager(Peer):
     def alerts(self):
         return harness.http("GET", self.url + "/api/v2/alerts").json()
 
+    def notifications_sent(self):
+        """The webhook notifications Alertmanager has sent or is sending:
+        alertmanager_notifications_total counts one when a notification
+        starts (before its retries), the _failed_ one when it gave up."""
+        m = self.metrics()
+        return int(self.metric_sum("alertmanager_notifications_total", m) -
+                   self.metric_sum("alertmanager_notifications_failed_total",
+                                   m))
+
 
 class Prometheus(Peer):
     def __init__(self, config, rules):
@@ -109,6 +129,35 @@ class Prometheus(Peer):
             # alerts evaluated before Alertmanager is discovered are
             # dropped; resend within a second, not the default minute
             "--rules.alert.resend-delay=1s"], "/-/ready")
+
+    def remote_write_sent_through(self, t):
+        """Whether the remote-write receiver has answered every sample
+        Prometheus remote-wrote with a timestamp before t (seconds since
+        the epoch). A shard sends samples in the order they were appended
+        to the WAL (rule evaluations append in time order), one batch at a
+        time, and the queue raises its highest sent timestamp (whole
+        seconds, floored) once a batch was answered (2xx, or an error it
+        does not retry), so a sent sample at or after t means all before
+        it were answered. More than one shard may send out of order: then
+        nothing may be pending either. Returns the lowest queue's highest
+        sent timestamp, or None."""
+        m = self.metrics()
+        sent = [v for (n, _), v in m.items() if n == "prometheus_remote_"
+                "storage_queue_highest_sent_timestamp_seconds"]
+        if not sent or min(sent) < t:
+            return None
+        if self.metric_sum("prometheus_remote_storage_shards", m) > 1 and \
+                self.metric_sum("prometheus_remote_storage_samples_pending",
+                                m) > 0:
+            return None
+        return min(sent)
+
+    def rules_evaluated_since(self, t):
+        """Whether every rule group has been evaluated at or after t
+        (seconds since the epoch), and there is at least one group."""
+        last = [v for (n, _), v in self.metrics().items() if n ==
+                "prometheus_rule_group_last_evaluation_timestamp_seconds"]
+        return bool(last) and min(last) >= t
 
     def query_range(self, query, start, end, step=1):
         import urllib.parse

@@ -8,11 +8,13 @@ Alertmanager 0.25 whose webhook is the daemon. A second real Prometheus,
 configured from the shipped config/prometheus/prometheus.yml (addresses and
 intervals substituted), scrapes the daemon's /metrics every second under the
 job "alertnoise" with the shipped config/rules/alertnoise.rules.yml loaded.
-After about 30 s every panel query of config/grafana/alertnoise-dashboard.json
-($window = 7d, Grafana's interval variables replaced) goes through that
-Prometheus' /api/v1/query: each must parse and return at least one series
-with a number (not only NaN). Everything listens on 127.0.0.1 and is stopped
-at the end."""
+Once the daemon exports every metric the panels read (a resolution counted,
+two verdicts given), that Prometheus has scraped it and evaluated its rules
+over it, every panel query of config/grafana/alertnoise-dashboard.json
+($window = 7d, Grafana's interval variables replaced) goes through its
+/api/v1/query: each must parse and return at least one series with a number
+(not only NaN). Everything listens on 127.0.0.1 and is stopped at the
+end."""
 import json
 import math
 import os
@@ -110,8 +112,11 @@ metrics:
   refresh_interval: 1s
 """
 
-FEED_SECONDS = 30
-RETRY_SECONDS = 15      # for a query still empty after the feed
+# the history the panels read takes about 10 s; the bounds are for a
+# loaded machine
+FEED_TIMEOUT = 120
+SCRAPE_TIMEOUT = 30
+RETRY_SECONDS = 30      # for a query still empty once that was scraped
 
 
 def scraper_config(daemon_port, am_port):
@@ -164,28 +169,80 @@ class DashboardEndToEnd(unittest.TestCase):
         cls.scraper = peers.Prometheus(
             scraper_config(cls.d.port, cls.am.port), shipped_rules).start()
         cls.peers.append(cls.scraper)
-        t0 = time.monotonic()
         # verdicts, so the feedback panels have something to count
-        cls._feedback("Steady", "actionable", deadline=t0 + FEED_SECONDS / 2)
-        cls._feedback("Flap", "noise", deadline=t0 + FEED_SECONDS / 2)
-        time.sleep(max(0.0, t0 + FEED_SECONDS - time.monotonic()))
+        cls._feedback("Steady", "actionable")
+        cls._feedback("Flap", "noise")
+        # the daemon exports what the panels read, the scraper has scraped
+        # it (a KPI refresh that ended after it did), and its rules have
+        # been evaluated over it since
+        cls.missing = "(not asked yet)"
+        harness.wait_for(
+            cls._fed, timeout=FEED_TIMEOUT, interval=0.5,
+            what=lambda: "the daemon to export what the panels read; "
+            "missing: " + cls.missing)
+        fed = time.time()
+        harness.wait_for(
+            lambda: cls._scraped_refresh() >= fed,
+            timeout=SCRAPE_TIMEOUT, interval=0.2,
+            what="the scraper to scrape a KPI refresh after %.3f" % fed)
+        scraped = time.time()
+        harness.wait_for(
+            lambda: cls.scraper.rules_evaluated_since(scraped),
+            timeout=SCRAPE_TIMEOUT, interval=0.2,
+            what="the scraper's rules to be evaluated over that scrape")
 
     @classmethod
-    def _feedback(cls, alertname, verdict, deadline):
+    def _feedback(cls, alertname, verdict):
         """A verdict on the alert's latest notified episode, once there is
-        one (or nothing by the deadline: the panel tests will say)."""
-        while time.monotonic() < deadline:
+        one."""
+        def notified():
             r = cls.d.get("/api/v1/episodes?alertname=%s&limit=100" %
                           alertname)
-            eps = [e for e in r.json().get("data") or []
-                   if e.get("notified")] if r.status == 200 else []
-            if eps:
-                r = cls.d.post("/api/v1/feedback", json.dumps({
-                    "fingerprint": eps[0]["fingerprint"], "verdict": verdict,
-                    "by": "e2e"}))
-                assert r.status == 200, r.text
-                return
-            time.sleep(0.5)
+            assert r.status == 200, r.text
+            return [e for e in r.json()["data"] if e["notified"]]
+        eps = harness.wait_for(notified, timeout=FEED_TIMEOUT, interval=0.5,
+                               what="a notified %s episode" % alertname)
+        r = cls.d.post("/api/v1/feedback", json.dumps({
+            "fingerprint": eps[0]["fingerprint"], "verdict": verdict,
+            "by": "e2e"}))
+        assert r.status == 200, r.text
+
+    @classmethod
+    def _fed(cls):
+        """Whether the daemon's /metrics has a series of every metric the
+        panels read (directly or through the shipped recording rules), a
+        resolution counted in the time-to-resolve histogram (whose rate a
+        panel shows) and both verdicts; what it lacks is left in
+        cls.missing."""
+        recorded = {name: kit.metric_names(expr)
+                    for kind, name, expr in kit.rules() if kind == "record"}
+        read = set()
+        for _, _, expr in kit.dashboard_targets():
+            for name in kit.metric_names(kit.substitute(expr)):
+                read |= recorded.get(name, {name})
+        m = cls.d.metrics()
+        exported = {n for n, _ in m}
+        missing = sorted(n for n in read - exported if n != "up")
+        if sum(v for (n, _), v in m.items()
+               if n == "alertnoise_time_to_resolve_seconds_count") < 1:
+            missing.append("a resolution in "
+                           "alertnoise_time_to_resolve_seconds")
+        if sum(v for (n, _), v in m.items()
+               if n == "alertnoise_feedback_total") < 2:
+            missing.append("2 verdicts in alertnoise_feedback_total")
+        cls.missing = ", ".join(missing)
+        return not missing
+
+    @classmethod
+    def _scraped_refresh(cls):
+        """The daemon's last KPI refresh as the scraper has it (0: none)."""
+        q = 'alertnoise_kpi_last_refresh_timestamp_seconds{job="alertnoise"}'
+        r = harness.http("GET", cls.scraper.url + "/api/v1/query?" +
+                         urllib.parse.urlencode({"query": q}), timeout=10)
+        if r.status != 200:
+            return 0
+        return max((float(s["value"][1]) for s in r.json()["data"]["result"]),
+                   default=0)
 
     @classmethod
     def tearDownClass(cls):
@@ -244,8 +301,8 @@ class DashboardEndToEnd(unittest.TestCase):
         self.assertTrue(targets)
         pending = {(t, ref): kit.substitute(expr) for t, ref, expr in targets}
         problems = {}
-        deadline = time.monotonic() + RETRY_SECONDS
-        while True:
+
+        def answered():
             for key, expr in list(pending.items()):
                 err, res = self.query(expr)
                 if err:
@@ -258,16 +315,20 @@ class DashboardEndToEnd(unittest.TestCase):
                     problems.pop(key, None)
                     del pending[key]
             # a query that does not parse will not start to
-            if not pending or time.monotonic() > deadline or all(
-                    p.startswith("does not") for p in problems.values()):
-                break
-            time.sleep(1)
-        if problems:
-            self.fail("%d of %d dashboard queries return no numbers:\n%s" % (
+            return not pending or all(
+                p.startswith("does not") for p in problems.values())
+
+        def report():
+            return "%d of %d dashboard queries return no numbers:\n%s" % (
                 len(problems), len(targets), "\n".join(
                     "  %s [%s] %s: %s" % (title, ref, problems[(title, ref)],
                                           pending[(title, ref)])
-                    for title, ref in sorted(problems))))
+                    for title, ref in sorted(problems)))
+        harness.wait_for(answered, timeout=RETRY_SECONDS, interval=1,
+                         what=lambda: "every dashboard query to return a "
+                         "number; " + report())
+        if problems:
+            self.fail(report())
 
 
 if __name__ == "__main__":

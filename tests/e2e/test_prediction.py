@@ -11,7 +11,6 @@ cycle's notifications across the edge of the run."""
 import json
 import os
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -103,17 +102,54 @@ class Scenario:
             "DAEMON", self.d.url), rules).start()
 
     def run(self):
-        time.sleep(RUN_SECONDS)
-        # stop the senders, let the last notifications and batches land,
-        # and the daemon end the series that got no staleness marker (it
-        # checks every 5 s)
+        # RUN_SECONDS of evaluations from the first, all of them stored (so
+        # both runs cover as much rule time, whatever their phase)
+        first = harness.wait_for(self.first_sample, timeout=60, interval=0.2,
+                                 what="the daemon to store Steady's first "
+                                 "sample")
+        harness.wait_for(
+            lambda: self.prom.remote_write_sent_through(first + RUN_SECONDS),
+            timeout=RUN_SECONDS + 60, interval=0.5,
+            what="the daemon to store %d s of evaluations" % RUN_SECONDS)
+        # stop the senders (Prometheus flushes its remote-write queue as it
+        # stops), let Alertmanager say the rest, then let the daemon end
+        # the series that got no staleness marker (it checks every 5 s)
         self.prom.stop()
-        time.sleep(3)
+        self.missing = "(not asked yet)"
+        harness.wait_for(self.all_notified, timeout=60, interval=0.2,
+                         what=lambda: "Alertmanager's last notifications: "
+                         + self.missing)
         self.am.stop()
         harness.wait_for(lambda: not self.d.query(
             "SELECT 1 FROM episodes WHERE resolved_at IS NULL "
             "AND alertname != 'Steady' AND firing_at IS NOT NULL"),
             timeout=20, what="open episodes to be ended")
+
+    def first_sample(self):
+        """The time of Steady's first sample (seconds), once stored."""
+        r = self.d.get("/api/v1/episodes?alertname=Steady")
+        assert r.status == 200, r.text
+        at = [harness.parse_rfc3339_ms(e["firing_at"]) / 1000
+              for e in r.json()["data"] if e["firing_at"]]
+        return min(at) if at else None
+
+    def all_notified(self):
+        """Whether Alertmanager has nothing more to send: no alert active,
+        each alert it notified as firing notified as resolved too (its
+        latest firing; send_resolved is on), and every notification it
+        started stored. What is left is in self.missing."""
+        active = [a["labels"]["alertname"] for a in self.am.alerts()]
+        unresolved = [r["alertname"] for r in self.d.query(
+            "SELECT alertname FROM notification_alerts a WHERE starts_at = "
+            "(SELECT max(starts_at) FROM notification_alerts b "
+            "WHERE b.fingerprint = a.fingerprint) "
+            "GROUP BY fingerprint HAVING sum(status = 'resolved') = 0")]
+        sent = self.am.notifications_sent()
+        stored = self.d.count("notifications")
+        self.missing = ("active in Alertmanager %s, not notified resolved "
+                        "%s, %d of %d notifications stored" % (
+                            active, unresolved, stored, sent))
+        return not active and not unresolved and stored >= sent
 
     def counts(self):
         rows = self.d.query(

@@ -118,9 +118,12 @@ analysis:
   cache_ttl: 0s
 """
 
-RUN_SECONDS = 36
 EVAL = 1.0
 SLACK = 0.05    # float rounding of query_range timestamps
+# the history takes about 40 s of evaluations (four periods of CoA and
+# CoB); the bounds are for a loaded machine
+HISTORY_TIMEOUT = 150
+DELIVERY_TIMEOUT = 30
 
 
 class PrometheusEndToEnd(unittest.TestCase):
@@ -129,6 +132,14 @@ class PrometheusEndToEnd(unittest.TestCase):
         for b in (peers.PROMETHEUS, peers.ALERTMANAGER):
             if not os.path.exists(b):
                 raise unittest.SkipTest(b + " is not installed")
+        try:
+            cls._run()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def _run(cls):
         cls.d = harness.Daemon(DAEMON_CONFIG).start()
         cls.am = peers.Alertmanager(
             ALERTMANAGER.replace("DAEMON", cls.d.url)).start()
@@ -148,10 +159,73 @@ class PrometheusEndToEnd(unittest.TestCase):
                 "AM", "127.0.0.1:%d" % cls.am.port).replace("DAEMON", cls.d.url)
             cls.proms.append(peers.Prometheus(cfg, RULES).start())
         cls.start = time.time()
-        time.sleep(RUN_SECONDS)
+        cls.missing = "(not asked yet)"
+        harness.wait_for(
+            cls._history, timeout=HISTORY_TIMEOUT, interval=0.5,
+            what=lambda: "the history the tests count; missing: " +
+            cls.missing)
         cls.cut = time.time()
-        # let the last batches and notifications arrive
-        time.sleep(3)
+        # the last batches and notifications sent before the cut
+        sent = cls.am.notifications_sent()
+        for p in cls.proms:
+            harness.wait_for(
+                lambda: p.remote_write_sent_through(cls.cut),
+                timeout=DELIVERY_TIMEOUT, interval=0.2,
+                what="Prometheus %s to remote-write up to the cut" % p.url)
+        harness.wait_for(
+            lambda: cls.d.count("notifications") >= sent,
+            timeout=DELIVERY_TIMEOUT, interval=0.2,
+            what=lambda: "the %d notifications Alertmanager sent before the "
+            "cut to be stored (%d are)" % (sent,
+                                           cls.d.count("notifications")))
+
+    @classmethod
+    def _history(cls):
+        """Whether the daemon holds what the tests count, with a margin;
+        what it lacks is left in cls.missing."""
+        r = cls.d.get("/api/v1/episodes?limit=10000")
+        assert r.status == 200, r.text
+        eps = {}
+        for e in r.json()["data"]:
+            eps.setdefault(e["alertname"], []).append(e)
+
+        def secs(t):
+            return harness.parse_rfc3339_ms(t) / 1000
+
+        now = time.time()
+        missing = []
+        # two Flap firings after the first seconds, notified, whose end
+        # lies clear of the seconds before the cut the tests leave out
+        flap = [e for e in eps.get("Flap", []) if e["firing_at"] and
+                e["resolved_at"] and e["notified"] and
+                secs(e["firing_at"]) > cls.start + 3 and
+                secs(e["resolved_at"]) < now - 3]
+        if len(flap) < 2:
+            missing.append("2 notified, resolved Flap firings (%d)" %
+                           len(flap))
+        # four periods of CoA and CoB (cofire_min_support is 3, and
+        # the Jaccard of 0.5 allows a period cut at either end): CoB
+        # starting within cofire_window of CoA
+        coa = [secs(e["firing_at"]) for e in eps.get("CoA", [])
+               if e["firing_at"]]
+        cob = [e for e in eps.get("CoB", []) if e["firing_at"] and
+               any(abs(secs(e["firing_at"]) - a) <= 2 for a in coa)]
+        if len(cob) < 4:
+            missing.append("4 CoB firings with CoA (%d)" % len(cob))
+        # Steady notified and firing for over persistent_min (20 s)
+        steady = [e for e in eps.get("Steady", []) if e["firing_at"] and
+                  e["notified"] and secs(e["firing_at"]) < now - 21]
+        if not steady:
+            missing.append("Steady notified and firing for 21 s")
+        storm = [e for e in eps.get("Storm", []) if e["firing_at"]]
+        if len(storm) < 12:
+            missing.append("12 Storm firings (%d)" % len(storm))
+        for name, field in (("Pend", "pending_at"), ("Silenced", "firing_at"),
+                            ("KeepFiring", "firing_at")):
+            if not [e for e in eps.get(name, []) if e[field]]:
+                missing.append("%s's %s" % (name, field))
+        cls.missing = ", ".join(missing)
+        return not missing
 
     @classmethod
     def tearDownClass(cls):
