@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyses.h"
+#include "log.h"
 #include "routing.h"
 #include "selector.h"
 #include "sources.h"
@@ -184,21 +185,24 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
     size_t errlen)
 {
 	uint64_t gen = __atomic_load_n(&d->feedback_gen, __ATOMIC_SEQ_CST);
-	uint64_t data;
+	uint64_t data = 0;
 	int64_t now = ts_now_ms(), ttl;
 	struct cached *c = NULL;
 	int free_slot = -1, oldest = 0;
 
 	*handle = NULL;
-	/* before the scan: a commit during it makes the next request scan
-	 * again rather than keep an answer that may lack it */
-	if (store_generation(d->store, &data) < 0) {
-		snprintf(err, errlen, "%s", store_errmsg(d->store));
-		return NULL;
-	}
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	ttl = d->cfg->an_cache_ttl_ms;
 	pthread_rwlock_unlock(&d->cfg_lock);
+	/* before the scan: a commit during it makes the next request scan
+	 * again rather than keep an answer that may lack it. Not knowing
+	 * the generation, nothing cached can be trusted: no cache, as with
+	 * a TTL of 0 (every slot is dropped below) */
+	if (store_generation(d->store, &data) < 0) {
+		log_warn("Reading the store's generation failed", "err",
+		    store_errmsg(d->store));
+		ttl = 0;
+	}
 
 	/* one computation at a time: a burst of requests waits for the
 	 * first instead of scanning the window N times */

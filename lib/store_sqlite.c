@@ -526,6 +526,7 @@ sqlite_open(const char *path, const struct store_opts *opts,
 		    s->vdb ? sqlite3_errmsg(s->vdb) : "out of memory");
 		goto bad;
 	}
+	sqlite3_busy_timeout(s->vdb, busy_ms);
 	*out = &s->base;
 	return 0;
 bad:
