@@ -29,7 +29,8 @@ struct cached {
 	int64_t window_ms, computed_at;
 	uint64_t gen, data;		/* feedback_gen, store_generation */
 	int refs;			/* the cache's own counts as one */
-	struct sources *src;		/* what opts point into */
+	struct sources *src;		/* what opts point into, */
+	const struct an_config *cfg;	/* and this too: both held */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -41,6 +42,7 @@ cached_free(struct cached *c)
 	an_free(c->a);
 	analysis_overrides_free(c->overrides, c->noverrides);
 	sources_put(c->src);
+	cfg_release(c->cfg);
 	free(c);
 	/* an analysis of a big window is tens of MB in a few large blocks;
 	 * give them back to the system instead of keeping the high-water
@@ -169,14 +171,13 @@ analysis_overrides_free(struct an_override *ov, size_t n)
 	free(ov);
 }
 
-/* Fills c->opts from the config (cfg_lock held) and the sources. */
+/* Fills c->opts from c->cfg and the sources. */
 static int
-opts_from(const struct an_config *cfg, struct cached *c, char *err,
-    size_t errlen)
+opts_from(struct cached *c, char *err, size_t errlen)
 {
 	c->src = sources_get();
-	analysis_opts(cfg, c->src, &c->opts);
-	return analysis_overrides(cfg, &c->opts, &c->overrides,
+	analysis_opts(c->cfg, c->src, &c->opts);
+	return analysis_overrides(c->cfg, &c->opts, &c->overrides,
 	    &c->noverrides, err, errlen);
 }
 
@@ -186,14 +187,12 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 {
 	uint64_t gen = __atomic_load_n(&d->feedback_gen, __ATOMIC_SEQ_CST);
 	uint64_t data = 0;
-	int64_t now = ts_now_ms(), ttl;
+	const struct an_config *cfg = daemon_config(d);
+	int64_t now = ts_now_ms(), ttl = cfg->an_cache_ttl_ms;
 	struct cached *c = NULL;
 	int free_slot = -1, oldest = 0;
 
 	*handle = NULL;
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	ttl = d->cfg->an_cache_ttl_ms;
-	pthread_rwlock_unlock(&d->cfg_lock);
 	/* before the scan: a commit during it makes the next request scan
 	 * again rather than keep an answer that may lack it. Not knowing
 	 * the generation, nothing cached can be trusted: no cache, as with
@@ -226,12 +225,16 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 			c = slots[i];
 			__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
 			pthread_mutex_unlock(&lock);
+			cfg_release(cfg);
 			*handle = c;
 			return c->a;
 		}
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		cfg_release(cfg);
 		goto nomem;
+	}
+	c->cfg = cfg;		/* the entry's from now on */
 	c->window_ms = window_ms;
 	c->gen = gen;
 	c->data = data;
@@ -239,21 +242,12 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 	/* the cache's and the caller's; with no TTL there is nothing to
 	 * cache */
 	c->refs = ttl > 0 ? 2 : 1;
-	/* the options point into the config: hold it while they are used */
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	if (opts_from(d->cfg, c, err, errlen) < 0) {
-		pthread_rwlock_unlock(&d->cfg_lock);
-		cached_free(c);
-		goto nomem;
-	}
-	if (an_run(d->store, &c->opts, now - window_ms, now, now, &c->a, err,
-	    errlen) < 0) {
-		pthread_rwlock_unlock(&d->cfg_lock);
+	if (opts_from(c, err, errlen) < 0 || an_run(d->store, &c->opts,
+	    now - window_ms, now, now, &c->a, err, errlen) < 0) {
 		cached_free(c);
 		pthread_mutex_unlock(&lock);
 		return NULL;
 	}
-	pthread_rwlock_unlock(&d->cfg_lock);
 	if (ttl > 0) {
 		if (free_slot < 0) {
 			free_slot = oldest;

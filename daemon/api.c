@@ -265,9 +265,7 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 	if (!firing_view) {
 		int64_t window;
 
-		pthread_rwlock_rdlock(&r->d->cfg_lock);
-		window = r->d->cfg->an_window_ms;
-		pthread_rwlock_unlock(&r->d->cfg_lock);
+		window = daemon_default_window(r->d);
 		/* classes come from the default window's analysis; without
 		 * one (the store failed) episodes are still listed */
 		w.an = analysis_get(r->d, window, &handle, err, sizeof(err));
@@ -326,9 +324,7 @@ analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 		    MATCH_MAX);
 		return respond_json_error(c, r, 400, "bad_data", msg);
 	}
-	pthread_rwlock_rdlock(&r->d->cfg_lock);
-	window = r->d->cfg->an_window_ms;
-	pthread_rwlock_unlock(&r->d->cfg_lock);
+	window = daemon_default_window(r->d);
 	if (p.window && cfg_parse_window(p.window, &window) < 0) {
 		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
 		    "duration such as 7d, at most 366d", p.window);

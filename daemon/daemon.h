@@ -65,8 +65,11 @@ struct daemon_metrics {
 
 struct daemon {
 	struct flags flags;
-	pthread_rwlock_t cfg_lock;	/* guards cfg: readers for a request */
-	struct an_config *cfg;
+	pthread_mutex_t cfg_mu;		/* guards the cfg pointer, nothing
+					   else: see daemon_config */
+	struct an_config *cfg;		/* the running config; read it
+					   through daemon_config, except
+					   single-threaded at start-up */
 	struct store *store;
 	int ready;			/* store open: atomic */
 	struct met_registry *reg;
@@ -79,8 +82,17 @@ struct daemon {
 
 /* Loads the config file and applies the flags; on success swaps it in and
  * applies what can change at run time. Returns 0, or -1 with a message in
- * err (the old config stays). Counted in the reload metrics. */
+ * err (the old config stays). Counted in the reload metrics. It never
+ * waits for requests: they keep the config they started with. */
 int daemon_reload(struct daemon *d, char *err, size_t errlen);
+
+/* The running configuration, held for the caller: immutable, valid until
+ * the caller's cfg_release, however many reloads happen meanwhile. A
+ * request takes it once and reads everything from that one snapshot. */
+const struct an_config *daemon_config(struct daemon *d);
+
+/* analysis.window of the running configuration: the read API's default. */
+int64_t daemon_default_window(struct daemon *d);
 
 /* For tests only (--test.clock), after ts_clock_advance: has the main loop
  * run the timers due at the new time (retention pruning, the staleness

@@ -89,7 +89,8 @@ ingest_routes_stop(void)
 	cq = NULL;
 }
 
-/* Copies the config's ingest options; call with cfg_lock held. */
+/* Copies the config's ingest options: they point into cfg, which the caller
+ * holds while they are used. */
 static void
 ingest_opts_from(const struct an_config *cfg, unsigned source,
     struct ingest_opts *o)
@@ -162,12 +163,13 @@ enum MHD_Result
 webhook_headers(struct MHD_Connection *c, struct request *r)
 {
 	const char *ct = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const struct an_config *cfg;
 	char msg[128];
 
 	r->reject = webhook_reject;
-	pthread_rwlock_rdlock(&r->d->cfg_lock);
-	r->body.limit = r->d->cfg->webhook_max_body;
-	pthread_rwlock_unlock(&r->d->cfg_lock);
+	cfg = daemon_config(r->d);
+	r->body.limit = cfg->webhook_max_body;
+	cfg_release(cfg);
 	if (!is_json_type(ct)) {
 		snprintf(msg, sizeof(msg), "Content-Type must be "
 		    "application/json, got \"%.60s\"", ct ? ct : "");
@@ -199,6 +201,7 @@ enum MHD_Result
 h_webhook(struct MHD_Connection *c, struct request *r)
 {
 	struct daemon *d = r->d;
+	const struct an_config *cfg = daemon_config(d);
 	struct wh_notification *n = NULL;
 	struct ingest_opts opts;
 	struct wh_work w;
@@ -209,24 +212,22 @@ h_webhook(struct MHD_Connection *c, struct request *r)
 	enum MHD_Result ret;
 	int rc;
 
-	pthread_rwlock_rdlock(&d->cfg_lock);
 	e = wh_parse(r->body.data ? r->body.data : "", r->body.len,
-	    (const char *const *)d->cfg->replica_labels,
-	    d->cfg->n_replica_labels, &n, err, sizeof(err));
+	    (const char *const *)cfg->replica_labels,
+	    cfg->n_replica_labels, &n, err, sizeof(err));
 	if (e != WH_OK) {
-		pthread_rwlock_unlock(&d->cfg_lock);
+		cfg_release(cfg);
 		return webhook_reject(c, r, e == WH_ERR_NOMEM ? 500 : 400,
 		    wh_error_reason(e), err);
 	}
-	/* the config stays read-locked until the item is applied: opts
-	 * points into it */
-	ingest_opts_from(d->cfg, EP_SRC_WEBHOOK, &opts);
+	/* cfg is held until the item is applied: opts points into it */
+	ingest_opts_from(cfg, EP_SRC_WEBHOOK, &opts);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	w.n = n;
 	w.received_ms = ts_now_ms();
 	w.opts = &opts;
 	rc = commitq_run(cq, apply_webhook, &w, r->body.len, err, sizeof(err));
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(cfg);
 	count_storage(d, "put_notification", &t0, rc < 0);
 	snprintf(nalerts, sizeof(nalerts), "%zu", n->nalerts);
 	if (rc < 0) {
@@ -276,13 +277,14 @@ write_headers(struct MHD_Connection *c, struct request *r)
 {
 	const char *ce = header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
 	const char *ct = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const struct an_config *cfg;
 	enum rw_version v;
 	char msg[256];
 
 	r->reject = write_reject;
-	pthread_rwlock_rdlock(&r->d->cfg_lock);
-	r->body.limit = r->d->cfg->rw_max_compressed;
-	pthread_rwlock_unlock(&r->d->cfg_lock);
+	cfg = daemon_config(r->d);
+	r->body.limit = cfg->rw_max_compressed;
+	cfg_release(cfg);
 	if (ce == NULL || strcasecmp(ce, "snappy") != 0) {
 		snprintf(msg, sizeof(msg), "Content-Encoding must be snappy, "
 		    "got \"%.40s\"", ce ? ce : "");
@@ -329,6 +331,7 @@ enum MHD_Result
 h_write(struct MHD_Connection *c, struct request *r)
 {
 	struct daemon *d = r->d;
+	const struct an_config *cfg = daemon_config(d);
 	struct rw_request *req = NULL;
 	struct rw_limits lim;
 	struct ingest_opts opts;
@@ -343,14 +346,13 @@ h_write(struct MHD_Connection *c, struct request *r)
 
 	rw_content_type(header(c, MHD_HTTP_HEADER_CONTENT_TYPE), &v, err,
 	    sizeof(err));
-	pthread_rwlock_rdlock(&d->cfg_lock);
 	rw_limits_default(&lim);
-	lim.max_compressed = d->cfg->rw_max_compressed;
-	lim.max_decoded = d->cfg->rw_max_decoded;
-	lim.max_series = d->cfg->rw_max_series;
-	lim.max_labels = d->cfg->rw_max_labels;
-	lim.max_name_len = d->cfg->rw_max_name_len;
-	lim.max_value_len = d->cfg->rw_max_value_len;
+	lim.max_compressed = cfg->rw_max_compressed;
+	lim.max_decoded = cfg->rw_max_decoded;
+	lim.max_series = cfg->rw_max_series;
+	lim.max_labels = cfg->rw_max_labels;
+	lim.max_name_len = cfg->rw_max_name_len;
+	lim.max_value_len = cfg->rw_max_value_len;
 	status = rw_decode(r->body.data ? r->body.data : "", r->body.len, v,
 	    &lim, &req, err, sizeof(err));
 	if (status != RW_OK && status != RW_ERR_INVALID) {
@@ -360,12 +362,12 @@ h_write(struct MHD_Connection *c, struct request *r)
 			[RW_ERR_NOMEM] = 500,
 		};
 
-		pthread_rwlock_unlock(&d->cfg_lock);
+		cfg_release(cfg);
 		return write_reject(c, r, codes[status],
 		    rw_status_reason(status), err);
 	}
 	/* valid series of a partly invalid request are kept (README) */
-	ingest_opts_from(d->cfg, EP_SRC_REMOTE_WRITE, &opts);
+	ingest_opts_from(cfg, EP_SRC_REMOTE_WRITE, &opts);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	w.req = req;
 	w.received_ms = ts_now_ms();
@@ -373,7 +375,7 @@ h_write(struct MHD_Connection *c, struct request *r)
 	/* err keeps the message of the invalid series, if any */
 	rc = commitq_run(cq, apply_samples, &w, r->body.len, serr,
 	    sizeof(serr));
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(cfg);
 	count_storage(d, "put_samples", &t0, rc < 0);
 	if (rc < 0) {
 		log_error("storing remote-write samples failed", "err", serr);

@@ -253,20 +253,21 @@ kpi_notification(struct daemon *d, const struct wh_notification *n)
 {
 	const char *v[] = { n->receiver,
 	    n->status == WH_FIRING ? "firing" : "resolved" };
+	const struct an_config *cfg;
 	int paging, ooh = 0;
 
 	met_add(d->m.notifications, v, 1);
 	if (n->status != WH_FIRING)
 		return;
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	paging = is_paging(d->cfg, n->receiver);
+	cfg = daemon_config(d);
+	paging = is_paging(cfg, n->receiver);
 	if (paging) {
 		struct report_opts ro;
 
-		report_opts_from_config(d->cfg, &ro);
+		report_opts_from_config(cfg, &ro);
 		ooh = report_out_of_hours(&ro, ts_now_ms());
 	}
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(cfg);
 	if (paging)
 		met_add(d->m.pages, v, 1);
 	if (paging && ooh == 1)
@@ -414,6 +415,7 @@ count_replayed_pages(struct daemon *d, const struct analysis *a,
 	struct sources *src = sources_get();
 	uint64_t gen = src != NULL ? src->gen : 0;
 	int baseline = K.pseen_window != window_ms || K.pseen_gen != gen;
+	const struct an_config *cfg;
 	uint64_t *keys;
 	size_t n = 0;
 	struct report_opts ro;
@@ -426,8 +428,8 @@ count_replayed_pages(struct daemon *d, const struct analysis *a,
 	if ((keys = malloc((a->npages ? a->npages : 1) * sizeof(*keys))) ==
 	    NULL)
 		return -1;
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	report_opts_from_config(d->cfg, &ro);
+	cfg = daemon_config(d);
+	report_opts_from_config(cfg, &ro);	/* ro points into cfg */
 	for (size_t i = 0; i < a->npages; i++) {
 		const struct an_page *p = &a->pages[i];
 		long r = an_receiver_find(a, p->receiver);
@@ -443,7 +445,7 @@ count_replayed_pages(struct daemon *d, const struct analysis *a,
 		if (report_out_of_hours(&ro, p->at) == 1)
 			met_add(d->m.ooh_pages, v, 1);
 	}
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(cfg);
 	qsort(keys, n, sizeof(*keys), key_cmp);
 	free(K.pseen);
 	K.pseen = keys;
@@ -621,6 +623,7 @@ windows_free(struct window *w, size_t n)
 static int
 refresh(struct daemon *d)
 {
+	const struct an_config *cfg;
 	struct window *w = NULL;
 	size_t nexp, nw = 0, top, longest = 0, mw;
 	int64_t an_window;
@@ -629,16 +632,16 @@ refresh(struct daemon *d)
 
 	count_open(d);
 
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	nexp = d->cfg->n_metrics_windows;
-	top = d->cfg->metrics_top_alertnames;
-	an_window = d->cfg->an_window_ms;
+	cfg = daemon_config(d);
+	nexp = cfg->n_metrics_windows;
+	top = cfg->metrics_top_alertnames;
+	an_window = cfg->an_window_ms;
 	/* the paging receivers' page counters exist from the start (those
 	 * of the config, else the pager integrations of the sources) */
 	{
 		struct sources *src = sources_get();
 		size_t np;
-		const char *const *pg = sources_paging(src, d->cfg, &np);
+		const char *const *pg = sources_paging(src, cfg, &np);
 
 		for (size_t i = 0; i < np; i++) {
 			met_add(d->m.pages, &pg[i], 0);
@@ -648,13 +651,13 @@ refresh(struct daemon *d)
 	}
 	if ((w = calloc(nexp + 1, sizeof(*w))) != NULL)
 		for (; nw < nexp; nw++) {
-			if ((w[nw].label = strdup(d->cfg->metrics_windows[nw]))
+			if ((w[nw].label = strdup(cfg->metrics_windows[nw]))
 			    == NULL)
 				break;
 			/* cannot fail: checked at load */
 			(void)cfg_parse_duration(w[nw].label, &w[nw].ms);
 		}
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(cfg);
 	if (w == NULL || nw < nexp) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
@@ -685,10 +688,10 @@ refresh(struct daemon *d)
 			goto fail;
 		}
 		/* the replay's settings point into the config */
-		pthread_rwlock_rdlock(&d->cfg_lock);
-		w[i].recs = recommendations_for(d->store, d->cfg, w[i].a, err,
+		cfg = daemon_config(d);
+		w[i].recs = recommendations_for(d->store, cfg, w[i].a, err,
 		    sizeof(err));
-		pthread_rwlock_unlock(&d->cfg_lock);
+		cfg_release(cfg);
 		if (w[i].recs == NULL)
 			goto fail;
 		/* only two analyses are needed past here (publish's and
@@ -744,9 +747,12 @@ refresher(void *arg)
 			met_set(d->m.kpi_last_refresh, NULL,
 			    (double)ts_now_ms() / 1000.0);
 
-		pthread_rwlock_rdlock(&d->cfg_lock);
-		every = d->cfg->metrics_refresh_ms;
-		pthread_rwlock_unlock(&d->cfg_lock);
+		{
+			const struct an_config *cfg = daemon_config(d);
+
+			every = cfg->metrics_refresh_ms;
+			cfg_release(cfg);
+		}
 		ts_add_ms(&t0, every);
 		pthread_mutex_lock(&K.lock);
 		while (!K.stop && pthread_cond_timedwait(&K.cond, &K.lock,

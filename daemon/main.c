@@ -123,9 +123,49 @@ load_config(const struct flags *f, char *err, size_t errlen)
 	return c;
 }
 
+const struct an_config *
+daemon_config(struct daemon *d)
+{
+	const struct an_config *c;
+
+	pthread_mutex_lock(&d->cfg_mu);
+	c = cfg_hold(d->cfg);
+	pthread_mutex_unlock(&d->cfg_mu);
+	return c;
+}
+
+int64_t
+daemon_default_window(struct daemon *d)
+{
+	const struct an_config *c = daemon_config(d);
+	int64_t w = c->an_window_ms;
+
+	cfg_release(c);
+	return w;
+}
+
+/* Keeps what cannot change while running: a copy of the running value in
+ * c (the running config itself is never written: requests read it). */
+static int
+keep_running(char **field, const char *running)
+{
+	char *v;
+
+	if (strcmp(*field, running) == 0)
+		return 0;
+	if ((v = strdup(running)) == NULL)
+		return -1;
+	free(*field);
+	*field = v;
+	return 0;
+}
+
 int
 daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
+	/* one reload at a time (SIGHUP and POST /-/reload): d->cfg changes
+	 * only under it */
+	static pthread_mutex_t reloading = PTHREAD_MUTEX_INITIALIZER;
 	struct an_config *c, *old;
 	const char *fail[] = { "failure" }, *ok[] = { "success" };
 	int64_t sources_wait;
@@ -137,7 +177,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 		met_add(d->m.reloads, fail, 1);
 		return -1;
 	}
-	pthread_rwlock_wrlock(&d->cfg_lock);
+	pthread_mutex_lock(&reloading);
 	old = d->cfg;
 	if (strcmp(old->listen_address, c->listen_address) != 0)
 		log_warn("web.listen_address changes only at restart",
@@ -159,23 +199,28 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 		    "running", o, "configured", n);
 		c->busy_timeout_ms = old->busy_timeout_ms;
 	}
-	/* keep what cannot change while running */
-	{
-		char *t = c->listen_address;
-		c->listen_address = old->listen_address;
-		old->listen_address = t;
-		t = c->storage_path;
-		c->storage_path = old->storage_path;
-		old->storage_path = t;
-		t = c->metrics_severity_label;
-		c->metrics_severity_label = old->metrics_severity_label;
-		old->metrics_severity_label = t;
+	if (keep_running(&c->listen_address, old->listen_address) < 0 ||
+	    keep_running(&c->storage_path, old->storage_path) < 0 ||
+	    keep_running(&c->metrics_severity_label,
+	    old->metrics_severity_label) < 0) {
+		pthread_mutex_unlock(&reloading);
+		cfg_free(c);
+		snprintf(err, errlen, "out of memory");
+		log_error("Loading configuration file failed", "file",
+		    d->flags.config_file, "err", err);
+		met_set(d->m.reload_success, NULL, 0);
+		met_add(d->m.reloads, fail, 1);
+		return -1;
 	}
+	/* publish: requests from now on take c; those in flight keep old,
+	 * which the last of them frees */
+	pthread_mutex_lock(&d->cfg_mu);
 	d->cfg = c;
+	pthread_mutex_unlock(&d->cfg_mu);
 	sources_wait = 2 * c->sources_timeout_ms + 1000;
 	log_setup(c->log_level, c->log_format);
-	pthread_rwlock_unlock(&d->cfg_lock);
-	cfg_free(old);
+	pthread_mutex_unlock(&reloading);
+	cfg_release(old);
 	analysis_cache_clear();		/* thresholds may have changed */
 	/* the sources may be others now: read them before answering */
 	sources_refresh(sources_wait);
@@ -333,14 +378,15 @@ register_metrics(struct daemon *d)
 static void
 prune(struct daemon *d)
 {
+	const struct an_config *cfg;
 	struct store_prune_result pr;
 	char n1[24], n2[24], n3[24];
 	int64_t cutoff;
 	int rc;
 
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	cutoff = ts_now_ms() - d->cfg->retention_ms;
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg = daemon_config(d);
+	cutoff = ts_now_ms() - cfg->retention_ms;
+	cfg_release(cfg);
 	rc = store_prune(d->store, cutoff, &pr);
 	if (rc < 0) {
 		const char *op[] = { "prune" };
@@ -443,11 +489,10 @@ daemon_run_due_timers(int64_t timeout_ms)
 static int64_t
 prune_every(struct daemon *d)
 {
-	int64_t v;
+	const struct an_config *cfg = daemon_config(d);
+	int64_t v = cfg->prune_interval_ms;
 
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	v = d->cfg->prune_interval_ms;
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(cfg);
 	return v;
 }
 
@@ -455,20 +500,21 @@ prune_every(struct daemon *d)
 static void
 expire(struct daemon *d)
 {
+	const struct an_config *cfg = daemon_config(d);
 	struct ingest_opts opts;
 	struct ingest_result res;
 	int64_t timeout;
 	int rc;
 
+	/* the options point into cfg, held until ingest_expire is done */
 	memset(&opts, 0, sizeof(opts));
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	opts.replica_labels = (const char *const *)d->cfg->replica_labels;
-	opts.nreplica = d->cfg->n_replica_labels;
-	opts.join_tolerance_ms = d->cfg->join_tolerance_ms;
+	opts.replica_labels = (const char *const *)cfg->replica_labels;
+	opts.nreplica = cfg->n_replica_labels;
+	opts.join_tolerance_ms = cfg->join_tolerance_ms;
 	opts.source = EP_SRC_REMOTE_WRITE;
-	timeout = d->cfg->staleness_timeout_ms;
+	timeout = cfg->staleness_timeout_ms;
 	rc = ingest_expire(d->store, ts_now_ms(), timeout, &opts, &res);
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(cfg);
 	if (rc < 0) {
 		const char *op[] = { "expire" };
 		met_add(d->m.storage_errors, op, 1);
@@ -585,7 +631,7 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	pthread_rwlock_init(&d.cfg_lock, NULL);
+	pthread_mutex_init(&d.cfg_mu, NULL);
 	d.start_ms = ts_now_ms();
 	if ((d.reg = met_registry_new()) == NULL || register_metrics(&d) < 0) {
 		log_error("Out of memory registering metrics");
@@ -718,7 +764,7 @@ main(int argc, char **argv)
 	curl_global_cleanup();
 	log_info("See you next time!");
 	met_registry_free(d.reg);
-	cfg_free(d.cfg);
-	pthread_rwlock_destroy(&d.cfg_lock);
+	cfg_release(d.cfg);
+	pthread_mutex_destroy(&d.cfg_mu);
 	return 0;
 }

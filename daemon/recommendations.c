@@ -57,24 +57,23 @@ api_recommendations(struct MHD_Connection *c, struct request *r)
 	struct daemon *d = r->d;
 	const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 	    "window");
+	const struct an_config *cfg;
 	const struct analysis *a;
 	void *handle;
 	int64_t window;
 	char err[512];
 	json_t *recs;
 
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	window = d->cfg->an_window_ms;
-	pthread_rwlock_unlock(&d->cfg_lock);
+	window = daemon_default_window(d);
 	if (w != NULL && cfg_parse_window(w, &window) < 0)
 		return respond_json_error(c, r, 400, "bad_data", "invalid "
 		    "window: want a duration such as 7d, at most 366d");
 	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);
 	/* the replay's settings point into the config */
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	recs = recommendations_for(d->store, d->cfg, a, err, sizeof(err));
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg = daemon_config(d);
+	recs = recommendations_for(d->store, cfg, a, err, sizeof(err));
+	cfg_release(cfg);
 	analysis_put(handle);
 	if (recs == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);

@@ -180,7 +180,7 @@ report_run(int argc, char **argv, const char *default_config)
 	/* the sources of truth, read once, as the daemon reads them */
 	d.cfg = cfg;
 	d.store = st;
-	pthread_rwlock_init(&d.cfg_lock, NULL);
+	pthread_mutex_init(&d.cfg_mu, NULL);
 	if ((d.reg = met_registry_new()) == NULL)
 		goto nomem;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
@@ -241,7 +241,7 @@ out:
 	sources_stop();
 	if (d.reg != NULL) {
 		met_registry_free(d.reg);
-		pthread_rwlock_destroy(&d.cfg_lock);
+		pthread_mutex_destroy(&d.cfg_mu);
 		curl_global_cleanup();
 	}
 	store_close(st);

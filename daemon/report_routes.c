@@ -22,14 +22,14 @@
 
 enum format { FMT_JSON, FMT_MARKDOWN, FMT_HTML };
 
-/* The recommendations the report carries: those of the API (the config
- * lock must be held). An empty list when they cannot be had: the report
- * still says everything else. */
+/* The recommendations the report carries: those of the API. An empty list
+ * when they cannot be had: the report still says everything else. */
 static json_t *
-daemon_recommendations(struct daemon *d, const struct analysis *a)
+report_recommendations(struct daemon *d, const struct an_config *cfg,
+    const struct analysis *a)
 {
 	char err[256];
-	json_t *recs = recommendations_for(d->store, d->cfg, a, err,
+	json_t *recs = recommendations_for(d->store, cfg, a, err,
 	    sizeof(err));
 
 	if (recs == NULL) {
@@ -78,6 +78,7 @@ api_report(struct MHD_Connection *c, struct request *r)
 	const char *format_s = MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "format");
 	struct daemon *d = r->d;
+	const struct an_config *cfg;
 	struct an_override *ov = NULL;
 	struct report_opts ro;
 	struct an_opts o;
@@ -114,23 +115,23 @@ api_report(struct MHD_Connection *c, struct request *r)
 	 * come from, for the recommendations and the report alike */
 	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	recs = daemon_recommendations(d, a);
-	pthread_rwlock_unlock(&d->cfg_lock);
-	if (recs == NULL) {
+	/* one configuration for the whole report: the options point into
+	 * it */
+	cfg = daemon_config(d);
+	if ((recs = report_recommendations(d, cfg, a)) == NULL) {
+		cfg_release(cfg);
 		analysis_put(handle);
 		return respond_json_error(c, r, 500, "internal",
 		    "out of memory");
 	}
 
 	src = sources_get();
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	analysis_opts(d->cfg, src, &o);
-	report_opts_from_config(d->cfg, &ro);
-	if (analysis_overrides(d->cfg, &o, &ov, &nov, err, sizeof(err)) == 0)
+	analysis_opts(cfg, src, &o);
+	report_opts_from_config(cfg, &ro);
+	if (analysis_overrides(cfg, &o, &ov, &nov, err, sizeof(err)) == 0)
 		report = report_build(d->store, &o, &ro, a, recs, err,
 		    sizeof(err));
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(cfg);
 	analysis_put(handle);
 	analysis_overrides_free(ov, nov);
 	sources_put(src);

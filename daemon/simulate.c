@@ -376,6 +376,7 @@ enum MHD_Result
 h_simulate(struct MHD_Connection *c, struct request *r)
 {
 	struct daemon *d = r->d;
+	const struct an_config *cfg = NULL;
 	struct settings cur, prop;
 	struct rt_settings rs;
 	struct sources *src = NULL;
@@ -399,9 +400,7 @@ h_simulate(struct MHD_Connection *c, struct request *r)
 		json_decref(body);
 		return respond_json_error(c, r, 400, "bad_data", err);
 	}
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	window = d->cfg->an_window_ms;
-	pthread_rwlock_unlock(&d->cfg_lock);
+	window = daemon_default_window(d);
 	if ((w = json_object_get(body, "window")) != NULL &&
 	    (!json_is_string(w) || cfg_parse_window(json_string_value(w),
 	    &window) < 0)) {
@@ -424,13 +423,12 @@ h_simulate(struct MHD_Connection *c, struct request *r)
 	/* the current settings and the options point into the config and
 	 * the sources */
 	src = sources_get();
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	if ((rc = settings_current(d->cfg, src, a, h, &cur, &rs, err,
+	cfg = daemon_config(d);
+	if ((rc = settings_current(cfg, src, a, h, &cur, &rs, err,
 	    sizeof(err))) == 0) {
-		analysis_opts(d->cfg, src, &o);
+		analysis_opts(cfg, src, &o);
 		rc = rp_run(a, h, &o, &rs.set, &prop.set, &res);
 	}
-	pthread_rwlock_unlock(&d->cfg_lock);
 	if (rc < 0) {
 		ret = respond_json_error(c, r, 500, "internal", "out of memory");
 		goto out;
@@ -446,5 +444,6 @@ out:
 	settings_free(&cur);
 	settings_free(&prop);
 	sources_put(src);
+	cfg_release(cfg);
 	return ret;
 }

@@ -2,7 +2,7 @@
  * read in the background (sources.h).
  *
  * One thread, the refresher, does every read: it copies what the config
- * names under cfg_lock, lets the lock go, reads (files, or libcurl GETs
+ * snapshot names (daemon_config), lets the snapshot go, reads (files, or libcurl GETs
  * bounded by sources.timeout and a size limit), parses, and publishes a
  * new snapshot under `lock`, which guards only the pointer to the current
  * snapshot and the status rows. A snapshot is published only when its
@@ -372,8 +372,7 @@ plan_read(struct daemon *d, struct plan *p)
 	int failed = 0;
 
 	memset(p, 0, sizeof(*p));
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	c = d->cfg;
+	c = daemon_config(d);
 	p->am_file = c->am_config_file[0] ? strdup(c->am_config_file) : NULL;
 	p->am_url = c->am_url[0] ? url_base(c->am_url) : NULL;
 	p->prom_url = c->prom_url[0] ? url_base(c->prom_url) : NULL;
@@ -388,7 +387,7 @@ plan_read(struct daemon *d, struct plan *p)
 		    strdup(c->prom_rule_files[i])) == NULL;
 	p->timeout_ms = c->sources_timeout_ms;
 	p->refresh_ms = c->sources_refresh_ms;
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(c);
 	if (failed)
 		plan_free(p);
 	return failed ? -1 : 0;
@@ -739,11 +738,10 @@ static int
 load_silences(struct daemon *d, int64_t now, struct src_sil **out)
 {
 	struct sil_load l = { NULL, 0, 0 };
-	int64_t retention;
+	const struct an_config *c = daemon_config(d);
+	int64_t retention = c->retention_ms;
 
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	retention = d->cfg->retention_ms;
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(c);
 	*out = NULL;
 	if ((l.x = calloc(1, sizeof(*l.x))) == NULL)
 		return -1;

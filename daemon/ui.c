@@ -382,16 +382,12 @@ ui_start(struct MHD_Connection *c, struct request *r, struct ui *u,
 	char msg[200];
 
 	u->d = r->d;
-	pthread_rwlock_rdlock(&u->d->cfg_lock);
-	u->window = u->d->cfg->an_window_ms;
-	pthread_rwlock_unlock(&u->d->cfg_lock);
+	u->window = daemon_default_window(u->d);
 	window_text(u->window, u->wtext, sizeof(u->wtext));
 	if (w == NULL || *w == '\0')
 		return 0;
 	if (cfg_parse_window(w, &u->window) < 0) {
-		pthread_rwlock_rdlock(&u->d->cfg_lock);
-		u->window = u->d->cfg->an_window_ms;
-		pthread_rwlock_unlock(&u->d->cfg_lock);
+		u->window = daemon_default_window(u->d);
 		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
 		    "duration such as 7d, at most 366d.", w);
 		*ret = page_error(c, r, u, here, 400, "Bad window", msg);
@@ -418,17 +414,17 @@ ui_analysis(struct MHD_Connection *c, struct request *r, const struct ui *u,
 	return a;
 }
 
-/* The recommendations for a (the config lock is taken: they point into
- * it); NULL with err when the replay failed. */
+/* The recommendations for a (the config is held meanwhile: the replay's
+ * settings point into it); NULL with err when the replay failed. */
 static json_t *
 ui_recommendations_for(const struct ui *u, const struct analysis *a,
     char *err, size_t errlen)
 {
+	const struct an_config *cfg = daemon_config(u->d);
 	json_t *recs;
 
-	pthread_rwlock_rdlock(&u->d->cfg_lock);
-	recs = recommendations_for(u->d->store, u->d->cfg, a, err, errlen);
-	pthread_rwlock_unlock(&u->d->cfg_lock);
+	recs = recommendations_for(u->d->store, cfg, a, err, errlen);
+	cfg_release(cfg);
 	if (recs == NULL)
 		log_warn("recommendations for a page failed", "err", err);
 	return recs;
@@ -444,6 +440,7 @@ overview_report(const struct ui *u, const struct analysis *cur, char *err,
     size_t errlen)
 {
 	struct daemon *d = u->d;
+	const struct an_config *cfg;
 	struct an_override *ov = NULL;
 	struct analysis *prev = NULL;
 	struct report_opts ro;
@@ -456,19 +453,18 @@ overview_report(const struct ui *u, const struct analysis *cur, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	/* the analysis options point into the config, and the report reads
-	 * local time, which a reload changes under the write lock */
+	/* the analysis and report options point into the config */
 	src = sources_get();
-	pthread_rwlock_rdlock(&d->cfg_lock);
-	analysis_opts(d->cfg, src, &o);
-	report_opts_from_config(d->cfg, &ro);
-	if (analysis_overrides(d->cfg, &o, &ov, &nov, err, errlen) == 0 &&
+	cfg = daemon_config(d);
+	analysis_opts(cfg, src, &o);
+	report_opts_from_config(cfg, &ro);
+	if (analysis_overrides(cfg, &o, &ov, &nov, err, errlen) == 0 &&
 	    an_run(d->store, &o, cur->from - u->window, cur->from, cur->now,
 	    &prev, err, errlen) == 0 &&
 	    (rep = report_from_analyses(cur, prev, &ro, u->window, cur->now,
 	    none)) == NULL)
 		snprintf(err, errlen, "out of memory");
-	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(cfg);
 	an_free(prev);
 	analysis_overrides_free(ov, nov);
 	sources_put(src);

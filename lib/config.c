@@ -981,6 +981,22 @@ cfg_free(struct an_config *c)
 	free(c);
 }
 
+const struct an_config *
+cfg_hold(const struct an_config *c)
+{
+	/* the count is the one member a holder writes */
+	__atomic_add_fetch(&((struct an_config *)c)->refs, 1, __ATOMIC_RELAXED);
+	return c;
+}
+
+void
+cfg_release(const struct an_config *c)
+{
+	if (c != NULL && __atomic_sub_fetch(&((struct an_config *)c)->refs, 1,
+	    __ATOMIC_ACQ_REL) == 0)
+		cfg_free((struct an_config *)c);
+}
+
 /* Sets the default of k: its def string, parsed like the file's value. */
 static int
 set_default(struct an_config *c, const struct cfg_key *k)
@@ -1036,6 +1052,7 @@ cfg_defaults(void)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	c->refs = 1;
 	for (k = cfg_keys; k < cfg_keys + NKEYS; k++) {
 		assert(strlen(k->key) < CFG_KEY_MAX);
 		if (set_default(c, k) != CFG_OK) {

@@ -15,6 +15,7 @@ enum { LOG_FMT_LOGFMT, LOG_FMT_JSON };
 
 struct an_config {
 	char *path;			/* the file this was loaded from, or NULL */
+	int refs;			/* cfg_hold/cfg_release; atomic */
 
 	/* web: */
 	char *listen_address;		/* web.listen_address, default ":9467" */
@@ -144,6 +145,13 @@ struct an_config *cfg_defaults(void);
 int cfg_load(const char *path, struct an_config **out, char *err, size_t errlen);
 
 void cfg_free(struct an_config *c);
+
+/* A loaded configuration is immutable once shared: any number of threads
+ * read one, each holding it. cfg_hold adds a holder and returns c;
+ * cfg_release drops one, and the last frees c (cfg_load and cfg_defaults
+ * hand out the first). NULL is allowed in cfg_release. */
+const struct an_config *cfg_hold(const struct an_config *c);
+void cfg_release(const struct an_config *c);
 
 /* Parses a Prometheus duration ("30s", "5m", "1h30m", "7d", "1w", "2y", "0",
  * "500ms"): units y w d h m s ms, each at most once, largest first, as

@@ -462,6 +462,49 @@ class ReloadTest(unittest.TestCase):
         self.assertEqual(r.status, 413, r.text)
 
 
+class ReloadWithRequestsInFlightTest(unittest.TestCase):
+    """A reload never waits for requests: each keeps the configuration it
+    started with, and the next one takes the new."""
+
+    def test_reload_answers_while_a_write_waits_for_the_store(self):
+        d = Daemon(GOOD).start()
+        self.addCleanup(d.cleanup)
+        self.assertEqual(d.webhook(payload(2000)).status, 200)
+        # a store lock keeps the next webhook (and the configuration it
+        # holds) in flight
+        lock = sqlite3.connect(os.path.join(d.storage, "alertnoise.db"),
+                               timeout=2, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        result = {}
+
+        def send():
+            try:
+                result["r"] = d.webhook(payload(2000), timeout=15)
+            except Exception as e:  # noqa: BLE001 -- reported below
+                result["r"] = e
+        t = threading.Thread(target=send)
+        t.start()
+        try:
+            wait_for(lambda: d.metric("alertnoise_http_requests_in_flight")
+                     >= 2, timeout=5, what="the webhook to be in flight")
+            d.write_config(SMALL)
+            r = d.post("/-/reload", None, content_type=None, timeout=15)
+            self.assertEqual(r.status, 200, r.text)
+            self.assertTrue(t.is_alive(), "the reload waited for the "
+                            "webhook the store lock holds")
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+            t.join(20)
+        # the held webhook was taken under the old limit (4 KiB) ...
+        r = result.get("r")
+        self.assertIsInstance(r, harness.Response, r)
+        self.assertEqual(r.status, 200, r.text)
+        # ... the next one under the new (1 KiB)
+        r = d.webhook(payload(2000))
+        self.assertEqual(r.status, 413, r.text)
+
+
 class LogTest(unittest.TestCase):
     """Logs on stderr are logfmt (or JSON with --log.format=json)."""
 
