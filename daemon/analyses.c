@@ -7,7 +7,10 @@
  * window slides with the clock -- for at most analysis.cache_ttl. So every
  * answer reflects every write acknowledged before the request arrived.
  * Entries are reference-counted: a request keeps its analysis while it
- * renders, even if the cache moves on. */
+ * renders, even if the cache moves on. An entry is in the cache while it
+ * is computed: requests for its window wait for it (one scan for a burst),
+ * requests for other windows are answered meanwhile, and no lock is held
+ * across the scan. */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +32,17 @@ struct cached {
 	int64_t window_ms, computed_at;
 	uint64_t gen, data;		/* feedback_gen, store_generation */
 	int refs;			/* the cache's own counts as one */
+	int done;			/* under lock: computed, a NULL on
+					   failure (err says why) */
+	char err[256];
 	struct sources *src;		/* what opts point into, */
 	const struct an_config *cfg;	/* and this too: both held */
 };
 
+/* lock guards the slots and each entry's done; computed is signalled when
+ * an entry is done. Neither is held while an analysis is computed. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t computed = PTHREAD_COND_INITIALIZER;
 static struct cached *slots[SLOTS];
 
 static void
@@ -181,6 +190,27 @@ opts_from(struct cached *c, char *err, size_t errlen)
 	    &c->noverrides, err, errlen);
 }
 
+/* Waits (lock held) until c, being computed by another request, is done.
+ * Returns c's analysis with a reference for the caller, or NULL with err
+ * when the computation failed. */
+static const struct analysis *
+wait_for_computation(struct cached *c, void **handle, char *err,
+    size_t errlen)
+{
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+	while (!c->done)
+		pthread_cond_wait(&computed, &lock);
+	if (c->a == NULL) {
+		snprintf(err, errlen, "%s", c->err);
+		pthread_mutex_unlock(&lock);
+		unref(c);
+		return NULL;
+	}
+	pthread_mutex_unlock(&lock);
+	*handle = c;
+	return c->a;
+}
+
 const struct analysis *
 analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
     size_t errlen)
@@ -190,7 +220,7 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 	const struct an_config *cfg = daemon_config(d);
 	int64_t now = ts_now_ms(), ttl = cfg->an_cache_ttl_ms;
 	struct cached *c = NULL;
-	int free_slot = -1, oldest = 0;
+	int free_slot = -1, oldest = 0, rc;
 
 	*handle = NULL;
 	/* before the scan: a commit during it makes the next request scan
@@ -203,12 +233,11 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 		ttl = 0;
 	}
 
-	/* one computation at a time: a burst of requests waits for the
-	 * first instead of scanning the window N times */
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < SLOTS; i++) {
 		/* expired entries are dropped, not kept until a slot is
-		 * needed: they hold the memory of a whole window */
+		 * needed: they hold the memory of a whole window (one being
+		 * computed lives on with its requests) */
 		if (slots[i] != NULL && (now - slots[i]->computed_at >= ttl ||
 		    slots[i]->gen != gen || slots[i]->data != data)) {
 			unref(slots[i]);
@@ -222,46 +251,66 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 		    slots[i]->computed_at < slots[oldest]->computed_at)
 			oldest = i;
 		if (slots[i]->window_ms == window_ms) {
-			c = slots[i];
-			__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
-			pthread_mutex_unlock(&lock);
+			/* done, or being computed: a burst of requests waits
+			 * for the first instead of scanning the window N
+			 * times */
 			cfg_release(cfg);
-			*handle = c;
-			return c->a;
+			return wait_for_computation(slots[i], handle, err,
+			    errlen);
 		}
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		pthread_mutex_unlock(&lock);
 		cfg_release(cfg);
-		goto nomem;
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
 	c->cfg = cfg;		/* the entry's from now on */
 	c->window_ms = window_ms;
 	c->gen = gen;
 	c->data = data;
 	c->computed_at = now;
-	/* the cache's and the caller's; with no TTL there is nothing to
-	 * cache */
-	c->refs = ttl > 0 ? 2 : 1;
-	if (opts_from(c, err, errlen) < 0 || an_run(d->store, &c->opts,
-	    now - window_ms, now, now, &c->a, err, errlen) < 0) {
-		cached_free(c);
-		pthread_mutex_unlock(&lock);
-		return NULL;
-	}
+	c->refs = 1;		/* the caller's */
+	/* in the cache while it is computed, so that requests of the same
+	 * window wait for it; with no TTL there is nothing to cache */
 	if (ttl > 0) {
 		if (free_slot < 0) {
 			free_slot = oldest;
 			unref(slots[free_slot]);
 		}
 		slots[free_slot] = c;
+		c->refs++;
 	}
 	pthread_mutex_unlock(&lock);
+
+	/* no lock held: other windows' cached answers are served meanwhile */
+	rc = opts_from(c, c->err, sizeof(c->err));
+	if (rc == 0 && an_run(d->store, &c->opts, now - window_ms, now, now,
+	    &c->a, c->err, sizeof(c->err)) < 0)
+		rc = -1;
+
+	pthread_mutex_lock(&lock);
+	if (rc < 0) {
+		an_free(c->a);
+		c->a = NULL;
+		/* a failure is not cached */
+		for (int i = 0; i < SLOTS; i++)
+			if (slots[i] == c) {
+				slots[i] = NULL;
+				__atomic_sub_fetch(&c->refs, 1,
+				    __ATOMIC_ACQ_REL);
+			}
+	}
+	c->done = 1;
+	pthread_cond_broadcast(&computed);
+	pthread_mutex_unlock(&lock);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", c->err);
+		unref(c);
+		return NULL;
+	}
 	*handle = c;
 	return c->a;
-nomem:
-	pthread_mutex_unlock(&lock);
-	snprintf(err, errlen, "out of memory");
-	return NULL;
 }
 
 void

@@ -7,6 +7,7 @@ sources (remote write built with tests/rwenc.py, and Alertmanager webhooks);
 every test only reads. All times are whole seconds two hours ago, so
 since/until can be given as RFC 3339 or Unix seconds."""
 import re
+import threading
 import time
 import unittest
 import urllib.parse
@@ -553,5 +554,35 @@ class ReadYourWritesTest(unittest.TestCase):
                              ["JustWritten"])
             s1 = d.get("/api/v1/summary?window=1d").json()["data"]
             self.assertEqual(s1["notifications"], s0["notifications"] + 1)
+        finally:
+            d.stop()
+
+    def test_concurrent_windows_each_get_their_own_analysis(self):
+        d = Daemon().start()
+        try:
+            for i in range(3):
+                r = d.webhook(make_notification([make_alert(
+                    {"alertname": "Conc%d" % i}, now_ms() - (i * 30 + 1) *
+                    3600000)]))
+                self.assertEqual(r.status, 200, r.text)
+            windows = ["1d", "2d", "3d", "1d", "2d", "3d"] * 2
+            got = [None] * len(windows)
+
+            def ask(k):
+                got[k] = d.get("/api/v1/alerts?window=" + windows[k])
+            threads = [threading.Thread(target=ask, args=(k,))
+                       for k in range(len(windows))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            want = {"1d": ["Conc0"], "2d": ["Conc0", "Conc1"],
+                    "3d": ["Conc0", "Conc1", "Conc2"]}
+            for w, r in zip(windows, got):
+                self.assertIsNotNone(r, w)
+                self.assertEqual(r.status, 200, r.text)
+                self.assertEqual(sorted(a["alertname"]
+                                        for a in r.json()["data"]),
+                                 want[w], w)
         finally:
             d.stop()
