@@ -31,6 +31,7 @@ LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
 BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev \
 	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev libpcre2-dev
 TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git chromium tzdata systemd
+FUZZ_DEPS  := clang libclang-rt-dev python3
 
 LIB_SRC  := $(wildcard lib/*.c)
 PROTO    := $(wildcard proto/*.proto)
@@ -40,7 +41,7 @@ DAEMON_OBJ := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(wildcard daemon/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test unit deps deps-build deps-test install clean FORCE
+.PHONY: all run test unit e2e deps deps-build deps-test deps-fuzz install clean FORCE
 .SECONDARY: $(PROTO_C) $(PROTO_C:.c=.h)
 
 all: $(BUILD)/alertnoised
@@ -94,6 +95,12 @@ deps-test: deps-build
 		echo "installing: $$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+deps-fuzz: deps-build
+	@missing=$$(for p in $(FUZZ_DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
 deps: deps-test
 
 run: deps-build
@@ -106,6 +113,12 @@ unit: $(UNIT_BIN)
 test: deps-test
 	$(MAKE) all $(UNIT_BIN)
 	tests/run.sh $(BUILD)
+
+# Only the end-to-end tests (real Prometheus and Alertmanager); `make test`
+# runs them too.
+e2e: deps-test
+	$(MAKE) all
+	AN_BUILD=$(abspath $(BUILD)) python3 tests/runpy.py tests/e2e
 
 # Installs the binary, the default config (never over an existing one), the
 # systemd unit, with the unit's paths rewritten for PREFIX, and the Grafana
@@ -138,7 +151,8 @@ FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitiz
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 FUZZ_PROTO   := $(BUILD)/proto/remote.pb-c.c $(BUILD)/proto/types.pb-c.c $(BUILD)/proto/write_v2.pb-c.c
 .PHONY: fuzz fuzz-build
-fuzz: fuzz-build
+fuzz: deps-fuzz
+	$(MAKE) fuzz-build
 	@mkdir -p $(BUILD)/fuzz/corpus
 	$(BUILD)/fuzz/fuzz_rw_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(BUILD)/fuzz/ \
