@@ -462,6 +462,39 @@ class ReloadTest(unittest.TestCase):
         self.assertEqual(r.status, 413, r.text)
 
 
+class HeldWebhook:
+    """A webhook held in flight by an exclusive lock on the daemon's store:
+    `with HeldWebhook(d, body) as h:` returns once the request is in
+    flight; leaving the block lets the store go and waits for the answer,
+    then in h.response (a Response, or the exception the client raised)."""
+
+    def __init__(self, d, body):
+        self.d, self.body, self.response = d, body, None
+        self.thread = threading.Thread(target=self._send)
+
+    def _send(self):
+        try:
+            self.response = self.d.webhook(self.body, timeout=15)
+        except Exception as e:  # noqa: BLE001 -- the test reports it
+            self.response = e
+
+    def __enter__(self):
+        self.lock = sqlite3.connect(os.path.join(self.d.storage,
+                                                 "alertnoise.db"),
+                                    timeout=2, isolation_level=None)
+        self.lock.execute("BEGIN EXCLUSIVE")
+        self.thread.start()
+        wait_for(lambda: self.d.metric("alertnoise_http_requests_in_flight")
+                 >= 2, timeout=5, what="the webhook to be in flight")
+        return self
+
+    def __exit__(self, *exc):
+        self.lock.execute("ROLLBACK")
+        self.lock.close()
+        self.thread.join(20)
+        return False
+
+
 class ReloadWithRequestsInFlightTest(unittest.TestCase):
     """A reload never waits for requests: each keeps the configuration it
     started with, and the next one takes the new."""
@@ -470,36 +503,16 @@ class ReloadWithRequestsInFlightTest(unittest.TestCase):
         d = Daemon(GOOD).start()
         self.addCleanup(d.cleanup)
         self.assertEqual(d.webhook(payload(2000)).status, 200)
-        # a store lock keeps the next webhook (and the configuration it
-        # holds) in flight
-        lock = sqlite3.connect(os.path.join(d.storage, "alertnoise.db"),
-                               timeout=2, isolation_level=None)
-        lock.execute("BEGIN EXCLUSIVE")
-        result = {}
-
-        def send():
-            try:
-                result["r"] = d.webhook(payload(2000), timeout=15)
-            except Exception as e:  # noqa: BLE001 -- reported below
-                result["r"] = e
-        t = threading.Thread(target=send)
-        t.start()
-        try:
-            wait_for(lambda: d.metric("alertnoise_http_requests_in_flight")
-                     >= 2, timeout=5, what="the webhook to be in flight")
+        # the held webhook holds the configuration it started with
+        with HeldWebhook(d, payload(2000)) as h:
             d.write_config(SMALL)
             r = d.post("/-/reload", None, content_type=None, timeout=15)
             self.assertEqual(r.status, 200, r.text)
-            self.assertTrue(t.is_alive(), "the reload waited for the "
-                            "webhook the store lock holds")
-        finally:
-            lock.execute("ROLLBACK")
-            lock.close()
-            t.join(20)
+            self.assertTrue(h.thread.is_alive(), "the reload waited for "
+                            "the webhook the store lock holds")
         # the held webhook was taken under the old limit (4 KiB) ...
-        r = result.get("r")
-        self.assertIsInstance(r, harness.Response, r)
-        self.assertEqual(r.status, 200, r.text)
+        self.assertIsInstance(h.response, harness.Response, h.response)
+        self.assertEqual(h.response.status, 200, h.response.text)
         # ... the next one under the new (1 KiB)
         r = d.webhook(payload(2000))
         self.assertEqual(r.status, 413, r.text)
@@ -636,20 +649,6 @@ class LifecycleTest(unittest.TestCase):
         d = Daemon("").start()
         self.addCleanup(d.cleanup)
         self.assertEqual(d.webhook(payload()).status, 200)
-        # a store lock keeps the next request in flight while SIGTERM comes
-        lock = sqlite3.connect(os.path.join(d.storage, "alertnoise.db"),
-                               timeout=2, isolation_level=None)
-        lock.execute("BEGIN EXCLUSIVE")
-        result = {}
-
-        def send():
-            try:
-                result["r"] = d.webhook(payload(), timeout=15)
-            except Exception as e:  # noqa: BLE001 -- reported below
-                result["r"] = e
-        t = threading.Thread(target=send)
-        t.start()
-
         def draining():
             for line in d.log().splitlines():
                 f = logfmt_fields(line)
@@ -657,9 +656,8 @@ class LifecycleTest(unittest.TestCase):
                         "finish":
                     return f
             return None
-        try:
-            wait_for(lambda: d.metric("alertnoise_http_requests_in_flight")
-                     >= 2, timeout=5, what="the webhook to be in flight")
+        # a store lock keeps the next request in flight while SIGTERM comes
+        with HeldWebhook(d, payload()) as h:
             d.proc.send_signal(signal.SIGTERM)
             # the daemon took the signal, stopped listening, and waits
             # for the webhook the lock holds
@@ -669,15 +667,10 @@ class LifecycleTest(unittest.TestCase):
             self.assertEqual(f["timeout"], "30s", f)
             self.assertIsNone(d.proc.poll(), "exited with a request in "
                               "flight")
-            self.assertTrue(t.is_alive(), "the request ended while the "
-                            "store was locked")
-        finally:
-            lock.execute("ROLLBACK")
-            lock.close()
-            t.join(20)
-        r = result.get("r")
-        self.assertIsInstance(r, harness.Response, r)
-        self.assertEqual(r.status, 200, r.text)
+            self.assertTrue(h.thread.is_alive(), "the request ended while "
+                            "the store was locked")
+        self.assertIsInstance(h.response, harness.Response, h.response)
+        self.assertEqual(h.response.status, 200, h.response.text)
         self.assertEqual(d.proc.wait(20), 0)
         with sqlite3.connect("file:%s?mode=ro" % os.path.join(
                 d.storage, "alertnoise.db"), uri=True) as c:
