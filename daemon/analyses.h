@@ -17,8 +17,8 @@ void analysis_put(void *handle);
 struct sources;
 
 /* The analysis options of the config and the sources (src may be NULL:
- * none); they point into both: use them under the config lock, holding
- * src. With an Alertmanager source, an_run adds the notifications its
+ * none); they point into both: use them while holding cfg
+ * (daemon_config) and src. With an Alertmanager source, an_run adds the notifications its
  * routing tree sent to receivers alertnoise does not see (pages among
  * them): o->post. */
 void analysis_opts(const struct an_config *cfg, const struct sources *src,

@@ -10,7 +10,7 @@
 #include "store.h"
 
 /* The recommendations for analysis a, replayed under the current settings
- * of cfg (hold the config lock: they point into it). Returns a new JSON
+ * of cfg (hold cfg meanwhile: they point into it). Returns a new JSON
  * array, or NULL with err. */
 json_t *recommendations_for(struct store *st, const struct an_config *cfg,
     const struct analysis *a, char *err, size_t errlen);

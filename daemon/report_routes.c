@@ -1,10 +1,9 @@
 /* report_routes.c -- GET /api/v1/report: the weekly review report
  * (lib/report.h) as JSON in Prometheus' envelope, Markdown or HTML.
  *
- * The report runs its own two analyses (this window and the one before), so
- * the config read lock is held while it is built: the analysis options
- * point into the config, and the report reads local time from TZ, which a
- * reload changes under the write lock (report.h). */
+ * The report takes the window's cached analysis and runs the one before;
+ * one config snapshot is held while it is built: the analysis and report
+ * options (the zone too) point into it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

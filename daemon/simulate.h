@@ -23,7 +23,7 @@ struct settings {
 };
 
 /* The settings history was made under (replay.routes, replay.rules). The
- * result points into cfg: use it under the config lock. */
+ * result points into cfg: use it while holding cfg. */
 int settings_from_config(const struct an_config *cfg, struct settings *s,
     char *err, size_t errlen);
 
@@ -34,7 +34,7 @@ struct rt_settings;
  * (may be NULL) with the config's replay.* on top (lib/routing.h rt_build,
  * which also routes a's identities in h). Fills *cfgset and *rs (free
  * both, rs after cfgset's last use); use rs->set. Returns 0, or -1 with err
- * and nothing to free. Under the config lock, holding src. */
+ * and nothing to free. Holding cfg and src. */
 int settings_current(const struct an_config *cfg, const struct sources *src,
     const struct analysis *a, struct rp_history *h, struct settings *cfgset,
     struct rt_settings *rs, char *err, size_t errlen);

@@ -58,7 +58,7 @@ void report_opts_default(struct report_opts *ro);
 int report_out_of_hours(const struct report_opts *ro, int64_t ms);
 
 /* The report settings of cfg (report.*); ro points into cfg, so use it
- * while cfg lives (in the daemon: under the config lock). */
+ * while cfg lives (in the daemon: while holding the snapshot). */
 void report_opts_from_config(const struct an_config *cfg,
     struct report_opts *ro);
 
