@@ -319,6 +319,18 @@ analysis_put(void *handle)
 	unref(handle);
 }
 
+const struct an_config *
+analysis_handle_config(void *handle)
+{
+	return ((const struct cached *)handle)->cfg;
+}
+
+const struct an_opts *
+analysis_handle_opts(void *handle)
+{
+	return &((const struct cached *)handle)->opts;
+}
+
 void
 analysis_cache_clear(void)
 {

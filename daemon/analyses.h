@@ -14,6 +14,13 @@ const struct analysis *analysis_get(struct daemon *d, int64_t window_ms,
     void **handle, char *err, size_t errlen);
 void analysis_put(void *handle);
 
+/* What handle's analysis was run with: the config snapshot and the options
+ * (overrides and sources included) it was computed under, valid as long as
+ * the handle. Another window analysed with them (the report's previous
+ * one) is analysed exactly alike. */
+const struct an_config *analysis_handle_config(void *handle);
+const struct an_opts *analysis_handle_opts(void *handle);
+
 struct sources;
 
 /* The analysis options of the config and the sources (src may be NULL:

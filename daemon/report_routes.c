@@ -1,9 +1,9 @@
 /* report_routes.c -- GET /api/v1/report: the weekly review report
  * (lib/report.h) as JSON in Prometheus' envelope, Markdown or HTML.
  *
- * The report takes the window's cached analysis and runs the one before;
- * one config snapshot is held while it is built: the analysis and report
- * options (the zone too) point into it. */
+ * The report takes the window's cached analysis and runs the one before
+ * with the same options and config snapshot, which the analysis' handle
+ * keeps alive while the report is built. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,6 @@
 #include "log.h"
 #include "recommendations.h"
 #include "report.h"
-#include "sources.h"
 #include "timefmt.h"
 
 #define WINDOW_DEFAULT	"7d"
@@ -78,17 +77,13 @@ api_report(struct MHD_Connection *c, struct request *r)
 	    MHD_GET_ARGUMENT_KIND, "format");
 	struct daemon *d = r->d;
 	const struct an_config *cfg;
-	struct an_override *ov = NULL;
 	struct report_opts ro;
-	struct an_opts o;
-	struct sources *src;
 	const struct analysis *a;
 	enum format fmt;
 	json_t *recs = NULL, *report = NULL;
 	void *handle = NULL;
 	char err[512], msg[600];
 	int64_t window;
-	size_t nov = 0;
 
 	if (window_s == NULL || *window_s == '\0')
 		window_s = WINDOW_DEFAULT;
@@ -114,26 +109,18 @@ api_report(struct MHD_Connection *c, struct request *r)
 	 * come from, for the recommendations and the report alike */
 	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);
-	/* one configuration for the whole report: the options point into
-	 * it */
-	cfg = daemon_config(d);
+	/* the configuration and options it was made with, for the whole
+	 * report: the previous window is analysed alike */
+	cfg = analysis_handle_config(handle);
 	if ((recs = report_recommendations(d, cfg, a)) == NULL) {
-		cfg_release(cfg);
 		analysis_put(handle);
 		return respond_json_error(c, r, 500, "internal",
 		    "out of memory");
 	}
-
-	src = sources_get();
-	analysis_opts(cfg, src, &o);
 	report_opts_from_config(cfg, &ro);
-	if (analysis_overrides(cfg, &o, &ov, &nov, err, sizeof(err)) == 0)
-		report = report_build(d->store, &o, &ro, a, recs, err,
-		    sizeof(err));
-	cfg_release(cfg);
+	report = report_build(d->store, analysis_handle_opts(handle), &ro, a,
+	    recs, err, sizeof(err));
 	analysis_put(handle);
-	analysis_overrides_free(ov, nov);
-	sources_put(src);
 	json_decref(recs);
 	if (report == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);

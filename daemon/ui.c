@@ -436,38 +436,26 @@ ui_recommendations_for(const struct ui *u, const struct analysis *a,
  * against the window before it, analysed here, without recommendations.
  * Returns a new object, or NULL with err. */
 static json_t *
-overview_report(const struct ui *u, const struct analysis *cur, char *err,
-    size_t errlen)
+overview_report(const struct ui *u, const struct analysis *cur, void *handle,
+    char *err, size_t errlen)
 {
-	struct daemon *d = u->d;
-	const struct an_config *cfg;
-	struct an_override *ov = NULL;
 	struct analysis *prev = NULL;
 	struct report_opts ro;
-	struct an_opts o;
-	struct sources *src;
 	json_t *none = json_array(), *rep = NULL;
-	size_t nov = 0;
 
 	if (none == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	/* the analysis and report options point into the config */
-	src = sources_get();
-	cfg = daemon_config(d);
-	analysis_opts(cfg, src, &o);
-	report_opts_from_config(cfg, &ro);
-	if (analysis_overrides(cfg, &o, &ov, &nov, err, errlen) == 0 &&
-	    an_run(d->store, &o, cur->from - u->window, cur->from, cur->now,
-	    &prev, err, errlen) == 0 &&
+	/* the previous window is analysed as cur was: same options, same
+	 * config (the handle keeps both alive) */
+	report_opts_from_config(analysis_handle_config(handle), &ro);
+	if (an_run(u->d->store, analysis_handle_opts(handle), cur->from -
+	    u->window, cur->from, cur->now, &prev, err, errlen) == 0 &&
 	    (rep = report_from_analyses(cur, prev, &ro, u->window, cur->now,
 	    none)) == NULL)
 		snprintf(err, errlen, "out of memory");
-	cfg_release(cfg);
 	an_free(prev);
-	analysis_overrides_free(ov, nov);
-	sources_put(src);
 	json_decref(none);
 	return rep;
 }
@@ -586,7 +574,8 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	if (ui_start(c, r, &u, "/", &ret) < 0 ||
 	    (a = ui_analysis(c, r, &u, "/", &handle, &ret)) == NULL)
 		return ret;
-	if ((report = overview_report(&u, a, err, sizeof(err))) == NULL) {
+	if ((report = overview_report(&u, a, handle, err, sizeof(err))) ==
+	    NULL) {
 		analysis_put(handle);
 		log_error("report for the overview failed", "err", err);
 		return page_error(c, r, &u, "/", 503, "Store unavailable", err);
