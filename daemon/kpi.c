@@ -687,11 +687,11 @@ refresh(struct daemon *d)
 			snprintf(err, sizeof(err), "out of memory");
 			goto fail;
 		}
-		/* the replay's settings point into the config */
-		cfg = daemon_config(d);
-		w[i].recs = recommendations_for(d->store, cfg, w[i].a, err,
+		/* under the config the analysis was made with (the replay's
+		 * settings point into it; the handle holds it) */
+		w[i].recs = recommendations_for(d->store,
+		    analysis_handle_config(w[i].handle), w[i].a, err,
 		    sizeof(err));
-		cfg_release(cfg);
 		if (w[i].recs == NULL)
 			goto fail;
 		/* only two analyses are needed past here (publish's and

@@ -57,7 +57,6 @@ api_recommendations(struct MHD_Connection *c, struct request *r)
 	struct daemon *d = r->d;
 	const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 	    "window");
-	const struct an_config *cfg;
 	const struct analysis *a;
 	void *handle;
 	int64_t window;
@@ -70,10 +69,10 @@ api_recommendations(struct MHD_Connection *c, struct request *r)
 		    "window: want a duration such as 7d, at most 366d");
 	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);
-	/* the replay's settings point into the config */
-	cfg = daemon_config(d);
-	recs = recommendations_for(d->store, cfg, a, err, sizeof(err));
-	cfg_release(cfg);
+	/* under the config the analysis was made with (the replay's
+	 * settings point into it; the handle holds it) */
+	recs = recommendations_for(d->store, analysis_handle_config(handle),
+	    a, err, sizeof(err));
 	analysis_put(handle);
 	if (recs == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);

@@ -414,17 +414,16 @@ ui_analysis(struct MHD_Connection *c, struct request *r, const struct ui *u,
 	return a;
 }
 
-/* The recommendations for a (the config is held meanwhile: the replay's
- * settings point into it); NULL with err when the replay failed. */
+/* The recommendations for a (handle's analysis), under the config it was
+ * made with; NULL with err when the replay failed. */
 static json_t *
 ui_recommendations_for(const struct ui *u, const struct analysis *a,
-    char *err, size_t errlen)
+    void *handle, char *err, size_t errlen)
 {
-	const struct an_config *cfg = daemon_config(u->d);
 	json_t *recs;
 
-	recs = recommendations_for(u->d->store, cfg, a, err, errlen);
-	cfg_release(cfg);
+	recs = recommendations_for(u->d->store, analysis_handle_config(handle),
+	    a, err, errlen);
 	if (recs == NULL)
 		log_warn("recommendations for a page failed", "err", err);
 	return recs;
@@ -1400,7 +1399,7 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 			goto out;
 		}
 	}
-	recs = ui_recommendations_for(&u, a, rerr, sizeof(rerr));
+	recs = ui_recommendations_for(&u, a, handle, rerr, sizeof(rerr));
 
 	page_begin(&p, &u, name, NULL, here.data);
 	put(&p, "<h1>");
@@ -1591,7 +1590,7 @@ ui_recommendations(struct MHD_Connection *c, struct request *r)
 	if (ui_start(c, r, &u, here, &ret) < 0 ||
 	    (a = ui_analysis(c, r, &u, here, &handle, &ret)) == NULL)
 		return ret;
-	recs = ui_recommendations_for(&u, a, err, sizeof(err));
+	recs = ui_recommendations_for(&u, a, handle, err, sizeof(err));
 	if (recs == NULL) {
 		ret = page_error(c, r, &u, here, 503,
 		    "Recommendations unavailable", err);
