@@ -32,6 +32,10 @@ struct daemon_metrics {
 	struct met_family *pruned_rows;		/* {table} */
 	struct met_family *episodes_opened;
 	struct met_family *episodes_resolved;
+	struct met_family *model_rows;		/* {kind} */
+	struct met_family *model_bytes;
+	struct met_family *model_current;
+	struct met_family *model_scans;		/* {answered_by} */
 	struct met_family *reload_success;
 	struct met_family *reload_success_ts;
 	struct met_family *reloads;		/* {result} */

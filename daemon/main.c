@@ -23,6 +23,7 @@
 #include "kpi.h"
 #include "log.h"
 #include "metrics.h"
+#include "model.h"
 #include "report.h"
 #include "report_cli.h"
 #include "sources.h"
@@ -325,8 +326,38 @@ register_metrics(struct daemon *d)
 		    "Verdicts people gave on alert episodes, by verdict "
 		    "(actionable, noise).", 1, verdict, NULL, 0);
 	}
+	{
+		static const char *const kind[] = { "kind" };
+
+		m->model_rows = met_register(r, MET_GAUGE,
+		    "alertnoise_model_rows",
+		    "Rows the in-memory alert model holds, by kind (episodes, "
+		    "notifications, alerts, identities, series).", 1, kind,
+		    NULL, 0);
+		m->model_bytes = met_register(r, MET_GAUGE,
+		    "alertnoise_model_bytes",
+		    "Memory the in-memory alert model has allocated.", 0, NULL,
+		    NULL, 0);
+		m->model_current = met_register(r, MET_GAUGE,
+		    "alertnoise_model_current",
+		    "1 when the in-memory alert model is as of the store's "
+		    "last commit; 0 while analyses read the store instead "
+		    "(after another process wrote to it, until the next "
+		    "check).", 0, NULL, NULL, 0);
+	}
+	{
+		static const char *const by[] = { "answered_by" };
+
+		m->model_scans = met_register(r, MET_COUNTER,
+		    "alertnoise_model_scans_total",
+		    "Analysis reads of the history, by what answered them: "
+		    "model (in memory) or store (SQLite: a window older than "
+		    "the model holds, or the model not current).", 1, by,
+		    NULL, 0);
+	}
 	if (!m->rw_samples || !m->rw_rejected || !m->rw_expired ||
-	    !m->feedback)
+	    !m->feedback || !m->model_rows || !m->model_bytes ||
+	    !m->model_current || !m->model_scans)
 		return -1;
 	if (!m->build_info || !m->http_requests || !m->http_duration ||
 	    !m->http_in_flight || !m->wh_notifications || !m->wh_alerts ||
@@ -496,6 +527,60 @@ prune_every(struct daemon *d)
 	return v;
 }
 
+/* How much history the in-memory model holds: the longest window anything
+ * analyses by default (metrics.windows, analysis.window, the weekly report
+ * and the week before it, a day for calendar weeks) and the flap_window
+ * before it an analysis reads as context. Longer windows, asked for
+ * explicitly, are read from the store. */
+static int64_t
+model_horizon(const struct an_config *cfg)
+{
+	int64_t h = 15 * 86400000LL, lookback = cfg->an_flap_window_ms, w;
+
+	if (cfg->an_window_ms > h)
+		h = cfg->an_window_ms;
+	for (size_t i = 0; i < cfg->n_metrics_windows; i++)
+		if (cfg_parse_window(cfg->metrics_windows[i], &w) == 0 && w > h)
+			h = w;
+	for (size_t i = 0; i < cfg->n_overrides; i++)
+		if (cfg->overrides[i].flap_window_ms > lookback)
+			lookback = cfg->overrides[i].flap_window_ms;
+	return h + lookback + 3600000;
+}
+
+/* Refreshes the in-memory model after other processes' commits, and its
+ * gauges. */
+static void
+model_check(struct daemon *d)
+{
+	static const char *const kinds[] = { "episodes", "notifications",
+	    "alerts", "identities", "series" };
+	struct model_stats ms;
+
+	if (store_refresh(d->store) < 0)
+		log_warn("Loading the in-memory alert model failed; analyses"
+		    " read the store", "err", store_errmsg(d->store));
+	store_model_stats(d->store, &ms);
+	{
+		size_t n[] = { ms.episodes, ms.notifications, ms.alerts,
+		    ms.identities, ms.series };
+
+		for (size_t i = 0; i < 5; i++)
+			met_set(d->m.model_rows, &kinds[i], (double)n[i]);
+	}
+	met_set(d->m.model_bytes, NULL, (double)ms.bytes);
+	met_set(d->m.model_current, NULL, ms.current);
+	{
+		const char *m1[] = { "model" }, *m2[] = { "store" };
+
+		/* counted by the store; the counter catches up */
+		met_add(d->m.model_scans, m1, (double)ms.scans_model -
+		    met_get(d->m.model_scans, m1));
+		met_add(d->m.model_scans, m2, (double)ms.scans_store -
+		    met_get(d->m.model_scans, m2));
+	}
+}
+
 /* Ends remote-written series that went quiet without a staleness marker. */
 static void
 expire(struct daemon *d)
@@ -642,7 +727,8 @@ main(int argc, char **argv)
 
 	{
 		struct store_opts so = { .busy_timeout_ms =
-		    d.cfg->busy_timeout_ms };
+		    d.cfg->busy_timeout_ms, .model_horizon_ms =
+		    model_horizon(d.cfg) };
 
 		if (store_open_opts("sqlite", d.cfg->storage_path, &so,
 		    &d.store, err, sizeof(err)) < 0) {
@@ -653,9 +739,19 @@ main(int argc, char **argv)
 	}
 	{
 		char v[16];
+		struct model_stats ms;
+		char eps[24], mb[24], since[40];
+
 		snprintf(v, sizeof(v), "%d", store_schema_version(d.store));
+		store_model_stats(d.store, &ms);
+		snprintf(eps, sizeof(eps), "%zu", ms.episodes);
+		snprintf(mb, sizeof(mb), "%.1f", (double)ms.bytes / 1048576.0);
+		ts_format_rfc3339(ms.from, since, sizeof(since));
 		log_info("Store opened", "path", d.cfg->storage_path,
-		    "backend", "sqlite", "schema_version", v);
+		    "backend", "sqlite", "schema_version", v,
+		    "model_since", since, "model_episodes", eps,
+		    "model_mib", mb);
+		model_check(&d);
 	}
 	{
 		int64_t act, noise;
@@ -721,6 +817,7 @@ main(int argc, char **argv)
 			}
 			if (now >= next_expire) {
 				expire(&d);
+				model_check(&d);
 				next_expire = ts_now_ms() + EXPIRE_EVERY_MS;
 				continue;
 			}

@@ -1,6 +1,8 @@
 /* store.c -- dispatch from the storage interface to a backend (store.h). */
 #include "store_impl.h"
 
+#include "model.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -181,10 +183,28 @@ store_query_episodes(struct store *st, const struct episode_filter *f,
 	return st->be->query_episodes(st, f, fn, arg);
 }
 
+/* Whether the analysis scans may try the in-memory model: there is one,
+ * and *gen gets the generation it must be as of. A model scan that cannot
+ * answer (not current, a range it does not hold, out of memory) has called
+ * nothing, and the database answers. */
+static int
+from_model(struct store *st, uint64_t *gen)
+{
+	return st->model != NULL && store_generation(st, gen) == 0;
+}
+
 int
 store_scan_episodes(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct episode *, void *), void *arg)
 {
+	uint64_t gen;
+
+	if (from_model(st, &gen) &&
+	    model_scan_episodes(st->model, gen, from, to, fn, arg) == 0) {
+		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
 	return st->be->scan_episodes(st, from, to, fn, arg);
 }
 
@@ -192,6 +212,14 @@ int
 store_scan_pending_only(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct episode *, void *), void *arg)
 {
+	uint64_t gen;
+
+	if (from_model(st, &gen) &&
+	    model_scan_pending_only(st->model, gen, from, to, fn, arg) == 0) {
+		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
 	return st->be->scan_pending_only(st, from, to, fn, arg);
 }
 
@@ -199,6 +227,14 @@ int
 store_scan_identities(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct identity_row *, void *), void *arg)
 {
+	uint64_t gen;
+
+	if (from_model(st, &gen) &&
+	    model_scan_identities(st->model, gen, from, to, fn, arg) == 0) {
+		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
 	return st->be->scan_identities(st, from, to, fn, arg);
 }
 
@@ -206,6 +242,14 @@ int
 store_scan_notified(struct store *st, int64_t from, int64_t to,
     int firing_only, int (*fn)(const struct notified_row *, void *), void *arg)
 {
+	uint64_t gen;
+
+	if (from_model(st, &gen) &&
+	    model_scan_notified(st->model, gen, from, to, firing_only, fn, arg) == 0) {
+		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
 	return st->be->scan_notified(st, from, to, firing_only, fn, arg);
 }
 
@@ -213,6 +257,14 @@ int
 store_scan_feedback(struct store *st, int64_t from, int64_t to,
     int (*fn)(int64_t, const char *, void *), void *arg)
 {
+	uint64_t gen;
+
+	if (from_model(st, &gen) &&
+	    model_scan_feedback(st->model, gen, from, to, fn, arg) == 0) {
+		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
 	return st->be->scan_feedback(st, from, to, fn, arg);
 }
 
@@ -255,6 +307,29 @@ store_count_open(struct store *st, int64_t *firing, int64_t *pending)
 	return st->be->count_open(st, firing, pending);
 }
 
+int
+store_refresh(struct store *st)
+{
+	return st->model != NULL ? st->be->refresh(st) : 0;
+}
+
+void
+store_model_stats(struct store *st, struct model_stats *out)
+{
+	uint64_t gen;
+
+	if (st->model != NULL)
+		model_stats(st->model, out);
+	else
+		memset(out, 0, sizeof(*out));
+	/* current: as of the store's last commit */
+	if (out->current && (store_generation(st, &gen) < 0 || gen != out->gen))
+		out->current = 0;
+	out->scans_model = __atomic_load_n(&st->scans_model, __ATOMIC_RELAXED);
+	out->scans_store = __atomic_load_n(&st->scans_store, __ATOMIC_RELAXED);
+}
+
+/* Reads from the model are not interrupted: they take milliseconds. */
 void
 store_cancel_reads(struct store *st)
 {

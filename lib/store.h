@@ -93,6 +93,10 @@ struct store_opts {
 	/* How long a statement waits for a lock another connection or
 	 * process holds before it fails; 1..INT_MAX, default 5000. */
 	int64_t busy_timeout_ms;
+	/* How much history the in-memory alert model holds (model.h),
+	 * counted back from the time it is loaded; 0: no model, every scan
+	 * reads the database. */
+	int64_t model_horizon_ms;
 };
 
 /* store_open with opts (NULL: the defaults); the same contract. */
@@ -321,6 +325,15 @@ int store_feedback_counts(struct store *st, int64_t *actionable,
 /* How many episodes are open (not resolved) now: *firing of them have fired,
  * *pending have not (yet). One cheap count, for /metrics. Returns 0 or -1. */
 int store_count_open(struct store *st, int64_t *firing, int64_t *pending);
+
+/* Brings the in-memory model up to date with commits another process made
+ * to the store (alertnoised import); until then scans read the database.
+ * Cheap when there were none. Returns 0 or -1. */
+int store_refresh(struct store *st);
+
+struct model_stats;
+/* What the in-memory model holds; all zero without one. */
+void store_model_stats(struct store *st, struct model_stats *out);
 
 /* Makes every read running now or started later fail at once (with
  * "interrupted"), for shutdown: an analysis of a big window need not be

@@ -68,10 +68,15 @@ struct store_backend {
 	int (*feedback_counts)(struct store *, int64_t *, int64_t *);
 	int (*count_open)(struct store *, int64_t *, int64_t *);
 	void (*cancel_reads)(struct store *);
+	int (*refresh)(struct store *);
 };
 
 struct store {
 	const struct store_backend *be;
+	/* the in-memory alert model (model.h) the analysis scans read, or
+	 * NULL; the backend creates it and keeps it current */
+	struct model *model;
+	uint64_t scans_model, scans_store;	/* atomic */
 };
 
 extern const struct store_backend store__sqlite;

@@ -2,6 +2,7 @@
  * notifications and episodes, checked as a user sees them with sqlite3 on
  * the store file. Every expected time is computed by hand from the input. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "ingest.h"
+#include "model.h"
 #include "rw_decode.h"
 #include "store.h"
 #include "t.h"
@@ -1085,6 +1087,264 @@ TEST(webhook_before_its_firing_sample_joins_the_pending_period)
 	free(q2);
 }
 
+static int
+count_notified(const struct notified_row *r, void *p)
+{
+	(void)r;
+	++*(int *)p;
+	return 0;
+}
+
+static int
+count_verdict(int64_t episode, const char *verdict, void *p)
+{
+	(void)episode;
+	if (strcmp(verdict, "noise") == 0)
+		++*(int *)p;
+	return 0;
+}
+
+/* alertnoised import writes into a running daemon's store from another
+ * process: the model cannot know what it wrote, so the store answers until
+ * store_refresh loads the model again. And a verdict given through the
+ * daemon is in the model at once (model_matches_store, after the test). */
+TEST(another_process_commit_is_read_from_the_store_until_refresh)
+{
+	struct ingest_result res;
+	struct model_stats before, after;
+	struct store *other;
+	struct episode e;
+	char err[256];
+	struct wh_notification *n;
+	uint64_t identity;
+	int n0 = 0, n1 = 0, n2 = 0, verdicts = 0;
+	int64_t from = T0 + 40 * 86400000LL, to = from + 3600000;
+
+	if (store_open("sqlite", dir, &other, err, sizeof(err)) < 0) {
+		T_FAIL("%s", err);
+		return;
+	}
+	store_scan_notified(st, from, to, 0, count_notified, &n0);
+	CHECK_INT(n0, 0);
+	opts.dedup_window_ms = 60000;
+	n = notif("firing", FIRING("import", "2026-02-10T00:00:00Z"));
+	identity = n->alerts[0].identity;
+	CHECK_INT(ingest_webhook(other, n, from + 1000, &opts, &res), 0);
+	wh_free(n);
+	store_close(other);
+
+	store_model_stats(st, &before);
+	CHECK(!before.current);
+	store_scan_notified(st, from, to, 0, count_notified, &n1);
+	CHECK_INT(n1, 1);		/* read from the database */
+	store_model_stats(st, &after);
+	CHECK_INT(after.scans_store - before.scans_store, 1);
+
+	CHECK_INT(store_refresh(st), 0);
+	store_model_stats(st, &before);
+	CHECK(before.current);
+	store_scan_notified(st, from, to, 0, count_notified, &n2);
+	CHECK_INT(n2, 1);		/* and now from the model */
+	store_model_stats(st, &after);
+	CHECK_INT(after.scans_model - before.scans_model, 1);
+
+	/* a verdict on the imported episode */
+	CHECK_INT(store_find_feedback_episode(st, identity, 0, &e), 1);
+	CHECK_INT(store_add_feedback(st, &e, "noise", "", "test", from + 2000),
+	    0);
+	store_model_stats(st, &before);
+	store_scan_feedback(st, from, to, count_verdict, &verdicts);
+	store_model_stats(st, &after);
+	CHECK_INT(verdicts, 1);
+	CHECK_INT(after.scans_model - before.scans_model, 1);
+}
+
+/* --- the in-memory model against the database ----------------------------
+ * st keeps a model (model.h) current in its commit path; after every test
+ * its answers to the analysis scans must be the database's, row for row,
+ * as another handle without a model reads them. */
+
+struct rows {
+	char *s;
+	size_t n, cap;
+};
+
+static void
+row_add(struct rows *r, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	size_t len;
+
+	va_start(ap, fmt);
+	len = (size_t)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (len >= sizeof(line))
+		len = sizeof(line) - 1;
+	if (r->n + len + 2 > r->cap) {
+		r->cap = (r->n + len + 2) * 2;
+		r->s = realloc(r->s, r->cap);
+	}
+	memcpy(r->s + r->n, line, len);
+	r->n += len;
+	r->s[r->n++] = '\n';
+	r->s[r->n] = '\0';
+}
+
+static int
+ep_row(const struct episode *e, void *p)
+{
+	row_add(p, "e %lld %016llx %lld %lld %lld %lld %lld %lld %u",
+	    (long long)e->id, (unsigned long long)e->identity,
+	    (long long)e->pending_at, (long long)e->firing_at,
+	    (long long)e->resolved_at, (long long)e->first_notified_at,
+	    (long long)e->last_notified_at, (long long)e->notifications,
+	    e->sources);
+	return 0;
+}
+
+static int
+id_row(const struct identity_row *r, void *p)
+{
+	row_add(p, "i %016llx %s %s %lld %d %d",
+	    (unsigned long long)r->identity, r->alertname, r->labels,
+	    (long long)r->interval_ms, r->copies, r->dup_deliveries);
+	return 0;
+}
+
+static int
+notified_row(const struct notified_row *r, void *p)
+{
+	row_add(p, "n %lld %lld %s %s %lld %016llx %s",
+	    (long long)r->notification, (long long)r->received_at,
+	    r->receiver, r->group_labels, (long long)r->episode,
+	    (unsigned long long)r->identity,
+	    r->alertname ? r->alertname : "-");
+	return 0;
+}
+
+static int
+fb_row(int64_t episode, const char *verdict, void *p)
+{
+	row_add(p, "f %lld %s", (long long)episode, verdict);
+	return 0;
+}
+
+static int
+line_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The rows of r in sorted order: for scans whose order is not part of
+ * their contract (identities, verdicts). */
+static void
+sort_rows(struct rows *r)
+{
+	char **v = NULL, *out;
+	size_t n = 0, k = 0;
+
+	for (char *l = r->s, *nl; l != NULL && *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		*nl = '\0';
+		v = realloc(v, (n + 1) * sizeof(*v));
+		v[n++] = l;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), line_cmp);
+	out = malloc(r->n + 1);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i]);
+
+		memcpy(out + k, v[i], len);
+		k += len;
+		out[k++] = '\n';
+	}
+	out[k] = '\0';
+	free(r->s);
+	free(v);
+	r->s = out;
+}
+
+/* Every scan of st over [from, to), as text. */
+static char *
+scans_of(struct store *s, int64_t from, int64_t to)
+{
+	struct rows all = { 0 }, ids = { 0 }, fb = { 0 };
+
+	row_add(&all, "-");
+	store_scan_episodes(s, from, to, ep_row, &all);
+	store_scan_pending_only(s, from, to, ep_row, &all);
+	store_scan_notified(s, from, to, 1, notified_row, &all);
+	store_scan_notified(s, from, to, 0, notified_row, &all);
+	store_scan_identities(s, from, to, id_row, &ids);
+	store_scan_feedback(s, from, to, fb_row, &fb);
+	sort_rows(&ids);
+	sort_rows(&fb);
+	row_add(&all, "%s%s", ids.s ? ids.s : "", fb.s ? fb.s : "");
+	free(ids.s);
+	free(fb.s);
+	return all.s;
+}
+
+static void
+model_matches_store(void)
+{
+	static const int64_t w[][2] = {
+		{ T0 - 30 * 86400000LL, T0 + 365 * 86400000LL },
+		{ T0 - 3600000, T0 + 86400000 },
+		{ T0, T0 + 60000 },
+		{ T0 + 30000, T0 + 300000 },
+		{ T0 + 120000, T0 + 3600000 },
+	};
+	struct store *db;
+	struct model_stats before, after;
+	char err[256];
+
+	if (store_open("sqlite", dir, &db, err, sizeof(err)) < 0) {
+		T_FAIL("%s", err);
+		return;
+	}
+	store_model_stats(st, &before);
+	CHECK(before.current);
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		char *m = scans_of(st, w[i][0], w[i][1]);
+		char *d = scans_of(db, w[i][0], w[i][1]);
+
+		if (strcmp(m, d) != 0)
+			T_FAIL("window %zu: the model says\n%s\nthe store"
+			    " says\n%s", i, m, d);
+		free(m);
+		free(d);
+	}
+	store_model_stats(st, &after);
+	/* the model answered every scan, the database none */
+	CHECK_INT(after.scans_model - before.scans_model, 6 * 5);
+	CHECK_INT(after.scans_store - before.scans_store, 0);
+	/* history from before what the model holds: the database answers */
+	{
+		char *m = scans_of(st, 0, INT64_MAX / 2);
+		char *d = scans_of(db, 0, INT64_MAX / 2);
+
+		CHECK_STR(m, d);
+		free(m);
+		free(d);
+		before = after;
+		store_model_stats(st, &after);
+		CHECK_INT(after.scans_store - before.scans_store, 6);
+	}
+	store_close(db);
+}
+
+#undef RUN
+#define RUN(name) do {							\
+	t_cur = #name; t_cur_failed = 0;				\
+	name();								\
+	model_matches_store();						\
+	if (t_cur_failed) t_failed++; else t_passed++;			\
+	printf("%s %s\n", t_cur_failed ? "FAIL" : "ok  ", #name);	\
+} while (0)
+
 int
 main(void)
 {
@@ -1094,9 +1354,16 @@ main(void)
 	snprintf(dir, sizeof(dir), "/tmp/an-test-ingest-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return 2;
-	if (store_open("sqlite", dir, &st, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return 2;
+	{
+		/* the tests' times are in 2026: a model of ten years */
+		struct store_opts so = { .model_horizon_ms =
+		    3650 * 86400000LL };
+
+		if (store_open_opts("sqlite", dir, &so, &st, err,
+		    sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			return 2;
+		}
 	}
 	RUN(firing_opens_episodes);
 	RUN(retry_within_window_changes_nothing);
@@ -1128,6 +1395,7 @@ main(void)
 	RUN(restart_backlog_with_a_lagging_replica_and_a_webhook_first);
 	RUN(rw_ha_short_gap_with_a_lagging_replica_is_two_episodes);
 	RUN(webhook_before_its_firing_sample_joins_the_pending_period);
+	RUN(another_process_commit_is_read_from_the_store_until_refresh);
 	store_close(st);
 	rc = t_done();
 	{
