@@ -23,7 +23,10 @@ CFLAGS   += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recove
 LDFLAGS  += -fsanitize=$(SANITIZER)
 endif
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-CPPFLAGS += -Ilib -I$(BUILD)/proto -D_GNU_SOURCE -DAN_VERSION='"$(VERSION)"' -DAN_REVISION='"$(REVISION)"'
+# lib/ is one folder per concern (README "Source layout"); headers are
+# included by name, each folder on the include path
+LIB_DIRS := $(sort $(dir $(wildcard lib/*/*.c lib/*/*.h)))
+CPPFLAGS += $(patsubst %/,-I%,$(LIB_DIRS)) -I$(BUILD)/proto -D_GNU_SOURCE -DAN_VERSION='"$(VERSION)"' -DAN_REVISION='"$(REVISION)"'
 ALL_CFLAGS = -std=c11 -pthread $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
 
@@ -33,7 +36,8 @@ BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c
 TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git chromium tzdata systemd
 FUZZ_DEPS  := clang libclang-rt-dev python3
 
-LIB_SRC  := $(wildcard lib/*.c)
+LIB_SRC  := $(wildcard lib/*/*.c)
+LIB_HDR  := $(wildcard lib/*/*.h)
 PROTO    := $(wildcard proto/*.proto)
 PROTO_C  := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(PROTO))
 LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC)) $(PROTO_C:.c=.o)
@@ -50,14 +54,14 @@ $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(BUILD)/proto
 	protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
 
-$(BUILD)/lib/%.o: lib/%.c $(PROTO_C) $(wildcard lib/*.h)
+$(BUILD)/lib/%.o: lib/%.c $(PROTO_C) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/proto/%.o: $(BUILD)/proto/%.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h) $(PROTO_C)
+$(BUILD)/daemon/%.o: daemon/%.c $(LIB_HDR) $(wildcard daemon/*.h) $(PROTO_C)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -66,7 +70,7 @@ $(BUILD)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h) $(PROTO_C)
 $(BUILD)/install/sysconfdir: FORCE
 	@mkdir -p $(@D)
 	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' > $@
-$(BUILD)/install/main.o: daemon/main.c $(wildcard lib/*.h daemon/*.h) $(BUILD)/install/sysconfdir
+$(BUILD)/install/main.o: daemon/main.c $(LIB_HDR) $(wildcard daemon/*.h) $(BUILD)/install/sysconfdir
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -DAN_DEFAULT_CONFIG='"$(SYSCONFDIR)/alertnoise/alertnoised.yml"' $(ALL_CFLAGS) -c -o $@ $<
 
@@ -158,9 +162,9 @@ fuzz: deps-fuzz
 		-artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/corpus $(BUILD)/fuzz/seed
 fuzz-build: $(BUILD)/fuzz/fuzz_rw_decode $(BUILD)/fuzz/seed/.done
-$(BUILD)/fuzz/fuzz_rw_decode: tests/fuzz/fuzz_rw_decode.c lib/rw_decode.c lib/rw_decode.h $(FUZZ_PROTO)
+$(BUILD)/fuzz/fuzz_rw_decode: tests/fuzz/fuzz_rw_decode.c lib/ingest/rw_decode.c lib/ingest/rw_decode.h $(FUZZ_PROTO)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_rw_decode.c lib/rw_decode.c \
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_rw_decode.c lib/ingest/rw_decode.c \
 		$(FUZZ_PROTO) -lprotobuf-c -lsnappy
 $(BUILD)/fuzz/seed/.done: $(wildcard tests/data/rw/*.snappy) tests/fuzz/unsnappy.py
 	rm -rf $(@D) && mkdir -p $(@D)
@@ -185,7 +189,7 @@ bench: deps-test
 
 bench-build: $(BENCH_BIN)
 
-$(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) $(PROTO_C) $(wildcard lib/*.h)
+$(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) $(PROTO_C) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 

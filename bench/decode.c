@@ -11,7 +11,7 @@
  *            validation into the arena) and rw_request_free;
  *   decode+id  the same plus the identity fingerprint ingest computes per
  *            series (fp_labels over the labels minus __name__ and
- *            alertstate, lib/ingest.c alert_series);
+ *            alertstate, lib/ingest/ingest.c alert_series);
  *   decode+fps the same plus the series fingerprint (all labels), i.e. all
  *            the hashing alert_series does;
  *   reference  rw__decode_reference (wire scan + protobuf-c's unpack), the
@@ -157,7 +157,7 @@ v_decode(void)
 	rw_request_free(r);
 }
 
-/* lib/ingest.c alert_series: the identity is the labels minus __name__,
+/* lib/ingest/ingest.c alert_series: the identity is the labels minus __name__,
  * alertstate (and the replica labels, none here). */
 static void
 hash_series(const struct rw_request *r, int with_series_fp)

@@ -1,4 +1,4 @@
-/* analyses.c -- the daemon's cache of recent analyses (lib/analysis.h).
+/* analyses.c -- the daemon's cache of recent analyses (lib/analysis/analysis.h).
  *
  * An analysis of a window costs a scan of the window's data, so answers
  * reuse one while nothing it was computed from has changed: the store's

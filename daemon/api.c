@@ -121,7 +121,7 @@ matches(const struct walk *w, const json_t *labels)
 }
 
 /* Why episode id, fired and never notified, was not: from the analysis
- * (lib/routing.h rt_reasons); null when notified or not known. */
+ * (lib/tuning/routing.h rt_reasons); null when notified or not known. */
 static json_t *
 not_notified(const struct analysis *a, int64_t id)
 {

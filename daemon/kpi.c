@@ -37,7 +37,7 @@
  *
  * Pages follow the same rule where alertnoise cannot count them at ingest:
  * those the real routing tree sent to receivers it does not hear from,
- * replayed into the analysis (lib/routing.h), are counted into
+ * replayed into the analysis (lib/tuning/routing.h), are counted into
  * alertnoise_pages_total by the refresh that first sees them
  * (count_replayed_pages), if they were sent after the first refresh with
  * the current sources: new sources replay history anew, which is not
@@ -57,7 +57,7 @@
 #include "sources.h"
 #include "timefmt.h"
 
-/* The kinds of recommendations (README "Recommendations", lib/recommend.c)
+/* The kinds of recommendations (README "Recommendations", lib/tuning/recommend.c)
  * and of dedup groups (enum an_group_kind order): each is exported, at 0
  * when there is none. */
 static const char *const rec_kinds[] = { "raise_for", "keep_firing_for",
@@ -246,7 +246,7 @@ is_paging(const struct an_config *cfg, const char *receiver)
 	return paging;
 }
 
-/* A page as the analysis counts one (lib/analysis.c build_pages): a firing
+/* A page as the analysis counts one (lib/analysis/analysis.c build_pages): a firing
  * notification to a paging receiver. */
 void
 kpi_notification(struct daemon *d, const struct wh_notification *n)
@@ -404,7 +404,7 @@ page_key(const struct analysis *a, const struct an_page *p)
 
 /* Counts into alertnoise_pages_total (and the out-of-hours one) the pages
  * of a that the routing tree sent to receivers alertnoise does not hear
- * from (replayed: lib/routing.h), each once, as count_resolved counts
+ * from (replayed: lib/tuning/routing.h), each once, as count_resolved counts
  * episodes: a page is counted the first refresh it is in the analysis,
  * the first refresh after start only takes note. Seen pages are counted
  * at ingest (kpi_notification). Returns 0, or -1 on out-of-memory. */

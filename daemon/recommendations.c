@@ -1,5 +1,5 @@
 /* recommendations.c -- GET /api/v1/recommendations, and the recommendations
- * the weekly report carries (lib/recommend.h). */
+ * the weekly report carries (lib/tuning/recommend.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* report_cli.c -- `alertnoised report`: the weekly review report
- * (lib/report.h) from the store named by the config or --storage.path,
+ * (lib/render/report.h) from the store named by the config or --storage.path,
  * written to stdout or a file.
  *
  * It reads the store directly, so it works with the daemon running (SQLite

@@ -1,5 +1,5 @@
 /* report_routes.c -- GET /api/v1/report: the weekly review report
- * (lib/report.h) as JSON in Prometheus' envelope, Markdown or HTML.
+ * (lib/render/report.h) as JSON in Prometheus' envelope, Markdown or HTML.
  *
  * The report takes the window's cached analysis and runs the one before
  * with the same options and config snapshot, which the analysis' handle

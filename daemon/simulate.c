@@ -1,5 +1,5 @@
 /* simulate.c -- POST /api/v1/simulate: replay a window of history under
- * proposed settings (lib/replay.h) and answer what would have changed.
+ * proposed settings (lib/tuning/replay.h) and answer what would have changed.
  *
  * Also builds the replay's current settings from the config (replay.routes,
  * replay.rules), which the recommendations share. */

@@ -31,7 +31,7 @@ struct sources;
 struct rt_settings;
 
 /* The current settings of a replay of a: the real configuration of src
- * (may be NULL) with the config's replay.* on top (lib/routing.h rt_build,
+ * (may be NULL) with the config's replay.* on top (lib/tuning/routing.h rt_build,
  * which also routes a's identities in h). Fills *cfgset and *rs (free
  * both, rs after cfgset's last use); use rs->set. Returns 0, or -1 with err
  * and nothing to free. Holding cfg and src. */

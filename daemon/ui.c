@@ -8,7 +8,7 @@
  *	GET /groups               the dedup groups
  *	GET /recommendations      every recommendation, with its snippet
  *
- * The pages are built from lib/report.c's pieces (its CSS, charts, HTML
+ * The pages are built from lib/render/report.c's pieces (its CSS, charts, HTML
  * escaping and number formats), so they look and print like the weekly
  * report: HTML5 with inline CSS and SVG, no script, no external resource,
  * every value from the store escaped. The feedback buttons are forms posting

@@ -550,7 +550,7 @@ class LingeringGroupEndToEnd(Stack, unittest.TestCase):
     resolve, wait for the resolve event, fire again at once for 2 s, and
     wait out the old group's tick -- twice. PagerDuty gets one trigger and
     one resolve per round; alertnoise derives two of each, so the last
-    test is an expected failure until lib/replay.c models this. (Were the
+    test is an expected failure until lib/tuning/replay.c models this. (Were the
     cleanup to hit the one-evaluation gap between a flush and the next
     send -- a chance of a few percent per round -- that round's re-firing
     would get a group of its own and be paged in both: hence the bounds,

@@ -2,7 +2,7 @@
 the tool it targets.
 
 The snippets come from the real code: build/tests/test_recommend (the unit
-tests of lib/recommend.c, on hand-built analyses that produce every kind)
+tests of lib/tuning/recommend.c, on hand-built analyses that produce every kind)
 run with AN_SNIPPET_DIR set writes each recommendation it gets as
 <test>__<id>.json (the object) and <test>__<id>.yml (its snippet). Each
 snippet is then pasted into a complete file, as the recommendation tells a

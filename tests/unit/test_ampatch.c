@@ -1,4 +1,4 @@
-/* test_ampatch.c -- lib/ampatch.c: new routes and inhibit rules written
+/* test_ampatch.c -- lib/tuning/ampatch.c: new routes and inhibit rules written
  * into the user's own alertmanager.yml. Every patched file must pass
  * Debian's `amtool check-config`, come out of ud_diff's unified diff
  * applied by patch(1) byte for byte, keep every byte of the old text, and

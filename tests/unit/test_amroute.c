@@ -1,4 +1,4 @@
-/* test_amroute.c -- lib/amroute.c: Alertmanager 0.25's matcher syntax,
+/* test_amroute.c -- lib/tuning/amroute.c: Alertmanager 0.25's matcher syntax,
  * routing tree and inhibit rules. Hand-computed answers from the upstream
  * sources the module follows (pkg/labels/parse.go, dispatch/route.go,
  * config/config.go, inhibit/inhibit.go), then a differential test: the

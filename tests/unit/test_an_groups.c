@@ -1,4 +1,4 @@
-/* test_an_groups.c -- lib/an_groups.c: replica, co-firing and storm groups
+/* test_an_groups.c -- lib/analysis/an_groups.c: replica, co-firing and storm groups
  * over analyses built by hand, and the cost of a 28-day window. */
 #include <stdlib.h>
 #include <string.h>

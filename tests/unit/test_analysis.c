@@ -1,4 +1,4 @@
-/* test_analysis.c -- lib/analysis.c on hand-built timelines. Every expected
+/* test_analysis.c -- lib/analysis/analysis.c on hand-built timelines. Every expected
  * number is derived in the comments from the input. Flapping: a state change
  * at age a (minutes from the start of the 60-minute flap_window) weighs
  * 0.8 + 0.4 * a / 60, score = 100 * sum of weights / 20 (at most 100). */

@@ -1,4 +1,4 @@
-/* test_commitq.c -- lib/commitq.c: group commit. Many threads queue writes
+/* test_commitq.c -- lib/store/commitq.c: group commit. Many threads queue writes
  * at once; each must get its own result, only once its write is committed
  * (seen from another connection to the store file, which sees committed
  * transactions only), and a write that fails must be undone alone. The

@@ -1,4 +1,4 @@
-/* test_config.c -- lib/config.c: durations, sizes, the shipped config and
+/* test_config.c -- lib/core/config.c: durations, sizes, the shipped config and
  * every class of error, with the exact message an operator would read.
  *
  * Run from the repository root: the inputs are the files under

@@ -1,4 +1,4 @@
-/* test_fingerprint.c -- lib/fingerprint.c against Prometheus' test vectors
+/* test_fingerprint.c -- lib/core/fingerprint.c against Prometheus' test vectors
  * (prometheus/common model/signature_test.go) and a real Alertmanager
  * webhook (tests/data/webhook_firing.json, captured from 0.25). */
 #include <stdlib.h>

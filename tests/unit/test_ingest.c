@@ -1,4 +1,4 @@
-/* test_ingest.c -- lib/ingest.c: webhooks and remote-write samples become
+/* test_ingest.c -- lib/ingest/ingest.c: webhooks and remote-write samples become
  * notifications and episodes, checked as a user sees them with sqlite3 on
  * the store file. Every expected time is computed by hand from the input. */
 #include <math.h>
@@ -550,7 +550,7 @@ TEST(rw_for_state_values_that_are_not_times_are_ignored)
 	free(q1);
 }
 
-/* --- the store's series cache (lib/store_sqlite.c) ----------------------
+/* --- the store's series cache (lib/store/store_sqlite.c) ----------------------
  * Samples of known series are checked against, and written from, a cache
  * of rw_series; what a user sees in the table and what the next request
  * is checked against must be the same as without it, also after a part of

@@ -1,4 +1,4 @@
-/* test_metrics.c -- unit tests for lib/metrics.c: the exact text each kind of
+/* test_metrics.c -- unit tests for lib/core/metrics.c: the exact text each kind of
  * family renders, escaping, number formatting, registration errors, the
  * buffer limit, concurrent updates, the process_* metrics, and a full render
  * checked by `promtool check metrics` when Debian's prometheus is installed. */

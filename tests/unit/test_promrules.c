@@ -1,4 +1,4 @@
-/* test_promrules.c -- lib/promrules.c: rule files, /api/v1/rules, and
+/* test_promrules.c -- lib/tuning/promrules.c: rule files, /api/v1/rules, and
  * patches to a rule's for: and keep_firing_for:.
  *
  * Against the real peer: every rule file a test calls good passes

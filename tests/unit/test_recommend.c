@@ -1,4 +1,4 @@
-/* test_recommend.c -- lib/recommend.c on hand-built analyses. Each test
+/* test_recommend.c -- lib/tuning/recommend.c on hand-built analyses. Each test
  * builds identities and episodes (times in seconds from T0), runs the real
  * classification steps of analysis.h on them, and checks the
  * recommendations against numbers worked out by hand in the comments.

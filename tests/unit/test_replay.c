@@ -1,4 +1,4 @@
-/* test_replay.c -- lib/replay.c: each rule of Alertmanager's pipeline and
+/* test_replay.c -- lib/tuning/replay.c: each rule of Alertmanager's pipeline and
  * of Prometheus' rule state machine, with notification counts worked out by
  * hand in the comments (times in seconds from T0). */
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test_report.c -- lib/report.c: the renderers on a hand-written report
+/* test_report.c -- lib/render/report.c: the renderers on a hand-written report
  * (tests/data/report/report.json; the Markdown byte for byte against
  * tests/data/report/golden.md), local time and working hours in
  * Europe/Berlin in winter and summer, and the report of hand-built
@@ -101,7 +101,7 @@ TEST(markdown_escapes_and_fences)
 	/* each snippet in a yaml fence, ending in a newline */
 	CHECK_INT(count(md, "```yaml\n"), 2);
 	CHECK_CONTAINS(md, "    equal: [cluster]\n```\n");
-	/* lib/recommend.c's fields: before/after pairs joined, nulls and
+	/* lib/tuning/recommend.c's fields: before/after pairs joined, nulls and
 	 * lists of objects left out */
 	CHECK_CONTAINS(md, "- **Predicted savings:** pages: 9 \xe2\x86\x92 2, "
 	    "notifications: 18 \xe2\x86\x92 4, noise\\_removed: 7, "

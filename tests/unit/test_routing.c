@@ -1,4 +1,4 @@
-/* test_routing.c -- lib/routing.c: the real routing tree applied to an
+/* test_routing.c -- lib/tuning/routing.c: the real routing tree applied to an
  * analysis: receivers, the replay's settings, replayed pages and the
  * reasons an episode was not notified, worked out by hand (times in
  * seconds from T0). */

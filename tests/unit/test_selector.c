@@ -1,4 +1,4 @@
-/* test_selector.c -- lib/selector.c: PromQL label selectors parsed and
+/* test_selector.c -- lib/core/selector.c: PromQL label selectors parsed and
  * matched as Prometheus 2.x does (promql/parser/lex.go,
  * model/labels/matcher.go), with a bare name meaning alertname. */
 #include <pthread.h>

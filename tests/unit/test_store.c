@@ -1,4 +1,4 @@
-/* test_store.c -- lib/store_sqlite.c: opening, migrations, the write
+/* test_store.c -- lib/store/store_sqlite.c: opening, migrations, the write
  * primitives' contracts, retention pruning. */
 #include <stdio.h>
 #include <stdlib.h>

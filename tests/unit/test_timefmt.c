@@ -1,4 +1,4 @@
-/* test_timefmt.c -- lib/timefmt.c: RFC 3339 as Alertmanager writes it. */
+/* test_timefmt.c -- lib/core/timefmt.c: RFC 3339 as Alertmanager writes it. */
 #include "t.h"
 #include "timefmt.h"
 

@@ -1,4 +1,4 @@
-/* test_tzone.c -- lib/tzone.c: zones read from /usr/share/zoneinfo compared
+/* test_tzone.c -- lib/core/tzone.c: zones read from /usr/share/zoneinfo compared
  * with glibc's localtime_r, TZ being set in this (single-threaded) test
  * process only. Every field of struct tm is compared over a sweep of
  * instants from 1900 to 2045, denser from 2030 to 2040 where the files'

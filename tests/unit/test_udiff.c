@@ -1,4 +1,4 @@
-/* test_udiff.c -- lib/udiff.c: unified diffs that GNU patch applies.
+/* test_udiff.c -- lib/tuning/udiff.c: unified diffs that GNU patch applies.
  *
  * Random texts and random edits (seeded), each diff applied with the real
  * `patch -p1` (no fuzz, no offset allowed) to give the new text byte for

@@ -113,7 +113,7 @@ struct an_opts {
 	int storm_min;			/* 10 identities */
 	int64_t storm_window_ms;	/* 5m */
 	/* Run at the end of an_run, on the classified analysis: the daemon
-	 * fills what the user's configuration tells (lib/routing.h): rule
+	 * fills what the user's configuration tells (lib/tuning/routing.h): rule
 	 * intervals history lacks, why episodes were not notified, and the
 	 * notifications the real routing tree sent that alertnoise did not
 	 * see. Returns 0, or -1 on out-of-memory. NULL: nothing. post_arg is
@@ -162,7 +162,7 @@ struct an_episode {
 	long group;			/* dedup group that made it a duplicate, -1 */
 	int not_notified;		/* NN_*: why a fired episode no
 					   notification carried was not
-					   notified (lib/routing.h rt_reasons);
+					   notified (lib/tuning/routing.h rt_reasons);
 					   NN_NONE: notified, or not known */
 	int context;			/* fired before the window: history for
 					   flapping and pages, not counted */
@@ -288,7 +288,7 @@ int an_by_ident(const struct analysis *a, struct an_by_ident *b);
 void an_by_ident_free(struct an_by_ident *b);
 
 /* Adds a notification alertnoise did not see but the real routing tree
- * sent (lib/routing.h replays it): to receiver, at, with the firing
+ * sent (lib/tuning/routing.h replays it): to receiver, at, with the firing
  * alerts of episodes eps[0..n) (indexes into a->eps; n 0: resolved only).
  * Counted as a seen one is: the receiver's notifications and episodes,
  * and a page, noise when all its episodes are, when the receiver pages.

@@ -38,7 +38,7 @@
  *     "HH:MM" up to 23:59 or 24:00, weekday and month names, days_of_month
  *     in -31..31 without 0 and never always empty with 28 days, begin <=
  *     end, months and years otherwise unchecked), Location by
- *     time.LoadLocation (lib/tzone.c), and ContainsTime with daysInMonth
+ *     time.LoadLocation (lib/core/tzone.c), and ContainsTime with daysInMonth
  *     and clamp as they are. yaml.v2 calls no unmarshaler on null: a null
  *     list is no restriction, an empty list holds nothing, a null item is
  *     Go's zero value (a weekday range sunday:sunday; a time, day or month

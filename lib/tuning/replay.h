@@ -74,7 +74,7 @@ struct rp_route {
 	int64_t group_interval_ms;
 	int64_t repeat_interval_ms;
 	int send_resolved;		/* -1: keep */
-	/* the real route these settings are (lib/routing.h): its time
+	/* the real route these settings are (lib/tuning/routing.h): its time
 	 * intervals mute its notifications; NULL: never muted */
 	const struct am_config *tree;
 	size_t route_id;

@@ -2,7 +2,7 @@
  * rules, applied to an analysis and to the replay.
  *
  * Three questions, answered from the configuration Alertmanager and
- * Prometheus run (lib/amroute.h, lib/promrules.h) instead of from what
+ * Prometheus run (lib/tuning/amroute.h, lib/tuning/promrules.h) instead of from what
  * reached alertnoise:
  *
  *   - which receivers does an alert go to (rt_receivers): every route of
@@ -81,7 +81,7 @@ struct rt_silence {
 };
 
 /* Replay settings built from the real configuration; set is what
- * lib/replay.h takes. Free with rt_settings_free. */
+ * lib/tuning/replay.h takes. Free with rt_settings_free. */
 struct rt_settings {
 	struct rp_settings set;
 	struct rp_rule *rules;

@@ -1106,7 +1106,7 @@ rec_subject(const json_t *rec, int *code)
 	return NULL;
 }
 
-/* Its predicted savings: "predicted" (lib/recommend.c's), else
+/* Its predicted savings: "predicted" (lib/tuning/recommend.c's), else
  * "predicted_savings" or "savings". */
 static const json_t *
 rec_savings(const json_t *rec)

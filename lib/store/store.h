@@ -4,7 +4,7 @@
  * table of function pointers (struct store_backend in store_impl.h), so the
  * embedded SQLite store today and a PostgreSQL one later are two files behind
  * one interface (OpenSMTPD's table_backend). What to store is decided in
- * lib/ingest.c; the backend only reads and writes rows.
+ * lib/ingest/ingest.c; the backend only reads and writes rows.
  *
  * Writes happen between store_begin and store_commit, which holds the
  * store's write lock: one writer at a time. store_commit returns only once
@@ -129,7 +129,7 @@ void store_rollback(struct store *st);
 
 /* A savepoint inside the open transaction, so that one part of it can be
  * undone alone (group commit: each request of a batch is applied inside
- * one; lib/commitq.h). store_savepoint marks the state;
+ * one; lib/store/commitq.h). store_savepoint marks the state;
  * store_savepoint_release keeps what was written since, in the
  * transaction; store_savepoint_rollback undoes it and leaves the
  * transaction open with everything written before the savepoint. They do
@@ -236,7 +236,7 @@ struct episode_row {
 int store_query_episodes(struct store *st, const struct episode_filter *f,
     int (*fn)(const struct episode_row *row, void *arg), void *arg);
 
-/* --- analysis reads (lib/analysis.c) -------------------------------------
+/* --- analysis reads (lib/analysis/analysis.c) -------------------------------------
  * Each calls fn per row until fn returns non-zero; returns 0 or -1. */
 
 /* Fired episodes that fired in [from, to), or earlier and still fired at
