@@ -162,9 +162,9 @@ fuzz: deps-fuzz
 		-artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/corpus $(BUILD)/fuzz/seed
 fuzz-build: $(BUILD)/fuzz/fuzz_rw_decode $(BUILD)/fuzz/seed/.done
-$(BUILD)/fuzz/fuzz_rw_decode: tests/fuzz/fuzz_rw_decode.c lib/ingest/rw_decode.c lib/ingest/rw_decode.h $(FUZZ_PROTO)
+$(BUILD)/fuzz/fuzz_rw_decode: tests/fuzz/fuzz_rw_decode.c lib/decode/rw_decode.c lib/decode/rw_decode.h $(FUZZ_PROTO)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_rw_decode.c lib/ingest/rw_decode.c \
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_rw_decode.c lib/decode/rw_decode.c \
 		$(FUZZ_PROTO) -lprotobuf-c -lsnappy
 $(BUILD)/fuzz/seed/.done: $(wildcard tests/data/rw/*.snappy) tests/fuzz/unsnappy.py
 	rm -rf $(@D) && mkdir -p $(@D)

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "rows.h"
 
 struct model;
 struct model_data;

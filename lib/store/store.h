@@ -22,34 +22,10 @@
 
 #include <jansson.h>
 
+#include "rows.h"
 #include "webhook.h"
 
 struct store;
-
-/* Where an episode's data came from (episodes.sources). */
-enum {
-	EP_SRC_WEBHOOK = 1 << 0,
-	EP_SRC_REMOTE_WRITE = 1 << 1,
-	EP_SRC_IMPORT = 1 << 2,
-};
-
-/* One firing period of one alert identity; pending_at, firing_at and
- * resolved_at are 0 when unknown / not (yet) happened. An episode that ended
- * while pending has pending_at and resolved_at but no firing_at. */
-struct episode {
-	int64_t id;
-	uint64_t identity;
-	int64_t pending_at, firing_at, resolved_at;
-	int64_t first_notified_at, last_notified_at;
-	int64_t notifications;
-	unsigned sources;		/* EP_SRC_* */
-};
-
-/* The start of an episode: pending_at, else firing_at. */
-#define EPISODE_START(e) ((e)->pending_at ? (e)->pending_at : (e)->firing_at)
-
-/* Kinds of remote-written alert series. */
-enum series_kind { SERIES_PENDING, SERIES_FIRING, SERIES_FOR_STATE };
 
 /* What the store remembers of one remote-written series. */
 struct series_state {
@@ -251,16 +227,6 @@ int store_scan_episodes(struct store *st, int64_t from, int64_t to,
 int store_scan_pending_only(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct episode *e, void *arg), void *arg);
 
-/* What the analysis needs of an identity. */
-struct identity_row {
-	uint64_t identity;
-	const char *alertname;
-	const char *labels;		/* JSON object text */
-	int64_t interval_ms;		/* 0: no remote-write samples */
-	int copies;			/* distinct fingerprints / replica series */
-	int dup_deliveries;		/* notifications delivered twice */
-};
-
 /* The identities of the episodes store_scan_episodes and
  * store_scan_pending_only would return. A notification counts as delivered
  * twice when one with the same content from another Alertmanager
@@ -268,22 +234,8 @@ struct identity_row {
 int store_scan_identities(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct identity_row *r, void *arg), void *arg);
 
-/* Each alert of each notification received in [from, to) -- with
- * firing_only, each firing alert of each firing notification, and one row
- * without an alert (alertname NULL, episode and identity 0) for each
- * notification that has none such (a resolved one), so that every
- * notification is seen. In the order the notifications were received (then
- * by id), a notification's alerts together. */
-struct notified_row {
-	int64_t notification;
-	int64_t received_at;
-	const char *receiver;
-	const char *group_labels;	/* JSON object text */
-	int64_t episode;		/* the alert's episode, 0: none */
-	uint64_t identity;
-	const char *alertname;		/* NULL: a row without an alert */
-};
-
+/* The notified alerts of [from, to) (struct notified_row says which, in
+ * which order). */
 int store_scan_notified(struct store *st, int64_t from, int64_t to,
     int firing_only, int (*fn)(const struct notified_row *r, void *arg),
     void *arg);

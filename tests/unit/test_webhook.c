@@ -1,4 +1,4 @@
-/* test_webhook.c -- lib/ingest/webhook.c on real Alertmanager 0.25 payloads
+/* test_webhook.c -- lib/decode/webhook.c on real Alertmanager 0.25 payloads
  * (tests/data/webhook_*.json) and on each class of bad input. */
 #include <stdio.h>
 #include <stdlib.h>
