@@ -57,6 +57,9 @@ struct model_data {
 	int64_t from;
 	struct m_episode *eps;
 	size_t neps, cap_eps;
+	uint32_t *fired;		/* indexes of the live episodes with a
+					   firing_at, by (firing_at, id) */
+	size_t nfired, cap_fired;
 	struct m_notification *ns;
 	size_t nns, cap_ns;
 	struct m_alert *as;
@@ -172,6 +175,7 @@ model_data_free(struct model_data *d)
 	if (d == NULL)
 		return;
 	free(d->eps);
+	free(d->fired);
 	free(d->ns);
 	free(d->as);
 	free(d->ids);
@@ -201,10 +205,67 @@ episode_at(const struct model_data *d, int64_t id)
 	return lo;
 }
 
+/* Where (firing_at, id) is, or would go, in d->fired. */
+static size_t
+fired_at(const struct model_data *d, int64_t firing_at, int64_t id)
+{
+	size_t lo = 0, hi = d->nfired;
+
+	if (hi > 0) {
+		const struct episode *l = &d->eps[d->fired[hi - 1]].e;
+
+		if (l->firing_at < firing_at ||
+		    (l->firing_at == firing_at && l->id < id))
+			return hi;	/* the usual case: the latest */
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct episode *m = &d->eps[d->fired[mid]].e;
+
+		if (m->firing_at < firing_at ||
+		    (m->firing_at == firing_at && m->id < id))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Takes live episode i, whose firing_at is set, out of d->fired. */
+static void
+unfire(struct model_data *d, size_t i)
+{
+	size_t k = fired_at(d, d->eps[i].e.firing_at, d->eps[i].e.id);
+
+	if (k < d->nfired && d->fired[k] == i) {
+		memmove(&d->fired[k], &d->fired[k + 1],
+		    (d->nfired - k - 1) * sizeof(*d->fired));
+		d->nfired--;
+	}
+}
+
+/* Puts episode i, whose firing_at is set, into d->fired. */
+static int
+fire(struct model_data *d, size_t i)
+{
+	size_t k;
+
+	if (i > UINT32_MAX ||
+	    grow(&d->fired, d->nfired, &d->cap_fired, sizeof(*d->fired)) < 0)
+		return -1;
+	k = fired_at(d, d->eps[i].e.firing_at, d->eps[i].e.id);
+	memmove(&d->fired[k + 1], &d->fired[k],
+	    (d->nfired - k) * sizeof(*d->fired));
+	d->fired[k] = (uint32_t)i;
+	d->nfired++;
+	return 0;
+}
+
 int
 model_put_episode(struct model_data *d, const struct episode *e, int verdict)
 {
 	size_t i = episode_at(d, e->id);
+	struct m_episode *me;
 
 	if (e->resolved_at != 0 && e->resolved_at < d->from) {
 		model_drop_episode(d, e->id);
@@ -216,10 +277,23 @@ model_put_episode(struct model_data *d, const struct episode *e, int verdict)
 		memmove(&d->eps[i + 1], &d->eps[i],
 		    (d->neps - i) * sizeof(*d->eps));
 		d->neps++;
+		/* ids are reused only after a merge deleted the latest:
+		 * the indexes past it move up */
+		for (size_t k = 0; i + 1 < d->neps && k < d->nfired; k++)
+			if (d->fired[k] >= i)
+				d->fired[k]++;
+		d->eps[i].dead = 1;	/* not in fired yet */
 	}
-	d->eps[i].e = *e;
-	d->eps[i].verdict = (unsigned char)verdict;
-	d->eps[i].dead = 0;
+	me = &d->eps[i];
+	if (!me->dead && me->e.firing_at != 0)
+		unfire(d, i);
+	me->e = *e;
+	me->verdict = (unsigned char)verdict;
+	me->dead = 0;
+	if (e->firing_at != 0 && fire(d, i) < 0) {
+		me->dead = 1;		/* never in the scans half-indexed */
+		return -1;
+	}
 	return 0;
 }
 
@@ -228,8 +302,11 @@ model_drop_episode(struct model_data *d, int64_t id)
 {
 	size_t i = episode_at(d, id);
 
-	if (i < d->neps && d->eps[i].e.id == id)
+	if (i < d->neps && d->eps[i].e.id == id && !d->eps[i].dead) {
+		if (d->eps[i].e.firing_at != 0)
+			unfire(d, i);
 		d->eps[i].dead = 1;
+	}
 }
 
 void
@@ -557,18 +634,6 @@ pending_only(const struct episode *e, int64_t from, int64_t to)
 }
 
 static int
-by_firing(const void *x, const void *y, void *p)
-{
-	const struct model_data *d = p;
-	const struct episode *a = &d->eps[*(const uint32_t *)x].e;
-	const struct episode *b = &d->eps[*(const uint32_t *)y].e;
-
-	if (a->firing_at != b->firing_at)
-		return a->firing_at < b->firing_at ? -1 : 1;
-	return (a->id > b->id) - (a->id < b->id);
-}
-
-static int
 by_pending(const void *x, const void *y, void *p)
 {
 	const struct model_data *d = p;
@@ -612,10 +677,12 @@ select_episodes(const struct model_data *d, int64_t from, int64_t to,
 	return v;
 }
 
+/* The pending-only episodes of [from, to), by pending_at, as the store's
+ * partial index has them. */
 static int
 scan_selected(struct model *m, uint64_t gen, int64_t from, int64_t to,
     int (*keep)(const struct episode *, int64_t, int64_t),
-    int (*cmp)(const void *, const void *, void *), int full,
+    int (*cmp)(const void *, const void *, void *),
     int (*fn)(const struct episode *, void *), void *arg)
 {
 	const struct model_data *d;
@@ -634,15 +701,13 @@ scan_selected(struct model *m, uint64_t gen, int64_t from, int64_t to,
 		const struct episode *e = &d->eps[v[i]].e;
 		struct episode part;
 
-		if (!full) {	/* what the store's index covers */
-			memset(&part, 0, sizeof(part));
-			part.id = e->id;
-			part.identity = e->identity;
-			part.pending_at = e->pending_at;
-			part.resolved_at = e->resolved_at;
-			e = &part;
-		}
-		if (fn(e, arg))
+		/* what the store's index covers */
+		memset(&part, 0, sizeof(part));
+		part.id = e->id;
+		part.identity = e->identity;
+		part.pending_at = e->pending_at;
+		part.resolved_at = e->resolved_at;
+		if (fn(&part, arg))
 			break;
 	}
 	read_end(m);
@@ -650,20 +715,35 @@ scan_selected(struct model *m, uint64_t gen, int64_t from, int64_t to,
 	return 0;
 }
 
+/* The fired episodes in firing order: those that fired before from and
+ * had not resolved by then, then those that fired in [from, to). */
 int
 model_scan_episodes(struct model *m, uint64_t gen, int64_t from, int64_t to,
     int (*fn)(const struct episode *, void *), void *arg)
 {
-	return scan_selected(m, gen, from, to, scanned_episode, by_firing, 1,
-	    fn, arg);
+	const struct model_data *d;
+
+	if (read_begin(m, gen, from) < 0)
+		return MODEL_NOT_CURRENT;
+	d = m->d;
+	for (size_t k = 0; k < d->nfired; k++) {
+		const struct episode *e = &d->eps[d->fired[k]].e;
+
+		if (e->firing_at >= to)
+			break;
+		if (scanned_episode(e, from, to) && fn(e, arg))
+			break;
+	}
+	read_end(m);
+	return 0;
 }
 
 int
 model_scan_pending_only(struct model *m, uint64_t gen, int64_t from,
     int64_t to, int (*fn)(const struct episode *, void *), void *arg)
 {
-	return scan_selected(m, gen, from, to, pending_only, by_pending, 0,
-	    fn, arg);
+	return scan_selected(m, gen, from, to, pending_only, by_pending, fn,
+	    arg);
 }
 
 /* The first notification received at or after t. */
@@ -717,7 +797,7 @@ model_scan_identities(struct model *m, uint64_t gen, int64_t from,
 	if (read_begin(m, gen, from) < 0)
 		return MODEL_NOT_CURRENT;
 	d = m->d;
-	/* the identities of the window's episodes */
+	/* the identities of the window's episodes (any order) */
 	for (size_t i = 0; i < d->neps; i++) {
 		const struct episode *e = &d->eps[i].e;
 
