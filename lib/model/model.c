@@ -169,6 +169,32 @@ model_data_new(int64_t from)
 	return d;
 }
 
+/* Shrinks *v (n used of *cap) to n and a sixteenth more; a failed
+ * realloc leaves it as it was. */
+static void
+fit(void *vp, size_t n, size_t *cap, size_t size)
+{
+	void **v = vp;
+	size_t c = n + n / 16 + 1;
+	void *p;
+
+	if (c >= *cap || (p = realloc(*v, c * size)) == NULL)
+		return;
+	*v = p;
+	*cap = c;
+}
+
+void
+model_data_fit(struct model_data *d)
+{
+	fit(&d->eps, d->neps, &d->cap_eps, sizeof(*d->eps));
+	fit(&d->fired, d->nfired, &d->cap_fired, sizeof(*d->fired));
+	fit(&d->ns, d->nns, &d->cap_ns, sizeof(*d->ns));
+	fit(&d->as, d->nas, &d->cap_as, sizeof(*d->as));
+	fit(&d->ids, d->nids, &d->cap_ids, sizeof(*d->ids));
+	fit(&d->ser, d->nser, &d->cap_ser, sizeof(*d->ser));
+}
+
 void
 model_data_free(struct model_data *d)
 {

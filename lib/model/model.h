@@ -68,6 +68,9 @@ void model_stats(struct model *m, struct model_stats *out);
 /* An empty copy holding history since from; NULL when out of memory. */
 struct model_data *model_data_new(int64_t from);
 void model_data_free(struct model_data *d);
+/* Gives back what the arrays grew beyond their rows (after a full load:
+ * they grew by doubling). */
+void model_data_fit(struct model_data *d);
 
 /* Each returns 0, or -1 when out of memory (the copy is then incomplete:
  * install none of it, or invalidate the model). Put replaces the row of

@@ -2514,6 +2514,7 @@ load_all(struct sqlite_store *s, struct model_data **out)
 		    " memory");
 		goto out;
 	}
+	model_data_fit(d);
 	rc = 0;
 out:
 	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
