@@ -1,4 +1,6 @@
-/* api.c -- the read API: GET /api/v1/episodes and /api/v1/alerts/firing.
+/* api.c -- the read API: GET /api/v1/episodes and /api/v1/alerts/firing
+ * (from the store), /api/v1/alerts, /api/v1/groups and /api/v1/summary (views
+ * of the cached analysis), /api/v1/recommendations (recommendations.c).
  *
  * Answers use Prometheus' envelope ({"status":"success","data":...}) and
  * RFC 3339 UTC times; parameters follow Prometheus' HTTP API: times are
@@ -13,7 +15,9 @@
 #include "analyses.h"
 #include "config.h"
 #include "fingerprint.h"
-#include "http.h"
+#include "recommendations.h"
+#include "respond.h"
+#include "routes.h"
 #include "routing.h"
 #include "selector.h"
 #include "sources.h"
@@ -387,4 +391,34 @@ enum MHD_Result
 api_summary(struct MHD_Connection *c, struct request *r)
 {
 	return analysis_view(c, r, VIEW_SUMMARY);
+}
+
+/* --- recommendations ----------------------------------------------------- */
+
+enum MHD_Result
+api_recommendations(struct MHD_Connection *c, struct request *r)
+{
+	struct daemon *d = r->d;
+	const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "window");
+	const struct analysis *a;
+	void *handle;
+	int64_t window;
+	char err[512];
+	json_t *recs;
+
+	window = daemon_default_window(d);
+	if (w != NULL && cfg_parse_window(w, &window) < 0)
+		return respond_json_error(c, r, 400, "bad_data", "invalid "
+		    "window: want a duration such as 7d, at most 366d");
+	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
+		return respond_json_error(c, r, 503, "unavailable", err);
+	/* under the config the analysis was made with (the replay's
+	 * settings point into it; the handle holds it) */
+	recs = recommendations_for(d->store, analysis_handle_config(handle),
+	    a, err, sizeof(err));
+	analysis_put(handle);
+	if (recs == NULL)
+		return respond_json_error(c, r, 503, "unavailable", err);
+	return respond_json_data(c, r, 200, recs);
 }

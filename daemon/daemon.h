@@ -1,4 +1,5 @@
-/* daemon.h -- state shared by alertnoised's main loop and HTTP routes. */
+/* daemon.h -- state shared by alertnoised's main loop and HTTP routes, and
+ * the running config read from it (daemon.c). */
 #ifndef AN_DAEMON_H
 #define AN_DAEMON_H
 
@@ -84,12 +85,6 @@ struct daemon {
 	uint64_t feedback_gen;
 };
 
-/* Loads the config file and applies the flags; on success swaps it in and
- * applies what can change at run time. Returns 0, or -1 with a message in
- * err (the old config stays). Counted in the reload metrics. It never
- * waits for requests: they keep the config they started with. */
-int daemon_reload(struct daemon *d, char *err, size_t errlen);
-
 /* The running configuration, held for the caller: immutable, valid until
  * the caller's cfg_release, however many reloads happen meanwhile. A
  * request takes it once and reads everything from that one snapshot. */
@@ -97,21 +92,5 @@ const struct an_config *daemon_config(struct daemon *d);
 
 /* analysis.window of the running configuration: the read API's default. */
 int64_t daemon_default_window(struct daemon *d);
-
-/* For tests only (--test.clock), after ts_clock_advance: has the main loop
- * run the timers due at the new time (retention pruning, the staleness
- * check) and waits until they have run. Returns 0, or -1 when they did not
- * run within timeout_ms or the daemon is shutting down. */
-int daemon_run_due_timers(int64_t timeout_ms);
-
-/* Starts the HTTP server on cfg->listen_address; -1 with err on failure. */
-int http_start(struct daemon *d, char *err, size_t errlen);
-/* Stops accepting connections, waits up to timeout_ms for requests in
- * flight, then stops the server. */
-void http_stop(struct daemon *d, int64_t timeout_ms);
-
-/* Sends msg ("READY=1", "STOPPING=1", "RELOADING=1") to systemd when
- * $NOTIFY_SOCKET is set. Returns 0 (also when unset) or -1. */
-int sd_notify_msg(const char *msg);
 
 #endif

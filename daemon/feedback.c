@@ -25,9 +25,10 @@
 #include <strings.h>
 
 #include "fingerprint.h"
-#include "http.h"
 #include "log.h"
 #include "report.h"
+#include "respond.h"
+#include "routes.h"
 #include "store.h"
 #include "timefmt.h"
 

@@ -14,10 +14,12 @@
 #include <strings.h>
 
 #include "commitq.h"
-#include "http.h"
 #include "ingest.h"
+#include "ingest_routes.h"
 #include "kpi.h"
 #include "log.h"
+#include "respond.h"
+#include "routes.h"
 #include "rw_decode.h"
 #include "store.h"
 #include "timefmt.h"

@@ -3,7 +3,11 @@
  * Start-up order (OpenBSD daemons): parse flags, load and validate the whole
  * config, open the store, then open the listening socket. Signals are taken
  * synchronously by the main thread (sigtimedwait), which also runs retention
- * pruning between them: SIGHUP reloads, SIGTERM/SIGINT shut down gracefully. */
+ * pruning between them: SIGHUP reloads, SIGTERM/SIGINT shut down gracefully.
+ *
+ * main.c only calls the other files: the running config is daemon.c's, its
+ * loading and reloading reload.c's, the test clock's handshake with this
+ * loop timers.c's. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,15 +24,19 @@
 #include "http.h"
 #include "import.h"
 #include "ingest.h"
+#include "ingest_routes.h"
 #include "kpi.h"
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
+#include "reload.h"
 #include "report.h"
 #include "report_cli.h"
+#include "sdnotify.h"
 #include "sources.h"
 #include "store.h"
 #include "timefmt.h"
+#include "timers.h"
 
 #ifndef AN_DEFAULT_CONFIG
 #define AN_DEFAULT_CONFIG "config/alertnoised.yml"
@@ -66,171 +74,11 @@ usage(FILE *f)
 }
 
 static void
-version(void)
+print_version(void)
 {
 	printf("alertnoised, version %s (revision: %s)\n"
 	    "  build: %s %s, compiler: %s\n",
 	    AN_VERSION, AN_REVISION, __DATE__, __TIME__, __VERSION__);
-}
-
-/* Applies the flags over a loaded config. Returns 0 or -1 with err. */
-static int
-apply_flags(const struct flags *f, struct an_config *c, char *err,
-    size_t errlen)
-{
-	if (f->listen_address) {
-		free(c->listen_address);
-		if ((c->listen_address = strdup(f->listen_address)) == NULL)
-			goto nomem;
-	}
-	if (f->storage_path) {
-		free(c->storage_path);
-		if ((c->storage_path = strdup(f->storage_path)) == NULL)
-			goto nomem;
-	}
-	if (f->log_level && (c->log_level = log_level_parse(f->log_level)) < 0) {
-		snprintf(err, errlen, "--log.level: \"%s\" is not one of debug, "
-		    "info, warn, error", f->log_level);
-		return -1;
-	}
-	if (f->log_format) {
-		if (strcmp(f->log_format, "logfmt") == 0)
-			c->log_format = LOG_FMT_LOGFMT;
-		else if (strcmp(f->log_format, "json") == 0)
-			c->log_format = LOG_FMT_JSON;
-		else {
-			snprintf(err, errlen, "--log.format: \"%s\" is not one "
-			    "of logfmt, json", f->log_format);
-			return -1;
-		}
-	}
-	return 0;
-nomem:
-	snprintf(err, errlen, "out of memory");
-	return -1;
-}
-
-static struct an_config *
-load_config(const struct flags *f, char *err, size_t errlen)
-{
-	struct an_config *c;
-
-	if (cfg_load(f->config_file, &c, err, errlen) < 0)
-		return NULL;
-	if (apply_flags(f, c, err, errlen) < 0) {
-		cfg_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-const struct an_config *
-daemon_config(struct daemon *d)
-{
-	const struct an_config *c;
-
-	pthread_mutex_lock(&d->cfg_mu);
-	c = cfg_hold(d->cfg);
-	pthread_mutex_unlock(&d->cfg_mu);
-	return c;
-}
-
-int64_t
-daemon_default_window(struct daemon *d)
-{
-	const struct an_config *c = daemon_config(d);
-	int64_t w = c->an_window_ms;
-
-	cfg_release(c);
-	return w;
-}
-
-/* Keeps what cannot change while running: a copy of the running value in
- * c (the running config itself is never written: requests read it). */
-static int
-keep_running(char **field, const char *running)
-{
-	char *v;
-
-	if (strcmp(*field, running) == 0)
-		return 0;
-	if ((v = strdup(running)) == NULL)
-		return -1;
-	free(*field);
-	*field = v;
-	return 0;
-}
-
-int
-daemon_reload(struct daemon *d, char *err, size_t errlen)
-{
-	/* one reload at a time (SIGHUP and POST /-/reload): d->cfg changes
-	 * only under it */
-	static pthread_mutex_t reloading = PTHREAD_MUTEX_INITIALIZER;
-	struct an_config *c, *old;
-	const char *fail[] = { "failure" }, *ok[] = { "success" };
-	int64_t sources_wait;
-
-	if ((c = load_config(&d->flags, err, errlen)) == NULL) {
-		log_error("Loading configuration file failed", "file",
-		    d->flags.config_file, "err", err);
-		met_set(d->m.reload_success, NULL, 0);
-		met_add(d->m.reloads, fail, 1);
-		return -1;
-	}
-	pthread_mutex_lock(&reloading);
-	old = d->cfg;
-	if (strcmp(old->listen_address, c->listen_address) != 0)
-		log_warn("web.listen_address changes only at restart",
-		    "running", old->listen_address, "configured",
-		    c->listen_address);
-	if (strcmp(old->storage_path, c->storage_path) != 0)
-		log_warn("storage.path changes only at restart", "running",
-		    old->storage_path, "configured", c->storage_path);
-	if (strcmp(old->metrics_severity_label, c->metrics_severity_label) != 0)
-		log_warn("metrics.severity_label changes only at restart",
-		    "running", old->metrics_severity_label, "configured",
-		    c->metrics_severity_label);
-	if (old->busy_timeout_ms != c->busy_timeout_ms) {
-		char o[32], n[32];
-
-		cfg_format_duration(old->busy_timeout_ms, o, sizeof(o));
-		cfg_format_duration(c->busy_timeout_ms, n, sizeof(n));
-		log_warn("storage.busy_timeout changes only at restart",
-		    "running", o, "configured", n);
-		c->busy_timeout_ms = old->busy_timeout_ms;
-	}
-	if (keep_running(&c->listen_address, old->listen_address) < 0 ||
-	    keep_running(&c->storage_path, old->storage_path) < 0 ||
-	    keep_running(&c->metrics_severity_label,
-	    old->metrics_severity_label) < 0) {
-		pthread_mutex_unlock(&reloading);
-		cfg_free(c);
-		snprintf(err, errlen, "out of memory");
-		log_error("Loading configuration file failed", "file",
-		    d->flags.config_file, "err", err);
-		met_set(d->m.reload_success, NULL, 0);
-		met_add(d->m.reloads, fail, 1);
-		return -1;
-	}
-	/* publish: requests from now on take c; those in flight keep old,
-	 * which the last of them frees */
-	pthread_mutex_lock(&d->cfg_mu);
-	d->cfg = c;
-	pthread_mutex_unlock(&d->cfg_mu);
-	sources_wait = 2 * c->sources_timeout_ms + 1000;
-	log_setup(c->log_level, c->log_format);
-	pthread_mutex_unlock(&reloading);
-	cfg_release(old);
-	analysis_cache_clear();		/* thresholds may have changed */
-	/* the sources may be others now: read them before answering */
-	sources_refresh(sources_wait);
-	met_set(d->m.reload_success, NULL, 1);
-	met_set(d->m.reload_success_ts, NULL, (double)ts_now_ms() / 1000.0);
-	met_add(d->m.reloads, ok, 1);
-	log_info("Completed loading of configuration file", "file",
-	    d->flags.config_file);
-	return 0;
 }
 
 static int
@@ -447,76 +295,6 @@ prune(struct daemon *d)
  * remote_write.staleness_timeout. */
 #define EXPIRE_EVERY_MS 5000
 
-/* The main loop's timers run on ts_now_ms. daemon_run_due_timers counts a
- * request in asked and wakes the loop (SIGUSR1, taken by its sigtimedwait
- * only with --test.clock); the loop, once nothing is due, sets done to the
- * asked it read before it read the clock. */
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	uint64_t asked, done;	/* under lock */
-	int stopped;		/* under lock: the loop has ended */
-	pthread_t loop;		/* the main thread, with --test.clock */
-} timers = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.cond = PTHREAD_COND_INITIALIZER,
-};
-
-static uint64_t
-timers_asked(void)
-{
-	uint64_t v;
-
-	pthread_mutex_lock(&timers.lock);
-	v = timers.asked;
-	pthread_mutex_unlock(&timers.lock);
-	return v;
-}
-
-/* The requests up to asked are served: the loop read the clock after it
- * read asked, and nothing is due at that time any more. */
-static void
-timers_ran(uint64_t asked)
-{
-	pthread_mutex_lock(&timers.lock);
-	if (timers.done < asked) {
-		timers.done = asked;
-		pthread_cond_broadcast(&timers.cond);
-	}
-	pthread_mutex_unlock(&timers.lock);
-}
-
-static void
-timers_stop(void)
-{
-	pthread_mutex_lock(&timers.lock);
-	timers.stopped = 1;
-	pthread_cond_broadcast(&timers.cond);
-	pthread_mutex_unlock(&timers.lock);
-}
-
-int
-daemon_run_due_timers(int64_t timeout_ms)
-{
-	struct timespec until;
-	uint64_t mine;
-	int rc;
-
-	/* the condition variable's clock is the real one, not ts_now_ms */
-	clock_gettime(CLOCK_REALTIME, &until);
-	ts_add_ms(&until, timeout_ms);
-	pthread_mutex_lock(&timers.lock);
-	mine = ++timers.asked;
-	if (!timers.stopped)
-		pthread_kill(timers.loop, SIGUSR1);
-	rc = 0;
-	while (timers.done < mine && !timers.stopped && rc == 0)
-		rc = pthread_cond_timedwait(&timers.cond, &timers.lock, &until);
-	rc = timers.done >= mine ? 0 : -1;
-	pthread_mutex_unlock(&timers.lock);
-	return rc;
-}
-
 static int64_t
 prune_every(struct daemon *d)
 {
@@ -641,7 +419,7 @@ main(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(a, "--version") == 0) {
-			version();
+			print_version();
 			return 0;
 		}
 		if (strcmp(a, "--check-config") == 0) {
@@ -684,7 +462,7 @@ main(int argc, char **argv)
 
 		log_setup(lvl < 0 ? LOG_INFO : lvl, fmt);
 	}
-	if ((d.cfg = load_config(&d.flags, err, sizeof(err))) == NULL) {
+	if ((d.cfg = daemon_load_config(&d.flags, err, sizeof(err))) == NULL) {
 		if (check)
 			fprintf(stderr, "%s\n", err);
 		else
@@ -709,7 +487,7 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	if (d.flags.test_clock) {
 		sigaddset(&sigs, SIGUSR1);	/* daemon_run_due_timers */
-		timers.loop = pthread_self();
+		timers_set_loop(pthread_self());
 		log_warn("The clock moves on POST /-/test/clock "
 		    "(--test.clock): for tests only");
 	}

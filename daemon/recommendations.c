@@ -1,18 +1,19 @@
-/* recommendations.c -- GET /api/v1/recommendations, and the recommendations
- * the weekly report carries (lib/tuning/recommend.h). */
+/* recommendations.c -- the recommendations for an analysis under the
+ * config's current settings (lib/tuning/recommend.h), as GET
+ * /api/v1/recommendations (api.c), the web UI, the KPIs and the weekly
+ * report carry them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyses.h"
 #include "config.h"
-#include "http.h"
 #include "patches.h"
 #include "recommend.h"
 #include "recommendations.h"
 #include "replay.h"
 #include "routing.h"
-#include "simulate.h"
+#include "settings.h"
 #include "sources.h"
 
 json_t *
@@ -49,32 +50,4 @@ recommendations_for(struct store *st, const struct an_config *cfg,
 	rp_history_free(h);
 	sources_put(src);
 	return recs;
-}
-
-enum MHD_Result
-api_recommendations(struct MHD_Connection *c, struct request *r)
-{
-	struct daemon *d = r->d;
-	const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "window");
-	const struct analysis *a;
-	void *handle;
-	int64_t window;
-	char err[512];
-	json_t *recs;
-
-	window = daemon_default_window(d);
-	if (w != NULL && cfg_parse_window(w, &window) < 0)
-		return respond_json_error(c, r, 400, "bad_data", "invalid "
-		    "window: want a duration such as 7d, at most 366d");
-	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
-		return respond_json_error(c, r, 503, "unavailable", err);
-	/* under the config the analysis was made with (the replay's
-	 * settings point into it; the handle holds it) */
-	recs = recommendations_for(d->store, analysis_handle_config(handle),
-	    a, err, sizeof(err));
-	analysis_put(handle);
-	if (recs == NULL)
-		return respond_json_error(c, r, 503, "unavailable", err);
-	return respond_json_data(c, r, 200, recs);
 }

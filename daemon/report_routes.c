@@ -10,10 +10,11 @@
 
 #include "analyses.h"
 #include "config.h"
-#include "http.h"
 #include "log.h"
 #include "recommendations.h"
 #include "report.h"
+#include "respond.h"
+#include "routes.h"
 #include "timefmt.h"
 
 #define WINDOW_DEFAULT	"7d"

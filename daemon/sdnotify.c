@@ -8,7 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "sdnotify.h"
 
 int
 sd_notify_msg(const char *msg)

@@ -95,7 +95,10 @@ struct cfg_key {
 	const char	*def;
 	/* NULL, or returns why the parsed field is out of range. */
 	const char	*(*check)(const void *field);
+	/* CFG_RESTART: read once at start (cfg_keep_restart_keys) */
+	int		 flags;
 };
+#define CFG_RESTART	1
 
 static const char *check_listen_address(const void *);
 static const char *check_nonempty(const void *);
@@ -114,116 +117,116 @@ static const char *check_url_or_empty(const void *);
 /* Every key, in the order config/alertnoised.yml documents them. */
 static const struct cfg_key cfg_keys[] = {
 	{ "web.listen_address", CFG_STRING, F(listen_address), 0,
-	    ":9467", check_listen_address },
+	    ":9467", check_listen_address, CFG_RESTART },
 	{ "web.read_timeout", CFG_DURATION, F(read_timeout_ms), 0,
-	    "30s", check_positive_duration },
+	    "30s", check_positive_duration, CFG_RESTART },
 
 	{ "storage.path", CFG_STRING, F(storage_path), 0,
-	    "data/", check_nonempty },
+	    "data/", check_nonempty, CFG_RESTART },
 	{ "storage.retention", CFG_DURATION, F(retention_ms), 0,
-	    "90d", check_positive_duration },
+	    "90d", check_positive_duration, 0 },
 	{ "storage.prune_interval", CFG_DURATION, F(prune_interval_ms), 0,
-	    "1h", check_positive_duration },
+	    "1h", check_positive_duration, 0 },
 	{ "storage.busy_timeout", CFG_DURATION, F(busy_timeout_ms), 0,
-	    "5s", check_busy_timeout },
+	    "5s", check_busy_timeout, CFG_RESTART },
 
-	{ "log.level", CFG_LOG_LEVEL, F(log_level), 0, "info", NULL },
-	{ "log.format", CFG_LOG_FORMAT, F(log_format), 0, "logfmt", NULL },
+	{ "log.level", CFG_LOG_LEVEL, F(log_level), 0, "info", NULL, 0 },
+	{ "log.format", CFG_LOG_FORMAT, F(log_format), 0, "logfmt", NULL, 0 },
 
 	{ "webhook.max_body_size", CFG_SIZE, F(webhook_max_body), 0,
-	    "4MiB", check_body_size },
+	    "4MiB", check_body_size, 0 },
 	{ "webhook.dedup_window", CFG_DURATION, F(webhook_dedup_window_ms), 0,
-	    "1m", NULL },
+	    "1m", NULL, 0 },
 
 	{ "identity.replica_labels", CFG_LABEL_LIST, F(replica_labels),
-	    F(n_replica_labels), "replica,prometheus_replica", NULL },
+	    F(n_replica_labels), "replica,prometheus_replica", NULL, 0 },
 	{ "identity.join_tolerance", CFG_DURATION, F(join_tolerance_ms), 0,
-	    "10s", NULL },
+	    "10s", NULL, 0 },
 
 	{ "remote_write.max_body_size", CFG_SIZE, F(rw_max_compressed), 0,
-	    "32MiB", check_body_size },
+	    "32MiB", check_body_size, 0 },
 	{ "remote_write.max_decoded_size", CFG_SIZE, F(rw_max_decoded), 0,
-	    "32MiB", check_body_size },
+	    "32MiB", check_body_size, 0 },
 	{ "remote_write.max_series_per_request", CFG_COUNT, F(rw_max_series),
-	    0, "100000", NULL },
+	    0, "100000", NULL, 0 },
 	{ "remote_write.max_labels_per_series", CFG_COUNT, F(rw_max_labels),
-	    0, "64", NULL },
+	    0, "64", NULL, 0 },
 	{ "remote_write.max_label_name_length", CFG_COUNT,
-	    F(rw_max_name_len), 0, "1024", NULL },
+	    F(rw_max_name_len), 0, "1024", NULL, 0 },
 	{ "remote_write.max_label_value_length", CFG_COUNT,
-	    F(rw_max_value_len), 0, "4096", NULL },
+	    F(rw_max_value_len), 0, "4096", NULL, 0 },
 	{ "remote_write.staleness_timeout", CFG_DURATION,
-	    F(staleness_timeout_ms), 0, "5m", check_positive_duration },
+	    F(staleness_timeout_ms), 0, "5m", check_positive_duration, 0 },
 
 	{ "analysis.window", CFG_DURATION, F(an_window_ms), 0,
-	    "7d", check_positive_duration },
+	    "7d", check_positive_duration, 0 },
 	{ "analysis.cache_ttl", CFG_DURATION, F(an_cache_ttl_ms), 0,
-	    "15s", NULL },
+	    "15s", NULL, 0 },
 	{ "analysis.transient_max", CFG_DURATION, F(an_transient_max_ms), 0,
-	    "5m", check_positive_duration },
+	    "5m", check_positive_duration, 0 },
 	{ "analysis.persistent_min", CFG_DURATION, F(an_persistent_min_ms), 0,
-	    "24h", check_positive_duration },
+	    "24h", check_positive_duration, 0 },
 	/* flap_low < flap_high: check_flap_order, after the whole file */
 	{ "analysis.flap_high", CFG_FLOAT, F(an_flap_high), 0,
-	    "30", check_percent },
+	    "30", check_percent, 0 },
 	{ "analysis.flap_low", CFG_FLOAT, F(an_flap_low), 0,
-	    "20", check_percent },
+	    "20", check_percent, 0 },
 	{ "analysis.flap_min_episodes", CFG_COUNT, F(an_flap_min_episodes), 0,
-	    "4", NULL },
+	    "4", NULL, 0 },
 	{ "analysis.flap_window", CFG_DURATION, F(an_flap_window_ms), 0,
-	    "1h", check_positive_duration },
+	    "1h", check_positive_duration, 0 },
 	{ "analysis.paging_receivers", CFG_STRING_LIST, F(paging_receivers),
-	    F(n_paging_receivers), "", NULL },
+	    F(n_paging_receivers), "", NULL, 0 },
 	{ "analysis.team_label", CFG_STRING, F(team_label), 0,
-	    "team", check_label_or_empty },
+	    "team", check_label_or_empty, 0 },
 	{ "analysis.group_labels", CFG_LABEL_LIST, F(group_labels),
-	    F(n_group_labels), "", NULL },
+	    F(n_group_labels), "", NULL, 0 },
 	{ "analysis.cofire_window", CFG_DURATION, F(cofire_window_ms), 0,
-	    "2m", check_positive_duration },
+	    "2m", check_positive_duration, 0 },
 	{ "analysis.cofire_min_jaccard", CFG_FLOAT, F(cofire_min_jaccard), 0,
-	    "0.7", check_jaccard },
+	    "0.7", check_jaccard, 0 },
 	{ "analysis.cofire_min_support", CFG_COUNT, F(cofire_min_support), 0,
-	    "3", NULL },
+	    "3", NULL, 0 },
 	{ "analysis.storm_min", CFG_COUNT, F(storm_min), 0,
-	    "10", check_at_least_2 },
+	    "10", check_at_least_2, 0 },
 	{ "analysis.storm_window", CFG_DURATION, F(storm_window_ms), 0,
-	    "5m", check_positive_duration },
+	    "5m", check_positive_duration, 0 },
 	{ "analysis.overrides", CFG_OVERRIDES, F(overrides), F(n_overrides),
-	    "", NULL },
+	    "", NULL, 0 },
 
 	{ "report.timezone", CFG_STRING, F(report_timezone), 0,
-	    "UTC", check_timezone },
+	    "UTC", check_timezone, 0 },
 	{ "report.working_hours", CFG_HOURS, F(report_working_hours), 0,
-	    "09:00-18:00", NULL },
+	    "09:00-18:00", NULL, 0 },
 	{ "report.working_days", CFG_WEEKDAYS, F(report_working_days), 0,
-	    "mon,tue,wed,thu,fri", NULL },
-	{ "report.top", CFG_COUNT, F(report_top), 0, "10", NULL },
+	    "mon,tue,wed,thu,fri", NULL, 0 },
+	{ "report.top", CFG_COUNT, F(report_top), 0, "10", NULL, 0 },
 
 	{ "metrics.refresh_interval", CFG_DURATION, F(metrics_refresh_ms), 0,
-	    "1m", check_positive_duration },
+	    "1m", check_positive_duration, 0 },
 	{ "metrics.windows", CFG_DURATION_LIST, F(metrics_windows),
-	    F(n_metrics_windows), "1d,7d,28d", NULL },
+	    F(n_metrics_windows), "1d,7d,28d", NULL, 0 },
 	{ "metrics.top_alertnames", CFG_COUNT, F(metrics_top_alertnames), 0,
-	    "50", NULL },
+	    "50", NULL, 0 },
 	{ "metrics.severity_label", CFG_STRING, F(metrics_severity_label), 0,
-	    "", check_label_or_empty },
+	    "", check_label_or_empty, CFG_RESTART },
 
 	{ "alertmanager.config_file", CFG_STRING, F(am_config_file), 0,
-	    "", NULL },
-	{ "alertmanager.url", CFG_STRING, F(am_url), 0, "", check_url_or_empty },
+	    "", NULL, 0 },
+	{ "alertmanager.url", CFG_STRING, F(am_url), 0, "", check_url_or_empty, 0 },
 	{ "prometheus.rule_files", CFG_STRING_LIST, F(prom_rule_files),
-	    F(n_prom_rule_files), "", NULL },
+	    F(n_prom_rule_files), "", NULL, 0 },
 	{ "prometheus.url", CFG_STRING, F(prom_url), 0, "",
-	    check_url_or_empty },
+	    check_url_or_empty, 0 },
 	{ "sources.refresh_interval", CFG_DURATION, F(sources_refresh_ms), 0,
-	    "1m", check_positive_duration },
+	    "1m", check_positive_duration, 0 },
 	{ "sources.timeout", CFG_DURATION, F(sources_timeout_ms), 0,
-	    "10s", check_positive_duration },
+	    "10s", check_positive_duration, 0 },
 
 	{ "replay.routes", CFG_ROUTES, F(replay_routes), F(n_replay_routes),
-	    "", NULL },
+	    "", NULL, 0 },
 	{ "replay.rules", CFG_RULES, F(replay_rules), F(n_replay_rules),
-	    "", NULL },
+	    "", NULL, 0 },
 };
 
 #undef F
@@ -258,27 +261,27 @@ static const struct {
  * them. A CFG_LABEL_LIST here is group_by (load_group_by). */
 static const struct cfg_key route_keys[] = {
 	{ "receiver", CFG_STRING, offsetof(struct cfg_route, receiver), 0,
-	    NULL, check_nonempty },
+	    NULL, check_nonempty, 0 },
 	{ "group_by", CFG_LABEL_LIST, offsetof(struct cfg_route, group_by),
-	    offsetof(struct cfg_route, n_group_by), NULL, NULL },
+	    offsetof(struct cfg_route, n_group_by), NULL, NULL, 0 },
 	{ "group_wait", CFG_DURATION,
-	    offsetof(struct cfg_route, group_wait_ms), 0, NULL, NULL },
+	    offsetof(struct cfg_route, group_wait_ms), 0, NULL, NULL, 0 },
 	{ "group_interval", CFG_DURATION,
 	    offsetof(struct cfg_route, group_interval_ms), 0, NULL,
-	    check_positive_duration },
+	    check_positive_duration, 0 },
 	{ "repeat_interval", CFG_DURATION,
 	    offsetof(struct cfg_route, repeat_interval_ms), 0, NULL,
-	    check_positive_duration },
+	    check_positive_duration, 0 },
 	{ "send_resolved", CFG_BOOL, offsetof(struct cfg_route, send_resolved),
-	    0, NULL, NULL },
+	    0, NULL, NULL, 0 },
 };
 
 /* The keys of a replay.rules entry besides match, as route_keys[]. */
 static const struct cfg_key rule_keys[] = {
 	{ "for", CFG_DURATION, offsetof(struct cfg_rule, for_ms), 0,
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ "keep_firing_for", CFG_DURATION,
-	    offsetof(struct cfg_rule, keep_firing_for_ms), 0, NULL, NULL },
+	    offsetof(struct cfg_rule, keep_firing_for_ms), 0, NULL, NULL, 0 },
 };
 
 #define NROUTEKEYS	(sizeof(route_keys) / sizeof(route_keys[0]))
@@ -388,6 +391,47 @@ cfg_parse_window(const char *s, int64_t *ms)
 	if (cfg_parse_duration(s, &v) < 0 || v <= 0 || v > CFG_WINDOW_MAX_MS)
 		return -1;
 	*ms = v;
+	return 0;
+}
+
+/* As declared in config.h. */
+int
+cfg_keep_restart_keys(struct an_config *next, const struct an_config *running,
+    void (*changed)(const char *key, const char *running,
+    const char *configured, void *arg), void *arg)
+{
+	for (size_t i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		void *n = (char *)next + k->off;
+		const void *r = (const char *)running + k->off;
+
+		if (!(k->flags & CFG_RESTART))
+			continue;
+		if (k->type == CFG_STRING) {
+			char **ns = n, *v;
+			char *const *rs = r;
+
+			if (strcmp(*ns, *rs) == 0)
+				continue;
+			changed(k->key, *rs, *ns, arg);
+			if ((v = strdup(*rs)) == NULL)
+				return -1;
+			free(*ns);
+			*ns = v;
+		} else {
+			int64_t *nd = n;
+			const int64_t *rd = r;
+			char a[32], b[32];
+
+			assert(k->type == CFG_DURATION);
+			if (*nd == *rd)
+				continue;
+			cfg_format_duration(*rd, a, sizeof(a));
+			cfg_format_duration(*nd, b, sizeof(b));
+			changed(k->key, a, b, arg);
+			*nd = *rd;
+		}
+	}
 	return 0;
 }
 

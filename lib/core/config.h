@@ -167,6 +167,16 @@ int cfg_parse_duration(const char *s, int64_t *ms);
  * and *ms, or -1 with *ms unchanged. */
 int cfg_parse_window(const char *s, int64_t *ms);
 
+/* The keys the key table marks as read only at start (web.listen_address,
+ * web.read_timeout, storage.path, storage.busy_timeout,
+ * metrics.severity_label): for each whose value in next differs from
+ * running, calls changed with both values as text and puts running's value
+ * into next, so that a reloaded config says what is in effect. Returns 0,
+ * or -1 when out of memory (next is then partly reverted). */
+int cfg_keep_restart_keys(struct an_config *next,
+    const struct an_config *running, void (*changed)(const char *key,
+    const char *running, const char *configured, void *arg), void *arg);
+
 /* Formats ms the way Prometheus prints durations ("1h30m", "7d", "0s"). */
 void cfg_format_duration(int64_t ms, char *out, size_t outlen);
 

@@ -1262,7 +1262,7 @@ oom:
 }
 
 static int
-api_groups(struct pr_rules *rs, size_t base_rules, const json_t *root,
+api_rule_groups(struct pr_rules *rs, size_t base_rules, const json_t *root,
     char *err, size_t errlen)
 {
 	const json_t *data, *groups, *jg, *rules, *jr;
@@ -1369,7 +1369,7 @@ pr_rules_add_api(struct pr_rules *rs, const char *json, size_t len,
 		failf(err, errlen, API_NAME, 0, NULL, "out of memory");
 		goto out;
 	}
-	if (api_groups(tmp, rs->nrules, root, err, errlen) < 0)
+	if (api_rule_groups(tmp, rs->nrules, root, err, errlen) < 0)
 		goto out;
 	if (rules_move(rs, tmp) < 0) {
 		failf(err, errlen, API_NAME, 0, NULL, "out of memory");

@@ -146,6 +146,44 @@ TEST(hold_and_release)
 }
 
 /* Every window parameter (API, UI, simulate, report --window) is this. */
+static char changed_keys[256];
+
+static void
+note_change(const char *key, const char *running, const char *configured,
+    void *arg)
+{
+	size_t n = strlen(changed_keys);
+
+	(void)arg;
+	snprintf(changed_keys + n, sizeof(changed_keys) - n, "%s %s->%s;", key,
+	    configured, running);
+}
+
+/* A reload keeps the running value of what the key table marks as read
+ * only at start, says which, and takes everything else. */
+TEST(restart_keys_keep_their_running_value)
+{
+	struct an_config *running = cfg_defaults(), *next = cfg_defaults();
+
+	free(next->storage_path);
+	next->storage_path = strdup("/elsewhere");
+	next->busy_timeout_ms = 60000;
+	next->retention_ms = 86400000;		/* reloadable */
+	changed_keys[0] = '\0';
+	CHECK_INT(cfg_keep_restart_keys(next, running, note_change, NULL), 0);
+	CHECK_STR(changed_keys, "storage.path /elsewhere->data/;"
+	    "storage.busy_timeout 1m->5s;");
+	CHECK_STR(next->storage_path, "data/");
+	CHECK_INT(next->busy_timeout_ms, 5000);
+	CHECK_INT(next->retention_ms, 86400000);
+	/* nothing differs: nothing said */
+	changed_keys[0] = '\0';
+	CHECK_INT(cfg_keep_restart_keys(next, running, note_change, NULL), 0);
+	CHECK_STR(changed_keys, "");
+	cfg_release(running);
+	cfg_release(next);
+}
+
 TEST(window_is_1ms_to_366d)
 {
 	int64_t ms = 777;
@@ -886,6 +924,7 @@ main(void)
 	RUN(duration_round_trip);
 	RUN(window_is_1ms_to_366d);
 	RUN(hold_and_release);
+	RUN(restart_keys_keep_their_running_value);
 	RUN(size_parse);
 	RUN(defaults);
 	RUN(shipped_config_is_defaults);

@@ -1,6 +1,7 @@
-/* simulate.h -- replay settings from the config or a request (daemon/). */
-#ifndef AN_SIMULATE_H
-#define AN_SIMULATE_H
+/* settings.h -- replay settings from the config or a request (settings.c;
+ * daemon/). */
+#ifndef AN_SETTINGS_H
+#define AN_SETTINGS_H
 
 #include <jansson.h>
 

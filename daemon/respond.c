@@ -1,0 +1,109 @@
+/* respond.c -- answering one HTTP request (respond.h): the response helpers
+ * every route handler, and http.c's dispatch, answer through. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "respond.h"
+
+double
+elapsed_seconds(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+enum MHD_Result
+respond(struct MHD_Connection *c, struct request *r, int code,
+    const char *content_type, const char *body, size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, (void *)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", content_type);
+	ret = MHD_queue_response(c, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	r->code = code;
+	r->responded = 1;
+	return ret;
+}
+
+enum MHD_Result
+respond_html(struct MHD_Connection *c, struct request *r, int code,
+    const char *html, size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, (void *)html,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type",
+	    "text/html; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'; "
+	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	ret = MHD_queue_response(c, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	r->code = code;
+	r->responded = 1;
+	return ret;
+}
+
+enum MHD_Result
+respond_text(struct MHD_Connection *c, struct request *r, int code,
+    const char *text)
+{
+	return respond(c, r, code, "text/plain; charset=utf-8", text,
+	    strlen(text));
+}
+
+/* {"status":"success","data":data}; steals data. */
+enum MHD_Result
+respond_json_data(struct MHD_Connection *c, struct request *r, int code,
+    json_t *data)
+{
+	json_t *env = json_pack("{s:s, s:o}", "status", "success", "data",
+	    data ? data : json_null());
+	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	enum MHD_Result ret;
+
+	json_decref(env);
+	if (s == NULL)
+		return MHD_NO;
+	ret = respond(c, r, code, "application/json", s, strlen(s));
+	free(s);
+	return ret;
+}
+
+/* {"status":"error","errorType":type,"error":msg}, as Prometheus' API. */
+enum MHD_Result
+respond_json_error(struct MHD_Connection *c, struct request *r, int code,
+    const char *type, const char *msg)
+{
+	json_t *env = json_pack("{s:s, s:s, s:s}", "status", "error",
+	    "errorType", type, "error", msg);
+	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	enum MHD_Result ret;
+
+	json_decref(env);
+	if (s == NULL)
+		return MHD_NO;
+	ret = respond(c, r, code, "application/json", s, strlen(s));
+	free(s);
+	return ret;
+}

@@ -1,0 +1,53 @@
+/* respond.h -- one HTTP request in progress and the helpers that answer it:
+ * what alertnoised's route handlers share with http.c (respond.c; daemon/
+ * only). */
+#ifndef AN_RESPOND_H
+#define AN_RESPOND_H
+
+#include <time.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "daemon.h"
+
+/* One request in progress. Owned by MHD's per-connection pointer; made
+ * and freed by http.c's dispatch (access_cb, completed_cb). */
+struct request {
+	struct daemon *d;
+	const char *handler;	/* the metric label of the matched route */
+	struct timespec start;
+	struct buf body;
+	int too_large;		/* the body passed the limit */
+	/* Counts and answers a rejection of the body (reason: metric label) */
+	enum MHD_Result (*reject)(struct MHD_Connection *, struct request *,
+	    int code, const char *reason, const char *msg);
+	int responded;		/* a response was queued before the body */
+	int code;
+	const char *url;	/* the path, percent-decoded by libmicrohttpd;
+				   set when the handler is called, valid
+				   during the call */
+};
+
+/* Queue a response; body is copied. */
+enum MHD_Result respond(struct MHD_Connection *c, struct request *r, int code,
+    const char *content_type, const char *body, size_t len);
+/* An HTML page (copied) with the headers of every page alertnoised serves:
+ * nothing loads but the inline style, forms post only here, no framing, no
+ * caching, no referrer. */
+enum MHD_Result respond_html(struct MHD_Connection *c, struct request *r,
+    int code, const char *html, size_t len);
+enum MHD_Result respond_text(struct MHD_Connection *c, struct request *r,
+    int code, const char *text);
+/* {"status":"success","data":data}; steals data (NULL: null). */
+enum MHD_Result respond_json_data(struct MHD_Connection *c, struct request *r,
+    int code, json_t *data);
+/* {"status":"error","errorType":type,"error":msg}, as Prometheus' API. */
+enum MHD_Result respond_json_error(struct MHD_Connection *c, struct request *r,
+    int code, const char *type, const char *msg);
+
+/* Seconds from start (CLOCK_MONOTONIC) to now. */
+double elapsed_seconds(const struct timespec *start);
+
+#endif
