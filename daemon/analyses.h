@@ -42,4 +42,9 @@ void analysis_overrides_free(struct an_override *ov, size_t n);
 /* Drops every cached analysis (at exit, and when the config changes). */
 void analysis_cache_clear(void);
 
+/* Gives freed analyses' memory back to the system when none was freed since
+ * the previous call (the main loop's 5 s tick): after a quiet interval, not
+ * between the requests of a burst. Main thread only. */
+void analysis_trim_idle(void);
+
 #endif

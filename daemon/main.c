@@ -596,6 +596,7 @@ main(int argc, char **argv)
 			if (now >= next_expire) {
 				expire(&d);
 				model_check(&d);
+				analysis_trim_idle();
 				next_expire = ts_now_ms() + EXPIRE_EVERY_MS;
 				continue;
 			}
