@@ -67,6 +67,16 @@ u64map_put(struct u64map *m, uint64_t key, uint64_t val)
 }
 
 int
+u64map_reserve(struct u64map *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 64;
+
+	while (n * 2 > cap)
+		cap *= 2;
+	return cap > m->cap ? rehash(m, cap) : 0;
+}
+
+int
 u64map_get(const struct u64map *m, uint64_t key, uint64_t *val)
 {
 	size_t i;

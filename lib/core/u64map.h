@@ -17,6 +17,9 @@ struct u64map {
 
 /* Sets key's value: 0, or -1 when out of memory (the map is unchanged). */
 int u64map_put(struct u64map *m, uint64_t key, uint64_t val);
+/* Makes room for n keys in all, so that as many puts allocate nothing:
+ * 0, or -1 when out of memory (the map is unchanged). */
+int u64map_reserve(struct u64map *m, size_t n);
 /* 1 and *val when key is in the map, else 0. */
 int u64map_get(const struct u64map *m, uint64_t key, uint64_t *val);
 /* Bytes allocated. */

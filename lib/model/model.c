@@ -765,6 +765,20 @@ model_scan_episodes(struct model *m, uint64_t gen, int64_t from, int64_t to,
 }
 
 int
+model_count_fired(struct model *m, uint64_t gen, int64_t from, int64_t to,
+    size_t *n)
+{
+	const struct model_data *d;
+
+	if (read_begin(m, gen, from) < 0)
+		return MODEL_NOT_CURRENT;
+	d = m->d;
+	*n = fired_at(d, to, INT64_MIN) - fired_at(d, from, INT64_MIN);
+	read_end(m);
+	return 0;
+}
+
+int
 model_scan_pending_only(struct model *m, uint64_t gen, int64_t from,
     int64_t to, int (*fn)(const struct episode *, void *), void *arg)
 {

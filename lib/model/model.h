@@ -116,6 +116,11 @@ void model_invalidate(struct model *m);
 
 int model_scan_episodes(struct model *m, uint64_t gen, int64_t from,
     int64_t to, int (*fn)(const struct episode *e, void *arg), void *arg);
+/* *n gets how many episodes fired in [from, to): about what
+ * model_scan_episodes returns, without the few that fired before from
+ * and still fired then. 0, or MODEL_NOT_CURRENT. */
+int model_count_fired(struct model *m, uint64_t gen, int64_t from,
+    int64_t to, size_t *n);
 int model_scan_pending_only(struct model *m, uint64_t gen, int64_t from,
     int64_t to, int (*fn)(const struct episode *e, void *arg), void *arg);
 int model_scan_identities(struct model *m, uint64_t gen, int64_t from,

@@ -208,6 +208,18 @@ store_scan_episodes(struct store *st, int64_t from, int64_t to,
 	return st->be->scan_episodes(st, from, to, fn, arg);
 }
 
+size_t
+store_episodes_hint(struct store *st, int64_t from, int64_t to)
+{
+	uint64_t gen;
+	size_t n;
+
+	if (from_model(st, &gen) &&
+	    model_count_fired(st->model, gen, from, to, &n) == 0)
+		return n;
+	return 0;
+}
+
 int
 store_scan_pending_only(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct episode *, void *), void *arg)

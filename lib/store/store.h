@@ -220,6 +220,11 @@ int store_query_episodes(struct store *st, const struct episode_filter *f,
 int store_scan_episodes(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct episode *e, void *arg), void *arg);
 
+/* About how many rows store_scan_episodes(from, to) will give, when that
+ * is cheap to know (the in-memory model holds the range), for sizing
+ * arrays; 0 when it is not. */
+size_t store_episodes_hint(struct store *st, int64_t from, int64_t to);
+
 /* Episodes that ended while pending (pending_at and resolved_at, no
  * firing_at) and went pending in [from, to); by pending_at. Only id,
  * identity, pending_at and resolved_at are filled, the rest is 0. One range
