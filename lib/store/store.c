@@ -190,7 +190,10 @@ store_query_episodes(struct store *st, const struct episode_filter *f,
 static int
 from_model(struct store *st, uint64_t *gen)
 {
-	return st->model != NULL && store_generation(st, gen) == 0;
+	/* after store_cancel_reads the backend's scans fail at once */
+	return st->model != NULL &&
+	    !__atomic_load_n(&st->cancelled, __ATOMIC_RELAXED) &&
+	    store_generation(st, gen) == 0;
 }
 
 int
@@ -341,9 +344,11 @@ store_model_stats(struct store *st, struct model_stats *out)
 	out->scans_store = __atomic_load_n(&st->scans_store, __ATOMIC_RELAXED);
 }
 
-/* Reads from the model are not interrupted: they take milliseconds. */
+/* A scan of the model running now finishes (milliseconds); later ones go
+ * to the backend, which fails them. */
 void
 store_cancel_reads(struct store *st)
 {
+	__atomic_store_n(&st->cancelled, 1, __ATOMIC_RELAXED);
 	st->be->cancel_reads(st);
 }

@@ -77,6 +77,7 @@ struct store {
 	 * NULL; the backend creates it and keeps it current */
 	struct model *model;
 	uint64_t scans_model, scans_store;	/* atomic */
+	int cancelled;			/* store_cancel_reads; atomic */
 };
 
 extern const struct store_backend store__sqlite;

@@ -1159,6 +1159,28 @@ TEST(another_process_commit_is_read_from_the_store_until_refresh)
 	CHECK_INT(after.scans_model - before.scans_model, 1);
 }
 
+/* At shutdown an analysis must not run on: after store_cancel_reads the
+ * scans fail, also those the model would have answered. */
+TEST(cancelled_reads_fail_model_or_not)
+{
+	struct store_opts so = { .model_horizon_ms = 3650 * 86400000LL };
+	struct store *s;
+	char err[256];
+	int n = 0;
+
+	if (store_open_opts("sqlite", dir, &so, &s, err, sizeof(err)) < 0) {
+		T_FAIL("%s", err);
+		return;
+	}
+	CHECK_INT(store_scan_notified(s, T0, T0 + 86400000, 0, count_notified,
+	    &n), 0);
+	store_cancel_reads(s);
+	CHECK_INT(store_scan_notified(s, T0, T0 + 86400000, 0, count_notified,
+	    &n), -1);
+	CHECK_CONTAINS(store_errmsg(s), "interrupted");
+	store_close(s);
+}
+
 /* --- the in-memory model against the database ----------------------------
  * st keeps a model (model.h) current in its commit path; after every test
  * its answers to the analysis scans must be the database's, row for row,
@@ -1396,6 +1418,7 @@ main(void)
 	RUN(rw_ha_short_gap_with_a_lagging_replica_is_two_episodes);
 	RUN(webhook_before_its_firing_sample_joins_the_pending_period);
 	RUN(another_process_commit_is_read_from_the_store_until_refresh);
+	RUN(cancelled_reads_fail_model_or_not);
 	store_close(st);
 	rc = t_done();
 	{
