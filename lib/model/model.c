@@ -417,6 +417,9 @@ model_put_notification(struct model_data *d,
 		    (d->nns - i) * sizeof(*d->ns));
 		d->nns++;
 		memset(&d->ns[i], 0, sizeof(d->ns[i]));
+		/* in its place in the order from now on, dead or alive */
+		d->ns[i].id = n->id;
+		d->ns[i].received_at = n->received_at;
 	}
 	mn = &d->ns[i];
 	/* the alerts of a stored notification change only their episode:
@@ -443,8 +446,6 @@ model_put_notification(struct model_data *d,
 	}
 	if (nalerts > 1)
 		qsort(&d->as[first], nalerts, sizeof(*d->as), alert_cmp);
-	mn->id = n->id;
-	mn->received_at = n->received_at;
 	mn->alert0 = (uint32_t)first;
 	mn->nalerts = (uint32_t)nalerts;
 	mn->firing = n->firing != 0;
