@@ -208,23 +208,31 @@ opts_from(struct cached *c, char *err, size_t errlen)
 	    &c->noverrides, err, errlen);
 }
 
-/* Waits (lock held) until c, being computed by another request, is done.
- * Returns c's analysis with a reference for the caller, or NULL with err
- * when the computation failed. */
+static void
+unref_all(struct cached **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		unref(v[i]);
+}
+
+/* Waits (lock held) until c, being computed by another request, is done,
+ * and releases the lock, then gone[0..ngone), the entries the caller took
+ * out of the cache. Returns c's analysis with a reference for the caller,
+ * or NULL with err when the computation failed. */
 static const struct analysis *
 wait_for_computation(struct cached *c, void **handle, char *err,
-    size_t errlen)
+    size_t errlen, struct cached **gone, int ngone)
 {
 	__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
 	while (!c->done)
 		pthread_cond_wait(&computed, &lock);
+	pthread_mutex_unlock(&lock);
+	unref_all(gone, ngone);
 	if (c->a == NULL) {
 		snprintf(err, errlen, "%s", c->err);
-		pthread_mutex_unlock(&lock);
 		unref(c);
 		return NULL;
 	}
-	pthread_mutex_unlock(&lock);
 	*handle = c;
 	return c->a;
 }
@@ -237,8 +245,8 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 	uint64_t data = 0;
 	const struct an_config *cfg = daemon_config(d);
 	int64_t now = ts_now_ms(), ttl = cfg->an_cache_ttl_ms;
-	struct cached *c = NULL;
-	int free_slot = -1, oldest = 0, rc;
+	struct cached *c = NULL, *gone[SLOTS];
+	int free_slot = -1, oldest = 0, ngone = 0, rc;
 
 	*handle = NULL;
 	/* before the scan: a commit during it makes the next request scan
@@ -258,7 +266,7 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 		 * computed lives on with its requests) */
 		if (slots[i] != NULL && (now - slots[i]->computed_at >= ttl ||
 		    slots[i]->gen != gen || slots[i]->data != data)) {
-			unref(slots[i]);
+			gone[ngone++] = slots[i];	/* freed unlocked */
 			slots[i] = NULL;
 		}
 		if (slots[i] == NULL) {
@@ -273,12 +281,14 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 			 * for the first instead of scanning the window N
 			 * times */
 			cfg_release(cfg);
+			/* unlocks */
 			return wait_for_computation(slots[i], handle, err,
-			    errlen);
+			    errlen, gone, ngone);
 		}
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		pthread_mutex_unlock(&lock);
+		unref_all(gone, ngone);
 		cfg_release(cfg);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -294,12 +304,15 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 	if (ttl > 0) {
 		if (free_slot < 0) {
 			free_slot = oldest;
-			unref(slots[free_slot]);
+			gone[ngone++] = slots[free_slot];
 		}
 		slots[free_slot] = c;
 		c->refs++;
 	}
 	pthread_mutex_unlock(&lock);
+	/* an analysis of a big window takes a while to free: never under
+	 * the lock every request takes */
+	unref_all(gone, ngone);
 
 	/* no lock held: other windows' cached answers are served meanwhile */
 	rc = opts_from(c, c->err, sizeof(c->err));
@@ -352,10 +365,13 @@ analysis_handle_opts(void *handle)
 void
 analysis_cache_clear(void)
 {
+	struct cached *gone[SLOTS];
+
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < SLOTS; i++) {
-		unref(slots[i]);
+		gone[i] = slots[i];
 		slots[i] = NULL;
 	}
 	pthread_mutex_unlock(&lock);
+	unref_all(gone, SLOTS);
 }
