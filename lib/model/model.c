@@ -672,76 +672,6 @@ by_pending(const void *x, const void *y, void *p)
 	return (a->id > b->id) - (a->id < b->id);
 }
 
-/* The indexes of the episodes that pass keep, in the order of cmp; *n
- * gets how many. NULL with *n 0 when there are none, NULL with *n
- * SIZE_MAX when out of memory. */
-static uint32_t *
-select_episodes(const struct model_data *d, int64_t from, int64_t to,
-    int (*keep)(const struct episode *, int64_t, int64_t),
-    int (*cmp)(const void *, const void *, void *), size_t *n)
-{
-	uint32_t *v = NULL;
-	size_t nv = 0, cap = 0;
-	int sorted = 1;
-
-	*n = 0;
-	for (size_t i = 0; i < d->neps; i++) {
-		if (d->eps[i].dead || !keep(&d->eps[i].e, from, to))
-			continue;
-		if (grow(&v, nv, &cap, sizeof(*v)) < 0) {
-			free(v);
-			*n = SIZE_MAX;
-			return NULL;
-		}
-		v[nv++] = (uint32_t)i;
-	}
-	/* ids grow with time, so the order is mostly there already */
-	for (size_t i = 1; i < nv && sorted; i++)
-		sorted = cmp(&v[i - 1], &v[i], (void *)d) <= 0;
-	if (!sorted)
-		qsort_r(v, nv, sizeof(*v), cmp, (void *)d);
-	*n = nv;
-	return v;
-}
-
-/* The pending-only episodes of [from, to), by pending_at, as the store's
- * partial index has them. */
-static int
-scan_selected(struct model *m, uint64_t gen, int64_t from, int64_t to,
-    int (*keep)(const struct episode *, int64_t, int64_t),
-    int (*cmp)(const void *, const void *, void *),
-    int (*fn)(const struct episode *, void *), void *arg)
-{
-	const struct model_data *d;
-	uint32_t *v;
-	size_t n;
-
-	if (read_begin(m, gen, from) < 0)
-		return MODEL_NOT_CURRENT;
-	d = m->d;
-	v = select_episodes(d, from, to, keep, cmp, &n);
-	if (n == SIZE_MAX) {
-		read_end(m);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct episode *e = &d->eps[v[i]].e;
-		struct episode part;
-
-		/* what the store's index covers */
-		memset(&part, 0, sizeof(part));
-		part.id = e->id;
-		part.identity = e->identity;
-		part.pending_at = e->pending_at;
-		part.resolved_at = e->resolved_at;
-		if (fn(&part, arg))
-			break;
-	}
-	read_end(m);
-	free(v);
-	return 0;
-}
-
 /* The fired episodes in firing order: those that fired before from and
  * had not resolved by then, then those that fired in [from, to). */
 int
@@ -779,12 +709,50 @@ model_count_fired(struct model *m, uint64_t gen, int64_t from, int64_t to,
 	return 0;
 }
 
+/* The pending-only episodes of [from, to), by pending_at, with only what
+ * the store's partial index covers (id, identity, pending_at,
+ * resolved_at). */
 int
 model_scan_pending_only(struct model *m, uint64_t gen, int64_t from,
     int64_t to, int (*fn)(const struct episode *, void *), void *arg)
 {
-	return scan_selected(m, gen, from, to, pending_only, by_pending, fn,
-	    arg);
+	const struct model_data *d;
+	uint32_t *v = NULL;
+	size_t nv = 0, cap = 0;
+	int sorted = 1, result = -1;
+
+	if (read_begin(m, gen, from) < 0)
+		return MODEL_NOT_CURRENT;
+	d = m->d;
+	for (size_t i = 0; i < d->neps; i++) {
+		if (d->eps[i].dead || !pending_only(&d->eps[i].e, from, to))
+			continue;
+		if (grow(&v, nv, &cap, sizeof(*v)) < 0)
+			goto out;
+		v[nv++] = (uint32_t)i;
+	}
+	/* ids grow with time, so the order is mostly there already */
+	for (size_t i = 1; i < nv && sorted; i++)
+		sorted = by_pending(&v[i - 1], &v[i], (void *)d) <= 0;
+	if (!sorted)
+		qsort_r(v, nv, sizeof(*v), by_pending, (void *)d);
+	for (size_t i = 0; i < nv; i++) {
+		const struct episode *e = &d->eps[v[i]].e;
+		struct episode part;
+
+		memset(&part, 0, sizeof(part));
+		part.id = e->id;
+		part.identity = e->identity;
+		part.pending_at = e->pending_at;
+		part.resolved_at = e->resolved_at;
+		if (fn(&part, arg))
+			break;
+	}
+	result = 0;
+out:
+	read_end(m);
+	free(v);
+	return result;
 }
 
 /* The first notification received at or after t. */
