@@ -550,7 +550,7 @@ TEST(rw_for_state_values_that_are_not_times_are_ignored)
 	free(q1);
 }
 
-/* --- the store's series cache (lib/store/store_sqlite.c) ----------------------
+/* --- the store's series cache (lib/store/sqlite_write.c) ----------------------
  * Samples of known series are checked against, and written from, a cache
  * of rw_series; what a user sees in the table and what the next request
  * is checked against must be the same as without it, also after a part of

@@ -1,5 +1,6 @@
-/* test_store.c -- lib/store/store_sqlite.c: opening, migrations, the write
- * primitives' contracts, retention pruning. */
+/* test_store.c -- the SQLite backend (lib/store/store_sqlite.c and its
+ * sqlite_*.c): opening, migrations, the write primitives' contracts,
+ * retention pruning, the database's answers to the analysis scans. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -504,6 +505,109 @@ TEST(generation_moves_with_every_commit)
 	CHECK(g3 != g2);
 }
 
+/* The identities of the copies test: COPIES_ID0 + [0, COPIES_N) with
+ * alerts, COPIES_ID0 + COPIES_N without. */
+#define COPIES_N 3000
+#define COPIES_ID0 1000
+
+struct copies_seen {
+	int rows;
+	int copies[COPIES_N + 1], dup[COPIES_N + 1];
+};
+
+/* Keeps the rows of those identities (the earlier tests' episodes still
+ * open are in every window too). */
+static int
+see_copies(const struct identity_row *r, void *arg)
+{
+	struct copies_seen *c = arg;
+	uint64_t k = r->identity - COPIES_ID0;
+
+	if (r->identity < COPIES_ID0 || k > COPIES_N)
+		return 0;
+	c->rows++;
+	c->copies[k] = r->copies;
+	c->dup[k] = r->dup_deliveries;
+	return 0;
+}
+
+/* store_scan_identities over more identities than a first table holds:
+ * each one's copies are the distinct fingerprints its alerts had (1 to 3
+ * here), its duplicate deliveries the alerts it had in a notification
+ * another Alertmanager delivered first; an identity of the window without
+ * alerts has one copy and none delivered twice. */
+TEST(scan_identities_counts_copies_of_many_identities)
+{
+	static const char body[] = "{\"version\":\"4\",\"receiver\":\"r\","
+	    "\"status\":\"firing\",\"groupKey\":\"{}:{}\","
+	    "\"groupLabels\":{},\"externalURL\":\"http://am-a\",\"alerts\":[{"
+	    "\"status\":\"firing\",\"labels\":{\"alertname\":\"C\"},"
+	    "\"startsAt\":\"2026-01-01T00:00:00Z\"}]}";
+	const int64_t t = T0 + 200 * DAY;
+	struct wh_notification *n = NULL;
+	struct copies_seen *seen = calloc(1, sizeof(*seen));
+	int64_t nid[2];
+	size_t idx[2] = { 0, 0 };
+	json_t *l = json_pack("{s:s}", "alertname", "C");
+	char err[256];
+	int bad = 0;
+
+	CHECK_INT(wh_parse(body, strlen(body), NULL, 0, &n, err, sizeof(err)),
+	    WH_OK);
+	if (n == NULL || seen == NULL || l == NULL)
+		goto out;
+	CHECK_INT(store_begin(st), 0);
+	/* the second copy of the notification, from another Alertmanager a
+	 * second later, is a duplicate delivery */
+	CHECK_INT(store_insert_notification(st, n, t, &nid[0]), 0);
+	n->external_url = "http://am-b";
+	CHECK_INT(store_insert_notification(st, n, t + 1000, &nid[1]), 0);
+	for (int k = 0; k <= COPIES_N; k++) {
+		struct episode e;
+		struct wh_alert a = n->alerts[0];
+
+		memset(&e, 0, sizeof(e));
+		e.identity = COPIES_ID0 + (uint64_t)k;
+		e.firing_at = t + k;
+		e.resolved_at = t + DAY;
+		e.sources = EP_SRC_WEBHOOK;
+		bad |= store_upsert_identity(st, e.identity, "C", l, t) < 0;
+		bad |= store_insert_episode(st, &e, "C") < 0;
+		if (k == COPIES_N)
+			break;		/* the one without alerts */
+		a.identity = e.identity;
+		a.labels_json = a.annotations_json = NULL;
+		for (int r = 0; r <= k % 3; r++) {
+			a.fingerprint = e.identity << 8 | (uint64_t)r;
+			bad |= store_insert_notification_alert(st, nid[0],
+			    idx[0]++, &a, e.id) < 0;
+		}
+		if (k % 5 == 0)
+			bad |= store_insert_notification_alert(st, nid[1],
+			    idx[1]++, &a, e.id) < 0;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(store_commit(st), 0);
+
+	CHECK_INT(store_scan_identities(st, t, t + DAY, see_copies, seen), 0);
+	CHECK_INT(seen->rows, COPIES_N + 1);
+	for (int k = 0; k < COPIES_N; k++) {
+		if (seen->copies[k] != k % 3 + 1 ||
+		    seen->dup[k] != (k % 5 == 0)) {
+			T_FAIL("identity %d: copies %d dup %d, want %d %d",
+			    COPIES_ID0 + k, seen->copies[k], seen->dup[k],
+			    k % 3 + 1, k % 5 == 0);
+			break;
+		}
+	}
+	CHECK_INT(seen->copies[COPIES_N], 1);
+	CHECK_INT(seen->dup[COPIES_N], 0);
+out:
+	json_decref(l);
+	wh_free(n);
+	free(seen);
+}
+
 int
 main(void)
 {
@@ -525,6 +629,7 @@ main(void)
 	RUN(pending_only_and_alertless_notifications);
 	RUN(migration_from_3_marks_existing_duplicates);
 	RUN(silences_upsert_scan_prune);
+	RUN(scan_identities_counts_copies_of_many_identities);
 	RUN(cancel_reads_fails_reads_not_writes);
 	RUN(generation_moves_with_every_commit);
 	store_close(st);
