@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intern.h"
 #include "u64map.h"
 
 struct m_episode {
@@ -47,12 +48,6 @@ struct m_series {
 	enum series_kind kind;
 };
 
-/* An open-addressing set of strings; each is allocated once. */
-struct intern {
-	char **slot;
-	size_t cap, n, bytes;
-};
-
 struct model_data {
 	int64_t from;
 	struct m_episode *eps;
@@ -70,7 +65,8 @@ struct model_data {
 	struct m_series *ser;
 	size_t nser, cap_ser;
 	struct u64map sermap;		/* series -> index in ser */
-	struct intern strs;
+	struct intern strs;		/* each string once: its copy's
+					   pointer is handed out */
 };
 
 struct model {
@@ -100,61 +96,14 @@ grow(void *vp, size_t n, size_t *cap, size_t size)
 	return 0;
 }
 
-static uint64_t
-str_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
+/* The one copy of s (NULL: "") in t, made when s is new: it lives as
+ * long as t. NULL when out of memory. */
 static const char *
 intern(struct intern *t, const char *s)
 {
-	size_t i, len;
-
 	if (s == NULL)
 		s = "";
-	if (t->n * 2 >= t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		char **slot = calloc(cap, sizeof(*slot));
-
-		if (slot == NULL)
-			return NULL;
-		for (size_t k = 0; k < t->cap; k++) {
-			if (t->slot[k] == NULL)
-				continue;
-			i = str_hash(t->slot[k]) & (cap - 1);
-			while (slot[i] != NULL)
-				i = (i + 1) & (cap - 1);
-			slot[i] = t->slot[k];
-		}
-		free(t->slot);
-		t->slot = slot;
-		t->cap = cap;
-	}
-	i = str_hash(s) & (t->cap - 1);
-	while (t->slot[i] != NULL && strcmp(t->slot[i], s) != 0)
-		i = (i + 1) & (t->cap - 1);
-	if (t->slot[i] == NULL) {
-		len = strlen(s) + 1;
-		if ((t->slot[i] = malloc(len)) == NULL)
-			return NULL;
-		memcpy(t->slot[i], s, len);
-		t->n++;
-		t->bytes += len;
-	}
-	return t->slot[i];
-}
-
-static void
-intern_free(struct intern *t)
-{
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->slot[i]);
-	free(t->slot);
+	return intern_put_str(t, s, strlen(s));
 }
 
 /* --- the data ------------------------------------------------------------ */
@@ -612,8 +561,7 @@ model_stats(struct model *m, struct model_stats *out)
 		    d->cap_ns * sizeof(*d->ns) + d->cap_as * sizeof(*d->as) +
 		    d->cap_ids * sizeof(*d->ids) +
 		    d->cap_ser * sizeof(*d->ser) + u64map_bytes(&d->idmap) +
-		    u64map_bytes(&d->sermap) + d->strs.bytes +
-		    d->strs.cap * sizeof(*d->strs.slot);
+		    u64map_bytes(&d->sermap) + intern_bytes(&d->strs);
 	}
 	out->current = m->valid;
 	out->gen = m->gen;
