@@ -198,3 +198,15 @@ commitq_run(struct commitq *q, int (*apply)(struct store *, void *),
 	pthread_cond_destroy(&it.wake);
 	return failed ? -1 : 0;
 }
+
+size_t
+commitq_queued(struct commitq *q)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&q->lock);
+	for (const struct item *it = q->head; it != NULL; it = it->next)
+		n++;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}

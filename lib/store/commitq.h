@@ -71,4 +71,8 @@ void commitq_free(struct commitq *q);
 int commitq_run(struct commitq *q, int (*apply)(struct store *, void *),
     void *arg, size_t bytes, char *err, size_t errlen);
 
+/* The items queued and not yet taken into a batch: those that will wait
+ * for the commit in progress, if any. */
+size_t commitq_queued(struct commitq *q);
+
 #endif

@@ -84,10 +84,69 @@ reader(void)
 
 /* --- items that write an identity, and some that then fail ------------- */
 
+/* A blocker: an item whose apply, inside the transaction, says it has
+ * started and then waits until `others` items are queued behind it, so
+ * that they all queue during its commit -- what the tests below are
+ * about -- whatever the scheduler does. */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int started;
+	struct commitq *q;
+	size_t others;
+};
+
+/* Waits, within a deadline, until n items are queued on q. */
+static void
+wait_queued(struct commitq *q, size_t n)
+{
+	struct timespec tick = { 0, 1000000 };
+
+	for (int i = 0; i < 10000 && commitq_queued(q) < n; i++)
+		nanosleep(&tick, NULL);
+}
+
+static void
+gate_pass(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->started = 1;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+	wait_queued(g->q, g->others);
+}
+
+/* Waits until the blocker's apply has started: its commit is in progress. */
+static void
+gate_wait_started(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	while (!g->started)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void
+gate_init(struct gate *g, struct commitq *q, size_t others)
+{
+	memset(g, 0, sizeof(*g));
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->cond, NULL);
+	g->q = q;
+	g->others = others;
+}
+
+static void
+gate_destroy(struct gate *g)
+{
+	pthread_mutex_destroy(&g->lock);
+	pthread_cond_destroy(&g->cond);
+}
+
 struct ident_item {
 	uint64_t identity;
 	int fail;		/* after writing, break a foreign key */
-	int64_t slow_ms;	/* sleep inside the transaction first */
+	struct gate *gate;	/* the blocker: wait there first */
 };
 
 static int
@@ -97,11 +156,8 @@ apply_identity(struct store *s, void *arg)
 	json_t *labels = json_pack("{s:s}", "alertname", "CQ");
 	int rc;
 
-	if (it->slow_ms > 0) {
-		struct timespec ts = { (time_t)(it->slow_ms / 1000),
-		    (long)(it->slow_ms % 1000) * 1000000 };
-		nanosleep(&ts, NULL);
-	}
+	if (it->gate != NULL)
+		gate_pass(it->gate);
 	rc = store_upsert_identity(s, it->identity, "CQ", labels, 1000);
 	if (rc == 0 && it->fail) {
 		/* an alert of a notification that does not exist: the
@@ -204,7 +260,6 @@ struct one {
 	pthread_t th;
 	struct commitq *q;
 	struct ident_item it;
-	int64_t delay_ms;	/* before queueing */
 	int result;
 	char err[128];
 };
@@ -213,9 +268,7 @@ static void *
 run_one(void *arg)
 {
 	struct one *o = arg;
-	struct timespec ts = { 0, (long)o->delay_ms * 1000000 };
 
-	nanosleep(&ts, NULL);
 	o->result = commitq_run(o->q, apply_identity, &o->it, 1, o->err,
 	    sizeof(o->err));
 	return NULL;
@@ -226,6 +279,7 @@ TEST(items_queued_during_a_commit_share_the_next_one)
 	struct commitq_opts opts = { .observe = observe };
 	struct commitq *q = commitq_new(st, &opts);
 	struct one o[9];
+	struct gate g;
 	sqlite3 *db = reader();
 
 	CHECK(q != NULL && db != NULL);
@@ -233,13 +287,16 @@ TEST(items_queued_during_a_commit_share_the_next_one)
 		return;
 	reset_observed();
 	memset(o, 0, sizeof(o));
+	gate_init(&g, q, 8);
 	for (int i = 0; i < 9; i++) {
 		o[i].q = q;
 		o[i].it.identity = 5000000 + (uint64_t)i;
 		o[i].it.fail = i == 4;
-		o[i].it.slow_ms = i == 0 ? 300 : 0;
-		o[i].delay_ms = i == 0 ? 0 : 50;
+		o[i].it.gate = i == 0 ? &g : NULL;
 		pthread_create(&o[i].th, NULL, run_one, &o[i]);
+		/* the first leads a commit of its own; the rest queue */
+		if (i == 0)
+			gate_wait_started(&g);
 	}
 	for (int i = 0; i < 9; i++)
 		pthread_join(o[i].th, NULL);
@@ -256,6 +313,7 @@ TEST(items_queued_during_a_commit_share_the_next_one)
 	CHECK_INT(obs_max, 8);
 	pthread_mutex_unlock(&obs_lock);
 	sqlite3_close(db);
+	gate_destroy(&g);
 	commitq_free(q);
 }
 
@@ -266,7 +324,7 @@ struct wh_one {
 	struct commitq *q;
 	struct wh_notification *n;
 	struct ingest_opts *opts;
-	int64_t slow_ms, delay_ms;
+	struct gate *gate;	/* the blocker */
 	struct ingest_result res;
 	int result;
 	char err[128];
@@ -277,10 +335,8 @@ apply_wh(struct store *s, void *arg)
 {
 	struct wh_one *w = arg;
 
-	if (w->slow_ms > 0) {
-		struct timespec ts = { 0, (long)w->slow_ms * 1000000 };
-		nanosleep(&ts, NULL);
-	}
+	if (w->gate != NULL)
+		gate_pass(w->gate);
 	return ingest_webhook_apply(s, w->n, 1700000000000, w->opts, &w->res);
 }
 
@@ -288,9 +344,7 @@ static void *
 run_wh(void *arg)
 {
 	struct wh_one *w = arg;
-	struct timespec ts = { 0, (long)w->delay_ms * 1000000 };
 
-	nanosleep(&ts, NULL);
 	w->result = commitq_run(w->q, apply_wh, w, 1, w->err, sizeof(w->err));
 	return NULL;
 }
@@ -317,21 +371,24 @@ TEST(a_retry_in_the_same_batch_is_a_duplicate)
 	struct commitq_opts qo = { .observe = observe };
 	struct commitq *q = commitq_new(st, &qo);
 	struct wh_one w[3];
+	struct gate g;
 
 	CHECK(q != NULL);
 	if (q == NULL)
 		return;
 	reset_observed();
 	memset(w, 0, sizeof(w));
+	gate_init(&g, q, 2);
 	w[0].n = notif("CQBlocker");
 	w[1].n = notif("CQRetried");
 	w[2].n = notif("CQRetried");	/* the same payload again */
 	for (int i = 0; i < 3; i++) {
 		w[i].q = q;
 		w[i].opts = &opts;
-		w[i].slow_ms = i == 0 ? 300 : 0;
-		w[i].delay_ms = i == 0 ? 0 : 50;
+		w[i].gate = i == 0 ? &g : NULL;
 		pthread_create(&w[i].th, NULL, run_wh, &w[i]);
+		if (i == 0)
+			gate_wait_started(&g);
 	}
 	for (int i = 0; i < 3; i++)
 		pthread_join(w[i].th, NULL);
@@ -346,6 +403,7 @@ TEST(a_retry_in_the_same_batch_is_a_duplicate)
 	pthread_mutex_unlock(&obs_lock);
 	for (int i = 0; i < 3; i++)
 		wh_free(w[i].n);
+	gate_destroy(&g);
 	commitq_free(q);
 }
 
