@@ -196,19 +196,34 @@ from_model(struct store *st, uint64_t *gen)
 	    store_generation(st, gen) == 0;
 }
 
+/* Whether a model scan answered (rc 0), counted for
+ * alertnoise_model_scans_total. */
+static int
+model_answered(struct store *st, int rc)
+{
+	if (rc == 0)
+		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+	return rc == 0;
+}
+
+/* The backend, to answer a scan the model did not; counted. */
+static const struct store_backend *
+backend_answers(struct store *st)
+{
+	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
+	return st->be;
+}
+
 int
 store_scan_episodes(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct episode *, void *), void *arg)
 {
 	uint64_t gen;
 
-	if (from_model(st, &gen) &&
-	    model_scan_episodes(st->model, gen, from, to, fn, arg) == 0) {
-		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+	if (from_model(st, &gen) && model_answered(st,
+	    model_scan_episodes(st->model, gen, from, to, fn, arg)))
 		return 0;
-	}
-	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
-	return st->be->scan_episodes(st, from, to, fn, arg);
+	return backend_answers(st)->scan_episodes(st, from, to, fn, arg);
 }
 
 size_t
@@ -229,13 +244,10 @@ store_scan_pending_only(struct store *st, int64_t from, int64_t to,
 {
 	uint64_t gen;
 
-	if (from_model(st, &gen) &&
-	    model_scan_pending_only(st->model, gen, from, to, fn, arg) == 0) {
-		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+	if (from_model(st, &gen) && model_answered(st,
+	    model_scan_pending_only(st->model, gen, from, to, fn, arg)))
 		return 0;
-	}
-	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
-	return st->be->scan_pending_only(st, from, to, fn, arg);
+	return backend_answers(st)->scan_pending_only(st, from, to, fn, arg);
 }
 
 int
@@ -244,13 +256,10 @@ store_scan_identities(struct store *st, int64_t from, int64_t to,
 {
 	uint64_t gen;
 
-	if (from_model(st, &gen) &&
-	    model_scan_identities(st->model, gen, from, to, fn, arg) == 0) {
-		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+	if (from_model(st, &gen) && model_answered(st,
+	    model_scan_identities(st->model, gen, from, to, fn, arg)))
 		return 0;
-	}
-	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
-	return st->be->scan_identities(st, from, to, fn, arg);
+	return backend_answers(st)->scan_identities(st, from, to, fn, arg);
 }
 
 int
@@ -259,13 +268,12 @@ store_scan_notified(struct store *st, int64_t from, int64_t to,
 {
 	uint64_t gen;
 
-	if (from_model(st, &gen) &&
-	    model_scan_notified(st->model, gen, from, to, firing_only, fn, arg) == 0) {
-		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+	if (from_model(st, &gen) && model_answered(st,
+	    model_scan_notified(st->model, gen, from, to, firing_only, fn,
+	    arg)))
 		return 0;
-	}
-	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
-	return st->be->scan_notified(st, from, to, firing_only, fn, arg);
+	return backend_answers(st)->scan_notified(st, from, to, firing_only,
+	    fn, arg);
 }
 
 int
@@ -274,13 +282,10 @@ store_scan_feedback(struct store *st, int64_t from, int64_t to,
 {
 	uint64_t gen;
 
-	if (from_model(st, &gen) &&
-	    model_scan_feedback(st->model, gen, from, to, fn, arg) == 0) {
-		__atomic_add_fetch(&st->scans_model, 1, __ATOMIC_RELAXED);
+	if (from_model(st, &gen) && model_answered(st,
+	    model_scan_feedback(st->model, gen, from, to, fn, arg)))
 		return 0;
-	}
-	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
-	return st->be->scan_feedback(st, from, to, fn, arg);
+	return backend_answers(st)->scan_feedback(st, from, to, fn, arg);
 }
 
 int
