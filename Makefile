@@ -162,9 +162,12 @@ fuzz: deps-fuzz
 		-artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/corpus $(BUILD)/fuzz/seed
 fuzz-build: $(BUILD)/fuzz/fuzz_rw_decode $(BUILD)/fuzz/seed/.done
-$(BUILD)/fuzz/fuzz_rw_decode: tests/fuzz/fuzz_rw_decode.c lib/decode/rw_decode.c lib/decode/rw_decode.h $(FUZZ_PROTO)
+# the decoder's files (lib/decode/rw_*.c) and what they use from lib/core
+FUZZ_RW_SRC  := $(wildcard lib/decode/rw_*.c) lib/core/utf8.c
+$(BUILD)/fuzz/fuzz_rw_decode: tests/fuzz/fuzz_rw_decode.c $(FUZZ_RW_SRC) $(wildcard lib/decode/rw_*.h) \
+		lib/core/utf8.h $(FUZZ_PROTO)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_rw_decode.c lib/decode/rw_decode.c \
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_rw_decode.c $(FUZZ_RW_SRC) \
 		$(FUZZ_PROTO) -lprotobuf-c -lsnappy
 $(BUILD)/fuzz/seed/.done: $(wildcard tests/data/rw/*.snappy) tests/fuzz/unsnappy.py
 	rm -rf $(@D) && mkdir -p $(@D)

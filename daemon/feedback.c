@@ -31,6 +31,7 @@
 #include "routes.h"
 #include "store.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 #define FEEDBACK_MAX_BODY	(64 * 1024)
 #define NOTE_MAX		1024	/* bytes */
@@ -102,42 +103,6 @@ parse_time(const char *s, int64_t *ms, int *whole)
 {
 	*whole = strchr(s, '.') == NULL && strpbrk(s, "eE") == NULL;
 	return ts_parse_param(s, ms);
-}
-
-/* RFC 3629 UTF-8, without overlong forms or surrogates. */
-static int
-utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned c = *p;
-		int n;
-		unsigned cp;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			n = 1, cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2, cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3, cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 0;
-		p += n + 1;
-	}
-	return 1;
 }
 
 /* --- request bodies ------------------------------------------------------ */
@@ -272,7 +237,7 @@ parse_form(char *body, size_t len, struct verdict_req *q, struct failure *f)
 				if (*slots[i] != NULL)
 					return fail_with(f, "invalid_form",
 					    "%s: given more than once", p);
-				if (!utf8_valid(eq))
+				if (!utf8_valid(eq, strlen(eq)))
 					return fail_with(f, "bad_value",
 					    "%s: not valid UTF-8", p);
 				*slots[i] = eq;

@@ -31,6 +31,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 /* A family drops new label sets past this many children, so a bug that puts
  * an unbounded value (an id, a URL) into a label cannot exhaust memory. */
 #define MET_MAX_CHILDREN	10000
@@ -134,20 +136,6 @@ utf8_len(const unsigned char *s)
 		    (s[3] & 0xc0) == 0x80 ? 4 : 0;
 	}
 	return 0;
-}
-
-static int
-utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-
-	while (*p != '\0') {
-		if ((n = utf8_len(p)) == 0)
-			return 0;
-		p += n;
-	}
-	return 1;
 }
 
 /* Returns a malloc'ed copy of s (owned by the caller) with every byte that
@@ -334,7 +322,7 @@ child_get(struct met_family *f, const char *const *v, int create)
 	assert(f->nlabels == 0 || v != NULL);
 	for (i = 0; i < f->nlabels; i++) {
 		assert(v[i] != NULL);
-		if (!utf8_valid(v[i]))
+		if (!utf8_valid(v[i], strlen(v[i])))
 			sanitize = 1;
 	}
 	if (sanitize) {

@@ -1,4 +1,4 @@
-/* fuzz_rw_decode.c -- libFuzzer harness for lib/decode/rw_decode.c.
+/* fuzz_rw_decode.c -- libFuzzer harness for lib/decode/rw_*.c.
  *
  * The first input byte selects what is fuzzed: bit 7 set, the rest is a
  * Content-Type for rw_content_type(); otherwise bit 0 picks 1.0 or 2.0 and

@@ -1,4 +1,5 @@
-/* test_rw_decode.c -- lib/decode/rw_decode.c against real Prometheus 2.42 payloads
+/* test_rw_decode.c -- the remote-write decoder (lib/decode/rw_*.c, API
+ * rw_decode.h) against real Prometheus 2.42 payloads
  * (tests/data/rw/README.txt), hand-built 2.0 requests, and one malformed
  * request per class of error. Run from the top of the tree. */
 #include <math.h>
