@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "an_views.h"
 #include "analysis.h"
 #include "t.h"
 
@@ -458,6 +459,40 @@ TEST(aggregates_per_alertname_and_summary)
 	CHECK_INT(json_array_size(json_object_get(sum, "by_team")), 2);
 	json_decref(alerts);
 	json_decref(sum);
+
+	/* the structs the JSON is made from say the same */
+	{
+		struct an_alerts v;
+		struct an_summary s;
+		const struct an_alert_row *r;
+
+		CHECK_INT(an_alerts_view(a, NULL, 0, 1, &v), 0);
+		CHECK_INT(v.n, 2);
+		r = an_alerts_find(&v, "Blip");
+		CHECK(r != NULL && r == &v.rows[0]);
+		if (r != NULL) {
+			CHECK_INT(r->n.episodes, 3);
+			CHECK_INT(r->n.classes[CLS_TRANSIENT], 3);
+			CHECK_INT(r->n.resolved, 3);
+			CHECK_NEAR(r->n.mttr_median, 120);
+			CHECK_NEAR(r->n.mttr_p90, 240);
+			CHECK_INT(r->nidents, 2);
+			CHECK_NEAR(an_ratio(r->n.noise_pages, r->n.pages), 1.0);
+		}
+		CHECK(an_alerts_find(&v, "Nope") == NULL);
+		an_alerts_view_free(&v);
+
+		CHECK_INT(an_summary_view(a, &s), 0);
+		CHECK_INT(s.all.episodes, 5);
+		CHECK_INT(s.all.pages, 2);
+		CHECK_INT(s.pages_with_verdict, 1);
+		CHECK_INT(s.nreceivers, 1);
+		CHECK_INT(s.nteams, 2);
+		CHECK_NEAR(an_ratio(s.all.noise, s.all.episodes), 0.6);
+		/* the ratio of nothing is undefined: null, no gauge */
+		CHECK(isnan(an_ratio(0, 0)));
+		an_summary_view_free(&s);
+	}
 	an_free(a);
 }
 
