@@ -47,6 +47,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "log.h"
+#include "reload.h"
 #include "rw_decode.h"
 #include "store.h"
 #include "timefmt.h"
@@ -65,7 +66,7 @@ static const char *const series_names[] = { "ALERTS", "ALERTS_FOR_STATE" };
 
 struct import_flags {
 	const char *url, *since, *until, *step, *chunk;
-	const char *config_file, *storage_path, *log_level, *log_format;
+	struct flags common;	/* over the config file (reload.h) */
 };
 
 /* --- memory: running out ends the command (daemon/ may; lib/ may not) -- */
@@ -911,84 +912,40 @@ static int
 parse_flags(int argc, char **argv, struct import_flags *f,
     const char *default_config)
 {
-	memset(f, 0, sizeof(*f));
-	f->config_file = default_config;
-	f->since = DEFAULT_SINCE;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int rc;
+	int help = 0, rc;
+	const struct flag_def defs[] = {
+		{ "-h", FLAG_STOP, .on = &help },
+		{ "--help", FLAG_STOP, .on = &help },
+		{ "--prometheus.url", FLAG_VALUE, .value = &f->url },
+		{ "--since", FLAG_VALUE, .value = &f->since },
+		{ "--until", FLAG_VALUE, .value = &f->until },
+		{ "--step", FLAG_VALUE, .value = &f->step },
+		{ "--chunk", FLAG_VALUE, .value = &f->chunk },
+		{ "--config.file", FLAG_VALUE,
+		    .value = &f->common.config_file },
+		{ "--storage.path", FLAG_VALUE,
+		    .value = &f->common.storage_path },
+		{ "--log.level", FLAG_VALUE,
+		    .value = &f->common.log_level },
+		{ "--log.format", FLAG_VALUE,
+		    .value = &f->common.log_format },
+	};
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout, default_config);
-			return 1;
-		}
-		if ((rc = flag_value(argc, argv, &i, "--prometheus.url",
-		    &f->url)) ||
-		    (rc = flag_value(argc, argv, &i, "--since", &f->since)) ||
-		    (rc = flag_value(argc, argv, &i, "--until", &f->until)) ||
-		    (rc = flag_value(argc, argv, &i, "--step", &f->step)) ||
-		    (rc = flag_value(argc, argv, &i, "--chunk", &f->chunk)) ||
-		    (rc = flag_value(argc, argv, &i, "--config.file",
-		    &f->config_file)) ||
-		    (rc = flag_value(argc, argv, &i, "--storage.path",
-		    &f->storage_path)) ||
-		    (rc = flag_value(argc, argv, &i, "--log.level",
-		    &f->log_level)) ||
-		    (rc = flag_value(argc, argv, &i, "--log.format",
-		    &f->log_format))) {
-			if (rc < 0) {
-				fprintf(stderr, "alertnoised import: error: "
-				    "flag %s needs a value, try --help\n", a);
-				return 2;
-			}
-			continue;
-		}
-		fprintf(stderr, "alertnoised import: error: unknown flag %s, "
-		    "try --help\n", a);
-		return 2;
-	}
+	memset(f, 0, sizeof(*f));
+	f->common.config_file = default_config;
+	f->since = DEFAULT_SINCE;
+	rc = flags_parse(argc, argv, defs, sizeof(defs) / sizeof(defs[0]),
+	    "alertnoised import", stderr);
+	if (rc == 1)
+		usage(stdout, default_config);
+	if (rc != 0)
+		return rc;
 	if (f->url == NULL) {
 		fprintf(stderr, "alertnoised import: error: --prometheus.url "
 		    "is required, try --help\n");
 		return 2;
 	}
 	return 0;
-}
-
-/* Loads the config and applies the flags over it. Returns it, or NULL with
- * err. */
-static struct an_config *
-load_config(const struct import_flags *f, char *err, size_t errlen)
-{
-	struct an_config *c;
-
-	if (cfg_load(f->config_file, &c, err, errlen) < 0)
-		return NULL;
-	if (f->storage_path != NULL) {
-		free(c->storage_path);
-		c->storage_path = xstrdup(f->storage_path);
-	}
-	if (f->log_level != NULL &&
-	    (c->log_level = log_level_parse(f->log_level)) < 0) {
-		snprintf(err, errlen, "--log.level: \"%s\" is not one of debug, "
-		    "info, warn, error", f->log_level);
-		goto bad;
-	}
-	if (f->log_format != NULL) {
-		if (strcmp(f->log_format, "logfmt") == 0)
-			c->log_format = LOG_FMT_LOGFMT;
-		else if (strcmp(f->log_format, "json") == 0)
-			c->log_format = LOG_FMT_JSON;
-		else {
-			snprintf(err, errlen, "--log.format: \"%s\" is not one "
-			    "of logfmt, json", f->log_format);
-			goto bad;
-		}
-	}
-	return c;
-bad:
-	cfg_free(c);
-	return NULL;
 }
 
 /* Sets the import's range and step from the flags (the step detected on
@@ -1071,7 +1028,7 @@ import_run(int argc, char **argv, const char *default_config)
 	buf_init(&im.key, MAX_KEY);
 	if ((rc = parse_flags(argc, argv, &f, default_config)) != 0)
 		return rc == 1 ? 0 : rc;
-	if ((cfg = load_config(&f, err, sizeof(err))) == NULL) {
+	if ((cfg = daemon_load_config(&f.common, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "alertnoised import: error: %s\n", err);
 		return 1;
 	}

@@ -411,45 +411,35 @@ main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	memset(&d, 0, sizeof(d));
 	d.flags.config_file = AN_DEFAULT_CONFIG;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	{
+		int help = 0, version = 0;
+		const struct flag_def defs[] = {
+			{ "-h", FLAG_STOP, .on = &help },
+			{ "--help", FLAG_STOP, .on = &help },
+			{ "--version", FLAG_STOP, .on = &version },
+			{ "--check-config", FLAG_SWITCH, .on = &check },
+			{ "--test.clock", FLAG_SWITCH,
+			    .on = &d.flags.test_clock },
+			{ "--config.file", FLAG_VALUE,
+			    .value = &d.flags.config_file },
+			{ "--web.listen-address", FLAG_VALUE,
+			    .value = &d.flags.listen_address },
+			{ "--storage.path", FLAG_VALUE,
+			    .value = &d.flags.storage_path },
+			{ "--log.level", FLAG_VALUE,
+			    .value = &d.flags.log_level },
+			{ "--log.format", FLAG_VALUE,
+			    .value = &d.flags.log_format },
+		};
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		rc = flags_parse(argc, argv, defs, sizeof(defs) /
+		    sizeof(defs[0]), "alertnoised", stderr);
+		if (rc == 1 && help)
 			usage(stdout);
-			return 0;
-		}
-		if (strcmp(a, "--version") == 0) {
+		else if (rc == 1)
 			print_version();
-			return 0;
-		}
-		if (strcmp(a, "--check-config") == 0) {
-			check = 1;
-			continue;
-		}
-		if (strcmp(a, "--test.clock") == 0) {
-			d.flags.test_clock = 1;
-			continue;
-		}
-		if ((rc = flag_value(argc, argv, &i, "--config.file",
-		    &d.flags.config_file)) ||
-		    (rc = flag_value(argc, argv, &i, "--web.listen-address",
-		    &d.flags.listen_address)) ||
-		    (rc = flag_value(argc, argv, &i, "--storage.path",
-		    &d.flags.storage_path)) ||
-		    (rc = flag_value(argc, argv, &i, "--log.level",
-		    &d.flags.log_level)) ||
-		    (rc = flag_value(argc, argv, &i, "--log.format",
-		    &d.flags.log_format))) {
-			if (rc < 0) {
-				fprintf(stderr, "alertnoised: error: flag %s "
-				    "needs a value, try --help\n", a);
-				return 2;
-			}
-			continue;
-		}
-		fprintf(stderr, "alertnoised: error: unknown flag %s, try "
-		    "--help\n", a);
-		return 2;
+		if (rc != 0)
+			return rc == 1 ? 0 : rc;
 	}
 
 	if (!check) {

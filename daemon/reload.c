@@ -15,7 +15,9 @@
 #include "sources.h"
 #include "timefmt.h"
 
-/* Applies the flags over a loaded config. Returns 0 or -1 with err. */
+/* Applies the flags over a loaded config: the daemon's, and those of
+ * `alertnoised import` and `report` (through daemon_load_config), which set
+ * the ones they take and leave the others NULL. Returns 0 or -1 with err. */
 static int
 apply_flags(const struct flags *f, struct an_config *c, char *err,
     size_t errlen)

@@ -22,6 +22,7 @@
 #include "analyses.h"
 #include "config.h"
 #include "recommendations.h"
+#include "reload.h"
 #include "report.h"
 #include "sources.h"
 #include "store.h"
@@ -31,7 +32,8 @@
 #define DB_FILE		"alertnoise.db"
 
 struct report_flags {
-	const char *window, *format, *config_file, *storage_path, *output;
+	const char *window, *format, *output;
+	struct flags common;	/* over the config file (reload.h) */
 };
 
 static void
@@ -63,40 +65,28 @@ static int
 parse_flags(int argc, char **argv, struct report_flags *f,
     const char *default_config)
 {
+	int help = 0, rc;
+	const struct flag_def defs[] = {
+		{ "-h", FLAG_STOP, .on = &help },
+		{ "--help", FLAG_STOP, .on = &help },
+		{ "--window", FLAG_VALUE, .value = &f->window },
+		{ "--format", FLAG_VALUE, .value = &f->format },
+		{ "--output", FLAG_VALUE, .value = &f->output },
+		{ "--config.file", FLAG_VALUE,
+		    .value = &f->common.config_file },
+		{ "--storage.path", FLAG_VALUE,
+		    .value = &f->common.storage_path },
+	};
+
 	memset(f, 0, sizeof(*f));
 	f->window = WINDOW_DEFAULT;
 	f->format = "markdown";
-	f->config_file = default_config;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int rc;
-
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout, default_config);
-			return 1;
-		}
-		if ((rc = flag_value(argc, argv, &i, "--window",
-		    &f->window)) ||
-		    (rc = flag_value(argc, argv, &i, "--format",
-		    &f->format)) ||
-		    (rc = flag_value(argc, argv, &i, "--output",
-		    &f->output)) ||
-		    (rc = flag_value(argc, argv, &i, "--config.file",
-		    &f->config_file)) ||
-		    (rc = flag_value(argc, argv, &i, "--storage.path",
-		    &f->storage_path))) {
-			if (rc < 0) {
-				fprintf(stderr, "alertnoised report: error: "
-				    "flag %s needs a value, try --help\n", a);
-				return 2;
-			}
-			continue;
-		}
-		fprintf(stderr, "alertnoised report: error: unknown flag %s, "
-		    "try --help\n", a);
-		return 2;
-	}
-	return 0;
+	f->common.config_file = default_config;
+	rc = flags_parse(argc, argv, defs, sizeof(defs) / sizeof(defs[0]),
+	    "alertnoised report", stderr);
+	if (rc == 1)
+		usage(stdout, default_config);
+	return rc;
 }
 
 /* Writes s to path, or to stdout when path is NULL. Returns 0 or -1 with
@@ -156,13 +146,8 @@ report_run(int argc, char **argv, const char *default_config)
 		    "not one of markdown, json, html\n", f.format);
 		return 2;
 	}
-	if (cfg_load(f.config_file, &cfg, err, sizeof(err)) < 0)
+	if ((cfg = daemon_load_config(&f.common, err, sizeof(err))) == NULL)
 		goto fail;
-	if (f.storage_path != NULL) {
-		free(cfg->storage_path);
-		if ((cfg->storage_path = strdup(f.storage_path)) == NULL)
-			goto nomem;
-	}
 	/* store_open would create an empty store: a report of nothing */
 	if (asprintf(&db, "%s/%s", cfg->storage_path, DB_FILE) < 0) {
 		db = NULL;

@@ -1,4 +1,5 @@
 /* flags.c -- command-line flags (flags.h). */
+#include <assert.h>
 #include <string.h>
 
 #include "flags.h"
@@ -21,4 +22,41 @@ flag_value(int argc, char **argv, int *i, const char *name, const char **out)
 		return -1;
 	*out = argv[++*i];
 	return 1;
+}
+
+int
+flags_parse(int argc, char **argv, const struct flag_def *defs, size_t n,
+    const char *prog, FILE *err)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct flag_def *d = NULL;
+		int rc = 0;
+
+		for (size_t k = 0; k < n && rc == 0; k++) {
+			d = &defs[k];
+			if (d->kind == FLAG_VALUE)
+				rc = flag_value(argc, argv, &i, d->name,
+				    d->value);
+			else
+				rc = strcmp(a, d->name) == 0;
+		}
+		if (rc < 0) {
+			fprintf(err, "%s: error: flag %s needs a value, try "
+			    "--help\n", prog, a);
+			return 2;
+		}
+		if (rc == 0) {
+			fprintf(err, "%s: error: unknown flag %s, try --help\n",
+			    prog, a);
+			return 2;
+		}
+		if (d->kind == FLAG_VALUE)
+			continue;
+		assert(d->on != NULL);
+		*d->on = 1;
+		if (d->kind == FLAG_STOP)
+			return 1;
+	}
+	return 0;
 }
