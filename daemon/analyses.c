@@ -10,11 +10,15 @@
  * renders, even if the cache moves on. An entry is in the cache while it
  * is computed: requests for its window wait for it (one scan for a burst),
  * requests for other windows are answered meanwhile, and no lock is held
- * across the scan. */
+ * across the scan. What is derived from an analysis -- its views
+ * (an_views.h), its recommendations -- is computed once per entry, on first
+ * use, the same way (analysis_memo), and kept with it: every surface that
+ * shows a window's numbers at one generation shows the same ones. */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "an_views.h"
 #include "analyses.h"
 #include "log.h"
 #include "routing.h"
@@ -37,10 +41,18 @@ struct cached {
 	char err[256];
 	struct sources *src;		/* what opts point into, */
 	const struct an_config *cfg;	/* and this too: both held */
+	struct memo {			/* analysis_memo's results */
+		int state;		/* under lock: MEMO_* */
+		void *v;
+		void (*release)(void *);
+	} memo[ANALYSIS_MEMOS];
 };
 
-/* lock guards the slots and each entry's done; computed is signalled when
- * an entry is done. Neither is held while an analysis is computed. */
+enum { MEMO_NONE, MEMO_COMPUTING, MEMO_DONE };
+
+/* lock guards the slots, each entry's done and its memos' states; computed
+ * is signalled when an entry or a memo is done. Neither is held while an
+ * analysis or a memo is computed. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t computed = PTHREAD_COND_INITIALIZER;
 static struct cached *slots[SLOTS];
@@ -49,6 +61,9 @@ static uint64_t freed;			/* analyses freed; atomic */
 static void
 cached_free(struct cached *c)
 {
+	for (int i = 0; i < ANALYSIS_MEMOS; i++)
+		if (c->memo[i].state == MEMO_DONE && c->memo[i].release)
+			c->memo[i].release(c->memo[i].v);
 	an_free(c->a);
 	analysis_overrides_free(c->overrides, c->noverrides);
 	sources_put(c->src);
@@ -362,6 +377,12 @@ analysis_handle_opts(void *handle)
 	return &((const struct cached *)handle)->opts;
 }
 
+const struct analysis *
+analysis_handle_analysis(void *handle)
+{
+	return ((const struct cached *)handle)->a;
+}
+
 void
 analysis_cache_clear(void)
 {
@@ -374,4 +395,94 @@ analysis_cache_clear(void)
 	}
 	pthread_mutex_unlock(&lock);
 	unref_all(gone, SLOTS);
+}
+
+void *
+analysis_memo(void *handle, enum analysis_memo which,
+    void *(*compute)(void *handle, void *arg, char *err, size_t errlen),
+    void (*release)(void *), void *arg, char *err, size_t errlen)
+{
+	struct cached *c = handle;
+	struct memo *m = &c->memo[which];
+	void *v;
+
+	pthread_mutex_lock(&lock);
+	while (m->state == MEMO_COMPUTING)
+		pthread_cond_wait(&computed, &lock);
+	if (m->state == MEMO_DONE) {
+		v = m->v;
+		pthread_mutex_unlock(&lock);
+		return v;
+	}
+	m->state = MEMO_COMPUTING;
+	pthread_mutex_unlock(&lock);
+
+	v = compute(handle, arg, err, errlen);	/* no lock held */
+
+	pthread_mutex_lock(&lock);
+	if (v != NULL) {
+		m->v = v;
+		m->release = release;
+	}
+	m->state = v != NULL ? MEMO_DONE : MEMO_NONE;	/* failures: again */
+	pthread_cond_broadcast(&computed);
+	pthread_mutex_unlock(&lock);
+	return v;
+}
+
+static void *
+summary_compute(void *handle, void *arg, char *err, size_t errlen)
+{
+	struct an_summary *s = malloc(sizeof(*s));
+
+	(void)arg;
+	if (s == NULL || an_summary_view(((struct cached *)handle)->a, s) < 0) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return s;
+}
+
+static void
+summary_release(void *v)
+{
+	an_summary_view_free(v);
+	free(v);
+}
+
+const struct an_summary *
+analysis_summary(void *handle, char *err, size_t errlen)
+{
+	return analysis_memo(handle, ANALYSIS_SUMMARY, summary_compute,
+	    summary_release, NULL, err, errlen);
+}
+
+static void *
+alerts_compute(void *handle, void *arg, char *err, size_t errlen)
+{
+	struct an_alerts *v = malloc(sizeof(*v));
+
+	(void)arg;
+	if (v == NULL || an_alerts_view(((struct cached *)handle)->a, NULL, 0,
+	    1, v) < 0) {
+		free(v);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return v;
+}
+
+static void
+alerts_release(void *v)
+{
+	an_alerts_view_free(v);
+	free(v);
+}
+
+const struct an_alerts *
+analysis_alerts(void *handle, char *err, size_t errlen)
+{
+	return analysis_memo(handle, ANALYSIS_ALERTS, alerts_compute,
+	    alerts_release, NULL, err, errlen);
 }

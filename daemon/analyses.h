@@ -20,6 +20,7 @@ void analysis_put(void *handle);
  * one) is analysed exactly alike. */
 const struct an_config *analysis_handle_config(void *handle);
 const struct an_opts *analysis_handle_opts(void *handle);
+const struct analysis *analysis_handle_analysis(void *handle);
 
 struct sources;
 
@@ -38,6 +39,34 @@ void analysis_opts(const struct an_config *cfg, const struct sources *src,
 int analysis_overrides(const struct an_config *cfg, struct an_opts *o,
     struct an_override **ov, size_t *nov, char *err, size_t errlen);
 void analysis_overrides_free(struct an_override *ov, size_t n);
+
+/* What is derived from a cached analysis and kept with it. */
+enum analysis_memo {
+	ANALYSIS_SUMMARY,		/* analysis_summary */
+	ANALYSIS_ALERTS,		/* analysis_alerts */
+	ANALYSIS_RECOMMENDATIONS,	/* recommendations_cached */
+	ANALYSIS_MEMOS
+};
+
+/* The result which of handle's analysis: computed by compute(handle, arg,
+ * err, errlen) on the first call (NULL with err: failed), the same pointer
+ * for every later call with any handle of the same cache entry, released
+ * with release when the entry goes. A call meanwhile waits for the first;
+ * no lock is held while it computes; a failure is not kept. The result is
+ * shared: read it, never change it. Valid as long as the handle. */
+void *analysis_memo(void *handle, enum analysis_memo which,
+    void *(*compute)(void *handle, void *arg, char *err, size_t errlen),
+    void (*release)(void *), void *arg, char *err, size_t errlen);
+
+struct an_summary;
+struct an_alerts;
+
+/* handle's an_summary_view, and its an_alerts_view (every identity, by
+ * identity: rows[].idents filled); NULL with err on out-of-memory. */
+const struct an_summary *analysis_summary(void *handle, char *err,
+    size_t errlen);
+const struct an_alerts *analysis_alerts(void *handle, char *err,
+    size_t errlen);
 
 /* Drops every cached analysis (at exit, and when the config changes). */
 void analysis_cache_clear(void);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "an_views.h"
 #include "analyses.h"
 #include "config.h"
 #include "fingerprint.h"
@@ -318,8 +319,10 @@ analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 	int64_t window;
 	char err[512], msg[800];
 	enum MHD_Result ret;
-	json_t *data;
-	int nsel = 0;
+	const struct an_alerts *alerts;
+	const struct an_summary *sum;
+	json_t *data = NULL;
+	int nsel = 0, by_identity;
 
 	memset(&p, 0, sizeof(p));
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &p);
@@ -354,16 +357,24 @@ analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 		ret = respond_json_error(c, r, 503, "unavailable", err);
 		goto out;
 	}
+	/* the views of every identity are the cached analysis's; a
+	 * selection is aggregated for the request */
 	switch (v) {
 	case VIEW_ALERTS:
-		data = an_alerts_json(a, sel, (size_t)nsel,
-		    p.by && strcmp(p.by, "identity") == 0);
+		by_identity = p.by && strcmp(p.by, "identity") == 0;
+		if (nsel > 0)
+			data = an_alerts_json(a, sel, (size_t)nsel,
+			    by_identity);
+		else if ((alerts = analysis_alerts(handle, err,
+		    sizeof(err))) != NULL)
+			data = an_alert_rows_json(a, alerts, by_identity);
 		break;
 	case VIEW_GROUPS:
 		data = an_groups_json(a);
 		break;
 	default:
-		data = an_summary_json(a);
+		if ((sum = analysis_summary(handle, err, sizeof(err))) != NULL)
+			data = an_summary_view_json(sum);
 		break;
 	}
 	analysis_put(handle);
@@ -401,24 +412,27 @@ api_recommendations(struct MHD_Connection *c, struct request *r)
 	struct daemon *d = r->d;
 	const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 	    "window");
-	const struct analysis *a;
+	const struct rc_list *recs;
 	void *handle;
 	int64_t window;
 	char err[512];
-	json_t *recs;
+	json_t *data = NULL;
 
 	window = daemon_default_window(d);
 	if (w != NULL && cfg_parse_window(w, &window) < 0)
 		return respond_json_error(c, r, 400, "bad_data", "invalid "
 		    "window: want a duration such as 7d, at most 366d");
-	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
+	if (analysis_get(d, window, &handle, err, sizeof(err)) == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);
-	/* under the config the analysis was made with (the replay's
-	 * settings point into it; the handle holds it) */
-	recs = recommendations_for(d->store, analysis_handle_config(handle),
-	    a, err, sizeof(err));
+	/* the cached analysis' list, rendered while the handle holds it */
+	if ((recs = recommendations_cached(d->store, handle, err,
+	    sizeof(err))) != NULL)
+		data = rc_list_json(recs);
 	analysis_put(handle);
 	if (recs == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);
-	return respond_json_data(c, r, 200, recs);
+	if (data == NULL)
+		return respond_json_error(c, r, 500, "internal",
+		    "out of memory");
+	return respond_json_data(c, r, 200, data);
 }

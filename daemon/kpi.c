@@ -8,11 +8,11 @@
  *     pending gauges;
  *  2. takes the analysis of each metrics.windows window from the daemon's
  *     analysis cache (analyses.c, shared with the read API) and, when
- *     analysis.window is not one of them, of that window too; renders them
- *     through the read API's own views (an_summary_json, an_alerts_json,
- *     recommendations_for), so a gauge is the number /api/v1/summary,
- *     /api/v1/alerts or /api/v1/recommendations answers for the same
- *     analysis;
+ *     analysis.window is not one of them, of that window too, and reads
+ *     the numbers from the views the read API renders (analysis_summary,
+ *     analysis_alerts, recommendations_cached: computed once per cached
+ *     analysis), so a gauge is the number /api/v1/summary, /api/v1/alerts
+ *     or /api/v1/recommendations answers for the same analysis;
  *  3. counts the episodes that resolved since the previous refresh (below);
  *  4. replaces the windowed gauges: every child marked stale, the new values
  *     set, the ones left dropped (met_mark_stale / met_drop_stale), so an
@@ -44,11 +44,13 @@
  * counted again. */
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "an_views.h"
 #include "analyses.h"
 #include "kpi.h"
 #include "log.h"
@@ -57,12 +59,9 @@
 #include "sources.h"
 #include "timefmt.h"
 
-/* The kinds of recommendations (README "Recommendations", lib/tuning/recommend.c)
- * and of dedup groups (enum an_group_kind order): each is exported, at 0
- * when there is none. */
-static const char *const rec_kinds[] = { "raise_for", "keep_firing_for",
-    "repeat_interval", "group_by", "inhibit_rule", "route_away_from_paging",
-    "fix_or_delete", "drop_replica_label" };
+/* The kinds of dedup groups (enum an_group_kind order). Each of them, and
+ * each kind of recommendation (enum rc_kind), is exported, at 0 when there
+ * is none. */
 static const char *const group_kinds[] = {
 	[GROUP_REPLICA] = "replica",
 	[GROUP_COFIRING] = "cofiring",
@@ -218,8 +217,11 @@ kpi_register(struct daemon *d)
 	}
 	for (size_t i = 0; i < NELEM(group_kinds); i++)
 		met_set(m->dedup_groups, &group_kinds[i], 0);
-	for (size_t i = 0; i < NELEM(rec_kinds); i++)
-		met_set(m->recommendations, &rec_kinds[i], 0);
+	for (int k = 0; k < RC_KINDS; k++) {
+		const char *v[] = { rc_kind_name((enum rc_kind)k) };
+
+		met_set(m->recommendations, v, 0);
+	}
 	{
 		static const char *const ok[] = { "success" },
 		    *const failed[] = { "failure" };
@@ -276,8 +278,8 @@ kpi_notification(struct daemon *d, const struct wh_notification *n)
 
 /* --- a refresh ------------------------------------------------------------ */
 
-/* One window of a refresh. The JSON views and the top alertnames are only
- * made for the exported windows. */
+/* One window of a refresh. The views and the top alertnames are only taken
+ * for the exported windows. */
 struct window {
 	char		*label;		/* as written in metrics.windows; NULL
 					   for analysis.window when it is not
@@ -285,11 +287,12 @@ struct window {
 	int64_t		 ms;
 	const struct analysis *a;
 	void		*handle;	/* analysis_put */
-	json_t		*summary;	/* an_summary_json */
-	json_t		*alerts;	/* an_alerts_json */
-	json_t		*recs;		/* recommendations_for */
-	json_t		**top;		/* the top alertnames' objects, in
-					   alerts */
+	/* the handle's (analyses.h), shared: read only */
+	const struct an_summary *summary;
+	const struct an_alerts *alerts;
+	const struct rc_list *recs;	/* recommendations_cached */
+	const struct an_alert_row **top;	/* the top alertnames' rows,
+					   in alerts */
 	size_t		 ntop;
 };
 
@@ -455,67 +458,51 @@ count_replayed_pages(struct daemon *d, const struct analysis *a,
 	return 0;
 }
 
-static json_int_t
-int_of(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
 /* Orders alerts by episodes, most first, then by alertname (qsort). */
 static int
 alert_cmp(const void *x, const void *y)
 {
-	json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-	json_int_t ea = int_of(a, "episodes"), eb = int_of(b, "episodes");
+	const struct an_alert_row *a = *(const struct an_alert_row *const *)x;
+	const struct an_alert_row *b = *(const struct an_alert_row *const *)y;
 
-	if (ea != eb)
-		return ea > eb ? -1 : 1;
-	return strcmp(json_string_value(json_object_get(a, "alertname")),
-	    json_string_value(json_object_get(b, "alertname")));
+	if (a->n.episodes != b->n.episodes)
+		return a->n.episodes > b->n.episodes ? -1 : 1;
+	return strcmp(a->alertname, b->alertname);
 }
 
 /* Picks w's top alertnames by episodes. Returns 0, or -1 on out-of-memory. */
 static int
 pick_top(struct window *w, size_t top)
 {
-	size_t n = json_array_size(w->alerts);
+	size_t n = w->alerts->n;
 
 	if ((w->top = malloc((n ? n : 1) * sizeof(*w->top))) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		w->top[i] = json_array_get(w->alerts, i);
+		w->top[i] = &w->alerts->rows[i];
 	qsort(w->top, n, sizeof(*w->top), alert_cmp);
 	w->ntop = n < top ? n : top;
 	return 0;
 }
 
-/* Sets a ratio of the window; leaves it out (dropped as stale) when the
- * view has null: the ratio of nothing is undefined. */
+/* Sets a ratio of the window; leaves it out (dropped as stale) when it is
+ * undefined (NAN: the ratio of nothing), as the read API writes null. */
 static void
-set_defined(struct met_family *f, const char *const *labels, json_t *v)
+set_defined(struct met_family *f, const char *const *labels, double v)
 {
-	if (json_is_number(v))
-		met_set(f, labels, json_number_value(v));
+	if (!isnan(v))
+		met_set(f, labels, v);
 }
 
 /* Pages saved: pages_before - pages_after summed over the recommendations
- * that predict both. */
+ * that predict both (rc_pages_saved). */
 static double
-pages_saved(json_t *recs)
+pages_saved(const struct rc_list *recs)
 {
 	double saved = 0;
-	size_t i;
-	json_t *r;
 
-	json_array_foreach(recs, i, r) {
-		json_t *p = json_object_get(r, "predicted");
-		json_t *b = json_object_get(p, "pages_before");
-		json_t *a = json_object_get(p, "pages_after");
-
-		if (json_is_integer(b) && json_is_integer(a))
-			saved += (double)(json_integer_value(b) -
-			    json_integer_value(a));
-	}
+	for (size_t i = 0; i < recs->n; i++)
+		saved += (double)rc_pages_saved(&recs->rows[i]);
 	return saved;
 }
 
@@ -523,26 +510,22 @@ static void
 publish_alerts(struct daemon_metrics *m, const struct window *w, int first)
 {
 	for (size_t i = 0; i < w->ntop; i++) {
-		json_t *o = w->top[i], *cls, *v;
-		const char *name = json_string_value(json_object_get(o,
-		    "alertname"));
-		const char *nw[] = { name, w->label };
-		const char *key;
+		const struct an_alert_row *o = w->top[i];
+		const char *nw[] = { o->alertname, w->label };
 
 		set_defined(m->alert_noise_ratio, nw,
-		    json_object_get(o, "noise_ratio"));
-		set_defined(m->alert_mttr, nw, json_object_get(
-		    json_object_get(o, "mttr_seconds"), "median"));
-		cls = json_object_get(o, "classes");
-		json_object_foreach(cls, key, v) {
-			const char *nwc[] = { name, w->label, key };
+		    an_ratio(o->n.noise, o->n.episodes));
+		if (o->n.resolved > 0)
+			met_set(m->alert_mttr, nw, o->n.mttr_median);
+		for (int c = 0; c < CLS_COUNT; c++) {
+			const char *nwc[] = { o->alertname, w->label,
+			    an_class_name((enum an_class)c) };
 
 			met_set(m->alert_episodes, nwc,
-			    (double)json_integer_value(v));
+			    (double)o->n.classes[c]);
 		}
 		if (first)
-			set_defined(m->alert_flap_score, nw,
-			    json_object_get(o, "flap_score"));
+			met_set(m->alert_flap_score, nw, o->flap_score);
 	}
 }
 
@@ -558,19 +541,19 @@ publish(struct daemon *d, const struct window *w, size_t nexp, size_t mw)
 	    m->alert_flap_score, m->recommendations };
 	double groups[NELEM(group_kinds)] = { 0 };
 	size_t i;
-	json_t *r;
 
 	for (i = 0; i < NELEM(replaced); i++)
 		met_mark_stale(replaced[i]);
 	for (i = 0; i < nexp; i++) {
 		const char *win[] = { w[i].label };
+		const struct an_numbers *all = &w[i].summary->all;
 
 		set_defined(m->noise_ratio, win,
-		    json_object_get(w[i].summary, "noise_ratio"));
+		    an_ratio(all->noise, all->episodes));
 		set_defined(m->page_noise_ratio, win,
-		    json_object_get(w[i].summary, "page_noise_ratio"));
+		    an_ratio(all->noise_pages, all->pages));
 		set_defined(m->feedback_coverage, win,
-		    json_object_get(w[i].summary, "feedback_coverage"));
+		    an_ratio(w[i].summary->pages_with_verdict, all->pages));
 		met_set(m->pages_saved, win, pages_saved(w[i].recs));
 		publish_alerts(m, &w[i], i == 0);
 	}
@@ -581,21 +564,17 @@ publish(struct daemon *d, const struct window *w, size_t nexp, size_t mw)
 		met_set(m->dedup_groups, &group_kinds[i], groups[i]);
 	/* every kind at 0 first (a stale child keeps its old value), then
 	 * one per recommendation */
-	for (i = 0; i < NELEM(rec_kinds); i++)
-		met_set(m->recommendations, &rec_kinds[i], 0);
-	json_array_foreach(w[mw].recs, i, r) {
-		const char *kind[] = { json_string_value(json_object_get(r,
-		    "kind")) };
+	for (int k = 0; k < RC_KINDS; k++) {
+		const char *kind[] = { rc_kind_name((enum rc_kind)k) };
 
-		if (kind[0] != NULL)
-			met_set(m->recommendations, kind, 0);
+		met_set(m->recommendations, kind, 0);
 	}
-	json_array_foreach(w[mw].recs, i, r) {
-		const char *kind[] = { json_string_value(json_object_get(r,
-		    "kind")) };
+	for (i = 0; i < w[mw].recs->n; i++) {
+		const char *kind[] = {
+			rc_kind_name(w[mw].recs->rows[i].kind)
+		};
 
-		if (kind[0] != NULL)
-			met_add(m->recommendations, kind, 1);
+		met_add(m->recommendations, kind, 1);
 	}
 	for (i = 0; i < NELEM(replaced); i++)
 		met_drop_stale(replaced[i]);
@@ -607,11 +586,9 @@ windows_free(struct window *w, size_t n)
 	if (w == NULL)
 		return;
 	for (size_t i = 0; i < n; i++) {
+		/* the views go with the handle */
 		if (w[i].handle != NULL)
 			analysis_put(w[i].handle);
-		json_decref(w[i].summary);
-		json_decref(w[i].alerts);
-		json_decref(w[i].recs);
 		free(w[i].top);
 		free(w[i].label);
 	}
@@ -681,27 +658,19 @@ refresh(struct daemon *d)
 		if ((w[i].a = analysis_get(d, w[i].ms, &w[i].handle, err,
 		    sizeof(err))) == NULL)
 			goto fail;
-		if (i < nexp && ((w[i].summary = an_summary_json(w[i].a)) ==
-		    NULL || (w[i].alerts = an_alerts_json(w[i].a, NULL, 0, 0))
-		    == NULL || pick_top(&w[i], top) < 0)) {
+		if (i < nexp && ((w[i].summary = analysis_summary(w[i].handle,
+		    err, sizeof(err))) == NULL || (w[i].alerts =
+		    analysis_alerts(w[i].handle, err, sizeof(err))) == NULL))
+			goto fail;
+		if (i < nexp && pick_top(&w[i], top) < 0) {
 			snprintf(err, sizeof(err), "out of memory");
 			goto fail;
 		}
-		/* under the config the analysis was made with (the replay's
-		 * settings point into it; the handle holds it) */
-		w[i].recs = recommendations_for(d->store,
-		    analysis_handle_config(w[i].handle), w[i].a, err,
-		    sizeof(err));
-		if (w[i].recs == NULL)
+		if ((w[i].recs = recommendations_cached(d->store, w[i].handle,
+		    err, sizeof(err))) == NULL)
 			goto fail;
-		/* only two analyses are needed past here (publish's and
-		 * count_resolved's): let the others go now rather than hold
-		 * every window's at once */
-		if (i != mw && i != longest) {
-			analysis_put(w[i].handle);
-			w[i].handle = NULL;
-			w[i].a = NULL;
-		}
+		/* every window's handle is held until publish: its views are
+		 * the handle's (the cache holds them meanwhile anyway) */
 	}
 	if (count_resolved(d, w[longest].a, w[longest].ms) < 0 ||
 	    count_replayed_pages(d, w[longest].a, w[longest].ms) < 0) {

@@ -4,6 +4,7 @@
  * with the same code that reads it (amroute.c, promrules.c); diffs are
  * against that text, labelled with its path (the file), or with
  * "alertmanager.yml" when it came from Alertmanager's API. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,16 +30,17 @@ rule_file(const struct src_prom *prom, const char *path)
 	return NULL;
 }
 
-/* Adds "patches" to a rule recommendation: per rule file that defines
- * alertname, the unified diff that sets `for` (or keep_firing_for) of
- * every rule of that name in it and changes nothing else. A file a patch
- * cannot be made for is named with its error instead. */
+/* Patches a rule recommendation: per rule file that defines alertname,
+ * the unified diff that sets `for` (or keep_firing_for) of every rule of
+ * that name in it and changes nothing else. A file a patch cannot be made
+ * for is named with its error instead. */
 static void
-rule_patches(json_t *rec, const struct src_prom *prom, const char *alertname,
-    int64_t for_ms, int64_t kff_ms)
+rule_patches(struct rc_rec *rec, const struct src_prom *prom,
+    const char *alertname, int64_t for_ms, int64_t kff_ms)
 {
-	json_t *patches = json_array();
 	size_t n = pr_rules_count(prom->rules);
+
+	rec->patched = 1;	/* none when no file defines it */
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pr_rule *r = pr_rules_get(prom->rules, i);
@@ -88,16 +90,14 @@ rule_patches(json_t *rec, const struct src_prom *prom, const char *alertname,
 		    &diff, &dlen, err, sizeof(err)) < 0)
 			failed = 1;
 		free(text);
+		/* out of memory: the patch is left out */
 		if (failed) {
-			json_array_append_new(patches, json_pack("{s:s, s:s}",
-			    "file", r->file, "error", err));
+			(void)rc_add_patch(rec, r->file, NULL, 0, err);
 			continue;
 		}
-		json_array_append_new(patches, json_pack("{s:s, s:s%}",
-		    "file", r->file, "diff", diff, dlen));
+		(void)rc_add_patch(rec, r->file, diff, dlen, NULL);
 		free(diff);
 	}
-	json_object_set_new(rec, "patches", patches);
 }
 
 /* The label a diff of the Alertmanager source carries. */
@@ -107,19 +107,6 @@ am_path(const struct src_am *am)
 	return strncmp(am->file.path, "http://", 7) == 0 ||
 	    strncmp(am->file.path, "https://", 8) == 0 ? "alertmanager.yml" :
 	    am->file.path;
-}
-
-/* Strings of a JSON array, borrowed: *n of them (at most max). */
-static size_t
-strings(const json_t *arr, const char **v, size_t max)
-{
-	size_t n = 0, i;
-	json_t *x;
-
-	json_array_foreach((json_t *)arr, i, x)
-		if (json_is_string(x) && n < max)
-			v[n++] = json_string_value(x);
-	return n;
 }
 
 /* The routes that send identities named alertname to receiver today
@@ -195,36 +182,34 @@ moved(const struct am_config *c0, const struct am_config *c1,
 
 /* What becomes of rec when its patch was made (keep), failed the safety
  * check (unsafe: dropped, logged), or could not be made (kept without a
- * patch, evidence saying why). Returns 1 to keep rec. */
+ * patch, its safety saying why). Returns 1 to keep rec. */
 static int
-outcome(json_t *rec, int keep, int unsafe, const char *err)
+outcome(struct rc_rec *rec, int keep, int unsafe, const char *err)
 {
 	if (unsafe) {
-		log_info("Recommendation not proposed", "id",
-		    json_string_value(json_object_get(rec, "id")), "why", err);
+		log_info("Recommendation not proposed", "id", rec->id, "why",
+		    err);
 		return 0;
 	}
 	if (!keep) {
-		json_object_set_new(rec, "patches", json_array());
-		json_object_set_new(json_object_get(rec, "evidence"), "safety",
-		    json_pack("{s:s, s:s}", "check", "not made", "why", err));
+		rec->patched = 1;	/* none */
+		(void)rc_set_safety(rec, RC_CHECK_NOT_MADE, err, 0, 0, 0);
 	}
 	return 1;
 }
 
 /* A route recommendation as an edit of the tree: a sub-route under each
  * route that sends the alert to a receiver concerned. Returns 1 to keep
- * rec (its "patches" and evidence set; an empty "patches" when the edit
- * could not be made, with why), 0 to drop it: it would move another
- * alert. */
+ * rec (its patch and safety set; no patch when the edit could not be
+ * made, with why), 0 to drop it: it would move another alert. */
 static int
-route_patch(json_t *rec, const char *kind, const struct src_am *am,
+route_patch(struct rc_rec *rec, const struct src_am *am,
     const struct analysis *a)
 {
-	json_t *ev = json_object_get(rec, "evidence");
-	const char *name = json_string_value(json_object_get(rec, "alertname"));
-	const char *recv[32], *by[64], *to = NULL;
-	size_t nrecv = 0, nby = 0, ids[MAX_PARENTS], routes = 0;
+	const struct rc_change *ch = &rec->change;
+	const char *name = rec->alertname;
+	const struct rc_strings *recv;
+	size_t ids[MAX_PARENTS], routes = 0;
 	char matcher[512], err[512] = "", who[512] = "";
 	const char *mv[1] = { matcher };
 	struct amp_route sub;
@@ -240,34 +225,34 @@ route_patch(json_t *rec, const char *kind, const struct src_am *am,
 	sub.matchers = mv;
 	sub.n_matchers = 1;
 	snprintf(matcher, sizeof(matcher), "alertname=\"%s\"", name);
-	if (strcmp(kind, "route_away_from_paging") == 0) {
-		nrecv = strings(json_object_get(ev, "paging_receivers"), recv,
-		    32);
-		to = json_string_value(json_object_get(ev, "receiver"));
-		sub.receiver = to;
-	} else {
-		nrecv = strings(json_object_get(ev, "receivers"), recv, 32);
-		if (strcmp(kind, "group_by") == 0) {
-			nby = strings(json_object_get(ev, "group_by"), by, 64);
-			sub.group_by = by;
-			sub.n_group_by = nby;
-		} else {
-			sub.repeat_interval_ms = 1000 * json_integer_value(
-			    json_object_get(ev, "repeat_interval_seconds"));
-		}
+	switch (rec->kind) {
+	case RC_ROUTE_AWAY_FROM_PAGING:
+		recv = &ch->paging_receivers;
+		sub.receiver = ch->receiver;
+		break;
+	case RC_GROUP_BY:
+		recv = &ch->receivers;
+		sub.group_by = (const char *const *)ch->group_by.v;
+		sub.n_group_by = ch->group_by.n;
+		break;
+	default:
+		assert(rec->kind == RC_REPEAT_INTERVAL);
+		recv = &ch->receivers;
+		sub.repeat_interval_ms = ch->repeat_interval_ms;
+		break;
 	}
 	if ((text = malloc(am->file.len + 1)) == NULL)
 		return 1;
 	memcpy(text, am->file.text, am->file.len + 1);
 	len = am->file.len;
-	for (size_t r = 0; r < nrecv; r++) {
+	for (size_t r = 0; r < recv->n; r++) {
 		size_t np;
 
 		am_config_free(c);
 		c = NULL;
 		if (am_config_parse(text, len, &c, err, sizeof(err)) < 0)
 			goto out;
-		np = parents_of(c, a, name, recv[r], ids, MAX_PARENTS);
+		np = parents_of(c, a, name, recv->v[r], ids, MAX_PARENTS);
 		for (size_t i = 0; i < np; i++) {
 			char *next;
 			size_t nlen;
@@ -290,7 +275,7 @@ route_patch(json_t *rec, const char *kind, const struct src_am *am,
 	}
 	if (routes == 0) {
 		snprintf(err, sizeof(err), "no route sends %s to %s today",
-		    name, nrecv ? recv[0] : "a paging receiver");
+		    name, recv->n ? recv->v[0] : "a paging receiver");
 		goto out;
 	}
 	am_config_free(c);
@@ -306,14 +291,11 @@ route_patch(json_t *rec, const char *kind, const struct src_am *am,
 	if (ud_diff(am_path(am), am->file.text, am->file.len, text, len,
 	    &diff, &dlen, err, sizeof(err)) < 0)
 		goto out;
-	json_object_set_new(rec, "patches", json_pack("[{s:s, s:s%}]",
-	    "file", am_path(am), "diff", diff, dlen));
+	/* out of memory: the patch, or the safety, is left out */
+	(void)rc_add_patch(rec, am_path(am), diff, dlen, NULL);
 	free(diff);
-	json_object_set_new(ev, "safety", json_pack("{s:s, s:I, s:I, s:I}",
-	    "check", "every other alert keeps its receivers",
-	    "identities_checked", (json_int_t)(a->nids + a->nids_pending),
-	    "identities_moved", (json_int_t)0, "routes_added",
-	    (json_int_t)routes));
+	(void)rc_set_safety(rec, RC_CHECK_RECEIVERS, NULL,
+	    (long)(a->nids + a->nids_pending), 0, (long)routes);
 	keep = 1;
 out:
 	keep = outcome(rec, keep, unsafe, err);
@@ -325,17 +307,17 @@ out:
 /* An inhibit rule recommendation added to *text (the rules kept so far):
  * 1 to keep rec (its patch against the file as it is), 0 to drop it. */
 static int
-inhibit_patch(json_t *rec, const struct src_am *am, const struct analysis *a,
-    const struct rt_label_sets *ls, char **text, size_t *len)
+inhibit_patch(struct rc_rec *rec, const struct src_am *am,
+    const struct analysis *a, const struct rt_label_sets *ls, char **text,
+    size_t *len)
 {
-	json_t *ev = json_object_get(rec, "evidence");
-	const char *src = json_string_value(json_object_get(ev, "source"));
-	const char *tg[32], *eq[32];
-	size_t ntg = strings(json_object_get(ev, "targets"), tg, 32);
-	size_t neq = strings(json_object_get(ev, "equal"), eq, 32);
+	const char *src = rec->change.source;
+	const char *const *tg = (const char *const *)rec->change.targets.v;
+	size_t ntg = rec->change.targets.n;
 	char sm[512], tm[4096], err[512] = "";
 	const char *sv[1] = { sm }, *tv[1] = { tm };
-	struct amp_inhibit r = { sv, 1, tv, 1, eq, neq };
+	struct amp_inhibit r = { sv, 1, tv, 1,
+	    (const char *const *)rec->change.equal.v, rec->change.equal.n };
 	struct am_config *c = NULL;
 	char *next = NULL, *one = NULL, *diff;
 	size_t nlen, olen, dlen, at;
@@ -373,14 +355,11 @@ inhibit_patch(json_t *rec, const struct src_am *am, const struct analysis *a,
 	    ud_diff(am_path(am), am->file.text, am->file.len, one, olen,
 	    &diff, &dlen, err, sizeof(err)) < 0)
 		goto out;
-	json_object_set_new(rec, "patches", json_pack("[{s:s, s:s%}]",
-	    "file", am_path(am), "diff", diff, dlen));
+	/* out of memory: the patch, or the safety, is left out */
+	(void)rc_add_patch(rec, am_path(am), diff, dlen, NULL);
 	free(diff);
-	json_object_set_new(ev, "safety", json_pack("{s:s, s:I}", "check",
-	    "no alert can mute its own source (mirror pairs, cycles, equal "
-	    "labels an alert lacks), with the rules already there and the "
-	    "other recommended ones", "identities_checked",
-	    (json_int_t)(a->nids + a->nids_pending)));
+	(void)rc_set_safety(rec, RC_CHECK_INHIBIT, NULL,
+	    (long)(a->nids + a->nids_pending), 0, 0);
 	free(*text);
 	*text = next;
 	*len = nlen;
@@ -394,15 +373,8 @@ out:
 	return keep;
 }
 
-static double
-lost(const json_t *rec)
-{
-	return json_number_value(json_object_get(json_object_get(rec,
-	    "predicted"), "actionable_lost"));
-}
-
 void
-patches_add(json_t *recs, const struct sources *src,
+patches_add(struct rc_list *recs, const struct sources *src,
     const struct analysis *a)
 {
 	const struct src_am *am = src ? src->am : NULL;
@@ -418,50 +390,54 @@ patches_add(json_t *recs, const struct sources *src,
 		memcpy(inh, am->file.text, am->file.len + 1);
 		inh_len = am->file.len;
 	}
-	while (i < json_array_size(recs)) {
-		json_t *rec = json_array_get(recs, i);
-		const char *kind = json_string_value(json_object_get(rec,
-		    "kind"));
-		const char *name = json_string_value(json_object_get(rec,
-		    "alertname"));
-		json_t *ev = json_object_get(rec, "evidence");
+	while (i < recs->n) {
+		struct rc_rec *rec = &recs->rows[i];
+		const char *name = rec->alertname;
+		int rules = prom != NULL && prom->nfiles > 0 && name != NULL;
 		int keep = 1;
 
-		if (kind == NULL)
-			;
-		else if (prom != NULL && prom->nfiles > 0 && name != NULL &&
-		    strcmp(kind, "raise_for") == 0)
-			rule_patches(rec, prom, name, 1000 *
-			    json_integer_value(json_object_get(ev,
-			    "for_seconds")), -1);
-		else if (prom != NULL && prom->nfiles > 0 && name != NULL &&
-		    strcmp(kind, "keep_firing_for") == 0)
-			rule_patches(rec, prom, name, -1, 1000 *
-			    json_integer_value(json_object_get(ev,
-			    "keep_firing_for_seconds")));
-		else if (am != NULL && name != NULL &&
-		    (strcmp(kind, "repeat_interval") == 0 ||
-		    strcmp(kind, "group_by") == 0 ||
-		    strcmp(kind, "route_away_from_paging") == 0))
-			keep = route_patch(rec, kind, am, a);
-		else if (am != NULL && strcmp(kind, "inhibit_rule") == 0)
-			keep = inhibit_patch(rec, am, a, &ls, &inh, &inh_len);
+		switch (rec->kind) {
+		case RC_RAISE_FOR:
+			if (rules)
+				rule_patches(rec, prom, name,
+				    rec->change.for_ms, -1);
+			break;
+		case RC_KEEP_FIRING_FOR:
+			if (rules)
+				rule_patches(rec, prom, name, -1,
+				    rec->change.keep_firing_for_ms);
+			break;
+		case RC_REPEAT_INTERVAL:
+		case RC_GROUP_BY:
+		case RC_ROUTE_AWAY_FROM_PAGING:
+			if (am != NULL && name != NULL)
+				keep = route_patch(rec, am, a);
+			break;
+		case RC_INHIBIT_RULE:
+			if (am != NULL)
+				keep = inhibit_patch(rec, am, a, &ls, &inh,
+				    &inh_len);
+			break;
+		default:
+			break;	/* nothing of the user's files to patch */
+		}
 		if (keep)
 			i++;
 		else
-			json_array_remove(recs, i);
+			rc_list_remove(recs, i);
 	}
 	free(inh);
 	rt_label_sets_free(&ls);
-	/* one that loses an actionable episode is never first */
-	if (json_array_size(recs) > 1 && lost(json_array_get(recs, 0)) > 0)
-		for (i = 1; i < json_array_size(recs); i++)
-			if (lost(json_array_get(recs, i)) == 0) {
-				json_t *x = json_incref(json_array_get(recs,
-				    i));
+	/* one that loses an actionable episode is never first: the first
+	 * that loses none goes before it */
+	if (recs->n > 1 && recs->rows[0].pred.lost > 0)
+		for (i = 1; i < recs->n; i++)
+			if (recs->rows[i].pred.lost <= 0) {
+				struct rc_rec x = recs->rows[i];
 
-				json_array_remove(recs, i);
-				json_array_insert_new(recs, 0, x);
+				memmove(&recs->rows[1], &recs->rows[0],
+				    i * sizeof(*recs->rows));
+				recs->rows[0] = x;
 				break;
 			}
 }

@@ -3,14 +3,14 @@
 #ifndef AN_PATCHES_H
 #define AN_PATCHES_H
 
-#include <jansson.h>
-
 #include "analysis.h"
+#include "recommend.h"
 
 struct sources;
 
-/* Adds "patches" to the recommendations recs (rc_recommend's array) that
- * change a file of src, and drops those that fail the safety check:
+/* Patches the recommendations recs (rc_recommend's list) that change a
+ * file of src (rc_rec's patches, made from its typed change), and removes
+ * from recs those that fail the safety check:
  *
  *   - raise_for, keep_firing_for: per rule file that defines the alert, a
  *     unified diff setting the rules of that name (promrules.h);
@@ -24,11 +24,11 @@ struct sources;
  *     kept before it; one that could mute its own source (mirror pairs,
  *     cycles, an equal label an alert lacks: am_inhibit_unsafe) is dropped.
  *
- * What was checked goes into the recommendation's evidence ("safety").
- * Without the source a recommendation needs, it is left as it is (its
- * snippet only). Then a recommendation whose replay loses an actionable
- * episode never comes first. */
-void patches_add(json_t *recs, const struct sources *src,
+ * What was checked goes into the recommendation's safety (the JSON's
+ * evidence.safety). Without the source a recommendation needs, it is left
+ * as it is (its snippet only). Then a recommendation whose replay loses an
+ * actionable episode never comes first. */
+void patches_add(struct rc_list *recs, const struct sources *src,
     const struct analysis *a);
 
 #endif

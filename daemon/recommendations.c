@@ -16,7 +16,7 @@
 #include "settings.h"
 #include "sources.h"
 
-json_t *
+struct rc_list *
 recommendations_for(struct store *st, const struct an_config *cfg,
     const struct analysis *a, char *err, size_t errlen)
 {
@@ -26,13 +26,19 @@ recommendations_for(struct store *st, const struct an_config *cfg,
 	struct settings cur;
 	struct an_opts o;
 	struct rc_opts ro;
-	json_t *recs = NULL;
+	struct rc_list *recs;
 
+	if ((recs = malloc(sizeof(*recs))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	if (rp_history_load(st, a, &h, err, errlen) < 0) {
+		free(recs);
 		sources_put(src);
 		return NULL;
 	}
 	if (settings_current(cfg, src, a, h, &cur, &rs, err, errlen) < 0) {
+		free(recs);
 		rp_history_free(h);
 		sources_put(src);
 		return NULL;
@@ -41,13 +47,48 @@ recommendations_for(struct store *st, const struct an_config *cfg,
 	rc_opts_default(&ro);
 	ro.replica_labels = (const char *const *)cfg->replica_labels;
 	ro.nreplica = cfg->n_replica_labels;
-	if ((recs = rc_recommend(a, h, &o, &rs.set, &ro)) == NULL)
+	if (rc_recommend(a, h, &o, &rs.set, &ro, recs) < 0) {
 		snprintf(err, errlen, "out of memory");
-	else
+		free(recs);
+		recs = NULL;
+	} else {
 		patches_add(recs, src, a);
+	}
 	rt_settings_free(&rs);
 	settings_free(&cur);
 	rp_history_free(h);
 	sources_put(src);
 	return recs;
+}
+
+void
+recommendations_free(struct rc_list *l)
+{
+	if (l == NULL)
+		return;
+	rc_list_free(l);
+	free(l);
+}
+
+static void *
+recs_compute(void *handle, void *arg, char *err, size_t errlen)
+{
+	/* under the config the analysis was made with (the replay's
+	 * settings point into it; the handle holds it) */
+	return recommendations_for(arg, analysis_handle_config(handle),
+	    analysis_handle_analysis(handle), err, errlen);
+}
+
+static void
+recs_release(void *v)
+{
+	recommendations_free(v);
+}
+
+const struct rc_list *
+recommendations_cached(struct store *st, void *handle, char *err,
+    size_t errlen)
+{
+	return analysis_memo(handle, ANALYSIS_RECOMMENDATIONS, recs_compute,
+	    recs_release, st, err, errlen);
 }

@@ -181,15 +181,21 @@ report_run(int argc, char **argv, const char *default_config)
 	 * window's one analysis */
 	{
 		struct analysis *a = NULL;
+		struct rc_list *l;
 		int64_t now = ts_now_ms();
 
 		if (an_run(st, &o, now - window, now, now, &a, err,
 		    sizeof(err)) < 0)
 			goto fail;
-		if ((recs = recommendations_for(st, cfg, a, err,
-		    sizeof(err))) != NULL)
-			report = report_build(st, &o, &ro, a, recs, err,
-			    sizeof(err));
+		if ((l = recommendations_for(st, cfg, a, err,
+		    sizeof(err))) != NULL) {
+			if ((recs = rc_list_json(l)) == NULL)
+				snprintf(err, sizeof(err), "out of memory");
+			else
+				report = report_build(st, &o, &ro, a, recs,
+				    err, sizeof(err));
+		}
+		recommendations_free(l);
 		an_free(a);
 		if (report == NULL)
 			goto fail;

@@ -21,21 +21,21 @@
 
 enum format { FMT_JSON, FMT_MARKDOWN, FMT_HTML };
 
-/* The recommendations the report carries: those of the API. An empty list
- * when they cannot be had: the report still says everything else. */
+/* The recommendations the report carries: those of the API, the cached
+ * analysis' (handle's), as JSON. An empty array when they cannot be had:
+ * the report still says everything else. NULL on out-of-memory. */
 static json_t *
-report_recommendations(struct daemon *d, const struct an_config *cfg,
-    const struct analysis *a)
+report_recommendations(struct daemon *d, void *handle)
 {
 	char err[256];
-	json_t *recs = recommendations_for(d->store, cfg, a, err,
-	    sizeof(err));
+	const struct rc_list *recs = recommendations_cached(d->store, handle,
+	    err, sizeof(err));
 
 	if (recs == NULL) {
 		log_warn("Report without recommendations", "err", err);
-		recs = json_array();
+		return json_array();
 	}
-	return recs;
+	return rc_list_json(recs);
 }
 
 /* Queues a rendered page with headers that let it load nothing but its
@@ -113,7 +113,7 @@ api_report(struct MHD_Connection *c, struct request *r)
 	/* the configuration and options it was made with, for the whole
 	 * report: the previous window is analysed alike */
 	cfg = analysis_handle_config(handle);
-	if ((recs = report_recommendations(d, cfg, a)) == NULL) {
+	if ((recs = report_recommendations(d, handle)) == NULL) {
 		analysis_put(handle);
 		return respond_json_error(c, r, 500, "internal",
 		    "out of memory");

@@ -8,10 +8,12 @@
  *	GET /groups               the dedup groups
  *	GET /recommendations      every recommendation, with its snippet
  *
- * The pages are built from lib/render/report.c's pieces (its CSS, charts, HTML
- * escaping and number formats), so they look and print like the weekly
- * report: HTML5 with inline CSS and SVG, no script, no external resource,
- * every value from the store escaped. The feedback buttons are forms posting
+ * The pages are built from lib/render's pieces (html.h: the report's CSS,
+ * HTML escaping, the charts' frame; fmt.h: the page being built and the
+ * number formats; report.h: the report's key figures, charts and
+ * recommendations), so they look and print like the weekly report: HTML5
+ * with inline CSS and SVG, no script, no external resource, every value
+ * from the store escaped. The feedback buttons are forms posting
  * to /api/v1/feedback with return=1, as the /feedback page's; the answer
  * (303) lands on that page, which shows the verdict recorded.
  *
@@ -19,20 +21,23 @@
  * analysis.window, at most 366d) and reads the cached analysis of that
  * window (analyses.h). Beyond it, the overview analyses the window before
  * (the report's KPI changes: one analysis, where GET /api/v1/report runs two
- * and a replay) and the alert and recommendations pages run the replay of
- * GET /api/v1/recommendations. An alert page reads the alert's episodes
- * from the store by start time, down to the earliest one the analysis holds.
- * Nothing here writes. */
-#include <stdarg.h>
+ * and a replay) and the alert and recommendations pages take the
+ * recommendations kept with the cached analysis, those of GET
+ * /api/v1/recommendations (recommendations_cached). An alert page reads
+ * the alert's episodes from the store by start time, down to the earliest
+ * one the analysis holds. Nothing here writes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "an_views.h"
 #include "analyses.h"
 #include "buf.h"
 #include "config.h"
 #include "fingerprint.h"
+#include "fmt.h"
+#include "html.h"
 #include "log.h"
 #include "recommendations.h"
 #include "report.h"
@@ -55,12 +60,12 @@ static const char *const window_choices[] = { "1d", "7d", "28d" };
 static const char *const class_color[CLS_COUNT] = {
 	[CLS_ACTIONABLE] = "#1a7f37",
 	[CLS_DUPLICATE] = "#8250df",
-	[CLS_FLAPPING] = REPORT_COLOR_NOISE,
+	[CLS_FLAPPING] = HTML_COLOR_NOISE,
 	[CLS_TRANSIENT] = "#bf8700",
-	[CLS_PERSISTENT] = REPORT_COLOR_OTHER,
+	[CLS_PERSISTENT] = HTML_COLOR_OTHER,
 	[CLS_NOISE] = "#57606a",
 };
-#define COLOR_UNCLASSIFIED	REPORT_COLOR_TOTAL
+#define COLOR_UNCLASSIFIED	HTML_COLOR_TOTAL
 
 /* What the UI adds to the report's style: navigation, links, class chips
  * (their colours follow, from class_color), the feedback buttons. */
@@ -102,45 +107,15 @@ static const char ui_css[] =
 
 /* --- building a page ----------------------------------------------------- */
 
-/* The page being built; err is set once an append failed (out of memory,
- * or past PAGE_MAX) and checked once, when it is sent. */
-struct page {
-	struct buf b;
-	int err;
-};
+/* The page being built is a struct fmt_out (fmt.h): err is set once an
+ * append failed (out of memory, or past PAGE_MAX) and checked once, when
+ * it is sent. */
 
 static void
-put(struct page *p, const char *s)
-{
-	if (buf_puts(&p->b, s) < 0)
-		p->err = 1;
-}
-
-static void putf(struct page *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-putf(struct page *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (buf_vprintf(&p->b, fmt, ap) < 0)
-		p->err = 1;
-	va_end(ap);
-}
-
-static void
-check(struct page *p, int rc)
+check(struct fmt_out *p, int rc)
 {
 	if (rc < 0)
 		p->err = 1;
-}
-
-static void
-esc(struct page *p, const char *s)
-{
-	check(p, report_html_escape(&p->b, s ? s : ""));
 }
 
 /* s percent-encoded for a path segment or a query value (RFC 3986: all
@@ -178,92 +153,92 @@ struct ui {
 	char wtext[32];		/* "7d": [0-9a-z] only */
 };
 
-/* A string member of o, "" when absent. */
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* A link to an alert's page, its name as the text. */
 static void
-alert_link(struct page *p, const struct ui *u, const char *name)
+alert_link(struct fmt_out *p, const struct ui *u, const char *name)
 {
 	if (name == NULL)
 		name = "";
-	put(p, "<a href=\"/alerts/");
+	fmt_put(p, "<a href=\"/alerts/");
 	check(p, pct_encode(&p->b, name));
-	putf(p, "?window=%s\">", u->wtext);
-	esc(p, name);
-	put(p, "</a>");
+	fmt_putf(p, "?window=%s\">", u->wtext);
+	html_esc(p, name);
+	fmt_put(p, "</a>");
 }
 
 /* ms as "2026-11-26 21:51:46" (UTC) in a <time>; "-" for 0. */
 static void
-put_time(struct page *p, int64_t ms)
+put_time(struct fmt_out *p, int64_t ms)
 {
 	char s[40];
 
 	if (ms == 0) {
-		put(p, "-");
+		fmt_put(p, "-");
 		return;
 	}
 	ts_format_rfc3339(ms, s, sizeof(s));
-	putf(p, "<time datetime=\"%s\">%.10s %.8s</time>", s, s, s + 11);
+	fmt_putf(p, "<time datetime=\"%s\">%.10s %.8s</time>", s, s, s + 11);
 }
 
 /* The same in a table cell, without the year ("11-26 21:51:46"); the
  * whole time is its title. */
 static void
-put_time_cell(struct page *p, int64_t ms)
+put_time_cell(struct fmt_out *p, int64_t ms)
 {
 	char s[40];
 
 	if (ms == 0) {
-		put(p, "<td>-</td>");
+		fmt_put(p, "<td>-</td>");
 		return;
 	}
 	ts_format_rfc3339(ms, s, sizeof(s));
-	putf(p, "<td class=\"t\"><time datetime=\"%s\" title=\"%s\">%.5s "
+	fmt_putf(p, "<td class=\"t\"><time datetime=\"%s\" title=\"%s\">%.5s "
 	    "%.8s</time></td>", s, s, s + 5, s + 11);
 }
 
 /* A class chip. */
 static void
-put_class(struct page *p, enum an_class c, int presumed)
+put_class(struct fmt_out *p, enum an_class c, int presumed)
 {
-	putf(p, "<span class=\"cls cls-%s\">%s</span>%s", an_class_name(c),
+	fmt_putf(p, "<span class=\"cls cls-%s\">%s</span>%s", an_class_name(c),
 	    an_class_name(c), presumed ? "<br><span class=\"muted\">presumed"
 	    "</span>" : "");
 }
 
 /* The non-zero classes of an alert ({"actionable": n, ...}) as chips. */
 static void
-put_classes(struct page *p, const json_t *classes)
+put_class_counts(struct fmt_out *p, const long *classes)
 {
 	int any = 0;
 
 	for (int c = 0; c < CLS_COUNT; c++) {
-		json_int_t n = json_integer_value(json_object_get(classes,
-		    an_class_name((enum an_class)c)));
-
-		if (n == 0)
+		if (classes[c] == 0)
 			continue;
-		putf(p, "%s<span class=\"cls cls-%s\">%s %lld</span>",
+		fmt_putf(p, "%s<span class=\"cls cls-%s\">%s %ld</span>",
 		    any++ ? " " : "", an_class_name((enum an_class)c),
-		    an_class_name((enum an_class)c), (long long)n);
+		    an_class_name((enum an_class)c), classes[c]);
 	}
 	if (!any)
-		put(p, "-");
+		fmt_put(p, "-");
+}
+
+/* The same from the report's JSON object of counts by class name. */
+static void
+put_classes(struct fmt_out *p, const json_t *classes)
+{
+	long n[CLS_COUNT];
+
+	for (int c = 0; c < CLS_COUNT; c++)
+		n[c] = (long)json_integer_value(json_object_get(classes,
+		    an_class_name((enum an_class)c)));
+	put_class_counts(p, n);
 }
 
 /* The start of a page up to its <main>'s header: the report's head, the
  * UI's style, the navigation (cur: the page's own nav entry, or NULL) and
  * the window links, which lead to here (a path, percent-encoded). */
 static void
-page_begin(struct page *p, const struct ui *u, const char *title,
+page_begin(struct fmt_out *p, const struct ui *u, const char *title,
     const char *cur, const char *here)
 {
 	static const struct {
@@ -277,61 +252,62 @@ page_begin(struct page *p, const struct ui *u, const char *title,
 
 	buf_init(&p->b, PAGE_MAX);
 	p->err = 0;
-	check(p, report_html_head(&p->b));
-	put(p, ui_css);
+	html_head(p);
+	fmt_put(p, ui_css);
 	for (int c = 0; c < CLS_COUNT; c++)
-		putf(p, ".cls-%s{background:%s}\n",
+		fmt_putf(p, ".cls-%s{background:%s}\n",
 		    an_class_name((enum an_class)c), class_color[c]);
-	put(p, "</style>\n<meta name=\"robots\" content=\"noindex\">\n"
+	fmt_put(p, "</style>\n<meta name=\"robots\" content=\"noindex\">\n"
 	    "<title>");
-	esc(p, title);
-	put(p, " \xc2\xb7 alertnoise</title>\n</head>\n<body>\n<main>\n"
+	html_esc(p, title);
+	fmt_put(p, " \xc2\xb7 alertnoise</title>\n</head>\n<body>\n<main>\n"
 	    "<header>\n<nav class=\"top\" aria-label=\"Pages\">\n"
 	    "<span class=\"brand\">alertnoise</span>\n");
 	for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
-		putf(p, "<a href=\"%s?window=%s\"%s>%s</a>\n", nav[i].path,
+		fmt_putf(p, "<a href=\"%s?window=%s\"%s>%s</a>\n", nav[i].path,
 		    u->wtext, cur && strcmp(cur, nav[i].path) == 0 ?
 		    " aria-current=\"page\"" : "", nav[i].text);
-	putf(p, "<a href=\"/api/v1/report?format=html&amp;window=%s\">"
+	fmt_putf(p, "<a href=\"/api/v1/report?format=html&amp;window=%s\">"
 	    "Weekly report</a>\n", u->wtext);
-	put(p, "<span class=\"windows\">Window:");
+	fmt_put(p, "<span class=\"windows\">Window:");
 	for (size_t i = 0; i < sizeof(window_choices) /
 	    sizeof(window_choices[0]); i++) {
 		int on = strcmp(window_choices[i], u->wtext) == 0;
 
-		put(p, "<a href=\"");
-		put(p, here);
-		putf(p, "?window=%s\"%s>%s</a>", window_choices[i], on ?
+		fmt_put(p, "<a href=\"");
+		fmt_put(p, here);
+		fmt_putf(p, "?window=%s\"%s>%s</a>", window_choices[i], on ?
 		    " aria-current=\"true\"" : "", window_choices[i]);
 		listed |= on;
 	}
 	if (!listed)
-		putf(p, "<strong aria-current=\"true\">%s</strong>", u->wtext);
-	put(p, "</span>\n</nav>\n</header>\n");
+		fmt_putf(p, "<strong aria-current=\"true\">%s</strong>",
+		    u->wtext);
+	fmt_put(p, "</span>\n</nav>\n</header>\n");
 }
 
 static void
-page_end(struct page *p)
+page_end(struct fmt_out *p)
 {
-	put(p, "</main>\n</body>\n</html>\n");
+	fmt_put(p, "</main>\n</body>\n</html>\n");
 }
 
 /* "Window 7d: 2026-11-19 21:00:00 to 2026-11-26 21:00:00 UTC." */
 static void
-put_window_line(struct page *p, const struct ui *u, const struct analysis *a)
+put_window_line(struct fmt_out *p, const struct ui *u, const struct analysis *a)
 {
-	putf(p, "<p class=\"muted\">Window %s: ", u->wtext);
+	fmt_putf(p, "<p class=\"muted\">Window %s: ", u->wtext);
 	put_time(p, a->from);
-	put(p, " to ");
+	fmt_put(p, " to ");
 	put_time(p, a->to);
-	put(p, " UTC.");
+	fmt_put(p, " UTC.");
 }
 
 /* Queues the page (respond_html's headers, as the /feedback page) and
  * frees it. */
 static enum MHD_Result
 respond_page(struct MHD_Connection *c, struct request *r, int code,
-    struct page *p)
+    struct fmt_out *p)
 {
 	enum MHD_Result ret;
 
@@ -349,14 +325,14 @@ static enum MHD_Result
 page_error(struct MHD_Connection *c, struct request *r, const struct ui *u,
     const char *here, int code, const char *title, const char *what)
 {
-	struct page p;
+	struct fmt_out p;
 
 	page_begin(&p, u, title, NULL, here);
-	put(&p, "<h1>");
-	esc(&p, title);
-	put(&p, "</h1>\n<p class=\"err\">");
-	esc(&p, what);
-	put(&p, "</p>\n");
+	fmt_put(&p, "<h1>");
+	html_esc(&p, title);
+	fmt_put(&p, "</h1>\n<p class=\"err\">");
+	html_esc(&p, what);
+	fmt_put(&p, "</p>\n");
 	page_end(&p);
 	return respond_page(c, r, code, &p);
 }
@@ -415,16 +391,15 @@ ui_analysis(struct MHD_Connection *c, struct request *r, const struct ui *u,
 	return a;
 }
 
-/* The recommendations for a (handle's analysis), under the config it was
- * made with; NULL with err when the replay failed. */
-static json_t *
-ui_recommendations_for(const struct ui *u, const struct analysis *a,
-    void *handle, char *err, size_t errlen)
+/* The recommendations of handle's analysis (recommendations_cached: the
+ * handle's, shared); NULL with err when the replay failed. */
+static const struct rc_list *
+ui_recommendations_for(const struct ui *u, void *handle, char *err,
+    size_t errlen)
 {
-	json_t *recs;
+	const struct rc_list *recs;
 
-	recs = recommendations_for(u->d->store, analysis_handle_config(handle),
-	    a, err, errlen);
+	recs = recommendations_cached(u->d->store, handle, err, errlen);
 	if (recs == NULL)
 		log_warn("recommendations for a page failed", "err", err);
 	return recs;
@@ -461,17 +436,17 @@ overview_report(const struct ui *u, const struct analysis *cur, void *handle,
 }
 
 static void
-overview_top(struct page *p, const struct ui *u, const json_t *top)
+overview_top(struct fmt_out *p, const struct ui *u, const json_t *top)
 {
-	put(p, "<section id=\"top-noisy\">\n<h2>Noisiest alerts</h2>\n");
+	fmt_put(p, "<section id=\"top-noisy\">\n<h2>Noisiest alerts</h2>\n");
 	if (json_array_size(top) == 0) {
-		put(p, "<p class=\"muted\">No noise in this window.</p>\n"
+		fmt_put(p, "<p class=\"muted\">No noise in this window.</p>\n"
 		    "</section>\n");
 		return;
 	}
-	put(p, "<figure>\n");
-	check(p, report_svg_top(&p->b, top));
-	put(p, "<figcaption>Episodes per alert (grey), noise among them "
+	fmt_put(p, "<figure>\n");
+	report_svg_top(p, top);
+	fmt_put(p, "<figcaption>Episodes per alert (grey), noise among them "
 	    "(red).</figcaption>\n</figure>\n<table>\n<thead><tr>"
 	    "<th class=\"n\">#</th><th>Alert</th><th class=\"n\">Episodes</th>"
 	    "<th class=\"n\">Noise</th><th class=\"n\">Noise ratio</th>"
@@ -481,14 +456,14 @@ overview_top(struct page *p, const struct ui *u, const json_t *top)
 		const json_t *a = json_array_get(top, i);
 		char ratio[24], flap[24];
 
-		report_fmt_ratio(json_object_get(a, "noise_ratio"), ratio,
+		fmt_ratio(json_object_get(a, "noise_ratio"), ratio,
 		    sizeof(ratio));
-		report_fmt_number(json_object_get(a, "flap_score"), 1, flap,
+		fmt_num(json_object_get(a, "flap_score"), 1, flap,
 		    sizeof(flap));
-		putf(p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+		fmt_putf(p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
 		alert_link(p, u, json_string_value(json_object_get(a,
 		    "alertname")));
-		putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld"
+		fmt_putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld"
 		    "</td><td class=\"n\">%s</td><td class=\"n\">%lld</td>"
 		    "<td class=\"n\">%s</td><td>",
 		    (long long)json_integer_value(json_object_get(a,
@@ -498,76 +473,67 @@ overview_top(struct page *p, const struct ui *u, const json_t *top)
 		    (long long)json_integer_value(json_object_get(a, "pages")),
 		    flap);
 		put_classes(p, json_object_get(a, "classes"));
-		put(p, "</td></tr>\n");
+		fmt_put(p, "</td></tr>\n");
 	}
-	put(p, "</tbody>\n</table>\n</section>\n");
+	fmt_put(p, "</tbody>\n</table>\n</section>\n");
 }
 
-/* The MTTR median of an an_alerts_json entry, for a cell. */
+/* An MTTR (seconds) of n, for a cell: n/a when nothing resolved. */
 static void
-fmt_mttr(const json_t *alert, const char *which, char *out, size_t outlen)
+fmt_mttr(const struct an_numbers *n, double secs, char *out, size_t outlen)
 {
-	const json_t *v = json_object_get(json_object_get(alert,
-	    "mttr_seconds"), which);
-
-	if (json_is_number(v))
-		report_fmt_duration(json_number_value(v), out, outlen);
+	if (n->resolved > 0)
+		fmt_dur(secs, out, outlen);
 	else
 		snprintf(out, outlen, "n/a");
 }
 
 static void
-overview_alerts(struct page *p, const struct ui *u, const json_t *alerts)
+overview_alerts(struct fmt_out *p, const struct ui *u,
+    const struct an_alerts *alerts)
 {
-	put(p, "<section id=\"alerts\">\n<h2>Every alert in this window</h2>\n");
-	if (json_array_size(alerts) == 0) {
-		put(p, "<p class=\"muted\">No alert fired in this window."
+	fmt_put(p, "<section id=\"alerts\">\n<h2>Every alert in this window</h2>\n");
+	if (alerts->n == 0) {
+		fmt_put(p, "<p class=\"muted\">No alert fired in this window."
 		    "</p>\n</section>\n");
 		return;
 	}
-	put(p, "<table>\n<thead><tr><th>Alert</th>"
+	fmt_put(p, "<table>\n<thead><tr><th>Alert</th>"
 	    "<th class=\"n\">Episodes</th><th class=\"n\">Pending only</th>"
 	    "<th class=\"n\">Noise ratio</th>"
 	    "<th class=\"n\">Notifications</th><th class=\"n\">Pages</th>"
 	    "<th class=\"n\">MTTR (median)</th><th class=\"n\">Flap score</th>"
 	    "<th>Flapping now</th></tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < json_array_size(alerts); i++) {
-		const json_t *a = json_array_get(alerts, i);
+	for (size_t i = 0; i < alerts->n; i++) {
+		const struct an_alert_row *a = &alerts->rows[i];
 		char ratio[24], flap[24], mttr[48];
 
-		report_fmt_ratio(json_object_get(a, "noise_ratio"), ratio,
+		fmt_pct(an_ratio(a->n.noise, a->n.episodes), ratio,
 		    sizeof(ratio));
-		report_fmt_number(json_object_get(a, "flap_score"), 1, flap,
-		    sizeof(flap));
-		fmt_mttr(a, "median", mttr, sizeof(mttr));
-		put(p, "<tr><td>");
-		alert_link(p, u, json_string_value(json_object_get(a,
-		    "alertname")));
-		putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
-		    "<td class=\"n\">%s</td>"
-		    "<td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
+		fmt_dec(a->flap_score, 1, flap, sizeof(flap));
+		fmt_mttr(&a->n, a->n.mttr_median, mttr, sizeof(mttr));
+		fmt_put(p, "<tr><td>");
+		alert_link(p, u, a->alertname);
+		fmt_putf(p, "</td><td class=\"n\">%ld</td>"
+		    "<td class=\"n\">%ld</td><td class=\"n\">%s</td>"
+		    "<td class=\"n\">%ld</td><td class=\"n\">%ld</td>"
 		    "<td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td>"
 		    "</tr>\n",
-		    (long long)json_integer_value(json_object_get(a,
-		    "episodes")), (long long)json_integer_value(
-		    json_object_get(a, "pending_only")), ratio,
-		    (long long)json_integer_value(json_object_get(a,
-		    "notifications")),
-		    (long long)json_integer_value(json_object_get(a, "pages")),
-		    mttr, flap, json_is_true(json_object_get(a, "flapping")) ?
-		    "yes" : "no");
+		    a->n.episodes, a->pending_only, ratio, a->n.notifications,
+		    a->n.pages, mttr, flap, a->flapping ? "yes" : "no");
 	}
-	put(p, "</tbody>\n</table>\n</section>\n");
+	fmt_put(p, "</tbody>\n</table>\n</section>\n");
 }
 
 enum MHD_Result
 ui_overview(struct MHD_Connection *c, struct request *r)
 {
 	const struct analysis *a;
-	json_t *report, *alerts;
+	json_t *report;
+	const struct an_alerts *alerts;
 	enum MHD_Result ret;
 	void *handle = NULL;
-	struct page p;
+	struct fmt_out p;
 	struct ui u;
 	char err[512];
 
@@ -580,31 +546,32 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 		log_error("report for the overview failed", "err", err);
 		return page_error(c, r, &u, "/", 503, "Store unavailable", err);
 	}
-	alerts = an_alerts_json(a, NULL, 0, 0);
+	alerts = analysis_alerts(handle, err, sizeof(err));
 
 	page_begin(&p, &u, "Overview", "/", "/");
-	put(&p, "<h1>Alert noise</h1>\n");
+	fmt_put(&p, "<h1>Alert noise</h1>\n");
 	put_window_line(&p, &u, a);
-	putf(&p, " Changes compare it with the %s before it; days are in ",
+	fmt_putf(&p, " Changes compare it with the %s before it; days are in ",
 	    u.wtext);
-	esc(&p, json_string_value(json_object_get(report, "timezone")));
-	put(&p, ".</p>\n");
-	check(&p, report_html_kpis(&p.b, report));
-	put(&p, "<section id=\"days\">\n<h2>Day by day</h2>\n<figure>\n");
-	check(&p, report_svg_pages(&p.b, json_object_get(report,
-	    "pages_per_day")));
-	put(&p, "<figcaption>Pages per day; red: pages whose alerts were all "
-	    "noise.</figcaption>\n</figure>\n<figure>\n");
-	check(&p, report_svg_ratio(&p.b, json_object_get(report,
-	    "noise_ratio_per_day")));
-	put(&p, "<figcaption>Noise ratio of the episodes that fired each day "
-	    "(no point: no episode).</figcaption>\n</figure>\n</section>\n");
+	html_esc(&p, json_string_value(json_object_get(report, "timezone")));
+	fmt_put(&p, ".</p>\n");
+	report_html_kpis(&p, report);
+	fmt_put(&p, "<section id=\"days\">\n<h2>Day by day</h2>\n<figure>\n");
+	report_svg_pages(&p, json_object_get(report,
+	    "pages_per_day"));
+	fmt_put(&p, "<figcaption>Pages per day; red: pages whose alerts were "
+	    "all noise.</figcaption>\n</figure>\n<figure>\n");
+	report_svg_ratio(&p, json_object_get(report,
+	    "noise_ratio_per_day"));
+	fmt_put(&p, "<figcaption>Noise ratio of the episodes that fired each "
+	    "day (no point: no episode).</figcaption>\n</figure>\n"
+	    "</section>\n");
 	overview_top(&p, &u, json_object_get(report, "top_noisy"));
 	if (alerts == NULL)
 		p.err = 1;
 	else
 		overview_alerts(&p, &u, alerts);
-	putf(&p, "<section id=\"more\">\n<h2>More</h2>\n<ul>\n"
+	fmt_putf(&p, "<section id=\"more\">\n<h2>More</h2>\n<ul>\n"
 	    "<li><a href=\"/groups?window=%s\">Dedup groups</a>: %zu in this "
 	    "window (replicas, co-firing alerts, storms).</li>\n"
 	    "<li><a href=\"/recommendations?window=%s\">Recommendations</a>: "
@@ -616,7 +583,6 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	page_end(&p);
 	analysis_put(handle);
 	json_decref(report);
-	json_decref(alerts);
 	return respond_page(c, r, 200, &p);
 }
 
@@ -835,76 +801,65 @@ alert_known(struct store *st, const char *name)
 
 /* A KPI card: label and value (plain text, nothing to escape). */
 static void
-card(struct page *p, const char *label, const char *value, const char *note)
+card(struct fmt_out *p, const char *label, const char *value, const char *note)
 {
-	putf(p, "<div class=\"kpi\"><div class=\"l\">%s</div>"
+	fmt_putf(p, "<div class=\"kpi\"><div class=\"l\">%s</div>"
 	    "<div class=\"v\">%s</div>", label, value);
 	if (note != NULL)
-		putf(p, "<div class=\"muted\">%s</div>", note);
-	put(p, "</div>\n");
+		fmt_putf(p, "<div class=\"muted\">%s</div>", note);
+	fmt_put(p, "</div>\n");
 }
 
-/* The alert's numbers: an_alerts_json's entry for it (NULL: no fired or
- * pending-only episode in the window). */
+/* The alert's numbers: its row of the window's alerts view (NULL: no
+ * fired or pending-only episode in the window). */
 static void
-alert_numbers(struct page *p, const json_t *al)
+alert_numbers(struct fmt_out *p, const struct an_alert_row *al)
 {
 	char v[64], note[96], t[48];
-	const json_t *fb = json_object_get(al, "feedback");
-	long long pending_only = (long long)json_integer_value(
-	    json_object_get(al, "pending_only"));
 
-	put(p, "<section id=\"numbers\">\n<h2>In this window</h2>\n");
-	if (al == NULL || json_integer_value(json_object_get(al,
-	    "episodes")) == 0) {
-		put(p, "<p class=\"muted\">None of its episodes fired in this "
-		    "window");
-		if (pending_only > 0)
-			putf(p, "; %lld went pending and ended before firing",
-			    pending_only);
-		put(p, ".</p>\n</section>\n");
+	fmt_put(p, "<section id=\"numbers\">\n<h2>In this window</h2>\n");
+	if (al == NULL || al->n.episodes == 0) {
+		fmt_put(p, "<p class=\"muted\">None of its episodes fired in "
+		    "this window");
+		if (al != NULL && al->pending_only > 0)
+			fmt_putf(p, "; %ld went pending and ended before "
+			    "firing", al->pending_only);
+		fmt_put(p, ".</p>\n</section>\n");
 		return;
 	}
-	put(p, "<div class=\"kpis\">\n");
-	snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(
-	    json_object_get(al, "episodes")));
-	snprintf(note, sizeof(note), "%lld noise", (long long)
-	    json_integer_value(json_object_get(al, "noise_episodes")));
+	fmt_put(p, "<div class=\"kpis\">\n");
+	snprintf(v, sizeof(v), "%ld", al->n.episodes);
+	snprintf(note, sizeof(note), "%ld noise", al->n.noise);
 	card(p, "Episodes", v, note);
-	snprintf(v, sizeof(v), "%lld", pending_only);
+	snprintf(v, sizeof(v), "%ld", al->pending_only);
 	card(p, "Pending only", v, "went pending, ended before firing");
-	report_fmt_ratio(json_object_get(al, "noise_ratio"), v, sizeof(v));
+	fmt_pct(an_ratio(al->n.noise, al->n.episodes), v, sizeof(v));
 	card(p, "Noise ratio", v, NULL);
-	snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(
-	    json_object_get(al, "notifications")));
-	snprintf(note, sizeof(note), "%lld pages", (long long)
-	    json_integer_value(json_object_get(al, "pages")));
+	snprintf(v, sizeof(v), "%ld", al->n.notifications);
+	snprintf(note, sizeof(note), "%ld pages", al->n.pages);
 	card(p, "Notifications", v, note);
-	fmt_mttr(al, "median", v, sizeof(v));
-	fmt_mttr(al, "p90", t, sizeof(t));
-	snprintf(note, sizeof(note), "p90 %s, %lld resolved", t, (long long)
-	    json_integer_value(json_object_get(json_object_get(al,
-	    "mttr_seconds"), "resolved")));
+	fmt_mttr(&al->n, al->n.mttr_median, v, sizeof(v));
+	fmt_mttr(&al->n, al->n.mttr_p90, t, sizeof(t));
+	snprintf(note, sizeof(note), "p90 %s, %ld resolved", t,
+	    al->n.resolved);
 	card(p, "MTTR (median)", v, note);
-	report_fmt_number(json_object_get(al, "flap_score"), 1, v, sizeof(v));
+	fmt_dec(al->flap_score, 1, v, sizeof(v));
 	snprintf(note, sizeof(note), "flapping now: %s",
-	    json_is_true(json_object_get(al, "flapping")) ? "yes" : "no");
+	    al->flapping ? "yes" : "no");
 	card(p, "Flap score (highest)", v, note);
-	report_fmt_duration(json_number_value(json_object_get(al,
-	    "firing_seconds")), v, sizeof(v));
+	fmt_dur(al->n.firing_seconds, v, sizeof(v));
 	card(p, "Firing time", v, NULL);
-	snprintf(v, sizeof(v), "%lld / %lld", (long long)json_integer_value(
-	    json_object_get(fb, "actionable")), (long long)json_integer_value(
-	    json_object_get(fb, "noise")));
+	snprintf(v, sizeof(v), "%ld / %ld", al->n.feedback[FB_ACTIONABLE],
+	    al->n.feedback[FB_NOISE]);
 	card(p, "Verdicts", v, "actionable / noise");
-	put(p, "</div>\n<p>Classes: ");
-	put_classes(p, json_object_get(al, "classes"));
-	put(p, "</p>\n</section>\n");
+	fmt_put(p, "</div>\n<p>Classes: ");
+	put_class_counts(p, al->n.classes);
+	fmt_put(p, "</p>\n</section>\n");
 }
 
 /* The labels of an identity but alertname, sorted, as code. */
 static void
-put_labels(struct page *p, const json_t *labels)
+put_labels(struct fmt_out *p, const json_t *labels)
 {
 	const char **keys, *k;
 	json_t *v;
@@ -921,53 +876,50 @@ put_labels(struct page *p, const json_t *labels)
 	qsort(keys, n, sizeof(*keys), cmp_cstr);
 	for (size_t i = 0; i < n; i++) {
 		v = json_object_get(labels, keys[i]);
-		put(p, i ? ", <code>" : "<code>");
-		esc(p, keys[i]);
-		put(p, "=\"");
-		esc(p, json_is_string(v) ? json_string_value(v) : "");
-		put(p, "\"</code>");
+		fmt_put(p, i ? ", <code>" : "<code>");
+		html_esc(p, keys[i]);
+		fmt_put(p, "=\"");
+		html_esc(p, json_is_string(v) ? json_string_value(v) : "");
+		fmt_put(p, "\"</code>");
 	}
 	if (n == 0)
-		put(p, "<span class=\"muted\">no other labels</span>");
+		fmt_put(p, "<span class=\"muted\">no other labels</span>");
 	free(keys);
 }
 
 static void
-alert_identities(struct page *p, const json_t *al)
+alert_identities(struct fmt_out *p, const struct analysis *a,
+    const struct an_alert_row *al)
 {
-	const json_t *ids = json_object_get(al, "identities");
-
-	if (json_array_size(ids) == 0)
+	if (al == NULL || al->nidents == 0)
 		return;
-	put(p, "<section id=\"identities\">\n<h2>Identities</h2>\n<table>\n"
+	fmt_put(p, "<section id=\"identities\">\n<h2>Identities</h2>\n<table>\n"
 	    "<thead><tr><th>Labels</th><th>Fingerprint</th>"
 	    "<th class=\"n\">Episodes</th><th class=\"n\">Pending only</th>"
 	    "<th class=\"n\">Noise ratio</th>"
 	    "<th>Classes</th><th class=\"n\">Flap score</th>"
 	    "<th class=\"n\">MTTR (median)</th></tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < json_array_size(ids); i++) {
-		const json_t *id = json_array_get(ids, i);
-		char ratio[24], flap[24], mttr[48];
+	for (size_t i = 0; i < al->nidents; i++) {
+		const struct an_alert_row *id = &al->idents[i];
+		char ratio[24], flap[24], mttr[48], fp[17];
 
-		report_fmt_ratio(json_object_get(id, "noise_ratio"), ratio,
+		fmt_pct(an_ratio(id->n.noise, id->n.episodes), ratio,
 		    sizeof(ratio));
-		report_fmt_number(json_object_get(id, "flap_score"), 1, flap,
-		    sizeof(flap));
-		fmt_mttr(id, "median", mttr, sizeof(mttr));
-		put(p, "<tr><td>");
-		put_labels(p, json_object_get(id, "labels"));
-		put(p, "</td><td><code>");
-		esc(p, json_string_value(json_object_get(id, "fingerprint")));
-		putf(p, "</code></td><td class=\"n\">%lld</td>"
-		    "<td class=\"n\">%lld</td><td class=\"n\">%s</td><td>",
-		    (long long)json_integer_value(json_object_get(id,
-		    "episodes")), (long long)json_integer_value(
-		    json_object_get(id, "pending_only")), ratio);
-		put_classes(p, json_object_get(id, "classes"));
-		putf(p, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-		    "</tr>\n", flap, mttr);
+		fmt_dec(id->flap_score, 1, flap, sizeof(flap));
+		fmt_mttr(&id->n, id->n.mttr_median, mttr, sizeof(mttr));
+		fp_format(a->ids[id->ident].fp, fp);
+		fmt_put(p, "<tr><td>");
+		put_labels(p, a->ids[id->ident].labels);
+		fmt_put(p, "</td><td><code>");
+		html_esc(p, fp);
+		fmt_putf(p, "</code></td><td class=\"n\">%ld</td>"
+		    "<td class=\"n\">%ld</td><td class=\"n\">%s</td><td>",
+		    id->n.episodes, id->pending_only, ratio);
+		put_class_counts(p, id->n.classes);
+		fmt_putf(p, "</td><td class=\"n\">%s</td>"
+		    "<td class=\"n\">%s</td></tr>\n", flap, mttr);
 	}
-	put(p, "</tbody>\n</table>\n</section>\n");
+	fmt_put(p, "</tbody>\n</table>\n</section>\n");
 }
 
 /* --- the timeline -------------------------------------------------------- */
@@ -1009,7 +961,7 @@ tick_step(int64_t span)
 static double
 tl_x(const struct analysis *a, int64_t t)
 {
-	double pw = REPORT_SVG_WIDTH - TL_LW - TL_R;
+	double pw = HTML_SVG_WIDTH - TL_LW - TL_R;
 
 	if (t < a->from)
 		t = a->from;
@@ -1020,7 +972,7 @@ tl_x(const struct analysis *a, int64_t t)
 
 /* One bar from start to end (clipped to the window); none when outside. */
 static void
-tl_bar(struct page *p, const struct analysis *a, double y, int64_t start,
+tl_bar(struct fmt_out *p, const struct analysis *a, double y, int64_t start,
     int64_t end, const char *color, int light)
 {
 	double x0, x1;
@@ -1031,7 +983,7 @@ tl_bar(struct page *p, const struct analysis *a, double y, int64_t start,
 	x1 = tl_x(a, end);
 	if (x1 - x0 < 2)
 		x1 = x0 + 2;
-	putf(p, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
+	fmt_putf(p, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
 	    "fill=\"%s\"%s/>", x0, y, x1 - x0, TL_BAR, color, light ?
 	    " fill-opacity=\"0.35\"" : "");
 }
@@ -1048,7 +1000,7 @@ ep_class(const struct analysis *a, const struct ep *ep, enum an_class *cls,
 /* A strip per identity (the first ROWS_MAX by their text), a bar per
  * episode: firing in its class's colour, the pending phase lighter. */
 static void
-alert_timeline(struct page *p, const struct analysis *a, const char *name,
+alert_timeline(struct fmt_out *p, const struct analysis *a, const char *name,
     struct alert_eps *ae)
 {
 	size_t rows = ae->nids < ROWS_MAX ? ae->nids : ROWS_MAX;
@@ -1058,9 +1010,9 @@ alert_timeline(struct page *p, const struct analysis *a, const char *name,
 	int64_t step, t;
 	struct buf title;
 
-	put(p, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
+	fmt_put(p, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
 	if (ae->n == 0) {
-		put(p, "<p class=\"muted\">No episode in this window.</p>\n"
+		fmt_put(p, "<p class=\"muted\">No episode in this window.</p>\n"
 		    "</section>\n");
 		goto out;
 	}
@@ -1079,23 +1031,23 @@ alert_timeline(struct page *p, const struct analysis *a, const char *name,
 	    "identity: firing in the colour of its class, pending lighter",
 	    name) < 0)
 		p->err = 1;
-	put(p, "<figure>\n");
-	check(p, report_svg_open(&p->b, "chart-timeline", (int)H,
-	    title.data ? title.data : ""));
+	fmt_put(p, "<figure>\n");
+	html_svg_open(p, "chart-timeline", (int)H,
+	    title.data ? title.data : "");
 	buf_free(&title);
 	x = 4;
 	for (int c = 0; c < CLS_COUNT; c++) {
 		const char *n = an_class_name((enum an_class)c);
 
-		check(p, report_svg_legend(&p->b, x, class_color[c], n));
+		html_svg_legend(p, x, class_color[c], n);
 		x += 24 + 6.2 * (double)strlen(n);
 	}
-	check(p, report_svg_legend(&p->b, x, COLOR_UNCLASSIFIED,
-	    "not classified"));
+	html_svg_legend(p, x, COLOR_UNCLASSIFIED,
+	    "not classified");
 	for (size_t i = 1; i < rows; i += 2)
-		putf(p, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" "
-		    "fill=\"#f6f8fa\"/>\n", TL_LW, TL_T + TL_ROW * (double)i,
-		    REPORT_SVG_WIDTH - TL_LW - TL_R, TL_ROW);
+		fmt_putf(p, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" "
+		    "height=\"%d\" fill=\"#f6f8fa\"/>\n", TL_LW, TL_T + TL_ROW * (double)i,
+		    HTML_SVG_WIDTH - TL_LW - TL_R, TL_ROW);
 	/* the time axis: a grid line and a label per tick (UTC) */
 	step = tick_step(a->to - a->from);
 	for (t = (a->from + step - 1) / step * step; t <= a->to; t += step) {
@@ -1109,20 +1061,20 @@ alert_timeline(struct page *p, const struct analysis *a, const char *name,
 			strftime(label, sizeof(label), "%H:%M", &tm);
 		else
 			strftime(label, sizeof(label), "%m-%d", &tm);
-		putf(p, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%.1f\" "
-		    "stroke=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" "
+		fmt_putf(p, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" "
+		    "y2=\"%.1f\" stroke=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" "
 		    "text-anchor=\"middle\">%s</text>\n", tl_x(a, t), tl_x(a, t),
-		    TL_T - 4, H - TL_B + 2, REPORT_COLOR_GRID, tl_x(a, t),
+		    TL_T - 4, H - TL_B + 2, HTML_COLOR_GRID, tl_x(a, t),
 		    H - TL_B + 16, label);
 	}
 	for (size_t i = 0; i < rows; i++) {
 		double y = TL_T + TL_ROW * (double)i;
 
-		putf(p, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
+		fmt_putf(p, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
 		    TL_LW - 6, y + TL_ROW / 2.0 + 4);
-		check(p, report_html_escape_cut(&p->b, ae->ids[order[i]].text,
-		    LABEL_CUT));
-		put(p, "</text>\n");
+		html_esc_cut(p, ae->ids[order[i]].text,
+		    LABEL_CUT);
+		fmt_put(p, "</text>\n");
 	}
 	for (size_t i = 0; i < ae->n; i++) {
 		const struct ep *ep = &ae->eps[i];
@@ -1141,33 +1093,33 @@ alert_timeline(struct page *p, const struct analysis *a, const char *name,
 		classified = ep_class(a, ep, &cls, &reasons, &presumed);
 		if (classified)
 			color = class_color[cls];
-		put(p, "<g><title>");
-		esc(p, ae->ids[ep->ident].text);
-		put(p, ": ");
-		put(p, classified ? an_class_name(cls) : e->firing_at ?
+		fmt_put(p, "<g><title>");
+		html_esc(p, ae->ids[ep->ident].text);
+		fmt_put(p, ": ");
+		fmt_put(p, classified ? an_class_name(cls) : e->firing_at ?
 		    "not classified (fired before the window)" :
 		    "never fired");
 		if (e->pending_at) {
 			char s[40];
 
 			ts_format_rfc3339(e->pending_at, s, sizeof(s));
-			putf(p, "; pending from %s", s);
+			fmt_putf(p, "; pending from %s", s);
 		}
 		if (e->firing_at) {
 			char s[40];
 
 			ts_format_rfc3339(e->firing_at, s, sizeof(s));
-			putf(p, "; firing from %s", s);
+			fmt_putf(p, "; firing from %s", s);
 		}
 		if (e->resolved_at) {
 			char s[40];
 
 			ts_format_rfc3339(e->resolved_at, s, sizeof(s));
-			putf(p, "; resolved %s", s);
+			fmt_putf(p, "; resolved %s", s);
 		} else {
-			put(p, "; still open");
+			fmt_put(p, "; still open");
 		}
-		put(p, "</title>");
+		fmt_put(p, "</title>");
 		if (e->pending_at)
 			tl_bar(p, a, y, e->pending_at, e->firing_at ?
 			    e->firing_at : e->resolved_at ? e->resolved_at :
@@ -1175,18 +1127,18 @@ alert_timeline(struct page *p, const struct analysis *a, const char *name,
 		if (e->firing_at)
 			tl_bar(p, a, y, e->firing_at, e->resolved_at ?
 			    e->resolved_at : now, color, 0);
-		put(p, "</g>\n");
+		fmt_put(p, "</g>\n");
 	}
-	putf(p, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-	    "stroke=\"%s\"/>\n</svg>\n", TL_LW, REPORT_SVG_WIDTH - TL_R,
-	    H - TL_B + 2, H - TL_B + 2, REPORT_COLOR_AXIS);
-	put(p, "<figcaption>Each bar is an episode, from firing to resolved (or "
+	fmt_putf(p, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+	    "stroke=\"%s\"/>\n</svg>\n", TL_LW, HTML_SVG_WIDTH - TL_R,
+	    H - TL_B + 2, H - TL_B + 2, HTML_COLOR_AXIS);
+	fmt_put(p, "<figcaption>Each bar is an episode, from firing to resolved (or "
 	    "now); the lighter part before it is its pending phase. Times in "
 	    "UTC.");
 	if (ae->nids > rows)
-		putf(p, " The first %zu of %zu identities are shown.", rows,
+		fmt_putf(p, " The first %zu of %zu identities are shown.", rows,
 		    ae->nids);
-	put(p, "</figcaption>\n</figure>\n</section>\n");
+	fmt_put(p, "</figcaption>\n</figure>\n</section>\n");
 out:
 	free(order);
 	free(row_of);
@@ -1197,11 +1149,11 @@ out:
 /* One of the two feedback buttons: a form posting the verdict on the
  * episode, as the /feedback page's (fp and at: [0-9a-zA-Z.:-]). */
 static void
-fb_form(struct page *p, const char *fp, const char *at, const char *verdict,
+fb_form(struct fmt_out *p, const char *fp, const char *at, const char *verdict,
     const char *button)
 {
-	putf(p, "<form class=\"fb\" method=\"post\" action=\"/api/v1/feedback\""
-	    " accept-charset=\"utf-8\">"
+	fmt_putf(p, "<form class=\"fb\" method=\"post\" "
+	    "action=\"/api/v1/feedback\" accept-charset=\"utf-8\">"
 	    "<input type=\"hidden\" name=\"fingerprint\" value=\"%s\">"
 	    "<input type=\"hidden\" name=\"starts_at\" value=\"%s\">"
 	    "<input type=\"hidden\" name=\"verdict\" value=\"%s\">"
@@ -1211,19 +1163,19 @@ fb_form(struct page *p, const char *fp, const char *at, const char *verdict,
 }
 
 static void
-alert_episodes(struct page *p, const struct analysis *a,
+alert_episodes(struct fmt_out *p, const struct analysis *a,
     const struct alert_eps *ae)
 {
-	put(p, "<section id=\"episodes\">\n<h2>Episodes</h2>\n");
+	fmt_put(p, "<section id=\"episodes\">\n<h2>Episodes</h2>\n");
 	if (ae->n == 0) {
-		put(p, "<p class=\"muted\">None in this window.</p>\n"
+		fmt_put(p, "<p class=\"muted\">None in this window.</p>\n"
 		    "</section>\n");
 		return;
 	}
 	if (ae->more)
-		putf(p, "<p class=\"muted\">The latest %d episodes.</p>\n",
+		fmt_putf(p, "<p class=\"muted\">The latest %d episodes.</p>\n",
 		    EPISODES_MAX);
-	put(p, "<table class=\"small\">\n<thead><tr><th>Identity</th>"
+	fmt_put(p, "<table class=\"small\">\n<thead><tr><th>Identity</th>"
 	    "<th>Pending</th><th>Firing</th><th>Resolved</th>"
 	    "<th class=\"n\">Fired for</th><th>Class</th><th>Reasons</th>"
 	    "<th>Notified</th><th class=\"fb\">Verdict</th></tr></thead>\n"
@@ -1239,44 +1191,45 @@ alert_episodes(struct page *p, const struct analysis *a,
 		size_t k;
 
 		fp_format(e->identity, fp);
-		putf(p, "<tr><td title=\"fingerprint %s\">", fp);
-		esc(p, ae->ids[ep->ident].text);
-		put(p, "</td>");
+		fmt_putf(p, "<tr><td title=\"fingerprint %s\">", fp);
+		html_esc(p, ae->ids[ep->ident].text);
+		fmt_put(p, "</td>");
 		put_time_cell(p, e->pending_at);
 		put_time_cell(p, e->firing_at);
 		if (e->resolved_at)
 			put_time_cell(p, e->resolved_at);
 		else
-			putf(p, "<td>%s</td>", e->firing_at ? "firing" :
+			fmt_putf(p, "<td>%s</td>", e->firing_at ? "firing" :
 			    "pending");
-		put(p, "<td class=\"n\">");
+		fmt_put(p, "<td class=\"n\">");
 		if (e->firing_at) {
-			report_fmt_duration((double)((e->resolved_at ?
+			fmt_dur((double)((e->resolved_at ?
 			    e->resolved_at : a->now) - e->firing_at) / 1000.0,
 			    dur, sizeof(dur));
-			put(p, dur);
+			fmt_put(p, dur);
 		} else {
-			put(p, "-");
+			fmt_put(p, "-");
 		}
-		put(p, "</td><td>");
+		fmt_put(p, "</td><td>");
 		if (ep_class(a, ep, &cls, &reasons, &presumed))
 			put_class(p, cls, presumed);
 		else
-			putf(p, "<span class=\"cls cls-none\">%s</span>",
+			fmt_putf(p, "<span class=\"cls cls-none\">%s</span>",
 			    e->firing_at ? "before the window" : "never fired");
-		put(p, "</td><td>");
+		fmt_put(p, "</td><td>");
 		if ((rs = json_array()) == NULL) {
 			p->err = 1;
 			break;
 		}
 		an_reasons_json(reasons, rs);
 		json_array_foreach(rs, k, v)
-			putf(p, "%s%s", k ? ", " : "", json_string_value(v));
+			fmt_putf(p, "%s%s", k ? ", " : "",
+			    json_string_value(v));
 		if (json_array_size(rs) == 0)
-			put(p, "-");
+			fmt_put(p, "-");
 		json_decref(rs);
 		if (e->notifications > 0) {
-			putf(p, "</td><td>%lld\xc3\x97 to ",
+			fmt_putf(p, "</td><td>%lld\xc3\x97 to ",
 			    (long long)e->notifications);
 		} else {
 			const struct an_episode *x = an_episode_find(a,
@@ -1284,33 +1237,33 @@ alert_episodes(struct page *p, const struct analysis *a,
 			const char *why = x ? an_nn_name(x->not_notified) :
 			    NULL;
 
-			put(p, "</td><td>no");
+			fmt_put(p, "</td><td>no");
 			if (why != NULL)
-				putf(p, " <span class=\"muted\" "
+				fmt_putf(p, " <span class=\"muted\" "
 				    "title=\"why it was not notified\">(%s)"
 				    "</span>", why);
 		}
 		json_array_foreach(ep->receivers, k, v) {
-			put(p, k ? ", " : "");
-			esc(p, json_string_value(v));
+			fmt_put(p, k ? ", " : "");
+			html_esc(p, json_string_value(v));
 		}
 		if (e->notifications > 0 && json_array_size(ep->receivers) == 0)
-			put(p, "?");
-		put(p, "</td><td class=\"fb\">");
+			fmt_put(p, "?");
+		fmt_put(p, "</td><td class=\"fb\">");
 		if (e->firing_at) {
 			ts_format_rfc3339(e->firing_at, at, sizeof(at));
 			fb_form(p, fp, at, "actionable", "Actionable");
-			put(p, " ");
+			fmt_put(p, " ");
 			fb_form(p, fp, at, "noise", "Noise");
-			putf(p, "<br><a class=\"small\" href=\"/feedback?"
+			fmt_putf(p, "<br><a class=\"small\" href=\"/feedback?"
 			    "fingerprint=%s&amp;starts_at=%s\">with a note"
 			    "\xe2\x80\xa6</a>", fp, at);
 		} else {
-			put(p, "-");
+			fmt_put(p, "-");
 		}
-		put(p, "</td></tr>\n");
+		fmt_put(p, "</td></tr>\n");
 	}
-	put(p, "</tbody>\n</table>\n<p class=\"muted small\">A verdict is about "
+	fmt_put(p, "</tbody>\n</table>\n<p class=\"muted small\">A verdict is about "
 	    "one episode; the last one given counts and changes the numbers at "
 	    "once. Times in UTC.</p>\n</section>\n");
 }
@@ -1318,32 +1271,30 @@ alert_episodes(struct page *p, const struct analysis *a,
 /* The recommendations about the alertname, from all of them (NULL: the
  * replay failed, err says why). */
 static void
-alert_recommendations(struct page *p, const json_t *recs, const char *name,
-    const char *err)
+alert_recommendations(struct fmt_out *p, const struct rc_list *recs,
+    const char *name, const char *err)
 {
 	json_t *mine;
 
 	if (recs == NULL) {
-		put(p, "<section id=\"recommendations\">\n"
+		fmt_put(p, "<section id=\"recommendations\">\n"
 		    "<h2>Recommendations</h2>\n<p class=\"err\">Unavailable: ");
-		esc(p, err);
-		put(p, "</p>\n</section>\n");
+		html_esc(p, err);
+		fmt_put(p, "</p>\n</section>\n");
 		return;
 	}
 	if ((mine = json_array()) == NULL) {
 		p->err = 1;
 		return;
 	}
-	for (size_t i = 0; i < json_array_size(recs); i++) {
-		json_t *rec = json_array_get(recs, i);
-		const char *n = json_string_value(json_object_get(rec,
-		    "alertname"));
+	for (size_t i = 0; i < recs->n; i++) {
+		const struct rc_rec *rec = &recs->rows[i];
 
-		if (n != NULL && strcmp(n, name) == 0 &&
-		    json_array_append(mine, rec) < 0)
+		if (rec->alertname != NULL && strcmp(rec->alertname, name) ==
+		    0 && json_array_append_new(mine, rc_rec_json(rec)) < 0)
 			p->err = 1;
 	}
-	check(p, report_html_recommendations(&p->b, mine));
+	report_html_recommendations(p, mine);
 	json_decref(mine);
 }
 
@@ -1352,13 +1303,14 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 {
 	const char *name = r->url + strlen("/alerts/");
 	const struct analysis *a;
-	const json_t *al = NULL;
-	json_t *alerts = NULL, *recs = NULL;
+	const struct an_alert_row *al;
+	const struct an_alerts *alerts;
+	const struct rc_list *recs;
 	struct alert_eps ae;
 	struct buf here;
 	enum MHD_Result ret;
 	void *handle = NULL;
-	struct page p;
+	struct fmt_out p;
 	struct ui u;
 	char err[512], rerr[512], msg[200];
 	int known;
@@ -1372,14 +1324,11 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 	if (ui_start(c, r, &u, here.data, &ret) < 0 ||
 	    (a = ui_analysis(c, r, &u, here.data, &handle, &ret)) == NULL)
 		goto out;
-	if ((alerts = an_alerts_json(a, NULL, 0, 1)) == NULL) {
+	if ((alerts = analysis_alerts(handle, err, sizeof(err))) == NULL) {
 		ret = respond_text(c, r, 500, "out of memory\n");
 		goto out;
 	}
-	for (size_t i = 0; i < json_array_size(alerts); i++)
-		if (strcmp(jstr(json_array_get(alerts, i), "alertname"),
-		    name) == 0)
-			al = json_array_get(alerts, i);
+	al = an_alerts_find(alerts, name);
 	if (load_episodes(u.d->store, a, name, &ae, err, sizeof(err)) < 0) {
 		log_error("reading an alert's episodes failed", "err", err);
 		ret = page_error(c, r, &u, here.data, 503, "Store unavailable",
@@ -1400,16 +1349,16 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 			goto out;
 		}
 	}
-	recs = ui_recommendations_for(&u, a, handle, rerr, sizeof(rerr));
+	recs = ui_recommendations_for(&u, handle, rerr, sizeof(rerr));
 
 	page_begin(&p, &u, name, NULL, here.data);
-	put(&p, "<h1>");
-	esc(&p, name);
-	put(&p, "</h1>\n");
+	fmt_put(&p, "<h1>");
+	html_esc(&p, name);
+	fmt_put(&p, "</h1>\n");
 	put_window_line(&p, &u, a);
-	put(&p, "</p>\n");
+	fmt_put(&p, "</p>\n");
 	alert_numbers(&p, al);
-	alert_identities(&p, al);
+	alert_identities(&p, a, al);
 	alert_timeline(&p, a, name, &ae);
 	alert_episodes(&p, a, &ae);
 	alert_recommendations(&p, recs, name, rerr);
@@ -1418,8 +1367,6 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 out:
 	analysis_put(handle);
 	alert_eps_free(&ae);
-	json_decref(alerts);
-	json_decref(recs);
 	buf_free(&here);
 	return ret;
 }
@@ -1438,7 +1385,7 @@ member_name(const json_t *g, json_int_t i)
 /* The distinct alertnames of a group's members, each a link, with a count
  * when one repeats; then each member's labels, folded. */
 static void
-group_members(struct page *p, const struct ui *u, const json_t *g)
+group_members(struct fmt_out *p, const struct ui *u, const json_t *g)
 {
 	const json_t *members = json_object_get(g, "members");
 	size_t n = json_array_size(members);
@@ -1449,62 +1396,62 @@ group_members(struct page *p, const struct ui *u, const json_t *g)
 
 		while (j < n && strcmp(member_name(g, (json_int_t)j), name) == 0)
 			j++;
-		put(p, i ? ", " : "");
+		fmt_put(p, i ? ", " : "");
 		alert_link(p, u, name);
 		if (j - i > 1)
-			putf(p, " \xc3\x97%zu", j - i);
+			fmt_putf(p, " \xc3\x97%zu", j - i);
 		i = j;
 	}
-	putf(p, "<details><summary class=\"small\">%zu member%s</summary>"
+	fmt_putf(p, "<details><summary class=\"small\">%zu member%s</summary>"
 	    "<ul class=\"small\">", n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
-		put(p, "<li>");
-		esc(p, member_name(g, (json_int_t)i));
-		put(p, ": ");
+		fmt_put(p, "<li>");
+		html_esc(p, member_name(g, (json_int_t)i));
+		fmt_put(p, ": ");
 		put_labels(p, json_object_get(json_array_get(members, i),
 		    "labels"));
-		put(p, "</li>");
+		fmt_put(p, "</li>");
 	}
-	put(p, "</ul></details>");
+	fmt_put(p, "</ul></details>");
 }
 
 /* What backs a group: its evidence's numbers and, for co-firing, each
  * pair kept. */
 static void
-group_evidence(struct page *p, const json_t *g)
+group_evidence(struct fmt_out *p, const json_t *g)
 {
 	const json_t *ev = json_object_get(g, "evidence");
 	const json_t *pairs = json_object_get(ev, "pairs");
-	char *text = report_fields_text(ev);
+	char *text = fmt_fields_text(ev);
 
-	esc(p, text ? text : "-");
+	html_esc(p, text ? text : "-");
 	free(text);
 	if (json_array_size(pairs) == 0)
 		return;
-	put(p, "<ul class=\"small\">");
+	fmt_put(p, "<ul class=\"small\">");
 	for (size_t i = 0; i < json_array_size(pairs); i++) {
 		const json_t *q = json_array_get(pairs, i);
 		json_int_t ia = json_integer_value(json_object_get(q, "a"));
 		json_int_t ib = json_integer_value(json_object_get(q, "b"));
 		char jac[24];
 
-		report_fmt_number(json_object_get(q, "jaccard"), 2, jac,
+		fmt_num(json_object_get(q, "jaccard"), 2, jac,
 		    sizeof(jac));
-		put(p, "<li>");
-		esc(p, member_name(g, ia));
-		put(p, " + ");
-		esc(p, member_name(g, ib));
-		putf(p, ": %lld together, Jaccard %s; first: ", (long long)
+		fmt_put(p, "<li>");
+		html_esc(p, member_name(g, ia));
+		fmt_put(p, " + ");
+		html_esc(p, member_name(g, ib));
+		fmt_putf(p, ": %lld together, Jaccard %s; first: ", (long long)
 		    json_integer_value(json_object_get(q, "co_occurrences")),
 		    jac);
-		esc(p, member_name(g, ia));
-		putf(p, " %lld\xc3\x97, ", (long long)json_integer_value(
+		html_esc(p, member_name(g, ia));
+		fmt_putf(p, " %lld\xc3\x97, ", (long long)json_integer_value(
 		    json_object_get(q, "a_first")));
-		esc(p, member_name(g, ib));
-		putf(p, " %lld\xc3\x97</li>", (long long)json_integer_value(
+		html_esc(p, member_name(g, ib));
+		fmt_putf(p, " %lld\xc3\x97</li>", (long long)json_integer_value(
 		    json_object_get(q, "b_first")));
 	}
-	put(p, "</ul>");
+	fmt_put(p, "</ul>");
 }
 
 enum MHD_Result
@@ -1514,7 +1461,7 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 	enum MHD_Result ret;
 	void *handle = NULL;
 	json_t *gs;
-	struct page p;
+	struct fmt_out p;
 	struct ui u;
 
 	if (ui_start(c, r, &u, "/groups", &ret) < 0 ||
@@ -1522,9 +1469,9 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 		return ret;
 	gs = an_groups_json(a);
 	page_begin(&p, &u, "Dedup groups", "/groups", "/groups");
-	put(&p, "<h1>Dedup groups</h1>\n");
+	fmt_put(&p, "<h1>Dedup groups</h1>\n");
 	put_window_line(&p, &u, a);
-	put(&p, " Alerts that say the same thing: <strong>replica</strong>, one "
+	fmt_put(&p, " Alerts that say the same thing: <strong>replica</strong>, one "
 	    "alert sent by several Prometheus replicas or delivered twice; "
 	    "<strong>cofiring</strong>, alert kinds that fire together (the "
 	    "leader fires first most often: the inhibit source); "
@@ -1533,9 +1480,9 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 	if (gs == NULL) {
 		p.err = 1;
 	} else if (json_array_size(gs) == 0) {
-		put(&p, "<p class=\"muted\">No dedup group in this window.</p>\n");
+		fmt_put(&p, "<p class=\"muted\">No dedup group in this window.</p>\n");
 	} else {
-		put(&p, "<table>\n<thead><tr><th class=\"n\">#</th><th>Kind</th>"
+		fmt_put(&p, "<table>\n<thead><tr><th class=\"n\">#</th><th>Kind</th>"
 		    "<th>Members</th><th>Leader</th><th class=\"n\">Support</th>"
 		    "<th class=\"n\">Jaccard</th><th>Evidence</th></tr>"
 		    "</thead>\n<tbody>\n");
@@ -1546,27 +1493,27 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 			    "kind"));
 			char jac[24];
 
-			report_fmt_number(json_object_get(g, "jaccard"), 2, jac,
+			fmt_num(json_object_get(g, "jaccard"), 2, jac,
 			    sizeof(jac));
-			putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
-			esc(&p, kind);
-			put(&p, "</td><td>");
+			fmt_putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+			html_esc(&p, kind);
+			fmt_put(&p, "</td><td>");
 			group_members(&p, &u, g);
-			put(&p, "</td><td>");
+			fmt_put(&p, "</td><td>");
 			if (json_is_object(l))
 				alert_link(&p, &u, json_string_value(
 				    json_object_get(l, "alertname")));
 			else
-				put(&p, "-");
-			putf(&p, "</td><td class=\"n\">%lld</td>"
+				fmt_put(&p, "-");
+			fmt_putf(&p, "</td><td class=\"n\">%lld</td>"
 			    "<td class=\"n\">%s</td><td class=\"small\">",
 			    (long long)json_integer_value(json_object_get(g,
 			    "support")), kind && strcmp(kind, "cofiring") == 0 ?
 			    jac : "-");
 			group_evidence(&p, g);
-			put(&p, "</td></tr>\n");
+			fmt_put(&p, "</td></tr>\n");
 		}
-		put(&p, "</tbody>\n</table>\n");
+		fmt_put(&p, "</tbody>\n</table>\n");
 	}
 	page_end(&p);
 	analysis_put(handle);
@@ -1583,15 +1530,16 @@ ui_recommendations(struct MHD_Connection *c, struct request *r)
 	const struct analysis *a;
 	enum MHD_Result ret;
 	void *handle = NULL;
-	json_t *recs;
-	struct page p;
+	const struct rc_list *recs;
+	json_t *all;
+	struct fmt_out p;
 	struct ui u;
 	char err[512];
 
 	if (ui_start(c, r, &u, here, &ret) < 0 ||
 	    (a = ui_analysis(c, r, &u, here, &handle, &ret)) == NULL)
 		return ret;
-	recs = ui_recommendations_for(&u, a, handle, err, sizeof(err));
+	recs = ui_recommendations_for(&u, handle, err, sizeof(err));
 	if (recs == NULL) {
 		ret = page_error(c, r, &u, here, 503,
 		    "Recommendations unavailable", err);
@@ -1599,45 +1547,45 @@ ui_recommendations(struct MHD_Connection *c, struct request *r)
 		return ret;
 	}
 	page_begin(&p, &u, "Recommendations", here, here);
-	put(&p, "<h1>Recommendations</h1>\n");
+	fmt_put(&p, "<h1>Recommendations</h1>\n");
 	put_window_line(&p, &u, a);
-	put(&p, " Each change is replayed alone over this window's history "
+	fmt_put(&p, " Each change is replayed alone over this window's history "
 	    "under the current settings, and kept only when it removes "
 	    "notifications or pages.</p>\n");
-	if (json_array_size(recs) > 0) {
-		put(&p, "<section id=\"index\">\n<h2>At a glance</h2>\n<table>\n"
+	if (recs->n > 0) {
+		fmt_put(&p, "<section id=\"index\">\n<h2>At a glance</h2>\n<table>\n"
 		    "<thead><tr><th class=\"n\">#</th><th>Kind</th>"
 		    "<th>Alert</th><th>Confidence</th><th>Predicted savings</th>"
 		    "</tr></thead>\n<tbody>\n");
-		for (size_t i = 0; i < json_array_size(recs); i++) {
-			const json_t *rec = json_array_get(recs, i);
-			const char *name = json_string_value(json_object_get(
-			    rec, "alertname"));
-			const char *conf = json_string_value(json_object_get(
-			    rec, "confidence"));
-			char *sav = report_fields_text(json_object_get(rec,
-			    "predicted"));
+		for (size_t i = 0; i < recs->n; i++) {
+			const struct rc_rec *rec = &recs->rows[i];
+			json_t *pred = rc_pred_json(&rec->pred);
+			char *sav = pred ? fmt_fields_text(pred) : NULL;
 
-			putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
-			esc(&p, json_string_value(json_object_get(rec,
-			    "kind")));
-			put(&p, "</td><td>");
-			if (name != NULL)
-				alert_link(&p, &u, name);
+			json_decref(pred);
+			fmt_putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+			html_esc(&p, rc_kind_name(rec->kind));
+			fmt_put(&p, "</td><td>");
+			if (rec->alertname != NULL)
+				alert_link(&p, &u, rec->alertname);
 			else
-				put(&p, "-");
-			put(&p, "</td><td>");
-			esc(&p, conf ? conf : "n/a");
-			put(&p, "</td><td>");
-			esc(&p, sav ? sav : "n/a");
-			put(&p, "</td></tr>\n");
+				fmt_put(&p, "-");
+			fmt_put(&p, "</td><td>");
+			html_esc(&p, rc_conf_name(rec->conf));
+			fmt_put(&p, "</td><td>");
+			html_esc(&p, sav ? sav : "n/a");
+			fmt_put(&p, "</td></tr>\n");
 			free(sav);
 		}
-		put(&p, "</tbody>\n</table>\n</section>\n");
+		fmt_put(&p, "</tbody>\n</table>\n</section>\n");
 	}
-	check(&p, report_html_recommendations(&p.b, recs));
+	/* the cards: the report's rendering of the API's JSON */
+	if ((all = rc_list_json(recs)) == NULL)
+		p.err = 1;
+	else
+		report_html_recommendations(&p, all);
+	json_decref(all);
 	page_end(&p);
 	analysis_put(handle);
-	json_decref(recs);
 	return respond_page(c, r, 200, &p);
 }

@@ -13,7 +13,12 @@
  *
  * Local time. Days and working hours are in the configured time zone, a
  * zone loaded once with the configuration (tzone.h, immutable), never the
- * process's TZ: any number of reports in different zones may run at once. */
+ * process's TZ: any number of reports in different zones may run at once.
+ *
+ * Files: report_build.c builds the JSON; report_render.c walks its
+ * sections for both renderings, report_md.c and report_html.c write them
+ * (report_int.h is what they share); fmt.h and html.h are the text and
+ * HTML pieces the report shares with the daemon's web pages. */
 #ifndef AN_REPORT_H
 #define AN_REPORT_H
 
@@ -94,73 +99,35 @@ char *report_markdown(const json_t *report);
 char *report_html(const json_t *report);
 
 /* --- pieces of the HTML rendering, for other pages ---------------------
- * The daemon's web UI (daemon/ui.c) builds its pages from the same parts,
- * so they look and print like the report. Each function appends to b
- * (buf.h) and returns 0, or -1 when b ran out of memory or reached its
- * limit (b then holds a partial page, for the caller to discard). All text
- * that comes from the JSON is HTML-escaped. */
-
-/* Width of the SVG charts' coordinate system; they scale to the page. */
-#define REPORT_SVG_WIDTH	720
-/* The charts' colours. */
-#define REPORT_COLOR_NOISE	"#cf222e"
-#define REPORT_COLOR_OTHER	"#0969da"
-#define REPORT_COLOR_GRID	"#eaeef2"
-#define REPORT_COLOR_AXIS	"#8c959f"
-#define REPORT_COLOR_TOTAL	"#d0d7de"
+ * The daemon's web UI (daemon/ui.c) builds its pages from the same parts
+ * as the report, with the shared pieces of html.h, so they look and print
+ * like the report. Each appends to o (fmt.h): a failure (out of memory, the
+ * document's limit) sets o->err. All text that comes from the JSON is
+ * HTML-escaped. */
 
 struct buf;
+struct fmt_out;
 
-/* s HTML-escaped (& < > " '), for element content and quoted attributes;
- * _cut cuts s to at most max bytes on a UTF-8 boundary first, marking a
- * cut with "…". */
-int report_html_escape(struct buf *b, const char *s);
-int report_html_escape_cut(struct buf *b, const char *s, size_t max);
+/* The key figures of a report (its "kpis" and "not_notified"): one card
+ * per KPI with its value, change and previous value, in a <section>. */
+void report_html_kpis(struct fmt_out *o, const json_t *report);
 
-/* The start of a page: "<!doctype html>" through the report's <style>
- * element (screen and print CSS), inside an open <head>; the caller adds
- * its <title> (and any more style) and closes the head. */
-int report_html_head(struct buf *b);
-
-/* The key figures of a report (its "kpis"): one card per KPI with its
- * value, change and previous value, in a <section>. */
-int report_html_kpis(struct buf *b, const json_t *report);
-
-/* Recommendations (an array as recommendations_for / the report's
- * "recommendations"): a <section> with an <article> per entry: kind and
- * subject, summary, evidence, predicted savings, confidence, and the
- * snippet in <pre>. */
-int report_html_recommendations(struct buf *b, const json_t *recs);
+/* Recommendations (an array as rc_list_json makes / the report's
+ * "recommendations"; NULL: none): a <section> with an <article> per entry:
+ * kind and subject, summary, evidence, predicted savings, confidence, the
+ * snippet in <pre> and the patches. */
+void report_html_recommendations(struct fmt_out *o, const json_t *recs);
 
 /* The report's charts, each one <svg> element: pages per day (the
  * report's "pages_per_day"), noise ratio per day ("noise_ratio_per_day")
  * and the noisiest alerts ("top_noisy", at most 10 bars). */
-int report_svg_pages(struct buf *b, const json_t *pages_per_day);
-int report_svg_ratio(struct buf *b, const json_t *noise_ratio_per_day);
-int report_svg_top(struct buf *b, const json_t *top_noisy);
+void report_svg_pages(struct fmt_out *o, const json_t *pages_per_day);
+void report_svg_ratio(struct fmt_out *o, const json_t *noise_ratio_per_day);
+void report_svg_top(struct fmt_out *o, const json_t *top_noisy);
 
-/* Opens an <svg> of REPORT_SVG_WIDTH by height with an accessible title
- * (id: the title element's id, unique in the page and written as it is, so
- * a constant; title: plain text); the caller closes it. A legend entry: a
- * colour square at x and its text. */
-int report_svg_open(struct buf *b, const char *id, int height,
-    const char *title);
-int report_svg_legend(struct buf *b, double x, const char *color,
-    const char *text);
-
-/* Numbers as the report shows them, plain text with nothing to escape:
- * seconds for people ("42s", "4m 05s", "3h 20m", "2d 04h"); a ratio as a
- * percentage ("62.5%"); a number with at most dec decimals; "n/a" for what
- * is not a number. */
-void report_fmt_duration(double seconds, char *out, size_t outlen);
-void report_fmt_ratio(const json_t *v, char *out, size_t outlen);
-void report_fmt_number(const json_t *v, int dec, char *out, size_t outlen);
-
-/* A recommendation's evidence or predicted savings, or a group's
- * evidence, as one line of text (not escaped): an object's "summary", else
- * its scalar members as "key: value, ..." ("x_before"/"x_after" as one
- * "x: before -> after"). NULL when there is nothing to show (or no
- * memory); else the caller frees. */
-char *report_fields_text(const json_t *v);
+/* html_esc (html.h) for a page built in a struct buf: appends s escaped to
+ * b; 0, or -1 when b ran out of memory or reached its limit. Kept for
+ * daemon/feedback.c until it builds its page with fmt.h. */
+int report_html_escape(struct buf *b, const char *s);
 
 #endif

@@ -79,6 +79,7 @@
 
 #include "buf.h"
 #include "selector.h"
+#include "utf8.h"
 
 #define SEC		1000LL
 #define MINUTE		(60 * SEC)
@@ -101,8 +102,31 @@ static const int64_t dur_steps[] = { MINUTE, 2 * MINUTE, 3 * MINUTE,
 static const char *const default_replica[] = { "replica",
     "prometheus_replica" };
 
-enum conf { CONF_LOW, CONF_MEDIUM, CONF_HIGH };
 static const char *const conf_names[] = { "low", "medium", "high" };
+static const char *const kind_names[RC_KINDS] = {
+	[RC_RAISE_FOR] = "raise_for",
+	[RC_KEEP_FIRING_FOR] = "keep_firing_for",
+	[RC_REPEAT_INTERVAL] = "repeat_interval",
+	[RC_GROUP_BY] = "group_by",
+	[RC_INHIBIT_RULE] = "inhibit_rule",
+	[RC_ROUTE_AWAY_FROM_PAGING] = "route_away_from_paging",
+	[RC_FIX_OR_DELETE] = "fix_or_delete",
+	[RC_DROP_REPLICA_LABEL] = "drop_replica_label",
+};
+
+const char *
+rc_kind_name(enum rc_kind k)
+{
+	assert((unsigned)k < RC_KINDS);
+	return kind_names[k];
+}
+
+const char *
+rc_conf_name(enum rc_conf c)
+{
+	assert((unsigned)c <= RC_CONF_HIGH);
+	return conf_names[c];
+}
 
 void
 rc_opts_default(struct rc_opts *ro)
@@ -348,7 +372,8 @@ struct rc {
 	struct name *names;		/* sorted by name */
 	size_t nnames;
 	size_t *name_of;		/* per identity */
-	json_t *out;
+	struct rc_list out;		/* emitted so far */
+	size_t cap;			/* out.rows allocated */
 };
 
 struct name_key {
@@ -611,27 +636,22 @@ receivers_of(const struct rc *c, const char *alertname, size_t *n, int *oom)
 
 /* --- a recommendation ---------------------------------------------------- */
 
-/* What a change is predicted to do; -1 (and < 0 for the doubles): does not
- * apply, written as null. */
-struct pred {
-	long pages_before, pages_after, notif_before, notif_after;
-	long noise_removed, delayed, lost;
-	double p50, max, replay_error;
-};
-
+/* A recommendation being built; emit makes it a row of the list. */
 struct rec {
-	const char *kind, *target;
-	const char *alertname;		/* NULL: several */
-	json_t *matchers;		/* owned */
+	enum rc_kind kind;
+	const char *target;
+	const char *alertname;		/* NULL: several; borrowed */
+	struct rc_strings matchers;	/* owned */
 	json_t *evidence;		/* owned */
-	struct pred pred;
-	enum conf conf;
+	struct rc_pred pred;
+	enum rc_conf conf;
+	struct rc_change ch;		/* owned */
 	struct text id, snippet, summary;
 	int failed;			/* out of memory on the way */
 };
 
 static void
-pred_none(struct pred *p)
+pred_none(struct rc_pred *p)
 {
 	p->pages_before = p->pages_after = p->notif_before = -1;
 	p->notif_after = p->noise_removed = p->delayed = p->lost = -1;
@@ -639,17 +659,57 @@ pred_none(struct pred *p)
 }
 
 static void
-rec_init(struct rec *r, const char *kind, const char *target,
+strings_free(struct rc_strings *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* Copies s[0..n) into *dst (empty). Returns 0, or -1 on out-of-memory
+ * (*dst empty). */
+static int
+strings_copy(struct rc_strings *dst, const char *const *s, size_t n)
+{
+	assert(dst->v == NULL && dst->n == 0);
+	if ((dst->v = calloc(n ? n : 1, sizeof(*dst->v))) == NULL)
+		return -1;
+	for (; dst->n < n; dst->n++)
+		if ((dst->v[dst->n] = strdup(s[dst->n])) == NULL) {
+			strings_free(dst);
+			return -1;
+		}
+	return 0;
+}
+
+static void
+change_free(struct rc_change *ch)
+{
+	strings_free(&ch->receivers);
+	strings_free(&ch->group_by);
+	strings_free(&ch->paging_receivers);
+	free(ch->receiver);
+	free(ch->source);
+	strings_free(&ch->targets);
+	strings_free(&ch->equal);
+	memset(ch, 0, sizeof(*ch));
+	ch->for_ms = ch->keep_firing_for_ms = ch->repeat_interval_ms = -1;
+}
+
+static void
+rec_init(struct rec *r, enum rc_kind kind, const char *target,
     const char *alertname)
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->target = target;
 	r->alertname = alertname;
-	r->matchers = json_array();
 	r->evidence = json_object();
-	r->failed = r->matchers == NULL || r->evidence == NULL;
+	r->failed = r->evidence == NULL;
 	pred_none(&r->pred);
+	change_free(&r->ch);	/* the empty change */
 	text_init(&r->id);
 	text_init(&r->snippet);
 	text_init(&r->summary);
@@ -658,11 +718,30 @@ rec_init(struct rec *r, const char *kind, const char *target,
 static void
 rec_free(struct rec *r)
 {
-	json_decref(r->matchers);
+	strings_free(&r->matchers);
 	json_decref(r->evidence);
+	change_free(&r->ch);
 	buf_free(&r->id.b);
 	buf_free(&r->snippet.b);
 	buf_free(&r->summary.b);
+}
+
+/* Sets the change's strings *dst to a copy of s[0..n). */
+static void
+ch_strings(struct rec *r, struct rc_strings *dst, const char *const *s,
+    size_t n)
+{
+	if (strings_copy(dst, s, n) < 0)
+		r->failed = 1;
+}
+
+/* Sets the change's string *dst to a copy of s. */
+static void
+ch_string(struct rec *r, char **dst, const char *s)
+{
+	assert(*dst == NULL);
+	if ((*dst = strdup(s)) == NULL)
+		r->failed = 1;
 }
 
 /* Sets evidence[k] = v, taking v. */
@@ -704,118 +783,124 @@ static void
 add_matcher(struct rec *r, const char *const *names, size_t n)
 {
 	struct text t;
+	char **v;
 
 	text_init(&t);
 	put_matcher(&t, names, n);
-	if (t.failed || json_array_append_new(r->matchers,
-	    json_string(text_str(&t))) < 0)
+	if (t.failed || (v = realloc(r->matchers.v, (r->matchers.n + 1) *
+	    sizeof(*v))) == NULL) {
 		r->failed = 1;
-	buf_free(&t.b);
-}
-
-static json_t *
-count_json(long v)
-{
-	return v < 0 ? json_null() : json_integer((json_int_t)v);
-}
-
-static json_t *
-real_json(double v)
-{
-	return v < 0 ? json_null() : json_real(v);
-}
-
-static json_t *
-pred_json(const struct pred *p)
-{
-	json_t *o = json_object(), *d = NULL;
-	int bad = o == NULL;
-
-	if (p->p50 >= 0 || p->max >= 0) {
-		d = json_object();
-		bad |= d == NULL ||
-		    json_object_set_new(d, "p50", real_json(p->p50)) < 0 ||
-		    json_object_set_new(d, "max", real_json(p->max)) < 0;
+		buf_free(&t.b);
+		return;
 	}
-	bad |= json_object_set_new(o, "pages_before",
-	    count_json(p->pages_before)) < 0;
-	bad |= json_object_set_new(o, "pages_after",
-	    count_json(p->pages_after)) < 0;
-	bad |= json_object_set_new(o, "notifications_before",
-	    count_json(p->notif_before)) < 0;
-	bad |= json_object_set_new(o, "notifications_after",
-	    count_json(p->notif_after)) < 0;
-	bad |= json_object_set_new(o, "noise_removed",
-	    count_json(p->noise_removed)) < 0;
-	bad |= json_object_set_new(o, "actionable_delayed",
-	    count_json(p->delayed)) < 0;
-	bad |= json_object_set_new(o, "actionable_lost",
-	    count_json(p->lost)) < 0;
-	bad |= json_object_set_new(o, "added_delay_seconds",
-	    d != NULL ? d : json_null()) < 0;
-	bad |= json_object_set_new(o, "replay_error",
-	    real_json(p->replay_error)) < 0;
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	r->matchers.v = v;
+	if ((v[r->matchers.n] = buf_steal(&t.b)) == NULL)
+		r->failed = 1;	/* cannot happen: a matcher is never empty */
+	else
+		r->matchers.n++;
 }
 
 static int
-helps(const struct pred *p)
+helps(const struct rc_pred *p)
 {
 	return p->pages_after < p->pages_before ||
 	    p->notif_after < p->notif_before;
 }
 
 /* The confidence rule of the file comment. err < 0: unknown. */
-static enum conf
+static enum rc_conf
 confidence(long support, int replayed, double err, long lost)
 {
-	enum conf k = support >= SUPPORT_HIGH ? CONF_HIGH :
-	    support >= SUPPORT_MEDIUM ? CONF_MEDIUM : CONF_LOW;
+	enum rc_conf k = support >= SUPPORT_HIGH ? RC_CONF_HIGH :
+	    support >= SUPPORT_MEDIUM ? RC_CONF_MEDIUM : RC_CONF_LOW;
 
 	if (!replayed)
 		return k;
-	if ((err < 0 || err > ERROR_GOOD) && k > CONF_MEDIUM)
-		k = CONF_MEDIUM;
+	if ((err < 0 || err > ERROR_GOOD) && k > RC_CONF_MEDIUM)
+		k = RC_CONF_MEDIUM;
 	if (err > ERROR_FAIR)
-		k = CONF_LOW;
-	if (lost > 0 && k > CONF_LOW)
+		k = RC_CONF_LOW;
+	if (lost > 0 && k > RC_CONF_LOW)
 		k--;
 	return k;
 }
 
-/* Appends r to c->out (once per id) and frees it. Returns 0, or -1 on
- * out-of-memory. */
+static void
+row_free(struct rc_rec *o)
+{
+	free(o->id);
+	free(o->alertname);
+	strings_free(&o->matchers);
+	free(o->snippet);
+	free(o->summary);
+	change_free(&o->change);
+	json_decref(o->evidence);
+	for (size_t i = 0; i < o->npatches; i++) {
+		free(o->patches[i].file);
+		free(o->patches[i].diff);
+		free(o->patches[i].error);
+	}
+	free(o->patches);
+	free(o->safety.why);
+}
+
+/* t's string, taken from it ("" when empty); NULL on out-of-memory. */
+static char *
+text_take(struct text *t)
+{
+	char *s = buf_steal(&t->b);
+
+	return s != NULL ? s : strdup("");
+}
+
+/* Appends r to c->out (once per id), moving what it owns there, and frees
+ * what is left. Returns 0, or -1 on out-of-memory. */
 static int
 emit(struct rc *c, struct rec *r)
 {
-	json_t *o = NULL, *pr;
-	const char *id = text_str(&r->id);
+	struct rc_rec *o;
 	int result = -1;
 
 	if (r->failed || r->id.failed || r->snippet.failed ||
 	    r->summary.failed)
 		goto out;
-	for (size_t i = 0; i < json_array_size(c->out); i++)
-		if (strcmp(json_string_value(json_object_get(
-		    json_array_get(c->out, i), "id")), id) == 0) {
+	for (size_t i = 0; i < c->out.n; i++)
+		if (strcmp(c->out.rows[i].id, text_str(&r->id)) == 0) {
 			result = 0;
 			goto out;
 		}
-	if ((pr = pred_json(&r->pred)) == NULL)
+	if (c->out.n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		struct rc_rec *rows = realloc(c->out.rows,
+		    cap * sizeof(*rows));
+
+		if (rows == NULL)
+			goto out;
+		c->out.rows = rows;
+		c->cap = cap;
+	}
+	o = &c->out.rows[c->out.n];
+	memset(o, 0, sizeof(*o));
+	o->kind = r->kind;
+	o->target = r->target;
+	o->pred = r->pred;
+	o->conf = r->conf;
+	o->id = text_take(&r->id);
+	o->snippet = text_take(&r->snippet);
+	o->summary = text_take(&r->summary);
+	o->alertname = r->alertname != NULL ? strdup(r->alertname) : NULL;
+	o->matchers = r->matchers;
+	o->evidence = r->evidence;
+	o->change = r->ch;
+	memset(&r->matchers, 0, sizeof(r->matchers));
+	r->evidence = NULL;
+	memset(&r->ch, 0, sizeof(r->ch));
+	if (o->id == NULL || o->snippet == NULL || o->summary == NULL ||
+	    (r->alertname != NULL && o->alertname == NULL)) {
+		row_free(o);
 		goto out;
-	o = json_pack("{s:s, s:s, s:o, s:O, s:O, s:o, s:s, s:s, s:s, s:s}",
-	    "id", id, "kind", r->kind,
-	    "alertname", r->alertname ? json_string(r->alertname) : json_null(),
-	    "matchers", r->matchers, "evidence", r->evidence,
-	    "predicted", pr, "confidence", conf_names[r->conf],
-	    "snippet", text_str(&r->snippet), "target", r->target,
-	    "summary", text_str(&r->summary));
-	if (o == NULL || json_array_append_new(c->out, o) < 0)
-		goto out;
+	}
+	c->out.n++;
 	result = 0;
 out:
 	rec_free(r);
@@ -862,7 +947,7 @@ net(long v, long base)
 
 static void
 pred_from(const struct rc *c, const struct rp_result *r, double err,
-    struct pred *p)
+    struct rc_pred *p)
 {
 	p->pages_before = r->pages_before;
 	p->pages_after = r->pages_after;
@@ -881,7 +966,7 @@ pred_from(const struct rc *c, const struct rp_result *r, double err,
 static int
 route_replay(const struct rc *c, const char *alertname,
     const char *const *recv, size_t nrecv, const struct rp_route *change,
-    struct pred *p)
+    struct rc_pred *p)
 {
 	struct rp_route *ra = calloc(nrecv, sizeof(*ra));
 	struct rp_route *rb = calloc(nrecv, sizeof(*rb));
@@ -923,7 +1008,7 @@ out:
 
 /* " (notifications 22 → 6, pages 11 → 3)" */
 static void
-put_effect(struct text *t, const struct pred *p)
+put_effect(struct text *t, const struct rc_pred *p)
 {
 	text_printf(t, " (notifications %ld → %ld", p->notif_before,
 	    p->notif_after);
@@ -1004,7 +1089,7 @@ rec_raise_for(struct rc *c, const struct name *n)
 		goto out;
 	}
 	err = replay_error(c, &n->name, 1);
-	rec_init(&r, "raise_for", "prometheus_rule", n->name);
+	rec_init(&r, RC_RAISE_FOR, "prometheus_rule", n->name);
 	pred_from(c, &res, err, &r.pred);
 	rp_result_free(&res);
 	if (!helps(&r.pred)) {
@@ -1023,6 +1108,7 @@ rec_raise_for(struct rc *c, const struct name *n)
 	ev_int(&r, "pending_only", n->pending_only);
 	ev_set(&r, "for_seconds", seconds_json(chosen));
 	ev_set(&r, "candidates", tried);
+	r.ch.for_ms = chosen;
 	tried = NULL;
 	r.conf = confidence(n->noise, 1, err, r.pred.lost);
 
@@ -1093,7 +1179,7 @@ rec_keep_firing_for(struct rc *c, const struct name *n)
 	}
 	sel_free(s);
 	err = replay_error(c, &n->name, 1);
-	rec_init(&r, "keep_firing_for", "prometheus_rule", n->name);
+	rec_init(&r, RC_KEEP_FIRING_FOR, "prometheus_rule", n->name);
 	pred_from(c, &res, err, &r.pred);
 	rp_result_free(&res);
 	if (!helps(&r.pred)) {
@@ -1111,6 +1197,7 @@ rec_keep_firing_for(struct rc *c, const struct name *n)
 	ev_set(&r, "current_keep_firing_for_seconds",
 	    seconds_json(n->cur_kff));
 	ev_set(&r, "keep_firing_for_seconds", seconds_json(kff));
+	r.ch.keep_firing_for_ms = kff;
 	r.conf = confidence((long)bridged, 1, err, r.pred.lost);
 
 	text_printf(&r.snippet, "- alert: ");
@@ -1155,7 +1242,7 @@ rec_repeat_interval(struct rc *c, const struct name *n)
 		return -1;
 	if (nrecv == 0)
 		return 0;
-	rec_init(&r, "repeat_interval", "alertmanager_route", n->name);
+	rec_init(&r, RC_REPEAT_INTERVAL, "alertmanager_route", n->name);
 	if (route_replay(c, n->name, recv, nrecv, &change, &r.pred) < 0) {
 		rec_free(&r);
 		free(recv);
@@ -1177,6 +1264,8 @@ rec_repeat_interval(struct rc *c, const struct name *n)
 	    (double)(n->persistent_ms > 0 ? n->persistent_ms : 1)));
 	ev_set(&r, "receivers", strings_json(recv, nrecv));
 	ev_set(&r, "repeat_interval_seconds", seconds_json(REPEAT_PROPOSED));
+	ch_strings(&r, &r.ch.receivers, recv, nrecv);
+	r.ch.repeat_interval_ms = REPEAT_PROPOSED;
 	r.conf = confidence(n->persistent_notifications, 1,
 	    r.pred.replay_error, r.pred.lost);
 
@@ -1249,7 +1338,7 @@ rec_group_by(struct rc *c, const struct an_group *g)
 	}
 	change.group_by = by;
 	change.ngroup_by = nby;
-	rec_init(&r, "group_by", "alertmanager_route", name);
+	rec_init(&r, RC_GROUP_BY, "alertmanager_route", name);
 	if (route_replay(c, name, recv, nrecv, &change, &r.pred) < 0) {
 		rec_free(&r);
 		goto out;
@@ -1271,6 +1360,8 @@ rec_group_by(struct rc *c, const struct an_group *g)
 	    g->evidence, "varying_labels")));
 	ev_set(&r, "receivers", strings_json(recv, nrecv));
 	ev_set(&r, "group_by", strings_json(by, nby));
+	ch_strings(&r, &r.ch.receivers, recv, nrecv);
+	ch_strings(&r, &r.ch.group_by, by, nby);
 	r.conf = confidence(g->support, 1, r.pred.replay_error, r.pred.lost);
 
 	put_route_head(&r.snippet, name);
@@ -1485,7 +1576,8 @@ rec_inhibit(struct rc *c, const struct an_group *g, long gi)
 		all[0] = src;
 		memcpy(all + 1, tg, ntg * sizeof(*all));
 		err = replay_error(c, all, ntg + 1);
-		rec_init(&r, "inhibit_rule", "alertmanager_inhibit_rule", NULL);
+		rec_init(&r, RC_INHIBIT_RULE, "alertmanager_inhibit_rule",
+		    NULL);
 		text_printf(&r.id, "inhibit_rule:%s:%016" PRIx64, src,
 		    names_hash(all, ntg + 1));
 		free(all);
@@ -1501,6 +1593,9 @@ rec_inhibit(struct rc *c, const struct an_group *g, long gi)
 	ev_set(&r, "source", json_string(src));
 	ev_set(&r, "targets", strings_json(tg, ntg));
 	ev_set(&r, "equal", strings_json(eq, (size_t)neq));
+	ch_string(&r, &r.ch.source, src);
+	ch_strings(&r, &r.ch.targets, tg, ntg);
+	ch_strings(&r, &r.ch.equal, eq, (size_t)neq);
 	ev_int(&r, "co_occurrences", g->support);
 	ev_set(&r, "jaccard", json_real(g->jaccard));
 	ev_int(&r, "follower_episodes", ndup);
@@ -1598,7 +1693,7 @@ rec_route_away(struct rc *c, const struct name *n)
 			to = recv[i];
 		}
 	}
-	rec_init(&r, "route_away_from_paging", "alertmanager_route", n->name);
+	rec_init(&r, RC_ROUTE_AWAY_FROM_PAGING, "alertmanager_route", n->name);
 	text_printf(&r.id, "route_away_from_paging:%s", n->name);
 	add_matcher(&r, &n->name, 1);
 	r.pred.pages_before = (long)c->a->npages;
@@ -1610,6 +1705,8 @@ rec_route_away(struct rc *c, const struct name *n)
 	ev_int(&r, "episodes", n->episodes);
 	ev_set(&r, "paging_receivers", strings_json(paging, npg));
 	ev_set(&r, "receiver", json_string(to ? to : TICKET));
+	ch_strings(&r, &r.ch.paging_receivers, paging, npg);
+	ch_string(&r, &r.ch.receiver, to ? to : TICKET);
 	r.conf = confidence(n->fb_noise, 0, -1, 0);
 
 	put_route_head(&r.snippet, n->name);
@@ -1638,7 +1735,7 @@ rec_fix_or_delete(struct rc *c, const struct name *n)
 
 	if (n->long_eps == 0)
 		return 0;
-	rec_init(&r, "fix_or_delete", "prometheus_rule", n->name);
+	rec_init(&r, RC_FIX_OR_DELETE, "prometheus_rule", n->name);
 	text_printf(&r.id, "fix_or_delete:%s", n->name);
 	add_matcher(&r, &n->name, 1);
 	/* what deleting the rule does */
@@ -1654,7 +1751,7 @@ rec_fix_or_delete(struct rc *c, const struct name *n)
 	    seconds_json(c->ro->persistent_review_ms));
 	ev_int(&r, "noise_verdicts", n->fb_noise);
 	ev_int(&r, "actionable_verdicts", n->fb_actionable);
-	r.conf = CONF_HIGH;
+	r.conf = RC_CONF_HIGH;
 
 	text_printf(&r.snippet, "# alertnoise: ");
 	put_plain(&r.snippet, n->name);
@@ -1716,7 +1813,7 @@ rec_drop_replica(struct rc *c)
 		return 0;
 	}
 	qsort(names, nn, sizeof(*names), str_cmp);
-	rec_init(&r, "drop_replica_label", "prometheus_config",
+	rec_init(&r, RC_DROP_REPLICA_LABEL, "prometheus_config",
 	    nn == 1 ? names[0] : NULL);
 	text_printf(&r.id, "drop_replica_label");
 	add_matcher(&r, names, nn);
@@ -1725,7 +1822,7 @@ rec_drop_replica(struct rc *c)
 	ev_set(&r, "alertnames", strings_json(names, nn));
 	ev_set(&r, "replica_labels", strings_json(c->ro->replica_labels,
 	    c->ro->nreplica));
-	r.conf = CONF_HIGH;
+	r.conf = RC_CONF_HIGH;
 
 	text_printf(&r.snippet, "alerting:\n  alert_relabel_configs:\n"
 	    "    - action: labeldrop\n      regex: ");
@@ -1767,69 +1864,31 @@ rec_drop_replica(struct rc *c)
 
 /* --- rc_recommend -------------------------------------------------------- */
 
-struct sorted {
-	json_t *r;
-	long saved;
-	const char *id;
-};
-
+/* Pages saved, most first, then id (qsort). */
 static int
-sorted_cmp(const void *x, const void *y)
+row_cmp(const void *x, const void *y)
 {
-	const struct sorted *p = x, *q = y;
+	const struct rc_rec *p = x, *q = y;
+	long sp = rc_pages_saved(p), sq = rc_pages_saved(q);
 
-	if (p->saved != q->saved)
-		return p->saved > q->saved ? -1 : 1;
+	if (sp != sq)
+		return sp > sq ? -1 : 1;
 	return strcmp(p->id, q->id);
 }
 
-/* Orders c->out: pages saved, most first, then id. */
-static json_t *
-order(json_t *out)
-{
-	size_t n = json_array_size(out);
-	struct sorted *s = malloc((n ? n : 1) * sizeof(*s));
-	json_t *res = json_array();
-
-	if (s == NULL || res == NULL)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		json_t *r = json_array_get(out, i);
-		json_t *p = json_object_get(r, "predicted");
-		json_t *b = json_object_get(p, "pages_before");
-		json_t *f = json_object_get(p, "pages_after");
-
-		s[i].r = r;
-		s[i].id = json_string_value(json_object_get(r, "id"));
-		s[i].saved = json_is_integer(b) && json_is_integer(f) ?
-		    (long)(json_integer_value(b) - json_integer_value(f)) : 0;
-	}
-	qsort(s, n, sizeof(*s), sorted_cmp);
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append(res, s[i].r) < 0)
-			goto fail;
-	free(s);
-	json_decref(out);
-	return res;
-fail:
-	free(s);
-	json_decref(res);
-	json_decref(out);
-	return NULL;
-}
-
-json_t *
+int
 rc_recommend(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
-    const struct rc_opts *ro)
+    const struct rc_opts *ro, struct rc_list *out)
 {
 	static const struct rp_settings none = { NULL, 0, NULL, 0, NULL, 0 };
 	struct rc_opts def;
 	struct rc c;
-	json_t *result = NULL;
-	int based = 0;
+	int result = -1, based = 0;
 
-	assert(a != NULL && h != NULL && o != NULL);
+	assert(a != NULL && h != NULL && o != NULL && out != NULL);
+	out->rows = NULL;
+	out->n = 0;
 	if (ro == NULL) {
 		rc_opts_default(&def);
 		ro = &def;
@@ -1840,8 +1899,6 @@ rc_recommend(const struct analysis *a, const struct rp_history *h,
 	c.o = o;
 	c.cur = current != NULL ? current : &none;
 	c.ro = ro;
-	if ((c.out = json_array()) == NULL)
-		goto out;
 	if (rp_base_new(a, h, o, c.cur, &c.rb) < 0 ||
 	    rp_base_run(c.rb, NULL, &c.base) < 0)
 		goto out;
@@ -1869,10 +1926,12 @@ rc_recommend(const struct analysis *a, const struct rp_history *h,
 	}
 	if (rec_drop_replica(&c) < 0)
 		goto out;
-	result = order(c.out);
-	c.out = NULL;
+	qsort(c.out.rows, c.out.n, sizeof(*c.out.rows), row_cmp);
+	*out = c.out;
+	memset(&c.out, 0, sizeof(c.out));
+	result = 0;
 out:
-	json_decref(c.out);
+	rc_list_free(&c.out);
 	if (based)
 		rp_result_free(&c.base);
 	rp_base_free(c.rb);
@@ -1881,4 +1940,221 @@ out:
 	free(c.names);
 	free(c.name_of);
 	return result;
+}
+
+void
+rc_list_free(struct rc_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		row_free(&l->rows[i]);
+	free(l->rows);
+	l->rows = NULL;
+	l->n = 0;
+}
+
+void
+rc_list_remove(struct rc_list *l, size_t i)
+{
+	assert(i < l->n);
+	row_free(&l->rows[i]);
+	memmove(&l->rows[i], &l->rows[i + 1],
+	    (l->n - i - 1) * sizeof(*l->rows));
+	l->n--;
+}
+
+long
+rc_pages_saved(const struct rc_rec *r)
+{
+	if (r->pred.pages_before < 0 || r->pred.pages_after < 0)
+		return 0;
+	return r->pred.pages_before - r->pred.pages_after;
+}
+
+int
+rc_add_patch(struct rc_rec *r, const char *file, const char *diff,
+    size_t dlen, const char *error)
+{
+	struct rc_patch *p, n = { NULL, NULL, 0, NULL };
+
+	r->patched = 1;
+	if (!utf8_valid(file, strlen(file)) || (diff != NULL &&
+	    !utf8_valid(diff, dlen)) || (error != NULL &&
+	    !utf8_valid(error, strlen(error))))
+		return -1;
+	n.file = strdup(file);
+	if (diff != NULL && (n.diff = malloc(dlen + 1)) != NULL) {
+		memcpy(n.diff, diff, dlen);
+		n.diff[dlen] = '\0';
+		n.difflen = dlen;
+	}
+	if (diff == NULL)
+		n.error = strdup(error != NULL ? error : "");
+	if (n.file == NULL || (diff != NULL ? n.diff == NULL :
+	    n.error == NULL) || (p = realloc(r->patches, (r->npatches + 1) *
+	    sizeof(*p))) == NULL) {
+		free(n.file);
+		free(n.diff);
+		free(n.error);
+		return -1;
+	}
+	r->patches = p;
+	r->patches[r->npatches++] = n;
+	return 0;
+}
+
+int
+rc_set_safety(struct rc_rec *r, enum rc_check check, const char *why,
+    long identities_checked, long identities_moved, long routes_added)
+{
+	char *w = NULL;
+
+	if (why != NULL && (w = strdup(why)) == NULL)
+		return -1;
+	free(r->safety.why);
+	r->safety = (struct rc_safety){ check, w, identities_checked,
+	    identities_moved, routes_added };
+	return 0;
+}
+
+/* --- JSON ---------------------------------------------------------------- */
+
+static json_t *
+count_json(long v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+static json_t *
+real_json(double v)
+{
+	return v < 0 ? json_null() : json_real(v);
+}
+
+json_t *
+rc_pred_json(const struct rc_pred *p)
+{
+	json_t *o = json_object(), *d = NULL;
+	int bad = o == NULL;
+
+	if (p->p50 >= 0 || p->max >= 0) {
+		d = json_object();
+		bad |= d == NULL ||
+		    json_object_set_new(d, "p50", real_json(p->p50)) < 0 ||
+		    json_object_set_new(d, "max", real_json(p->max)) < 0;
+	}
+	bad |= json_object_set_new(o, "pages_before",
+	    count_json(p->pages_before)) < 0;
+	bad |= json_object_set_new(o, "pages_after",
+	    count_json(p->pages_after)) < 0;
+	bad |= json_object_set_new(o, "notifications_before",
+	    count_json(p->notif_before)) < 0;
+	bad |= json_object_set_new(o, "notifications_after",
+	    count_json(p->notif_after)) < 0;
+	bad |= json_object_set_new(o, "noise_removed",
+	    count_json(p->noise_removed)) < 0;
+	bad |= json_object_set_new(o, "actionable_delayed",
+	    count_json(p->delayed)) < 0;
+	bad |= json_object_set_new(o, "actionable_lost",
+	    count_json(p->lost)) < 0;
+	bad |= json_object_set_new(o, "added_delay_seconds",
+	    d != NULL ? d : json_null()) < 0;
+	bad |= json_object_set_new(o, "replay_error",
+	    real_json(p->replay_error)) < 0;
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* evidence.safety: what was checked. */
+static json_t *
+safety_json(const struct rc_safety *sf)
+{
+	switch (sf->check) {
+	case RC_CHECK_NOT_MADE:
+		return json_pack("{s:s, s:s}", "check", "not made", "why",
+		    sf->why != NULL ? sf->why : "");
+	case RC_CHECK_RECEIVERS:
+		return json_pack("{s:s, s:I, s:I, s:I}", "check",
+		    "every other alert keeps its receivers",
+		    "identities_checked", (json_int_t)sf->identities_checked,
+		    "identities_moved", (json_int_t)sf->identities_moved,
+		    "routes_added", (json_int_t)sf->routes_added);
+	case RC_CHECK_INHIBIT:
+		return json_pack("{s:s, s:I}", "check", "no alert can mute its "
+		    "own source (mirror pairs, cycles, equal labels an alert "
+		    "lacks), with the rules already there and the other "
+		    "recommended ones", "identities_checked",
+		    (json_int_t)sf->identities_checked);
+	case RC_CHECK_NONE:
+		break;
+	}
+	return NULL;	/* cannot happen: called when checked */
+}
+
+static json_t *
+patches_json(const struct rc_rec *r)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < r->npatches; i++) {
+		const struct rc_patch *p = &r->patches[i];
+		json_t *o = p->diff != NULL ?
+		    json_pack("{s:s, s:s%}", "file", p->file, "diff", p->diff,
+		    p->difflen) :
+		    json_pack("{s:s, s:s}", "file", p->file, "error", p->error);
+
+		if (json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+json_t *
+rc_rec_json(const struct rc_rec *r)
+{
+	json_t *matchers = strings_json((const char *const *)r->matchers.v,
+	    r->matchers.n);
+	json_t *ev = json_deep_copy(r->evidence), *pr = rc_pred_json(&r->pred);
+	json_t *o = NULL;
+
+	if (matchers == NULL || ev == NULL || pr == NULL)
+		goto fail;
+	if (r->safety.check != RC_CHECK_NONE &&
+	    json_object_set_new(ev, "safety", safety_json(&r->safety)) < 0)
+		goto fail;
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s}",
+	    "id", r->id, "kind", rc_kind_name(r->kind),
+	    "alertname", r->alertname ? json_string(r->alertname) : json_null(),
+	    "matchers", matchers, "evidence", ev, "predicted", pr,
+	    "confidence", rc_conf_name(r->conf), "snippet", r->snippet,
+	    "target", r->target, "summary", r->summary);
+	/* json_pack took the o values, also when it failed */
+	matchers = ev = pr = NULL;
+	if (o == NULL || (r->patched &&
+	    json_object_set_new(o, "patches", patches_json(r)) < 0))
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	json_decref(matchers);
+	json_decref(ev);
+	json_decref(pr);
+	return NULL;
+}
+
+json_t *
+rc_list_json(const struct rc_list *l)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < l->n; i++)
+		if (json_array_append_new(arr, rc_rec_json(&l->rows[i])) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
 }

@@ -65,7 +65,7 @@ struct fix {
 	struct analysis *a;
 	struct rp_history *h;
 	struct an_opts o;
-	json_t *recs;
+	struct rc_list recs;
 };
 
 static const char *const paging[] = { "pager" };
@@ -88,7 +88,7 @@ build(struct fix *f, const struct idspec *ids, size_t nids,
 	an_opts_default(&f->o);
 	f->o.paging_receivers = paging;
 	f->o.npaging = 1;
-	f->recs = NULL;
+	memset(&f->recs, 0, sizeof(f->recs));
 	a->from = T0 + (int64_t)(from_s * S);
 	a->to = a->now = T0 + (int64_t)(to_s * S);
 	a->ids = calloc(nids, sizeof(*a->ids));
@@ -159,21 +159,21 @@ build(struct fix *f, const struct idspec *ids, size_t nids,
 
 /* Writes each recommendation to AN_SNIPPET_DIR, when set. */
 static void
-dump(const json_t *recs)
+dump(const struct rc_list *recs)
 {
 	const char *dir = getenv("AN_SNIPPET_DIR");
 
 	if (dir == NULL || *dir == '\0')
 		return;
-	for (size_t i = 0; i < json_array_size(recs); i++) {
-		json_t *r = json_array_get(recs, i);
-		const char *id = json_string_value(json_object_get(r, "id"));
+	for (size_t i = 0; i < recs->n; i++) {
+		const struct rc_rec *r = &recs->rows[i];
+		json_t *o = rc_rec_json(r);
 		char name[512], path[1024];
 		size_t n = 0;
 		FILE *fp;
 
 		n = (size_t)snprintf(name, sizeof(name), "%s__", t_cur);
-		for (const char *p = id; *p && n + 1 < sizeof(name); p++)
+		for (const char *p = r->id; *p && n + 1 < sizeof(name); p++)
 			name[n++] = (*p >= 'a' && *p <= 'z') ||
 			    (*p >= 'A' && *p <= 'Z') ||
 			    (*p >= '0' && *p <= '9') || *p == '_' ||
@@ -182,14 +182,16 @@ dump(const json_t *recs)
 		snprintf(path, sizeof(path), "%s/%s.yml", dir, name);
 		if ((fp = fopen(path, "w")) == NULL) {
 			T_FAIL("cannot write %s", path);
+			json_decref(o);
 			return;
 		}
-		fputs(json_string_value(json_object_get(r, "snippet")), fp);
+		fputs(r->snippet, fp);
 		fclose(fp);
 		snprintf(path, sizeof(path), "%s/%s.json", dir, name);
-		if (json_dump_file(r, path, JSON_INDENT(2) | JSON_SORT_KEYS) <
-		    0)
+		if (o == NULL || json_dump_file(o, path, JSON_INDENT(2) |
+		    JSON_SORT_KEYS) < 0)
 			T_FAIL("cannot write %s", path);
+		json_decref(o);
 	}
 }
 
@@ -198,43 +200,39 @@ recommend(struct fix *f, const struct rc_opts *ro)
 {
 	struct rp_settings cur = { NULL, 0, &am_defaults, 1, NULL, 0 };
 
-	f->recs = rc_recommend(f->a, f->h, &f->o, &cur, ro);
-	CHECK(f->recs != NULL);
-	dump(f->recs);
+	rc_list_free(&f->recs);
+	CHECK_INT(rc_recommend(f->a, f->h, &f->o, &cur, ro, &f->recs), 0);
+	dump(&f->recs);
 }
 
 static void
 done(struct fix *f)
 {
-	json_decref(f->recs);
+	rc_list_free(&f->recs);
 	rp_history_free(f->h);
 	an_free(f->a);
 }
 
-static json_t *
-find(const json_t *recs, const char *id)
+static const struct rc_rec *
+find(const struct rc_list *recs, const char *id)
 {
-	for (size_t i = 0; i < json_array_size(recs); i++) {
-		json_t *r = json_array_get(recs, i);
-
-		if (strcmp(json_string_value(json_object_get(r, "id")), id) ==
-		    0)
-			return r;
-	}
+	for (size_t i = 0; i < recs->n; i++)
+		if (strcmp(recs->rows[i].id, id) == 0)
+			return &recs->rows[i];
 	return NULL;
 }
 
-static long long
-num(const json_t *r, const char *obj, const char *key)
+/* The evidence, as the JSON shows it. */
+static const json_t *
+ev(const struct rc_rec *r, const char *key)
 {
-	return json_integer_value(json_object_get(json_object_get(r, obj),
-	    key));
+	return json_object_get(r->evidence, key);
 }
 
-static const char *
-str(const json_t *r, const char *key)
+static long long
+ev_num(const struct rc_rec *r, const char *key)
 {
-	return json_string_value(json_object_get(r, key));
+	return json_integer_value(ev(r, key));
 }
 
 /* Blip fires at 0, 30, .., 270 min for 1, 1, 2, 2, 2, 3, 3, 3, 4, 4 min
@@ -256,7 +254,8 @@ TEST(transient_flapper_raises_for)
 	static const double len[] = { 1, 1, 2, 2, 2, 3, 3, 3, 4, 4 };
 	struct epspec e[11];
 	struct fix f;
-	json_t *r, *cand;
+	const struct rc_rec *r;
+	const json_t *cand;
 
 	for (int k = 0; k < 10; k++)
 		e[k] = (struct epspec){ 0, k * 1800.0, k * 1800.0,
@@ -267,48 +266,44 @@ TEST(transient_flapper_raises_for)
 	CHECK_INT(f.a->eps[0].cls, CLS_TRANSIENT);
 	CHECK_INT(f.a->eps[10].cls, CLS_ACTIONABLE);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 1);
-	r = find(f.recs, "raise_for:Blip");
+	CHECK_INT(f.recs.n, 1);
+	r = find(&f.recs, "raise_for:Blip");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_STR(str(r, "kind"), "raise_for");
-		CHECK_STR(str(r, "alertname"), "Blip");
-		CHECK_STR(str(r, "target"), "prometheus_rule");
-		CHECK_STR(json_string_value(json_array_get(json_object_get(r,
-		    "matchers"), 0)), "alertname=\"Blip\"");
-		CHECK_STR(str(r, "snippet"), "- alert: Blip\n"
+		CHECK_STR(rc_kind_name(r->kind), "raise_for");
+		CHECK_STR(r->alertname, "Blip");
+		CHECK_STR(r->target, "prometheus_rule");
+		CHECK_INT(r->matchers.n, 1);
+		CHECK_STR(r->matchers.v[0], "alertname=\"Blip\"");
+		CHECK_STR(r->snippet, "- alert: Blip\n"
 		    "  # keep your expr, labels and annotations\n"
 		    "  for: 3m\n");
-		CHECK_INT(num(r, "evidence", "for_seconds"), 180);
-		CHECK_INT(num(r, "evidence", "noise_episodes"), 10);
-		CHECK_INT(num(r, "evidence", "current_for_seconds"), 0);
-		cand = json_object_get(json_object_get(r, "evidence"),
-		    "candidates");
+		CHECK_INT(r->change.for_ms, 180 * S);
+		CHECK_INT(r->change.keep_firing_for_ms, -1);
+		CHECK_INT(ev_num(r, "for_seconds"), 180);
+		CHECK_INT(ev_num(r, "noise_episodes"), 10);
+		CHECK_INT(ev_num(r, "current_for_seconds"), 0);
+		cand = ev(r, "candidates");
 		CHECK_INT(json_array_size(cand), 3);
 		CHECK_INT(json_integer_value(json_object_get(json_array_get(
 		    cand, 0), "noise_removed")), 2);
 		CHECK_INT(json_integer_value(json_object_get(json_array_get(
 		    cand, 1), "noise_removed")), 5);
-		CHECK_INT(num(r, "predicted", "noise_removed"), 8);
-		CHECK_INT(num(r, "predicted", "notifications_before"), 22);
-		CHECK_INT(num(r, "predicted", "notifications_after"), 6);
-		CHECK_INT(num(r, "predicted", "pages_before"), 11);
-		CHECK_INT(num(r, "predicted", "pages_after"), 3);
-		CHECK_INT(num(r, "predicted", "actionable_delayed"), 1);
-		CHECK_INT(num(r, "predicted", "actionable_lost"), 0);
-		CHECK_NEAR(json_number_value(json_object_get(json_object_get(
-		    json_object_get(r, "predicted"), "added_delay_seconds"),
-		    "max")), 180);
-		CHECK_NEAR(json_number_value(json_object_get(json_object_get(
-		    json_object_get(r, "predicted"), "added_delay_seconds"),
-		    "p50")), 180);
-		CHECK(json_is_null(json_object_get(json_object_get(r,
-		    "predicted"), "replay_error")));
+		CHECK_INT(r->pred.noise_removed, 8);
+		CHECK_INT(r->pred.notif_before, 22);
+		CHECK_INT(r->pred.notif_after, 6);
+		CHECK_INT(r->pred.pages_before, 11);
+		CHECK_INT(r->pred.pages_after, 3);
+		CHECK_INT(r->pred.delayed, 1);
+		CHECK_INT(r->pred.lost, 0);
+		CHECK_NEAR(r->pred.max, 180);
+		CHECK_NEAR(r->pred.p50, 180);
+		CHECK(r->pred.replay_error < 0);	/* null */
 		/* 10 noise episodes: high, capped by the unknown replay
 		 * error */
-		CHECK_STR(str(r, "confidence"), "medium");
-		CHECK_CONTAINS(str(r, "summary"), "Raise `for` of Blip to 3m");
-		CHECK_CONTAINS(str(r, "summary"), "up to 3m later");
+		CHECK_STR(rc_conf_name(r->conf), "medium");
+		CHECK_CONTAINS(r->summary, "Raise `for` of Blip to 3m");
+		CHECK_CONTAINS(r->summary, "up to 3m later");
 	}
 	done(&f);
 }
@@ -329,7 +324,7 @@ TEST(flapping_with_90s_gaps_keeps_firing_for_2m)
 	};
 	struct epspec e[10];
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 	int flapping = 0;
 
 	for (int k = 0; k < 10; k++)
@@ -340,27 +335,29 @@ TEST(flapping_with_90s_gaps_keeps_firing_for_2m)
 		flapping += f.a->eps[k].cls == CLS_FLAPPING;
 	CHECK(flapping > 0);
 	recommend(&f, NULL);
-	r = find(f.recs, "keep_firing_for:Flappy");
+	r = find(&f.recs, "keep_firing_for:Flappy");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_STR(str(r, "snippet"), "- alert: Flappy\n"
+		CHECK_STR(r->snippet, "- alert: Flappy\n"
 		    "  # keep your expr, labels and annotations\n"
 		    "  keep_firing_for: 2m\n");
-		CHECK_INT(num(r, "evidence", "gaps"), 9);
-		CHECK_INT(num(r, "evidence", "gap_p90_seconds"), 90);
-		CHECK_INT(num(r, "evidence", "gaps_bridged"), 9);
-		CHECK_INT(num(r, "evidence", "keep_firing_for_seconds"), 120);
-		CHECK_INT(num(r, "predicted", "notifications_before"), 10);
-		CHECK_INT(num(r, "predicted", "notifications_after"), 2);
-		CHECK_INT(num(r, "predicted", "noise_removed"), 9);
-		CHECK_INT(num(r, "predicted", "pages_before"), 0);
-		CHECK_STR(str(r, "confidence"), "medium");
+		CHECK_INT(ev_num(r, "gaps"), 9);
+		CHECK_INT(ev_num(r, "gap_p90_seconds"), 90);
+		CHECK_INT(ev_num(r, "gaps_bridged"), 9);
+		CHECK_INT(ev_num(r, "keep_firing_for_seconds"), 120);
+		CHECK_INT(r->change.keep_firing_for_ms, 120 * S);
+		CHECK_INT(r->change.for_ms, -1);
+		CHECK_INT(r->pred.notif_before, 10);
+		CHECK_INT(r->pred.notif_after, 2);
+		CHECK_INT(r->pred.noise_removed, 9);
+		CHECK_INT(r->pred.pages_before, 0);
+		CHECK_STR(rc_conf_name(r->conf), "medium");
 	}
 	/* every episode lasts 2 min: `for` 2m suppresses all ten too */
-	r = find(f.recs, "raise_for:Flappy");
+	r = find(&f.recs, "raise_for:Flappy");
 	CHECK(r != NULL);
 	if (r != NULL)
-		CHECK_INT(num(r, "evidence", "for_seconds"), 120);
+		CHECK_INT(r->change.for_ms, 120 * S);
 	done(&f);
 }
 
@@ -380,35 +377,36 @@ TEST(persistent_renotified_every_4h_gets_repeat_interval)
 		{ 0, 0, 0, 2 * DAY_S, FB_NONE, 13, 0 },
 	};
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 
 	build(&f, ids, 1, e, 1, -3600, 49 * HOUR_S, by_alertname, 1);
 	CHECK_INT(f.a->eps[0].cls, CLS_PERSISTENT);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 1);
-	r = find(f.recs, "repeat_interval:DiskFull");
+	CHECK_INT(f.recs.n, 1);
+	r = find(&f.recs, "repeat_interval:DiskFull");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_STR(str(r, "target"), "alertmanager_route");
-		CHECK_CONTAINS(str(r, "snippet"), "routes:\n"
+		CHECK_STR(r->target, "alertmanager_route");
+		CHECK_CONTAINS(r->snippet, "routes:\n"
 		    "  - matchers: ['alertname=\"DiskFull\"']\n"
 		    "    receiver: team\n"
 		    "    repeat_interval: 24h\n");
-		CHECK_INT(num(r, "predicted", "notifications_before"), 13);
-		CHECK_INT(num(r, "predicted", "notifications_after"), 3);
-		CHECK_INT(num(r, "predicted", "pages_before"), 0);
-		CHECK_INT(num(r, "predicted", "pages_after"), 0);
-		CHECK_INT(num(r, "predicted", "noise_removed"), 0);
-		CHECK_INT(num(r, "evidence", "notifications"), 13);
+		CHECK_INT(r->pred.notif_before, 13);
+		CHECK_INT(r->pred.notif_after, 3);
+		CHECK_INT(r->pred.pages_before, 0);
+		CHECK_INT(r->pred.pages_after, 0);
+		CHECK_INT(r->pred.noise_removed, 0);
+		CHECK_INT(ev_num(r, "notifications"), 13);
 		/* 13 notifications in 2 days */
-		CHECK_NEAR(json_number_value(json_object_get(json_object_get(r,
-		    "evidence"), "notifications_per_day")), 6.5);
-		CHECK_STR(json_string_value(json_array_get(json_object_get(
-		    json_object_get(r, "evidence"), "receivers"), 0)), "team");
+		CHECK_NEAR(json_number_value(ev(r, "notifications_per_day")),
+		    6.5);
+		CHECK_INT(r->change.receivers.n, 1);
+		CHECK_STR(r->change.receivers.v[0], "team");
+		CHECK_INT(r->change.repeat_interval_ms, 86400 * S);
 		/* one instance: wall time */
-		CHECK_CONTAINS(str(r, "summary"), "(repeat_interval 24h): it "
+		CHECK_CONTAINS(r->summary, "(repeat_interval 24h): it "
 		    "stayed firing for 2d and was notified 13 times");
-		CHECK_STR(str(r, "confidence"), "medium");
+		CHECK_STR(rc_conf_name(r->conf), "medium");
 	}
 	done(&f);
 }
@@ -428,7 +426,7 @@ TEST(storm_groups_by_common_labels)
 	char labels[12][64];
 	static const char *const by[] = { "alertname", "pod" };
 	struct fix f;
-	json_t *r, *gb;
+	const struct rc_rec *r;
 
 	for (int i = 0; i < 12; i++) {
 		snprintf(labels[i], sizeof(labels[i]), "{\"cluster\":\"c1\","
@@ -441,29 +439,29 @@ TEST(storm_groups_by_common_labels)
 	build(&f, ids, 12, e, 12, -3600, 2 * HOUR_S, by, 2);
 	CHECK_INT(f.a->ngroups, 1);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 1);
-	r = find(f.recs, "group_by:PodCrash");
+	CHECK_INT(f.recs.n, 1);
+	r = find(&f.recs, "group_by:PodCrash");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		gb = json_object_get(json_object_get(r, "evidence"),
-		    "group_by");
-		CHECK_INT(json_array_size(gb), 3);
-		CHECK_STR(json_string_value(json_array_get(gb, 0)),
-		    "alertname");
-		CHECK_STR(json_string_value(json_array_get(gb, 1)), "cluster");
-		CHECK_STR(json_string_value(json_array_get(gb, 2)),
-		    "namespace");
-		CHECK_CONTAINS(str(r, "snippet"), "routes:\n"
+		CHECK_INT(r->change.group_by.n, 3);
+		if (r->change.group_by.n == 3) {
+			CHECK_STR(r->change.group_by.v[0], "alertname");
+			CHECK_STR(r->change.group_by.v[1], "cluster");
+			CHECK_STR(r->change.group_by.v[2], "namespace");
+		}
+		CHECK_INT(r->change.receivers.n, 1);
+		CHECK_STR(r->change.receivers.v[0], "pager");
+		CHECK_CONTAINS(r->snippet, "routes:\n"
 		    "  - matchers: ['alertname=\"PodCrash\"']\n"
 		    "    receiver: pager\n"
 		    "    group_by: [alertname, cluster, namespace]\n");
-		CHECK_INT(num(r, "predicted", "notifications_before"), 24);
-		CHECK_INT(num(r, "predicted", "notifications_after"), 4);
-		CHECK_INT(num(r, "predicted", "pages_before"), 12);
-		CHECK_INT(num(r, "predicted", "pages_after"), 3);
-		CHECK_INT(num(r, "evidence", "occurrences"), 1);
-		CHECK_INT(num(r, "evidence", "max_identities"), 12);
-		CHECK_STR(str(r, "confidence"), "low");
+		CHECK_INT(r->pred.notif_before, 24);
+		CHECK_INT(r->pred.notif_after, 4);
+		CHECK_INT(r->pred.pages_before, 12);
+		CHECK_INT(r->pred.pages_after, 3);
+		CHECK_INT(ev_num(r, "occurrences"), 1);
+		CHECK_INT(ev_num(r, "max_identities"), 12);
+		CHECK_STR(rc_conf_name(r->conf), "low");
 	}
 	done(&f);
 }
@@ -487,7 +485,7 @@ TEST(cofiring_pair_inhibits_followers)
 	};
 	struct epspec e[10];
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 
 	for (int k = 0; k < 5; k++) {
 		e[2 * k] = (struct epspec){ 0, k * 3600.0, k * 3600.0,
@@ -499,25 +497,29 @@ TEST(cofiring_pair_inhibits_followers)
 	CHECK_INT(f.a->ngroups, 1);
 	CHECK_INT(f.a->eps[1].cls, CLS_DUPLICATE);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 1);
-	r = json_array_get(f.recs, 0);
+	CHECK_INT(f.recs.n, 1);
+	r = f.recs.n > 0 ? &f.recs.rows[0] : NULL;
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_STR(str(r, "kind"), "inhibit_rule");
-		CHECK_CONTAINS(str(r, "id"), "inhibit_rule:NodeDown:");
-		CHECK(json_is_null(json_object_get(r, "alertname")));
-		CHECK_STR(str(r, "target"), "alertmanager_inhibit_rule");
-		CHECK_STR(str(r, "snippet"), "inhibit_rules:\n"
+		CHECK_STR(rc_kind_name(r->kind), "inhibit_rule");
+		CHECK_CONTAINS(r->id, "inhibit_rule:NodeDown:");
+		CHECK(r->alertname == NULL);	/* several */
+		CHECK_STR(r->target, "alertmanager_inhibit_rule");
+		CHECK_STR(r->snippet, "inhibit_rules:\n"
 		    "  - source_matchers: ['alertname=\"NodeDown\"']\n"
 		    "    target_matchers: ['alertname=\"ServiceDown\"']\n"
 		    "    equal: [cluster]\n");
-		CHECK_STR(json_string_value(json_object_get(json_object_get(r,
-		    "evidence"), "source")), "NodeDown");
-		CHECK_INT(num(r, "evidence", "co_occurrences"), 5);
-		CHECK_INT(num(r, "evidence", "follower_episodes"), 5);
-		CHECK_INT(num(r, "predicted", "notifications_before"), 20);
-		CHECK_INT(num(r, "predicted", "notifications_after"), 10);
-		CHECK_STR(str(r, "confidence"), "medium");
+		CHECK_STR(json_string_value(ev(r, "source")), "NodeDown");
+		CHECK_STR(r->change.source, "NodeDown");
+		CHECK_INT(r->change.targets.n, 1);
+		CHECK_STR(r->change.targets.v[0], "ServiceDown");
+		CHECK_INT(r->change.equal.n, 1);
+		CHECK_STR(r->change.equal.v[0], "cluster");
+		CHECK_INT(ev_num(r, "co_occurrences"), 5);
+		CHECK_INT(ev_num(r, "follower_episodes"), 5);
+		CHECK_INT(r->pred.notif_before, 20);
+		CHECK_INT(r->pred.notif_after, 10);
+		CHECK_STR(rc_conf_name(r->conf), "medium");
 	}
 	done(&f);
 }
@@ -542,27 +544,29 @@ TEST(paged_and_marked_noise_routes_away)
 		{ 1, 21600, 21600, 23400, FB_ACTIONABLE, 2, 1 },
 	};
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 
 	build(&f, ids, 2, e, 7, -3600, 8 * HOUR_S, by_alertname, 1);
 	CHECK_INT(f.a->eps[0].cls, CLS_NOISE);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 1);
-	r = find(f.recs, "route_away_from_paging:CPUHigh");
+	CHECK_INT(f.recs.n, 1);
+	r = find(&f.recs, "route_away_from_paging:CPUHigh");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_STR(str(r, "target"), "alertmanager_route");
-		CHECK_CONTAINS(str(r, "snippet"), "routes:\n"
+		CHECK_STR(r->target, "alertmanager_route");
+		CHECK_CONTAINS(r->snippet, "routes:\n"
 		    "  - matchers: ['alertname=\"CPUHigh\"']\n"
 		    "    receiver: team-slack\n");
-		CHECK_INT(num(r, "predicted", "pages_before"), 7);
-		CHECK_INT(num(r, "predicted", "pages_after"), 4);
-		CHECK(json_is_null(json_object_get(json_object_get(r,
-		    "predicted"), "notifications_after")));
-		CHECK_INT(num(r, "evidence", "noise_verdicts"), 3);
-		CHECK_INT(num(r, "evidence", "pages"), 3);
+		CHECK_INT(r->pred.pages_before, 7);
+		CHECK_INT(r->pred.pages_after, 4);
+		CHECK(r->pred.notif_after < 0);		/* null */
+		CHECK_STR(r->change.receiver, "team-slack");
+		CHECK_INT(r->change.paging_receivers.n, 1);
+		CHECK_STR(r->change.paging_receivers.v[0], "pager");
+		CHECK_INT(ev_num(r, "noise_verdicts"), 3);
+		CHECK_INT(ev_num(r, "pages"), 3);
 		/* 3 verdicts: medium (high from 10) */
-		CHECK_STR(str(r, "confidence"), "medium");
+		CHECK_STR(rc_conf_name(r->conf), "medium");
 	}
 	done(&f);
 }
@@ -580,21 +584,21 @@ TEST(route_away_needs_noise_marks_min_and_falls_back_to_ticket)
 	};
 	struct fix f;
 	struct rc_opts ro;
-	json_t *r;
+	const struct rc_rec *r;
 
 	build(&f, ids, 1, e, 2, -3600, 4 * HOUR_S, by_alertname, 1);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 0);
-	json_decref(f.recs);
+	CHECK_INT(f.recs.n, 0);
 	rc_opts_default(&ro);
 	ro.noise_marks_min = 2;
 	recommend(&f, &ro);
-	r = find(f.recs, "route_away_from_paging:Nightly");
+	r = find(&f.recs, "route_away_from_paging:Nightly");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_CONTAINS(str(r, "snippet"), "    receiver: ticket");
-		CHECK_INT(num(r, "predicted", "pages_after"), 0);
-		CHECK_STR(str(r, "confidence"), "low");
+		CHECK_CONTAINS(r->snippet, "    receiver: ticket");
+		CHECK_STR(r->change.receiver, "ticket");
+		CHECK_INT(r->pred.pages_after, 0);
+		CHECK_STR(rc_conf_name(r->conf), "low");
 	}
 	done(&f);
 }
@@ -611,30 +615,28 @@ TEST(ten_day_persistent_is_fix_or_delete)
 		{ 0, -10 * DAY_S, -10 * DAY_S, -1, FB_NONE, 1, 0 },
 	};
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 
 	build(&f, ids, 1, e, 1, -3600, 3600, by_alertname, 1);
 	CHECK_INT(f.a->eps[0].context, 1);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 1);
-	r = find(f.recs, "fix_or_delete:CertExpiring");
+	CHECK_INT(f.recs.n, 1);
+	r = find(&f.recs, "fix_or_delete:CertExpiring");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_STR(str(r, "target"), "prometheus_rule");
-		CHECK_STR(str(r, "snippet"),
+		CHECK_STR(r->target, "prometheus_rule");
+		CHECK_STR(r->snippet,
 		    "# alertnoise: CertExpiring has been firing for 10d1h "
 		    "(review after 7d).\n"
 		    "# An alert that fires for days is not acted on: fix what "
 		    "it reports,\n"
 		    "# or delete the rule:\n"
 		    "# - alert: CertExpiring\n");
-		CHECK_INT(num(r, "evidence", "longest_firing_seconds"), 867600);
-		CHECK(json_is_true(json_object_get(json_object_get(r,
-		    "evidence"), "still_firing")));
-		CHECK_STR(str(r, "confidence"), "high");
-		CHECK_INT(num(r, "predicted", "pages_before"), 0);
-		CHECK(json_is_null(json_object_get(json_object_get(r,
-		    "predicted"), "notifications_before")));
+		CHECK_INT(ev_num(r, "longest_firing_seconds"), 867600);
+		CHECK(json_is_true(ev(r, "still_firing")));
+		CHECK_STR(rc_conf_name(r->conf), "high");
+		CHECK_INT(r->pred.pages_before, 0);
+		CHECK(r->pred.notif_before < 0);	/* null */
 	}
 	done(&f);
 }
@@ -655,7 +657,7 @@ TEST(replica_group_drops_replica_label)
 	static const char *const only[] = { "replica" };
 	struct fix f;
 	struct rc_opts ro;
-	json_t *r;
+	const struct rc_rec *r;
 
 	build(&f, ids, 2, e, 2, -3600, 3600, by_alertname, 1);
 	f.a->ids[1].dup_deliveries = 2;
@@ -668,31 +670,30 @@ TEST(replica_group_drops_replica_label)
 	an_groups(f.a, &f.o);
 	CHECK_INT(f.a->ngroups, 2);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 1);
-	r = find(f.recs, "drop_replica_label");
+	CHECK_INT(f.recs.n, 1);
+	r = find(&f.recs, "drop_replica_label");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_STR(str(r, "alertname"), "Watch");
-		CHECK_STR(str(r, "target"), "prometheus_config");
-		CHECK_STR(str(r, "snippet"), "alerting:\n"
+		CHECK_STR(r->alertname, "Watch");
+		CHECK_STR(r->target, "prometheus_config");
+		CHECK_STR(r->snippet, "alerting:\n"
 		    "  alert_relabel_configs:\n"
 		    "    - action: labeldrop\n"
 		    "      regex: replica|prometheus_replica\n");
-		CHECK_INT(num(r, "evidence", "identities"), 1);
-		CHECK_INT(num(r, "evidence", "max_copies"), 2);
-		CHECK(json_is_null(json_object_get(json_object_get(r,
-		    "predicted"), "pages_before")));
-		CHECK_STR(str(r, "confidence"), "high");
+		CHECK_INT(ev_num(r, "identities"), 1);
+		CHECK_INT(ev_num(r, "max_copies"), 2);
+		CHECK(r->pred.pages_before < 0);	/* null */
+		CHECK_INT(rc_pages_saved(r), 0);
+		CHECK_STR(rc_conf_name(r->conf), "high");
 	}
-	json_decref(f.recs);
 	rc_opts_default(&ro);
 	ro.replica_labels = only;
 	ro.nreplica = 1;
 	recommend(&f, &ro);
-	r = find(f.recs, "drop_replica_label");
+	r = find(&f.recs, "drop_replica_label");
 	CHECK(r != NULL);
 	if (r != NULL)
-		CHECK_CONTAINS(str(r, "snippet"), "      regex: replica\n");
+		CHECK_CONTAINS(r->snippet, "      regex: replica\n");
 	done(&f);
 }
 
@@ -715,7 +716,7 @@ TEST(raising_for_would_not_help_long_episodes)
 	};
 	struct epspec e[4];
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 
 	for (int k = 0; k < 4; k++)
 		e[k] = (struct epspec){ 0, -1, k * 3 * HOUR_S,
@@ -724,11 +725,13 @@ TEST(raising_for_would_not_help_long_episodes)
 	CHECK_INT(f.a->eps[1].cls, CLS_FLAPPING);
 	CHECK_INT(f.a->eps[3].cls, CLS_FLAPPING);
 	recommend(&f, NULL);
-	CHECK(find(f.recs, "raise_for:LongFlap") == NULL);
-	r = find(f.recs, "keep_firing_for:LongFlap");
+	CHECK(find(&f.recs, "raise_for:LongFlap") == NULL);
+	r = find(&f.recs, "keep_firing_for:LongFlap");
 	CHECK(r != NULL);
-	if (r != NULL)
-		CHECK_INT(num(r, "evidence", "keep_firing_for_seconds"), 3600);
+	if (r != NULL) {
+		CHECK_INT(ev_num(r, "keep_firing_for_seconds"), 3600);
+		CHECK_INT(r->change.keep_firing_for_ms, 3600 * S);
+	}
 	done(&f);
 }
 
@@ -748,14 +751,15 @@ TEST(for_boundary_at_1m_raises_for_1m)
 	};
 	struct epspec e[10];
 	struct fix f;
-	json_t *r, *cand;
+	const struct rc_rec *r;
+	const json_t *cand;
 
 	for (int k = 0; k < 10; k++)
 		e[k] = (struct epspec){ 0, k * 120.0, k * 120.0 + 0.375,
 		    k * 120.0 + 60.375, FB_NONE, 2, 1 };
 	build(&f, ids, 1, e, 10, -3600, 2 * HOUR_S, by_alertname, 1);
 	recommend(&f, NULL);
-	r = find(f.recs, "raise_for:Flap");
+	r = find(&f.recs, "raise_for:Flap");
 	CHECK(r != NULL);
 	if (r != NULL) {
 		struct rp_settings cur = { NULL, 0, &am_defaults, 1, NULL, 0 };
@@ -765,35 +769,32 @@ TEST(for_boundary_at_1m_raises_for_1m)
 		struct rp_settings p = { &rule, 1, NULL, 0, NULL, 0 };
 		struct rp_result sim;
 
-		CHECK_STR(str(r, "snippet"), "- alert: Flap\n"
+		CHECK_STR(r->snippet, "- alert: Flap\n"
 		    "  # keep your expr, labels and annotations\n"
 		    "  for: 1m\n");
-		CHECK_INT(num(r, "evidence", "for_seconds"), 60);
-		CHECK(json_is_integer(json_object_get(json_object_get(r,
-		    "evidence"), "current_for_seconds")));
-		CHECK_INT(num(r, "evidence", "current_for_seconds"), 0);
-		cand = json_object_get(json_object_get(r, "evidence"),
-		    "candidates");
+		CHECK_INT(ev_num(r, "for_seconds"), 60);
+		CHECK_INT(r->change.for_ms, 60 * S);
+		CHECK(json_is_integer(ev(r, "current_for_seconds")));
+		CHECK_INT(ev_num(r, "current_for_seconds"), 0);
+		cand = ev(r, "candidates");
 		CHECK_INT(json_array_size(cand), 1);
 		CHECK_INT(json_integer_value(json_object_get(json_array_get(
 		    cand, 0), "for_seconds")), 60);
 		CHECK_INT(json_integer_value(json_object_get(json_array_get(
 		    cand, 0), "noise_removed")), 10);
-		CHECK_INT(num(r, "predicted", "noise_removed"), 10);
-		CHECK_INT(num(r, "predicted", "pages_after"), 0);
-		CHECK_CONTAINS(str(r, "summary"), "Raise `for` of Flap to 1m");
+		CHECK_INT(r->pred.noise_removed, 10);
+		CHECK_INT(r->pred.pages_after, 0);
+		CHECK_CONTAINS(r->summary, "Raise `for` of Flap to 1m");
 		/* what POST /api/v1/simulate replays for for: 1m */
 		CHECK_INT(sel_parse("{alertname=\"Flap\"}", &s, err,
 		    sizeof(err)), 0);
 		rule = (struct rp_rule){ s, 60 * S, -1 };
 		CHECK_INT(rp_run(f.a, f.h, &f.o, &cur, &p, &sim), 0);
 		CHECK_INT(sim.noise_removed, 10);
-		CHECK_INT(num(r, "predicted", "pages_before"), sim.pages_before);
-		CHECK_INT(num(r, "predicted", "pages_after"), sim.pages_after);
-		CHECK_INT(num(r, "predicted", "notifications_before"),
-		    sim.notifications_before);
-		CHECK_INT(num(r, "predicted", "notifications_after"),
-		    sim.notifications_after);
+		CHECK_INT(r->pred.pages_before, sim.pages_before);
+		CHECK_INT(r->pred.pages_after, sim.pages_after);
+		CHECK_INT(r->pred.notif_before, sim.notifications_before);
+		CHECK_INT(r->pred.notif_after, sim.notifications_after);
 		CHECK(sim.pages_before > 0);
 		rp_result_free(&sim);
 		sel_free(s);
@@ -815,21 +816,20 @@ TEST(current_for_is_read_on_the_evaluation_grid)
 	};
 	struct epspec e[10];
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 
 	for (int k = 0; k < 10; k++)
 		e[k] = (struct epspec){ 0, k * 600.0, k * 600.0 + 60.375,
 		    k * 600.0 + 120.375, FB_NONE, 2, 1 };
 	build(&f, ids, 1, e, 10, -3600, 3 * HOUR_S, by_alertname, 1);
 	recommend(&f, NULL);
-	r = find(f.recs, "raise_for:Blink");
+	r = find(&f.recs, "raise_for:Blink");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK(json_is_integer(json_object_get(json_object_get(r,
-		    "evidence"), "current_for_seconds")));
-		CHECK_INT(num(r, "evidence", "current_for_seconds"), 60);
-		CHECK_INT(num(r, "evidence", "for_seconds"), 120);
-		CHECK_INT(num(r, "predicted", "noise_removed"), 10);
+		CHECK(json_is_integer(ev(r, "current_for_seconds")));
+		CHECK_INT(ev_num(r, "current_for_seconds"), 60);
+		CHECK_INT(ev_num(r, "for_seconds"), 120);
+		CHECK_INT(r->pred.noise_removed, 10);
 	}
 	done(&f);
 }
@@ -847,7 +847,7 @@ TEST(multi_instance_replay_error_sums_instances)
 	char labels[4][32];
 	static const char *const by[] = { "alertname", "instance" };
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 
 	for (int i = 0; i < 4; i++) {
 		snprintf(labels[i], sizeof(labels[i]), "{\"instance\":\"i%d\"}",
@@ -863,16 +863,15 @@ TEST(multi_instance_replay_error_sums_instances)
 	build(&f, ids, 4, e, 12, -3600, 2 * HOUR_S, by, 2);
 	CHECK_INT(rp_history_recorded(f.h, "pager", "HostHighCpuLoad", 24), 0);
 	recommend(&f, NULL);
-	r = find(f.recs, "raise_for:HostHighCpuLoad");
+	r = find(&f.recs, "raise_for:HostHighCpuLoad");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_INT(num(r, "evidence", "noise_episodes"), 12);
-		CHECK_INT(num(r, "evidence", "for_seconds"), 60);
-		CHECK_INT(num(r, "predicted", "notifications_before"), 24);
-		CHECK_INT(num(r, "predicted", "notifications_after"), 0);
-		CHECK_NEAR(json_number_value(json_object_get(json_object_get(r,
-		    "predicted"), "replay_error")), 0);
-		CHECK_STR(str(r, "confidence"), "high");
+		CHECK_INT(ev_num(r, "noise_episodes"), 12);
+		CHECK_INT(ev_num(r, "for_seconds"), 60);
+		CHECK_INT(r->pred.notif_before, 24);
+		CHECK_INT(r->pred.notif_after, 0);
+		CHECK_NEAR(r->pred.replay_error, 0);
+		CHECK_STR(rc_conf_name(r->conf), "high");
 	}
 	done(&f);
 }
@@ -896,18 +895,18 @@ TEST(persistent_firing_time_says_summed_over_instances)
 		{ 2, 0, 0, 2 * DAY_S, FB_NONE, 13, 0 },
 	};
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 
 	build(&f, ids, 3, e, 3, -3600, 49 * HOUR_S, by_alertname, 1);
 	recommend(&f, NULL);
-	r = find(f.recs, "repeat_interval:DiskFull");
+	r = find(&f.recs, "repeat_interval:DiskFull");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_CONTAINS(str(r, "summary"), "(repeat_interval 24h): "
+		CHECK_CONTAINS(r->summary, "(repeat_interval 24h): "
 		    "summed over its 3 instances, it stayed firing for 6d and "
 		    "was notified 39 times");
-		CHECK_INT(num(r, "evidence", "instances"), 3);
-		CHECK_INT(num(r, "evidence", "firing_seconds"), 6 * 86400);
+		CHECK_INT(ev_num(r, "instances"), 3);
+		CHECK_INT(ev_num(r, "firing_seconds"), 6 * 86400);
 	}
 	done(&f);
 }
@@ -926,7 +925,7 @@ TEST(no_evidence_no_recommendation)
 
 	build(&f, ids, 1, e, 2, -3600, 4 * HOUR_S, by_alertname, 1);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 0);
+	CHECK_INT(f.recs.n, 0);
 	done(&f);
 }
 
@@ -943,7 +942,8 @@ TEST(order_and_determinism)
 	static const char *const by[] = { "alertname", "pod" };
 	static const double len[] = { 1, 1, 2, 2, 2, 3, 3, 3, 4, 4 };
 	struct fix f;
-	json_t *again;
+	struct rc_list again;
+	json_t *j1, *j2;
 	struct rp_settings cur = { NULL, 0, &am_defaults, 1, NULL, 0 };
 	size_t n = 0;
 
@@ -969,20 +969,26 @@ TEST(order_and_determinism)
 		    28800 + i * 10.0, 28800 + i * 10.0 + 600, FB_NONE, 2, 1 };
 	build(&f, ids, 15, e, n, -3600, 10 * HOUR_S, by, 2);
 	recommend(&f, NULL);
-	CHECK_INT(json_array_size(f.recs), 4);
-	CHECK_STR(str(json_array_get(f.recs, 0), "id"), "group_by:PodCrash");
-	CHECK_STR(str(json_array_get(f.recs, 1), "id"), "raise_for:Blip");
-	CHECK_STR(str(json_array_get(f.recs, 2), "id"), "drop_replica_label");
-	CHECK_STR(str(json_array_get(f.recs, 3), "id"),
-	    "fix_or_delete:CertExpiring");
-	/* pages: 11 Blip + 12 PodCrash; the storm's saved 9 of them */
-	CHECK_INT(num(json_array_get(f.recs, 0), "predicted", "pages_before"),
-	    23);
-	CHECK_INT(num(json_array_get(f.recs, 0), "predicted", "pages_after"),
-	    14);
-	again = rc_recommend(f.a, f.h, &f.o, &cur, NULL);
-	CHECK(json_equal(f.recs, again));
-	json_decref(again);
+	CHECK_INT(f.recs.n, 4);
+	if (f.recs.n == 4) {
+		CHECK_STR(f.recs.rows[0].id, "group_by:PodCrash");
+		CHECK_STR(f.recs.rows[1].id, "raise_for:Blip");
+		CHECK_STR(f.recs.rows[2].id, "drop_replica_label");
+		CHECK_STR(f.recs.rows[3].id, "fix_or_delete:CertExpiring");
+		/* pages: 11 Blip + 12 PodCrash; the storm's saved 9 of
+		 * them */
+		CHECK_INT(f.recs.rows[0].pred.pages_before, 23);
+		CHECK_INT(f.recs.rows[0].pred.pages_after, 14);
+		CHECK_INT(rc_pages_saved(&f.recs.rows[0]), 9);
+		CHECK_INT(rc_pages_saved(&f.recs.rows[1]), 8);
+	}
+	CHECK_INT(rc_recommend(f.a, f.h, &f.o, &cur, NULL, &again), 0);
+	j1 = rc_list_json(&f.recs);
+	j2 = rc_list_json(&again);
+	CHECK(j1 != NULL && j2 != NULL && json_equal(j1, j2));
+	json_decref(j1);
+	json_decref(j2);
+	rc_list_free(&again);
 	done(&f);
 }
 
@@ -997,7 +1003,7 @@ TEST(raise_for_counts_pending_only_episodes)
 	};
 	struct epspec e[10];
 	struct fix f;
-	json_t *r;
+	const struct rc_rec *r;
 
 	for (int k = 0; k < 10; k++)
 		e[k] = (struct epspec){ 0, k * 120.0, k * 120.0 + 0.375,
@@ -1005,13 +1011,132 @@ TEST(raise_for_counts_pending_only_episodes)
 	build(&f, ids, 1, e, 10, -3600, 2 * HOUR_S, by_alertname, 1);
 	f.a->ids[0].pending_only = 4;
 	recommend(&f, NULL);
-	r = find(f.recs, "raise_for:Flap");
+	r = find(&f.recs, "raise_for:Flap");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_INT(num(r, "evidence", "pending_only"), 4);
-		CHECK_CONTAINS(str(r, "summary"), "(4 more went pending and "
+		CHECK_INT(ev_num(r, "pending_only"), 4);
+		CHECK_CONTAINS(r->summary, "(4 more went pending and "
 		    "ended before firing under the current `for`)");
 	}
+	done(&f);
+}
+
+/* What GET /api/v1/recommendations answers, byte for byte: the JSON the
+ * code gave before the list was typed (DiskFull of
+ * persistent_renotified_every_4h_gets_repeat_interval, as captured from
+ * it), with "patches" and evidence.safety where daemon/patches.c added
+ * them. Rendering leaves the list as it was. */
+TEST(json_with_patches_and_safety_is_unchanged)
+{
+	static const char patched[] =
+	    "[{\"id\":\"repeat_interval:DiskFull\","
+	    "\"kind\":\"repeat_interval\",\"alertname\":\"DiskFull\","
+	    "\"matchers\":[\"alertname=\\\"DiskFull\\\"\"],"
+	    "\"evidence\":{\"persistent_episodes\":1,"
+	    "\"notifications\":13,\"firing_seconds\":172800,"
+	    "\"instances\":1,\"notifications_per_day\":6.5,"
+	    "\"receivers\":[\"team\"],\"repeat_interval_seconds\":86400,"
+	    "\"safety\":{\"check\":\"every other alert keeps its receivers\","
+	    "\"identities_checked\":3,\"identities_moved\":0,"
+	    "\"routes_added\":2}},"
+	    "\"predicted\":{\"pages_before\":0,\"pages_after\":0,"
+	    "\"notifications_before\":13,\"notifications_after\":3,"
+	    "\"noise_removed\":0,\"actionable_delayed\":0,"
+	    "\"actionable_lost\":0,"
+	    "\"added_delay_seconds\":{\"p50\":0.0,\"max\":0.0},"
+	    "\"replay_error\":null},"
+	    "\"confidence\":\"medium\","
+	    "\"snippet\":\"# alertnoise: add under route.routes, above the "
+	    "routes that match DiskFull today\\nroutes:\\n"
+	    "  - matchers: ['alertname=\\\"DiskFull\\\"']\\n"
+	    "    receiver: team\\n    repeat_interval: 24h\\n\","
+	    "\"target\":\"alertmanager_route\","
+	    "\"summary\":\"Re-notify DiskFull once a day (repeat_interval "
+	    "24h): it stayed firing for 2d and was notified 13 times "
+	    "(notifications 13 → 3).\","
+	    "\"patches\":[{\"file\":\"alertmanager.yml\","
+	    "\"diff\":\"--- a/alertmanager.yml\\n+++ b/alertmanager.yml\\n"
+	    "@@ -1 +1,2 @@\\n route:\\n+  routes: []\\n\"},"
+	    "{\"file\":\"am2.yml\","
+	    "\"error\":\"no route sends DiskFull to team today\"}]}]";
+	static const char not_made[] =
+	    "[{\"id\":\"repeat_interval:DiskFull\","
+	    "\"kind\":\"repeat_interval\",\"alertname\":\"DiskFull\","
+	    "\"matchers\":[\"alertname=\\\"DiskFull\\\"\"],"
+	    "\"evidence\":{\"persistent_episodes\":1,"
+	    "\"notifications\":13,\"firing_seconds\":172800,"
+	    "\"instances\":1,\"notifications_per_day\":6.5,"
+	    "\"receivers\":[\"team\"],\"repeat_interval_seconds\":86400,"
+	    "\"safety\":{\"check\":\"not made\","
+	    "\"why\":\"no route sends DiskFull to team today\"}},"
+	    "\"predicted\":{\"pages_before\":0,\"pages_after\":0,"
+	    "\"notifications_before\":13,\"notifications_after\":3,"
+	    "\"noise_removed\":0,\"actionable_delayed\":0,"
+	    "\"actionable_lost\":0,"
+	    "\"added_delay_seconds\":{\"p50\":0.0,\"max\":0.0},"
+	    "\"replay_error\":null},"
+	    "\"confidence\":\"medium\","
+	    "\"snippet\":\"# alertnoise: add under route.routes, above the "
+	    "routes that match DiskFull today\\nroutes:\\n"
+	    "  - matchers: ['alertname=\\\"DiskFull\\\"']\\n"
+	    "    receiver: team\\n    repeat_interval: 24h\\n\","
+	    "\"target\":\"alertmanager_route\","
+	    "\"summary\":\"Re-notify DiskFull once a day (repeat_interval "
+	    "24h): it stayed firing for 2d and was notified 13 times "
+	    "(notifications 13 → 3).\","
+	    "\"patches\":[]}]";
+	static const char diff[] = "--- a/alertmanager.yml\n"
+	    "+++ b/alertmanager.yml\n@@ -1 +1,2 @@\n route:\n"
+	    "+  routes: []\n";
+	static const char why[] = "no route sends DiskFull to team today";
+	static const struct idspec ids[] = {
+		{ "DiskFull", "{\"device\":\"sda\"}", "team", NULL, 0, NULL,
+		    0 },
+	};
+	static const struct epspec e[] = {
+		{ 0, 0, 0, 2 * DAY_S, FB_NONE, 13, 0 },
+	};
+	struct fix f;
+	struct rc_rec *r;
+	json_t *j;
+	char *text;
+
+	build(&f, ids, 1, e, 1, -3600, 49 * HOUR_S, by_alertname, 1);
+	recommend(&f, NULL);
+	CHECK_INT(f.recs.n, 1);
+	if (f.recs.n != 1) {
+		done(&f);
+		return;
+	}
+	r = &f.recs.rows[0];
+	/* not patched yet: neither key */
+	j = rc_rec_json(r);
+	CHECK(j != NULL && json_object_get(j, "patches") == NULL &&
+	    json_object_get(json_object_get(j, "evidence"), "safety") ==
+	    NULL);
+	json_decref(j);
+
+	CHECK_INT(rc_add_patch(r, "alertmanager.yml", diff, strlen(diff),
+	    NULL), 0);
+	CHECK_INT(rc_add_patch(r, "am2.yml", NULL, 0, why), 0);
+	CHECK_INT(rc_set_safety(r, RC_CHECK_RECEIVERS, NULL, 3, 0, 2), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		j = rc_list_json(&f.recs);
+		text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+		CHECK_STR(text, patched);
+		free(text);
+		json_decref(j);
+	}
+
+	recommend(&f, NULL);
+	r = &f.recs.rows[0];
+	r->patched = 1;		/* no patch could be made */
+	CHECK_INT(rc_set_safety(r, RC_CHECK_NOT_MADE, why, 0, 0, 0), 0);
+	j = rc_list_json(&f.recs);
+	text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	CHECK_STR(text, not_made);
+	free(text);
+	json_decref(j);
 	done(&f);
 }
 
@@ -1035,5 +1160,6 @@ main(void)
 	RUN(multi_instance_replay_error_sums_instances);
 	RUN(persistent_firing_time_says_summed_over_instances);
 	RUN(raise_for_counts_pending_only_episodes);
+	RUN(json_with_patches_and_safety_is_unchanged);
 	return t_done();
 }

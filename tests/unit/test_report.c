@@ -1,8 +1,8 @@
-/* test_report.c -- lib/render/report.c: the renderers on a hand-written report
- * (tests/data/report/report.json; the Markdown byte for byte against
- * tests/data/report/golden.md), local time and working hours in
- * Europe/Berlin in winter and summer, and the report of hand-built
- * analyses, every number derived in the comments.
+/* test_report.c -- lib/render/report_*.c (report.h): the renderers on a
+ * hand-written report (tests/data/report/report.json; the Markdown byte
+ * for byte against tests/data/report/golden.md), local time and working
+ * hours in Europe/Berlin in winter and summer, and the report of
+ * hand-built analyses, every number derived in the comments.
  *
  * Run from the repository root. AN_UPDATE_GOLDEN=1 rewrites golden.md from
  * the renderer (then read it before committing it). */
