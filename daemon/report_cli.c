@@ -126,7 +126,8 @@ report_run(int argc, char **argv, const char *default_config)
 	struct an_opts o;
 	struct daemon d;
 	struct sources *src = NULL;
-	json_t *report = NULL, *recs = NULL;
+	struct report *report = NULL;
+	json_t *recs = NULL, *doc;
 	char err[2048], *db = NULL, *text = NULL;
 	int64_t window;
 	size_t nov = 0;
@@ -205,13 +206,16 @@ report_run(int argc, char **argv, const char *default_config)
 		text = report_markdown(report);
 	else if (strcmp(f.format, "html") == 0)
 		text = report_html(report);
-	else if ((text = json_dumps(report, JSON_INDENT(2))) != NULL) {
+	else if ((doc = report_json(report)) != NULL) {
 		char *nl;
 
-		if (asprintf(&nl, "%s\n", text) < 0)
-			nl = NULL;
-		free(text);
-		text = nl;
+		if ((text = json_dumps(doc, JSON_INDENT(2))) != NULL) {
+			if (asprintf(&nl, "%s\n", text) < 0)
+				nl = NULL;
+			free(text);
+			text = nl;
+		}
+		json_decref(doc);
 	}
 	if (text == NULL)
 		goto nomem;
@@ -225,7 +229,7 @@ fail:
 	fprintf(stderr, "alertnoised report: error: %s\n", err);
 out:
 	free(text);
-	json_decref(report);
+	report_free(report);
 	json_decref(recs);
 	analysis_overrides_free(ov, nov);
 	sources_put(src);

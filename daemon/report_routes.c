@@ -81,7 +81,8 @@ api_report(struct MHD_Connection *c, struct request *r)
 	struct report_opts ro;
 	const struct analysis *a;
 	enum format fmt;
-	json_t *recs = NULL, *report = NULL;
+	struct report *report;
+	json_t *recs = NULL, *doc;
 	void *handle = NULL;
 	char err[512], msg[600];
 	int64_t window;
@@ -130,19 +131,24 @@ api_report(struct MHD_Connection *c, struct request *r)
 	case FMT_MARKDOWN: {
 		char *md = report_markdown(report);
 
-		json_decref(report);
+		report_free(report);
 		return respond_document(c, r, "text/markdown; charset=utf-8",
 		    md);
 	}
 	case FMT_HTML: {
 		char *html = report_html(report);
 
-		json_decref(report);
+		report_free(report);
 		return respond_document(c, r, "text/html; charset=utf-8",
 		    html);
 	}
 	case FMT_JSON:
 		break;
 	}
-	return respond_json_data(c, r, 200, report);
+	doc = report_json(report);
+	report_free(report);
+	if (doc == NULL)
+		return respond_json_error(c, r, 500, "internal",
+		    "out of memory");
+	return respond_json_data(c, r, 200, doc);
 }

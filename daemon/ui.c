@@ -205,7 +205,7 @@ put_class(struct fmt_out *p, enum an_class c, int presumed)
 	    "</span>" : "");
 }
 
-/* The non-zero classes of an alert ({"actionable": n, ...}) as chips. */
+/* The non-zero classes of an alert (episodes per class) as chips. */
 static void
 put_class_counts(struct fmt_out *p, const long *classes)
 {
@@ -220,18 +220,6 @@ put_class_counts(struct fmt_out *p, const long *classes)
 	}
 	if (!any)
 		fmt_put(p, "-");
-}
-
-/* The same from the report's JSON object of counts by class name. */
-static void
-put_classes(struct fmt_out *p, const json_t *classes)
-{
-	long n[CLS_COUNT];
-
-	for (int c = 0; c < CLS_COUNT; c++)
-		n[c] = (long)json_integer_value(json_object_get(classes,
-		    an_class_name((enum an_class)c)));
-	put_class_counts(p, n);
 }
 
 /* The start of a page up to its <main>'s header: the report's head, the
@@ -409,70 +397,59 @@ ui_recommendations_for(const struct ui *u, void *handle, char *err,
 
 /* The report of cur (the cached analysis of the window up to cur->now)
  * against the window before it, analysed here, without recommendations.
- * Returns a new object, or NULL with err. */
-static json_t *
+ * Returns a new report (report_free), or NULL with err. */
+static struct report *
 overview_report(const struct ui *u, const struct analysis *cur, void *handle,
     char *err, size_t errlen)
 {
 	struct analysis *prev = NULL;
 	struct report_opts ro;
-	json_t *none = json_array(), *rep = NULL;
+	struct report *rep = NULL;
 
-	if (none == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	/* the previous window is analysed as cur was: same options, same
 	 * config (the handle keeps both alive) */
 	report_opts_from_config(analysis_handle_config(handle), &ro);
 	if (an_run(u->d->store, analysis_handle_opts(handle), cur->from -
 	    u->window, cur->from, cur->now, &prev, err, errlen) == 0 &&
 	    (rep = report_from_analyses(cur, prev, &ro, u->window, cur->now,
-	    none)) == NULL)
+	    NULL)) == NULL)
 		snprintf(err, errlen, "out of memory");
 	an_free(prev);
-	json_decref(none);
 	return rep;
 }
 
 static void
-overview_top(struct fmt_out *p, const struct ui *u, const json_t *top)
+overview_top(struct fmt_out *p, const struct ui *u,
+    const struct report_alert *top, size_t n)
 {
 	fmt_put(p, "<section id=\"top-noisy\">\n<h2>Noisiest alerts</h2>\n");
-	if (json_array_size(top) == 0) {
+	if (n == 0) {
 		fmt_put(p, "<p class=\"muted\">No noise in this window.</p>\n"
 		    "</section>\n");
 		return;
 	}
 	fmt_put(p, "<figure>\n");
-	report_svg_top(p, top);
+	report_svg_top(p, top, n);
 	fmt_put(p, "<figcaption>Episodes per alert (grey), noise among them "
 	    "(red).</figcaption>\n</figure>\n<table>\n<thead><tr>"
 	    "<th class=\"n\">#</th><th>Alert</th><th class=\"n\">Episodes</th>"
 	    "<th class=\"n\">Noise</th><th class=\"n\">Noise ratio</th>"
 	    "<th class=\"n\">Pages</th><th class=\"n\">Flap score</th>"
 	    "<th>Classes</th></tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < json_array_size(top); i++) {
-		const json_t *a = json_array_get(top, i);
+	for (size_t i = 0; i < n; i++) {
+		const struct report_alert *a = &top[i];
 		char ratio[24], flap[24];
 
-		fmt_ratio(json_object_get(a, "noise_ratio"), ratio,
+		fmt_pct(an_ratio(a->noise_episodes, a->episodes), ratio,
 		    sizeof(ratio));
-		fmt_num(json_object_get(a, "flap_score"), 1, flap,
-		    sizeof(flap));
+		fmt_dec(a->flap_score, 1, flap, sizeof(flap));
 		fmt_putf(p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
-		alert_link(p, u, json_string_value(json_object_get(a,
-		    "alertname")));
-		fmt_putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld"
-		    "</td><td class=\"n\">%s</td><td class=\"n\">%lld</td>"
-		    "<td class=\"n\">%s</td><td>",
-		    (long long)json_integer_value(json_object_get(a,
-		    "episodes")),
-		    (long long)json_integer_value(json_object_get(a,
-		    "noise_episodes")), ratio,
-		    (long long)json_integer_value(json_object_get(a, "pages")),
-		    flap);
-		put_classes(p, json_object_get(a, "classes"));
+		alert_link(p, u, a->alertname);
+		fmt_putf(p, "</td><td class=\"n\">%ld</td><td class=\"n\">%ld"
+		    "</td><td class=\"n\">%s</td><td class=\"n\">%ld</td>"
+		    "<td class=\"n\">%s</td><td>", a->episodes,
+		    a->noise_episodes, ratio, a->pages, flap);
+		put_class_counts(p, a->classes);
 		fmt_put(p, "</td></tr>\n");
 	}
 	fmt_put(p, "</tbody>\n</table>\n</section>\n");
@@ -529,7 +506,7 @@ enum MHD_Result
 ui_overview(struct MHD_Connection *c, struct request *r)
 {
 	const struct analysis *a;
-	json_t *report;
+	struct report *report;
 	const struct an_alerts *alerts;
 	enum MHD_Result ret;
 	void *handle = NULL;
@@ -553,20 +530,18 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	put_window_line(&p, &u, a);
 	fmt_putf(&p, " Changes compare it with the %s before it; days are in ",
 	    u.wtext);
-	html_esc(&p, json_string_value(json_object_get(report, "timezone")));
+	html_esc(&p, report->timezone);
 	fmt_put(&p, ".</p>\n");
 	report_html_kpis(&p, report);
 	fmt_put(&p, "<section id=\"days\">\n<h2>Day by day</h2>\n<figure>\n");
-	report_svg_pages(&p, json_object_get(report,
-	    "pages_per_day"));
+	report_svg_pages(&p, report->days, report->ndays);
 	fmt_put(&p, "<figcaption>Pages per day; red: pages whose alerts were "
 	    "all noise.</figcaption>\n</figure>\n<figure>\n");
-	report_svg_ratio(&p, json_object_get(report,
-	    "noise_ratio_per_day"));
+	report_svg_ratio(&p, report->days, report->ndays);
 	fmt_put(&p, "<figcaption>Noise ratio of the episodes that fired each "
 	    "day (no point: no episode).</figcaption>\n</figure>\n"
 	    "</section>\n");
-	overview_top(&p, &u, json_object_get(report, "top_noisy"));
+	overview_top(&p, &u, report->top, report->ntop);
 	if (alerts == NULL)
 		p.err = 1;
 	else
@@ -582,7 +557,7 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	    u.wtext, a->ngroups, u.wtext, u.wtext);
 	page_end(&p);
 	analysis_put(handle);
-	json_decref(report);
+	report_free(report);
 	return respond_page(c, r, 200, &p);
 }
 
@@ -1374,27 +1349,23 @@ out:
 /* --- GET /groups --------------------------------------------------------- */
 
 static const char *
-member_name(const json_t *g, json_int_t i)
+member_name(const struct an_group *g, size_t i)
 {
-	const char *s = json_string_value(json_object_get(json_array_get(
-	    json_object_get(g, "members"), (size_t)i), "alertname"));
-
-	return s ? s : "?";
+	return i < g->nmembers ? g->members[i].alertname : "?";
 }
 
 /* The distinct alertnames of a group's members, each a link, with a count
  * when one repeats; then each member's labels, folded. */
 static void
-group_members(struct fmt_out *p, const struct ui *u, const json_t *g)
+group_members(struct fmt_out *p, const struct ui *u, const struct an_group *g)
 {
-	const json_t *members = json_object_get(g, "members");
-	size_t n = json_array_size(members);
+	size_t n = g->nmembers;
 
 	for (size_t i = 0; i < n;) {
-		const char *name = member_name(g, (json_int_t)i);
+		const char *name = member_name(g, i);
 		size_t j = i + 1;
 
-		while (j < n && strcmp(member_name(g, (json_int_t)j), name) == 0)
+		while (j < n && strcmp(member_name(g, j), name) == 0)
 			j++;
 		fmt_put(p, i ? ", " : "");
 		alert_link(p, u, name);
@@ -1406,50 +1377,87 @@ group_members(struct fmt_out *p, const struct ui *u, const json_t *g)
 	    "<ul class=\"small\">", n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		fmt_put(p, "<li>");
-		html_esc(p, member_name(g, (json_int_t)i));
+		html_esc(p, member_name(g, i));
 		fmt_put(p, ": ");
-		put_labels(p, json_object_get(json_array_get(members, i),
-		    "labels"));
+		put_labels(p, g->members[i].labels);
 		fmt_put(p, "</li>");
 	}
 	fmt_put(p, "</ul></details>");
 }
 
+/* A group's evidence as one line, spelled as the recommendations' (fmt.h
+ * fmt_fields_text): its numbers, a storm's common labels "{k: v, ...}"
+ * and varying ones "[a, b]" when it has any, a name or value cut at 255
+ * bytes. */
+static void
+group_evidence_text(struct fmt_out *t, const struct an_group *g)
+{
+	char num[32];
+
+	switch (g->kind) {
+	case GROUP_REPLICA:
+		fmt_putf(t, "copies: %d, duplicate_deliveries: %d, "
+		    "episodes: %zu", g->replica.copies,
+		    g->replica.dup_deliveries, g->replica.episodes);
+		break;
+	case GROUP_COFIRING:
+		if (g->cofiring.window_ms % 1000 == 0)
+			snprintf(num, sizeof(num), "%lld",
+			    (long long)(g->cofiring.window_ms / 1000));
+		else
+			fmt_dec((double)g->cofiring.window_ms / 1000, 2, num,
+			    sizeof(num));
+		fmt_putf(t, "window_seconds: %s", num);
+		break;
+	case GROUP_STORM:
+		fmt_putf(t, "occurrences: %d, max_identities: %zu, "
+		    "identities: %zu", g->storm.occurrences,
+		    g->storm.max_identities, g->storm.identities);
+		for (size_t i = 0; i < g->storm.ncommon; i++)
+			fmt_putf(t, "%s%s: %.255s", i ? ", " :
+			    ", common_labels: {", g->storm.common[i].name,
+			    g->storm.common[i].value);
+		if (g->storm.ncommon > 0)
+			fmt_put(t, "}");
+		for (size_t i = 0; i < g->storm.nvarying; i++)
+			fmt_putf(t, "%s%.255s", i ? ", " :
+			    ", varying_labels: [", g->storm.varying[i]);
+		if (g->storm.nvarying > 0)
+			fmt_put(t, "]");
+		break;
+	}
+}
+
 /* What backs a group: its evidence's numbers and, for co-firing, each
  * pair kept. */
 static void
-group_evidence(struct fmt_out *p, const json_t *g)
+group_evidence(struct fmt_out *p, const struct an_group *g)
 {
-	const json_t *ev = json_object_get(g, "evidence");
-	const json_t *pairs = json_object_get(ev, "pairs");
-	char *text = fmt_fields_text(ev);
+	struct fmt_out t;
+	char *text;
 
+	fmt_init(&t, (size_t)64 << 20);
+	group_evidence_text(&t, g);
+	text = fmt_finish(&t);
 	html_esc(p, text ? text : "-");
 	free(text);
-	if (json_array_size(pairs) == 0)
+	if (g->kind != GROUP_COFIRING || g->cofiring.npairs == 0)
 		return;
 	fmt_put(p, "<ul class=\"small\">");
-	for (size_t i = 0; i < json_array_size(pairs); i++) {
-		const json_t *q = json_array_get(pairs, i);
-		json_int_t ia = json_integer_value(json_object_get(q, "a"));
-		json_int_t ib = json_integer_value(json_object_get(q, "b"));
+	for (size_t i = 0; i < g->cofiring.npairs; i++) {
+		const struct an_pair *q = &g->cofiring.pairs[i];
 		char jac[24];
 
-		fmt_num(json_object_get(q, "jaccard"), 2, jac,
-		    sizeof(jac));
+		fmt_dec(q->jaccard, 2, jac, sizeof(jac));
 		fmt_put(p, "<li>");
-		html_esc(p, member_name(g, ia));
+		html_esc(p, member_name(g, q->a));
 		fmt_put(p, " + ");
-		html_esc(p, member_name(g, ib));
-		fmt_putf(p, ": %lld together, Jaccard %s; first: ", (long long)
-		    json_integer_value(json_object_get(q, "co_occurrences")),
-		    jac);
-		html_esc(p, member_name(g, ia));
-		fmt_putf(p, " %lld\xc3\x97, ", (long long)json_integer_value(
-		    json_object_get(q, "a_first")));
-		html_esc(p, member_name(g, ib));
-		fmt_putf(p, " %lld\xc3\x97</li>", (long long)json_integer_value(
-		    json_object_get(q, "b_first")));
+		html_esc(p, member_name(g, q->b));
+		fmt_putf(p, ": %d together, Jaccard %s; first: ", q->co, jac);
+		html_esc(p, member_name(g, q->a));
+		fmt_putf(p, " %d\xc3\x97, ", q->a_first);
+		html_esc(p, member_name(g, q->b));
+		fmt_putf(p, " %d\xc3\x97</li>", q->b_first);
 	}
 	fmt_put(p, "</ul>");
 }
@@ -1460,14 +1468,12 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 	const struct analysis *a;
 	enum MHD_Result ret;
 	void *handle = NULL;
-	json_t *gs;
 	struct fmt_out p;
 	struct ui u;
 
 	if (ui_start(c, r, &u, "/groups", &ret) < 0 ||
 	    (a = ui_analysis(c, r, &u, "/groups", &handle, &ret)) == NULL)
 		return ret;
-	gs = an_groups_json(a);
 	page_begin(&p, &u, "Dedup groups", "/groups", "/groups");
 	fmt_put(&p, "<h1>Dedup groups</h1>\n");
 	put_window_line(&p, &u, a);
@@ -1477,39 +1483,31 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 	    "leader fires first most often: the inhibit source); "
 	    "<strong>storm</strong>, one alert firing for many identities at "
 	    "once.</p>\n");
-	if (gs == NULL) {
-		p.err = 1;
-	} else if (json_array_size(gs) == 0) {
+	if (a->ngroups == 0) {
 		fmt_put(&p, "<p class=\"muted\">No dedup group in this window.</p>\n");
 	} else {
 		fmt_put(&p, "<table>\n<thead><tr><th class=\"n\">#</th><th>Kind</th>"
 		    "<th>Members</th><th>Leader</th><th class=\"n\">Support</th>"
 		    "<th class=\"n\">Jaccard</th><th>Evidence</th></tr>"
 		    "</thead>\n<tbody>\n");
-		for (size_t i = 0; i < json_array_size(gs); i++) {
-			const json_t *g = json_array_get(gs, i);
-			const json_t *l = json_object_get(g, "leader");
-			const char *kind = json_string_value(json_object_get(g,
-			    "kind"));
+		for (size_t i = 0; i < a->ngroups; i++) {
+			const struct an_group *g = &a->groups[i];
 			char jac[24];
 
-			fmt_num(json_object_get(g, "jaccard"), 2, jac,
-			    sizeof(jac));
+			fmt_dec(g->jaccard, 2, jac, sizeof(jac));
 			fmt_putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
-			html_esc(&p, kind);
+			html_esc(&p, an_group_kind_name(g->kind));
 			fmt_put(&p, "</td><td>");
 			group_members(&p, &u, g);
 			fmt_put(&p, "</td><td>");
-			if (json_is_object(l))
-				alert_link(&p, &u, json_string_value(
-				    json_object_get(l, "alertname")));
+			if (g->leader >= 0)
+				alert_link(&p, &u,
+				    member_name(g, (size_t)g->leader));
 			else
 				fmt_put(&p, "-");
-			fmt_putf(&p, "</td><td class=\"n\">%lld</td>"
+			fmt_putf(&p, "</td><td class=\"n\">%d</td>"
 			    "<td class=\"n\">%s</td><td class=\"small\">",
-			    (long long)json_integer_value(json_object_get(g,
-			    "support")), kind && strcmp(kind, "cofiring") == 0 ?
-			    jac : "-");
+			    g->support, g->kind == GROUP_COFIRING ? jac : "-");
 			group_evidence(&p, g);
 			fmt_put(&p, "</td></tr>\n");
 		}
@@ -1517,7 +1515,6 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 	}
 	page_end(&p);
 	analysis_put(handle);
-	json_decref(gs);
 	return respond_page(c, r, 200, &p);
 }
 

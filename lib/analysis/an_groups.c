@@ -44,7 +44,12 @@
  * every episode but the first is a duplicate (unless co-firing marked it).
  *
  * Output order: replica, co-firing, storm groups, each by its first member's
- * alertname. */
+ * alertname.
+ *
+ * A group is a typed result (analysis.h struct an_group: its members and
+ * its kind's evidence). an_group_json and an_groups_json render it for the
+ * read API and the report; the recommendations, the web UI's /groups and
+ * the report's new-group comparison read the struct, never the JSON. */
 #include "analysis.h"
 
 #include <assert.h>
@@ -69,7 +74,7 @@ struct gctx {
 	size_t		 *ekind;	/* and kind, packed for the sweep */
 	size_t		 *order;	/* identities by alertname, fp, index */
 	long		 *mark;		/* per episode: new group or -1 */
-	struct an_group	 *g;		/* new groups; their JSON owned */
+	struct an_group	 *g;		/* new groups, owning their parts */
 	size_t		  ng, capg;
 };
 
@@ -146,52 +151,43 @@ out:
 	return result;
 }
 
-/* Appends a group; takes members and evidence (also on failure). Returns
- * its index among the new groups, or -1 on out-of-memory. */
+/* Appends *g to the new groups, taking what it owns (also on failure).
+ * Returns its index among the new groups, or -1 on out-of-memory. */
 static long
-add_group(struct gctx *c, enum an_group_kind kind, json_t *members,
-    long leader, int support, double jaccard, json_t *evidence)
+add_group(struct gctx *c, struct an_group *g)
 {
-	struct an_group *g;
+	struct an_group *p;
 
-	if (members == NULL || evidence == NULL)
-		goto fail;
 	if (c->ng == c->capg) {
 		size_t cap = c->capg ? c->capg * 2 : 16;
 
-		if ((g = realloc(c->g, cap * sizeof(*g))) == NULL)
-			goto fail;
-		c->g = g;
+		if ((p = realloc(c->g, cap * sizeof(*p))) == NULL) {
+			an_group_clear(g);
+			return -1;
+		}
+		c->g = p;
 		c->capg = cap;
 	}
-	g = &c->g[c->ng];
-	g->kind = kind;
-	g->members = members;
-	g->leader = leader;
-	g->support = support;
-	g->jaccard = jaccard;
-	g->evidence = evidence;
+	c->g[c->ng] = *g;
 	return (long)c->ng++;
-fail:
-	json_decref(members);
-	json_decref(evidence);
-	return -1;
 }
 
-/* Appends {alertname, labels} to members; labels is shared, not copied. */
+/* Appends identity id to g's members (room for it allocated), with labels
+ * (taken; NULL: none, an empty object). Returns 0, or -1 on
+ * out-of-memory. */
 static int
-add_member(json_t *members, const char *alertname, json_t *labels)
+add_member(struct an_group *g, const struct analysis *a, size_t id,
+    json_t *labels)
 {
-	json_t *m;
+	struct an_member *m = &g->members[g->nmembers];
 
-	if (labels == NULL)
-		m = json_pack("{s:s,s:{}}", "alertname", alertname, "labels");
-	else
-		m = json_pack("{s:s,s:O}", "alertname", alertname, "labels",
-		    labels);
-	if (m == NULL)
+	if (labels == NULL && (labels = json_object()) == NULL)
 		return -1;
-	return json_array_append_new(members, m);
+	m->alertname = ident_name(a, id);
+	m->ident = id;
+	m->labels = labels;
+	g->nmembers++;
+	return 0;
 }
 
 /* --- replica ------------------------------------------------------------- */
@@ -210,21 +206,20 @@ replica_groups(struct gctx *c)
 	for (i = 0; i < a->nids; i++) {
 		size_t id = c->order[i];
 		const struct an_identity *d = &a->ids[id];
-		json_t *members, *ev;
+		struct an_group g = { .kind = GROUP_REPLICA, .leader = -1,
+		    .support = (int)n[id] };
 
 		if (d->copies <= 1 && d->dup_deliveries <= 0)
 			continue;
-		members = json_array();
-		if (members != NULL &&
-		    add_member(members, ident_name(a, id), d->labels) == -1) {
-			json_decref(members);
-			members = NULL;
+		g.replica.copies = d->copies;
+		g.replica.dup_deliveries = d->dup_deliveries;
+		g.replica.episodes = n[id];
+		if ((g.members = malloc(sizeof(*g.members))) == NULL ||
+		    add_member(&g, a, id, json_incref(d->labels)) == -1) {
+			an_group_clear(&g);
+			goto out;
 		}
-		ev = json_pack("{s:i,s:i,s:I}", "copies", d->copies,
-		    "duplicate_deliveries", d->dup_deliveries, "episodes",
-		    (json_int_t)n[id]);
-		if (add_group(c, GROUP_REPLICA, members, -1, (int)n[id], 0,
-		    ev) == -1)
+		if (add_group(c, &g) == -1)
 			goto out;
 	}
 	result = 0;
@@ -475,15 +470,14 @@ mpair_cmp(const void *x, const void *y)
 	return p->j < q->j ? -1 : p->j > q->j;
 }
 
-/* {alertname, labels}: the labels of the kind's first identity restricted
- * to alertname and the group labels. */
+/* Appends a kind to g's members: its first identity, with that one's
+ * labels restricted to alertname and the group labels. */
 static int
-add_kind_member(struct gctx *c, json_t *members, size_t kind)
+add_kind_member(struct gctx *c, struct an_group *g, size_t kind)
 {
 	const struct an_identity *d = &c->a->ids[c->kind_first[kind]];
 	json_t *labels, *v;
 	size_t i;
-	int result = -1;
 
 	if ((labels = json_object()) == NULL)
 		return -1;
@@ -492,14 +486,12 @@ add_kind_member(struct gctx *c, json_t *members, size_t kind)
 		    c->o->group_labels[i - 1];
 
 		v = json_object_get(d->labels, name);
-		if (v != NULL && json_object_set(labels, name, v) == -1)
-			goto out;
+		if (v != NULL && json_object_set(labels, name, v) == -1) {
+			json_decref(labels);
+			return -1;
+		}
 	}
-	result = add_member(members, ident_name(c->a, c->kind_first[kind]),
-	    labels);
-out:
-	json_decref(labels);
-	return result;
+	return add_member(g, c->a, c->kind_first[kind], labels);
 }
 
 /* Marks the episodes of kind that start within the window at or after an
@@ -529,7 +521,7 @@ static int
 cofire_group(struct gctx *c, const struct skey *kinds, size_t nk,
     const struct kpair *kp, size_t nkp, size_t *pos)
 {
-	json_t *members = NULL, *ev = NULL, *pairs, *p;
+	struct an_group g = { .kind = GROUP_COFIRING };
 	struct mpair *mp = NULL;
 	int64_t *firsts = NULL, *cooc = NULL, w = c->o->cofire_window_ms;
 	size_t x, leader = 0;
@@ -572,31 +564,24 @@ cofire_group(struct gctx *c, const struct skey *kinds, size_t nk,
 			leader = x;
 	}
 
-	if ((members = json_array()) == NULL)
+	g.leader = (long)leader;
+	g.support = support;
+	g.jaccard = jaccard;
+	g.cofiring.window_ms = w;
+	g.members = malloc(nk * sizeof(*g.members));
+	g.cofiring.pairs = malloc(nkp * sizeof(*g.cofiring.pairs));
+	if (g.members == NULL || g.cofiring.pairs == NULL)
 		goto out;
 	for (x = 0; x < nk; x++)
-		if (add_kind_member(c, members, kinds[x].i) == -1)
+		if (add_kind_member(c, &g, kinds[x].i) == -1)
 			goto out;
-	if ((ev = json_object()) == NULL || (pairs = json_array()) == NULL ||
-	    json_object_set_new(ev, "pairs", pairs) == -1)
-		goto out;
-	for (x = 0; x < nkp; x++) {
-		p = json_pack("{s:I,s:I,s:i,s:f,s:i,s:i}",
-		    "a", (json_int_t)mp[x].i, "b", (json_int_t)mp[x].j,
-		    "co_occurrences", mp[x].k->co, "jaccard", mp[x].k->jaccard,
-		    "a_first", mp[x].i_first, "b_first", mp[x].j_first);
-		if (p == NULL || json_array_append_new(pairs, p) == -1)
-			goto out;
-	}
-	if (w % 1000 == 0)
-		p = json_integer(w / 1000);
-	else
-		p = json_real((double)w / 1000);
-	if (json_object_set_new(ev, "window_seconds", p) == -1)
-		goto out;
-	gi = add_group(c, GROUP_COFIRING, members, (long)leader, support,
-	    jaccard, ev);
-	members = ev = NULL;
+	for (x = 0; x < nkp; x++)
+		g.cofiring.pairs[x] = (struct an_pair){ mp[x].i, mp[x].j,
+		    mp[x].k->co, mp[x].k->jaccard, mp[x].i_first,
+		    mp[x].j_first };
+	g.cofiring.npairs = nkp;
+	gi = add_group(c, &g);
+	memset(&g, 0, sizeof(g));
 	if (gi == -1)
 		goto out;
 	for (x = 0; x < nk; x++)
@@ -604,8 +589,7 @@ cofire_group(struct gctx *c, const struct skey *kinds, size_t nk,
 			cofire_mark(c, kinds[x].i, kinds[leader].i, gi);
 	result = 0;
 out:
-	json_decref(members);
-	json_decref(ev);
+	an_group_clear(&g);
 	free(firsts);
 	free(cooc);
 	free(mp);
@@ -723,62 +707,59 @@ str_cmp(const void *x, const void *y)
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-/* Adds to ev the labels equal in every identity of ids[0..n) as
- * "common_labels" and the names of the others, sorted, as
- * "varying_labels". */
+/* Whether name is one of g's common labels. */
+static int
+storm_common(const struct an_group *g, const char *name)
+{
+	for (size_t i = 0; i < g->storm.ncommon; i++)
+		if (strcmp(g->storm.common[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Sets g's common labels, those of ids[0] with the same value in every
+ * identity of ids[0..n), in ids[0]'s order, and its varying labels, the
+ * names of all the others, sorted and distinct. Label values are strings
+ * (the decoders take no other). Returns 0, or -1 on out-of-memory. */
 static int
 storm_labels(const struct analysis *a, const size_t *ids, size_t n,
-    json_t *ev)
+    struct an_group *g)
 {
-	json_t *common, *varying = NULL, *names = NULL, *v, *w, *tmp;
-	const char *k, **sorted = NULL;
-	size_t i, nv = 0;
-	int result = -1;
+	json_t *first = a->ids[ids[0]].labels, *v, *w;
+	const char *k, **names;
+	size_t i, total = 0, nn = 0;
 
 	assert(n > 0);
-	common = json_is_object(a->ids[ids[0]].labels) ?
-	    json_copy(a->ids[ids[0]].labels) : json_object();
-	if (common == NULL || (varying = json_object()) == NULL)
-		goto out;
-	for (i = 1; i < n; i++) {
-		json_t *labels = a->ids[ids[i]].labels;
-
-		json_object_foreach_safe(common, tmp, k, v) {
-			w = json_object_get(labels, k);
-			if (w != NULL && json_equal(v, w))
-				continue;
-			if (json_object_set_new(varying, k, json_null()) == -1)
-				goto out;
-			json_object_del(common, k);
+	g->storm.common = malloc((json_object_size(first) + 1) *
+	    sizeof(*g->storm.common));
+	if (g->storm.common == NULL)
+		return -1;
+	json_object_foreach(first, k, v) {
+		for (i = 1; i < n; i++) {
+			w = json_object_get(a->ids[ids[i]].labels, k);
+			if (w == NULL || !json_equal(v, w))
+				break;
 		}
-		json_object_foreach(labels, k, v)
-			if (json_object_get(common, k) == NULL &&
-			    json_object_set_new(varying, k, json_null()) == -1)
-				goto out;
+		if (i == n && json_is_string(v))
+			g->storm.common[g->storm.ncommon++] =
+			    (struct an_label){ k, json_string_value(v) };
 	}
-	if ((names = json_array()) == NULL)
-		goto out;
-	if (json_object_size(varying) > 0) {
-		sorted = malloc(json_object_size(varying) * sizeof(*sorted));
-		if (sorted == NULL)
-			goto out;
-		json_object_foreach(varying, k, v)
-			sorted[nv++] = k;
-		qsort(sorted, nv, sizeof(*sorted), str_cmp);
-	}
-	for (i = 0; i < nv; i++)
-		if (json_array_append_new(names, json_string(sorted[i])) == -1)
-			goto out;
-	if (json_object_set(ev, "common_labels", common) == -1 ||
-	    json_object_set(ev, "varying_labels", names) == -1)
-		goto out;
-	result = 0;
-out:
-	free(sorted);
-	json_decref(common);
-	json_decref(varying);
-	json_decref(names);
-	return result;
+	for (i = 0; i < n; i++)
+		total += json_object_size(a->ids[ids[i]].labels);
+	if ((names = malloc((total + 1) * sizeof(*names))) == NULL)
+		return -1;
+	g->storm.varying = names;
+	for (i = 0; i < n; i++)
+		json_object_foreach(a->ids[ids[i]].labels, k, v)
+			if (!storm_common(g, k))
+				names[nn++] = k;
+	if (nn > 0)
+		qsort(names, nn, sizeof(*names), str_cmp);
+	for (i = 0; i < nn; i++)
+		if (g->storm.nvarying == 0 ||
+		    strcmp(names[g->storm.nvarying - 1], names[i]) != 0)
+			names[g->storm.nvarying++] = names[i];
+	return 0;
 }
 
 /* Storm scratch, per identity. */
@@ -794,26 +775,24 @@ static int
 storm_group(struct gctx *c, const size_t *mem, size_t nmem, int nocc,
     size_t maxid)
 {
-	json_t *members, *ev;
-	size_t x;
+	struct an_group g = { .kind = GROUP_STORM, .leader = -1,
+	    .support = nocc };
+	size_t x, n = nmem < STORM_MAX_MEMBERS ? nmem : STORM_MAX_MEMBERS;
 
-	members = json_array();
-	ev = json_pack("{s:i,s:I,s:I}", "occurrences", nocc,
-	    "max_identities", (json_int_t)maxid, "identities",
-	    (json_int_t)nmem);
-	if (members == NULL || ev == NULL)
+	g.storm.occurrences = nocc;
+	g.storm.max_identities = maxid;
+	g.storm.identities = nmem;
+	if ((g.members = malloc((n ? n : 1) * sizeof(*g.members))) == NULL)
 		goto fail;
-	for (x = 0; x < nmem && x < STORM_MAX_MEMBERS; x++)
-		if (add_member(members, ident_name(c->a, mem[x]),
-		    c->a->ids[mem[x]].labels) == -1)
+	for (x = 0; x < n; x++)
+		if (add_member(&g, c->a, mem[x],
+		    json_incref(c->a->ids[mem[x]].labels)) == -1)
 			goto fail;
-	if (storm_labels(c->a, mem, nmem, ev) == -1)
+	if (storm_labels(c->a, mem, nmem, &g) == -1)
 		goto fail;
-	return add_group(c, GROUP_STORM, members, -1, nocc, 0, ev) == -1 ?
-	    -1 : 0;
+	return add_group(c, &g) == -1 ? -1 : 0;
 fail:
-	json_decref(members);
-	json_decref(ev);
+	an_group_clear(&g);
 	return -1;
 }
 
@@ -922,9 +901,9 @@ out:
 /* --- an_groups ----------------------------------------------------------- */
 
 /* Finds the replica, co-firing and storm groups of the window, appends them
- * to a->groups (their members and evidence owned by the analysis, freed by
- * an_free) and marks the co-firing and storm followers R_DUPLICATE with
- * their group's index. Returns 0, or -1 on out-of-memory with a unchanged. */
+ * to a->groups (owned by the analysis, freed by an_free) and marks the
+ * co-firing and storm followers R_DUPLICATE with their group's index.
+ * Returns 0, or -1 on out-of-memory with a unchanged. */
 int
 an_groups(struct analysis *a, const struct an_opts *o)
 {
@@ -999,10 +978,8 @@ an_groups(struct analysis *a, const struct an_opts *o)
 	c.ng = 0;
 	result = 0;
 out:
-	for (i = 0; i < c.ng; i++) {
-		json_decref(c.g[i].members);
-		json_decref(c.g[i].evidence);
-	}
+	for (i = 0; i < c.ng; i++)
+		an_group_clear(&c.g[i]);
 	free(c.g);
 	free(keys);
 	free(kind_of);
@@ -1014,4 +991,128 @@ out:
 	free(c.at);
 	free(c.ekind);
 	return result;
+}
+
+/* --- the group type and its JSON ---------------------------------------- */
+
+const char *
+an_group_kind_name(enum an_group_kind k)
+{
+	static const char *const names[] = { "replica", "cofiring", "storm" };
+
+	assert(k >= GROUP_REPLICA && k <= GROUP_STORM);
+	return names[k];
+}
+
+void
+an_group_clear(struct an_group *g)
+{
+	for (size_t i = 0; i < g->nmembers; i++)
+		json_decref(g->members[i].labels);
+	free(g->members);
+	if (g->kind == GROUP_COFIRING) {
+		free(g->cofiring.pairs);
+	} else if (g->kind == GROUP_STORM) {
+		free(g->storm.common);
+		free(g->storm.varying);
+	}
+	memset(g, 0, sizeof(*g));
+}
+
+static json_t *
+member_json(const struct an_member *m)
+{
+	return json_pack("{s:s,s:O}", "alertname", m->alertname, "labels",
+	    m->labels);
+}
+
+/* A cofiring group's pairs and window. */
+static json_t *
+cofiring_json(const struct an_group *g)
+{
+	json_t *pairs = json_array(), *w;
+	int64_t ms = g->cofiring.window_ms;
+
+	for (size_t x = 0; pairs != NULL && x < g->cofiring.npairs; x++) {
+		const struct an_pair *p = &g->cofiring.pairs[x];
+
+		if (json_array_append_new(pairs, json_pack(
+		    "{s:I,s:I,s:i,s:f,s:i,s:i}", "a", (json_int_t)p->a, "b",
+		    (json_int_t)p->b, "co_occurrences", p->co, "jaccard",
+		    p->jaccard, "a_first", p->a_first, "b_first",
+		    p->b_first)) == -1) {
+			json_decref(pairs);
+			pairs = NULL;
+		}
+	}
+	w = ms % 1000 == 0 ? json_integer(ms / 1000) :
+	    json_real((double)ms / 1000);
+	return json_pack("{s:o,s:o}", "pairs", pairs, "window_seconds", w);
+}
+
+/* A storm's numbers and labels. */
+static json_t *
+storm_json(const struct an_group *g)
+{
+	json_t *common = json_object(), *varying = json_array();
+	size_t i;
+
+	for (i = 0; common != NULL && i < g->storm.ncommon; i++)
+		if (json_object_set_new(common, g->storm.common[i].name,
+		    json_string(g->storm.common[i].value)) == -1) {
+			json_decref(common);
+			common = NULL;
+		}
+	for (i = 0; varying != NULL && i < g->storm.nvarying; i++)
+		if (json_array_append_new(varying,
+		    json_string(g->storm.varying[i])) == -1) {
+			json_decref(varying);
+			varying = NULL;
+		}
+	return json_pack("{s:i,s:I,s:I,s:o,s:o}", "occurrences",
+	    g->storm.occurrences, "max_identities",
+	    (json_int_t)g->storm.max_identities, "identities",
+	    (json_int_t)g->storm.identities, "common_labels", common,
+	    "varying_labels", varying);
+}
+
+json_t *
+an_group_json(const struct an_group *g)
+{
+	json_t *members = json_array(), *ev, *leader = NULL;
+
+	for (size_t i = 0; members != NULL && i < g->nmembers; i++)
+		if (json_array_append_new(members,
+		    member_json(&g->members[i])) == -1) {
+			json_decref(members);
+			members = NULL;
+		}
+	if (g->kind == GROUP_REPLICA)
+		ev = json_pack("{s:i,s:i,s:I}", "copies", g->replica.copies,
+		    "duplicate_deliveries", g->replica.dup_deliveries,
+		    "episodes", (json_int_t)g->replica.episodes);
+	else if (g->kind == GROUP_COFIRING)
+		ev = cofiring_json(g);
+	else
+		ev = storm_json(g);
+	if (g->leader >= 0)
+		leader = json_array_get(members, (size_t)g->leader);
+	return json_pack("{s:s, s:o, s:O, s:i, s:f, s:o}", "kind",
+	    an_group_kind_name(g->kind), "members", members, "leader",
+	    leader ? leader : json_null(), "support", g->support, "jaccard",
+	    g->jaccard, "evidence", ev);
+}
+
+json_t *
+an_groups_json(const struct analysis *a)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; out != NULL && i < a->ngroups; i++)
+		if (json_array_append_new(out,
+		    an_group_json(&a->groups[i])) == -1) {
+			json_decref(out);
+			out = NULL;
+		}
+	return out;
 }

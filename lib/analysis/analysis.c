@@ -892,10 +892,8 @@ an_free(struct analysis *a)
 		json_decref(a->ids[i].labels);
 		free((char *)a->ids[i].alertname);
 	}
-	for (size_t i = 0; i < a->ngroups; i++) {
-		json_decref(a->groups[i].members);
-		json_decref(a->groups[i].evidence);
-	}
+	for (size_t i = 0; i < a->ngroups; i++)
+		an_group_clear(&a->groups[i]);
 	for (size_t i = 0; i < a->npages; i++)
 		free((char *)a->pages[i].receiver);
 	for (size_t i = 0; i < a->nreceivers; i++) {
@@ -934,24 +932,4 @@ an_episode_class(const struct analysis *a, int64_t id, enum an_class *cls,
 	*reasons = e->reasons;
 	*presumed = e->presumed;
 	return 1;
-}
-
-json_t *
-an_groups_json(const struct analysis *a)
-{
-	static const char *const kinds[] = { "replica", "cofiring", "storm" };
-	json_t *out = json_array();
-
-	for (size_t i = 0; out && i < a->ngroups; i++) {
-		const struct an_group *g = &a->groups[i];
-		json_t *leader = g->leader >= 0 ?
-		    json_array_get(g->members, (size_t)g->leader) : NULL;
-
-		json_array_append_new(out, json_pack("{s:s, s:O, s:O, s:i,"
-		    " s:f, s:O}", "kind", kinds[g->kind], "members", g->members,
-		    "leader", leader ? leader : json_null(), "support",
-		    g->support, "jaccard", g->jaccard, "evidence",
-		    g->evidence ? g->evidence : json_null()));
-	}
-	return out;
 }

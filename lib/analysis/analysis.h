@@ -170,14 +170,75 @@ struct an_episode {
 
 enum an_group_kind { GROUP_REPLICA, GROUP_COFIRING, GROUP_STORM };
 
+/* A member of a dedup group: an identity (replica, storm), or a cofiring
+ * kind, shown by its first identity. */
+struct an_member {
+	const char *alertname;		/* the identity's, borrowed; "" when
+					   it has none */
+	size_t ident;			/* index into ids */
+	json_t *labels;			/* a reference owned by the group: the
+					   identity's labels (replica, storm),
+					   or the kind's (cofiring: alertname
+					   and the group labels it has) */
+};
+
+/* A kept cofiring pair: members a < b, their co-occurrences and
+ * Jaccard, and how often each started first. */
+struct an_pair {
+	size_t a, b;
+	int co;
+	double jaccard;
+	int a_first, b_first;
+};
+
+/* A label every identity of a storm has with the same value; both strings
+ * are the first member's labels', borrowed. */
+struct an_label {
+	const char *name, *value;
+};
+
+/* A dedup group and its evidence, per kind (an_groups_json renders it;
+ * the recommendations and the web UI read it). Everything is owned by the
+ * group and freed by an_group_clear, but the strings borrowed from the
+ * analysis' identities. */
 struct an_group {
 	enum an_group_kind kind;
-	json_t *members;		/* array of {alertname, labels}; owned */
+	struct an_member *members;
+	size_t nmembers;
 	long leader;			/* index into members, -1: none */
 	int support;			/* occurrences behind it */
 	double jaccard;			/* cofiring: the weakest pair kept */
-	json_t *evidence;		/* object of numbers; owned */
+	union {
+		struct {
+			int copies;		/* distinct copies seen */
+			int dup_deliveries;	/* notified twice */
+			size_t episodes;	/* its episodes */
+		} replica;
+		struct {
+			struct an_pair *pairs;	/* by a, then b */
+			size_t npairs;
+			int64_t window_ms;	/* cofire_window */
+		} cofiring;
+		struct {
+			int occurrences;
+			size_t max_identities;	/* in one occurrence */
+			size_t identities;	/* in all; members stop at
+						   100 of them */
+			struct an_label *common;/* in the first member's
+						   order */
+			size_t ncommon;
+			const char **varying;	/* the other label names,
+						   sorted (strcmp), borrowed */
+			size_t nvarying;
+		} storm;
+	};
 };
+
+/* "replica", "cofiring", "storm". */
+const char *an_group_kind_name(enum an_group_kind k);
+
+/* Frees what g owns (not g itself) and zeroes it. */
+void an_group_clear(struct an_group *g);
 
 struct analysis {
 	int64_t from, to;		/* the window */
@@ -259,6 +320,14 @@ json_t *an_alerts_json(const struct analysis *a, struct sel *const *sel,
     size_t nsel, int by_identity);
 json_t *an_groups_json(const struct analysis *a);
 json_t *an_summary_json(const struct analysis *a);
+
+/* One group as an_groups_json shows it: {kind, members [{alertname,
+ * labels}], leader (its member or null), support, jaccard, evidence (per
+ * kind: {copies, duplicate_deliveries, episodes}; {pairs [{a, b,
+ * co_occurrences, jaccard, a_first, b_first}], window_seconds};
+ * {occurrences, max_identities, identities, common_labels,
+ * varying_labels})}. NULL on out-of-memory. */
+json_t *an_group_json(const struct an_group *g);
 
 /* {silenced, inhibited, muted, resolved_in_group_wait, unknown}: the
  * window's fired episodes no notification carried, per reason; JSON null

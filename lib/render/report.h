@@ -1,24 +1,27 @@
-/* report.h -- the weekly alert-tuning review: one JSON document comparing a
- * window of alert history with the window before it, and its Markdown and
- * HTML renderings (README "Weekly review report").
+/* report.h -- the weekly alert-tuning review: a window of alert history
+ * compared with the window before it, as a C struct (struct report), and
+ * its JSON, Markdown and HTML renderings (README "Weekly review report").
  *
  * report_build takes the analysis of the current window [now - window,
  * now) -- the daemon's cached one, the same the API answers from -- runs
  * the previous one [now - 2 * window, now - window) (analysis.h), and
- * assembles KPIs with their change, per-day series, the noisiest,
- * flapping and persistent alertnames, dedup groups, the recommendations it
- * is handed and what changed since the previous window. The renderers only
- * read that JSON, so a report can be rendered again from a saved document,
- * and the same document always renders to the same bytes.
+ * assembles KPIs with their previous values, per-day series, the
+ * noisiest, flapping and persistent alertnames, dedup groups, the
+ * recommendations it is handed and what changed since the previous
+ * window. The renderings (report_json, report_markdown, report_html) and
+ * the daemon's web pages all read that struct; none reads JSON back, so
+ * the three formats always show the same numbers, and the same report
+ * always renders to the same bytes.
  *
  * Local time. Days and working hours are in the configured time zone, a
  * zone loaded once with the configuration (tzone.h, immutable), never the
  * process's TZ: any number of reports in different zones may run at once.
  *
- * Files: report_build.c builds the JSON; report_render.c walks its
- * sections for both renderings, report_md.c and report_html.c write them
- * (report_int.h is what they share); fmt.h and html.h are the text and
- * HTML pieces the report shares with the daemon's web pages. */
+ * Files: report_build.c builds the struct and its JSON; report_render.c
+ * walks its sections for both other renderings, report_md.c and
+ * report_html.c write them (report_int.h is what they share); fmt.h and
+ * html.h are the text and HTML pieces the report shares with the daemon's
+ * web pages. */
 #ifndef AN_REPORT_H
 #define AN_REPORT_H
 
@@ -72,58 +75,181 @@ void report_opts_from_config(const struct an_config *cfg,
 void report_local_day(const struct tz *tz, int64_t ms, char *out,
     size_t outlen);
 
+/* --- the report as a struct -------------------------------------------
+ * Every number is the report's own copy and every string is owned by it:
+ * a report outlives the analyses it was built from. NAN is an undefined
+ * ratio or duration (no episode, no page, nothing resolved: JSON null,
+ * "n/a" for people). */
+
+/* The key figures, in report order. */
+enum report_kpi_id {
+	REPORT_KPI_NOISE_RATIO,		/* noise episodes / episodes */
+	REPORT_KPI_PAGE_NOISE_RATIO,	/* noise pages / pages */
+	REPORT_KPI_PAGES,
+	REPORT_KPI_OUT_OF_HOURS_PAGES,
+	REPORT_KPI_MTTR,		/* median seconds to resolve */
+	REPORT_KPI_FEEDBACK_COVERAGE,	/* pages with a verdict / pages */
+	REPORT_NKPIS
+};
+
+/* A key figure in the window and in the one before; its change is cur -
+ * prev (NAN when either is). Counts are whole numbers. */
+struct report_figure {
+	double cur, prev;
+};
+
+/* A local day of the window (every day from the first to the last, zeros
+ * included): its pages and the episodes that fired on it. */
+struct report_day {
+	char day[16];			/* "YYYY-MM-DD" */
+	long pages, noise_pages;
+	long episodes, noise_episodes;	/* noise ratio: an_ratio of them */
+};
+
+/* An alertname of top_noisy or flapping: its numbers in the window. */
+struct report_alert {
+	char *alertname;
+	long episodes, noise_episodes;
+	long classes[CLS_COUNT];	/* episodes per class */
+	long pages;
+	double flap_score;		/* the highest of its episodes */
+	int flapping;			/* its latest episode flapped */
+};
+
+/* An alertname with persistent episodes. */
+struct report_persistent {
+	char *alertname;
+	long persistent_episodes, episodes;
+	double longest_firing_seconds;	/* its longest persistent firing, to
+					   now when still open */
+	int still_firing;		/* that one has not resolved */
+};
+
+/* An alertname that became noisy, or stopped being noisy (REPORT_NOISY_*):
+ * its numbers now and in the previous window. */
+struct report_noisy {
+	char *alertname;
+	long episodes, noise_episodes;
+	double noise_ratio;		/* NAN: no episode */
+	long previous_episodes;
+	double previous_noise_ratio;
+};
+
+/* A dedup group, from the analysis' typed group (report_json writes the
+ * window's groups as an_groups_json made them: groups_json). */
+struct report_group {
+	const char *kind;		/* "replica", "cofiring", "storm" */
+	char **members;			/* its members' alertnames, in order;
+					   the report's */
+	size_t nmembers;
+	const char *leader;		/* the leader's alertname (one of
+					   members); NULL: none */
+	long support;
+	double jaccard;			/* NAN when it has none */
+	int is_new;			/* no group of the previous window has
+					   its kind and members */
+};
+
+struct report {
+	int64_t window_ms;
+	int64_t from, to;		/* the window, epoch ms */
+	int64_t prev_from, prev_to;	/* the one before */
+	int64_t generated_at;
+	char *timezone;			/* the zone's name, "UTC" */
+	int work_start, work_end;	/* report_opts' */
+	unsigned work_days;
+	struct report_figure kpis[REPORT_NKPIS];
+	int routed;			/* not_notified is known (a routing
+					   tree told); else unknown */
+	long not_notified[NN_COUNT];	/* fired episodes per NN_* reason */
+	struct report_day *days;
+	size_t ndays;
+	struct report_alert *top;	/* the noisiest (top_noisy): most
+					   noise episodes first */
+	size_t ntop;
+	struct report_alert *flapping;	/* with flapping episodes, most
+					   first */
+	size_t nflapping;
+	struct report_persistent *persistent;	/* longest firing first */
+	size_t npersistent;
+	struct report_group *groups;	/* the window's dedup groups */
+	size_t ngroups;
+	json_t *groups_json;		/* an_groups_json's array, for
+					   report_json */
+	/* rc_list_json's array, as it was handed to report_build: rendered
+	 * as it is (the only JSON a renderer reads) */
+	json_t *recommendations;
+	struct report_noisy *newly_noisy;	/* noisiest first */
+	size_t nnewly_noisy;
+	struct report_noisy *no_longer_noisy;	/* by the previous window,
+						   noisiest first */
+	size_t nno_longer_noisy;
+};
+
 /* Builds the report of cur's window (see the top of this file for its
  * content and README for each key): cur is the analysis of [cur->from,
  * cur->to) at cur->now, run with o, which the previous window is analysed
- * with too. ro NULL takes the defaults. recommendations is a JSON array,
- * borrowed: the report holds a reference to it. Returns a new object the
- * caller owns (json_decref), or NULL with err: the store failed, out of
- * memory. */
-json_t *report_build(struct store *st, const struct an_opts *o,
+ * with too. ro NULL takes the defaults. recommendations is a JSON array
+ * (rc_list_json's; NULL: none), borrowed: the report holds a reference
+ * to it. Returns a new report the caller frees with report_free, or NULL
+ * with err: the store failed, out of memory. */
+struct report *report_build(struct store *st, const struct an_opts *o,
     const struct report_opts *ro, const struct analysis *cur,
     json_t *recommendations, char *err, size_t errlen);
 
 /* The report of two analyses already run: cur over the window, prev over
- * the one before. report_build is an_run of the one before and this; the unit tests
- * call it with analyses built by hand. NULL on out-of-memory. */
-json_t *report_from_analyses(const struct analysis *cur,
+ * the one before. report_build is an_run of the one before and this; the
+ * unit tests call it with analyses built by hand. Of cur and prev the
+ * report keeps only references to cur's groups' JSON (groups_json,
+ * reference-counted). NULL on out-of-memory. */
+struct report *report_from_analyses(const struct analysis *cur,
     const struct analysis *prev, const struct report_opts *ro,
     int64_t window_ms, int64_t now, json_t *recommendations);
 
-/* Renders a report (as report_build makes it; missing keys are skipped or
- * shown as "n/a") as GitHub-flavoured Markdown, or as one self-contained
+/* Frees r and all it holds; NULL is a no-op. */
+void report_free(struct report *r);
+
+/* The report as GET /api/v1/report answers it (README "Weekly review
+ * report" names each key): a new object the caller owns (json_decref), or
+ * NULL on out-of-memory. */
+json_t *report_json(const struct report *r);
+
+/* Renders a report as GitHub-flavoured Markdown, or as one self-contained
  * HTML5 page: inline CSS and SVG, no script, no external resource, every
- * text HTML-escaped. The same JSON gives the same bytes. Returns a string
- * the caller frees, or NULL on out-of-memory. */
-char *report_markdown(const json_t *report);
-char *report_html(const json_t *report);
+ * text HTML-escaped. The same report gives the same bytes. Returns a
+ * string the caller frees, or NULL on out-of-memory. */
+char *report_markdown(const struct report *r);
+char *report_html(const struct report *r);
 
 /* --- pieces of the HTML rendering, for other pages ---------------------
  * The daemon's web UI (daemon/ui.c) builds its pages from the same parts
  * as the report, with the shared pieces of html.h, so they look and print
  * like the report. Each appends to o (fmt.h): a failure (out of memory, the
- * document's limit) sets o->err. All text that comes from the JSON is
+ * document's limit) sets o->err. All text from the report is
  * HTML-escaped. */
 
 struct buf;
 struct fmt_out;
 
-/* The key figures of a report (its "kpis" and "not_notified"): one card
- * per KPI with its value, change and previous value, in a <section>. */
-void report_html_kpis(struct fmt_out *o, const json_t *report);
+/* The key figures of a report (its kpis and not_notified): one card per
+ * KPI with its value, change and previous value, in a <section>. */
+void report_html_kpis(struct fmt_out *o, const struct report *r);
 
 /* Recommendations (an array as rc_list_json makes / the report's
- * "recommendations"; NULL: none): a <section> with an <article> per entry:
+ * recommendations; NULL: none): a <section> with an <article> per entry:
  * kind and subject, summary, evidence, predicted savings, confidence, the
  * snippet in <pre> and the patches. */
 void report_html_recommendations(struct fmt_out *o, const json_t *recs);
 
-/* The report's charts, each one <svg> element: pages per day (the
- * report's "pages_per_day"), noise ratio per day ("noise_ratio_per_day")
- * and the noisiest alerts ("top_noisy", at most 10 bars). */
-void report_svg_pages(struct fmt_out *o, const json_t *pages_per_day);
-void report_svg_ratio(struct fmt_out *o, const json_t *noise_ratio_per_day);
-void report_svg_top(struct fmt_out *o, const json_t *top_noisy);
+/* The report's charts, each one <svg> element: pages per day and noise
+ * ratio per day (the report's days, n of them), and the noisiest alerts
+ * (its top, at most 10 bars). */
+void report_svg_pages(struct fmt_out *o, const struct report_day *days,
+    size_t n);
+void report_svg_ratio(struct fmt_out *o, const struct report_day *days,
+    size_t n);
+void report_svg_top(struct fmt_out *o, const struct report_alert *top,
+    size_t n);
 
 /* html_esc (html.h) for a page built in a struct buf: appends s escaped to
  * b; 0, or -1 when b ran out of memory or reached its limit. Kept for

@@ -1,33 +1,36 @@
-/* report_build.c -- the weekly review report's JSON (report.h), built from
- * two analyses: report_build, report_from_analyses, and the options and
- * local time they use. The renderers (report_render.c, report_md.c,
- * report_html.c) only read the JSON made here; what they share with this
- * file (the KPI table, the JSON readers) is in report_int.h.
+/* report_build.c -- the weekly review report (report.h), built from two
+ * analyses: report_build, report_from_analyses, report_free, its JSON
+ * (report_json), and the options and local time they use. The other
+ * renderers (report_render.c, report_md.c, report_html.c) read the struct
+ * made here; what they share with this file (the KPI table, the working
+ * hours) is in report_int.h.
  *
- * The numbers come from the analysis' own views wherever they exist: KPIs
- * from an_summary_json, per-alertname numbers from an_alerts_json, groups
- * from an_groups_json. Only what those do not have is counted here, walking
+ * The numbers come from the analysis' own views wherever they exist (an_views.h):
+ * KPIs from an_summary_view, per-alertname numbers from an_alerts_view.
+ * groups from the analyses' typed groups. Only what those do not have is counted here, walking
  * the analysis model: per-day series and out-of-hours pages (local time),
  * the longest firing of persistent alerts. */
 #include "report.h"
 #include "report_int.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "an_views.h"
 #include "buf.h"
 #include "config.h"
 #include "timefmt.h"
 #include "tzone.h"
 
-static const char *const day_names[7] = {
+const char *const report__day_names[7] = {
 	"mon", "tue", "wed", "thu", "fri", "sat", "sun",
 };
 
-const struct kpi_def report__kpi_defs[] = {
+const struct kpi_def report__kpi_defs[REPORT_NKPIS] = {
 	{ "noise_ratio", "Noise ratio", K_RATIO, 0 },
 	{ "page_noise_ratio", "Page noise ratio", K_RATIO, 0 },
 	{ "pages", "Pages", K_COUNT, 0 },
@@ -35,9 +38,6 @@ const struct kpi_def report__kpi_defs[] = {
 	{ "mttr_seconds", "MTTR (median)", K_SECONDS, 0 },
 	{ "feedback_coverage", "Feedback coverage", K_RATIO, 1 },
 };
-
-const size_t report__nkpis = sizeof(report__kpi_defs) /
-    sizeof(report__kpi_defs[0]);
 
 void
 report_opts_default(struct report_opts *ro)
@@ -115,10 +115,539 @@ report_out_of_hours(const struct report_opts *ro, int64_t ms)
 	    minute >= ro->work_end;
 }
 
-/* --- building the JSON --------------------------------------------------- */
+
+/* --- building the report ------------------------------------------------- */
+
+static long
+out_of_hours_pages(const struct analysis *a, const struct report_opts *ro)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < a->npages; i++)
+		n += report_out_of_hours(ro, a->pages[i].at);
+	return n;
+}
+
+/* The key figures of one window (enum report_kpi_id) into v: from its
+ * summary, and its out-of-hours pages. */
+static void
+figures(const struct an_summary *s, long ooh, double *v)
+{
+	const struct an_numbers *n = &s->all;
+
+	v[REPORT_KPI_NOISE_RATIO] = an_ratio(n->noise, n->episodes);
+	v[REPORT_KPI_PAGE_NOISE_RATIO] = an_ratio(n->noise_pages, n->pages);
+	v[REPORT_KPI_PAGES] = (double)n->pages;
+	v[REPORT_KPI_OUT_OF_HOURS_PAGES] = (double)ooh;
+	v[REPORT_KPI_MTTR] = n->resolved > 0 ? n->mttr_median : NAN;
+	v[REPORT_KPI_FEEDBACK_COVERAGE] = an_ratio(s->pages_with_verdict,
+	    n->pages);
+}
+
+/* Every local day from the window's first to its last, zeros included:
+ * its pages and the episodes that fired on it. */
+static int
+report_days(struct report *r, const struct analysis *a, const struct tz *tz)
+{
+	int64_t first = local_day_index(tz, a->from);
+	int64_t last = local_day_index(tz, a->to - 1);
+	size_t nd = last >= first ? (size_t)(last - first + 1) : 0;
+	struct report_day *d = calloc(nd ? nd : 1, sizeof(*d));
+
+	if (d == NULL)
+		return -1;
+	for (size_t k = 0; k < nd; k++)
+		day_string(first + (int64_t)k, d[k].day, sizeof(d[k].day));
+	for (size_t i = 0; i < a->npages; i++) {
+		int64_t k = local_day_index(tz, a->pages[i].at) - first;
+
+		if (k >= 0 && (size_t)k < nd) {
+			d[k].pages++;
+			d[k].noise_pages += a->pages[i].noise;
+		}
+	}
+	for (size_t i = 0; i < a->neps; i++) {
+		const struct an_episode *e = &a->eps[i];
+		int64_t k;
+
+		if (e->context)
+			continue;
+		k = local_day_index(tz, e->firing_at) - first;
+		if (k >= 0 && (size_t)k < nd) {
+			d[k].episodes++;
+			d[k].noise_episodes += an_is_noise(e->cls);
+		}
+	}
+	r->days = d;
+	r->ndays = nd;
+	return 0;
+}
+
+/* The noise ratio of row as the orders take it: 0 when undefined. */
+static double
+ratio0(const struct an_alert_row *row)
+{
+	double v = an_ratio(row->n.noise, row->n.episodes);
+
+	return isnan(v) ? 0 : v;
+}
+
+/* Most noise episodes first, then the highest noise ratio, then by name. */
+static int
+cmp_noisy(const void *x, const void *y)
+{
+	const struct an_alert_row *a = *(const struct an_alert_row *const *)x;
+	const struct an_alert_row *b = *(const struct an_alert_row *const *)y;
+	double ra = ratio0(a), rb = ratio0(b);
+
+	if (a->n.noise != b->n.noise)
+		return a->n.noise > b->n.noise ? -1 : 1;
+	if (ra != rb)
+		return ra > rb ? -1 : 1;
+	return strcmp(a->alertname, b->alertname);
+}
+
+/* Most flapping episodes first, then the highest flap score, then by
+ * name. */
+static int
+cmp_flapping(const void *x, const void *y)
+{
+	const struct an_alert_row *a = *(const struct an_alert_row *const *)x;
+	const struct an_alert_row *b = *(const struct an_alert_row *const *)y;
+	long na = a->n.classes[CLS_FLAPPING], nb = b->n.classes[CLS_FLAPPING];
+
+	if (na != nb)
+		return na > nb ? -1 : 1;
+	if (a->flap_score != b->flap_score)
+		return a->flap_score > b->flap_score ? -1 : 1;
+	return strcmp(a->alertname, b->alertname);
+}
+
+/* Longest firing first, then by name. */
+static int
+cmp_longest(const void *x, const void *y)
+{
+	const struct report_persistent *a = x, *b = y;
+
+	if (a->longest_firing_seconds != b->longest_firing_seconds)
+		return a->longest_firing_seconds > b->longest_firing_seconds ?
+		    -1 : 1;
+	return strcmp(a->alertname, b->alertname);
+}
+
+/* The rows of v in the order of cmp: a new array, NULL when v has none or
+ * on out-of-memory (*oom set). */
+static const struct an_alert_row **
+sorted_rows(const struct an_alerts *v, int (*cmp)(const void *, const void *),
+    int *oom)
+{
+	const struct an_alert_row **s;
+
+	if (v->n == 0)
+		return NULL;
+	if ((s = malloc(v->n * sizeof(*s))) == NULL) {
+		*oom = 1;
+		return NULL;
+	}
+	for (size_t i = 0; i < v->n; i++)
+		s[i] = &v->rows[i];
+	qsort(s, v->n, sizeof(*s), cmp);
+	return s;
+}
+
+static int
+alert_copy(struct report_alert *out, const struct an_alert_row *row)
+{
+	if ((out->alertname = strdup(row->alertname)) == NULL)
+		return -1;
+	out->episodes = row->n.episodes;
+	out->noise_episodes = row->n.noise;
+	memcpy(out->classes, row->n.classes, sizeof(out->classes));
+	out->pages = row->n.pages;
+	out->flap_score = row->flap_score;
+	out->flapping = row->flapping;
+	return 0;
+}
+
+/* The top noisiest alertnames (with noise), and the flapping ones. */
+static int
+report_alerts(struct report *r, const struct an_alerts *v, size_t top)
+{
+	const struct an_alert_row **s;
+	int oom = 0;
+
+	r->top = calloc(v->n ? v->n : 1, sizeof(*r->top));
+	r->flapping = calloc(v->n ? v->n : 1, sizeof(*r->flapping));
+	if (r->top == NULL || r->flapping == NULL)
+		return -1;
+	s = sorted_rows(v, cmp_noisy, &oom);
+	for (size_t i = 0; s != NULL && i < v->n && r->ntop < top; i++) {
+		if (s[i]->n.noise == 0)
+			break;
+		if (alert_copy(&r->top[r->ntop], s[i]) < 0) {
+			oom = 1;
+			break;
+		}
+		r->ntop++;
+	}
+	free(s);
+	s = sorted_rows(v, cmp_flapping, &oom);
+	for (size_t i = 0; s != NULL && !oom && i < v->n; i++) {
+		if (s[i]->n.classes[CLS_FLAPPING] == 0)
+			continue;
+		if (alert_copy(&r->flapping[r->nflapping], s[i]) < 0)
+			oom = 1;
+		else
+			r->nflapping++;
+	}
+	free(s);
+	return oom ? -1 : 0;
+}
+
+/* Alertnames with persistent episodes, each with its longest persistent
+ * firing (to now when still open; the first of equals). */
+static int
+report_persistent(struct report *r, const struct analysis *a,
+    const struct an_alerts *v)
+{
+	size_t n = v->n ? v->n : 1;
+	int64_t *longest = calloc(n, sizeof(*longest));
+	char *has = calloc(n, 1), *open = calloc(n, 1);
+	int rc = -1;
+
+	r->persistent = calloc(n, sizeof(*r->persistent));
+	if (longest == NULL || has == NULL || open == NULL ||
+	    r->persistent == NULL)
+		goto done;
+	for (size_t i = 0; i < a->neps; i++) {
+		const struct an_episode *e = &a->eps[i];
+		const struct an_alert_row *row;
+		size_t k;
+		int64_t ms;
+
+		if (e->context || e->cls != CLS_PERSISTENT ||
+		    (row = an_alerts_find(v, a->ids[e->ident].alertname)) ==
+		    NULL)
+			continue;
+		k = (size_t)(row - v->rows);
+		ms = an_firing_ms(a, e);
+		if (!has[k] || ms > longest[k]) {
+			has[k] = 1;
+			longest[k] = ms;
+			open[k] = e->resolved_at == 0;
+		}
+	}
+	for (size_t k = 0; k < v->n; k++) {
+		const struct an_alert_row *row = &v->rows[k];
+		struct report_persistent *p = &r->persistent[r->npersistent];
+
+		if (row->n.classes[CLS_PERSISTENT] == 0 || !has[k])
+			continue;
+		if ((p->alertname = strdup(row->alertname)) == NULL)
+			goto done;
+		p->persistent_episodes = row->n.classes[CLS_PERSISTENT];
+		p->episodes = row->n.episodes;
+		p->longest_firing_seconds = (double)longest[k] / 1000.0;
+		p->still_firing = open[k];
+		r->npersistent++;
+	}
+	if (r->npersistent > 1)
+		qsort(r->persistent, r->npersistent, sizeof(*r->persistent),
+		    cmp_longest);
+	rc = 0;
+done:
+	free(longest);
+	free(has);
+	free(open);
+	return rc;
+}
+
+/* Whether an alertname (NULL: absent) is noisy (REPORT_NOISY_*). */
+static int
+noisy(const struct an_alert_row *row)
+{
+	return row != NULL && row->n.episodes >= REPORT_NOISY_MIN_EPISODES &&
+	    an_ratio(row->n.noise, row->n.episodes) >= REPORT_NOISY_RATIO;
+}
+
+/* The alertnames noisy in one window (from, sorted by cmp_noisy) and not
+ * in the other (other), into *list: c is the row of the current window,
+ * p of the previous. */
+static int
+noisy_list(const struct an_alerts *from, const struct an_alerts *other,
+    int from_is_cur, struct report_noisy **list, size_t *n)
+{
+	const struct an_alert_row **s;
+	int oom = 0;
+
+	if ((*list = calloc(from->n ? from->n : 1, sizeof(**list))) == NULL)
+		return -1;
+	s = sorted_rows(from, cmp_noisy, &oom);
+	for (size_t i = 0; s != NULL && i < from->n; i++) {
+		const struct an_alert_row *o = an_alerts_find(other,
+		    s[i]->alertname);
+		const struct an_alert_row *c = from_is_cur ? s[i] : o;
+		const struct an_alert_row *p = from_is_cur ? o : s[i];
+		struct report_noisy *x = &(*list)[*n];
+
+		if (!noisy(s[i]) || noisy(o))
+			continue;
+		if ((x->alertname = strdup(s[i]->alertname)) == NULL) {
+			oom = 1;
+			break;
+		}
+		x->episodes = c ? c->n.episodes : 0;
+		x->noise_episodes = c ? c->n.noise : 0;
+		x->noise_ratio = c ? an_ratio(c->n.noise, c->n.episodes) : NAN;
+		x->previous_episodes = p ? p->n.episodes : 0;
+		x->previous_noise_ratio = p ? an_ratio(p->n.noise,
+		    p->n.episodes) : NAN;
+		(*n)++;
+	}
+	free(s);
+	return oom ? -1 : 0;
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* What identifies a group across windows: its kind and its members
+ * (alertname and labels, each as compact JSON with sorted keys), in a
+ * canonical order. Caller frees. */
+static char *
+group_key(const struct an_group *g)
+{
+	size_t n = g->nmembers, i;
+	char **keys = calloc(n ? n : 1, sizeof(*keys)), *out = NULL;
+	struct buf b;
+
+	buf_init(&b, REPORT_RENDER_MAX);
+	if (keys == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		json_t *m = json_pack("{s:s, s:O}", "alertname",
+		    g->members[i].alertname, "labels", g->members[i].labels);
+
+		keys[i] = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) :
+		    NULL;
+		json_decref(m);
+		if (keys[i] == NULL)
+			goto done;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	if (buf_puts(&b, an_group_kind_name(g->kind)) < 0)
+		goto done;
+	for (i = 0; i < n; i++)
+		if (buf_puts(&b, "\n") < 0 || buf_puts(&b, keys[i]) < 0)
+			goto done;
+	out = buf_steal(&b);
+done:
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	buf_free(&b);
+	return out;
+}
+
+/* The window's groups (cur's, with json, an_groups_json(cur), taken: the
+ * report's JSON carries it as it is) as the renderers read them; a group
+ * is new when no group of prev has its kind and members. The member names
+ * are the report's own copies: it outlives the analyses. */
+static int
+report_groups(struct report *r, const struct analysis *cur,
+    const struct analysis *prev, json_t *json)
+{
+	size_t n = cur->ngroups;
+	json_t *seen = json_object();
+	int rc = -1;
+
+	r->groups_json = json;
+	if (seen == NULL ||
+	    (r->groups = calloc(n ? n : 1, sizeof(*r->groups))) == NULL)
+		goto done;
+	for (size_t i = 0; i < prev->ngroups; i++) {
+		char *k = group_key(&prev->groups[i]);
+
+		if (k == NULL || json_object_set_new(seen, k, json_true()) < 0) {
+			free(k);
+			goto done;
+		}
+		free(k);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct an_group *g = &cur->groups[i];
+		struct report_group *x = &r->groups[i];
+		size_t m = g->nmembers;
+		char *k;
+
+		if ((x->members = calloc(m ? m : 1, sizeof(*x->members))) ==
+		    NULL)
+			goto done;
+		r->ngroups++;
+		for (size_t j = 0; j < m; j++, x->nmembers++)
+			if ((x->members[j] = strdup(g->members[j].alertname))
+			    == NULL)
+				goto done;
+		x->kind = an_group_kind_name(g->kind);
+		x->leader = g->leader >= 0 && (size_t)g->leader < m ?
+		    x->members[g->leader] : NULL;
+		x->support = g->support;
+		x->jaccard = g->jaccard;
+		if ((k = group_key(g)) == NULL)
+			goto done;
+		x->is_new = json_object_get(seen, k) == NULL;
+		free(k);
+	}
+	rc = 0;
+done:
+	json_decref(seen);
+	return rc;
+}
+
+struct report *
+report_from_analyses(const struct analysis *cur, const struct analysis *prev,
+    const struct report_opts *ro, int64_t window_ms, int64_t now,
+    json_t *recommendations)
+{
+	struct an_summary sc, sp;
+	struct an_alerts ac, ap;
+	double vc[REPORT_NKPIS], vp[REPORT_NKPIS];
+	int have_sc, have_sp, have_ac, have_ap, ok = 0;
+	struct report_opts def;
+	json_t *gc;
+	struct report *r;
+
+	assert(cur != NULL && prev != NULL && window_ms > 0);
+	if (ro == NULL) {
+		report_opts_default(&def);
+		ro = &def;
+	}
+	r = calloc(1, sizeof(*r));
+	have_sc = an_summary_view(cur, &sc) == 0;
+	have_sp = an_summary_view(prev, &sp) == 0;
+	have_ac = an_alerts_view(cur, NULL, 0, 0, &ac) == 0;
+	have_ap = an_alerts_view(prev, NULL, 0, 0, &ap) == 0;
+	gc = an_groups_json(cur);
+	if (r == NULL || !have_sc || !have_sp || !have_ac || !have_ap ||
+	    gc == NULL)
+		goto done;
+	r->window_ms = window_ms;
+	r->from = cur->from;
+	r->to = cur->to;
+	r->prev_from = prev->from;
+	r->prev_to = prev->to;
+	r->generated_at = now;
+	r->work_start = ro->work_start;
+	r->work_end = ro->work_end;
+	r->work_days = ro->work_days;
+	r->recommendations = recommendations ? json_incref(recommendations) :
+	    json_array();
+	figures(&sc, out_of_hours_pages(cur, ro), vc);
+	figures(&sp, out_of_hours_pages(prev, ro), vp);
+	for (size_t i = 0; i < REPORT_NKPIS; i++) {
+		r->kpis[i].cur = vc[i];
+		r->kpis[i].prev = vp[i];
+	}
+	r->routed = sc.routed;
+	memcpy(r->not_notified, sc.not_notified, sizeof(r->not_notified));
+	if ((r->timezone = strdup(ro->tz ? tz_name(ro->tz) : "UTC")) == NULL ||
+	    r->recommendations == NULL ||
+	    report_groups(r, cur, prev, gc) < 0 ||
+	    report_days(r, cur, ro->tz) < 0 ||
+	    report_alerts(r, &ac, ro->top) < 0 ||
+	    report_persistent(r, cur, &ac) < 0 ||
+	    noisy_list(&ac, &ap, 1, &r->newly_noisy, &r->nnewly_noisy) < 0 ||
+	    noisy_list(&ap, &ac, 0, &r->no_longer_noisy,
+	    &r->nno_longer_noisy) < 0)
+		goto done;
+	ok = 1;
+done:
+	if (r == NULL || r->groups_json == NULL)
+		json_decref(gc);	/* else the report's */
+	if (have_sc)
+		an_summary_view_free(&sc);
+	if (have_sp)
+		an_summary_view_free(&sp);
+	if (have_ac)
+		an_alerts_view_free(&ac);
+	if (have_ap)
+		an_alerts_view_free(&ap);
+	if (!ok) {
+		report_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct report *
+report_build(struct store *st, const struct an_opts *o,
+    const struct report_opts *ro, const struct analysis *cur,
+    json_t *recommendations, char *err, size_t errlen)
+{
+	int64_t window_ms = cur->to - cur->from;
+	struct analysis *prev = NULL;
+	struct report *r;
+
+	/* the previous window is analysed as known now: its episodes that
+	 * resolved later have their real durations */
+	if (an_run(st, o, cur->from - window_ms, cur->from, cur->now, &prev,
+	    err, errlen) < 0)
+		return NULL;
+	if ((r = report_from_analyses(cur, prev, ro, window_ms, cur->now,
+	    recommendations)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	an_free(prev);
+	return r;
+}
+
+void
+report_free(struct report *r)
+{
+	if (r == NULL)
+		return;
+	free(r->timezone);
+	free(r->days);
+	for (size_t i = 0; i < r->ntop; i++)
+		free(r->top[i].alertname);
+	free(r->top);
+	for (size_t i = 0; i < r->nflapping; i++)
+		free(r->flapping[i].alertname);
+	free(r->flapping);
+	for (size_t i = 0; i < r->npersistent; i++)
+		free(r->persistent[i].alertname);
+	free(r->persistent);
+	for (size_t i = 0; i < r->ngroups; i++) {
+		for (size_t j = 0; j < r->groups[i].nmembers; j++)
+			free(r->groups[i].members[j]);
+		free(r->groups[i].members);
+	}
+	free(r->groups);
+	json_decref(r->groups_json);
+	json_decref(r->recommendations);
+	for (size_t i = 0; i < r->nnewly_noisy; i++)
+		free(r->newly_noisy[i].alertname);
+	free(r->newly_noisy);
+	for (size_t i = 0; i < r->nno_longer_noisy; i++)
+		free(r->no_longer_noisy[i].alertname);
+	free(r->no_longer_noisy);
+	free(r);
+}
+
+/* --- the JSON ------------------------------------------------------------ */
+
+void
+report__hours(const struct report *r, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%02d:%02d-%02d:%02d", r->work_start / 60,
+	    r->work_start % 60, r->work_end / 60, r->work_end % 60);
+}
 
 /* Setters that remember a failure (out of memory) instead of returning it:
- * the report is checked once, at the end. They steal v, also on failure. */
+ * the document is checked once, at the end. They steal v, also on
+ * failure. */
 static void
 set(int *oom, json_t *o, const char *key, json_t *v)
 {
@@ -133,13 +662,6 @@ push(int *oom, json_t *a, json_t *v)
 		*oom = 1;
 }
 
-/* v, or JSON null when v is NULL: for "O" in json_pack. */
-static json_t *
-or_null(json_t *v)
-{
-	return v ? v : json_null();
-}
-
 static json_t *
 jtime(int64_t ms)
 {
@@ -149,482 +671,36 @@ jtime(int64_t ms)
 	return json_string(s);
 }
 
-json_int_t
-report__jint(const json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
-double
-report__jnum(const json_t *o, const char *key)
-{
-	return json_number_value(json_object_get(o, key));
-}
-
-const char *
-report__jname(const json_t *o)
-{
-	const char *s = json_string_value(json_object_get(o, "alertname"));
-
-	return s ? s : "";
-}
-
-/* current - previous; null unless both are numbers. */
+/* v, or JSON null when undefined (NAN). */
 static json_t *
-num_change(const json_t *cur, const json_t *prev)
+jreal(double v)
 {
-	if (!json_is_number(cur) || !json_is_number(prev))
-		return json_null();
-	if (json_is_integer(cur) && json_is_integer(prev))
-		return json_integer(json_integer_value(cur) -
-		    json_integer_value(prev));
-	return json_real(json_number_value(cur) - json_number_value(prev));
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+/* A KPI value: an integer for a count, else a real; null when undefined. */
+static json_t *
+kpi_value(enum kpi_kind kind, double v)
+{
+	if (kind == K_COUNT && !isnan(v))
+		return json_integer((json_int_t)v);
+	return jreal(v);
 }
 
 static json_t *
-kpi(json_t *cur, json_t *prev)
+kpi_json(const struct kpi_def *k, const struct report_figure *f)
 {
-	return json_pack("{s:O, s:O, s:o}", "current", or_null(cur),
-	    "previous", or_null(prev), "change", num_change(cur, prev));
-}
+	json_t *change;
 
-static long
-out_of_hours_pages(const struct analysis *a, const struct report_opts *ro)
-{
-	long n = 0;
-
-	for (size_t i = 0; i < a->npages; i++)
-		n += report_out_of_hours(ro, a->pages[i].at);
-	return n;
-}
-
-static json_t *
-kpis_json(const struct analysis *cur, const struct analysis *prev,
-    const struct report_opts *ro)
-{
-	json_t *sc = an_summary_json(cur), *sp = an_summary_json(prev);
-	json_t *ohc = json_integer(out_of_hours_pages(cur, ro));
-	json_t *ohp = json_integer(out_of_hours_pages(prev, ro));
-	json_t *out = NULL;
-	int oom = 0;
-
-	if (sc == NULL || sp == NULL || ohc == NULL || ohp == NULL)
-		goto done;
-	out = json_object();
-	for (size_t i = 0; i < report__nkpis; i++) {
-		const char *k = report__kpi_defs[i].key;
-		json_t *c, *p;
-
-		if (strcmp(k, "out_of_hours_pages") == 0) {
-			c = ohc;
-			p = ohp;
-		} else if (strcmp(k, "mttr_seconds") == 0) {
-			c = json_object_get(json_object_get(sc, k), "median");
-			p = json_object_get(json_object_get(sp, k), "median");
-		} else {
-			c = json_object_get(sc, k);
-			p = json_object_get(sp, k);
-		}
-		set(&oom, out, k, kpi(c, p));
-	}
-	if (oom) {
-		json_decref(out);
-		out = NULL;
-	}
-done:
-	json_decref(sc);
-	json_decref(sp);
-	json_decref(ohc);
-	json_decref(ohp);
-	return out;
-}
-
-/* pages_per_day and noise_ratio_per_day: every local day from the window's
- * first to its last, zeros included. */
-static int
-per_day_json(const struct analysis *a, const struct tz *tz, json_t *report)
-{
-	int64_t first = local_day_index(tz, a->from);
-	int64_t last = local_day_index(tz, a->to - 1);
-	size_t nd = last >= first ? (size_t)(last - first + 1) : 0;
-	struct day {
-		long pages, noise_pages, episodes, noise_episodes;
-	} *d = calloc(nd ? nd : 1, sizeof(*d));
-	json_t *pages = json_array(), *ratio = json_array();
-	int oom = d == NULL || pages == NULL || ratio == NULL;
-
-	for (size_t i = 0; !oom && i < a->npages; i++) {
-		int64_t k = local_day_index(tz, a->pages[i].at) - first;
-
-		if (k >= 0 && (size_t)k < nd) {
-			d[k].pages++;
-			d[k].noise_pages += a->pages[i].noise;
-		}
-	}
-	for (size_t i = 0; !oom && i < a->neps; i++) {
-		const struct an_episode *e = &a->eps[i];
-		int64_t k;
-
-		if (e->context)
-			continue;
-		k = local_day_index(tz, e->firing_at) - first;
-		if (k >= 0 && (size_t)k < nd) {
-			d[k].episodes++;
-			d[k].noise_episodes += an_is_noise(e->cls);
-		}
-	}
-	for (size_t k = 0; !oom && k < nd; k++) {
-		char day[16];
-
-		day_string(first + (int64_t)k, day, sizeof(day));
-		push(&oom, pages, json_pack("{s:s, s:i, s:i}", "day", day,
-		    "pages", (int)d[k].pages, "noise_pages",
-		    (int)d[k].noise_pages));
-		push(&oom, ratio, json_pack("{s:s, s:i, s:i, s:o}", "day", day,
-		    "episodes", (int)d[k].episodes, "noise_episodes",
-		    (int)d[k].noise_episodes, "noise_ratio", d[k].episodes ?
-		    json_real((double)d[k].noise_episodes /
-		    (double)d[k].episodes) : json_null()));
-	}
-	free(d);
-	set(&oom, report, "pages_per_day", pages);
-	set(&oom, report, "noise_ratio_per_day", ratio);
-	return oom ? -1 : 0;
-}
-
-/* The elements of a JSON array, for sorting. NULL when empty or out of
- * memory (*oom set). */
-static json_t **
-elements(const json_t *array, size_t *n, int *oom)
-{
-	json_t **v;
-
-	*n = json_array_size(array);
-	if (*n == 0)
-		return NULL;
-	if ((v = malloc(*n * sizeof(*v))) == NULL) {
-		*oom = 1;
-		*n = 0;
-		return NULL;
-	}
-	for (size_t i = 0; i < *n; i++)
-		v[i] = json_array_get(array, i);
-	return v;
-}
-
-/* Most noise episodes first, then the highest noise ratio, then by name. */
-static int
-cmp_noisy(const void *x, const void *y)
-{
-	const json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-	json_int_t na = report__jint(a, "noise_episodes");
-	json_int_t nb = report__jint(b, "noise_episodes");
-	double ra = report__jnum(a, "noise_ratio");
-	double rb = report__jnum(b, "noise_ratio");
-
-	if (na != nb)
-		return na > nb ? -1 : 1;
-	if (ra != rb)
-		return ra > rb ? -1 : 1;
-	return strcmp(report__jname(a), report__jname(b));
-}
-
-static json_int_t
-class_count(const json_t *alert, const char *cls)
-{
-	return report__jint(json_object_get(alert, "classes"), cls);
-}
-
-static int
-cmp_flapping(const void *x, const void *y)
-{
-	const json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-	json_int_t na = class_count(a, "flapping"), nb = class_count(b, "flapping");
-	double sa = report__jnum(a, "flap_score");
-	double sb = report__jnum(b, "flap_score");
-
-	if (na != nb)
-		return na > nb ? -1 : 1;
-	if (sa != sb)
-		return sa > sb ? -1 : 1;
-	return strcmp(report__jname(a), report__jname(b));
-}
-
-static int
-cmp_longest(const void *x, const void *y)
-{
-	const json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-	double la = report__jnum(a, "longest_firing_seconds");
-	double lb = report__jnum(b, "longest_firing_seconds");
-
-	if (la != lb)
-		return la > lb ? -1 : 1;
-	return strcmp(report__jname(a), report__jname(b));
-}
-
-static json_t *
-top_noisy_json(const json_t *alerts, size_t top, int *oom)
-{
-	json_t *out = json_array(), **v;
-	size_t n;
-
-	if (out == NULL) {
-		*oom = 1;
-		return NULL;
-	}
-	v = elements(alerts, &n, oom);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_noisy);
-	for (size_t i = 0; i < n && json_array_size(out) < top; i++) {
-		if (report__jint(v[i], "noise_episodes") == 0)
-			break;
-		push(oom, out, json_pack("{s:s, s:I, s:I, s:O, s:O, s:I, s:O}",
-		    "alertname", report__jname(v[i]),
-		    "episodes", report__jint(v[i], "episodes"),
-		    "noise_episodes", report__jint(v[i], "noise_episodes"),
-		    "noise_ratio", or_null(json_object_get(v[i], "noise_ratio")),
-		    "classes", or_null(json_object_get(v[i], "classes")),
-		    "pages", report__jint(v[i], "pages"),
-		    "flap_score", or_null(json_object_get(v[i], "flap_score"))));
-	}
-	free(v);
-	return out;
-}
-
-static json_t *
-flapping_json(const json_t *alerts, int *oom)
-{
-	json_t *out = json_array(), **v;
-	size_t n;
-
-	if (out == NULL) {
-		*oom = 1;
-		return NULL;
-	}
-	v = elements(alerts, &n, oom);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_flapping);
-	for (size_t i = 0; i < n; i++) {
-		if (class_count(v[i], "flapping") == 0)
-			continue;
-		push(oom, out, json_pack("{s:s, s:I, s:I, s:O, s:O}",
-		    "alertname", report__jname(v[i]),
-		    "flapping_episodes", class_count(v[i], "flapping"),
-		    "episodes", report__jint(v[i], "episodes"),
-		    "flap_score", or_null(json_object_get(v[i], "flap_score")),
-		    "flapping", or_null(json_object_get(v[i], "flapping"))));
-	}
-	free(v);
-	return out;
-}
-
-/* Alertnames with persistent episodes, each with its longest persistent
- * firing (to now when still open). */
-static json_t *
-persistent_json(const struct analysis *a, const json_t *alerts, int *oom)
-{
-	json_t *longest = json_object(), *out = json_array(), **v;
-	size_t n;
-
-	if (longest == NULL || out == NULL) {
-		json_decref(longest);
-		json_decref(out);
-		*oom = 1;
-		return NULL;
-	}
-	for (size_t i = 0; i < a->neps; i++) {
-		const struct an_episode *e = &a->eps[i];
-		const char *name = a->ids[e->ident].alertname;
-		json_t *was;
-		int64_t ms;
-
-		if (e->context || e->cls != CLS_PERSISTENT)
-			continue;
-		ms = an_firing_ms(a, e);
-		was = json_object_get(longest, name);
-		if (was == NULL || ms > report__jint(was, "ms"))
-			set(oom, longest, name, json_pack("{s:I, s:b}", "ms",
-			    (json_int_t)ms, "open", e->resolved_at == 0));
-	}
-	for (size_t i = 0; i < json_array_size(alerts); i++) {
-		const json_t *al = json_array_get(alerts, i);
-		const json_t *l = json_object_get(longest, report__jname(al));
-
-		if (class_count(al, "persistent") == 0 || l == NULL)
-			continue;
-		push(oom, out, json_pack("{s:s, s:I, s:I, s:f, s:O}",
-		    "alertname", report__jname(al),
-		    "persistent_episodes", class_count(al, "persistent"),
-		    "episodes", report__jint(al, "episodes"),
-		    "longest_firing_seconds",
-		    (double)report__jint(l, "ms") / 1000.0,
-		    "still_firing", or_null(json_object_get(l, "open"))));
-	}
-	json_decref(longest);
-	v = elements(out, &n, oom);
-	if (n > 1) {
-		json_t *sorted = json_array();
-
-		qsort(v, n, sizeof(*v), cmp_longest);
-		for (size_t i = 0; sorted && i < n; i++)
-			if (json_array_append(sorted, v[i]) < 0)
-				*oom = 1;
-		json_decref(out);
-		out = sorted;
-		if (out == NULL)
-			*oom = 1;
-	}
-	free(v);
-	return out;
-}
-
-static int
-noisy(const json_t *alert)
-{
-	return alert != NULL &&
-	    report__jint(alert, "episodes") >= REPORT_NOISY_MIN_EPISODES &&
-	    json_is_number(json_object_get(alert, "noise_ratio")) &&
-	    report__jnum(alert, "noise_ratio") >= REPORT_NOISY_RATIO;
-}
-
-/* alerts by alertname (references to the elements). */
-static json_t *
-by_name(const json_t *alerts)
-{
-	json_t *m = json_object();
-
-	for (size_t i = 0; m && i < json_array_size(alerts); i++) {
-		json_t *al = json_array_get(alerts, i);
-
-		if (json_object_set(m, report__jname(al), al) < 0) {
-			json_decref(m);
-			return NULL;
-		}
-	}
-	return m;
-}
-
-static int
-cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* What identifies a group across windows: its kind and its members
- * (alertname and labels), in a canonical order. Caller frees. */
-static char *
-group_key(const json_t *g)
-{
-	const json_t *members = json_object_get(g, "members");
-	const char *kind = json_string_value(json_object_get(g, "kind"));
-	size_t n = json_array_size(members), i;
-	char **keys = calloc(n ? n : 1, sizeof(*keys)), *out = NULL;
-	struct buf b;
-
-	buf_init(&b, REPORT_RENDER_MAX);
-	if (keys == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if ((keys[i] = json_dumps(json_array_get(members, i),
-		    JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
-			goto done;
-	qsort(keys, n, sizeof(*keys), cmp_str);
-	if (buf_puts(&b, kind ? kind : "") < 0)
-		goto done;
-	for (i = 0; i < n; i++)
-		if (buf_puts(&b, "\n") < 0 || buf_puts(&b, keys[i]) < 0)
-			goto done;
-	out = buf_steal(&b);
-done:
-	for (i = 0; i < n; i++)
-		free(keys[i]);
-	free(keys);
-	buf_free(&b);
-	return out;
-}
-
-static json_t *
-changes_json(const json_t *cur_alerts, const json_t *prev_alerts,
-    const json_t *cur_groups, const json_t *prev_groups, const json_t *kpis,
-    int *oom)
-{
-	json_t *prev_by = by_name(prev_alerts), *cur_by = by_name(cur_alerts);
-	json_t *newly = json_array(), *gone = json_array();
-	json_t *new_groups = json_array(), *seen = json_object();
-	json_t *out = NULL, **v = NULL;
-	size_t n;
-
-	if (prev_by == NULL || cur_by == NULL || newly == NULL ||
-	    gone == NULL || new_groups == NULL || seen == NULL) {
-		*oom = 1;
-		goto done;
-	}
-	v = elements(cur_alerts, &n, oom);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_noisy);
-	for (size_t i = 0; i < n; i++) {
-		const json_t *p = json_object_get(prev_by, report__jname(v[i]));
-
-		if (!noisy(v[i]) || noisy(p))
-			continue;
-		push(oom, newly, json_pack("{s:s, s:I, s:I, s:O, s:I, s:O}",
-		    "alertname", report__jname(v[i]),
-		    "episodes", report__jint(v[i], "episodes"),
-		    "noise_episodes", report__jint(v[i], "noise_episodes"),
-		    "noise_ratio", or_null(json_object_get(v[i], "noise_ratio")),
-		    "previous_episodes", p ? report__jint(p, "episodes") : 0,
-		    "previous_noise_ratio",
-		    or_null(json_object_get(p, "noise_ratio"))));
-	}
-	free(v);
-	v = elements(prev_alerts, &n, oom);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_noisy);
-	for (size_t i = 0; i < n; i++) {
-		const json_t *c = json_object_get(cur_by, report__jname(v[i]));
-
-		if (!noisy(v[i]) || noisy(c))
-			continue;
-		push(oom, gone, json_pack("{s:s, s:I, s:O, s:I, s:O}",
-		    "alertname", report__jname(v[i]),
-		    "episodes", c ? report__jint(c, "episodes") : 0,
-		    "noise_ratio", or_null(json_object_get(c, "noise_ratio")),
-		    "previous_episodes", report__jint(v[i], "episodes"),
-		    "previous_noise_ratio",
-		    or_null(json_object_get(v[i], "noise_ratio"))));
-	}
-	for (size_t i = 0; i < json_array_size(prev_groups); i++) {
-		char *k = group_key(json_array_get(prev_groups, i));
-
-		if (k == NULL || json_object_set_new(seen, k, json_true()) < 0)
-			*oom = 1;
-		free(k);
-	}
-	for (size_t i = 0; i < json_array_size(cur_groups); i++) {
-		json_t *g = json_array_get(cur_groups, i);
-		char *k = group_key(g);
-
-		if (k == NULL)
-			*oom = 1;
-		else if (json_object_get(seen, k) == NULL &&
-		    json_array_append(new_groups, g) < 0)
-			*oom = 1;
-		free(k);
-	}
-	out = json_pack("{s:O, s:O, s:O, s:O}", "newly_noisy", newly,
-	    "no_longer_noisy", gone, "new_groups", new_groups,
-	    "pages_change", or_null(json_object_get(kpis, "pages")));
-	if (out == NULL)
-		*oom = 1;
-done:
-	free(v);
-	json_decref(prev_by);
-	json_decref(cur_by);
-	json_decref(newly);
-	json_decref(gone);
-	json_decref(new_groups);
-	json_decref(seen);
-	return out;
+	if (isnan(f->cur) || isnan(f->prev))
+		change = json_null();
+	else if (k->kind == K_COUNT)
+		change = json_integer((json_int_t)f->cur - (json_int_t)f->prev);
+	else
+		change = json_real(f->cur - f->prev);
+	return json_pack("{s:o, s:o, s:o}", "current", kpi_value(k->kind,
+	    f->cur), "previous", kpi_value(k->kind, f->prev), "change",
+	    change);
 }
 
 static json_t *
@@ -633,97 +709,197 @@ working_days_json(unsigned days)
 	json_t *a = json_array();
 
 	for (unsigned i = 0; a && i < 7; i++)
-		if ((days & (1u << i)) &&
-		    json_array_append_new(a, json_string(day_names[i])) < 0) {
+		if ((days & (1u << i)) && json_array_append_new(a,
+		    json_string(report__day_names[i])) < 0) {
 			json_decref(a);
 			return NULL;
 		}
 	return a;
 }
 
-json_t *
-report_from_analyses(const struct analysis *cur, const struct analysis *prev,
-    const struct report_opts *ro, int64_t window_ms, int64_t now,
-    json_t *recommendations)
+static json_t *
+not_notified_json(const struct report *r)
 {
-	json_t *r, *kpis = NULL, *cur_alerts, *prev_alerts, *cur_groups;
-	json_t *prev_groups;
-	struct report_opts def;
-	char window[32], hours[32];
-	int oom;
+	json_t *nn;
 
-	assert(cur != NULL && prev != NULL && window_ms > 0);
-	r = json_object();
-	cur_alerts = an_alerts_json(cur, NULL, 0, 0);
-	prev_alerts = an_alerts_json(prev, NULL, 0, 0);
-	cur_groups = an_groups_json(cur);
-	prev_groups = an_groups_json(prev);
-	oom = r == NULL || cur_alerts == NULL || prev_alerts == NULL ||
-	    cur_groups == NULL || prev_groups == NULL;
-	if (ro == NULL) {
-		report_opts_default(&def);
-		ro = &def;
-	}
-	if (oom)
-		goto done;
-	cfg_format_duration(window_ms, window, sizeof(window));
-	snprintf(hours, sizeof(hours), "%02d:%02d-%02d:%02d",
-	    ro->work_start / 60, ro->work_start % 60, ro->work_end / 60,
-	    ro->work_end % 60);
-	set(&oom, r, "window", json_string(window));
-	set(&oom, r, "from", jtime(cur->from));
-	set(&oom, r, "to", jtime(cur->to));
-	set(&oom, r, "generated_at", jtime(now));
-	set(&oom, r, "timezone", json_string(ro->tz ? tz_name(ro->tz) :
-	    "UTC"));
-	set(&oom, r, "working_hours", json_string(hours));
-	set(&oom, r, "working_days", working_days_json(ro->work_days));
-	set(&oom, r, "previous", json_pack("{s:o, s:o}", "from",
-	    jtime(prev->from), "to", jtime(prev->to)));
-	if ((kpis = kpis_json(cur, prev, ro)) == NULL)
-		oom = 1;
-	set(&oom, r, "kpis", json_incref(kpis));
-	set(&oom, r, "not_notified", an_not_notified_json(cur));
-	if (per_day_json(cur, ro->tz, r) < 0)
-		oom = 1;
-	set(&oom, r, "top_noisy", top_noisy_json(cur_alerts, ro->top, &oom));
-	set(&oom, r, "flapping", flapping_json(cur_alerts, &oom));
-	set(&oom, r, "persistent", persistent_json(cur, cur_alerts, &oom));
-	set(&oom, r, "dedup_groups", json_incref(cur_groups));
-	set(&oom, r, "recommendations", recommendations ?
-	    json_incref(recommendations) : json_array());
-	set(&oom, r, "changes", changes_json(cur_alerts, prev_alerts,
-	    cur_groups, prev_groups, kpis, &oom));
-done:
-	json_decref(kpis);
-	json_decref(cur_alerts);
-	json_decref(prev_alerts);
-	json_decref(cur_groups);
-	json_decref(prev_groups);
-	if (oom) {
-		json_decref(r);
+	if (!r->routed)
+		return json_null();	/* no routing tree told which were due */
+	if ((nn = json_object()) == NULL)
 		return NULL;
+	for (int k = NN_NONE + 1; k < NN_COUNT; k++)
+		if (json_object_set_new(nn, an_nn_name(k),
+		    json_integer(r->not_notified[k])) < 0) {
+			json_decref(nn);
+			return NULL;
+		}
+	return nn;
+}
+
+static json_t *
+classes_json(const long *classes)
+{
+	json_t *o = json_object();
+
+	for (int c = 0; o && c < CLS_COUNT; c++)
+		if (json_object_set_new(o, an_class_name((enum an_class)c),
+		    json_integer(classes[c])) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
+/* pages_per_day and noise_ratio_per_day. */
+static void
+days_json(const struct report *r, json_t *o, int *oom)
+{
+	json_t *pages = json_array(), *ratio = json_array();
+
+	for (size_t k = 0; pages && ratio && k < r->ndays; k++) {
+		const struct report_day *d = &r->days[k];
+
+		push(oom, pages, json_pack("{s:s, s:I, s:I}", "day", d->day,
+		    "pages", (json_int_t)d->pages, "noise_pages",
+		    (json_int_t)d->noise_pages));
+		push(oom, ratio, json_pack("{s:s, s:I, s:I, s:o}", "day",
+		    d->day, "episodes", (json_int_t)d->episodes,
+		    "noise_episodes", (json_int_t)d->noise_episodes,
+		    "noise_ratio", jreal(an_ratio(d->noise_episodes,
+		    d->episodes))));
 	}
-	return r;
+	set(oom, o, "pages_per_day", pages);
+	set(oom, o, "noise_ratio_per_day", ratio);
+}
+
+static json_t *
+alerts_json(const struct report *r, int *oom)
+{
+	json_t *top = json_array(), *flapping = json_array();
+	json_t *persistent = json_array();
+
+	for (size_t i = 0; top && i < r->ntop; i++) {
+		const struct report_alert *a = &r->top[i];
+
+		push(oom, top, json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:f}",
+		    "alertname", a->alertname,
+		    "episodes", (json_int_t)a->episodes,
+		    "noise_episodes", (json_int_t)a->noise_episodes,
+		    "noise_ratio", jreal(an_ratio(a->noise_episodes,
+		    a->episodes)),
+		    "classes", classes_json(a->classes),
+		    "pages", (json_int_t)a->pages,
+		    "flap_score", a->flap_score));
+	}
+	for (size_t i = 0; flapping && i < r->nflapping; i++) {
+		const struct report_alert *a = &r->flapping[i];
+
+		push(oom, flapping, json_pack("{s:s, s:I, s:I, s:f, s:b}",
+		    "alertname", a->alertname,
+		    "flapping_episodes", (json_int_t)a->classes[CLS_FLAPPING],
+		    "episodes", (json_int_t)a->episodes,
+		    "flap_score", a->flap_score,
+		    "flapping", a->flapping));
+	}
+	for (size_t i = 0; persistent && i < r->npersistent; i++) {
+		const struct report_persistent *p = &r->persistent[i];
+
+		push(oom, persistent, json_pack("{s:s, s:I, s:I, s:f, s:b}",
+		    "alertname", p->alertname,
+		    "persistent_episodes", (json_int_t)p->persistent_episodes,
+		    "episodes", (json_int_t)p->episodes,
+		    "longest_firing_seconds", p->longest_firing_seconds,
+		    "still_firing", p->still_firing));
+	}
+	return json_pack("{s:o, s:o, s:o}", "top_noisy", top, "flapping",
+	    flapping, "persistent", persistent);
+}
+
+/* A newly_noisy (with noise_episodes) or no_longer_noisy list. */
+static json_t *
+noisy_json(const struct report_noisy *list, size_t n, int newly, int *oom)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; out && i < n; i++) {
+		const struct report_noisy *x = &list[i];
+		json_t *o = json_pack("{s:s, s:I}", "alertname", x->alertname,
+		    "episodes", (json_int_t)x->episodes);
+
+		if (o != NULL && newly)
+			set(oom, o, "noise_episodes",
+			    json_integer(x->noise_episodes));
+		if (o != NULL) {
+			set(oom, o, "noise_ratio", jreal(x->noise_ratio));
+			set(oom, o, "previous_episodes",
+			    json_integer(x->previous_episodes));
+			set(oom, o, "previous_noise_ratio",
+			    jreal(x->previous_noise_ratio));
+		}
+		push(oom, out, o);
+	}
+	if (out == NULL)
+		*oom = 1;
+	return out;
 }
 
 json_t *
-report_build(struct store *st, const struct an_opts *o,
-    const struct report_opts *ro, const struct analysis *cur,
-    json_t *recommendations, char *err, size_t errlen)
+report_json(const struct report *r)
 {
-	int64_t window_ms = cur->to - cur->from;
-	struct analysis *prev = NULL;
-	json_t *r;
+	json_t *o = json_object(), *kpis = json_object(), *alerts = NULL;
+	json_t *new_groups = json_array();
+	char window[32], hours[32];
+	int oom = o == NULL || kpis == NULL || new_groups == NULL;
 
-	/* the previous window is analysed as known now: its episodes that
-	 * resolved later have their real durations */
-	if (an_run(st, o, cur->from - window_ms, cur->from, cur->now, &prev,
-	    err, errlen) < 0)
+	if (oom)
+		goto done;
+	cfg_format_duration(r->window_ms, window, sizeof(window));
+	report__hours(r, hours, sizeof(hours));
+	set(&oom, o, "window", json_string(window));
+	set(&oom, o, "from", jtime(r->from));
+	set(&oom, o, "to", jtime(r->to));
+	set(&oom, o, "generated_at", jtime(r->generated_at));
+	set(&oom, o, "timezone", json_string(r->timezone ? r->timezone :
+	    "UTC"));
+	set(&oom, o, "working_hours", json_string(hours));
+	set(&oom, o, "working_days", working_days_json(r->work_days));
+	set(&oom, o, "previous", json_pack("{s:o, s:o}", "from",
+	    jtime(r->prev_from), "to", jtime(r->prev_to)));
+	for (size_t i = 0; i < REPORT_NKPIS; i++)
+		set(&oom, kpis, report__kpi_defs[i].key,
+		    kpi_json(&report__kpi_defs[i], &r->kpis[i]));
+	set(&oom, o, "kpis", json_incref(kpis));
+	set(&oom, o, "not_notified", not_notified_json(r));
+	days_json(r, o, &oom);
+	if ((alerts = alerts_json(r, &oom)) == NULL)
+		oom = 1;
+	set(&oom, o, "top_noisy", json_incref(json_object_get(alerts,
+	    "top_noisy")));
+	set(&oom, o, "flapping", json_incref(json_object_get(alerts,
+	    "flapping")));
+	set(&oom, o, "persistent", json_incref(json_object_get(alerts,
+	    "persistent")));
+	set(&oom, o, "dedup_groups", r->groups_json ?
+	    json_incref(r->groups_json) : json_array());
+	set(&oom, o, "recommendations", r->recommendations ?
+	    json_incref(r->recommendations) : json_array());
+	for (size_t i = 0; i < r->ngroups; i++)
+		if (r->groups[i].is_new && json_array_append(new_groups,
+		    json_array_get(r->groups_json, i)) < 0)
+			oom = 1;
+	set(&oom, o, "changes", json_pack("{s:o, s:o, s:O, s:O}",
+	    "newly_noisy", noisy_json(r->newly_noisy, r->nnewly_noisy, 1,
+	    &oom),
+	    "no_longer_noisy", noisy_json(r->no_longer_noisy,
+	    r->nno_longer_noisy, 0, &oom),
+	    "new_groups", new_groups,
+	    "pages_change", json_object_get(kpis, "pages")));
+done:
+	json_decref(kpis);
+	json_decref(alerts);
+	json_decref(new_groups);
+	if (oom) {
+		json_decref(o);
 		return NULL;
-	if ((r = report_from_analyses(cur, prev, ro, window_ms, cur->now,
-	    recommendations)) == NULL)
-		snprintf(err, errlen, "out of memory");
-	an_free(prev);
-	return r;
+	}
+	return o;
 }

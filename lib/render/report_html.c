@@ -1,6 +1,6 @@
 /* report_html.c -- the weekly report as one self-contained HTML5 page
  * (report_html, report.h): inline CSS and SVG, no script, no external
- * resource, every text from the JSON escaped. The sections and their items
+ * resource, every text from the report escaped. The sections and their items
  * come from report_render.c; this file writes them as HTML with the
  * shared pieces of html.h, and draws the report's charts. Its KPI cards,
  * recommendations and charts are also pieces of the daemon's web UI
@@ -8,9 +8,11 @@
 #include "report.h"
 #include "report_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "an_views.h"
 #include "buf.h"
 #include "fmt.h"
 #include "html.h"
@@ -63,18 +65,17 @@ label_every(size_t n)
 /* Pages per day: bars, the noise pages at the bottom in red, the other
  * pages stacked on them in blue. */
 void
-report_svg_pages(struct fmt_out *o, const json_t *days)
+report_svg_pages(struct fmt_out *o, const struct report_day *days, size_t n)
 {
 	const double L = 44, R = 12, T = 28, B = 30, H = 240;
 	const double pw = SVG_W - L - R, ph = H - T - B;
-	size_t n = json_array_size(days), every = label_every(n);
+	size_t every = label_every(n);
 	double slot = n ? pw / (double)n : pw, bw = slot * 0.7;
 	long max = 0, top, step;
 
 	for (size_t i = 0; i < n; i++)
-		if (report__jint(json_array_get(days, i), "pages") > max)
-			max = (long)report__jint(json_array_get(days, i),
-			    "pages");
+		if (days[i].pages > max)
+			max = days[i].pages;
 	axis_int(max, &top, &step);
 	html_svg_open(o, "chart-pages", (int)H, "Pages per day, noise pages in "
 	    "red under the other pages in blue");
@@ -87,13 +88,11 @@ report_svg_pages(struct fmt_out *o, const json_t *days)
 		    COLOR_GRID, L - 6, y + 4, v);
 	}
 	for (size_t i = 0; i < n; i++) {
-		const json_t *d = json_array_get(days, i);
-		long pages = (long)report__jint(d, "pages");
-		long noise = (long)report__jint(d, "noise_pages");
+		long pages = days[i].pages, noise = days[i].noise_pages;
 		double x = L + (double)i * slot + (slot - bw) / 2;
 		double hn = (double)noise / (double)top * ph;
 		double ho = (double)(pages - noise) / (double)top * ph;
-		const char *day = report__str(d, "day", "?");
+		const char *day = days[i].day;
 
 		fmt_put(o, "<g><title>");
 		html_esc(o, day);
@@ -124,11 +123,11 @@ report_svg_pages(struct fmt_out *o, const json_t *days)
 /* Noise ratio per day: a line through the days that had episodes (broken
  * where a day had none), a point per day. */
 void
-report_svg_ratio(struct fmt_out *o, const json_t *days)
+report_svg_ratio(struct fmt_out *o, const struct report_day *days, size_t n)
 {
 	const double L = 44, R = 12, T = 16, B = 30, H = 220;
 	const double pw = SVG_W - L - R, ph = H - T - B;
-	size_t n = json_array_size(days), every = label_every(n), run = 0;
+	size_t every = label_every(n), run = 0;
 	double slot = n ? pw / (double)n : pw;
 
 	html_svg_open(o, "chart-ratio", (int)H, "Noise ratio per day: the "
@@ -143,12 +142,12 @@ report_svg_ratio(struct fmt_out *o, const json_t *days)
 	}
 	/* the line: one polyline per run of days with a ratio */
 	for (size_t i = 0; i <= n; i++) {
-		const json_t *r = i < n ? json_object_get(json_array_get(days,
-		    i), "noise_ratio") : NULL;
+		double r = i < n ? an_ratio(days[i].noise_episodes,
+		    days[i].episodes) : NAN;
 
-		if (json_is_number(r)) {
+		if (!isnan(r)) {
 			double x = L + ((double)i + 0.5) * slot;
-			double y = T + ph - json_number_value(r) * ph;
+			double y = T + ph - r * ph;
 
 			if (run++ == 0)
 				fmt_putf(o, "<polyline fill=\"none\" "
@@ -161,21 +160,21 @@ report_svg_ratio(struct fmt_out *o, const json_t *days)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		const json_t *d = json_array_get(days, i);
-		const json_t *r = json_object_get(d, "noise_ratio");
-		const char *day = report__str(d, "day", "?");
+		const struct report_day *d = &days[i];
+		double r = an_ratio(d->noise_episodes, d->episodes);
+		const char *day = d->day;
 		double x = L + ((double)i + 0.5) * slot;
 
-		if (json_is_number(r)) {
+		if (!isnan(r)) {
 			char pct[24];
 
-			fmt_pct(json_number_value(r), pct, sizeof(pct));
+			fmt_pct(r, pct, sizeof(pct));
 			fmt_putf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" "
-			    "fill=\"%s\"><title>", x, T + ph -
-			    json_number_value(r) * ph, COLOR_NOISE);
+			    "fill=\"%s\"><title>", x, T + ph - r * ph,
+			    COLOR_NOISE);
 			html_esc(o, day);
-			fmt_putf(o, ": %s of %lld episodes</title></circle>\n",
-			    pct, (long long)report__jint(d, "episodes"));
+			fmt_putf(o, ": %s of %ld episodes</title></circle>\n",
+			    pct, d->episodes);
 		}
 		if (i % every == 0) {
 			fmt_putf(o, "<text x=\"%.1f\" y=\"%.1f\" "
@@ -191,10 +190,9 @@ report_svg_ratio(struct fmt_out *o, const json_t *days)
 
 /* The noisiest alerts: a grey bar of episodes, the noise part in red. */
 void
-report_svg_top(struct fmt_out *o, const json_t *top)
+report_svg_top(struct fmt_out *o, const struct report_alert *top, size_t n)
 {
 	const double LW = 220, T = 8, ROW = 26;
-	size_t n = json_array_size(top);
 	double bar_max = SVG_W - LW - 120, H;
 	long max = 1;
 
@@ -202,28 +200,26 @@ report_svg_top(struct fmt_out *o, const json_t *top)
 		n = CHART_TOP;
 	H = T + ROW * (double)n + 8;
 	for (size_t i = 0; i < n; i++)
-		if (report__jint(json_array_get(top, i), "episodes") > max)
-			max = (long)report__jint(json_array_get(top, i),
-			    "episodes");
+		if (top[i].episodes > max)
+			max = top[i].episodes;
 	html_svg_open(o, "chart-top", (int)H, "The noisiest alerts: episodes "
 	    "in grey, the noise episodes among them in red");
 	for (size_t i = 0; i < n; i++) {
-		const json_t *a = json_array_get(top, i);
-		long eps = (long)report__jint(a, "episodes");
-		long noise = (long)report__jint(a, "noise_episodes");
+		const struct report_alert *a = &top[i];
+		long eps = a->episodes, noise = a->noise_episodes;
 		double y = T + ROW * (double)i;
 		double we = (double)eps / (double)max * bar_max;
 		double wn = (double)noise / (double)max * bar_max;
 		char pct[24];
 
-		fmt_ratio(json_object_get(a, "noise_ratio"), pct, sizeof(pct));
+		fmt_pct(an_ratio(noise, eps), pct, sizeof(pct));
 		fmt_put(o, "<g><title>");
-		html_esc(o, report__jname(a));
+		html_esc(o, a->alertname);
 		fmt_putf(o, ": %ld of %ld episodes noise (%s)</title>", noise,
 		    eps, pct);
 		fmt_putf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
 		    LW - 8, y + 16);
-		html_esc_cut(o, report__jname(a), LABEL_MAX);
+		html_esc_cut(o, a->alertname, LABEL_MAX);
 		fmt_putf(o, "</text><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 		    "height=\"16\" fill=\"%s\"/><rect x=\"%.1f\" y=\"%.1f\" "
 		    "width=\"%.1f\" height=\"16\" fill=\"%s\"/>"
@@ -278,9 +274,9 @@ html_row(struct fmt_out *o, const struct report_table *t,
 /* The section of table t: its heading, then figure (NULL: none) and the
  * table, or none when it has no row (NULL: the table even then). */
 static void
-html_table(struct fmt_out *o, const json_t *report,
+html_table(struct fmt_out *o, const struct report *report,
     const struct report_table *t, const char *none,
-    void (*figure)(struct fmt_out *o, const json_t *report))
+    void (*figure)(struct fmt_out *o, const struct report *report))
 {
 	if (!html_section(o, t->id, t->title, report__nrows(report, t), none))
 		return;
@@ -296,22 +292,22 @@ html_table(struct fmt_out *o, const json_t *report,
 }
 
 static void
-html_day_charts(struct fmt_out *o, const json_t *report)
+html_day_charts(struct fmt_out *o, const struct report *report)
 {
 	fmt_put(o, "<figure>\n");
-	report_svg_pages(o, json_object_get(report, "pages_per_day"));
+	report_svg_pages(o, report->days, report->ndays);
 	fmt_put(o, "<figcaption>Pages per day; red: pages whose alerts were "
 	    "all noise.</figcaption>\n</figure>\n<figure>\n");
-	report_svg_ratio(o, json_object_get(report, "noise_ratio_per_day"));
+	report_svg_ratio(o, report->days, report->ndays);
 	fmt_put(o, "<figcaption>Noise ratio of the episodes that fired each "
 	    "day (no point: no episode).</figcaption>\n</figure>\n");
 }
 
 static void
-html_top_chart(struct fmt_out *o, const json_t *report)
+html_top_chart(struct fmt_out *o, const struct report *report)
 {
 	fmt_put(o, "<figure>\n");
-	report_svg_top(o, json_object_get(report, "top_noisy"));
+	report_svg_top(o, report->top, report->ntop);
 	fmt_put(o, "<figcaption>Episodes per alert (grey), noise among them "
 	    "(red).</figcaption>\n</figure>\n");
 }
@@ -330,7 +326,7 @@ html_kpi(struct fmt_out *o, const struct report_kpi *k)
 }
 
 void
-report_html_kpis(struct fmt_out *o, const json_t *report)
+report_html_kpis(struct fmt_out *o, const struct report *report)
 {
 	char nn[256];
 
@@ -433,12 +429,12 @@ html_noisy_item(struct fmt_out *o, const char *name, const char *text)
  * holding one item per alert of list. */
 static void
 html_noisy_list(struct fmt_out *o, const char *title, const char *note,
-    const json_t *list)
+    const struct report_noisy *list, size_t n)
 {
 	fmt_putf(o, "<li><strong>%s</strong>%s:%s", title, note,
-	    json_array_size(list) ? "\n<ul>\n" : " none</li>\n");
-	report__noisy(o, list, html_noisy_item);
-	if (json_array_size(list))
+	    n ? "\n<ul>\n" : " none</li>\n");
+	report__noisy(o, list, n, html_noisy_item);
+	if (n)
 		fmt_put(o, "</ul>\n</li>\n");
 }
 
@@ -453,10 +449,9 @@ html_group_item(struct fmt_out *o, const char *kind, const char *members)
 }
 
 static void
-html_changes(struct fmt_out *o, const json_t *report)
+html_changes(struct fmt_out *o, const struct report *report)
 {
-	const json_t *ch = json_object_get(report, "changes");
-	const json_t *ng = json_object_get(ch, "new_groups");
+	size_t nnew = report__nnew_groups(report);
 	struct report_kpi pages;
 	char rule[96];
 
@@ -467,20 +462,20 @@ html_changes(struct fmt_out *o, const json_t *report)
 	    pages.c.verdict, pages.c.arrow, *pages.c.arrow ? " " : "",
 	    pages.c.text);
 	report__noisy_rule(rule, sizeof(rule));
-	html_noisy_list(o, "Newly noisy", rule,
-	    json_object_get(ch, "newly_noisy"));
-	html_noisy_list(o, "No longer noisy", "",
-	    json_object_get(ch, "no_longer_noisy"));
+	html_noisy_list(o, "Newly noisy", rule, report->newly_noisy,
+	    report->nnewly_noisy);
+	html_noisy_list(o, "No longer noisy", "", report->no_longer_noisy,
+	    report->nno_longer_noisy);
 	fmt_putf(o, "<li><strong>New dedup groups:</strong>%s",
-	    json_array_size(ng) ? "\n<ul>\n" : " none</li>\n");
-	report__new_groups(o, ng, html_group_item);
-	if (json_array_size(ng))
+	    nnew ? "\n<ul>\n" : " none</li>\n");
+	report__new_groups(o, report, html_group_item);
+	if (nnew)
 		fmt_put(o, "</ul>\n</li>\n");
 	fmt_put(o, "</ul>\n</section>\n");
 }
 
 char *
-report_html(const json_t *report)
+report_html(const struct report *report)
 {
 	struct fmt_out o;
 	char span[80];
@@ -504,8 +499,7 @@ report_html(const json_t *report)
 	html_table(&o, report, &report__flapping, "None.", NULL);
 	html_table(&o, report, &report__persistent, "None.", NULL);
 	html_table(&o, report, &report__groups, "None.", NULL);
-	report_html_recommendations(&o, json_object_get(report,
-	    "recommendations"));
+	report_html_recommendations(&o, report->recommendations);
 	html_changes(&o, report);
 	fmt_put(&o, "</main>\n</body>\n</html>\n");
 	return fmt_finish(&o);

@@ -1,7 +1,7 @@
 /* report_md.c -- the weekly report as GitHub-flavoured Markdown
  * (report_markdown, report.h). The sections and their items come from
  * report_render.c; this file writes them: headings, tables (GFM), lists,
- * code spans and fences (CommonMark), every text from the JSON escaped. */
+ * code spans and fences (CommonMark), every text from the report escaped. */
 #include "report.h"
 #include "report_int.h"
 
@@ -126,7 +126,7 @@ md_row(struct fmt_out *o, const struct report_table *t,
 /* The section of table t: its heading, then the table (GFM 4.10) or none
  * when it has no row. */
 static void
-md_table(struct fmt_out *o, const json_t *report,
+md_table(struct fmt_out *o, const struct report *report,
     const struct report_table *t, const char *none)
 {
 	if (!md_section(o, t->title, report__nrows(report, t), none))
@@ -155,7 +155,7 @@ md_kpi(struct fmt_out *o, const struct report_kpi *k)
 }
 
 static void
-md_kpis(struct fmt_out *o, const json_t *report)
+md_kpis(struct fmt_out *o, const struct report *report)
 {
 	char nn[256];
 
@@ -226,11 +226,11 @@ md_patch(struct fmt_out *o, const char *file, const char *diff,
 }
 
 static void
-md_recommendations(struct fmt_out *o, const json_t *report)
+md_recommendations(struct fmt_out *o, const struct report *report)
 {
 	static const struct report_rec_writer w = { md_rec_head, md_patch,
 	    NULL };
-	const json_t *recs = json_object_get(report, "recommendations");
+	const json_t *recs = report->recommendations;
 
 	if (md_section(o, "Recommendations", json_array_size(recs),
 	    "None this time."))
@@ -257,12 +257,9 @@ md_group_item(struct fmt_out *o, const char *kind, const char *members)
 }
 
 static void
-md_changes(struct fmt_out *o, const json_t *report)
+md_changes(struct fmt_out *o, const struct report *report)
 {
-	const json_t *ch = json_object_get(report, "changes");
-	const json_t *newly = json_object_get(ch, "newly_noisy");
-	const json_t *gone = json_object_get(ch, "no_longer_noisy");
-	const json_t *ng = json_object_get(ch, "new_groups");
+	size_t nnew = report__nnew_groups(report);
 	struct report_kpi pages;
 	char rule[96];
 
@@ -273,19 +270,20 @@ md_changes(struct fmt_out *o, const json_t *report)
 	    pages.c.text);
 	report__noisy_rule(rule, sizeof(rule));
 	fmt_putf(o, "- **Newly noisy**%s:%s\n", rule,
-	    json_array_size(newly) ? "" : " none");
-	report__noisy(o, newly, md_noisy_item);
-	fmt_putf(o, "- **No longer noisy:**%s\n", json_array_size(gone) ? "" :
-	    " none");
-	report__noisy(o, gone, md_noisy_item);
-	fmt_putf(o, "- **New dedup groups:**%s\n", json_array_size(ng) ? "" :
-	    " none");
-	report__new_groups(o, ng, md_group_item);
+	    report->nnewly_noisy ? "" : " none");
+	report__noisy(o, report->newly_noisy, report->nnewly_noisy,
+	    md_noisy_item);
+	fmt_putf(o, "- **No longer noisy:**%s\n", report->nno_longer_noisy ?
+	    "" : " none");
+	report__noisy(o, report->no_longer_noisy, report->nno_longer_noisy,
+	    md_noisy_item);
+	fmt_putf(o, "- **New dedup groups:**%s\n", nnew ? "" : " none");
+	report__new_groups(o, report, md_group_item);
 	fmt_put(o, "\n");
 }
 
 char *
-report_markdown(const json_t *report)
+report_markdown(const struct report *report)
 {
 	struct fmt_out o;
 	char span[80];

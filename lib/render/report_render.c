@@ -1,8 +1,8 @@
 /* report_render.c -- what the Markdown and the HTML rendering of the weekly
- * report have in common (report_int.h): each section of the report's JSON
- * is walked here, its items made text (numbers formatted, rows of cells),
- * and handed to the format's small writer in report_md.c or report_html.c,
- * which only adds the markup. */
+ * report have in common (report_int.h): each section of the report
+ * (struct report) is walked here, its items made text (numbers formatted,
+ * rows of cells), and handed to the format's small writer in report_md.c
+ * or report_html.c, which only adds the markup. */
 #include "report_int.h"
 
 #include <math.h>
@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "an_views.h"
 #include "buf.h"
+#include "config.h"
 #include "fmt.h"
 #include "report.h"
+#include "timefmt.h"
 
 /* --- the report's values as text ----------------------------------------- */
 
@@ -24,34 +27,33 @@ report__str(const json_t *o, const char *key, const char *dflt)
 	return s ? s : dflt;
 }
 
-/* A KPI value for display; "n/a" when null or missing. */
+/* A KPI value for display; "n/a" when undefined. */
 static void
-fmt_kpi(enum kpi_kind kind, const json_t *v, char *out, size_t outlen)
+fmt_kpi(enum kpi_kind kind, double v, char *out, size_t outlen)
 {
-	if (!json_is_number(v))
+	if (isnan(v))
 		snprintf(out, outlen, "n/a");
 	else if (kind == K_RATIO)
-		fmt_pct(json_number_value(v), out, outlen);
+		fmt_pct(v, out, outlen);
 	else if (kind == K_SECONDS)
-		fmt_dur(json_number_value(v), out, outlen);
+		fmt_dur(v, out, outlen);
 	else
-		fmt_dec(json_number_value(v), 2, out, outlen);
+		fmt_dec(v, 2, out, outlen);
 }
 
-/* A KPI change as shown (struct change, report_int.h). */
+/* A KPI change d (NAN: none) as shown (struct change, report_int.h). */
 static void
-fmt_change(const struct kpi_def *k, const json_t *v, struct change *c)
+fmt_change(const struct kpi_def *k, double d, struct change *c)
 {
-	double d, r;
+	double r;
 	char t[40];
 
 	c->arrow = "";
 	c->verdict = "";
-	if (!json_is_number(v)) {
+	if (isnan(d)) {
 		snprintf(c->text, sizeof(c->text), "n/a");
 		return;
 	}
-	d = json_number_value(v);
 	/* what is shown decides whether it changed: 0.04 pp is no change */
 	r = k->kind == K_RATIO ? round(d * 1000) / 10 :
 	    k->kind == K_SECONDS ? round(d * 10) / 10 : d;
@@ -80,18 +82,17 @@ fmt_change(const struct kpi_def *k, const json_t *v, struct change *c)
 
 /* The non-zero classes of an alert, "flapping 8, transient 1". */
 static void
-fmt_classes(const json_t *classes, char *out, size_t outlen)
+fmt_classes(const long *classes, char *out, size_t outlen)
 {
-	const char *k;
-	json_t *v;
 	size_t len = 0;
 
 	out[0] = '\0';
-	json_object_foreach((json_t *)classes, k, v) {
-		if (json_integer_value(v) == 0 || len >= outlen)
+	for (int c = 0; c < CLS_COUNT; c++) {
+		if (classes[c] == 0 || len >= outlen)
 			continue;
-		len += (size_t)snprintf(out + len, outlen - len, "%s%s %lld",
-		    len ? ", " : "", k, (long long)json_integer_value(v));
+		len += (size_t)snprintf(out + len, outlen - len, "%s%s %ld",
+		    len ? ", " : "", an_class_name((enum an_class)c),
+		    classes[c]);
 	}
 	if (len == 0)
 		snprintf(out, outlen, "-");
@@ -141,19 +142,17 @@ rec_savings(const json_t *rec)
 /* The distinct alertnames of a group's members, with a count when one
  * repeats: "Storm x12", "CoA, CoB". */
 static char *
-members_text(const json_t *g)
+members_text(const struct report_group *g)
 {
-	const json_t *members = json_object_get(g, "members");
-	size_t n = json_array_size(members);
+	size_t n = g->nmembers;
 	struct buf b;
 
 	buf_init(&b, REPORT_RENDER_MAX);
 	for (size_t i = 0; i < n;) {
-		const char *name = report__jname(json_array_get(members, i));
+		const char *name = g->members[i];
 		size_t j = i + 1;
 
-		while (j < n && strcmp(report__jname(json_array_get(members,
-		    j)), name) == 0)
+		while (j < n && strcmp(g->members[j], name) == 0)
 			j++;
 		if ((b.len && buf_puts(&b, ", ") < 0) ||
 		    buf_puts(&b, name) < 0 ||
@@ -170,111 +169,80 @@ members_text(const json_t *g)
 	return buf_steal(&b);
 }
 
-static const char *
-leader_name(const json_t *g)
-{
-	const json_t *l = json_object_get(g, "leader");
-
-	return json_is_object(l) ? report__jname(l) : NULL;
-}
-
 void
-report__span(const json_t *report, char *out, size_t outlen)
+report__span(const struct report *r, char *out, size_t outlen)
 {
-	const json_t *days = json_object_get(report, "pages_per_day");
-	size_t n = json_array_size(days);
+	char from[40], to[40];
 
-	if (n > 0)
-		snprintf(out, outlen, "%s to %s",
-		    report__str(json_array_get(days, 0), "day", "?"),
-		    report__str(json_array_get(days, n - 1), "day", "?"));
-	else
-		snprintf(out, outlen, "%s to %s",
-		    report__str(report, "from", "?"),
-		    report__str(report, "to", "?"));
+	if (r->ndays > 0) {
+		snprintf(out, outlen, "%s to %s", r->days[0].day,
+		    r->days[r->ndays - 1].day);
+		return;
+	}
+	ts_format_rfc3339(r->from, from, sizeof(from));
+	ts_format_rfc3339(r->to, to, sizeof(to));
+	snprintf(out, outlen, "%s to %s", from, to);
 }
 
-/* The working days as "mon-fri" style text: "mon, tue, ..." joined. */
+/* The working days as text: "mon, tue, ..." joined, "none". */
 static void
-fmt_days(const json_t *days, char *out, size_t outlen)
+fmt_days(unsigned days, char *out, size_t outlen)
 {
 	size_t len = 0;
 
 	out[0] = '\0';
-	for (size_t i = 0; i < json_array_size(days) && len < outlen; i++) {
-		const char *d = json_string_value(json_array_get(days, i));
-
-		len += (size_t)snprintf(out + len, outlen - len, "%s%s",
-		    i ? ", " : "", d ? d : "?");
-	}
+	for (unsigned i = 0; i < 7 && len < outlen; i++)
+		if (days & (1u << i))
+			len += (size_t)snprintf(out + len, outlen - len, "%s%s",
+			    len ? ", " : "", report__day_names[i]);
 	if (len == 0)
 		snprintf(out, outlen, "none");
 }
 
-/* An entry of changes.newly_noisy or no_longer_noisy after its name:
- * "100% noise of 9 episodes (previous window: no episodes)". Plain text,
- * nothing to escape. */
+/* An entry of newly_noisy or no_longer_noisy after its name: "100% noise
+ * of 9 episodes (previous window: no episodes)". Plain text, nothing to
+ * escape. */
 static void
-fmt_noisy(const json_t *a, char *out, size_t outlen)
+fmt_noisy(const struct report_noisy *a, char *out, size_t outlen)
 {
-	long long n = (long long)report__jint(a, "episodes");
-	long long pn = (long long)report__jint(a, "previous_episodes");
+	long n = a->episodes, pn = a->previous_episodes;
 	char r[24], pr[24], now[64], before[64];
 
-	fmt_ratio(json_object_get(a, "noise_ratio"), r, sizeof(r));
-	fmt_ratio(json_object_get(a, "previous_noise_ratio"), pr, sizeof(pr));
+	fmt_pct(a->noise_ratio, r, sizeof(r));
+	fmt_pct(a->previous_noise_ratio, pr, sizeof(pr));
 	if (n > 0)
-		snprintf(now, sizeof(now), "%s noise of %lld episode%s", r, n,
+		snprintf(now, sizeof(now), "%s noise of %ld episode%s", r, n,
 		    n == 1 ? "" : "s");
 	else
 		snprintf(now, sizeof(now), "no episodes now");
 	if (pn > 0)
-		snprintf(before, sizeof(before), "%s of %lld", pr, pn);
+		snprintf(before, sizeof(before), "%s of %ld", pr, pn);
 	else
 		snprintf(before, sizeof(before), "no episodes");
 	snprintf(out, outlen, "%s (previous window: %s)", now, before);
 }
 
-/* The noise_ratio_per_day entry of day (index i when it matches). */
-static const json_t *
-ratio_day(const json_t *report, size_t i, const char *day)
-{
-	const json_t *r = json_object_get(report, "noise_ratio_per_day");
-	const json_t *e = json_array_get(r, i);
-
-	if (e != NULL && strcmp(report__str(e, "day", ""), day) == 0)
-		return e;
-	for (size_t j = 0; j < json_array_size(r); j++)
-		if (strcmp(report__str(json_array_get(r, j), "day", ""),
-		    day) == 0)
-			return json_array_get(r, j);
-	return NULL;
-}
-
 int
-report__not_notified(const json_t *report, char *buf, size_t size)
+report__not_notified(const struct report *r, char *buf, size_t size)
 {
-	static const char *const keys[] = { "silenced", "inhibited", "muted",
-	    "resolved_in_group_wait", "unknown" };
-	static const char *const words[] = { "silenced", "inhibited",
-	    "muted by a time interval", "resolved within group_wait",
-	    "for no known reason" };
-	const json_t *nn = json_object_get(report, "not_notified");
+	static const char *const words[NN_COUNT] = {
+		[NN_SILENCED] = "silenced",
+		[NN_INHIBITED] = "inhibited",
+		[NN_MUTED] = "muted by a time interval",
+		[NN_GROUP_WAIT] = "resolved within group_wait",
+		[NN_UNKNOWN] = "for no known reason",
+	};
 	size_t n = 0;
 	int any = 0;
 
-	if (!json_is_object(nn))
+	if (!r->routed)
 		return 0;
 	n = (size_t)snprintf(buf, size, "Fired but never notified:");
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && n < size;
-	    i++) {
-		json_int_t v = json_integer_value(json_object_get(nn,
-		    keys[i]));
-
-		if (v <= 0)
+	for (int k = NN_NONE + 1; k < NN_COUNT && n < size; k++) {
+		if (r->not_notified[k] <= 0)
 			continue;
-		n += (size_t)snprintf(buf + n, size - n, "%s %lld %s",
-		    any ? "," : "", (long long)v, words[i]);
+		n += (size_t)snprintf(buf + n, size - n, "%s %ld %s",
+		    any ? "," : "", r->not_notified[k], words[k]);
 		any = 1;
 	}
 	if (n < size)
@@ -285,165 +253,192 @@ report__not_notified(const json_t *report, char *buf, size_t size)
 /* --- the sections -------------------------------------------------------- */
 
 void
-report__intro(struct fmt_out *o, const json_t *report, report_text_fn *text)
+report__intro(struct fmt_out *o, const struct report *r, report_text_fn *text)
 {
-	char days[64];
+	char days[64], window[32], hours[32], t[40];
 
-	fmt_days(json_object_get(report, "working_days"), days, sizeof(days));
+	fmt_days(r->work_days, days, sizeof(days));
+	cfg_format_duration(r->window_ms, window, sizeof(window));
+	report__hours(r, hours, sizeof(hours));
 	fmt_put(o, "Window ");
-	text(o, report__str(report, "window", "?"));
+	text(o, window);
 	fmt_put(o, " from ");
-	text(o, report__str(report, "from", "?"));
+	ts_format_rfc3339(r->from, t, sizeof(t));
+	text(o, t);
 	fmt_put(o, " to ");
-	text(o, report__str(report, "to", "?"));
+	ts_format_rfc3339(r->to, t, sizeof(t));
+	text(o, t);
 	fmt_put(o, ", compared with the window before it. Days and working "
 	    "hours (");
-	text(o, report__str(report, "working_hours", "?"));
+	text(o, hours);
 	fmt_put(o, ", ");
 	text(o, days);
 	fmt_put(o, ") are in ");
-	text(o, report__str(report, "timezone", "?"));
+	text(o, r->timezone ? r->timezone : "UTC");
 	fmt_put(o, ". Generated ");
-	text(o, report__str(report, "generated_at", "?"));
+	ts_format_rfc3339(r->generated_at, t, sizeof(t));
+	text(o, t);
 }
 
-/* k as shown, from the report's figure v ({current, previous, change}). */
+/* k as shown, from the report's figure f. */
 static void
-kpi_text(const struct kpi_def *k, const json_t *v, struct report_kpi *out)
+kpi_text(const struct kpi_def *k, const struct report_figure *f,
+    struct report_kpi *out)
 {
 	out->label = k->label;
-	fmt_kpi(k->kind, json_object_get(v, "current"), out->cur,
-	    sizeof(out->cur));
-	fmt_kpi(k->kind, json_object_get(v, "previous"), out->prev,
-	    sizeof(out->prev));
-	fmt_change(k, json_object_get(v, "change"), &out->c);
+	fmt_kpi(k->kind, f->cur, out->cur, sizeof(out->cur));
+	fmt_kpi(k->kind, f->prev, out->prev, sizeof(out->prev));
+	fmt_change(k, isnan(f->cur) || isnan(f->prev) ? NAN : f->cur - f->prev,
+	    &out->c);
 }
 
 void
-report__kpis(struct fmt_out *o, const json_t *report,
+report__kpis(struct fmt_out *o, const struct report *r,
     void (*kpi)(struct fmt_out *o, const struct report_kpi *k))
 {
-	const json_t *kpis = json_object_get(report, "kpis");
-
-	for (size_t i = 0; i < report__nkpis; i++) {
+	for (size_t i = 0; i < REPORT_NKPIS; i++) {
 		struct report_kpi k;
 
-		kpi_text(&report__kpi_defs[i], json_object_get(kpis,
-		    report__kpi_defs[i].key), &k);
+		kpi_text(&report__kpi_defs[i], &r->kpis[i], &k);
 		kpi(o, &k);
 	}
 }
 
 void
-report__pages_change(const json_t *report, struct report_kpi *k)
+report__pages_change(const struct report *r, struct report_kpi *k)
 {
-	static const struct kpi_def pages = { "pages", "Pages", K_COUNT, 0 };
-
-	kpi_text(&pages, json_object_get(json_object_get(report, "changes"),
-	    "pages_change"), k);
+	kpi_text(&report__kpi_defs[REPORT_KPI_PAGES],
+	    &r->kpis[REPORT_KPI_PAGES], k);
 }
 
 /* --- the tables ---------------------------------------------------------- */
 
-/* Cell k of r: the integer v. */
+/* Cell k of row: the integer v. */
 static void
-cell_int(struct report_row *r, size_t k, json_int_t v)
+cell_int(struct report_row *row, size_t k, long v)
 {
-	snprintf(r->text[k], sizeof(r->text[k]), "%lld", (long long)v);
+	snprintf(row->text[k], sizeof(row->text[k]), "%ld", v);
+}
+
+static size_t
+days_n(const struct report *r)
+{
+	return r->ndays;
 }
 
 static int
-day_row(const json_t *report, const json_t *d, size_t i, struct report_row *r)
+day_row(const struct report *r, size_t i, struct report_row *row)
 {
-	const char *day = report__str(d, "day", "?");
-	const json_t *q = ratio_day(report, i, day);
+	const struct report_day *d = &r->days[i];
 
-	r->cell[0] = day;
-	cell_int(r, 1, report__jint(d, "pages"));
-	cell_int(r, 2, report__jint(d, "noise_pages"));
-	cell_int(r, 3, report__jint(q, "episodes"));
-	cell_int(r, 4, report__jint(q, "noise_episodes"));
-	fmt_ratio(json_object_get(q, "noise_ratio"), r->text[5],
-	    sizeof(r->text[5]));
+	row->cell[0] = d->day;
+	cell_int(row, 1, d->pages);
+	cell_int(row, 2, d->noise_pages);
+	cell_int(row, 3, d->episodes);
+	cell_int(row, 4, d->noise_episodes);
+	fmt_pct(an_ratio(d->noise_episodes, d->episodes), row->text[5],
+	    sizeof(row->text[5]));
 	return 0;
 }
 
-static int
-top_row(const json_t *report, const json_t *a, size_t i, struct report_row *r)
+static size_t
+top_n(const struct report *r)
 {
-	snprintf(r->text[0], sizeof(r->text[0]), "%zu", i + 1);
-	r->cell[1] = report__jname(a);
-	cell_int(r, 2, report__jint(a, "episodes"));
-	cell_int(r, 3, report__jint(a, "noise_episodes"));
-	fmt_ratio(json_object_get(a, "noise_ratio"), r->text[4],
-	    sizeof(r->text[4]));
-	cell_int(r, 5, report__jint(a, "pages"));
-	fmt_num(json_object_get(a, "flap_score"), 1, r->text[6],
-	    sizeof(r->text[6]));
-	fmt_classes(json_object_get(a, "classes"), r->text[7],
-	    sizeof(r->text[7]));
-	return 0;
+	return r->ntop;
 }
 
 static int
-flapping_row(const json_t *report, const json_t *a, size_t i,
-    struct report_row *r)
+top_row(const struct report *r, size_t i, struct report_row *row)
 {
-	r->cell[0] = report__jname(a);
-	cell_int(r, 1, report__jint(a, "flapping_episodes"));
-	cell_int(r, 2, report__jint(a, "episodes"));
-	fmt_num(json_object_get(a, "flap_score"), 1, r->text[3],
-	    sizeof(r->text[3]));
-	r->cell[4] = json_is_true(json_object_get(a, "flapping")) ? "yes" :
-	    "no";
+	const struct report_alert *a = &r->top[i];
+
+	snprintf(row->text[0], sizeof(row->text[0]), "%zu", i + 1);
+	row->cell[1] = a->alertname;
+	cell_int(row, 2, a->episodes);
+	cell_int(row, 3, a->noise_episodes);
+	fmt_pct(an_ratio(a->noise_episodes, a->episodes), row->text[4],
+	    sizeof(row->text[4]));
+	cell_int(row, 5, a->pages);
+	fmt_dec(a->flap_score, 1, row->text[6], sizeof(row->text[6]));
+	fmt_classes(a->classes, row->text[7], sizeof(row->text[7]));
 	return 0;
 }
 
-static int
-persistent_row(const json_t *report, const json_t *a, size_t i,
-    struct report_row *r)
+static size_t
+flapping_n(const struct report *r)
 {
-	r->cell[0] = report__jname(a);
-	cell_int(r, 1, report__jint(a, "persistent_episodes"));
-	cell_int(r, 2, report__jint(a, "episodes"));
-	fmt_dur(report__jnum(a, "longest_firing_seconds"), r->text[3],
-	    sizeof(r->text[3]));
-	r->cell[4] = json_is_true(json_object_get(a, "still_firing")) ?
-	    "yes" : "no";
-	return 0;
+	return r->nflapping;
 }
 
 static int
-group_row(const json_t *report, const json_t *g, size_t i,
-    struct report_row *r)
+flapping_row(const struct report *r, size_t i, struct report_row *row)
 {
-	if ((r->owned = members_text(g)) == NULL)
+	const struct report_alert *a = &r->flapping[i];
+
+	row->cell[0] = a->alertname;
+	cell_int(row, 1, a->classes[CLS_FLAPPING]);
+	cell_int(row, 2, a->episodes);
+	fmt_dec(a->flap_score, 1, row->text[3], sizeof(row->text[3]));
+	row->cell[4] = a->flapping ? "yes" : "no";
+	return 0;
+}
+
+static size_t
+persistent_n(const struct report *r)
+{
+	return r->npersistent;
+}
+
+static int
+persistent_row(const struct report *r, size_t i, struct report_row *row)
+{
+	const struct report_persistent *p = &r->persistent[i];
+
+	row->cell[0] = p->alertname;
+	cell_int(row, 1, p->persistent_episodes);
+	cell_int(row, 2, p->episodes);
+	fmt_dur(p->longest_firing_seconds, row->text[3], sizeof(row->text[3]));
+	row->cell[4] = p->still_firing ? "yes" : "no";
+	return 0;
+}
+
+static size_t
+groups_n(const struct report *r)
+{
+	return r->ngroups;
+}
+
+static int
+group_row(const struct report *r, size_t i, struct report_row *row)
+{
+	const struct report_group *g = &r->groups[i];
+
+	if ((row->owned = members_text(g)) == NULL)
 		return -1;
-	r->cell[0] = report__str(g, "kind", "?");
-	r->cell[1] = r->owned;
-	r->cell[2] = leader_name(g);
-	cell_int(r, 3, report__jint(g, "support"));
-	if (strcmp(report__str(g, "kind", ""), "cofiring") == 0)
-		fmt_num(json_object_get(g, "jaccard"), 2, r->text[4],
-		    sizeof(r->text[4]));
+	row->cell[0] = g->kind;
+	row->cell[1] = row->owned;
+	row->cell[2] = g->leader;
+	cell_int(row, 3, g->support);
+	if (strcmp(g->kind, "cofiring") == 0)
+		fmt_dec(g->jaccard, 2, row->text[4], sizeof(row->text[4]));
 	else
-		r->cell[4] = "-";
+		row->cell[4] = "-";
 	return 0;
 }
 
 const struct report_table report__days = {
-	"pages_per_day", "days", "Day by day", 6, {
+	"days", "Day by day", 6, {
 		{ "Day", 0, CELL_TEXT },
 		{ "Pages", 1, CELL_PLAIN },
 		{ "Noise pages", 1, CELL_PLAIN },
 		{ "Episodes", 1, CELL_PLAIN },
 		{ "Noise episodes", 1, CELL_PLAIN },
 		{ "Noise ratio", 1, CELL_PLAIN },
-	}, day_row,
+	}, days_n, day_row,
 };
 
 const struct report_table report__top = {
-	"top_noisy", "top-noisy", "Noisiest alerts", 8, {
+	"top-noisy", "Noisiest alerts", 8, {
 		{ "#", 1, CELL_PLAIN },
 		{ "Alert", 0, CELL_CODE },
 		{ "Episodes", 1, CELL_PLAIN },
@@ -452,65 +447,65 @@ const struct report_table report__top = {
 		{ "Pages", 1, CELL_PLAIN },
 		{ "Flap score", 1, CELL_PLAIN },
 		{ "Classes", 0, CELL_PLAIN },
-	}, top_row,
+	}, top_n, top_row,
 };
 
 const struct report_table report__flapping = {
-	"flapping", "flapping", "Flapping alerts", 5, {
+	"flapping", "Flapping alerts", 5, {
 		{ "Alert", 0, CELL_CODE },
 		{ "Flapping episodes", 1, CELL_PLAIN },
 		{ "Episodes", 1, CELL_PLAIN },
 		{ "Highest flap score", 1, CELL_PLAIN },
 		{ "Flapping now", 0, CELL_PLAIN },
-	}, flapping_row,
+	}, flapping_n, flapping_row,
 };
 
 const struct report_table report__persistent = {
-	"persistent", "persistent", "Persistent alerts", 5, {
+	"persistent", "Persistent alerts", 5, {
 		{ "Alert", 0, CELL_CODE },
 		{ "Persistent episodes", 1, CELL_PLAIN },
 		{ "Episodes", 1, CELL_PLAIN },
 		{ "Longest firing", 1, CELL_PLAIN },
 		{ "Still firing", 0, CELL_PLAIN },
-	}, persistent_row,
+	}, persistent_n, persistent_row,
 };
 
 const struct report_table report__groups = {
-	"dedup_groups", "groups", "Dedup groups", 5, {
+	"groups", "Dedup groups", 5, {
 		{ "Kind", 0, CELL_TEXT },
 		{ "Members", 0, CELL_CODE },
 		{ "Leader", 0, CELL_CODE },
 		{ "Support", 1, CELL_PLAIN },
 		{ "Jaccard", 1, CELL_PLAIN },
-	}, group_row,
+	}, groups_n, group_row,
 };
 
 size_t
-report__nrows(const json_t *report, const struct report_table *t)
+report__nrows(const struct report *r, const struct report_table *t)
 {
-	return json_array_size(json_object_get(report, t->key));
+	return t->nrows(r);
 }
 
 void
-report__rows(struct fmt_out *o, const json_t *report,
+report__rows(struct fmt_out *o, const struct report *r,
     const struct report_table *t,
     void (*row)(struct fmt_out *o, const struct report_table *t,
     const struct report_row *r))
 {
-	const json_t *items = json_object_get(report, t->key);
+	size_t n = t->nrows(r);
 
-	for (size_t i = 0; i < json_array_size(items); i++) {
-		struct report_row r;
+	for (size_t i = 0; i < n; i++) {
+		struct report_row rw;
 		int rc;
 
 		for (size_t k = 0; k < REPORT_COLS_MAX; k++) {
-			r.text[k][0] = '\0';
-			r.cell[k] = r.text[k];
+			rw.text[k][0] = '\0';
+			rw.cell[k] = rw.text[k];
 		}
-		r.owned = NULL;
-		if ((rc = t->row(report, json_array_get(items, i), i, &r)) == 0)
-			row(o, t, &r);
-		free(r.owned);
+		rw.owned = NULL;
+		if ((rc = t->row(r, i, &rw)) == 0)
+			row(o, t, &rw);
+		free(rw.owned);
 		if (rc < 0) {
 			o->err = 1;
 			break;
@@ -565,31 +560,42 @@ report__noisy_rule(char *out, size_t outlen)
 }
 
 void
-report__noisy(struct fmt_out *o, const json_t *list,
+report__noisy(struct fmt_out *o, const struct report_noisy *list, size_t n,
     void (*item)(struct fmt_out *o, const char *name, const char *text))
 {
-	for (size_t i = 0; i < json_array_size(list); i++) {
-		const json_t *a = json_array_get(list, i);
+	for (size_t i = 0; i < n; i++) {
 		char text[160];
 
-		fmt_noisy(a, text, sizeof(text));
-		item(o, report__jname(a), text);
+		fmt_noisy(&list[i], text, sizeof(text));
+		item(o, list[i].alertname, text);
 	}
 }
 
+size_t
+report__nnew_groups(const struct report *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->ngroups; i++)
+		n += r->groups[i].is_new != 0;
+	return n;
+}
+
 void
-report__new_groups(struct fmt_out *o, const json_t *list,
+report__new_groups(struct fmt_out *o, const struct report *r,
     void (*item)(struct fmt_out *o, const char *kind, const char *members))
 {
-	for (size_t i = 0; i < json_array_size(list); i++) {
-		const json_t *g = json_array_get(list, i);
-		char *members = members_text(g);
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct report_group *g = &r->groups[i];
+		char *members;
 
-		if (members == NULL) {
+		if (!g->is_new)
+			continue;
+		if ((members = members_text(g)) == NULL) {
 			o->err = 1;
 			break;
 		}
-		item(o, report__str(g, "kind", "?"), members);
+		item(o, g->kind, members);
 		free(members);
 	}
 }

@@ -1305,15 +1305,27 @@ str_cmp(const void *x, const void *y)
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
+/* A storm's common labels as an object, in their order. */
+static json_t *
+labels_json(const struct an_label *l, size_t n)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o != NULL && i < n; i++)
+		if (json_object_set_new(o, l[i].name,
+		    json_string(l[i].value)) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
 static int
 rec_group_by(struct rc *c, const struct an_group *g)
 {
-	const json_t *common = json_object_get(g->evidence, "common_labels");
-	const char *name = json_string_value(json_object_get(
-	    json_array_get(g->members, 0), "alertname"));
-	const char **by = NULL, **recv = NULL, *k;
+	const char *name = g->nmembers > 0 ? g->members[0].alertname : NULL;
+	const char **by = NULL, **recv = NULL;
 	size_t nby = 0, nrecv = 0;
-	json_t *v;
 	int oom = 0, result = -1;
 	struct rp_route change = { NULL, NULL, NULL, 0, 1, -1, -1, -1, -1,
 	    NULL, 0 };
@@ -1321,13 +1333,13 @@ rec_group_by(struct rc *c, const struct an_group *g)
 
 	if (name == NULL)
 		return 0;	/* cannot happen: a storm has members */
-	if ((by = malloc((json_object_size(common) + 1) * sizeof(*by))) ==
-	    NULL)
+	assert(g->kind == GROUP_STORM);
+	if ((by = malloc((g->storm.ncommon + 1) * sizeof(*by))) == NULL)
 		return -1;
 	by[nby++] = "alertname";
-	json_object_foreach((json_t *)common, k, v)
-		if (strcmp(k, "alertname") != 0)
-			by[nby++] = k;
+	for (size_t i = 0; i < g->storm.ncommon; i++)
+		if (strcmp(g->storm.common[i].name, "alertname") != 0)
+			by[nby++] = g->storm.common[i].name;
 	qsort(by + 1, nby - 1, sizeof(*by), str_cmp);
 	recv = receivers_of(c, name, &nrecv, &oom);
 	if (oom)
@@ -1351,13 +1363,12 @@ rec_group_by(struct rc *c, const struct an_group *g)
 	text_printf(&r.id, "group_by:%s", name);
 	add_matcher(&r, &name, 1);
 	ev_int(&r, "occurrences", g->support);
-	ev_set(&r, "max_identities", json_deep_copy(json_object_get(
-	    g->evidence, "max_identities")));
-	ev_set(&r, "identities", json_deep_copy(json_object_get(g->evidence,
-	    "identities")));
-	ev_set(&r, "common_labels", json_deep_copy(common));
-	ev_set(&r, "varying_labels", json_deep_copy(json_object_get(
-	    g->evidence, "varying_labels")));
+	ev_int(&r, "max_identities", (long long)g->storm.max_identities);
+	ev_int(&r, "identities", (long long)g->storm.identities);
+	ev_set(&r, "common_labels", labels_json(g->storm.common,
+	    g->storm.ncommon));
+	ev_set(&r, "varying_labels", strings_json(g->storm.varying,
+	    g->storm.nvarying));
 	ev_set(&r, "receivers", strings_json(recv, nrecv));
 	ev_set(&r, "group_by", strings_json(by, nby));
 	ch_strings(&r, &r.ch.receivers, recv, nrecv);
@@ -1390,8 +1401,7 @@ rec_group_by(struct rc *c, const struct an_group *g)
 	}
 	text_printf(&r.summary, ": its storm%s of up to %lld alerts would be "
 	    "notified together", g->support == 1 ? "" : "s",
-	    (long long)json_integer_value(json_object_get(g->evidence,
-	    "max_identities")));
+	    (long long)g->storm.max_identities);
 	put_effect(&r.summary, &r.pred);
 	text_printf(&r.summary, ".");
 	result = emit(c, &r);
@@ -1401,19 +1411,17 @@ out:
 	return result;
 }
 
-/* Whether identity id belongs to member m ({alertname, labels}): the
- * member's alertname, and its value of every label the member shows. */
+/* Whether identity id belongs to group member m: the member's alertname,
+ * and its value of every label the member shows. */
 static int
-in_member(const struct an_identity *id, const json_t *m)
+in_member(const struct an_identity *id, const struct an_member *m)
 {
-	const char *name = json_string_value(json_object_get(m, "alertname"));
-	json_t *labels = json_object_get(m, "labels"), *v;
+	json_t *v;
 	const char *k;
 
-	if (name == NULL || id->alertname == NULL ||
-	    strcmp(name, id->alertname) != 0)
+	if (id->alertname == NULL || strcmp(m->alertname, id->alertname) != 0)
 		return 0;
-	json_object_foreach(labels, k, v) {
+	json_object_foreach(m->labels, k, v) {
 		json_t *w = json_object_get(id->labels, k);
 
 		if (w == NULL || !json_equal(v, w))
@@ -1507,9 +1515,9 @@ static int
 rec_inhibit(struct rc *c, const struct an_group *g, long gi)
 {
 	const struct analysis *a = c->a;
-	const json_t *lm = g->leader < 0 ? NULL :
-	    json_array_get(g->members, (size_t)g->leader);
-	const char *src = json_string_value(json_object_get(lm, "alertname"));
+	const struct an_member *lm = g->leader < 0 ? NULL :
+	    &g->members[g->leader];
+	const char *src = lm != NULL ? lm->alertname : NULL;
 	const char **tg = NULL, **eq = NULL;
 	size_t ntg = 0;
 	long neq = 0, ndup = 0;
@@ -1522,16 +1530,15 @@ rec_inhibit(struct rc *c, const struct an_group *g, long gi)
 
 	if (src == NULL)
 		return 0;	/* no leader: no source to inhibit with */
-	tg = malloc((json_array_size(g->members) + 1) * sizeof(*tg));
+	tg = malloc((g->nmembers + 1) * sizeof(*tg));
 	role = calloc(a->nids ? a->nids : 1, 1);
 	if (tg == NULL || role == NULL)
 		goto out;
-	for (size_t i = 0; i < json_array_size(g->members); i++) {
-		const char *m = json_string_value(json_object_get(
-		    json_array_get(g->members, i), "alertname"));
+	for (size_t i = 0; i < g->nmembers; i++) {
+		const char *m = g->members[i].alertname;
 		size_t j;
 
-		if (m == NULL || strcmp(m, src) == 0)
+		if (strcmp(m, src) == 0)
 			continue;
 		for (j = 0; j < ntg && strcmp(tg[j], m) != 0; j++)
 			;
@@ -1548,10 +1555,9 @@ rec_inhibit(struct rc *c, const struct an_group *g, long gi)
 			role[k] = 1;
 			continue;
 		}
-		for (size_t i = 0; i < json_array_size(g->members); i++)
+		for (size_t i = 0; i < g->nmembers; i++)
 			if ((long)i != g->leader && strcmp(alertname_of(a, k),
-			    src) != 0 && in_member(&a->ids[k],
-			    json_array_get(g->members, i)))
+			    src) != 0 && in_member(&a->ids[k], &g->members[i]))
 				role[k] = 2;
 	}
 	if ((neq = inhibit_equal(c, gi, role, &eq, &ndup)) < 0)
@@ -1792,13 +1798,15 @@ rec_drop_replica(struct rc *c)
 		return -1;
 	for (size_t i = 0; i < a->ngroups; i++) {
 		const struct an_group *g = &a->groups[i];
-		json_int_t copies = json_integer_value(json_object_get(
-		    g->evidence, "copies"));
-		const char *m = json_string_value(json_object_get(
-		    json_array_get(g->members, 0), "alertname"));
+		json_int_t copies;
+		const char *m;
 		size_t j;
 
-		if (g->kind != GROUP_REPLICA || copies <= 1 || m == NULL)
+		if (g->kind != GROUP_REPLICA || g->nmembers == 0)
+			continue;
+		copies = g->replica.copies;
+		m = g->members[0].alertname;
+		if (copies <= 1)
 			continue;
 		idents++;
 		if (copies > maxc)

@@ -95,10 +95,8 @@ release(struct analysis *a)
 {
 	size_t i;
 
-	for (i = 0; i < a->ngroups; i++) {
-		json_decref(a->groups[i].members);
-		json_decref(a->groups[i].evidence);
-	}
+	for (i = 0; i < a->ngroups; i++)
+		an_group_clear(&a->groups[i]);
 	free(a->groups);
 	for (i = 0; i < a->nids; i++)
 		json_decref(a->ids[i].labels);
@@ -135,14 +133,24 @@ dups(const struct analysis *a, const char *alertname, long group)
 static char *
 dump(const json_t *j)
 {
-	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
+	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
 	    JSON_REAL_PRECISION(4));
 }
 
-static json_int_t
-ev_int(const struct an_group *g, const char *key)
+/* What an_group_json shows of g under key ("members", "evidence"), or
+ * under evidence's key ev when ev is not NULL, as dump does; the caller
+ * frees it. */
+static char *
+gdump(const struct an_group *g, const char *key, const char *ev)
 {
-	return json_integer_value(json_object_get(g->evidence, key));
+	json_t *j = an_group_json(g), *v = json_object_get(j, key);
+	char *s;
+
+	if (ev != NULL)
+		v = json_object_get(v, ev);
+	s = v != NULL ? dump(v) : strdup("(none)");
+	json_decref(j);
+	return s;
 }
 
 /* (a) DiskFull always 30 s before DBDown, 5 times an hour apart, and one
@@ -156,6 +164,7 @@ TEST(cofiring_pair)
 	struct an_opts o;
 	const char *gl[] = { "cluster" };
 	size_t disk, db, k;
+	json_t *j;
 	char *s;
 
 	opts(&o);
@@ -180,19 +189,29 @@ TEST(cofiring_pair)
 	CHECK_INT(a.groups[0].leader, 1);
 	CHECK_INT(a.groups[0].support, 5);
 	CHECK(a.groups[0].jaccard > 0.8333 && a.groups[0].jaccard < 0.8334);
-	s = dump(a.groups[0].members);
+	s = gdump(&a.groups[0], "members", NULL);
 	CHECK_STR(s, "[{\"alertname\":\"DBDown\",\"labels\":{\"alertname\":"
 	    "\"DBDown\",\"cluster\":\"c1\"}},{\"alertname\":\"DiskFull\","
 	    "\"labels\":{\"alertname\":\"DiskFull\",\"cluster\":\"c1\"}}]");
 	free(s);
 	/* a is DBDown, b DiskFull, which started 30 s earlier every time */
-	s = dump(a.groups[0].evidence);
+	s = gdump(&a.groups[0], "evidence", NULL);
 	CHECK_STR(s, "{\"pairs\":[{\"a\":0,\"a_first\":0,\"b\":1,\"b_first\":5,"
 	    "\"co_occurrences\":5,\"jaccard\":0.8333}],"
 	    "\"window_seconds\":120}");
 	free(s);
 	CHECK_INT(dups(&a, "DBDown", 0), 5);
 	CHECK_INT(dups(&a, "DiskFull", 0), 0);
+	/* the leader is its member; a window of whole seconds is an
+	 * integer, else a real */
+	j = an_group_json(&a.groups[0]);
+	CHECK(json_equal(json_object_get(j, "leader"), json_array_get(
+	    json_object_get(j, "members"), 1)));
+	json_decref(j);
+	a.groups[0].cofiring.window_ms = 1500;
+	s = gdump(&a.groups[0], "evidence", "window_seconds");
+	CHECK_STR(s, "1.5");
+	free(s);
 out:
 	release(&a);
 }
@@ -285,7 +304,7 @@ TEST(cofiring_edges)
 	if (a.ngroups != 1)
 		goto out;
 	CHECK_INT(a.groups[0].leader, 0);
-	s = dump(json_object_get(a.groups[0].evidence, "pairs"));
+	s = gdump(&a.groups[0], "evidence", "pairs");
 	CHECK_STR(s, "[{\"a\":0,\"a_first\":3,\"b\":1,\"b_first\":0,"
 	    "\"co_occurrences\":5,\"jaccard\":1.0}]");
 	free(s);
@@ -323,13 +342,18 @@ TEST(cofiring_chain)
 	CHECK_INT(a.ngroups, 1);
 	if (a.ngroups != 1)
 		goto out;
-	CHECK_INT(json_array_size(a.groups[0].members), 3);
-	CHECK_STR(json_string_value(json_object_get(json_array_get(
-	    a.groups[0].members, 0), "alertname")), "Aa");
+	CHECK_INT(a.groups[0].nmembers, 3);
+	CHECK_STR(a.groups[0].members[0].alertname, "Aa");
+	CHECK_INT(a.groups[0].cofiring.npairs, 2);
+	CHECK_INT(a.groups[0].cofiring.pairs[1].a, 1);
+	CHECK_INT(a.groups[0].cofiring.pairs[1].b, 2);
+	CHECK_INT(a.groups[0].cofiring.pairs[1].co, 5);
+	CHECK_INT(a.groups[0].cofiring.pairs[1].a_first, 5);
+	CHECK_INT(a.groups[0].cofiring.window_ms, 2 * MIN);
 	CHECK_INT(a.groups[0].leader, 0);
 	CHECK_INT(a.groups[0].support, 5);
 	CHECK(a.groups[0].jaccard == 1);
-	s = dump(json_object_get(a.groups[0].evidence, "pairs"));
+	s = gdump(&a.groups[0], "evidence", "pairs");
 	CHECK_STR(s, "[{\"a\":0,\"a_first\":5,\"b\":1,\"b_first\":0,"
 	    "\"co_occurrences\":5,\"jaccard\":1.0},{\"a\":1,\"a_first\":5,"
 	    "\"b\":2,\"b_first\":0,\"co_occurrences\":5,\"jaccard\":1.0}]");
@@ -367,16 +391,16 @@ TEST(storm)
 		goto out;
 	g = &a.groups[0];
 	CHECK_INT(g->kind, GROUP_STORM);
-	CHECK_INT(json_array_size(g->members), 12);
+	CHECK_INT(g->nmembers, 12);
 	CHECK_INT(g->leader, -1);
 	CHECK_INT(g->support, 1);
-	CHECK_INT(ev_int(g, "occurrences"), 1);
-	CHECK_INT(ev_int(g, "max_identities"), 12);
-	CHECK_INT(ev_int(g, "identities"), 12);
-	s = dump(json_object_get(g->evidence, "common_labels"));
+	CHECK_INT(g->storm.occurrences, 1);
+	CHECK_INT(g->storm.max_identities, 12);
+	CHECK_INT(g->storm.identities, 12);
+	s = gdump(g, "evidence", "common_labels");
 	CHECK_STR(s, "{\"alertname\":\"NodeDown\",\"job\":\"node\"}");
 	free(s);
-	s = dump(json_object_get(g->evidence, "varying_labels"));
+	s = gdump(g, "evidence", "varying_labels");
 	CHECK_STR(s, "[\"instance\"]");
 	free(s);
 	CHECK_INT(dups(&a, "NodeDown", 0), 11);
@@ -416,8 +440,8 @@ TEST(storm_occurrences)
 	if (a.ngroups != 1)
 		goto out;
 	CHECK_INT(a.groups[0].support, 2);
-	CHECK_INT(ev_int(&a.groups[0], "max_identities"), 12);
-	CHECK_INT(ev_int(&a.groups[0], "identities"), 12);
+	CHECK_INT(a.groups[0].storm.max_identities, 12);
+	CHECK_INT(a.groups[0].storm.identities, 12);
 	CHECK_INT(dups(&a, "NodeDown", 0), 30);
 out:
 	release(&a);
@@ -443,10 +467,100 @@ TEST(storm_member_cap)
 	CHECK_INT(a.ngroups, 1);
 	if (a.ngroups != 1)
 		goto out;
-	CHECK_INT(json_array_size(a.groups[0].members), 100);
-	CHECK_INT(ev_int(&a.groups[0], "identities"), 150);
-	CHECK_INT(ev_int(&a.groups[0], "max_identities"), 150);
+	CHECK_INT(a.groups[0].nmembers, 100);
+	CHECK_INT(a.groups[0].storm.identities, 150);
+	CHECK_INT(a.groups[0].storm.max_identities, 150);
 	CHECK_INT(dups(&a, "NodeDown", 0), 149);
+out:
+	release(&a);
+}
+
+/* The keys of object j in their order, comma-separated; the caller
+ * frees. */
+static char *
+keys_of(const json_t *j)
+{
+	char buf[512] = "";
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)j, k, v) {
+		if (buf[0] != '\0')
+			strncat(buf, ",", sizeof(buf) - strlen(buf) - 1);
+		strncat(buf, k, sizeof(buf) - strlen(buf) - 1);
+	}
+	return strdup(buf);
+}
+
+/* A storm whose identities differ in their label names: ten DiskFull
+ * identities, the first with its labels in another order, one with a team
+ * label more, one without zone. Common: the first identity's labels equal
+ * in all, in its order (alertname, job); varying: all other names, sorted
+ * and distinct. The JSON keeps the documented key order. */
+TEST(storm_labels)
+{
+	struct analysis a = { 0 };
+	struct an_opts o;
+	const struct an_group *g;
+	char labels[160], *s;
+	json_t *j;
+	size_t k;
+
+	opts(&o);
+	for (k = 0; k < 10; k++) {
+		if (k == 0)
+			snprintf(labels, sizeof(labels), "{\"alertname\":"
+			    "\"DiskFull\",\"zone\":\"z1\",\"job\":\"node\","
+			    "\"instance\":\"h00\"}");
+		else
+			snprintf(labels, sizeof(labels), "{\"alertname\":"
+			    "\"DiskFull\",\"job\":\"node\",\"instance\":"
+			    "\"h%02zu\"%s%s}", k, k == 7 ? "" :
+			    ",\"zone\":\"z1\"", k == 5 ? ",\"team\":\"db\"" :
+			    "");
+		ep(&a, ident(&a, 0, labels), T0 + (int64_t)k * 1000);
+	}
+	sort_eps(&a);
+	CHECK_INT(an_groups(&a, &o), 0);
+	CHECK_INT(a.ngroups, 1);
+	if (a.ngroups != 1)
+		goto out;
+	g = &a.groups[0];
+	CHECK_INT(g->kind, GROUP_STORM);
+	CHECK_INT(g->storm.ncommon, 2);
+	if (g->storm.ncommon == 2) {
+		CHECK_STR(g->storm.common[0].name, "alertname");
+		CHECK_STR(g->storm.common[0].value, "DiskFull");
+		CHECK_STR(g->storm.common[1].name, "job");
+		CHECK_STR(g->storm.common[1].value, "node");
+	}
+	CHECK_INT(g->storm.nvarying, 3);
+	if (g->storm.nvarying == 3) {
+		CHECK_STR(g->storm.varying[0], "instance");
+		CHECK_STR(g->storm.varying[1], "team");
+		CHECK_STR(g->storm.varying[2], "zone");
+	}
+	CHECK_INT(g->nmembers, 10);
+	CHECK_INT(g->members[0].ident, 0);
+	CHECK(g->members[0].labels == a.ids[0].labels);
+	j = an_group_json(g);
+	s = keys_of(j);
+	CHECK_STR(s, "kind,members,leader,support,jaccard,evidence");
+	free(s);
+	s = json_dumps(json_object_get(j, "evidence"), JSON_COMPACT);
+	CHECK_STR(s, "{\"occurrences\":1,\"max_identities\":10,"
+	    "\"identities\":10,\"common_labels\":{\"alertname\":"
+	    "\"DiskFull\",\"job\":\"node\"},\"varying_labels\":"
+	    "[\"instance\",\"team\",\"zone\"]}");
+	free(s);
+	s = json_dumps(json_array_get(json_object_get(j, "members"), 0),
+	    JSON_COMPACT);
+	CHECK_STR(s, "{\"alertname\":\"DiskFull\",\"labels\":{\"alertname\":"
+	    "\"DiskFull\",\"zone\":\"z1\",\"job\":\"node\",\"instance\":"
+	    "\"h00\"}}");
+	free(s);
+	CHECK(json_is_null(json_object_get(j, "leader")));
+	json_decref(j);
 out:
 	release(&a);
 }
@@ -543,22 +657,24 @@ TEST(replica)
 		goto out;
 	CHECK_INT(a.groups[0].kind, GROUP_REPLICA);
 	CHECK_INT(a.groups[1].kind, GROUP_REPLICA);
-	s = dump(a.groups[0].members);
+	s = gdump(&a.groups[0], "members", NULL);
 	CHECK_STR(s, "[{\"alertname\":\"Backup\",\"labels\":{\"alertname\":"
 	    "\"Backup\"}}]");
 	free(s);
-	s = dump(a.groups[1].members);
+	s = gdump(&a.groups[1], "members", NULL);
 	CHECK_STR(s, "[{\"alertname\":\"Watchdog\",\"labels\":{\"alertname\":"
 	    "\"Watchdog\",\"env\":\"prod\"}}]");
 	free(s);
 	CHECK_INT(a.groups[1].leader, -1);
 	CHECK_INT(a.groups[1].support, 3);
 	CHECK(a.groups[1].jaccard == 0);
-	s = dump(a.groups[1].evidence);
+	s = gdump(&a.groups[1], "evidence", NULL);
 	CHECK_STR(s, "{\"copies\":2,\"duplicate_deliveries\":0,"
 	    "\"episodes\":3}");
 	free(s);
-	CHECK_INT(ev_int(&a.groups[0], "duplicate_deliveries"), 1);
+	CHECK_INT(a.groups[0].replica.dup_deliveries, 1);
+	CHECK_INT(a.groups[1].replica.copies, 2);
+	CHECK_INT(a.groups[1].replica.episodes, 3);
 	for (k = 0; k < a.neps; k++)
 		CHECK(!(a.eps[k].reasons & R_DUPLICATE) &&
 		    a.eps[k].group == -1);
@@ -677,13 +793,11 @@ TEST(perf_28_days)
 		const struct an_group *g = &a.groups[i];
 		const char *job;
 
-		if (g->kind != GROUP_COFIRING ||
-		    json_array_size(g->members) != 2)
+		if (g->kind != GROUP_COFIRING || g->nmembers != 2)
 			continue;
 		n++;
-		job = json_string_value(json_object_get(json_object_get(
-		    json_array_get(g->members, (size_t)g->leader), "labels"),
-		    "job"));
+		job = json_string_value(json_object_get(
+		    g->members[g->leader].labels, "job"));
 		if (g->leader == 0 && job != NULL && (strcmp(job, "j0") == 0 ||
 		    strcmp(job, "j2") == 0) && g->support > 900 &&
 		    g->jaccard > 0.75)
@@ -734,6 +848,7 @@ main(void)
 	RUN(storm);
 	RUN(storm_occurrences);
 	RUN(storm_member_cap);
+	RUN(storm_labels);
 	RUN(storm_after_cofiring);
 	RUN(replica);
 	RUN(appends);

@@ -662,10 +662,8 @@ TEST(replica_group_drops_replica_label)
 	build(&f, ids, 2, e, 2, -3600, 3600, by_alertname, 1);
 	f.a->ids[1].dup_deliveries = 2;
 	/* recount the groups with Lost's duplicate deliveries */
-	for (size_t i = 0; i < f.a->ngroups; i++) {
-		json_decref(f.a->groups[i].members);
-		json_decref(f.a->groups[i].evidence);
-	}
+	for (size_t i = 0; i < f.a->ngroups; i++)
+		an_group_clear(&f.a->groups[i]);
 	f.a->ngroups = 0;
 	an_groups(f.a, &f.o);
 	CHECK_INT(f.a->ngroups, 2);

@@ -1,12 +1,15 @@
 /* test_report.c -- lib/render/report_*.c (report.h): the renderers on a
- * hand-written report (tests/data/report/report.json; the Markdown byte
- * for byte against tests/data/report/golden.md), local time and working
- * hours in Europe/Berlin in winter and summer, and the report of
- * hand-built analyses, every number derived in the comments.
+ * hand-written report (tests/data/report/report.json, read here into a
+ * struct report; the Markdown byte for byte against
+ * tests/data/report/golden.md, and report_json gives the document back),
+ * local time and working hours in Europe/Berlin in winter and summer, and
+ * the report of hand-built analyses, every number derived in the
+ * comments.
  *
  * Run from the repository root. AN_UPDATE_GOLDEN=1 rewrites golden.md from
  * the renderer (then read it before committing it). */
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +17,10 @@
 #include <time.h>
 
 #include "analysis.h"
+#include "config.h"
 #include "report.h"
 #include "t.h"
+#include "timefmt.h"
 #include "tzone.h"
 
 #define DATA	"tests/data/report/"
@@ -25,13 +30,227 @@
 #define JAN1	1767225600000LL		/* 2026-01-01T00:00:00Z, a Thursday */
 
 static json_t *
-load_report(void)
+load_doc(void)
 {
 	json_error_t je;
 	json_t *r = json_load_file(DATA "report.json", 0, &je);
 
 	if (r == NULL)
 		T_FAIL("%s:%d: %s", DATA "report.json", je.line, je.text);
+	return r;
+}
+
+/* --- a saved report's JSON as a struct report ----------------------------
+ * Test code only: the library never reads a report's JSON back. Missing
+ * numbers are 0, missing figures and ratios NAN. */
+
+static long
+jlong(const json_t *o, const char *key)
+{
+	return (long)json_integer_value(json_object_get(o, key));
+}
+
+static double
+jnum_or_nan(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static char *
+jname(const json_t *o)
+{
+	const char *s = json_string_value(json_object_get(o, "alertname"));
+
+	return strdup(s ? s : "");
+}
+
+static int64_t
+jtime_ms(const json_t *o, const char *key)
+{
+	int64_t ms = 0;
+	const char *s = json_string_value(json_object_get(o, key));
+
+	if (s != NULL && ts_parse_rfc3339(s, &ms) < 0)
+		T_FAIL("%s: not a time: %s", key, s);
+	return ms;
+}
+
+static void *
+array_of(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size);
+}
+
+static void
+load_alert(struct report_alert *a, const json_t *o)
+{
+	const json_t *classes = json_object_get(o, "classes");
+
+	a->alertname = jname(o);
+	a->episodes = jlong(o, "episodes");
+	a->noise_episodes = jlong(o, "noise_episodes");
+	for (int c = 0; c < CLS_COUNT; c++)
+		a->classes[c] = jlong(classes, an_class_name((enum an_class)c));
+	if (json_object_get(o, "flapping_episodes") != NULL)
+		a->classes[CLS_FLAPPING] = jlong(o, "flapping_episodes");
+	a->pages = jlong(o, "pages");
+	a->flap_score = json_number_value(json_object_get(o, "flap_score"));
+	a->flapping = json_is_true(json_object_get(o, "flapping"));
+}
+
+static void
+load_noisy(const json_t *list, struct report_noisy **out, size_t *n)
+{
+	*n = json_array_size(list);
+	*out = array_of(*n, sizeof(**out));
+	for (size_t i = 0; i < *n; i++) {
+		const json_t *o = json_array_get(list, i);
+		struct report_noisy *x = &(*out)[i];
+
+		x->alertname = jname(o);
+		x->episodes = jlong(o, "episodes");
+		x->noise_episodes = jlong(o, "noise_episodes");
+		x->noise_ratio = jnum_or_nan(o, "noise_ratio");
+		x->previous_episodes = jlong(o, "previous_episodes");
+		x->previous_noise_ratio = jnum_or_nan(o,
+		    "previous_noise_ratio");
+	}
+}
+
+static struct report *
+report_load(const json_t *doc)
+{
+	struct report *r = calloc(1, sizeof(*r));
+	const json_t *kpis = json_object_get(doc, "kpis");
+	const json_t *nn = json_object_get(doc, "not_notified");
+	const json_t *days = json_object_get(doc, "pages_per_day");
+	const json_t *ratio = json_object_get(doc, "noise_ratio_per_day");
+	const json_t *list, *ch = json_object_get(doc, "changes");
+	const json_t *new_groups = json_object_get(ch, "new_groups");
+	const char *s;
+	int h1 = 0, m1 = 0, h2 = 0, m2 = 0;
+
+	if ((s = json_string_value(json_object_get(doc, "window"))) != NULL)
+		cfg_parse_window(s, &r->window_ms);
+	r->from = jtime_ms(doc, "from");
+	r->to = jtime_ms(doc, "to");
+	r->generated_at = jtime_ms(doc, "generated_at");
+	r->prev_from = jtime_ms(json_object_get(doc, "previous"), "from");
+	r->prev_to = jtime_ms(json_object_get(doc, "previous"), "to");
+	s = json_string_value(json_object_get(doc, "timezone"));
+	r->timezone = strdup(s ? s : "UTC");
+	s = json_string_value(json_object_get(doc, "working_hours"));
+	if (s != NULL)
+		sscanf(s, "%d:%d-%d:%d", &h1, &m1, &h2, &m2);
+	r->work_start = h1 * 60 + m1;
+	r->work_end = h2 * 60 + m2;
+	list = json_object_get(doc, "working_days");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		static const char *const names[7] = { "mon", "tue", "wed",
+		    "thu", "fri", "sat", "sun" };
+
+		const char *name = json_string_value(json_array_get(list, i));
+
+		for (unsigned d = 0; name != NULL && d < 7; d++)
+			if (strcmp(name, names[d]) == 0)
+				r->work_days |= 1u << d;
+	}
+	for (int k = 0; k < REPORT_NKPIS; k++) {
+		static const char *const keys[REPORT_NKPIS] = {
+			"noise_ratio", "page_noise_ratio", "pages",
+			"out_of_hours_pages", "mttr_seconds",
+			"feedback_coverage",
+		};
+		const json_t *f = json_object_get(kpis, keys[k]);
+
+		r->kpis[k].cur = jnum_or_nan(f, "current");
+		r->kpis[k].prev = jnum_or_nan(f, "previous");
+	}
+	r->routed = json_is_object(nn);
+	for (int k = NN_NONE + 1; k < NN_COUNT; k++)
+		r->not_notified[k] = jlong(nn, an_nn_name(k));
+	r->ndays = json_array_size(days);
+	r->days = array_of(r->ndays, sizeof(*r->days));
+	for (size_t i = 0; i < r->ndays; i++) {
+		const json_t *d = json_array_get(days, i);
+		const json_t *q = json_array_get(ratio, i);
+
+		s = json_string_value(json_object_get(d, "day"));
+		snprintf(r->days[i].day, sizeof(r->days[i].day), "%s",
+		    s ? s : "");
+		r->days[i].pages = jlong(d, "pages");
+		r->days[i].noise_pages = jlong(d, "noise_pages");
+		r->days[i].episodes = jlong(q, "episodes");
+		r->days[i].noise_episodes = jlong(q, "noise_episodes");
+	}
+	list = json_object_get(doc, "top_noisy");
+	r->ntop = json_array_size(list);
+	r->top = array_of(r->ntop, sizeof(*r->top));
+	for (size_t i = 0; i < r->ntop; i++)
+		load_alert(&r->top[i], json_array_get(list, i));
+	list = json_object_get(doc, "flapping");
+	r->nflapping = json_array_size(list);
+	r->flapping = array_of(r->nflapping, sizeof(*r->flapping));
+	for (size_t i = 0; i < r->nflapping; i++)
+		load_alert(&r->flapping[i], json_array_get(list, i));
+	list = json_object_get(doc, "persistent");
+	r->npersistent = json_array_size(list);
+	r->persistent = array_of(r->npersistent, sizeof(*r->persistent));
+	for (size_t i = 0; i < r->npersistent; i++) {
+		const json_t *o = json_array_get(list, i);
+		struct report_persistent *p = &r->persistent[i];
+
+		p->alertname = jname(o);
+		p->persistent_episodes = jlong(o, "persistent_episodes");
+		p->episodes = jlong(o, "episodes");
+		p->longest_firing_seconds = json_number_value(
+		    json_object_get(o, "longest_firing_seconds"));
+		p->still_firing = json_is_true(json_object_get(o,
+		    "still_firing"));
+	}
+	r->groups_json = json_incref(json_object_get(doc, "dedup_groups"));
+	r->ngroups = json_array_size(r->groups_json);
+	r->groups = array_of(r->ngroups, sizeof(*r->groups));
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const json_t *g = json_array_get(r->groups_json, i);
+		const json_t *members = json_object_get(g, "members");
+		const json_t *leader = json_object_get(g, "leader");
+		struct report_group *x = &r->groups[i];
+
+		x->nmembers = json_array_size(members);
+		x->members = array_of(x->nmembers, sizeof(*x->members));
+		for (size_t j = 0; j < x->nmembers; j++) {
+			x->members[j] = strdup(json_string_value(
+			    json_object_get(json_array_get(members, j),
+			    "alertname")));
+			if (json_equal(leader, json_array_get(members, j)))
+				x->leader = x->members[j];
+		}
+		x->kind = json_string_value(json_object_get(g, "kind"));
+		x->support = jlong(g, "support");
+		x->jaccard = jnum_or_nan(g, "jaccard");
+		for (size_t j = 0; j < json_array_size(new_groups); j++)
+			if (json_equal(g, json_array_get(new_groups, j)))
+				x->is_new = 1;
+	}
+	r->recommendations = json_incref(json_object_get(doc,
+	    "recommendations"));
+	load_noisy(json_object_get(ch, "newly_noisy"), &r->newly_noisy,
+	    &r->nnewly_noisy);
+	load_noisy(json_object_get(ch, "no_longer_noisy"),
+	    &r->no_longer_noisy, &r->nno_longer_noisy);
+	return r;
+}
+
+static struct report *
+load_report(void)
+{
+	json_t *doc = load_doc();
+	struct report *r = doc ? report_load(doc) : NULL;
+
+	json_decref(doc);
 	return r;
 }
 
@@ -47,7 +266,7 @@ count(const char *hay, const char *needle)
 
 TEST(markdown_matches_golden)
 {
-	json_t *r = load_report();
+	struct report *r = load_report();
 	char *md, *want;
 	const char *update = getenv("AN_UPDATE_GOLDEN");
 
@@ -72,12 +291,12 @@ TEST(markdown_matches_golden)
 	}
 	free(md);
 	free(want);
-	json_decref(r);
+	report_free(r);
 }
 
 TEST(markdown_escapes_and_fences)
 {
-	json_t *r = load_report();
+	struct report *r = load_report();
 	char *md;
 
 	if (r == NULL)
@@ -85,7 +304,7 @@ TEST(markdown_escapes_and_fences)
 	md = report_markdown(r);
 	if (md == NULL) {
 		T_FAIL("report_markdown failed");
-		json_decref(r);
+		report_free(r);
 		return;
 	}
 	/* an alertname is a code span; its pipe cannot split the table */
@@ -114,12 +333,12 @@ TEST(markdown_escapes_and_fences)
 	    "prometheus\\_rule\n");
 	CHECK_CONTAINS(md, "`Storm \xc3\x97" "3`");
 	free(md);
-	json_decref(r);
+	report_free(r);
 }
 
 TEST(html_is_one_safe_page)
 {
-	json_t *r = load_report();
+	struct report *r = load_report();
 	char *html, *again;
 
 	if (r == NULL)
@@ -171,22 +390,57 @@ TEST(html_is_one_safe_page)
 out:
 	free(html);
 	free(again);
-	json_decref(r);
+	report_free(r);
 }
 
+/* A report with no day, no row and no figure. */
 TEST(renderers_take_an_empty_report)
 {
-	json_t *r = json_object();
-	char *md = report_markdown(r), *html = report_html(r);
+	struct report r;
+	char *md, *html;
 
+	memset(&r, 0, sizeof(r));
+	for (int k = 0; k < REPORT_NKPIS; k++)
+		r.kpis[k].cur = r.kpis[k].prev = NAN;
+	md = report_markdown(&r);
+	html = report_html(&r);
 	CHECK(md != NULL && html != NULL);
 	CHECK_CONTAINS(md, "## Key figures\n");
 	CHECK_CONTAINS(md, "| Pages | n/a | n/a | n/a |");
+	CHECK_CONTAINS(md, "## Noisiest alerts\n\n_No noise in this window._");
 	CHECK_CONTAINS(md, "## What changed\n");
+	CHECK_CONTAINS(md, "- **New dedup groups:** none\n");
 	CHECK_CONTAINS(html, "</html>\n");
 	free(md);
 	free(html);
-	json_decref(r);
+}
+
+/* report_json writes the struct back as the document it was read from:
+ * every key, in order, integers as integers, undefined as null. */
+TEST(json_of_the_struct_is_the_document)
+{
+	json_t *doc = load_doc(), *back;
+	struct report *r;
+	char *a, *b;
+
+	if (doc == NULL)
+		return;
+	r = report_load(doc);
+	back = report_json(r);
+	CHECK(back != NULL);
+	/* report.json predates not_notified: null, no routing tree */
+	CHECK(json_is_null(json_object_get(back, "not_notified")));
+	json_object_del(back, "not_notified");
+	a = json_dumps(doc, JSON_COMPACT);
+	b = json_dumps(back, JSON_COMPACT);
+	CHECK(a != NULL && b != NULL);
+	if (a != NULL && b != NULL)
+		CHECK_STR(b, a);
+	free(a);
+	free(b);
+	json_decref(back);
+	report_free(r);
+	json_decref(doc);
 }
 
 static struct tz *berlin_tz, *tokyo_tz;
@@ -325,12 +579,14 @@ add_group(struct analysis *a, enum an_group_kind kind, const char *m1,
 	g = &a->groups[a->ngroups++];
 	memset(g, 0, sizeof(*g));
 	g->kind = kind;
-	g->members = json_pack("[{s:s, s:{s:s}}, {s:s, s:{s:s}}]",
-	    "alertname", m1, "labels", "alertname", m1,
-	    "alertname", m2, "labels", "alertname", m2);
+	g->members = calloc(2, sizeof(*g->members));
+	g->nmembers = 2;
+	g->members[0].alertname = m1;
+	g->members[0].labels = json_pack("{s:s}", "alertname", m1);
+	g->members[1].alertname = m2;
+	g->members[1].labels = json_pack("{s:s}", "alertname", m2);
 	g->leader = -1;
 	g->support = 3;
-	g->evidence = json_object();
 }
 
 static const json_t *
@@ -403,7 +659,8 @@ TEST(report_of_two_windows)
 	    cur_noise, 4);
 	struct analysis *prev = build(from - 7 * DAY, from, names, 3, prev_eps,
 	    2, prev_pages, prev_noise, 2);
-	json_t *recs = json_array(), *r;
+	json_t *recs = json_array(), *r = NULL;
+	struct report *rep;
 
 	cur->now = prev->now = to;
 	/* the same cofiring group both times (members in another order),
@@ -411,11 +668,23 @@ TEST(report_of_two_windows)
 	add_group(cur, GROUP_COFIRING, "Fine", "Noisy");
 	add_group(cur, GROUP_STORM, "Stuck", "Stuck");
 	add_group(prev, GROUP_COFIRING, "Noisy", "Fine");
-	r = report_from_analyses(cur, prev, &ro, 7 * DAY, to, recs);
-	if (r == NULL) {
+	rep = report_from_analyses(cur, prev, &ro, 7 * DAY, to, recs);
+	if (rep == NULL || (r = report_json(rep)) == NULL) {
 		T_FAIL("report_from_analyses failed");
 		goto out;
 	}
+	/* the struct the renderers read, and its JSON below: one report */
+	CHECK_STR(rep->timezone, "Europe/Berlin");
+	CHECK_INT(rep->ndays, 7);
+	CHECK_INT(rep->ntop, 2);
+	CHECK_STR(rep->top[0].alertname, "Noisy");
+	CHECK_INT(rep->top[0].classes[CLS_TRANSIENT], 2);
+	CHECK(rep->kpis[REPORT_KPI_PAGES].cur == 4);
+	CHECK(rep->kpis[REPORT_KPI_MTTR].prev == 60);
+	CHECK(isnan(rep->newly_noisy[0].previous_noise_ratio));
+	CHECK_INT(rep->ngroups, 2);
+	CHECK(!rep->groups[0].is_new && rep->groups[1].is_new);
+	CHECK_STR(rep->groups[1].kind, "storm");
 	CHECK_PATH_STR(r, "window", "1w");
 	CHECK_PATH_STR(r, "from", "2026-01-08T23:00:00.000Z");
 	CHECK_PATH_STR(r, "to", "2026-01-15T23:00:00.000Z");
@@ -484,8 +753,9 @@ TEST(report_of_two_windows)
 	CHECK_INT(json_array_size(at(r, "changes.new_groups")), 1);
 	CHECK_PATH_STR(r, "changes.new_groups.0.kind", "storm");
 	CHECK_PATH_INT(r, "changes.pages_change.change", 2);
-	json_decref(r);
 out:
+	json_decref(r);
+	report_free(rep);
 	json_decref(recs);
 	an_free(cur);
 	an_free(prev);
@@ -529,6 +799,7 @@ main(void)
 	RUN(markdown_escapes_and_fences);
 	RUN(html_is_one_safe_page);
 	RUN(renderers_take_an_empty_report);
+	RUN(json_of_the_struct_is_the_document);
 	RUN(out_of_hours_in_berlin_winter_and_summer);
 	RUN(report_of_two_windows);
 	RUN(zones_are_per_report_not_per_process);
