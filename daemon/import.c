@@ -46,6 +46,7 @@
 #include "buf.h"
 #include "config.h"
 #include "ingest.h"
+#include "intern.h"
 #include "log.h"
 #include "reload.h"
 #include "rw_decode.h"
@@ -516,9 +517,9 @@ out_parser:
 /* One series: its labels, where its run stands, and the samples built for
  * the chunk being applied. Owned by the table. */
 struct series {
-	char *key;		/* name\0value\0... sorted by name */
+	const char *key;	/* name\0value\0... sorted by name: the
+				   table's copy (struct intern) */
 	size_t keylen;
-	uint64_t hash;
 	struct rw_label *labels;	/* pointing into key */
 	size_t nlabels;
 	int64_t last;		/* its last point; INT64_MIN before one */
@@ -528,59 +529,31 @@ struct series {
 	size_t nsamples, cap;
 };
 
-/* Series in order of first appearance, and a hash index over them. */
+/* Series in order of first appearance: v[i] is the one whose key is
+ * number i of keys. */
 struct table {
+	struct intern keys;
 	struct series **v;
 	size_t n, cap;
-	size_t *slots;		/* index + 1 into v, 0 when free */
-	size_t nslots;		/* a power of two, at least 2 * n */
 };
-
-static uint64_t
-key_hash(const char *key, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a 64 */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void
-table_index(struct table *t, size_t i)
-{
-	size_t mask = t->nslots - 1, s = (size_t)t->v[i]->hash & mask;
-
-	while (t->slots[s] != 0)
-		s = (s + 1) & mask;
-	t->slots[s] = i + 1;
-}
 
 /* Finds the series with this key, adding it when new. */
 static struct series *
 table_get(struct table *t, const char *key, size_t keylen)
 {
-	uint64_t h = key_hash(key, keylen);
 	struct series *s;
-	size_t mask, i;
+	size_t id, i;
 
-	if (t->nslots != 0) {
-		mask = t->nslots - 1;
-		for (i = (size_t)h & mask; t->slots[i] != 0;
-		    i = (i + 1) & mask) {
-			s = t->v[t->slots[i] - 1];
-			if (s->hash == h && s->keylen == keylen &&
-			    memcmp(s->key, key, keylen) == 0)
-				return s;
-		}
+	if (intern_put(&t->keys, key, keylen, &id) < 0) {
+		fputs("alertnoised import: error: out of memory\n", stderr);
+		exit(1);
 	}
+	if (id < t->n)
+		return t->v[id];
 
 	s = xcalloc(1, sizeof(*s));
-	s->key = memcpy(xreallocarray(NULL, keylen, 1), key, keylen);
+	s->key = intern_str(&t->keys, id);	/* the table's */
 	s->keylen = keylen;
-	s->hash = h;
 	s->last = INT64_MIN;
 	/* key holds name\0value\0 pairs: half its NULs */
 	for (i = 0; i < keylen; i++)
@@ -598,15 +571,6 @@ table_get(struct table *t, const char *key, size_t keylen)
 		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
 	}
 	t->v[t->n++] = s;
-	if (t->n * 2 > t->nslots) {
-		free(t->slots);
-		t->nslots = t->nslots ? t->nslots * 2 : 128;
-		t->slots = xcalloc(t->nslots, sizeof(*t->slots));
-		for (i = 0; i < t->n; i++)
-			table_index(t, i);
-	} else {
-		table_index(t, t->n - 1);
-	}
 	return s;
 }
 
@@ -614,13 +578,12 @@ static void
 table_free(struct table *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
-		free(t->v[i]->key);
 		free(t->v[i]->labels);
 		free(t->v[i]->samples);
 		free(t->v[i]);
 	}
 	free(t->v);
-	free(t->slots);
+	intern_free(&t->keys);
 }
 
 /* --- building and applying chunks ---------------------------------------- */
