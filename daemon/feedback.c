@@ -25,8 +25,9 @@
 #include <strings.h>
 
 #include "fingerprint.h"
+#include "fmt.h"
+#include "html.h"
 #include "log.h"
-#include "report.h"
 #include "respond.h"
 #include "routes.h"
 #include "store.h"
@@ -470,43 +471,6 @@ out:
 
 /* --- GET /feedback ------------------------------------------------------- */
 
-/* The page being built; err is set once an append failed (out of memory,
- * or past PAGE_MAX), and checked once at the end. */
-struct page {
-	struct buf b;
-	int err;
-};
-
-static void
-put(struct page *p, const char *s)
-{
-	if (buf_puts(&p->b, s) < 0)
-		p->err = 1;
-}
-
-static void
-putf(struct page *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-putf(struct page *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (buf_vprintf(&p->b, fmt, ap) < 0)
-		p->err = 1;
-	va_end(ap);
-}
-
-/* s HTML-escaped, for text and double- or single-quoted attributes. */
-static void
-put_esc(struct page *p, const char *s)
-{
-	if (report_html_escape(&p->b, s) < 0)
-		p->err = 1;
-}
-
 static const char page_head[] =
     "<!DOCTYPE html>\n"
     "<html lang=\"en\">\n"
@@ -547,19 +511,19 @@ static const char page_head[] =
     "</style>\n";
 
 static void
-put_title(struct page *p, const char *title)
+put_title(struct fmt_out *p, const char *title)
 {
-	put(p, page_head);
-	put(p, "<title>");
-	put_esc(p, title);
-	put(p, " \xc2\xb7 alertnoise feedback</title>\n</head>\n<body>\n"
+	fmt_put(p, page_head);
+	fmt_put(p, "<title>");
+	html_esc(p, title);
+	fmt_put(p, " \xc2\xb7 alertnoise feedback</title>\n</head>\n<body>\n"
 	    "<main>\n<p class=\"brand\">alertnoise \xc2\xb7 feedback</p>\n");
 }
 
 /* Queues the page (respond_html's headers). p stays the caller's. */
 static enum MHD_Result
 respond_page(struct MHD_Connection *c, struct request *r, int code,
-    struct page *p)
+    struct fmt_out *p)
 {
 	if (p->err)
 		return respond_text(c, r, 500, "rendering the page failed\n");
@@ -571,16 +535,16 @@ static enum MHD_Result
 page_error(struct MHD_Connection *c, struct request *r, int code,
     const char *title, const char *what)
 {
-	struct page p = { .err = 0 };
+	struct fmt_out p;
 	enum MHD_Result ret;
 
-	buf_init(&p.b, PAGE_MAX);
+	fmt_init(&p, PAGE_MAX);
 	put_title(&p, title);
-	put(&p, "<h1>");
-	put_esc(&p, title);
-	put(&p, "</h1>\n<p class=\"err\">");
-	put_esc(&p, what);
-	put(&p, "</p>\n</main>\n</body>\n</html>\n");
+	fmt_put(&p, "<h1>");
+	html_esc(&p, title);
+	fmt_put(&p, "</h1>\n<p class=\"err\">");
+	html_esc(&p, what);
+	fmt_put(&p, "</p>\n</main>\n</body>\n</html>\n");
 	ret = respond_page(c, r, code, &p);
 	buf_free(&p.b);
 	return ret;
@@ -628,7 +592,7 @@ cmp_str(const void *a, const void *b)
 
 /* The labels, sorted by name, as table rows. */
 static void
-put_labels(struct page *p, json_t *labels)
+put_labels(struct fmt_out *p, json_t *labels)
 {
 	const char **keys;
 	const char *k;
@@ -644,59 +608,59 @@ put_labels(struct page *p, json_t *labels)
 	json_object_foreach(labels, k, v)
 		keys[n++] = k;
 	qsort(keys, n, sizeof(*keys), cmp_str);
-	put(p, "<h2>Labels</h2>\n<table>\n");
+	fmt_put(p, "<h2>Labels</h2>\n<table>\n");
 	for (size_t i = 0; i < n; i++) {
 		v = json_object_get(labels, keys[i]);
-		put(p, "<tr><th><code>");
-		put_esc(p, keys[i]);
-		put(p, "</code></th><td><code>");
-		put_esc(p, json_is_string(v) ? json_string_value(v) : "");
-		put(p, "</code></td></tr>\n");
+		fmt_put(p, "<tr><th><code>");
+		html_esc(p, keys[i]);
+		fmt_put(p, "</code></th><td><code>");
+		html_esc(p, json_is_string(v) ? json_string_value(v) : "");
+		fmt_put(p, "</code></td></tr>\n");
 	}
-	put(p, "</table>\n");
+	fmt_put(p, "</table>\n");
 	free(keys);
 }
 
 static void
-put_time_row(struct page *p, const char *what, int64_t ms, const char *none)
+put_time_row(struct fmt_out *p, const char *what, int64_t ms, const char *none)
 {
 	char s[40];
 
 	if (ms == 0 && none == NULL)
 		return;
-	putf(p, "<tr><th>%s</th><td>", what);
+	fmt_putf(p, "<tr><th>%s</th><td>", what);
 	if (ms != 0) {
 		ts_format_rfc3339(ms, s, sizeof(s));
-		putf(p, "<time datetime=\"%s\">%s</time>", s, s);
+		fmt_putf(p, "<time datetime=\"%s\">%s</time>", s, s);
 	} else {
-		put_esc(p, none);
+		html_esc(p, none);
 	}
-	put(p, "</td></tr>\n");
+	fmt_put(p, "</td></tr>\n");
 }
 
 /* One of the two buttons: a form posting the verdict on the episode. */
 static void
-put_form(struct page *p, const char *fp, const char *at, const char *verdict,
+put_form(struct fmt_out *p, const char *fp, const char *at, const char *verdict,
     const char *button)
 {
-	putf(p, "<form class=\"%s\" method=\"post\" action=\"/api/v1/feedback\""
+	fmt_putf(p, "<form class=\"%s\" method=\"post\" action=\"/api/v1/feedback\""
 	    " accept-charset=\"utf-8\">\n", verdict);
-	putf(p, "<input type=\"hidden\" name=\"fingerprint\" value=\"%s\">\n",
+	fmt_putf(p, "<input type=\"hidden\" name=\"fingerprint\" value=\"%s\">\n",
 	    fp);
-	putf(p, "<input type=\"hidden\" name=\"starts_at\" value=\"%s\">\n",
+	fmt_putf(p, "<input type=\"hidden\" name=\"starts_at\" value=\"%s\">\n",
 	    at);
-	putf(p, "<input type=\"hidden\" name=\"verdict\" value=\"%s\">\n",
+	fmt_putf(p, "<input type=\"hidden\" name=\"verdict\" value=\"%s\">\n",
 	    verdict);
-	put(p, "<input type=\"hidden\" name=\"return\" value=\"1\">\n");
-	putf(p, "<label>Note (optional)<input type=\"text\" name=\"note\" "
+	fmt_put(p, "<input type=\"hidden\" name=\"return\" value=\"1\">\n");
+	fmt_putf(p, "<label>Note (optional)<input type=\"text\" name=\"note\" "
 	    "maxlength=\"%d\"></label>\n", NOTE_MAX);
-	putf(p, "<label>Your name (optional)<input type=\"text\" name=\"by\" "
+	fmt_putf(p, "<label>Your name (optional)<input type=\"text\" name=\"by\" "
 	    "maxlength=\"%d\" autocomplete=\"name\"></label>\n", BY_MAX);
-	putf(p, "<button type=\"submit\">%s</button>\n</form>\n", button);
+	fmt_putf(p, "<button type=\"submit\">%s</button>\n</form>\n", button);
 }
 
 static void
-put_episode(struct page *p, const struct episode *e, const struct ep_info *in,
+put_episode(struct fmt_out *p, const struct episode *e, const struct ep_info *in,
     const char *recorded)
 {
 	const char *name = in->alertname && in->alertname[0] ?
@@ -706,48 +670,48 @@ put_episode(struct page *p, const struct episode *e, const struct ep_info *in,
 	fp_format(e->identity, fp);
 	ts_format_rfc3339(episode_at(e), at, sizeof(at));
 	put_title(p, name);
-	put(p, "<h1>");
-	put_esc(p, name);
-	put(p, "</h1>\n");
+	fmt_put(p, "<h1>");
+	html_esc(p, name);
+	fmt_put(p, "</h1>\n");
 	if (recorded != NULL) {
-		put(p, "<p class=\"ok\" role=\"status\">Recorded: <strong>");
-		put_esc(p, recorded);
-		put(p, "</strong>. Thank you.</p>\n");
+		fmt_put(p, "<p class=\"ok\" role=\"status\">Recorded: <strong>");
+		html_esc(p, recorded);
+		fmt_put(p, "</strong>. Thank you.</p>\n");
 	} else if (in->verdict[0] != '\0') {
-		put(p, "<p>Last verdict given: <strong>");
-		put_esc(p, in->verdict);
-		put(p, "</strong></p>\n");
+		fmt_put(p, "<p>Last verdict given: <strong>");
+		html_esc(p, in->verdict);
+		fmt_put(p, "</strong></p>\n");
 	}
-	put(p, "<table>\n");
+	fmt_put(p, "<table>\n");
 	put_time_row(p, "Pending since", e->pending_at, NULL);
 	put_time_row(p, "Firing since", e->firing_at, e->resolved_at ?
 	    "never fired (ended while pending)" : "not yet (pending)");
 	put_time_row(p, "Resolved", e->resolved_at,
 	    e->firing_at ? "not yet" : NULL);
-	putf(p, "<tr><th>Notifications</th><td>%lld",
+	fmt_putf(p, "<tr><th>Notifications</th><td>%lld",
 	    (long long)e->notifications);
 	if (json_array_size(in->receivers) > 0) {
 		size_t i;
 		json_t *v;
 
-		put(p, " (");
+		fmt_put(p, " (");
 		json_array_foreach(in->receivers, i, v) {
 			if (i > 0)
-				put(p, ", ");
-			put_esc(p, json_is_string(v) ? json_string_value(v) :
+				fmt_put(p, ", ");
+			html_esc(p, json_is_string(v) ? json_string_value(v) :
 			    "");
 		}
-		put(p, ")");
+		fmt_put(p, ")");
 	}
-	put(p, "</td></tr>\n");
-	putf(p, "<tr><th>Fingerprint</th><td><code>%s</code></td></tr>\n", fp);
-	put(p, "</table>\n");
+	fmt_put(p, "</td></tr>\n");
+	fmt_putf(p, "<tr><th>Fingerprint</th><td><code>%s</code></td></tr>\n", fp);
+	fmt_put(p, "</table>\n");
 	put_labels(p, in->labels);
-	put(p, "<h2>Did this alert need someone to act on it?</h2>\n"
+	fmt_put(p, "<h2>Did this alert need someone to act on it?</h2>\n"
 	    "<div class=\"choices\">\n");
 	put_form(p, fp, at, "actionable", "Actionable");
 	put_form(p, fp, at, "noise", "Noise");
-	put(p, "</div>\n<p class=\"muted\">Every verdict is kept; the last "
+	fmt_put(p, "</div>\n<p class=\"muted\">Every verdict is kept; the last "
 	    "one given on an episode counts.</p>\n</main>\n</body>\n</html>\n");
 }
 
@@ -759,7 +723,7 @@ page_feedback(struct MHD_Connection *c, struct request *r)
 	struct ep_info in;
 	struct episode e;
 	struct episode_filter f;
-	struct page p = { .err = 0 };
+	struct fmt_out p;
 	char msg[256], at[40];
 	enum MHD_Result ret;
 	int64_t starts_ms = 0;
@@ -824,7 +788,7 @@ page_feedback(struct MHD_Connection *c, struct request *r)
 		log_error("reading feedback for the feedback page failed",
 		    "err", store_errmsg(st));
 
-	buf_init(&p.b, PAGE_MAX);
+	fmt_init(&p, PAGE_MAX);
 	put_episode(&p, &e, &in, recorded);
 	ret = respond_page(c, r, 200, &p);
 	buf_free(&p.b);

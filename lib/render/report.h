@@ -251,9 +251,5 @@ void report_svg_ratio(struct fmt_out *o, const struct report_day *days,
 void report_svg_top(struct fmt_out *o, const struct report_alert *top,
     size_t n);
 
-/* html_esc (html.h) for a page built in a struct buf: appends s escaped to
- * b; 0, or -1 when b ran out of memory or reached its limit. Kept for
- * daemon/feedback.c until it builds its page with fmt.h. */
-int report_html_escape(struct buf *b, const char *s);
 
 #endif

@@ -505,12 +505,3 @@ report_html(const struct report *report)
 	return fmt_finish(&o);
 }
 
-int
-report_html_escape(struct buf *b, const char *s)
-{
-	struct fmt_out o = { .b = *b, .err = 0 };
-
-	html_esc(&o, s);
-	*b = o.b;
-	return o.err ? -1 : 0;
-}

@@ -190,20 +190,6 @@ TEST(page_head_and_chart_frame)
 	free(s);
 }
 
-/* report_html_escape is html_esc for a page in a struct buf. */
-TEST(escape_into_a_buf)
-{
-	struct buf b;
-
-	buf_init(&b, 16);
-	CHECK_INT(report_html_escape(&b, "a&b"), 0);
-	CHECK_STR(b.data, "a&amp;b");
-	/* past 16 bytes: what fitted stays, a partial page to discard */
-	CHECK_INT(report_html_escape(&b, "<<<<"), -1);
-	CHECK_STR(b.data, "a&amp;b&lt;&lt;");
-	buf_free(&b);
-}
-
 int
 main(void)
 {
@@ -213,6 +199,5 @@ main(void)
 	RUN(numbers_as_the_report_shows_them);
 	RUN(fields_as_one_line);
 	RUN(page_head_and_chart_frame);
-	RUN(escape_into_a_buf);
 	return t_done();
 }
