@@ -42,7 +42,7 @@ void ts_clock_advance(int64_t ms);
 
 /* lib/-internal: days since 1970-01-01 of a proleptic Gregorian date (month
  * and day 1-based), and back (H. Hinnant's days_from_civil and
- * civil_from_days); report.c counts local days with them. */
+ * civil_from_days); report_build.c counts local days with them. */
 int64_t ts__days_from_civil(int64_t y, unsigned m, unsigned d);
 void ts__civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 

@@ -16,7 +16,7 @@
  * cannot starve one). A full reload builds a new copy without the lock
  * and swaps it in.
  *
- * Nothing here knows SQL: lib/store/store_sqlite.c reads the rows and puts them
+ * Nothing here knows SQL: lib/store/sqlite_model.c reads the rows and puts them
  * in. Times are ms since the epoch, 0 "none", as in store.h. */
 #ifndef AN_MODEL_H
 #define AN_MODEL_H
