@@ -417,14 +417,17 @@ mttr_json(const struct an_numbers *n)
 	    (json_int_t)n->resolved);
 }
 
-static json_t *
-classes_json(const struct an_numbers *n)
+json_t *
+an_classes_json(const long *classes)
 {
 	json_t *o = json_object();
 
-	for (int c = 0; c < CLS_COUNT; c++)
-		json_object_set_new(o, an_class_name((enum an_class)c),
-		    json_integer(n->classes[c]));
+	for (int c = 0; o != NULL && c < CLS_COUNT; c++)
+		if (json_object_set_new(o, an_class_name((enum an_class)c),
+		    json_integer(classes[c])) < 0) {
+			json_decref(o);
+			return NULL;
+		}
 	return o;
 }
 
@@ -437,7 +440,7 @@ numbers_json(const struct an_numbers *n)
 	    "episodes", (json_int_t)n->episodes,
 	    "noise_episodes", (json_int_t)n->noise,
 	    "noise_ratio", ratio_json(n->noise, n->episodes),
-	    "classes", classes_json(n),
+	    "classes", an_classes_json(n->classes),
 	    "notifications", (json_int_t)n->notifications,
 	    "pages", (json_int_t)n->pages,
 	    "noise_pages", (json_int_t)n->noise_pages,
@@ -493,17 +496,20 @@ an_alert_rows_json(const struct analysis *a, const struct an_alerts *v,
 }
 
 json_t *
-an_not_notified_view_json(const struct an_summary *s)
+an_not_notified_json(int routed, const long *counts)
 {
 	json_t *nn;
 
-	if (!s->routed)
+	if (!routed)
 		return json_null();	/* no routing tree told which were due */
 	if ((nn = json_object()) == NULL)
 		return NULL;
 	for (int r = NN_NONE + 1; r < NN_COUNT; r++)
-		json_object_set_new(nn, an_nn_name(r),
-		    json_integer(s->not_notified[r]));
+		if (json_object_set_new(nn, an_nn_name(r),
+		    json_integer(counts[r])) < 0) {
+			json_decref(nn);
+			return NULL;
+		}
 	return nn;
 }
 
@@ -537,7 +543,8 @@ an_summary_view_json(const struct an_summary *s)
 	    ratio_json(s->pages_with_verdict, s->all.pages));
 	json_object_set_new(o, "dedup_groups", json_integer((json_int_t)
 	    s->dedup_groups));
-	json_object_set_new(o, "not_notified", an_not_notified_view_json(s));
+	json_object_set_new(o, "not_notified", an_not_notified_json(s->routed,
+	    s->not_notified));
 	json_object_set_new(o, "by_receiver", slices_json(s->receivers,
 	    s->nreceivers, "receiver"));
 	json_object_set_new(o, "by_team", slices_json(s->teams, s->nteams,
@@ -572,17 +579,4 @@ an_summary_json(const struct analysis *a)
 	out = an_summary_view_json(&s);
 	an_summary_view_free(&s);
 	return out;
-}
-
-json_t *
-an_not_notified_json(const struct analysis *a)
-{
-	struct an_summary s;
-
-	memset(&s, 0, sizeof(s));
-	s.routed = a->routed;
-	for (size_t i = 0; a->routed && i < a->neps; i++)
-		if (!a->eps[i].context)
-			s.not_notified[a->eps[i].not_notified]++;
-	return an_not_notified_view_json(&s);
 }

@@ -102,8 +102,13 @@ void an_summary_view_free(struct an_summary *s);
 json_t *an_alert_rows_json(const struct analysis *a,
     const struct an_alerts *v, int by_identity);
 json_t *an_summary_view_json(const struct an_summary *s);
-/* {silenced, inhibited, muted, resolved_in_group_wait, unknown}, or JSON
- * null when !s->routed. */
-json_t *an_not_notified_view_json(const struct an_summary *s);
+
+/* The pieces of that JSON other documents (the report) write too: counts
+ * by class name, classes[0..CLS_COUNT); and {silenced, inhibited, muted,
+ * resolved_in_group_wait, unknown} from counts[0..NN_COUNT), JSON null
+ * when !routed (no routing tree told which were due). NULL on
+ * out-of-memory. */
+json_t *an_classes_json(const long *classes);
+json_t *an_not_notified_json(int routed, const long *counts);
 
 #endif

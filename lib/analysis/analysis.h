@@ -329,11 +329,6 @@ json_t *an_summary_json(const struct analysis *a);
  * varying_labels})}. NULL on out-of-memory. */
 json_t *an_group_json(const struct an_group *g);
 
-/* {silenced, inhibited, muted, resolved_in_group_wait, unknown}: the
- * window's fired episodes no notification carried, per reason; JSON null
- * when no routing tree gave reasons (a->routed 0); NULL on out-of-memory.
- * an_summary_json's "not_notified". */
-json_t *an_not_notified_json(const struct analysis *a);
 
 /* The episode with this id, or NULL when the analysis does not hold it
  * (a may be NULL). */

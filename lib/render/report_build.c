@@ -5,11 +5,12 @@
  * made here; what they share with this file (the KPI table, the working
  * hours) is in report_int.h.
  *
- * The numbers come from the analysis' own views wherever they exist (an_views.h):
- * KPIs from an_summary_view, per-alertname numbers from an_alerts_view.
- * groups from the analyses' typed groups. Only what those do not have is counted here, walking
- * the analysis model: per-day series and out-of-hours pages (local time),
- * the longest firing of persistent alerts. */
+ * The numbers come from the analysis' own views wherever they exist
+ * (an_views.h): KPIs from an_summary_view, per-alertname numbers from
+ * an_alerts_view, groups from the analyses' typed groups. Only what those
+ * do not have is counted here, walking the analysis model: per-day series
+ * and out-of-hours pages (local time), the longest firing of persistent
+ * alerts. */
 #include "report.h"
 #include "report_int.h"
 
@@ -717,38 +718,6 @@ working_days_json(unsigned days)
 	return a;
 }
 
-static json_t *
-not_notified_json(const struct report *r)
-{
-	json_t *nn;
-
-	if (!r->routed)
-		return json_null();	/* no routing tree told which were due */
-	if ((nn = json_object()) == NULL)
-		return NULL;
-	for (int k = NN_NONE + 1; k < NN_COUNT; k++)
-		if (json_object_set_new(nn, an_nn_name(k),
-		    json_integer(r->not_notified[k])) < 0) {
-			json_decref(nn);
-			return NULL;
-		}
-	return nn;
-}
-
-static json_t *
-classes_json(const long *classes)
-{
-	json_t *o = json_object();
-
-	for (int c = 0; o && c < CLS_COUNT; c++)
-		if (json_object_set_new(o, an_class_name((enum an_class)c),
-		    json_integer(classes[c])) < 0) {
-			json_decref(o);
-			return NULL;
-		}
-	return o;
-}
-
 /* pages_per_day and noise_ratio_per_day. */
 static void
 days_json(const struct report *r, json_t *o, int *oom)
@@ -786,7 +755,7 @@ alerts_json(const struct report *r, int *oom)
 		    "noise_episodes", (json_int_t)a->noise_episodes,
 		    "noise_ratio", jreal(an_ratio(a->noise_episodes,
 		    a->episodes)),
-		    "classes", classes_json(a->classes),
+		    "classes", an_classes_json(a->classes),
 		    "pages", (json_int_t)a->pages,
 		    "flap_score", a->flap_score));
 	}
@@ -868,7 +837,8 @@ report_json(const struct report *r)
 		set(&oom, kpis, report__kpi_defs[i].key,
 		    kpi_json(&report__kpi_defs[i], &r->kpis[i]));
 	set(&oom, o, "kpis", json_incref(kpis));
-	set(&oom, o, "not_notified", not_notified_json(r));
+	set(&oom, o, "not_notified", an_not_notified_json(r->routed,
+	    r->not_notified));
 	days_json(r, o, &oom);
 	if ((alerts = alerts_json(r, &oom)) == NULL)
 		oom = 1;
