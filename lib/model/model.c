@@ -1,7 +1,9 @@
 /* model.c -- the in-memory alert model (model.h).
  *
  * Layout: episodes in an array sorted by id (a merged-away episode stays
- * as a tombstone until the next full load); notifications in an array
+ * as a tombstone until the next full load), with two indexes of the live
+ * ones: by firing time (the analysis' scan) and by start (the episode
+ * list); notifications in an array
  * sorted by (received_at, id), each naming a block of the alerts array;
  * identities and series in arrays behind a hash map from their
  * fingerprint. Strings (receivers, group labels, alert names, identity
@@ -48,13 +50,23 @@ struct m_series {
 	enum series_kind kind;
 };
 
+/* An index of episodes: positions in eps[] ordered by (key, id), where
+ * the key is firing_at (only the episodes that fired) or the start. */
+enum order_key { BY_FIRING, BY_START };
+struct order {
+	uint32_t *v;
+	size_t n, cap;
+};
+
 struct model_data {
 	int64_t from;
+	int64_t older;			/* the latest start of an episode not
+					   held, INT64_MIN: none */
 	struct m_episode *eps;
 	size_t neps, cap_eps;
-	uint32_t *fired;		/* indexes of the live episodes with a
-					   firing_at, by (firing_at, id) */
-	size_t nfired, cap_fired;
+	struct order fired;		/* the live episodes with a firing_at,
+					   by (firing_at, id) */
+	struct order started;		/* the live episodes, by (start, id) */
 	struct m_notification *ns;
 	size_t nns, cap_ns;
 	struct m_alert *as;
@@ -113,8 +125,10 @@ model_data_new(int64_t from)
 {
 	struct model_data *d = calloc(1, sizeof(*d));
 
-	if (d != NULL)
+	if (d != NULL) {
 		d->from = from;
+		d->older = INT64_MIN;
+	}
 	return d;
 }
 
@@ -137,7 +151,9 @@ void
 model_data_fit(struct model_data *d)
 {
 	fit(&d->eps, d->neps, &d->cap_eps, sizeof(*d->eps));
-	fit(&d->fired, d->nfired, &d->cap_fired, sizeof(*d->fired));
+	fit(&d->fired.v, d->fired.n, &d->fired.cap, sizeof(*d->fired.v));
+	fit(&d->started.v, d->started.n, &d->started.cap,
+	    sizeof(*d->started.v));
 	fit(&d->ns, d->nns, &d->cap_ns, sizeof(*d->ns));
 	fit(&d->as, d->nas, &d->cap_as, sizeof(*d->as));
 	fit(&d->ids, d->nids, &d->cap_ids, sizeof(*d->ids));
@@ -150,7 +166,8 @@ model_data_free(struct model_data *d)
 	if (d == NULL)
 		return;
 	free(d->eps);
-	free(d->fired);
+	free(d->fired.v);
+	free(d->started.v);
 	free(d->ns);
 	free(d->as);
 	free(d->ids);
@@ -180,25 +197,32 @@ episode_at(const struct model_data *d, int64_t id)
 	return lo;
 }
 
-/* Where (firing_at, id) is, or would go, in d->fired. */
-static size_t
-fired_at(const struct model_data *d, int64_t firing_at, int64_t id)
+static int64_t
+order_key(const struct episode *e, enum order_key by)
 {
-	size_t lo = 0, hi = d->nfired;
+	return by == BY_FIRING ? e->firing_at : EPISODE_START(e);
+}
+
+/* Where (key, id) is, or would go, in o. */
+static size_t
+order_at(const struct model_data *d, const struct order *o, enum order_key by,
+    int64_t key, int64_t id)
+{
+	size_t lo = 0, hi = o->n;
 
 	if (hi > 0) {
-		const struct episode *l = &d->eps[d->fired[hi - 1]].e;
+		const struct episode *l = &d->eps[o->v[hi - 1]].e;
+		int64_t lk = order_key(l, by);
 
-		if (l->firing_at < firing_at ||
-		    (l->firing_at == firing_at && l->id < id))
+		if (lk < key || (lk == key && l->id < id))
 			return hi;	/* the usual case: the latest */
 	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct episode *m = &d->eps[d->fired[mid]].e;
+		const struct episode *m = &d->eps[o->v[mid]].e;
+		int64_t mk = order_key(m, by);
 
-		if (m->firing_at < firing_at ||
-		    (m->firing_at == firing_at && m->id < id))
+		if (mk < key || (mk == key && m->id < id))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -206,33 +230,62 @@ fired_at(const struct model_data *d, int64_t firing_at, int64_t id)
 	return lo;
 }
 
-/* Takes live episode i, whose firing_at is set, out of d->fired. */
+/* Takes live episode i out of o (its fields as when it was put in). */
 static void
-unfire(struct model_data *d, size_t i)
+order_take(struct model_data *d, struct order *o, enum order_key by, size_t i)
 {
-	size_t k = fired_at(d, d->eps[i].e.firing_at, d->eps[i].e.id);
+	size_t k = order_at(d, o, by, order_key(&d->eps[i].e, by),
+	    d->eps[i].e.id);
 
-	if (k < d->nfired && d->fired[k] == i) {
-		memmove(&d->fired[k], &d->fired[k + 1],
-		    (d->nfired - k - 1) * sizeof(*d->fired));
-		d->nfired--;
+	if (k < o->n && o->v[k] == i) {
+		memmove(&o->v[k], &o->v[k + 1], (o->n - k - 1) * sizeof(*o->v));
+		o->n--;
 	}
 }
 
-/* Puts episode i, whose firing_at is set, into d->fired. */
+/* Puts episode i into o. */
 static int
-fire(struct model_data *d, size_t i)
+order_put(struct model_data *d, struct order *o, enum order_key by, size_t i)
 {
 	size_t k;
 
-	if (i > UINT32_MAX ||
-	    grow(&d->fired, d->nfired, &d->cap_fired, sizeof(*d->fired)) < 0)
+	if (i > UINT32_MAX || grow(&o->v, o->n, &o->cap, sizeof(*o->v)) < 0)
 		return -1;
-	k = fired_at(d, d->eps[i].e.firing_at, d->eps[i].e.id);
-	memmove(&d->fired[k + 1], &d->fired[k],
-	    (d->nfired - k) * sizeof(*d->fired));
-	d->fired[k] = (uint32_t)i;
-	d->nfired++;
+	k = order_at(d, o, by, order_key(&d->eps[i].e, by), d->eps[i].e.id);
+	memmove(&o->v[k + 1], &o->v[k], (o->n - k) * sizeof(*o->v));
+	o->v[k] = (uint32_t)i;
+	o->n++;
+	return 0;
+}
+
+/* Positions from i on moved up by one in eps[]. */
+static void
+order_shift(struct order *o, size_t i)
+{
+	for (size_t k = 0; k < o->n; k++)
+		if (o->v[k] >= i)
+			o->v[k]++;
+}
+
+/* Takes live episode i out of the indexes, or puts it in. */
+static void
+unindex(struct model_data *d, size_t i)
+{
+	if (d->eps[i].e.firing_at != 0)
+		order_take(d, &d->fired, BY_FIRING, i);
+	order_take(d, &d->started, BY_START, i);
+}
+
+static int
+index_episode(struct model_data *d, size_t i)
+{
+	if (order_put(d, &d->started, BY_START, i) < 0)
+		return -1;
+	if (d->eps[i].e.firing_at != 0 &&
+	    order_put(d, &d->fired, BY_FIRING, i) < 0) {
+		order_take(d, &d->started, BY_START, i);
+		return -1;
+	}
 	return 0;
 }
 
@@ -244,6 +297,7 @@ model_put_episode(struct model_data *d, const struct episode *e, int verdict)
 
 	if (e->resolved_at != 0 && e->resolved_at < d->from) {
 		model_drop_episode(d, e->id);
+		model_note_older(d, EPISODE_START(e));
 		return 0;
 	}
 	if (i == d->neps || d->eps[i].e.id != e->id) {
@@ -254,18 +308,19 @@ model_put_episode(struct model_data *d, const struct episode *e, int verdict)
 		d->neps++;
 		/* ids are reused only after a merge deleted the latest:
 		 * the indexes past it move up */
-		for (size_t k = 0; i + 1 < d->neps && k < d->nfired; k++)
-			if (d->fired[k] >= i)
-				d->fired[k]++;
-		d->eps[i].dead = 1;	/* not in fired yet */
+		if (i + 1 < d->neps) {
+			order_shift(&d->fired, i);
+			order_shift(&d->started, i);
+		}
+		d->eps[i].dead = 1;	/* not indexed yet */
 	}
 	me = &d->eps[i];
-	if (!me->dead && me->e.firing_at != 0)
-		unfire(d, i);
+	if (!me->dead)
+		unindex(d, i);
 	me->e = *e;
 	me->verdict = (unsigned char)verdict;
 	me->dead = 0;
-	if (e->firing_at != 0 && fire(d, i) < 0) {
+	if (index_episode(d, i) < 0) {
 		me->dead = 1;		/* never in the scans half-indexed */
 		return -1;
 	}
@@ -278,10 +333,16 @@ model_drop_episode(struct model_data *d, int64_t id)
 	size_t i = episode_at(d, id);
 
 	if (i < d->neps && d->eps[i].e.id == id && !d->eps[i].dead) {
-		if (d->eps[i].e.firing_at != 0)
-			unfire(d, i);
+		unindex(d, i);
 		d->eps[i].dead = 1;
 	}
+}
+
+void
+model_note_older(struct model_data *d, int64_t start)
+{
+	if (start > d->older)
+		d->older = start;
 }
 
 void
@@ -558,6 +619,7 @@ model_stats(struct model *m, struct model_stats *out)
 		out->identities = d->nids;
 		out->series = d->nser;
 		out->bytes = d->cap_eps * sizeof(*d->eps) +
+		    (d->fired.cap + d->started.cap) * sizeof(uint32_t) +
 		    d->cap_ns * sizeof(*d->ns) + d->cap_as * sizeof(*d->as) +
 		    d->cap_ids * sizeof(*d->ids) +
 		    d->cap_ser * sizeof(*d->ser) + u64map_bytes(&d->idmap) +
@@ -631,8 +693,8 @@ model_scan_episodes(struct model *m, uint64_t gen, int64_t from, int64_t to,
 	if (read_begin(m, gen, from) < 0)
 		return MODEL_NOT_CURRENT;
 	d = m->d;
-	for (size_t k = 0; k < d->nfired; k++) {
-		const struct episode *e = &d->eps[d->fired[k]].e;
+	for (size_t k = 0; k < d->fired.n; k++) {
+		const struct episode *e = &d->eps[d->fired.v[k]].e;
 
 		if (e->firing_at >= to)
 			break;
@@ -652,7 +714,8 @@ model_count_fired(struct model *m, uint64_t gen, int64_t from, int64_t to,
 	if (read_begin(m, gen, from) < 0)
 		return MODEL_NOT_CURRENT;
 	d = m->d;
-	*n = fired_at(d, to, INT64_MIN) - fired_at(d, from, INT64_MIN);
+	*n = order_at(d, &d->fired, BY_FIRING, to, INT64_MIN) -
+	    order_at(d, &d->fired, BY_FIRING, from, INT64_MIN);
 	read_end(m);
 	return 0;
 }
@@ -898,4 +961,202 @@ model_scan_feedback(struct model *m, uint64_t gen, int64_t from, int64_t to,
 	}
 	read_end(m);
 	return 0;
+}
+
+int
+model_count_open(struct model *m, uint64_t gen, int64_t *firing,
+    int64_t *pending)
+{
+	const struct model_data *d;
+
+	/* every open episode is held, whatever the range */
+	if (read_begin(m, gen, INT64_MAX) < 0)
+		return MODEL_NOT_CURRENT;
+	d = m->d;
+	*firing = *pending = 0;
+	for (size_t i = 0; i < d->neps; i++) {
+		const struct m_episode *me = &d->eps[i];
+
+		if (me->dead || me->e.resolved_at != 0)
+			continue;
+		if (me->e.firing_at != 0)
+			(*firing)++;
+		else
+			(*pending)++;
+	}
+	read_end(m);
+	return 0;
+}
+
+/* --- the episode list ---------------------------------------------------- */
+
+/* A row of the chunk being listed, and the receivers found for it. */
+struct q_row {
+	size_t ep;			/* in eps[] */
+	const struct m_identity *id;
+	const char **recv;
+	size_t nrecv, cap;
+};
+
+/* Whether episode e, of identity id, is one f lists. */
+static int
+query_matches(const struct episode_filter *f, const struct episode *e,
+    const struct m_identity *id)
+{
+	if (f->open_only && e->resolved_at != 0)
+		return 0;
+	if (f->since != 0 && e->resolved_at != 0 && e->resolved_at < f->since)
+		return 0;
+	return f->alertname == NULL || strcmp(f->alertname, id->alertname) == 0;
+}
+
+static int
+by_name(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The distinct receivers of each row of rows[0..n), from the
+ * notifications received from MODEL_RECEIVERS_SLACK_MS before the earliest
+ * start on: one pass over them, the rows found by episode id. */
+static int
+query_receivers(const struct model_data *d, struct q_row *rows, size_t n)
+{
+	struct u64map at = { 0 };
+	int64_t first = INT64_MAX;
+	uint64_t r;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct episode *e = &d->eps[rows[k].ep].e;
+
+		if (u64map_put(&at, (uint64_t)e->id, k) < 0)
+			goto nomem;
+		if (EPISODE_START(e) < first)
+			first = EPISODE_START(e);
+	}
+	first = first > INT64_MIN + MODEL_RECEIVERS_SLACK_MS ?
+	    first - MODEL_RECEIVERS_SLACK_MS : INT64_MIN;
+	for (size_t i = first_received(d, first); i < d->nns; i++) {
+		const struct m_notification *mn = &d->ns[i];
+
+		if (mn->dead)
+			continue;
+		for (uint32_t j = 0; j < mn->nalerts; j++) {
+			const struct m_alert *a = &d->as[mn->alert0 + j];
+			struct q_row *q;
+			size_t s;
+
+			if (a->episode == 0 ||
+			    !u64map_get(&at, (uint64_t)a->episode, &r))
+				continue;
+			q = &rows[r];
+			for (s = 0; s < q->nrecv && q->recv[s] != mn->receiver;
+			    s++)
+				;	/* interned: one pointer per name */
+			if (s < q->nrecv)
+				continue;
+			if (grow(&q->recv, q->nrecv, &q->cap,
+			    sizeof(*q->recv)) < 0)
+				goto nomem;
+			q->recv[q->nrecv++] = mn->receiver;
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		if (rows[k].nrecv > 1)
+			qsort(rows[k].recv, rows[k].nrecv, sizeof(*rows[k].recv),
+			    by_name);
+	u64map_free(&at);
+	return 0;
+nomem:
+	u64map_free(&at);
+	return -1;
+}
+
+/* Lists chunks of rows, each twice as long as the one before (the first
+ * rows are what most callers want; the receivers' pass grows with how
+ * far back a chunk reaches). */
+#define QUERY_CHUNK_FIRST 64
+#define QUERY_CHUNK_MAX 65536
+
+int
+model_query_episodes(struct model *m, uint64_t gen,
+    const struct episode_filter *f, int64_t *rest,
+    int (*fn)(const struct model_episode_row *, void *), void *arg)
+{
+	const struct model_data *d;
+	struct q_row *rows = NULL;
+	size_t k, n, chunk = QUERY_CHUNK_FIRST;
+	int64_t bound;
+	int result = 0, done = 0;
+
+	if (read_begin(m, gen, INT64_MAX) < 0)
+		return MODEL_NOT_CURRENT;
+	d = m->d;
+	/* an episode that is not held resolved before d->from and started
+	 * by d->older */
+	if (f->open_only || d->older == INT64_MIN ||
+	    (f->since != 0 && f->since >= d->from)) {
+		*rest = 0;
+		bound = INT64_MIN;
+	} else {
+		*rest = bound = d->older + 1;
+	}
+	/* from the last one that starts by until, backwards */
+	k = f->until != 0 ?
+	    order_at(d, &d->started, BY_START, f->until, INT64_MAX) :
+	    d->started.n;
+	while (!done) {
+		struct q_row *p = realloc(rows, chunk * sizeof(*rows));
+
+		if (p == NULL) {
+			result = -1;
+			break;
+		}
+		rows = p;
+		memset(rows, 0, chunk * sizeof(*rows));
+		for (n = 0; n < chunk && !done;) {
+			const struct episode *e;
+			uint64_t at;
+
+			if (k == 0) {
+				done = 1;
+				break;
+			}
+			rows[n].ep = d->started.v[--k];
+			e = &d->eps[rows[n].ep].e;
+			if (EPISODE_START(e) < bound) {
+				done = 1;
+				break;
+			}
+			if (!u64map_get(&d->idmap, e->identity, &at))
+				continue;	/* the store's JOIN drops it */
+			rows[n].id = &d->ids[at];
+			if (query_matches(f, e, rows[n].id))
+				n++;
+		}
+		if (n > 0 && query_receivers(d, rows, n) < 0)
+			result = -1;
+		for (size_t j = 0; j < n && result == 0; j++) {
+			struct model_episode_row r;
+
+			r.e = d->eps[rows[j].ep].e;
+			r.alertname = rows[j].id->alertname;
+			r.labels = rows[j].id->labels;
+			r.receivers = rows[j].recv;
+			r.nreceivers = rows[j].nrecv;
+			if (fn(&r, arg)) {
+				result = 1;
+				*rest = 0;
+			}
+		}
+		for (size_t j = 0; j < n; j++)
+			free(rows[j].recv);
+		if (result != 0)
+			break;
+		if (chunk < QUERY_CHUNK_MAX)
+			chunk *= 2;
+	}
+	read_end(m);
+	free(rows);
+	return result;
 }

@@ -79,6 +79,11 @@ void model_data_fit(struct model_data *d);
 int model_put_episode(struct model_data *d, const struct episode *e,
     int verdict);
 void model_drop_episode(struct model_data *d, int64_t id);
+/* Notes an episode that starts at start and is not held (it resolved
+ * before the copy's from): the episode list leaves the rows that start by
+ * then to the database. model_put_episode notes those it drops; a full
+ * load notes the latest start of those it did not read. */
+void model_note_older(struct model_data *d, int64_t start);
 /* Sets the last verdict of a held episode (MODEL_*); others are ignored. */
 void model_set_verdict(struct model_data *d, int64_t id, int verdict);
 /* A copy of s (NULL: "") that lives as long as d, or NULL when out of
@@ -132,5 +137,35 @@ int model_scan_notified(struct model *m, uint64_t gen, int64_t from,
 int model_scan_feedback(struct model *m, uint64_t gen, int64_t from,
     int64_t to, int (*fn)(int64_t episode, const char *verdict, void *arg),
     void *arg);
+
+/* How many episodes are open: *firing of them have fired, *pending not
+ * yet (store_count_open). 0, or MODEL_NOT_CURRENT. */
+int model_count_open(struct model *m, uint64_t gen, int64_t *firing,
+    int64_t *pending);
+
+/* A row of model_query_episodes. */
+struct model_episode_row {
+	struct episode e;
+	const char *alertname;
+	const char *labels;		/* the identity's, JSON object text */
+	const char *const *receivers;	/* those notified of it, each once,
+					   by name */
+	size_t nreceivers;
+};
+
+/* The rows of store_query_episodes(f) that the model holds all of, in
+ * its order (latest start first, then the highest id), until fn returns
+ * non-zero. The model holds every episode resolved since its from, and
+ * every open one: when f may list one it does not hold (f->since before
+ * from, or 0), those start before *rest (model_note_older) and are left to
+ * the caller, else *rest is 0. A row's receivers are those of the notifications received from
+ * MODEL_RECEIVERS_SLACK_MS before its start on (a notification of an
+ * alert comes after it fired). Returns 0 (*rest set), 1 when fn stopped
+ * the walk, -1 when out of memory (rows may have been given), or
+ * MODEL_NOT_CURRENT (nothing called). */
+#define MODEL_RECEIVERS_SLACK_MS (24 * 3600 * 1000LL)
+int model_query_episodes(struct model *m, uint64_t gen,
+    const struct episode_filter *f, int64_t *rest,
+    int (*fn)(const struct model_episode_row *r, void *arg), void *arg);
 
 #endif

@@ -29,6 +29,13 @@ struct episode {
 /* The start of an episode: pending_at, else firing_at. */
 #define EPISODE_START(e) ((e)->pending_at ? (e)->pending_at : (e)->firing_at)
 
+/* Which episodes store_query_episodes lists. */
+struct episode_filter {
+	const char *alertname;	/* NULL: any */
+	int64_t since, until;	/* episodes overlapping [since, until]; 0: open-ended */
+	int open_only;		/* only episodes not resolved */
+};
+
 /* Kinds of remote-written alert series. */
 enum series_kind { SERIES_PENDING, SERIES_FIRING, SERIES_FOR_STATE };
 

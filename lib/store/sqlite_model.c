@@ -323,6 +323,16 @@ load_rows(struct sqlite_store *s, const char *sql, int64_t from,
 }
 
 static int
+load_older(struct sqlite_store *s, sqlite3_stmt *st, struct model_data *d,
+    void *arg)
+{
+	(void)s;
+	(void)arg;
+	model_note_older(d, sqlite3_column_int64(st, 0));
+	return 0;
+}
+
+static int
 load_identity(struct sqlite_store *s, sqlite3_stmt *st, struct model_data *d,
     void *arg)
 {
@@ -433,6 +443,12 @@ load_all(struct sqlite_store *s, struct model_data **out)
 	    load_rows(s, "SELECT " EPISODE_COLS " FROM episodes"
 	    " WHERE resolved_at IS NULL OR resolved_at >= ?1 ORDER BY id",
 	    from, load_episode, d, NULL) < 0 ||
+	    /* the latest start of those not read: the start index
+	     * backwards from from, to the first resolved before it */
+	    load_rows(s, "SELECT coalesce(pending_at, firing_at) FROM episodes"
+	    " WHERE coalesce(pending_at, firing_at) < ?1 AND resolved_at < ?1"
+	    " ORDER BY coalesce(pending_at, firing_at) DESC LIMIT 1",
+	    from, load_older, d, NULL) < 0 ||
 	    load_rows(s, "SELECT episode_id, verdict FROM feedback ORDER BY id",
 	    from, load_verdict, d, NULL) < 0 ||
 	    load_rows(s, "SELECT n.id, n.received_at, n.receiver,"

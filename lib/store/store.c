@@ -41,7 +41,21 @@ store_close(struct store *st)
 }
 
 int store_schema_version(struct store *st) { return st->be->schema_version(st); }
-const char *store_errmsg(struct store *st) { return st->be->errmsg(st); }
+/* Set when a walk failed in the store's own code (not the backend's):
+ * store_errmsg says so, once. */
+static _Thread_local const char *store_failed;
+
+const char *
+store_errmsg(struct store *st)
+{
+	const char *msg = store_failed;
+
+	if (msg != NULL) {
+		store_failed = NULL;
+		return msg;
+	}
+	return st->be->errmsg(st);
+}
 
 int
 store_generation(struct store *st, uint64_t *gen)
@@ -176,13 +190,6 @@ store_prune(struct store *st, int64_t cutoff_ms, struct store_prune_result *res)
 	return st->be->prune(st, cutoff_ms, res);
 }
 
-int
-store_query_episodes(struct store *st, const struct episode_filter *f,
-    int (*fn)(const struct episode_row *, void *), void *arg)
-{
-	return st->be->query_episodes(st, f, fn, arg);
-}
-
 /* Whether the analysis scans may try the in-memory model: there is one,
  * and *gen gets the generation it must be as of. A model scan that cannot
  * answer (not current, a range it does not hold, out of memory) has called
@@ -212,6 +219,73 @@ backend_answers(struct store *st)
 {
 	__atomic_add_fetch(&st->scans_store, 1, __ATOMIC_RELAXED);
 	return st->be;
+}
+
+/* A walk of store_query_episodes over the model: its rows in the store's
+ * form. */
+struct query_walk {
+	int (*fn)(const struct episode_row *, void *);
+	void *arg;
+	size_t given;
+	int nomem;
+};
+
+static int
+query_row(const struct model_episode_row *r, void *arg)
+{
+	struct query_walk *w = arg;
+	struct episode_row row;
+	int stop;
+
+	row.e = r->e;
+	row.alertname = r->alertname;
+	row.labels = json_loads(r->labels, 0, NULL);
+	row.receivers = json_array();
+	for (size_t i = 0; row.receivers != NULL && i < r->nreceivers; i++)
+		if (json_array_append_new(row.receivers,
+		    json_string(r->receivers[i])) < 0) {
+			json_decref(row.receivers);
+			row.receivers = NULL;
+		}
+	if (row.labels == NULL || row.receivers == NULL) {
+		json_decref(row.labels);
+		json_decref(row.receivers);
+		w->nomem = 1;
+		return 1;
+	}
+	w->given++;
+	stop = w->fn(&row, w->arg);
+	json_decref(row.labels);
+	json_decref(row.receivers);
+	return stop;
+}
+
+int
+store_query_episodes(struct store *st, const struct episode_filter *f,
+    int (*fn)(const struct episode_row *, void *), void *arg)
+{
+	struct query_walk w = { fn, arg, 0, 0 };
+	struct episode_filter older;
+	uint64_t gen;
+	int64_t rest;
+	int rc;
+
+	if (!from_model(st, &gen) || (rc = model_query_episodes(st->model,
+	    gen, f, &rest, query_row, &w)) == MODEL_NOT_CURRENT ||
+	    (rc == -1 && w.given == 0))
+		return backend_answers(st)->query_episodes(st, f, fn, arg);
+	if (rc == -1 || w.nomem) {
+		store_failed = "out of memory listing episodes";
+		return -1;
+	}
+	model_answered(st, 0);
+	if (rc == 1 || rest == 0)
+		return 0;
+	/* the rows the model does not hold all of: those that start before
+	 * rest, after every row it gave */
+	older = *f;
+	older.until = f->until != 0 && f->until < rest ? f->until : rest - 1;
+	return backend_answers(st)->query_episodes(st, &older, fn, arg);
 }
 
 int
@@ -324,7 +398,12 @@ store_feedback_counts(struct store *st, int64_t *actionable, int64_t *noise)
 int
 store_count_open(struct store *st, int64_t *firing, int64_t *pending)
 {
-	return st->be->count_open(st, firing, pending);
+	uint64_t gen;
+
+	if (from_model(st, &gen) && model_answered(st,
+	    model_count_open(st->model, gen, firing, pending)))
+		return 0;
+	return backend_answers(st)->count_open(st, firing, pending);
 }
 
 int

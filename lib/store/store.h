@@ -191,15 +191,11 @@ int store_prune(struct store *st, int64_t cutoff_ms,
 
 /* --- reading ------------------------------------------------------------ */
 
-struct episode_filter {
-	const char *alertname;	/* NULL: any */
-	int64_t since, until;	/* episodes overlapping [since, until]; 0: open-ended */
-	int open_only;		/* only episodes not resolved */
-};
-
-/* A row of store_query_episodes: the episode, its identity's labels (JSON
+/* A row of store_query_episodes (which episodes: struct episode_filter,
+ * rows.h): the episode, its identity's labels (JSON
  * object, owned by the store and valid during the callback) and the
- * receivers that were notified of it (a JSON array, likewise). */
+ * receivers that were notified of it (a JSON array of their names, sorted;
+ * likewise). */
 struct episode_row {
 	struct episode e;
 	const char *alertname;
@@ -207,8 +203,11 @@ struct episode_row {
 	json_t *receivers;
 };
 
-/* Calls fn for each episode matching f, latest start first, until fn returns
- * non-zero (which stops the walk; not an error). Returns 0 or -1. */
+/* Calls fn for each episode matching f, latest start first (then the
+ * highest id), until fn returns non-zero (which stops the walk; not an
+ * error). The in-memory model gives the rows it holds all of (model.h);
+ * the database the older ones, when the walk gets to them. Returns 0 or
+ * -1. */
 int store_query_episodes(struct store *st, const struct episode_filter *f,
     int (*fn)(const struct episode_row *row, void *arg), void *arg);
 

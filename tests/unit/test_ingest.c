@@ -1,6 +1,7 @@
 /* test_ingest.c -- lib/ingest/ingest.c: webhooks and remote-write samples become
  * notifications and episodes, checked as a user sees them with sqlite3 on
  * the store file. Every expected time is computed by hand from the input. */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,20 +21,27 @@ static const char *const replica[] = { "replica", "prometheus_replica" };
 static char dir[64];
 static struct store *st;
 
-/* A payload with one alert per (labels, status, startsAt, endsAt) line. */
+/* A payload to receiver with one alert per (labels, status, startsAt,
+ * endsAt) line. */
 static struct wh_notification *
-notif(const char *status, const char *alerts)
+notif_to(const char *receiver, const char *status, const char *alerts)
 {
 	struct wh_notification *n = NULL;
 	char body[4096], err[256];
 
-	snprintf(body, sizeof(body), "{\"version\":\"4\",\"receiver\":\"team\","
+	snprintf(body, sizeof(body), "{\"version\":\"4\",\"receiver\":\"%s\","
 	    "\"status\":\"%s\",\"groupKey\":\"{}:{alertname=\\\"A\\\"}\","
 	    "\"groupLabels\":{\"alertname\":\"A\"},\"externalURL\":\"http://am\","
-	    "\"alerts\":[%s]}", status, alerts);
+	    "\"alerts\":[%s]}", receiver, status, alerts);
 	if (wh_parse(body, strlen(body), replica, 2, &n, err, sizeof(err)))
 		fprintf(stderr, "bad test payload: %s\n", err);
 	return n;
+}
+
+static struct wh_notification *
+notif(const char *status, const char *alerts)
+{
+	return notif_to("team", status, alerts);
 }
 
 #define FIRING(inst, start) "{\"status\":\"firing\",\"labels\":{\"alertname\":" \
@@ -1288,6 +1296,51 @@ sort_rows(struct rows *r)
 	r->s = out;
 }
 
+/* A walk of store_query_episodes, as text, stopped after max rows. */
+struct listed {
+	struct rows *out;
+	int left;
+};
+
+static int
+list_row(const struct episode_row *r, void *p)
+{
+	struct listed *l = p;
+	char *labels = json_dumps(r->labels, JSON_SORT_KEYS | JSON_COMPACT);
+	char *recv = json_dumps(r->receivers, JSON_COMPACT);
+
+	ep_row(&r->e, l->out);
+	row_add(l->out, "  %s %s %s", r->alertname, labels, recv);
+	free(labels);
+	free(recv);
+	return --l->left <= 0;
+}
+
+/* The episode lists and open counts of st for [from, to). */
+static void
+lists_of(struct store *s, int64_t from, int64_t to, struct rows *all)
+{
+	const struct episode_filter f[] = {
+		{ .since = from, .until = to },
+		{ .since = from },
+		{ .until = to },
+		{ .alertname = "A", .since = from, .until = to },
+		{ .open_only = 1 },
+	};
+	int64_t firing = -1, pending = -1;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		/* all of them, and the first two only */
+		struct listed every = { all, INT_MAX }, two = { all, 2 };
+
+		row_add(all, "list %zu", i);
+		store_query_episodes(s, &f[i], list_row, &every);
+		store_query_episodes(s, &f[i], list_row, &two);
+	}
+	store_count_open(s, &firing, &pending);
+	row_add(all, "open %lld %lld", (long long)firing, (long long)pending);
+}
+
 /* Every scan of st over [from, to), as text. */
 static char *
 scans_of(struct store *s, int64_t from, int64_t to)
@@ -1343,19 +1396,85 @@ model_matches_store(void)
 	/* the model answered every scan, the database none */
 	CHECK_INT(after.scans_model - before.scans_model, 6 * 5);
 	CHECK_INT(after.scans_store - before.scans_store, 0);
+	/* the episode lists: those from before the model's history are the
+	 * database's (episode_list_reads_older_rows_from_the_database) */
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		struct rows m = { 0 }, d = { 0 };
+
+		lists_of(st, w[i][0], w[i][1], &m);
+		lists_of(db, w[i][0], w[i][1], &d);
+		if (strcmp(m.s, d.s) != 0)
+			T_FAIL("lists %zu: the model says\n%s\nthe store"
+			    " says\n%s", i, m.s, d.s);
+		free(m.s);
+		free(d.s);
+	}
 	/* history from before what the model holds: the database answers */
 	{
-		char *m = scans_of(st, 0, INT64_MAX / 2);
-		char *d = scans_of(db, 0, INT64_MAX / 2);
+		char *m, *d;
 
+		store_model_stats(st, &before);
+		m = scans_of(st, 0, INT64_MAX / 2);
+		d = scans_of(db, 0, INT64_MAX / 2);
 		CHECK_STR(m, d);
 		free(m);
 		free(d);
-		before = after;
 		store_model_stats(st, &after);
 		CHECK_INT(after.scans_store - before.scans_store, 6);
 	}
 	store_close(db);
+}
+
+/* The episode list: the rows the model holds come from it, in the
+ * store's order, with their receivers; an episode resolved before the
+ * model's history is listed from the database, after them. */
+TEST(episode_list_reads_older_rows_from_the_database)
+{
+	struct ingest_result res;
+	struct model_stats before, after;
+	struct rows out = { 0 };
+	struct listed all = { &out, INT_MAX }, one = { &out, 1 };
+	struct episode_filter f = { .alertname = "L" };
+	int64_t t = 1425168000000LL;	/* 2015-03-01: before the model */
+
+#define L(inst, start) "{\"status\":\"firing\",\"labels\":{\"alertname\":" \
+	"\"L\",\"instance\":\"" inst "\"},\"startsAt\":\"" start "\"}"
+	CHECK_INT(put(notif("firing", L("old", "2015-03-01T00:00:00Z")),
+	    t + 30000, 0, &res), 0);
+	CHECK_INT(put(notif("resolved", "{\"status\":\"resolved\",\"labels\":"
+	    "{\"alertname\":\"L\",\"instance\":\"old\"},\"startsAt\":"
+	    "\"2015-03-01T00:00:00Z\",\"endsAt\":\"2015-03-01T01:00:00Z\"}"),
+	    t + 3600000, 0, &res), 0);
+	/* one episode told to two receivers, the later name first */
+	CHECK_INT(put(notif_to("zeta", "firing",
+	    L("new", "2026-02-01T00:00:00Z")), T0 + 31 * 86400000LL + 30000,
+	    0, &res), 0);
+	CHECK_INT(put(notif_to("alpha", "firing",
+	    L("new", "2026-02-01T00:00:00Z")), T0 + 31 * 86400000LL + 31000,
+	    0, &res), 0);
+
+	store_model_stats(st, &before);
+	CHECK_INT(store_query_episodes(st, &f, list_row, &all), 0);
+	store_model_stats(st, &after);
+	CHECK_INT(after.scans_model - before.scans_model, 1);
+	CHECK_INT(after.scans_store - before.scans_store, 1);
+	/* the new one from the model, with both receivers by name; then
+	 * the old one from the database */
+	CHECK_CONTAINS(out.s, "\n  L {\"alertname\":\"L\",\"instance\":"
+	    "\"new\"} [\"alpha\",\"zeta\"]\n");
+	CHECK(strstr(out.s, "\"new\"") < strstr(out.s, "\"old\""));
+	CHECK_CONTAINS(out.s, "\"old\"} [\"team\"]\n");
+
+	/* a walk the model's rows end: the database is not asked */
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	before = after;
+	CHECK_INT(store_query_episodes(st, &f, list_row, &one), 0);
+	store_model_stats(st, &after);
+	CHECK_INT(after.scans_store - before.scans_store, 0);
+	CHECK_CONTAINS(out.s, "\"new\"");
+	free(out.s);
+#undef L
 }
 
 #undef RUN
@@ -1418,6 +1537,7 @@ main(void)
 	RUN(rw_ha_short_gap_with_a_lagging_replica_is_two_episodes);
 	RUN(webhook_before_its_firing_sample_joins_the_pending_period);
 	RUN(another_process_commit_is_read_from_the_store_until_refresh);
+	RUN(episode_list_reads_older_rows_from_the_database);
 	RUN(cancelled_reads_fail_model_or_not);
 	store_close(st);
 	rc = t_done();

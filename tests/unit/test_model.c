@@ -81,6 +81,50 @@ expect_episodes(int64_t from, int64_t to, struct out *o)
 	qsort(o->id, o->n, sizeof(o->id[0]), by_firing);
 }
 
+/* What store_query_episodes lists of the reference: latest start
+ * first, then the highest id. */
+static int
+by_start_desc(const void *x, const void *y)
+{
+	const struct episode *a = &ref[*(const int64_t *)x];
+	const struct episode *b = &ref[*(const int64_t *)y];
+
+	if (EPISODE_START(a) != EPISODE_START(b))
+		return EPISODE_START(a) > EPISODE_START(b) ? -1 : 1;
+	return (a->id < b->id) - (a->id > b->id);
+}
+
+/* The identities' alert names: a0, a1, a2 by identity % 3. */
+static const char *const names[] = { "a0", "a1", "a2" };
+
+static void
+expect_list(const struct episode_filter *f, struct out *o)
+{
+	o->n = 0;
+	for (int64_t id = 1; id < NIDS; id++) {
+		const struct episode *e = &ref[id];
+
+		if (!live[id] || (f->open_only && e->resolved_at != 0) ||
+		    (f->since && e->resolved_at && e->resolved_at < f->since) ||
+		    (f->until && EPISODE_START(e) > f->until) ||
+		    (f->alertname && strcmp(f->alertname,
+		    names[e->identity % 3]) != 0))
+			continue;
+		o->id[o->n++] = id;
+	}
+	qsort(o->id, o->n, sizeof(o->id[0]), by_start_desc);
+}
+
+static int
+take_listed(const struct model_episode_row *r, void *p)
+{
+	struct out *o = p;
+
+	if (strcmp(r->alertname, names[r->e.identity % 3]) != 0)
+		return 1;		/* a wrong name ends the walk short */
+	return take(&r->e, p), o->n >= NIDS;
+}
+
 static void
 random_episode(int64_t id, struct episode *e)
 {
@@ -104,6 +148,8 @@ TEST(random_changes_scan_like_a_sort)
 	struct out got, want;
 	uint64_t gen = 1;
 
+	for (uint64_t id = 1; id <= 20; id++)
+		CHECK_INT(model_put_identity(d, id, names[id % 3], "{}"), 0);
 	model_install(m, d, gen);
 	for (int round = 0; round < 200; round++) {
 		d = model_write_begin(m);
@@ -135,6 +181,30 @@ TEST(random_changes_scan_like_a_sort)
 			    got.n * sizeof(got.id[0])) != 0)
 				T_FAIL("round %d [%lld, %lld): other order",
 				    round, (long long)from, (long long)to);
+
+			/* the episode list of a random filter */
+			{
+				struct episode_filter f = { 0 };
+				struct out lgot, lwant;
+				int64_t rest = -1;
+
+				if (next() % 2)
+					f.since = from;
+				if (next() % 2)
+					f.until = to;
+				if (next() % 3 == 0)
+					f.alertname = names[next() % 3];
+				f.open_only = next() % 4 == 0;
+				lgot.n = 0;
+				CHECK_INT(model_query_episodes(m, gen, &f, &rest,
+				    take_listed, &lgot), 0);
+				CHECK_INT(rest, 0);
+				expect_list(&f, &lwant);
+				CHECK_INT(lgot.n, lwant.n);
+				if (lgot.n == lwant.n && memcmp(lgot.id, lwant.id,
+				    lgot.n * sizeof(lgot.id[0])) != 0)
+					T_FAIL("round %d: another list", round);
+			}
 
 			/* verdicts: the scanned episodes with one, any order */
 			got.n = 0;
