@@ -1,20 +1,26 @@
 """End to end: every query of the Grafana dashboard returns data from a real
-Prometheus.
+Prometheus, and counts an HA pair of alertnoised once.
 
-A scenario like test_prometheus.py feeds the daemon: a real Prometheus 2.42
-evaluates flapping, steady, co-firing and storming alerts every second,
-remote-writes ALERTS / ALERTS_FOR_STATE to it and alerts through a real
-Alertmanager 0.25 whose webhook is the daemon. A second real Prometheus,
-configured from the shipped config/prometheus/prometheus.yml (addresses and
-intervals substituted), scrapes the daemon's /metrics every second under the
-job "alertnoise" with the shipped config/rules/alertnoise.rules.yml loaded.
-Once the daemon exports every metric the panels read (a resolution counted,
-two verdicts given), that Prometheus has scraped it and evaluated its rules
-over it, every panel query of config/grafana/alertnoise-dashboard.json
-($window = 7d, Grafana's interval variables replaced) goes through its
-/api/v1/query: each must parse and return at least one series with a number
-(not only NaN). Everything listens on 127.0.0.1 and is stopped at the
-end."""
+A scenario like test_prometheus.py feeds an HA pair of daemons: a real
+Prometheus 2.42 evaluates flapping, steady, co-firing and storming alerts
+every second, remote-writes ALERTS / ALERTS_FOR_STATE to both and alerts
+through a real Alertmanager 0.25 whose receiver has both daemons' webhooks.
+A second real Prometheus, configured from the shipped
+config/prometheus/prometheus.yml (addresses and intervals substituted, the
+target and the remote write doubled), scrapes both daemons' /metrics every
+second as two instances of the job "alertnoise" with the shipped
+config/rules/alertnoise.rules.yml loaded; it has their page counters at 0
+before the scenario starts, so increase() counts every page. Once both daemons export every
+metric the panels read (a resolution counted, two verdicts given), that
+Prometheus has scraped them and evaluated its rules over them, every panel
+query of config/grafana/alertnoise-dashboard.json ($window = 7d, $job and
+$instance as Grafana sends "All", Grafana's interval variables replaced)
+goes through its /api/v1/query: each must parse and return at least one
+series with a number (not only NaN). A counting panel must give one
+daemon's number, not the pair's sum; the range panel of the top flapping
+alerts must keep to its K alertnames; the job and instance variables must
+list the pair, and the alert-name data link must open the alert's page.
+Everything listens on 127.0.0.1 and is stopped at the end."""
 import json
 import math
 import os
@@ -70,7 +76,13 @@ alerting:
     - static_configs:
         - targets: ["AM"]
 remote_write:
-  - url: DAEMON/api/v1/write
+  - url: DAEMON1/api/v1/write
+    queue_config: {batch_send_deadline: 1s, min_backoff: 50ms, max_backoff: 1s}
+    write_relabel_configs:
+      - source_labels: [__name__]
+        regex: ALERTS|ALERTS_FOR_STATE
+        action: keep
+  - url: DAEMON2/api/v1/write
     queue_config: {batch_send_deadline: 1s, min_backoff: 50ms, max_backoff: 1s}
     write_relabel_configs:
       - source_labels: [__name__]
@@ -88,7 +100,9 @@ route:
 receivers:
   - name: alertnoise
     webhook_configs:
-      - url: DAEMON/api/v1/webhook
+      - url: DAEMON1/api/v1/webhook
+        send_resolved: true
+      - url: DAEMON2/api/v1/webhook
         send_resolved: true
 """
 
@@ -119,13 +133,22 @@ SCRAPE_TIMEOUT = 30
 RETRY_SECONDS = 30      # for a query still empty once that was scraped
 
 
-def scraper_config(daemon_port, am_port):
-    """The shipped example prometheus.yml, pointed at the test's daemon and
+def scraper_config(daemon_ports, am_port):
+    """The shipped example prometheus.yml, pointed at the test's daemons
+    (both scrape targets of the one job, the remote write to each) and
     Alertmanager, scraping and evaluating every second."""
     with open(kit.PROMETHEUS_YML) as f:
         text = f.read()
+    head, sep, writes = text.partition("\nremote_write:\n")
+    if not sep:
+        raise AssertionError("config/prometheus/prometheus.yml no longer "
+                             "ends with its remote_write")
+    addr = "alertnoise.example:9467"
+    text = head + sep + "".join(
+        writes.replace(addr, "127.0.0.1:%d" % p) for p in daemon_ports)
     subs = [
-        (r"alertnoise\.example:9467", "127.0.0.1:%d" % daemon_port),
+        (r'"alertnoise\.example:9467"', ", ".join(
+            '"127.0.0.1:%d"' % p for p in daemon_ports)),
         (r"alertmanager\.example:9093", "127.0.0.1:%d" % am_port),
         (r"(?m)^(\s*)scrape_interval: \S+", r"\g<1>scrape_interval: 1s"),
         (r"(?m)^(\s*)evaluation_interval: \S+",
@@ -147,7 +170,9 @@ class DashboardEndToEnd(unittest.TestCase):
             if not os.path.exists(b):
                 raise unittest.SkipTest(b + " is not installed")
         cls.peers = []
-        cls.d = harness.Daemon(DAEMON_CONFIG)
+        cls.daemons = [harness.Daemon(DAEMON_CONFIG) for _ in range(2)]
+        # $instance as Grafana sends "All": the values joined with |
+        cls.instances = "|".join("127.0.0.1:%d" % d.port for d in cls.daemons)
         try:
             cls._start()
         except BaseException:
@@ -156,35 +181,56 @@ class DashboardEndToEnd(unittest.TestCase):
 
     @classmethod
     def _start(cls):
-        cls.d.start()
-        cls.am = peers.Alertmanager(
-            ALERTMANAGER.replace("DAEMON", cls.d.url)).start()
+        cls.t0 = time.time()
+        for d in cls.daemons:
+            d.start()
+        urls = [("DAEMON%d" % (i + 1), d.url)
+                for i, d in enumerate(cls.daemons)]
+
+        def fill(text):
+            for name, url in urls:
+                text = text.replace(name, url)
+            return text
+        cls.am = peers.Alertmanager(fill(ALERTMANAGER))
         cls.peers.append(cls.am)
-        cls.source = peers.Prometheus(
-            SCENARIO_PROMETHEUS.replace("AM", "127.0.0.1:%d" % cls.am.port)
-            .replace("DAEMON", cls.d.url), SCENARIO_RULES).start()
-        cls.peers.append(cls.source)
         with open(kit.RULES) as f:
             shipped_rules = f.read()
         cls.scraper = peers.Prometheus(
-            scraper_config(cls.d.port, cls.am.port), shipped_rules).start()
+            scraper_config([d.port for d in cls.daemons], cls.am.port),
+            shipped_rules).start()
         cls.peers.append(cls.scraper)
-        # verdicts, so the feedback panels have something to count
-        cls._feedback("Steady", "actionable")
-        cls._feedback("Flap", "noise")
-        # the daemon exports what the panels read, the scraper has scraped
-        # it (a KPI refresh that ended after it did), and its rules have
-        # been evaluated over it since
+        # the scraper has both daemons' page counters at 0 before the
+        # first page, so increase() over the run counts every page of each
+        harness.wait_for(
+            lambda: cls._scraped("alertnoise_pages_total") == [0, 0],
+            timeout=SCRAPE_TIMEOUT, interval=0.2,
+            what="the scraper to scrape both daemons' page counters at 0")
+        cls.am.start()
+        cls.source = peers.Prometheus(
+            fill(SCENARIO_PROMETHEUS.replace("AM", "127.0.0.1:%d" %
+                                             cls.am.port)),
+            SCENARIO_RULES).start()
+        cls.peers.append(cls.source)
+        # verdicts, so the feedback panels have something to count; an HA
+        # pair gets each on both daemons (what `alertnoised feedback` does
+        # against each)
+        for d in cls.daemons:
+            cls._feedback(d, "Steady", "actionable")
+            cls._feedback(d, "Flap", "noise")
+        # both daemons export what the panels read, the scraper has scraped
+        # them (a KPI refresh that ended after it did), and its rules have
+        # been evaluated over them since
         cls.missing = "(not asked yet)"
         harness.wait_for(
             cls._fed, timeout=FEED_TIMEOUT, interval=0.5,
-            what=lambda: "the daemon to export what the panels read; "
+            what=lambda: "the daemons to export what the panels read; "
             "missing: " + cls.missing)
         fed = time.time()
         harness.wait_for(
             lambda: cls._scraped_refresh() >= fed,
             timeout=SCRAPE_TIMEOUT, interval=0.2,
-            what="the scraper to scrape a KPI refresh after %.3f" % fed)
+            what="the scraper to scrape a KPI refresh after %.3f of both "
+            "daemons" % fed)
         scraped = time.time()
         harness.wait_for(
             lambda: cls.scraper.rules_evaluated_since(scraped),
@@ -192,27 +238,26 @@ class DashboardEndToEnd(unittest.TestCase):
             what="the scraper's rules to be evaluated over that scrape")
 
     @classmethod
-    def _feedback(cls, alertname, verdict):
-        """A verdict on the alert's latest notified episode, once there is
-        one."""
+    def _feedback(cls, d, alertname, verdict):
+        """A verdict on the alert's latest notified episode in daemon d,
+        once there is one."""
         def notified():
-            r = cls.d.get("/api/v1/episodes?alertname=%s&limit=100" %
-                          alertname)
+            r = d.get("/api/v1/episodes?alertname=%s&limit=100" % alertname)
             assert r.status == 200, r.text
             return [e for e in r.json()["data"] if e["notified"]]
         eps = harness.wait_for(notified, timeout=FEED_TIMEOUT, interval=0.5,
                                what="a notified %s episode" % alertname)
-        r = cls.d.post("/api/v1/feedback", json.dumps({
+        r = d.post("/api/v1/feedback", json.dumps({
             "fingerprint": eps[0]["fingerprint"], "verdict": verdict,
             "by": "e2e"}))
         assert r.status == 200, r.text
 
     @classmethod
     def _fed(cls):
-        """Whether the daemon's /metrics has a series of every metric the
+        """Whether each daemon's /metrics has a series of every metric the
         panels read (directly or through the shipped recording rules), a
         resolution counted in the time-to-resolve histogram (whose rate a
-        panel shows) and both verdicts; what it lacks is left in
+        panel shows) and both verdicts; what one lacks is left in
         cls.missing."""
         recorded = {name: kit.metric_names(expr)
                     for kind, name, expr in kit.rules() if kind == "record"}
@@ -220,41 +265,60 @@ class DashboardEndToEnd(unittest.TestCase):
         for _, _, expr in kit.dashboard_targets():
             for name in kit.metric_names(kit.substitute(expr)):
                 read |= recorded.get(name, {name})
-        m = cls.d.metrics()
-        exported = {n for n, _ in m}
-        missing = sorted(n for n in read - exported if n != "up")
-        if sum(v for (n, _), v in m.items()
-               if n == "alertnoise_time_to_resolve_seconds_count") < 1:
-            missing.append("a resolution in "
-                           "alertnoise_time_to_resolve_seconds")
-        if sum(v for (n, _), v in m.items()
-               if n == "alertnoise_feedback_total") < 2:
-            missing.append("2 verdicts in alertnoise_feedback_total")
+        missing = []
+        for d in cls.daemons:
+            m = d.metrics()
+            exported = {n for n, _ in m}
+            lacks = sorted(n for n in read - exported if n != "up")
+            if sum(v for (n, _), v in m.items()
+                   if n == "alertnoise_time_to_resolve_seconds_count") < 1:
+                lacks.append("a resolution in "
+                             "alertnoise_time_to_resolve_seconds")
+            if sum(v for (n, _), v in m.items()
+                   if n == "alertnoise_feedback_total") < 2:
+                lacks.append("2 verdicts in alertnoise_feedback_total")
+            missing += ["%s: %s" % (d.url, n) for n in lacks]
         cls.missing = ", ".join(missing)
         return not missing
 
     @classmethod
-    def _scraped_refresh(cls):
-        """The daemon's last KPI refresh as the scraper has it (0: none)."""
-        q = 'alertnoise_kpi_last_refresh_timestamp_seconds{job="alertnoise"}'
+    def _scraped(cls, metric):
+        """The values of the metric of job="alertnoise" the scraper has
+        now, sorted ([] when the query fails)."""
+        q = '%s{job="alertnoise"}' % metric
         r = harness.http("GET", cls.scraper.url + "/api/v1/query?" +
                          urllib.parse.urlencode({"query": q}), timeout=10)
         if r.status != 200:
-            return 0
-        return max((float(s["value"][1]) for s in r.json()["data"]["result"]),
-                   default=0)
+            return []
+        return sorted(float(s["value"][1]) for s in r.json()["data"]["result"])
+
+    @classmethod
+    def _scraped_refresh(cls):
+        """The older of the two daemons' last KPI refreshes as the scraper
+        has them (0: not both yet)."""
+        last = cls._scraped("alertnoise_kpi_last_refresh_timestamp_seconds")
+        return last[0] if len(last) == len(cls.daemons) else 0
 
     @classmethod
     def tearDownClass(cls):
         for p in reversed(getattr(cls, "peers", [])):
             p.stop()
-        if getattr(cls, "d", None):
-            cls.d.cleanup()
+        for d in getattr(cls, "daemons", []):
+            d.cleanup()
 
-    def query(self, expr):
-        """(error, result) of an instant query on the scraping Prometheus."""
+    def substitute(self, expr):
+        """A panel's PromQL as Grafana sends it with $job and $instance at
+        "All" (both daemons)."""
+        return kit.substitute(expr, job="alertnoise", instance=self.instances)
+
+    def query(self, expr, at=None):
+        """(error, result) of an instant query on the scraping Prometheus,
+        at time at (seconds since the epoch; None: now)."""
+        args = {"query": expr}
+        if at is not None:
+            args["time"] = "%.3f" % at
         r = harness.http("GET", self.scraper.url + "/api/v1/query?" +
-                         urllib.parse.urlencode({"query": expr}), timeout=10)
+                         urllib.parse.urlencode(args), timeout=10)
         try:
             body = r.json()
         except ValueError:
@@ -278,7 +342,7 @@ class DashboardEndToEnd(unittest.TestCase):
     def test_scraper_scrapes_the_daemon_and_the_rules_evaluate(self):
         err, res = self.query('up{job="alertnoise"}')
         self.assertIsNone(err)
-        self.assertEqual([s["value"][1] for s in res], ["1"], res)
+        self.assertEqual([s["value"][1] for s in res], ["1", "1"], res)
         r = harness.http("GET", self.scraper.url + "/api/v1/rules")
         groups = r.json()["data"]["groups"]
         names = set()
@@ -296,10 +360,156 @@ class DashboardEndToEnd(unittest.TestCase):
         self.assertIsNone(err)
         self.assertEqual([s["metric"]["alertname"] for s in res], [])
 
+    def panel(self, title):
+        for p in kit.all_panels(kit.load_dashboard()):
+            if p["title"] == title:
+                return p
+        self.fail("the dashboard has no panel %r" % title)
+
+    def panel_expr(self, title, ref="A"):
+        for t in self.panel(title)["targets"]:
+            if t["refId"] == ref:
+                return self.substitute(t["expr"])
+        self.fail("panel %r has no query %s" % (title, ref))
+
+    def test_the_dashboard_asks_for_the_data_source_at_import(self):
+        d = kit.load_dashboard()
+        self.assertEqual([(i["name"], i["type"], i["pluginId"])
+                          for i in d["__inputs"]],
+                         [("DS_PROMETHEUS", "datasource", "prometheus")])
+        for p in kit.all_panels(d):
+            self.assertEqual(p["datasource"]["uid"], "${DS_PROMETHEUS}",
+                             p["title"])
+
+    def test_the_job_and_instance_variables_list_the_pair(self):
+        """Each variable's label_values() as Grafana asks it (the label's
+        values among the series of the selector) lists the one job and
+        both daemons."""
+        tv = {v["name"]: v for v in
+              kit.load_dashboard()["templating"]["list"]}
+        want = {"job": ["alertnoise"],
+                "instance": sorted("127.0.0.1:%d" % d.port
+                                   for d in self.daemons)}
+        for name, values in want.items():
+            v = tv[name]
+            self.assertEqual((v["type"], v["multi"], v["includeAll"]),
+                             ("query", True, True), name)
+            m = re.match(r"^label_values\((.+), (\w+)\)$", v["query"]["query"])
+            self.assertIsNotNone(m, v["query"])
+            self.assertEqual(m.group(2), name)
+            selector = self.substitute(m.group(1))
+            r = harness.http("GET", "%s/api/v1/label/%s/values?%s" % (
+                self.scraper.url, name, urllib.parse.urlencode(
+                    {"match[]": selector})))
+            self.assertEqual(r.status, 200, r.text)
+            self.assertEqual(sorted(r.json()["data"]), values, selector)
+
+    def test_an_ha_pair_is_counted_once(self):
+        """Both daemons were fed the same notifications: a counting panel
+        shows one daemon's number (between the two, as their scrapes
+        differ by up to a second), not the pair's sum."""
+        at = time.time() - 1
+        cases = [
+            ("Pages ($window)", 'sum by (instance) (increase('
+             'alertnoise_pages_total{job="alertnoise"}[7d]))'),
+            ("Pages per day by receiver", 'sum by (instance, receiver) ('
+             'alertnoise:pages:increase1d{job="alertnoise"})'),
+        ]
+        for title, per_instance in cases:
+            err, shown = self.query(self.panel_expr(title), at)
+            self.assertIsNone(err, title)
+            err, each = self.query(per_instance, at)
+            self.assertIsNone(err, per_instance)
+            by_key = {}
+            for s in each:
+                key = tuple(sorted((k, v) for k, v in s["metric"].items()
+                                   if k != "instance"))
+                by_key.setdefault(key, []).append(float(s["value"][1]))
+            self.assertTrue(shown, title)
+            for s in shown:
+                key = tuple(sorted(s["metric"].items()))
+                n = by_key.get(key)
+                self.assertEqual(len(n or ()), 2, "%s %s: %s" % (
+                    title, key, each))
+                self.assertGreater(min(n), 0, "%s: %s" % (title, n))
+                value = float(s["value"][1])
+                self.assertTrue(min(n) <= value <= max(n),
+                                "%s %s shows %g, the daemons count %s" % (
+                                    title, key, value, n))
+                self.assertLess(value, 0.75 * sum(n), title)
+
+    def test_the_top_flapping_range_panel_keeps_to_its_k_alertnames(self):
+        """On a range, the panel shows the K alertnames flapping most at
+        its end, however the ranking moved within it. K is lowered below
+        the number of flapping alertnames of the run, and the plain
+        topk(K, ...) of the same range shows more than K (the ranking did
+        move), so the range is one a panel can get wrong."""
+        title = "Flapping alerts (flap score, top 10)"
+        expr = self.panel_expr(title)
+        self.assertEqual(expr.count("topk(10,"), 1, expr)
+        end = time.time()
+        start = self.t0
+        score = ('max by (alertname) (alertnoise_alert_flap_score'
+                 '{job="alertnoise"})')
+
+        def names(q):
+            return {s["metric"]["alertname"]
+                    for s in self.scraper.query_range(q, start, end)}
+        every = names(score)
+        self.assertGreater(len(every), 2, every)
+        k = None
+        for cand in range(len(every) - 1, 0, -1):
+            if len(names("topk(%d, %s)" % (cand, score))) > cand:
+                k = cand
+                break
+        self.assertIsNotNone(k, "the flap-score ranking of %s never moved "
+                             "over the run" % sorted(every))
+        err, at_end = self.query("topk(%d, %s)" % (k, score), end)
+        self.assertIsNone(err)
+        shown = names(expr.replace("topk(10,", "topk(%d," % k))
+        self.assertLessEqual(len(shown), k, shown)
+        self.assertEqual(shown, {s["metric"]["alertname"] for s in at_end})
+
+    def test_alert_names_link_to_the_alert_page(self):
+        """The data links of the panels keyed by alertname, filled in as
+        Grafana does with the alertnoise_url variable pointed at a daemon,
+        open that alert's page."""
+        d = self.daemons[0]
+        tv = {v["name"]: v for v in
+              kit.load_dashboard()["templating"]["list"]}
+        url_var = tv["alertnoise_url"]
+        self.assertEqual((url_var["type"], url_var["query"]),
+                         ("textbox", "http://localhost:9467"))
+        links = []
+        for title in ("Flapping alerts (flap score, top 10)",
+                      "Flapping episodes ($window)",
+                      "MTTR by alert ($window)"):
+            p = self.panel(title)
+            links += [(title, link["url"], "${__field.labels.alertname}")
+                      for link in p["fieldConfig"]["defaults"]["links"]]
+        table = self.panel("Top noisy alerts ($window)")
+        for o in table["fieldConfig"]["overrides"]:
+            if o["matcher"] == {"id": "byName", "options": "Alert"}:
+                links += [(table["title"], link["url"], "${__value.text}")
+                          for prop in o["properties"] if prop["id"] == "links"
+                          for link in prop["value"]]
+        self.assertEqual(len(links), 4, links)
+        for title, url, field in links:
+            self.assertEqual(url, "${alertnoise_url}/alerts/" + field, title)
+            err, res = self.query(self.panel_expr(title))
+            self.assertIsNone(err, title)
+            self.assertTrue(res, title)
+            name = res[0]["metric"]["alertname"]
+            r = d.get(url.replace("${alertnoise_url}", "").replace(
+                field, urllib.parse.quote(name)))
+            self.assertEqual(r.status, 200, "%s: %s" % (title, r.text))
+            self.assertIn(name, r.text)
+
     def test_every_panel_query_returns_data(self):
         targets = kit.dashboard_targets()
         self.assertTrue(targets)
-        pending = {(t, ref): kit.substitute(expr) for t, ref, expr in targets}
+        pending = {(t, ref): self.substitute(expr)
+                   for t, ref, expr in targets}
         problems = {}
 
         def answered():

@@ -1,11 +1,12 @@
 """The integration kit, checked statically: the Grafana dashboard's JSON
-(importable structure, unique ids, a sane layout, the datasource variable on
-every panel and query, only metrics that alertnoised exports or the rules
-record), the Prometheus rules (promtool check rules and their unit tests), the
-example Prometheus config (promtool check config, which also checks the rule
-file it references) and the example Alertmanager config (amtool
-check-config). tests/e2e/test_dashboard.py runs every query of the dashboard
-against a real Prometheus."""
+(importable structure, unique ids, a sane layout, the data-source input on
+every panel, query and variable, the job and instance variables filtering
+every query, only metrics that alertnoised exports or the rules record), the
+Prometheus rules (promtool check rules and their unit tests), the example
+Prometheus config (promtool check config, which also checks the rule file it
+references) and the example Alertmanager config (amtool check-config).
+tests/e2e/test_dashboard.py runs every query of the dashboard against a real
+Prometheus."""
 import json
 import os
 import re
@@ -23,7 +24,7 @@ ALERTMANAGER_YML = os.path.join(ROOT, "config", "alertmanager",
 PROMTOOL = "/usr/bin/promtool"
 AMTOOL = "/usr/bin/amtool"
 
-DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+DATASOURCE = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
 
 # What alertnoised exports on /metrics: the KPI names of the integration-kit
 # issue (a contract) and the health metrics of README "Metrics".
@@ -95,11 +96,13 @@ def dashboard_targets(dashboard=None):
             for p in all_panels(d) for t in p.get("targets", [])]
 
 
-def substitute(expr, window="7d"):
+def substitute(expr, window="7d", job="alertnoise", instance=".*"):
     """A panel's PromQL as Grafana sends it: the dashboard's variables and
     Grafana's interval variables replaced by values (a 1h dashboard range
-    at a 15 s interval)."""
-    values = {"window": window, "__rate_interval": "1m", "__interval": "15s",
+    at a 15 s interval). job and instance are the regexes Grafana sends for
+    the multi-value variables (All: the values joined with |)."""
+    values = {"window": window, "job": job, "instance": instance,
+              "__rate_interval": "1m", "__interval": "15s",
               "__range": "1h", "__interval_ms": "15000", "__range_s": "3600",
               "__range_ms": "3600000"}
 
@@ -201,12 +204,32 @@ class Dashboard(unittest.TestCase):
         for inp in d.get("__inputs", []):
             self.assertIn("${%s}" % inp["name"], json.dumps(d["panels"]))
 
-    def test_datasource_variable(self):
+    def test_datasource_input(self):
+        """The import dialog asks for the Prometheus (Grafana's "export
+        for sharing externally" form)."""
+        inputs = {i["name"]: i for i in self.d["__inputs"]}
+        ds = inputs.get("DS_PROMETHEUS")
+        self.assertIsNotNone(ds, "no DS_PROMETHEUS input")
+        self.assertEqual((ds["type"], ds["pluginId"]),
+                         ("datasource", "prometheus"))
+        required = {(r["type"], r["id"]) for r in self.d["__requires"]}
+        self.assertIn(("datasource", "prometheus"), required)
+
+    def test_job_and_instance_variables(self):
         tv = {v["name"]: v for v in self.d["templating"]["list"]}
-        ds = tv.get("datasource")
-        self.assertIsNotNone(ds, "no datasource variable")
-        self.assertEqual(ds["type"], "datasource")
-        self.assertEqual(ds["query"], "prometheus")
+        for name in ("job", "instance"):
+            v = tv.get(name)
+            self.assertIsNotNone(v, "no %s variable" % name)
+            self.assertEqual(v["type"], "query")
+            self.assertEqual(v["datasource"], DATASOURCE)
+            self.assertTrue(v["multi"] and v["includeAll"], name)
+            self.assertRegex(v["query"]["query"],
+                             r"^label_values\(alertnoise_\w+.*, %s\)$" % name)
+        # every query is filtered by both
+        for title, ref, expr in dashboard_targets(self.d):
+            for sel in re.findall(r"\b[a-z_:]+\{([^}]*)\}", expr):
+                self.assertIn('job=~"$job",instance=~"$instance"', sel,
+                              "%s %s: %s" % (title, ref, expr))
 
     def test_window_variable(self):
         tv = {v["name"]: v for v in self.d["templating"]["list"]}
@@ -221,9 +244,11 @@ class Dashboard(unittest.TestCase):
         self.assertIn("$window", exprs)
 
     def test_variables_used_are_defined(self):
-        defined = {v["name"] for v in self.d["templating"]["list"]}
+        defined = {v["name"] for v in self.d["templating"]["list"]} | {
+            i["name"] for i in self.d["__inputs"]}
         for p in self.panels:
-            text = json.dumps({k: p.get(k) for k in ("title", "targets")})
+            text = json.dumps({k: p.get(k) for k in ("title", "targets",
+                                                     "fieldConfig")})
             for name in variables_used(text):
                 self.assertTrue(name in defined or name in BUILTIN_VARS,
                                 "panel %r uses $%s" % (p["title"], name))
@@ -262,10 +287,10 @@ class Dashboard(unittest.TestCase):
             for t in p.get("targets", []):
                 self.assertEqual(t.get("datasource"), DATASOURCE,
                                  "%s %s" % (p["title"], t.get("refId")))
-        # and no datasource anywhere else than the variable
-        text = json.dumps(self.d["panels"])
+        # and no other data source anywhere
+        text = json.dumps([self.d["panels"], self.d["templating"]])
         for m in re.finditer(r'"uid": "([^"]*)"', text):
-            self.assertEqual(m.group(1), "${datasource}")
+            self.assertEqual(m.group(1), "${DS_PROMETHEUS}")
 
     def test_every_target_has_a_query(self):
         for p in self.panels:
