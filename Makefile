@@ -1,6 +1,7 @@
 # alertnoise -- build, run, test, install.
 #
-#   make run        build and run alertnoised in the foreground (installs build deps)
+#   make run        build and run alertnoised in the foreground (installs build deps);
+#                   ARGS="--web.listen-address=:9999" adds flags
 #   make test       the whole test suite: unit, integration, end-to-end
 #   make SANITIZER=address,undefined test   the same suite sanitized
 #   make install PREFIX=/usr/local DESTDIR=...
@@ -23,17 +24,18 @@ CFLAGS   += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recove
 LDFLAGS  += -fsanitize=$(SANITIZER)
 endif
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BRANCH   := $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
 # lib/ is one folder per concern (README "Source layout"); headers are
 # included by name, each folder on the include path
 LIB_DIRS := $(sort $(dir $(wildcard lib/*/*.c lib/*/*.h)))
-CPPFLAGS += $(patsubst %/,-I%,$(LIB_DIRS)) -I$(BUILD)/proto -D_GNU_SOURCE -DAN_VERSION='"$(VERSION)"' -DAN_REVISION='"$(REVISION)"'
+CPPFLAGS += $(patsubst %/,-I%,$(LIB_DIRS)) -I$(BUILD)/proto -D_GNU_SOURCE -DAN_VERSION='"$(VERSION)"' -DAN_REVISION='"$(REVISION)"' -DAN_BRANCH='"$(BRANCH)"'
 ALL_CFLAGS = -std=c11 -pthread $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
 
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev \
 	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev libpcre2-dev
-TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 git chromium tzdata systemd
+TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 python3-yaml git chromium tzdata systemd
 FUZZ_DEPS  := clang libclang-rt-dev python3
 
 LIB_SRC  := $(wildcard lib/*/*.c)
@@ -109,7 +111,7 @@ deps: deps-test
 
 run: deps-build
 	$(MAKE) all
-	$(BUILD)/alertnoised --config.file=config/alertnoised.yml
+	$(BUILD)/alertnoised --config.file=config/alertnoised.yml $(ARGS)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail

@@ -422,7 +422,7 @@ concurrency_and_reload() {
 	local dir=$1 port=$2 s=$3 timeout=$4 w out r t0 rl pid v worst=0
 	local -A single=() slow=()
 	for w in 1 2 3 4 5 6 7 8; do
-		out=$("$B/probe" --url="http://127.0.0.1:$port/api/v1/alerts?window=${w}d" \
+		out=$("$B/probe" --url="http://127.0.0.1:$port/api/v1/alertnames?window=${w}d" \
 		    --n=3 --warmup=1 --timeout="$timeout" --name=single)
 		single[$w]=$(kv median_ms "$out")
 		slow[$w]=0
@@ -432,7 +432,7 @@ concurrency_and_reload() {
 	for r in 1 2 3; do
 		t0=$(now_ms)
 		for w in 1 2 3 4 5 6 7 8; do
-			"$B/probe" --url="http://127.0.0.1:$port/api/v1/alerts?window=${w}d" \
+			"$B/probe" --url="http://127.0.0.1:$port/api/v1/alertnames?window=${w}d" \
 			    --n=1 --warmup=0 --timeout="$timeout" --name=c$w >"$dir/conc.$w" &
 		done
 		wait
@@ -559,7 +559,7 @@ analyse_scale() {
 		disown "$perf_pid"
 		STARTED+=("$perf_pid")
 		sleep 1
-		"$B/probe" --url="http://127.0.0.1:$port/api/v1/alerts?window=28d" --n=1 --warmup=0 --name=perf >/dev/null
+		"$B/probe" --url="http://127.0.0.1:$port/api/v1/alertnames?window=28d" --n=1 --warmup=0 --name=perf >/dev/null
 		kill -INT "$perf_pid" 2>/dev/null
 		while alive "$perf_pid"; do sleep 0.1; done
 		echo "  perf: the daemon during one /api/v1/alerts call, inclusive (children) time, top 16:"
@@ -647,7 +647,7 @@ for s in $GROWTH_SCALES; do
 	[ -n "$v" ] || continue
 	pct=$(calc "$s * 100" 1)
 	if isnum "$v"; then res=$(verdict "$v" "<" 200); v="$v ms"; else res=MISS; fi
-	summary "GET /api/v1/alerts?window=28d @ ${pct}%" "$v" "< 200 ms" "$res"
+	summary "GET /api/v1/alertnames?window=28d @ ${pct}%" "$v" "< 200 ms" "$res"
 done
 
 # --- 5. growth -----------------------------------------------------------------

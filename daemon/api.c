@@ -1,11 +1,14 @@
 /* api.c -- the read API: GET /api/v1/episodes and /api/v1/alerts/firing
- * (from the store), /api/v1/alerts, /api/v1/groups and /api/v1/summary (views
- * of the cached analysis), /api/v1/recommendations (recommendations.c).
+ * (from the store), /api/v1/alertnames (and its deprecated alias
+ * /api/v1/alerts), /api/v1/groups and /api/v1/summary (views of the cached
+ * analysis), /api/v1/recommendations (recommendations.c).
  *
  * Answers use Prometheus' envelope ({"status":"success","data":...}) and
- * RFC 3339 UTC times; parameters follow Prometheus' HTTP API: times are
- * RFC 3339 or Unix seconds, match[] is a label selector and may repeat (an
- * episode is kept when it matches any of them). */
+ * RFC 3339 UTC times; parameters follow Prometheus' HTTP API (params.h;
+ * http.c's route table lists each endpoint's): start and end are RFC 3339
+ * or Unix seconds, a window a duration or seconds, match[] is a label
+ * selector and may repeat (an episode is kept when it matches any of
+ * them). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include "analyses.h"
 #include "config.h"
 #include "fingerprint.h"
+#include "params.h"
 #include "recommendations.h"
 #include "respond.h"
 #include "routes.h"
@@ -29,40 +33,55 @@
 #define LIMIT_DEFAULT	100
 #define LIMIT_MAX	10000
 
+/* The parameters of a request; each points into the connection's
+ * arguments (valid during the request). */
 struct params {
-	const char *alertname, *since, *until, *limit, *window, *by;
+	const char *alertname, *start, *end, *limit, *window, *by;
 	const char *match[MATCH_MAX];
 	int nmatch, too_many;
 };
 
 static enum MHD_Result
-collect(void *cls, enum MHD_ValueKind kind, const char *key,
+collect_match(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
 	struct params *p = cls;
 
 	(void)kind;
-	if (value == NULL)
-		value = "";
-	if (strcmp(key, "match[]") == 0) {
-		if (p->nmatch < MATCH_MAX)
-			p->match[p->nmatch++] = value;
-		else
-			p->too_many = 1;
-	} else if (strcmp(key, "alertname") == 0) {
-		p->alertname = value;
-	} else if (strcmp(key, "since") == 0 || strcmp(key, "start") == 0) {
-		p->since = value;
-	} else if (strcmp(key, "until") == 0 || strcmp(key, "end") == 0) {
-		p->until = value;
-	} else if (strcmp(key, "limit") == 0) {
-		p->limit = value;
-	} else if (strcmp(key, "window") == 0) {
-		p->window = value;
-	} else if (strcmp(key, "by") == 0) {
-		p->by = value;
-	}
+	if (strcmp(key, "match[]") != 0)
+		return MHD_YES;
+	if (p->nmatch < MATCH_MAX)
+		p->match[p->nmatch++] = value ? value : "";
+	else
+		p->too_many = 1;
 	return MHD_YES;
+}
+
+/* Reads the parameters of c into p. Returns 0, or -1 with msg (too many
+ * match[], a parameter and its deprecated alias both given). */
+static int
+collect(struct MHD_Connection *c, struct request *r, struct params *p,
+    char *msg, size_t msglen)
+{
+	memset(p, 0, sizeof(*p));
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_match, p);
+	if (p->too_many) {
+		snprintf(msg, msglen, "at most %d match[] parameters",
+		    MATCH_MAX);
+		return -1;
+	}
+	if (param_aliased(c, r, "start", "since", &p->start, msg,
+	    msglen) < 0 ||
+	    param_aliased(c, r, "end", "until", &p->end, msg, msglen) < 0)
+		return -1;
+	p->alertname = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "alertname");
+	p->limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "limit");
+	p->window = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "window");
+	p->by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
+	return 0;
 }
 
 static json_t *
@@ -222,20 +241,15 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 	enum MHD_Result ret;
 	int rc;
 
-	memset(&p, 0, sizeof(p));
 	memset(&f, 0, sizeof(f));
 	memset(&w, 0, sizeof(w));
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &p);
-	if (p.too_many) {
-		snprintf(msg, sizeof(msg), "at most %d match[] parameters",
-		    MATCH_MAX);
+	if (collect(c, r, &p, msg, sizeof(msg)) < 0)
 		return respond_json_error(c, r, 400, "bad_data", msg);
-	}
-	if ((p.since && ts_parse_param(p.since, &f.since) < 0) ||
-	    (p.until && ts_parse_param(p.until, &f.until) < 0)) {
+	if ((p.start && ts_parse_param(p.start, &f.since) < 0) ||
+	    (p.end && ts_parse_param(p.end, &f.until) < 0)) {
 		snprintf(msg, sizeof(msg), "invalid time \"%.64s\": want RFC "
-		    "3339 or Unix seconds", p.since && ts_parse_param(p.since,
-		    &f.since) < 0 ? p.since : p.until);
+		    "3339 or Unix seconds", p.start && ts_parse_param(p.start,
+		    &f.since) < 0 ? p.start : p.end);
 		return respond_json_error(c, r, 400, "bad_data", msg);
 	}
 	w.limit = firing_view ? SIZE_MAX : LIMIT_DEFAULT;
@@ -307,7 +321,7 @@ api_firing(struct MHD_Connection *c, struct request *r)
 
 /* --- analysis views ------------------------------------------------------ */
 
-enum view { VIEW_ALERTS, VIEW_GROUPS, VIEW_SUMMARY };
+enum view { VIEW_ALERTNAMES, VIEW_GROUPS, VIEW_SUMMARY };
 
 static enum MHD_Result
 analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
@@ -324,19 +338,11 @@ analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 	json_t *data = NULL;
 	int nsel = 0, by_identity;
 
-	memset(&p, 0, sizeof(p));
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &p);
-	if (p.too_many) {
-		snprintf(msg, sizeof(msg), "at most %d match[] parameters",
-		    MATCH_MAX);
+	if (collect(c, r, &p, msg, sizeof(msg)) < 0)
 		return respond_json_error(c, r, 400, "bad_data", msg);
-	}
 	window = daemon_default_window(r->d);
-	if (p.window && cfg_parse_window(p.window, &window) < 0) {
-		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
-		    "duration such as 7d, at most 366d", p.window);
+	if (p.window && param_window(p.window, &window, msg, sizeof(msg)) < 0)
 		return respond_json_error(c, r, 400, "bad_data", msg);
-	}
 	if (p.by && strcmp(p.by, "identity") != 0 &&
 	    strcmp(p.by, "alertname") != 0) {
 		snprintf(msg, sizeof(msg), "invalid by \"%.64s\": want "
@@ -360,7 +366,7 @@ analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 	/* the views of every identity are the cached analysis's; a
 	 * selection is aggregated for the request */
 	switch (v) {
-	case VIEW_ALERTS:
+	case VIEW_ALERTNAMES:
 		by_identity = p.by && strcmp(p.by, "identity") == 0;
 		if (nsel > 0)
 			data = an_alerts_json(a, sel, (size_t)nsel,
@@ -387,9 +393,9 @@ out:
 }
 
 enum MHD_Result
-api_alerts(struct MHD_Connection *c, struct request *r)
+api_alertnames(struct MHD_Connection *c, struct request *r)
 {
-	return analysis_view(c, r, VIEW_ALERTS);
+	return analysis_view(c, r, VIEW_ALERTNAMES);
 }
 
 enum MHD_Result
@@ -419,9 +425,8 @@ api_recommendations(struct MHD_Connection *c, struct request *r)
 	json_t *data = NULL;
 
 	window = daemon_default_window(d);
-	if (w != NULL && cfg_parse_window(w, &window) < 0)
-		return respond_json_error(c, r, 400, "bad_data", "invalid "
-		    "window: want a duration such as 7d, at most 366d");
+	if (w != NULL && param_window(w, &window, err, sizeof(err)) < 0)
+		return respond_json_error(c, r, 400, "bad_data", err);
 	if (analysis_get(d, window, &handle, err, sizeof(err)) == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);
 	/* the cached analysis' list, rendered while the handle holds it */

@@ -1,6 +1,7 @@
 /* http.c -- alertnoised's HTTP server on libmicrohttpd: start and stop, the
  * route table and its dispatch, and the daemon's own routes (/-/healthy,
- * /-/ready, /-/reload, /metrics, /api/v1/status/sources, /-/test/clock).
+ * /-/ready, /-/reload, /metrics, /api/v1/status/sources, buildinfo and
+ * config, /-/test/clock).
  * The other routes' handlers are in their route files (routes.h); every
  * handler answers through respond.h.
  *
@@ -20,9 +21,12 @@
 #include <microhttpd.h>
 
 #include "buf.h"
+#include "buildinfo.h"
+#include "config.h"
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
+#include "params.h"
 #include "reload.h"
 #include "respond.h"
 #include "routes.h"
@@ -101,6 +105,42 @@ h_status_sources(struct MHD_Connection *c, struct request *r)
 	return respond_json_data(c, r, 200, data);
 }
 
+/* What alertnoised was built from, as Prometheus' GET
+ * /api/v1/status/buildinfo. */
+static enum MHD_Result
+h_status_buildinfo(struct MHD_Connection *c, struct request *r)
+{
+	json_t *data = buildinfo_json();
+
+	if (data == NULL)
+		return respond_json_error(c, r, 500, "internal",
+		    "out of memory");
+	return respond_json_data(c, r, 200, data);
+}
+
+/* The running configuration as Prometheus' GET /api/v1/status/config
+ * answers its own: {"yaml": text}, the text of the file the snapshot this
+ * request holds was loaded from, its secrets hidden (cfg_yaml_redact). */
+static enum MHD_Result
+h_status_config(struct MHD_Connection *c, struct request *r)
+{
+	const struct an_config *cfg = daemon_config(r->d);
+	char err[256], *yaml;
+	json_t *data;
+
+	yaml = cfg_yaml_redact(cfg->text, cfg->text ? strlen(cfg->text) : 0,
+	    err, sizeof(err));
+	cfg_release(cfg);
+	if (yaml == NULL)
+		return respond_json_error(c, r, 500, "internal", err);
+	data = json_pack("{s:s}", "yaml", yaml);
+	free(yaml);
+	if (data == NULL)
+		return respond_json_error(c, r, 500, "internal",
+		    "out of memory");
+	return respond_json_data(c, r, 200, data);
+}
+
 /* Text format 0.0.4, or OpenMetrics when the scraper asks for it (as
  * Prometheus does by default) in Accept. */
 static enum MHD_Result
@@ -135,46 +175,77 @@ struct route {
 	const char *path;
 	const char *handler;	/* metric label */
 	int methods;
+	/* The query parameters a GET /api/v1 route takes, separated by
+	 * spaces: any other is refused (400, params_check) before the
+	 * handler runs. NULL: not checked (the pages, the routes with a
+	 * body). */
+	const char *params;
+	/* A path kept as an alias: its answers warn of it (request_warn) */
+	const char *deprecated;
 	/* For routes with a body: checks the headers before the body is
 	 * read, sets the body limit, and may queue a rejection. */
 	enum MHD_Result (*headers)(struct MHD_Connection *, struct request *);
 	enum MHD_Result (*fn)(struct MHD_Connection *, struct request *);
 };
 
+/* The read API's parameters (README "HTTP API"): since and until are the
+ * deprecated aliases of start and end (params.h param_aliased). */
+#define P_EPISODES	"match[] alertname start end since until limit"
+#define P_ALERTNAMES	"window by match[]"
+#define P_WINDOW	"window"
+#define P_REPORT	"window format"
+#define P_NONE		""
+
 static const struct route routes[] = {
-	{ "/-/healthy", "/-/healthy", M_GET, NULL, h_healthy },
-	{ "/-/ready", "/-/ready", M_GET, NULL, h_ready },
-	{ "/-/reload", "/-/reload", M_POST | M_PUT, NULL, h_reload },
-	{ "/metrics", "/metrics", M_GET, NULL, h_metrics },
-	{ "/api/v1/webhook", "/api/v1/webhook", M_POST, webhook_headers,
-	    h_webhook },
-	{ "/api/v1/write", "/api/v1/write", M_POST, write_headers, h_write },
-	{ "/api/v1/episodes", "/api/v1/episodes", M_GET, NULL, api_episodes },
-	{ "/api/v1/alerts/firing", "/api/v1/alerts/firing", M_GET, NULL,
-	    api_firing },
-	{ "/api/v1/alerts", "/api/v1/alerts", M_GET, NULL, api_alerts },
-	{ "/api/v1/groups", "/api/v1/groups", M_GET, NULL, api_groups },
-	{ "/api/v1/summary", "/api/v1/summary", M_GET, NULL, api_summary },
-	{ "/api/v1/status/sources", "/api/v1/status/sources", M_GET, NULL,
-	    h_status_sources },
-	{ "/api/v1/report", "/api/v1/report", M_GET, NULL, api_report },
-	{ "/api/v1/feedback", "/api/v1/feedback", M_POST, feedback_headers,
-	    h_feedback },
-	{ "/feedback", "/feedback", M_GET, NULL, page_feedback },
-	{ "/api/v1/simulate", "/api/v1/simulate", M_POST, simulate_headers,
-	    h_simulate },
-	{ "/api/v1/recommendations", "/api/v1/recommendations", M_GET, NULL,
-	    api_recommendations },
-	{ "/", "/", M_GET, NULL, ui_overview },
-	{ "/alerts/*", "/alerts/:alertname", M_GET, NULL, ui_alert },
-	{ "/groups", "/groups", M_GET, NULL, ui_groups },
-	{ "/recommendations", "/recommendations", M_GET, NULL,
+	{ "/-/healthy", "/-/healthy", M_GET, NULL, NULL, NULL, h_healthy },
+	{ "/-/ready", "/-/ready", M_GET, NULL, NULL, NULL, h_ready },
+	{ "/-/reload", "/-/reload", M_POST | M_PUT, NULL, NULL, NULL,
+	    h_reload },
+	{ "/metrics", "/metrics", M_GET, NULL, NULL, NULL, h_metrics },
+	{ "/api/v1/webhook", "/api/v1/webhook", M_POST, NULL, NULL,
+	    webhook_headers, h_webhook },
+	{ "/api/v1/write", "/api/v1/write", M_POST, NULL, NULL, write_headers,
+	    h_write },
+	{ "/api/v1/episodes", "/api/v1/episodes", M_GET, P_EPISODES, NULL,
+	    NULL, api_episodes },
+	{ "/api/v1/alerts/firing", "/api/v1/alerts/firing", M_GET, P_EPISODES,
+	    NULL, NULL, api_firing },
+	{ "/api/v1/alertnames", "/api/v1/alertnames", M_GET, P_ALERTNAMES,
+	    NULL, NULL, api_alertnames },
+	{ "/api/v1/alerts", "/api/v1/alerts", M_GET, P_ALERTNAMES,
+	    "path /api/v1/alerts is deprecated: use /api/v1/alertnames", NULL,
+	    api_alertnames },
+	{ "/api/v1/groups", "/api/v1/groups", M_GET, P_WINDOW, NULL, NULL,
+	    api_groups },
+	{ "/api/v1/summary", "/api/v1/summary", M_GET, P_WINDOW, NULL, NULL,
+	    api_summary },
+	{ "/api/v1/status/sources", "/api/v1/status/sources", M_GET, P_NONE,
+	    NULL, NULL, h_status_sources },
+	{ "/api/v1/status/buildinfo", "/api/v1/status/buildinfo", M_GET,
+	    P_NONE, NULL, NULL, h_status_buildinfo },
+	{ "/api/v1/status/config", "/api/v1/status/config", M_GET, P_NONE,
+	    NULL, NULL, h_status_config },
+	{ "/api/v1/report", "/api/v1/report", M_GET, P_REPORT, NULL, NULL,
+	    api_report },
+	{ "/api/v1/feedback", "/api/v1/feedback", M_POST, NULL, NULL,
+	    feedback_headers, h_feedback },
+	{ "/feedback", "/feedback", M_GET, NULL, NULL, NULL, page_feedback },
+	{ "/api/v1/simulate", "/api/v1/simulate", M_POST, NULL, NULL,
+	    simulate_headers, h_simulate },
+	{ "/api/v1/recommendations", "/api/v1/recommendations", M_GET,
+	    P_WINDOW, NULL, NULL, api_recommendations },
+	{ "/", "/", M_GET, NULL, NULL, NULL, ui_overview },
+	{ "/alerts/*", "/alerts/:alertname", M_GET, NULL, NULL, NULL,
+	    ui_alert },
+	{ "/groups", "/groups", M_GET, NULL, NULL, NULL, ui_groups },
+	{ "/recommendations", "/recommendations", M_GET, NULL, NULL, NULL,
 	    ui_recommendations },
 };
 
 /* Served only with --test.clock; without it, 404 as any unknown path. */
 static const struct route test_routes[] = {
-	{ "/-/test/clock", "/-/test/clock", M_POST, NULL, h_test_clock },
+	{ "/-/test/clock", "/-/test/clock", M_POST, NULL, NULL, NULL,
+	    h_test_clock },
 };
 
 static int
@@ -289,6 +360,14 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		    r->body.limit);
 		return r->reject(c, r, 413, "too_large", msg);
 	}
+	if (rt->params != NULL) {
+		char msg[512];
+
+		if (params_check(c, rt->params, msg, sizeof(msg)) < 0)
+			return respond_json_error(c, r, 400, "bad_data", msg);
+	}
+	if (rt->deprecated != NULL)
+		request_warn(r, rt->deprecated);
 	r->url = url;
 	return rt->fn(c, r);
 }
@@ -311,6 +390,7 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	met_observe(d->m.http_duration, labels, elapsed_seconds(&r->start));
 	met_add(d->m.http_in_flight, NULL, -1);
 	buf_free(&r->body);
+	request_free_warnings(r);
 	free(r);
 	*con_cls = NULL;
 	__atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);

@@ -18,6 +18,8 @@
 #include <curl/curl.h>
 
 #include "analyses.h"
+#include "buildinfo.h"
+#include "client.h"
 #include "config.h"
 #include "daemon.h"
 #include "flags.h"
@@ -46,14 +48,26 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: alertnoised [<flags>]\n"
-"       alertnoised import --prometheus.url=URL [<flags>]  (see import --help)\n"
-"       alertnoised report [--format=FORMAT] [<flags>]     (see report --help)\n"
+"usage: alertnoised [serve] [<flags>]\n"
+"       alertnoised COMMAND [<flags>] [<args>...]\n"
 "\n"
 "The alert-noise analyzer: receives Alertmanager webhooks, stores every\n"
 "notification and alert episode, and serves metrics on /metrics.\n"
 "\n"
-"Flags:\n"
+"Commands:\n"
+"  serve            Run the daemon (the default; the flags below).\n"
+"  import           Backfill episodes from a Prometheus server's history.\n"
+"  report           Write the weekly review report from the store.\n"
+"  query            Ask a running daemon for episodes, alerts or groups.\n"
+"  feedback         Record a verdict (actionable, noise) on an alert.\n"
+"  simulate         Replay history under changed settings.\n"
+"  recommendations  List the recommended changes.\n"
+"  help [COMMAND]   Show this help, or a command's.\n"
+"\n"
+"query, feedback, simulate and recommendations talk to a running daemon\n"
+"(--alertnoise.url, default $ALERTNOISE_URL, else http://localhost:9467).\n"
+"\n"
+"Flags of serve:\n"
 "  -h, --help                 Show this help and exit.\n"
 "      --version              Show the version and exit.\n"
 "      --config.file=PATH     Configuration file (default \"%s\").\n"
@@ -73,12 +87,44 @@ usage(FILE *f)
 	    AN_DEFAULT_CONFIG);
 }
 
+/* `alertnoised help [COMMAND...]`: argv[0] is "help". The usage, or the
+ * command's, as COMMAND... --help prints it. */
+static int
+help(int argc, char **argv)
+{
+	static char help_flag[] = "--help";
+	char *args[8];
+	int n = 0;
+
+	if (argc < 2 || strcmp(argv[1], "serve") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (int i = 1; i < argc && n < 6; i++)
+		args[n++] = argv[i];
+	args[n++] = help_flag;
+	args[n] = NULL;
+	if (strcmp(args[0], "import") == 0)
+		return import_main(n, args);
+	if (strcmp(args[0], "report") == 0)
+		return report_main(n, args);
+	if (client_is_command(args[0]))
+		return client_run(n, args);
+	fprintf(stderr, "alertnoised: error: unknown command \"%s\", try "
+	    "alertnoised help\n", args[0]);
+	return 2;
+}
+
+/* As Prometheus prints its own (prometheus/common version.Print). */
 static void
 print_version(void)
 {
-	printf("alertnoised, version %s (revision: %s)\n"
-	    "  build: %s %s, compiler: %s\n",
-	    AN_VERSION, AN_REVISION, __DATE__, __TIME__, __VERSION__);
+	const struct buildinfo *b = buildinfo();
+
+	printf("alertnoised, version %s (branch: %s, revision: %s)\n"
+	    "  build: %s, compiler: %s\n",
+	    b->version, b->branch, b->revision, b->build_date, b->compiler);
 }
 
 static int
@@ -405,10 +451,24 @@ main(int argc, char **argv)
 	int check = 0, rc;
 	sigset_t sigs;
 
+	if (argc > 1 && strcmp(argv[1], "help") == 0)
+		return help(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "import") == 0)
 		return import_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && client_is_command(argv[1]))
+		return client_run(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	if (argc > 1 && argv[1][0] != '-') {
+		fprintf(stderr, "alertnoised: error: unknown command \"%s\", "
+		    "try alertnoised help\n", argv[1]);
+		return 2;
+	}
 	memset(&d, 0, sizeof(d));
 	d.flags.config_file = AN_DEFAULT_CONFIG;
 	{

@@ -11,6 +11,7 @@
 #include "analyses.h"
 #include "config.h"
 #include "log.h"
+#include "params.h"
 #include "recommendations.h"
 #include "report.h"
 #include "respond.h"
@@ -89,11 +90,8 @@ api_report(struct MHD_Connection *c, struct request *r)
 
 	if (window_s == NULL || *window_s == '\0')
 		window_s = WINDOW_DEFAULT;
-	if (cfg_parse_window(window_s, &window) < 0) {
-		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
-		    "duration such as 7d, at most 366d", window_s);
+	if (param_window(window_s, &window, msg, sizeof(msg)) < 0)
 		return respond_json_error(c, r, 400, "bad_data", msg);
-	}
 	if (format_s == NULL || *format_s == '\0' ||
 	    strcmp(format_s, "json") == 0)
 		fmt = FMT_JSON;
@@ -147,8 +145,12 @@ api_report(struct MHD_Connection *c, struct request *r)
 	}
 	doc = report_json(report);
 	report_free(report);
-	if (doc == NULL)
+	/* the window as asked ("7d", "3600"), not as a duration prints */
+	if (doc == NULL || json_object_set_new(doc, "window",
+	    json_string(window_s)) < 0) {
+		json_decref(doc);
 		return respond_json_error(c, r, 500, "internal",
 		    "out of memory");
+	}
 	return respond_json_data(c, r, 200, doc);
 }

@@ -72,16 +72,40 @@ respond_text(struct MHD_Connection *c, struct request *r, int code,
 	    strlen(text));
 }
 
-/* {"status":"success","data":data}; steals data. */
+void
+request_warn(struct request *r, const char *warning)
+{
+	if (r->nwarnings < REQUEST_WARNINGS_MAX &&
+	    (r->warnings[r->nwarnings] = strdup(warning)) != NULL)
+		r->nwarnings++;
+}
+
+void
+request_free_warnings(struct request *r)
+{
+	for (int i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	r->nwarnings = 0;
+}
+
+/* As declared in respond.h. */
 enum MHD_Result
 respond_json_data(struct MHD_Connection *c, struct request *r, int code,
     json_t *data)
 {
 	json_t *env = json_pack("{s:s, s:o}", "status", "success", "data",
 	    data ? data : json_null());
-	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	json_t *w = r->nwarnings > 0 ? json_array() : NULL;
+	char *s;
 	enum MHD_Result ret;
 
+	for (int i = 0; w != NULL && i < r->nwarnings; i++)
+		json_array_append_new(w, json_string(r->warnings[i]));
+	if (env != NULL && w != NULL)
+		json_object_set_new(env, "warnings", w);
+	else
+		json_decref(w);
+	s = env ? json_dumps(env, JSON_COMPACT) : NULL;
 	json_decref(env);
 	if (s == NULL)
 		return MHD_NO;

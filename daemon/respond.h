@@ -12,6 +12,8 @@
 #include "buf.h"
 #include "daemon.h"
 
+#define REQUEST_WARNINGS_MAX	4
+
 /* One request in progress. Owned by MHD's per-connection pointer; made
  * and freed by http.c's dispatch (access_cb, completed_cb). */
 struct request {
@@ -28,7 +30,16 @@ struct request {
 	const char *url;	/* the path, percent-decoded by libmicrohttpd;
 				   set when the handler is called, valid
 				   during the call */
+	char *warnings[REQUEST_WARNINGS_MAX];	/* request_warn's, owned */
+	int nwarnings;
 };
+
+/* Adds a warning (copied) to the "warnings" of r's JSON answer, as
+ * Prometheus' API warns: a deprecated parameter or path. One more than
+ * REQUEST_WARNINGS_MAX, or out of memory, is dropped. */
+void request_warn(struct request *r, const char *warning);
+/* Frees what r holds (not r): http.c's completed_cb. */
+void request_free_warnings(struct request *r);
 
 /* Queue a response; body is copied. */
 enum MHD_Result respond(struct MHD_Connection *c, struct request *r, int code,
@@ -40,7 +51,8 @@ enum MHD_Result respond_html(struct MHD_Connection *c, struct request *r,
     int code, const char *html, size_t len);
 enum MHD_Result respond_text(struct MHD_Connection *c, struct request *r,
     int code, const char *text);
-/* {"status":"success","data":data}; steals data (NULL: null). */
+/* {"status":"success","data":data}, with "warnings":[...] when r has any
+ * (request_warn); steals data (NULL: null). */
 enum MHD_Result respond_json_data(struct MHD_Connection *c, struct request *r,
     int code, json_t *data);
 /* {"status":"error","errorType":type,"error":msg}, as Prometheus' API. */

@@ -17,7 +17,7 @@ enum MHD_Result h_write(struct MHD_Connection *, struct request *);
 /* api.c */
 enum MHD_Result api_episodes(struct MHD_Connection *, struct request *);
 enum MHD_Result api_firing(struct MHD_Connection *, struct request *);
-enum MHD_Result api_alerts(struct MHD_Connection *, struct request *);
+enum MHD_Result api_alertnames(struct MHD_Connection *, struct request *);
 enum MHD_Result api_groups(struct MHD_Connection *, struct request *);
 enum MHD_Result api_summary(struct MHD_Connection *, struct request *);
 enum MHD_Result api_recommendations(struct MHD_Connection *,

@@ -1021,6 +1021,7 @@ cfg_free(struct an_config *c)
 		}
 	}
 	tz_free(c->report_tz);
+	free(c->text);
 	free(c->path);
 	free(c);
 }
@@ -2028,6 +2029,7 @@ cfg_load(const char *path, struct an_config **out, char *err, size_t errlen)
 		}
 	}
 
+	ld.c->text = buf_steal(&text);	/* for GET /api/v1/status/config */
 	*out = ld.c;
 	ld.c = NULL;
 	result = 0;
@@ -2038,5 +2040,233 @@ out:
 		yaml_parser_delete(&parser);
 	cfg_free(ld.c);
 	buf_free(&text);
+	return result;
+}
+
+/* --- cfg_yaml_redact ------------------------------------------------------ */
+
+/* The keys whose values are secrets, as prometheus/common config.Secret
+ * marks them in Prometheus' own configuration. */
+static int
+secret_key(const char *k)
+{
+	static const char *const names[] = { "password", "token", "secret",
+	    "credentials", "bearer_token", "api_key" };
+	static const char *const suffixes[] = { "_password", "_token",
+	    "_secret" };
+	size_t n = strlen(k);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(k, names[i]) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t sn = strlen(suffixes[i]);
+
+		if (n > sn && strcmp(k + n - sn, suffixes[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* v with the password of its URL's user information replaced
+ * ("http://user:pass@host/" -> "http://user:<secret>@host/"), as
+ * net/url's URL.Redacted does: a new string, or NULL when v has none (or
+ * out of memory: *nomem set). */
+static char *
+redact_url(const char *v, size_t len, int *nomem)
+{
+	const char *auth, *end, *at = NULL, *colon;
+	char *out;
+	size_t n;
+
+	if ((auth = strstr(v, "://")) == NULL)
+		return NULL;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL ||
+	    (colon = memchr(auth, ':', (size_t)(at - auth))) == NULL)
+		return NULL;
+	n = (size_t)(colon + 1 - v) + strlen("<secret>") +
+	    (len - (size_t)(at - v)) + 1;
+	if ((out = malloc(n)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	snprintf(out, n, "%.*s<secret>%s", (int)(colon + 1 - v), v, at);
+	return out;
+}
+
+static int
+redact_write(void *data, unsigned char *p, size_t n)
+{
+	return buf_append(data, p, n) == 0;
+}
+
+/* Replaces *ev (a node: scalar, alias, or the start of a collection whose
+ * other events the caller skips) by the scalar value, keeping its anchor.
+ * Returns 0 or -1 (out of memory; *ev is then deleted). */
+static int
+redact_node(yaml_event_t *ev, const char *value)
+{
+	yaml_char_t *anchor = NULL;
+	yaml_event_t r;
+	int ok;
+
+	if (ev->type == YAML_SCALAR_EVENT)
+		anchor = ev->data.scalar.anchor;
+	else if (ev->type == YAML_MAPPING_START_EVENT)
+		anchor = ev->data.mapping_start.anchor;
+	else if (ev->type == YAML_SEQUENCE_START_EVENT)
+		anchor = ev->data.sequence_start.anchor;
+	ok = yaml_scalar_event_initialize(&r, anchor, NULL,
+	    (yaml_char_t *)value, (int)strlen(value), 1, 1,
+	    YAML_ANY_SCALAR_STYLE);
+	yaml_event_delete(ev);
+	if (!ok)
+		return -1;
+	*ev = r;
+	return 0;
+}
+
+/* As declared in config.h. The parser's events go to the emitter as they
+ * come, but for a secret's: a stack of open collections says whether the
+ * next node of a mapping is a key or a value. */
+char *
+cfg_yaml_redact(const char *text, size_t len, char *err, size_t errlen)
+{
+	enum { DEPTH_MAX = 64 };
+	struct level {
+		int mapping;	/* else a sequence */
+		int is_key;	/* a mapping's next node is a key */
+		int secret;	/* that key names a secret */
+	} st[DEPTH_MAX];
+	yaml_parser_t parser;
+	yaml_emitter_t emitter;
+	yaml_event_t ev;
+	struct buf out;
+	char *result = NULL;
+	int depth = 0, done = 0, nomem = 0;
+
+	assert(text != NULL || len == 0);
+	buf_init(&out, 4 * CFG_FILE_MAX);
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!yaml_emitter_initialize(&emitter)) {
+		yaml_parser_delete(&parser);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)
+	    (text ? text : ""), len);
+	yaml_emitter_set_output(&emitter, redact_write, &out);
+	yaml_emitter_set_unicode(&emitter, 1);
+	yaml_emitter_set_width(&emitter, -1);
+	while (!done) {
+		struct level *l = depth > 0 ? &st[depth - 1] : NULL;
+		int node, secret = 0;
+		char *url = NULL;
+
+		if (!yaml_parser_parse(&parser, &ev)) {
+			snprintf(err, errlen, "line %zu: %s",
+			    parser.problem_mark.line + 1, parser.problem ?
+			    parser.problem : "not YAML");
+			goto out;
+		}
+		node = ev.type == YAML_SCALAR_EVENT ||
+		    ev.type == YAML_ALIAS_EVENT ||
+		    ev.type == YAML_MAPPING_START_EVENT ||
+		    ev.type == YAML_SEQUENCE_START_EVENT;
+		if (node && l != NULL && l->mapping) {
+			if (l->is_key)
+				l->secret = ev.type == YAML_SCALAR_EVENT &&
+				    secret_key((const char *)
+				    ev.data.scalar.value);
+			else
+				secret = l->secret;
+			l->is_key = !l->is_key;
+		}
+		if (secret) {
+			/* a collection's events up to its end are dropped */
+			int skip = ev.type == YAML_MAPPING_START_EVENT ||
+			    ev.type == YAML_SEQUENCE_START_EVENT;
+
+			if (redact_node(&ev, "<secret>") < 0) {
+				nomem = 1;
+				goto out;
+			}
+			while (skip > 0) {
+				yaml_event_t in;
+
+				if (!yaml_parser_parse(&parser, &in)) {
+					yaml_event_delete(&ev);
+					snprintf(err, errlen, "line %zu: %s",
+					    parser.problem_mark.line + 1,
+					    parser.problem ? parser.problem :
+					    "not YAML");
+					goto out;
+				}
+				if (in.type == YAML_MAPPING_START_EVENT ||
+				    in.type == YAML_SEQUENCE_START_EVENT)
+					skip++;
+				else if (in.type == YAML_MAPPING_END_EVENT ||
+				    in.type == YAML_SEQUENCE_END_EVENT)
+					skip--;
+				yaml_event_delete(&in);
+			}
+		} else if (ev.type == YAML_SCALAR_EVENT &&
+		    (url = redact_url((const char *)ev.data.scalar.value,
+		    ev.data.scalar.length, &nomem)) != NULL) {
+			int r = redact_node(&ev, url);
+
+			free(url);
+			if (r < 0) {
+				nomem = 1;
+				goto out;
+			}
+		} else if (nomem) {
+			yaml_event_delete(&ev);
+			goto out;
+		} else if (ev.type == YAML_MAPPING_START_EVENT ||
+		    ev.type == YAML_SEQUENCE_START_EVENT) {
+			if (depth == DEPTH_MAX) {
+				yaml_event_delete(&ev);
+				snprintf(err, errlen, "nested over %d deep",
+				    DEPTH_MAX);
+				goto out;
+			}
+			st[depth].mapping = ev.type ==
+			    YAML_MAPPING_START_EVENT;
+			st[depth].is_key = 1;
+			st[depth].secret = 0;
+			depth++;
+		} else if (ev.type == YAML_MAPPING_END_EVENT ||
+		    ev.type == YAML_SEQUENCE_END_EVENT) {
+			depth--;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		/* the emitter deletes the event, emitted or not */
+		if (!yaml_emitter_emit(&emitter, &ev)) {
+			snprintf(err, errlen, "%s", emitter.error ==
+			    YAML_MEMORY_ERROR || emitter.error ==
+			    YAML_WRITER_ERROR ? "out of memory" :
+			    emitter.problem ? emitter.problem : "emitting");
+			goto out;
+		}
+	}
+	if ((result = buf_steal(&out)) == NULL)
+		result = strdup("");
+	if (result == NULL)
+		nomem = 1;
+out:
+	if (nomem)
+		snprintf(err, errlen, "out of memory");
+	yaml_emitter_delete(&emitter);
+	yaml_parser_delete(&parser);
+	buf_free(&out);
 	return result;
 }

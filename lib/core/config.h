@@ -15,6 +15,10 @@ enum { LOG_FMT_LOGFMT, LOG_FMT_JSON };
 
 struct an_config {
 	char *path;			/* the file this was loaded from, or NULL */
+	char *text;			/* that file's text as loaded (NUL-
+					   terminated), or NULL; may hold
+					   secrets: show it through
+					   cfg_yaml_redact */
 	int refs;			/* cfg_hold/cfg_release; atomic */
 
 	/* web: */
@@ -179,6 +183,18 @@ int cfg_keep_restart_keys(struct an_config *next,
 
 /* Formats ms the way Prometheus prints durations ("1h30m", "7d", "0s"). */
 void cfg_format_duration(int64_t ms, char *out, size_t outlen);
+
+/* text (len bytes of YAML, as a config file holds) with every secret
+ * replaced by "<secret>", as Prometheus shows its own config: the value of
+ * a key named password, token, secret, credentials, bearer_token or
+ * api_key, or ending in _password, _token or _secret (the whole value, a
+ * mapping or a list included), and the password of a URL's user
+ * information ("http://user:<secret>@host/"). The answer is YAML of the
+ * same data, re-emitted: comments (which may hold anything) are dropped,
+ * anchors and aliases kept. Returns a string the caller frees, or NULL with
+ * err (text is not YAML, out of memory). */
+char *cfg_yaml_redact(const char *text, size_t len, char *err,
+    size_t errlen);
 
 /* Parses a byte size: a plain integer, or an integer with a unit B, KB, MB, GB
  * (powers of 1000) or KiB, MiB, GiB (powers of 1024). Returns 0 or -1. */

@@ -227,7 +227,7 @@ class CatchUpEndToEnd(unittest.TestCase):
         self.assertEqual(len(inside), len(runs), (runs, inside))
 
     def test_flapping_by_the_default_thresholds(self):
-        r = self.d.get("/api/v1/alerts?window=1h")
+        r = self.d.get("/api/v1/alertnames?window=1h")
         self.assertEqual(r.status, 200, r.text)
         a = {x["alertname"]: x for x in r.json()["data"]}[NAME]
         self.assertTrue(a["flapping"], a)

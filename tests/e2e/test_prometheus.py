@@ -321,7 +321,7 @@ class PrometheusEndToEnd(unittest.TestCase):
         self.assertIsNone(eps(imported, "Pend")[0]["firing_at"])
 
     def alerts(self):
-        r = self.d.get("/api/v1/alerts?window=1h")
+        r = self.d.get("/api/v1/alertnames?window=1h")
         self.assertEqual(r.status, 200, r.text)
         return {a["alertname"]: a for a in r.json()["data"]}
 

@@ -430,7 +430,7 @@ class SourcesEndToEnd(unittest.TestCase):
         r = cls.d.post("/api/v1/simulate", json.dumps({"window": WINDOW}))
         assert r.status == 200, r.text
         cls.sim1 = r.json()["data"]
-        r = cls.d.get("/api/v1/alerts?by=identity&window=" + WINDOW)
+        r = cls.d.get("/api/v1/alertnames?by=identity&window=" + WINDOW)
         assert r.status == 200, r.text
         cls.identities = [i["labels"] for a in r.json()["data"]
                           for i in a.get("identities", [])]

@@ -6,14 +6,19 @@ One daemon per class, seeded once with episodes of known times through both
 sources (remote write built with tests/rwenc.py, and Alertmanager webhooks);
 every test only reads. All times are whole seconds two hours ago, so
 since/until can be given as RFC 3339 or Unix seconds."""
+import os
 import re
+import subprocess
 import threading
 import time
 import unittest
 import urllib.parse
 
-from harness import (Daemon, fingerprint, make_alert, make_notification,
-                     now_ms, parse_rfc3339_ms, SeededDaemonTest)
+import yaml
+
+from harness import (BINARY, Daemon, fingerprint, make_alert,
+                     make_notification, now_ms, parse_rfc3339_ms, ROOT,
+                     SeededDaemonTest, wait_for)
 import rwenc
 from rwenc import STALE, V1_HEADERS
 
@@ -341,6 +346,193 @@ class EpisodesTest(ApiTestCase):
         r = self.d.get("/api/v1/nope")
         self.assertEqual(r.status, 404)
         self.assertEqual(r.json()["status"], "error")
+
+
+class ApiHabitsTest(ApiTestCase):
+    """Prometheus' habits: start/end (since/until deprecated), windows as
+    durations or seconds echoed as asked, unknown parameters refused,
+    /api/v1/alertnames, status/buildinfo and status/config."""
+    SECRET = "hunter2-not-shown"
+    DAEMON_CONFIG = (
+        "# the running config, as status/config answers it\n"
+        "analysis:\n"
+        "  window: 7d\n"
+        "  team_label: team\n"
+        "alertmanager:\n"
+        "  url: http://admin:%s@127.0.0.1:9/\n" % SECRET)
+    # every GET /api/v1 endpoint, with parameters it takes
+    GET_ENDPOINTS = {
+        "/api/v1/episodes": [("limit", "5")],
+        "/api/v1/alerts/firing": [("alertname", "ApiNet")],
+        "/api/v1/alertnames": [("window", "1d")],
+        "/api/v1/alerts": [("by", "identity")],
+        "/api/v1/groups": [("window", "1d")],
+        "/api/v1/summary": [("window", "1d")],
+        "/api/v1/recommendations": [("window", "1d")],
+        "/api/v1/report": [("format", "json")],
+        "/api/v1/status/sources": [],
+        "/api/v1/status/buildinfo": [],
+        "/api/v1/status/config": [],
+    }
+
+    def body(self, path, params=()):
+        r = self.get(path, params)
+        self.assertEqual(r.status, 200, r.text)
+        body = r.json()
+        self.assertEqual(body["status"], "success", body)
+        return body
+
+    def requests_total(self, handler, code):
+        return self.d.metric("alertnoise_http_requests_total",
+                             handler=handler, code=str(code))
+
+    def bad_counted(self, path, params, *words):
+        """bad(), and the 400 counted for path's handler in /metrics."""
+        before = self.requests_total(path, 400)
+        err = self.bad(path, params, *words)
+        wait_for(lambda: self.requests_total(path, 400) == before + 1,
+                 what="a %s 400 in alertnoise_http_requests_total" % path)
+        return err
+
+    def test_start_end_are_since_until(self):
+        for path in ("/api/v1/episodes", "/api/v1/alerts/firing"):
+            new = self.body(path, [("start", rfc(at(510))),
+                                   ("end", str(at(650) // 1000))])
+            old = self.body(path, [("since", rfc(at(510))),
+                                   ("until", str(at(650) // 1000))])
+            self.assertEqual(new["data"], old["data"], path)
+            self.assertNotIn("warnings", new)
+            self.assertEqual(old["warnings"], [
+                'parameter "since" is deprecated: use "start"',
+                'parameter "until" is deprecated: use "end"'])
+        self.assertEqual(self.episodes(("start", rfc(at(510))),
+                                       ("end", rfc(at(650)))),
+                         self.only("net", "cpu", "disk_b"))
+        # fractional Unix seconds, as Prometheus takes them
+        self.assertEqual(self.episodes(("start", "%.3f" % (at(510) / 1000)),
+                                       ("end", "%.3f" % (at(650) / 1000))),
+                         self.only("net", "cpu", "disk_b"))
+
+    def test_start_and_since_both_given(self):
+        t = rfc(at(510))
+        err = self.bad_counted("/api/v1/episodes",
+                               [("start", t), ("since", t)])
+        self.assertIn('"start"', err)
+        self.assertIn('"since"', err)
+        err = self.bad_counted("/api/v1/alerts/firing",
+                               [("end", t), ("until", t)])
+        self.assertIn('"end"', err)
+        self.assertIn('"until"', err)
+        self.bad("/api/v1/episodes", [("start", "yesterday")], "yesterday")
+
+    def test_window_as_seconds(self):
+        hour = self.body("/api/v1/summary", [("window", "1h")])["data"]
+        self.assertEqual(
+            self.body("/api/v1/summary", [("window", "3600")])["data"], hour)
+        self.assertEqual(
+            self.body("/api/v1/summary", [("window", "3600.0")])["data"],
+            hour)
+        for path in ("/api/v1/alertnames", "/api/v1/groups",
+                     "/api/v1/recommendations"):
+            self.body(path, [("window", "5400")])
+            self.body(path, [("window", "1h30m")])
+        for w in ("0", "-60", "0.0001", "31708800.001", "1e400", "nan",
+                  "0x10", "3600s5", ""):
+            self.bad_counted("/api/v1/summary", [("window", w)],
+                             "invalid window")
+            if w != "":     # the report's default, 7d
+                self.bad("/api/v1/report", [("window", w)],
+                         "invalid window")
+
+    def test_window_echoed_as_asked(self):
+        for asked in ("7d", "3600", "2w", "90m", "1h30m", "86400.5"):
+            rep = self.body("/api/v1/report", [("window", asked)])["data"]
+            self.assertEqual(rep["window"], asked)
+        self.assertEqual(self.body("/api/v1/report")["data"]["window"], "7d")
+        # the window asked for is the window analysed
+        rep = self.body("/api/v1/report", [("window", "3600")])["data"]
+        self.assertEqual(parse_rfc3339_ms(rep["to"]) -
+                         parse_rfc3339_ms(rep["from"]), 3600 * 1000)
+
+    def test_unknown_parameters(self):
+        for path, good in self.GET_ENDPOINTS.items():
+            self.body(path, good)
+            err = self.bad_counted(path, good + [("bogus", "1")])
+            self.assertEqual(err, 'unknown parameter "bogus"', path)
+        err = self.bad_counted("/api/v1/episodes", [
+            ("limit", "2"), ("bogus", "1"), ("window", "7d"),
+            ("bogus", "2")])
+        self.assertEqual(err, 'unknown parameters "bogus" and "window"')
+        err = self.bad("/api/v1/summary", [(k, "1") for k in "abcdef"])
+        self.assertEqual(err, 'unknown parameters "a", "b", "c" and 3 more')
+        # parameters an endpoint does not take are unknown to it
+        self.assertEqual(self.bad_counted(
+            "/api/v1/groups", [("match[]", '{team="web"}')]),
+            'unknown parameter "match[]"')
+        self.assertEqual(self.bad_counted(
+            "/api/v1/alertnames", [("start", rfc(at(0)))]),
+            'unknown parameter "start"')
+
+    def test_alertnames_and_its_deprecated_alias(self):
+        for params in ([], [("by", "identity")],
+                       [("match[]", '{team="infra"}'), ("window", "1d")]):
+            new = self.body("/api/v1/alertnames", params)
+            old = self.body("/api/v1/alerts", params)
+            self.assertEqual(new["data"], old["data"], params)
+            self.assertNotIn("warnings", new)
+            self.assertEqual(old["warnings"], [
+                "path /api/v1/alerts is deprecated: use /api/v1/alertnames"])
+        names = {a["alertname"] for a in
+                 self.body("/api/v1/alertnames")["data"]}
+        self.assertLessEqual({"ApiDisk", "ApiMem", "ApiNet"}, names)
+
+    def test_status_buildinfo(self):
+        data = self.body("/api/v1/status/buildinfo")["data"]
+        self.assertEqual(set(data), {"version", "revision", "branch",
+                                     "buildDate", "compiler"})
+        with open(os.path.join(ROOT, "Makefile")) as f:
+            version = re.search(r"^VERSION\s*:?=\s*(\S+)", f.read(),
+                                re.M).group(1)
+        self.assertEqual(data["version"], version)
+        self.assertRegex(data["buildDate"], r"^\d{8}-\d\d:\d\d:\d\d$")
+        for k in ("revision", "branch", "compiler"):
+            self.assertIsInstance(data[k], str)
+            self.assertNotEqual(data[k], "", k)
+        # what --version prints
+        p = subprocess.run([BINARY, "--version"], capture_output=True,
+                           text=True, timeout=20)
+        self.assertIn("version %s (branch: %s, revision: %s)" % (
+            data["version"], data["branch"], data["revision"]), p.stdout)
+        self.assertIn("compiler: " + data["compiler"], p.stdout)
+
+    def test_status_config(self):
+        data = self.body("/api/v1/status/config")["data"]
+        self.assertEqual(set(data), {"yaml"})
+        self.assertNotIn(self.SECRET, data["yaml"])
+        self.assertNotIn("# the running config", data["yaml"])
+        running = yaml.safe_load(self.DAEMON_CONFIG)
+        running["alertmanager"]["url"] = \
+            "http://admin:<secret>@127.0.0.1:9/"
+        self.assertEqual(yaml.safe_load(data["yaml"]), running)
+
+    def test_status_config_is_the_loaded_snapshot(self):
+        """A change to the file shows once it is loaded, not before."""
+        before = self.body("/api/v1/status/config")["data"]["yaml"]
+        with open(self.d.config_path) as f:
+            text = f.read()
+        try:
+            with open(self.d.config_path, "w") as f:
+                f.write(text.replace("team_label: team", "team_label: owner"))
+            self.assertEqual(
+                self.body("/api/v1/status/config")["data"]["yaml"], before)
+            self.assertEqual(self.d.post("/-/reload", "").status, 200)
+            after = yaml.safe_load(
+                self.body("/api/v1/status/config")["data"]["yaml"])
+            self.assertEqual(after["analysis"]["team_label"], "owner")
+        finally:
+            with open(self.d.config_path, "w") as f:
+                f.write(text)
+            self.assertEqual(self.d.post("/-/reload", "").status, 200)
 
 
 class FiringTest(ApiTestCase):

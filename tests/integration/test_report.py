@@ -269,7 +269,7 @@ class ReportTest(SeededDaemonTest):
         rep = self.report()
         self.assertEqual(set(rep), TOP_KEYS)
         self.assertEqual(validate(REPORT_SCHEMA, rep), [])
-        self.assertEqual(rep["window"], "1w")
+        self.assertEqual(rep["window"], "7d")    # as asked (the default)
         self.assertEqual(rep["timezone"], ZONE)
         self.assertEqual(rep["working_hours"], "09:00-18:00")
         self.assertEqual(rep["working_days"],

@@ -901,6 +901,70 @@ TEST(error_missing_file)
 	load_fails("tests/data/config", "tests/data/config: Is a directory");
 }
 
+/* GET /api/v1/status/config's YAML: secrets hidden as Prometheus hides its
+ * own, everything else the same data. */
+TEST(yaml_redact)
+{
+	static const char text[] =
+	    "# a comment: hunter0\n"
+	    "web:\n"
+	    "  listen_address: \":9467\"\n"
+	    "auth:\n"
+	    "  password: hunter1\n"
+	    "  bearer_token: &tok hunter2\n"
+	    "  api_key: [hunter3, hunter4]\n"
+	    "  credentials: {user: u, pass: hunter5}\n"
+	    "  client_secret: hunter6\n"
+	    "  password_file: /etc/pw\n"
+	    "  again: *tok\n"
+	    "alertmanager:\n"
+	    "  url: http://am:hunter7@am.example:9093/path?q=a@b\n"
+	    "prometheus:\n"
+	    "  url: http://prom.example:9090/\n";
+	char err[256], *y;
+
+	y = cfg_yaml_redact(text, strlen(text), err, sizeof(err));
+	CHECK(y != NULL);
+	if (y == NULL)
+		return;
+	CHECK(strstr(y, "hunter") == NULL);
+	CHECK_CONTAINS(y, "password: <secret>");
+	CHECK_CONTAINS(y, "bearer_token: &tok <secret>");
+	CHECK_CONTAINS(y, "api_key: <secret>");
+	CHECK_CONTAINS(y, "credentials: <secret>");
+	CHECK_CONTAINS(y, "client_secret: <secret>");
+	CHECK_CONTAINS(y, "password_file: /etc/pw");
+	CHECK_CONTAINS(y, "again: *tok");
+	CHECK_CONTAINS(y, "http://am:<secret>@am.example:9093/path?q=a@b");
+	CHECK_CONTAINS(y, "url: http://prom.example:9090/");
+	CHECK_CONTAINS(y, "listen_address: \":9467\"");
+	free(y);
+
+	y = cfg_yaml_redact("", 0, err, sizeof(err));
+	CHECK_STR(y, "");
+	free(y);
+	CHECK(cfg_yaml_redact("a: [", 4, err, sizeof(err)) == NULL);
+	CHECK_CONTAINS(err, "expected node content");
+}
+
+/* The loaded file's text is kept for GET /api/v1/status/config. */
+TEST(text_is_kept)
+{
+	struct an_config *c = NULL;
+	char err[256], *want;
+
+	CHECK(cfg_load("config/alertnoised.yml", &c, err, sizeof(err)) == 0);
+	want = t_read_file("config/alertnoised.yml", NULL);
+	CHECK(c != NULL && want != NULL);
+	if (c != NULL && want != NULL)
+		CHECK_STR(c->text, want);
+	free(want);
+	cfg_free(c);
+	c = cfg_defaults();
+	CHECK(c != NULL && c->text == NULL);
+	cfg_free(c);
+}
+
 TEST(error_buffer)
 {
 	struct an_config *c = (struct an_config *)1;
@@ -957,5 +1021,7 @@ main(void)
 	RUN(error_two_documents);
 	RUN(error_missing_file);
 	RUN(error_buffer);
+	RUN(yaml_redact);
+	RUN(text_is_kept);
 	return t_done();
 }
