@@ -33,7 +33,12 @@ struct cached {
 	struct an_opts opts;		/* what a->ids[].t point into */
 	struct an_override *overrides;
 	size_t noverrides;
-	int64_t window_ms, computed_at;
+	int64_t window_ms, computed_at;	/* window_ms 0: a span, */
+	int64_t from, to;		/* [from, to) */
+	char *match_key;		/* the selection's selectors, one a
+					   line, sorted; NULL: none */
+	struct sel **match;		/* and parsed: opts.match */
+	size_t nmatch;
 	uint64_t gen, data;		/* feedback_gen, store_generation */
 	int refs;			/* the cache's own counts as one */
 	int done;			/* under lock: computed, a NULL on
@@ -66,6 +71,10 @@ cached_free(struct cached *c)
 			c->memo[i].release(c->memo[i].v);
 	an_free(c->a);
 	analysis_overrides_free(c->overrides, c->noverrides);
+	for (size_t i = 0; i < c->nmatch; i++)
+		sel_free(c->match[i]);
+	free(c->match);
+	free(c->match_key);
 	sources_put(c->src);
 	cfg_release(c->cfg);
 	free(c);
@@ -214,13 +223,108 @@ analysis_overrides_free(struct an_override *ov, size_t n)
 }
 
 /* Fills c->opts from c->cfg and the sources. */
+/* The selection's selectors (k's) parsed into c: 0, or -1 with err. */
+static int
+selection_from(struct cached *c, char *err, size_t errlen)
+{
+	char perr[256];
+
+	if (c->match_key == NULL)
+		return 0;
+	for (const char *l = c->match_key; *l != '\0';) {
+		size_t n = strcspn(l, "\n");
+		char *text = strndup(l, n);
+		struct sel **p = realloc(c->match, (c->nmatch + 1) *
+		    sizeof(*p));
+
+		if (text == NULL || p == NULL) {
+			free(text);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		c->match = p;
+		if (sel_parse(text, &c->match[c->nmatch], perr,
+		    sizeof(perr)) < 0) {
+			snprintf(err, errlen, "invalid match[] \"%.64s\": %.120s",
+			    text, perr);
+			free(text);
+			return -1;
+		}
+		free(text);
+		c->nmatch++;
+		l += n + (l[n] == '\n');
+	}
+	return 0;
+}
+
 static int
 opts_from(struct cached *c, char *err, size_t errlen)
 {
 	c->src = sources_get();
 	analysis_opts(c->cfg, c->src, &c->opts);
+	if (selection_from(c, err, errlen) < 0)
+		return -1;
+	c->opts.match = c->match;
+	c->opts.nmatch = c->nmatch;
 	return analysis_overrides(c->cfg, &c->opts, &c->overrides,
 	    &c->noverrides, err, errlen);
+}
+
+static int
+by_text(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* k's selectors, sorted, one a line (a cache key): NULL and *oom 0 when
+ * there are none. */
+static char *
+selection_key(const struct analysis_key *k, int *oom)
+{
+	const char **v;
+	size_t len = 1;
+	char *key, *p;
+
+	*oom = 0;
+	if (k->nmatch == 0)
+		return NULL;
+	if ((v = malloc(k->nmatch * sizeof(*v))) == NULL) {
+		*oom = 1;
+		return NULL;
+	}
+	for (size_t i = 0; i < k->nmatch; i++) {
+		v[i] = k->match[i];
+		len += strlen(v[i]) + 1;
+	}
+	qsort(v, k->nmatch, sizeof(*v), by_text);
+	if ((key = p = malloc(len)) == NULL) {
+		free(v);
+		*oom = 1;
+		return NULL;
+	}
+	for (size_t i = 0; i < k->nmatch; i++) {
+		size_t n = strlen(v[i]);
+
+		memcpy(p, v[i], n);
+		p += n;
+		*p++ = i + 1 < k->nmatch ? '\n' : '\0';
+	}
+	*p = '\0';
+	free(v);
+	return key;
+}
+
+/* Whether c is the analysis of k (whose selection key is key). */
+static int
+same_key(const struct cached *c, const struct analysis_key *k,
+    const char *key)
+{
+	if (k->window_ms > 0 ? c->window_ms != k->window_ms :
+	    c->window_ms != 0 || c->from != k->from || c->to != k->to)
+		return 0;
+	if (c->match_key == NULL || key == NULL)
+		return c->match_key == key;
+	return strcmp(c->match_key, key) == 0;
 }
 
 static void
@@ -256,14 +360,30 @@ const struct analysis *
 analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
     size_t errlen)
 {
+	struct analysis_key k = { .window_ms = window_ms };
+
+	return analysis_get_key(d, &k, handle, err, errlen);
+}
+
+const struct analysis *
+analysis_get_key(struct daemon *d, const struct analysis_key *k,
+    void **handle, char *err, size_t errlen)
+{
 	uint64_t gen = __atomic_load_n(&d->feedback_gen, __ATOMIC_SEQ_CST);
 	uint64_t data = 0;
-	const struct an_config *cfg = daemon_config(d);
-	int64_t now = ts_now_ms(), ttl = cfg->an_cache_ttl_ms;
+	const struct an_config *cfg;
+	int64_t now = ts_now_ms(), ttl;
 	struct cached *c = NULL, *gone[SLOTS];
-	int free_slot = -1, oldest = 0, ngone = 0, rc;
+	int free_slot = -1, oldest = 0, ngone = 0, rc, oom;
+	char *key = selection_key(k, &oom);
 
 	*handle = NULL;
+	if (oom) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	cfg = daemon_config(d);
+	ttl = cfg->an_cache_ttl_ms;
 	/* before the scan: a commit during it makes the next request scan
 	 * again rather than keep an answer that may lack it. Not knowing
 	 * the generation, nothing cached can be trusted: no cache, as with
@@ -291,11 +411,12 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 		if (slots[oldest] == NULL ||
 		    slots[i]->computed_at < slots[oldest]->computed_at)
 			oldest = i;
-		if (slots[i]->window_ms == window_ms) {
+		if (same_key(slots[i], k, key)) {
 			/* done, or being computed: a burst of requests waits
 			 * for the first instead of scanning the window N
 			 * times */
 			cfg_release(cfg);
+			free(key);
 			/* unlocks */
 			return wait_for_computation(slots[i], handle, err,
 			    errlen, gone, ngone);
@@ -305,11 +426,15 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 		pthread_mutex_unlock(&lock);
 		unref_all(gone, ngone);
 		cfg_release(cfg);
+		free(key);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->cfg = cfg;		/* the entry's from now on */
-	c->window_ms = window_ms;
+	c->window_ms = k->window_ms;
+	c->from = k->window_ms > 0 ? now - k->window_ms : k->from;
+	c->to = k->window_ms > 0 ? now : k->to;
+	c->match_key = key;
 	c->gen = gen;
 	c->data = data;
 	c->computed_at = now;
@@ -331,7 +456,7 @@ analysis_get(struct daemon *d, int64_t window_ms, void **handle, char *err,
 
 	/* no lock held: other windows' cached answers are served meanwhile */
 	rc = opts_from(c, c->err, sizeof(c->err));
-	if (rc == 0 && an_run(d->store, &c->opts, now - window_ms, now, now,
+	if (rc == 0 && an_run(d->store, &c->opts, c->from, c->to, now,
 	    &c->a, c->err, sizeof(c->err)) < 0)
 		rc = -1;
 

@@ -14,6 +14,22 @@ const struct analysis *analysis_get(struct daemon *d, int64_t window_ms,
     void **handle, char *err, size_t errlen);
 void analysis_put(void *handle);
 
+/* What an analysis is of: the window_ms up to now (window_ms > 0), or the
+ * span [from, to) (window_ms 0); with nmatch > 0 only the identities one
+ * of the selectors match[] (their text, Prometheus' match[]) selects
+ * (an_opts.match). Selectors are parsed again in the cache entry: check
+ * them first (sel_parse) to answer a bad one with 400. */
+struct analysis_key {
+	int64_t window_ms;
+	int64_t from, to;
+	const char *const *match;
+	size_t nmatch;
+};
+
+/* analysis_get of any key. */
+const struct analysis *analysis_get_key(struct daemon *d,
+    const struct analysis_key *k, void **handle, char *err, size_t errlen);
+
 /* What handle's analysis was run with: the config snapshot and the options
  * (overrides and sources included) it was computed under, valid as long as
  * the handle. Another window analysed with them (the report's previous

@@ -193,7 +193,7 @@ struct route {
 #define P_EPISODES	"match[] alertname start end since until limit"
 #define P_ALERTNAMES	"window by match[]"
 #define P_WINDOW	"window"
-#define P_REPORT	"window format"
+#define P_REPORT	"window week start end team match[] format"
 #define P_NONE		""
 
 static const struct route routes[] = {

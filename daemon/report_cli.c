@@ -24,6 +24,8 @@
 #include "recommendations.h"
 #include "reload.h"
 #include "report.h"
+#include "review.h"
+#include "selector.h"
 #include "sources.h"
 #include "store.h"
 #include "timefmt.h"
@@ -32,7 +34,10 @@
 #define DB_FILE		"alertnoise.db"
 
 struct report_flags {
-	const char *window, *format, *output;
+	const char *window, *week, *start, *end, *team;
+	const char *match[REVIEW_MATCH_MAX];
+	size_t nmatch;
+	const char *format, *output;
 	struct flags common;	/* over the config file (reload.h) */
 };
 
@@ -42,15 +47,23 @@ usage(FILE *f, const char *default_config)
 	fprintf(f,
 "usage: alertnoised report [<flags>]\n"
 "\n"
-"Writes the weekly alert-tuning review: KPIs against the window before,\n"
+"Writes the weekly alert-tuning review: KPIs against the span before,\n"
 "pages and noise per day, the noisiest, flapping and persistent alerts,\n"
 "dedup groups, recommendations and what changed. Reads the store directly;\n"
 "works with the daemon running or stopped.\n"
 "\n"
 "Flags:\n"
 "  -h, --help                 Show this help and exit.\n"
-"      --window=DURATION      The window to review, at most 366d (default\n"
-"                             " WINDOW_DEFAULT ").\n"
+"      --window=DURATION      The window up to now to review, at most 366d\n"
+"                             (default " WINDOW_DEFAULT ").\n"
+"      --week=YYYY-Www        An ISO week instead (2026-W48), in\n"
+"                             report.timezone.\n"
+"      --start=TIME           Or a span: RFC 3339 or Unix seconds; --end\n"
+"      --end=TIME             defaults to now. At most 366d.\n"
+"      --team=TEAM            Only the alerts whose analysis.team_label is\n"
+"                             TEAM.\n"
+"      --match=SELECTOR       Or only those a selector selects\n"
+"                             ({severity=\"page\"}); repeatable: any of them.\n"
 "      --format=FORMAT        markdown, json or html (default markdown).\n"
 "      --output=FILE          Write to FILE instead of stdout.\n"
 "      --config.file=PATH     Configuration file (default \"%s\").\n"
@@ -70,6 +83,12 @@ parse_flags(int argc, char **argv, struct report_flags *f,
 		{ "-h", FLAG_STOP, .on = &help },
 		{ "--help", FLAG_STOP, .on = &help },
 		{ "--window", FLAG_VALUE, .value = &f->window },
+		{ "--week", FLAG_VALUE, .value = &f->week },
+		{ "--start", FLAG_VALUE, .value = &f->start },
+		{ "--end", FLAG_VALUE, .value = &f->end },
+		{ "--team", FLAG_VALUE, .value = &f->team },
+		{ "--match", FLAG_LIST, .value = f->match, .n = &f->nmatch,
+		    .max = REVIEW_MATCH_MAX },
 		{ "--format", FLAG_VALUE, .value = &f->format },
 		{ "--output", FLAG_VALUE, .value = &f->output },
 		{ "--config.file", FLAG_VALUE,
@@ -79,7 +98,6 @@ parse_flags(int argc, char **argv, struct report_flags *f,
 	};
 
 	memset(f, 0, sizeof(*f));
-	f->window = WINDOW_DEFAULT;
 	f->format = "markdown";
 	f->common.config_file = default_config;
 	rc = flags_parse(argc, argv, defs, sizeof(defs) / sizeof(defs[0]),
@@ -128,19 +146,17 @@ report_run(int argc, char **argv, const char *default_config)
 	struct sources *src = NULL;
 	struct report *report = NULL;
 	json_t *recs = NULL, *doc;
+	struct review_params rp;
+	struct review_scope scope;
+	struct sel *sel[REVIEW_MATCH_MAX];
 	char err[2048], *db = NULL, *text = NULL;
-	int64_t window;
-	size_t nov = 0;
+	size_t nov = 0, nsel = 0;
 	int rc, result = 1;
 
 	memset(&d, 0, sizeof(d));
+	memset(&scope, 0, sizeof(scope));
 	if ((rc = parse_flags(argc, argv, &f, default_config)) != 0)
 		return rc == 1 ? 0 : rc;
-	if (cfg_parse_window(f.window, &window) < 0) {
-		fprintf(stderr, "alertnoised report: error: --window: \"%s\" is "
-		    "not a duration from 1ms to 366d\n", f.window);
-		return 2;
-	}
 	if (strcmp(f.format, "markdown") != 0 && strcmp(f.format, "json") != 0 &&
 	    strcmp(f.format, "html") != 0) {
 		fprintf(stderr, "alertnoised report: error: --format: \"%s\" is "
@@ -149,6 +165,26 @@ report_run(int argc, char **argv, const char *default_config)
 	}
 	if ((cfg = daemon_load_config(&f.common, err, sizeof(err))) == NULL)
 		goto fail;
+	/* the span and selection, in the config's zone and team label */
+	report_opts_from_config(cfg, &ro);
+	memset(&rp, 0, sizeof(rp));
+	rp.window = f.window;
+	rp.week = f.week;
+	rp.start = f.start;
+	rp.end = f.end;
+	rp.team = f.team;
+	rp.match = f.match;
+	rp.nmatch = f.nmatch;
+	if (review_scope_parse(&scope, &rp, WINDOW_DEFAULT, ro.tz,
+	    cfg->team_label, ts_now_ms(), err, sizeof(err)) < 0) {
+		fprintf(stderr, "alertnoised report: error: %s\n", err);
+		result = 2;
+		goto out;
+	}
+	for (; nsel < scope.nmatch; nsel++)
+		if (sel_parse(scope.match[nsel], &sel[nsel], err,
+		    sizeof(err)) < 0)
+			goto fail;	/* checked: cannot happen */
 	/* store_open would create an empty store: a report of nothing */
 	if (asprintf(&db, "%s/%s", cfg->storage_path, DB_FILE) < 0) {
 		db = NULL;
@@ -177,20 +213,34 @@ report_run(int argc, char **argv, const char *default_config)
 	analysis_opts(cfg, src, &o);
 	if (analysis_overrides(cfg, &o, &ov, &nov, err, sizeof(err)) < 0)
 		goto fail;
-	report_opts_from_config(cfg, &ro);
-	/* the recommendations, as the API's, and the report over the
-	 * window's one analysis */
+	/* the recommendations, as the API's (of the whole span, about the
+	 * selection's alertnames), and the report over the span's analysis
+	 * of the selection */
 	{
-		struct analysis *a = NULL;
-		struct rc_list *l;
+		struct analysis *a = NULL, *all = NULL;
+		struct rc_list *l = NULL;
 		int64_t now = ts_now_ms();
+		int64_t from = scope.key.window_ms ? now - scope.key.window_ms :
+		    scope.key.from;
+		int64_t to = scope.key.window_ms ? now : scope.key.to;
 
-		if (an_run(st, &o, now - window, now, now, &a, err,
-		    sizeof(err)) < 0)
+		if (an_run(st, &o, from, to, now, &all, err, sizeof(err)) < 0)
 			goto fail;
-		if ((l = recommendations_for(st, cfg, a, err,
+		o.match = sel;
+		o.nmatch = nsel;
+		if (nsel > 0 && an_run(st, &o, from, to, now, &a, err,
+		    sizeof(err)) < 0) {
+			an_free(all);
+			goto fail;
+		}
+		if (a == NULL) {
+			a = all;
+			all = NULL;
+		}
+		if ((l = recommendations_for(st, cfg, all ? all : a, err,
 		    sizeof(err))) != NULL) {
-			if ((recs = rc_list_json(l)) == NULL)
+			if ((recs = all ? review_recommendations(l, a) :
+			    rc_list_json(l)) == NULL)
 				snprintf(err, sizeof(err), "out of memory");
 			else
 				report = report_build(st, &o, &ro, a, recs,
@@ -198,6 +248,13 @@ report_run(int argc, char **argv, const char *default_config)
 		}
 		recommendations_free(l);
 		an_free(a);
+		an_free(all);
+		if (report != NULL && report_set_scope(report, scope.week,
+		    (const char *const *)scope.match, scope.nmatch) < 0) {
+			report_free(report);
+			report = NULL;
+			snprintf(err, sizeof(err), "out of memory");
+		}
 		if (report == NULL)
 			goto fail;
 	}
@@ -228,6 +285,9 @@ nomem:
 fail:
 	fprintf(stderr, "alertnoised report: error: %s\n", err);
 out:
+	for (size_t i = 0; i < nsel; i++)
+		sel_free(sel[i]);
+	review_scope_free(&scope);
 	free(text);
 	report_free(report);
 	json_decref(recs);

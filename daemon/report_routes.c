@@ -1,9 +1,11 @@
 /* report_routes.c -- GET /api/v1/report: the weekly review report
  * (lib/render/report.h) as JSON in Prometheus' envelope, Markdown or HTML.
  *
- * The report takes the window's cached analysis and runs the one before
- * with the same options and config snapshot, which the analysis' handle
- * keeps alive while the report is built. */
+ * The report takes the cached analysis of its span and selection
+ * (review.h) and runs the span before with the same options and config
+ * snapshot, which the analysis' handle keeps alive while the report is
+ * built. A selection's recommendations are those of the whole span about
+ * its alertnames. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "recommendations.h"
 #include "report.h"
 #include "respond.h"
+#include "review.h"
 #include "routes.h"
 #include "timefmt.h"
 
@@ -22,21 +25,60 @@
 
 enum format { FMT_JSON, FMT_MARKDOWN, FMT_HTML };
 
-/* The recommendations the report carries: those of the API, the cached
- * analysis' (handle's), as JSON. An empty array when they cannot be had:
- * the report still says everything else. NULL on out-of-memory. */
+/* The recommendations the report of scope carries: those of the API for
+ * its span, the cached analysis' (handle's) as JSON; with a selection,
+ * those of the whole span about the alertnames of a, the selection's
+ * analysis. An empty array when they cannot be had: the report still says
+ * everything else. NULL on out-of-memory. */
 static json_t *
-report_recommendations(struct daemon *d, void *handle)
+report_recommendations(struct daemon *d, const struct review_scope *scope,
+    const struct analysis *a, void *handle)
 {
+	struct analysis_key whole = scope->key;
+	const struct rc_list *recs;
+	void *all = NULL;
+	json_t *out;
 	char err[256];
-	const struct rc_list *recs = recommendations_cached(d->store, handle,
-	    err, sizeof(err));
 
-	if (recs == NULL) {
+	whole.match = NULL;
+	whole.nmatch = 0;
+	if (scope->nmatch > 0 && analysis_get_key(d, &whole, &all, err,
+	    sizeof(err)) == NULL) {
 		log_warn("Report without recommendations", "err", err);
 		return json_array();
 	}
-	return rc_list_json(recs);
+	recs = recommendations_cached(d->store, all ? all : handle, err,
+	    sizeof(err));
+	if (recs == NULL) {
+		log_warn("Report without recommendations", "err", err);
+		out = json_array();
+	} else
+		out = all ? review_recommendations(recs, a) :
+		    rc_list_json(recs);
+	analysis_put(all);
+	return out;
+}
+
+/* match[] of a request, into v (at most max; *n of them, or max + 1 when
+ * there were more). */
+struct matches {
+	const char **v;
+	size_t n, max;
+};
+
+static enum MHD_Result
+collect_match(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct matches *m = cls;
+
+	(void)kind;
+	if (strcmp(key, "match[]") == 0) {
+		if (m->n < m->max)
+			m->v[m->n] = value ? value : "";
+		m->n += m->n <= m->max;
+	}
+	return MHD_YES;
 }
 
 /* Queues a rendered page with headers that let it load nothing but its
@@ -73,10 +115,12 @@ respond_document(struct MHD_Connection *c, struct request *r,
 enum MHD_Result
 api_report(struct MHD_Connection *c, struct request *r)
 {
-	const char *window_s = MHD_lookup_connection_value(c,
-	    MHD_GET_ARGUMENT_KIND, "window");
 	const char *format_s = MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "format");
+	const char *match[REVIEW_MATCH_MAX];
+	struct matches m = { match, 0, REVIEW_MATCH_MAX };
+	struct review_params rp;
+	struct review_scope scope;
 	struct daemon *d = r->d;
 	const struct an_config *cfg;
 	struct report_opts ro;
@@ -85,13 +129,28 @@ api_report(struct MHD_Connection *c, struct request *r)
 	struct report *report;
 	json_t *recs = NULL, *doc;
 	void *handle = NULL;
-	char err[512], msg[600];
-	int64_t window;
+	char err[512], msg[600], asked[32];
 
-	if (window_s == NULL || *window_s == '\0')
-		window_s = WINDOW_DEFAULT;
-	if (param_window(window_s, &window, msg, sizeof(msg)) < 0)
+	memset(&rp, 0, sizeof(rp));
+	rp.window = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "window");
+	rp.week = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "week");
+	rp.start = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "start");
+	rp.end = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "end");
+	rp.team = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "team");
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_match, &m);
+	rp.match = match;
+	rp.nmatch = m.n;
+	cfg = daemon_config(d);
+	report_opts_from_config(cfg, &ro);
+	if (review_scope_parse(&scope, &rp, WINDOW_DEFAULT, ro.tz,
+	    cfg->team_label, ts_now_ms(), msg, sizeof(msg)) < 0) {
+		cfg_release(cfg);
+		review_scope_free(&scope);
 		return respond_json_error(c, r, 400, "bad_data", msg);
+	}
+	cfg_release(cfg);
 	if (format_s == NULL || *format_s == '\0' ||
 	    strcmp(format_s, "json") == 0)
 		fmt = FMT_JSON;
@@ -102,18 +161,23 @@ api_report(struct MHD_Connection *c, struct request *r)
 	else {
 		snprintf(msg, sizeof(msg), "invalid format \"%.64s\": want "
 		    "json, markdown or html", format_s);
+		review_scope_free(&scope);
 		return respond_json_error(c, r, 400, "bad_data", msg);
 	}
 
-	/* the window's analysis (cached): the one the API's other answers
+	/* the span's analysis (cached): the one the API's other answers
 	 * come from, for the recommendations and the report alike */
-	if ((a = analysis_get(d, window, &handle, err, sizeof(err))) == NULL)
+	if ((a = analysis_get_key(d, &scope.key, &handle, err,
+	    sizeof(err))) == NULL) {
+		review_scope_free(&scope);
 		return respond_json_error(c, r, 503, "unavailable", err);
+	}
 	/* the configuration and options it was made with, for the whole
-	 * report: the previous window is analysed alike */
+	 * report: the previous span is analysed alike */
 	cfg = analysis_handle_config(handle);
-	if ((recs = report_recommendations(d, handle)) == NULL) {
+	if ((recs = report_recommendations(d, &scope, a, handle)) == NULL) {
 		analysis_put(handle);
+		review_scope_free(&scope);
 		return respond_json_error(c, r, 500, "internal",
 		    "out of memory");
 	}
@@ -122,6 +186,14 @@ api_report(struct MHD_Connection *c, struct request *r)
 	    recs, err, sizeof(err));
 	analysis_put(handle);
 	json_decref(recs);
+	if (report != NULL && report_set_scope(report, scope.week,
+	    (const char *const *)scope.match, scope.nmatch) < 0) {
+		report_free(report);
+		report = NULL;
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	snprintf(asked, sizeof(asked), "%s", scope.window);
+	review_scope_free(&scope);
 	if (report == NULL)
 		return respond_json_error(c, r, 503, "unavailable", err);
 
@@ -146,8 +218,8 @@ api_report(struct MHD_Connection *c, struct request *r)
 	doc = report_json(report);
 	report_free(report);
 	/* the window as asked ("7d", "3600"), not as a duration prints */
-	if (doc == NULL || json_object_set_new(doc, "window",
-	    json_string(window_s)) < 0) {
+	if (doc == NULL || (asked[0] && json_object_set_new(doc, "window",
+	    json_string(asked)) < 0)) {
 		json_decref(doc);
 		return respond_json_error(c, r, 500, "internal",
 		    "out of memory");

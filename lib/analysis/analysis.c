@@ -328,6 +328,8 @@ struct loader {
 	struct u64map ids;		/* identity fp -> index */
 	struct u64map kinds;		/* kind key hash -> kind index */
 	struct u64map eps;		/* episode id -> index */
+	struct u64map selected;		/* with o->nmatch: the identities
+					   loaded (fp -> 0) */
 	size_t nkinds;
 	size_t cap_ids, cap_eps;
 	int failed;
@@ -373,6 +375,16 @@ kind_of(struct loader *ld, const char *alertname, const json_t *labels,
 	return map_put(&ld->kinds, h, *kind);
 }
 
+/* Whether labels are of o's selection (any of its match[]). */
+static int
+selected(const struct an_opts *o, const json_t *labels)
+{
+	for (size_t i = 0; i < o->nmatch; i++)
+		if (sel_match_json(o->match[i], labels))
+			return 1;
+	return 0;
+}
+
 static int
 load_identity(const struct identity_row *r, void *arg)
 {
@@ -394,8 +406,19 @@ load_identity(const struct identity_row *r, void *arg)
 	id = &a->ids[a->nids];
 	memset(id, 0, sizeof(*id));
 	id->fp = r->identity;
-	if ((id->labels = json_loads(r->labels, 0, &je)) == NULL ||
-	    (id->alertname = strdup(r->alertname)) == NULL) {
+	if ((id->labels = json_loads(r->labels, 0, &je)) == NULL)
+		goto nomem;
+	if (ld->o->nmatch > 0) {
+		if (!selected(ld->o, id->labels)) {
+			json_decref(id->labels);
+			return 0;	/* its episodes are skipped too */
+		}
+		if (u64map_put(&ld->selected, id->fp, 0) < 0) {
+			json_decref(id->labels);
+			goto nomem;
+		}
+	}
+	if ((id->alertname = strdup(r->alertname)) == NULL) {
 		json_decref(id->labels);
 		goto nomem;
 	}
@@ -532,9 +555,15 @@ load_notified(const struct notified_row *r, void *arg)
 	int64_t notification = r->notification, episode = r->episode;
 	const char *receiver = r->receiver;
 	struct an_receiver *rv;
+	uint64_t v;
 	size_t i;
 	int known;
 
+	/* a selection counts a notification by the alerts of its own it
+	 * carried: a resolved one (no firing alert) cannot be told apart */
+	if (ld->o->nmatch > 0 && (r->alertname == NULL ||
+	    !u64map_get(&ld->selected, r->identity, &v)))
+		return 0;
 	if (notification != ld->notif) {
 		ld->notif = notification;
 		ld->page_first = ld->nrows;
@@ -878,6 +907,7 @@ out:
 	u64map_free(&ld.ids);
 	u64map_free(&ld.kinds);
 	u64map_free(&ld.eps);
+	u64map_free(&ld.selected);
 	if (result < 0)
 		an_free(a);
 	return result;

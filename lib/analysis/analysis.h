@@ -105,6 +105,12 @@ struct an_opts {
 	const char *const *paging_receivers;
 	size_t npaging;
 	const char *team_label;		/* "team" */
+	/* The selection: with nmatch > 0, only the identities whose labels
+	 * match one of match[0..nmatch) are analysed (Prometheus' match[]:
+	 * any of them), and only the notifications that carried a firing
+	 * alert of one count (a team's report). Borrowed. */
+	struct sel *const *match;
+	size_t nmatch;
 	const char *const *group_labels;/* cofiring kind: alertname + these */
 	size_t ngroup_labels;
 	int64_t cofire_window_ms;	/* 2m */

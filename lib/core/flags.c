@@ -33,11 +33,15 @@ flags_parse(int argc, char **argv, const struct flag_def *defs, size_t n,
 		const struct flag_def *d = NULL;
 		int rc = 0;
 
+		const char *v = NULL;
+
 		for (size_t k = 0; k < n && rc == 0; k++) {
 			d = &defs[k];
 			if (d->kind == FLAG_VALUE)
 				rc = flag_value(argc, argv, &i, d->name,
 				    d->value);
+			else if (d->kind == FLAG_LIST)
+				rc = flag_value(argc, argv, &i, d->name, &v);
 			else
 				rc = strcmp(a, d->name) == 0;
 		}
@@ -53,6 +57,15 @@ flags_parse(int argc, char **argv, const struct flag_def *defs, size_t n,
 		}
 		if (d->kind == FLAG_VALUE)
 			continue;
+		if (d->kind == FLAG_LIST) {
+			if (*d->n >= d->max) {
+				fprintf(err, "%s: error: flag %s given more "
+				    "than %zu times\n", prog, d->name, d->max);
+				return 2;
+			}
+			d->value[(*d->n)++] = v;
+			continue;
+		}
 		assert(d->on != NULL);
 		*d->on = 1;
 		if (d->kind == FLAG_STOP)

@@ -17,18 +17,23 @@ enum flag_kind {
 	FLAG_SWITCH,	/* exactly "--name": sets *on to 1 */
 	FLAG_STOP,	/* exactly "--name": sets *on to 1 and ends the parse
 			   (--help, --version) */
+	FLAG_LIST,	/* a FLAG_VALUE that may be repeated: each value goes
+			   to value[(*n)++], at most max of them */
 };
 
 /* One row of a command's flag table. */
 struct flag_def {
 	const char *name;		/* with its dashes: "--storage.path" */
 	enum flag_kind kind;
-	const char **value;		/* FLAG_VALUE: pointed into argv */
+	const char **value;		/* FLAG_VALUE: pointed into argv;
+					   FLAG_LIST: an array of max */
 	int *on;			/* FLAG_SWITCH, FLAG_STOP */
+	size_t *n, max;			/* FLAG_LIST: how many given */
 };
 
 /* Parses argv[1..argc) (argv[0] is the command) by the table defs[0..n): a
- * flag given twice takes its last value; what a flag does not set keeps the
+ * flag given twice takes its last value (a FLAG_LIST keeps each, and more
+ * than max is an error); what a flag does not set keeps the
  * caller's default. Returns 0 when every argument was a flag; 1 at the first
  * FLAG_STOP flag, the arguments after it unread; or 2, the exit status,
  * after printing to err "<prog>: error: unknown flag X, try --help" or

@@ -75,6 +75,18 @@ void report_opts_from_config(const struct an_config *cfg,
 void report_local_day(const struct tz *tz, int64_t ms, char *out,
     size_t outlen);
 
+/* An ISO 8601 week, "YYYY-Www" ("2026-W48": weeks start on Monday; week 1
+ * holds the year's first Thursday), in zone tz (NULL: UTC): 0 and
+ * [*from, *to), from its Monday's local midnight to the next Monday's (a
+ * week across a DST change is an hour shorter or longer), or -1 when week
+ * is not one (a year before 1000, week 0, week 53 of a 52-week year). */
+int report_week_span(const struct tz *tz, const char *week, int64_t *from,
+    int64_t *to);
+/* The ISO week of ms's local date in tz as "YYYY-Www" (out: at least 9
+ * bytes; 16 for any year). */
+void report_week_of(const struct tz *tz, int64_t ms, char *out,
+    size_t outlen);
+
 /* --- the report as a struct -------------------------------------------
  * Every number is the report's own copy and every string is owned by it:
  * a report outlives the analyses it was built from. NAN is an undefined
@@ -153,6 +165,12 @@ struct report_group {
 struct report {
 	int64_t window_ms;
 	int64_t from, to;		/* the window, epoch ms */
+	char week[16];			/* the ISO week it is ("2026-W48"), or
+					   "" (report_set_scope) */
+	char **match;			/* the selection's selectors (an_opts
+					   .match), as given; none: every
+					   alert */
+	size_t nmatch;
 	int64_t prev_from, prev_to;	/* the one before */
 	int64_t generated_at;
 	char *timezone;			/* the zone's name, "UTC" */
@@ -205,6 +223,13 @@ struct report *report_build(struct store *st, const struct an_opts *o,
 struct report *report_from_analyses(const struct analysis *cur,
     const struct analysis *prev, const struct report_opts *ro,
     int64_t window_ms, int64_t now, json_t *recommendations);
+
+/* Says what the report covers beyond its window: the ISO week it is (NULL
+ * or "": none) and the selection its analyses were run with (the
+ * selectors' text, copied). Returns 0, or -1 on out-of-memory (r
+ * unchanged). */
+int report_set_scope(struct report *r, const char *week,
+    const char *const *match, size_t nmatch);
 
 /* Frees r and all it holds; NULL is a no-op. */
 void report_free(struct report *r);

@@ -102,6 +102,72 @@ report_local_day(const struct tz *tz, int64_t ms, char *out, size_t outlen)
 	day_string(local_day_index(tz, ms), out, outlen);
 }
 
+/* The Monday of ISO week 1 of year y (the week of its January 4th), in
+ * days since 1970-01-01. */
+static int64_t
+iso_week1(int64_t y)
+{
+	int64_t jan4 = ts__days_from_civil(y, 1, 4);
+
+	/* 1970-01-01 was a Thursday: (d + 3) mod 7 is 0 on Mondays */
+	return jan4 - ((jan4 + 3) % 7 + 7) % 7;
+}
+
+/* The local midnight that starts day idx (days since 1970-01-01) in tz
+ * (NULL: UTC), in epoch ms. */
+static int64_t
+local_midnight(const struct tz *tz, int64_t idx)
+{
+	int64_t y;
+	unsigned m, d;
+
+	if (tz == NULL)
+		return idx * 86400000;
+	ts__civil_from_days(idx, &y, &m, &d);
+	return tz_date(tz, y, m, d, 0, 0, 0) * 1000;
+}
+
+int
+report_week_span(const struct tz *tz, const char *week, int64_t *from,
+    int64_t *to)
+{
+	int64_t y = 0, w = 0, monday;
+
+	for (int i = 0; i < 8; i++) {
+		char ch = week[i];
+
+		if (i == 4 ? ch != '-' : i == 5 ? ch != 'W' :
+		    ch < '0' || ch > '9')
+			return -1;	/* also a string that ends early */
+		if (i < 4)
+			y = y * 10 + (ch - '0');
+		else if (i > 5)
+			w = w * 10 + (ch - '0');
+	}
+	if (week[8] != '\0' || y < 1000 || w < 1 ||
+	    w > (iso_week1(y + 1) - iso_week1(y)) / 7)
+		return -1;
+	monday = iso_week1(y) + (w - 1) * 7;
+	*from = local_midnight(tz, monday);
+	*to = local_midnight(tz, monday + 7);
+	return 0;
+}
+
+void
+report_week_of(const struct tz *tz, int64_t ms, char *out, size_t outlen)
+{
+	int64_t idx = local_day_index(tz, ms), y;
+	unsigned m, d;
+
+	ts__civil_from_days(idx, &y, &m, &d);
+	if (idx < iso_week1(y))
+		y--;
+	else if (idx >= iso_week1(y + 1))
+		y++;
+	snprintf(out, outlen, "%04lld-W%02lld", (long long)y,
+	    (long long)((idx - iso_week1(y)) / 7 + 1));
+}
+
 int
 report_out_of_hours(const struct report_opts *ro, int64_t ms)
 {
@@ -604,12 +670,39 @@ report_build(struct store *st, const struct an_opts *o,
 	return r;
 }
 
+int
+report_set_scope(struct report *r, const char *week,
+    const char *const *match, size_t nmatch)
+{
+	char **v = NULL;
+
+	if (nmatch > 0 && (v = calloc(nmatch, sizeof(*v))) == NULL)
+		return -1;
+	for (size_t i = 0; i < nmatch; i++)
+		if ((v[i] = strdup(match[i])) == NULL) {
+			while (i-- > 0)
+				free(v[i]);
+			free(v);
+			return -1;
+		}
+	for (size_t i = 0; i < r->nmatch; i++)
+		free(r->match[i]);
+	free(r->match);
+	r->match = v;
+	r->nmatch = nmatch;
+	snprintf(r->week, sizeof(r->week), "%s", week ? week : "");
+	return 0;
+}
+
 void
 report_free(struct report *r)
 {
 	if (r == NULL)
 		return;
 	free(r->timezone);
+	for (size_t i = 0; i < r->nmatch; i++)
+		free(r->match[i]);
+	free(r->match);
 	free(r->days);
 	for (size_t i = 0; i < r->ntop; i++)
 		free(r->top[i].alertname);
@@ -824,6 +917,14 @@ report_json(const struct report *r)
 	cfg_format_duration(r->window_ms, window, sizeof(window));
 	report__hours(r, hours, sizeof(hours));
 	set(&oom, o, "window", json_string(window));
+	set(&oom, o, "week", r->week[0] ? json_string(r->week) : json_null());
+	{
+		json_t *m = json_array();
+
+		for (size_t i = 0; m != NULL && i < r->nmatch; i++)
+			push(&oom, m, json_string(r->match[i]));
+		set(&oom, o, "match", m);
+	}
 	set(&oom, o, "from", jtime(r->from));
 	set(&oom, o, "to", jtime(r->to));
 	set(&oom, o, "generated_at", jtime(r->generated_at));

@@ -260,16 +260,26 @@ report__intro(struct fmt_out *o, const struct report *r, report_text_fn *text)
 	fmt_days(r->work_days, days, sizeof(days));
 	cfg_format_duration(r->window_ms, window, sizeof(window));
 	report__hours(r, hours, sizeof(hours));
-	fmt_put(o, "Window ");
-	text(o, window);
+	if (r->week[0]) {
+		fmt_put(o, "Week ");
+		text(o, r->week);
+	} else {
+		fmt_put(o, "Window ");
+		text(o, window);
+	}
 	fmt_put(o, " from ");
 	ts_format_rfc3339(r->from, t, sizeof(t));
 	text(o, t);
 	fmt_put(o, " to ");
 	ts_format_rfc3339(r->to, t, sizeof(t));
 	text(o, t);
-	fmt_put(o, ", compared with the window before it. Days and working "
-	    "hours (");
+	for (size_t i = 0; i < r->nmatch; i++) {
+		fmt_put(o, i == 0 ? ", alerts matching " : " or ");
+		text(o, r->match[i]);
+	}
+	fmt_put(o, r->week[0] ? ", compared with the week before it." :
+	    ", compared with the window before it.");
+	fmt_put(o, " Days and working hours (");
 	text(o, hours);
 	fmt_put(o, ", ");
 	text(o, days);

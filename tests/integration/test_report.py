@@ -28,10 +28,12 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
 import zoneinfo
 
 from harness import (BINARY, BUILD, Daemon, GO_ZERO_TIME, make_alert,
-                     make_notification, now_ms, SeededDaemonTest)
+                     make_notification, now_ms, parse_rfc3339_ms, rfc3339,
+                     SeededDaemonTest)
 
 ZONE = "Europe/Berlin"
 CONFIG = """\
@@ -46,7 +48,8 @@ T = now_ms() - 2 * 3600 * 1000          # two hours ago
 MIN = 60 * 1000
 DAY = 24 * 3600 * 1000
 
-TOP_KEYS = {"window", "from", "to", "generated_at", "timezone",
+TOP_KEYS = {"window", "week", "match", "from", "to", "generated_at",
+            "timezone",
             "working_hours", "working_days", "previous", "kpis",
             "pages_per_day", "noise_ratio_per_day", "top_noisy", "flapping",
             "persistent", "dedup_groups", "recommendations", "changes",
@@ -122,7 +125,8 @@ GROUP = {"kind": "str",
          "leader": "any", "support": "int", "jaccard": "num",
          "evidence": "any"}
 REPORT_SCHEMA = {
-    "window": "str", "from": "time", "to": "time", "generated_at": "time",
+    "window": "str", "week": "str?", "match": ["str"],
+    "from": "time", "to": "time", "generated_at": "time",
     "timezone": "str", "working_hours": "str", "working_days": ["str"],
     "previous": {"from": "time", "to": "time"},
     "kpis": {k: CHANGE for k in KPIS},
@@ -476,6 +480,173 @@ class ReportTest(SeededDaemonTest):
                            text=True, timeout=20)
         self.assertEqual(r.returncode, 0)
         self.assertIn("usage: alertnoised report", r.stdout)
+
+
+TEAMS_CONFIG = """\
+analysis:
+  paging_receivers: [pager]
+  cache_ttl: 0s
+  team_label: team
+report:
+  timezone: %s
+""" % ZONE
+
+
+def iso_week(ms):
+    """The ISO week of ms's date in Berlin, as "2026-W48"."""
+    y, w, _ = datetime.datetime.fromtimestamp(
+        ms / 1000, zoneinfo.ZoneInfo(ZONE)).isocalendar()
+    return "%04d-W%02d" % (y, w)
+
+
+def week_bounds(week):
+    """The Berlin midnights that start the ISO week and the next, in ms."""
+    y, w = int(week[:4]), int(week[6:])
+    monday = datetime.date.fromisocalendar(y, w, 1)
+    z = zoneinfo.ZoneInfo(ZONE)
+    start = datetime.datetime.combine(monday, datetime.time(), z)
+    end = datetime.datetime.combine(monday + datetime.timedelta(days=7),
+                                    datetime.time(), z)
+    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
+
+class WeeklyTeamReviewTest(unittest.TestCase):
+    """The review of a calendar week for a team (week=, team=, match[],
+    start/end) on a daemon whose clock is moved a week on between the two
+    weeks it is fed, so that its pages are received in each:
+      week A  PayErr (team payments) paged three times, SearchSlow
+              (search) once;
+      week B  PayErr twice and PayNew once (payments), SearchSlow four
+              times.
+    Each page is a short episode, fired and resolved."""
+
+    @classmethod
+    def page(cls, name, team, start):
+        labels = {"alertname": name, "team": team, "instance": "x"}
+        a = make_alert(labels, start, start + 20 * 1000)
+        firing = dict(a, status="firing", endsAt=GO_ZERO_TIME)
+        for body in (firing, a):
+            r = cls.d.webhook(make_notification([body], receiver="pager"))
+            assert r.status == 200, r.text
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(TEAMS_CONFIG, extra_args=("--test.clock",)).start()
+        t = now_ms() - 30 * MIN
+        cls.week_a = iso_week(now_ms())
+        for i in range(3):
+            cls.page("PayErr", "payments", t + i * MIN)
+        cls.page("SearchSlow", "search", t + 5 * MIN)
+        now = cls.d.advance_clock("7d")
+        t = now - 30 * MIN
+        cls.week_b = iso_week(now)
+        for i in range(2):
+            cls.page("PayErr", "payments", t + i * MIN)
+        cls.page("PayNew", "payments", t + 3 * MIN)
+        for i in range(4):
+            cls.page("SearchSlow", "search", t + 5 * MIN + i * MIN)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        cls.d.cleanup()
+
+    def report(self, q, status=200):
+        r = self.d.get("/api/v1/report?" + q)
+        self.assertEqual(r.status, status, r.text)
+        return r.json()["data"] if status == 200 else r.json()["error"]
+
+    def pages(self, rep):
+        return (rep["kpis"]["pages"]["current"],
+                rep["kpis"]["pages"]["previous"])
+
+    def test_a_calendar_week_in_the_report_zone(self):
+        rep = self.report("week=" + self.week_b)
+        start, end = week_bounds(self.week_b)
+        self.assertEqual(rep["week"], self.week_b)
+        self.assertEqual(rep["match"], [])
+        self.assertEqual(parse_rfc3339_ms(rep["from"]), start)
+        self.assertEqual(parse_rfc3339_ms(rep["to"]), end)
+        self.assertEqual(parse_rfc3339_ms(rep["previous"]["from"]),
+                         week_bounds(self.week_a)[0])
+        # every team: seven pages this week against four the week before
+        self.assertEqual(self.pages(rep), (7, 4))
+
+    def test_a_team_and_the_week_before(self):
+        rep = self.report("week=%s&team=payments" % self.week_b)
+        self.assertEqual(rep["match"], ['{team="payments"}'])
+        self.assertEqual(self.pages(rep), (3, 3))
+        names = {a["alertname"] for a in rep["top_noisy"] + rep["flapping"]}
+        self.assertLessEqual(names, {"PayErr", "PayNew"})
+        rep = self.report("week=%s&team=search" % self.week_b)
+        self.assertEqual(self.pages(rep), (4, 1))
+        rep = self.report("week=%s&team=nobody" % self.week_b)
+        self.assertEqual(self.pages(rep), (0, 0))
+
+    def test_match_selects_like_prometheus(self):
+        rep = self.report("week=%s&match[]=%s" % (
+            self.week_b, urllib.parse.quote('{alertname="PayNew"}')))
+        self.assertEqual(self.pages(rep), (1, 0))
+        # two selectors: alerts either selects
+        rep = self.report("week=%s&match[]=%s&match[]=%s" % (
+            self.week_b, urllib.parse.quote('{alertname="PayNew"}'),
+            urllib.parse.quote('{alertname="SearchSlow"}')))
+        self.assertEqual(self.pages(rep), (5, 1))
+
+    def test_start_and_end_give_the_same_numbers(self):
+        start, end = week_bounds(self.week_b)
+        week = self.report("week=%s&team=payments" % self.week_b)
+        span = self.report("start=%s&end=%s&team=payments" % (
+            rfc3339(start), (end / 1000)))
+        self.assertIsNone(span["week"])
+        self.assertEqual(span["kpis"], week["kpis"])
+        self.assertEqual(span["previous"], week["previous"])
+
+    def test_markdown_says_which_week_and_team(self):
+        r = self.d.get("/api/v1/report?format=markdown&week=%s&team=payments"
+                       % self.week_b)
+        self.assertEqual(r.status, 200)
+        self.assertIn("Week %s from " % self.week_b, r.text)
+        self.assertIn('alerts matching {team="payments"}, compared with '
+                      "the week before it.", r.text)
+
+    def test_cli_takes_the_same_scope(self):
+        r = subprocess.run(
+            [BINARY, "report", "--config.file=" + self.d.config_path,
+             "--storage.path=" + self.d.storage, "--format=json",
+             "--week=" + self.week_b, "--team=payments"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cli = json.loads(r.stdout)
+        api = self.report("week=%s&team=payments" % self.week_b)
+        self.assertEqual(cli["kpis"], api["kpis"])
+        self.assertEqual(cli["match"], ['{team="payments"}'])
+        r = subprocess.run(
+            [BINARY, "report", "--config.file=" + self.d.config_path,
+             "--storage.path=" + self.d.storage, "--format=json",
+             "--week=" + self.week_b, "--match", '{alertname="PayNew"}',
+             "--match={alertname=\"SearchSlow\"}"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["kpis"]["pages"]["current"], 5)
+        r = subprocess.run(
+            [BINARY, "report", "--config.file=" + self.d.config_path,
+             "--storage.path=" + self.d.storage, "--week=2026-W99"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("invalid week", r.stderr)
+
+    def test_bad_scopes(self):
+        for q, fragment in (
+                ("week=2026-W54", "invalid week"),
+                ("week=2026-48", "invalid week"),
+                ("week=2026-W48&window=7d", "give one of"),
+                ("start=1&week=2026-W48", "give one of"),
+                ("end=100", "end without start"),
+                ("start=200&end=100", "end must be after start"),
+                ("team=a&match[]=%7Bx%3D%22y%22%7D", "team or match[]"),
+                ("match[]=%7Bx%3D", "invalid match[]")):
+            self.assertIn(fragment, self.report(q, status=400), q)
 
 
 class StoppedDaemonTest(unittest.TestCase):

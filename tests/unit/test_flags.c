@@ -6,6 +6,8 @@
 /* The flags of a made-up command, as the daemon's table is built. */
 struct opts {
 	const char *config_file, *storage_path;
+	const char *match[2];
+	size_t nmatch;
 	int check, help;
 };
 
@@ -20,6 +22,8 @@ parse(char **argv, struct opts *o, char **msg)
 		{ "--check-config", FLAG_SWITCH, .on = &o->check },
 		{ "--config.file", FLAG_VALUE, .value = &o->config_file },
 		{ "--storage.path", FLAG_VALUE, .value = &o->storage_path },
+		{ "--match", FLAG_LIST, .value = o->match, .n = &o->nmatch,
+		    .max = 2 },
 	};
 	size_t len = 0;
 	FILE *err;
@@ -155,10 +159,30 @@ TEST(flag_value_alone)
 	CHECK_INT(flag_value(5, argv, &i, "--ur", &v), 0);
 }
 
+TEST(list_keeps_each_value_up_to_its_max)
+{
+	char *two[] = { "cmd", "--match={a=\"1\"}", "--match", "{b=\"2\"}",
+	    NULL };
+	char *three[] = { "cmd", "--match=x", "--match=y", "--match=z", NULL };
+	struct opts o;
+	char *msg;
+
+	CHECK_INT(parse(two, &o, &msg), 0);
+	CHECK_INT(o.nmatch, 2);
+	CHECK_STR(o.match[0], "{a=\"1\"}");
+	CHECK_STR(o.match[1], "{b=\"2\"}");
+	free(msg);
+	CHECK_INT(parse(three, &o, &msg), 2);
+	CHECK_STR(msg, "alertnoised test: error: flag --match given more than "
+	    "2 times\n");
+	free(msg);
+}
+
 int
 main(void)
 {
 	RUN(value_after_equals_and_as_next_arg);
+	RUN(list_keeps_each_value_up_to_its_max);
 	RUN(defaults_stay_and_last_value_wins);
 	RUN(switch_sets_its_int);
 	RUN(missing_value);

@@ -134,6 +134,16 @@ report_load(const json_t *doc)
 
 	if ((s = json_string_value(json_object_get(doc, "window"))) != NULL)
 		cfg_parse_window(s, &r->window_ms);
+	{
+		const json_t *m = json_object_get(doc, "match");
+		const char *v[16];
+		size_t n = 0;
+
+		for (; n < json_array_size(m) && n < 16; n++)
+			v[n] = json_string_value(json_array_get(m, n));
+		report_set_scope(r, json_string_value(json_object_get(doc,
+		    "week")), v, n);
+	}
 	r->from = jtime_ms(doc, "from");
 	r->to = jtime_ms(doc, "to");
 	r->generated_at = jtime_ms(doc, "generated_at");
@@ -784,6 +794,46 @@ TEST(zones_are_per_report_not_per_process)
 	unsetenv("TZ");
 }
 
+/* ISO weeks: their Monday midnights in the zone, the years with 53, and
+ * what is not a week. */
+TEST(iso_weeks_in_a_zone)
+{
+	int64_t from, to;
+	char w[16];
+
+	/* 2026-W48 is 23 to 30 November; Berlin is UTC+1 then */
+	CHECK_INT(report_week_span(berlin_tz, "2026-W48", &from, &to), 0);
+	CHECK_INT(from, 1795388400000LL);	/* 2026-11-22T23:00:00Z */
+	CHECK_INT(to - from, 7 * 86400000LL);
+	CHECK_INT(report_week_span(NULL, "2026-W48", &from, &to), 0);
+	CHECK_INT(from, 1795392000000LL);	/* 2026-11-23T00:00:00Z */
+	/* the week of the spring DST change is an hour short */
+	CHECK_INT(report_week_span(berlin_tz, "2026-W13", &from, &to), 0);
+	CHECK_INT(to - from, 7 * 86400000LL - 3600000);
+	/* week 1 holds the first Thursday: 2021's starts on 4 January */
+	CHECK_INT(report_week_span(NULL, "2021-W01", &from, &to), 0);
+	CHECK_INT(from, 1609718400000LL);
+	/* 2020 and 2026 have 53 weeks, 2021 and 2027 do not */
+	CHECK_INT(report_week_span(NULL, "2020-W53", &from, &to), 0);
+	CHECK_INT(report_week_span(NULL, "2026-W53", &from, &to), 0);
+	CHECK_INT(report_week_span(NULL, "2021-W53", &from, &to), -1);
+	CHECK_INT(report_week_span(NULL, "2027-W53", &from, &to), -1);
+	CHECK_INT(report_week_span(NULL, "2026-W00", &from, &to), -1);
+	CHECK_INT(report_week_span(NULL, "2026-W5", &from, &to), -1);
+	CHECK_INT(report_week_span(NULL, "2026-W488", &from, &to), -1);
+	CHECK_INT(report_week_span(NULL, "2026W48", &from, &to), -1);
+	CHECK_INT(report_week_span(NULL, "0999-W01", &from, &to), -1);
+	/* and back: a time's week, across the year's edge */
+	report_week_of(NULL, 1609459200000LL, w, sizeof(w));	/* 2021-01-01 */
+	CHECK_STR(w, "2020-W53");
+	report_week_of(NULL, 1798675200000LL, w, sizeof(w));	/* 2026-12-31 */
+	CHECK_STR(w, "2026-W53");
+	report_week_of(berlin_tz, 1795388400000LL, w, sizeof(w));
+	CHECK_STR(w, "2026-W48");
+	report_week_of(NULL, 1795388400000LL, w, sizeof(w));	/* Sunday */
+	CHECK_STR(w, "2026-W47");
+}
+
 int
 main(void)
 {
@@ -803,6 +853,7 @@ main(void)
 	RUN(out_of_hours_in_berlin_winter_and_summer);
 	RUN(report_of_two_windows);
 	RUN(zones_are_per_report_not_per_process);
+	RUN(iso_weeks_in_a_zone);
 	rc = t_done();
 	tz_free(berlin_tz);
 	tz_free(tokyo_tz);
