@@ -42,6 +42,7 @@
 #include "recommendations.h"
 #include "report.h"
 #include "respond.h"
+#include "review.h"
 #include "routes.h"
 #include "sources.h"
 #include "store.h"
@@ -99,9 +100,13 @@ static const char ui_css[] =
     "cursor:pointer}\n"
     "form.fb button:hover{background:#eaeef2}\n"
     "details summary{cursor:pointer}\n"
+    "form.scope{display:flex;flex-wrap:wrap;gap:.4rem 1rem;"
+    "align-items:center;margin:.2rem 0 .6rem}\n"
+    "form.scope select,form.scope input,form.scope button{font:inherit;"
+    "font-size:.85rem}\n"
     ".small{font-size:.85rem}\n"
     "@media print{\n"
-    "nav.top .windows,td.fb,th.fb{display:none}\n"
+    "nav.top .windows,td.fb,th.fb,form.scope{display:none}\n"
     "a{color:inherit;text-decoration:none}\n"
     "}\n";
 
@@ -395,9 +400,10 @@ ui_recommendations_for(const struct ui *u, void *handle, char *err,
 
 /* --- GET / --------------------------------------------------------------- */
 
-/* The report of cur (the cached analysis of the window up to cur->now)
- * against the window before it, analysed here, without recommendations.
- * Returns a new report (report_free), or NULL with err. */
+/* The report of cur (the cached analysis of a window up to cur->now, or
+ * of a week, with its selection) against the span before it, analysed
+ * here, without recommendations. Returns a new report (report_free), or
+ * NULL with err. */
 static struct report *
 overview_report(const struct ui *u, const struct analysis *cur, void *handle,
     char *err, size_t errlen)
@@ -405,17 +411,73 @@ overview_report(const struct ui *u, const struct analysis *cur, void *handle,
 	struct analysis *prev = NULL;
 	struct report_opts ro;
 	struct report *rep = NULL;
+	int64_t span = cur->to - cur->from;
 
-	/* the previous window is analysed as cur was: same options, same
-	 * config (the handle keeps both alive) */
+	/* the previous span is analysed as cur was: same options (the
+	 * selection too), same config (the handle keeps both alive) */
 	report_opts_from_config(analysis_handle_config(handle), &ro);
 	if (an_run(u->d->store, analysis_handle_opts(handle), cur->from -
-	    u->window, cur->from, cur->now, &prev, err, errlen) == 0 &&
-	    (rep = report_from_analyses(cur, prev, &ro, u->window, cur->now,
+	    span, cur->from, cur->now, &prev, err, errlen) == 0 &&
+	    (rep = report_from_analyses(cur, prev, &ro, span, cur->now,
 	    NULL)) == NULL)
 		snprintf(err, errlen, "out of memory");
 	an_free(prev);
 	return rep;
+}
+
+/* The overview's scope form: a team (the values of analysis.team_label
+ * among the alerts of the default window's analysis, cached) and an ISO
+ * week; a GET of / with team= and week=. */
+static void
+overview_scope_form(struct fmt_out *p, const struct ui *u,
+    const struct review_scope *scope, const char *team, const char *week)
+{
+	const struct analysis *all;
+	void *handle = NULL;
+	const char **teams = NULL;
+	size_t nteams = 0;
+	char err[256];
+
+	all = analysis_get(u->d, daemon_default_window(u->d), &handle, err,
+	    sizeof(err));
+	if ((teams = calloc((all ? all->nids : 0) + 1,
+	    sizeof(*teams))) == NULL)
+		p->err = 1;
+	for (size_t i = 0; teams != NULL && all != NULL && i < all->nids;
+	    i++) {
+		const char *t = all->ids[i].team;
+		size_t k;
+
+		for (k = 0; k < nteams && strcmp(teams[k], t) != 0; k++)
+			;
+		if (*t != '\0' && k == nteams)
+			teams[nteams++] = t;
+	}
+	fmt_put(p, "<form class=\"scope\" method=\"get\" action=\"/\">\n"
+	    "<label>Team <select name=\"team\">\n<option value=\"\">every "
+	    "team</option>\n");
+	if (team != NULL && *team != '\0') {
+		size_t k;
+
+		for (k = 0; k < nteams && strcmp(teams[k], team) != 0; k++)
+			;
+		if (k == nteams && teams != NULL)
+			teams[nteams++] = team;	/* asked, not in the window */
+	}
+	for (size_t k = 0; k < nteams; k++) {
+		fmt_put(p, "<option");
+		if (team != NULL && strcmp(teams[k], team) == 0)
+			fmt_put(p, " selected");
+		fmt_put(p, ">");
+		html_esc(p, teams[k]);
+		fmt_put(p, "</option>\n");
+	}
+	fmt_put(p, "</select></label>\n<label>Week <input type=\"week\" "
+	    "name=\"week\" placeholder=\"2026-W48\" value=\"");
+	html_esc(p, scope->week[0] ? scope->week : week ? week : "");
+	fmt_put(p, "\"></label>\n<button>Show</button>\n</form>\n");
+	free(teams);
+	analysis_put(handle);
 }
 
 static void
@@ -508,18 +570,48 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	const struct analysis *a;
 	struct report *report;
 	const struct an_alerts *alerts;
+	struct review_params rp;
+	struct review_scope scope;
+	const struct an_config *cfg;
+	struct report_opts ro;
 	enum MHD_Result ret;
 	void *handle = NULL;
 	struct fmt_out p;
 	struct ui u;
 	char err[512];
 
-	if (ui_start(c, r, &u, "/", &ret) < 0 ||
-	    (a = ui_analysis(c, r, &u, "/", &handle, &ret)) == NULL)
+	if (ui_start(c, r, &u, "/", &ret) < 0)
 		return ret;
+	/* the scope: a week and a team, as GET /api/v1/report takes them
+	 * (the form sends an empty one for "every") */
+	memset(&rp, 0, sizeof(rp));
+	rp.week = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "week");
+	rp.team = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "team");
+	if (rp.week != NULL && *rp.week == '\0')
+		rp.week = NULL;
+	if (rp.team != NULL && *rp.team == '\0')
+		rp.team = NULL;
+	if (rp.week == NULL)
+		rp.window = u.wtext;
+	cfg = daemon_config(u.d);
+	report_opts_from_config(cfg, &ro);
+	if (review_scope_parse(&scope, &rp, u.wtext, ro.tz, cfg->team_label,
+	    ts_now_ms(), err, sizeof(err)) < 0) {
+		cfg_release(cfg);
+		review_scope_free(&scope);
+		return page_error(c, r, &u, "/", 400, "Bad scope", err);
+	}
+	cfg_release(cfg);
+	if ((a = analysis_get_key(u.d, &scope.key, &handle, err,
+	    sizeof(err))) == NULL) {
+		review_scope_free(&scope);
+		log_error("analysis for a page failed", "err", err);
+		return page_error(c, r, &u, "/", 503, "Store unavailable", err);
+	}
 	if ((report = overview_report(&u, a, handle, err, sizeof(err))) ==
 	    NULL) {
 		analysis_put(handle);
+		review_scope_free(&scope);
 		log_error("report for the overview failed", "err", err);
 		return page_error(c, r, &u, "/", 503, "Store unavailable", err);
 	}
@@ -527,11 +619,27 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 
 	page_begin(&p, &u, "Overview", "/", "/");
 	fmt_put(&p, "<h1>Alert noise</h1>\n");
-	put_window_line(&p, &u, a);
+	overview_scope_form(&p, &u, &scope, rp.team, rp.week);
+	if (scope.week[0]) {
+		fmt_put(&p, "<p class=\"muted\">Week ");
+		html_esc(&p, scope.week);
+		fmt_put(&p, ": ");
+		put_time(&p, a->from);
+		fmt_put(&p, " to ");
+		put_time(&p, a->to);
+		fmt_put(&p, " UTC.");
+	} else
+		put_window_line(&p, &u, a);
+	if (rp.team != NULL) {
+		fmt_put(&p, " Alerts of team ");
+		html_esc(&p, rp.team);
+		fmt_put(&p, ".");
+	}
 	fmt_putf(&p, " Changes compare it with the %s before it; days are in ",
-	    u.wtext);
+	    scope.week[0] ? "week" : u.wtext);
 	html_esc(&p, report->timezone);
 	fmt_put(&p, ".</p>\n");
+	review_scope_free(&scope);
 	report_html_kpis(&p, report);
 	fmt_put(&p, "<section id=\"days\">\n<h2>Day by day</h2>\n<figure>\n");
 	report_svg_pages(&p, report->days, report->ndays);

@@ -636,6 +636,33 @@ class WeeklyTeamReviewTest(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("invalid week", r.stderr)
 
+    def test_the_overview_page_takes_the_same_scope(self):
+        r = self.d.get("/?team=payments&week=" + self.week_b)
+        self.assertEqual(r.status, 200, r.text)
+        page = r.text
+        # the form: both teams offered, payments chosen, the week set
+        self.assertIn("<option selected>payments</option>", page)
+        self.assertIn("<option>search</option>", page)
+        self.assertIn('name="week" placeholder="2026-W48" value="%s"'
+                      % self.week_b, page)
+        self.assertIn("Week %s: " % self.week_b, page)
+        self.assertIn("Alerts of team payments.", page)
+        # the Pages card says what the report says: 3, the week before 3
+        cards = dict(re.findall(
+            r'<div class="l">([^<]*)</div><div class="v">([^<]*)</div>',
+            page))
+        api = self.report("week=%s&team=payments" % self.week_b)
+        self.assertEqual(cards["Pages"],
+                         str(api["kpis"]["pages"]["current"]))
+        self.assertEqual(cards["Pages"], "3")
+        # an empty choice is "every": the window view
+        r = self.d.get("/?team=&week=")
+        self.assertEqual(r.status, 200)
+        self.assertIn("<option value=\"\">every team</option>", r.text)
+        r = self.d.get("/?week=2026-W99")
+        self.assertEqual(r.status, 400)
+        self.assertIn("invalid week", r.text)
+
     def test_bad_scopes(self):
         for q, fragment in (
                 ("week=2026-W54", "invalid week"),
