@@ -35,8 +35,7 @@ struct cached {
 	size_t noverrides;
 	int64_t window_ms, computed_at;	/* window_ms 0: a span, */
 	int64_t from, to;		/* [from, to) */
-	char *match_key;		/* the selection's selectors, one a
-					   line, sorted; NULL: none */
+	char **match_text;		/* the selection's selectors, sorted */
 	struct sel **match;		/* and parsed: opts.match */
 	size_t nmatch;
 	uint64_t gen, data;		/* feedback_gen, store_generation */
@@ -64,6 +63,14 @@ static struct cached *slots[SLOTS];
 static uint64_t freed;			/* analyses freed; atomic */
 
 static void
+texts_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
 cached_free(struct cached *c)
 {
 	for (int i = 0; i < ANALYSIS_MEMOS; i++)
@@ -71,10 +78,10 @@ cached_free(struct cached *c)
 			c->memo[i].release(c->memo[i].v);
 	an_free(c->a);
 	analysis_overrides_free(c->overrides, c->noverrides);
-	for (size_t i = 0; i < c->nmatch; i++)
+	for (size_t i = 0; c->match != NULL && i < c->nmatch; i++)
 		sel_free(c->match[i]);
 	free(c->match);
-	free(c->match_key);
+	texts_free(c->match_text, c->nmatch);
 	sources_put(c->src);
 	cfg_release(c->cfg);
 	free(c);
@@ -222,47 +229,62 @@ analysis_overrides_free(struct an_override *ov, size_t n)
 	free(ov);
 }
 
-/* Fills c->opts from c->cfg and the sources. */
-/* The selection's selectors (k's) parsed into c: 0, or -1 with err. */
 static int
-selection_from(struct cached *c, char *err, size_t errlen)
+by_text(const void *x, const void *y)
 {
-	char perr[256];
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
 
-	if (c->match_key == NULL)
+/* k's selectors, copied and sorted (an entry's key): 0 and *out (NULL
+ * when there are none), or -1 on out-of-memory. */
+static int
+selection_texts(const struct analysis_key *k, char ***out)
+{
+	char **v;
+
+	*out = NULL;
+	if (k->nmatch == 0)
 		return 0;
-	for (const char *l = c->match_key; *l != '\0';) {
-		size_t n = strcspn(l, "\n");
-		char *text = strndup(l, n);
-		struct sel **p = realloc(c->match, (c->nmatch + 1) *
-		    sizeof(*p));
-
-		if (text == NULL || p == NULL) {
-			free(text);
-			snprintf(err, errlen, "out of memory");
+	if ((v = calloc(k->nmatch, sizeof(*v))) == NULL)
+		return -1;
+	for (size_t i = 0; i < k->nmatch; i++)
+		if ((v[i] = strdup(k->match[i])) == NULL) {
+			texts_free(v, i);
 			return -1;
 		}
-		c->match = p;
-		if (sel_parse(text, &c->match[c->nmatch], perr,
-		    sizeof(perr)) < 0) {
-			snprintf(err, errlen, "invalid match[] \"%.64s\": %.120s",
-			    text, perr);
-			free(text);
-			return -1;
-		}
-		free(text);
-		c->nmatch++;
-		l += n + (l[n] == '\n');
-	}
+	qsort(v, k->nmatch, sizeof(*v), by_text);
+	*out = v;
 	return 0;
 }
 
+/* c's selectors parsed (opts.match): 0, or -1 with err. */
+static int
+selection_parse(struct cached *c, char *err, size_t errlen)
+{
+	char perr[256];
+
+	if (c->nmatch > 0 &&
+	    (c->match = calloc(c->nmatch, sizeof(*c->match))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < c->nmatch; i++)
+		if (sel_parse(c->match_text[i], &c->match[i], perr,
+		    sizeof(perr)) < 0) {
+			snprintf(err, errlen, "invalid match[] \"%.64s\": "
+			    "%.120s", c->match_text[i], perr);
+			return -1;
+		}
+	return 0;
+}
+
+/* Fills c->opts from c->cfg, the sources and the selection. */
 static int
 opts_from(struct cached *c, char *err, size_t errlen)
 {
 	c->src = sources_get();
 	analysis_opts(c->cfg, c->src, &c->opts);
-	if (selection_from(c, err, errlen) < 0)
+	if (selection_parse(c, err, errlen) < 0)
 		return -1;
 	c->opts.match = c->match;
 	c->opts.nmatch = c->nmatch;
@@ -270,61 +292,29 @@ opts_from(struct cached *c, char *err, size_t errlen)
 	    &c->noverrides, err, errlen);
 }
 
+/* Whether c is the analysis of k (its selectors in any order). */
 static int
-by_text(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-/* k's selectors, sorted, one a line (a cache key): NULL and *oom 0 when
- * there are none. */
-static char *
-selection_key(const struct analysis_key *k, int *oom)
-{
-	const char **v;
-	size_t len = 1;
-	char *key, *p;
-
-	*oom = 0;
-	if (k->nmatch == 0)
-		return NULL;
-	if ((v = malloc(k->nmatch * sizeof(*v))) == NULL) {
-		*oom = 1;
-		return NULL;
-	}
-	for (size_t i = 0; i < k->nmatch; i++) {
-		v[i] = k->match[i];
-		len += strlen(v[i]) + 1;
-	}
-	qsort(v, k->nmatch, sizeof(*v), by_text);
-	if ((key = p = malloc(len)) == NULL) {
-		free(v);
-		*oom = 1;
-		return NULL;
-	}
-	for (size_t i = 0; i < k->nmatch; i++) {
-		size_t n = strlen(v[i]);
-
-		memcpy(p, v[i], n);
-		p += n;
-		*p++ = i + 1 < k->nmatch ? '\n' : '\0';
-	}
-	*p = '\0';
-	free(v);
-	return key;
-}
-
-/* Whether c is the analysis of k (whose selection key is key). */
-static int
-same_key(const struct cached *c, const struct analysis_key *k,
-    const char *key)
+same_key(const struct cached *c, const struct analysis_key *k)
 {
 	if (k->window_ms > 0 ? c->window_ms != k->window_ms :
 	    c->window_ms != 0 || c->from != k->from || c->to != k->to)
 		return 0;
-	if (c->match_key == NULL || key == NULL)
-		return c->match_key == key;
-	return strcmp(c->match_key, key) == 0;
+	if (c->nmatch != k->nmatch)
+		return 0;
+	/* few selectors: the same set (a selection is their union) */
+	for (size_t i = 0; i < k->nmatch; i++) {
+		size_t j, l;
+
+		for (j = 0; j < c->nmatch; j++)
+			if (strcmp(c->match_text[j], k->match[i]) == 0)
+				break;
+		for (l = 0; l < k->nmatch; l++)
+			if (strcmp(c->match_text[i], k->match[l]) == 0)
+				break;
+		if (j == c->nmatch || l == k->nmatch)
+			return 0;
+	}
+	return 1;
 }
 
 static void
@@ -374,11 +364,11 @@ analysis_get_key(struct daemon *d, const struct analysis_key *k,
 	const struct an_config *cfg;
 	int64_t now = ts_now_ms(), ttl;
 	struct cached *c = NULL, *gone[SLOTS];
-	int free_slot = -1, oldest = 0, ngone = 0, rc, oom;
-	char *key = selection_key(k, &oom);
+	int free_slot = -1, oldest = 0, ngone = 0, rc;
+	char **texts;
 
 	*handle = NULL;
-	if (oom) {
+	if (selection_texts(k, &texts) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -411,12 +401,12 @@ analysis_get_key(struct daemon *d, const struct analysis_key *k,
 		if (slots[oldest] == NULL ||
 		    slots[i]->computed_at < slots[oldest]->computed_at)
 			oldest = i;
-		if (same_key(slots[i], k, key)) {
+		if (same_key(slots[i], k)) {
 			/* done, or being computed: a burst of requests waits
 			 * for the first instead of scanning the window N
 			 * times */
 			cfg_release(cfg);
-			free(key);
+			texts_free(texts, k->nmatch);
 			/* unlocks */
 			return wait_for_computation(slots[i], handle, err,
 			    errlen, gone, ngone);
@@ -426,7 +416,7 @@ analysis_get_key(struct daemon *d, const struct analysis_key *k,
 		pthread_mutex_unlock(&lock);
 		unref_all(gone, ngone);
 		cfg_release(cfg);
-		free(key);
+		texts_free(texts, k->nmatch);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -434,7 +424,8 @@ analysis_get_key(struct daemon *d, const struct analysis_key *k,
 	c->window_ms = k->window_ms;
 	c->from = k->window_ms > 0 ? now - k->window_ms : k->from;
 	c->to = k->window_ms > 0 ? now : k->to;
-	c->match_key = key;
+	c->match_text = texts;	/* parsed when computed */
+	c->nmatch = k->nmatch;
 	c->gen = gen;
 	c->data = data;
 	c->computed_at = now;

@@ -485,7 +485,7 @@ class ReportTest(SeededDaemonTest):
 TEAMS_CONFIG = """\
 analysis:
   paging_receivers: [pager]
-  cache_ttl: 0s
+  cache_ttl: 1h      # the cache must tell selections and spans apart
   team_label: team
 report:
   timezone: %s
