@@ -945,12 +945,26 @@ net(long v, long base)
 	return v > base ? v - base : 0;
 }
 
+/* Pages as the window recorded them: before is the analysis' pages (those
+ * GET /api/v1/summary, the report, the UI and /metrics count), after is
+ * that less what the replay saves (its pages under the current settings
+ * less under the change), never below 0. A replay that does not match the
+ * record (replay_error) changes what is saved, never what was paged. */
+static void
+pages_recorded(const struct rc *c, long replayed_before, long replayed_after,
+    struct rc_pred *p)
+{
+	long saved = replayed_before - replayed_after;
+
+	p->pages_before = (long)c->a->npages;
+	p->pages_after = p->pages_before > saved ? p->pages_before - saved : 0;
+}
+
 static void
 pred_from(const struct rc *c, const struct rp_result *r, double err,
     struct rc_pred *p)
 {
-	p->pages_before = r->pages_before;
-	p->pages_after = r->pages_after;
+	pages_recorded(c, r->pages_before, r->pages_after, p);
 	p->notif_before = r->notifications_before;
 	p->notif_after = r->notifications_after;
 	p->noise_removed = net(r->noise_removed, c->base.noise_removed);
@@ -994,8 +1008,7 @@ route_replay(const struct rc *c, const char *alertname,
 	p->notif_before = c->base.notifications_before;
 	p->notif_after = p->notif_before -
 	    (A.notifications_after - B.notifications_after);
-	p->pages_before = c->base.pages_before;
-	p->pages_after = p->pages_before - (A.pages_after - B.pages_after);
+	pages_recorded(c, A.pages_after, B.pages_after, p);
 	rp_result_free(&A);
 	rp_result_free(&B);
 	result = 0;

@@ -274,6 +274,14 @@ class KpiMetricsTest(SeededDaemonTest):
                         isinstance(r["predicted"]["pages_after"], int))
             self.assertEqual(self.value("alertnoise_predicted_pages_saved",
                                         window=window), saved)
+            # one count of pages on every surface: a recommendation's
+            # "before" is the window's pages as the summary says them
+            pages = api(self.d, "/api/v1/summary", window=window)["pages"]
+            for r in recs:
+                if isinstance(r["predicted"]["pages_before"], int):
+                    self.assertEqual(r["predicted"]["pages_before"], pages,
+                                     r["id"])
+                    self.assertIn("pages %d → " % pages, r["summary"])
             if window == "7d":		# analysis.window
                 kinds = {}
                 for r in recs:
