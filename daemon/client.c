@@ -8,7 +8,9 @@
  *
  * Output: simple is an aligned table of a command's main columns, extended
  * one of every member of the answer's rows, json the answer's "data" as it
- * came. Exit status: 0 done, 1 the daemon answered an error, 2 a usage
+ * came. A list answers one page (--limit rows); when more follow, the
+ * answer's "next" token goes to stderr, for the next run's --next: nothing
+ * is followed automatically. Exit status: 0 done, 1 the daemon answered an error, 2 a usage
  * error, 3 the daemon could not be reached or did not answer in time.
  *
  * Flags go through flags_parse (lib/core/flags.h); the arguments that are
@@ -56,7 +58,7 @@ enum takes {
 	T_MATCHERS = 1 << 0,	/* [<matcher>...] */
 	T_WINDOW = 1 << 1,	/* --window */
 	T_RANGE = 1 << 2,	/* --start, --end */
-	T_LIMIT = 1 << 3,	/* --limit */
+	T_LIMIT = 1 << 3,	/* --limit, --next */
 	T_VERDICT = 1 << 4,	/* FINGERPRINT VERDICT, --note, --starts-at,
 				   --by */
 	T_SET = 1 << 5,		/* --set */
@@ -100,6 +102,7 @@ struct invocation {
 	const struct command *cmd;
 	char prog[64];		/* "alertnoised query alerts" */
 	const char *url, *output, *timeout, *window, *start, *end, *limit;
+	const char *next;
 	const char *note, *starts_at, *by, *set;
 	const char **pos;	/* the arguments that are not flags */
 	int npos;
@@ -241,15 +244,17 @@ static const struct command commands[] = {
 	{ "query alerts", "[<matcher>...]",
 	  "Shows the statistics of each alertname over the window: episodes,\n"
 	  "noise ratio, notifications, pages, flap score: GET /api/v1/alertnames.",
-	  "GET", "/api/v1/alertnames", T_MATCHERS | T_WINDOW, NULL, &alert_view },
+	  "GET", "/api/v1/alertnames", T_MATCHERS | T_WINDOW | T_LIMIT, NULL,
+	  &alert_view },
 	{ "query groups", "",
 	  "Lists the dedup groups of the window (replica, cofiring, storm):\n"
 	  "GET /api/v1/groups.",
-	  "GET", "/api/v1/groups", T_WINDOW, NULL, &group_view },
+	  "GET", "/api/v1/groups", T_WINDOW | T_LIMIT, NULL, &group_view },
 	{ "recommendations", "",
 	  "Lists the recommended changes to rules and routes, by pages saved:\n"
 	  "GET /api/v1/recommendations (-o json has the snippets).",
-	  "GET", "/api/v1/recommendations", T_WINDOW, NULL, &rec_view },
+	  "GET", "/api/v1/recommendations", T_WINDOW | T_LIMIT, NULL,
+	  &rec_view },
 	{ "feedback", "FINGERPRINT actionable|noise",
 	  "Records a verdict on an alert's episode (the latest, or the one\n"
 	  "firing at --starts-at): POST /api/v1/feedback. FINGERPRINT is the\n"
@@ -289,8 +294,11 @@ static const struct {
 	     "seconds).\n" },
 	{ T_RANGE, "      --end=TIME             Only episodes that started at "
 	     "or before TIME.\n" },
-	{ T_LIMIT, "      --limit=N              At most N episodes (default "
-	     "100).\n" },
+	{ T_LIMIT, "      --limit=N              At most N rows (default: query "
+	     "episodes\n                             100, the others all).\n" },
+	{ T_LIMIT, "      --next=TOKEN           The page after the one that "
+	     "printed\n                             \"more rows: --next=TOKEN\" "
+	     "on stderr.\n" },
 	{ T_VERDICT, "      --note=TEXT            Why (at most 1024 bytes).\n"
 	     },
 	{ T_VERDICT, "      --starts-at=TIME       A time the episode was "
@@ -462,9 +470,12 @@ parse(int argc, char **argv, const struct command *c, struct invocation *in)
 		defs[n++] = (struct flag_def){ "--end", FLAG_VALUE,
 		    .value = &in->end };
 	}
-	if (c->takes & T_LIMIT)
+	if (c->takes & T_LIMIT) {
 		defs[n++] = (struct flag_def){ "--limit", FLAG_VALUE,
 		    .value = &in->limit };
+		defs[n++] = (struct flag_def){ "--next", FLAG_VALUE,
+		    .value = &in->next };
+	}
 	if (c->takes & T_VERDICT) {
 		defs[n++] = (struct flag_def){ "--note", FLAG_VALUE,
 		    .value = &in->note };
@@ -774,10 +785,10 @@ answer_error(const struct answer *a, json_t *j, long code, char *out,
 }
 
 /* Sends the request; on a success answer sets *data (the caller decrefs)
- * and returns 0, else prints one line on stderr and returns the exit
- * status. */
+ * and *next, the answer's "next" token (the caller frees; NULL: none), and
+ * returns 0, else prints one line on stderr and returns the exit status. */
 static int
-call(const struct invocation *in, json_t *body, json_t **data)
+call(const struct invocation *in, json_t *body, json_t **data, char **next)
 {
 	const struct command *c = in->cmd;
 	struct answer a;
@@ -793,6 +804,7 @@ call(const struct invocation *in, json_t *body, json_t **data)
 	int rc = EXIT_ANSWER;
 
 	*data = NULL;
+	*next = NULL;
 	if ((h = curl_easy_init()) == NULL)
 		oom();
 	buf_init(&a.body, ANSWER_MAX);
@@ -806,6 +818,7 @@ call(const struct invocation *in, json_t *body, json_t **data)
 		param(h, &q, PARAM_START, in->start);
 		param(h, &q, PARAM_END, in->end);
 		param(h, &q, "limit", in->limit);
+		param(h, &q, "next", in->next);
 	}
 	puts_b(&url, in->base);
 	puts_b(&url, c->path);
@@ -876,6 +889,8 @@ call(const struct invocation *in, json_t *body, json_t **data)
 		goto fail;
 	}
 	*data = json_incref(json_object_get(j, "data"));
+	if (json_string_value(json_object_get(j, "next")) != NULL)
+		*next = xstrdup(json_string_value(json_object_get(j, "next")));
 	rc = EXIT_DONE;
 	goto out;
 fail:
@@ -1246,7 +1261,7 @@ client_run(int argc, char **argv)
 	const struct command *c = NULL;
 	struct invocation in;
 	json_t *body = NULL, *data = NULL;
-	char name[64], err[512];
+	char name[64], err[512], *next = NULL;
 	int rc;
 
 	memset(&in, 0, sizeof(in));
@@ -1287,9 +1302,14 @@ client_run(int argc, char **argv)
 		rc = usage_error(&in, err);
 		goto out;
 	}
-	if ((rc = call(&in, body, &data)) == EXIT_DONE)
+	if ((rc = call(&in, body, &data, &next)) == EXIT_DONE)
 		rc = render(&in, data);
+	/* after the rows, where a terminal shows it last; stdout stays the
+	 * rows alone */
+	if (rc == EXIT_DONE && next != NULL)
+		fprintf(stderr, "%s: more rows: --next=%s\n", in.prog, next);
 out:
+	free(next);
 	curl_global_cleanup();
 	json_decref(body);
 	json_decref(data);

@@ -189,9 +189,11 @@ struct route {
 };
 
 /* The read API's parameters (README "HTTP API"): since and until are the
- * deprecated aliases of start and end (params.h param_aliased). */
-#define P_EPISODES	"match[] alertname start end since until limit"
-#define P_ALERTNAMES	"window by match[]"
+ * deprecated aliases of start and end (params.h param_aliased); every list
+ * takes limit and next (its pages, params.h page_token). */
+#define P_EPISODES	"match[] alertname start end since until limit next"
+#define P_ALERTNAMES	"window by match[] limit next"
+#define P_LIST		"window limit next"
 #define P_WINDOW	"window"
 #define P_REPORT	"window week start end team match[] format"
 #define P_NONE		""
@@ -215,7 +217,7 @@ static const struct route routes[] = {
 	{ "/api/v1/alerts", "/api/v1/alerts", M_GET, P_ALERTNAMES,
 	    "path /api/v1/alerts is deprecated: use /api/v1/alertnames", NULL,
 	    api_alertnames },
-	{ "/api/v1/groups", "/api/v1/groups", M_GET, P_WINDOW, NULL, NULL,
+	{ "/api/v1/groups", "/api/v1/groups", M_GET, P_LIST, NULL, NULL,
 	    api_groups },
 	{ "/api/v1/summary", "/api/v1/summary", M_GET, P_WINDOW, NULL, NULL,
 	    api_summary },
@@ -233,7 +235,7 @@ static const struct route routes[] = {
 	{ "/api/v1/simulate", "/api/v1/simulate", M_POST, NULL, NULL,
 	    simulate_headers, h_simulate },
 	{ "/api/v1/recommendations", "/api/v1/recommendations", M_GET,
-	    P_WINDOW, NULL, NULL, api_recommendations },
+	    P_LIST, NULL, NULL, api_recommendations },
 	{ "/", "/", M_GET, NULL, NULL, NULL, ui_overview },
 	{ "/alerts/*", "/alerts/:alertname", M_GET, NULL, NULL, NULL,
 	    ui_alert },

@@ -187,16 +187,24 @@ struct wh_work {
 	const struct wh_notification *n;
 	int64_t received_ms;
 	const struct ingest_opts *opts;
+	struct kpi_note kpi;
 	struct ingest_result res;
 };
 
+/* Stores the notification and, in the same savepoint, its counts in the
+ * durable KPI counters (kpi.h): a notification rolled back counts
+ * nothing. */
 static int
 apply_webhook(struct store *st, void *arg)
 {
 	struct wh_work *w = arg;
 
-	return ingest_webhook_apply(st, w->n, w->received_ms, w->opts,
-	    &w->res);
+	if (ingest_webhook_apply(st, w->n, w->received_ms, w->opts,
+	    &w->res) < 0)
+		return -1;
+	if (!w->res.duplicate)
+		return kpi_store_notification(st, w->n, &w->kpi);
+	return 0;
 }
 
 enum MHD_Result
@@ -228,6 +236,7 @@ h_webhook(struct MHD_Connection *c, struct request *r)
 	w.n = n;
 	w.received_ms = ts_now_ms();
 	w.opts = &opts;
+	kpi_classify(cfg, n, w.received_ms, &w.kpi);
 	rc = commitq_run(cq, apply_webhook, &w, r->body.len, err, sizeof(err));
 	cfg_release(cfg);
 	count_storage(d, "put_notification", &t0, rc < 0);
@@ -247,7 +256,7 @@ h_webhook(struct MHD_Connection *c, struct request *r)
 	met_add(d->m.episodes_opened, NULL, (double)w.res.episodes_opened);
 	met_add(d->m.episodes_resolved, NULL, (double)w.res.episodes_resolved);
 	if (!w.res.duplicate)
-		kpi_notification(d, n);
+		kpi_notification(d, n, &w.kpi);
 	log_debug("notification received", "receiver", n->receiver,
 	    "group_key", n->group_key, "alerts", nalerts, "result", result[0]);
 	ret = respond_json_data(c, r, 200, json_pack("{s:s, s:I, s:I, s:I}",

@@ -30,10 +30,10 @@
  * counted when it is resolved and not among them, and an id is forgotten
  * once the episode leaves the window. The first refresh after start (or
  * after a reload changed the longest window) counts nothing and only takes
- * note of what is resolved already: the counters start at 0 with the
- * process, as every counter does, and a restart does not replay history
- * into them. A human verdict given later does not move these counters; it
- * moves the windowed gauges, which are recomputed at every refresh.
+ * note of what is resolved already, so a restart does not count history
+ * again into counters that resumed from the store (below). A human verdict
+ * given later does not move these counters; it moves the windowed gauges,
+ * which are recomputed at every refresh.
  *
  * Pages follow the same rule where alertnoise cannot count them at ingest:
  * those the real routing tree sent to receivers it does not hear from,
@@ -41,7 +41,26 @@
  * alertnoise_pages_total by the refresh that first sees them
  * (count_replayed_pages), if they were sent after the first refresh with
  * the current sources: new sources replay history anew, which is not
- * counted again. */
+ * counted again.
+ *
+ * The counters that count history -- notifications, pages (seen and
+ * replayed), pages outside working time, episodes by class, time to
+ * resolve, and the verdicts of alertnoise_feedback_total -- are durable:
+ * each count is written to the store's counters (store_counter_add) in the
+ * transaction of the write that causes it, and kpi_resume sets them from
+ * there at start, so a restart neither resets them nor counts anything
+ * twice, and a retention prune does not lower them. A notification counts
+ * in the savepoint of its own webhook in the group commit
+ * (kpi_store_notification): a webhook rolled back counts nothing. What a
+ * refresh counts is written in one transaction of the refresh's own
+ * (commit_counts), and reaches the registry and the refresher's memory of
+ * what it counted only once that committed; a refresh whose transaction
+ * fails counts nothing and the next one counts it. The histogram is stored
+ * as two counters, the observations per bucket (not cumulative, by the
+ * bucket's upper bound "le") and their sum. Episodes imported by
+ * `alertnoised import` are history: a daemon started after the import
+ * takes them as already counted; pages are never imported (no
+ * notification was sent), so import adds none. */
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
@@ -70,6 +89,24 @@ static const char *const group_kinds[] = {
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* The durable counters' names in the store (store_counter_add): the
+ * families' own, and the time-to-resolve histogram as two counters. */
+#define N_NOTIFICATIONS	"alertnoise_notifications_total"
+#define N_PAGES		"alertnoise_pages_total"
+#define N_OOH_PAGES	"alertnoise_pages_outside_working_time_total"
+#define N_EPISODES	"alertnoise_episodes_total"
+#define N_TTR		"alertnoise_time_to_resolve_seconds"
+#define N_TTR_BUCKET	N_TTR "_bucket"
+#define N_TTR_SUM	N_TTR "_sum"
+
+/* Time to resolve, from a minute to a week: alerts resolve in minutes to
+ * days. ttr_le: each bucket's upper bound as stored, then +Inf's. */
+static const double ttr_buckets[] = { 60, 300, 900, 1800, 3600, 7200,
+    14400, 43200, 86400, 259200, 604800 };
+static const char *const ttr_le[NELEM(ttr_buckets) + 1] = { "60", "300",
+    "900", "1800", "3600", "7200", "14400", "43200", "86400", "259200",
+    "604800", "+Inf" };
+
 /* The refresher's state. The lock and cond only wake it for kpi_stop;
  * everything below them belongs to the refresher thread (and to kpi_stop
  * once it has joined it). */
@@ -97,9 +134,6 @@ static struct {
 int
 kpi_register(struct daemon *d)
 {
-	/* from a minute to a week: alerts resolve in minutes to days */
-	static const double ttr_buckets[] = { 60, 300, 900, 1800, 3600, 7200,
-	    14400, 43200, 86400, 259200, 604800 };
 	static const char *const recv_status[] = { "receiver", "status" };
 	static const char *const recv[] = { "receiver" };
 	static const char *const cls[] = { "class" };
@@ -117,24 +151,23 @@ kpi_register(struct daemon *d)
 
 	if (*label != '\0' && (K.severity_label = strdup(label)) == NULL)
 		return -1;
-	m->notifications = met_register(r, MET_COUNTER,
-	    "alertnoise_notifications_total",
+	m->notifications = met_register(r, MET_COUNTER, N_NOTIFICATIONS,
 	    "Alertmanager notifications stored (duplicates left out), by "
-	    "receiver and status (firing, resolved), since the process "
-	    "started.", 2, recv_status, NULL, 0);
-	m->pages = met_register(r, MET_COUNTER, "alertnoise_pages_total",
+	    "receiver and status (firing, resolved); kept in the store "
+	    "across restarts.", 2, recv_status, NULL, 0);
+	m->pages = met_register(r, MET_COUNTER, N_PAGES,
 	    "Pages: firing notifications stored for a receiver of "
-	    "analysis.paging_receivers, by receiver, since the process "
-	    "started.", 1, recv, NULL, 0);
-	m->ooh_pages = met_register(r, MET_COUNTER,
-	    "alertnoise_pages_outside_working_time_total",
+	    "analysis.paging_receivers, by receiver; kept in the store "
+	    "across restarts.", 1, recv, NULL, 0);
+	m->ooh_pages = met_register(r, MET_COUNTER, N_OOH_PAGES,
 	    "Pages received outside report.working_hours / working_days in "
-	    "report.timezone, by receiver, since the process started.", 1,
-	    recv, NULL, 0);
-	m->episodes = met_register(r, MET_COUNTER, "alertnoise_episodes_total",
+	    "report.timezone, by receiver; kept in the store across "
+	    "restarts.", 1, recv, NULL, 0);
+	m->episodes = met_register(r, MET_COUNTER, N_EPISODES,
 	    "Fired alert episodes that resolved, counted once each with the "
 	    "class the next background analysis gave them (verdicts given "
-	    "later do not change it).", 1, cls, NULL, 0);
+	    "later do not change it); kept in the store across restarts.", 1,
+	    cls, NULL, 0);
 	m->firing_alerts = met_register(r, MET_GAUGE,
 	    "alertnoise_firing_alerts",
 	    "Alert episodes firing now (open, and fired).", 0, NULL, NULL, 0);
@@ -177,11 +210,11 @@ kpi_register(struct daemon *d)
 	    "Highest flapping score (0-100) of an alertname's episodes in the "
 	    "first window of metrics.windows; only that window's top "
 	    "alertnames.", 1, name, NULL, 0);
-	m->time_to_resolve = met_register(r, MET_HISTOGRAM,
-	    "alertnoise_time_to_resolve_seconds",
+	m->time_to_resolve = met_register(r, MET_HISTOGRAM, N_TTR,
 	    "Time from firing to resolved of each fired episode, observed "
 	    "once when it resolved; when metrics.severity_label is set, by "
-	    "severity: the value of that alert label.",
+	    "severity: the value of that alert label. Kept in the store "
+	    "across restarts.",
 	    K.severity_label ? 1 : 0, sev, ttr_buckets, NELEM(ttr_buckets));
 	m->dedup_groups = met_register(r, MET_GAUGE, "alertnoise_dedup_groups",
 	    "Dedup groups found in analysis.window, by kind (replica, "
@@ -248,32 +281,95 @@ is_paging(const struct an_config *cfg, const char *receiver)
 	return paging;
 }
 
-/* A page as the analysis counts one (lib/analysis/analysis.c build_pages): a firing
- * notification to a paging receiver. */
+/* A page as the analysis counts one (lib/analysis/analysis.c
+ * build_pages): a firing notification to a paging receiver. */
 void
-kpi_notification(struct daemon *d, const struct wh_notification *n)
+kpi_classify(const struct an_config *cfg, const struct wh_notification *n,
+    int64_t received_ms, struct kpi_note *k)
 {
-	const char *v[] = { n->receiver,
-	    n->status == WH_FIRING ? "firing" : "resolved" };
-	const struct an_config *cfg;
-	int paging, ooh = 0;
-
-	met_add(d->m.notifications, v, 1);
-	if (n->status != WH_FIRING)
-		return;
-	cfg = daemon_config(d);
-	paging = is_paging(cfg, n->receiver);
-	if (paging) {
+	k->paging = n->status == WH_FIRING && is_paging(cfg, n->receiver);
+	k->ooh = 0;
+	if (k->paging) {
 		struct report_opts ro;
 
 		report_opts_from_config(cfg, &ro);
-		ooh = report_out_of_hours(&ro, ts_now_ms());
+		k->ooh = report_out_of_hours(&ro, received_ms) == 1;
 	}
-	cfg_release(cfg);
-	if (paging)
+}
+
+int
+kpi_store_notification(struct store *st, const struct wh_notification *n,
+    const struct kpi_note *k)
+{
+	const char *v[] = { n->receiver,
+	    n->status == WH_FIRING ? "firing" : "resolved" };
+
+	if (store_counter_add(st, N_NOTIFICATIONS, v, 2, 1) < 0 ||
+	    (k->paging && store_counter_add(st, N_PAGES, v, 1, 1) < 0) ||
+	    (k->ooh && store_counter_add(st, N_OOH_PAGES, v, 1, 1) < 0))
+		return -1;
+	return 0;
+}
+
+void
+kpi_notification(struct daemon *d, const struct wh_notification *n,
+    const struct kpi_note *k)
+{
+	const char *v[] = { n->receiver,
+	    n->status == WH_FIRING ? "firing" : "resolved" };
+
+	met_add(d->m.notifications, v, 1);
+	if (k->paging)
 		met_add(d->m.pages, v, 1);
-	if (paging && ooh == 1)
+	if (k->ooh)
 		met_add(d->m.ooh_pages, v, 1);
+}
+
+/* One stored counter into the registry (kpi_resume); a row whose labels do
+ * not fit the family as registered now (metrics.severity_label changed) is
+ * left out. */
+static int
+resume_row(const char *family, const char *const *v, size_t n, double value,
+    void *arg)
+{
+	struct daemon_metrics *m = arg;
+	const struct {
+		const char *name;
+		struct met_family *f;
+		size_t nlabels;
+	} fams[] = {
+		{ N_NOTIFICATIONS, m->notifications, 2 },
+		{ N_PAGES, m->pages, 1 },
+		{ N_OOH_PAGES, m->ooh_pages, 1 },
+		{ N_EPISODES, m->episodes, 1 },
+		{ STORE_COUNTER_FEEDBACK, m->feedback, 1 },
+	};
+	size_t nsev = K.severity_label != NULL ? 1 : 0;
+
+	for (size_t i = 0; i < NELEM(fams); i++)
+		if (strcmp(family, fams[i].name) == 0) {
+			if (n == fams[i].nlabels)
+				met_add(fams[i].f, v, value);
+			return 0;
+		}
+	if (strcmp(family, N_TTR_BUCKET) == 0 && n == nsev + 1 && value >= 0)
+		met_observe_many(m->time_to_resolve, nsev ? v : NULL,
+		    strtod(v[nsev], NULL), (uint64_t)value, 0);
+	else if (strcmp(family, N_TTR_SUM) == 0 && n == nsev)
+		met_observe_many(m->time_to_resolve, nsev ? v : NULL, 0, 0,
+		    value);
+	return 0;
+}
+
+int
+kpi_resume(struct daemon *d, char *err, size_t errlen)
+{
+	if (store_scan_counters(d->store, resume_row, &d->m) < 0) {
+		snprintf(err, errlen, "reading the counters: %s",
+		    store_errmsg(d->store));
+		return -1;
+	}
+	return 0;
 }
 
 /* --- a refresh ------------------------------------------------------------ */
@@ -321,6 +417,97 @@ count_open(struct daemon *d)
 	met_set(d->m.pending_alerts, NULL, (double)pending);
 }
 
+/* What a refresh counts, written to the store in one transaction before it
+ * reaches the registry (commit_counts). */
+struct count {
+	struct met_family *f;	/* counter: met_add; histogram: met_observe */
+	const char *family;	/* the store's name (N_*) */
+	const char *v[1];	/* the label value, borrowed (from the
+				   analysis, or static) */
+	size_t nv;
+	double x;		/* added, or observed */
+};
+
+struct counts {
+	struct count *v;
+	size_t n, cap;
+};
+
+/* Returns 0, or -1 on out-of-memory (nothing added). */
+static int
+counts_add(struct counts *c, struct met_family *f, const char *family,
+    const char *v, double x)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct count *nv = realloc(c->v, cap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = (struct count){ .f = f, .family = family,
+	    .v = { v }, .nv = v != NULL ? 1 : 0, .x = x };
+	return 0;
+}
+
+/* Writes c to the store's counters in one transaction (nothing when c is
+ * empty), then, once it committed, to the registry. Returns 0, or -1 with
+ * a message in err (nothing counted anywhere). */
+static int
+commit_counts(struct daemon *d, const struct counts *c, char *err,
+    size_t errlen)
+{
+	struct store *st = d->store;
+	size_t i;
+
+	if (c->n == 0)
+		return 0;
+	if (store_begin(st) < 0)
+		goto fail;
+	for (i = 0; i < c->n; i++) {
+		const struct count *k = &c->v[i];
+		const char *v[2] = { k->v[0] };
+		size_t b = 0;
+		int rc;
+
+		if (k->f != d->m.time_to_resolve) {
+			rc = store_counter_add(st, k->family, k->v, k->nv,
+			    k->x);
+		} else {
+			/* the bucket met_observe puts it in */
+			while (b < NELEM(ttr_buckets) && !(k->x <=
+			    ttr_buckets[b]))
+				b++;
+			v[k->nv] = ttr_le[b];
+			rc = store_counter_add(st, N_TTR_BUCKET, v, k->nv + 1,
+			    1);
+			if (rc == 0)
+				rc = store_counter_add(st, N_TTR_SUM, v, k->nv,
+				    k->x);
+		}
+		if (rc < 0) {
+			store_rollback(st);
+			goto fail;
+		}
+	}
+	if (store_commit(st) < 0)
+		goto fail;
+	for (i = 0; i < c->n; i++) {
+		const struct count *k = &c->v[i];
+
+		if (k->f == d->m.time_to_resolve)
+			met_observe(k->f, k->nv ? k->v : NULL, k->x);
+		else
+			met_add(k->f, k->v, k->x);
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "storing the counters: %s", store_errmsg(st));
+	return -1;
+}
+
 static int
 id_cmp(const void *x, const void *y)
 {
@@ -329,12 +516,14 @@ id_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-/* Counts the episodes of a (the longest window's analysis, of window_ms)
- * that resolved and were not counted yet (the file comment), then keeps the
- * ids counted that are still in a. Returns 0, or -1 on out-of-memory
- * (nothing counted, the kept ids unchanged). */
+/* Adds to c the episodes of a (the longest window's analysis, of
+ * window_ms) that resolved and were not counted yet (the file comment),
+ * and sets *seen (sorted, *nseen of them; the caller's, to keep in K.seen
+ * once c is committed) to the ids counted that are still in a. Returns 0,
+ * or -1 on out-of-memory. */
 static int
-count_resolved(struct daemon *d, const struct analysis *a, int64_t window_ms)
+count_resolved(struct daemon *d, const struct analysis *a, int64_t window_ms,
+    struct counts *c, int64_t **seen, size_t *nseen)
 {
 	int baseline = K.seen_window != window_ms;
 	int64_t *ids;
@@ -356,27 +545,29 @@ count_resolved(struct daemon *d, const struct analysis *a, int64_t window_ms)
 			continue;
 		ids[n++] = e->id;
 		{
-			const char *cls[] = { an_class_name(e->cls) };
 			double secs = (double)(e->resolved_at - e->firing_at) /
 			    1000.0;
+			const char *sev = NULL;
 
-			met_add(d->m.episodes, cls, 1);
 			if (K.severity_label != NULL) {
 				json_t *v = json_object_get(
 				    a->ids[e->ident].labels, K.severity_label);
-				const char *sev[] = { json_is_string(v) ?
-				    json_string_value(v) : "" };
 
-				met_observe(d->m.time_to_resolve, sev, secs);
-			} else
-				met_observe(d->m.time_to_resolve, NULL, secs);
+				sev = json_is_string(v) ?
+				    json_string_value(v) : "";
+			}
+			if (counts_add(c, d->m.episodes, N_EPISODES,
+			    an_class_name(e->cls), 1) < 0 ||
+			    counts_add(c, d->m.time_to_resolve, N_TTR, sev,
+			    secs) < 0) {
+				free(ids);
+				return -1;
+			}
 		}
 	}
 	qsort(ids, n, sizeof(*ids), id_cmp);
-	free(K.seen);
-	K.seen = ids;
-	K.nseen = n;
-	K.seen_window = window_ms;
+	*seen = ids;
+	*nseen = n;
 	return 0;
 }
 
@@ -405,24 +596,29 @@ page_key(const struct analysis *a, const struct an_page *p)
 	return h * 1099511628211ULL;
 }
 
-/* Counts into alertnoise_pages_total (and the out-of-hours one) the pages
- * of a that the routing tree sent to receivers alertnoise does not hear
- * from (replayed: lib/tuning/routing.h), each once, as count_resolved counts
- * episodes: a page is counted the first refresh it is in the analysis,
- * the first refresh after start only takes note. Seen pages are counted
- * at ingest (kpi_notification). Returns 0, or -1 on out-of-memory. */
+/* Adds to c, for alertnoise_pages_total (and the out-of-hours one), the
+ * pages of a that the routing tree sent to receivers alertnoise does not
+ * hear from (replayed: lib/tuning/routing.h), each once, as count_resolved
+ * counts episodes: a page is counted the first refresh it is in the
+ * analysis, the first refresh after start only takes note. Seen pages are
+ * counted at ingest (kpi_notification). Sets *pseen, *npseen and *gen,
+ * the caller's to keep in K once c is committed. Returns 0, or -1 on
+ * out-of-memory. */
 static int
 count_replayed_pages(struct daemon *d, const struct analysis *a,
-    int64_t window_ms)
+    int64_t window_ms, struct counts *c, uint64_t **pseen, size_t *npseen,
+    uint64_t *gen)
 {
 	struct sources *src = sources_get();
-	uint64_t gen = src != NULL ? src->gen : 0;
-	int baseline = K.pseen_window != window_ms || K.pseen_gen != gen;
+	int baseline;
 	const struct an_config *cfg;
 	uint64_t *keys;
 	size_t n = 0;
 	struct report_opts ro;
+	int rc = 0;
 
+	*gen = src != NULL ? src->gen : 0;
+	baseline = K.pseen_window != window_ms || K.pseen_gen != *gen;
 	sources_put(src);
 	/* other sources replay other pages, of the past too: a new start */
 	if (baseline)
@@ -433,10 +629,9 @@ count_replayed_pages(struct daemon *d, const struct analysis *a,
 		return -1;
 	cfg = daemon_config(d);
 	report_opts_from_config(cfg, &ro);	/* ro points into cfg */
-	for (size_t i = 0; i < a->npages; i++) {
+	for (size_t i = 0; i < a->npages && rc == 0; i++) {
 		const struct an_page *p = &a->pages[i];
 		long r = an_receiver_find(a, p->receiver);
-		const char *v[] = { p->receiver };
 
 		if (r < 0 || !a->receivers[r].derived)
 			continue;
@@ -444,17 +639,19 @@ count_replayed_pages(struct daemon *d, const struct analysis *a,
 		if (baseline || p->at < K.pfrom || bsearch(&keys[n - 1],
 		    K.pseen, K.npseen, sizeof(*K.pseen), key_cmp) != NULL)
 			continue;
-		met_add(d->m.pages, v, 1);
-		if (report_out_of_hours(&ro, p->at) == 1)
-			met_add(d->m.ooh_pages, v, 1);
+		rc = counts_add(c, d->m.pages, N_PAGES, p->receiver, 1);
+		if (rc == 0 && report_out_of_hours(&ro, p->at) == 1)
+			rc = counts_add(c, d->m.ooh_pages, N_OOH_PAGES,
+			    p->receiver, 1);
 	}
 	cfg_release(cfg);
+	if (rc < 0) {
+		free(keys);
+		return -1;
+	}
 	qsort(keys, n, sizeof(*keys), key_cmp);
-	free(K.pseen);
-	K.pseen = keys;
-	K.npseen = n;
-	K.pseen_window = window_ms;
-	K.pseen_gen = gen;
+	*pseen = keys;
+	*npseen = n;
 	return 0;
 }
 
@@ -602,8 +799,10 @@ refresh(struct daemon *d)
 {
 	const struct an_config *cfg;
 	struct window *w = NULL;
-	size_t nexp, nw = 0, top, longest = 0, mw;
-	int64_t an_window;
+	size_t nexp, nw = 0, top, longest = 0, mw, nseen = 0, npseen = 0;
+	struct counts c = { 0 };
+	int64_t an_window, *seen = NULL;
+	uint64_t *pseen = NULL, gen = 0;
 	char err[512];
 	int result = -1;
 
@@ -672,11 +871,25 @@ refresh(struct daemon *d)
 		/* every window's handle is held until publish: its views are
 		 * the handle's (the cache holds them meanwhile anyway) */
 	}
-	if (count_resolved(d, w[longest].a, w[longest].ms) < 0 ||
-	    count_replayed_pages(d, w[longest].a, w[longest].ms) < 0) {
+	if (count_resolved(d, w[longest].a, w[longest].ms, &c, &seen,
+	    &nseen) < 0 || count_replayed_pages(d, w[longest].a,
+	    w[longest].ms, &c, &pseen, &npseen, &gen) < 0) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	if (commit_counts(d, &c, err, sizeof(err)) < 0)
+		goto fail;
+	free(K.seen);
+	K.seen = seen;
+	K.nseen = nseen;
+	K.seen_window = w[longest].ms;
+	seen = NULL;
+	free(K.pseen);
+	K.pseen = pseen;
+	K.npseen = npseen;
+	K.pseen_window = w[longest].ms;
+	K.pseen_gen = gen;
+	pseen = NULL;
 	publish(d, w, nexp, mw);
 	result = 0;
 	goto out;
@@ -687,6 +900,9 @@ fail:
 	}
 	log_error("Refreshing the KPI metrics failed", "err", err);
 out:
+	free(seen);
+	free(pseen);
+	free(c.v);
 	windows_free(w, nw);
 	return result;
 }

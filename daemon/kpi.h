@@ -10,6 +10,7 @@
 #define AN_KPI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "daemon.h"
 #include "webhook.h"
@@ -19,11 +20,37 @@
  * Returns 0, or -1 on out-of-memory. */
 int kpi_register(struct daemon *d);
 
-/* Counts a notification just stored (not a duplicate) in
- * alertnoise_notifications_total and, when it is a firing one to a receiver
- * of analysis.paging_receivers, in alertnoise_pages_total. Takes the config
- * lock: call it without holding it. n is borrowed. */
-void kpi_notification(struct daemon *d, const struct wh_notification *n);
+/* Sets the KPI counters that count history from the store's durable
+ * counters (kpi.c): once at start, after kpi_register and before anything
+ * counts. Returns 0, or -1 with a message in err. */
+int kpi_resume(struct daemon *d, char *err, size_t errlen);
+
+/* What a webhook notification counts besides alertnoise_notifications_total:
+ * a page (a firing one to a receiver of analysis.paging_receivers, else of
+ * the sources' pager integrations), and one outside working time. */
+struct kpi_note {
+	int paging;
+	int ooh;
+};
+
+/* Decides *k for n, received at received_ms, under the config cfg it is
+ * stored with. n and cfg are borrowed. */
+void kpi_classify(const struct an_config *cfg, const struct wh_notification *n,
+    int64_t received_ms, struct kpi_note *k);
+
+/* Adds n's counts (k) to the store's durable counters inside the open
+ * transaction -- the group commit's savepoint that stored n (not a
+ * duplicate) -- so that they are undone with it. Returns 0, or -1 (the
+ * caller rolls back; store_errmsg says why). */
+int kpi_store_notification(struct store *st, const struct wh_notification *n,
+    const struct kpi_note *k);
+
+/* Counts n in the registry once the transaction that stored it and its
+ * counts (kpi_store_notification) committed: in
+ * alertnoise_notifications_total and, as k says, alertnoise_pages_total and
+ * alertnoise_pages_outside_working_time_total. n is borrowed. */
+void kpi_notification(struct daemon *d, const struct wh_notification *n,
+    const struct kpi_note *k);
 
 /* Starts the refresher thread (d->store must be open). Returns 0, or -1
  * with a message in err. */

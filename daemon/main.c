@@ -582,14 +582,26 @@ main(int argc, char **argv)
 		model_check(&d);
 	}
 	{
-		int64_t act, noise;
 		const char *va[] = { "actionable" }, *vn[] = { "noise" };
 
-		if (store_feedback_counts(d.store, &act, &noise) < 0)
-			act = noise = 0;
-		met_add(d.m.feedback, va, (double)act);
-		met_add(d.m.feedback, vn, (double)noise);
+		met_add(d.m.feedback, va, 0);
+		met_add(d.m.feedback, vn, 0);
+		/* the counters that count history resume from the store;
+		 * when it cannot be read they start at 0 (a counter reset,
+		 * which increase() takes in its stride) and go on counting
+		 * into it */
+		if (kpi_resume(&d, err, sizeof(err)) < 0)
+			log_error("Resuming the KPI counters failed", "err",
+			    err);
 	}
+	if (sources_pages_known(d.store, d.cfg) == 0)
+		log_warn("No source of pages is known: no Alertmanager webhook "
+		    "and no Prometheus remote write were ever received, and no "
+		    "Alertmanager source is configured. Send Alertmanager's "
+		    "notifications to /api/v1/webhook and Prometheus' ALERTS "
+		    "series to /api/v1/write (README \"Connect to your "
+		    "stack\"; the web UI's overview shows both snippets)",
+		    "listen_address", d.cfg->listen_address);
 	/* libcurl before any thread uses it; the sources load in the
 	 * background from now on */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||

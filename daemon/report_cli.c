@@ -245,6 +245,11 @@ report_run(int argc, char **argv, const char *default_config)
 			else
 				report = report_build(st, &o, &ro, a, recs,
 				    err, sizeof(err));
+			if (report != NULL && report_add_links(report, st,
+			    cfg->report_grafana_url, err, sizeof(err)) < 0) {
+				report_free(report);
+				report = NULL;
+			}
 		}
 		recommendations_free(l);
 		an_free(a);

@@ -184,6 +184,11 @@ api_report(struct MHD_Connection *c, struct request *r)
 	report_opts_from_config(cfg, &ro);
 	report = report_build(d->store, analysis_handle_opts(handle), &ro, a,
 	    recs, err, sizeof(err));
+	if (report != NULL && report_add_links(report, d->store,
+	    cfg->report_grafana_url, err, sizeof(err)) < 0) {
+		report_free(report);
+		report = NULL;
+	}
 	analysis_put(handle);
 	json_decref(recs);
 	if (report != NULL && report_set_scope(report, scope.week,

@@ -93,6 +93,13 @@ enum MHD_Result
 respond_json_data(struct MHD_Connection *c, struct request *r, int code,
     json_t *data)
 {
+	return respond_json_page(c, r, code, data, NULL);
+}
+
+enum MHD_Result
+respond_json_page(struct MHD_Connection *c, struct request *r, int code,
+    json_t *data, const char *next)
+{
 	json_t *env = json_pack("{s:s, s:o}", "status", "success", "data",
 	    data ? data : json_null());
 	json_t *w = r->nwarnings > 0 ? json_array() : NULL;
@@ -105,6 +112,11 @@ respond_json_data(struct MHD_Connection *c, struct request *r, int code,
 		json_object_set_new(env, "warnings", w);
 	else
 		json_decref(w);
+	if (env != NULL && next != NULL &&
+	    json_object_set_new(env, "next", json_string(next)) < 0) {
+		json_decref(env);
+		env = NULL;
+	}
 	s = env ? json_dumps(env, JSON_COMPACT) : NULL;
 	json_decref(env);
 	if (s == NULL)

@@ -55,6 +55,11 @@ enum MHD_Result respond_text(struct MHD_Connection *c, struct request *r,
  * (request_warn); steals data (NULL: null). */
 enum MHD_Result respond_json_data(struct MHD_Connection *c, struct request *r,
     int code, json_t *data);
+/* respond_json_data's answer with "next":next beside "data" when next is
+ * not NULL: the token of the page after this one (params.h page_token);
+ * next is copied. */
+enum MHD_Result respond_json_page(struct MHD_Connection *c, struct request *r,
+    int code, json_t *data, const char *next);
 /* {"status":"error","errorType":type,"error":msg}, as Prometheus' API. */
 enum MHD_Result respond_json_error(struct MHD_Connection *c, struct request *r,
     int code, const char *type, const char *msg);

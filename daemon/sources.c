@@ -140,6 +140,31 @@ sources_paging(const struct sources *s, const struct an_config *cfg,
 	return *n > 0 ? (const char *const *)s->am->pagers : NULL;
 }
 
+static int
+take_any_episode(const struct episode_row *row, void *arg)
+{
+	(void)row;
+	*(int *)arg = 1;
+	return 1;
+}
+
+int
+sources_pages_known(struct store *st, const struct an_config *cfg)
+{
+	struct episode_filter f;
+	int found = 0;
+
+	if ((cfg->am_config_file != NULL && *cfg->am_config_file != '\0') ||
+	    (cfg->am_url != NULL && *cfg->am_url != '\0'))
+		return 1;
+	/* a webhook's alerts and a remote write's ALERTS series each open
+	 * an episode; pruning keeps the open ones */
+	memset(&f, 0, sizeof(f));
+	if (store_query_episodes(st, &f, take_any_episode, &found) < 0)
+		return -1;
+	return found;
+}
+
 /* The receivers of x->cfg with a pager integration, into x->pagers. */
 static int
 find_pagers(struct src_am *x)

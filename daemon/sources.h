@@ -98,6 +98,15 @@ void sources_put(struct sources *s);
 const char *const *sources_paging(const struct sources *s,
     const struct an_config *cfg, size_t *n);
 
+/* Whether alertnoise knows a source of pages: an Alertmanager source is
+ * configured (alertmanager.config_file or alertmanager.url), or the store
+ * holds an episode, which every webhook and every remote write of an ALERTS
+ * series leaves (within storage.retention; open ones are never pruned).
+ * Returns 1, 0 when none is known (nothing connected yet: the empty UI and
+ * the start-up warning say what to connect), or -1 when the store could not
+ * be read (store_errmsg). */
+int sources_pages_known(struct store *st, const struct an_config *cfg);
+
 /* GET /api/v1/status/sources's data: one object per source. */
 json_t *sources_status_json(void);
 

@@ -1,10 +1,14 @@
 /* ui.c -- the web UI: server-rendered HTML pages over the noise analysis.
  *
  *	GET /                     overview: the report's key figures and charts
- *	                          for a window, the noisiest alerts, every alert
- *	GET /alerts/<alertname>   one alert: its numbers and identities, a
- *	                          timeline of its episodes, the episodes with
- *	                          feedback buttons, its recommendations
+ *	                          for a window, the noisiest alerts, every alert;
+ *	                          what to connect while no source of pages is
+ *	                          known (sources_pages_known)
+ *	GET /alerts/<alertname>   one alert: the labels its identities share,
+ *	                          its numbers and identities, a timeline of its
+ *	                          episodes (zoomed to them, the whole window
+ *	                          above), the episodes with feedback buttons,
+ *	                          its recommendations
  *	GET /groups               the dedup groups
  *	GET /recommendations      every recommendation, with its snippet
  *
@@ -26,6 +30,8 @@
  * /api/v1/recommendations (recommendations_cached). An alert page reads
  * the alert's episodes from the store by start time, down to the earliest
  * one the analysis holds. Nothing here writes. */
+#include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +44,7 @@
 #include "fingerprint.h"
 #include "fmt.h"
 #include "html.h"
+#include "links.h"
 #include "log.h"
 #include "recommendations.h"
 #include "report.h"
@@ -47,12 +54,14 @@
 #include "sources.h"
 #include "store.h"
 #include "timefmt.h"
+#include "tzone.h"
 
 #define PAGE_MAX	((size_t)32 << 20)	/* bounds a runaway page */
 #define DAY_MS		86400000LL
 #define EPISODES_MAX	1000	/* episodes listed on an alert page */
 #define ROWS_MAX	50	/* identities in an alert's timeline */
 #define LABEL_CUT	28	/* bytes of a timeline row's label */
+#define LINKS_MAX	200	/* alertnames of a page given links */
 
 /* The window links every page offers. */
 static const char *const window_choices[] = { "1d", "7d", "28d" };
@@ -105,6 +114,7 @@ static const char ui_css[] =
     "form.scope select,form.scope input,form.scope button{font:inherit;"
     "font-size:.85rem}\n"
     ".small{font-size:.85rem}\n"
+    ".links{font-size:.8rem;white-space:nowrap}\n"
     "@media print{\n"
     "nav.top .windows,td.fb,th.fb,form.scope{display:none}\n"
     "a{color:inherit;text-decoration:none}\n"
@@ -123,34 +133,6 @@ check(struct fmt_out *p, int rc)
 		p->err = 1;
 }
 
-/* s percent-encoded for a path segment or a query value (RFC 3986: all
- * but the unreserved characters), appended to b; nothing in the result
- * needs HTML escaping. Returns 0 or -1. */
-static int
-pct_encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char e[3];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~') {
-			if (buf_append(b, s, 1) < 0)
-				return -1;
-			continue;
-		}
-		e[0] = '%';
-		e[1] = hex[c >> 4];
-		e[2] = hex[c & 15];
-		if (buf_append(b, e, 3) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* What every page shares: the window, and how links write it. */
 struct ui {
 	struct daemon *d;
@@ -165,10 +147,36 @@ alert_link(struct fmt_out *p, const struct ui *u, const char *name)
 	if (name == NULL)
 		name = "";
 	fmt_put(p, "<a href=\"/alerts/");
-	check(p, pct_encode(&p->b, name));
+	check(p, links_pct_encode(&p->b, name));
 	fmt_putf(p, "?window=%s\">", u->wtext);
 	html_esc(p, name);
 	fmt_put(p, "</a>");
+}
+
+/* The links of an alertname (links.h: runbook, graph, silence form,
+ * dashboard), after its name; *budget counts the store reads a page may
+ * still make (NULL: one read, no limit). Nothing when the budget is spent
+ * or the store fails: the page goes on without them. */
+static void
+alert_extlinks(struct fmt_out *p, const struct ui *u, const char *name,
+    int *budget)
+{
+	const struct an_config *cfg;
+	struct alert_links l;
+	int rc;
+
+	if (name == NULL || (budget != NULL && (*budget)-- <= 0))
+		return;
+	cfg = daemon_config(u->d);
+	rc = links_lookup(u->d->store, name, 0, cfg->report_grafana_url, &l);
+	cfg_release(cfg);
+	if (rc < 0) {
+		log_warn("reading an alert's links failed", "err",
+		    store_errmsg(u->d->store));
+		return;
+	}
+	links_html(p, &l, 0);
+	links_free(&l);
 }
 
 /* ms as "2026-11-26 21:51:46" (UTC) in a <time>; "-" for 0. */
@@ -421,6 +429,12 @@ overview_report(const struct ui *u, const struct analysis *cur, void *handle,
 	    (rep = report_from_analyses(cur, prev, &ro, span, cur->now,
 	    NULL)) == NULL)
 		snprintf(err, errlen, "out of memory");
+	if (rep != NULL && report_add_links(rep, u->d->store,
+	    analysis_handle_config(handle)->report_grafana_url, err,
+	    errlen) < 0) {
+		report_free(rep);
+		rep = NULL;
+	}
 	an_free(prev);
 	return rep;
 }
@@ -480,9 +494,74 @@ overview_scope_form(struct fmt_out *p, const struct ui *u,
 	analysis_put(handle);
 }
 
+/* Whether row's flap score rests on enough observations: an identity's
+ * when at least flap_min_episodes of its episodes fired in the window
+ * (fewer can never start flapping, analysis.h), an alertname's when one of
+ * its identities' did. *min gets the least flap_min_episodes among them. */
+static int
+flap_observed(const struct analysis *a, const struct an_alert_row *row,
+    int *min)
+{
+	const struct an_alert_row *one = row;
+	size_t n = 1;
+	int ok = 0;
+
+	assert(row != NULL);
+	if (row->ident == SIZE_MAX) {
+		one = row->idents;
+		n = row->nidents;
+	}
+	*min = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct an_thresholds *t = a->ids[one[i].ident].t;
+
+		if (*min == 0 || t->flap_min_episodes < *min)
+			*min = t->flap_min_episodes;
+		if (one[i].n.episodes >= t->flap_min_episodes)
+			ok = 1;
+	}
+	return ok;
+}
+
+/* Whether row has a flap score to show; when not, why (plain text, nothing
+ * to escape) into why. */
+static int
+flap_why(const struct analysis *a, const struct an_alert_row *row, char *why,
+    size_t whylen)
+{
+	int min;
+
+	if (row != NULL && flap_observed(a, row, &min))
+		return 1;
+	if (row == NULL || min == 0)
+		snprintf(why, whylen, "no flap score: no episode fired in the "
+		    "window");
+	else
+		snprintf(why, whylen, "no flap score below %d episodes in the "
+		    "window (analysis.flap_min_episodes)", min);
+	return 0;
+}
+
+/* A flap score cell of row: its score, or a dash when too few of its
+ * episodes fired to tell (flap_observed). */
 static void
-overview_top(struct fmt_out *p, const struct ui *u,
-    const struct report_alert *top, size_t n)
+put_flap_cell(struct fmt_out *p, const struct analysis *a,
+    const struct an_alert_row *row)
+{
+	char flap[24], why[96];
+
+	if (!flap_why(a, row, why, sizeof(why))) {
+		fmt_putf(p, "<td class=\"n\"><span class=\"muted\" "
+		    "title=\"%s\">\xe2\x80\x94</span></td>", why);
+		return;
+	}
+	fmt_dec(row->flap_score, 1, flap, sizeof(flap));
+	fmt_putf(p, "<td class=\"n\">%s</td>", flap);
+}
+
+static void
+overview_top(struct fmt_out *p, const struct ui *u, const struct analysis *an,
+    const struct an_alerts *alerts, const struct report_alert *top, size_t n)
 {
 	fmt_put(p, "<section id=\"top-noisy\">\n<h2>Noisiest alerts</h2>\n");
 	if (n == 0) {
@@ -500,24 +579,35 @@ overview_top(struct fmt_out *p, const struct ui *u,
 	    "<th>Classes</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct report_alert *a = &top[i];
+		const struct an_alert_row *row = alerts == NULL ? NULL :
+		    an_alerts_find(alerts, a->alertname);
 		char ratio[24], flap[24];
 
 		fmt_pct(an_ratio(a->noise_episodes, a->episodes), ratio,
 		    sizeof(ratio));
-		fmt_dec(a->flap_score, 1, flap, sizeof(flap));
 		fmt_putf(p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
 		alert_link(p, u, a->alertname);
+		links_html(p, &a->links, 0);	/* report_add_links' */
 		fmt_putf(p, "</td><td class=\"n\">%ld</td><td class=\"n\">%ld"
-		    "</td><td class=\"n\">%s</td><td class=\"n\">%ld</td>"
-		    "<td class=\"n\">%s</td><td>", a->episodes,
-		    a->noise_episodes, ratio, a->pages, flap);
+		    "</td><td class=\"n\">%s</td><td class=\"n\">%ld</td>",
+		    a->episodes, a->noise_episodes, ratio, a->pages);
+		if (row != NULL) {
+			put_flap_cell(p, an, row);
+		} else {
+			fmt_dec(a->flap_score, 1, flap, sizeof(flap));
+			fmt_putf(p, "<td class=\"n\">%s</td>", flap);
+		}
+		fmt_put(p, "<td>");
 		put_class_counts(p, a->classes);
 		fmt_put(p, "</td></tr>\n");
 	}
 	fmt_put(p, "</tbody>\n</table>\n</section>\n");
 }
 
-/* An MTTR (seconds) of n, for a cell: n/a when nothing resolved. */
+/* A time to resolve (seconds) of n, for a cell: n/a when nothing
+ * resolved. It is the alert's own duration, from firing to resolved: no
+ * human acknowledgment is known, so the UI does not call it MTTR (the
+ * JSON's mttr keys keep their names). */
 static void
 fmt_mttr(const struct an_numbers *n, double secs, char *out, size_t outlen)
 {
@@ -529,7 +619,7 @@ fmt_mttr(const struct an_numbers *n, double secs, char *out, size_t outlen)
 
 static void
 overview_alerts(struct fmt_out *p, const struct ui *u,
-    const struct an_alerts *alerts)
+    const struct analysis *an, const struct an_alerts *alerts)
 {
 	fmt_put(p, "<section id=\"alerts\">\n<h2>Every alert in this window</h2>\n");
 	if (alerts->n == 0) {
@@ -537,31 +627,101 @@ overview_alerts(struct fmt_out *p, const struct ui *u,
 		    "</p>\n</section>\n");
 		return;
 	}
+	int budget = LINKS_MAX;
+
 	fmt_put(p, "<table>\n<thead><tr><th>Alert</th>"
 	    "<th class=\"n\">Episodes</th><th class=\"n\">Pending only</th>"
 	    "<th class=\"n\">Noise ratio</th>"
 	    "<th class=\"n\">Notifications</th><th class=\"n\">Pages</th>"
-	    "<th class=\"n\">MTTR (median)</th><th class=\"n\">Flap score</th>"
+	    "<th class=\"n\">Time to resolve<br>(median)</th>"
+	    "<th class=\"n\">Flap score</th>"
 	    "<th>Flapping now</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < alerts->n; i++) {
 		const struct an_alert_row *a = &alerts->rows[i];
-		char ratio[24], flap[24], mttr[48];
+		char ratio[24], mttr[48];
 
 		fmt_pct(an_ratio(a->n.noise, a->n.episodes), ratio,
 		    sizeof(ratio));
-		fmt_dec(a->flap_score, 1, flap, sizeof(flap));
 		fmt_mttr(&a->n, a->n.mttr_median, mttr, sizeof(mttr));
 		fmt_put(p, "<tr><td>");
 		alert_link(p, u, a->alertname);
+		alert_extlinks(p, u, a->alertname, &budget);
 		fmt_putf(p, "</td><td class=\"n\">%ld</td>"
 		    "<td class=\"n\">%ld</td><td class=\"n\">%s</td>"
 		    "<td class=\"n\">%ld</td><td class=\"n\">%ld</td>"
-		    "<td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td>"
-		    "</tr>\n",
+		    "<td class=\"n\">%s</td>",
 		    a->n.episodes, a->pending_only, ratio, a->n.notifications,
-		    a->n.pages, mttr, flap, a->flapping ? "yes" : "no");
+		    a->n.pages, mttr);
+		put_flap_cell(p, an, a);
+		fmt_putf(p, "<td>%s</td></tr>\n", a->flapping ? "yes" : "no");
 	}
 	fmt_put(p, "</tbody>\n</table>\n</section>\n");
+}
+
+/* The two snippets of README "Connect to your stack", verbatim but for
+ * the host: %s is where this request reached alertnoised. */
+static const char connect_am[] =
+    "route:\n"
+    "  receiver: team-default          # your root receiver, as it is\n"
+    "  routes:\n"
+    "    - receiver: alertnoise\n"
+    "      continue: true\n"
+    "    # ... your existing routes ...\n"
+    "    - receiver: team-default      # the same as the root's\n"
+    "receivers:\n"
+    "  - name: alertnoise\n"
+    "    webhook_configs:\n"
+    "      - url: http://%s/api/v1/webhook\n"
+    "        send_resolved: true\n";
+static const char connect_prom[] =
+    "remote_write:\n"
+    "  - url: http://%s/api/v1/write\n"
+    "    write_relabel_configs:\n"
+    "      - source_labels: [__name__]\n"
+    "        regex: ALERTS|ALERTS_FOR_STATE\n"
+    "        action: keep\n";
+
+/* What to connect, when no source of pages is known (sources_pages_known):
+ * the snippets with the request's Host when it is a plain host[:port],
+ * else the README's alertnoise.example:9467. */
+static void
+overview_connect(struct fmt_out *p, struct MHD_Connection *c)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Host");
+	struct fmt_out t;
+
+	if (host == NULL || *host == '\0' || strlen(host) > 255 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:[]") != strlen(host))
+		host = "alertnoise.example:9467";
+	fmt_put(p, "<section id=\"connect\">\n<h2>Connect your stack</h2>\n"
+	    "<p class=\"err\">No source of pages is known: alertnoise has "
+	    "received no Alertmanager webhook and no Prometheus remote write, "
+	    "and no Alertmanager source is configured. Connect both; the "
+	    "numbers below fill in from then on.</p>\n"
+	    "<p>Alertmanager \xe2\x80\x94 send every notification to "
+	    "alertnoised without changing your routing: a first route that "
+	    "matches everything, with <code>continue: true</code>, and a last "
+	    "one to your root's receiver:</p>\n<pre><code>");
+	fmt_init(&t, PAGE_MAX);
+	fmt_putf(&t, connect_am, host);
+	html_esc(p, t.b.data ? t.b.data : "");
+	fmt_put(p, "</code></pre>\n<p>Prometheus \xe2\x80\x94 remote-write "
+	    "only the two alert series:</p>\n<pre><code>");
+	if (t.err)
+		p->err = 1;
+	buf_free(&t.b);
+	fmt_init(&t, PAGE_MAX);
+	fmt_putf(&t, connect_prom, host);
+	html_esc(p, t.b.data ? t.b.data : "");
+	if (t.err)
+		p->err = 1;
+	buf_free(&t.b);
+	fmt_put(p, "</code></pre>\n<p class=\"muted\">README \"Connect to "
+	    "your stack\" has the rest: the Alertmanager and Prometheus "
+	    "sources, scraping alertnoised, backfilling history with "
+	    "<code>alertnoised import</code>.</p>\n</section>\n");
 }
 
 enum MHD_Result
@@ -579,6 +739,7 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	struct fmt_out p;
 	struct ui u;
 	char err[512];
+	int known;
 
 	if (ui_start(c, r, &u, "/", &ret) < 0)
 		return ret;
@@ -608,6 +769,10 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 		log_error("analysis for a page failed", "err", err);
 		return page_error(c, r, &u, "/", 503, "Store unavailable", err);
 	}
+	if ((known = sources_pages_known(u.d->store,
+	    analysis_handle_config(handle))) < 0)
+		log_warn("reading the store for the overview failed", "err",
+		    store_errmsg(u.d->store));
 	if ((report = overview_report(&u, a, handle, err, sizeof(err))) ==
 	    NULL) {
 		analysis_put(handle);
@@ -640,6 +805,8 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	html_esc(&p, report->timezone);
 	fmt_put(&p, ".</p>\n");
 	review_scope_free(&scope);
+	if (known == 0)
+		overview_connect(&p, c);
 	report_html_kpis(&p, report);
 	fmt_put(&p, "<section id=\"days\">\n<h2>Day by day</h2>\n<figure>\n");
 	report_svg_pages(&p, report->days, report->ndays);
@@ -649,11 +816,11 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	fmt_put(&p, "<figcaption>Noise ratio of the episodes that fired each "
 	    "day (no point: no episode).</figcaption>\n</figure>\n"
 	    "</section>\n");
-	overview_top(&p, &u, report->top, report->ntop);
+	overview_top(&p, &u, a, alerts, report->top, report->ntop);
 	if (alerts == NULL)
 		p.err = 1;
 	else
-		overview_alerts(&p, &u, alerts);
+		overview_alerts(&p, &u, a, alerts);
 	fmt_putf(&p, "<section id=\"more\">\n<h2>More</h2>\n<ul>\n"
 	    "<li><a href=\"/groups?window=%s\">Dedup groups</a>: %zu in this "
 	    "window (replicas, co-firing alerts, storms).</li>\n"
@@ -691,6 +858,11 @@ struct alert_eps {
 	size_t n, cap;
 	struct ident *ids;
 	size_t nids, capids;
+	/* the labels but alertname that every identity of the alert has
+	 * with the same value (all of them for one identity), shown once;
+	 * the rows show the others. Owned. */
+	json_t *shared;
+	size_t nall;		/* identities shared is over */
 	int more;		/* EPISODES_MAX reached: there are more */
 	int oom;
 };
@@ -706,6 +878,7 @@ alert_eps_free(struct alert_eps *ae)
 	}
 	free(ae->eps);
 	free(ae->ids);
+	json_decref(ae->shared);
 }
 
 static int
@@ -768,9 +941,60 @@ cmp_cstr(const void *x, const void *y)
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-/* Sets each identity's text: its labels but alertname and those all the
- * identities share, as "k=v, k=v" (by name); all but alertname when that
- * leaves none. Returns 0 or -1. */
+/* Whether labels has k with the value v. */
+static int
+has_label(const json_t *labels, const char *k, json_t *v)
+{
+	json_t *o = json_object_get(labels, k);
+
+	return o != NULL && json_equal(o, v);
+}
+
+/* Sets ae->shared and ae->nall over the alert's identities: those of its
+ * episodes (ae->ids) and those the analysis counts (al's, NULL: none),
+ * which differ when EPISODES_MAX cut the episodes. Returns 0 or -1. */
+static int
+shared_labels(struct alert_eps *ae, const struct analysis *a,
+    const struct an_alert_row *al)
+{
+	size_t nal = al != NULL ? al->nidents : 0;
+	json_t *first, *v;
+	const char *k;
+
+	if ((ae->shared = json_object()) == NULL)
+		return -1;
+	ae->nall = ae->nids;
+	for (size_t i = 0; i < nal; i++) {
+		uint64_t fp = a->ids[al->idents[i].ident].fp;
+		size_t j = 0;
+
+		while (j < ae->nids && ae->ids[j].fp != fp)
+			j++;
+		if (j == ae->nids)
+			ae->nall++;
+	}
+	if (ae->nids > 0)
+		first = ae->ids[0].labels;
+	else if (nal > 0)
+		first = a->ids[al->idents[0].ident].labels;
+	else
+		return 0;
+	json_object_foreach(first, k, v) {
+		int shared = strcmp(k, "alertname") != 0;
+
+		for (size_t j = 0; shared && j < ae->nids; j++)
+			shared = has_label(ae->ids[j].labels, k, v);
+		for (size_t j = 0; shared && j < nal; j++)
+			shared = has_label(a->ids[al->idents[j].ident].labels,
+			    k, v);
+		if (shared && json_object_set(ae->shared, k, v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Sets each identity's text: its labels but alertname and the shared
+ * ones, as "k=v, k=v" (by name). Returns 0 or -1. */
 static int
 ident_texts(struct alert_eps *ae)
 {
@@ -779,32 +1003,15 @@ ident_texts(struct alert_eps *ae)
 		const char **keys, *k;
 		size_t n = 0;
 		struct buf b;
-		int shared_too = 0;
 
 		keys = calloc(json_object_size(labels) + 1, sizeof(*keys));
 		if (keys == NULL)
 			return -1;
 		buf_init(&b, PAGE_MAX);
-again:
-		n = 0;
-		json_object_foreach(labels, k, v) {
-			int shared = ae->nids > 1;
-
-			if (strcmp(k, "alertname") == 0)
-				continue;
-			for (size_t j = 0; shared && j < ae->nids; j++) {
-				json_t *o = json_object_get(ae->ids[j].labels,
-				    k);
-
-				shared = o != NULL && json_equal(o, v);
-			}
-			if (!shared || shared_too)
+		json_object_foreach(labels, k, v)
+			if (strcmp(k, "alertname") != 0 &&
+			    !has_label(ae->shared, k, v))
 				keys[n++] = k;
-		}
-		if (n == 0 && !shared_too && json_object_size(labels) > 1) {
-			shared_too = 1;
-			goto again;
-		}
 		qsort(keys, n, sizeof(*keys), cmp_cstr);
 		for (size_t j = 0; j < n; j++) {
 			v = json_object_get(labels, keys[j]);
@@ -812,7 +1019,8 @@ again:
 			    json_is_string(v) ? json_string_value(v) : "") < 0)
 				goto fail;
 		}
-		if (n == 0 && buf_puts(&b, "(no other labels)") < 0)
+		if (n == 0 && buf_puts(&b, ae->nall > 1 ? "(only the labels "
+		    "above)" : "(the labels above)") < 0)
 			goto fail;
 		free(keys);
 		if ((ae->ids[i].text = buf_steal(&b)) == NULL)
@@ -832,7 +1040,8 @@ fail:
  * or -1 with err. */
 static int
 load_episodes(struct store *st, const struct analysis *a, const char *name,
-    struct alert_eps *ae, char *err, size_t errlen)
+    const struct an_alert_row *al, struct alert_eps *ae, char *err,
+    size_t errlen)
 {
 	struct episode_filter f;
 
@@ -854,7 +1063,7 @@ load_episodes(struct store *st, const struct analysis *a, const char *name,
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		return -1;
 	}
-	if (ae->oom || ident_texts(ae) < 0) {
+	if (ae->oom || shared_labels(ae, a, al) < 0 || ident_texts(ae) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -896,9 +1105,10 @@ card(struct fmt_out *p, const char *label, const char *value, const char *note)
 /* The alert's numbers: its row of the window's alerts view (NULL: no
  * fired or pending-only episode in the window). */
 static void
-alert_numbers(struct fmt_out *p, const struct an_alert_row *al)
+alert_numbers(struct fmt_out *p, const struct analysis *a,
+    const struct an_alert_row *al)
 {
-	char v[64], note[96], t[48];
+	char v[64], note[96], t[48], why[96];
 
 	fmt_put(p, "<section id=\"numbers\">\n<h2>In this window</h2>\n");
 	if (al == NULL || al->n.episodes == 0) {
@@ -925,11 +1135,19 @@ alert_numbers(struct fmt_out *p, const struct an_alert_row *al)
 	fmt_mttr(&al->n, al->n.mttr_p90, t, sizeof(t));
 	snprintf(note, sizeof(note), "p90 %s, %ld resolved", t,
 	    al->n.resolved);
-	card(p, "MTTR (median)", v, note);
-	fmt_dec(al->flap_score, 1, v, sizeof(v));
+	card(p, "Time to resolve (median)", v, note);
 	snprintf(note, sizeof(note), "flapping now: %s",
 	    al->flapping ? "yes" : "no");
-	card(p, "Flap score (highest)", v, note);
+	if (flap_why(a, al, why, sizeof(why))) {
+		fmt_dec(al->flap_score, 1, v, sizeof(v));
+		card(p, "Flap score (highest)", v, note);
+	} else {
+		fmt_putf(p, "<div class=\"kpi\" title=\"%s\">", why);
+		fmt_put(p, "<div class=\"l\">Flap score (highest)</div>"
+		    "<div class=\"v\">\xe2\x80\x94</div>"
+		    "<div class=\"muted\">too few episodes to tell</div>"
+		    "</div>\n");
+	}
 	fmt_dur(al->n.firing_seconds, v, sizeof(v));
 	card(p, "Firing time", v, NULL);
 	snprintf(v, sizeof(v), "%ld / %ld", al->n.feedback[FB_ACTIONABLE],
@@ -940,9 +1158,10 @@ alert_numbers(struct fmt_out *p, const struct an_alert_row *al)
 	fmt_put(p, "</p>\n</section>\n");
 }
 
-/* The labels of an identity but alertname, sorted, as code. */
+/* The labels of an identity but alertname and those in skip (NULL: none),
+ * sorted, as code. */
 static void
-put_labels(struct fmt_out *p, const json_t *labels)
+put_labels(struct fmt_out *p, const json_t *labels, const json_t *skip)
 {
 	const char **keys, *k;
 	json_t *v;
@@ -954,7 +1173,8 @@ put_labels(struct fmt_out *p, const json_t *labels)
 		return;
 	}
 	json_object_foreach((json_t *)labels, k, v)
-		if (strcmp(k, "alertname") != 0)
+		if (strcmp(k, "alertname") != 0 &&
+		    (skip == NULL || !has_label(skip, k, v)))
 			keys[n++] = k;
 	qsort(keys, n, sizeof(*keys), cmp_cstr);
 	for (size_t i = 0; i < n; i++) {
@@ -966,13 +1186,33 @@ put_labels(struct fmt_out *p, const json_t *labels)
 		fmt_put(p, "\"</code>");
 	}
 	if (n == 0)
-		fmt_put(p, "<span class=\"muted\">no other labels</span>");
+		fmt_putf(p, "<span class=\"muted\">%s</span>", skip != NULL ?
+		    "the labels above" : "no other labels");
 	free(keys);
+}
+
+/* The labels every identity of the alert shares, once. */
+static void
+alert_labels(struct fmt_out *p, const struct alert_eps *ae)
+{
+	if (ae->nall == 0)
+		return;
+	fmt_put(p, "<section id=\"labels\">\n<h2>Labels</h2>\n<p>");
+	if (ae->nall == 1)
+		fmt_put(p, "Of its one identity: ");
+	else
+		fmt_putf(p, "Shared by all %zu identities (the rows below show "
+		    "the others): ", ae->nall);
+	if (json_object_size(ae->shared) == 0 && ae->nall > 1)
+		fmt_put(p, "<span class=\"muted\">none but alertname</span>");
+	else
+		put_labels(p, ae->shared, NULL);
+	fmt_put(p, "</p>\n</section>\n");
 }
 
 static void
 alert_identities(struct fmt_out *p, const struct analysis *a,
-    const struct an_alert_row *al)
+    const struct an_alert_row *al, const json_t *shared)
 {
 	if (al == NULL || al->nidents == 0)
 		return;
@@ -981,26 +1221,27 @@ alert_identities(struct fmt_out *p, const struct analysis *a,
 	    "<th class=\"n\">Episodes</th><th class=\"n\">Pending only</th>"
 	    "<th class=\"n\">Noise ratio</th>"
 	    "<th>Classes</th><th class=\"n\">Flap score</th>"
-	    "<th class=\"n\">MTTR (median)</th></tr></thead>\n<tbody>\n");
+	    "<th class=\"n\">Time to resolve<br>(median)</th></tr></thead>\n"
+	    "<tbody>\n");
 	for (size_t i = 0; i < al->nidents; i++) {
 		const struct an_alert_row *id = &al->idents[i];
-		char ratio[24], flap[24], mttr[48], fp[17];
+		char ratio[24], mttr[48], fp[17];
 
 		fmt_pct(an_ratio(id->n.noise, id->n.episodes), ratio,
 		    sizeof(ratio));
-		fmt_dec(id->flap_score, 1, flap, sizeof(flap));
 		fmt_mttr(&id->n, id->n.mttr_median, mttr, sizeof(mttr));
 		fp_format(a->ids[id->ident].fp, fp);
 		fmt_put(p, "<tr><td>");
-		put_labels(p, a->ids[id->ident].labels);
+		put_labels(p, a->ids[id->ident].labels, shared);
 		fmt_put(p, "</td><td><code>");
 		html_esc(p, fp);
 		fmt_putf(p, "</code></td><td class=\"n\">%ld</td>"
 		    "<td class=\"n\">%ld</td><td class=\"n\">%s</td><td>",
 		    id->n.episodes, id->pending_only, ratio);
 		put_class_counts(p, id->n.classes);
-		fmt_putf(p, "</td><td class=\"n\">%s</td>"
-		    "<td class=\"n\">%s</td></tr>\n", flap, mttr);
+		fmt_put(p, "</td>");
+		put_flap_cell(p, a, id);
+		fmt_putf(p, "<td class=\"n\">%s</td></tr>\n", mttr);
 	}
 	fmt_put(p, "</tbody>\n</table>\n</section>\n");
 }
@@ -1011,9 +1252,21 @@ alert_identities(struct fmt_out *p, const struct analysis *a,
 #define TL_LW		200	/* the label column */
 #define TL_R		10
 #define TL_T		28	/* the legend above the rows */
+#define TL_OV		10	/* the whole window's strip, below the legend */
+#define TL_OVGAP	14	/* between the strip and the rows */
+#define TL_ROWS		(TL_T + TL_OV + TL_OVGAP)	/* the first row */
 #define TL_ROW		20
 #define TL_BAR		12
 #define TL_B		24	/* the time axis below */
+
+#define MIN_MS		60000LL
+#define TL_PAD		(2 * MIN_MS)	/* the least margin around episodes */
+#define TL_SPAN_MIN	(10 * MIN_MS)	/* the shortest zoomed axis */
+
+/* The span of time an axis covers, [from, to] (ms), to < from never. */
+struct tl_span {
+	int64_t from, to;
+};
 
 static int
 cmp_ident_text(const void *x, const void *y, void *arg)
@@ -1024,12 +1277,71 @@ cmp_ident_text(const void *x, const void *y, void *arg)
 	    ae->ids[*(const size_t *)y].text);
 }
 
+/* When an episode starts and ends (now while open), within a's window; 0
+ * when it lies outside. */
+static int
+ep_span(const struct analysis *a, const struct episode *e, struct tl_span *s)
+{
+	s->from = e->pending_at ? e->pending_at : e->firing_at;
+	s->to = e->resolved_at ? e->resolved_at : a->now;
+	if (s->to < s->from)
+		s->to = s->from;
+	if (s->to < a->from || s->from > a->to)
+		return 0;
+	if (s->from < a->from)
+		s->from = a->from;
+	if (s->to > a->to)
+		s->to = a->to;
+	return 1;
+}
+
+/* The main axis: from a little before the first episode's start to a
+ * little after the last one's end (a twentieth of their span, at least
+ * TL_PAD; at least TL_SPAN_MIN in all), whole minutes, within the window;
+ * the whole window when that covers most of it or there is no episode. */
+static struct tl_span
+tl_zoom(const struct analysis *a, const struct alert_eps *ae)
+{
+	struct tl_span s = { a->from, a->to }, e;
+	int64_t lo = INT64_MAX, hi = INT64_MIN, pad;
+
+	for (size_t i = 0; i < ae->n; i++) {
+		if (!ep_span(a, &ae->eps[i].e, &e))
+			continue;
+		if (e.from < lo)
+			lo = e.from;
+		if (e.to > hi)
+			hi = e.to;
+	}
+	if (lo > hi)
+		return s;
+	pad = (hi - lo) / 20 > TL_PAD ? (hi - lo) / 20 : TL_PAD;
+	lo -= pad;
+	hi += pad;
+	if (hi - lo < TL_SPAN_MIN) {
+		lo -= (TL_SPAN_MIN - (hi - lo)) / 2;
+		hi = lo + TL_SPAN_MIN;
+	}
+	lo = lo / MIN_MS * MIN_MS;
+	hi = (hi + MIN_MS - 1) / MIN_MS * MIN_MS;
+	if (lo < a->from)
+		lo = a->from;
+	if (hi > a->to)
+		hi = a->to;
+	if ((hi - lo) * 10 < (a->to - a->from) * 8) {
+		s.from = lo;
+		s.to = hi;
+	}
+	return s;
+}
+
 /* A tick step that puts at most 8 ticks in span. */
 static int64_t
 tick_step(int64_t span)
 {
 	static const int64_t steps[] = {
-		3600000, 2 * 3600000, 3 * 3600000, 6 * 3600000,
+		MIN_MS, 2 * MIN_MS, 5 * MIN_MS, 10 * MIN_MS, 15 * MIN_MS,
+		30 * MIN_MS, 3600000, 2 * 3600000, 3 * 3600000, 6 * 3600000,
 		12 * 3600000, DAY_MS, 2 * DAY_MS, 7 * DAY_MS, 14 * DAY_MS,
 		28 * DAY_MS, 91 * DAY_MS,
 	};
@@ -1041,29 +1353,63 @@ tick_step(int64_t span)
 	return steps[i];
 }
 
+/* The offset of tz (NULL: UTC) at t, in ms. */
+static int64_t
+tz_off_ms(const struct tz *tz, int64_t t)
+{
+	return tz != NULL ? (int64_t)tz_offset(tz, t / 1000) * 1000 : 0;
+}
+
+/* The local time of t in tz (NULL: UTC). */
+static void
+tl_local(const struct tz *tz, int64_t t, struct tm *tm)
+{
+	time_t sec = (time_t)(t / 1000);
+
+	if (tz != NULL)
+		tz_local(tz, t, tm);
+	else
+		gmtime_r(&sec, tm);
+}
+
+/* t in tz as "2026-11-26 21:51". */
+static void
+put_local(struct fmt_out *p, const struct tz *tz, int64_t t)
+{
+	struct tm tm;
+	char s[32];
+
+	tl_local(tz, t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%d %H:%M", &tm);
+	fmt_put(p, s);
+}
+
+/* The x of t on an axis over s, clipped to it. */
 static double
-tl_x(const struct analysis *a, int64_t t)
+tl_x(const struct tl_span *s, int64_t t)
 {
 	double pw = HTML_SVG_WIDTH - TL_LW - TL_R;
 
-	if (t < a->from)
-		t = a->from;
-	if (t > a->to)
-		t = a->to;
-	return TL_LW + (double)(t - a->from) / (double)(a->to - a->from) * pw;
+	if (t < s->from)
+		t = s->from;
+	if (t > s->to)
+		t = s->to;
+	if (s->to == s->from)
+		return TL_LW;
+	return TL_LW + (double)(t - s->from) / (double)(s->to - s->from) * pw;
 }
 
-/* One bar from start to end (clipped to the window); none when outside. */
+/* One bar from start to end (clipped to s); none when outside. */
 static void
-tl_bar(struct fmt_out *p, const struct analysis *a, double y, int64_t start,
+tl_bar(struct fmt_out *p, const struct tl_span *s, double y, int64_t start,
     int64_t end, const char *color, int light)
 {
 	double x0, x1;
 
-	if (end < a->from || start > a->to || end < start)
+	if (end < s->from || start > s->to || end < start)
 		return;
-	x0 = tl_x(a, start);
-	x1 = tl_x(a, end);
+	x0 = tl_x(s, start);
+	x1 = tl_x(s, end);
 	if (x1 - x0 < 2)
 		x1 = x0 + 2;
 	fmt_putf(p, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
@@ -1080,18 +1426,97 @@ ep_class(const struct analysis *a, const struct ep *ep, enum an_class *cls,
 	    an_episode_class(a, ep->e.id, cls, reasons, presumed);
 }
 
+/* The axis of s below rows that end at bottom: a grid line and a label
+ * per tick, local times in tz (days by date, hours by time: a date at
+ * midnight). */
+static void
+tl_axis(struct fmt_out *p, const struct tz *tz, const struct tl_span *s,
+    double bottom)
+{
+	int64_t step = tick_step(s->to - s->from), off, t;
+
+	off = tz_off_ms(tz, s->from);
+	/* from + off >= 0: windows start after 1970 */
+	t = (s->from + off + step - 1) / step * step - off;
+	while (t <= s->to) {
+		struct tm tm;
+		char label[32];
+		int64_t o;
+
+		tl_local(tz, t, &tm);
+		if (step < DAY_MS && (tm.tm_hour != 0 || tm.tm_min != 0))
+			strftime(label, sizeof(label), "%H:%M", &tm);
+		else
+			strftime(label, sizeof(label), "%m-%d", &tm);
+		fmt_putf(p, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" "
+		    "y2=\"%.1f\" stroke=\"%s\"/>", tl_x(s, t), tl_x(s, t),
+		    TL_ROWS - 4, bottom + 2, HTML_COLOR_GRID);
+		/* no label cut by the right edge */
+		if (tl_x(s, t) <= HTML_SVG_WIDTH - 16)
+			fmt_putf(p, "<text class=\"tick\" x=\"%.1f\" "
+			    "y=\"%.1f\" text-anchor=\"middle\">%s</text>",
+			    tl_x(s, t), bottom + 16, label);
+		fmt_put(p, "\n");
+		t += step;
+		/* days stay at local midnight across an offset change */
+		if (step >= DAY_MS && (o = tz_off_ms(tz, t)) != off) {
+			t -= o - off;
+			off = o;
+		}
+	}
+}
+
+/* The whole window's strip: a tick per episode, the zoomed span framed. */
+static void
+tl_overview(struct fmt_out *p, const struct analysis *a,
+    const struct alert_eps *ae, const struct tl_span *zoom)
+{
+	struct tl_span w = { a->from, a->to }, e;
+
+	fmt_putf(p, "<g class=\"overview\"><text class=\"ov\" x=\"%d\" "
+	    "y=\"%d\" text-anchor=\"end\">whole window</text>"
+	    "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+	    "fill=\"#f6f8fa\" stroke=\"#d0d7de\"/>", TL_LW - 6, TL_T + TL_OV -
+	    1, TL_LW, TL_T, HTML_SVG_WIDTH - TL_LW - TL_R, TL_OV);
+	for (size_t i = 0; i < ae->n; i++) {
+		if (!ep_span(a, &ae->eps[i].e, &e))
+			continue;
+		fmt_putf(p, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+		    "height=\"%d\" fill=\"%s\"/>", tl_x(&w, e.from), TL_T + 2,
+		    tl_x(&w, e.to) - tl_x(&w, e.from) < 1.5 ? 1.5 :
+		    tl_x(&w, e.to) - tl_x(&w, e.from), TL_OV - 4,
+		    HTML_COLOR_AXIS);
+	}
+	if (zoom->from != w.from || zoom->to != w.to) {
+		double x0 = tl_x(&w, zoom->from), x1 = tl_x(&w, zoom->to);
+
+		if (x1 - x0 < 3) {
+			x0 = (x0 + x1) / 2 - 1.5;
+			x1 = x0 + 3;
+		}
+		fmt_putf(p, "<rect class=\"zoom\" x=\"%.1f\" y=\"%d\" "
+		    "width=\"%.1f\" height=\"%d\" fill=\"#0969da\" "
+		    "fill-opacity=\"0.15\" stroke=\"#0969da\"/>", x0, TL_T - 2,
+		    x1 - x0, TL_OV + 4);
+	}
+	fmt_put(p, "</g>\n");
+}
+
 /* A strip per identity (the first ROWS_MAX by their text), a bar per
- * episode: firing in its class's colour, the pending phase lighter. */
+ * episode: firing in its class's colour, the pending phase lighter. The
+ * axis zooms to the episodes (tl_zoom) and is in tz (report.timezone;
+ * NULL: UTC); a strip above it shows the whole window. */
 static void
 alert_timeline(struct fmt_out *p, const struct analysis *a, const char *name,
-    struct alert_eps *ae)
+    struct alert_eps *ae, const struct tz *tz)
 {
 	size_t rows = ae->nids < ROWS_MAX ? ae->nids : ROWS_MAX;
 	size_t *order = malloc((ae->nids + 1) * sizeof(*order));
 	size_t *row_of = malloc((ae->nids + 1) * sizeof(*row_of));
-	double H = TL_T + TL_ROW * (double)rows + TL_B, x;
-	int64_t step, t;
+	double H = TL_ROWS + TL_ROW * (double)rows + TL_B, x;
+	struct tl_span s;
 	struct buf title;
+	char from[40], to[40];
 
 	fmt_put(p, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
 	if (ae->n == 0) {
@@ -1108,13 +1533,16 @@ alert_timeline(struct fmt_out *p, const struct analysis *a, const char *name,
 	qsort_r(order, ae->nids, sizeof(*order), cmp_ident_text, ae);
 	for (size_t i = 0; i < ae->nids; i++)
 		row_of[order[i]] = i < rows ? i : SIZE_MAX;
+	s = tl_zoom(a, ae);
 
 	buf_init(&title, PAGE_MAX);
-	if (buf_printf(&title, "Episodes of %s in the window, one row per "
-	    "identity: firing in the colour of its class, pending lighter",
-	    name) < 0)
+	if (buf_printf(&title, "Episodes of %s, one row per identity: firing "
+	    "in the colour of its class, pending lighter", name) < 0)
 		p->err = 1;
-	fmt_put(p, "<figure>\n");
+	ts_format_rfc3339(s.from, from, sizeof(from));
+	ts_format_rfc3339(s.to, to, sizeof(to));
+	fmt_putf(p, "<figure class=\"timeline\" data-from=\"%s\" "
+	    "data-to=\"%s\">\n", from, to);
 	html_svg_open(p, "chart-timeline", (int)H,
 	    title.data ? title.data : "");
 	buf_free(&title);
@@ -1127,31 +1555,15 @@ alert_timeline(struct fmt_out *p, const struct analysis *a, const char *name,
 	}
 	html_svg_legend(p, x, COLOR_UNCLASSIFIED,
 	    "not classified");
+	tl_overview(p, a, ae, &s);
 	for (size_t i = 1; i < rows; i += 2)
 		fmt_putf(p, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" "
-		    "height=\"%d\" fill=\"#f6f8fa\"/>\n", TL_LW, TL_T + TL_ROW * (double)i,
-		    HTML_SVG_WIDTH - TL_LW - TL_R, TL_ROW);
-	/* the time axis: a grid line and a label per tick (UTC) */
-	step = tick_step(a->to - a->from);
-	for (t = (a->from + step - 1) / step * step; t <= a->to; t += step) {
-		time_t s = (time_t)(t / 1000);
-		struct tm tm;
-		char label[32];
-
-		/* days by date, hours by time: a date at midnight */
-		gmtime_r(&s, &tm);
-		if (step < DAY_MS && t % DAY_MS != 0)
-			strftime(label, sizeof(label), "%H:%M", &tm);
-		else
-			strftime(label, sizeof(label), "%m-%d", &tm);
-		fmt_putf(p, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" "
-		    "y2=\"%.1f\" stroke=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" "
-		    "text-anchor=\"middle\">%s</text>\n", tl_x(a, t), tl_x(a, t),
-		    TL_T - 4, H - TL_B + 2, HTML_COLOR_GRID, tl_x(a, t),
-		    H - TL_B + 16, label);
-	}
+		    "height=\"%d\" fill=\"#f6f8fa\"/>\n", TL_LW,
+		    TL_ROWS + TL_ROW * (double)i, HTML_SVG_WIDTH - TL_LW - TL_R,
+		    TL_ROW);
+	tl_axis(p, tz, &s, H - TL_B);
 	for (size_t i = 0; i < rows; i++) {
-		double y = TL_T + TL_ROW * (double)i;
+		double y = TL_ROWS + TL_ROW * (double)i;
 
 		fmt_putf(p, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
 		    TL_LW - 6, y + TL_ROW / 2.0 + 4);
@@ -1163,7 +1575,7 @@ alert_timeline(struct fmt_out *p, const struct analysis *a, const char *name,
 		const struct ep *ep = &ae->eps[i];
 		const struct episode *e = &ep->e;
 		size_t row = row_of[ep->ident];
-		double y = TL_T + TL_ROW * (double)row +
+		double y = TL_ROWS + TL_ROW * (double)row +
 		    (TL_ROW - TL_BAR) / 2.0;
 		enum an_class cls = CLS_ACTIONABLE;
 		unsigned reasons;
@@ -1183,41 +1595,52 @@ alert_timeline(struct fmt_out *p, const struct analysis *a, const char *name,
 		    "not classified (fired before the window)" :
 		    "never fired");
 		if (e->pending_at) {
-			char s[40];
+			char t[40];
 
-			ts_format_rfc3339(e->pending_at, s, sizeof(s));
-			fmt_putf(p, "; pending from %s", s);
+			ts_format_rfc3339(e->pending_at, t, sizeof(t));
+			fmt_putf(p, "; pending from %s", t);
 		}
 		if (e->firing_at) {
-			char s[40];
+			char t[40];
 
-			ts_format_rfc3339(e->firing_at, s, sizeof(s));
-			fmt_putf(p, "; firing from %s", s);
+			ts_format_rfc3339(e->firing_at, t, sizeof(t));
+			fmt_putf(p, "; firing from %s", t);
 		}
 		if (e->resolved_at) {
-			char s[40];
+			char t[40];
 
-			ts_format_rfc3339(e->resolved_at, s, sizeof(s));
-			fmt_putf(p, "; resolved %s", s);
+			ts_format_rfc3339(e->resolved_at, t, sizeof(t));
+			fmt_putf(p, "; resolved %s", t);
 		} else {
 			fmt_put(p, "; still open");
 		}
 		fmt_put(p, "</title>");
 		if (e->pending_at)
-			tl_bar(p, a, y, e->pending_at, e->firing_at ?
+			tl_bar(p, &s, y, e->pending_at, e->firing_at ?
 			    e->firing_at : e->resolved_at ? e->resolved_at :
 			    now, color, 1);
 		if (e->firing_at)
-			tl_bar(p, a, y, e->firing_at, e->resolved_at ?
+			tl_bar(p, &s, y, e->firing_at, e->resolved_at ?
 			    e->resolved_at : now, color, 0);
 		fmt_put(p, "</g>\n");
 	}
 	fmt_putf(p, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
 	    "stroke=\"%s\"/>\n</svg>\n", TL_LW, HTML_SVG_WIDTH - TL_R,
 	    H - TL_B + 2, H - TL_B + 2, HTML_COLOR_AXIS);
-	fmt_put(p, "<figcaption>Each bar is an episode, from firing to resolved (or "
-	    "now); the lighter part before it is its pending phase. Times in "
-	    "UTC.");
+	fmt_put(p, "<figcaption>Each bar is an episode, from firing to "
+	    "resolved (or now); the lighter part before it is its pending "
+	    "phase. ");
+	if (s.from != a->from || s.to != a->to) {
+		fmt_put(p, "The axis spans the episodes, ");
+		put_local(p, tz, s.from);
+		fmt_put(p, " to ");
+		put_local(p, tz, s.to);
+		fmt_put(p, "; the strip above it the whole window, the span "
+		    "framed. ");
+	}
+	fmt_put(p, "Times in ");
+	html_esc(p, tz != NULL ? tz_name(tz) : "UTC");
+	fmt_put(p, ".");
 	if (ae->nids > rows)
 		fmt_putf(p, " The first %zu of %zu identities are shown.", rows,
 		    ae->nids);
@@ -1275,7 +1698,10 @@ alert_episodes(struct fmt_out *p, const struct analysis *a,
 
 		fp_format(e->identity, fp);
 		fmt_putf(p, "<tr><td title=\"fingerprint %s\">", fp);
-		html_esc(p, ae->ids[ep->ident].text);
+		if (ae->nall > 1)
+			html_esc(p, ae->ids[ep->ident].text);
+		else	/* its one identity: the labels above */
+			fmt_put(p, "<span class=\"muted\">\xe2\x80\x94</span>");
 		fmt_put(p, "</td>");
 		put_time_cell(p, e->pending_at);
 		put_time_cell(p, e->firing_at);
@@ -1400,7 +1826,7 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 
 	memset(&ae, 0, sizeof(ae));
 	buf_init(&here, PAGE_MAX);
-	if (buf_puts(&here, "/alerts/") < 0 || pct_encode(&here, name) < 0) {
+	if (buf_puts(&here, "/alerts/") < 0 || links_pct_encode(&here, name) < 0) {
 		buf_free(&here);
 		return respond_text(c, r, 500, "out of memory\n");
 	}
@@ -1412,7 +1838,7 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 		goto out;
 	}
 	al = an_alerts_find(alerts, name);
-	if (load_episodes(u.d->store, a, name, &ae, err, sizeof(err)) < 0) {
+	if (load_episodes(u.d->store, a, name, al, &ae, err, sizeof(err)) < 0) {
 		log_error("reading an alert's episodes failed", "err", err);
 		ret = page_error(c, r, &u, here.data, 503, "Store unavailable",
 		    err);
@@ -1437,12 +1863,16 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 	page_begin(&p, &u, name, NULL, here.data);
 	fmt_put(&p, "<h1>");
 	html_esc(&p, name);
-	fmt_put(&p, "</h1>\n");
+	fmt_put(&p, "</h1>\n<p>");
+	alert_extlinks(&p, &u, name, NULL);
+	fmt_put(&p, "</p>\n");
 	put_window_line(&p, &u, a);
 	fmt_put(&p, "</p>\n");
-	alert_numbers(&p, al);
-	alert_identities(&p, a, al);
-	alert_timeline(&p, a, name, &ae);
+	alert_labels(&p, &ae);
+	alert_numbers(&p, a, al);
+	alert_identities(&p, a, al, ae.shared);
+	alert_timeline(&p, a, name, &ae,
+	    analysis_handle_config(handle)->report_tz);
 	alert_episodes(&p, a, &ae);
 	alert_recommendations(&p, recs, name, rerr);
 	page_end(&p);
@@ -1465,7 +1895,8 @@ member_name(const struct an_group *g, size_t i)
 /* The distinct alertnames of a group's members, each a link, with a count
  * when one repeats; then each member's labels, folded. */
 static void
-group_members(struct fmt_out *p, const struct ui *u, const struct an_group *g)
+group_members(struct fmt_out *p, const struct ui *u, const struct an_group *g,
+    int *budget)
 {
 	size_t n = g->nmembers;
 
@@ -1479,6 +1910,7 @@ group_members(struct fmt_out *p, const struct ui *u, const struct an_group *g)
 		alert_link(p, u, name);
 		if (j - i > 1)
 			fmt_putf(p, " \xc3\x97%zu", j - i);
+		alert_extlinks(p, u, name, budget);
 		i = j;
 	}
 	fmt_putf(p, "<details><summary class=\"small\">%zu member%s</summary>"
@@ -1487,7 +1919,7 @@ group_members(struct fmt_out *p, const struct ui *u, const struct an_group *g)
 		fmt_put(p, "<li>");
 		html_esc(p, member_name(g, i));
 		fmt_put(p, ": ");
-		put_labels(p, g->members[i].labels);
+		put_labels(p, g->members[i].labels, NULL);
 		fmt_put(p, "</li>");
 	}
 	fmt_put(p, "</ul></details>");
@@ -1578,6 +2010,7 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 	void *handle = NULL;
 	struct fmt_out p;
 	struct ui u;
+	int budget = LINKS_MAX;
 
 	if (ui_start(c, r, &u, "/groups", &ret) < 0 ||
 	    (a = ui_analysis(c, r, &u, "/groups", &handle, &ret)) == NULL)
@@ -1606,7 +2039,7 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 			fmt_putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
 			html_esc(&p, an_group_kind_name(g->kind));
 			fmt_put(&p, "</td><td>");
-			group_members(&p, &u, g);
+			group_members(&p, &u, g, &budget);
 			fmt_put(&p, "</td><td>");
 			if (g->leader >= 0)
 				alert_link(&p, &u,
@@ -1640,6 +2073,7 @@ ui_recommendations(struct MHD_Connection *c, struct request *r)
 	struct fmt_out p;
 	struct ui u;
 	char err[512];
+	int budget = LINKS_MAX;
 
 	if (ui_start(c, r, &u, here, &ret) < 0 ||
 	    (a = ui_analysis(c, r, &u, here, &handle, &ret)) == NULL)
@@ -1671,9 +2105,11 @@ ui_recommendations(struct MHD_Connection *c, struct request *r)
 			fmt_putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
 			html_esc(&p, rc_kind_name(rec->kind));
 			fmt_put(&p, "</td><td>");
-			if (rec->alertname != NULL)
+			if (rec->alertname != NULL) {
 				alert_link(&p, &u, rec->alertname);
-			else
+				alert_extlinks(&p, &u, rec->alertname,
+				    &budget);
+			} else
 				fmt_put(&p, "-");
 			fmt_put(&p, "</td><td>");
 			html_esc(&p, rc_conf_name(rec->conf));

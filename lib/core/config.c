@@ -201,6 +201,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "report.working_days", CFG_WEEKDAYS, F(report_working_days), 0,
 	    "mon,tue,wed,thu,fri", NULL, 0 },
 	{ "report.top", CFG_COUNT, F(report_top), 0, "10", NULL, 0 },
+	{ "report.grafana_url", CFG_STRING, F(report_grafana_url), 0, "",
+	    check_url_or_empty, 0 },
 
 	{ "metrics.refresh_interval", CFG_DURATION, F(metrics_refresh_ms), 0,
 	    "1m", check_positive_duration, 0 },

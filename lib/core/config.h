@@ -97,6 +97,8 @@ struct an_config {
 	unsigned report_working_days;	/* report.working_days: bit 0 Monday ..
 					   bit 6 Sunday; default mon..fri */
 	size_t report_top;		/* report.top, 10 */
+	char *report_grafana_url;	/* report.grafana_url, "": the dashboard
+					   an alert links to (links.h); "" none */
 
 	/* metrics: the KPI gauges of /metrics (README "Metrics") */
 	int64_t metrics_refresh_ms;	/* metrics.refresh_interval, 1m */

@@ -577,6 +577,14 @@ met_set(struct met_family *f, const char *const *values, double v)
 void
 met_observe(struct met_family *f, const char *const *values, double v)
 {
+	met_observe_many(f, values, v, 1, v);
+}
+
+/* As declared in metrics.h. */
+void
+met_observe_many(struct met_family *f, const char *const *values, double v,
+    uint64_t n, double sum)
+{
 	struct met_child *c;
 	size_t i;
 
@@ -587,9 +595,9 @@ met_observe(struct met_family *f, const char *const *values, double v)
 			break;
 	pthread_mutex_lock(&f->lock);
 	if ((c = child_get(f, values, 1)) != NULL) {
-		c->counts[i]++;
-		c->sum += v;
-		c->count++;
+		c->counts[i] += n;
+		c->sum += sum;
+		c->count += n;
 		c->stale = 0;
 	}
 	pthread_mutex_unlock(&f->lock);

@@ -9,6 +9,7 @@
 #define AN_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -36,6 +37,11 @@ struct met_family *met_register(struct met_registry *r, enum met_type type,
 void met_add(struct met_family *f, const char *const *values, double v);
 void met_set(struct met_family *f, const char *const *values, double v);
 void met_observe(struct met_family *f, const char *const *values, double v);
+/* Adds to a histogram child n observations that fall in v's bucket and
+ * whose values sum to sum (n 0: only the sum), as if observed one by one:
+ * for a histogram restored from saved bucket counts and sum. */
+void met_observe_many(struct met_family *f, const char *const *values,
+    double v, uint64_t n, double sum);
 
 /* Replacing a family's whole set of children (gauges recomputed from
  * scratch, where a label set that is not set again must disappear):

@@ -32,6 +32,7 @@
 
 #include "analysis.h"
 #include "config.h"
+#include "links.h"
 #include "store.h"
 
 /* Days of the week as bits of report_opts.work_days: Monday is bit 0. */
@@ -126,6 +127,7 @@ struct report_alert {
 	long pages;
 	double flap_score;		/* the highest of its episodes */
 	int flapping;			/* its latest episode flapped */
+	struct alert_links links;	/* report_add_links'; none before */
 };
 
 /* An alertname with persistent episodes. */
@@ -135,6 +137,7 @@ struct report_persistent {
 	double longest_firing_seconds;	/* its longest persistent firing, to
 					   now when still open */
 	int still_firing;		/* that one has not resolved */
+	struct alert_links links;	/* report_add_links'; none before */
 };
 
 /* An alertname that became noisy, or stopped being noisy (REPORT_NOISY_*):
@@ -145,6 +148,7 @@ struct report_noisy {
 	double noise_ratio;		/* NAN: no episode */
 	long previous_episodes;
 	double previous_noise_ratio;
+	struct alert_links links;	/* report_add_links'; none before */
 };
 
 /* A dedup group, from the analysis' typed group (report_json writes the
@@ -230,6 +234,14 @@ struct report *report_from_analyses(const struct analysis *cur,
  * unchanged). */
 int report_set_scope(struct report *r, const char *week,
     const char *const *match, size_t nmatch);
+/* Gives every alertname row of r (top_noisy, flapping, persistent,
+ * newly and no longer noisy) its links (links.h: runbook, graph, silence
+ * form, alert page, dashboard at grafana_url, "" or NULL: none), read from
+ * st: one read per distinct alertname. The renderings show them and
+ * report_json writes them ("links") once added. Returns 0, or -1 with err
+ * (the store failed, out of memory; r keeps the links made so far). */
+int report_add_links(struct report *r, struct store *st,
+    const char *grafana_url, char *err, size_t errlen);
 
 /* Frees r and all it holds; NULL is a no-op. */
 void report_free(struct report *r);

@@ -704,14 +704,20 @@ report_free(struct report *r)
 		free(r->match[i]);
 	free(r->match);
 	free(r->days);
-	for (size_t i = 0; i < r->ntop; i++)
+	for (size_t i = 0; i < r->ntop; i++) {
 		free(r->top[i].alertname);
+		links_free(&r->top[i].links);
+	}
 	free(r->top);
-	for (size_t i = 0; i < r->nflapping; i++)
+	for (size_t i = 0; i < r->nflapping; i++) {
 		free(r->flapping[i].alertname);
+		links_free(&r->flapping[i].links);
+	}
 	free(r->flapping);
-	for (size_t i = 0; i < r->npersistent; i++)
+	for (size_t i = 0; i < r->npersistent; i++) {
 		free(r->persistent[i].alertname);
+		links_free(&r->persistent[i].links);
+	}
 	free(r->persistent);
 	for (size_t i = 0; i < r->ngroups; i++) {
 		for (size_t j = 0; j < r->groups[i].nmembers; j++)
@@ -721,11 +727,15 @@ report_free(struct report *r)
 	free(r->groups);
 	json_decref(r->groups_json);
 	json_decref(r->recommendations);
-	for (size_t i = 0; i < r->nnewly_noisy; i++)
+	for (size_t i = 0; i < r->nnewly_noisy; i++) {
 		free(r->newly_noisy[i].alertname);
+		links_free(&r->newly_noisy[i].links);
+	}
 	free(r->newly_noisy);
-	for (size_t i = 0; i < r->nno_longer_noisy; i++)
+	for (size_t i = 0; i < r->nno_longer_noisy; i++) {
 		free(r->no_longer_noisy[i].alertname);
+		links_free(&r->no_longer_noisy[i].links);
+	}
 	free(r->no_longer_noisy);
 	free(r);
 }
@@ -833,6 +843,23 @@ days_json(const struct report *r, json_t *o, int *oom)
 	set(oom, o, "noise_ratio_per_day", ratio);
 }
 
+/* An alertname row's links (report_add_links) as "links"; none before. */
+static void
+set_links(int *oom, json_t *o, const struct alert_links *l)
+{
+	if (l->page != NULL)
+		set(oom, o, "links", links_json(l));
+}
+
+/* push of row o, its links set. */
+static void
+push_row(int *oom, json_t *a, json_t *o, const struct alert_links *l)
+{
+	if (o != NULL)
+		set_links(oom, o, l);
+	push(oom, a, o);
+}
+
 static json_t *
 alerts_json(const struct report *r, int *oom)
 {
@@ -842,7 +869,7 @@ alerts_json(const struct report *r, int *oom)
 	for (size_t i = 0; top && i < r->ntop; i++) {
 		const struct report_alert *a = &r->top[i];
 
-		push(oom, top, json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:f}",
+		push_row(oom, top, json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:f}",
 		    "alertname", a->alertname,
 		    "episodes", (json_int_t)a->episodes,
 		    "noise_episodes", (json_int_t)a->noise_episodes,
@@ -850,27 +877,27 @@ alerts_json(const struct report *r, int *oom)
 		    a->episodes)),
 		    "classes", an_classes_json(a->classes),
 		    "pages", (json_int_t)a->pages,
-		    "flap_score", a->flap_score));
+		    "flap_score", a->flap_score), &a->links);
 	}
 	for (size_t i = 0; flapping && i < r->nflapping; i++) {
 		const struct report_alert *a = &r->flapping[i];
 
-		push(oom, flapping, json_pack("{s:s, s:I, s:I, s:f, s:b}",
+		push_row(oom, flapping, json_pack("{s:s, s:I, s:I, s:f, s:b}",
 		    "alertname", a->alertname,
 		    "flapping_episodes", (json_int_t)a->classes[CLS_FLAPPING],
 		    "episodes", (json_int_t)a->episodes,
 		    "flap_score", a->flap_score,
-		    "flapping", a->flapping));
+		    "flapping", a->flapping), &a->links);
 	}
 	for (size_t i = 0; persistent && i < r->npersistent; i++) {
 		const struct report_persistent *p = &r->persistent[i];
 
-		push(oom, persistent, json_pack("{s:s, s:I, s:I, s:f, s:b}",
+		push_row(oom, persistent, json_pack("{s:s, s:I, s:I, s:f, s:b}",
 		    "alertname", p->alertname,
 		    "persistent_episodes", (json_int_t)p->persistent_episodes,
 		    "episodes", (json_int_t)p->episodes,
 		    "longest_firing_seconds", p->longest_firing_seconds,
-		    "still_firing", p->still_firing));
+		    "still_firing", p->still_firing), &p->links);
 	}
 	return json_pack("{s:o, s:o, s:o}", "top_noisy", top, "flapping",
 	    flapping, "persistent", persistent);
@@ -896,6 +923,7 @@ noisy_json(const struct report_noisy *list, size_t n, int newly, int *oom)
 			    json_integer(x->previous_episodes));
 			set(oom, o, "previous_noise_ratio",
 			    jreal(x->previous_noise_ratio));
+			set_links(oom, o, &x->links);
 		}
 		push(oom, out, o);
 	}

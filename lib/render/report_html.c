@@ -266,6 +266,8 @@ html_row(struct fmt_out *o, const struct report_table *t,
 		} else {
 			html_esc(o, s);
 		}
+		if (r->links != NULL && r->links_col == k)
+			links_html(o, r->links, 1);
 		fmt_put(o, "</td>");
 	}
 	fmt_put(o, "</tr>\n");
@@ -418,11 +420,14 @@ report_html_recommendations(struct fmt_out *o, const json_t *recs)
 }
 
 static void
-html_noisy_item(struct fmt_out *o, const char *name, const char *text)
+html_noisy_item(struct fmt_out *o, const char *name, const char *text,
+    const struct alert_links *links)
 {
 	fmt_put(o, "<li><code>");
 	html_esc(o, name);
-	fmt_putf(o, "</code>: %s</li>\n", text);
+	fmt_put(o, "</code>");
+	links_html(o, links, 1);
+	fmt_putf(o, ": %s</li>\n", text);
 }
 
 /* A list item titled title (a constant), with note (a constant) after it,

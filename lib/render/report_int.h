@@ -109,6 +109,10 @@ struct report_row {
 	const char *cell[REPORT_COLS_MAX];
 	char text[REPORT_COLS_MAX][256];	/* what the cells point to */
 	char *owned;		/* freed once the row is written */
+	const struct alert_links *links;	/* the row's alertname's,
+						   shown after cell
+						   links_col; NULL: none */
+	size_t links_col;
 };
 
 struct report_table {
@@ -166,11 +170,12 @@ void report__recommendations(struct fmt_out *o, const json_t *recs,
 void report__noisy_rule(char *out, size_t outlen);
 
 /* Calls item for each alert of the newly_noisy or no_longer_noisy list
- * (n of them): its name (to escape) and "100% noise of 9 episodes
- * (previous window: no episodes)" (plain text). */
+ * (n of them): its name (to escape), "100% noise of 9 episodes
+ * (previous window: no episodes)" (plain text) and its links. */
 void report__noisy(struct fmt_out *o, const struct report_noisy *list,
     size_t n,
-    void (*item)(struct fmt_out *o, const char *name, const char *text));
+    void (*item)(struct fmt_out *o, const char *name, const char *text,
+    const struct alert_links *links));
 
 /* The number of the report's new groups (report_group.is_new). */
 size_t report__nnew_groups(const struct report *r);

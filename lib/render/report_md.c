@@ -118,6 +118,8 @@ md_row(struct fmt_out *o, const struct report_table *t,
 			md_text(o, s);
 		else
 			fmt_put(o, s);
+		if (r->links != NULL && r->links_col == k)
+			links_md(o, r->links, 1);
 		fmt_put(o, " |");
 	}
 	fmt_put(o, "\n");
@@ -239,10 +241,12 @@ md_recommendations(struct fmt_out *o, const struct report *report)
 
 /* "  - `A`: 100% noise of 9 episodes (previous window: 20% of 5)" */
 static void
-md_noisy_item(struct fmt_out *o, const char *name, const char *text)
+md_noisy_item(struct fmt_out *o, const char *name, const char *text,
+    const struct alert_links *links)
 {
 	fmt_put(o, "  - ");
 	md_code(o, name);
+	links_md(o, links, 1);
 	fmt_putf(o, ": %s\n", text);
 }
 

@@ -364,6 +364,8 @@ top_row(const struct report *r, size_t i, struct report_row *row)
 
 	snprintf(row->text[0], sizeof(row->text[0]), "%zu", i + 1);
 	row->cell[1] = a->alertname;
+	row->links = &a->links;
+	row->links_col = 1;
 	cell_int(row, 2, a->episodes);
 	cell_int(row, 3, a->noise_episodes);
 	fmt_pct(an_ratio(a->noise_episodes, a->episodes), row->text[4],
@@ -386,6 +388,7 @@ flapping_row(const struct report *r, size_t i, struct report_row *row)
 	const struct report_alert *a = &r->flapping[i];
 
 	row->cell[0] = a->alertname;
+	row->links = &a->links;
 	cell_int(row, 1, a->classes[CLS_FLAPPING]);
 	cell_int(row, 2, a->episodes);
 	fmt_dec(a->flap_score, 1, row->text[3], sizeof(row->text[3]));
@@ -405,6 +408,7 @@ persistent_row(const struct report *r, size_t i, struct report_row *row)
 	const struct report_persistent *p = &r->persistent[i];
 
 	row->cell[0] = p->alertname;
+	row->links = &p->links;
 	cell_int(row, 1, p->persistent_episodes);
 	cell_int(row, 2, p->episodes);
 	fmt_dur(p->longest_firing_seconds, row->text[3], sizeof(row->text[3]));
@@ -513,6 +517,8 @@ report__rows(struct fmt_out *o, const struct report *r,
 			rw.cell[k] = rw.text[k];
 		}
 		rw.owned = NULL;
+		rw.links = NULL;
+		rw.links_col = 0;
 		if ((rc = t->row(r, i, &rw)) == 0)
 			row(o, t, &rw);
 		free(rw.owned);
@@ -571,13 +577,14 @@ report__noisy_rule(char *out, size_t outlen)
 
 void
 report__noisy(struct fmt_out *o, const struct report_noisy *list, size_t n,
-    void (*item)(struct fmt_out *o, const char *name, const char *text))
+    void (*item)(struct fmt_out *o, const char *name, const char *text,
+    const struct alert_links *links))
 {
 	for (size_t i = 0; i < n; i++) {
 		char text[160];
 
 		fmt_noisy(&list[i], text, sizeof(text));
-		item(o, list[i].alertname, text);
+		item(o, list[i].alertname, text, &list[i].links);
 	}
 }
 

@@ -46,6 +46,7 @@ enum {
 	Q_RELINK_FIND, Q_RELINK, Q_RECOUNT,
 	Q_M_EPISODE, Q_M_NOTIF, Q_M_ALERTS, Q_M_IDENTITY, Q_M_SERIES,
 	Q_M_RELINKED, Q_M_ON_EPISODE, Q_M_DATA_VERSION,
+	Q_COUNTER_ADD,
 	Q_COUNT
 };
 
@@ -144,6 +145,11 @@ int sqlite__find_feedback_episode(struct store *stp, uint64_t fp,
 int sqlite__feedback_counts(struct store *stp, int64_t *actionable,
     int64_t *noise);
 int sqlite__count_open(struct store *stp, int64_t *firing, int64_t *pending);
+int sqlite__scan_counters(struct store *stp,
+    int (*fn)(const char *, const char *const *, size_t, double, void *),
+    void *arg);
+int sqlite__alert_meta(struct store *stp, const char *alertname,
+    uint64_t identity, struct alert_meta *out);
 
 /* --- sqlite_model.c ------------------------------------------------------- *
  * What a transaction wrote, in s->dirty, for sqlite__model_sync; nothing
@@ -219,5 +225,7 @@ int sqlite__put_silences(struct store *stp, const struct silence *v,
     size_t n);
 int sqlite__add_feedback(struct store *stp, const struct episode *e,
     const char *verdict, const char *note, const char *by, int64_t at_ms);
+int sqlite__counter_add(struct store *stp, const char *family,
+    const char *const *values, size_t nvalues, double delta);
 
 #endif

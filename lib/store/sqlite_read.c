@@ -542,6 +542,56 @@ sqlite__feedback_counts(struct store *stp, int64_t *actionable, int64_t *noise)
 	return 0;
 }
 
+/* --- counters ------------------------------------------------------------ */
+
+/* At most this many label values per counter: more than any family of
+ * /metrics has. A row with more, or whose labels are not an array of
+ * strings, is not one sqlite__counter_add wrote: skipped. */
+#define MAX_COUNTER_LABELS 16
+
+int
+sqlite__scan_counters(struct store *stp,
+    int (*fn)(const char *, const char *const *, size_t, double, void *),
+    void *arg)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st;
+	int rc;
+
+	pthread_mutex_lock(&s->rlock);
+	if (sqlite3_prepare_v2(s->rdb, "SELECT family, labels, value"
+	    " FROM counters ORDER BY family, labels", -1, &st, NULL)) {
+		pthread_mutex_unlock(&s->rlock);
+		return sqlite__fail(s->rdb, "reading the counters");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *family = (const char *)sqlite3_column_text(st, 0);
+		const char *text = (const char *)sqlite3_column_text(st, 1);
+		const char *values[MAX_COUNTER_LABELS];
+		json_t *labels = text ? json_loads(text, 0, NULL) : NULL;
+		size_t n = json_array_size(labels), i;
+		int stop = 0;
+
+		for (i = 0; i < n && i < MAX_COUNTER_LABELS; i++)
+			if ((values[i] = json_string_value(
+			    json_array_get(labels, i))) == NULL)
+				break;
+		if (family != NULL && json_is_array(labels) && i == n)
+			stop = fn(family, values, n,
+			    sqlite3_column_double(st, 2), arg);
+		json_decref(labels);
+		if (stop) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->rlock);
+	if (rc != SQLITE_DONE)
+		return sqlite__fail(s->rdb, "reading the counters");
+	return 0;
+}
+
 /* Open episodes are few and have a partial index (episodes_open). */
 int
 sqlite__count_open(struct store *stp, int64_t *firing, int64_t *pending)
@@ -567,4 +617,85 @@ sqlite__count_open(struct store *stp, int64_t *firing, int64_t *pending)
 	if (rc != SQLITE_ROW)
 		return sqlite__fail(s->rdb, "counting open episodes");
 	return 0;
+}
+
+/* --- an alert's links ----------------------------------------------------- */
+
+/* A column's text as a new string; NULL when NULL or empty. */
+static int
+dup_col(sqlite3_stmt *st, int i, char **out)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	*out = NULL;
+	if (s == NULL || *s == '\0')
+		return 0;
+	return (*out = strdup(s)) != NULL ? 0 : -1;
+}
+
+/* The latest notified alert of the identity (notification_alerts_identity)
+ * or of the alertname (notification_alerts_alertname): one seek. */
+int
+sqlite__alert_meta(struct store *stp, const char *alertname,
+    uint64_t identity, struct alert_meta *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	static const char *const by_identity = "SELECT"
+	    " json_extract(a.annotations, '$.runbook_url'), a.generator_url,"
+	    " n.external_url, i.labels FROM notification_alerts a"
+	    " JOIN notifications n ON n.id = a.notification_id"
+	    " LEFT JOIN identities i ON i.identity = a.identity"
+	    " WHERE a.identity = ?1 ORDER BY a.notification_id DESC LIMIT 1";
+	static const char *const by_name = "SELECT"
+	    " json_extract(a.annotations, '$.runbook_url'), a.generator_url,"
+	    " n.external_url, NULL FROM notification_alerts a"
+	    " INDEXED BY notification_alerts_alertname"
+	    " JOIN notifications n ON n.id = a.notification_id"
+	    " WHERE a.alertname = ?1 ORDER BY a.notification_id DESC LIMIT 1";
+	sqlite3_stmt *st = NULL;
+	int rc, result = -1;
+
+	pthread_mutex_lock(&s->rlock);
+	if (sqlite3_prepare_v3(s->rdb, identity ? by_identity : by_name, -1,
+	    SQLITE_PREPARE_PERSISTENT, &st, NULL)) {
+		sqlite__fail(s->rdb, "reading an alert's links");
+		goto out;
+	}
+	if (identity)
+		sqlite__bind_fp(st, 1, identity);
+	else
+		sqlite3_bind_text(st, 1, alertname ? alertname : "", -1,
+		    SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		result = 0;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite__fail(s->rdb, "reading an alert's links");
+		goto out;
+	}
+	if (sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+	    dup_col(st, 0, &out->runbook_url) < 0)
+		goto nomem;
+	if (dup_col(st, 1, &out->generator_url) < 0 ||
+	    dup_col(st, 2, &out->external_url) < 0)
+		goto nomem;
+	if (sqlite3_column_type(st, 3) == SQLITE_TEXT) {
+		json_error_t je;
+
+		out->labels = json_loads((const char *)sqlite3_column_text(st,
+		    3), 0, &je);
+		if (out->labels == NULL)
+			goto nomem;
+	}
+	result = 1;
+	goto out;
+nomem:
+	store_alert_meta_free(out);
+	sqlite__fail(s->rdb, "reading an alert's links: out of memory");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->rlock);
+	return result;
 }

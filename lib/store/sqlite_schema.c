@@ -200,6 +200,27 @@ static const char *const migrations[] = {
 	"  created_by TEXT NOT NULL,"
 	"  comment TEXT NOT NULL);"
 	"CREATE INDEX silences_ends ON silences (ends_at);",
+
+	/* 9: the durable totals behind the /metrics counters that count
+	 * history (pages, notifications, episodes by class, verdicts), so
+	 * they resume where the last process left them and a prune does not
+	 * lower them; labels is the JSON array of the label values. Verdicts
+	 * were counted from the feedback table, whose rows go with their
+	 * episodes: they start from what it holds. */
+	"CREATE TABLE counters ("
+	"  family TEXT NOT NULL,"
+	"  labels TEXT NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  PRIMARY KEY (family, labels)"
+	") WITHOUT ROWID;"
+	"INSERT INTO counters (family, labels, value)"
+	"  SELECT '" STORE_COUNTER_FEEDBACK "', json_array(verdict), count(*)"
+	"  FROM feedback GROUP BY verdict;",
+
+	/* 10: an alertname's links (links.h) come from its latest notified
+	 * alert: one seek in this index, not a scan of every alert */
+	"CREATE INDEX notification_alerts_alertname ON notification_alerts"
+	"  (alertname, notification_id);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -344,6 +365,9 @@ const char *const sqlite__queries[Q_COUNT] = {
 	/* on the writer's connection it moves only with other processes'
 	 * commits */
 	[Q_M_DATA_VERSION] = "PRAGMA data_version",
+	[Q_COUNTER_ADD] = "INSERT INTO counters (family, labels, value)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (family, labels)"
+	    " DO UPDATE SET value = value + excluded.value",
 };
 
 const char *const sqlite__kind_names[] = { "pending", "firing", "for_state" };

@@ -851,6 +851,42 @@ sqlite__add_feedback(struct store *stp, const struct episode *e,
 		sqlite__rollback(stp);
 		return -1;
 	}
+	if (sqlite__counter_add(stp, STORE_COUNTER_FEEDBACK, &verdict, 1, 1)
+	    < 0) {
+		sqlite__rollback(stp);
+		return -1;
+	}
 	sqlite__vec_add(s, &s->dirty.episodes, e->id);
 	return sqlite__commit(stp);
+}
+
+/* --- counters ------------------------------------------------------------ */
+
+int
+sqlite__counter_add(struct store *stp, const char *family,
+    const char *const *values, size_t nvalues, double delta)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+	sqlite3_stmt *st = s->stmt[Q_COUNTER_ADD];
+	json_t *labels;
+	int rc = 0;
+
+	if ((labels = json_array()) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < nvalues && rc == 0; i++)
+		rc = json_array_append_new(labels, json_string(values[i]));
+	if (rc < 0 || bind_json(st, 2, labels) < 0) {
+		json_decref(labels);
+		sqlite3_clear_bindings(st);
+		goto nomem;
+	}
+	json_decref(labels);
+	sqlite3_bind_text(st, 1, family, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, delta);
+	if (exec_stmt(st) < 0)
+		return sqlite__fail(s->db, "counting");
+	return 0;
+nomem:
+	snprintf(sqlite__errbuf, sizeof(sqlite__errbuf), "out of memory");
+	return -1;
 }

@@ -3,7 +3,9 @@
 
 #include "model.h"
 
+#include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct store_backend *const backends[] = {
@@ -396,6 +398,23 @@ store_feedback_counts(struct store *st, int64_t *actionable, int64_t *noise)
 }
 
 int
+store_counter_add(struct store *st, const char *family,
+    const char *const *values, size_t nvalues, double delta)
+{
+	assert(family != NULL && (values != NULL || nvalues == 0) &&
+	    delta >= 0);
+	return st->be->counter_add(st, family, values, nvalues, delta);
+}
+
+int
+store_scan_counters(struct store *st,
+    int (*fn)(const char *, const char *const *, size_t, double, void *),
+    void *arg)
+{
+	return st->be->scan_counters(st, fn, arg);
+}
+
+int
 store_count_open(struct store *st, int64_t *firing, int64_t *pending)
 {
 	uint64_t gen;
@@ -404,6 +423,26 @@ store_count_open(struct store *st, int64_t *firing, int64_t *pending)
 	    model_count_open(st->model, gen, firing, pending)))
 		return 0;
 	return backend_answers(st)->count_open(st, firing, pending);
+}
+
+int
+store_alert_meta(struct store *st, const char *alertname, uint64_t identity,
+    struct alert_meta *out)
+{
+	memset(out, 0, sizeof(*out));
+	return st->be->alert_meta(st, alertname, identity, out);
+}
+
+void
+store_alert_meta_free(struct alert_meta *m)
+{
+	if (m == NULL)
+		return;
+	free(m->runbook_url);
+	free(m->generator_url);
+	free(m->external_url);
+	json_decref(m->labels);
+	memset(m, 0, sizeof(*m));
 }
 
 int

@@ -249,6 +249,27 @@ int store_scan_notified(struct store *st, int64_t from, int64_t to,
 int store_scan_feedback(struct store *st, int64_t from, int64_t to,
     int (*fn)(int64_t episode, const char *verdict, void *arg), void *arg);
 
+/* What the latest notified alert of an alertname or identity said of it,
+ * for its links (links.h). Every member is owned by the struct
+ * (store_alert_meta_free); NULL when unknown. */
+struct alert_meta {
+	char *runbook_url;	/* its runbook_url annotation */
+	char *generator_url;	/* its generatorURL; NULL when empty */
+	char *external_url;	/* the externalURL of the Alertmanager that
+				   sent it; NULL when empty */
+	json_t *labels;		/* the identity's labels (identity reads) */
+};
+
+/* The alert_meta of the identity's latest notified alert (identity != 0),
+ * or of the alertname's (identity 0), the latest by notification. One
+ * index seek: for the rows a page shows, not for every alert. Returns 1
+ * and *out, 0 (*out empty) when none was notified, -1 (*out empty). */
+int store_alert_meta(struct store *st, const char *alertname,
+    uint64_t identity, struct alert_meta *out);
+
+/* Frees what m holds and empties it; NULL is a no-op. */
+void store_alert_meta_free(struct alert_meta *m);
+
 /* --- silences ------------------------------------------------------------ */
 
 /* Stores silences v[0..n) in one transaction, each replacing the stored one
@@ -269,7 +290,8 @@ int store_scan_silences(struct store *st, int64_t from, int64_t to,
 int store_find_feedback_episode(struct store *st, uint64_t fp,
     int64_t starts_ms, struct episode *e);
 
-/* Records a verdict ("actionable" or "noise") on an episode; one
+/* Records a verdict ("actionable" or "noise") on an episode and adds 1 to
+ * the counter STORE_COUNTER_FEEDBACK {verdict} (store_counter_add); one
  * transaction. Returns 0 or -1. */
 int store_add_feedback(struct store *st, const struct episode *e,
     const char *verdict, const char *note, const char *by, int64_t at_ms);
@@ -277,6 +299,31 @@ int store_add_feedback(struct store *st, const struct episode *e,
 /* Counts of verdicts by kind over all time (for /metrics at start). */
 int store_feedback_counts(struct store *st, int64_t *actionable,
     int64_t *noise);
+
+/* --- counters -------------------------------------------------------------
+ * The durable totals behind the /metrics counters that count history, so
+ * that a counter resumes where the last process left it and a retention
+ * prune, which deletes the rows it counted, does not lower it. A counter
+ * is a family name (the metric's) and a tuple of label values; it only
+ * grows. */
+
+/* The verdicts counter store_add_feedback adds to, by verdict. */
+#define STORE_COUNTER_FEEDBACK "alertnoise_feedback_total"
+
+/* Adds delta (>= 0) to the counter family{values[0..nvalues)}, which is
+ * created at 0, inside the open transaction: a savepoint or transaction
+ * rolled back takes the addition with it, so a count is durable exactly
+ * when the write that caused it is. Strings are borrowed. Returns 0 or
+ * -1. */
+int store_counter_add(struct store *st, const char *family,
+    const char *const *values, size_t nvalues, double delta);
+
+/* Calls fn for every stored counter (the last committed values), by
+ * family, until fn returns non-zero (not an error). The strings live for
+ * the call. Returns 0 or -1. */
+int store_scan_counters(struct store *st,
+    int (*fn)(const char *family, const char *const *values, size_t nvalues,
+    double value, void *arg), void *arg);
 
 /* How many episodes are open (not resolved) now: *firing of them have fired,
  * *pending have not (yet). One cheap count, for /metrics. Returns 0 or -1. */

@@ -67,6 +67,12 @@ struct store_backend {
 	    const char *, const char *, const char *, int64_t);
 	int (*feedback_counts)(struct store *, int64_t *, int64_t *);
 	int (*count_open)(struct store *, int64_t *, int64_t *);
+	int (*counter_add)(struct store *, const char *, const char *const *,
+	    size_t, double);
+	int (*scan_counters)(struct store *, int (*)(const char *,
+	    const char *const *, size_t, double, void *), void *);
+	int (*alert_meta)(struct store *, const char *, uint64_t,
+	    struct alert_meta *);
 	void (*cancel_reads)(struct store *);
 	int (*refresh)(struct store *);
 };

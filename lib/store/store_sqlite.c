@@ -219,6 +219,9 @@ const struct store_backend store__sqlite = {
 	.add_feedback = sqlite__add_feedback,
 	.feedback_counts = sqlite__feedback_counts,
 	.count_open = sqlite__count_open,
+	.counter_add = sqlite__counter_add,
+	.scan_counters = sqlite__scan_counters,
+	.alert_meta = sqlite__alert_meta,
 	.cancel_reads = sqlite_cancel_reads,
 	.refresh = sqlite__refresh,
 };

@@ -21,6 +21,7 @@ from harness import (BINARY, Daemon, fingerprint, make_alert,
                      SeededDaemonTest, wait_for)
 import rwenc
 from rwenc import STALE, V1_HEADERS
+from test_ui import CONFIG as UI_CONFIG, seed as ui_seed
 
 EPISODE_KEYS = {"fingerprint", "alertname", "labels", "pending_at",
                 "firing_at", "resolved_at", "notified", "notifications",
@@ -573,6 +574,155 @@ class FiringTest(ApiTestCase):
         self.bad("/api/v1/alerts/firing", [("match[]", '{a="b"')], "1:7")
 
 
+def row_key(path, row):
+    """What tells the rows of path's list apart."""
+    if path in ("/api/v1/episodes", "/api/v1/alerts/firing"):
+        return (row["fingerprint"], row["pending_at"] or row["firing_at"])
+    if path == "/api/v1/groups":
+        return (row["kind"], tuple(sorted(
+            (m["alertname"], fingerprint(m["labels"]))
+            for m in row["members"])))
+    if path == "/api/v1/recommendations":
+        return row["id"]
+    return row["alertname"]
+
+
+class PagesTest(ApiTestCase):
+    """limit and next on every list: the pages of a list put together are
+    the list, whatever arrives between them. Seeded as test_ui.py: 21
+    episodes (ten of a storm start at one second), six alertnames, three
+    groups (two replica groups of one alertname), two recommendations."""
+    DAEMON_CONFIG = UI_CONFIG
+    LISTS = (("/api/v1/episodes", ()),
+             ("/api/v1/alerts/firing", ()),
+             ("/api/v1/alertnames", ()),
+             ("/api/v1/alertnames", (("by", "identity"),)),
+             ("/api/v1/alerts", (("window", "1d"),)),
+             ("/api/v1/groups", ()),
+             ("/api/v1/recommendations", ()))
+
+    @classmethod
+    def seed(cls):
+        ui_seed(cls.d)
+
+    def body(self, path, params):
+        r = self.get(path, params)
+        self.assertEqual(r.status, 200, r.text)
+        body = r.json()
+        self.assertEqual(body["status"], "success", body)
+        self.assertIsInstance(body["data"], list)
+        return body
+
+    def walk(self, path, params, limit, between=None):
+        """The pages of path's list, limit rows each, next followed to the
+        end; between(page) runs after each page."""
+        pages, token = [], None
+        while True:
+            q = list(params) + [("limit", str(limit))]
+            body = self.body(path, q + ([("next", token)] if token else []))
+            pages.append(body["data"])
+            if between:
+                between(len(pages))
+            if "next" not in body:
+                return pages
+            token = body["next"]
+            self.assertRegex(token, r"^[A-Za-z0-9_-]+$")
+            self.assertEqual(len(body["data"]), limit, (path, pages))
+            self.assertLess(len(pages), 100, path)
+
+    def test_pages_put_together_are_the_list(self):
+        for path, params in self.LISTS:
+            whole = self.body(path, params)
+            self.assertNotIn("next", whole, path)
+            want = [row_key(path, r) for r in whole["data"]]
+            self.assertGreaterEqual(len(want), 2, path)
+            for limit in (1, 2):
+                with self.subTest(path=path, params=params, limit=limit):
+                    pages = self.walk(path, params, limit)
+                    got = [row_key(path, r) for p in pages for r in p]
+                    self.assertEqual(got, want)
+                    self.assertEqual(len(pages), -(-len(want) // limit))
+                    self.assertGreater(len(pages[-1]), 0)
+        # by=identity pages the alertnames and nests their identities
+        pages = self.walk("/api/v1/alertnames", [("by", "identity")], 2)
+        disk = [r for p in pages for r in p if r["alertname"] == "UiDisk"]
+        self.assertEqual(len(disk[0]["identities"]), 2)
+
+    def test_episodes_arriving_between_pages_shift_nothing(self):
+        before = [row_key("/api/v1/episodes", r)
+                  for r in self.body("/api/v1/episodes", [])["data"]]
+        late = {"alertname": "PagesLate", "instance": "x"}
+        start = now_ms() - 1000
+
+        def arrive(npage):
+            if npage == 1:
+                r = self.d.webhook(make_notification(
+                    [make_alert(dict(late, n=str(i)), start)
+                     for i in range(3)]))
+                self.assertEqual(r.status, 200, r.text)
+        pages = self.walk("/api/v1/episodes", [], 3, arrive)
+        got = [row_key("/api/v1/episodes", r) for p in pages for r in p]
+        self.assertEqual(got, before)
+        # they did arrive: a new query starts with them
+        now = self.body("/api/v1/episodes", [("limit", "3")])
+        self.assertEqual({r["alertname"] for r in now["data"]},
+                         {"PagesLate"})
+        self.assertEqual(len(now["data"]) + len(before),
+                         len(self.body("/api/v1/episodes",
+                                       [("limit", "10000")])["data"]))
+
+    def test_token_of_another_query(self):
+        foreign = "invalid next token: it belongs to another query"
+        first = self.body("/api/v1/episodes", [("alertname", "UiFlappy"),
+                                               ("limit", "1")])
+        token = first["next"]
+        self.bad("/api/v1/episodes", [("alertname", "UiDisk"),
+                                      ("next", token)], foreign)
+        self.bad("/api/v1/episodes", [("next", token)], foreign)
+        self.bad("/api/v1/alerts/firing", [("alertname", "UiFlappy"),
+                                           ("next", token)], foreign)
+        self.bad("/api/v1/alertnames", [("next", token)], foreign)
+        # the same query, another limit: the next page
+        r = self.body("/api/v1/episodes", [("next", token),
+                                           ("alertname", "UiFlappy"),
+                                           ("limit", "10")])
+        self.assertEqual(len(r["data"]), 4)
+        self.assertNotIn("next", r)
+        token = self.body("/api/v1/alertnames", [("window", "1d"),
+                                                 ("limit", "1")])["next"]
+        self.bad("/api/v1/alertnames", [("window", "2d"), ("next", token)],
+                 foreign)
+        self.bad("/api/v1/alertnames", [("window", "1d"), ("by", "identity"),
+                                        ("next", token)], foreign)
+        self.bad("/api/v1/groups", [("window", "1d"), ("next", token)],
+                 foreign)
+        # the deprecated path is the same list
+        names = [r["alertname"] for r in self.body(
+            "/api/v1/alertnames", [("window", "1d")])["data"]]
+        self.assertEqual([r["alertname"] for r in self.body(
+            "/api/v1/alerts", [("window", "1d"), ("next", token)])["data"]],
+            names[1:])
+        token = self.body("/api/v1/groups", [("limit", "1")])["next"]
+        self.bad("/api/v1/recommendations", [("next", token)], foreign)
+
+    def test_malformed_token(self):
+        good = self.body("/api/v1/episodes", [("limit", "1")])["next"]
+        for path, _ in self.LISTS:
+            for token in ("garbage!", "AAAA", "", good[:-1], good + "A",
+                          "%s%s" % (good, good), "x" * 5000):
+                with self.subTest(path=path, token=token[:20]):
+                    self.bad(path, [("next", token)], "invalid next token")
+
+    def test_limit_on_every_list(self):
+        for path, _ in self.LISTS:
+            for v in ("0", "abc", "10001", "-1", "", "2.5"):
+                self.bad(path, [("limit", v)], "limit")
+            body = self.body(path, [("limit", "10000")])
+            self.assertNotIn("next", body, path)
+            self.assertEqual(len(self.body(path, [("limit", "1")])["data"]),
+                             1, path)
+
+
 class DefaultLimitTest(unittest.TestCase):
     """Without limit=, at most 100 episodes, the latest."""
 
@@ -600,6 +750,13 @@ class DefaultLimitTest(unittest.TestCase):
         self.assertEqual(names(""), want[:100])
         self.assertEqual(names("?limit=101"), want)
         self.assertEqual(names("?limit=100"), want[:100])
+        # the 101st on the next page
+        r = self.d.get("/api/v1/episodes")
+        r = self.d.get("/api/v1/episodes?next=" + r.json()["next"])
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual([e["alertname"] for e in r.json()["data"]],
+                         want[100:])
+        self.assertNotIn("next", r.json())
         r = self.d.get("/api/v1/alerts/firing")
         self.assertEqual(len(r.json()["data"]), 101)
 
@@ -778,3 +935,65 @@ class ReadYourWritesTest(unittest.TestCase):
                                  want[w], w)
         finally:
             d.stop()
+
+
+# --- links (issue 15): runbook, graph, silence form, alert page, dashboard --
+
+LINK_RUNBOOK = "https://wiki.example.com/runbooks/disk full"
+LINK_GRAPH = "http://prometheus:9090/graph?g0.expr=disk%3E90"
+LINK_AM = "http://am.example.com:9093/"
+LINKED = {"alertname": "ApiLinked", "instance": "db 1", "severity": "page"}
+EVIL = {"alertname": "ApiEvil", "instance": "x"}
+
+
+class LinksTest(SeededDaemonTest):
+    """/api/v1/alertnames gives each row its links: the runbook_url
+    annotation and generatorURL of its latest notification (http(s) only),
+    Alertmanager's silence form prefilled from its externalURL, the alert
+    page and report.grafana_url's dashboard."""
+    DAEMON_CONFIG = ("analysis:\n  paging_receivers: [pager]\n"
+                     "  cache_ttl: 0s\nreport:\n"
+                     "  grafana_url: http://grafana:3000/d/noise?orgId=1\n")
+
+    @classmethod
+    def seed(cls):
+        for labels, runbook, graph, am in (
+                (LINKED, LINK_RUNBOOK, LINK_GRAPH, LINK_AM),
+                (EVIL, "javascript:alert(1)", "javascript:alert(2)",
+                 "javascript:alert(3)")):
+            a = make_alert(labels, at(0), at(30),
+                           annotations={"runbook_url": runbook},
+                           generator_url=graph)
+            r = cls.d.webhook(make_notification([a], receiver="pager",
+                                                external_url=am))
+            assert r.status == 200, r.text
+
+    def rows(self, **q):
+        r = self.d.get("/api/v1/alertnames?" + urllib.parse.urlencode(q))
+        self.assertEqual(r.status, 200, r.text)
+        return {a["alertname"]: a for a in r.json()["data"]}
+
+    def test_alertname_rows_have_links(self):
+        rows = self.rows()
+        self.assertEqual(rows["ApiLinked"]["links"], {
+            "runbook": "https://wiki.example.com/runbooks/disk%20full",
+            "graph": LINK_GRAPH,
+            "silence": "http://am.example.com:9093/#/silences/new?filter="
+                       "%7Balertname%3D%22ApiLinked%22%7D",
+            "page": "/alerts/ApiLinked",
+            "dashboard": "http://grafana:3000/d/noise?orgId=1"
+                         "&var-alertname=ApiLinked"})
+        # a javascript: runbook, graph or Alertmanager is never linked
+        self.assertEqual(rows["ApiEvil"]["links"], {
+            "page": "/alerts/ApiEvil",
+            "dashboard": "http://grafana:3000/d/noise?orgId=1"
+                         "&var-alertname=ApiEvil"})
+
+    def test_identity_rows_silence_all_their_labels(self):
+        ident = self.rows(by="identity")["ApiLinked"]["identities"][0]
+        silence = ident["links"]["silence"]
+        prefix = "http://am.example.com:9093/#/silences/new?filter="
+        self.assertTrue(silence.startswith(prefix), silence)
+        self.assertEqual(urllib.parse.unquote(silence[len(prefix):]),
+                         '{alertname="ApiLinked", instance="db 1", '
+                         'severity="page"}')

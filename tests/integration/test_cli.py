@@ -11,6 +11,7 @@ what it prints against what the HTTP API answers for the same question.
 Only the feedback test writes (a verdict on Steady)."""
 import json
 import os
+import re
 import socket
 import subprocess
 import unittest
@@ -173,6 +174,49 @@ analysis:
             self.assertEqual(cells[0], "Flappy")
             self.assertIn(cells[1], fps)
             self.assertEqual(cells[4], "transient")
+
+    # --- pages --------------------------------------------------------------
+
+    def next_token(self, p):
+        """The token p printed on stderr for the next page, or None."""
+        m = re.search(r"more rows: --next=([A-Za-z0-9_-]+)$", p.stderr,
+                      re.M)
+        return m.group(1) if m else None
+
+    def test_next_prints_and_takes_the_token(self):
+        everything = self.api("/api/v1/episodes",
+                              **{"match[]": '{alertname="Flappy"}'})
+        self.assertEqual(len(everything), 3)
+        p = self.cli("query", "episodes", "Flappy", "--limit=2")
+        self.assertExit(p, 0)
+        self.assertEqual(len(p.stdout.splitlines()), 1 + 2)
+        token = self.next_token(p)
+        self.assertIsNotNone(token, p.stderr)
+        self.assertNotIn(token, p.stdout)
+        p = self.cli("query", "episodes", "Flappy", "--limit=2",
+                     "--next=" + token, "-o", "json")
+        self.assertExit(p, 0)
+        self.assertEqual(json.loads(p.stdout), everything[2:])
+        self.assertIsNone(self.next_token(p), p.stderr)
+        # the extended table and the other lists page alike
+        p = self.cli("query", "alerts", "--limit=1", "-o", "extended")
+        self.assertExit(p, 0)
+        self.assertEqual(len(p.stdout.splitlines()), 1 + 1)
+        self.assertTrue(p.stdout.splitlines()[1].startswith("Flappy "),
+                        p.stdout)
+        token = self.next_token(p)
+        self.assertIsNotNone(token, p.stderr)
+        p = self.cli("query", "alerts", "--limit=1", "--next=" + token,
+                     "-o", "json")
+        self.assertExit(p, 0)
+        self.assertEqual([a["alertname"] for a in json.loads(p.stdout)],
+                         ["Steady"])
+        self.assertIsNone(self.next_token(p), p.stderr)
+        # a token of another query: the daemon's 400, exit 1
+        p = self.cli("query", "episodes", "Steady", "--next=" + token)
+        self.assertExit(p, 1)
+        self.assertIn("invalid next token: it belongs to another query",
+                      p.stderr)
 
     # --- writes -------------------------------------------------------------
 

@@ -17,9 +17,11 @@ and every number is checked against what the feed implies and against the
 read API's answer for the same window. A second daemon checks the histogram
 without a severity label, window labels as written, and that a reload
 dropping a window drops its series; a third that a restart does not count
-the history again."""
+the history again, and that the counters resume from the store where the
+last process left them, a webhook rolled back counting nothing."""
 import json
 import os
+import sqlite3
 import subprocess
 import time
 import unittest
@@ -405,7 +407,7 @@ class WindowsTest(unittest.TestCase):
 
 
 class RestartTest(unittest.TestCase):
-    def test_restart_does_not_count_history_again(self):
+    def test_restart_resumes_and_does_not_count_history_again(self):
         d = Daemon(NO_CACHE + "metrics:\n  refresh_interval: 1s\n")
         self.addCleanup(d.cleanup)
         d.start()
@@ -416,23 +418,100 @@ class RestartTest(unittest.TestCase):
         m = wait_refresh(d)
         self.assertEqual(m[("alertnoise_episodes_total", frozenset(
             {"class": "transient"}.items()))], 1)
+        ttr = {k: v for k, v in m.items()
+               if k[0].startswith("alertnoise_time_to_resolve_seconds")}
+        self.assertEqual(ttr[("alertnoise_time_to_resolve_seconds_count",
+                              frozenset())], 1)
         self.assertEqual(d.stop(), 0)
         d.start()
+        # resumed from the store before the first refresh, which counts
+        # nothing again
+        m = d.metrics()
+        self.assertEqual(m[("alertnoise_episodes_total", frozenset(
+            {"class": "transient"}.items()))], 1)
+        self.assertEqual({k: m[k] for k in ttr}, ttr)
         m = wait_refresh(d)
         self.assertEqual(m[("alertnoise_episodes_total", frozenset(
-            {"class": "transient"}.items()))], 0)
-        self.assertEqual(m[("alertnoise_time_to_resolve_seconds_count",
-                            frozenset())], 0)
+            {"class": "transient"}.items()))], 1)
+        self.assertEqual({k: m[k] for k in ttr}, ttr)
         # the gauges see the history
         self.assertEqual(m[("alertnoise_noise_ratio",
                             frozenset({"window": "1d"}.items()))], 1)
-        # an episode resolving after the restart is counted
+        # an episode resolving after the restart is counted, from there
         fired(d, {"alertname": "KpiR", "instance": "2"}, T - 40 * MIN,
               T - 40 * MIN + MIN)
         m = wait_refresh(d)
         self.assertEqual(m[("alertnoise_episodes_total", frozenset(
-            {"class": "transient"}.items()))], 1)
+            {"class": "transient"}.items()))], 2)
+        self.assertEqual(m[("alertnoise_time_to_resolve_seconds_count",
+                            frozenset())], 2)
+        self.assertEqual(m[("alertnoise_time_to_resolve_seconds_sum",
+                            frozenset())], 120)
 
+    def test_pages_and_notifications_resume_where_they_were(self):
+        """Grafana's increase() over a range with a restart in it sees the
+        pages of the range: the counters resume from the store, not from
+        0; a webhook whose savepoint was rolled back counts nothing."""
+        d = Daemon("analysis: {paging_receivers: [pager, poison]}\n"
+                   "report: {working_days: []}\n"
+                   "metrics: {refresh_interval: 1s}\n")
+        self.addCleanup(d.cleanup)
+        d.start()
+        for i in range(3):
+            fired(d, {"alertname": "KpiResume", "instance": str(i)},
+                  T - 30 * MIN, T - 20 * MIN, receiver="pager")
+        fired(d, {"alertname": "KpiResume", "instance": "t"}, T - 30 * MIN,
+              receiver="team")
+
+        def counters(m):
+            return ({(l["receiver"], l["status"]): v for l, v in
+                     series(m, "alertnoise_notifications_total")},
+                    {l["receiver"]: v for l, v in
+                     series(m, "alertnoise_pages_total") if v},
+                    {l["receiver"]: v for l, v in series(
+                        m, "alertnoise_pages_outside_working_time_total")
+                     if v})
+        want = ({("pager", "firing"): 3, ("pager", "resolved"): 3,
+                 ("team", "firing"): 1},
+                {"pager": 3}, {"pager": 3})
+        self.assertEqual(counters(d.metrics()), want)
+        self.assertEqual(d.stop(), 0)
+        d.start()
+        self.assertEqual(counters(d.metrics()), want)
+        self.assertEqual(counters(wait_refresh(d)), want)
+
+        # the store refuses the pages counter of receiver "poison": its
+        # webhook fails after its notification and notifications counter
+        # were written in its savepoint, which is rolled back (503)
+        db = sqlite3.connect(os.path.join(d.storage, "alertnoise.db"),
+                             timeout=10, isolation_level=None)
+        self.addCleanup(db.close)
+        db.execute("CREATE TRIGGER poison BEFORE INSERT ON counters"
+                   " WHEN NEW.family = 'alertnoise_pages_total'"
+                   " AND NEW.labels = '[\"poison\"]'"
+                   " BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+        r = d.webhook(make_notification(
+            [make_alert({"alertname": "KpiPoison"}, T - MIN)],
+            receiver="poison"))
+        self.assertEqual(r.status, 503, r.text)
+        db.execute("DROP TRIGGER poison")
+        self.assertEqual(d.query("SELECT count(*) AS n FROM notifications"
+                                 " WHERE receiver = 'poison'"),
+                         [{"n": 0}])
+        self.assertEqual(counters(d.metrics()), want)
+
+        # they grow from there
+        fired(d, {"alertname": "KpiResume", "instance": "4"}, T - MIN,
+              receiver="pager")
+        want[0][("pager", "firing")] += 1
+        want[1]["pager"] += 1
+        want[2]["pager"] += 1
+        self.assertEqual(counters(d.metrics()), want)
+        # a second restart resumes the grown values, without the poisoned
+        # webhook's counts
+        self.assertEqual(d.stop(), 0)
+        d.start()
+        self.assertEqual(counters(d.metrics()), want)
 
 if __name__ == "__main__":
     unittest.main()

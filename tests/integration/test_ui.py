@@ -19,6 +19,8 @@ values, the numbers of the JSON API, links that resolve (a crawl of
 everything reachable from /), and feedback buttons that post. The overview
 and an alert page are rendered in Debian's headless Chromium; the
 screenshots are kept under build/test-ui/ and their paths printed."""
+import datetime
+import html
 import html.parser
 import http.client
 import os
@@ -28,10 +30,11 @@ import subprocess
 import tempfile
 import unittest
 import urllib.parse
+import zoneinfo
 
-from harness import (BUILD, GO_ZERO_TIME, Daemon, fingerprint, make_alert,
-                     make_notification, now_ms, parse_rfc3339_ms,
-                     SeededDaemonTest)
+from harness import (BUILD, GO_ZERO_TIME, ROOT, Daemon, fingerprint,
+                     make_alert, make_notification, now_ms, parse_rfc3339_ms,
+                     SeededDaemonTest, wait_for)
 import rwenc
 from rwenc import STALE, V1_HEADERS
 
@@ -195,18 +198,22 @@ class UiTest(SeededDaemonTest):
         self.assertEqual(p.errors, [], path)
         self.assertEqual(p.stack, [], path)
         # nothing to load from elsewhere: no resource elements, no
-        # absolute URL in any attribute, no CSS url()
+        # absolute URL in any attribute but an alert's links (links.h:
+        # http(s) only, no referrer), no CSS url()
         for tag in ("script", "img", "link", "iframe", "object", "embed",
                     "base"):
             self.assertNotIn(tag, p.tags, path)
         for tag, attrs in p.attrs:
             for k, v in attrs.items():
-                if k in ("href", "src", "action", "xlink:href"):
+                if (tag == "a" and k == "href" and
+                        attrs.get("rel") == "noopener noreferrer"):
+                    self.assertRegex(v, r"^https?://[^/?#]", (path, v))
+                elif k in ("href", "src", "action", "xlink:href"):
                     self.assertTrue(v.startswith("/") and
                                     not v.startswith("//"), (path, tag, v))
         self.assertNotIn("url(", text)
-        self.assertNotIn("http://", text)
-        self.assertNotIn("https://", text)
+        self.assertNotIn("http://", p.plain)
+        self.assertNotIn("https://", p.plain)
         # the navigation, on every page
         for href in ("/?window=", "/groups?window=",
                      "/recommendations?window="):
@@ -271,7 +278,7 @@ class UiTest(SeededDaemonTest):
         self.assertEqual(al["episodes"], 5)
         self.assertEqual(cards["Noise ratio"], "100%")
         self.assertEqual(cards["Notifications"], str(al["notifications"]))
-        self.assertEqual(cards["MTTR (median)"], "30s")
+        self.assertEqual(cards["Time to resolve (median)"], "30s")
         self.assertEqual(cards["Flap score (highest)"],
                          ("%.1f" % al["flap_score"]).rstrip("0").rstrip("."))
         self.assertEqual(cards["Verdicts"], "0 / 3")
@@ -284,7 +291,10 @@ class UiTest(SeededDaemonTest):
         # the timeline: one row, a bar per episode
         svg = text[text.index('id="timeline"'):text.index('id="episodes"')]
         self.assertEqual(svg.count("<g><title>"), 5)
-        self.assertIn("instance=f", svg)
+        # its one identity's labels once, above: not on every row
+        self.assertIn('<code>instance="f"</code>',
+                      section_of(text, "labels"))
+        self.assertNotIn("instance", svg)
         # the episodes table: a row per episode, each with two buttons
         eps = text[text.index('id="episodes"'):
                    text.index('id="recommendations"')]
@@ -389,7 +399,8 @@ class UiTest(SeededDaemonTest):
         # the overview's every-alert table: episodes, then pending only
         text, _ = self.page("/")
         rows = text[text.index('id="alerts"'):]
-        cells = r'</a></td><td class="n">(\d+)</td><td class="n">(\d+)</td>'
+        cells = (r'</a>(?: <span class="links">.*?</span>)?</td>'
+                 r'<td class="n">(\d+)</td><td class="n">(\d+)</td>')
         self.assertEqual(re.search(
             r'href="/alerts/UiAlmost\?window=7d">UiAlmost' + cells,
             rows).groups(), ("0", "2"))
@@ -485,9 +496,267 @@ class UiTest(SeededDaemonTest):
         self.assertEqual(cards["Verdicts"], "1 / 0")
 
 
+# --- the alert page's timeline, labels and numbers; the empty overview ----
+
+ZOOM_CONFIG = CONFIG + """\
+report:
+  timezone: Asia/Kolkata
+"""
+B = (now_ms() // 60000 - 2 * 24 * 60) * 60000    # two days ago, a minute
+ZOOM = [{"alertname": "UiZoom", "team": "db", "severity": "page",
+         "instance": "z%d" % i} for i in range(3)]
+ONCE = {"alertname": "UiOnce", "instance": "o"}
+
+
+def zoom_episodes():
+    """(labels, start, end) of UiZoom's episodes: all within 50 minutes
+    two days into a 7d window."""
+    return [(ZOOM[i % 3], B + i * 10 * MIN, B + i * 10 * MIN + 5 * MIN)
+            for i in range(6)]
+
+
+def section_of(text, sid):
+    """The HTML of <section id="sid">."""
+    start = text.index('<section id="%s">' % sid)
+    return text[start:text.index("</section>", start)]
+
+
+class AlertPageTest(SeededDaemonTest):
+    """The alert page of an alert whose episodes lie in one hour of the
+    7d window, with labels its identities share, and of an alert with a
+    single episode; times in Asia/Kolkata (UTC+05:30)."""
+    DAEMON_CONFIG = ZOOM_CONFIG
+
+    @classmethod
+    def seed(cls):
+        for labels, start, end in zoom_episodes():
+            r = cls.d.webhook(make_notification(
+                [make_alert(labels, start, end)], receiver="pager"))
+            assert r.status == 200, r.text
+        r = cls.d.webhook(make_notification(
+            [make_alert(ONCE, B, B + 3 * MIN)], receiver="pager"))
+        assert r.status == 200, r.text
+
+    def page(self, path):
+        r = self.d.get(path)
+        self.assertEqual(r.status, 200, r.text[:2000])
+        p = Page(r.text)
+        self.assertEqual((p.errors, p.stack), ([], []))
+        return r.text
+
+    def test_timeline_zooms_to_the_episodes(self):
+        text = self.page("/alerts/UiZoom?window=7d")
+        tl = section_of(text, "timeline")
+        m = re.search(r'<figure class="timeline" data-from="([^"]+)" '
+                      r'data-to="([^"]+)">', tl)
+        self.assertIsNotNone(m, tl[:600])
+        lo, hi = parse_rfc3339_ms(m.group(1)), parse_rfc3339_ms(m.group(2))
+        eps = zoom_episodes()
+        first, last = eps[0][1], max(e for _, _, e in eps)
+        # a little before the first episode, a little after the last one
+        self.assertTrue(first - 10 * MIN <= lo < first, (lo, first))
+        self.assertTrue(last < hi <= last + 10 * MIN, (hi, last))
+        # the axis: times of day within that span, in Asia/Kolkata
+        labels = re.findall(r'<text class="tick" x="[\d.]+" y="[\d.]+" '
+                            r'text-anchor="middle">([^<]+)</text>', tl)
+        self.assertGreaterEqual(len(labels), 3, labels)
+
+        def times(tz):
+            return {datetime.datetime.fromtimestamp(
+                t / 1000, tz).strftime("%H:%M")
+                for t in range(lo, hi + 1, MIN)}
+        kolkata = times(zoneinfo.ZoneInfo("Asia/Kolkata"))
+        utc = times(datetime.timezone.utc)
+        for label in labels:
+            self.assertIn(label, kolkata, (labels, sorted(kolkata)))
+            self.assertNotIn(label, utc, labels)
+        self.assertIn("Times in Asia/Kolkata.", tl)
+        # the whole window above it, the zoomed span framed
+        self.assertIn("whole window", tl)
+        self.assertEqual(tl.count('class="zoom"'), 1)
+
+    def test_shared_labels_shown_once(self):
+        text = self.page("/alerts/UiZoom")
+        labels = section_of(text, "labels")
+        self.assertIn("Shared by all 3 identities", labels)
+        self.assertIn('<code>severity="page"</code>', labels)
+        self.assertIn('<code>team="db"</code>', labels)
+        self.assertNotIn("instance", labels)
+        for sid in ("identities", "timeline", "episodes"):
+            rows = section_of(text, sid)
+            self.assertNotIn("severity", rows, sid)
+            self.assertNotIn("team", rows, sid)
+            for i in range(3):
+                self.assertIn("instance", rows, sid)
+                self.assertIn("z%d" % i, rows, sid)
+        self.assertEqual(text.count("severity"), 1)
+
+    def test_time_to_resolve_not_mttr(self):
+        for path in ("/alerts/UiZoom", "/alerts/UiOnce", "/"):
+            text = self.page(path)
+            if path == "/":     # the report's KPI card aside
+                text = text.replace('<div class="l">MTTR (median)</div>',
+                                    "")
+            self.assertFalse("MTTR" in text, path)
+            self.assertTrue(re.search(r"Time to resolve(<br>| )\(median\)",
+                                      text), path)
+        text = self.page("/alerts/UiOnce")
+        cards = dict(re.findall(r'<div class="l">([^<]+)</div>'
+                                r'<div class="v">([^<]+)</div>', text))
+        self.assertEqual(cards["Time to resolve (median)"], "3m 00s")
+
+    def test_no_flap_score_for_a_single_episode(self):
+        text = self.page("/alerts/UiOnce")
+        cards = dict(re.findall(r'<div class="l">([^<]+)</div>'
+                                r'<div class="v">([^<]+)</div>', text))
+        self.assertEqual(cards["Flap score (highest)"], "\u2014")
+        self.assertIn('title="no flap score below 4 episodes in the '
+                      'window (analysis.flap_min_episodes)"', text)
+        ids = section_of(text, "identities")
+        self.assertIn(">\u2014</span></td>", ids)
+        self.assertNotRegex(ids, r'<td class="n">\d+(\.\d)?</td><td '
+                                 r'class="n">3m 00s</td>')
+        # nor in the overview's tables
+        text = self.page("/")
+        # (the name's cell may hold its links out after it)
+        row = re.search(r'href="/alerts/UiOnce\?window=7d">UiOnce</a>'
+                        r'[^\n]*?</td>(.*?)</tr>', text).group(1)
+        self.assertIn("\u2014", row)
+
+
+class EmptyUiTest(unittest.TestCase):
+    """A daemon nothing was connected to: it warns at start, and the
+    overview says what to connect, with the README's snippets."""
+
+    def setUp(self):
+        self.d = Daemon(CONFIG).start()
+        self.addCleanup(self.d.cleanup)
+
+    def readme_snippet(self, marker):
+        with open(os.path.join(ROOT, "README.md")) as f:
+            blocks = re.findall(r"```yaml\n(.*?)```", f.read(), re.S)
+        return [b for b in blocks if marker in b][0]
+
+    def test_empty_overview_says_what_to_connect(self):
+        wait_for(lambda: "No source of pages is known" in self.d.log(),
+                 what="the start-up warning")
+        line = [l for l in self.d.log().splitlines()
+                if "No source of pages is known" in l][0]
+        self.assertIn("level=warn", line)
+        r = self.d.get("/")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(Page(r.text).errors, [])
+        connect = section_of(r.text, "connect")
+        self.assertIn("No source of pages is known", connect)
+        am, prom = [html.unescape(c) for c in re.findall(
+            r"<pre><code>(.*?)</code></pre>", connect, re.S)]
+        host = "127.0.0.1:%d" % self.d.port
+        # the README's snippets, verbatim but for the host
+        for got, marker in ((am, "webhook_configs"), (prom, "remote_write")):
+            self.assertEqual(got, self.readme_snippet(marker).replace(
+                "alertnoise.example:9467", host))
+        self.assertIn("url: http://%s/api/v1/webhook" % host, am)
+        self.assertIn("url: http://%s/api/v1/write" % host, prom)
+        # valid for the real tools, in a config built from them
+        tmp = tempfile.mkdtemp(prefix="an-snippets-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        for tool, name, body, argv in (
+                ("/usr/bin/amtool", "alertmanager.yml",
+                 am + "  - name: team-default\n", ["check-config"]),
+                ("/usr/bin/promtool", "prometheus.yml", prom,
+                 ["check", "config"])):
+            if not os.path.exists(tool):
+                self.skipTest(tool + " is not installed")
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write(body)
+            out = subprocess.run([tool] + argv + [path], capture_output=True,
+                                 text=True, timeout=120, cwd=tmp)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        # once an alert arrived, the overview has its numbers instead
+        hook = self.d.webhook(make_notification(
+            [make_alert(STEADY, now_ms() - 10 * MIN)], receiver="pager"))
+        self.assertEqual(hook.status, 200)
+        r = self.d.get("/")
+        self.assertNotIn('id="connect"', r.text)
+        self.assertIn("UiSteady", r.text)
+
+    def test_no_warning_with_an_alert_stored(self):
+        self.d.webhook(make_notification(
+            [make_alert(STEADY, now_ms() - 10 * MIN)], receiver="pager"))
+        self.d.stop()
+        d = Daemon(CONFIG, storage=self.d.storage).start()
+        self.addCleanup(d.cleanup)
+        wait_for(lambda: "Server is ready" in d.log(), what="the log")
+        self.assertNotIn("No source of pages is known", d.log())
+
+
 def escape(s):
     return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#39;"))
+
+
+# --- links (issue 15) -------------------------------------------------------
+
+LINK_RUNBOOK = "https://wiki.example.com/runbooks/disk full"
+LINK_GRAPH = "http://prometheus:9090/graph?g0.expr=disk%3E90&g0.tab=0"
+LINK_AM = "http://am.example.com:9093"
+LINKED = {"alertname": "UiLinked", "instance": "db1"}
+EVIL = {"alertname": "UiEvil", "instance": "x"}
+
+
+class LinksUiTest(SeededDaemonTest):
+    """An alert's links (runbook, graph, silence form, dashboard) after its
+    name in the overview's tables and on its page's header; a javascript:
+    runbook never linked."""
+    DAEMON_CONFIG = CONFIG + "report:\n  grafana_url: http://grafana/d/n\n"
+    page = UiTest.page
+
+    @classmethod
+    def seed(cls):
+        for labels, runbook, graph in (
+                (LINKED, LINK_RUNBOOK, LINK_GRAPH),
+                (EVIL, "javascript:alert(1)", "javascript:alert(2)")):
+            for i in range(3):
+                start = T + i * MIN
+                a = make_alert(labels, start, start + 30 * 1000,
+                               annotations={"runbook_url": runbook},
+                               generator_url=graph)
+                for x in (dict(a, status="firing", endsAt=GO_ZERO_TIME), a):
+                    r = cls.d.webhook(make_notification(
+                        [x], receiver="pager", external_url=LINK_AM))
+                    assert r.status == 200, r.text
+
+    LINKS = ('<span class="links">'
+             '<a href="https://wiki.example.com/runbooks/disk%20full" '
+             'rel="noopener noreferrer">runbook</a> \u00b7 '
+             '<a href="http://prometheus:9090/graph?g0.expr=disk%3E90&amp;'
+             'g0.tab=0" rel="noopener noreferrer">graph</a> \u00b7 '
+             '<a href="http://am.example.com:9093/#/silences/new?filter='
+             '%7Balertname%3D%22UiLinked%22%7D" rel="noopener noreferrer">'
+             'silence</a> \u00b7 '
+             '<a href="http://grafana/d/n?var-alertname=UiLinked" '
+             'rel="noopener noreferrer">dashboard</a></span>')
+
+    def test_overview_tables_link_out(self):
+        text, p = self.page("/")
+        top = text[text.index('id="top-noisy"'):text.index('id="alerts"')]
+        every = text[text.index('id="alerts"'):]
+        for part in (top, every):
+            self.assertIn('href="/alerts/UiLinked?window=7d">UiLinked</a> ' +
+                          self.LINKS, part)
+        # the javascript: runbook and graph are not links, nor text
+        self.assertNotIn("javascript", text.lower())
+        self.assertIn('href="/alerts/UiEvil?window=7d">UiEvil</a> '
+                      '<span class="links"><a href="http://am.example.com'
+                      ':9093/#/silences/new?filter=%7Balertname%3D%22UiEvil'
+                      '%22%7D" rel="noopener noreferrer">silence</a>', text)
+
+    def test_alert_page_header_links_out(self):
+        text, p = self.page("/alerts/UiLinked")
+        self.assertIn("<h1>UiLinked</h1>\n<p> " + self.LINKS + "</p>", text)
+        text, p = self.page("/alerts/UiEvil")
+        self.assertNotIn("javascript", text.lower())
 
 
 class ChromiumTest(unittest.TestCase):

@@ -382,6 +382,40 @@ TEST(histogram_without_labels)
 	met_registry_free(r);
 }
 
+/* A histogram restored from saved bucket counts and sum renders as the
+ * observations it was saved from. */
+TEST(histogram_observe_many)
+{
+	static const double b[] = { 60, 300 };
+	static const char *const names[] = { "severity" };
+	const char *page[] = { "page" };
+	struct met_registry *r = met_registry_new();
+	struct met_family *f;
+	char *s;
+
+	f = met_register(r, MET_HISTOGRAM, "an_ttr_seconds", "TTR.", 1, names,
+	    b, 2);
+	CHECK(f != NULL);
+	met_observe_many(f, page, 60, 2, 0);	/* le 60 */
+	met_observe_many(f, page, INFINITY, 1, 0);	/* +Inf */
+	met_observe_many(f, page, 0, 0, 1000);	/* the sum alone */
+	met_observe(f, page, 120);
+	s = render_registry(r);
+	CHECK_STR(s,
+	    "# HELP an_ttr_seconds TTR.\n"
+	    "# TYPE an_ttr_seconds histogram\n"
+	    "an_ttr_seconds_bucket{severity=\"page\",le=\"60\"} 2\n"
+	    "an_ttr_seconds_bucket{severity=\"page\",le=\"300\"} 3\n"
+	    "an_ttr_seconds_bucket{severity=\"page\",le=\"+Inf\"} 4\n"
+	    "an_ttr_seconds_sum{severity=\"page\"} 1120\n"
+	    "an_ttr_seconds_count{severity=\"page\"} 4\n");
+	free(s);
+	/* not a histogram: ignored */
+	met_observe_many(met_register(r, MET_COUNTER, "an_c_total", "C.", 0,
+	    NULL, NULL, 0), NULL, 1, 1, 1);
+	met_registry_free(r);
+}
+
 TEST(float_format)
 {
 	static const struct {
@@ -865,6 +899,7 @@ main(void)
 	RUN(label_values_utf8);
 	RUN(histogram);
 	RUN(histogram_without_labels);
+	RUN(histogram_observe_many);
 	RUN(float_format);
 	RUN(float_round_trip);
 	RUN(get);

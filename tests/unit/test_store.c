@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "store.h"
 #include "t.h"
 #include "webhook.h"
@@ -45,8 +46,12 @@ TEST(opens_at_current_schema_in_wal_mode)
 	struct store *other = NULL;
 
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 8);
-	CHECK_INT(q("PRAGMA user_version"), 8);
+	CHECK_INT(store_schema_version(st), 10);
+	CHECK_INT(q("PRAGMA user_version"), 10);
+	/* 10: an index of the notified alerts by alertname (links) */
+	CHECK_INT(q("SELECT count(*) FROM sqlite_master WHERE name = 'notification_alerts_alertname'"), 1);
+	/* 9: the durable counters */
+	CHECK_INT(q("SELECT count(*) FROM counters"), 0);
 	/* 8: silences */
 	CHECK_INT(q("SELECT count(*) FROM silences"), 0);
 	/* 7: an index of the episodes that ended while pending */
@@ -189,12 +194,12 @@ TEST(reopen_keeps_data_and_refuses_newer_schema)
 
 	store_close(st);
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 8);
+	CHECK_INT(store_schema_version(st), 10);
 	CHECK_INT(q("SELECT count(*) FROM episodes"), 1);
 	CHECK_INT(q("PRAGMA user_version = 99"), -1);
 	CHECK_INT(store_open("sqlite", dir, &other, err, sizeof(err)), -1);
 	CHECK_CONTAINS(err, "schema version 99, newer than this alertnoised");
-	q("PRAGMA user_version = 7");
+	q("PRAGMA user_version = 10");
 }
 
 /* Stores a one-alert notification as Alertmanager url sent it at ms. */
@@ -345,6 +350,8 @@ TEST(migration_from_3_marks_existing_duplicates)
 	CHECK_INT(q("DROP INDEX episodes_pending_only"), -1);
 	CHECK_INT(q("DROP INDEX notification_alerts_starts"), -1);
 	CHECK_INT(q("DROP TABLE silences"), -1);
+	CHECK_INT(q("DROP INDEX notification_alerts_alertname"), -1);
+	CHECK_INT(q("DROP TABLE counters"), -1);
 	CHECK_INT(q("CREATE INDEX notifications_received_at ON notifications"
 	    " (received_at)"), -1);
 	CHECK_INT(q("CREATE INDEX notifications_content ON notifications"
@@ -353,11 +360,120 @@ TEST(migration_from_3_marks_existing_duplicates)
 	CHECK_INT(q("SELECT count(*) FROM pragma_table_info('notifications')"
 	    " WHERE name = 'dup_delivery'"), 0);
 	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
-	CHECK_INT(store_schema_version(st), 8);
+	CHECK_INT(store_schema_version(st), 10);
 	CHECK_INT(q("SELECT count(*) FROM notifications WHERE receiver = 'r'"
 	    " AND dup_delivery = 1"), 2);
 	CHECK_INT(q("SELECT dup_delivery FROM notifications WHERE"
 	    " external_url = 'http://am-b'"), 1);
+}
+
+/* What store_scan_counters gave, as "family{v1,v2}=value" lines. */
+static int
+counter_line(const char *family, const char *const *values, size_t n,
+    double value, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%s{", family);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? "," : "", values[i]);
+	buf_printf(b, "}=%g\n", value);
+	return 0;
+}
+
+static const char *
+counters_text(void)
+{
+	static char text[1024];
+	struct buf b;
+
+	buf_init(&b, sizeof(text) - 1);
+	if (store_scan_counters(st, counter_line, &b) < 0)
+		buf_printf(&b, "error: %s", store_errmsg(st));
+	snprintf(text, sizeof(text), "%s", b.data ? b.data : "");
+	buf_free(&b);
+	return text;
+}
+
+/* A count is durable exactly when the write that caused it is: a
+ * savepoint or transaction rolled back takes it along (group commit:
+ * one rejected request of a batch counts nothing); counts resume after a
+ * reopen and a prune does not lower them. */
+TEST(counters_follow_their_transaction)
+{
+	const char *pages[] = { "pager" }, *notif[] = { "pager", "firing" },
+	    *quote[] = { "a \"b\", é" };
+	struct store_prune_result pr;
+	char err[256];
+
+	CHECK_STR(counters_text(), "");
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_savepoint(st), 0);
+	CHECK_INT(store_counter_add(st, "pages", pages, 1, 1), 0);
+	CHECK_INT(store_counter_add(st, "notifications", notif, 2, 1), 0);
+	CHECK_INT(store_savepoint_release(st), 0);
+	CHECK_INT(store_savepoint(st), 0);
+	CHECK_INT(store_counter_add(st, "pages", pages, 1, 5), 0);
+	CHECK_INT(store_counter_add(st, "other", NULL, 0, 1), 0);
+	CHECK_INT(store_savepoint_rollback(st), 0);
+	CHECK_INT(store_savepoint(st), 0);
+	CHECK_INT(store_counter_add(st, "pages", pages, 1, 2), 0);
+	CHECK_INT(store_counter_add(st, "quoted", quote, 1, 0.5), 0);
+	CHECK_INT(store_savepoint_release(st), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_STR(counters_text(), "notifications{pager,firing}=1\n"
+	    "pages{pager}=3\nquoted{a \"b\", é}=0.5\n");
+
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_counter_add(st, "pages", pages, 1, 10), 0);
+	store_rollback(st);
+	CHECK_CONTAINS(counters_text(), "pages{pager}=3\n");
+
+	/* everything the counts were of goes */
+	CHECK_INT(store_prune(st, T0 + 3650 * DAY, &pr), 0);
+	CHECK_INT(q("SELECT count(*) FROM notifications"), 0);
+	store_close(st);
+	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
+	CHECK_STR(counters_text(), "notifications{pager,firing}=1\n"
+	    "pages{pager}=3\nquoted{a \"b\", é}=0.5\n");
+	CHECK_INT(q("DELETE FROM counters"), -1);
+}
+
+/* A verdict counts in the same transaction; a store from before the
+ * counters starts them from the verdicts it holds. */
+TEST(verdicts_counted_and_migrated)
+{
+	struct episode e;
+	char err[256];
+
+	memset(&e, 0, sizeof(e));
+	e.identity = 99;
+	e.firing_at = T0;
+	CHECK_INT(store_begin(st), 0);
+	{
+		json_t *l = json_pack("{s:s}", "alertname", "V");
+
+		CHECK_INT(store_upsert_identity(st, 99, "V", l, T0), 0);
+		json_decref(l);
+	}
+	CHECK_INT(store_insert_episode(st, &e, "V"), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(store_add_feedback(st, &e, "noise", "", "t", T0), 0);
+	CHECK_INT(store_add_feedback(st, &e, "noise", "", "t", T0 + 1), 0);
+	CHECK_INT(store_add_feedback(st, &e, "actionable", "", "t", T0 + 2),
+	    0);
+	CHECK_STR(counters_text(), STORE_COUNTER_FEEDBACK "{actionable}=1\n"
+	    STORE_COUNTER_FEEDBACK "{noise}=2\n");
+
+	store_close(st);
+	st = NULL;
+	CHECK_INT(q("DROP TABLE counters"), -1);
+	CHECK_INT(q("DROP INDEX notification_alerts_alertname"), -1);
+	CHECK_INT(q("PRAGMA user_version = 8"), -1);
+	CHECK_INT(store_open("sqlite", dir, &st, err, sizeof(err)), 0);
+	CHECK_INT(store_schema_version(st), 10);
+	CHECK_STR(counters_text(), STORE_COUNTER_FEEDBACK "{actionable}=1\n"
+	    STORE_COUNTER_FEEDBACK "{noise}=2\n");
 }
 
 static int
@@ -632,6 +748,8 @@ main(void)
 	RUN(scan_identities_counts_copies_of_many_identities);
 	RUN(cancel_reads_fails_reads_not_writes);
 	RUN(generation_moves_with_every_commit);
+	RUN(counters_follow_their_transaction);
+	RUN(verdicts_counted_and_migrated);
 	store_close(st);
 	rc = t_done();
 	{
