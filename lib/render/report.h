@@ -56,6 +56,10 @@ struct report_opts {
 /* The documented defaults: "UTC", 09:00-18:00, Monday to Friday, top 10. */
 void report_opts_default(struct report_opts *ro);
 
+/* The recommendations Markdown and HTML show, those that save the most
+ * pages (the JSON has them all). */
+#define REPORT_RECS_SHOWN	5
+
 /* An alertname is noisy in a window when at least this share of at least
  * REPORT_NOISY_MIN_EPISODES of its episodes are noise (changes.*). */
 #define REPORT_NOISY_RATIO		0.5

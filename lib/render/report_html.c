@@ -406,8 +406,9 @@ html_rec_end(struct fmt_out *o)
 	fmt_put(o, "</article>\n");
 }
 
-void
-report_html_recommendations(struct fmt_out *o, const json_t *recs)
+/* The first max of recs (0: all), and how many more there are. */
+static void
+html_recommendations(struct fmt_out *o, const json_t *recs, size_t max)
 {
 	static const struct report_rec_writer w = { html_rec_head, html_patch,
 	    html_rec_end };
@@ -415,8 +416,19 @@ report_html_recommendations(struct fmt_out *o, const json_t *recs)
 	if (!html_section(o, "recommendations", "Recommendations",
 	    json_array_size(recs), "None this time."))
 		return;
-	report__recommendations(o, recs, &w);
+	report__recommendations(o, recs, max, &w);
+	if (max > 0 && json_array_size(recs) > max)
+		fmt_putf(o, "<p class=\"muted\">%zu more, by pages saved: "
+		    "<code>GET /api/v1/recommendations</code> or the "
+		    "<code>/recommendations</code> page of alertnoised.</p>\n",
+		    json_array_size(recs) - max);
 	fmt_put(o, "</section>\n");
+}
+
+void
+report_html_recommendations(struct fmt_out *o, const json_t *recs)
+{
+	html_recommendations(o, recs, 0);
 }
 
 static void
@@ -504,7 +516,7 @@ report_html(const struct report *report)
 	html_table(&o, report, &report__flapping, "None.", NULL);
 	html_table(&o, report, &report__persistent, "None.", NULL);
 	html_table(&o, report, &report__groups, "None.", NULL);
-	report_html_recommendations(&o, report->recommendations);
+	html_recommendations(&o, report->recommendations, REPORT_RECS_SHOWN);
 	html_changes(&o, report);
 	fmt_put(&o, "</main>\n</body>\n</html>\n");
 	return fmt_finish(&o);

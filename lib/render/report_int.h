@@ -161,9 +161,10 @@ struct report_rec_writer {
 	void (*end)(struct fmt_out *o);
 };
 
-/* Writes each recommendation of recs (an array, NULL: none) with w. */
+/* Writes the first max recommendations of recs (an array, NULL: none; max
+ * 0: all) with w. */
 void report__recommendations(struct fmt_out *o, const json_t *recs,
-    const struct report_rec_writer *w);
+    size_t max, const struct report_rec_writer *w);
 
 /* " (noise ratio at least 50% over at least 2 episodes)": what "noisy"
  * means in "changes", into out. */

@@ -234,9 +234,15 @@ md_recommendations(struct fmt_out *o, const struct report *report)
 	    NULL };
 	const json_t *recs = report->recommendations;
 
-	if (md_section(o, "Recommendations", json_array_size(recs),
+	if (!md_section(o, "Recommendations", json_array_size(recs),
 	    "None this time."))
-		report__recommendations(o, recs, &w);
+		return;
+	report__recommendations(o, recs, REPORT_RECS_SHOWN, &w);
+	if (json_array_size(recs) > REPORT_RECS_SHOWN)
+		fmt_putf(o, "%zu more, by pages saved: `GET "
+		    "/api/v1/recommendations` or the `/recommendations` page "
+		    "of alertnoised.\n\n", json_array_size(recs) -
+		    REPORT_RECS_SHOWN);
 }
 
 /* "  - `A`: 100% noise of 9 episodes (previous window: 20% of 5)" */
