@@ -481,18 +481,104 @@ persistent_row(const struct report *r, size_t i, struct report_row *row)
 	return 0;
 }
 
+/* Replica groups (one alert's HA copies) are folded into one row, first:
+ * there are as many as alertnames Prometheus pairs evaluate, each a bare
+ * name. */
+static int
+is_replica(const struct report_group *g)
+{
+	return strcmp(g->kind, "replica") == 0;
+}
+
+/* The replica groups of r (only_new: those new in the window) as one
+ * line of their alertnames, each once, "A, B (2 groups), C"; *n gets how
+ * many groups. NULL on out-of-memory (*n then set anyway). */
+static char *
+replicas_text(const struct report *r, int only_new, size_t *n, long *support)
+{
+	struct buf b;
+
+	*n = 0;
+	*support = 0;
+	buf_init(&b, REPORT_RENDER_MAX);
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct report_group *g = &r->groups[i];
+		const char *name = g->nmembers ? g->members[0] : "-";
+		size_t same = 0, k;
+
+		if (!is_replica(g) || (only_new && !g->is_new))
+			continue;
+		(*n)++;
+		*support += g->support;
+		/* listed once, where its first group is */
+		for (k = 0; k < i; k++)
+			if (is_replica(&r->groups[k]) &&
+			    (!only_new || r->groups[k].is_new) &&
+			    strcmp(r->groups[k].nmembers ?
+			    r->groups[k].members[0] : "-", name) == 0)
+				break;
+		if (k < i)
+			continue;
+		for (k = i; k < r->ngroups; k++)
+			same += is_replica(&r->groups[k]) &&
+			    (!only_new || r->groups[k].is_new) &&
+			    strcmp(r->groups[k].nmembers ?
+			    r->groups[k].members[0] : "-", name) == 0;
+		if ((b.len && buf_puts(&b, ", ") < 0) ||
+		    buf_puts(&b, name) < 0 ||
+		    (same > 1 && buf_printf(&b, " (%zu groups)", same) < 0)) {
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	if (b.len == 0 && buf_puts(&b, "-") < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
 static size_t
 groups_n(const struct report *r)
 {
-	return r->ngroups;
+	size_t n = 0, replicas = 0;
+
+	for (size_t i = 0; i < r->ngroups; i++) {
+		replicas += is_replica(&r->groups[i]);
+		n += !is_replica(&r->groups[i]);
+	}
+	return n + (replicas > 0);
 }
 
 static int
 group_row(const struct report *r, size_t i, struct report_row *row)
 {
-	const struct report_group *g = &r->groups[i];
+	const struct report_group *g = NULL;
+	size_t replicas = 0;
+	long support;
 
-	if ((row->owned = members_text(g)) == NULL)
+	for (size_t k = 0; k < r->ngroups; k++)
+		replicas += is_replica(&r->groups[k]);
+	if (replicas > 0 && i == 0) {
+		if ((row->owned = replicas_text(r, 0, &replicas,
+		    &support)) == NULL)
+			return -1;
+		snprintf(row->text[0], sizeof(row->text[0]), "replica \xc3\x97%zu",
+		    replicas);
+		row->cell[1] = row->owned;
+		row->cell[2] = NULL;	/* no leader: "-" */
+		cell_int(row, 3, support);
+		row->cell[4] = "-";
+		return 0;
+	}
+	/* the i-th row after the folded one is the next group not a replica */
+	i -= replicas > 0;
+	for (size_t k = 0; k < r->ngroups; k++)
+		if (!is_replica(&r->groups[k]) && i-- == 0) {
+			g = &r->groups[k];
+			break;
+		}
+	if (g == NULL || (row->owned = members_text(g)) == NULL)
 		return -1;
 	row->cell[0] = g->kind;
 	row->cell[1] = row->owned;
@@ -657,22 +743,38 @@ report__noisy(struct fmt_out *o, const struct report_noisy *list, size_t n,
 size_t
 report__nnew_groups(const struct report *r)
 {
-	size_t n = 0;
+	size_t n = 0, replicas = 0;
 
-	for (size_t i = 0; i < r->ngroups; i++)
-		n += r->groups[i].is_new != 0;
-	return n;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		replicas += r->groups[i].is_new && is_replica(&r->groups[i]);
+		n += r->groups[i].is_new && !is_replica(&r->groups[i]);
+	}
+	return n + (replicas > 0);
 }
 
 void
 report__new_groups(struct fmt_out *o, const struct report *r,
     void (*item)(struct fmt_out *o, const char *kind, const char *members))
 {
+	char *names, kind[32];
+	size_t n;
+	long support;
+
+	/* the new replica groups in one item, as in the table */
+	if ((names = replicas_text(r, 1, &n, &support)) == NULL) {
+		o->err = 1;
+		return;
+	}
+	if (n > 0) {
+		snprintf(kind, sizeof(kind), "replica \xc3\x97%zu", n);
+		item(o, kind, names);
+	}
+	free(names);
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const struct report_group *g = &r->groups[i];
 		char *members;
 
-		if (!g->is_new)
+		if (!g->is_new || is_replica(g))
 			continue;
 		if ((members = members_text(g)) == NULL) {
 			o->err = 1;

@@ -851,6 +851,46 @@ TEST(five_recommendations_shown_all_in_json)
 	report_free(r);
 }
 
+/* Replica groups (an alert's HA copies) fold into one row, and one item
+ * under what changed; the JSON keeps each. */
+TEST(replica_groups_fold_into_one_row)
+{
+	struct report *r = load_report();
+	static const char *const names[] = { "A", "A", "B", "C" };
+	char *md;
+
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		for (size_t j = 0; j < r->groups[i].nmembers; j++)
+			free(r->groups[i].members[j]);
+		free(r->groups[i].members);
+	}
+	free(r->groups);
+	r->groups = calloc(4, sizeof(*r->groups));
+	r->ngroups = 4;
+	for (size_t i = 0; i < 4; i++) {
+		struct report_group *g = &r->groups[i];
+
+		g->kind = i < 3 ? "replica" : "cofiring";
+		g->nmembers = i < 3 ? 2 : 1;
+		g->members = calloc(g->nmembers, sizeof(*g->members));
+		for (size_t j = 0; j < g->nmembers; j++)
+			g->members[j] = strdup(names[i]);
+		g->support = 10;
+		g->jaccard = 0.5;
+		g->is_new = i != 1;
+	}
+	md = report_markdown(r);
+	CHECK_CONTAINS(md, "| replica \xc3\x97" "3 | `A (2 groups), B` | - | 30 "
+	    "| - |\n| cofiring | `C` |");
+	CHECK(md != NULL && strstr(md, "| replica | ") == NULL);
+	CHECK_CONTAINS(md, "- **New dedup groups:**\n  - replica \xc3\x97" "2: "
+	    "`A, B`\n  - cofiring: `C`\n");
+	free(md);
+	report_free(r);
+}
+
 /* ISO weeks: their Monday midnights in the zone, the years with 53, and
  * what is not a week. */
 TEST(iso_weeks_in_a_zone)
@@ -913,6 +953,7 @@ main(void)
 	RUN(iso_weeks_in_a_zone);
 	RUN(savings_say_what_a_change_costs);
 	RUN(five_recommendations_shown_all_in_json);
+	RUN(replica_groups_fold_into_one_row);
 	rc = t_done();
 	tz_free(berlin_tz);
 	tz_free(tokyo_tz);
