@@ -131,6 +131,11 @@ struct report_alert {
 	long pages;
 	double flap_score;		/* the highest of its episodes */
 	int flapping;			/* its latest episode flapped */
+	double time_to_resolve;		/* median seconds, firing to resolved;
+					   NAN: none resolved */
+	long verdicts;			/* episodes with a human verdict */
+	char *team;			/* its identities' analysis.team_label
+					   values, "a, b"; "": none */
 	struct alert_links links;	/* report_add_links'; none before */
 };
 

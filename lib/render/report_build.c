@@ -323,10 +323,35 @@ sorted_rows(const struct an_alerts *v, int (*cmp)(const void *, const void *),
 }
 
 static int
-alert_copy(struct report_alert *out, const struct an_alert_row *row)
+alert_copy(struct report_alert *out, const struct an_alert_row *row,
+    const struct analysis *a)
 {
-	if ((out->alertname = strdup(row->alertname)) == NULL)
+	struct buf teams;
+
+	/* the owners: the distinct teams of its identities, in their order */
+	buf_init(&teams, 4096);
+	for (size_t i = 0; i < a->nids; i++) {
+		const char *t = a->ids[i].team;
+		size_t k;
+
+		if (*t == '\0' || strcmp(a->ids[i].alertname, row->alertname))
+			continue;
+		for (k = 0; k < i; k++)
+			if (strcmp(a->ids[k].alertname, row->alertname) == 0 &&
+			    strcmp(a->ids[k].team, t) == 0)
+				break;
+		if (k == i && ((teams.len && buf_puts(&teams, ", ") < 0) ||
+		    buf_puts(&teams, t) < 0))
+			break;		/* past the limit: those so far */
+	}
+	if ((out->team = teams.len ? buf_steal(&teams) : strdup("")) == NULL ||
+	    (out->alertname = strdup(row->alertname)) == NULL) {
+		buf_free(&teams);
 		return -1;
+	}
+	out->time_to_resolve = row->n.resolved ? row->n.mttr_median : NAN;
+	out->verdicts = row->n.feedback[FB_ACTIONABLE] +
+	    row->n.feedback[FB_NOISE];
 	out->episodes = row->n.episodes;
 	out->noise_episodes = row->n.noise;
 	memcpy(out->classes, row->n.classes, sizeof(out->classes));
@@ -338,7 +363,8 @@ alert_copy(struct report_alert *out, const struct an_alert_row *row)
 
 /* The top noisiest alertnames (with noise), and the flapping ones. */
 static int
-report_alerts(struct report *r, const struct an_alerts *v, size_t top)
+report_alerts(struct report *r, const struct an_alerts *v, size_t top,
+    const struct analysis *a)
 {
 	const struct an_alert_row **s;
 	int oom = 0;
@@ -351,7 +377,7 @@ report_alerts(struct report *r, const struct an_alerts *v, size_t top)
 	for (size_t i = 0; s != NULL && i < v->n && r->ntop < top; i++) {
 		if (s[i]->n.noise == 0)
 			break;
-		if (alert_copy(&r->top[r->ntop], s[i]) < 0) {
+		if (alert_copy(&r->top[r->ntop], s[i], a) < 0) {
 			oom = 1;
 			break;
 		}
@@ -362,7 +388,7 @@ report_alerts(struct report *r, const struct an_alerts *v, size_t top)
 	for (size_t i = 0; s != NULL && !oom && i < v->n; i++) {
 		if (s[i]->n.classes[CLS_FLAPPING] == 0)
 			continue;
-		if (alert_copy(&r->flapping[r->nflapping], s[i]) < 0)
+		if (alert_copy(&r->flapping[r->nflapping], s[i], a) < 0)
 			oom = 1;
 		else
 			r->nflapping++;
@@ -624,7 +650,7 @@ report_from_analyses(const struct analysis *cur, const struct analysis *prev,
 	    r->recommendations == NULL ||
 	    report_groups(r, cur, prev, gc) < 0 ||
 	    report_days(r, cur, ro->tz) < 0 ||
-	    report_alerts(r, &ac, ro->top) < 0 ||
+	    report_alerts(r, &ac, ro->top, cur) < 0 ||
 	    report_persistent(r, cur, &ac) < 0 ||
 	    noisy_list(&ac, &ap, 1, &r->newly_noisy, &r->nnewly_noisy) < 0 ||
 	    noisy_list(&ap, &ac, 0, &r->no_longer_noisy,
@@ -706,11 +732,13 @@ report_free(struct report *r)
 	free(r->days);
 	for (size_t i = 0; i < r->ntop; i++) {
 		free(r->top[i].alertname);
+		free(r->top[i].team);
 		links_free(&r->top[i].links);
 	}
 	free(r->top);
 	for (size_t i = 0; i < r->nflapping; i++) {
 		free(r->flapping[i].alertname);
+		free(r->flapping[i].team);
 		links_free(&r->flapping[i].links);
 	}
 	free(r->flapping);
@@ -869,7 +897,8 @@ alerts_json(const struct report *r, int *oom)
 	for (size_t i = 0; top && i < r->ntop; i++) {
 		const struct report_alert *a = &r->top[i];
 
-		push_row(oom, top, json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:f}",
+		push_row(oom, top, json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:f, "
+		    "s:o, s:I, s:o, s:s}",
 		    "alertname", a->alertname,
 		    "episodes", (json_int_t)a->episodes,
 		    "noise_episodes", (json_int_t)a->noise_episodes,
@@ -877,7 +906,12 @@ alerts_json(const struct report *r, int *oom)
 		    a->episodes)),
 		    "classes", an_classes_json(a->classes),
 		    "pages", (json_int_t)a->pages,
-		    "flap_score", a->flap_score), &a->links);
+		    "flap_score", a->flap_score,
+		    "time_to_resolve_seconds", jreal(a->time_to_resolve),
+		    "verdicts", (json_int_t)a->verdicts,
+		    "verdict_coverage", jreal(an_ratio(a->verdicts,
+		    a->episodes)),
+		    "team", a->team ? a->team : ""), &a->links);
 	}
 	for (size_t i = 0; flapping && i < r->nflapping; i++) {
 		const struct report_alert *a = &r->flapping[i];

@@ -95,7 +95,7 @@ void report__pages_change(const struct report *r, struct report_kpi *k);
  * the renderer made: as they are in Markdown, escaped in HTML), as text
  * from the report (escaped for the format) or as a code span (names). A
  * NULL cell is written as "-", plain. */
-#define REPORT_COLS_MAX	8
+#define REPORT_COLS_MAX	9
 
 enum report_cell { CELL_PLAIN, CELL_TEXT, CELL_CODE };
 

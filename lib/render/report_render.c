@@ -80,24 +80,6 @@ fmt_change(const struct kpi_def *k, double d, struct change *c)
 	}
 }
 
-/* The non-zero classes of an alert, "flapping 8, transient 1". */
-static void
-fmt_classes(const long *classes, char *out, size_t outlen)
-{
-	size_t len = 0;
-
-	out[0] = '\0';
-	for (int c = 0; c < CLS_COUNT; c++) {
-		if (classes[c] == 0 || len >= outlen)
-			continue;
-		len += (size_t)snprintf(out + len, outlen - len, "%s%s %ld",
-		    len ? ", " : "", an_class_name((enum an_class)c),
-		    classes[c]);
-	}
-	if (len == 0)
-		snprintf(out, outlen, "-");
-}
-
 /* The actionable episodes a recommendation's replay loses. */
 static long long
 rec_lost(const json_t *r)
@@ -432,12 +414,19 @@ top_row(const struct report *r, size_t i, struct report_row *row)
 	row->links = &a->links;
 	row->links_col = 1;
 	cell_int(row, 2, a->episodes);
-	cell_int(row, 3, a->noise_episodes);
-	fmt_pct(an_ratio(a->noise_episodes, a->episodes), row->text[4],
-	    sizeof(row->text[4]));
-	cell_int(row, 5, a->pages);
-	fmt_dec(a->flap_score, 1, row->text[6], sizeof(row->text[6]));
-	fmt_classes(a->classes, row->text[7], sizeof(row->text[7]));
+	fmt_pct(an_ratio(a->noise_episodes, a->episodes), row->text[3],
+	    sizeof(row->text[3]));
+	cell_int(row, 4, a->pages);
+	fmt_dec(a->flap_score, 1, row->text[5], sizeof(row->text[5]));
+	if (isnan(a->time_to_resolve))
+		row->cell[6] = "n/a";
+	else
+		fmt_dur(a->time_to_resolve, row->text[6], sizeof(row->text[6]));
+	/* verdict coverage: of its episodes, how many a human judged */
+	if (a->episodes > 0)
+		snprintf(row->text[7], sizeof(row->text[7]), "%ld of %ld",
+		    a->verdicts, a->episodes);
+	row->cell[8] = a->team && *a->team ? a->team : NULL;
 	return 0;
 }
 
@@ -603,15 +592,16 @@ const struct report_table report__days = {
 };
 
 const struct report_table report__top = {
-	"top-noisy", "Noisiest alerts", 8, {
+	"top-noisy", "Noisiest alerts", 9, {
 		{ "#", 1, CELL_PLAIN },
 		{ "Alert", 0, CELL_CODE },
 		{ "Episodes", 1, CELL_PLAIN },
-		{ "Noise", 1, CELL_PLAIN },
 		{ "Noise ratio", 1, CELL_PLAIN },
 		{ "Pages", 1, CELL_PLAIN },
 		{ "Flap score", 1, CELL_PLAIN },
-		{ "Classes", 0, CELL_PLAIN },
+		{ "Time to resolve", 1, CELL_PLAIN },
+		{ "Verdicts", 1, CELL_PLAIN },
+		{ "Team", 0, CELL_TEXT },
 	}, top_n, top_row,
 };
 

@@ -143,6 +143,8 @@ REPORT_SCHEMA = {
     "top_noisy": [{"alertname": "str", "episodes": "int",
                    "noise_episodes": "int", "noise_ratio": "num?",
                    "classes": CLASSES, "pages": "int", "flap_score": "num",
+                   "time_to_resolve_seconds": "num?", "verdicts": "int",
+                   "verdict_coverage": "num?", "team": "str",
                    "links": LINKS}],
     "flapping": [{"alertname": "str", "flapping_episodes": "int",
                   "episodes": "int", "flap_score": "num",
@@ -422,7 +424,7 @@ class ReportTest(SeededDaemonTest):
         self.assertNotIn(-1, pos, md)
         self.assertEqual(pos, sorted(pos))
         md = strip_md_links(md)
-        self.assertIn("| 2 | `Flappy` | 5 | 5 | 100% | 5 |", md)
+        self.assertIn("| 2 | `Flappy` | 5 | 100% | 5 |", md)
         self.assertIn("- **No longer noisy:**\n  - `OldNoise`: no episodes "
                       "now (previous window: 100% of 3)", md)
 
@@ -453,7 +455,7 @@ class ReportTest(SeededDaemonTest):
         self.assertEqual(md.stderr, "")
         for h in HEADINGS:
             self.assertIn(h, md.stdout)
-        self.assertIn("| 2 | `Flappy` | 5 | 5 | 100% | 5 |",
+        self.assertIn("| 2 | `Flappy` | 5 | 100% | 5 |",
                       strip_md_links(md.stdout))
         # the same numbers as the API's
         js = self.cli("--format=json", "--window", "7d")
@@ -598,6 +600,7 @@ class WeeklyTeamReviewTest(unittest.TestCase):
         self.assertEqual(self.pages(rep), (3, 3))
         names = {a["alertname"] for a in rep["top_noisy"] + rep["flapping"]}
         self.assertLessEqual(names, {"PayErr", "PayNew"})
+        self.assertEqual({a["team"] for a in rep["top_noisy"]}, {"payments"})
         rep = self.report("week=%s&team=search" % self.week_b)
         self.assertEqual(self.pages(rep), (4, 1))
         rep = self.report("week=%s&team=nobody" % self.week_b)
@@ -779,7 +782,7 @@ class StoppedDaemonTest(unittest.TestCase):
                 self.assertEqual(r.returncode, 0, r.stderr)
                 for h in HEADINGS:
                     self.assertIn(h, r.stdout)
-                self.assertIn("| 1 | `Gone` | 1 | 1 | 100% | 1 |",
+                self.assertIn("| 1 | `Gone` | 1 | 100% | 1 |",
                               strip_md_links(r.stdout))
                 runs.append(r.stdout)
                 if d.proc.poll() is None:

@@ -98,6 +98,10 @@ load_alert(struct report_alert *a, const json_t *o)
 	a->pages = jlong(o, "pages");
 	a->flap_score = json_number_value(json_object_get(o, "flap_score"));
 	a->flapping = json_is_true(json_object_get(o, "flapping"));
+	a->time_to_resolve = jnum_or_nan(o, "time_to_resolve_seconds");
+	a->verdicts = jlong(o, "verdicts");
+	a->team = strdup(json_string_value(json_object_get(o, "team")) ?
+	    json_string_value(json_object_get(o, "team")) : "");
 }
 
 static void
