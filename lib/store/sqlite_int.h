@@ -142,8 +142,6 @@ int sqlite__scan_silences(struct store *stp, int64_t from, int64_t to,
     int (*fn)(const struct silence *, void *), void *arg);
 int sqlite__find_feedback_episode(struct store *stp, uint64_t fp,
     int64_t starts_ms, struct episode *e);
-int sqlite__feedback_counts(struct store *stp, int64_t *actionable,
-    int64_t *noise);
 int sqlite__count_open(struct store *stp, int64_t *firing, int64_t *pending);
 int sqlite__scan_counters(struct store *stp,
     int (*fn)(const char *, const char *const *, size_t, double, void *),

@@ -513,35 +513,6 @@ sqlite__find_feedback_episode(struct store *stp, uint64_t fp,
 	return rc == SQLITE_ROW;
 }
 
-int
-sqlite__feedback_counts(struct store *stp, int64_t *actionable, int64_t *noise)
-{
-	struct sqlite_store *s = (struct sqlite_store *)stp;
-	sqlite3_stmt *st;
-	int rc;
-
-	*actionable = *noise = 0;
-	pthread_mutex_lock(&s->rlock);
-	if (sqlite3_prepare_v2(s->rdb, "SELECT verdict, count(*) FROM feedback"
-	    " GROUP BY verdict", -1, &st, NULL)) {
-		pthread_mutex_unlock(&s->rlock);
-		return sqlite__fail(s->rdb, "counting feedback");
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(st, 0);
-
-		if (strcmp(v, "actionable") == 0)
-			*actionable = sqlite3_column_int64(st, 1);
-		else
-			*noise = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->rlock);
-	if (rc != SQLITE_DONE)
-		return sqlite__fail(s->rdb, "counting feedback");
-	return 0;
-}
-
 /* --- counters ------------------------------------------------------------ */
 
 /* At most this many label values per counter: more than any family of

@@ -392,12 +392,6 @@ store_scan_silences(struct store *st, int64_t from, int64_t to,
 }
 
 int
-store_feedback_counts(struct store *st, int64_t *actionable, int64_t *noise)
-{
-	return st->be->feedback_counts(st, actionable, noise);
-}
-
-int
 store_counter_add(struct store *st, const char *family,
     const char *const *values, size_t nvalues, double delta)
 {

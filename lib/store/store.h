@@ -296,9 +296,6 @@ int store_find_feedback_episode(struct store *st, uint64_t fp,
 int store_add_feedback(struct store *st, const struct episode *e,
     const char *verdict, const char *note, const char *by, int64_t at_ms);
 
-/* Counts of verdicts by kind over all time (for /metrics at start). */
-int store_feedback_counts(struct store *st, int64_t *actionable,
-    int64_t *noise);
 
 /* --- counters -------------------------------------------------------------
  * The durable totals behind the /metrics counters that count history, so

@@ -65,7 +65,6 @@ struct store_backend {
 	    int (*)(const struct silence *, void *), void *);
 	int (*add_feedback)(struct store *, const struct episode *,
 	    const char *, const char *, const char *, int64_t);
-	int (*feedback_counts)(struct store *, int64_t *, int64_t *);
 	int (*count_open)(struct store *, int64_t *, int64_t *);
 	int (*counter_add)(struct store *, const char *, const char *const *,
 	    size_t, double);

@@ -217,7 +217,6 @@ const struct store_backend store__sqlite = {
 	.put_silences = sqlite__put_silences,
 	.scan_silences = sqlite__scan_silences,
 	.add_feedback = sqlite__add_feedback,
-	.feedback_counts = sqlite__feedback_counts,
 	.count_open = sqlite__count_open,
 	.counter_add = sqlite__counter_add,
 	.scan_counters = sqlite__scan_counters,
