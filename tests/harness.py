@@ -339,3 +339,16 @@ def make_notification(alerts, receiver="team-x", group_by=("alertname",),
             "groupLabels": group, "commonLabels": common,
             "commonAnnotations": {}, "externalURL": external_url,
             "version": "4", "groupKey": key, "truncatedAlerts": truncated}
+
+
+def post_episode(d, labels, start_ms, end_ms, receiver="team-x",
+                 external_url="http://alertmanager:9093", **alert_kw):
+    """Posts one episode to daemon d as Alertmanager notifies it: the alert
+    firing, then resolved at end_ms, each in a notification of its own to
+    receiver (alert_kw: make_alert's annotations, generator_url). Asserts
+    both are acknowledged."""
+    a = make_alert(labels, start_ms, end_ms, **alert_kw)
+    for x in (dict(a, status="firing", endsAt=GO_ZERO_TIME), a):
+        r = d.webhook(make_notification([x], receiver=receiver,
+                                        external_url=external_url))
+        assert r.status == 200, (r.status, r.text)

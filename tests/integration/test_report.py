@@ -32,8 +32,8 @@ import urllib.parse
 import zoneinfo
 
 from harness import (BINARY, BUILD, Daemon, GO_ZERO_TIME, make_alert,
-                     make_notification, now_ms, parse_rfc3339_ms, rfc3339,
-                     SeededDaemonTest)
+                     make_notification, now_ms, parse_rfc3339_ms,
+                     post_episode, rfc3339, SeededDaemonTest)
 
 ZONE = "Europe/Berlin"
 CONFIG = """\
@@ -246,11 +246,8 @@ class ReportTest(SeededDaemonTest):
     def seed(cls):
         for i in range(5):
             start = T + i * MIN
-            a = make_alert({"alertname": "Flappy", "instance": "a"}, start,
-                           start + 30 * 1000)
-            firing = dict(a, status="firing", endsAt=GO_ZERO_TIME)
-            cls.post(make_notification([firing], receiver="pager"))
-            cls.post(make_notification([a], receiver="pager"))
+            post_episode(cls.d, {"alertname": "Flappy", "instance": "a"},
+                         start, start + 30 * 1000, receiver="pager")
         steady = {"alertname": "Steady", "instance": "b"}
         cls.post(make_notification([make_alert(steady, T + 10 * MIN)],
                                    receiver="pager"))
@@ -544,12 +541,9 @@ class WeeklyTeamReviewTest(unittest.TestCase):
 
     @classmethod
     def page(cls, name, team, start):
-        labels = {"alertname": name, "team": team, "instance": "x"}
-        a = make_alert(labels, start, start + 20 * 1000)
-        firing = dict(a, status="firing", endsAt=GO_ZERO_TIME)
-        for body in (firing, a):
-            r = cls.d.webhook(make_notification([body], receiver="pager"))
-            assert r.status == 200, r.text
+        post_episode(cls.d, {"alertname": name, "team": team,
+                             "instance": "x"}, start, start + 20 * 1000,
+                     receiver="pager")
 
     @classmethod
     def setUpClass(cls):
@@ -714,13 +708,11 @@ class LinksReportTest(SeededDaemonTest):
                 ("RepEvil", "javascript:alert(1)", "javascript:alert(2)")):
             for i in range(3):
                 start = T + i * MIN
-                a = make_alert({"alertname": name}, start, start + 30 * 1000,
-                               annotations={"runbook_url": runbook},
-                               generator_url=graph)
-                for x in (dict(a, status="firing", endsAt=GO_ZERO_TIME), a):
-                    r = cls.d.webhook(make_notification(
-                        [x], receiver="pager", external_url=LINK_AM))
-                    assert r.status == 200, r.text
+                post_episode(cls.d, {"alertname": name}, start,
+                             start + 30 * 1000, receiver="pager",
+                             external_url=LINK_AM,
+                             annotations={"runbook_url": runbook},
+                             generator_url=graph)
 
     SILENCE = ("http://am.example.com:9093/#/silences/new?filter="
                "%7Balertname%3D%22RepLinked%22%7D")
@@ -769,10 +761,8 @@ class StoppedDaemonTest(unittest.TestCase):
     def test_report_while_running_and_after_stop(self):
         d = Daemon(CONFIG).start()
         try:
-            a = make_alert({"alertname": "Gone"}, T, T + 1000)
-            for alert in (dict(a, status="firing", endsAt=GO_ZERO_TIME), a):
-                r = d.webhook(make_notification([alert], receiver="pager"))
-                self.assertEqual(r.status, 200, r.text)
+            post_episode(d, {"alertname": "Gone"}, T, T + 1000,
+                         receiver="pager")
             runs = []
             for _ in ("running", "stopped"):
                 r = subprocess.run(
