@@ -215,6 +215,10 @@ struct report {
 	struct report_noisy *no_longer_noisy;	/* by the previous window,
 						   noisiest first */
 	size_t nno_longer_noisy;
+	/* alertnames with fired episodes in the window and none in the one
+	 * before (new), or the reverse (gone); by name */
+	char **new_alerts, **gone_alerts;
+	size_t nnew_alerts, ngone_alerts;
 };
 
 /* Builds the report of cur's window (see the top of this file for its

@@ -507,6 +507,27 @@ cmp_str(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
+/* The alertnames with fired episodes in one window (in, sorted by name)
+ * and none in the other, copied into *list. 0, or -1 on out-of-memory. */
+static int
+fired_only(const struct an_alerts *in, const struct an_alerts *other,
+    char ***list, size_t *n)
+{
+	if ((*list = calloc(in->n ? in->n : 1, sizeof(**list))) == NULL)
+		return -1;
+	for (size_t i = 0; i < in->n; i++) {
+		const struct an_alert_row *o = an_alerts_find(other,
+		    in->rows[i].alertname);
+
+		if (in->rows[i].n.episodes == 0 || (o && o->n.episodes > 0))
+			continue;
+		if (((*list)[*n] = strdup(in->rows[i].alertname)) == NULL)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
 /* What identifies a group across windows: its kind and its members
  * (alertname and labels, each as compact JSON with sorted keys), in a
  * canonical order. Caller frees. */
@@ -654,7 +675,9 @@ report_from_analyses(const struct analysis *cur, const struct analysis *prev,
 	    report_persistent(r, cur, &ac) < 0 ||
 	    noisy_list(&ac, &ap, 1, &r->newly_noisy, &r->nnewly_noisy) < 0 ||
 	    noisy_list(&ap, &ac, 0, &r->no_longer_noisy,
-	    &r->nno_longer_noisy) < 0)
+	    &r->nno_longer_noisy) < 0 ||
+	    fired_only(&ac, &ap, &r->new_alerts, &r->nnew_alerts) < 0 ||
+	    fired_only(&ap, &ac, &r->gone_alerts, &r->ngone_alerts) < 0)
 		goto done;
 	ok = 1;
 done:
@@ -765,6 +788,12 @@ report_free(struct report *r)
 		links_free(&r->no_longer_noisy[i].links);
 	}
 	free(r->no_longer_noisy);
+	for (size_t i = 0; i < r->nnew_alerts; i++)
+		free(r->new_alerts[i]);
+	free(r->new_alerts);
+	for (size_t i = 0; i < r->ngone_alerts; i++)
+		free(r->gone_alerts[i]);
+	free(r->gone_alerts);
 	free(r);
 }
 
@@ -937,6 +966,17 @@ alerts_json(const struct report *r, int *oom)
 	    flapping, "persistent", persistent);
 }
 
+/* A list of names as a JSON array of strings. */
+static json_t *
+names_json(char *const *v, size_t n, int *oom)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; out && i < n; i++)
+		push(oom, out, json_string(v[i]));
+	return out;
+}
+
 /* A newly_noisy (with noise_episodes) or no_longer_noisy list. */
 static json_t *
 noisy_json(const struct report_noisy *list, size_t n, int newly, int *oom)
@@ -1019,11 +1059,13 @@ report_json(const struct report *r)
 		if (r->groups[i].is_new && json_array_append(new_groups,
 		    json_array_get(r->groups_json, i)) < 0)
 			oom = 1;
-	set(&oom, o, "changes", json_pack("{s:o, s:o, s:O, s:O}",
+	set(&oom, o, "changes", json_pack("{s:o, s:o, s:o, s:o, s:O, s:O}",
 	    "newly_noisy", noisy_json(r->newly_noisy, r->nnewly_noisy, 1,
 	    &oom),
 	    "no_longer_noisy", noisy_json(r->no_longer_noisy,
 	    r->nno_longer_noisy, 0, &oom),
+	    "new_alerts", names_json(r->new_alerts, r->nnew_alerts, &oom),
+	    "gone_alerts", names_json(r->gone_alerts, r->ngone_alerts, &oom),
 	    "new_groups", new_groups,
 	    "pages_change", json_object_get(kpis, "pages")));
 done:

@@ -455,6 +455,23 @@ html_noisy_list(struct fmt_out *o, const char *title, const char *note,
 		fmt_put(o, "</ul>\n</li>\n");
 }
 
+/* A list item titled title, note after it (constants), naming the
+ * alerts of names: at most REPORT_NAMES_SHOWN, then how many more. */
+static void
+html_names(struct fmt_out *o, const char *title, const char *note,
+    char *const *names, size_t n)
+{
+	fmt_putf(o, "<li><strong>%s</strong>%s:", title, note);
+	for (size_t i = 0; i < n && i < REPORT_NAMES_SHOWN; i++) {
+		fmt_put(o, i ? ", <code>" : " <code>");
+		html_esc(o, names[i]);
+		fmt_put(o, "</code>");
+	}
+	if (n > REPORT_NAMES_SHOWN)
+		fmt_putf(o, " and %zu more", n - REPORT_NAMES_SHOWN);
+	fmt_put(o, n ? "</li>\n" : " none</li>\n");
+}
+
 static void
 html_group_item(struct fmt_out *o, const char *kind, const char *members)
 {
@@ -483,6 +500,10 @@ html_changes(struct fmt_out *o, const struct report *report)
 	    report->nnewly_noisy);
 	html_noisy_list(o, "No longer noisy", "", report->no_longer_noisy,
 	    report->nno_longer_noisy);
+	html_names(o, "New alerts", " (fired, and not in the window before)",
+	    report->new_alerts, report->nnew_alerts);
+	html_names(o, "Gone alerts", " (fired in the window before, not now)",
+	    report->gone_alerts, report->ngone_alerts);
 	fmt_putf(o, "<li><strong>New dedup groups:</strong>%s",
 	    nnew ? "\n<ul>\n" : " none</li>\n");
 	report__new_groups(o, report, html_group_item);

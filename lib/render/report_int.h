@@ -170,6 +170,10 @@ void report__recommendations(struct fmt_out *o, const json_t *recs,
  * means in "changes", into out. */
 void report__noisy_rule(char *out, size_t outlen);
 
+/* The new and gone alertnames (report.h) a list shows: at most this many,
+ * then how many more. */
+#define REPORT_NAMES_SHOWN	20
+
 /* Calls item for each alert of the newly_noisy or no_longer_noisy list
  * (n of them): its name (to escape), "100% noise of 9 episodes
  * (previous window: no episodes)" (plain text) and its links. */

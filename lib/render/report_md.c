@@ -266,6 +266,21 @@ md_group_item(struct fmt_out *o, const char *kind, const char *members)
 	fmt_put(o, "\n");
 }
 
+/* "- **title:** `A`, `B` and 3 more" (title a constant, its closing
+ * "**" in it), or "none". */
+static void
+md_names(struct fmt_out *o, const char *title, char *const *names, size_t n)
+{
+	fmt_putf(o, "- **%s:", title);
+	for (size_t i = 0; i < n && i < REPORT_NAMES_SHOWN; i++) {
+		fmt_put(o, i ? ", " : " ");
+		md_code(o, names[i]);
+	}
+	if (n > REPORT_NAMES_SHOWN)
+		fmt_putf(o, " and %zu more", n - REPORT_NAMES_SHOWN);
+	fmt_put(o, n ? "\n" : " none\n");
+}
+
 static void
 md_changes(struct fmt_out *o, const struct report *report)
 {
@@ -287,6 +302,10 @@ md_changes(struct fmt_out *o, const struct report *report)
 	    "" : " none");
 	report__noisy(o, report->no_longer_noisy, report->nno_longer_noisy,
 	    md_noisy_item);
+	md_names(o, "New alerts** (fired, and not in the window before)",
+	    report->new_alerts, report->nnew_alerts);
+	md_names(o, "Gone alerts** (fired in the window before, not now)",
+	    report->gone_alerts, report->ngone_alerts);
 	fmt_putf(o, "- **New dedup groups:**%s\n", nnew ? "" : " none");
 	report__new_groups(o, report, md_group_item);
 	fmt_put(o, "\n");

@@ -164,6 +164,8 @@ REPORT_SCHEMA = {
                              "previous_episodes": "int",
                              "previous_noise_ratio": "num?",
                              "links": LINKS}],
+        "new_alerts": ["str"],
+        "gone_alerts": ["str"],
         "new_groups": [GROUP],
         "pages_change": CHANGE,
     },
@@ -393,6 +395,10 @@ class ReportTest(SeededDaemonTest):
         self.assertEqual(ch["no_longer_noisy"][0]["episodes"], 0)
         self.assertEqual(ch["new_groups"], rep["dedup_groups"])
         self.assertEqual(ch["pages_change"], rep["kpis"]["pages"])
+        # fired this window, not the one before; and the reverse
+        self.assertEqual(ch["new_alerts"],
+                         ["Flappy", "Quiet", "Steady", "Storm"])
+        self.assertEqual(ch["gone_alerts"], ["OldNoise"])
 
     def test_bad_parameters(self):
         for q, fragment in (("window=abc", "invalid window"),
@@ -595,6 +601,9 @@ class WeeklyTeamReviewTest(unittest.TestCase):
         names = {a["alertname"] for a in rep["top_noisy"] + rep["flapping"]}
         self.assertLessEqual(names, {"PayErr", "PayNew"})
         self.assertEqual({a["team"] for a in rep["top_noisy"]}, {"payments"})
+        # new this week: PayNew; none gone (PayErr fired both weeks)
+        self.assertEqual(rep["changes"]["new_alerts"], ["PayNew"])
+        self.assertEqual(rep["changes"]["gone_alerts"], [])
         rep = self.report("week=%s&team=search" % self.week_b)
         self.assertEqual(self.pages(rep), (4, 1))
         rep = self.report("week=%s&team=nobody" % self.week_b)

@@ -123,6 +123,15 @@ load_noisy(const json_t *list, struct report_noisy **out, size_t *n)
 	}
 }
 
+static void
+load_names(const json_t *list, char ***out, size_t *n)
+{
+	*n = json_array_size(list);
+	*out = array_of(*n, sizeof(**out));
+	for (size_t i = 0; i < *n; i++)
+		(*out)[i] = strdup(json_string_value(json_array_get(list, i)));
+}
+
 static struct report *
 report_load(const json_t *doc)
 {
@@ -255,6 +264,10 @@ report_load(const json_t *doc)
 	    &r->nnewly_noisy);
 	load_noisy(json_object_get(ch, "no_longer_noisy"),
 	    &r->no_longer_noisy, &r->nno_longer_noisy);
+	load_names(json_object_get(ch, "new_alerts"), &r->new_alerts,
+	    &r->nnew_alerts);
+	load_names(json_object_get(ch, "gone_alerts"), &r->gone_alerts,
+	    &r->ngone_alerts);
 	return r;
 }
 
