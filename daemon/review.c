@@ -20,6 +20,14 @@ review_scope_free(struct review_scope *s)
 	s->key.nmatch = 0;
 }
 
+/* v, or NULL when it is empty: an empty parameter is one not given (the
+ * overview's form sends "team=" for every team). */
+static const char *
+given(const char *v)
+{
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
 /* The span: one of window, week, start/end. */
 static int
 span(struct review_scope *s, const struct review_params *p,
@@ -101,13 +109,19 @@ team_selector(const char *label, const char *value)
 }
 
 int
-review_scope_parse(struct review_scope *s, const struct review_params *p,
+review_scope_parse(struct review_scope *s, const struct review_params *pp,
     const char *default_window, const struct tz *tz, const char *team_label,
     int64_t now, char *msg, size_t msglen)
 {
+	struct review_params q = *pp, *p = &q;
 	char err[256];
 
 	memset(s, 0, sizeof(*s));
+	q.window = given(q.window);
+	q.week = given(q.week);
+	q.start = given(q.start);
+	q.end = given(q.end);
+	q.team = given(q.team);
 	if (span(s, p, default_window, tz, now, msg, msglen) < 0)
 		return -1;
 	if (p->team != NULL && p->nmatch > 0) {
@@ -121,10 +135,8 @@ review_scope_parse(struct review_scope *s, const struct review_params *p,
 		return -1;
 	}
 	if (p->team != NULL) {
-		if (*p->team == '\0' || team_label == NULL ||
-		    *team_label == '\0') {
-			snprintf(msg, msglen, *p->team == '\0' ? "empty team" :
-			    "team= needs analysis.team_label");
+		if (team_label == NULL || *team_label == '\0') {
+			snprintf(msg, msglen, "team= needs analysis.team_label");
 			return -1;
 		}
 		if ((s->match[0] = team_selector(team_label, p->team)) == NULL)

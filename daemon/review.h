@@ -34,7 +34,8 @@ struct review_scope {
 	size_t nmatch;
 };
 
-/* Fills s from p at time now: window (a duration or seconds, default
+/* Fills s from p at time now (an empty parameter is one not given):
+ * window (a duration or seconds, default
  * default_window), or week ("2026-W48", in tz; NULL: UTC), or start (and
  * end, default now) -- one of the three; and match[] (each checked) or
  * team (a label value of team_label) -- one of the two. Returns 0, or -1

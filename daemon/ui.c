@@ -749,7 +749,7 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	rp.week = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "week");
 	rp.team = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "team");
 	if (rp.week != NULL && *rp.week == '\0')
-		rp.week = NULL;
+		rp.week = NULL;		/* for the form below */
 	if (rp.team != NULL && *rp.team == '\0')
 		rp.team = NULL;
 	if (rp.week == NULL)

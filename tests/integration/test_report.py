@@ -593,6 +593,10 @@ class WeeklyTeamReviewTest(unittest.TestCase):
                          week_bounds(self.week_a)[0])
         # every team: seven pages this week against four the week before
         self.assertEqual(self.pages(rep), (7, 4))
+        # an empty parameter is one not given (the overview's form sends
+        # "team=" for every team)
+        self.assertEqual(self.pages(self.report(
+            "week=%s&team=&window=&start=" % self.week_b)), (7, 4))
 
     def test_a_team_and_the_week_before(self):
         rep = self.report("week=%s&team=payments" % self.week_b)
