@@ -45,7 +45,6 @@
 #include "store.h"
 #include "timefmt.h"
 
-#define MATCH_MAX	16	/* match[] parameters per request */
 #define LIMIT_DEFAULT	100	/* episodes; the other lists: all rows */
 #define LINKS_MAX	1000	/* rows of /api/v1/alertnames given links */
 
@@ -53,25 +52,9 @@
  * arguments (valid during the request). */
 struct params {
 	const char *alertname, *start, *end, *limit, *window, *by, *next;
-	const char *match[MATCH_MAX];
-	int nmatch, too_many;
+	const char *match[PARAMS_MATCH_MAX];
+	int nmatch;
 };
-
-static enum MHD_Result
-collect_match(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
-{
-	struct params *p = cls;
-
-	(void)kind;
-	if (strcmp(key, "match[]") != 0)
-		return MHD_YES;
-	if (p->nmatch < MATCH_MAX)
-		p->match[p->nmatch++] = value ? value : "";
-	else
-		p->too_many = 1;
-	return MHD_YES;
-}
 
 /* Reads the parameters of c into p. Returns 0, or -1 with msg (too many
  * match[], a parameter and its deprecated alias both given). */
@@ -80,12 +63,8 @@ collect(struct MHD_Connection *c, struct request *r, struct params *p,
     char *msg, size_t msglen)
 {
 	memset(p, 0, sizeof(*p));
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_match, p);
-	if (p->too_many) {
-		snprintf(msg, msglen, "at most %d match[] parameters",
-		    MATCH_MAX);
+	if ((p->nmatch = params_match(c, p->match, msg, msglen)) < 0)
 		return -1;
-	}
 	if (param_aliased(c, r, "start", "since", &p->start, msg,
 	    msglen) < 0 ||
 	    param_aliased(c, r, "end", "until", &p->end, msg, msglen) < 0)
@@ -122,7 +101,7 @@ json_fp(uint64_t fp)
 }
 
 struct walk {
-	struct sel *sel[MATCH_MAX];
+	struct sel *sel[PARAMS_MATCH_MAX];
 	int nsel;
 	size_t limit, n;
 	int more;		/* a row past the limit matched */
@@ -576,7 +555,7 @@ static enum MHD_Result
 analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 {
 	struct params p;
-	struct sel *sel[MATCH_MAX];
+	struct sel *sel[PARAMS_MATCH_MAX];
 	const struct analysis *a;
 	void *handle;
 	int64_t window;

@@ -30,6 +30,41 @@ listed(const char *list, const char *name)
 	return 0;
 }
 
+struct matches {
+	const char **v;
+	size_t n;		/* PARAMS_MATCH_MAX + 1: there were more */
+};
+
+static enum MHD_Result
+collect_match(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct matches *m = cls;
+
+	(void)kind;
+	if (strcmp(key, "match[]") != 0 || m->n > PARAMS_MATCH_MAX)
+		return MHD_YES;
+	if (m->n < PARAMS_MATCH_MAX)
+		m->v[m->n] = value ? value : "";
+	m->n++;
+	return MHD_YES;
+}
+
+int
+params_match(struct MHD_Connection *c, const char **v, char *msg,
+    size_t msglen)
+{
+	struct matches m = { v, 0 };
+
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_match, &m);
+	if (m.n > PARAMS_MATCH_MAX) {
+		snprintf(msg, msglen, "at most %d match[] parameters",
+		    PARAMS_MATCH_MAX);
+		return -1;
+	}
+	return (int)m.n;
+}
+
 struct unknown {
 	const char *allowed;
 	const char *name[UNKNOWN_NAMED];

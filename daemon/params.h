@@ -12,6 +12,15 @@
 
 #include "respond.h"
 
+/* match[] parameters a request may give (Prometheus' selectors, any of
+ * which selects). */
+#define PARAMS_MATCH_MAX 16
+
+/* The match[] parameters of c into v[0..PARAMS_MATCH_MAX), in order:
+ * how many, or -1 with msg when there are more. */
+int params_match(struct MHD_Connection *c, const char **v, char *msg,
+    size_t msglen);
+
 /* Checks every query parameter of c against allowed, the names an endpoint
  * takes separated by spaces ("match[] start end limit"; "" takes none).
  * Returns 0, or -1 with msg naming the unknown ones, a few at most:

@@ -59,27 +59,6 @@ report_recommendations(struct daemon *d, const struct review_scope *scope,
 	return out;
 }
 
-/* match[] of a request, into v (at most max; *n of them, or max + 1 when
- * there were more). */
-struct matches {
-	const char **v;
-	size_t n, max;
-};
-
-static enum MHD_Result
-collect_match(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
-{
-	struct matches *m = cls;
-
-	(void)kind;
-	if (strcmp(key, "match[]") == 0) {
-		if (m->n < m->max)
-			m->v[m->n] = value ? value : "";
-		m->n += m->n <= m->max;
-	}
-	return MHD_YES;
-}
 
 /* Queues a rendered page with headers that let it load nothing but its
  * inline style (the HTML has no script and no external resource). */
@@ -117,8 +96,7 @@ api_report(struct MHD_Connection *c, struct request *r)
 {
 	const char *format_s = MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "format");
-	const char *match[REVIEW_MATCH_MAX];
-	struct matches m = { match, 0, REVIEW_MATCH_MAX };
+	const char *match[PARAMS_MATCH_MAX];
 	struct review_params rp;
 	struct review_scope scope;
 	struct daemon *d = r->d;
@@ -130,6 +108,7 @@ api_report(struct MHD_Connection *c, struct request *r)
 	json_t *recs = NULL, *doc;
 	void *handle = NULL;
 	char err[512], msg[600], asked[32];
+	int nmatch;
 
 	memset(&rp, 0, sizeof(rp));
 	rp.window = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
@@ -139,9 +118,10 @@ api_report(struct MHD_Connection *c, struct request *r)
 	    "start");
 	rp.end = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "end");
 	rp.team = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "team");
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_match, &m);
+	if ((nmatch = params_match(c, match, msg, sizeof(msg))) < 0)
+		return respond_json_error(c, r, 400, "bad_data", msg);
 	rp.match = match;
-	rp.nmatch = m.n;
+	rp.nmatch = (size_t)nmatch;
 	cfg = daemon_config(d);
 	report_opts_from_config(cfg, &ro);
 	if (review_scope_parse(&scope, &rp, WINDOW_DEFAULT, ro.tz,

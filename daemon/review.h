@@ -13,9 +13,10 @@
 #include <jansson.h>
 
 #include "analyses.h"
+#include "params.h"
 #include "recommend.h"
 
-#define REVIEW_MATCH_MAX 16	/* match[] of one review */
+#define REVIEW_MATCH_MAX PARAMS_MATCH_MAX	/* match[] of one review */
 
 struct tz;
 

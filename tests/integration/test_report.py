@@ -702,8 +702,15 @@ class WeeklyTeamReviewTest(unittest.TestCase):
                 ("end=100", "end without start"),
                 ("start=200&end=100", "end must be after start"),
                 ("team=a&match[]=%7Bx%3D%22y%22%7D", "team or match[]"),
-                ("match[]=%7Bx%3D", "invalid match[]")):
+                ("match[]=%7Bx%3D", "invalid match[]"),
+                ("&".join(["match[]=%7Bx%3D%22y%22%7D"] * 17),
+                 "at most 16 match[] parameters")):
             self.assertIn(fragment, self.report(q, status=400), q)
+        # the read API counts match[] alike
+        r = self.d.get("/api/v1/episodes?" +
+                       "&".join(["match[]=%7Bx%3D%22y%22%7D"] * 17))
+        self.assertEqual(r.status, 400)
+        self.assertIn("at most 16 match[] parameters", r.json()["error"])
 LINK_RUNBOOK = "https://wiki.example.com/runbooks/disk full"
 LINK_GRAPH = "http://prometheus:9090/graph?g0.expr=disk%3E90"
 LINK_AM = "http://am.example.com:9093/"
