@@ -326,29 +326,37 @@ static int
 alert_copy(struct report_alert *out, const struct an_alert_row *row,
     const struct analysis *a)
 {
+	const char **seen = NULL;
+	size_t nseen = 0;
 	struct buf teams;
 
-	/* the owners: the distinct teams of its identities, in their order */
+	/* the owners: the distinct teams of its identities, in their order;
+	 * each identity is checked against the few teams seen, not against
+	 * every identity before it */
 	buf_init(&teams, 4096);
 	for (size_t i = 0; i < a->nids; i++) {
-		const char *t = a->ids[i].team;
+		const char *t = a->ids[i].team, **p;
 		size_t k;
 
 		if (*t == '\0' || strcmp(a->ids[i].alertname, row->alertname))
 			continue;
-		for (k = 0; k < i; k++)
-			if (strcmp(a->ids[k].alertname, row->alertname) == 0 &&
-			    strcmp(a->ids[k].team, t) == 0)
-				break;
-		if (k == i && ((teams.len && buf_puts(&teams, ", ") < 0) ||
-		    buf_puts(&teams, t) < 0))
+		for (k = 0; k < nseen && strcmp(seen[k], t) != 0; k++)
+			;
+		if (k < nseen)
+			continue;
+		if ((p = realloc(seen, (nseen + 1) * sizeof(*seen))) == NULL)
+			goto nomem;
+		seen = p;
+		seen[nseen++] = t;
+		if ((teams.len && buf_puts(&teams, ", ") < 0) ||
+		    buf_puts(&teams, t) < 0)
 			break;		/* past the limit: those so far */
 	}
+	free(seen);
+	seen = NULL;
 	if ((out->team = teams.len ? buf_steal(&teams) : strdup("")) == NULL ||
-	    (out->alertname = strdup(row->alertname)) == NULL) {
-		buf_free(&teams);
-		return -1;
-	}
+	    (out->alertname = strdup(row->alertname)) == NULL)
+		goto nomem;
 	out->time_to_resolve = row->n.resolved ? row->n.mttr_median : NAN;
 	out->verdicts = row->n.feedback[FB_ACTIONABLE] +
 	    row->n.feedback[FB_NOISE];
@@ -359,6 +367,12 @@ alert_copy(struct report_alert *out, const struct an_alert_row *row,
 	out->flap_score = row->flap_score;
 	out->flapping = row->flapping;
 	return 0;
+nomem:
+	free(seen);
+	buf_free(&teams);
+	free(out->team);	/* out is zeroed: NULL unless made */
+	out->team = NULL;
+	return -1;
 }
 
 /* The top noisiest alertnames (with noise), and the flapping ones. */
