@@ -440,20 +440,26 @@ overview_report(const struct ui *u, const struct analysis *cur, void *handle,
 }
 
 /* The overview's scope form: a team (the values of analysis.team_label
- * among the alerts of the default window's analysis, cached) and an ISO
- * week; a GET of / with team= and week=. */
+ * among the alerts of the default window's analysis: shown's, when the
+ * page is of that window and every team) and an ISO week; a GET of / with
+ * team= and week=. */
 static void
 overview_scope_form(struct fmt_out *p, const struct ui *u,
-    const struct review_scope *scope, const char *team, const char *week)
+    const struct review_scope *scope, const struct analysis *shown,
+    const char *team, const char *week)
 {
-	const struct analysis *all;
+	const struct analysis *all = shown;
 	void *handle = NULL;
 	const char **teams = NULL;
 	size_t nteams = 0;
 	char err[256];
 
-	all = analysis_get(u->d, daemon_default_window(u->d), &handle, err,
-	    sizeof(err));
+	/* the page shows the default window of every team: its own analysis
+	 * (else that one, cached or not, would be run again) */
+	if (scope->nmatch > 0 ||
+	    scope->key.window_ms != daemon_default_window(u->d))
+		all = analysis_get(u->d, daemon_default_window(u->d), &handle,
+		    err, sizeof(err));
 	if ((teams = calloc((all ? all->nids : 0) + 1,
 	    sizeof(*teams))) == NULL)
 		p->err = 1;
@@ -784,7 +790,7 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 
 	page_begin(&p, &u, "Overview", "/", "/");
 	fmt_put(&p, "<h1>Alert noise</h1>\n");
-	overview_scope_form(&p, &u, &scope, rp.team, rp.week);
+	overview_scope_form(&p, &u, &scope, a, rp.team, rp.week);
 	if (scope.week[0]) {
 		fmt_put(&p, "<p class=\"muted\">Week ");
 		html_esc(&p, scope.week);
