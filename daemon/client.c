@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "httpc.h"
 
 #define URL_DEFAULT	"http://localhost:9467"
 #define URL_ENV		"ALERTNOISE_URL"
@@ -406,7 +407,6 @@ set_url(struct invocation *in, const char *url)
 	CURLU *u = curl_url();
 	char *scheme = NULL, *s = NULL, msg[512];
 	int rc = -1;
-	size_t n;
 
 	if (u == NULL)
 		oom();
@@ -423,11 +423,8 @@ set_url(struct invocation *in, const char *url)
 	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK)
 		oom();
-	in->shown = xstrdup(s);
-	for (n = strlen(in->base); n > 0 && in->base[n - 1] == '/'; n--)
-		in->base[n - 1] = '\0';
-	for (n = strlen(in->shown); n > 0 && in->shown[n - 1] == '/'; n--)
-		in->shown[n - 1] = '\0';
+	in->shown = httpc_strip_slashes(xstrdup(s));
+	httpc_strip_slashes(in->base);
 	rc = 0;
 out:
 	curl_free(scheme);
@@ -727,24 +724,6 @@ fail:
 
 /* --- the request --------------------------------------------------------- */
 
-struct answer {
-	struct buf body;	/* ANSWER_MAX at most */
-	int toobig;
-};
-
-static size_t
-on_data(char *data, size_t size, size_t n, void *arg)
-{
-	struct answer *a = arg;
-
-	n *= size;
-	if (buf_append(&a->body, data, n) < 0) {
-		a->toobig = a->body.len + n > a->body.limit;
-		return 0;	/* makes curl fail with CURLE_WRITE_ERROR */
-	}
-	return n;
-}
-
 /* Appends "&name=value" (no '&' first) to q, value URL-encoded. */
 static void
 param(CURL *h, struct buf *q, const char *name, const char *value)
@@ -765,7 +744,7 @@ param(CURL *h, struct buf *q, const char *name, const char *value)
 
 /* The answer's "error" text, else an excerpt of the body. */
 static void
-answer_error(const struct answer *a, json_t *j, long code, char *out,
+answer_error(const struct httpc_body *a, json_t *j, long code, char *out,
     size_t outlen)
 {
 	const char *em = json_string_value(json_object_get(j, "error"));
@@ -776,8 +755,8 @@ answer_error(const struct answer *a, json_t *j, long code, char *out,
 		return;
 	}
 	n = (size_t)snprintf(out, outlen, "HTTP %ld: ", code);
-	for (size_t i = 0; i < a->body.len && i < 200 && n + 4 < outlen; i++) {
-		unsigned char c = (unsigned char)a->body.data[i];
+	for (size_t i = 0; i < a->buf.len && i < 200 && n + 4 < outlen; i++) {
+		unsigned char c = (unsigned char)a->buf.data[i];
 
 		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : ' ';
 	}
@@ -791,7 +770,7 @@ static int
 call(const struct invocation *in, json_t *body, json_t **data, char **next)
 {
 	const struct command *c = in->cmd;
-	struct answer a;
+	struct httpc_body a;
 	struct buf url, q;
 	struct curl_slist *hdr = NULL;
 	char *sel = NULL, *text = NULL, msg[1024];
@@ -805,10 +784,8 @@ call(const struct invocation *in, json_t *body, json_t **data, char **next)
 
 	*data = NULL;
 	*next = NULL;
-	if ((h = curl_easy_init()) == NULL)
+	if ((h = httpc_new(&a, ANSWER_MAX, NULL)) == NULL)
 		oom();
-	buf_init(&a.body, ANSWER_MAX);
-	a.toobig = 0;
 	buf_init(&url, OUT_MAX);
 	buf_init(&q, OUT_MAX);
 	if (body == NULL) {
@@ -827,19 +804,7 @@ call(const struct invocation *in, json_t *body, json_t **data, char **next)
 		puts_b(&url, q.data);
 	}
 	curl_easy_setopt(h, CURLOPT_URL, url.data);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, in->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ANSWER_MAX);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "alertnoised/" AN_VERSION);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
 	if (body != NULL) {
 		if ((text = json_dumps(body, JSON_COMPACT)) == NULL ||
 		    (hdr = curl_slist_append(NULL, "Content-Type: "
@@ -876,7 +841,7 @@ call(const struct invocation *in, json_t *body, json_t **data, char **next)
 		rc = EXIT_UNREACHABLE;
 		goto fail;
 	}
-	j = json_loadb(a.body.data ? a.body.data : "", a.body.len, 0, &je);
+	j = json_loadb(a.buf.data ? a.buf.data : "", a.buf.len, 0, &je);
 	status = json_string_value(json_object_get(j, "status"));
 	if (code < 200 || code > 299 || (status != NULL &&
 	    strcmp(status, "success") != 0)) {
@@ -901,7 +866,7 @@ out:
 	curl_easy_cleanup(h);
 	free(text);
 	free(sel);
-	buf_free(&a.body);
+	buf_free(&a.buf);
 	buf_free(&url);
 	buf_free(&q);
 	return rc;

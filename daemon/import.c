@@ -45,6 +45,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "httpc.h"
 #include "ingest.h"
 #include "intern.h"
 #include "log.h"
@@ -142,34 +143,10 @@ struct prom {
 	CURL *curl;
 	char *base;		/* URL up to the API, no trailing '/'; owned */
 	char *shown;		/* base without user:password, for messages */
-	struct buf body;	/* the last response, MAX_BODY at most */
-	int toobig;		/* the last response passed MAX_BODY */
+	struct httpc_body body;	/* the last response, MAX_BODY at most */
 	long code;		/* HTTP status of the last response, or 0 */
 	char cerr[CURL_ERROR_SIZE];
 };
-
-static size_t
-prom_write(char *data, size_t size, size_t n, void *arg)
-{
-	struct prom *p = arg;
-
-	n *= size;
-	if (buf_append(&p->body, data, n) < 0) {
-		p->toobig = p->body.len + n > p->body.limit;
-		return 0;	/* makes curl fail with CURLE_WRITE_ERROR */
-	}
-	return n;
-}
-
-static char *
-strip_slashes(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0 && s[n - 1] == '/')
-		s[--n] = '\0';
-	return s;
-}
 
 /* Checks url (http or https, no query or fragment) and sets up p. Returns 0,
  * or -1 with err; p needs prom_close either way. */
@@ -181,7 +158,7 @@ prom_open(struct prom *p, const char *url, char *err, size_t errlen)
 	int result = -1;
 
 	memset(p, 0, sizeof(*p));
-	buf_init(&p->body, MAX_BODY);
+	buf_init(&p->body.buf, MAX_BODY);
 	if ((u = curl_url()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -202,33 +179,19 @@ prom_open(struct prom *p, const char *url, char *err, size_t errlen)
 	}
 	if (curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK)
 		goto nomem;
-	p->base = strip_slashes(xstrdup(s));
+	p->base = httpc_strip_slashes(xstrdup(s));
 	curl_free(s);
 	s = NULL;
 	if (curl_url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
 	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK)
 		goto nomem;
-	p->shown = strip_slashes(xstrdup(s));
+	p->shown = httpc_strip_slashes(xstrdup(s));
 
-	if ((p->curl = curl_easy_init()) == NULL)
+	if ((p->curl = httpc_new(&p->body, MAX_BODY, p->cerr)) == NULL)
 		goto nomem;
-	curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, prom_write);
-	curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, p);
-	curl_easy_setopt(p->curl, CURLOPT_ERRORBUFFER, p->cerr);
 	curl_easy_setopt(p->curl, CURLOPT_TIMEOUT, TIMEOUT_S);
 	curl_easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-	curl_easy_setopt(p->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(p->curl, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)MAX_BODY);
-	curl_easy_setopt(p->curl, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(p->curl, CURLOPT_USERAGENT, "alertnoised/" AN_VERSION);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(p->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(p->curl, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
 	result = 0;
 	goto out;
 nomem:
@@ -249,7 +212,7 @@ prom_close(struct prom *p)
 		curl_easy_cleanup(p->curl);
 	free(p->base);
 	free(p->shown);
-	buf_free(&p->body);
+	buf_free(&p->body.buf);
 }
 
 /* A printable excerpt of the last response body, for error messages. */
@@ -258,14 +221,14 @@ body_excerpt(const struct prom *p, char *out, size_t outlen)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < p->body.len && n + 4 < outlen && i < 200; i++) {
-		unsigned char c = (unsigned char)p->body.data[i];
+	for (size_t i = 0; i < p->body.buf.len && n + 4 < outlen && i < 200; i++) {
+		unsigned char c = (unsigned char)p->body.buf.data[i];
 
 		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : ' ';
 	}
 	while (n > 0 && out[n - 1] == ' ')
 		n--;
-	if (p->body.len > 200 && n + 4 < outlen) {
+	if (p->body.buf.len > 200 && n + 4 < outlen) {
 		memcpy(out + n, "...", 3);
 		n += 3;
 	}
@@ -293,8 +256,7 @@ prom_call(struct prom *p, const char *path, const char *form, json_t **root,
 	*root = NULL;
 	url = xreallocarray(NULL, n, 1);
 	snprintf(url, n, "%s%s", p->base, path);
-	buf_reset(&p->body);
-	p->toobig = 0;
+	httpc_body_reset(&p->body);
 	p->code = 0;
 	p->cerr[0] = '\0';
 	curl_easy_setopt(p->curl, CURLOPT_URL, url);
@@ -310,7 +272,7 @@ prom_call(struct prom *p, const char *path, const char *form, json_t **root,
 		    TIMEOUT_S, CONNECT_TIMEOUT_S);
 		goto out;
 	}
-	if (p->toobig || cc == CURLE_FILESIZE_EXCEEDED) {
+	if (p->body.toobig || cc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(err, errlen, "%s %s%s: the answer is larger than "
 		    "%zu MiB; try a smaller --chunk", method, p->shown, path,
 		    MAX_BODY >> 20);
@@ -322,7 +284,7 @@ prom_call(struct prom *p, const char *path, const char *form, json_t **root,
 		    p->cerr, p->cerr[0] ? ")" : "");
 		goto out;
 	}
-	j = json_loadb(p->body.data != NULL ? p->body.data : "", p->body.len,
+	j = json_loadb(p->body.buf.data != NULL ? p->body.buf.data : "", p->body.buf.len,
 	    0, &jerr);
 	if (p->code < 200 || p->code > 299) {
 		const char *et = json_string_value(json_object_get(j,
@@ -374,7 +336,7 @@ prom_call(struct prom *p, const char *path, const char *form, json_t **root,
 		char ms[24], bytes[24];
 
 		snprintf(ms, sizeof(ms), "%lld", (long long)(ts_now_ms() - t0));
-		snprintf(bytes, sizeof(bytes), "%zu", p->body.len);
+		snprintf(bytes, sizeof(bytes), "%zu", p->body.buf.len);
 		log_debug("Prometheus API answer", "path", path, "bytes",
 		    bytes, "duration_ms", ms);
 	}
@@ -987,7 +949,7 @@ import_run(int argc, char **argv, const char *default_config)
 
 	memset(&p, 0, sizeof(p));
 	memset(&im, 0, sizeof(im));
-	buf_init(&p.body, MAX_BODY);
+	buf_init(&p.body.buf, MAX_BODY);
 	buf_init(&im.key, MAX_KEY);
 	if ((rc = parse_flags(argc, argv, &f, default_config)) != 0)
 		return rc == 1 ? 0 : rc;

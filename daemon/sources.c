@@ -23,6 +23,7 @@
 
 #include "amroute.h"
 #include "buf.h"
+#include "httpc.h"
 #include "log.h"
 #include "promrules.h"
 #include "sources.h"
@@ -265,23 +266,6 @@ redacted(const char *url)
 	return s;
 }
 
-struct fetch {
-	struct buf body;
-	int toobig;
-};
-
-static size_t
-fetch_write(char *p, size_t size, size_t n, void *arg)
-{
-	struct fetch *f = arg;
-
-	if (buf_append(&f->body, p, size * n) < 0) {
-		f->toobig = 1;
-		return 0;
-	}
-	return size * n;
-}
-
 /* GETs base + path: 0 and the answer's body in *out (a 2xx), or -1 and
  * why. The URL's user and password (if any) go as basic auth and are never
  * printed. */
@@ -289,8 +273,8 @@ static int
 fetch(const char *base, const char *path, int64_t timeout_ms,
     struct src_file *out, char *err, size_t errlen)
 {
-	struct fetch f;
-	char *url, cerr[CURL_ERROR_SIZE] = "";
+	struct httpc_body f;
+	char *url = NULL, cerr[CURL_ERROR_SIZE];
 	size_t n = strlen(base) + strlen(path) + 1;
 	CURL *c;
 	CURLcode cc;
@@ -298,31 +282,18 @@ fetch(const char *base, const char *path, int64_t timeout_ms,
 	int result = -1;
 
 	memset(out, 0, sizeof(*out));
-	buf_init(&f.body, SRC_MAX_BYTES);
-	f.toobig = 0;
-	if ((url = malloc(n)) == NULL || (c = curl_easy_init()) == NULL) {
-		free(url);
+	if ((c = httpc_new(&f, SRC_MAX_BYTES, cerr)) == NULL ||
+	    (url = malloc(n)) == NULL) {
+		if (c != NULL)
+			curl_easy_cleanup(c);
+		buf_free(&f.buf);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	snprintf(url, n, "%s%s", base, path);
 	/* base ends without a slash: a trailing one was dropped */
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)SRC_MAX_BYTES);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "alertnoised/" AN_VERSION);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (f.toobig || cc == CURLE_FILESIZE_EXCEEDED)
@@ -338,21 +309,21 @@ fetch(const char *base, const char *path, int64_t timeout_ms,
 	else if (code < 200 || code > 299)
 		snprintf(err, errlen, "GET %s: HTTP status %ld", path, code);
 	else {
-		out->len = f.body.len;
-		out->text = malloc(f.body.len + 1);
+		out->len = f.buf.len;
+		out->text = malloc(f.buf.len + 1);
 		out->path = redacted(url);
 		if (out->text == NULL || out->path == NULL) {
 			file_free(out);
 			snprintf(err, errlen, "out of memory");
 		} else {
-			if (f.body.len > 0)
-				memcpy(out->text, f.body.data, f.body.len);
-			out->text[f.body.len] = '\0';
+			if (f.buf.len > 0)
+				memcpy(out->text, f.buf.data, f.buf.len);
+			out->text[f.buf.len] = '\0';
 			result = 0;
 		}
 	}
 	curl_easy_cleanup(c);
-	buf_free(&f.body);
+	buf_free(&f.buf);
 	free(url);
 	return result;
 }
@@ -362,12 +333,8 @@ static char *
 url_base(const char *url)
 {
 	char *s = strdup(url);
-	size_t n;
 
-	if (s != NULL)
-		for (n = strlen(s); n > 0 && s[n - 1] == '/'; n--)
-			s[n - 1] = '\0';
-	return s;
+	return s != NULL ? httpc_strip_slashes(s) : NULL;
 }
 
 /* What the refresher copies out of the config before it reads. */
