@@ -37,6 +37,7 @@
 #include "sdnotify.h"
 #include "sources.h"
 #include "store.h"
+#include "storelock.h"
 #include "timefmt.h"
 #include "timers.h"
 
@@ -553,6 +554,11 @@ main(int argc, char **argv)
 	met_set(d.m.reload_success, NULL, 1);
 	met_set(d.m.reload_success_ts, NULL, (double)d.start_ms / 1000.0);
 
+	if (storelock_take(d.cfg->storage_path, err, sizeof(err)) < 0) {
+		log_error("Taking the store's lock failed", "path",
+		    d.cfg->storage_path, "err", err);
+		return 1;
+	}
 	{
 		struct store_opts so = { .busy_timeout_ms =
 		    d.cfg->busy_timeout_ms, .model_horizon_ms =

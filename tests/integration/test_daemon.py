@@ -645,6 +645,32 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(d2.count("notifications"),
                          before["notifications"] + 1)
 
+    def test_a_second_daemon_on_the_same_store_exits_naming_the_first(self):
+        """Two daemons on one store would each keep their own model and
+        lose acknowledged episodes: the second exits 1 naming the first's
+        PID, touching nothing; once the first dies (even kill -9), the
+        store can be opened again."""
+        a = Daemon("").start()
+        self.addCleanup(a.cleanup)
+        self.assertEqual(a.webhook(payload()).status, 200)
+        before = a.counts()
+        b = Daemon("", storage=a.storage).start(wait_ready=False)
+        self.addCleanup(b.cleanup)
+        self.assertEqual(b.proc.wait(30), 1)
+        err = [logfmt_fields(l) for l in b.log().splitlines()
+               if "lock" in l]
+        self.assertTrue(err, b.log())
+        self.assertIn("PID %d" % a.proc.pid, err[-1].get("err", ""))
+        self.assertIn("one daemon per store", err[-1].get("err", ""))
+        self.assertEqual(a.get("/-/ready").status, 200)
+        self.assertEqual(a.counts(), before)
+        a.stop(signal.SIGKILL)
+        c = Daemon("", storage=a.storage).start()
+        self.addCleanup(c.cleanup)
+        self.assertEqual(c.counts(), before)
+        with open(os.path.join(a.storage, "lock")) as f:
+            self.assertEqual(f.read().strip(), str(c.proc.pid))
+
     def test_sigterm_lets_a_request_in_flight_finish(self):
         d = Daemon("").start()
         self.addCleanup(d.cleanup)
