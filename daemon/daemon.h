@@ -18,6 +18,7 @@ struct flags {
 	const char *log_level;
 	const char *log_format;
 	int test_clock;			/* --test.clock: POST /-/test/clock */
+	int enable_lifecycle;		/* --web.enable-lifecycle: /-/reload */
 };
 
 struct daemon_metrics {

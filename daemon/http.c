@@ -8,6 +8,7 @@
  * Request bodies are read into a size-capped buffer: a Content-Length over
  * the limit is refused before reading; a chunked body is not buffered past
  * the limit and is refused when it ends. Each connection has its own thread. */
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -56,13 +57,64 @@ h_ready(struct MHD_Connection *c, struct request *r)
 	return respond_text(c, r, 503, "alertnoise is not ready.\n");
 }
 
+/* The part of a failed load's error that says where it failed and never
+ * what the file holds: "FILE:LINE" when err starts so (cfg_load's "FILE:LINE:
+ * KEY: what"), then ": KEY" cut back to the longest part of KEY that is a
+ * known key or section ("webhook.dedup_window"; "webhook" for an unknown
+ * "webhook.x"). NULL when err does not start with FILE:LINE. The rest of err
+ * may quote the file (an unknown key, a value), and a config file may be a
+ * symlink to anything the daemon can read: over HTTP only the place goes,
+ * the log has the whole error. */
+static const char *
+reload_where(const char *err, const char *file, char *out, size_t outlen)
+{
+	char key[256];
+	size_t n = strlen(file), d = 0, k;
+	const char *p;
+
+	if (strncmp(err, file, n) != 0 || err[n] != ':')
+		return NULL;
+	while (isdigit((unsigned char)err[n + 1 + d]))
+		d++;
+	if (d == 0 || err[n + 1 + d] != ':')
+		return NULL;
+	p = err + n + 1 + d + 1;
+	p += *p == ' ';
+	k = strcspn(p, ":[ ");
+	if (k >= sizeof(key) || p[k] == '\0')
+		k = 0;		/* no "KEY:" */
+	memcpy(key, p, k);
+	key[k] = '\0';
+	while (k > 0 && !cfg_key_known(key)) {
+		while (k > 0 && key[k - 1] != '.')
+			k--;
+		key[k > 0 ? --k : 0] = '\0';
+	}
+	snprintf(out, outlen, "%.*s%s%s", (int)(n + 1 + d), err,
+	    k > 0 ? ": " : "", key);
+	return out;
+}
+
+/* POST /-/reload, served only with --web.enable-lifecycle as in
+ * Prometheus: anyone who reaches the port could otherwise make the daemon
+ * read its config file again. */
 static enum MHD_Result
 h_reload(struct MHD_Connection *c, struct request *r)
 {
-	char err[1024], msg[1100];
+	char err[1024], where[1100], msg[1400];
+	const char *at;
 
+	if (!r->d->flags.enable_lifecycle)
+		return respond_text(c, r, 403, "Lifecycle API is not enabled "
+		    "(start alertnoised with --web.enable-lifecycle, or send "
+		    "SIGHUP).\n");
 	if (daemon_reload(r->d, err, sizeof(err)) < 0) {
-		snprintf(msg, sizeof(msg), "failed to reload config: %s\n", err);
+		at = reload_where(err, r->d->flags.config_file, where,
+		    sizeof(where));
+		snprintf(msg, sizeof(msg), "failed to reload config: %s%sthe "
+		    "file is not a valid configuration, the old one stays; the "
+		    "daemon's log says what is wrong, as does alertnoised "
+		    "--check-config\n", at ? at : "", at ? ": " : "");
 		return respond_text(c, r, 500, msg);
 	}
 	return respond_text(c, r, 200, "");

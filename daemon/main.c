@@ -75,6 +75,7 @@ usage(FILE *f)
 "      --web.listen-address=ADDR\n"
 "                             Address to listen on for the API, webhooks and\n"
 "                             metrics (default from the config, \":9467\").\n"
+"      --web.enable-lifecycle Enable reloading over HTTP (POST /-/reload).\n"
 "      --storage.path=DIR     Directory of the embedded store (default from\n"
 "                             the config, \"data/\").\n"
 "      --log.level=LEVEL      debug, info, warn or error (default info).\n"
@@ -84,7 +85,8 @@ usage(FILE *f)
 "      --test.clock           For tests only: POST /-/test/clock?advance=1500ms\n"
 "                             moves the daemon's clock forward.\n"
 "\n"
-"Flags override the configuration file. SIGHUP or POST /-/reload reloads it.\n",
+"Flags override the configuration file. SIGHUP reloads it, as does POST\n"
+"/-/reload with --web.enable-lifecycle.\n",
 	    AN_DEFAULT_CONFIG);
 }
 
@@ -481,6 +483,8 @@ main(int argc, char **argv)
 			{ "--check-config", FLAG_SWITCH, .on = &check },
 			{ "--test.clock", FLAG_SWITCH,
 			    .on = &d.flags.test_clock },
+			{ "--web.enable-lifecycle", FLAG_SWITCH,
+			    .on = &d.flags.enable_lifecycle },
 			{ "--config.file", FLAG_VALUE,
 			    .value = &d.flags.config_file },
 			{ "--web.listen-address", FLAG_VALUE,

@@ -106,7 +106,8 @@ def parse_metrics(text):
 class Daemon:
     """A running alertnoised. config is the YAML text of its config file."""
 
-    def __init__(self, config="", extra_args=(), storage=None):
+    def __init__(self, config="", extra_args=(), storage=None,
+                 lifecycle=True):
         self.dir = tempfile.mkdtemp(prefix="an-test-")
         self.storage = storage or os.path.join(self.dir, "data")
         self.config_path = os.path.join(self.dir, "alertnoised.yml")
@@ -114,7 +115,10 @@ class Daemon:
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.log_path = os.path.join(self.dir, "daemon.log")
-        self.extra_args = list(extra_args)
+        # POST /-/reload is served only with --web.enable-lifecycle; the
+        # tests reload over HTTP unless they test that it is off
+        self.extra_args = (["--web.enable-lifecycle"] if lifecycle else []
+                           ) + list(extra_args)
         self.proc = None
 
     def write_config(self, text):

@@ -1750,6 +1750,14 @@ cfg_key_find(const char *path, int *section)
 	return NULL;
 }
 
+int
+cfg_key_known(const char *path)
+{
+	int section;
+
+	return cfg_key_find(path, &section) != NULL || section;
+}
+
 /* Loads the mapping map, whose dotted path is prefix ("" at the top). */
 static int
 load_mapping(struct loader *ld, const char *prefix, yaml_node_t *map)

@@ -159,6 +159,11 @@ void cfg_free(struct an_config *c);
 const struct an_config *cfg_hold(const struct an_config *c);
 void cfg_release(const struct an_config *c);
 
+/* Whether path ("webhook.dedup_window", "analysis") is a key or a section of
+ * the key table: a name that may be shown where the file's own text may
+ * not. */
+int cfg_key_known(const char *path);
+
 /* Parses a Prometheus duration ("30s", "5m", "1h30m", "7d", "1w", "2y", "0",
  * "500ms"): units y w d h m s ms, each at most once, largest first, as
  * prometheus/common model.ParseDuration. Returns 0 and milliseconds in *ms,

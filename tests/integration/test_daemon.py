@@ -415,6 +415,23 @@ class ReloadTest(unittest.TestCase):
                                      content_type=None).status, 200)
         self.assertEqual(self.successful(), 1)
 
+    def test_http_reload_error_never_quotes_the_file(self):
+        """The config may be a symlink to any file the daemon can read: a
+        failed reload over HTTP names the line and the known key, never
+        the file's text (the log has the whole error)."""
+        secret = "s3cr3t-value-from-the-file"
+        self.d.write_config("webhook:\n  %s: 1\n" % secret)
+        r = self.d.post("/-/reload", None, content_type=None)
+        self.assertEqual(r.status, 500, r.text)
+        self.assertIn("alertnoised.yml:2: webhook:", r.text)
+        self.assertNotIn(secret, r.text)
+        self.d.write_config("root:x:0:0:%s:/root:/bin/bash\n" % secret)
+        r = self.d.post("/-/reload", None, content_type=None)
+        self.assertEqual(r.status, 500, r.text)
+        self.assertNotIn(secret, r.text)
+        self.assertIn("--check-config", r.text)
+        wait_for(lambda: secret in self.d.log(), what="the error logged")
+
     def test_sighup_with_a_broken_config_keeps_the_old_one(self):
         bad0 = self.reloads("failure")
         log0 = len(self.d.log())
@@ -432,6 +449,25 @@ class ReloadTest(unittest.TestCase):
         self.assertIn("webhook.no_such_key", errs[-1])
         r = self.d.webhook(payload(2000))
         self.assertEqual(r.status, 200, r.text)
+
+    def test_http_reload_needs_the_lifecycle_flag(self):
+        """As in Prometheus, /-/reload over HTTP is off unless the daemon
+        runs with --web.enable-lifecycle; SIGHUP still reloads."""
+        d = Daemon(GOOD, lifecycle=False).start()
+        self.addCleanup(d.cleanup)
+        ok0 = d.metric("alertnoise_config_reloads_total", result="success")
+        r = d.post("/-/reload", None, content_type=None)
+        self.assertEqual(r.status, 403, r.text)
+        self.assertIn("Lifecycle API is not enabled", r.text)
+        self.assertIn("--web.enable-lifecycle", r.text)
+        self.assertEqual(d.metric("alertnoise_config_reloads_total",
+                                  result="success"), ok0)
+        self.assertEqual(d.metric("alertnoise_http_requests_total",
+                                  handler="/-/reload", code="403"), 1)
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: d.metric("alertnoise_config_reloads_total",
+                                  result="success") == ok0 + 1,
+                 what="SIGHUP to reload")
 
     def test_reload_with_a_body_is_refused(self):
         # /-/reload takes no body: one is refused, and the daemon lives on
