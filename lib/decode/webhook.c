@@ -1,6 +1,7 @@
 /* webhook.c -- Alertmanager webhook payload parsing (see webhook.h). */
 #include "webhook.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,20 @@ get_opt_string(json_t *obj, const char *key, const char *where,
 
 /* A label or annotation set: an object of strings. An absent or null one
  * becomes an empty object owned by obj. Labels need non-empty names. */
+/* Prometheus' and Alertmanager 0.25's label names: [a-zA-Z_][a-zA-Z0-9_]*
+ * (model.LabelName.IsValid). Alertmanager refuses an alert with any other,
+ * so one in a webhook was never sent by it. */
+static int
+label_name_valid(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (s++; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return 0;
+	return 1;
+}
+
 static enum wh_error
 get_kv(json_t *obj, const char *key, const char *where, int required,
     int is_labels, json_t **out, char *err, size_t errlen)
@@ -100,6 +115,10 @@ get_kv(json_t *obj, const char *key, const char *where, int required,
 		if (is_labels && *name == '\0')
 			return fail(WH_ERR_VALUE, err, errlen,
 			    "%s%s: empty label name", where, key);
+		if (is_labels && !label_name_valid(name))
+			return fail(WH_ERR_VALUE, err, errlen,
+			    "%s%s: invalid label name \"%.64s\": want "
+			    "[a-zA-Z_][a-zA-Z0-9_]*", where, key, name);
 	}
 	*out = v;
 	return WH_OK;
@@ -188,7 +207,16 @@ parse_alert(json_t *a, size_t i, const char *const *replica, size_t nreplica,
 		return fail(WH_ERR_TIMESTAMP, err, errlen,
 		    "%sendsAt: before startsAt", where);
 	name = json_object_get(out->labels, "alertname");
-	out->alertname = name ? json_string_value(name) : "";
+	if (name == NULL || *json_string_value(name) == '\0')
+		return fail(WH_ERR_VALUE, err, errlen,
+		    "%slabels.alertname: %s: every alert needs its name",
+		    where, name == NULL ? "missing" : "empty");
+	out->alertname = json_string_value(name);
+	if (out->starts_ms < 0 || out->starts_ms > ts_now_ms() +
+	    WH_FUTURE_MAX_MS)
+		return fail(WH_ERR_TIMESTAMP, err, errlen,
+		    "%sstartsAt: %s", where, out->starts_ms < 0 ?
+		    "before 1970" : "more than 10m in the future");
 	if ((out->identity_labels = json_copy(out->labels)) == NULL)
 		return fail(WH_ERR_NOMEM, err, errlen, "out of memory");
 	for (size_t r = 0; r < nreplica; r++)

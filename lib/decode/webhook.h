@@ -52,6 +52,11 @@ struct wh_notification {
 };
 
 /* Reasons a payload is rejected; the daemon counts rejections by these. */
+/* How far ahead of the daemon's clock an alert may start (startsAt); as
+ * Prometheus' out-of-bounds, a sender whose clock is that far ahead is
+ * refused rather than stored. */
+#define WH_FUTURE_MAX_MS (10 * 60 * 1000)
+
 enum wh_error {
 	WH_OK = 0,
 	WH_ERR_JSON,		/* "invalid_json": not JSON */

@@ -71,8 +71,8 @@ TEST(fingerprint_computed_when_absent)
 	char err[256];
 	const char *s = "{\"version\":\"4\",\"receiver\":\"r\",\"status\":"
 	    "\"firing\",\"groupKey\":\"{}\",\"alerts\":[{\"status\":\"firing\","
-	    "\"labels\":{\"fear\":\"love is not enough\",\"name\":\"garland, "
-	    "briggs\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}";
+	    "\"labels\":{\"alertname\":\"Garland\",\"fear\":\"love is not "
+	    "enough\",\"name\":\"garland, briggs\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}";
 	char fp[17];
 
 	CHECK_INT(parse(s, &n, err), WH_OK);
@@ -80,7 +80,7 @@ TEST(fingerprint_computed_when_absent)
 		return;
 	CHECK(!n->alerts[0].fingerprint_given);
 	fp_format(n->alerts[0].fingerprint, fp);
-	CHECK_STR(fp, "507a62d79ee76c9a");
+	CHECK_STR(fp, "96b459484ef4f430");
 	wh_free(n);
 }
 
@@ -91,14 +91,14 @@ TEST(digest_ignores_key_order_not_content)
 
 	parse("{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
 	    "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
-	    "{\"a\":\"1\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", &a, err);
+	    "{\"alertname\":\"A\",\"a\":\"1\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", &a, err);
 	parse("{\"receiver\":\"r\",\"version\":\"4\",\"groupKey\":\"k\","
-	    "\"status\":\"firing\",\"alerts\":[{\"labels\":{\"a\":\"1\"},"
+	    "\"status\":\"firing\",\"alerts\":[{\"labels\":{\"alertname\":\"A\",\"a\":\"1\"},"
 	    "\"status\":\"firing\",\"startsAt\":\"2026-01-01T00:00:00Z\"}]}",
 	    &b, err);
 	parse("{\"version\":\"4\",\"receiver\":\"r2\",\"status\":\"firing\","
 	    "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
-	    "{\"a\":\"1\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", &c, err);
+	    "{\"alertname\":\"A\",\"a\":\"1\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", &c, err);
 	CHECK(a && b && c);
 	if (a && b && c) {
 		CHECK(a->digest == b->digest);
@@ -131,14 +131,14 @@ static const struct {
 	  "\"groupKey\":\"k\",\"alerts\":[]}", WH_ERR_VALUE, "alerts: empty" },
 	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
 	  "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
-	  "{\"a\":\"1\"},\"startsAt\":\"yesterday\"}]}", WH_ERR_TIMESTAMP,
+	  "{\"alertname\":\"A\",\"a\":\"1\"},\"startsAt\":\"yesterday\"}]}", WH_ERR_TIMESTAMP,
 	  "alerts[0].startsAt: bad RFC 3339 timestamp \"yesterday\"" },
 	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
 	  "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
-	  "{\"a\":\"1\"}}]}", WH_ERR_FIELD, "alerts[0].startsAt: missing" },
+	  "{\"alertname\":\"A\",\"a\":\"1\"}}]}", WH_ERR_FIELD, "alerts[0].startsAt: missing" },
 	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"resolved\","
 	  "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"resolved\",\"labels\":"
-	  "{\"a\":\"1\"},\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":"
+	  "{\"alertname\":\"A\",\"a\":\"1\"},\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":"
 	  "\"0001-01-01T00:00:00Z\"}]}", WH_ERR_TIMESTAMP,
 	  "alerts[0].endsAt: a resolved alert needs an end time" },
 	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
@@ -151,9 +151,30 @@ static const struct {
 	  "alerts[0].labels: empty" },
 	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
 	  "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
-	  "{\"a\":\"1\"},\"startsAt\":\"2026-01-01T00:00:00Z\","
+	  "{\"alertname\":\"A\",\"a\":\"1\"},\"startsAt\":\"2026-01-01T00:00:00Z\","
 	  "\"fingerprint\":\"0000000000000001\"}]}", WH_ERR_FINGERPRINT,
 	  "alerts[0].fingerprint: \"0000000000000001\" does not match" },
+	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
+	  "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
+	  "{\"alertname\":\"A\",\"a-b\":\"1\"},\"startsAt\":"
+	  "\"2026-01-01T00:00:00Z\"}]}", WH_ERR_VALUE,
+	  "alerts[0].labels: invalid label name \"a-b\"" },
+	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
+	  "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
+	  "{\"a\":\"1\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}",
+	  WH_ERR_VALUE, "alerts[0].labels.alertname: missing" },
+	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
+	  "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
+	  "{\"alertname\":\"\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}",
+	  WH_ERR_VALUE, "alerts[0].labels.alertname: empty" },
+	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
+	  "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
+	  "{\"alertname\":\"A\"},\"startsAt\":\"0002-01-02T00:00:00Z\"}]}",
+	  WH_ERR_TIMESTAMP, "alerts[0].startsAt: before 1970" },
+	{ "{\"version\":\"4\",\"receiver\":\"r\",\"status\":\"firing\","
+	  "\"groupKey\":\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
+	  "{\"alertname\":\"A\"},\"startsAt\":\"9999-01-01T00:00:00Z\"}]}",
+	  WH_ERR_TIMESTAMP, "alerts[0].startsAt: more than 10m in the future" },
 	{ "{\"version\":\"4\",\"version\":\"4\"}", WH_ERR_JSON,
 	  "invalid JSON" },
 };
