@@ -64,6 +64,12 @@ struct daemon_metrics {
 	struct met_family *time_to_resolve;	/* {severity} or none */
 	struct met_family *dedup_groups;	/* {kind} */
 	struct met_family *recommendations;	/* {kind} */
+	struct met_family *team_pages;		/* {team} */
+	struct met_family *team_episodes;	/* {team, window} */
+	struct met_family *team_noise_ratio;	/* {team, window} */
+	struct met_family *team_window_pages;	/* {team, window} */
+	struct met_family *team_page_noise_ratio;	/* {team, window} */
+	struct met_family *team_other_teams;	/* {window} */
 	struct met_family *kpi_refreshes;	/* {result} */
 	struct met_family *kpi_last_refresh;
 	struct met_family *kpi_refresh_duration;

@@ -60,7 +60,19 @@
  * bucket's upper bound "le") and their sum. Episodes imported by
  * `alertnoised import` are history: a daemon started after the import
  * takes them as already counted; pages are never imported (no
- * notification was sent), so import adds none. */
+ * notification was sent), so import adds none.
+ *
+ * Teams (the value of analysis.team_label on an alert): the pages of a
+ * team count in alertnoise_team_pages_total{team} at ingest, once for each
+ * distinct team of a page's firing alerts (the teams section below), and
+ * each refresh sets the windowed team gauges from the summary's per-team
+ * numbers (an_summary.teams: a page is its first alert's team's there), of
+ * the metrics.max_teams teams with the most pages, then episodes, in the
+ * window; the other teams are summed under team="other", and how many they
+ * are is alertnoise_team_other_teams{window}. Alerts without the label
+ * count under team="", which Prometheus stores as a series without the
+ * label (an empty label value is an absent label). Pages replayed from the
+ * routing tree (count_replayed_pages) have no team counter. */
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
@@ -94,6 +106,9 @@ static const char *const group_kinds[] = {
 #define N_NOTIFICATIONS	"alertnoise_notifications_total"
 #define N_PAGES		"alertnoise_pages_total"
 #define N_OOH_PAGES	"alertnoise_pages_outside_working_time_total"
+#define N_TEAM_PAGES	"alertnoise_team_pages_total"
+/* the series of the teams past metrics.max_teams */
+#define TEAM_OTHER	"other"
 #define N_EPISODES	"alertnoise_episodes_total"
 #define N_TTR		"alertnoise_time_to_resolve_seconds"
 #define N_TTR_BUCKET	N_TTR "_bucket"
@@ -127,7 +142,16 @@ static struct {
 	int64_t		 pseen_window;	/* the window pseen is of, 0: none */
 	uint64_t	 pseen_gen;	/* the sources generation it is of */
 	int64_t		 pfrom;		/* pages before this are history */
-} K = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	/* the teams with a series of their own in alertnoise_team_pages_total,
+	 * sorted (strcmp); under team_lock: the group commit counts pages
+	 * on its callers' threads */
+	pthread_mutex_t	 team_lock;
+	char		**teams;
+	size_t		 nteams;
+	int		 folded_logged;	/* a team was counted as "other" */
+	int		 resume_oom;	/* kpi_resume ran out of memory */
+} K = { .lock = PTHREAD_MUTEX_INITIALIZER,
+    .team_lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* --- registration and ingest --------------------------------------------- */
 
@@ -141,6 +165,8 @@ kpi_register(struct daemon *d)
 	static const char *const name_win[] = { "alertname", "window" };
 	static const char *const name_win_cls[] = { "alertname", "window",
 	    "class" };
+	static const char *const team[] = { "team" };
+	static const char *const team_win[] = { "team", "window" };
 	static const char *const name[] = { "alertname" };
 	static const char *const sev[] = { "severity" };
 	static const char *const kind[] = { "kind" };
@@ -222,6 +248,35 @@ kpi_register(struct daemon *d)
 	m->recommendations = met_register(r, MET_GAUGE,
 	    "alertnoise_recommendations",
 	    "Recommendations for analysis.window, by kind.", 1, kind, NULL, 0);
+	m->team_pages = met_register(r, MET_COUNTER, N_TEAM_PAGES,
+	    "Pages (as alertnoise_pages_total counts them at ingest) by the "
+	    "team label of their firing alerts, once per distinct team of a "
+	    "page; the first metrics.max_teams teams to page have a series, "
+	    "later ones count under team=\"other\"; kept in the store across "
+	    "restarts.", 1, team, NULL, 0);
+	m->team_episodes = met_register(r, MET_GAUGE,
+	    "alertnoise_team_episodes",
+	    "Fired episodes that started in the window, by the team label of "
+	    "their alert; the metrics.max_teams teams with the most pages, "
+	    "then episodes, the rest summed under team=\"other\".", 2,
+	    team_win, NULL, 0);
+	m->team_noise_ratio = met_register(r, MET_GAUGE,
+	    "alertnoise_team_noise_ratio",
+	    "Share of a team's fired episodes in the window that are noise "
+	    "(absent without episodes).", 2, team_win, NULL, 0);
+	m->team_window_pages = met_register(r, MET_GAUGE,
+	    "alertnoise_team_pages",
+	    "Pages in the window by team, each page under the team of its "
+	    "first alert (as the summary's by_team).", 2, team_win, NULL, 0);
+	m->team_page_noise_ratio = met_register(r, MET_GAUGE,
+	    "alertnoise_team_page_noise_ratio",
+	    "Share of a team's pages in the window whose firing alerts were "
+	    "all noise (absent without pages).", 2, team_win, NULL, 0);
+	m->team_other_teams = met_register(r, MET_GAUGE,
+	    "alertnoise_team_other_teams",
+	    "Teams of the window past metrics.max_teams, summed under "
+	    "team=\"other\" in the alertnoise_team_* gauges.", 1, win, NULL,
+	    0);
 	m->kpi_refreshes = met_register(r, MET_COUNTER,
 	    "alertnoise_kpi_refreshes_total",
 	    "Background refreshes of the KPI metrics, by result (success, "
@@ -240,7 +295,9 @@ kpi_register(struct daemon *d)
 	    !m->alert_noise_ratio || !m->alert_episodes || !m->alert_mttr ||
 	    !m->alert_flap_score || !m->time_to_resolve || !m->dedup_groups ||
 	    !m->recommendations || !m->kpi_refreshes || !m->kpi_last_refresh ||
-	    !m->kpi_refresh_duration)
+	    !m->kpi_refresh_duration || !m->team_pages || !m->team_episodes ||
+	    !m->team_noise_ratio || !m->team_window_pages ||
+	    !m->team_page_noise_ratio || !m->team_other_teams)
 		return -1;
 	/* known label values start at 0, so rate() and absent() work */
 	for (int c = 0; c < CLS_COUNT; c++) {
@@ -289,6 +346,8 @@ kpi_classify(const struct an_config *cfg, const struct wh_notification *n,
 {
 	k->paging = n->status == WH_FIRING && is_paging(cfg, n->receiver);
 	k->ooh = 0;
+	k->team_label = cfg->team_label;
+	k->max_teams = cfg->metrics_max_teams;
 	if (k->paging) {
 		struct report_opts ro;
 
@@ -297,16 +356,150 @@ kpi_classify(const struct an_config *cfg, const struct wh_notification *n,
 	}
 }
 
+/* --- teams ------------------------------------------------------------------
+ * alertnoise_team_pages_total has a series for each team that pages, up to
+ * metrics.max_teams of them: a team gets one the first time it pages while
+ * fewer teams have one (those resumed from the store included) and keeps
+ * it; a team paging once max_teams have one counts under team="other", and
+ * the first such page of a process is logged. A counter cannot move its
+ * counts from one series to another, so these are the first teams to page,
+ * not the most paged (the windowed gauges rank theirs afresh at every
+ * refresh). Neither "" (no team label) nor "other" takes a place. A team
+ * given its place by a webhook that was then rolled back keeps it until
+ * the restart. */
+
+/* The team of an alert: its team_label label's value, "" when it has none
+ * (or team_label is ""). Borrowed from the alert. */
+static const char *
+alert_team(const struct wh_alert *al, const char *team_label)
+{
+	json_t *v = *team_label != '\0' ? json_object_get(al->labels,
+	    team_label) : NULL;
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static int
+str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Gives team a place in K.teams (under K.team_lock). Returns 0, or -1 on
+ * out-of-memory (nothing changed). */
+static int
+team_add(const char *team)
+{
+	char **v, *dup;
+	size_t i;
+
+	if ((v = realloc(K.teams, (K.nteams + 1) * sizeof(*v))) == NULL)
+		return -1;
+	K.teams = v;
+	if ((dup = strdup(team)) == NULL)
+		return -1;
+	for (i = K.nteams; i > 0 && strcmp(K.teams[i - 1], team) > 0; i--)
+		K.teams[i] = K.teams[i - 1];
+	K.teams[i] = dup;
+	K.nteams++;
+	return 0;
+}
+
+/* The series of alertnoise_team_pages_total team's pages count in (the
+ * section comment): team, or TEAM_OTHER. With admit (the store's count), a
+ * team without a place gets one while fewer than max_teams have one;
+ * without (the registry's, after the commit) the answer is the one the
+ * store's count got, as places are only ever added. Returns NULL on
+ * out-of-memory. */
+static const char *
+team_series(const char *team, size_t max_teams, int admit)
+{
+	const char *out = team;
+	int first_fold = 0;
+
+	pthread_mutex_lock(&K.team_lock);
+	if (*team == '\0' || strcmp(team, TEAM_OTHER) == 0 ||
+	    bsearch(&team, K.teams, K.nteams, sizeof(*K.teams), str_cmp) !=
+	    NULL)
+		;
+	else if (admit && K.nteams < max_teams) {
+		if (team_add(team) < 0)
+			out = NULL;
+	} else {
+		out = TEAM_OTHER;
+		first_fold = admit && !K.folded_logged;
+		K.folded_logged |= admit;
+	}
+	pthread_mutex_unlock(&K.team_lock);
+	if (first_fold) {
+		char max[24];
+
+		snprintf(max, sizeof(max), "%zu", max_teams);
+		log_warn("More teams page than metrics.max_teams: their pages "
+		    "count in alertnoise_team_pages_total{team=\"other\"}",
+		    "team", team, "max_teams", max);
+	}
+	return out;
+}
+
+/* Calls fn(team, arg) once for each distinct team of n's firing alerts
+ * (alert_team), in the order of their first alert, until fn returns
+ * non-zero; returns that, or 0. */
+static int
+each_team(const struct wh_notification *n, const char *team_label,
+    int (*fn)(const char *team, void *arg), void *arg)
+{
+	for (size_t i = 0; i < n->nalerts; i++) {
+		const char *t;
+		size_t j;
+		int rc;
+
+		if (n->alerts[i].status != WH_FIRING)
+			continue;
+		t = alert_team(&n->alerts[i], team_label);
+		for (j = 0; j < i; j++)
+			if (n->alerts[j].status == WH_FIRING && strcmp(t,
+			    alert_team(&n->alerts[j], team_label)) == 0)
+				break;
+		if (j == i && (rc = fn(t, arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+struct team_count {
+	struct store *st;	/* the store's count; NULL: the registry's */
+	struct met_family *f;
+	size_t max_teams;
+};
+
+static int
+count_team(const char *team, void *arg)
+{
+	const struct team_count *tc = arg;
+	const char *v[1];
+
+	if ((v[0] = team_series(team, tc->max_teams, tc->st != NULL)) == NULL)
+		return -1;
+	if (tc->st == NULL)
+		met_add(tc->f, v, 1);
+	else if (store_counter_add(tc->st, N_TEAM_PAGES, v, 1, 1) < 0)
+		return -1;
+	return 0;
+}
+
 int
 kpi_store_notification(struct store *st, const struct wh_notification *n,
     const struct kpi_note *k)
 {
 	const char *v[] = { n->receiver,
 	    n->status == WH_FIRING ? "firing" : "resolved" };
+	struct team_count tc = { .st = st, .max_teams = k->max_teams };
 
 	if (store_counter_add(st, N_NOTIFICATIONS, v, 2, 1) < 0 ||
 	    (k->paging && store_counter_add(st, N_PAGES, v, 1, 1) < 0) ||
-	    (k->ooh && store_counter_add(st, N_OOH_PAGES, v, 1, 1) < 0))
+	    (k->ooh && store_counter_add(st, N_OOH_PAGES, v, 1, 1) < 0) ||
+	    (k->paging && each_team(n, k->team_label, count_team, &tc) != 0))
 		return -1;
 	return 0;
 }
@@ -319,8 +512,14 @@ kpi_notification(struct daemon *d, const struct wh_notification *n,
 	    n->status == WH_FIRING ? "firing" : "resolved" };
 
 	met_add(d->m.notifications, v, 1);
-	if (k->paging)
+	if (k->paging) {
+		struct team_count tc = { .f = d->m.team_pages,
+		    .max_teams = k->max_teams };
+
 		met_add(d->m.pages, v, 1);
+		/* cannot fail: without admit, no allocation */
+		(void)each_team(n, k->team_label, count_team, &tc);
+	}
 	if (k->ooh)
 		met_add(d->m.ooh_pages, v, 1);
 }
@@ -343,8 +542,18 @@ resume_row(const char *family, const char *const *v, size_t n, double value,
 		{ N_OOH_PAGES, m->ooh_pages, 1 },
 		{ N_EPISODES, m->episodes, 1 },
 		{ STORE_COUNTER_FEEDBACK, m->feedback, 1 },
+		{ N_TEAM_PAGES, m->team_pages, 1 },
 	};
 	size_t nsev = K.severity_label != NULL ? 1 : 0;
+
+	/* a team counted before keeps its place (the teams section) */
+	if (strcmp(family, N_TEAM_PAGES) == 0 && n == 1 && *v[0] != '\0' &&
+	    strcmp(v[0], TEAM_OTHER) != 0) {
+		pthread_mutex_lock(&K.team_lock);
+		if (team_add(v[0]) < 0)
+			K.resume_oom = 1;
+		pthread_mutex_unlock(&K.team_lock);
+	}
 
 	for (size_t i = 0; i < NELEM(fams); i++)
 		if (strcmp(family, fams[i].name) == 0) {
@@ -364,9 +573,14 @@ resume_row(const char *family, const char *const *v, size_t n, double value,
 int
 kpi_resume(struct daemon *d, char *err, size_t errlen)
 {
+	K.resume_oom = 0;
 	if (store_scan_counters(d->store, resume_row, &d->m) < 0) {
 		snprintf(err, errlen, "reading the counters: %s",
 		    store_errmsg(d->store));
+		return -1;
+	}
+	if (K.resume_oom) {
+		snprintf(err, errlen, "reading the counters: out of memory");
 		return -1;
 	}
 	return 0;
@@ -390,6 +604,9 @@ struct window {
 	const struct an_alert_row **top;	/* the top alertnames' rows,
 					   in alerts */
 	size_t		 ntop;
+	const struct an_slice **teams;	/* summary's teams but "", most
+					   pages, then episodes, first */
+	size_t		 nteams;
 };
 
 static int
@@ -682,6 +899,37 @@ pick_top(struct window *w, size_t top)
 	return 0;
 }
 
+/* Orders teams by pages, then episodes, most first, then by name (qsort). */
+static int
+team_cmp(const void *x, const void *y)
+{
+	const struct an_slice *a = *(const struct an_slice *const *)x;
+	const struct an_slice *b = *(const struct an_slice *const *)y;
+
+	if (a->n.pages != b->n.pages)
+		return a->n.pages > b->n.pages ? -1 : 1;
+	if (a->n.episodes != b->n.episodes)
+		return a->n.episodes > b->n.episodes ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+/* Ranks w's teams (the file comment). Returns 0, or -1 on out-of-memory. */
+static int
+pick_teams(struct window *w)
+{
+	const struct an_summary *s = w->summary;
+
+	if ((w->teams = malloc((s->nteams ? s->nteams : 1) *
+	    sizeof(*w->teams))) == NULL)
+		return -1;
+	w->nteams = 0;
+	for (size_t i = 0; i < s->nteams; i++)
+		if (*s->teams[i].key != '\0')
+			w->teams[w->nteams++] = &s->teams[i];
+	qsort(w->teams, w->nteams, sizeof(*w->teams), team_cmp);
+	return 0;
+}
+
 /* Sets a ratio of the window; leaves it out (dropped as stale) when it is
  * undefined (NAN: the ratio of nothing), as the read API writes null. */
 static void
@@ -701,6 +949,53 @@ pages_saved(const struct rc_list *recs)
 	for (size_t i = 0; i < recs->n; i++)
 		saved += (double)rc_pages_saved(&recs->rows[i]);
 	return saved;
+}
+
+static void
+publish_team(struct daemon_metrics *m, const char *team, const char *window,
+    const struct an_numbers *n)
+{
+	const char *tw[] = { team, window };
+
+	met_set(m->team_episodes, tw, (double)n->episodes);
+	set_defined(m->team_noise_ratio, tw, an_ratio(n->noise, n->episodes));
+	met_set(m->team_window_pages, tw, (double)n->pages);
+	set_defined(m->team_page_noise_ratio, tw,
+	    an_ratio(n->noise_pages, n->pages));
+}
+
+/* The team gauges of w: its first max_teams teams (pick_teams), the others
+ * summed under TEAM_OTHER (a team named so too), and the alerts without
+ * the team label under "". */
+static void
+publish_teams(struct daemon_metrics *m, const struct window *w,
+    size_t max_teams)
+{
+	const struct an_summary *s = w->summary;
+	struct an_numbers other = { 0 };
+	const char *win[] = { w->label };
+	size_t own = 0, nother = 0;
+
+	for (size_t i = 0; i < w->nteams; i++) {
+		const struct an_slice *t = w->teams[i];
+
+		if (own < max_teams && strcmp(t->key, TEAM_OTHER) != 0) {
+			publish_team(m, t->key, w->label, &t->n);
+			own++;
+			continue;
+		}
+		other.episodes += t->n.episodes;
+		other.noise += t->n.noise;
+		other.pages += t->n.pages;
+		other.noise_pages += t->n.noise_pages;
+		nother++;
+	}
+	if (nother > 0)
+		publish_team(m, TEAM_OTHER, w->label, &other);
+	for (size_t i = 0; i < s->nteams; i++)
+		if (*s->teams[i].key == '\0')
+			publish_team(m, "", w->label, &s->teams[i].n);
+	met_set(m->team_other_teams, win, (double)nother);
 }
 
 static void
@@ -727,15 +1022,19 @@ publish_alerts(struct daemon_metrics *m, const struct window *w, int first)
 }
 
 /* Replaces the windowed gauges with the values of w[0..nexp) (the exported
- * windows) and w[mw] (analysis.window's). Cannot fail. */
+ * windows; max_teams teams each) and w[mw] (analysis.window's). Cannot
+ * fail. */
 static void
-publish(struct daemon *d, const struct window *w, size_t nexp, size_t mw)
+publish(struct daemon *d, const struct window *w, size_t nexp, size_t mw,
+    size_t max_teams)
 {
 	struct daemon_metrics *m = &d->m;
 	struct met_family *const replaced[] = { m->noise_ratio,
 	    m->page_noise_ratio, m->feedback_coverage, m->pages_saved,
 	    m->alert_noise_ratio, m->alert_episodes, m->alert_mttr,
-	    m->alert_flap_score, m->recommendations };
+	    m->alert_flap_score, m->recommendations, m->team_episodes,
+	    m->team_noise_ratio, m->team_window_pages,
+	    m->team_page_noise_ratio, m->team_other_teams };
 	double groups[NELEM(group_kinds)] = { 0 };
 	size_t i;
 
@@ -753,6 +1052,7 @@ publish(struct daemon *d, const struct window *w, size_t nexp, size_t mw)
 		    an_ratio(w[i].summary->pages_with_verdict, all->pages));
 		met_set(m->pages_saved, win, pages_saved(w[i].recs));
 		publish_alerts(m, &w[i], i == 0);
+		publish_teams(m, &w[i], max_teams);
 	}
 
 	for (i = 0; i < w[mw].a->ngroups; i++)
@@ -787,6 +1087,7 @@ windows_free(struct window *w, size_t n)
 		if (w[i].handle != NULL)
 			analysis_put(w[i].handle);
 		free(w[i].top);
+		free(w[i].teams);
 		free(w[i].label);
 	}
 	free(w);
@@ -799,7 +1100,8 @@ refresh(struct daemon *d)
 {
 	const struct an_config *cfg;
 	struct window *w = NULL;
-	size_t nexp, nw = 0, top, longest = 0, mw, nseen = 0, npseen = 0;
+	size_t nexp, nw = 0, top, max_teams, longest = 0, mw, nseen = 0;
+	size_t npseen = 0;
 	struct counts c = { 0 };
 	int64_t an_window, *seen = NULL;
 	uint64_t *pseen = NULL, gen = 0;
@@ -811,6 +1113,7 @@ refresh(struct daemon *d)
 	cfg = daemon_config(d);
 	nexp = cfg->n_metrics_windows;
 	top = cfg->metrics_top_alertnames;
+	max_teams = cfg->metrics_max_teams;
 	an_window = cfg->an_window_ms;
 	/* the paging receivers' page counters exist from the start (those
 	 * of the config, else the pager integrations of the sources) */
@@ -861,7 +1164,8 @@ refresh(struct daemon *d)
 		    err, sizeof(err))) == NULL || (w[i].alerts =
 		    analysis_alerts(w[i].handle, err, sizeof(err))) == NULL))
 			goto fail;
-		if (i < nexp && pick_top(&w[i], top) < 0) {
+		if (i < nexp && (pick_top(&w[i], top) < 0 ||
+		    pick_teams(&w[i]) < 0)) {
 			snprintf(err, sizeof(err), "out of memory");
 			goto fail;
 		}
@@ -890,7 +1194,7 @@ refresh(struct daemon *d)
 	K.pseen_window = w[longest].ms;
 	K.pseen_gen = gen;
 	pseen = NULL;
-	publish(d, w, nexp, mw);
+	publish(d, w, nexp, mw, max_teams);
 	result = 0;
 	goto out;
 fail:
@@ -1006,4 +1310,10 @@ kpi_stop(void)
 	K.pseen_window = 0;
 	free(K.severity_label);
 	K.severity_label = NULL;
+	for (size_t i = 0; i < K.nteams; i++)
+		free(K.teams[i]);
+	free(K.teams);
+	K.teams = NULL;
+	K.nteams = 0;
+	K.folded_logged = 0;
 }

@@ -31,6 +31,11 @@ int kpi_resume(struct daemon *d, char *err, size_t errlen);
 struct kpi_note {
 	int paging;
 	int ooh;
+	/* for alertnoise_team_pages_total: the alert label naming the team
+	 * (analysis.team_label) and metrics.max_teams; borrowed from the
+	 * config, which the caller holds until kpi_notification */
+	const char *team_label;
+	size_t max_teams;
 };
 
 /* Decides *k for n, received at received_ms, under the config cfg it is
@@ -40,15 +45,19 @@ void kpi_classify(const struct an_config *cfg, const struct wh_notification *n,
 
 /* Adds n's counts (k) to the store's durable counters inside the open
  * transaction -- the group commit's savepoint that stored n (not a
- * duplicate) -- so that they are undone with it. Returns 0, or -1 (the
- * caller rolls back; store_errmsg says why). */
+ * duplicate) -- so that they are undone with it. A page counts once for
+ * each distinct team of its firing alerts; a team not counted before gets
+ * a series of its own while fewer than k->max_teams have one, else it is
+ * counted under team="other" (kpi.c). Returns 0, or -1 (the caller rolls
+ * back; store_errmsg says why, or "out of memory"). */
 int kpi_store_notification(struct store *st, const struct wh_notification *n,
     const struct kpi_note *k);
 
 /* Counts n in the registry once the transaction that stored it and its
  * counts (kpi_store_notification) committed: in
- * alertnoise_notifications_total and, as k says, alertnoise_pages_total and
- * alertnoise_pages_outside_working_time_total. n is borrowed. */
+ * alertnoise_notifications_total and, as k says, alertnoise_pages_total,
+ * alertnoise_team_pages_total (the teams kpi_store_notification counted)
+ * and alertnoise_pages_outside_working_time_total. n is borrowed. */
 void kpi_notification(struct daemon *d, const struct wh_notification *n,
     const struct kpi_note *k);
 

@@ -210,6 +210,8 @@ static const struct cfg_key cfg_keys[] = {
 	    F(n_metrics_windows), "1d,7d,28d", NULL, 0 },
 	{ "metrics.top_alertnames", CFG_COUNT, F(metrics_top_alertnames), 0,
 	    "50", NULL, 0 },
+	{ "metrics.max_teams", CFG_COUNT, F(metrics_max_teams), 0, "50",
+	    NULL, 0 },
 	{ "metrics.severity_label", CFG_STRING, F(metrics_severity_label), 0,
 	    "", check_label_or_empty, CFG_RESTART },
 

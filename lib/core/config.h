@@ -108,6 +108,8 @@ struct an_config {
 					   to 1ms..366d, distinct in value */
 	size_t n_metrics_windows;
 	size_t metrics_top_alertnames;	/* metrics.top_alertnames, 50 */
+	size_t metrics_max_teams;	/* metrics.max_teams, 50: teams with
+					   series of their own (kpi.c) */
 	char *metrics_severity_label;	/* metrics.severity_label, "": the
 					   label time_to_resolve is split by;
 					   "" none; changes only at restart */

@@ -19,7 +19,9 @@ goes through its /api/v1/query: each must parse and return at least one
 series with a number (not only NaN). A counting panel must give one
 daemon's number, not the pair's sum; the range panel of the top flapping
 alerts must keep to its K alertnames; the job and instance variables must
-list the pair, and the alert-name data link must open the alert's page.
+list the pair, the team variable the teams of the scenario's alerts (db,
+web), the per-team panels must keep to the teams selected, and the
+alert-name data link must open the alert's page.
 Everything listens on 127.0.0.1 and is stopped at the end."""
 import json
 import math
@@ -45,18 +47,19 @@ groups:
     rules:
       - alert: Steady
         expr: vector(1)
-        labels: {severity: page}
+        labels: {severity: page, team: db}
       - alert: Pend
         expr: vector(1)
         for: 1h
       - alert: Flap
         expr: vector(time() % 12) < 6
         for: 2s
-        labels: {severity: page}
+        labels: {severity: page, team: web}
       - alert: Blip
         expr: vector(time() % 8) < 2
       - alert: CoA
         expr: vector(time() % 10) < 3
+        labels: {team: db}
       - alert: CoB
         expr: vector((time() - 1) % 10) < 3
       - alert: Storm
@@ -389,7 +392,8 @@ class DashboardEndToEnd(unittest.TestCase):
               kit.load_dashboard()["templating"]["list"]}
         want = {"job": ["alertnoise"],
                 "instance": sorted("127.0.0.1:%d" % d.port
-                                   for d in self.daemons)}
+                                   for d in self.daemons),
+                "team": ["db", "web"]}
         for name, values in want.items():
             v = tv[name]
             self.assertEqual((v["type"], v["multi"], v["includeAll"]),
@@ -408,14 +412,23 @@ class DashboardEndToEnd(unittest.TestCase):
         """Both daemons were fed the same notifications: a counting panel
         shows one daemon's number (between the two, as their scrapes
         differ by up to a second), not the pair's sum."""
-        at = time.time() - 1
         cases = [
             ("Pages ($window)", 'sum by (instance) (increase('
              'alertnoise_pages_total{job="alertnoise"}[7d]))'),
             ("Pages per day by receiver", 'sum by (instance, receiver) ('
              'alertnoise:pages:increase1d{job="alertnoise"})'),
+            ("Pages by team (dashboard range)", 'sum by (instance, team) ('
+             'increase(alertnoise_team_pages_total{job="alertnoise"}[1h]))'),
+            ("Pages per day by team", 'sum by (instance, team) (increase('
+             'alertnoise_team_pages_total{job="alertnoise"}[1d]))'),
         ]
-        for title, per_instance in cases:
+
+        def counted(title, per_instance):
+            """(shown, by_key, each) at a time when the scraper has every
+            shown series from both daemons with a count: a team's counter
+            is born at its first page, so increase() sees it from a
+            daemon's second scrape after that."""
+            at = time.time() - 1
             err, shown = self.query(self.panel_expr(title), at)
             self.assertIsNone(err, title)
             err, each = self.query(per_instance, at)
@@ -425,7 +438,16 @@ class DashboardEndToEnd(unittest.TestCase):
                 key = tuple(sorted((k, v) for k, v in s["metric"].items()
                                    if k != "instance"))
                 by_key.setdefault(key, []).append(float(s["value"][1]))
-            self.assertTrue(shown, title)
+            if shown and all(
+                    len(by_key.get(tuple(sorted(s["metric"].items())), ()))
+                    == 2 and min(by_key[tuple(sorted(
+                        s["metric"].items()))]) > 0 for s in shown):
+                return shown, by_key, each
+            return None
+        for title, per_instance in cases:
+            shown, by_key, each = harness.wait_for(
+                lambda: counted(title, per_instance), timeout=RETRY_SECONDS,
+                interval=1, what="both daemons' counts of %r" % title)
             for s in shown:
                 key = tuple(sorted(s["metric"].items()))
                 n = by_key.get(key)
@@ -437,6 +459,30 @@ class DashboardEndToEnd(unittest.TestCase):
                                 "%s %s shows %g, the daemons count %s" % (
                                     title, key, value, n))
                 self.assertLess(value, 0.75 * sum(n), title)
+
+    def test_the_team_panels_keep_to_the_teams_selected(self):
+        """With one team picked in the team variable, each per-team panel
+        shows that team alone, with a number; with All, the teams and the
+        alerts without the team label (the series without it)."""
+        titles = ("Pages by team (dashboard range)", "Pages per day by team",
+                  "Page-noise ratio by team ($window window)",
+                  "Noise ratio by team ($window window)")
+        for title in titles:
+            expr = self.panel(title)["targets"][0]["expr"]
+            self.assertIn('team=~"$team"', expr, title)
+            for team in ("db", "web"):
+                err, res = self.query(kit.substitute(
+                    expr, job="alertnoise", instance=self.instances,
+                    team=team))
+                self.assertIsNone(err, title)
+                self.assertTrue(self.has_number(res), "%s %s: %s" % (
+                    title, team, res))
+                self.assertEqual({s["metric"].get("team") for s in res},
+                                 {team}, title)
+        err, res = self.query(self.panel_expr(titles[0]))
+        self.assertIsNone(err)
+        self.assertEqual({s["metric"].get("team", "") for s in res},
+                         {"db", "web", ""}, res)
 
     def test_the_top_flapping_range_panel_keeps_to_its_k_alertnames(self):
         """On a range, the panel shows the K alertnames flapping most at

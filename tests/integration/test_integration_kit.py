@@ -44,6 +44,10 @@ EXPORTED = {
     # beyond the issue's list: the report's out-of-hours pages, as counted
     # at ingest (README "KPI metrics")
     "alertnoise_pages_outside_working_time_total",
+    # the per-team panels (README "KPI metrics")
+    "alertnoise_team_pages_total", "alertnoise_team_episodes",
+    "alertnoise_team_noise_ratio", "alertnoise_team_pages",
+    "alertnoise_team_page_noise_ratio", "alertnoise_team_other_teams",
     # health
     "alertnoise_build_info", "alertnoise_ready",
     "alertnoise_http_requests_total", "alertnoise_http_requests_in_flight",
@@ -96,12 +100,15 @@ def dashboard_targets(dashboard=None):
             for p in all_panels(d) for t in p.get("targets", [])]
 
 
-def substitute(expr, window="7d", job="alertnoise", instance=".*"):
+def substitute(expr, window="7d", job="alertnoise", instance=".*",
+               team=".*"):
     """A panel's PromQL as Grafana sends it: the dashboard's variables and
     Grafana's interval variables replaced by values (a 1h dashboard range
     at a 15 s interval). job and instance are the regexes Grafana sends for
-    the multi-value variables (All: the values joined with |)."""
+    the multi-value variables (All: the values joined with |; the team
+    variable's All is its allValue, .*)."""
     values = {"window": window, "job": job, "instance": instance,
+              "team": team,
               "__rate_interval": "1m", "__interval": "15s",
               "__range": "1h", "__interval_ms": "15000", "__range_s": "3600",
               "__range_ms": "3600000"}
