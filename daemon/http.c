@@ -1,7 +1,7 @@
 /* http.c -- alertnoised's HTTP server on libmicrohttpd: start and stop, the
  * route table and its dispatch, and the daemon's own routes (/-/healthy,
  * /-/ready, /-/reload, /metrics, /api/v1/status/sources, buildinfo and
- * config, /-/test/clock).
+ * config, /api/v1/openapi.json, /-/test/clock).
  * The other routes' handlers are in their route files (routes.h); every
  * handler answers through respond.h.
  *
@@ -27,6 +27,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
+#include "openapi.h"
 #include "params.h"
 #include "reload.h"
 #include "respond.h"
@@ -193,6 +194,16 @@ h_status_config(struct MHD_Connection *c, struct request *r)
 	return respond_json_data(c, r, 200, data);
 }
 
+/* The OpenAPI document of this API (daemon/openapi.json, embedded at build
+ * time), as it is: a document, not in the envelope, as Prometheus serves its
+ * files. */
+static enum MHD_Result
+h_openapi(struct MHD_Connection *c, struct request *r)
+{
+	return respond(c, r, 200, "application/json", openapi_json,
+	    openapi_json_len);
+}
+
 /* Text format 0.0.4, or OpenMetrics when the scraper asks for it (as
  * Prometheus does by default) in Accept. */
 static enum MHD_Result
@@ -279,6 +290,8 @@ static const struct route routes[] = {
 	    P_NONE, NULL, NULL, h_status_buildinfo },
 	{ "/api/v1/status/config", "/api/v1/status/config", M_GET, P_NONE,
 	    NULL, NULL, h_status_config },
+	{ "/api/v1/openapi.json", "/api/v1/openapi.json", M_GET, P_NONE, NULL,
+	    NULL, h_openapi },
 	{ "/api/v1/report", "/api/v1/report", M_GET, P_REPORT, NULL, NULL,
 	    api_report },
 	{ "/api/v1/feedback", "/api/v1/feedback", M_POST, NULL, NULL,
