@@ -19,7 +19,8 @@
 
 /* Bars and labels in the top-noisy chart. */
 #define CHART_TOP	10
-#define LABEL_MAX	40	/* bytes of an alertname shown in a chart */
+#define LABEL_MAX	28	/* bytes of an alertname shown in a chart: what
+				 * the label column holds at 11px */
 
 /* Chart geometry and colours (SVG user units; the page scales it). */
 #define SVG_W		HTML_SVG_WIDTH
@@ -273,36 +274,43 @@ html_row(struct fmt_out *o, const struct report_table *t,
 	fmt_put(o, "</tr>\n");
 }
 
-/* The section of table t: its heading, then figure (NULL: none) and the
- * table, or none when it has no row (NULL: the table even then). */
+/* The section of table t: its heading, then the figure before (NULL:
+ * none), the table and the figure after (NULL: none), or none when it has
+ * no row (NULL: the table even then). The table sits in a box of its own
+ * that scrolls sideways when the table is wider than the page, so the page
+ * never does. */
 static void
 html_table(struct fmt_out *o, const struct report *report,
     const struct report_table *t, const char *none,
-    void (*figure)(struct fmt_out *o, const struct report *report))
+    void (*before)(struct fmt_out *o, const struct report *report),
+    void (*after)(struct fmt_out *o, const struct report *report))
 {
 	if (!html_section(o, t->id, t->title, report__nrows(report, t), none))
 		return;
-	if (figure != NULL)
-		figure(o, report);
-	fmt_put(o, "<table>\n<thead><tr>");
+	if (before != NULL)
+		before(o, report);
+	fmt_put(o, "<div class=\"tw\">\n<table>\n<thead><tr>");
 	for (size_t k = 0; k < t->ncols; k++)
 		fmt_putf(o, "<th%s>%s</th>", t->cols[k].num ? " class=\"n\"" :
 		    "", t->cols[k].label);
 	fmt_put(o, "</tr></thead>\n<tbody>\n");
 	report__rows(o, report, t, html_row);
-	fmt_put(o, "</tbody>\n</table>\n</section>\n");
+	fmt_put(o, "</tbody>\n</table>\n</div>\n");
+	if (after != NULL)
+		after(o, report);
+	fmt_put(o, "</section>\n");
 }
 
 static void
 html_day_charts(struct fmt_out *o, const struct report *report)
 {
-	fmt_put(o, "<figure>\n");
+	fmt_put(o, "<div class=\"charts\">\n<figure>\n");
 	report_svg_pages(o, report->days, report->ndays);
 	fmt_put(o, "<figcaption>Pages per day; red: pages whose alerts were "
 	    "all noise.</figcaption>\n</figure>\n<figure>\n");
 	report_svg_ratio(o, report->days, report->ndays);
 	fmt_put(o, "<figcaption>Noise ratio of the episodes that fired each "
-	    "day (no point: no episode).</figcaption>\n</figure>\n");
+	    "day (no point: no episode).</figcaption>\n</figure>\n</div>\n");
 }
 
 static void
@@ -416,7 +424,9 @@ html_recommendations(struct fmt_out *o, const json_t *recs, size_t max)
 	if (!html_section(o, "recommendations", "Recommendations",
 	    json_array_size(recs), "None this time."))
 		return;
+	fmt_put(o, "<div class=\"recs\">\n");
 	report__recommendations(o, recs, max, &w);
+	fmt_put(o, "</div>\n");
 	if (max > 0 && json_array_size(recs) > max)
 		fmt_putf(o, "<p class=\"muted\">%zu more, by pages saved: "
 		    "<code>GET /api/v1/recommendations</code> or the "
@@ -530,13 +540,14 @@ report_html(const struct report *report)
 	fmt_put(&o, "</h1>\n<p class=\"muted\">");
 	report__intro(&o, report, html_esc);
 	fmt_put(&o, ".</p>\n</header>\n");
+	/* the first screen: the key figures and the noisiest alerts */
 	report_html_kpis(&o, report);
-	html_table(&o, report, &report__days, NULL, html_day_charts);
-	html_table(&o, report, &report__top, "No noise in this window.",
+	html_table(&o, report, &report__top, "No noise in this window.", NULL,
 	    html_top_chart);
-	html_table(&o, report, &report__flapping, "None.", NULL);
-	html_table(&o, report, &report__persistent, "None.", NULL);
-	html_table(&o, report, &report__groups, "None.", NULL);
+	html_table(&o, report, &report__days, NULL, html_day_charts, NULL);
+	html_table(&o, report, &report__flapping, "None.", NULL, NULL);
+	html_table(&o, report, &report__persistent, "None.", NULL, NULL);
+	html_table(&o, report, &report__groups, "None.", NULL, NULL);
 	html_recommendations(&o, report->recommendations, REPORT_RECS_SHOWN);
 	html_changes(&o, report);
 	fmt_put(&o, "</main>\n</body>\n</html>\n");

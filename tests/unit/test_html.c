@@ -136,8 +136,8 @@ TEST(numbers_as_the_report_shows_them)
 TEST(fields_as_one_line)
 {
 	json_t *pred = json_pack("{s:i, s:i, s:i, s:n, s:f, s:[{s:i}]}",
-	    "pages_before", 9, "pages_after", 2, "noise_removed", 7,
-	    "added_delay_seconds", "replay_error", 0.05, "candidates", "n", 1);
+	    "pagesBefore", 9, "pagesAfter", 2, "noiseRemoved", 7,
+	    "addedDelaySeconds", "replayError", 0.05, "candidates", "n", 1);
 	json_t *sum = json_pack("{s:s, s:i}", "summary", "as said", "x", 1);
 	json_t *arr = json_pack("[i, s, b, n, {s:i}]", 1, "a", 1, "k", 2);
 	json_t *empty = json_object(), *null = json_null();
