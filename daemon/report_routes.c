@@ -169,6 +169,13 @@ api_report(struct MHD_Connection *c, struct request *r)
 		report_free(report);
 		report = NULL;
 	}
+	/* the alert page links lead to the report's week and team */
+	if (report != NULL && report_scope_links(report, scope.week,
+	    rp.team) < 0) {
+		snprintf(err, sizeof(err), "out of memory");
+		report_free(report);
+		report = NULL;
+	}
 	analysis_put(handle);
 	json_decref(recs);
 	if (report != NULL && report_set_scope(report, scope.week,

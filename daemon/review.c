@@ -167,6 +167,17 @@ nomem:
 	return -1;
 }
 
+int
+review_recommendation_of(const struct rc_rec *r, const struct analysis *a)
+{
+	if (r->alertname == NULL)
+		return 0;
+	for (size_t k = 0; k < a->nids; k++)
+		if (strcmp(a->ids[k].alertname, r->alertname) == 0)
+			return 1;
+	return 0;
+}
+
 json_t *
 review_recommendations(const struct rc_list *recs, const struct analysis *a)
 {
@@ -174,14 +185,8 @@ review_recommendations(const struct rc_list *recs, const struct analysis *a)
 
 	for (size_t i = 0; out != NULL && i < recs->n; i++) {
 		const struct rc_rec *r = &recs->rows[i];
-		size_t k;
 
-		if (r->alertname == NULL)
-			continue;
-		for (k = 0; k < a->nids; k++)
-			if (strcmp(a->ids[k].alertname, r->alertname) == 0)
-				break;
-		if (k < a->nids &&
+		if (review_recommendation_of(r, a) &&
 		    json_array_append_new(out, rc_rec_json(r)) < 0) {
 			json_decref(out);
 			out = NULL;

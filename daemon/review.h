@@ -54,4 +54,9 @@ void review_scope_free(struct review_scope *s);
 json_t *review_recommendations(const struct rc_list *recs,
     const struct analysis *a);
 
+/* Whether the review of a selection carries r (review_recommendations'
+ * test): r is about an alertname the selection's analysis a has. */
+int review_recommendation_of(const struct rc_rec *r,
+    const struct analysis *a);
+
 #endif

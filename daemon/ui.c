@@ -21,15 +21,21 @@
  * to /api/v1/feedback with return=1, as the /feedback page's; the answer
  * (303) lands on that page, which shows the verdict recorded.
  *
- * Every page takes window= as the read API does (a duration, default
- * analysis.window, at most 366d) and reads the cached analysis of that
- * window (analyses.h). Beyond it, the overview analyses the window before
- * (the report's KPI changes: one analysis, where GET /api/v1/report runs two
- * and a replay) and the alert and recommendations pages take the
- * recommendations kept with the cached analysis, those of GET
- * /api/v1/recommendations (recommendations_cached). An alert page reads
- * the alert's episodes from the store by start time, down to the earliest
- * one the analysis holds. Nothing here writes. */
+ * Every page takes the scope GET /api/v1/report takes (review.h): window=
+ * (a duration, default analysis.window, at most 366d) or week= (an ISO
+ * week in report.timezone), and team= (the alerts whose
+ * analysis.team_label has that value); it reads the cached analysis of
+ * that span and selection (analyses.h), the one the report and the read
+ * API take, says the span and the team in its header, and every link
+ * between pages keeps the scope. Beyond it, the overview analyses the span
+ * before (the report's KPI changes: one analysis, where GET /api/v1/report
+ * runs two and a replay) and the alert and recommendations pages take the
+ * recommendations kept with the cached analysis of the span's every alert,
+ * those of GET /api/v1/recommendations (recommendations_cached); a team's
+ * are those about its alertnames, as its report carries them. An alert
+ * page reads the alert's episodes from the store by start time, down to
+ * the earliest one the analysis holds (of a team: of the identities it
+ * selects). Nothing here writes. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,7 +66,8 @@
 #define DAY_MS		86400000LL
 #define EPISODES_MAX	1000	/* episodes listed on an alert page */
 #define ROWS_MAX	50	/* identities in an alert's timeline */
-#define LABEL_CUT	28	/* bytes of a timeline row's label */
+#define LABEL_CUT	24	/* bytes of a timeline row's label */
+#define IDENT_CUT	120	/* bytes of an identity in the episodes table */
 #define LINKS_MAX	200	/* alertnames of a page given links */
 
 /* The window links every page offers. */
@@ -133,11 +140,18 @@ check(struct fmt_out *p, int rc)
 		p->err = 1;
 }
 
-/* What every page shares: the window, and how links write it. */
+/* What every page shares: its scope (the window or the week, and the
+ * team), and how links write it. */
 struct ui {
 	struct daemon *d;
 	int64_t window;
 	char wtext[32];		/* "7d": [0-9a-z] only */
+	struct review_scope scope;	/* the span and selection (review.h) */
+	char *team;		/* team= as asked; NULL: every team. Owned */
+	/* the scope as a link's query writes it, "window=7d" or
+	 * "week=2026-W48&amp;team=payments", and the team alone,
+	 * "&amp;team=payments" or "": percent-encoded, HTML-escaped, owned */
+	char *query, *teamq;
 };
 
 /* A link to an alert's page, its name as the text. */
@@ -148,7 +162,7 @@ alert_link(struct fmt_out *p, const struct ui *u, const char *name)
 		name = "";
 	fmt_put(p, "<a href=\"/alerts/");
 	check(p, links_pct_encode(&p->b, name));
-	fmt_putf(p, "?window=%s\">", u->wtext);
+	fmt_putf(p, "?%s\">", u->query);
 	html_esc(p, name);
 	fmt_put(p, "</a>");
 }
@@ -236,8 +250,9 @@ put_class_counts(struct fmt_out *p, const long *classes)
 }
 
 /* The start of a page up to its <main>'s header: the report's head, the
- * UI's style, the navigation (cur: the page's own nav entry, or NULL) and
- * the window links, which lead to here (a path, percent-encoded). */
+ * UI's style, the navigation in u's scope (cur: the page's own nav entry,
+ * or NULL) and the window links, which lead to here (a path,
+ * percent-encoded) for u's team. */
 static void
 page_begin(struct fmt_out *p, const struct ui *u, const char *title,
     const char *cur, const char *here)
@@ -265,23 +280,25 @@ page_begin(struct fmt_out *p, const struct ui *u, const char *title,
 	    "<header>\n<nav class=\"top\" aria-label=\"Pages\">\n"
 	    "<span class=\"brand\">alertnoise</span>\n");
 	for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
-		fmt_putf(p, "<a href=\"%s?window=%s\"%s>%s</a>\n", nav[i].path,
-		    u->wtext, cur && strcmp(cur, nav[i].path) == 0 ?
+		fmt_putf(p, "<a href=\"%s?%s\"%s>%s</a>\n", nav[i].path,
+		    u->query, cur && strcmp(cur, nav[i].path) == 0 ?
 		    " aria-current=\"page\"" : "", nav[i].text);
-	fmt_putf(p, "<a href=\"/api/v1/report?format=html&amp;window=%s\">"
-	    "Weekly report</a>\n", u->wtext);
+	fmt_putf(p, "<a href=\"/api/v1/report?format=html&amp;%s\">"
+	    "Weekly report</a>\n", u->query);
 	fmt_put(p, "<span class=\"windows\">Window:");
 	for (size_t i = 0; i < sizeof(window_choices) /
 	    sizeof(window_choices[0]); i++) {
-		int on = strcmp(window_choices[i], u->wtext) == 0;
+		int on = !u->scope.week[0] &&
+		    strcmp(window_choices[i], u->wtext) == 0;
 
 		fmt_put(p, "<a href=\"");
 		fmt_put(p, here);
-		fmt_putf(p, "?window=%s\"%s>%s</a>", window_choices[i], on ?
-		    " aria-current=\"true\"" : "", window_choices[i]);
+		fmt_putf(p, "?window=%s%s\"%s>%s</a>", window_choices[i],
+		    u->teamq, on ? " aria-current=\"true\"" : "",
+		    window_choices[i]);
 		listed |= on;
 	}
-	if (!listed)
+	if (!listed && !u->scope.week[0])
 		fmt_putf(p, "<strong aria-current=\"true\">%s</strong>",
 		    u->wtext);
 	fmt_put(p, "</span>\n</nav>\n</header>\n");
@@ -293,15 +310,38 @@ page_end(struct fmt_out *p)
 	fmt_put(p, "</main>\n</body>\n</html>\n");
 }
 
-/* "Window 7d: 2026-11-19 21:00:00 to 2026-11-26 21:00:00 UTC." */
+/* What the page is of, opening a paragraph: "Week 2026-W48: 2026-11-23
+ * to 2026-11-29 (Europe/Berlin)." (its local dates in cfg's
+ * report.timezone) or "Window 7d: 2026-11-19 21:00:00 to 2026-11-26
+ * 21:00:00 UTC.", then " Alerts of team payments." for a team. */
 static void
-put_window_line(struct fmt_out *p, const struct ui *u, const struct analysis *a)
+put_scope_line(struct fmt_out *p, const struct ui *u, const struct analysis *a,
+    const struct an_config *cfg)
 {
-	fmt_putf(p, "<p class=\"muted\">Window %s: ", u->wtext);
-	put_time(p, a->from);
-	fmt_put(p, " to ");
-	put_time(p, a->to);
-	fmt_put(p, " UTC.");
+	char d[32];
+
+	if (u->scope.week[0]) {
+		fmt_put(p, "<p class=\"muted\">Week ");
+		html_esc(p, u->scope.week);
+		report_local_day(cfg->report_tz, a->from, d, sizeof(d));
+		fmt_putf(p, ": %s to ", d);
+		report_local_day(cfg->report_tz, a->to - 1, d, sizeof(d));
+		fmt_putf(p, "%s (", d);
+		html_esc(p, cfg->report_tz != NULL ?
+		    tz_name(cfg->report_tz) : "UTC");
+		fmt_put(p, ").");
+	} else {
+		fmt_putf(p, "<p class=\"muted\">Window %s: ", u->wtext);
+		put_time(p, a->from);
+		fmt_put(p, " to ");
+		put_time(p, a->to);
+		fmt_put(p, " UTC.");
+	}
+	if (u->team != NULL) {
+		fmt_put(p, " Alerts of team ");
+		html_esc(p, u->team);
+		fmt_put(p, ".");
+	}
 }
 
 /* Queues the page (respond_html's headers, as the /feedback page) and
@@ -349,33 +389,125 @@ window_text(int64_t ms, char *out, size_t outlen)
 		cfg_format_duration(ms, out, outlen);
 }
 
-/* Fills u from the request's window= (default analysis.window). On a bad
- * one queues the 400 page and returns -1 with *ret set. */
+/* The GET parameter k, or NULL when it is not given or empty (the
+ * overview's form sends "team=" for every team). */
+static const char *
+ui_arg(struct MHD_Connection *c, const char *k)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    k);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* Sets u->query and u->teamq for the week (NULL: u's window) and the team
+ * (NULL: every team). Returns 0, or -1 on out-of-memory. */
+static int
+ui_set_query(struct ui *u, const char *week, const char *team)
+{
+	struct buf q, t;
+	int rc = -1;
+
+	free(u->query);
+	free(u->teamq);
+	u->query = u->teamq = NULL;
+	buf_init(&q, PAGE_MAX);
+	buf_init(&t, PAGE_MAX);
+	if (buf_puts(&t, "") < 0 || (team != NULL && (buf_puts(&t,
+	    "&amp;team=") < 0 || links_pct_encode(&t, team) < 0)))
+		goto out;
+	if (week != NULL) {
+		if (buf_puts(&q, "week=") < 0 || links_pct_encode(&q,
+		    week) < 0)
+			goto out;
+	} else if (buf_printf(&q, "window=%s", u->wtext) < 0)
+		goto out;
+	if (buf_puts(&q, t.data) < 0)
+		goto out;
+	u->query = buf_steal(&q);
+	u->teamq = buf_steal(&t);
+	rc = u->query != NULL && u->teamq != NULL ? 0 : -1;
+out:
+	buf_free(&q);
+	buf_free(&t);
+	return rc;
+}
+
+/* Frees what u holds. */
+static void
+ui_end(struct ui *u)
+{
+	review_scope_free(&u->scope);
+	free(u->team);
+	free(u->query);
+	free(u->teamq);
+	u->team = u->query = u->teamq = NULL;
+}
+
+/* Fills u from the request's scope, as the overview's form and GET
+ * /api/v1/report give it (review.h): window= (default analysis.window),
+ * or week= (an ISO week in report.timezone; it wins over window=), and
+ * team= (the selector {<analysis.team_label>="..."}; a team no alert has
+ * selects nothing). Returns 0 (free u with ui_end), or -1 with *ret set
+ * and u freed: the 400 page queued for a bad window or week, or a 500. */
 static int
 ui_start(struct MHD_Connection *c, struct request *r, struct ui *u,
     const char *here, enum MHD_Result *ret)
 {
-	const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "window");
-	char msg[200];
+	const char *w = ui_arg(c, "window");
+	const struct an_config *cfg;
+	struct review_params rp;
+	struct report_opts ro;
+	const char *title = NULL;
+	char msg[400];
+	int rc;
 
+	memset(u, 0, sizeof(*u));
 	u->d = r->d;
 	u->window = daemon_default_window(u->d);
 	window_text(u->window, u->wtext, sizeof(u->wtext));
-	if (w == NULL || *w == '\0')
-		return 0;
-	if (cfg_parse_window(w, &u->window) < 0) {
+	if (w != NULL && cfg_parse_window(w, &u->window) < 0) {
 		u->window = daemon_default_window(u->d);
 		snprintf(msg, sizeof(msg), "invalid window \"%.64s\": want a "
 		    "duration such as 7d, at most 366d.", w);
-		*ret = page_error(c, r, u, here, 400, "Bad window", msg);
-		return -1;
+		title = "Bad window";
+		goto fail;
 	}
 	window_text(u->window, u->wtext, sizeof(u->wtext));
+	memset(&rp, 0, sizeof(rp));
+	rp.week = ui_arg(c, "week");
+	rp.team = ui_arg(c, "team");
+	if (rp.week == NULL)
+		rp.window = u->wtext;
+	cfg = daemon_config(u->d);
+	report_opts_from_config(cfg, &ro);
+	rc = review_scope_parse(&u->scope, &rp, u->wtext, ro.tz,
+	    cfg->team_label, ts_now_ms(), msg, sizeof(msg));
+	cfg_release(cfg);
+	if (rc < 0) {
+		title = "Bad scope";
+		goto fail;
+	}
+	if ((rp.team != NULL && (u->team = strdup(rp.team)) == NULL) ||
+	    ui_set_query(u, rp.week, rp.team) < 0) {
+		ui_end(u);
+		*ret = respond_text(c, r, 500, "out of memory\n");
+		return -1;
+	}
 	return 0;
+fail:
+	/* the page's links lead to the default scope */
+	review_scope_free(&u->scope);
+	if (ui_set_query(u, NULL, NULL) < 0)
+		*ret = respond_text(c, r, 500, "out of memory\n");
+	else
+		*ret = page_error(c, r, u, here, 400, title, msg);
+	ui_end(u);
+	return -1;
 }
 
-/* The analysis of u's window; on failure queues the 503 page and returns
+/* The analysis of u's span and selection (the one the report and the
+ * read API take for them); on failure queues the 503 page and returns
  * NULL with *ret set. */
 static const struct analysis *
 ui_analysis(struct MHD_Connection *c, struct request *r, const struct ui *u,
@@ -384,7 +516,7 @@ ui_analysis(struct MHD_Connection *c, struct request *r, const struct ui *u,
 	const struct analysis *a;
 	char err[512];
 
-	if ((a = analysis_get(u->d, u->window, handle, err,
+	if ((a = analysis_get_key(u->d, &u->scope.key, handle, err,
 	    sizeof(err))) == NULL) {
 		log_error("analysis for a page failed", "err", err);
 		*ret = page_error(c, r, u, here, 503, "Store unavailable", err);
@@ -392,15 +524,26 @@ ui_analysis(struct MHD_Connection *c, struct request *r, const struct ui *u,
 	return a;
 }
 
-/* The recommendations of handle's analysis (recommendations_cached: the
- * handle's, shared); NULL with err when the replay failed. */
+/* The recommendations of u's span, as GET /api/v1/report carries them:
+ * those kept with the analysis of every alert over the span
+ * (recommendations_cached: shared), which is handle's when u selects no
+ * team; else *whole is set to that analysis' handle, for the caller to
+ * release (analysis_put) after the last use. NULL with err when the
+ * analysis or the replay failed. */
 static const struct rc_list *
-ui_recommendations_for(const struct ui *u, void *handle, char *err,
-    size_t errlen)
+ui_recommendations_for(const struct ui *u, void *handle, void **whole,
+    char *err, size_t errlen)
 {
-	const struct rc_list *recs;
+	struct analysis_key k = u->scope.key;
+	const struct rc_list *recs = NULL;
 
-	recs = recommendations_cached(u->d->store, handle, err, errlen);
+	*whole = NULL;
+	k.match = NULL;
+	k.nmatch = 0;
+	if (u->scope.nmatch == 0 || analysis_get_key(u->d, &k, whole, err,
+	    errlen) != NULL)
+		recs = recommendations_cached(u->d->store, *whole ? *whole :
+		    handle, err, errlen);
 	if (recs == NULL)
 		log_warn("recommendations for a page failed", "err", err);
 	return recs;
@@ -419,13 +562,15 @@ overview_report(const struct ui *u, const struct analysis *cur, void *handle,
 	struct analysis *prev = NULL;
 	struct report_opts ro;
 	struct report *rep = NULL;
-	int64_t span = cur->to - cur->from;
+	int64_t span = cur->to - cur->from, prev_from;
 
 	/* the previous span is analysed as cur was: same options (the
-	 * selection too), same config (the handle keeps both alive) */
+	 * selection too), same config (the handle keeps both alive); a week
+	 * is compared with the calendar week before, as in the report */
 	report_opts_from_config(analysis_handle_config(handle), &ro);
-	if (an_run(u->d->store, analysis_handle_opts(handle), cur->from -
-	    span, cur->from, cur->now, &prev, err, errlen) == 0 &&
+	report_previous_span(ro.tz, cur->from, cur->to, &prev_from);
+	if (an_run(u->d->store, analysis_handle_opts(handle), prev_from,
+	    cur->from, cur->now, &prev, err, errlen) == 0 &&
 	    (rep = report_from_analyses(cur, prev, &ro, span, cur->now,
 	    NULL)) == NULL)
 		snprintf(err, errlen, "out of memory");
@@ -736,10 +881,6 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	const struct analysis *a;
 	struct report *report;
 	const struct an_alerts *alerts;
-	struct review_params rp;
-	struct review_scope scope;
-	const struct an_config *cfg;
-	struct report_opts ro;
 	enum MHD_Result ret;
 	void *handle = NULL;
 	struct fmt_out p;
@@ -747,33 +888,13 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	char err[512];
 	int known;
 
+	/* the scope: a window, or a week and a team, as GET /api/v1/report
+	 * takes them */
 	if (ui_start(c, r, &u, "/", &ret) < 0)
 		return ret;
-	/* the scope: a week and a team, as GET /api/v1/report takes them
-	 * (the form sends an empty one for "every") */
-	memset(&rp, 0, sizeof(rp));
-	rp.week = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "week");
-	rp.team = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "team");
-	if (rp.week != NULL && *rp.week == '\0')
-		rp.week = NULL;		/* for the form below */
-	if (rp.team != NULL && *rp.team == '\0')
-		rp.team = NULL;
-	if (rp.week == NULL)
-		rp.window = u.wtext;
-	cfg = daemon_config(u.d);
-	report_opts_from_config(cfg, &ro);
-	if (review_scope_parse(&scope, &rp, u.wtext, ro.tz, cfg->team_label,
-	    ts_now_ms(), err, sizeof(err)) < 0) {
-		cfg_release(cfg);
-		review_scope_free(&scope);
-		return page_error(c, r, &u, "/", 400, "Bad scope", err);
-	}
-	cfg_release(cfg);
-	if ((a = analysis_get_key(u.d, &scope.key, &handle, err,
-	    sizeof(err))) == NULL) {
-		review_scope_free(&scope);
-		log_error("analysis for a page failed", "err", err);
-		return page_error(c, r, &u, "/", 503, "Store unavailable", err);
+	if ((a = ui_analysis(c, r, &u, "/", &handle, &ret)) == NULL) {
+		ui_end(&u);
+		return ret;
 	}
 	if ((known = sources_pages_known(u.d->store,
 	    analysis_handle_config(handle))) < 0)
@@ -782,35 +903,21 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	if ((report = overview_report(&u, a, handle, err, sizeof(err))) ==
 	    NULL) {
 		analysis_put(handle);
-		review_scope_free(&scope);
 		log_error("report for the overview failed", "err", err);
-		return page_error(c, r, &u, "/", 503, "Store unavailable", err);
+		ret = page_error(c, r, &u, "/", 503, "Store unavailable", err);
+		ui_end(&u);
+		return ret;
 	}
 	alerts = analysis_alerts(handle, err, sizeof(err));
 
 	page_begin(&p, &u, "Overview", "/", "/");
 	fmt_put(&p, "<h1>Alert noise</h1>\n");
-	overview_scope_form(&p, &u, &scope, a, rp.team, rp.week);
-	if (scope.week[0]) {
-		fmt_put(&p, "<p class=\"muted\">Week ");
-		html_esc(&p, scope.week);
-		fmt_put(&p, ": ");
-		put_time(&p, a->from);
-		fmt_put(&p, " to ");
-		put_time(&p, a->to);
-		fmt_put(&p, " UTC.");
-	} else
-		put_window_line(&p, &u, a);
-	if (rp.team != NULL) {
-		fmt_put(&p, " Alerts of team ");
-		html_esc(&p, rp.team);
-		fmt_put(&p, ".");
-	}
+	overview_scope_form(&p, &u, &u.scope, a, u.team, NULL);
+	put_scope_line(&p, &u, a, analysis_handle_config(handle));
 	fmt_putf(&p, " Changes compare it with the %s before it; days are in ",
-	    scope.week[0] ? "week" : u.wtext);
+	    u.scope.week[0] ? "week" : u.wtext);
 	html_esc(&p, report->timezone);
 	fmt_put(&p, ".</p>\n");
-	review_scope_free(&scope);
 	if (known == 0)
 		overview_connect(&p, c);
 	report_html_kpis(&p, report);
@@ -828,17 +935,18 @@ ui_overview(struct MHD_Connection *c, struct request *r)
 	else
 		overview_alerts(&p, &u, a, alerts);
 	fmt_putf(&p, "<section id=\"more\">\n<h2>More</h2>\n<ul>\n"
-	    "<li><a href=\"/groups?window=%s\">Dedup groups</a>: %zu in this "
+	    "<li><a href=\"/groups?%s\">Dedup groups</a>: %zu in this "
 	    "window (replicas, co-firing alerts, storms).</li>\n"
-	    "<li><a href=\"/recommendations?window=%s\">Recommendations</a>: "
+	    "<li><a href=\"/recommendations?%s\">Recommendations</a>: "
 	    "what to change in Prometheus and Alertmanager, each replayed "
 	    "over this window's history.</li>\n"
-	    "<li><a href=\"/api/v1/report?format=html&amp;window=%s\">Weekly "
+	    "<li><a href=\"/api/v1/report?format=html&amp;%s\">Weekly "
 	    "review report</a> of this window.</li>\n</ul>\n</section>\n",
-	    u.wtext, a->ngroups, u.wtext, u.wtext);
+	    u.query, a->ngroups, u.query, u.query);
 	page_end(&p);
 	analysis_put(handle);
 	report_free(report);
+	ui_end(&u);
 	return respond_page(c, r, 200, &p);
 }
 
@@ -860,6 +968,11 @@ struct ep {
 /* The alert's episodes overlapping the window, latest start first. */
 struct alert_eps {
 	int64_t stop_before;	/* the walk ends at an earlier start */
+	/* with a selection (team=), the identities it has of the alert:
+	 * the episodes of others are skipped. Owned */
+	int selected;
+	uint64_t *only;
+	size_t nonly;
 	struct ep *eps;
 	size_t n, cap;
 	struct ident *ids;
@@ -884,6 +997,7 @@ alert_eps_free(struct alert_eps *ae)
 	}
 	free(ae->eps);
 	free(ae->ids);
+	free(ae->only);
 	json_decref(ae->shared);
 }
 
@@ -896,6 +1010,13 @@ take_episode(const struct episode_row *row, void *arg)
 
 	if (EPISODE_START(&row->e) < ae->stop_before)
 		return 1;
+	if (ae->selected) {
+		for (k = 0; k < ae->nonly && ae->only[k] != row->e.identity;
+		    k++)
+			;
+		if (k == ae->nonly)
+			return 0;	/* another team's */
+	}
 	if (ae->n == EPISODES_MAX) {
 		ae->more = 1;
 		return 1;
@@ -1042,17 +1163,27 @@ fail:
 
 /* The alert's episodes in a's window, read from the store down to the
  * earliest start among those a holds of it (an episode overlapping the
- * window that started earlier fired, so a holds it as context). Returns 0,
- * or -1 with err. */
+ * window that started earlier fired, so a holds it as context); when a is
+ * of a selection (selected: team=), only those of the identities a has.
+ * Returns 0, or -1 with err. */
 static int
-load_episodes(struct store *st, const struct analysis *a, const char *name,
-    const struct an_alert_row *al, struct alert_eps *ae, char *err,
-    size_t errlen)
+load_episodes(struct store *st, const struct analysis *a, int selected,
+    const char *name, const struct an_alert_row *al, struct alert_eps *ae,
+    char *err, size_t errlen)
 {
 	struct episode_filter f;
 
 	memset(ae, 0, sizeof(*ae));
 	ae->stop_before = a->from;
+	ae->selected = selected;
+	if (selected && (ae->only = calloc(a->nids + 1,
+	    sizeof(*ae->only))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; selected && i < a->nids; i++)
+		if (strcmp(a->ids[i].alertname, name) == 0)
+			ae->only[ae->nonly++] = a->ids[i].fp;
 	for (size_t i = 0; i < a->neps; i++) {
 		const struct an_episode *e = &a->eps[i];
 		int64_t start = e->pending_at ? e->pending_at : e->firing_at;
@@ -1222,7 +1353,8 @@ alert_identities(struct fmt_out *p, const struct analysis *a,
 {
 	if (al == NULL || al->nidents == 0)
 		return;
-	fmt_put(p, "<section id=\"identities\">\n<h2>Identities</h2>\n<table>\n"
+	fmt_put(p, "<section id=\"identities\">\n<h2>Identities</h2>\n"
+	    "<div class=\"tw\">\n<table>\n"
 	    "<thead><tr><th>Labels</th><th>Fingerprint</th>"
 	    "<th class=\"n\">Episodes</th><th class=\"n\">Pending only</th>"
 	    "<th class=\"n\">Noise ratio</th>"
@@ -1249,7 +1381,7 @@ alert_identities(struct fmt_out *p, const struct analysis *a,
 		put_flap_cell(p, a, id);
 		fmt_putf(p, "<td class=\"n\">%s</td></tr>\n", mttr);
 	}
-	fmt_put(p, "</tbody>\n</table>\n</section>\n");
+	fmt_put(p, "</tbody>\n</table>\n</div>\n</section>\n");
 }
 
 /* --- the timeline -------------------------------------------------------- */
@@ -1687,7 +1819,8 @@ alert_episodes(struct fmt_out *p, const struct analysis *a,
 	if (ae->more)
 		fmt_putf(p, "<p class=\"muted\">The latest %d episodes.</p>\n",
 		    EPISODES_MAX);
-	fmt_put(p, "<table class=\"small\">\n<thead><tr><th>Identity</th>"
+	fmt_put(p, "<div class=\"tw\">\n<table class=\"small\">\n"
+	    "<thead><tr><th>Identity</th>"
 	    "<th>Pending</th><th>Firing</th><th>Resolved</th>"
 	    "<th class=\"n\">Fired for</th><th>Class</th><th>Reasons</th>"
 	    "<th>Notified</th><th class=\"fb\">Verdict</th></tr></thead>\n"
@@ -1703,9 +1836,15 @@ alert_episodes(struct fmt_out *p, const struct analysis *a,
 		size_t k;
 
 		fp_format(e->identity, fp);
-		fmt_putf(p, "<tr><td title=\"fingerprint %s\">", fp);
-		if (ae->nall > 1)
+		fmt_putf(p, "<tr><td class=\"id\" title=\"fingerprint %s", fp);
+		if (ae->nall > 1 && strlen(ae->ids[ep->ident].text) >
+		    IDENT_CUT) {	/* the whole of a long one on hover */
+			fmt_put(p, ": ");
 			html_esc(p, ae->ids[ep->ident].text);
+		}
+		fmt_put(p, "\">");
+		if (ae->nall > 1)
+			html_esc_cut(p, ae->ids[ep->ident].text, IDENT_CUT);
 		else	/* its one identity: the labels above */
 			fmt_put(p, "<span class=\"muted\">\xe2\x80\x94</span>");
 		fmt_put(p, "</td>");
@@ -1778,7 +1917,8 @@ alert_episodes(struct fmt_out *p, const struct analysis *a,
 		}
 		fmt_put(p, "</td></tr>\n");
 	}
-	fmt_put(p, "</tbody>\n</table>\n<p class=\"muted small\">A verdict is about "
+	fmt_put(p, "</tbody>\n</table>\n</div>\n"
+	    "<p class=\"muted small\">A verdict is about "
 	    "one episode; the last one given counts and changes the numbers at "
 	    "once. Times in UTC.</p>\n</section>\n");
 }
@@ -1824,7 +1964,7 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 	struct alert_eps ae;
 	struct buf here;
 	enum MHD_Result ret;
-	void *handle = NULL;
+	void *handle = NULL, *whole = NULL;
 	struct fmt_out p;
 	struct ui u;
 	char err[512], rerr[512], msg[200];
@@ -1844,7 +1984,8 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 		goto out;
 	}
 	al = an_alerts_find(alerts, name);
-	if (load_episodes(u.d->store, a, name, al, &ae, err, sizeof(err)) < 0) {
+	if (load_episodes(u.d->store, a, u.scope.nmatch > 0, name, al, &ae,
+	    err, sizeof(err)) < 0) {
 		log_error("reading an alert's episodes failed", "err", err);
 		ret = page_error(c, r, &u, here.data, 503, "Store unavailable",
 		    err);
@@ -1864,7 +2005,7 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 			goto out;
 		}
 	}
-	recs = ui_recommendations_for(&u, handle, rerr, sizeof(rerr));
+	recs = ui_recommendations_for(&u, handle, &whole, rerr, sizeof(rerr));
 
 	page_begin(&p, &u, name, NULL, here.data);
 	fmt_put(&p, "<h1>");
@@ -1872,7 +2013,7 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 	fmt_put(&p, "</h1>\n<p>");
 	alert_extlinks(&p, &u, name, NULL);
 	fmt_put(&p, "</p>\n");
-	put_window_line(&p, &u, a);
+	put_scope_line(&p, &u, a, analysis_handle_config(handle));
 	fmt_put(&p, "</p>\n");
 	alert_labels(&p, &ae);
 	alert_numbers(&p, a, al);
@@ -1884,9 +2025,11 @@ ui_alert(struct MHD_Connection *c, struct request *r)
 	page_end(&p);
 	ret = respond_page(c, r, 200, &p);
 out:
+	analysis_put(whole);
 	analysis_put(handle);
 	alert_eps_free(&ae);
 	buf_free(&here);
+	ui_end(&u);
 	return ret;
 }
 
@@ -2018,12 +2161,15 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 	struct ui u;
 	int budget = LINKS_MAX;
 
-	if (ui_start(c, r, &u, "/groups", &ret) < 0 ||
-	    (a = ui_analysis(c, r, &u, "/groups", &handle, &ret)) == NULL)
+	if (ui_start(c, r, &u, "/groups", &ret) < 0)
 		return ret;
+	if ((a = ui_analysis(c, r, &u, "/groups", &handle, &ret)) == NULL) {
+		ui_end(&u);
+		return ret;
+	}
 	page_begin(&p, &u, "Dedup groups", "/groups", "/groups");
 	fmt_put(&p, "<h1>Dedup groups</h1>\n");
-	put_window_line(&p, &u, a);
+	put_scope_line(&p, &u, a, analysis_handle_config(handle));
 	fmt_put(&p, " Alerts that say the same thing: <strong>replica</strong>, one "
 	    "alert sent by several Prometheus replicas or delivered twice; "
 	    "<strong>cofiring</strong>, alert kinds that fire together (the "
@@ -2062,6 +2208,7 @@ ui_groups(struct MHD_Connection *c, struct request *r)
 	}
 	page_end(&p);
 	analysis_put(handle);
+	ui_end(&u);
 	return respond_page(c, r, 200, &p);
 }
 
@@ -2073,66 +2220,87 @@ ui_recommendations(struct MHD_Connection *c, struct request *r)
 	const char *here = "/recommendations";
 	const struct analysis *a;
 	enum MHD_Result ret;
-	void *handle = NULL;
+	void *handle = NULL, *whole = NULL;
 	const struct rc_list *recs;
-	json_t *all;
+	json_t *shown;
 	struct fmt_out p;
 	struct ui u;
 	char err[512];
-	int budget = LINKS_MAX;
+	int budget = LINKS_MAX, sel;
+	size_t n = 0;
 
-	if (ui_start(c, r, &u, here, &ret) < 0 ||
-	    (a = ui_analysis(c, r, &u, here, &handle, &ret)) == NULL)
+	if (ui_start(c, r, &u, here, &ret) < 0)
 		return ret;
-	recs = ui_recommendations_for(&u, handle, err, sizeof(err));
+	if ((a = ui_analysis(c, r, &u, here, &handle, &ret)) == NULL) {
+		ui_end(&u);
+		return ret;
+	}
+	recs = ui_recommendations_for(&u, handle, &whole, err, sizeof(err));
 	if (recs == NULL) {
 		ret = page_error(c, r, &u, here, 503,
 		    "Recommendations unavailable", err);
-		analysis_put(handle);
-		return ret;
+		goto out;
 	}
+	/* a team's: those about its alerts' alertnames (review.h), as its
+	 * report carries them */
+	sel = u.scope.nmatch > 0;
 	page_begin(&p, &u, "Recommendations", here, here);
 	fmt_put(&p, "<h1>Recommendations</h1>\n");
-	put_window_line(&p, &u, a);
+	put_scope_line(&p, &u, a, analysis_handle_config(handle));
 	fmt_put(&p, " Each change is replayed alone over this window's history "
 	    "under the current settings, and kept only when it removes "
-	    "notifications or pages.</p>\n");
-	if (recs->n > 0) {
-		fmt_put(&p, "<section id=\"index\">\n<h2>At a glance</h2>\n<table>\n"
-		    "<thead><tr><th class=\"n\">#</th><th>Kind</th>"
-		    "<th>Alert</th><th>Confidence</th><th>Predicted savings</th>"
-		    "</tr></thead>\n<tbody>\n");
-		for (size_t i = 0; i < recs->n; i++) {
-			const struct rc_rec *rec = &recs->rows[i];
-			json_t *pred = rc_pred_json(&rec->pred);
-			char *sav = pred ? fmt_fields_text(pred) : NULL;
-
-			json_decref(pred);
-			fmt_putf(&p, "<tr><td class=\"n\">%zu</td><td>", i + 1);
-			html_esc(&p, rc_kind_name(rec->kind));
-			fmt_put(&p, "</td><td>");
-			if (rec->alertname != NULL) {
-				alert_link(&p, &u, rec->alertname);
-				alert_extlinks(&p, &u, rec->alertname,
-				    &budget);
-			} else
-				fmt_put(&p, "-");
-			fmt_put(&p, "</td><td>");
-			html_esc(&p, rc_conf_name(rec->conf));
-			fmt_put(&p, "</td><td>");
-			html_esc(&p, sav ? sav : "n/a");
-			fmt_put(&p, "</td></tr>\n");
-			free(sav);
-		}
-		fmt_put(&p, "</tbody>\n</table>\n</section>\n");
-	}
-	/* the cards: the report's rendering of the API's JSON */
-	if ((all = rc_list_json(recs)) == NULL)
+	    "notifications or pages.");
+	if (sel)
+		fmt_put(&p, " Those of the team are the ones about its alerts' "
+		    "alertnames, from the replay of every alert; one about a "
+		    "route (several alertnames) is not shown here.");
+	fmt_put(&p, "</p>\n");
+	if ((shown = json_array()) == NULL)
 		p.err = 1;
-	else
-		report_html_recommendations(&p, all);
-	json_decref(all);
+	for (size_t i = 0; shown != NULL && i < recs->n; i++) {
+		const struct rc_rec *rec = &recs->rows[i];
+		json_t *pred;
+		char *sav;
+
+		if (sel && !review_recommendation_of(rec, a))
+			continue;
+		if (json_array_append_new(shown, rc_rec_json(rec)) < 0)
+			p.err = 1;
+		if (n++ == 0)
+			fmt_put(&p, "<section id=\"index\">\n<h2>At a glance"
+			    "</h2>\n<table>\n<thead><tr><th class=\"n\">#</th>"
+			    "<th>Kind</th><th>Alert</th><th>Confidence</th>"
+			    "<th>Predicted savings</th></tr></thead>\n"
+			    "<tbody>\n");
+		pred = rc_pred_json(&rec->pred);
+		sav = pred ? fmt_fields_text(pred) : NULL;
+		json_decref(pred);
+		fmt_putf(&p, "<tr><td class=\"n\">%zu</td><td>", n);
+		html_esc(&p, rc_kind_name(rec->kind));
+		fmt_put(&p, "</td><td>");
+		if (rec->alertname != NULL) {
+			alert_link(&p, &u, rec->alertname);
+			alert_extlinks(&p, &u, rec->alertname, &budget);
+		} else
+			fmt_put(&p, "-");
+		fmt_put(&p, "</td><td>");
+		html_esc(&p, rc_conf_name(rec->conf));
+		fmt_put(&p, "</td><td>");
+		html_esc(&p, sav ? sav : "n/a");
+		fmt_put(&p, "</td></tr>\n");
+		free(sav);
+	}
+	if (n > 0)
+		fmt_put(&p, "</tbody>\n</table>\n</section>\n");
+	/* the cards: the report's rendering of the API's JSON */
+	if (shown != NULL)
+		report_html_recommendations(&p, shown);
+	json_decref(shown);
 	page_end(&p);
+	ret = respond_page(c, r, 200, &p);
+out:
+	analysis_put(whole);
 	analysis_put(handle);
-	return respond_page(c, r, 200, &p);
+	ui_end(&u);
+	return ret;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "links.h"
 #include "report.h"
 #include "store.h"
@@ -100,5 +101,61 @@ report_add_links(struct report *r, struct store *st, const char *grafana_url,
 	result = 0;
 out:
 	free(v);
+	return result;
+}
+
+/* l's page link in the scope query q ("?week=...&team=..."): 0, or -1 on
+ * out-of-memory (l unchanged). */
+static int
+scope_page(struct alert_links *l, const char *q)
+{
+	size_t n;
+	char *page;
+
+	if (l->page == NULL || strchr(l->page, '?') != NULL)
+		return 0;	/* none, or scoped already */
+	n = strlen(l->page) + strlen(q) + 1;
+	if ((page = malloc(n)) == NULL)
+		return -1;
+	snprintf(page, n, "%s%s", l->page, q);
+	free(l->page);
+	l->page = page;
+	return 0;
+}
+
+int
+report_scope_links(struct report *r, const char *week, const char *team)
+{
+	struct buf q;
+	int result = -1;
+
+	if ((week == NULL || *week == '\0') && (team == NULL ||
+	    *team == '\0'))
+		return 0;
+	buf_init(&q, (size_t)1 << 20);
+	if (week != NULL && *week != '\0' && (buf_puts(&q, "?week=") < 0 ||
+	    links_pct_encode(&q, week) < 0))
+		goto out;
+	if (team != NULL && *team != '\0' && (buf_puts(&q, q.len ? "&team=" :
+	    "?team=") < 0 || links_pct_encode(&q, team) < 0))
+		goto out;
+	for (size_t i = 0; i < r->ntop; i++)
+		if (scope_page(&r->top[i].links, q.data) < 0)
+			goto out;
+	for (size_t i = 0; i < r->nflapping; i++)
+		if (scope_page(&r->flapping[i].links, q.data) < 0)
+			goto out;
+	for (size_t i = 0; i < r->npersistent; i++)
+		if (scope_page(&r->persistent[i].links, q.data) < 0)
+			goto out;
+	for (size_t i = 0; i < r->nnewly_noisy; i++)
+		if (scope_page(&r->newly_noisy[i].links, q.data) < 0)
+			goto out;
+	for (size_t i = 0; i < r->nno_longer_noisy; i++)
+		if (scope_page(&r->no_longer_noisy[i].links, q.data) < 0)
+			goto out;
+	result = 0;
+out:
+	buf_free(&q);
 	return result;
 }

@@ -156,7 +156,7 @@ def seed(d):
         hook(make_notification([a], receiver="pager"))
         if i < 3:
             r = d.post("/api/v1/feedback", '{"fingerprint":"%s",'
-                       '"starts_at":%d,"verdict":"noise"}' %
+                       '"startsAt":%d,"verdict":"noise"}' %
                        (fingerprint(FLAPPY), start // 1000))
             assert r.status == 200, r.text
     for i in range(10):
@@ -241,7 +241,7 @@ class UiTest(SeededDaemonTest):
                                 r'<div class="v">([^<]+)</div>', text))
         self.assertEqual(cards["Pages"], str(s["pages"]))
         self.assertEqual(cards["Noise ratio"],
-                         "%g%%" % round(s["noise_ratio"] * 100, 1))
+                         "%g%%" % round(s["noiseRatio"] * 100, 1))
         # the charts: pages, noise ratio per day, the noisiest alerts
         self.assertEqual(p.tags.count("svg"), 3)
         for cid in ("chart-pages", "chart-ratio", "chart-top"):
@@ -280,7 +280,7 @@ class UiTest(SeededDaemonTest):
         self.assertEqual(cards["Notifications"], str(al["notifications"]))
         self.assertEqual(cards["Time to resolve (median)"], "30s")
         self.assertEqual(cards["Flap score (highest)"],
-                         ("%.1f" % al["flap_score"]).rstrip("0").rstrip("."))
+                         ("%.1f" % al["flapScore"]).rstrip("0").rstrip("."))
         self.assertEqual(cards["Verdicts"], "0 / 3")
         for cls, n in al["classes"].items():
             if n:
@@ -329,8 +329,8 @@ class UiTest(SeededDaemonTest):
         self.assertIn("still open", svg)
         a = [e for e in self.api("/api/v1/episodes?alertname=UiDisk")
              if e["fingerprint"] == fingerprint(DISK_A)][0]
-        self.assertEqual(parse_rfc3339_ms(a["pending_at"]), at(0))
-        self.assertIn('<time datetime="%s"' % a["firing_at"], text)
+        self.assertEqual(parse_rfc3339_ms(a["pendingAt"]), at(0))
+        self.assertIn('<time datetime="%s"' % a["firingAt"], text)
         self.assertIn("19m 00s", text)      # a fired from 60s to 1200s
         # the replica recommendation names it
         recs = [r for r in self.api("/api/v1/recommendations")
@@ -395,7 +395,7 @@ class UiTest(SeededDaemonTest):
     def test_pending_only_alert(self):
         al = [a for a in self.api("/api/v1/alerts?by=identity")
               if a["alertname"] == "UiAlmost"][0]
-        self.assertEqual((al["episodes"], al["pending_only"]), (0, 2))
+        self.assertEqual((al["episodes"], al["pendingOnly"]), (0, 2))
         # the overview's every-alert table: episodes, then pending only
         text, _ = self.page("/")
         rows = text[text.index('id="alerts"'):]
@@ -754,6 +754,210 @@ class LinksUiTest(SeededDaemonTest):
         self.assertIn("<h1>UiLinked</h1>\n<p> " + self.LINKS + "</p>", text)
         text, p = self.page("/alerts/UiEvil")
         self.assertNotIn("javascript", text.lower())
+
+
+SCOPE_ZONE = "Europe/Berlin"
+SCOPE_CONFIG = """\
+analysis:
+  paging_receivers: [pager]
+  cache_ttl: 1h      # the cache must tell selections and spans apart
+  team_label: team
+report:
+  timezone: %s
+""" % SCOPE_ZONE
+
+
+def iso_week(ms):
+    """The ISO week of ms's date in SCOPE_ZONE, as "2026-W48"."""
+    y, w, _ = datetime.datetime.fromtimestamp(
+        ms / 1000, zoneinfo.ZoneInfo(SCOPE_ZONE)).isocalendar()
+    return "%04d-W%02d" % (y, w)
+
+
+def week_days(week):
+    """The Monday and the Sunday of an ISO week, as "YYYY-MM-DD"."""
+    y, w = int(week[:4]), int(week[6:])
+    return (datetime.date.fromisocalendar(y, w, 1).isoformat(),
+            datetime.date.fromisocalendar(y, w, 7).isoformat())
+
+
+def episode_fps(text):
+    """The fingerprints of the rows of an alert page's episodes table."""
+    return re.findall(r'<tr><td class="id" title="fingerprint ([0-9a-f]{16})',
+                      section_of(text, "episodes"))
+
+
+class ScopedPagesTest(unittest.TestCase):
+    """Every page in the scope the overview takes (week=, team=), on a
+    daemon whose clock is moved a week on between the two weeks it is fed:
+      week A  PayErr (team payments) three episodes, SearchSlow (search)
+              one;
+      week B  PayErr two and SearchSlow four; SharedErr one for each team
+              (instance p: payments, s: search); a storm of ten identities
+              for each team (PayStorm, SearchStorm, half an hour apart);
+              PayFlap and SearchFlap, five short paged episodes each,
+              three marked noise."""
+
+    @classmethod
+    def episode(cls, labels, start, receiver="pager"):
+        post_episode(cls.d, labels, start, start + 20 * 1000,
+                     receiver=receiver)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(SCOPE_CONFIG, extra_args=("--test.clock",)).start()
+        t = now_ms() - 30 * MIN
+        cls.week_a = iso_week(t)
+        cls.pay_a = {"alertname": "PayErr", "team": "payments",
+                     "instance": "x"}
+        for i in range(3):
+            cls.episode(cls.pay_a, t + i * MIN)
+        cls.episode({"alertname": "SearchSlow", "team": "search",
+                     "instance": "x"}, t + 5 * MIN)
+        now = cls.d.advance_clock("7d")
+        t = now - 3 * 3600 * 1000
+        cls.week_b = iso_week(t)
+        for i in range(2):
+            cls.episode(cls.pay_a, t + i * MIN)
+        for i in range(4):
+            cls.episode({"alertname": "SearchSlow", "team": "search",
+                         "instance": "x"}, t + 5 * MIN + i * MIN)
+        cls.shared = {}
+        for team, inst in (("payments", "p"), ("search", "s")):
+            cls.shared[team] = {"alertname": "SharedErr", "team": team,
+                                "instance": inst}
+            cls.episode(cls.shared[team], t + 10 * MIN)
+        for k, (name, team) in enumerate((("PayStorm", "payments"),
+                                          ("SearchStorm", "search"))):
+            for i in range(10):
+                a = make_alert({"alertname": name, "team": team,
+                                "instance": "i%02d" % i},
+                               t + (40 + 30 * k) * MIN,
+                               t + (40 + 30 * k) * MIN + 20 * 1000)
+                r = cls.d.webhook(make_notification(
+                    [a], receiver="team-x",
+                    group_by=("alertname", "instance")))
+                assert r.status == 200, r.text
+        for k, (name, team) in enumerate((("PayFlap", "payments"),
+                                          ("SearchFlap", "search"))):
+            labels = {"alertname": name, "team": team, "instance": "f"}
+            for i in range(5):
+                start = t + (120 + 30 * k) * MIN + i * MIN
+                a = make_alert(labels, start, start + 30 * 1000)
+                for x in (dict(a, status="firing", endsAt=GO_ZERO_TIME), a):
+                    r = cls.d.webhook(make_notification([x],
+                                                        receiver="pager"))
+                    assert r.status == 200, r.text
+                if i < 3:
+                    r = cls.d.post(
+                        "/api/v1/feedback", '{"fingerprint":"%s",'
+                        '"starts_at":%d,"verdict":"noise"}' %
+                        (fingerprint(labels), start // 1000))
+                    assert r.status == 200, r.text
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        cls.d.cleanup()
+
+    def page(self, path, status=200):
+        r = self.d.get(path)
+        self.assertEqual(r.status, status, (path, r.text[:2000]))
+        p = Page(r.text)
+        self.assertEqual((p.errors, p.stack), ([], []), path)
+        return r.text, p
+
+    def scope(self, team="payments", week=None):
+        return "week=%s&team=%s" % (week or self.week_b, team)
+
+    def test_alert_page_of_a_week_and_a_team(self):
+        fp = fingerprint(self.pay_a)
+        for week, n in ((self.week_a, 3), (self.week_b, 2)):
+            text, _ = self.page("/alerts/PayErr?" + self.scope(week=week))
+            self.assertEqual(episode_fps(text), [fp] * n, week)
+            monday, sunday = week_days(week)
+            self.assertIn("Week %s: %s to %s (%s). Alerts of team payments."
+                          % (week, monday, sunday, SCOPE_ZONE), text)
+        # an alertname of both teams: the team's identity only
+        text, _ = self.page("/alerts/SharedErr?" + self.scope())
+        self.assertEqual(episode_fps(text),
+                         [fingerprint(self.shared["payments"])])
+        text, _ = self.page("/alerts/SharedErr?week=" + self.week_b)
+        self.assertEqual(sorted(episode_fps(text)),
+                         sorted(fingerprint(x)
+                                for x in self.shared.values()))
+
+    def test_groups_of_a_team(self):
+        text, _ = self.page("/groups?week=" + self.week_b)
+        self.assertIn(">PayStorm</a>", text)
+        self.assertIn(">SearchStorm</a>", text)
+        text, _ = self.page("/groups?" + self.scope())
+        self.assertIn(">PayStorm</a>", text)
+        self.assertIn("Alerts of team payments.", text)
+        for name in ("SearchStorm", "SearchSlow", "SearchFlap"):
+            self.assertNotIn(name, text)
+        # a team no alert has: nothing, as on the overview
+        text, _ = self.page("/groups?" + self.scope(team="nobody"))
+        self.assertIn("No dedup group in this window.", text)
+        self.assertNotIn("Storm", text)
+
+    def test_recommendations_of_a_team(self):
+        text, _ = self.page("/recommendations?week=" + self.week_b)
+        self.assertIn(">SearchFlap</a>", text)
+        self.assertIn(">PayFlap</a>", text)
+        text, _ = self.page("/recommendations?" + self.scope())
+        self.assertIn(">PayFlap</a>", text)
+        self.assertIn("Alerts of team payments.", text)
+        self.assertIn("the ones about its alerts' alertnames", text)
+        for name in ("SearchStorm", "SearchSlow", "SearchFlap"):
+            self.assertNotIn(name, text)
+        # the cards: those of the team's report
+        r = self.d.get("/api/v1/report?" + self.scope())
+        recs = r.json()["data"]["recommendations"]
+        self.assertTrue(recs)
+        self.assertEqual(text.count("<article>"), len(recs))
+
+    def test_links_keep_the_scope(self):
+        q = "week=%s&team=payments" % self.week_b
+        text, p = self.page("/?" + q)
+        pages = [h for h in p.hrefs if h.startswith(
+            ("/alerts/", "/groups?", "/recommendations?", "/?",
+             "/api/v1/report?"))]
+        self.assertIn("/alerts/PayErr?" + q, pages)
+        for h in ("/groups?" + q, "/recommendations?" + q, "/?" + q,
+                  "/api/v1/report?format=html&" + q):
+            self.assertIn(h, pages)
+        for h in pages:
+            if "window=" in h:      # the window choices: the team kept
+                self.assertTrue(h.endswith("&team=payments"), h)
+            else:
+                self.assertTrue(h.endswith(q), h)
+        # and on from the alert page, the groups and recommendations pages
+        for path in ("/alerts/PayErr", "/groups", "/recommendations"):
+            text, p = self.page(path + "?" + q)
+            for h in ("/?" + q, "/groups?" + q, "/recommendations?" + q):
+                self.assertIn(h, p.hrefs, path)
+        # the report of the week and team links to its alert pages alike
+        r = self.d.get("/api/v1/report?format=html&" + q)
+        self.assertEqual(r.status, 200)
+        self.assertIn('href="/alerts/PayErr?week=%s&amp;team=payments"'
+                      % self.week_b, r.text)
+        r = self.d.get("/api/v1/report?" + q)
+        top = {a["alertname"]: a for a in r.json()["data"]["topNoisy"]}
+        self.assertEqual(top["PayFlap"]["links"]["page"],
+                         "/alerts/PayFlap?" + q)
+        r = self.d.get("/api/v1/report?week=" + self.week_b)
+        top = {a["alertname"]: a for a in r.json()["data"]["topNoisy"]}
+        self.assertEqual(top["PayFlap"]["links"]["page"],
+                         "/alerts/PayFlap?week=" + self.week_b)
+
+    def test_a_bad_week_is_400(self):
+        for path in ("/alerts/PayErr", "/groups", "/recommendations", "/"):
+            text, p = self.page(path + "?week=2026-W99&team=payments", 400)
+            self.assertIn('invalid week "2026-W99": want an ISO week such '
+                          "as 2026-W48", p.plain)
+            # its links lead to the default scope
+            self.assertNotIn("2026-W99", text.split("</nav>")[0])
 
 
 class ChromiumTest(unittest.TestCase):
