@@ -194,24 +194,24 @@ add_row(const struct episode_row *row, void *arg)
 		    "state", e->firing_at ? "firing" : "pending",
 		    "since", json_time(e->firing_at ? e->firing_at :
 		    e->pending_at),
-		    "pending_at", json_time(e->pending_at),
-		    "firing_at", json_time(e->firing_at));
+		    "pendingAt", json_time(e->pending_at),
+		    "firingAt", json_time(e->firing_at));
 	else
 		o = json_pack("{s:o, s:s, s:O, s:o, s:o, s:o, s:b, s:I, s:o, "
 		    "s:o, s:o, s:O, s:o}",
 		    "fingerprint", json_fp(e->identity),
 		    "alertname", row->alertname,
 		    "labels", row->labels,
-		    "pending_at", json_time(e->pending_at),
-		    "firing_at", json_time(e->firing_at),
-		    "resolved_at", json_time(e->resolved_at),
+		    "pendingAt", json_time(e->pending_at),
+		    "firingAt", json_time(e->firing_at),
+		    "resolvedAt", json_time(e->resolved_at),
 		    "notified", e->notifications > 0,
 		    "notifications", (json_int_t)e->notifications,
-		    "first_notified_at", json_time(e->first_notified_at),
-		    "last_notified_at", json_time(e->last_notified_at),
+		    "firstNotifiedAt", json_time(e->first_notified_at),
+		    "lastNotifiedAt", json_time(e->last_notified_at),
 		    "receivers", true_receivers(w, row->labels,
 		    row->receivers),
-		    "notified_receivers", row->receivers,
+		    "notifiedReceivers", row->receivers,
 		    "sources", sources_array(e->sources));
 	if (o != NULL && !w->firing_view) {
 		enum an_class cls;
@@ -228,7 +228,7 @@ add_row(const struct episode_row *row, void *arg)
 		} else {
 			json_object_set_new(o, "class", json_null());
 		}
-		json_object_set_new(o, "not_notified_reason",
+		json_object_set_new(o, "notNotifiedReason",
 		    not_notified(w->an, e->id));
 		json_object_set_new(o, "reasons", r);
 	}

@@ -66,7 +66,7 @@ enum takes {
 };
 
 /* One column of a simple table, or one line after it: the value at path in
- * a row ("predicted.pages_before"; "members[].alertname": each element's,
+ * a row ("predicted.pagesBefore"; "members[].alertname": each element's,
  * comma-separated), and with to "value -> value at to". Extended tables
  * have header NULL: the path is a member's name, its header. */
 struct column {
@@ -171,19 +171,19 @@ static int simulate_body(const struct invocation *, json_t **, char *,
 static const struct column episode_cols[] = {
 	{ "ALERTNAME", "alertname", NULL },
 	{ "FINGERPRINT", "fingerprint", NULL },
-	{ "FIRING AT", "firing_at", NULL },
-	{ "RESOLVED AT", "resolved_at", NULL },
+	{ "FIRING AT", "firingAt", NULL },
+	{ "RESOLVED AT", "resolvedAt", NULL },
 	{ "CLASS", "class", NULL },
 	{ "NOTIFICATIONS", "notifications", NULL },
 };
 static const struct column alert_cols[] = {
 	{ "ALERTNAME", "alertname", NULL },
 	{ "EPISODES", "episodes", NULL },
-	{ "NOISE RATIO", "noise_ratio", NULL },
+	{ "NOISE RATIO", "noiseRatio", NULL },
 	{ "NOTIFICATIONS", "notifications", NULL },
 	{ "PAGES", "pages", NULL },
-	{ "NOISE PAGES", "noise_pages", NULL },
-	{ "FLAP SCORE", "flap_score", NULL },
+	{ "NOISE PAGES", "noisePages", NULL },
+	{ "FLAP SCORE", "flapScore", NULL },
 };
 static const struct column group_cols[] = {
 	{ "KIND", "kind", NULL },
@@ -196,32 +196,32 @@ static const struct column rec_cols[] = {
 	{ "KIND", "kind", NULL },
 	{ "ALERTNAME", "alertname", NULL },
 	{ "CONFIDENCE", "confidence", NULL },
-	{ "PAGES", "predicted.pages_before", "predicted.pages_after" },
+	{ "PAGES", "predicted.pagesBefore", "predicted.pagesAfter" },
 	{ "SUMMARY", "summary", NULL },
 };
 static const struct column sim_cols[] = {
 	{ "ALERTNAME", "alertname", NULL },
 	{ "RECEIVER", "receiver", NULL },
-	{ "NOTIFICATIONS", "notifications_before", "notifications_after" },
-	{ "PAGES", "pages_before", "pages_after" },
+	{ "NOTIFICATIONS", "notificationsBefore", "notificationsAfter" },
+	{ "PAGES", "pagesBefore", "pagesAfter" },
 	{ "RECORDED", "recorded", NULL },
 };
 static const struct column sim_lines[] = {
-	{ "notifications", "notifications_before", "notifications_after" },
-	{ "pages", "pages_before", "pages_after" },
-	{ "recorded notifications", "recorded_notifications", NULL },
-	{ "replay error", "replay_error", NULL },
-	{ "noise removed", "noise_removed", NULL },
-	{ "actionable delayed", "actionable_delayed", NULL },
-	{ "added delay p50 (s)", "added_delay_seconds.p50", NULL },
-	{ "added delay max (s)", "added_delay_seconds.max", NULL },
-	{ "actionable lost", "actionable_lost", NULL },
+	{ "notifications", "notificationsBefore", "notificationsAfter" },
+	{ "pages", "pagesBefore", "pagesAfter" },
+	{ "recorded notifications", "recordedNotifications", NULL },
+	{ "replay error", "replayError", NULL },
+	{ "noise removed", "noiseRemoved", NULL },
+	{ "actionable delayed", "actionableDelayed", NULL },
+	{ "added delay p50 (s)", "addedDelaySeconds.p50", NULL },
+	{ "added delay max (s)", "addedDelaySeconds.max", NULL },
+	{ "actionable lost", "actionableLost", NULL },
 };
 static const struct column feedback_lines[] = {
 	{ "verdict", "verdict", NULL },
 	{ "fingerprint", "episode.fingerprint", NULL },
-	{ "firing at", "episode.firing_at", NULL },
-	{ "pending at", "episode.pending_at", NULL },
+	{ "firing at", "episode.firingAt", NULL },
+	{ "pending at", "episode.pendingAt", NULL },
 };
 
 static const struct view episode_view = { "", episode_cols, N(episode_cols),
@@ -609,7 +609,7 @@ feedback_body(const struct invocation *in, json_t **out, char *err,
 	if (in->note != NULL)
 		json_object_set_new(o, "note", json_string(in->note));
 	if (in->starts_at != NULL)
-		json_object_set_new(o, "starts_at", json_string(in->starts_at));
+		json_object_set_new(o, "startsAt", json_string(in->starts_at));
 	if (in->by != NULL)
 		json_object_set_new(o, "by", json_string(in->by));
 	*out = o;
@@ -874,11 +874,12 @@ out:
 
 /* --- the output ---------------------------------------------------------- */
 
-/* The member key of o; a snake_case key is also looked for in camelCase. */
+/* The member key of o; a camelCase key is also looked for in snake_case,
+ * the spelling a daemon of the release before answered with. */
 static json_t *
 member(json_t *o, const char *key, size_t n)
 {
-	char k[64], camel[64];
+	char k[64], snake[128];
 	size_t m = 0;
 	json_t *v;
 
@@ -886,17 +887,17 @@ member(json_t *o, const char *key, size_t n)
 		return NULL;
 	memcpy(k, key, n);
 	k[n] = '\0';
-	if ((v = json_object_get(o, k)) != NULL || memchr(k, '_', n) == NULL)
+	if ((v = json_object_get(o, k)) != NULL)
 		return v;
 	for (size_t i = 0; i < n; i++) {
-		if (k[i] == '_' && i + 1 < n && k[i + 1] >= 'a' &&
-		    k[i + 1] <= 'z')
-			camel[m++] = (char)(k[++i] - 'a' + 'A');
-		else
-			camel[m++] = k[i];
+		if (k[i] >= 'A' && k[i] <= 'Z') {
+			snake[m++] = '_';
+			snake[m++] = (char)(k[i] - 'A' + 'a');
+		} else
+			snake[m++] = k[i];
 	}
-	camel[m] = '\0';
-	return json_object_get(o, camel);
+	snake[m] = '\0';
+	return m > n ? json_object_get(o, snake) : NULL;
 }
 
 /* Appends the text of v: "-" for null or absent, numbers as a person reads
@@ -1099,11 +1100,16 @@ table(struct buf *out, json_t *rows, const struct column *cols, size_t ncols,
 	w = xcalloc(ncols, sizeof(*w));
 	for (c = 0; c < ncols; c++) {
 		const char *h = cols[c].header ? cols[c].header : cols[c].path;
-		char *s = xstrdup(h);
+		char *s = xcalloc(2 * strlen(h) + 1, 1), *q = s;
 
-		for (char *p = s; *p; p++)
-			*p = *p == '_' ? ' ' : (char)(*p >= 'a' && *p <= 'z' ?
-			    *p - 'a' + 'A' : *p);
+		/* a member's name as words: "pendingOnly" is "PENDING ONLY" */
+		for (const char *p = h; *p; p++) {
+			if (*p >= 'A' && *p <= 'Z' && p > h && p[-1] >= 'a' &&
+			    p[-1] <= 'z')
+				*q++ = ' ';
+			*q++ = *p == '_' ? ' ' : (char)(*p >= 'a' &&
+			    *p <= 'z' ? *p - 'a' + 'A' : *p);
+		}
 		cells[c] = s;
 	}
 	for (i = 0; i < nrows; i++)

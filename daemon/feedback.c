@@ -48,6 +48,7 @@
  * NULL: absent. */
 struct verdict_req {
 	const char *fingerprint, *starts_at, *verdict, *note, *by;
+	const char *starts_key;	/* the name starts_at came by, for messages */
 	int64_t starts_ms;	/* 0: the latest episode */
 	int whole_second;	/* starts_at named a second, not a millisecond */
 	int from_page;		/* form field return=1: answer 303 to the page */
@@ -130,6 +131,7 @@ parse_json(const char *body, size_t len, struct verdict_req *q,
 {
 	json_error_t je;
 	json_t *o, *s;
+	const char *sk = "startsAt";
 
 	o = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 	    &je);
@@ -145,22 +147,26 @@ parse_json(const char *body, size_t len, struct verdict_req *q,
 	    json_field(o, "note", &q->note, f) < 0 ||
 	    json_field(o, "by", &q->by, f) < 0)
 		return -1;
-	s = json_object_get(o, "starts_at");
+	/* startsAt; its old spelling starts_at is still read (one release) */
+	if ((s = json_object_get(o, sk)) == NULL &&
+	    (s = json_object_get(o, "starts_at")) != NULL)
+		sk = "starts_at";
 	if (json_is_number(s)) {
 		double v = json_number_value(s);
 
 		if (!isfinite(v) || v < 0 || v > 1e13)
-			return fail_with(f, "bad_value", "starts_at: %g is out "
-			    "of range (Unix seconds)", v);
+			return fail_with(f, "bad_value", "%s: %g is out "
+			    "of range (Unix seconds)", sk, v);
 		q->starts_ms = (int64_t)llround(v * 1000.0);
 		q->whole_second = json_is_integer(s);
 		q->starts_at = "";
 		return 0;
 	}
 	if (s != NULL && !json_is_null(s) && !json_is_string(s))
-		return fail_with(f, "bad_value", "starts_at: want RFC 3339 or "
-		    "Unix seconds");
-	return json_field(o, "starts_at", &q->starts_at, f);
+		return fail_with(f, "bad_value", "%s: want RFC 3339 or "
+		    "Unix seconds", sk);
+	q->starts_key = sk;
+	return json_field(o, sk, &q->starts_at, f);
 }
 
 static int
@@ -263,8 +269,9 @@ check_req(struct verdict_req *q, uint64_t *fp, struct failure *f)
 		    "digits, got \"%.40s\"", q->fingerprint);
 	if (q->starts_at != NULL && q->starts_at[0] != '\0' &&
 	    parse_time(q->starts_at, &q->starts_ms, &q->whole_second) < 0)
-		return fail_with(f, "bad_value", "starts_at: invalid time "
-		    "\"%.64s\": want RFC 3339 or Unix seconds", q->starts_at);
+		return fail_with(f, "bad_value", "%s: invalid time \"%.64s\": "
+		    "want RFC 3339 or Unix seconds", q->starts_key ?
+		    q->starts_key : "starts_at", q->starts_at);
 	if (q->verdict == NULL)
 		return fail_with(f, "missing_field", "verdict: missing");
 	if (strcmp(q->verdict, "actionable") != 0 &&
@@ -459,9 +466,9 @@ h_feedback(struct MHD_Connection *c, struct request *r)
 		goto out;
 	}
 	ep = json_pack("{s:s, s:o, s:o, s:o}", "fingerprint", fp_s,
-	    "firing_at", json_time(e.firing_at),
-	    "pending_at", json_time(e.pending_at),
-	    "resolved_at", json_time(e.resolved_at));
+	    "firingAt", json_time(e.firing_at),
+	    "pendingAt", json_time(e.pending_at),
+	    "resolvedAt", json_time(e.resolved_at));
 	ret = respond_json_data(c, r, 200, json_pack("{s:o, s:s}", "episode",
 	    ep, "verdict", q.verdict));
 out:

@@ -792,18 +792,18 @@ am_holds(const struct src_am *x)
 	return json_pack("{s:I, s:I, s:I, s:I, s:o}",
 	    "routes", (json_int_t)am_route_count(x->cfg),
 	    "receivers", (json_int_t)am_receiver_count(x->cfg),
-	    "inhibit_rules", (json_int_t)am_inhibit_rule_count(x->cfg),
-	    "time_intervals", (json_int_t)am_time_interval_count(x->cfg),
-	    "pager_receivers", pagers);
+	    "inhibitRules", (json_int_t)am_inhibit_rule_count(x->cfg),
+	    "timeIntervals", (json_int_t)am_time_interval_count(x->cfg),
+	    "pagerReceivers", pagers);
 }
 
 static json_t *
 prom_holds(const struct src_prom *x)
 {
 	return json_pack("{s:I, s:I, s:I}",
-	    "rule_files", (json_int_t)x->nfiles,
-	    "rule_groups", (json_int_t)pr_rules_group_count(x->rules),
-	    "alerting_rules", (json_int_t)pr_rules_count(x->rules));
+	    "ruleFiles", (json_int_t)x->nfiles,
+	    "ruleGroups", (json_int_t)pr_rules_group_count(x->rules),
+	    "alertingRules", (json_int_t)pr_rules_count(x->rules));
 }
 
 /* Records one attempt at src in status[] and the metrics. origin NULL:
@@ -1086,10 +1086,10 @@ sources_status_json(void)
 		    "source", src_names[i],
 		    "configured", st->origin != NULL,
 		    "origin", st->origin,
-		    "last_attempt", at[0] ? at : NULL,
-		    "last_success", ok[0] ? ok : NULL,
+		    "lastAttempt", at[0] ? at : NULL,
+		    "lastSuccess", ok[0] ? ok : NULL,
 		    "healthy", st->origin == NULL || st->ok,
-		    "last_error", st->error,
+		    "lastError", st->error,
 		    "holds", st->holds);
 		json_array_append_new(arr, o);
 	}

@@ -1038,8 +1038,8 @@ cofiring_json(const struct an_group *g)
 
 		if (json_array_append_new(pairs, json_pack(
 		    "{s:I,s:I,s:i,s:f,s:i,s:i}", "a", (json_int_t)p->a, "b",
-		    (json_int_t)p->b, "co_occurrences", p->co, "jaccard",
-		    p->jaccard, "a_first", p->a_first, "b_first",
+		    (json_int_t)p->b, "coOccurrences", p->co, "jaccard",
+		    p->jaccard, "aFirst", p->a_first, "bFirst",
 		    p->b_first)) == -1) {
 			json_decref(pairs);
 			pairs = NULL;
@@ -1047,7 +1047,7 @@ cofiring_json(const struct an_group *g)
 	}
 	w = ms % 1000 == 0 ? json_integer(ms / 1000) :
 	    json_real((double)ms / 1000);
-	return json_pack("{s:o,s:o}", "pairs", pairs, "window_seconds", w);
+	return json_pack("{s:o,s:o}", "pairs", pairs, "windowSeconds", w);
 }
 
 /* A storm's numbers and labels. */
@@ -1070,10 +1070,10 @@ storm_json(const struct an_group *g)
 			varying = NULL;
 		}
 	return json_pack("{s:i,s:I,s:I,s:o,s:o}", "occurrences",
-	    g->storm.occurrences, "max_identities",
+	    g->storm.occurrences, "maxIdentities",
 	    (json_int_t)g->storm.max_identities, "identities",
-	    (json_int_t)g->storm.identities, "common_labels", common,
-	    "varying_labels", varying);
+	    (json_int_t)g->storm.identities, "commonLabels", common,
+	    "varyingLabels", varying);
 }
 
 json_t *
@@ -1089,7 +1089,7 @@ an_group_json(const struct an_group *g)
 		}
 	if (g->kind == GROUP_REPLICA)
 		ev = json_pack("{s:i,s:i,s:I}", "copies", g->replica.copies,
-		    "duplicate_deliveries", g->replica.dup_deliveries,
+		    "duplicateDeliveries", g->replica.dup_deliveries,
 		    "episodes", (json_int_t)g->replica.episodes);
 	else if (g->kind == GROUP_COFIRING)
 		ev = cofiring_json(g);

@@ -438,15 +438,15 @@ numbers_json(const struct an_numbers *n)
 	return json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:o, s:o,"
 	    " s:f, s:{s:I, s:I}}",
 	    "episodes", (json_int_t)n->episodes,
-	    "noise_episodes", (json_int_t)n->noise,
-	    "noise_ratio", ratio_json(n->noise, n->episodes),
+	    "noiseEpisodes", (json_int_t)n->noise,
+	    "noiseRatio", ratio_json(n->noise, n->episodes),
 	    "classes", an_classes_json(n->classes),
 	    "notifications", (json_int_t)n->notifications,
 	    "pages", (json_int_t)n->pages,
-	    "noise_pages", (json_int_t)n->noise_pages,
-	    "page_noise_ratio", ratio_json(n->noise_pages, n->pages),
-	    "mttr_seconds", mttr_json(n),
-	    "firing_seconds", n->firing_seconds,
+	    "noisePages", (json_int_t)n->noise_pages,
+	    "pageNoiseRatio", ratio_json(n->noise_pages, n->pages),
+	    "mttrSeconds", mttr_json(n),
+	    "firingSeconds", n->firing_seconds,
 	    "feedback", "actionable", (json_int_t)n->feedback[FB_ACTIONABLE],
 	    "noise", (json_int_t)n->feedback[FB_NOISE]);
 }
@@ -459,9 +459,9 @@ row_json(const struct an_alert_row *r)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "alertname", json_string(r->alertname));
-	json_object_set_new(o, "flap_score", json_real(r->flap_score));
+	json_object_set_new(o, "flapScore", json_real(r->flap_score));
 	json_object_set_new(o, "flapping", json_boolean(r->flapping));
-	json_object_set_new(o, "pending_only", json_integer(r->pending_only));
+	json_object_set_new(o, "pendingOnly", json_integer(r->pending_only));
 	return o;
 }
 
@@ -505,7 +505,7 @@ an_not_notified_json(int routed, const long *counts)
 	if ((nn = json_object()) == NULL)
 		return NULL;
 	for (int r = NN_NONE + 1; r < NN_COUNT; r++)
-		if (json_object_set_new(nn, an_nn_name(r),
+		if (json_object_set_new(nn, an_nn_key(r),
 		    json_integer(counts[r])) < 0) {
 			json_decref(nn);
 			return NULL;
@@ -539,15 +539,15 @@ an_summary_view_json(const struct an_summary *s)
 	ts_format_rfc3339(s->to, to, sizeof(to));
 	json_object_set_new(o, "from", json_string(from));
 	json_object_set_new(o, "to", json_string(to));
-	json_object_set_new(o, "feedback_coverage",
+	json_object_set_new(o, "feedbackCoverage",
 	    ratio_json(s->pages_with_verdict, s->all.pages));
-	json_object_set_new(o, "dedup_groups", json_integer((json_int_t)
+	json_object_set_new(o, "dedupGroups", json_integer((json_int_t)
 	    s->dedup_groups));
-	json_object_set_new(o, "not_notified", an_not_notified_json(s->routed,
+	json_object_set_new(o, "notNotified", an_not_notified_json(s->routed,
 	    s->not_notified));
-	json_object_set_new(o, "by_receiver", slices_json(s->receivers,
+	json_object_set_new(o, "byReceiver", slices_json(s->receivers,
 	    s->nreceivers, "receiver"));
-	json_object_set_new(o, "by_team", slices_json(s->teams, s->nteams,
+	json_object_set_new(o, "byTeam", slices_json(s->teams, s->nteams,
 	    "team"));
 	return o;
 }

@@ -105,7 +105,7 @@ json_t *an_summary_view_json(const struct an_summary *s);
 
 /* The pieces of that JSON other documents (the report) write too: counts
  * by class name, classes[0..CLS_COUNT); and {silenced, inhibited, muted,
- * resolved_in_group_wait, unknown} from counts[0..NN_COUNT), JSON null
+ * resolvedInGroupWait, unknown} from counts[0..NN_COUNT), JSON null
  * when !routed (no routing tree told which were due). NULL on
  * out-of-memory. */
 json_t *an_classes_json(const long *classes);

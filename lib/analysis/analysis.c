@@ -722,6 +722,15 @@ an_nn_name(int nn)
 	return nn > NN_NONE && nn < NN_COUNT ? names[nn] : NULL;
 }
 
+const char *
+an_nn_key(int nn)
+{
+	static const char *const keys[NN_COUNT] = { NULL, "silenced",
+	    "inhibited", "muted", "resolvedInGroupWait", "unknown" };
+
+	return nn > NN_NONE && nn < NN_COUNT ? keys[nn] : NULL;
+}
+
 long
 an_receiver_find(const struct analysis *a, const char *name)
 {

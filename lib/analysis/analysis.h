@@ -77,6 +77,10 @@ enum {
 /* "silenced", "inhibited", "muted", "resolved_in_group_wait", "unknown";
  * NULL for NN_NONE. */
 const char *an_nn_name(int nn);
+/* The same reason as a key of a not_notified count object (JSON keys are
+ * lowerCamelCase): "silenced", ..., "resolvedInGroupWait", "unknown"; NULL
+ * for NN_NONE. */
+const char *an_nn_key(int nn);
 
 const char *an_class_name(enum an_class c);
 /* Appends the names of the reasons in bits to a JSON array. */
@@ -318,9 +322,9 @@ void an_classify(struct analysis *a);
 /* JSON views for the read API and the report. sel[0..nsel) filter the
  * identities (an identity is kept when any matches; none: all).
  * an_alerts_json has a row per alertname with fired or pending-only
- * episodes in the window (pending_only: the latter's count; the numbers of
+ * episodes in the window (pendingOnly: the latter's count; the numbers of
  * fired episodes are 0 when it has only those). an_summary_json's
- * by_receiver has a row per receiver notified in the window: the fired
+ * byReceiver has a row per receiver notified in the window: the fired
  * episodes notified to it, the notifications it received, its pages. */
 json_t *an_alerts_json(const struct analysis *a, struct sel *const *sel,
     size_t nsel, int by_identity);
@@ -329,10 +333,10 @@ json_t *an_summary_json(const struct analysis *a);
 
 /* One group as an_groups_json shows it: {kind, members [{alertname,
  * labels}], leader (its member or null), support, jaccard, evidence (per
- * kind: {copies, duplicate_deliveries, episodes}; {pairs [{a, b,
- * co_occurrences, jaccard, a_first, b_first}], window_seconds};
- * {occurrences, max_identities, identities, common_labels,
- * varying_labels})}. NULL on out-of-memory. */
+ * kind: {copies, duplicateDeliveries, episodes}; {pairs [{a, b,
+ * coOccurrences, jaccard, aFirst, bFirst}], windowSeconds};
+ * {occurrences, maxIdentities, identities, commonLabels,
+ * varyingLabels})}. NULL on out-of-memory. */
 json_t *an_group_json(const struct an_group *g);
 
 

@@ -223,11 +223,23 @@ shows_something(const json_t *v)
 	return 0;
 }
 
+/* A lowerCamelCase JSON key as the words people read in text, the way the
+ * renderings always wrote them: "noiseEpisodes" as "noise_episodes". */
+static int
+put_words(struct buf *b, const char *key)
+{
+	for (; *key != '\0'; key++)
+		if (*key >= 'A' && *key <= 'Z' ? buf_printf(b, "_%c",
+		    *key - 'A' + 'a') < 0 : buf_printf(b, "%c", *key) < 0)
+			return -1;
+	return 0;
+}
+
 /* A recommendation's evidence or predicted savings as one line of text: a
  * string as it is; an object's "summary" when it has one, else its members
- * as "key: value, ..." with a pair "x_before"/"x_after" made one
- * "x: before -> after", null members and containers of containers left
- * out; anything else by
+ * as "key: value, ..." (keys as put_words writes them) with a pair
+ * "xBefore"/"xAfter" made one "x: before -> after", null members and
+ * containers of containers left out; anything else by
  * put_value. The caller frees; NULL when there is nothing (or no memory). */
 char *
 fmt_fields_text(const json_t *v)
@@ -254,25 +266,26 @@ fmt_fields_text(const json_t *v)
 
 		if (json_is_null(m) || !shows_something(m))
 			continue;
-		if (len > 6 && strcmp(k + len - 6, "_after") == 0 &&
-		    len - 6 < sizeof(key)) {
-			snprintf(key, sizeof(key), "%.*s_before", (int)(len - 6),
+		if (len > 5 && strcmp(k + len - 5, "After") == 0 &&
+		    len - 5 < sizeof(key)) {
+			snprintf(key, sizeof(key), "%.*sBefore", (int)(len - 5),
 			    k);
 			if (json_object_get(v, key) != NULL)
-				continue;	/* shown with its _before */
+				continue;	/* shown with its xBefore */
 		}
 		base = k;
 		after = NULL;
-		if (len > 7 && strcmp(k + len - 7, "_before") == 0 &&
-		    len - 7 < sizeof(key)) {
-			snprintf(key, sizeof(key), "%.*s_after", (int)(len - 7),
+		if (len > 6 && strcmp(k + len - 6, "Before") == 0 &&
+		    len - 6 < sizeof(key)) {
+			snprintf(key, sizeof(key), "%.*sAfter", (int)(len - 6),
 			    k);
 			after = json_object_get(v, key);
-			snprintf(key, sizeof(key), "%.*s", (int)(len - 7), k);
+			snprintf(key, sizeof(key), "%.*s", (int)(len - 6), k);
 			base = key;
 		}
 		if ((b.len && buf_puts(&b, ", ") < 0) ||
-		    buf_printf(&b, "%s: ", base) < 0 || put_value(&b, m) < 0) {
+		    put_words(&b, base) < 0 || buf_puts(&b, ": ") < 0 ||
+		    put_value(&b, m) < 0) {
 			bad = 1;
 			break;
 		}

@@ -56,8 +56,10 @@ void fmt_ratio(const json_t *v, char *out, size_t outlen);
 
 /* A recommendation's evidence or predicted savings, or a group's
  * evidence, as one line of text (not escaped): a string as it is; an
- * object's "summary", else its scalar members as "key: value, ..." (a pair
- * "x_before"/"x_after" as one "x: before → after"; null members and
+ * object's "summary", else its scalar members as "key: value, ..." (a
+ * camelCase key written as snake_case words, "noiseEpisodes" as
+ * "noise_episodes"; a pair "xBefore"/"xAfter" as one "x: before → after";
+ * null members and
  * containers of containers left out); an array of scalars as "[a, b]".
  * NULL when there is nothing to show (or no memory); else the caller
  * frees. */

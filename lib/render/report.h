@@ -4,7 +4,9 @@
  *
  * report_build takes the analysis of the current window [now - window,
  * now) -- the daemon's cached one, the same the API answers from -- runs
- * the previous one [now - 2 * window, now - window) (analysis.h), and
+ * the previous one [now - 2 * window, now - window) (analysis.h; for a
+ * span of whole local days, such as an ISO week, as many local days
+ * before it: report_previous_span), and
  * assembles KPIs with their previous values, per-day series, the
  * noisiest, flapping and persistent alertnames, dedup groups, the
  * recommendations it is handed and what changed since the previous
@@ -91,6 +93,13 @@ int report_week_span(const struct tz *tz, const char *week, int64_t *from,
  * bytes; 16 for any year). */
 void report_week_of(const struct tz *tz, int64_t ms, char *out,
     size_t outlen);
+/* The start of the span a review of [from, to) is compared with, which
+ * ends at from: when from and to are local midnights in tz (NULL: UTC),
+ * as many local days before from (the calendar week before a week, an
+ * hour longer or shorter across a DST change); else to - from before
+ * from. */
+void report_previous_span(const struct tz *tz, int64_t from, int64_t to,
+    int64_t *prev_from);
 
 /* --- the report as a struct -------------------------------------------
  * Every number is the report's own copy and every string is owned by it:
@@ -223,8 +232,9 @@ struct report {
 
 /* Builds the report of cur's window (see the top of this file for its
  * content and README for each key): cur is the analysis of [cur->from,
- * cur->to) at cur->now, run with o, which the previous window is analysed
- * with too. ro NULL takes the defaults. recommendations is a JSON array
+ * cur->to) at cur->now, run with o, which the previous window
+ * (report_previous_span in ro's zone) is analysed with too. ro NULL takes
+ * the defaults. recommendations is a JSON array
  * (rc_list_json's; NULL: none), borrowed: the report holds a reference
  * to it. Returns a new report the caller frees with report_free, or NULL
  * with err: the store failed, out of memory. */
@@ -255,6 +265,13 @@ int report_set_scope(struct report *r, const char *week,
  * (the store failed, out of memory; r keeps the links made so far). */
 int report_add_links(struct report *r, struct store *st,
     const char *grafana_url, char *err, size_t errlen);
+
+/* Scopes the alert page links report_add_links gave r's rows: each
+ * "/alerts/<name>" becomes "/alerts/<name>?week=<week>&team=<team>"
+ * (either NULL or "": left out; both: unchanged), so that the page shows
+ * the span and team the report is of. Returns 0, or -1 on out-of-memory
+ * (r keeps the links changed so far, each whole). */
+int report_scope_links(struct report *r, const char *week, const char *team);
 
 /* Frees r and all it holds; NULL is a no-op. */
 void report_free(struct report *r);

@@ -32,12 +32,12 @@ const char *const report__day_names[7] = {
 };
 
 const struct kpi_def report__kpi_defs[REPORT_NKPIS] = {
-	{ "noise_ratio", "Noise ratio", K_RATIO, 0 },
-	{ "page_noise_ratio", "Page noise ratio", K_RATIO, 0 },
+	{ "noiseRatio", "Noise ratio", K_RATIO, 0 },
+	{ "pageNoiseRatio", "Page noise ratio", K_RATIO, 0 },
 	{ "pages", "Pages", K_COUNT, 0 },
-	{ "out_of_hours_pages", "Out-of-hours pages", K_COUNT, 0 },
-	{ "mttr_seconds", "MTTR (median)", K_SECONDS, 0 },
-	{ "feedback_coverage", "Feedback coverage", K_RATIO, 1 },
+	{ "outOfHoursPages", "Out-of-hours pages", K_COUNT, 0 },
+	{ "mttrSeconds", "MTTR (median)", K_SECONDS, 0 },
+	{ "feedbackCoverage", "Feedback coverage", K_RATIO, 1 },
 };
 
 void
@@ -166,6 +166,20 @@ report_week_of(const struct tz *tz, int64_t ms, char *out, size_t outlen)
 		y++;
 	snprintf(out, outlen, "%04lld-W%02lld", (long long)y,
 	    (long long)((idx - iso_week1(y)) / 7 + 1));
+}
+
+void
+report_previous_span(const struct tz *tz, int64_t from, int64_t to,
+    int64_t *prev_from)
+{
+	int64_t first = local_day_index(tz, from), last;
+
+	assert(from < to);
+	last = local_day_index(tz, to);
+	if (local_midnight(tz, first) == from && local_midnight(tz, last) == to)
+		*prev_from = local_midnight(tz, first - (last - first));
+	else
+		*prev_from = from - (to - from);
 }
 
 int
@@ -717,14 +731,16 @@ report_build(struct store *st, const struct an_opts *o,
     const struct report_opts *ro, const struct analysis *cur,
     json_t *recommendations, char *err, size_t errlen)
 {
-	int64_t window_ms = cur->to - cur->from;
+	int64_t window_ms = cur->to - cur->from, prev_from;
 	struct analysis *prev = NULL;
 	struct report *r;
 
 	/* the previous window is analysed as known now: its episodes that
 	 * resolved later have their real durations */
-	if (an_run(st, o, cur->from - window_ms, cur->from, cur->now, &prev,
-	    err, errlen) < 0)
+	report_previous_span(ro ? ro->tz : NULL, cur->from, cur->to,
+	    &prev_from);
+	if (an_run(st, o, prev_from, cur->from, cur->now, &prev, err,
+	    errlen) < 0)
 		return NULL;
 	if ((r = report_from_analyses(cur, prev, ro, window_ms, cur->now,
 	    recommendations)) == NULL)
@@ -902,16 +918,16 @@ days_json(const struct report *r, json_t *o, int *oom)
 		const struct report_day *d = &r->days[k];
 
 		push(oom, pages, json_pack("{s:s, s:I, s:I}", "day", d->day,
-		    "pages", (json_int_t)d->pages, "noise_pages",
+		    "pages", (json_int_t)d->pages, "noisePages",
 		    (json_int_t)d->noise_pages));
 		push(oom, ratio, json_pack("{s:s, s:I, s:I, s:o}", "day",
 		    d->day, "episodes", (json_int_t)d->episodes,
-		    "noise_episodes", (json_int_t)d->noise_episodes,
-		    "noise_ratio", jreal(an_ratio(d->noise_episodes,
+		    "noiseEpisodes", (json_int_t)d->noise_episodes,
+		    "noiseRatio", jreal(an_ratio(d->noise_episodes,
 		    d->episodes))));
 	}
-	set(oom, o, "pages_per_day", pages);
-	set(oom, o, "noise_ratio_per_day", ratio);
+	set(oom, o, "pagesPerDay", pages);
+	set(oom, o, "noiseRatioPerDay", ratio);
 }
 
 /* An alertname row's links (report_add_links) as "links"; none before. */
@@ -944,15 +960,15 @@ alerts_json(const struct report *r, int *oom)
 		    "s:o, s:I, s:o, s:s}",
 		    "alertname", a->alertname,
 		    "episodes", (json_int_t)a->episodes,
-		    "noise_episodes", (json_int_t)a->noise_episodes,
-		    "noise_ratio", jreal(an_ratio(a->noise_episodes,
+		    "noiseEpisodes", (json_int_t)a->noise_episodes,
+		    "noiseRatio", jreal(an_ratio(a->noise_episodes,
 		    a->episodes)),
 		    "classes", an_classes_json(a->classes),
 		    "pages", (json_int_t)a->pages,
-		    "flap_score", a->flap_score,
-		    "time_to_resolve_seconds", jreal(a->time_to_resolve),
+		    "flapScore", a->flap_score,
+		    "timeToResolveSeconds", jreal(a->time_to_resolve),
 		    "verdicts", (json_int_t)a->verdicts,
-		    "verdict_coverage", jreal(an_ratio(a->verdicts,
+		    "verdictCoverage", jreal(an_ratio(a->verdicts,
 		    a->episodes)),
 		    "team", a->team ? a->team : ""), &a->links);
 	}
@@ -961,9 +977,9 @@ alerts_json(const struct report *r, int *oom)
 
 		push_row(oom, flapping, json_pack("{s:s, s:I, s:I, s:f, s:b}",
 		    "alertname", a->alertname,
-		    "flapping_episodes", (json_int_t)a->classes[CLS_FLAPPING],
+		    "flappingEpisodes", (json_int_t)a->classes[CLS_FLAPPING],
 		    "episodes", (json_int_t)a->episodes,
-		    "flap_score", a->flap_score,
+		    "flapScore", a->flap_score,
 		    "flapping", a->flapping), &a->links);
 	}
 	for (size_t i = 0; persistent && i < r->npersistent; i++) {
@@ -971,12 +987,12 @@ alerts_json(const struct report *r, int *oom)
 
 		push_row(oom, persistent, json_pack("{s:s, s:I, s:I, s:f, s:b}",
 		    "alertname", p->alertname,
-		    "persistent_episodes", (json_int_t)p->persistent_episodes,
+		    "persistentEpisodes", (json_int_t)p->persistent_episodes,
 		    "episodes", (json_int_t)p->episodes,
-		    "longest_firing_seconds", p->longest_firing_seconds,
-		    "still_firing", p->still_firing), &p->links);
+		    "longestFiringSeconds", p->longest_firing_seconds,
+		    "stillFiring", p->still_firing), &p->links);
 	}
-	return json_pack("{s:o, s:o, s:o}", "top_noisy", top, "flapping",
+	return json_pack("{s:o, s:o, s:o}", "topNoisy", top, "flapping",
 	    flapping, "persistent", persistent);
 }
 
@@ -1003,13 +1019,13 @@ noisy_json(const struct report_noisy *list, size_t n, int newly, int *oom)
 		    "episodes", (json_int_t)x->episodes);
 
 		if (o != NULL && newly)
-			set(oom, o, "noise_episodes",
+			set(oom, o, "noiseEpisodes",
 			    json_integer(x->noise_episodes));
 		if (o != NULL) {
-			set(oom, o, "noise_ratio", jreal(x->noise_ratio));
-			set(oom, o, "previous_episodes",
+			set(oom, o, "noiseRatio", jreal(x->noise_ratio));
+			set(oom, o, "previousEpisodes",
 			    json_integer(x->previous_episodes));
-			set(oom, o, "previous_noise_ratio",
+			set(oom, o, "previousNoiseRatio",
 			    jreal(x->previous_noise_ratio));
 			set_links(oom, o, &x->links);
 		}
@@ -1043,29 +1059,29 @@ report_json(const struct report *r)
 	}
 	set(&oom, o, "from", jtime(r->from));
 	set(&oom, o, "to", jtime(r->to));
-	set(&oom, o, "generated_at", jtime(r->generated_at));
+	set(&oom, o, "generatedAt", jtime(r->generated_at));
 	set(&oom, o, "timezone", json_string(r->timezone ? r->timezone :
 	    "UTC"));
-	set(&oom, o, "working_hours", json_string(hours));
-	set(&oom, o, "working_days", working_days_json(r->work_days));
+	set(&oom, o, "workingHours", json_string(hours));
+	set(&oom, o, "workingDays", working_days_json(r->work_days));
 	set(&oom, o, "previous", json_pack("{s:o, s:o}", "from",
 	    jtime(r->prev_from), "to", jtime(r->prev_to)));
 	for (size_t i = 0; i < REPORT_NKPIS; i++)
 		set(&oom, kpis, report__kpi_defs[i].key,
 		    kpi_json(&report__kpi_defs[i], &r->kpis[i]));
 	set(&oom, o, "kpis", json_incref(kpis));
-	set(&oom, o, "not_notified", an_not_notified_json(r->routed,
+	set(&oom, o, "notNotified", an_not_notified_json(r->routed,
 	    r->not_notified));
 	days_json(r, o, &oom);
 	if ((alerts = alerts_json(r, &oom)) == NULL)
 		oom = 1;
-	set(&oom, o, "top_noisy", json_incref(json_object_get(alerts,
-	    "top_noisy")));
+	set(&oom, o, "topNoisy", json_incref(json_object_get(alerts,
+	    "topNoisy")));
 	set(&oom, o, "flapping", json_incref(json_object_get(alerts,
 	    "flapping")));
 	set(&oom, o, "persistent", json_incref(json_object_get(alerts,
 	    "persistent")));
-	set(&oom, o, "dedup_groups", r->groups_json ?
+	set(&oom, o, "dedupGroups", r->groups_json ?
 	    json_incref(r->groups_json) : json_array());
 	set(&oom, o, "recommendations", r->recommendations ?
 	    json_incref(r->recommendations) : json_array());
@@ -1074,14 +1090,14 @@ report_json(const struct report *r)
 		    json_array_get(r->groups_json, i)) < 0)
 			oom = 1;
 	set(&oom, o, "changes", json_pack("{s:o, s:o, s:o, s:o, s:O, s:O}",
-	    "newly_noisy", noisy_json(r->newly_noisy, r->nnewly_noisy, 1,
+	    "newlyNoisy", noisy_json(r->newly_noisy, r->nnewly_noisy, 1,
 	    &oom),
-	    "no_longer_noisy", noisy_json(r->no_longer_noisy,
+	    "noLongerNoisy", noisy_json(r->no_longer_noisy,
 	    r->nno_longer_noisy, 0, &oom),
-	    "new_alerts", names_json(r->new_alerts, r->nnew_alerts, &oom),
-	    "gone_alerts", names_json(r->gone_alerts, r->ngone_alerts, &oom),
-	    "new_groups", new_groups,
-	    "pages_change", json_object_get(kpis, "pages")));
+	    "newAlerts", names_json(r->new_alerts, r->nnew_alerts, &oom),
+	    "goneAlerts", names_json(r->gone_alerts, r->ngone_alerts, &oom),
+	    "newGroups", new_groups,
+	    "pagesChange", json_object_get(kpis, "pages")));
 done:
 	json_decref(kpis);
 	json_decref(alerts);

@@ -85,7 +85,7 @@ static long long
 rec_lost(const json_t *r)
 {
 	return (long long)json_integer_value(json_object_get(json_object_get(
-	    r, "predicted"), "actionable_lost"));
+	    r, "predicted"), "actionableLost"));
 }
 
 /* What a recommendation is about: its title (prose: *code 0), else its
@@ -108,11 +108,11 @@ rec_subject(const json_t *rec, int *code)
 }
 
 /* Its predicted savings: "predicted" (lib/tuning/recommend.c's), else
- * "predicted_savings" or "savings". */
+ * "predictedSavings" or "savings". */
 static const json_t *
 rec_savings(const json_t *rec)
 {
-	static const char *const keys[] = { "predicted", "predicted_savings",
+	static const char *const keys[] = { "predicted", "predictedSavings",
 	    "savings" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -129,29 +129,29 @@ rec_savings(const json_t *rec)
 static char *
 savings_text(const json_t *p)
 {
-	const json_t *delay = json_object_get(p, "added_delay_seconds");
+	const json_t *delay = json_object_get(p, "addedDelaySeconds");
 	json_int_t pb, pa, nb, na, removed, delayed, lost;
 	double err, dmax, dp50;
 	char a[32], b[32];
 	struct buf t;
 	int rc = 0;
 
-	if (!json_is_object(p) || json_object_get(p, "pages_before") == NULL)
+	if (!json_is_object(p) || json_object_get(p, "pagesBefore") == NULL)
 		return fmt_fields_text(p);
-	pb = json_integer_value(json_object_get(p, "pages_before"));
-	pa = json_integer_value(json_object_get(p, "pages_after"));
-	nb = json_integer_value(json_object_get(p, "notifications_before"));
-	na = json_integer_value(json_object_get(p, "notifications_after"));
-	removed = json_integer_value(json_object_get(p, "noise_removed"));
-	delayed = json_integer_value(json_object_get(p, "actionable_delayed"));
-	lost = json_integer_value(json_object_get(p, "actionable_lost"));
+	pb = json_integer_value(json_object_get(p, "pagesBefore"));
+	pa = json_integer_value(json_object_get(p, "pagesAfter"));
+	nb = json_integer_value(json_object_get(p, "notificationsBefore"));
+	na = json_integer_value(json_object_get(p, "notificationsAfter"));
+	removed = json_integer_value(json_object_get(p, "noiseRemoved"));
+	delayed = json_integer_value(json_object_get(p, "actionableDelayed"));
+	lost = json_integer_value(json_object_get(p, "actionableLost"));
 	buf_init(&t, REPORT_RENDER_MAX);
-	if (json_is_integer(json_object_get(p, "pages_before")) &&
-	    json_is_integer(json_object_get(p, "pages_after")))
+	if (json_is_integer(json_object_get(p, "pagesBefore")) &&
+	    json_is_integer(json_object_get(p, "pagesAfter")))
 		rc |= buf_printf(&t, "pages %lld \xe2\x86\x92 %lld (\xe2\x88\x92%lld)",
 		    (long long)pb, (long long)pa, (long long)(pb - pa));
-	if (json_is_integer(json_object_get(p, "notifications_before")) &&
-	    json_is_integer(json_object_get(p, "notifications_after")))
+	if (json_is_integer(json_object_get(p, "notificationsBefore")) &&
+	    json_is_integer(json_object_get(p, "notificationsAfter")))
 		rc |= buf_printf(&t, "%snotifications %lld \xe2\x86\x92 %lld",
 		    t.len ? "; " : "", (long long)nb, (long long)na);
 	if (removed > 0)
@@ -171,8 +171,8 @@ savings_text(const json_t *p)
 		rc |= buf_printf(&t, "%s%lld actionable episode%s would not fire at "
 		    "all", t.len ? "; " : "", (long long)lost, lost == 1 ? "" :
 		    "s");
-	if (json_is_number(json_object_get(p, "replay_error"))) {
-		err = json_number_value(json_object_get(p, "replay_error"));
+	if (json_is_number(json_object_get(p, "replayError"))) {
+		err = json_number_value(json_object_get(p, "replayError"));
 		fmt_pct(err, a, sizeof(a));
 		rc |= buf_printf(&t, "%sthe replay is within %s of what was recorded",
 		    t.len ? "; " : "", a);

@@ -1087,8 +1087,8 @@ rec_raise_for(struct rc *c, const struct name *n)
 			goto out;
 		removed = net(res.noise_removed, c->base.noise_removed);
 		if (json_array_append_new(tried, json_pack("{s:o, s:I}",
-		    "for_seconds", seconds_json(dur_steps[i]),
-		    "noise_removed", (json_int_t)removed)) < 0) {
+		    "forSeconds", seconds_json(dur_steps[i]),
+		    "noiseRemoved", (json_int_t)removed)) < 0) {
 			rp_result_free(&res);
 			goto out;
 		}
@@ -1113,13 +1113,13 @@ rec_raise_for(struct rc *c, const struct name *n)
 	text_printf(&r.id, "raise_for:%s", n->name);
 	add_matcher(&r, &n->name, 1);
 	ev_int(&r, "episodes", n->episodes);
-	ev_int(&r, "noise_episodes", n->noise);
-	ev_int(&r, "transient_or_flapping", n->noise_short);
-	ev_set(&r, "current_for_seconds", seconds_json(n->cur_for));
+	ev_int(&r, "noiseEpisodes", n->noise);
+	ev_int(&r, "transientOrFlapping", n->noise_short);
+	ev_set(&r, "currentForSeconds", seconds_json(n->cur_for));
 	/* its condition held, but for less than the current `for`: more of
 	 * the same short periods, already kept from firing */
-	ev_int(&r, "pending_only", n->pending_only);
-	ev_set(&r, "for_seconds", seconds_json(chosen));
+	ev_int(&r, "pendingOnly", n->pending_only);
+	ev_set(&r, "forSeconds", seconds_json(chosen));
 	ev_set(&r, "candidates", tried);
 	r.ch.for_ms = chosen;
 	tried = NULL;
@@ -1201,15 +1201,15 @@ rec_keep_firing_for(struct rc *c, const struct name *n)
 	}
 	text_printf(&r.id, "keep_firing_for:%s", n->name);
 	add_matcher(&r, &n->name, 1);
-	ev_int(&r, "flapping_episodes", n->noise_flapping);
+	ev_int(&r, "flappingEpisodes", n->noise_flapping);
 	ev_int(&r, "gaps", (long long)n->ngaps);
-	ev_set(&r, "gap_p50_seconds", seconds_json(
+	ev_set(&r, "gapP50Seconds", seconds_json(
 	    n->gaps[(size_t)ceil(0.5 * (double)n->ngaps) - 1]));
-	ev_set(&r, "gap_p90_seconds", seconds_json(p90));
-	ev_int(&r, "gaps_bridged", (long long)bridged);
-	ev_set(&r, "current_keep_firing_for_seconds",
+	ev_set(&r, "gapP90Seconds", seconds_json(p90));
+	ev_int(&r, "gapsBridged", (long long)bridged);
+	ev_set(&r, "currentKeepFiringForSeconds",
 	    seconds_json(n->cur_kff));
-	ev_set(&r, "keep_firing_for_seconds", seconds_json(kff));
+	ev_set(&r, "keepFiringForSeconds", seconds_json(kff));
 	r.ch.keep_firing_for_ms = kff;
 	r.conf = confidence((long)bridged, 1, err, r.pred.lost);
 
@@ -1268,15 +1268,15 @@ rec_repeat_interval(struct rc *c, const struct name *n)
 	}
 	text_printf(&r.id, "repeat_interval:%s", n->name);
 	add_matcher(&r, &n->name, 1);
-	ev_int(&r, "persistent_episodes", n->persistent);
+	ev_int(&r, "persistentEpisodes", n->persistent);
 	ev_int(&r, "notifications", n->persistent_notifications);
-	ev_set(&r, "firing_seconds", seconds_json(n->persistent_ms));
+	ev_set(&r, "firingSeconds", seconds_json(n->persistent_ms));
 	ev_int(&r, "instances", n->persistent_ids);
-	ev_set(&r, "notifications_per_day", json_real(
+	ev_set(&r, "notificationsPerDay", json_real(
 	    (double)n->persistent_notifications * DAY /
 	    (double)(n->persistent_ms > 0 ? n->persistent_ms : 1)));
 	ev_set(&r, "receivers", strings_json(recv, nrecv));
-	ev_set(&r, "repeat_interval_seconds", seconds_json(REPEAT_PROPOSED));
+	ev_set(&r, "repeatIntervalSeconds", seconds_json(REPEAT_PROPOSED));
 	ch_strings(&r, &r.ch.receivers, recv, nrecv);
 	r.ch.repeat_interval_ms = REPEAT_PROPOSED;
 	r.conf = confidence(n->persistent_notifications, 1,
@@ -1376,11 +1376,11 @@ rec_group_by(struct rc *c, const struct an_group *g)
 	text_printf(&r.id, "group_by:%s", name);
 	add_matcher(&r, &name, 1);
 	ev_int(&r, "occurrences", g->support);
-	ev_int(&r, "max_identities", (long long)g->storm.max_identities);
+	ev_int(&r, "maxIdentities", (long long)g->storm.max_identities);
 	ev_int(&r, "identities", (long long)g->storm.identities);
-	ev_set(&r, "common_labels", labels_json(g->storm.common,
+	ev_set(&r, "commonLabels", labels_json(g->storm.common,
 	    g->storm.ncommon));
-	ev_set(&r, "varying_labels", strings_json(g->storm.varying,
+	ev_set(&r, "varyingLabels", strings_json(g->storm.varying,
 	    g->storm.nvarying));
 	ev_set(&r, "receivers", strings_json(recv, nrecv));
 	ev_set(&r, "group_by", strings_json(by, nby));
@@ -1615,10 +1615,10 @@ rec_inhibit(struct rc *c, const struct an_group *g, long gi)
 	ch_string(&r, &r.ch.source, src);
 	ch_strings(&r, &r.ch.targets, tg, ntg);
 	ch_strings(&r, &r.ch.equal, eq, (size_t)neq);
-	ev_int(&r, "co_occurrences", g->support);
+	ev_int(&r, "coOccurrences", g->support);
 	ev_set(&r, "jaccard", json_real(g->jaccard));
-	ev_int(&r, "follower_episodes", ndup);
-	ev_set(&r, "window_seconds", seconds_json(c->o->cofire_window_ms));
+	ev_int(&r, "followerEpisodes", ndup);
+	ev_set(&r, "windowSeconds", seconds_json(c->o->cofire_window_ms));
 	r.conf = confidence(g->support, 1, err, r.pred.lost);
 
 	text_printf(&r.snippet, "inhibit_rules:\n  - source_matchers: [");
@@ -1719,10 +1719,10 @@ rec_route_away(struct rc *c, const struct name *n)
 	r.pred.pages_after = (long)c->a->npages > n->pages ?
 	    (long)c->a->npages - n->pages : 0;
 	ev_int(&r, "pages", n->pages);
-	ev_int(&r, "noise_verdicts", n->fb_noise);
-	ev_int(&r, "actionable_verdicts", n->fb_actionable);
+	ev_int(&r, "noiseVerdicts", n->fb_noise);
+	ev_int(&r, "actionableVerdicts", n->fb_actionable);
 	ev_int(&r, "episodes", n->episodes);
-	ev_set(&r, "paging_receivers", strings_json(paging, npg));
+	ev_set(&r, "pagingReceivers", strings_json(paging, npg));
 	ev_set(&r, "receiver", json_string(to ? to : TICKET));
 	ch_strings(&r, &r.ch.paging_receivers, paging, npg);
 	ch_string(&r, &r.ch.receiver, to ? to : TICKET);
@@ -1763,13 +1763,13 @@ rec_fix_or_delete(struct rc *c, const struct name *n)
 	    (long)c->a->npages - n->pages : 0;
 	r.pred.noise_removed = n->noise;
 	r.pred.lost = n->actionable;
-	ev_int(&r, "episodes_over_review", n->long_eps);
-	ev_set(&r, "longest_firing_seconds", seconds_json(n->longest_ms));
-	ev_set(&r, "still_firing", json_boolean(n->long_open));
-	ev_set(&r, "review_after_seconds",
+	ev_int(&r, "episodesOverReview", n->long_eps);
+	ev_set(&r, "longestFiringSeconds", seconds_json(n->longest_ms));
+	ev_set(&r, "stillFiring", json_boolean(n->long_open));
+	ev_set(&r, "reviewAfterSeconds",
 	    seconds_json(c->ro->persistent_review_ms));
-	ev_int(&r, "noise_verdicts", n->fb_noise);
-	ev_int(&r, "actionable_verdicts", n->fb_actionable);
+	ev_int(&r, "noiseVerdicts", n->fb_noise);
+	ev_int(&r, "actionableVerdicts", n->fb_actionable);
 	r.conf = RC_CONF_HIGH;
 
 	text_printf(&r.snippet, "# alertnoise: ");
@@ -1839,9 +1839,9 @@ rec_drop_replica(struct rc *c)
 	text_printf(&r.id, "drop_replica_label");
 	add_matcher(&r, names, nn);
 	ev_int(&r, "identities", (long long)idents);
-	ev_int(&r, "max_copies", maxc);
+	ev_int(&r, "maxCopies", maxc);
 	ev_set(&r, "alertnames", strings_json(names, nn));
-	ev_set(&r, "replica_labels", strings_json(c->ro->replica_labels,
+	ev_set(&r, "replicaLabels", strings_json(c->ro->replica_labels,
 	    c->ro->nreplica));
 	r.conf = RC_CONF_HIGH;
 
@@ -2063,23 +2063,23 @@ rc_pred_json(const struct rc_pred *p)
 		    json_object_set_new(d, "p50", real_json(p->p50)) < 0 ||
 		    json_object_set_new(d, "max", real_json(p->max)) < 0;
 	}
-	bad |= json_object_set_new(o, "pages_before",
+	bad |= json_object_set_new(o, "pagesBefore",
 	    count_json(p->pages_before)) < 0;
-	bad |= json_object_set_new(o, "pages_after",
+	bad |= json_object_set_new(o, "pagesAfter",
 	    count_json(p->pages_after)) < 0;
-	bad |= json_object_set_new(o, "notifications_before",
+	bad |= json_object_set_new(o, "notificationsBefore",
 	    count_json(p->notif_before)) < 0;
-	bad |= json_object_set_new(o, "notifications_after",
+	bad |= json_object_set_new(o, "notificationsAfter",
 	    count_json(p->notif_after)) < 0;
-	bad |= json_object_set_new(o, "noise_removed",
+	bad |= json_object_set_new(o, "noiseRemoved",
 	    count_json(p->noise_removed)) < 0;
-	bad |= json_object_set_new(o, "actionable_delayed",
+	bad |= json_object_set_new(o, "actionableDelayed",
 	    count_json(p->delayed)) < 0;
-	bad |= json_object_set_new(o, "actionable_lost",
+	bad |= json_object_set_new(o, "actionableLost",
 	    count_json(p->lost)) < 0;
-	bad |= json_object_set_new(o, "added_delay_seconds",
+	bad |= json_object_set_new(o, "addedDelaySeconds",
 	    d != NULL ? d : json_null()) < 0;
-	bad |= json_object_set_new(o, "replay_error",
+	bad |= json_object_set_new(o, "replayError",
 	    real_json(p->replay_error)) < 0;
 	if (bad) {
 		json_decref(o);
@@ -2099,14 +2099,14 @@ safety_json(const struct rc_safety *sf)
 	case RC_CHECK_RECEIVERS:
 		return json_pack("{s:s, s:I, s:I, s:I}", "check",
 		    "every other alert keeps its receivers",
-		    "identities_checked", (json_int_t)sf->identities_checked,
-		    "identities_moved", (json_int_t)sf->identities_moved,
-		    "routes_added", (json_int_t)sf->routes_added);
+		    "identitiesChecked", (json_int_t)sf->identities_checked,
+		    "identitiesMoved", (json_int_t)sf->identities_moved,
+		    "routesAdded", (json_int_t)sf->routes_added);
 	case RC_CHECK_INHIBIT:
 		return json_pack("{s:s, s:I}", "check", "no alert can mute its "
 		    "own source (mirror pairs, cycles, equal labels an alert "
 		    "lacks), with the rules already there and the other "
-		    "recommended ones", "identities_checked",
+		    "recommended ones", "identitiesChecked",
 		    (json_int_t)sf->identities_checked);
 	case RC_CHECK_NONE:
 		break;

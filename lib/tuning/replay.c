@@ -806,24 +806,24 @@ rp_result_json(const struct rp_result *res)
 		/* recorded null: a receiver alertnoise hears nothing from */
 		json_array_append_new(counts, json_pack("{s:s, s:s, s:I, s:I,"
 		    " s:I, s:I, s:o}", "alertname", c->alertname, "receiver",
-		    c->receiver, "notifications_before", (json_int_t)c->before,
-		    "notifications_after", (json_int_t)c->after,
-		    "pages_before", (json_int_t)c->pages_before,
-		    "pages_after", (json_int_t)c->pages_after,
+		    c->receiver, "notificationsBefore", (json_int_t)c->before,
+		    "notificationsAfter", (json_int_t)c->after,
+		    "pagesBefore", (json_int_t)c->pages_before,
+		    "pagesAfter", (json_int_t)c->pages_after,
 		    "recorded", c->observed ? json_integer(c->recorded) :
 		    json_null()));
 	}
 	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I,"
 	    " s:{s:f, s:f}}", "counts", counts,
-	    "notifications_before", (json_int_t)res->notifications_before,
-	    "notifications_after", (json_int_t)res->notifications_after,
-	    "pages_before", (json_int_t)res->pages_before,
-	    "pages_after", (json_int_t)res->pages_after,
-	    "recorded_notifications", (json_int_t)res->recorded,
-	    "replay_error", res->replay_error,
-	    "noise_removed", (json_int_t)res->noise_removed,
-	    "actionable_delayed", (json_int_t)res->actionable_delayed,
-	    "actionable_lost", (json_int_t)res->actionable_lost,
-	    "added_delay_seconds", "p50", res->delay_p50_s,
+	    "notificationsBefore", (json_int_t)res->notifications_before,
+	    "notificationsAfter", (json_int_t)res->notifications_after,
+	    "pagesBefore", (json_int_t)res->pages_before,
+	    "pagesAfter", (json_int_t)res->pages_after,
+	    "recordedNotifications", (json_int_t)res->recorded,
+	    "replayError", res->replay_error,
+	    "noiseRemoved", (json_int_t)res->noise_removed,
+	    "actionableDelayed", (json_int_t)res->actionable_delayed,
+	    "actionableLost", (json_int_t)res->actionable_lost,
+	    "addedDelaySeconds", "p50", res->delay_p50_s,
 	    "max", res->delay_max_s);
 }

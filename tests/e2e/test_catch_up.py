@@ -115,7 +115,7 @@ class CatchUpEndToEnd(unittest.TestCase):
         # the flapper fires, and the daemon has heard it
         def firing():
             return ([r for r in cls.runs() if r[0] > cls.settled()] and
-                    [e for e in cls.episodes() if cls.ms(e["firing_at"]) /
+                    [e for e in cls.episodes() if cls.ms(e["firingAt"]) /
                      1000 > cls.settled()])
         harness.wait_for(firing, timeout=270, interval=0.5,
                          what="a firing to reach the daemon")
@@ -139,8 +139,8 @@ class CatchUpEndToEnd(unittest.TestCase):
         last = cls.closed(cls.cut)[-1]
 
         def caught_up():
-            return any(e["resolved_at"] and
-                       abs(cls.ms(e["firing_at"]) / 1000 - last[0]) <= EVAL
+            return any(e["resolvedAt"] and
+                       abs(cls.ms(e["firingAt"]) / 1000 - last[0]) <= EVAL
                        for e in cls.episodes())
         harness.wait_for(caught_up, timeout=30, interval=0.2,
                          what="the daemon to store the last period")
@@ -188,8 +188,8 @@ class CatchUpEndToEnd(unittest.TestCase):
     def episodes(cls):
         r = cls.d.get("/api/v1/episodes?alertname=%s&limit=1000" % NAME)
         assert r.status == 200, r.text
-        return sorted((e for e in r.json()["data"] if e["firing_at"]),
-                      key=lambda e: e["firing_at"])
+        return sorted((e for e in r.json()["data"] if e["firingAt"]),
+                      key=lambda e: e["firingAt"])
 
     def test_every_period_is_one_episode_through_the_restart(self):
         runs = self.closed(self.cut)
@@ -209,20 +209,20 @@ class CatchUpEndToEnd(unittest.TestCase):
                     first - EVAL - SLACK)
         for first, last in runs:
             match = [e for e in eps if lo(first) <
-                     self.ms(e["firing_at"]) / 1000 <= first + SLACK]
+                     self.ms(e["firingAt"]) / 1000 <= first + SLACK]
             self.assertEqual(len(match), 1, "run %s..%s: %s" % (first, last,
                                                                  eps))
             e = match[0]
-            self.assertIsNotNone(e["resolved_at"], e)
+            self.assertIsNotNone(e["resolvedAt"], e)
             # the last replica's stale marker, at its next evaluation
-            res = self.ms(e["resolved_at"]) / 1000
+            res = self.ms(e["resolvedAt"]) / 1000
             self.assertTrue(last - SLACK < res <= last + EVAL + SLACK,
                             "resolved %s, last point %s" % (res, last))
             # for: 0 -- no pending phase
-            self.assertIsNone(e["pending_at"], e)
+            self.assertIsNone(e["pendingAt"], e)
         # none invented: as many episodes as runs over the same span
         inside = [e for e in eps
-                  if lo(runs[0][0]) < self.ms(e["firing_at"]) / 1000
+                  if lo(runs[0][0]) < self.ms(e["firingAt"]) / 1000
                   <= runs[-1][0] + SLACK]
         self.assertEqual(len(inside), len(runs), (runs, inside))
 
@@ -243,7 +243,7 @@ class CatchUpEndToEnd(unittest.TestCase):
             snippet = kinds["raise_for"]["snippet"]
             self.assertIn("for: 1m", snippet, kinds["raise_for"])
             self.assertGreater(kinds["raise_for"]["predicted"]
-                               ["noise_removed"], 0, kinds["raise_for"])
+                               ["noiseRemoved"], 0, kinds["raise_for"])
         if "keep_firing_for" in kinds:
             snippet = kinds["keep_firing_for"]["snippet"]
             self.assertIn("keep_firing_for: 1m", snippet,

@@ -129,8 +129,8 @@ class Scenario:
         """The time of Steady's first sample (seconds), once stored."""
         r = self.d.get("/api/v1/episodes?alertname=Steady")
         assert r.status == 200, r.text
-        at = [harness.parse_rfc3339_ms(e["firing_at"]) / 1000
-              for e in r.json()["data"] if e["firing_at"]]
+        at = [harness.parse_rfc3339_ms(e["firingAt"]) / 1000
+              for e in r.json()["data"] if e["firingAt"]]
         return min(at) if at else None
 
     def all_notified(self):
@@ -188,9 +188,9 @@ class PredictionAgainstReality(unittest.TestCase):
         print("\nrecorded before: %s\nreal after: %s\npredicted: %s\n"
               "replay error: %.3f" % (
                   cls.before, cls.after,
-                  {c["alertname"]: (c["notifications_before"],
-                                    c["notifications_after"])
-                   for c in cls.sim["counts"]}, cls.sim["replay_error"]))
+                  {c["alertname"]: (c["notificationsBefore"],
+                                    c["notificationsAfter"])
+                   for c in cls.sim["counts"]}, cls.sim["replayError"]))
 
     def predicted(self, name, key):
         return sum(c[key] for c in self.sim["counts"]
@@ -203,24 +203,24 @@ class PredictionAgainstReality(unittest.TestCase):
 
     def test_replay_of_current_settings_reproduces_history(self):
         for name in ("Steady", "Flappy", "Blippy"):
-            self.check(name, self.before.get(name, 0), "notifications_before")
-        self.assertLessEqual(self.sim["replay_error"], 0.25, self.sim)
+            self.check(name, self.before.get(name, 0), "notificationsBefore")
+        self.assertLessEqual(self.sim["replayError"], 0.25, self.sim)
 
     def test_longer_repeat_interval_predicted(self):
-        self.check("Steady", self.after.get("Steady", 0), "notifications_after")
-        self.assertLess(self.predicted("Steady", "notifications_after"),
-                        self.predicted("Steady", "notifications_before"))
+        self.check("Steady", self.after.get("Steady", 0), "notificationsAfter")
+        self.assertLess(self.predicted("Steady", "notificationsAfter"),
+                        self.predicted("Steady", "notificationsBefore"))
 
     def test_keep_firing_for_predicted(self):
-        self.check("Flappy", self.after.get("Flappy", 0), "notifications_after")
-        self.assertLess(self.predicted("Flappy", "notifications_after"),
-                        self.predicted("Flappy", "notifications_before"))
+        self.check("Flappy", self.after.get("Flappy", 0), "notificationsAfter")
+        self.assertLess(self.predicted("Flappy", "notificationsAfter"),
+                        self.predicted("Flappy", "notificationsBefore"))
 
     def test_raised_for_predicted(self):
         # the condition holds 4 s of every 20: a `for` of 6 s never fires
-        self.assertEqual(self.predicted("Blippy", "notifications_after"), 0)
-        self.check("Blippy", self.after.get("Blippy", 0), "notifications_after")
-        self.assertGreater(self.sim["noise_removed"], 0)
+        self.assertEqual(self.predicted("Blippy", "notificationsAfter"), 0)
+        self.check("Blippy", self.after.get("Blippy", 0), "notificationsAfter")
+        self.assertGreater(self.sim["noiseRemoved"], 0)
 
 
 if __name__ == "__main__":

@@ -196,32 +196,32 @@ class PrometheusEndToEnd(unittest.TestCase):
         missing = []
         # two Flap firings after the first seconds, notified, whose end
         # lies clear of the seconds before the cut the tests leave out
-        flap = [e for e in eps.get("Flap", []) if e["firing_at"] and
-                e["resolved_at"] and e["notified"] and
-                secs(e["firing_at"]) > cls.start + 3 and
-                secs(e["resolved_at"]) < now - 3]
+        flap = [e for e in eps.get("Flap", []) if e["firingAt"] and
+                e["resolvedAt"] and e["notified"] and
+                secs(e["firingAt"]) > cls.start + 3 and
+                secs(e["resolvedAt"]) < now - 3]
         if len(flap) < 2:
             missing.append("2 notified, resolved Flap firings (%d)" %
                            len(flap))
         # four periods of CoA and CoB (cofire_min_support is 3, and
         # the Jaccard of 0.5 allows a period cut at either end): CoB
         # starting within cofire_window of CoA
-        coa = [secs(e["firing_at"]) for e in eps.get("CoA", [])
-               if e["firing_at"]]
-        cob = [e for e in eps.get("CoB", []) if e["firing_at"] and
-               any(abs(secs(e["firing_at"]) - a) <= 2 for a in coa)]
+        coa = [secs(e["firingAt"]) for e in eps.get("CoA", [])
+               if e["firingAt"]]
+        cob = [e for e in eps.get("CoB", []) if e["firingAt"] and
+               any(abs(secs(e["firingAt"]) - a) <= 2 for a in coa)]
         if len(cob) < 4:
             missing.append("4 CoB firings with CoA (%d)" % len(cob))
         # Steady notified and firing for over persistent_min (20 s)
-        steady = [e for e in eps.get("Steady", []) if e["firing_at"] and
-                  e["notified"] and secs(e["firing_at"]) < now - 21]
+        steady = [e for e in eps.get("Steady", []) if e["firingAt"] and
+                  e["notified"] and secs(e["firingAt"]) < now - 21]
         if not steady:
             missing.append("Steady notified and firing for 21 s")
-        storm = [e for e in eps.get("Storm", []) if e["firing_at"]]
+        storm = [e for e in eps.get("Storm", []) if e["firingAt"]]
         if len(storm) < 12:
             missing.append("12 Storm firings (%d)" % len(storm))
-        for name, field in (("Pend", "pending_at"), ("Silenced", "firing_at"),
-                            ("KeepFiring", "firing_at")):
+        for name, field in (("Pend", "pendingAt"), ("Silenced", "firingAt"),
+                            ("KeepFiring", "firingAt")):
             if not [e for e in eps.get(name, []) if e[field]]:
                 missing.append("%s's %s" % (name, field))
         cls.missing = ", ".join(missing)
@@ -239,7 +239,7 @@ class PrometheusEndToEnd(unittest.TestCase):
     def episodes(self, alertname):
         r = self.d.get("/api/v1/episodes?alertname=%s&limit=1000" % alertname)
         self.assertEqual(r.status, 200, r.text)
-        return sorted(r.json()["data"], key=lambda e: e["firing_at"] or "")
+        return sorted(r.json()["data"], key=lambda e: e["firingAt"] or "")
 
     def prom_runs(self, alertname, state):
         """The ALERTS runs both replicas report (each keeps its own TSDB,
@@ -258,29 +258,29 @@ class PrometheusEndToEnd(unittest.TestCase):
         closed = [r for r in runs if r[1] < self.cut - 2 * EVAL and
                   r[0] > self.start - 5 + EVAL]
         self.assertGreaterEqual(len(closed), 2, runs)
-        eps = [e for e in self.episodes("Flap") if e["firing_at"]]
+        eps = [e for e in self.episodes("Flap") if e["firingAt"]]
         for first, last in closed:
             match = [e for e in eps if
                      first - EVAL - SLACK < harness.parse_rfc3339_ms(
-                         e["firing_at"]) / 1000 <= first + SLACK]
+                         e["firingAt"]) / 1000 <= first + SLACK]
             self.assertEqual(len(match), 1, "run %s..%s: %s" % (first, last,
                                                                  eps))
             e = match[0]
-            self.assertIsNotNone(e["resolved_at"], e)
+            self.assertIsNotNone(e["resolvedAt"], e)
             # the stale marker comes at the first evaluation after the
             # last sample
-            res = harness.parse_rfc3339_ms(e["resolved_at"]) / 1000
+            res = harness.parse_rfc3339_ms(e["resolvedAt"]) / 1000
             self.assertTrue(last - SLACK < res <= last + EVAL + SLACK,
                             "resolved %s, last point %s" % (res, last))
             # its pending phase came before it (for: 2s)
-            pend = harness.parse_rfc3339_ms(e["pending_at"]) / 1000
+            pend = harness.parse_rfc3339_ms(e["pendingAt"]) / 1000
             self.assertTrue(0 < res - pend and
-                            abs((harness.parse_rfc3339_ms(e["firing_at"]) /
+                            abs((harness.parse_rfc3339_ms(e["firingAt"]) /
                                  1000 - pend) - 2) <= EVAL + 1, e)
         # and the other way round: every fired episode is one Prometheus
         # run starting within an evaluation after it (none invented)
         for e in eps:
-            f = harness.parse_rfc3339_ms(e["firing_at"]) / 1000
+            f = harness.parse_rfc3339_ms(e["firingAt"]) / 1000
             if not self.start + 2 < f < self.cut - 2 * EVAL:
                 continue
             match = [r for r in runs if f - SLACK <= r[0] < f + EVAL + SLACK]
@@ -333,18 +333,18 @@ class PrometheusEndToEnd(unittest.TestCase):
         # the flap_window, and every such episode is flapping
         self.assertGreater(flap["classes"]["flapping"], 0, flap)
         self.assertTrue(flap["flapping"], flap)
-        self.assertGreaterEqual(flap["flap_score"], 15)
-        self.assertEqual(flap["noise_ratio"], 1.0, flap)
+        self.assertGreaterEqual(flap["flapScore"], 15)
+        self.assertEqual(flap["noiseRatio"], 1.0, flap)
         # 4 s episodes: transient (the first, before flapping starts)
         self.assertEqual(flap["classes"]["flapping"] +
                          flap["classes"]["transient"], flap["episodes"], flap)
         # Steady has fired for the whole run: longer than persistent_min
         self.assertEqual(a["Steady"]["classes"]["persistent"], 1, a["Steady"])
-        self.assertGreater(a["Steady"]["firing_seconds"], 20)
+        self.assertGreater(a["Steady"]["firingSeconds"], 20)
         # the pending alert never fired: it is not classified
         self.assertNotIn("Pend", a)
         for e in self.episodes("Flap"):
-            if e["firing_at"] and e["class"] == "flapping":
+            if e["firingAt"] and e["class"] == "flapping":
                 self.assertIn("flapping", e["reasons"])
 
     def test_cofiring_group_with_leader_and_storm(self):
@@ -361,7 +361,7 @@ class PrometheusEndToEnd(unittest.TestCase):
         storm = [g for g in groups if g["kind"] == "storm"]
         self.assertEqual(len(storm), 1, groups)
         self.assertEqual(len(storm[0]["members"]), 12)
-        self.assertEqual(storm[0]["evidence"]["varying_labels"], ["instance"])
+        self.assertEqual(storm[0]["evidence"]["varyingLabels"], ["instance"])
         a = self.alerts()
         # CoB's episodes follow CoA's: duplicates
         self.assertGreater(a["CoB"]["classes"]["duplicate"], 0, a["CoB"])
@@ -372,8 +372,8 @@ class PrometheusEndToEnd(unittest.TestCase):
     def test_summary_and_feedback_change_the_numbers_at_once(self):
         s0 = self.d.get("/api/v1/summary?window=1h").json()["data"]
         self.assertGreater(s0["pages"], 0)
-        self.assertIsNotNone(s0["page_noise_ratio"])
-        self.assertEqual(s0["by_receiver"][0]["receiver"], "alertnoise")
+        self.assertIsNotNone(s0["pageNoiseRatio"])
+        self.assertEqual(s0["byReceiver"][0]["receiver"], "alertnoise")
         steady = self.episodes("Steady")[0]
         r = self.d.post("/api/v1/feedback", json.dumps({
             "fingerprint": steady["fingerprint"], "verdict": "actionable",
@@ -384,7 +384,7 @@ class PrometheusEndToEnd(unittest.TestCase):
                          s0["feedback"]["actionable"] + 1)
         self.assertEqual(s1["classes"]["persistent"],
                          s0["classes"]["persistent"] - 1)
-        self.assertEqual(s1["noise_episodes"], s0["noise_episodes"] - 1)
+        self.assertEqual(s1["noiseEpisodes"], s0["noiseEpisodes"] - 1)
         a = self.alerts()
         self.assertEqual(a["Steady"]["classes"]["actionable"], 1)
 
@@ -410,9 +410,9 @@ class PrometheusEndToEnd(unittest.TestCase):
             p = x["predicted"]
             if x["kind"] in ("inhibit_rule", "group_by", "raise_for",
                              "keep_firing_for", "repeat_interval"):
-                self.assertTrue(p["pages_after"] < p["pages_before"] or
-                                p["notifications_after"] <
-                                p["notifications_before"], x)
+                self.assertTrue(p["pagesAfter"] < p["pagesBefore"] or
+                                p["notificationsAfter"] <
+                                p["notificationsBefore"], x)
             d = tempfile.mkdtemp(prefix="an-snippet-")
             if x["target"] == "prometheus_rule":
                 path = os.path.join(d, "rules.yml")
@@ -461,7 +461,7 @@ class PrometheusEndToEnd(unittest.TestCase):
         eps = self.episodes("Steady")
         self.assertEqual(len(eps), 1, eps)
         e = eps[0]
-        self.assertIsNone(e["resolved_at"])
+        self.assertIsNone(e["resolvedAt"])
         self.assertTrue(e["notified"])
         self.assertEqual(sorted(e["sources"]), ["remote_write", "webhook"])
         self.assertEqual(e["labels"], {"alertname": "Steady", "cluster": "e2e",
@@ -477,21 +477,21 @@ class PrometheusEndToEnd(unittest.TestCase):
     def test_pending_alert_never_fires_nor_notifies(self):
         eps = self.episodes("Pend")
         self.assertEqual(len(eps), 1, eps)
-        self.assertIsNotNone(eps[0]["pending_at"])
-        self.assertIsNone(eps[0]["firing_at"])
+        self.assertIsNotNone(eps[0]["pendingAt"])
+        self.assertIsNone(eps[0]["firingAt"])
         self.assertFalse(eps[0]["notified"])
 
     def test_silenced_alert_fired_but_was_never_notified(self):
         eps = self.episodes("Silenced")
         self.assertEqual(len(eps), 1, eps)
-        self.assertIsNotNone(eps[0]["firing_at"])
+        self.assertIsNotNone(eps[0]["firingAt"])
         self.assertFalse(eps[0]["notified"])
         self.assertEqual(eps[0]["sources"], ["remote_write"])
 
     def test_keep_firing_for_keeps_one_episode(self):
         eps = self.episodes("KeepFiring")
         self.assertEqual(len(eps), 1, eps)
-        self.assertIsNone(eps[0]["resolved_at"])
+        self.assertIsNone(eps[0]["resolvedAt"])
         # Prometheus' own view: one uninterrupted firing run
         self.assertEqual(len(self.prom_runs("KeepFiring", "firing")), 1)
 

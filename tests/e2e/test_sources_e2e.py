@@ -277,7 +277,7 @@ class SourcesEndToEnd(unittest.TestCase):
         assert r.status == 200, r.text
         return sorted(r.json()["data"], key=lambda e: (
             e["alertname"], e["labels"].get("host", ""),
-            e["firing_at"] or ""))
+            e["firingAt"] or ""))
 
     @classmethod
     def set_all(cls, alert, hosts, value):
@@ -290,7 +290,7 @@ class SourcesEndToEnd(unittest.TestCase):
     @classmethod
     def fired(cls, alert, hosts):
         return {h: len([e for e in cls.episodes(alert)
-                        if e["labels"].get("host") == h and e["firing_at"]])
+                        if e["labels"].get("host") == h and e["firingAt"]])
                 for h in hosts}
 
     @classmethod
@@ -305,11 +305,11 @@ class SourcesEndToEnd(unittest.TestCase):
             at = []
             for h in hosts:
                 mine = [e for e in eps if e["labels"].get("host") == h and
-                        e["firing_at"]]
-                new = [e for e in mine if not e["resolved_at"]]
+                        e["firingAt"]]
+                new = [e for e in mine if not e["resolvedAt"]]
                 if len(mine) <= before[h] or not new:
                     return None
-                at.append(ms(new[0]["firing_at"]))
+                at.append(ms(new[0]["firingAt"]))
             return max(at)
         return harness.wait_for(cond, timeout=20, interval=0.1,
                                 what="%s to fire on %s" % (alert, hosts))
@@ -322,10 +322,10 @@ class SourcesEndToEnd(unittest.TestCase):
 
         def cond():
             eps = [e for e in cls.episodes(alert)
-                   if e["labels"].get("host") in hosts and e["firing_at"]]
-            if not eps or any(not e["resolved_at"] for e in eps):
+                   if e["labels"].get("host") in hosts and e["firingAt"]]
+            if not eps or any(not e["resolvedAt"] for e in eps):
                 return None
-            return max(ms(e["resolved_at"]) for e in eps)
+            return max(ms(e["resolvedAt"]) for e in eps)
         return harness.wait_for(cond, timeout=20, interval=0.1,
                                 what="%s to resolve on %s" % (alert, hosts))
 
@@ -381,23 +381,23 @@ class SourcesEndToEnd(unittest.TestCase):
         cls.lap("storm 1")
 
         harness.wait_for(lambda: len([e for e in cls.episodes("Flapper")
-                                      if e["resolved_at"]]) >= FLAPS,
+                                      if e["resolvedAt"]]) >= FLAPS,
                          timeout=90, interval=0.5,
                          what="%d Flapper episodes" % FLAPS)
         cls.set_all("Flapper", ["f1"], OFF)
 
         def quiet(d):
             eps = cls.episodes(d=d)
-            return eps and all(e["resolved_at"] for e in eps
-                               if e["firing_at"]) and eps
-        end = max(ms(e["resolved_at"]) for e in harness.wait_for(
+            return eps and all(e["resolvedAt"] for e in eps
+                               if e["firingAt"]) and eps
+        end = max(ms(e["resolvedAt"]) for e in harness.wait_for(
             lambda: quiet(cls.d), timeout=20, interval=0.2,
-            what="every episode to end") if e["resolved_at"])
+            what="every episode to end") if e["resolvedAt"])
         cls.hold(end)
         # the remote-write-only daemon has the same episodes
         def key(eps):
             return sorted((e["alertname"], e["labels"].get("host"),
-                           e["firing_at"] is not None) for e in eps)
+                           e["firingAt"] is not None) for e in eps)
         harness.wait_for(lambda: quiet(cls.d2) and
                          key(cls.episodes(d=cls.d2)) == key(cls.episodes()),
                          timeout=20, interval=0.2,
@@ -501,8 +501,8 @@ class SourcesEndToEnd(unittest.TestCase):
                 continue
             lines.append("  %-13s %-3s %s %s %-5s %-22s %s" % (
                 e["alertname"], e["labels"].get("host"),
-                clock(ms(e["firing_at"])), clock(ms(e["resolved_at"])),
-                e["notified"], e["not_notified_reason"], e["receivers"]))
+                clock(ms(e["firingAt"])), clock(ms(e["resolvedAt"])),
+                e["notified"], e["notNotifiedReason"], e["receivers"]))
         for name, sink in (("pagerduty", self.pagerduty),
                            ("web-chat", self.chat),
                            ("default", self.fallback)):
@@ -532,11 +532,11 @@ class SourcesEndToEnd(unittest.TestCase):
 
     def test_silenced_episode_and_the_stored_silence(self):
         e = self.episode("Silenced")
-        self.assertIsNotNone(e["firing_at"], e)
-        self.assertIsNotNone(e["resolved_at"], e)
+        self.assertIsNotNone(e["firingAt"], e)
+        self.assertIsNotNone(e["resolvedAt"], e)
         self.assertFalse(e["notified"], e)
-        self.assertEqual(e["notified_receivers"], [], e)
-        self.assertEqual(e["not_notified_reason"], "silenced",
+        self.assertEqual(e["notifiedReceivers"], [], e)
+        self.assertEqual(e["notNotifiedReason"], "silenced",
                          self.evidence())
         self.assertEqual(self.sinks_heard("Silenced"), [])
         rows = self.d.query("SELECT id, matchers, created_by, comment "
@@ -555,43 +555,43 @@ class SourcesEndToEnd(unittest.TestCase):
     def test_inhibited_episode_and_nothing_sent(self):
         src = self.episode("InhibitSource")
         self.assertTrue(src["notified"], src)
-        self.assertIsNone(src["not_notified_reason"], src)
+        self.assertIsNone(src["notNotifiedReason"], src)
         self.assertTrue([p for n, p in self.sinks_heard("InhibitSource")
                          if n == "default"], self.evidence())
         e = self.episode("InhibitTarget")
         self.assertFalse(e["notified"], e)
         self.assertEqual(e["receivers"], ["alertnoise", "default"], e)
-        self.assertEqual(e["not_notified_reason"], "inhibited",
+        self.assertEqual(e["notNotifiedReason"], "inhibited",
                          self.evidence())
         self.assertEqual(self.sinks_heard("InhibitTarget"), [])
 
     def test_summary_counts_the_reasons(self):
-        nn = self.summary1["not_notified"]
+        nn = self.summary1["notNotified"]
         self.assertEqual(nn["silenced"], 1, nn)
         self.assertEqual(nn["inhibited"], 1, nn)
         self.assertEqual(nn["muted"], 0, nn)
         # every count is that of the episodes showing the reason
-        eps = [e for e in self.eps1 if e["firing_at"]]
+        eps = [e for e in self.eps1 if e["firingAt"]]
         for reason, n in nn.items():
             self.assertEqual(n, len([e for e in eps if
-                                     e["not_notified_reason"] == reason]),
+                                     e["notNotifiedReason"] == reason]),
                              (reason, nn))
         for e in eps:
-            self.assertEqual(e["not_notified_reason"] is None, e["notified"],
+            self.assertEqual(e["notNotifiedReason"] is None, e["notified"],
                              e)
 
     def counts(self, alertname):
         """{receiver: (replayed, recorded)} of alertname in the replay of
         the current settings (POST /api/v1/simulate) after run 1."""
-        return {c["receiver"]: (c["notifications_before"], c["recorded"])
+        return {c["receiver"]: (c["notificationsBefore"], c["recorded"])
                 for c in self.sim1["counts"] if c["alertname"] == alertname}
 
     def test_silenced_alert_is_not_replayed_as_notified(self):
         """What Alertmanager sent the receivers alertnoise does not hear
         from is replayed: a silenced alert sent nothing."""
-        self.assertEqual(self.episode("Silenced")["not_notified_reason"],
+        self.assertEqual(self.episode("Silenced")["notNotifiedReason"],
                          "silenced")
-        by = {x["receiver"]: x for x in self.summary1["by_receiver"]}
+        by = {x["receiver"]: x for x in self.summary1["byReceiver"]}
         msg = ("Silenced replayed (receiver: (replayed, recorded)): %s\n"
                "default: %d notifications replayed, %d webhooks to its "
                "sink\nrecommendations for Silenced: %s" % (
@@ -607,7 +607,7 @@ class SourcesEndToEnd(unittest.TestCase):
                           if x["alertname"] == "Silenced"], [], msg)
 
     def test_derived_receivers_are_what_alertmanager_sent(self):
-        by = {x["receiver"]: x for x in self.summary1["by_receiver"]}
+        by = {x["receiver"]: x for x in self.summary1["byReceiver"]}
         msg = "replayed: %s\nsinks: %s" % (
             {k: v["notifications"] for k, v in by.items()}, self.sinks1)
         self.assertEqual(by["db-pager"]["notifications"],
@@ -675,18 +675,18 @@ class SourcesEndToEnd(unittest.TestCase):
         self.assertEqual(sorted(rec["evidence"]["receivers"]),
                          ["alertnoise", "db-pager"], rec)
         safety = rec["evidence"]["safety"]
-        self.assertEqual(safety["identities_moved"], 0, safety)
+        self.assertEqual(safety["identitiesMoved"], 0, safety)
         # under the catch-all and under db-pager's route
-        self.assertEqual(safety["routes_added"], 2, safety)
-        self.assertEqual(safety["identities_checked"],
+        self.assertEqual(safety["routesAdded"], 2, safety)
+        self.assertEqual(safety["identitiesChecked"],
                          len(self.identities), safety)
         self.assertEqual([p["file"] for p in rec["patches"]],
                          ["alertmanager.yml"], rec)
         p = rec["predicted"]
-        for k in ("pages_before", "pages_after", "notifications_before",
-                  "notifications_after"):
+        for k in ("pagesBefore", "pagesAfter", "notificationsBefore",
+                  "notificationsAfter"):
             self.assertIsInstance(p[k], int, p)
-        self.assertLess(p["pages_after"], p["pages_before"], p)
+        self.assertLess(p["pagesAfter"], p["pagesBefore"], p)
 
     def test_replay_error_counts_what_could_be_recorded(self):
         """The replay of Storm under the current settings is what was sent
@@ -703,7 +703,7 @@ class SourcesEndToEnd(unittest.TestCase):
         self.assertEqual(counts["alertnoise"][0], counts["alertnoise"][1],
                          msg)
         self.assertEqual(counts["db-pager"][0], len(self.storm1), msg)
-        self.assertLessEqual(rec["predicted"]["replay_error"], 0.1, msg)
+        self.assertLessEqual(rec["predicted"]["replayError"], 0.1, msg)
 
     def test_patch_applies_and_moves_no_other_alert(self):
         self.rec()
@@ -733,7 +733,7 @@ class SourcesEndToEnd(unittest.TestCase):
         self.assertIsNotNone(self.storm2, "run 2 did not run")
         real1 = [e["event_action"] for e in self.storm1]
         real2 = [e["event_action"] for e in self.storm2]
-        by = {x["receiver"]: x for x in self.summary1["by_receiver"]}
+        by = {x["receiver"]: x for x in self.summary1["byReceiver"]}
         msg = ("predicted %s\ndb-pager replayed in run 1: %s\nPagerDuty "
                "run 1: %s\nPagerDuty run 2: %s" % (
                    json.dumps(p), {k: by["db-pager"][k] for k in
@@ -746,14 +746,14 @@ class SourcesEndToEnd(unittest.TestCase):
         self.assertEqual(by["db-pager"]["notifications"], len(real1), msg)
         # db-pager is the only paging receiver, Storm its only alert: the
         # window's pages are its pages
-        self.assertEqual(p["pages_before"], real1.count("trigger"), msg)
-        self.assertLessEqual(abs(real2.count("trigger") - p["pages_after"]),
-                             tolerance(p["pages_after"]), msg)
+        self.assertEqual(p["pagesBefore"], real1.count("trigger"), msg)
+        self.assertLessEqual(abs(real2.count("trigger") - p["pagesAfter"]),
+                             tolerance(p["pagesAfter"]), msg)
         # notifications_before/after are the window's, every receiver:
         # what the change saves is db-pager's (alertnoise already groups
         # Storm by alertname alone)
         want = by["db-pager"]["notifications"] - (
-            p["notifications_before"] - p["notifications_after"])
+            p["notificationsBefore"] - p["notificationsAfter"])
         self.assertLessEqual(abs(len(real2) - want), tolerance(want), msg)
         self.assertLess(time.monotonic() - self.started, 240)
 

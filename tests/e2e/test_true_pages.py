@@ -255,7 +255,7 @@ NEED_PEERS = unittest.skipUnless(
 def sources_loaded(d):
     """Every source daemon d is configured with has loaded."""
     r = d.get("/api/v1/status/sources")
-    return r.status == 200 and all(s["last_success"] for s in
+    return r.status == 200 and all(s["lastSuccess"] for s in
                                    r.json()["data"] if s["configured"])
 
 
@@ -297,7 +297,7 @@ class Stack:
         """What the sinks got and what the daemon says, on stderr."""
         r = cls.d.get("/api/v1/summary?window=1h")
         by = {x["receiver"]: (x["notifications"], x["pages"])
-              for x in r.json()["data"]["by_receiver"]}
+              for x in r.json()["data"]["byReceiver"]}
         pd = [p["event_action"] for _, p in cls.pagerduty.received()]
         sys.stderr.write(
             "\nPagerDuty sink: %d trigger, %d resolve; web-chat sink: %d; "
@@ -361,12 +361,12 @@ class Stack:
         assert r.status == 200, r.text
         return sorted(r.json()["data"],
                       key=lambda e: (e["alertname"], e["labels"]["host"],
-                                     e["firing_at"] or ""))
+                                     e["firingAt"] or ""))
 
     def summary(self):
         r = self.d.get("/api/v1/summary?window=1h")
         self.assertEqual(r.status, 200, r.text)
-        return {x["receiver"]: x for x in r.json()["data"]["by_receiver"]}
+        return {x["receiver"]: x for x in r.json()["data"]["byReceiver"]}
 
     def pd_events(self):
         """[(arrival ms, event_action, summary)] of the PagerDuty sink."""
@@ -393,9 +393,9 @@ class Stack:
                      "receivers notified):")
         for e in self.episodes():
             lines.append("  %-12s %-5s %s %s %s %s" % (
-                e["alertname"], e["labels"]["host"], clock(ms(e["firing_at"])),
-                clock(ms(e["resolved_at"])), e["receivers"],
-                e["notified_receivers"]))
+                e["alertname"], e["labels"]["host"], clock(ms(e["firingAt"])),
+                clock(ms(e["resolvedAt"])), e["receivers"],
+                e["notifiedReceivers"]))
         lines.append("by_receiver: " + json.dumps(
             {k: {f: v.get(f) for f in ("notifications", "pages", "episodes")}
              for k, v in self.summary().items()}))
@@ -428,15 +428,15 @@ class TruePagesEndToEnd(Stack, unittest.TestCase):
         def recorded(eps, alert, host, value, before):
             """The time of the change, once alertnoised has it."""
             mine = [e for e in eps if e["alertname"] == alert and
-                    e["labels"]["host"] == host and e["firing_at"]]
+                    e["labels"]["host"] == host and e["firingAt"]]
             if value == ON:
-                new = [e for e in mine if not e["resolved_at"]]
+                new = [e for e in mine if not e["resolvedAt"]]
                 if len(mine) > before and new:
-                    return ms(new[0]["firing_at"])
+                    return ms(new[0]["firingAt"])
             else:
-                done = [e for e in mine if e["resolved_at"]]
+                done = [e for e in mine if e["resolvedAt"]]
                 if len(done) > before:
-                    return max(ms(e["resolved_at"]) for e in done)
+                    return max(ms(e["resolvedAt"]) for e in done)
             return None
 
         def step():
@@ -455,8 +455,8 @@ class TruePagesEndToEnd(Stack, unittest.TestCase):
                 pos[alert] += 1
                 before = len([e for e in eps if e["alertname"] == alert and
                               e["labels"]["host"] == host and
-                              e["firing_at"] and
-                              (value == ON or e["resolved_at"])])
+                              e["firingAt"] and
+                              (value == ON or e["resolvedAt"])])
                 waiting[alert] = (host, value, before)
                 cls.exporter.set(alert, host, value)
             return not waiting and all(pos[a] == len(s)
@@ -505,11 +505,11 @@ class TruePagesEndToEnd(Stack, unittest.TestCase):
         self.assertEqual(len([e for e in eps if e["alertname"] in DB_ALERTS]),
                          4 + 3, self.evidence())
         for e in eps:
-            self.assertIsNotNone(e["firing_at"], e)
-            self.assertIsNotNone(e["resolved_at"], e)
+            self.assertIsNotNone(e["firingAt"], e)
+            self.assertIsNotNone(e["resolvedAt"], e)
             self.assertEqual(e["receivers"], want[e["alertname"]], e)
             # the catch-all webhook is all alertnoise heard
-            self.assertEqual(e["notified_receivers"], ["alertnoise"], e)
+            self.assertEqual(e["notifiedReceivers"], ["alertnoise"], e)
 
     def test_the_alertmanager_source_loaded(self):
         self.assertEqual(self.d.metric(
@@ -520,7 +520,7 @@ class TruePagesEndToEnd(Stack, unittest.TestCase):
             1)
         r = self.d.get("/api/v1/status/sources")
         am = [s for s in r.json()["data"] if s["source"] == "alertmanager"][0]
-        self.assertEqual(am["holds"]["pager_receivers"], ["db-pager"])
+        self.assertEqual(am["holds"]["pagerReceivers"], ["db-pager"])
         # nothing Alertmanager sent failed, the sinks answered each one
         self.assertNotIn("Notify for alerts failed", self.am.log())
         self.assertLess(time.monotonic() - self.started, 180)
@@ -567,7 +567,7 @@ class LingeringGroupEndToEnd(Stack, unittest.TestCase):
                        if p["event_action"] == action)
 
         def latest():
-            eps = [e for e in cls.episodes(alert) if e["firing_at"]]
+            eps = [e for e in cls.episodes(alert) if e["firingAt"]]
             return eps[-1] if eps else None
 
         def flip(value, what, cond):
@@ -584,16 +584,16 @@ class LingeringGroupEndToEnd(Stack, unittest.TestCase):
             flip(ON, "the trigger", lambda: sent("trigger") > n)
             n = sent("resolve")
             flip(OFF, "the resolve", lambda: sent("resolve") > n)
-            was = latest()["firing_at"]
-            e = flip(ON, "the re-firing", lambda: latest()["firing_at"] !=
+            was = latest()["firingAt"]
+            e = flip(ON, "the re-firing", lambda: latest()["firingAt"] !=
                      was and latest())
             # past the replay's first flush (group_wait 1s), well before
             # the old group's next tick (LINGER_INTERVAL after the resolve)
-            hold(ms(e["firing_at"]), 2)
-            e = flip(OFF, "its end", lambda: latest()["resolved_at"] and
+            hold(ms(e["firingAt"]), 2)
+            e = flip(OFF, "its end", lambda: latest()["resolvedAt"] and
                      latest())
             # past the old group's tick and the replay's resolve flush
-            hold(ms(e["resolved_at"]), LINGER_INTERVAL + 1)
+            hold(ms(e["resolvedAt"]), LINGER_INTERVAL + 1)
 
     def test_the_scenario_ran(self):
         eps = self.episodes("DBReplicaLag")

@@ -23,12 +23,12 @@ import rwenc
 from rwenc import STALE, V1_HEADERS
 from test_ui import CONFIG as UI_CONFIG, seed as ui_seed
 
-EPISODE_KEYS = {"fingerprint", "alertname", "labels", "pending_at",
-                "firing_at", "resolved_at", "notified", "notifications",
-                "first_notified_at", "last_notified_at", "receivers",
+EPISODE_KEYS = {"fingerprint", "alertname", "labels", "pendingAt",
+                "firingAt", "resolvedAt", "notified", "notifications",
+                "firstNotifiedAt", "lastNotifiedAt", "receivers",
                 "sources"}
 FIRING_KEYS = {"fingerprint", "alertname", "labels", "state", "since",
-               "pending_at", "firing_at"}
+               "pendingAt", "firingAt"}
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 # a value that needs percent-encoding in a query string
@@ -131,7 +131,7 @@ class ApiTestCase(SeededDaemonTest):
     @staticmethod
     def tag(e):
         """Which seeded episode e is."""
-        start = parse_rfc3339_ms(e["pending_at"] or e["firing_at"])
+        start = parse_rfc3339_ms(e["pendingAt"] or e["firingAt"])
         for tag, (ident, pend, fire, _) in EPISODES.items():
             if e["fingerprint"] == fingerprint(ident) and \
                     start == (pend or fire):
@@ -169,8 +169,8 @@ class EpisodesTest(ApiTestCase):
             self.assertEqual(e["fingerprint"], fingerprint(ident))
             self.assertEqual(e["alertname"], ident["alertname"])
             self.assertEqual(e["labels"], ident)   # no replica, alertstate
-            for k, want in (("pending_at", pend), ("firing_at", fire),
-                            ("resolved_at", res)):
+            for k, want in (("pendingAt", pend), ("firingAt", fire),
+                            ("resolvedAt", res)):
                 if want is None:
                     self.assertIsNone(e[k], (tag, k))
                 else:
@@ -181,7 +181,7 @@ class EpisodesTest(ApiTestCase):
             self.assertIsInstance(e["notifications"], int)
             self.assertIsInstance(e["receivers"], list)
             self.assertIsInstance(e["sources"], list)
-            for k in ("first_notified_at", "last_notified_at"):
+            for k in ("firstNotifiedAt", "lastNotifiedAt"):
                 if e["notified"]:
                     self.assertRegex(e[k], TIME_RE)
                 else:
@@ -190,22 +190,22 @@ class EpisodesTest(ApiTestCase):
         e = data["disk_a1"]
         self.assertEqual((e["notified"], e["notifications"], e["receivers"],
                           e["sources"]), (False, 0, [], ["remote_write"]))
-        self.assertEqual(e["pending_at"], "%s.000Z" % rfc(at(0))[:-1])
+        self.assertEqual(e["pendingAt"], "%s.000Z" % rfc(at(0))[:-1])
         # both sources: one episode, as in the README's example
         e = data["disk_b"]
         self.assertTrue(e["notified"])
         self.assertEqual(e["notifications"], 1)
         self.assertEqual(e["receivers"], ["team-pager"])
         self.assertEqual(sorted(e["sources"]), ["remote_write", "webhook"])
-        self.assertIsNone(e["resolved_at"])
+        self.assertIsNone(e["resolvedAt"])
         # webhooks only: firing, then resolved
         e = data["mem"]
         self.assertTrue(e["notified"])
         self.assertEqual(e["notifications"], 2)
         self.assertEqual(e["receivers"], ["team-pager"])
         self.assertEqual(e["sources"], ["webhook"])
-        self.assertLessEqual(parse_rfc3339_ms(e["first_notified_at"]),
-                             parse_rfc3339_ms(e["last_notified_at"]))
+        self.assertLessEqual(parse_rfc3339_ms(e["firstNotifiedAt"]),
+                             parse_rfc3339_ms(e["lastNotifiedAt"]))
         e = data["net"]
         self.assertEqual((e["notified"], e["notifications"], e["receivers"],
                           e["sources"]), (True, 1, ["ops"], ["webhook"]))
@@ -550,13 +550,13 @@ class FiringTest(ApiTestCase):
             self.assertRegex(a["since"], TIME_RE)
             if fire is None:
                 self.assertEqual(a["state"], "pending")
-                self.assertIsNone(a["firing_at"])
+                self.assertIsNone(a["firingAt"])
                 self.assertEqual(parse_rfc3339_ms(a["since"]), pend)
-                self.assertEqual(a["since"], a["pending_at"])
+                self.assertEqual(a["since"], a["pendingAt"])
             else:
                 self.assertEqual(a["state"], "firing")
                 self.assertEqual(parse_rfc3339_ms(a["since"]), fire)
-                self.assertEqual(a["since"], a["firing_at"])
+                self.assertEqual(a["since"], a["firingAt"])
         self.assertEqual(data["cpu"]["state"], "pending")
         self.assertEqual(data["disk_b"]["state"], "firing")
         self.assertEqual(data["net"]["state"], "firing")
@@ -577,7 +577,7 @@ class FiringTest(ApiTestCase):
 def row_key(path, row):
     """What tells the rows of path's list apart."""
     if path in ("/api/v1/episodes", "/api/v1/alerts/firing"):
-        return (row["fingerprint"], row["pending_at"] or row["firing_at"])
+        return (row["fingerprint"], row["pendingAt"] or row["firingAt"])
     if path == "/api/v1/groups":
         return (row["kind"], tuple(sorted(
             (m["alertname"], fingerprint(m["labels"]))
@@ -824,40 +824,40 @@ class ReceiversAndPendingOnlyTest(ApiTestCase):
 
     def test_by_receiver_lists_every_receiver(self):
         s = self.data("/api/v1/summary")
-        recv = {r["receiver"]: r for r in s["by_receiver"]}
+        recv = {r["receiver"]: r for r in s["byReceiver"]}
         self.assertEqual(set(recv), {"pager", "chat"})
         pager, chat = recv["pager"], recv["chat"]
         self.assertEqual((pager["notifications"], pager["pages"],
                           pager["episodes"]), (4, 3, 2))
-        self.assertEqual((pager["noise_pages"], pager["noise_episodes"]),
+        self.assertEqual((pager["noisePages"], pager["noiseEpisodes"]),
                          (2, 1))
-        self.assertAlmostEqual(pager["page_noise_ratio"], 2 / 3)
-        self.assertAlmostEqual(pager["noise_ratio"], 0.5)
+        self.assertAlmostEqual(pager["pageNoiseRatio"], 2 / 3)
+        self.assertAlmostEqual(pager["noiseRatio"], 0.5)
         self.assertEqual(pager["classes"]["transient"], 1)
         self.assertEqual((chat["notifications"], chat["pages"],
                           chat["episodes"]), (2, 0, 2))
-        self.assertEqual(chat["noise_pages"], 0)
-        self.assertIsNone(chat["page_noise_ratio"])
-        self.assertEqual(chat["noise_episodes"], 1)
-        self.assertEqual(chat["mttr_seconds"]["resolved"], 1)
+        self.assertEqual(chat["noisePages"], 0)
+        self.assertIsNone(chat["pageNoiseRatio"])
+        self.assertEqual(chat["noiseEpisodes"], 1)
+        self.assertEqual(chat["mttrSeconds"]["resolved"], 1)
         # the overall numbers are unchanged: pages are the paging
         # receivers' pages, episodes every fired one
         self.assertEqual(s["pages"], 3)
-        self.assertEqual(s["noise_pages"], 2)
+        self.assertEqual(s["noisePages"], 2)
         self.assertEqual(s["pages"], sum(r["pages"]
-                                         for r in s["by_receiver"]))
+                                         for r in s["byReceiver"]))
         self.assertEqual(s["episodes"], 4)     # RecvDisk x2, RecvInfo, Mixed
 
     def test_pending_only_per_alertname(self):
         alerts = {a["alertname"]: a for a in self.data("/api/v1/alerts")}
         self.assertIn("ApiAlmost", alerts)
         almost = alerts["ApiAlmost"]
-        self.assertEqual((almost["episodes"], almost["pending_only"]), (0, 3))
+        self.assertEqual((almost["episodes"], almost["pendingOnly"]), (0, 3))
         self.assertEqual((almost["notifications"], almost["pages"]), (0, 0))
-        self.assertIsNone(almost["noise_ratio"])
+        self.assertIsNone(almost["noiseRatio"])
         self.assertEqual((alerts["ApiMixed"]["episodes"],
-                          alerts["ApiMixed"]["pending_only"]), (1, 1))
-        self.assertEqual(alerts["RecvDisk"]["pending_only"], 0)
+                          alerts["ApiMixed"]["pendingOnly"]), (1, 1))
+        self.assertEqual(alerts["RecvDisk"]["pendingOnly"], 0)
         self.assertEqual(alerts["RecvDisk"]["episodes"], 2)
 
     def test_pending_only_per_identity_and_selected(self):
@@ -865,12 +865,12 @@ class ReceiversAndPendingOnlyTest(ApiTestCase):
                   for a in self.data("/api/v1/alerts?by=identity")}
         ids = {i["labels"]["instance"]: i
                for i in alerts["ApiAlmost"]["identities"]}
-        self.assertEqual({k: (i["episodes"], i["pending_only"])
+        self.assertEqual({k: (i["episodes"], i["pendingOnly"])
                           for k, i in ids.items()}, {"a": (0, 2), "b": (0, 1)})
         self.assertEqual(ids["a"]["fingerprint"], fingerprint(ALMOST_A))
         q = urllib.parse.quote('{alertname="ApiAlmost",instance="b"}')
         sel = self.data("/api/v1/alerts?match[]=" + q)
-        self.assertEqual([(a["alertname"], a["pending_only"]) for a in sel],
+        self.assertEqual([(a["alertname"], a["pendingOnly"]) for a in sel],
                          [("ApiAlmost", 1)])
         # a window that starts after they ended has none
         self.assertEqual(self.data(

@@ -146,7 +146,7 @@ analysis:
         self.assertEqual(rows["Flappy"][1:6], ["3", "1", "6", "3", "3"])
         self.assertEqual(rows["Steady"][1:6], ["1", "0", "2", "0", "0"])
         self.assertEqual(float(rows["Flappy"][6]),
-                         round(api["Flappy"]["flap_score"], 2))
+                         round(api["Flappy"]["flapScore"], 2))
         # aligned: every column starts where its header does
         col = lines[0].index("EPISODES")
         for ln in lines[1:]:
@@ -256,7 +256,7 @@ analysis:
         line = [ln for ln in p.stdout.splitlines()
                 if ln.startswith("noise removed:")][0]
         self.assertEqual(line.split()[-1],
-                         str(r.json()["data"]["noise_removed"]))
+                         str(r.json()["data"]["noiseRemoved"]))
         self.assertTrue(p.stdout.startswith("ALERTNAME"), p.stdout)
         # route keys, several --set
         p = self.cli("simulate", "--set=group_wait=1m",

@@ -155,9 +155,9 @@ class ApiTest(FeedbackTestCase):
         t1 = now_ms()
         self.assertEqual(data["verdict"], "noise")
         self.assertEqual(data["episode"], {
-            "fingerprint": ep["identity"], "firing_at": ms3(starts),
-            "pending_at": None, "resolved_at": None})
-        self.assertEqual(parse_rfc3339_ms(data["episode"]["firing_at"]),
+            "fingerprint": ep["identity"], "firingAt": ms3(starts),
+            "pendingAt": None, "resolvedAt": None})
+        self.assertEqual(parse_rfc3339_ms(data["episode"]["firingAt"]),
                          starts)
         rows = self.verdicts(ep["id"])
         self.assertEqual(len(rows), 1)
@@ -242,10 +242,10 @@ class ApiTest(FeedbackTestCase):
         def check(starts_at, ep):
             body = {"fingerprint": fp, "verdict": "noise"}
             if starts_at is not None:
-                body["starts_at"] = starts_at
+                body["startsAt"] = starts_at
             before = len(self.verdicts(ep["id"]))
             data = self.assertSuccess(self.feedback(body))
-            self.assertEqual(data["episode"]["firing_at"],
+            self.assertEqual(data["episode"]["firingAt"],
                              ms3(ep["firing_at"]), starts_at)
             self.assertEqual(len(self.verdicts(ep["id"])), before + 1,
                              starts_at)
@@ -260,7 +260,7 @@ class ApiTest(FeedbackTestCase):
         check(None, ep2)                        # the latest
         check(ms3(s2 + 5000), ep2)
         r = self.feedback({"fingerprint": fp, "verdict": "noise",
-                           "starts_at": ms3(e1 + 1000)})   # between the two
+                           "startsAt": ms3(e1 + 1000)})   # between the two
         self.assertError(r, 404, "not_found", fp, ms3(e1 + 1000))
 
     def test_unknown_fingerprint_is_404(self):
@@ -289,10 +289,10 @@ class ApiTest(FeedbackTestCase):
             (dict(ok, fingerprint=12), 400, "fingerprint: want a string"),
             (dict(ok, verdict=["noise"]), 400, "verdict: want a string"),
             (dict(ok, note=5), 400, "note: want a string"),
-            (dict(ok, starts_at="yesterday"), 400, "starts_at",
+            (dict(ok, startsAt="yesterday"), 400, "startsAt",
              "yesterday"),
-            (dict(ok, starts_at=-5), 400, "starts_at"),
-            (dict(ok, starts_at=True), 400, "starts_at"),
+            (dict(ok, startsAt=-5), 400, "startsAt"),
+            (dict(ok, startsAt=True), 400, "startsAt"),
             (dict(ok, note="x" * 1025), 400, "note", "1024"),
             (dict(ok, by="y" * 257), 400, "by", "256"),
             ("{", 400, "invalid JSON"),

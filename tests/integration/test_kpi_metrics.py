@@ -183,10 +183,10 @@ class KpiMetricsTest(SeededDaemonTest):
         for window in ("1d", "7d", "28d"):
             s = api(self.d, "/api/v1/summary", window=window)
             for metric, key in (
-                    ("alertnoise_noise_ratio", "noise_ratio"),
-                    ("alertnoise_page_noise_ratio", "page_noise_ratio"),
+                    ("alertnoise_noise_ratio", "noiseRatio"),
+                    ("alertnoise_page_noise_ratio", "pageNoiseRatio"),
                     ("alertnoise_feedback_coverage_ratio",
-                     "feedback_coverage")):
+                     "feedbackCoverage")):
                 with self.subTest(window=window, metric=metric):
                     self.assertEqual(self.value(metric, window=window),
                                      s[key])
@@ -233,16 +233,16 @@ class KpiMetricsTest(SeededDaemonTest):
         for name in ("KpiTransient", "KpiSteady"):
             self.assertEqual(self.value("alertnoise_alert_flap_score",
                                         alertname=name),
-                             alerts[name]["flap_score"])
+                             alerts[name]["flapScore"])
         alerts = {a["alertname"]: a for a in
                   api(self.d, "/api/v1/alerts", window="28d")}
         for name in ("KpiTransient", "KpiSteady"):
             self.assertEqual(self.value("alertnoise_alert_noise_ratio",
                                         alertname=name, window="28d"),
-                             alerts[name]["noise_ratio"])
+                             alerts[name]["noiseRatio"])
             self.assertEqual(self.value("alertnoise_alert_mttr_seconds",
                                         alertname=name, window="28d"),
-                             alerts[name]["mttr_seconds"]["median"])
+                             alerts[name]["mttrSeconds"]["median"])
 
     def test_time_to_resolve_histogram(self):
         def buckets(sev):
@@ -270,18 +270,18 @@ class KpiMetricsTest(SeededDaemonTest):
                              sum(g["kind"] == kind for g in groups))
         for window in ("1d", "7d", "28d"):
             recs = api(self.d, "/api/v1/recommendations", window=window)
-            saved = sum(r["predicted"]["pages_before"] -
-                        r["predicted"]["pages_after"] for r in recs
-                        if isinstance(r["predicted"]["pages_before"], int) and
-                        isinstance(r["predicted"]["pages_after"], int))
+            saved = sum(r["predicted"]["pagesBefore"] -
+                        r["predicted"]["pagesAfter"] for r in recs
+                        if isinstance(r["predicted"]["pagesBefore"], int) and
+                        isinstance(r["predicted"]["pagesAfter"], int))
             self.assertEqual(self.value("alertnoise_predicted_pages_saved",
                                         window=window), saved)
             # one count of pages on every surface: a recommendation's
             # "before" is the window's pages as the summary says them
             pages = api(self.d, "/api/v1/summary", window=window)["pages"]
             for r in recs:
-                if isinstance(r["predicted"]["pages_before"], int):
-                    self.assertEqual(r["predicted"]["pages_before"], pages,
+                if isinstance(r["predicted"]["pagesBefore"], int):
+                    self.assertEqual(r["predicted"]["pagesBefore"], pages,
                                      r["id"])
                     self.assertIn("pages %d → " % pages, r["summary"])
             if window == "7d":		# analysis.window
@@ -320,8 +320,8 @@ class KpiMetricsTest(SeededDaemonTest):
              "class": "noise"}.items()))], 1)
         s = api(self.d, "/api/v1/summary", window="7d")
         self.assertEqual(m[("alertnoise_noise_ratio", frozenset(
-            {"window": "7d"}.items()))], s["noise_ratio"])
-        self.assertEqual(s["noise_ratio"], 5 / 8)
+            {"window": "7d"}.items()))], s["noiseRatio"])
+        self.assertEqual(s["noiseRatio"], 5 / 8)
 
 
 class OutOfHoursTest(unittest.TestCase):
@@ -512,6 +512,132 @@ class RestartTest(unittest.TestCase):
         self.assertEqual(d.stop(), 0)
         d.start()
         self.assertEqual(counters(d.metrics()), want)
+
+
+def summary_teams(d, window):
+    """The summary's byTeam for the window: {team: row}."""
+    s = api(d, "/api/v1/summary", window=window)
+    return {t["team"]: t for t in s["byTeam"]}
+
+
+class TeamsTest(unittest.TestCase):
+    """Per-team metrics with metrics.max_teams 2 (README "KPI metrics").
+
+    Pages to "pager", alerts by team (analysis.team_label "team"):
+      P1  one notification: db (2 alerts) and web  -> db +1, web +1
+      P2  db, fired 60 s (transient)               -> db +1
+      P3  ops: a third team                        -> other +1 (capped)
+      P4  no team label                            -> "" +1
+      N   web to the non-paging "team" receiver    -> not a page
+    The counter gives places to the first two teams to page (db, web);
+    the windowed gauges to the two with the most pages, then episodes, in
+    the window (db: 2 pages, ops: 1; web's page is db's in the summary,
+    whose byTeam puts a page under its first alert's team)."""
+
+    CONFIG = ("analysis: {paging_receivers: [pager], cache_ttl: 0}\n"
+              "metrics: {refresh_interval: 1s, max_teams: 2}\n")
+
+    def setUp(self):
+        self.d = Daemon(self.CONFIG).start()
+        self.addCleanup(self.d.cleanup)
+
+    def team_pages(self, m=None):
+        m = self.d.metrics() if m is None else m
+        return {l["team"]: v for l, v in
+                series(m, "alertnoise_team_pages_total")}
+
+    def feed(self):
+        d = self.d
+        post_webhook(d, make_notification([
+            make_alert({"alertname": "TeamA", "team": "db",
+                        "instance": "1"}, T - 2 * HOUR),
+            make_alert({"alertname": "TeamA", "team": "db",
+                        "instance": "2"}, T - 2 * HOUR),
+            make_alert({"alertname": "TeamA", "team": "web",
+                        "instance": "3"}, T - 2 * HOUR)],
+            receiver="pager"))
+        fired(d, {"alertname": "TeamB", "team": "db"}, T - HOUR,
+              T - HOUR + MIN, receiver="pager")
+        fired(d, {"alertname": "TeamC", "team": "ops"}, T - 30 * MIN,
+              receiver="pager")
+        fired(d, {"alertname": "TeamD"}, T - 20 * MIN, receiver="pager")
+        fired(d, {"alertname": "TeamN", "team": "web"}, T - 10 * MIN,
+              receiver="team")
+
+    def test_pages_by_team_capped_and_resumed(self):
+        self.feed()
+        want = {"db": 2, "web": 1, "other": 1, "": 1}
+        self.assertEqual(self.team_pages(), want)
+        # every page is counted, at least once
+        self.assertEqual(self.d.metric("alertnoise_pages_total",
+                                       receiver="pager"), 4)
+        self.assertIn('team=ops', self.d.log())
+        self.assertIn("metrics.max_teams", self.d.log())
+
+        self.assertEqual(self.d.stop(), 0)
+        self.d.start()
+        self.assertEqual(self.team_pages(), want)
+        # the places resumed too: ops still counts as "other", db as db
+        fired(self.d, {"alertname": "TeamC", "team": "ops", "instance": "2"},
+              T - 5 * MIN, receiver="pager")
+        fired(self.d, {"alertname": "TeamB", "team": "db", "instance": "2"},
+              T - 5 * MIN, receiver="pager")
+        want["other"] += 1
+        want["db"] += 1
+        self.assertEqual(self.team_pages(), want)
+
+    def test_windowed_gauges_match_the_summary(self):
+        wait_for(lambda: last_refresh(self.d) > 0, timeout=20,
+                 what="the first KPI refresh")
+        self.feed()
+        m = wait_refresh(self.d)
+        for window in ("1d", "7d", "28d"):
+            teams = summary_teams(self.d, window)
+            self.assertEqual(set(teams), {"db", "web", "ops", ""})
+            ranked = sorted((t for t in teams if t), key=lambda t: (
+                -teams[t]["pages"], -teams[t]["episodes"], t))
+            self.assertEqual(ranked, ["db", "ops", "web"])
+            want = {t: teams[t] for t in ranked[:2] + [""]}
+            rest = [teams[t] for t in ranked[2:]]
+            got = {l["team"] for l, _ in series(m, "alertnoise_team_episodes")
+                   if l["window"] == window}
+            self.assertEqual(got, {"db", "ops", "", "other"}, window)
+            for team, row in want.items():
+                tw = {"team": team, "window": window}
+                with self.subTest(window=window, team=team):
+                    self.assertEqual(self.value(
+                        m, "alertnoise_team_episodes", **tw), row["episodes"])
+                    self.assertEqual(self.value(
+                        m, "alertnoise_team_pages", **tw), row["pages"])
+                    self.assertEqual(self.value(
+                        m, "alertnoise_team_noise_ratio", **tw),
+                        row["noiseRatio"])
+                    self.assertEqual(self.value(
+                        m, "alertnoise_team_page_noise_ratio", **tw),
+                        row["pageNoiseRatio"])
+            other = {"team": "other", "window": window}
+            self.assertEqual(self.value(m, "alertnoise_team_episodes",
+                                        **other),
+                             sum(r["episodes"] for r in rest))
+            self.assertEqual(self.value(m, "alertnoise_team_pages", **other),
+                             sum(r["pages"] for r in rest))
+            self.assertEqual(self.value(m, "alertnoise_team_other_teams",
+                                        window=window), len(rest))
+        # the numbers the feed implies (7d): db fired 3 episodes, 2 pages,
+        # one of them (P2, transient) noise
+        tw = {"team": "db", "window": "7d"}
+        self.assertEqual(self.value(m, "alertnoise_team_episodes", **tw), 3)
+        self.assertEqual(self.value(m, "alertnoise_team_pages", **tw), 2)
+        self.assertEqual(self.value(m, "alertnoise_team_page_noise_ratio",
+                                    **tw), 0.5)
+        # web: its page counted under db's; the ratio of no page is absent
+        self.assertIsNone(self.value(m, "alertnoise_team_page_noise_ratio",
+                                     team="other", window="7d"))
+
+    @staticmethod
+    def value(m, name, **labels):
+        return m.get((name, frozenset(labels.items())))
+
 
 if __name__ == "__main__":
     unittest.main()

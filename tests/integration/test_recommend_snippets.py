@@ -162,10 +162,10 @@ class RecommendSnippetsTest(unittest.TestCase):
                 self.assertTrue(rec["evidence"])
                 for m in rec["matchers"]:
                     self.assertRegex(m, r'^alertname=~?".*"$')
-                for k in ("pages_before", "pages_after",
-                          "notifications_before", "notifications_after",
-                          "noise_removed", "actionable_delayed",
-                          "added_delay_seconds"):
+                for k in ("pagesBefore", "pagesAfter",
+                          "notificationsBefore", "notificationsAfter",
+                          "noiseRemoved", "actionableDelayed",
+                          "addedDelaySeconds"):
                     self.assertIn(k, rec["predicted"])
 
     # --- Prometheus ---------------------------------------------------------
@@ -186,13 +186,13 @@ class RecommendSnippetsTest(unittest.TestCase):
     def test_rule_fragment_values(self):
         for name, rec, text in self.of("raise_for"):
             with self.subTest(name):
-                sec = rec["evidence"]["for_seconds"]
+                sec = rec["evidence"]["forSeconds"]
                 self.assertIn("\n  for: %s\n" % (
                     "%dm" % (sec // 60) if sec < 3600 else
                     "%dh" % (sec // 3600)), text)
         for name, rec, text in self.of("keep_firing_for"):
             with self.subTest(name):
-                sec = rec["evidence"]["keep_firing_for_seconds"]
+                sec = rec["evidence"]["keepFiringForSeconds"]
                 self.assertIn("\n  keep_firing_for: %s\n" % (
                     "%dm" % (sec // 60) if sec < 3600 else
                     "%dh" % (sec // 3600)), text)

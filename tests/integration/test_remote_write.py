@@ -221,19 +221,19 @@ class CapturedPayloadTest(RWTestCase):
             self.assertEqual(a["fingerprint"], fingerprint(w["labels"]))
             self.assertEqual(a["state"], w["state"], a)
             if w["state"] == "firing":
-                self.assertEqual(ms_or_none(a["firing_at"]), w["ts"], a)
-                self.assertEqual(a["since"], a["firing_at"])
+                self.assertEqual(ms_or_none(a["firingAt"]), w["ts"], a)
+                self.assertEqual(a["since"], a["firingAt"])
             else:
-                self.assertIsNone(a["firing_at"], a)
-                self.assertEqual(ms_or_none(a["pending_at"]), w["active_at"],
+                self.assertIsNone(a["firingAt"], a)
+                self.assertEqual(ms_or_none(a["pendingAt"]), w["active_at"],
                                  a)
-                self.assertEqual(a["since"], a["pending_at"])
+                self.assertEqual(a["since"], a["pendingAt"])
 
         eps = self.episodes_api()
         self.assertEqual(sorted(e["alertname"] for e in eps),
                          sorted(want))
         for e in eps:
-            self.assertIsNone(e["resolved_at"], e)
+            self.assertIsNone(e["resolvedAt"], e)
             self.assertEqual(e["sources"], ["remote_write"], e)
             self.assertFalse(e["notified"])
             self.assertEqual(e["receivers"], [])
@@ -293,9 +293,9 @@ class CapturedSequenceTest(RWTestCase):
         eps = self.episodes_api(alertname="Flappy")
         self.assertEqual(len(eps), 1, eps)
         e = eps[0]
-        self.assertEqual(ms_or_none(e["pending_at"]), active_at)
-        self.assertEqual(ms_or_none(e["firing_at"]), fired)
-        self.assertEqual(ms_or_none(e["resolved_at"]), ended[1])
+        self.assertEqual(ms_or_none(e["pendingAt"]), active_at)
+        self.assertEqual(ms_or_none(e["firingAt"]), fired)
+        self.assertEqual(ms_or_none(e["resolvedAt"]), ended[1])
         rows = self.episode_rows("Flappy")
         self.assertEqual([(r["pending_at"], r["firing_at"], r["resolved_at"])
                           for r in rows], [(active_at, fired, ended[1])])
@@ -347,9 +347,9 @@ class EncoderTest(RWTestCase):
         self.assertEqual(delta(m0, m1, SAMPLES, "result"), {"applied": 4})
         eps = {e["alertname"]: e for e in self.episodes_api()}
         self.assertEqual(set(eps), {"AlwaysFiring", "LongPending"})
-        self.assertEqual(ms_or_none(eps["AlwaysFiring"]["firing_at"]),
+        self.assertEqual(ms_or_none(eps["AlwaysFiring"]["firingAt"]),
                          1795729671304)
-        self.assertEqual(ms_or_none(eps["LongPending"]["pending_at"]),
+        self.assertEqual(ms_or_none(eps["LongPending"]["pendingAt"]),
                          1795729669000)
         rows = self.d.query("SELECT * FROM episodes ORDER BY id")
         # the original: every sample already applied, so the same series
@@ -398,7 +398,7 @@ class TimelineTest(RWTestCase):
         self.assertEqual(len(a), 1)
         self.assertEqual(a[0]["state"], "firing")
         self.assertEqual(ms_or_none(a[0]["since"]), t + 30000)
-        self.assertEqual(ms_or_none(a[0]["pending_at"]), t)
+        self.assertEqual(ms_or_none(a[0]["pendingAt"]), t)
         # resolved: the firing series goes stale
         self.assertAccepted(self.write_series([(fire, [(STALE, t + 60000)])]))
         m1 = self.d.metrics()
@@ -421,9 +421,9 @@ class TimelineTest(RWTestCase):
         eps = self.episodes_api(alertname=name)
         self.assertEqual(len(eps), 1)
         e = eps[0]
-        self.assertEqual(e["pending_at"], rfc3339_ms(t))
-        self.assertEqual(e["firing_at"], rfc3339_ms(t + 30000))
-        self.assertEqual(e["resolved_at"], rfc3339_ms(t + 60000))
+        self.assertEqual(e["pendingAt"], rfc3339_ms(t))
+        self.assertEqual(e["firingAt"], rfc3339_ms(t + 30000))
+        self.assertEqual(e["resolvedAt"], rfc3339_ms(t + 60000))
         self.assertEqual(e["labels"], identity_of(pend))
         self.assertEqual(e["fingerprint"], fingerprint(identity_of(pend)))
         self.assertEqual(e["sources"], ["remote_write"])
@@ -462,9 +462,9 @@ class TimelineTest(RWTestCase):
             (pend, [(1, t), (1, t + 10000), (STALE, t + 20000)])]))
         eps = self.episodes_api(alertname=name)
         self.assertEqual(len(eps), 1)
-        self.assertEqual(ms_or_none(eps[0]["pending_at"]), t)
-        self.assertIsNone(eps[0]["firing_at"])
-        self.assertEqual(ms_or_none(eps[0]["resolved_at"]), t + 20000)
+        self.assertEqual(ms_or_none(eps[0]["pendingAt"]), t)
+        self.assertIsNone(eps[0]["firingAt"])
+        self.assertEqual(ms_or_none(eps[0]["resolvedAt"]), t + 20000)
         self.assertEqual(self.firing_api(alertname=name), [])
 
     def test_ordinary_nan_is_not_a_staleness_marker(self):
@@ -518,7 +518,7 @@ class TimelineTest(RWTestCase):
         eps = self.episodes_api(alertname=name)
         self.assertEqual(len(eps), 1)
         self.assertEqual([ms_or_none(eps[0][k]) for k in
-                          ("pending_at", "firing_at", "resolved_at")],
+                          ("pendingAt", "firingAt", "resolvedAt")],
                          [t, t + 20000, t + 40000])
         self.assertEqual(eps[0]["labels"], identity_of(pend))
         self.assertEqual(eps[0]["sources"], ["remote_write"])

@@ -48,14 +48,14 @@ T = now_ms() - 2 * 3600 * 1000          # two hours ago
 MIN = 60 * 1000
 DAY = 24 * 3600 * 1000
 
-TOP_KEYS = {"window", "week", "match", "from", "to", "generated_at",
+TOP_KEYS = {"window", "week", "match", "from", "to", "generatedAt",
             "timezone",
-            "working_hours", "working_days", "previous", "kpis",
-            "pages_per_day", "noise_ratio_per_day", "top_noisy", "flapping",
-            "persistent", "dedup_groups", "recommendations", "changes",
-            "not_notified"}
-KPIS = ("noise_ratio", "page_noise_ratio", "pages", "out_of_hours_pages",
-        "mttr_seconds", "feedback_coverage")
+            "workingHours", "workingDays", "previous", "kpis",
+            "pagesPerDay", "noiseRatioPerDay", "topNoisy", "flapping",
+            "persistent", "dedupGroups", "recommendations", "changes",
+            "notNotified"}
+KPIS = ("noiseRatio", "pageNoiseRatio", "pages", "outOfHoursPages",
+        "mttrSeconds", "feedbackCoverage")
 HEADINGS = ("# Alert noise review: ", "## Key figures", "## Day by day",
             "## Noisiest alerts", "## Flapping alerts",
             "## Persistent alerts", "## Dedup groups", "## Recommendations",
@@ -128,46 +128,46 @@ GROUP = {"kind": "str",
          "evidence": "any"}
 REPORT_SCHEMA = {
     "window": "str", "week": "str?", "match": ["str"],
-    "from": "time", "to": "time", "generated_at": "time",
-    "timezone": "str", "working_hours": "str", "working_days": ["str"],
+    "from": "time", "to": "time", "generatedAt": "time",
+    "timezone": "str", "workingHours": "str", "workingDays": ["str"],
     "previous": {"from": "time", "to": "time"},
     "kpis": {k: CHANGE for k in KPIS},
     # null without an Alertmanager source (test_sources.py has the object)
-    "not_notified": Nullable({k: "int" for k in (
-        "silenced", "inhibited", "muted", "resolved_in_group_wait",
+    "notNotified": Nullable({k: "int" for k in (
+        "silenced", "inhibited", "muted", "resolvedInGroupWait",
         "unknown")}),
-    "pages_per_day": [{"day": "day", "pages": "int", "noise_pages": "int"}],
-    "noise_ratio_per_day": [{"day": "day", "episodes": "int",
-                             "noise_episodes": "int",
-                             "noise_ratio": "num?"}],
-    "top_noisy": [{"alertname": "str", "episodes": "int",
-                   "noise_episodes": "int", "noise_ratio": "num?",
-                   "classes": CLASSES, "pages": "int", "flap_score": "num",
-                   "time_to_resolve_seconds": "num?", "verdicts": "int",
-                   "verdict_coverage": "num?", "team": "str",
+    "pagesPerDay": [{"day": "day", "pages": "int", "noisePages": "int"}],
+    "noiseRatioPerDay": [{"day": "day", "episodes": "int",
+                             "noiseEpisodes": "int",
+                             "noiseRatio": "num?"}],
+    "topNoisy": [{"alertname": "str", "episodes": "int",
+                   "noiseEpisodes": "int", "noiseRatio": "num?",
+                   "classes": CLASSES, "pages": "int", "flapScore": "num",
+                   "timeToResolveSeconds": "num?", "verdicts": "int",
+                   "verdictCoverage": "num?", "team": "str",
                    "links": LINKS}],
-    "flapping": [{"alertname": "str", "flapping_episodes": "int",
-                  "episodes": "int", "flap_score": "num",
+    "flapping": [{"alertname": "str", "flappingEpisodes": "int",
+                  "episodes": "int", "flapScore": "num",
                   "flapping": "bool", "links": LINKS}],
-    "persistent": [{"alertname": "str", "persistent_episodes": "int",
-                    "episodes": "int", "longest_firing_seconds": "num",
-                    "still_firing": "bool", "links": LINKS}],
-    "dedup_groups": [GROUP],
+    "persistent": [{"alertname": "str", "persistentEpisodes": "int",
+                    "episodes": "int", "longestFiringSeconds": "num",
+                    "stillFiring": "bool", "links": LINKS}],
+    "dedupGroups": [GROUP],
     "recommendations": ["any"],
     "changes": {
-        "newly_noisy": [{"alertname": "str", "episodes": "int",
-                         "noise_episodes": "int", "noise_ratio": "num?",
-                         "previous_episodes": "int",
-                         "previous_noise_ratio": "num?", "links": LINKS}],
-        "no_longer_noisy": [{"alertname": "str", "episodes": "int",
-                             "noise_ratio": "num?",
-                             "previous_episodes": "int",
-                             "previous_noise_ratio": "num?",
+        "newlyNoisy": [{"alertname": "str", "episodes": "int",
+                         "noiseEpisodes": "int", "noiseRatio": "num?",
+                         "previousEpisodes": "int",
+                         "previousNoiseRatio": "num?", "links": LINKS}],
+        "noLongerNoisy": [{"alertname": "str", "episodes": "int",
+                             "noiseRatio": "num?",
+                             "previousEpisodes": "int",
+                             "previousNoiseRatio": "num?",
                              "links": LINKS}],
-        "new_alerts": ["str"],
-        "gone_alerts": ["str"],
-        "new_groups": [GROUP],
-        "pages_change": CHANGE,
+        "newAlerts": ["str"],
+        "goneAlerts": ["str"],
+        "newGroups": [GROUP],
+        "pagesChange": CHANGE,
     },
 }
 
@@ -293,11 +293,11 @@ class ReportTest(SeededDaemonTest):
         self.assertEqual(validate(REPORT_SCHEMA, rep), [])
         self.assertEqual(rep["window"], "7d")    # as asked (the default)
         self.assertEqual(rep["timezone"], ZONE)
-        self.assertEqual(rep["working_hours"], "09:00-18:00")
-        self.assertEqual(rep["working_days"],
+        self.assertEqual(rep["workingHours"], "09:00-18:00")
+        self.assertEqual(rep["workingDays"],
                          ["mon", "tue", "wed", "thu", "fri"])
         self.assertEqual(ms_of(rep["to"]) - ms_of(rep["from"]), 7 * DAY)
-        self.assertEqual(rep["to"], rep["generated_at"])
+        self.assertEqual(rep["to"], rep["generatedAt"])
         self.assertEqual(rep["previous"]["to"], rep["from"])
         self.assertEqual(rep["recommendations"], [])
 
@@ -305,26 +305,26 @@ class ReportTest(SeededDaemonTest):
         rep = self.report()
         s = self.d.get("/api/v1/summary?window=7d").json()["data"]
         k = rep["kpis"]
-        self.assertAlmostEqual(k["noise_ratio"]["current"], s["noise_ratio"])
-        self.assertAlmostEqual(k["page_noise_ratio"]["current"],
-                               s["page_noise_ratio"])
+        self.assertAlmostEqual(k["noiseRatio"]["current"], s["noiseRatio"])
+        self.assertAlmostEqual(k["pageNoiseRatio"]["current"],
+                               s["pageNoiseRatio"])
         self.assertEqual(k["pages"]["current"], s["pages"])
-        self.assertEqual(k["mttr_seconds"]["current"],
-                         s["mttr_seconds"]["median"])
-        self.assertAlmostEqual(k["feedback_coverage"]["current"],
-                               s["feedback_coverage"])
+        self.assertEqual(k["mttrSeconds"]["current"],
+                         s["mttrSeconds"]["median"])
+        self.assertAlmostEqual(k["feedbackCoverage"]["current"],
+                               s["feedbackCoverage"])
         # 6 pages: Flappy's five and Steady's; Steady's has a verdict
         self.assertEqual(s["pages"], 6)
-        self.assertAlmostEqual(s["feedback_coverage"], 1 / 6)
+        self.assertAlmostEqual(s["feedbackCoverage"], 1 / 6)
         # the previous window: OldNoise's three episodes, no page
-        prev = k["noise_ratio"]["previous"]
+        prev = k["noiseRatio"]["previous"]
         self.assertEqual(prev, 1.0)
-        self.assertAlmostEqual(k["noise_ratio"]["change"],
-                               s["noise_ratio"] - 1.0)
+        self.assertAlmostEqual(k["noiseRatio"]["change"],
+                               s["noiseRatio"] - 1.0)
         self.assertEqual(k["pages"]["previous"], 0)
         self.assertEqual(k["pages"]["change"], 6)
-        self.assertIsNone(k["page_noise_ratio"]["previous"])
-        self.assertIsNone(k["page_noise_ratio"]["change"])
+        self.assertIsNone(k["pageNoiseRatio"]["previous"])
+        self.assertIsNone(k["pageNoiseRatio"]["change"])
 
     def test_out_of_hours_pages_in_berlin_time(self):
         rep = self.report()
@@ -333,72 +333,72 @@ class ReportTest(SeededDaemonTest):
             " AND status = 'firing'")]
         self.assertEqual(len(pages), 6)
         want = sum(out_of_hours(ms) for ms in pages)
-        self.assertEqual(rep["kpis"]["out_of_hours_pages"]["current"], want)
-        self.assertEqual(rep["kpis"]["out_of_hours_pages"]["previous"], 0)
+        self.assertEqual(rep["kpis"]["outOfHoursPages"]["current"], want)
+        self.assertEqual(rep["kpis"]["outOfHoursPages"]["previous"], 0)
 
     def test_per_day_series_cover_every_local_day(self):
         rep = self.report()
         s = self.d.get("/api/v1/summary?window=7d").json()["data"]
         days = local_days(ms_of(rep["from"]), ms_of(rep["to"]))
-        self.assertEqual([d["day"] for d in rep["pages_per_day"]], days)
-        self.assertEqual([d["day"] for d in rep["noise_ratio_per_day"]],
+        self.assertEqual([d["day"] for d in rep["pagesPerDay"]], days)
+        self.assertEqual([d["day"] for d in rep["noiseRatioPerDay"]],
                          days)
-        self.assertEqual(sum(d["pages"] for d in rep["pages_per_day"]),
+        self.assertEqual(sum(d["pages"] for d in rep["pagesPerDay"]),
                          s["pages"])
-        self.assertEqual(sum(d["noise_pages"] for d in rep["pages_per_day"]),
-                         s["noise_pages"])
+        self.assertEqual(sum(d["noisePages"] for d in rep["pagesPerDay"]),
+                         s["noisePages"])
         self.assertEqual(sum(d["episodes"]
-                             for d in rep["noise_ratio_per_day"]),
+                             for d in rep["noiseRatioPerDay"]),
                          s["episodes"])
-        self.assertEqual(sum(d["noise_episodes"]
-                             for d in rep["noise_ratio_per_day"]),
-                         s["noise_episodes"])
-        for d in rep["noise_ratio_per_day"]:
+        self.assertEqual(sum(d["noiseEpisodes"]
+                             for d in rep["noiseRatioPerDay"]),
+                         s["noiseEpisodes"])
+        for d in rep["noiseRatioPerDay"]:
             if d["episodes"] == 0:
-                self.assertIsNone(d["noise_ratio"])
+                self.assertIsNone(d["noiseRatio"])
             else:
-                self.assertAlmostEqual(d["noise_ratio"],
-                                       d["noise_episodes"] / d["episodes"])
+                self.assertAlmostEqual(d["noiseRatio"],
+                                       d["noiseEpisodes"] / d["episodes"])
         # a one-day window spans one or two local days
         one = self.report(window="1d")
         self.assertEqual(one["window"], "1d")
-        self.assertEqual([d["day"] for d in one["pages_per_day"]],
+        self.assertEqual([d["day"] for d in one["pagesPerDay"]],
                          local_days(ms_of(one["from"]), ms_of(one["to"])))
 
     def test_alert_lists_and_changes(self):
         rep = self.report()
         alerts = {a["alertname"]: a for a in
                   self.d.get("/api/v1/alerts?window=7d").json()["data"]}
-        top = rep["top_noisy"]
+        top = rep["topNoisy"]
         # Storm: 9 duplicates + 1 transient; Flappy: 5
         self.assertEqual([t["alertname"] for t in top], ["Storm", "Flappy"])
         for t in top:
             a = alerts[t["alertname"]]
-            for key in ("episodes", "noise_episodes", "noise_ratio",
-                        "classes", "pages", "flap_score"):
+            for key in ("episodes", "noiseEpisodes", "noiseRatio",
+                        "classes", "pages", "flapScore"):
                 self.assertEqual(t[key], a[key], key)
         self.assertEqual(top[1]["pages"], 5)
         self.assertEqual([f["alertname"] for f in rep["flapping"]],
                          ["Flappy"])
-        self.assertEqual(rep["flapping"][0]["flapping_episodes"],
+        self.assertEqual(rep["flapping"][0]["flappingEpisodes"],
                          alerts["Flappy"]["classes"]["flapping"])
         self.assertEqual(rep["persistent"], [])
-        self.assertEqual([g["kind"] for g in rep["dedup_groups"]], ["storm"])
-        self.assertEqual(rep["dedup_groups"],
+        self.assertEqual([g["kind"] for g in rep["dedupGroups"]], ["storm"])
+        self.assertEqual(rep["dedupGroups"],
                          self.d.get("/api/v1/groups?window=7d").json()["data"])
         ch = rep["changes"]
-        self.assertEqual(sorted(a["alertname"] for a in ch["newly_noisy"]),
+        self.assertEqual(sorted(a["alertname"] for a in ch["newlyNoisy"]),
                          ["Flappy", "Storm"])
-        self.assertEqual([a["alertname"] for a in ch["no_longer_noisy"]],
+        self.assertEqual([a["alertname"] for a in ch["noLongerNoisy"]],
                          ["OldNoise"])
-        self.assertEqual(ch["no_longer_noisy"][0]["previous_episodes"], 3)
-        self.assertEqual(ch["no_longer_noisy"][0]["episodes"], 0)
-        self.assertEqual(ch["new_groups"], rep["dedup_groups"])
-        self.assertEqual(ch["pages_change"], rep["kpis"]["pages"])
+        self.assertEqual(ch["noLongerNoisy"][0]["previousEpisodes"], 3)
+        self.assertEqual(ch["noLongerNoisy"][0]["episodes"], 0)
+        self.assertEqual(ch["newGroups"], rep["dedupGroups"])
+        self.assertEqual(ch["pagesChange"], rep["kpis"]["pages"])
         # fired this window, not the one before; and the reverse
-        self.assertEqual(ch["new_alerts"],
+        self.assertEqual(ch["newAlerts"],
                          ["Flappy", "Quiet", "Steady", "Storm"])
-        self.assertEqual(ch["gone_alerts"], ["OldNoise"])
+        self.assertEqual(ch["goneAlerts"], ["OldNoise"])
 
     def test_bad_parameters(self):
         for q, fragment in (("window=abc", "invalid window"),
@@ -466,7 +466,7 @@ class ReportTest(SeededDaemonTest):
         cli = json.loads(js.stdout)
         api = self.report()
         self.assertEqual(validate(REPORT_SCHEMA, cli), [])
-        for key in ("kpis", "top_noisy", "flapping", "dedup_groups",
+        for key in ("kpis", "topNoisy", "flapping", "dedupGroups",
                     "changes"):
             self.assertEqual(cli[key], api[key], key)
         # --output, and html
@@ -602,12 +602,12 @@ class WeeklyTeamReviewTest(unittest.TestCase):
         rep = self.report("week=%s&team=payments" % self.week_b)
         self.assertEqual(rep["match"], ['{team="payments"}'])
         self.assertEqual(self.pages(rep), (3, 3))
-        names = {a["alertname"] for a in rep["top_noisy"] + rep["flapping"]}
+        names = {a["alertname"] for a in rep["topNoisy"] + rep["flapping"]}
         self.assertLessEqual(names, {"PayErr", "PayNew"})
-        self.assertEqual({a["team"] for a in rep["top_noisy"]}, {"payments"})
+        self.assertEqual({a["team"] for a in rep["topNoisy"]}, {"payments"})
         # new this week: PayNew; none gone (PayErr fired both weeks)
-        self.assertEqual(rep["changes"]["new_alerts"], ["PayNew"])
-        self.assertEqual(rep["changes"]["gone_alerts"], [])
+        self.assertEqual(rep["changes"]["newAlerts"], ["PayNew"])
+        self.assertEqual(rep["changes"]["goneAlerts"], [])
         rep = self.report("week=%s&team=search" % self.week_b)
         self.assertEqual(self.pages(rep), (4, 1))
         rep = self.report("week=%s&team=nobody" % self.week_b)
@@ -740,7 +740,7 @@ class LinksReportTest(SeededDaemonTest):
     def test_json_rows_have_links(self):
         r = self.d.get("/api/v1/report")
         self.assertEqual(r.status, 200, r.text)
-        top = {a["alertname"]: a for a in r.json()["data"]["top_noisy"]}
+        top = {a["alertname"]: a for a in r.json()["data"]["topNoisy"]}
         self.assertEqual(top["RepLinked"]["links"], {
             "runbook": "https://wiki.example.com/runbooks/disk%20full",
             "graph": LINK_GRAPH, "silence": self.SILENCE,

@@ -67,26 +67,26 @@ class SimulateRouteTest(SeededDaemonTest):
         disk = self.count(data, "DiskFull")
         dog = self.count(data, "Watchdog")
         # as replayed under the current settings: a page an hour or so
-        self.assertGreaterEqual(disk["pages_before"], 8, disk)
-        self.assertGreaterEqual(dog["pages_before"], 10, dog)
+        self.assertGreaterEqual(disk["pagesBefore"], 8, disk)
+        self.assertGreaterEqual(dog["pagesBefore"], 10, dog)
         # DiskFull's ten hours under 24h: its first page only
-        self.assertEqual(disk["pages_after"], 1, disk)
+        self.assertEqual(disk["pagesAfter"], 1, disk)
         # the dead man's switch keeps the receiver's route
-        self.assertEqual(dog["pages_after"], dog["pages_before"], dog)
-        self.assertEqual(dog["notifications_after"],
-                         dog["notifications_before"], dog)
-        self.assertEqual(data["pages_before"],
-                         disk["pages_before"] + dog["pages_before"], data)
-        self.assertEqual(data["pages_after"], data["pages_before"] -
-                         (disk["pages_before"] - disk["pages_after"]), data)
+        self.assertEqual(dog["pagesAfter"], dog["pagesBefore"], dog)
+        self.assertEqual(dog["notificationsAfter"],
+                         dog["notificationsBefore"], dog)
+        self.assertEqual(data["pagesBefore"],
+                         disk["pagesBefore"] + dog["pagesBefore"], data)
+        self.assertEqual(data["pagesAfter"], data["pagesBefore"] -
+                         (disk["pagesBefore"] - disk["pagesAfter"]), data)
 
     def test_route_for_an_alert_of_another_name_changes_nothing(self):
         data = self.simulate({"routes": [{
             "receiver": "pager", "matchers": ['alertname="NoSuchAlert"'],
             "repeat_interval": "24h"}]})
-        self.assertEqual(data["pages_after"], data["pages_before"], data)
-        self.assertEqual(data["notifications_after"],
-                         data["notifications_before"], data)
+        self.assertEqual(data["pagesAfter"], data["pagesBefore"], data)
+        self.assertEqual(data["notificationsAfter"],
+                         data["notificationsBefore"], data)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ analysis:
                                         receiver="alertnoise")):
                 r = cls.d.webhook(n)
                 assert r.status == 200, (r.status, r.text)
-        wait_for(lambda: all(s["last_success"] for s in cls.status()
+        wait_for(lambda: all(s["lastSuccess"] for s in cls.status()
                              if s["configured"]), what="sources loaded")
 
     @classmethod
@@ -141,21 +141,21 @@ analysis:
         self.assertTrue(am["configured"])
         self.assertTrue(am["healthy"])
         self.assertEqual(am["origin"], self.am)
-        self.assertEqual(am["last_error"], "")
+        self.assertEqual(am["lastError"], "")
         self.assertEqual(am["holds"]["routes"], 4)
         self.assertEqual(am["holds"]["receivers"], 4)
-        self.assertEqual(am["holds"]["pager_receivers"], ["pager"])
+        self.assertEqual(am["holds"]["pagerReceivers"], ["pager"])
         prom = self.source("prometheus")
         self.assertTrue(prom["healthy"])
-        self.assertEqual(prom["holds"], {"rule_files": 1, "rule_groups": 1,
-                                         "alerting_rules": 2})
+        self.assertEqual(prom["holds"], {"ruleFiles": 1, "ruleGroups": 1,
+                                         "alertingRules": 2})
         self.assertEqual(self.d.metric(
             "alertnoise_source_last_load_successful",
             source="alertmanager"), 1)
 
     def test_pages_of_a_receiver_only_the_tree_names(self):
         s = self.summary()
-        by = {r["receiver"]: r for r in s["by_receiver"]}
+        by = {r["receiver"]: r for r in s["byReceiver"]}
         # pager pages: each DBDown episode's group flushes once firing
         # (group_wait 30s), then once resolved (send_resolved is
         # pagerduty's default)
@@ -179,14 +179,14 @@ analysis:
         # the pager's notifications are replayed, never recorded: no
         # error can be measured for them
         self.assertIsNone(rows[("DBDown", "pager")]["recorded"])
-        self.assertEqual(rows[("DBDown", "pager")]["notifications_before"],
+        self.assertEqual(rows[("DBDown", "pager")]["notificationsBefore"],
                          self.PAGER_NOTIFICATIONS)
         seen = [c for c in data["counts"] if c["recorded"] is not None]
         self.assertTrue(seen)
         self.assertTrue(all(c["receiver"] == "alertnoise" for c in seen))
-        diff = sum(abs(c["notifications_before"] - c["recorded"])
+        diff = sum(abs(c["notificationsBefore"] - c["recorded"])
                    for c in seen)
-        self.assertAlmostEqual(data["replay_error"],
+        self.assertAlmostEqual(data["replayError"],
                                diff / sum(c["recorded"] for c in seen))
 
     def test_episodes_name_real_and_notified_receivers(self):
@@ -197,7 +197,7 @@ analysis:
         self.assertEqual(len(eps), 3)
         for e in eps:
             self.assertEqual(e["receivers"], ["alertnoise", "pager"])
-            self.assertEqual(e["notified_receivers"], ["alertnoise"])
+            self.assertEqual(e["notifiedReceivers"], ["alertnoise"])
 
     def test_a_broken_source_keeps_its_last_good_copy(self):
         before = self.d.metric("alertnoise_source_load_failures_total",
@@ -208,7 +208,7 @@ analysis:
             self.reload()
             am = self.source("alertmanager")
             self.assertFalse(am["healthy"])
-            self.assertIn("nobody", am["last_error"])
+            self.assertIn("nobody", am["lastError"])
             self.assertEqual(am["holds"]["routes"], 4)
             self.assertEqual(self.d.metric(
                 "alertnoise_source_last_load_successful",
@@ -216,7 +216,7 @@ analysis:
             self.assertEqual(self.d.metric(
                 "alertnoise_source_load_failures_total",
                 source="alertmanager"), before + 1)
-            by = {r["receiver"]: r for r in self.summary()["by_receiver"]}
+            by = {r["receiver"]: r for r in self.summary()["byReceiver"]}
             self.assertEqual(by["pager"]["pages"], 3)
         finally:
             with open(self.am, "w") as f:
@@ -300,14 +300,14 @@ class MutedTest(SourcesTest):
 
     def test_pages_of_a_receiver_only_the_tree_names(self):
         s = self.summary()
-        by = {r["receiver"]: r for r in s["by_receiver"]}
+        by = {r["receiver"]: r for r in s["byReceiver"]}
         self.assertNotIn("pager", by)
         self.assertEqual(by["chat"]["episodes"], 2, by)
         self.assertEqual(s["pages"], 0)
 
     def test_status_shows_what_each_source_holds(self):
         self.assertEqual(self.source("alertmanager")["holds"]
-                         ["time_intervals"], 1)
+                         ["timeIntervals"], 1)
 
     test_a_broken_source_keeps_its_last_good_copy = None
 
@@ -409,7 +409,7 @@ analysis:
         assert r.status == 204, r.text
         wait_for(lambda: [s for s in cls.d.get(
             "/api/v1/status/sources").json()["data"]
-            if s["source"] == "silences" and s["last_success"]],
+            if s["source"] == "silences" and s["lastSuccess"]],
             what="silences polled")
 
     @classmethod
@@ -421,7 +421,7 @@ analysis:
     def reasons(self):
         r = self.d.get("/api/v1/episodes")
         self.assertEqual(r.status, 200, r.text)
-        return {e["alertname"]: e["not_notified_reason"]
+        return {e["alertname"]: e["notNotifiedReason"]
                 for e in r.json()["data"]}
 
     def test_each_reason(self):
@@ -432,9 +432,9 @@ analysis:
 
     def test_counted_in_the_summary(self):
         r = self.d.get("/api/v1/summary?window=1d")
-        self.assertEqual(r.json()["data"]["not_notified"], {
+        self.assertEqual(r.json()["data"]["notNotified"], {
             "silenced": 1, "inhibited": 1, "muted": 0,
-            "resolved_in_group_wait": 1, "unknown": 1})
+            "resolvedInGroupWait": 1, "unknown": 1})
 
     def test_shown_in_the_ui_and_the_report(self):
         r = self.d.get("/alerts/DBSlow?window=1d")
@@ -442,7 +442,7 @@ analysis:
         self.assertIn("no <span class=\"muted\" title=\"why it was not "
                       "notified\">(inhibited)</span>", r.text)
         r = self.d.get("/api/v1/report?window=1d")
-        self.assertEqual(r.json()["data"]["not_notified"]["silenced"], 1)
+        self.assertEqual(r.json()["data"]["notNotified"]["silenced"], 1)
         r = self.d.get("/api/v1/report?window=1d&format=markdown")
         self.assertIn("Fired but never notified: 1 silenced, 1 inhibited, "
                       "1 resolved within group_wait, 1 for no known "
@@ -458,8 +458,8 @@ analysis:
         self.assertEqual(p.returncode, 0, p.stderr)
         cli = json.loads(p.stdout)
         api = self.d.get("/api/v1/report?window=1d").json()["data"]
-        self.assertEqual(cli["not_notified"], api["not_notified"])
-        self.assertEqual(cli["not_notified"]["inhibited"], 1)
+        self.assertEqual(cli["notNotified"], api["notNotified"])
+        self.assertEqual(cli["notNotified"]["inhibited"], 1)
         self.assertEqual(cli["kpis"], api["kpis"])
 
     def test_silences_are_stored(self):
@@ -534,7 +534,7 @@ analysis:
             assert cls.d.webhook(n).status == 200
         wait_for(lambda: [s for s in cls.d.get(
             "/api/v1/status/sources").json()["data"]
-            if s["source"] == "alertmanager" and s["last_success"]],
+            if s["source"] == "alertmanager" and s["lastSuccess"]],
             what="alertmanager.yml loaded")
         r = cls.d.get("/api/v1/recommendations?window=3d")
         assert r.status == 200, r.text
@@ -577,8 +577,8 @@ analysis:
     def test_route_patch_moves_no_alert(self):
         rec = self.recs["repeat_interval"]
         self.assertEqual(rec["alertname"], "DiskFull")
-        self.assertEqual(rec["evidence"]["safety"]["identities_moved"], 0)
-        self.assertEqual(rec["evidence"]["safety"]["routes_added"], 2)
+        self.assertEqual(rec["evidence"]["safety"]["identitiesMoved"], 0)
+        self.assertEqual(rec["evidence"]["safety"]["routesAdded"], 2)
         new = self.apply(rec)
         for labels in (NODE, UNREACHABLE, FULL,
                        {"alertname": "Other", "severity": "critical"}):
@@ -604,7 +604,7 @@ analysis:
                      shutil.which("amtool") is None, "patch/amtool missing")
     def test_inhibit_patch(self):
         rec = self.recs["inhibit_rule"]
-        self.assertIn("identities_checked", rec["evidence"]["safety"])
+        self.assertIn("identitiesChecked", rec["evidence"]["safety"])
         with open(self.apply(rec)) as f:
             text = f.read()
         self.assertTrue(text.endswith(
@@ -654,8 +654,8 @@ class DefaultsTest(unittest.TestCase):
             kinds = {x["kind"] for x in recs}
             self.assertTrue(kinds & {"raise_for", "keep_firing_for"}, kinds)
             for x in recs:
-                self.assertGreater(x["predicted"]["notifications_before"],
-                                   x["predicted"]["notifications_after"], x)
+                self.assertGreater(x["predicted"]["notificationsBefore"],
+                                   x["predicted"]["notificationsAfter"], x)
         finally:
             d.stop()
             d.cleanup()
@@ -717,7 +717,7 @@ analysis:
         assert r.status == 204, r.text
         wait_for(lambda: [s for s in cls.d.get(
             "/api/v1/status/sources").json()["data"]
-            if s["source"] == "prometheus" and s["last_success"]],
+            if s["source"] == "prometheus" and s["lastSuccess"]],
             what="rules loaded")
 
     @classmethod
@@ -735,7 +735,7 @@ analysis:
 
     def test_current_for_is_the_rules(self):
         self.assertEqual(self.rec("raise_for")["evidence"]
-                         ["current_for_seconds"], 30)
+                         ["currentForSeconds"], 30)
 
     @unittest.skipIf(shutil.which("patch") is None or
                      shutil.which("promtool") is None,
@@ -743,7 +743,7 @@ analysis:
     def test_patch_applies_and_passes_promtool(self):
         import subprocess
         rec = self.rec("raise_for")
-        new_for = rec["evidence"]["for_seconds"]
+        new_for = rec["evidence"]["forSeconds"]
         self.assertEqual(len(rec["patches"]), 1, rec)
         p = rec["patches"][0]
         self.assertEqual(p["file"], self.rules)

@@ -196,9 +196,9 @@ TEST(cofiring_pair)
 	free(s);
 	/* a is DBDown, b DiskFull, which started 30 s earlier every time */
 	s = gdump(&a.groups[0], "evidence", NULL);
-	CHECK_STR(s, "{\"pairs\":[{\"a\":0,\"a_first\":0,\"b\":1,\"b_first\":5,"
-	    "\"co_occurrences\":5,\"jaccard\":0.8333}],"
-	    "\"window_seconds\":120}");
+	CHECK_STR(s, "{\"pairs\":[{\"a\":0,\"aFirst\":0,\"b\":1,\"bFirst\":5,"
+	    "\"coOccurrences\":5,\"jaccard\":0.8333}],"
+	    "\"windowSeconds\":120}");
 	free(s);
 	CHECK_INT(dups(&a, "DBDown", 0), 5);
 	CHECK_INT(dups(&a, "DiskFull", 0), 0);
@@ -209,7 +209,7 @@ TEST(cofiring_pair)
 	    json_object_get(j, "members"), 1)));
 	json_decref(j);
 	a.groups[0].cofiring.window_ms = 1500;
-	s = gdump(&a.groups[0], "evidence", "window_seconds");
+	s = gdump(&a.groups[0], "evidence", "windowSeconds");
 	CHECK_STR(s, "1.5");
 	free(s);
 out:
@@ -305,8 +305,8 @@ TEST(cofiring_edges)
 		goto out;
 	CHECK_INT(a.groups[0].leader, 0);
 	s = gdump(&a.groups[0], "evidence", "pairs");
-	CHECK_STR(s, "[{\"a\":0,\"a_first\":3,\"b\":1,\"b_first\":0,"
-	    "\"co_occurrences\":5,\"jaccard\":1.0}]");
+	CHECK_STR(s, "[{\"a\":0,\"aFirst\":3,\"b\":1,\"bFirst\":0,"
+	    "\"coOccurrences\":5,\"jaccard\":1.0}]");
 	free(s);
 	CHECK_INT(dups(&a, "A", 0), 0);
 	CHECK_INT(dups(&a, "B", 0), 5);
@@ -354,9 +354,9 @@ TEST(cofiring_chain)
 	CHECK_INT(a.groups[0].support, 5);
 	CHECK(a.groups[0].jaccard == 1);
 	s = gdump(&a.groups[0], "evidence", "pairs");
-	CHECK_STR(s, "[{\"a\":0,\"a_first\":5,\"b\":1,\"b_first\":0,"
-	    "\"co_occurrences\":5,\"jaccard\":1.0},{\"a\":1,\"a_first\":5,"
-	    "\"b\":2,\"b_first\":0,\"co_occurrences\":5,\"jaccard\":1.0}]");
+	CHECK_STR(s, "[{\"a\":0,\"aFirst\":5,\"b\":1,\"bFirst\":0,"
+	    "\"coOccurrences\":5,\"jaccard\":1.0},{\"a\":1,\"aFirst\":5,"
+	    "\"b\":2,\"bFirst\":0,\"coOccurrences\":5,\"jaccard\":1.0}]");
 	free(s);
 	CHECK_INT(dups(&a, "Aa", 0), 0);
 	CHECK_INT(dups(&a, "Bb", 0), 5);
@@ -397,10 +397,10 @@ TEST(storm)
 	CHECK_INT(g->storm.occurrences, 1);
 	CHECK_INT(g->storm.max_identities, 12);
 	CHECK_INT(g->storm.identities, 12);
-	s = gdump(g, "evidence", "common_labels");
+	s = gdump(g, "evidence", "commonLabels");
 	CHECK_STR(s, "{\"alertname\":\"NodeDown\",\"job\":\"node\"}");
 	free(s);
-	s = gdump(g, "evidence", "varying_labels");
+	s = gdump(g, "evidence", "varyingLabels");
 	CHECK_STR(s, "[\"instance\"]");
 	free(s);
 	CHECK_INT(dups(&a, "NodeDown", 0), 11);
@@ -548,9 +548,9 @@ TEST(storm_labels)
 	CHECK_STR(s, "kind,members,leader,support,jaccard,evidence");
 	free(s);
 	s = json_dumps(json_object_get(j, "evidence"), JSON_COMPACT);
-	CHECK_STR(s, "{\"occurrences\":1,\"max_identities\":10,"
-	    "\"identities\":10,\"common_labels\":{\"alertname\":"
-	    "\"DiskFull\",\"job\":\"node\"},\"varying_labels\":"
+	CHECK_STR(s, "{\"occurrences\":1,\"maxIdentities\":10,"
+	    "\"identities\":10,\"commonLabels\":{\"alertname\":"
+	    "\"DiskFull\",\"job\":\"node\"},\"varyingLabels\":"
 	    "[\"instance\",\"team\",\"zone\"]}");
 	free(s);
 	s = json_dumps(json_array_get(json_object_get(j, "members"), 0),
@@ -669,7 +669,7 @@ TEST(replica)
 	CHECK_INT(a.groups[1].support, 3);
 	CHECK(a.groups[1].jaccard == 0);
 	s = gdump(&a.groups[1], "evidence", NULL);
-	CHECK_STR(s, "{\"copies\":2,\"duplicate_deliveries\":0,"
+	CHECK_STR(s, "{\"copies\":2,\"duplicateDeliveries\":0,"
 	    "\"episodes\":3}");
 	free(s);
 	CHECK_INT(a.groups[0].replica.dup_deliveries, 1);

@@ -428,35 +428,35 @@ TEST(aggregates_per_alertname_and_summary)
 	blip = json_array_get(alerts, 0);
 	CHECK_STR(json_string_value(json_object_get(blip, "alertname")), "Blip");
 	CHECK_INT(json_integer_value(json_object_get(blip, "episodes")), 3);
-	CHECK_NEAR(json_real_value(json_object_get(blip, "noise_ratio")), 1.0);
+	CHECK_NEAR(json_real_value(json_object_get(blip, "noiseRatio")), 1.0);
 	CHECK_INT(json_integer_value(json_object_get(json_object_get(blip,
 	    "classes"), "transient")), 3);
 	CHECK_INT(json_integer_value(json_object_get(blip, "pages")), 1);
-	CHECK_INT(json_integer_value(json_object_get(blip, "noise_pages")), 1);
-	CHECK_NEAR(json_real_value(json_object_get(blip, "page_noise_ratio")),
+	CHECK_INT(json_integer_value(json_object_get(blip, "noisePages")), 1);
+	CHECK_NEAR(json_real_value(json_object_get(blip, "pageNoiseRatio")),
 	    1.0);
 	CHECK_NEAR(json_number_value(json_object_get(json_object_get(blip,
-	    "mttr_seconds"), "mean")), 140);
+	    "mttrSeconds"), "mean")), 140);
 	CHECK_NEAR(json_number_value(json_object_get(json_object_get(blip,
-	    "mttr_seconds"), "median")), 120);
+	    "mttrSeconds"), "median")), 120);
 	CHECK_NEAR(json_number_value(json_object_get(json_object_get(blip,
-	    "mttr_seconds"), "p90")), 240);
+	    "mttrSeconds"), "p90")), 240);
 	CHECK_INT(json_array_size(json_object_get(blip, "identities")), 2);
 	CHECK_NEAR(json_real_value(json_object_get(json_array_get(alerts, 1),
-	    "noise_ratio")), 0.0);
+	    "noiseRatio")), 0.0);
 	CHECK_INT(json_integer_value(json_object_get(json_object_get(
 	    json_array_get(alerts, 1), "feedback"), "actionable")), 1);
 
 	sum = an_summary_json(a);
 	CHECK_INT(json_integer_value(json_object_get(sum, "episodes")), 5);
-	CHECK_NEAR(json_real_value(json_object_get(sum, "noise_ratio")), 0.6);
+	CHECK_NEAR(json_real_value(json_object_get(sum, "noiseRatio")), 0.6);
 	CHECK_INT(json_integer_value(json_object_get(sum, "pages")), 2);
-	CHECK_NEAR(json_real_value(json_object_get(sum, "page_noise_ratio")),
+	CHECK_NEAR(json_real_value(json_object_get(sum, "pageNoiseRatio")),
 	    0.5);
-	CHECK_NEAR(json_real_value(json_object_get(sum, "feedback_coverage")),
+	CHECK_NEAR(json_real_value(json_object_get(sum, "feedbackCoverage")),
 	    0.5);
-	CHECK_INT(json_array_size(json_object_get(sum, "by_receiver")), 1);
-	CHECK_INT(json_array_size(json_object_get(sum, "by_team")), 2);
+	CHECK_INT(json_array_size(json_object_get(sum, "byReceiver")), 1);
+	CHECK_INT(json_array_size(json_object_get(sum, "byTeam")), 2);
 	json_decref(alerts);
 	json_decref(sum);
 
@@ -562,39 +562,39 @@ TEST(receivers_and_pending_only)
 	almost = row_named(alerts, "alertname", "Almost");
 	CHECK(almost != NULL);
 	CHECK_INT(JINT(almost, "episodes"), 0);
-	CHECK_INT(JINT(almost, "pending_only"), 3);
-	CHECK(json_is_null(json_object_get(almost, "noise_ratio")));
+	CHECK_INT(JINT(almost, "pendingOnly"), 3);
+	CHECK(json_is_null(json_object_get(almost, "noiseRatio")));
 	CHECK_INT(json_array_size(json_object_get(almost, "identities")), 2);
 	/* identities 2 and 3 (fingerprints 2 and 3), in either order */
 	CHECK_INT(JINT(row_named(json_object_get(almost, "identities"),
-	    "fingerprint", "0000000000000002"), "pending_only"), 2);
+	    "fingerprint", "0000000000000002"), "pendingOnly"), 2);
 	CHECK_INT(JINT(row_named(json_object_get(almost, "identities"),
-	    "fingerprint", "0000000000000003"), "pending_only"), 1);
+	    "fingerprint", "0000000000000003"), "pendingOnly"), 1);
 	CHECK_INT(JINT(row_named(alerts, "alertname", "Blip"), "episodes"), 2);
 	CHECK_INT(JINT(row_named(alerts, "alertname", "Blip"),
-	    "pending_only"), 0);
+	    "pendingOnly"), 0);
 
 	/* every receiver, with its own episodes and notifications */
 	sum = an_summary_json(a);
 	CHECK_INT(JINT(sum, "episodes"), 2);
 	CHECK_INT(JINT(sum, "pages"), 2);
-	recv = json_object_get(sum, "by_receiver");
+	recv = json_object_get(sum, "byReceiver");
 	CHECK_INT(json_array_size(recv), 2);
 	pager = row_named(recv, "receiver", "pager");
 	chat = row_named(recv, "receiver", "chat");
 	CHECK(pager != NULL && chat != NULL);
 	CHECK_INT(JINT(pager, "episodes"), 2);
-	CHECK_INT(JINT(pager, "noise_episodes"), 1);
+	CHECK_INT(JINT(pager, "noiseEpisodes"), 1);
 	CHECK_INT(JINT(pager, "notifications"), 3);
 	CHECK_INT(JINT(pager, "pages"), 2);
-	CHECK_INT(JINT(pager, "noise_pages"), 1);
+	CHECK_INT(JINT(pager, "noisePages"), 1);
 	CHECK_NEAR(json_real_value(json_object_get(pager,
-	    "page_noise_ratio")), 0.5);
+	    "pageNoiseRatio")), 0.5);
 	CHECK_INT(JINT(chat, "episodes"), 1);
 	CHECK_INT(JINT(json_object_get(chat, "classes"), "transient"), 1);
 	CHECK_INT(JINT(chat, "notifications"), 2);
 	CHECK_INT(JINT(chat, "pages"), 0);
-	CHECK(json_is_null(json_object_get(chat, "page_noise_ratio")));
+	CHECK(json_is_null(json_object_get(chat, "pageNoiseRatio")));
 	json_decref(alerts);
 	json_decref(sum);
 	an_free(a);

@@ -280,15 +280,15 @@ TEST(transient_flapper_raises_for)
 		    "  for: 3m\n");
 		CHECK_INT(r->change.for_ms, 180 * S);
 		CHECK_INT(r->change.keep_firing_for_ms, -1);
-		CHECK_INT(ev_num(r, "for_seconds"), 180);
-		CHECK_INT(ev_num(r, "noise_episodes"), 10);
-		CHECK_INT(ev_num(r, "current_for_seconds"), 0);
+		CHECK_INT(ev_num(r, "forSeconds"), 180);
+		CHECK_INT(ev_num(r, "noiseEpisodes"), 10);
+		CHECK_INT(ev_num(r, "currentForSeconds"), 0);
 		cand = ev(r, "candidates");
 		CHECK_INT(json_array_size(cand), 3);
 		CHECK_INT(json_integer_value(json_object_get(json_array_get(
-		    cand, 0), "noise_removed")), 2);
+		    cand, 0), "noiseRemoved")), 2);
 		CHECK_INT(json_integer_value(json_object_get(json_array_get(
-		    cand, 1), "noise_removed")), 5);
+		    cand, 1), "noiseRemoved")), 5);
 		CHECK_INT(r->pred.noise_removed, 8);
 		CHECK_INT(r->pred.notif_before, 22);
 		CHECK_INT(r->pred.notif_after, 6);
@@ -342,9 +342,9 @@ TEST(flapping_with_90s_gaps_keeps_firing_for_2m)
 		    "  # keep your expr, labels and annotations\n"
 		    "  keep_firing_for: 2m\n");
 		CHECK_INT(ev_num(r, "gaps"), 9);
-		CHECK_INT(ev_num(r, "gap_p90_seconds"), 90);
-		CHECK_INT(ev_num(r, "gaps_bridged"), 9);
-		CHECK_INT(ev_num(r, "keep_firing_for_seconds"), 120);
+		CHECK_INT(ev_num(r, "gapP90Seconds"), 90);
+		CHECK_INT(ev_num(r, "gapsBridged"), 9);
+		CHECK_INT(ev_num(r, "keepFiringForSeconds"), 120);
 		CHECK_INT(r->change.keep_firing_for_ms, 120 * S);
 		CHECK_INT(r->change.for_ms, -1);
 		CHECK_INT(r->pred.notif_before, 10);
@@ -398,7 +398,7 @@ TEST(persistent_renotified_every_4h_gets_repeat_interval)
 		CHECK_INT(r->pred.noise_removed, 0);
 		CHECK_INT(ev_num(r, "notifications"), 13);
 		/* 13 notifications in 2 days */
-		CHECK_NEAR(json_number_value(ev(r, "notifications_per_day")),
+		CHECK_NEAR(json_number_value(ev(r, "notificationsPerDay")),
 		    6.5);
 		CHECK_INT(r->change.receivers.n, 1);
 		CHECK_STR(r->change.receivers.v[0], "team");
@@ -460,7 +460,7 @@ TEST(storm_groups_by_common_labels)
 		CHECK_INT(r->pred.pages_before, 12);
 		CHECK_INT(r->pred.pages_after, 3);
 		CHECK_INT(ev_num(r, "occurrences"), 1);
-		CHECK_INT(ev_num(r, "max_identities"), 12);
+		CHECK_INT(ev_num(r, "maxIdentities"), 12);
 		CHECK_STR(rc_conf_name(r->conf), "low");
 	}
 	done(&f);
@@ -515,8 +515,8 @@ TEST(cofiring_pair_inhibits_followers)
 		CHECK_STR(r->change.targets.v[0], "ServiceDown");
 		CHECK_INT(r->change.equal.n, 1);
 		CHECK_STR(r->change.equal.v[0], "cluster");
-		CHECK_INT(ev_num(r, "co_occurrences"), 5);
-		CHECK_INT(ev_num(r, "follower_episodes"), 5);
+		CHECK_INT(ev_num(r, "coOccurrences"), 5);
+		CHECK_INT(ev_num(r, "followerEpisodes"), 5);
 		CHECK_INT(r->pred.notif_before, 20);
 		CHECK_INT(r->pred.notif_after, 10);
 		CHECK_STR(rc_conf_name(r->conf), "medium");
@@ -563,7 +563,7 @@ TEST(paged_and_marked_noise_routes_away)
 		CHECK_STR(r->change.receiver, "team-slack");
 		CHECK_INT(r->change.paging_receivers.n, 1);
 		CHECK_STR(r->change.paging_receivers.v[0], "pager");
-		CHECK_INT(ev_num(r, "noise_verdicts"), 3);
+		CHECK_INT(ev_num(r, "noiseVerdicts"), 3);
 		CHECK_INT(ev_num(r, "pages"), 3);
 		/* 3 verdicts: medium (high from 10) */
 		CHECK_STR(rc_conf_name(r->conf), "medium");
@@ -632,8 +632,8 @@ TEST(ten_day_persistent_is_fix_or_delete)
 		    "it reports,\n"
 		    "# or delete the rule:\n"
 		    "# - alert: CertExpiring\n");
-		CHECK_INT(ev_num(r, "longest_firing_seconds"), 867600);
-		CHECK(json_is_true(ev(r, "still_firing")));
+		CHECK_INT(ev_num(r, "longestFiringSeconds"), 867600);
+		CHECK(json_is_true(ev(r, "stillFiring")));
 		CHECK_STR(rc_conf_name(r->conf), "high");
 		CHECK_INT(r->pred.pages_before, 0);
 		CHECK(r->pred.notif_before < 0);	/* null */
@@ -679,7 +679,7 @@ TEST(replica_group_drops_replica_label)
 		    "    - action: labeldrop\n"
 		    "      regex: replica|prometheus_replica\n");
 		CHECK_INT(ev_num(r, "identities"), 1);
-		CHECK_INT(ev_num(r, "max_copies"), 2);
+		CHECK_INT(ev_num(r, "maxCopies"), 2);
 		CHECK(r->pred.pages_before < 0);	/* null */
 		CHECK_INT(rc_pages_saved(r), 0);
 		CHECK_STR(rc_conf_name(r->conf), "high");
@@ -727,7 +727,7 @@ TEST(raising_for_would_not_help_long_episodes)
 	r = find(&f.recs, "keep_firing_for:LongFlap");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_INT(ev_num(r, "keep_firing_for_seconds"), 3600);
+		CHECK_INT(ev_num(r, "keepFiringForSeconds"), 3600);
 		CHECK_INT(r->change.keep_firing_for_ms, 3600 * S);
 	}
 	done(&f);
@@ -770,16 +770,16 @@ TEST(for_boundary_at_1m_raises_for_1m)
 		CHECK_STR(r->snippet, "- alert: Flap\n"
 		    "  # keep your expr, labels and annotations\n"
 		    "  for: 1m\n");
-		CHECK_INT(ev_num(r, "for_seconds"), 60);
+		CHECK_INT(ev_num(r, "forSeconds"), 60);
 		CHECK_INT(r->change.for_ms, 60 * S);
-		CHECK(json_is_integer(ev(r, "current_for_seconds")));
-		CHECK_INT(ev_num(r, "current_for_seconds"), 0);
+		CHECK(json_is_integer(ev(r, "currentForSeconds")));
+		CHECK_INT(ev_num(r, "currentForSeconds"), 0);
 		cand = ev(r, "candidates");
 		CHECK_INT(json_array_size(cand), 1);
 		CHECK_INT(json_integer_value(json_object_get(json_array_get(
-		    cand, 0), "for_seconds")), 60);
+		    cand, 0), "forSeconds")), 60);
 		CHECK_INT(json_integer_value(json_object_get(json_array_get(
-		    cand, 0), "noise_removed")), 10);
+		    cand, 0), "noiseRemoved")), 10);
 		CHECK_INT(r->pred.noise_removed, 10);
 		CHECK_CONTAINS(r->summary, "Raise `for` of Flap to 1m");
 		/* what POST /api/v1/simulate replays for for: 1m */
@@ -827,9 +827,9 @@ TEST(current_for_is_read_on_the_evaluation_grid)
 	r = find(&f.recs, "raise_for:Blink");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK(json_is_integer(ev(r, "current_for_seconds")));
-		CHECK_INT(ev_num(r, "current_for_seconds"), 60);
-		CHECK_INT(ev_num(r, "for_seconds"), 120);
+		CHECK(json_is_integer(ev(r, "currentForSeconds")));
+		CHECK_INT(ev_num(r, "currentForSeconds"), 60);
+		CHECK_INT(ev_num(r, "forSeconds"), 120);
 		CHECK_INT(r->pred.noise_removed, 10);
 	}
 	done(&f);
@@ -867,8 +867,8 @@ TEST(multi_instance_replay_error_sums_instances)
 	r = find(&f.recs, "raise_for:HostHighCpuLoad");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_INT(ev_num(r, "noise_episodes"), 12);
-		CHECK_INT(ev_num(r, "for_seconds"), 60);
+		CHECK_INT(ev_num(r, "noiseEpisodes"), 12);
+		CHECK_INT(ev_num(r, "forSeconds"), 60);
 		CHECK_INT(r->pred.notif_before, 24);
 		CHECK_INT(r->pred.notif_after, 0);
 		CHECK_NEAR(r->pred.replay_error, 0);
@@ -907,7 +907,7 @@ TEST(persistent_firing_time_says_summed_over_instances)
 		    "summed over its 3 instances, it stayed firing for 6d and "
 		    "was notified 39 times");
 		CHECK_INT(ev_num(r, "instances"), 3);
-		CHECK_INT(ev_num(r, "firing_seconds"), 6 * 86400);
+		CHECK_INT(ev_num(r, "firingSeconds"), 6 * 86400);
 	}
 	done(&f);
 }
@@ -1015,7 +1015,7 @@ TEST(raise_for_counts_pending_only_episodes)
 	r = find(&f.recs, "raise_for:Flap");
 	CHECK(r != NULL);
 	if (r != NULL) {
-		CHECK_INT(ev_num(r, "pending_only"), 4);
+		CHECK_INT(ev_num(r, "pendingOnly"), 4);
 		CHECK_CONTAINS(r->summary, "(4 more went pending and "
 		    "ended before firing under the current `for`)");
 	}
@@ -1033,19 +1033,19 @@ TEST(json_with_patches_and_safety_is_unchanged)
 	    "[{\"id\":\"repeat_interval:DiskFull\","
 	    "\"kind\":\"repeat_interval\",\"alertname\":\"DiskFull\","
 	    "\"matchers\":[\"alertname=\\\"DiskFull\\\"\"],"
-	    "\"evidence\":{\"persistent_episodes\":1,"
-	    "\"notifications\":13,\"firing_seconds\":172800,"
-	    "\"instances\":1,\"notifications_per_day\":6.5,"
-	    "\"receivers\":[\"team\"],\"repeat_interval_seconds\":86400,"
+	    "\"evidence\":{\"persistentEpisodes\":1,"
+	    "\"notifications\":13,\"firingSeconds\":172800,"
+	    "\"instances\":1,\"notificationsPerDay\":6.5,"
+	    "\"receivers\":[\"team\"],\"repeatIntervalSeconds\":86400,"
 	    "\"safety\":{\"check\":\"every other alert keeps its receivers\","
-	    "\"identities_checked\":3,\"identities_moved\":0,"
-	    "\"routes_added\":2}},"
-	    "\"predicted\":{\"pages_before\":0,\"pages_after\":0,"
-	    "\"notifications_before\":13,\"notifications_after\":3,"
-	    "\"noise_removed\":0,\"actionable_delayed\":0,"
-	    "\"actionable_lost\":0,"
-	    "\"added_delay_seconds\":{\"p50\":0.0,\"max\":0.0},"
-	    "\"replay_error\":null},"
+	    "\"identitiesChecked\":3,\"identitiesMoved\":0,"
+	    "\"routesAdded\":2}},"
+	    "\"predicted\":{\"pagesBefore\":0,\"pagesAfter\":0,"
+	    "\"notificationsBefore\":13,\"notificationsAfter\":3,"
+	    "\"noiseRemoved\":0,\"actionableDelayed\":0,"
+	    "\"actionableLost\":0,"
+	    "\"addedDelaySeconds\":{\"p50\":0.0,\"max\":0.0},"
+	    "\"replayError\":null},"
 	    "\"confidence\":\"medium\","
 	    "\"snippet\":\"# alertnoise: add under route.routes, above the "
 	    "routes that match DiskFull today\\nroutes:\\n"
@@ -1064,18 +1064,18 @@ TEST(json_with_patches_and_safety_is_unchanged)
 	    "[{\"id\":\"repeat_interval:DiskFull\","
 	    "\"kind\":\"repeat_interval\",\"alertname\":\"DiskFull\","
 	    "\"matchers\":[\"alertname=\\\"DiskFull\\\"\"],"
-	    "\"evidence\":{\"persistent_episodes\":1,"
-	    "\"notifications\":13,\"firing_seconds\":172800,"
-	    "\"instances\":1,\"notifications_per_day\":6.5,"
-	    "\"receivers\":[\"team\"],\"repeat_interval_seconds\":86400,"
+	    "\"evidence\":{\"persistentEpisodes\":1,"
+	    "\"notifications\":13,\"firingSeconds\":172800,"
+	    "\"instances\":1,\"notificationsPerDay\":6.5,"
+	    "\"receivers\":[\"team\"],\"repeatIntervalSeconds\":86400,"
 	    "\"safety\":{\"check\":\"not made\","
 	    "\"why\":\"no route sends DiskFull to team today\"}},"
-	    "\"predicted\":{\"pages_before\":0,\"pages_after\":0,"
-	    "\"notifications_before\":13,\"notifications_after\":3,"
-	    "\"noise_removed\":0,\"actionable_delayed\":0,"
-	    "\"actionable_lost\":0,"
-	    "\"added_delay_seconds\":{\"p50\":0.0,\"max\":0.0},"
-	    "\"replay_error\":null},"
+	    "\"predicted\":{\"pagesBefore\":0,\"pagesAfter\":0,"
+	    "\"notificationsBefore\":13,\"notificationsAfter\":3,"
+	    "\"noiseRemoved\":0,\"actionableDelayed\":0,"
+	    "\"actionableLost\":0,"
+	    "\"addedDelaySeconds\":{\"p50\":0.0,\"max\":0.0},"
+	    "\"replayError\":null},"
 	    "\"confidence\":\"medium\","
 	    "\"snippet\":\"# alertnoise: add under route.routes, above the "
 	    "routes that match DiskFull today\\nroutes:\\n"
