@@ -645,34 +645,6 @@ overview_scope_form(struct fmt_out *p, const struct ui *u,
 	analysis_put(handle);
 }
 
-/* Whether row's flap score rests on enough observations: an identity's
- * when at least flap_min_episodes of its episodes fired in the window
- * (fewer can never start flapping, analysis.h), an alertname's when one of
- * its identities' did. *min gets the least flap_min_episodes among them. */
-static int
-flap_observed(const struct analysis *a, const struct an_alert_row *row,
-    int *min)
-{
-	const struct an_alert_row *one = row;
-	size_t n = 1;
-	int ok = 0;
-
-	assert(row != NULL);
-	if (row->ident == SIZE_MAX) {
-		one = row->idents;
-		n = row->nidents;
-	}
-	*min = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct an_thresholds *t = a->ids[one[i].ident].t;
-
-		if (*min == 0 || t->flap_min_episodes < *min)
-			*min = t->flap_min_episodes;
-		if (one[i].n.episodes >= t->flap_min_episodes)
-			ok = 1;
-	}
-	return ok;
-}
 
 /* Whether row has a flap score to show; when not, why (plain text, nothing
  * to escape) into why. */
@@ -682,7 +654,7 @@ flap_why(const struct analysis *a, const struct an_alert_row *row, char *why,
 {
 	int min;
 
-	if (row != NULL && flap_observed(a, row, &min))
+	if (row != NULL && an_flap_observed(a, row, &min))
 		return 1;
 	if (row == NULL || min == 0)
 		snprintf(why, whylen, "no flap score: no episode fired in the "
@@ -694,7 +666,7 @@ flap_why(const struct analysis *a, const struct an_alert_row *row, char *why,
 }
 
 /* A flap score cell of row: its score, or a dash when too few of its
- * episodes fired to tell (flap_observed). */
+ * episodes fired to tell (an_flap_observed). */
 static void
 put_flap_cell(struct fmt_out *p, const struct analysis *a,
     const struct an_alert_row *row)

@@ -2,6 +2,7 @@
  * structs, and their JSON (an_views.h). */
 #include "an_views.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,31 @@ an_alerts_find(const struct an_alerts *v, const char *alertname)
 		return NULL;
 	return bsearch(alertname, v->rows, v->n, sizeof(*v->rows),
 	    row_name_cmp);
+}
+
+int
+an_flap_observed(const struct analysis *a, const struct an_alert_row *row,
+    int *min)
+{
+	const struct an_alert_row *one = row;
+	size_t n = 1;
+	int ok = 0;
+
+	assert(row != NULL);
+	if (row->ident == SIZE_MAX) {
+		one = row->idents;
+		n = row->nidents;
+	}
+	*min = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct an_thresholds *t = a->ids[one[i].ident].t;
+
+		if (*min == 0 || t->flap_min_episodes < *min)
+			*min = t->flap_min_episodes;
+		if (one[i].n.episodes >= t->flap_min_episodes)
+			ok = 1;
+	}
+	return ok;
 }
 
 /* --- the window ---------------------------------------------------------- */

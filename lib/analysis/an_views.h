@@ -69,6 +69,15 @@ void an_alerts_view_free(struct an_alerts *v);
 const struct an_alert_row *an_alerts_find(const struct an_alerts *v,
     const char *alertname);
 
+/* Whether row's flap score rests on enough observations: an identity's
+ * when at least flap_min_episodes of its episodes fired in the window
+ * (fewer can never start flapping, analysis.h), an alertname's when one of
+ * its identities' did (so an alertname's row needs its idents: a view made
+ * by_identity). *min gets the least flap_min_episodes among them, 0 when
+ * the row has no identity. The UI and the report show no score otherwise. */
+int an_flap_observed(const struct analysis *a, const struct an_alert_row *row,
+    int *min);
+
 /* A receiver's or a team's numbers. */
 struct an_slice {
 	const char *key;		/* the analysis's */

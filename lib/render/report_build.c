@@ -343,6 +343,7 @@ alert_copy(struct report_alert *out, const struct an_alert_row *row,
 	const char **seen = NULL;
 	size_t nseen = 0;
 	struct buf teams;
+	int min;
 
 	/* the owners: the distinct teams of its identities, in their order;
 	 * each identity is checked against the few teams seen, not against
@@ -378,7 +379,10 @@ alert_copy(struct report_alert *out, const struct an_alert_row *row,
 	out->noise_episodes = row->n.noise;
 	memcpy(out->classes, row->n.classes, sizeof(out->classes));
 	out->pages = row->n.pages;
-	out->flap_score = row->flap_score;
+	/* no score below the episodes it needs (an_flap_observed), as the
+	 * UI shows none */
+	out->flap_score = an_flap_observed(a, row, &min) ? row->flap_score :
+	    NAN;
 	out->flapping = row->flapping;
 	return 0;
 nomem:
@@ -670,7 +674,8 @@ report_from_analyses(const struct analysis *cur, const struct analysis *prev,
 	r = calloc(1, sizeof(*r));
 	have_sc = an_summary_view(cur, &sc) == 0;
 	have_sp = an_summary_view(prev, &sp) == 0;
-	have_ac = an_alerts_view(cur, NULL, 0, 0, &ac) == 0;
+	/* by identity: whether a flap score rests on enough episodes */
+	have_ac = an_alerts_view(cur, NULL, 0, 1, &ac) == 0;
 	have_ap = an_alerts_view(prev, NULL, 0, 0, &ap) == 0;
 	gc = an_groups_json(cur);
 	if (r == NULL || !have_sc || !have_sp || !have_ac || !have_ap ||
@@ -956,7 +961,7 @@ alerts_json(const struct report *r, int *oom)
 	for (size_t i = 0; top && i < r->ntop; i++) {
 		const struct report_alert *a = &r->top[i];
 
-		push_row(oom, top, json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:f, "
+		push_row(oom, top, json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:o, "
 		    "s:o, s:I, s:o, s:s}",
 		    "alertname", a->alertname,
 		    "episodes", (json_int_t)a->episodes,
@@ -965,7 +970,7 @@ alerts_json(const struct report *r, int *oom)
 		    a->episodes)),
 		    "classes", an_classes_json(a->classes),
 		    "pages", (json_int_t)a->pages,
-		    "flapScore", a->flap_score,
+		    "flapScore", jreal(a->flap_score),
 		    "timeToResolveSeconds", jreal(a->time_to_resolve),
 		    "verdicts", (json_int_t)a->verdicts,
 		    "verdictCoverage", jreal(an_ratio(a->verdicts,

@@ -562,8 +562,10 @@ build(int64_t from, int64_t to, const char *const *names, size_t nids,
     const struct ep *e, size_t neps, const int64_t *pages,
     const int *noise, size_t npages)
 {
+	static struct an_opts o;	/* the documented thresholds */
 	struct analysis *a = calloc(1, sizeof(*a));
 
+	an_opts_default(&o);
 	a->from = from;
 	a->to = a->now = to;
 	a->ids = calloc(nids, sizeof(*a->ids));
@@ -574,6 +576,7 @@ build(int64_t from, int64_t to, const char *const *names, size_t nids,
 		a->ids[i].labels = json_pack("{s:s}", "alertname", names[i]);
 		a->ids[i].team = "";
 		a->ids[i].copies = 1;
+		a->ids[i].t = &o.t;
 	}
 	a->eps = calloc(neps ? neps : 1, sizeof(*a->eps));
 	a->neps = neps;
@@ -1358,6 +1361,10 @@ TEST(week_team_review_matches_goldens)
 	CHECK_INT(wk_rows(md, "## Noisiest alerts\n", "| "), 2 + 3);
 	CHECK_CONTAINS(md, "| 1 | `PaymentsApiLatency` ([runbook](<https://"
 	    "runbooks.example.net/payments/api-latency>)");
+	/* a flap score only where enough episodes fired to tell: 4 of
+	 * ApiLatency's did (analysis.flap_min_episodes), 1 of CertExpiry's */
+	CHECK(r->ntop == 3 && r->top[0].flap_score >= 0 &&
+	    isnan(r->top[1].flap_score) && isnan(r->top[2].flap_score));
 	/* the numbers add up: 6 pages, 4 noise; 3 out of hours */
 	CHECK(r->kpis[REPORT_KPI_PAGES].cur == 6);
 	CHECK(r->kpis[REPORT_KPI_OUT_OF_HOURS_PAGES].cur == 3);
