@@ -68,9 +68,7 @@ prometheus:
 """ % (am, cls.tmp))
         try:
             cls.d.start()
-            # (either spelling: the setup must not be what fails)
-            wait_for(lambda: all(s.get("lastSuccess") or
-                                 s.get("last_success") for s in
+            wait_for(lambda: all(s.get("lastSuccess") for s in
                                  cls.d.get("/api/v1/status/sources")
                                  .json()["data"] if s["configured"]),
                      what="sources loaded")

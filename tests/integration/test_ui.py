@@ -756,22 +756,9 @@ class LinksUiTest(SeededDaemonTest):
         self.assertNotIn("javascript", text.lower())
 
 
-SCOPE_ZONE = "Europe/Berlin"
-SCOPE_CONFIG = """\
-analysis:
-  paging_receivers: [pager]
-  cache_ttl: 1h      # the cache must tell selections and spans apart
-  team_label: team
-report:
-  timezone: %s
-""" % SCOPE_ZONE
-
-
-def iso_week(ms):
-    """The ISO week of ms's date in SCOPE_ZONE, as "2026-W48"."""
-    y, w, _ = datetime.datetime.fromtimestamp(
-        ms / 1000, zoneinfo.ZoneInfo(SCOPE_ZONE)).isocalendar()
-    return "%04d-W%02d" % (y, w)
+# the weekly review's daemon config and ISO weeks, as test_report's
+from test_report import TEAMS_CONFIG as SCOPE_CONFIG, ZONE as SCOPE_ZONE, \
+    iso_week
 
 
 def week_days(week):
