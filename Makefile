@@ -2,8 +2,10 @@
 #
 #   make run        build and run alertnoised in the foreground (installs build deps);
 #                   ARGS="--web.listen-address=:9999" adds flags
-#   make test       the whole test suite: unit, integration, end-to-end
-#   make SANITIZER=address,undefined test   the same suite sanitized
+#   make check      the whole test suite: unit, integration, end-to-end
+#   make test       the fast part: unit and integration (minutes; no Prometheus)
+#   make e2e        the end-to-end part only (real Prometheus and Alertmanager)
+#   make SANITIZER=address,undefined check   the same suite sanitized
 #   make install PREFIX=/usr/local DESTDIR=...
 
 VERSION  := 0.1.0
@@ -48,7 +50,7 @@ OPENAPI_OBJ := $(BUILD)/gen/openapi_json.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test unit e2e deps deps-build deps-test deps-fuzz install clean FORCE
+.PHONY: all run check test unit e2e deps deps-build deps-test deps-fuzz install clean FORCE
 .SECONDARY: $(PROTO_C) $(PROTO_C:.c=.h)
 
 all: $(BUILD)/alertnoised
@@ -133,11 +135,17 @@ run: deps-build
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
 
+# The whole suite (README "Tests").
+check: deps-test
+	$(MAKE) all $(UNIT_BIN)
+	tests/run.sh $(BUILD) all
+
+# Unit and integration tests: the daemon against itself, on loopback.
 test: deps-test
 	$(MAKE) all $(UNIT_BIN)
-	tests/run.sh $(BUILD)
+	tests/run.sh $(BUILD) fast
 
-# Only the end-to-end tests (real Prometheus and Alertmanager); `make test`
+# Only the end-to-end tests (real Prometheus and Alertmanager); `make check`
 # runs them too.
 e2e: deps-test
 	$(MAKE) all

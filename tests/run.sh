@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# run.sh -- the whole test suite: unit tests, then the integration and
-# end-to-end tests against the real daemon, Alertmanager and Prometheus.
-# Usage: tests/run.sh BUILD_DIR. Ends with "tests: N passed, N failed".
+# run.sh -- the test suite: unit tests, then the integration tests against
+# the real daemon, then (with "all") the end-to-end tests against the real
+# daemon, Alertmanager and Prometheus.
+# Usage: tests/run.sh BUILD_DIR [fast|all]. Ends with "tests: N passed, N
+# failed" and the wall time.
 set -u
 build=${1:-build}
+suite=${2:-all}
+start=$(date +%s)
 cd "$(dirname "$0")/.."
 export AN_BUILD=$PWD/$build
 passed=0 failed=0
@@ -32,10 +36,15 @@ for t in "$build"/tests/test_*; do
 	fi
 done
 
-echo "== integration and end-to-end tests"
-python3 tests/runpy.py 2>&1 | tee "$log"
+if [ "$suite" = fast ]; then
+	echo "== integration tests"
+	python3 tests/runpy.py tests/integration 2>&1 | tee "$log"
+else
+	echo "== integration and end-to-end tests"
+	python3 tests/runpy.py 2>&1 | tee "$log"
+fi
 count "$log"
 rm -f "$log"
 
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed ($suite, $(($(date +%s) - start)) s)"
 [ "$failed" -eq 0 ]
