@@ -633,8 +633,9 @@ class SourcesEndToEnd(unittest.TestCase):
     def test_rule_patches_apply_and_pass_promtool(self):
         with open(self.prom.rules) as f:
             rules = f.read()
-        for kind, line in (("raise_for", "for"),
-                           ("keep_firing_for", "keep_firing_for")):
+        for kind, line, key in (("raise_for", "for", "forSeconds"),
+                                ("keep_firing_for", "keep_firing_for",
+                                 "keepFiringForSeconds")):
             rec = [x for x in self.recs if x["kind"] == kind and
                    x["alertname"] == "Flapper"][0]
             self.assertEqual([p["file"] for p in rec["patches"]],
@@ -651,7 +652,7 @@ class SourcesEndToEnd(unittest.TestCase):
                     new = f.read()
             finally:
                 shutil.rmtree(work, ignore_errors=True)
-            value = rec["evidence"][line + "_seconds"]
+            value = rec["evidence"][key]
             want = "%dm" % (value // 60) if value % 60 == 0 else \
                 "%ds" % value
             # the line added under the rule's expr, nothing else moved
