@@ -30,6 +30,12 @@
 #define COMMIT_MAX_ITEMS 64
 #define COMMIT_MAX_BYTES ((size_t)8 << 20)
 
+/* How far ahead of the daemon's clock a remote-write sample may be:
+ * Prometheus' tsdb accepts samples up to its head's max time, and a sender
+ * whose clock is this far off is broken. Later samples would end open
+ * episodes in the future and make every real sample out of order. */
+#define WRITE_MAX_AHEAD_MS (10 * 60 * 1000)
+
 static struct commitq *cq;
 static struct met_family *m_commits;		/* {result} */
 static struct met_family *m_commit_requests;
@@ -361,6 +367,7 @@ h_write(struct MHD_Connection *c, struct request *r)
 	lim.max_compressed = cfg->rw_max_compressed;
 	lim.max_decoded = cfg->rw_max_decoded;
 	lim.max_series = cfg->rw_max_series;
+	lim.max_samples = cfg->rw_max_samples;
 	lim.max_labels = cfg->rw_max_labels;
 	lim.max_name_len = cfg->rw_max_name_len;
 	lim.max_value_len = cfg->rw_max_value_len;
@@ -377,11 +384,20 @@ h_write(struct MHD_Connection *c, struct request *r)
 		return write_reject(c, r, codes[status],
 		    rw_status_reason(status), err);
 	}
+	/* a sample out of [now - retention, now + 10m] refuses the whole
+	 * request, as Prometheus' receiver answers ErrOutOfBounds: 400, so
+	 * the sender drops it instead of retrying */
+	w.received_ms = ts_now_ms();
+	if (rw_out_of_bounds(req, w.received_ms - cfg->retention_ms,
+	    w.received_ms + WRITE_MAX_AHEAD_MS, serr, sizeof(serr)) > 0) {
+		cfg_release(cfg);
+		rw_request_free(req);
+		return write_reject(c, r, 400, "out_of_bounds", serr);
+	}
 	/* valid series of a partly invalid request are kept (README) */
 	ingest_opts_from(cfg, EP_SRC_REMOTE_WRITE, &opts);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	w.req = req;
-	w.received_ms = ts_now_ms();
 	w.opts = &opts;
 	/* err keeps the message of the invalid series, if any */
 	rc = commitq_run(cq, apply_samples, &w, r->body.len, serr,

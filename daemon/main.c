@@ -281,7 +281,7 @@ register_metrics(struct daemon *d)
 		    "out_of_order", "ignored", "invalid" };
 		static const char *const rw_reasons[] = {
 		    "unsupported_media_type", "too_large", "snappy",
-		    "protobuf", "invalid", "out_of_memory" };
+		    "protobuf", "invalid", "out_of_memory", "out_of_bounds" };
 		static const char *const rr[] = { "success", "failure" };
 
 		for (size_t i = 0; i < 4; i++) {
@@ -295,7 +295,7 @@ register_metrics(struct daemon *d)
 			met_add(m->storage_errors, &ops[i], 0);
 		for (size_t i = 0; i < 4; i++)
 			met_add(m->rw_samples, &rw_results[i], 0);
-		for (size_t i = 0; i < 6; i++)
+		for (size_t i = 0; i < 7; i++)
 			met_add(m->rw_rejected, &rw_reasons[i], 0);
 		for (size_t i = 0; i < 2; i++)
 			met_add(m->reloads, &rr[i], 0);

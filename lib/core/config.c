@@ -109,6 +109,7 @@ static const char *check_label_or_empty(const void *);
 static const char *check_percent(const void *);
 static const char *check_jaccard(const void *);
 static const char *check_at_least_2(const void *);
+static const char *check_positive_count(const void *);
 static const char *check_timezone(const void *);
 static const char *check_url_or_empty(const void *);
 
@@ -148,13 +149,17 @@ static const struct cfg_key cfg_keys[] = {
 	{ "remote_write.max_decoded_size", CFG_SIZE, F(rw_max_decoded), 0,
 	    "32MiB", check_body_size, 0 },
 	{ "remote_write.max_series_per_request", CFG_COUNT, F(rw_max_series),
-	    0, "100000", NULL, 0 },
+	    0, "100000", check_positive_count, 0 },
+	{ "remote_write.max_samples_per_request", CFG_COUNT, F(rw_max_samples),
+	    0, "100000", check_positive_count, 0 },
+	/* Mimir's defaults: max_label_names_per_series, max_label_name_length,
+	 * max_label_value_length */
 	{ "remote_write.max_labels_per_series", CFG_COUNT, F(rw_max_labels),
-	    0, "64", NULL, 0 },
+	    0, "30", check_positive_count, 0 },
 	{ "remote_write.max_label_name_length", CFG_COUNT,
-	    F(rw_max_name_len), 0, "1024", NULL, 0 },
+	    F(rw_max_name_len), 0, "1024", check_positive_count, 0 },
 	{ "remote_write.max_label_value_length", CFG_COUNT,
-	    F(rw_max_value_len), 0, "4096", NULL, 0 },
+	    F(rw_max_value_len), 0, "2048", check_positive_count, 0 },
 	{ "remote_write.staleness_timeout", CFG_DURATION,
 	    F(staleness_timeout_ms), 0, "5m", check_positive_duration, 0 },
 
@@ -627,6 +632,12 @@ static const char *
 check_at_least_2(const void *field)
 {
 	return *(const size_t *)field >= 2 ? NULL : "must be at least 2";
+}
+
+static const char *
+check_positive_count(const void *field)
+{
+	return *(const size_t *)field > 0 ? NULL : "must be greater than 0";
 }
 
 #define ZONEINFO	"/usr/share/zoneinfo"

@@ -50,9 +50,10 @@ struct an_config {
 	size_t rw_max_compressed;	/* remote_write.max_body_size, 32MiB */
 	size_t rw_max_decoded;		/* remote_write.max_decoded_size, 32MiB */
 	size_t rw_max_series;		/* .max_series_per_request, 100000 */
-	size_t rw_max_labels;		/* .max_labels_per_series, 64 */
+	size_t rw_max_samples;		/* .max_samples_per_request, 100000 */
+	size_t rw_max_labels;		/* .max_labels_per_series, 30 */
 	size_t rw_max_name_len;		/* .max_label_name_length, 1024 */
-	size_t rw_max_value_len;	/* .max_label_value_length, 4096 */
+	size_t rw_max_value_len;	/* .max_label_value_length, 2048 */
 	int64_t staleness_timeout_ms;	/* .staleness_timeout, 5m */
 
 	/* analysis: (README "Noise analysis") */

@@ -9,7 +9,9 @@
  *      exactly that size, then snappy_uncompress into it
  *   3. a wire scan of the decoded bytes: the framing of the request, its
  *      series, labels and samples (precise messages for truncated varints and
- *      wrong wire types), the series count <= max_series, no NUL in a label
+ *      wrong wire types), the series count <= max_series, the sample
+ *      count <= max_samples (so a flood of empty samples costs nothing
+ *      past the decoded body), no NUL in a label
  *   4. protobuf-c unpack into a per-request arena whose size is capped at
  *      ARENA_BASE + ARENA_FACTOR times the decoded length
  *   5. struct rw_request built in the same arena, then each series checked
@@ -117,9 +119,10 @@ rw_limits_default(struct rw_limits *lim)
 	lim->max_compressed = 32 * MIB;
 	lim->max_decoded = 32 * MIB;
 	lim->max_series = 100000;
-	lim->max_labels = 64;
+	lim->max_samples = 100000;
+	lim->max_labels = 30;
 	lim->max_name_len = 1024;
-	lim->max_value_len = 4096;
+	lim->max_value_len = 2048;
 }
 
 static _Thread_local enum rw__path last_path;

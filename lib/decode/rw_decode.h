@@ -56,9 +56,12 @@ struct rw_limits {
 	size_t max_compressed;	/* body bytes, default 32 MiB */
 	size_t max_decoded;	/* snappy declared length, default 32 MiB */
 	size_t max_series;	/* series per request, default 100000 */
-	size_t max_labels;	/* labels per series, default 64 */
+	size_t max_samples;	/* samples per request (counted on the wire,
+				   before anything is allocated for them),
+				   default 100000 */
+	size_t max_labels;	/* labels per series, default 30 */
 	size_t max_name_len;	/* default 1024 */
-	size_t max_value_len;	/* default 4096 */
+	size_t max_value_len;	/* default 2048 */
 };
 
 /* Fills in the defaults above. */
@@ -80,6 +83,15 @@ enum rw_status rw_decode(const void *body, size_t len, enum rw_version v,
     size_t errlen);
 
 void rw_request_free(struct rw_request *r);
+
+/* Prometheus' out-of-bounds rule (tsdb head.go appendable: ErrOutOfBounds)
+ * over the valid series of r: how many of their samples lie outside
+ * [min_ms, max_ms]; for the first one err names the series, the sample's
+ * time and the bounds. 0 when every sample is within them (err empty). The
+ * daemon refuses a request with any such sample as a whole (400), as
+ * Prometheus' receiver does, so that the sender drops it. */
+size_t rw_out_of_bounds(const struct rw_request *r, int64_t min_ms,
+    int64_t max_ms, char *err, size_t errlen);
 
 /* The metric label of a status ("snappy", "protobuf", "invalid", ...). */
 const char *rw_status_reason(enum rw_status s);
@@ -110,6 +122,7 @@ enum rw__path {
 	RW__PATH_WIRE,		/* a malformed message (the reference refuses) */
 	RW__PATH_REFS,		/* 2.0 labels_refs that do not resolve */
 	RW__PATH_BUDGET,	/* the reference might run out of its budget */
+	RW__PATH_LIMIT,		/* over max_samples (the reference refuses) */
 };
 enum rw__path rw__last_path(void);
 

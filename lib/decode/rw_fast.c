@@ -354,6 +354,18 @@ fx1_sample(struct fx *f, const uint8_t *p, const uint8_t *end,
 	return fx_msg_end(f, size, k, nunk);
 }
 
+/* Before one more sample of a series that has ns so far: -1 when it is
+ * over max_samples, which the reference refuses in its scan, before it
+ * allocates anything for the samples. */
+static inline int
+fx_sample_limit(struct fx *f, size_t ns)
+{
+	if (f->nsamples + ns < f->lim->max_samples)
+		return 0;
+	f->why = RW__PATH_LIMIT;
+	return -1;
+}
+
 static int
 fx1_v1_series(struct fx *f, const uint8_t *p, const uint8_t *end)
 {
@@ -379,6 +391,8 @@ fx1_v1_series(struct fx *f, const uint8_t *p, const uint8_t *end)
 			nl++;
 			break;
 		case 2:
+			if (fx_sample_limit(f, ns) != 0)
+				return -1;
 			rc = fx1_sample(f, p, p + n, 2,
 			    sizeof(Prometheus__Sample));
 			ns++;
@@ -496,6 +510,8 @@ fx1_v2_series(struct fx *f, const uint8_t *p, const uint8_t *end)
 					return -1;
 			break;
 		case 2:
+			if (fx_sample_limit(f, ns) != 0)
+				return -1;
 			rc = fx1_sample(f, p, p + n, 3,
 			    sizeof(Io__Prometheus__Write__V2__Sample));
 			ns++;

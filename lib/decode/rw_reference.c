@@ -36,6 +36,7 @@ struct wfield {
 #define WF_NONUL	0x02	/* a string that may not contain NUL */
 #define WF_SERIES	0x04	/* one series: counted against max_series */
 #define WF_RESERVED	0x08	/* reserved: its presence is an error */
+#define WF_SAMPLE	0x10	/* one sample: counted against max_samples */
 	const struct wmsg *sub;	/* entered when non-NULL */
 };
 
@@ -63,7 +64,7 @@ static const struct wmsg v1_sample = {
 };
 static const struct wfield v1_series_f[] = {
 	{ 1, "labels", WT_LEN, 0, &v1_label },
-	{ 2, "samples", WT_LEN, 0, &v1_sample },
+	{ 2, "samples", WT_LEN, WF_SAMPLE, &v1_sample },
 	{ 3, "exemplars", WT_LEN, 0, NULL },
 	{ 4, "histograms", WT_LEN, 0, NULL },
 };
@@ -88,7 +89,7 @@ static const struct wmsg v2_sample = {
 };
 static const struct wfield v2_series_f[] = {
 	{ 1, "labels_refs", WT_VARINT, WF_PACKED, NULL },
-	{ 2, "samples", WT_LEN, 0, &v2_sample },
+	{ 2, "samples", WT_LEN, WF_SAMPLE, &v2_sample },
 	{ 3, "histograms", WT_LEN, 0, NULL },
 	{ 4, "exemplars", WT_LEN, 0, NULL },
 	{ 5, "metadata", WT_LEN, 0, NULL },
@@ -111,6 +112,8 @@ struct scan {
 	const uint8_t *base;	/* start of the decoded body */
 	size_t nseries;
 	size_t max_series;
+	size_t nsamples;
+	size_t max_samples;
 	char *err;
 	size_t errlen;
 };
@@ -265,6 +268,12 @@ scan_msg(struct scan *sc, const struct wmsg *m, const uint8_t *p,
 		if ((f->flags & WF_SERIES) && ++sc->nseries > sc->max_series) {
 			rw__seterr(sc->err, sc->errlen, "more than %zu series "
 			    "in one request", sc->max_series);
+			return RW_ERR_TOO_LARGE;
+		}
+		if ((f->flags & WF_SAMPLE) &&
+		    ++sc->nsamples > sc->max_samples) {
+			rw__seterr(sc->err, sc->errlen, "more than %zu samples "
+			    "in one request", sc->max_samples);
 			return RW_ERR_TOO_LARGE;
 		}
 		if ((f->flags & WF_PACKED) && wt == WT_LEN) {
@@ -456,7 +465,9 @@ rw__ref_decode_raw(const uint8_t *raw, size_t dlen, enum rw_version v,
 
 	sc.base = raw;
 	sc.nseries = 0;
+	sc.nsamples = 0;
 	sc.max_series = lim->max_series;
+	sc.max_samples = lim->max_samples;
 	sc.err = err;
 	sc.errlen = errlen;
 	result = scan_msg(&sc, v == RW_V1 ? &v1_request : &v2_request, raw,

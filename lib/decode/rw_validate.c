@@ -320,3 +320,43 @@ rw__validate(struct rw_request *r, const struct rw_limits *lim,
 	}
 	return RW_ERR_INVALID;
 }
+
+size_t
+rw_out_of_bounds(const struct rw_request *r, int64_t min_ms, int64_t max_ms,
+    char *err, size_t errlen)
+{
+	char who[SERIES_SHOWN + 3 * QUOTED_SIZE];
+	size_t i, j, n = 0;
+
+	assert(r != NULL && min_ms <= max_ms);
+	rw__seterr(err, errlen, "%s", "");
+	for (i = 0; i < r->nseries; i++) {
+		const struct rw_series *s = &r->series[i];
+
+		if (!s->valid)
+			continue;
+		for (j = 0; j < s->nsamples; j++) {
+			int64_t t = s->samples[j].ts_ms;
+
+			if (t >= min_ms && t <= max_ms)
+				continue;
+			if (n++ == 0) {
+				render_series(who, sizeof(who), s);
+				rw__seterr(err, errlen, "out of bounds: series "
+				    "%s: sample at %" PRId64 " ms is %s the "
+				    "accepted range [%" PRId64 ", %" PRId64
+				    "] ms (storage.retention before now to "
+				    "10m after)", who, t, t < min_ms ?
+				    "before" : "after", min_ms, max_ms);
+			}
+		}
+	}
+	if (n > 1 && err != NULL) {
+		size_t len = strlen(err);
+
+		if (len + 1 < errlen)
+			rw__seterr(err + len, errlen - len, " (and %zu more "
+			    "samples)", n - 1);
+	}
+	return n;
+}

@@ -919,17 +919,23 @@ ingest_samples(struct store *st, const struct rw_request *req,
 	return store_commit(st);
 }
 
-int
-ingest_expire(struct store *st, int64_t now_ms, int64_t timeout_ms,
+/* Series ended per transaction of ingest_expire: a writer waiting for the
+ * store waits for one batch at most. */
+#define EXPIRE_BATCH 256
+
+/* One batch of ingest_expire: ends up to EXPIRE_BATCH idle series in one
+ * transaction. Returns how many, or -1 (rolled back). */
+static int
+expire_batch(struct store *st, int64_t now_ms, int64_t timeout_ms,
     const struct ingest_opts *opts, struct ingest_result *res)
 {
-	struct series_state idle[256];
+	struct series_state idle[EXPIRE_BATCH];
 	int n;
 
-	memset(res, 0, sizeof(*res));
 	if (store_begin(st) < 0)
 		return -1;
-	if ((n = store_idle_series(st, now_ms - timeout_ms, idle, 256)) < 0)
+	if ((n = store_idle_series(st, now_ms - timeout_ms, idle,
+	    EXPIRE_BATCH)) < 0)
 		goto bad;
 	for (int i = 0; i < n; i++) {
 		struct rw_alert ra;
@@ -948,8 +954,26 @@ ingest_expire(struct store *st, int64_t now_ms, int64_t timeout_ms,
 			goto bad;
 		res->series_expired++;
 	}
-	return store_commit(st);
+	if (store_commit(st) < 0)
+		return -1;
+	return n;
 bad:
 	store_rollback(st);
 	return -1;
+}
+
+int
+ingest_expire(struct store *st, int64_t now_ms, int64_t timeout_ms,
+    const struct ingest_opts *opts, struct ingest_result *res)
+{
+	int n;
+
+	memset(res, 0, sizeof(*res));
+	/* batches until none is left: each ended series is inactive, so the
+	 * next batch finds the following ones */
+	do {
+		if ((n = expire_batch(st, now_ms, timeout_ms, opts, res)) < 0)
+			return -1;
+	} while (n == EXPIRE_BATCH);
+	return 0;
 }

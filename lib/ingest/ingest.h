@@ -2,9 +2,9 @@
  *
  * Both sources of alert history go through here: Alertmanager webhooks (what
  * was notified) and Prometheus remote-write samples of ALERTS /
- * ALERTS_FOR_STATE (what was evaluated, pending included). ingest_webhook,
- * ingest_samples and ingest_expire are one store transaction each,
- * committed and synced before they return 0. ingest_webhook_apply and
+ * ALERTS_FOR_STATE (what was evaluated, pending included). ingest_webhook
+ * and ingest_samples are one store transaction each, ingest_expire one per
+ * batch, committed and synced before they return 0. ingest_webhook_apply and
  * ingest_samples_apply do the same work inside a transaction the caller
  * opened and commits: the daemon applies many requests in one transaction
  * and syncs them once (group commit, commitq.h).
@@ -86,8 +86,9 @@ int ingest_samples_apply(struct store *st, const struct rw_request *req,
     struct ingest_result *res);
 
 /* Ends active series that received no sample since now_ms - timeout_ms, as
- * if a staleness marker had come right after their last sample. Returns 0
- * or -1. */
+ * if a staleness marker had come right after their last sample: all of
+ * them, in transactions of a few hundred series each. Returns 0, or -1
+ * when a transaction failed (the batches before it stay committed). */
 int ingest_expire(struct store *st, int64_t now_ms, int64_t timeout_ms,
     const struct ingest_opts *opts, struct ingest_result *res);
 

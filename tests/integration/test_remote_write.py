@@ -545,6 +545,7 @@ class RejectTest(RWTestCase):
               "  max_body_size: 64KiB\n"
               "  max_decoded_size: 256KiB\n"
               "  max_labels_per_series: 6\n"
+              "  max_label_value_length: 4096\n"
               "  max_series_per_request: 50\n")
 
     def good(self):
@@ -573,11 +574,13 @@ class RejectTest(RWTestCase):
     def sized_body(self, size):
         """A valid request (ignored series) whose snappy body is exactly
         size bytes."""
+        t0 = now_ms() - 60000   # within the accepted time range
+
         def body(last):
             return rwenc.write_body(
                 [({"__name__": "pad_metric", "i": "%05d" % i,
                    "v": "x" * (last if i == n - 1 else 2000)},
-                  [(1, 1000 + i)]) for i in range(n)])
+                  [(1, t0 + i)]) for i in range(n)])
         n = size // 2100
         last = 100
         for _ in range(20):
@@ -768,6 +771,150 @@ class RejectTest(RWTestCase):
         self.assertEqual(c1["rw_series"], c0["rw_series"] + 1)
 
 
+# --- limits on what is stored (issue 14) -----------------------------------
+
+DAY_MS = 86400 * 1000
+
+
+def vm_hwm_kb(pid):
+    """The peak resident set size of a process (VmHWM), in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM in /proc/%d/status" % pid)
+
+
+def snappy_repeat(prefix, unit, count):
+    """Snappy block data of prefix followed by unit (2 bytes) count times,
+    written as copies of 64 bytes: ~3 bytes of body per 64 decoded."""
+    assert len(unit) == 2 and count >= 1
+    total = len(prefix) + 2 * count
+    out = bytearray(rwenc.uvarint(total))
+    head = prefix + unit
+    out += rwenc._literal_tag(len(head)) + head
+    left = 2 * (count - 1)
+    # copy with a 2-byte offset: tag (len - 1) << 2 | 2, offset 2 (LE)
+    out += bytes([63 << 2 | 2, 2, 0]) * (left // 64)
+    if left % 64:
+        out += bytes([(left % 64 - 1) << 2 | 2, 2, 0])
+    return bytes(out)
+
+
+class StoredLimitsTest(RWTestCase):
+    """What remote write may make the daemon store or allocate: samples
+    outside [now - storage.retention, now + 10m] refuse the request as
+    Prometheus' out-of-bounds (400, nothing stored); a flood of empty
+    samples is refused by max_samples_per_request before it costs memory."""
+
+    def assertOutOfBounds(self, series, *words):
+        c0 = self.table_counts()
+        m0 = self.d.metrics()
+        r = self.write_series(series)
+        self.assertEqual(r.status, 400, r.text)
+        self.assertIn("out of bounds", r.text)
+        for w in words:
+            self.assertIn(w, r.text)
+        self.assertEqual(self.table_counts(), c0, "something was stored")
+        m1 = self.d.metrics()
+        self.assertEqual(delta(m0, m1, REJECTED, "reason"),
+                         {"out_of_bounds": 1})
+        self.assertEqual(delta(m0, m1, SAMPLES, "result"), {})
+        return r.text
+
+    def test_sample_a_day_ahead_is_refused_and_poisons_nothing(self):
+        name = uniq("Ahead")
+        fire, _ = alert_series(name, "firing")
+        ahead = now_ms() + DAY_MS
+        self.assertOutOfBounds([(fire, [(1, ahead)])], name, str(ahead),
+                               "after")
+        # the whole request goes, the in-bounds sample with it
+        t = now_ms() - 2000
+        self.assertOutOfBounds([(fire, [(1, t)]),
+                                (alert_series(uniq("Other"), "firing")[0],
+                                 [(1, ahead)])])
+        # the series' real samples still count: the episode opens and ends
+        self.assertAccepted(self.write_series([(fire, [(1, t)])]))
+        self.assertAccepted(self.write_series([(fire, [(STALE, t + 1000)])]))
+        rows = self.episode_rows(name)
+        self.assertEqual([(r["firing_at"], r["resolved_at"]) for r in rows],
+                         [(t, t + 1000)])
+
+    def test_extreme_timestamps_never_reach_the_store(self):
+        for ts in (2 ** 63 - 1, -2 ** 63, 0, now_ms() - 91 * DAY_MS):
+            name = uniq("Extreme")
+            fire, _ = alert_series(name, "firing")
+            text = self.assertOutOfBounds([(fire, [(1, ts)])], name, str(ts))
+            self.assertIn("after" if ts > 0 and ts > now_ms() else "before",
+                          text)
+            self.assertEqual(self.episodes_api(alertname=name), [])
+
+    def test_within_the_bounds_is_accepted(self):
+        for ts in (now_ms() + 9 * 60 * 1000, now_ms() - 89 * DAY_MS):
+            name = uniq("Within")
+            fire, _ = alert_series(name, "firing")
+            self.assertAccepted(self.write_series([(fire, [(1, ts)])]))
+            self.assertEqual([r["firing_at"] for r in
+                              self.episode_rows(name)], [ts])
+
+    def test_out_of_bounds_in_remote_write_2_0(self):
+        name = uniq("AheadV2")
+        fire, _ = alert_series(name, "firing")
+        ahead = now_ms() + DAY_MS
+        c0 = self.table_counts()
+        r = self.write_series([(fire, [(1, ahead)])], version=2)
+        self.assertEqual(r.status, 400, r.text)
+        self.assertIn("out of bounds", r.text)
+        self.assertEqual(self.table_counts(), c0)
+
+    def test_empty_sample_flood_is_refused_without_the_memory(self):
+        # issue 14: "A 1.57 MB remote-write body (one series + 16.7M empty
+        # samples, snappy copies) costs ~540 MB before its 413"
+        labels = rwenc.f_bytes(1, rwenc.f_bytes(1, "__name__") +
+                               rwenc.f_bytes(2, "ALERTS"))
+        count = 16700000
+        inner = len(labels) + 2 * count
+        prefix = b"\x0a" + rwenc.uvarint(inner) + labels
+        body = snappy_repeat(prefix, b"\x12\x00", count)
+        self.assertLess(len(body), 1600000)
+        self.assertLessEqual(len(prefix) + 2 * count, 32 * 1024 * 1024)
+        m0 = self.d.metrics()
+        t0 = time.monotonic()
+        r = self.write(body, timeout=60)
+        took = time.monotonic() - t0
+        self.assertEqual(r.status, 413, r.text)
+        self.assertIn("more than 100000 samples in one request", r.text)
+        self.assertLess(took, 10)
+        self.assertEqual(delta(m0, self.d.metrics(), REJECTED, "reason"),
+                         {"too_large": 1})
+        self.assertLess(vm_hwm_kb(self.d.proc.pid), 200 * 1024)
+        # and the daemon is still there
+        self.assertAccepted(self.write_series(
+            [(alert_series(uniq("After"), "firing")[0],
+              [(1, now_ms() - 1000)])]))
+
+
+class SampleLimitTest(RWTestCase):
+    """remote_write.max_samples_per_request, counted over the request."""
+    CONFIG = "remote_write:\n  max_samples_per_request: 3\n"
+
+    def test_samples_over_the_limit_are_413(self):
+        t = now_ms() - 5000
+        a, _ = alert_series(uniq("S"), "firing")
+        b, _ = alert_series(uniq("S"), "firing")
+        m0 = self.d.metrics()
+        c0 = self.table_counts()
+        r = self.write_series([(a, [(1, t), (1, t + 1000)]),
+                               (b, [(1, t), (1, t + 1000)])])
+        self.assertEqual(r.status, 413, r.text)
+        self.assertIn("more than 3 samples in one request", r.text)
+        self.assertEqual(self.table_counts(), c0)
+        self.assertEqual(delta(m0, self.d.metrics(), REJECTED, "reason"),
+                         {"too_large": 1})
+        self.assertAccepted(self.write_series([(a, [(1, t), (1, t + 1000)]),
+                                               (b, [(1, t)])]))
+
+
 # --- storage failure --------------------------------------------------------
 
 class StorageFailureTest(RWTestCase):
@@ -853,6 +1000,26 @@ class StalenessTimeoutTest(RWTestCase):
         self.assertEqual([(x["active"], x["last_ts"]) for x in s],
                          [(0, t + 1000)])
         self.assertEqual(self.firing_api(alertname=name), [])
+
+    def test_many_quiet_series_all_end_at_one_check(self):
+        # issue 14: "expiry 256 series / 5 s (5.4 h to clear)"
+        name = uniq("QuietMany")
+        n = 1000
+        t = now_ms() - 3000
+        series = [(alert_series(name, "firing", {"i": str(i)})[0], [(1, t)])
+                  for i in range(n)]
+        self.assertAccepted(self.write_series(series))
+        self.assertEqual(len(self.firing_api(alertname=name)), n)
+        m0 = self.d.metrics()
+        # one step of the clock past their staleness: the check runs at
+        # most twice in it (it is due every 5 s)
+        self.d.advance_clock("62s")
+        m1 = self.d.metrics()
+        self.assertEqual(sample(m1, EXPIRED) - sample(m0, EXPIRED), n)
+        self.assertEqual(self.firing_api(alertname=name), [])
+        rows = self.episode_rows(name)
+        self.assertEqual(len(rows), n)
+        self.assertEqual({r["resolved_at"] for r in rows}, {t})
 
 
 if __name__ == "__main__":

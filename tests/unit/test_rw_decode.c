@@ -174,7 +174,7 @@ diff_rw_decode(const void *body, size_t len, enum rw_version v,
 	else if ((d = request_diff(*out, ref)) != NULL)
 		;
 	else if ((rst == RW_OK || rst == RW_ERR_INVALID) &&
-	    path == RW__PATH_WIRE)
+	    (path == RW__PATH_WIRE || path == RW__PATH_LIMIT))
 		d = "the streaming decoder refused what the reference took";
 	else if (rst != RW_OK && rst != RW_ERR_INVALID &&
 	    path == RW__PATH_FAST)
@@ -1196,14 +1196,18 @@ TEST(size_limits)
 }
 
 /* A flood of empty samples decodes to ~50 bytes of protobuf-c structs per
- * wire byte: over the arena's budget, refused without using more. */
+ * wire byte: over the arena's budget, refused without using more (with
+ * max_samples out of the way: sample_flood is what it does first). */
 TEST(memory_budget)
 {
 	struct buf ts, req;
 	struct rw_request *r = NULL;
+	struct rw_limits lim;
 	char err[256];
 	size_t i;
 
+	rw_limits_default(&lim);
+	lim.max_samples = SIZE_MAX;
 	buf_init(&ts, 1 << 20);
 	buf_init(&req, 1 << 20);
 	w_len(&ts, 1, "\x0a\x08__name__\x12\x01x", 13);
@@ -1211,7 +1215,7 @@ TEST(memory_budget)
 		w_len(&ts, 2, "", 0);
 	w_len(&req, 1, ts.data, ts.len);
 	count_start(SIZE_MAX);
-	CHECK_INT(decode_raw(req.data, req.len, RW_V1, NULL, &r, err,
+	CHECK_INT(decode_raw(req.data, req.len, RW_V1, &lim, &r, err,
 	    sizeof(err)), RW_ERR_TOO_LARGE);
 	CHECK(r == NULL);
 	CHECK_CONTAINS(err, "decoding the request needs more than");
@@ -1220,11 +1224,93 @@ TEST(memory_budget)
 	count_stop();
 	CHECK_INT(a_live, 0);
 	/* the streaming decoder leaves it to the reference */
-	CHECK_INT(decode_raw(req.data, req.len, RW_V1, NULL, &r, err,
+	CHECK_INT(decode_raw(req.data, req.len, RW_V1, &lim, &r, err,
 	    sizeof(err)), RW_ERR_TOO_LARGE);
 	CHECK_INT(rw__last_path(), RW__PATH_BUDGET);
 	buf_free(&ts);
 	buf_free(&req);
+}
+
+/* The same flood (issue 14: one series and millions of empty samples)
+ * meets max_samples in the wire scan: refused before anything but the
+ * decoded body is allocated, in 1.0 and in 2.0. At the limit it decodes. */
+TEST(sample_flood)
+{
+	struct buf ts, req;
+	struct rw_request *r = NULL;
+	struct rw_limits lim;
+	char err[256];
+	size_t i;
+	int v2;
+
+	for (v2 = 0; v2 <= 1; v2++) {
+		buf_init(&ts, 1 << 20);
+		buf_init(&req, 1 << 20);
+		if (v2) {
+			w_len(&req, 4, "", 0);
+			w_len(&req, 4, "__name__", 8);
+			w_len(&req, 4, "x", 1);
+			w_len(&ts, 1, "\x01\x02", 2);	/* labels_refs */
+		} else
+			w_len(&ts, 1, "\x0a\x08__name__\x12\x01x", 13);
+		for (i = 0; i < 200000; i++)
+			w_len(&ts, 2, "", 0);
+		w_len(&req, v2 ? 5 : 1, ts.data, ts.len);
+		count_start(SIZE_MAX);
+		CHECK_INT(decode_raw(req.data, req.len, v2 ? RW_V2 : RW_V1,
+		    NULL, &r, err, sizeof(err)), RW_ERR_TOO_LARGE);
+		CHECK(r == NULL);
+		CHECK_STR(err, "more than 100000 samples in one request");
+		/* the decoded body and nothing the size of the samples */
+		CHECK(a_peak <= req.len + 65536);
+		count_stop();
+		CHECK_INT(a_live, 0);
+		CHECK_INT(rw__last_path(), RW__PATH_LIMIT);
+		/* the limit is inclusive */
+		rw_limits_default(&lim);
+		lim.max_samples = 200000;
+		lim.max_series = 1;
+		CHECK_INT(decode_raw(req.data, req.len, v2 ? RW_V2 : RW_V1,
+		    &lim, &r, err, sizeof(err)), RW_ERR_TOO_LARGE);
+		CHECK_CONTAINS(err, "decoding the request needs more than");
+		lim.max_samples = 199999;
+		CHECK_INT(decode_raw(req.data, req.len, v2 ? RW_V2 : RW_V1,
+		    &lim, &r, err, sizeof(err)), RW_ERR_TOO_LARGE);
+		CHECK_STR(err, "more than 199999 samples in one request");
+		buf_free(&ts);
+		buf_free(&req);
+	}
+}
+
+/* Samples are counted over the whole request, every series. */
+TEST(sample_limit)
+{
+	struct tseries ts[2] = {
+		{ { "__name__", "a", NULL }, 2, { 1, 2 }, { 1000, 2000 } },
+		{ { "__name__", "b", NULL }, 1, { 3 }, { 3000 } },
+	};
+	struct rw_request *r = NULL;
+	struct rw_limits lim;
+	char err[256], *body;
+	size_t clen;
+
+	body = pack_v1(ts, 2, &clen);
+	rw_limits_default(&lim);
+	lim.max_samples = 3;
+	CHECK_INT(rw_decode(body, clen, RW_V1, &lim, &r, err, sizeof(err)),
+	    RW_OK);
+	CHECK_INT(r->nsamples, 3);
+	rw_request_free(r);
+	r = NULL;
+	lim.max_samples = 2;
+	CHECK_INT(rw_decode(body, clen, RW_V1, &lim, &r, err, sizeof(err)),
+	    RW_ERR_TOO_LARGE);
+	CHECK(r == NULL);
+	CHECK_STR(err, "more than 2 samples in one request");
+	CHECK_INT(rw__decode_reference(body, clen, RW_V1, &lim, &r, err,
+	    sizeof(err)), RW_ERR_TOO_LARGE);
+	CHECK_STR(err, "more than 2 samples in one request");
+	free(body);
 }
 
 TEST(protobuf_errors)
@@ -1474,7 +1560,7 @@ TEST(mixed_valid_invalid)
 /* A long series is named in a bounded message. */
 TEST(long_series_name)
 {
-	static char big[4001];
+	static char big[2001];	/* under max_label_value_length */
 	struct tseries ts = { { "__name__", "up", "a", big, "b", big, "c",
 	    big, "d", "x", "c", "1", NULL }, 0, { 0 }, { 0 } };
 	struct rw_request *r;
@@ -2027,6 +2113,8 @@ main(void)
 	RUN(snappy_errors);
 	RUN(size_limits);
 	RUN(memory_budget);
+	RUN(sample_flood);
+	RUN(sample_limit);
 	RUN(protobuf_errors);
 	RUN(invalid_series);
 	RUN(valid_edge_cases);
