@@ -15,7 +15,7 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 
-PKGS     := libmicrohttpd jansson sqlite3 yaml-0.1 libprotobuf-c libpcre2-8 libcurl
+PKGS     := libmicrohttpd jansson sqlite3 yaml-0.1 libprotobuf-c libpcre2-8 libcurl gnutls libxcrypt
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 ifdef WERROR
@@ -36,8 +36,8 @@ LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
 
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 BUILD_DEPS := gcc make pkg-config libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev \
-	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev libpcre2-dev
-TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 python3-yaml git chromium tzdata systemd
+	libsnappy-dev libjansson-dev libsqlite3-dev libyaml-dev libpcre2-dev libgnutls28-dev libcrypt-dev
+TEST_DEPS  := prometheus prometheus-alertmanager sqlite3 curl python3 python3-yaml git chromium tzdata systemd openssl
 FUZZ_DEPS  := clang libclang-rt-dev python3
 
 LIB_SRC  := $(wildcard lib/*/*.c)
@@ -50,7 +50,7 @@ OPENAPI_OBJ := $(BUILD)/gen/openapi_json.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run check test unit e2e deps deps-build deps-test deps-fuzz install clean FORCE
+.PHONY: all run check test test-security unit e2e deps deps-build deps-test deps-fuzz install clean FORCE
 .SECONDARY: $(PROTO_C) $(PROTO_C:.c=.h)
 
 all: $(BUILD)/alertnoised
@@ -144,6 +144,19 @@ check: deps-test
 test: deps-test
 	$(MAKE) all $(UNIT_BIN)
 	tests/run.sh $(BUILD) fast
+
+# The tests of README "Security", each promise's (`make check` runs them
+# too; CI also runs them on their own, so a failure names the promise).
+SECURITY_TESTS := integration.test_webconfig integration.test_store_integrity \
+	integration.test_daemon.FramingTest integration.test_daemon.ReloadTest \
+	integration.test_daemon.LifecycleTest integration.test_feedback.CrossOriginTest \
+	integration.test_remote_write.StoredLimitsTest integration.test_remote_write.SampleLimitTest \
+	integration.test_remote_write.RejectTest integration.test_remote_write.StalenessTimeoutTest
+test-security: deps-test
+	$(MAKE) all $(BUILD)/tests/test_webhook
+	$(BUILD)/tests/test_webhook
+	cd tests && AN_BUILD=$(abspath $(BUILD)) PYTHONPATH=$$PWD:$$PWD/integration \
+		python3 -m unittest $(SECURITY_TESTS)
 
 # Only the end-to-end tests (real Prometheus and Alertmanager); `make check`
 # runs them too.

@@ -19,6 +19,8 @@ struct flags {
 	const char *log_format;
 	int test_clock;			/* --test.clock: POST /-/test/clock */
 	int enable_lifecycle;		/* --web.enable-lifecycle: /-/reload */
+	const char *web_config_file;	/* --web.config.file: TLS, basic auth
+					   (webconfig.h); NULL none */
 };
 
 struct daemon_metrics {
@@ -41,6 +43,7 @@ struct daemon_metrics {
 	struct met_family *reload_success;
 	struct met_family *reload_success_ts;
 	struct met_family *reloads;		/* {result} */
+	struct met_family *auth_failures;	/* {reason} */
 	struct met_family *ready;
 	struct met_family *rw_samples;		/* {result} */
 	struct met_family *rw_rejected;		/* {reason} */
@@ -75,13 +78,17 @@ struct daemon_metrics {
 	struct met_family *kpi_refresh_duration;
 };
 
+struct webconfig;
+
 struct daemon {
 	struct flags flags;
-	pthread_mutex_t cfg_mu;		/* guards the cfg pointer, nothing
-					   else: see daemon_config */
+	pthread_mutex_t cfg_mu;		/* guards the cfg and web pointers,
+					   nothing else: see daemon_config */
 	struct an_config *cfg;		/* the running config; read it
 					   through daemon_config, except
 					   single-threaded at start-up */
+	struct webconfig *web;		/* the running --web.config.file, or
+					   NULL; held and swapped as cfg */
 	struct store *store;
 	int ready;			/* store open: atomic */
 	struct met_registry *reg;

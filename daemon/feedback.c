@@ -13,6 +13,9 @@
  * notification opens (config/alertmanager/alertnoise-feedback.tmpl): plain
  * HTML5, inline CSS, no script, no external assets; a form post from it is
  * answered 303 See Other back to the page, so reloading it re-posts nothing.
+ * A form is what any site can make a browser post, so a post a browser
+ * marks as from another site (Sec-Fetch-Site, Origin) is refused before it
+ * gets here (http.c cross_origin: 403).
  *
  * Rejections are answered with the JSON error envelope and logged at debug;
  * there is no rejection metric (a person typed them, nothing to alert on). */

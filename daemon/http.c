@@ -7,7 +7,19 @@
  *
  * Request bodies are read into a size-capped buffer: a Content-Length over
  * the limit is refused before reading; a chunked body is not buffered past
- * the limit and is refused when it ends. Each connection has its own thread. */
+ * the limit and is refused when it ends. Each connection has its own thread.
+ *
+ * Before a route sees a request, two checks refuse it (counted in
+ * alertnoise_http_requests_refused_total): a body whose length is
+ * ambiguous (framing_error: 400, and the connection is closed, so nothing
+ * smuggled behind it is answered), and a browser's POST or PUT from
+ * another site (cross_origin: 403).
+ *
+ * With --web.config.file (webconfig.h) the server speaks TLS only, checks
+ * client certificates, and every request but /-/healthy and /-/ready
+ * authenticates (basic auth) and must be in its route's group of
+ * web.authorization (ingest, read, admin) before anything else is read. */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
@@ -35,12 +47,135 @@
 #include "sources.h"
 #include "timefmt.h"
 #include "timers.h"
+#include "webconfig.h"
 
 /* Connections served at once; each has its own thread. */
 #define CONNECTION_LIMIT 512
 
 static struct MHD_Daemon *mhd;
+/* The web config the server started with: its TLS settings are libmicro-
+ * httpd's until http_stop; held. NULL: plain HTTP. */
+static struct webconfig *tls_web;
 static int in_flight;	/* requests started and not completed: atomic */
+static struct met_family *m_refused;	/* {reason} */
+
+/* --- requests refused before their route sees them ---------------------- */
+
+/* The reasons of alertnoise_http_requests_refused_total. */
+#define R_FRAMING	"ambiguous_framing"
+#define R_CROSS_ORIGIN	"cross_origin"
+
+static const char *
+header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* NULL when the request's body length is certain, else why not. RFC 9112
+ * section 6.1: a request with a Transfer-Encoding whose final coding is not
+ * chunked has no reliable length; section 6.3: one with Content-Length too
+ * may be smuggling a second request behind the first, and the connection
+ * must be closed after the answer. The only coding libmicrohttpd decodes is
+ * chunked alone, so anything else is refused. */
+static const char *
+framing_error(struct MHD_Connection *c)
+{
+	const char *te = header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	if (te == NULL)
+		return NULL;
+	if (header(c, MHD_HTTP_HEADER_CONTENT_LENGTH) != NULL)
+		return "Content-Length and Transfer-Encoding together: the "
+		    "length of the body is ambiguous";
+	if (strcasecmp(te, "chunked") != 0)
+		return "Transfer-Encoding other than chunked: the length of "
+		    "the body is unknown";
+	return NULL;
+}
+
+/* 0 when a request that changes state (POST, PUT) may be served, else -1
+ * and why in msg. As Go's net/http CrossOriginProtection (src/net/http/
+ * csrf.go): Sec-Fetch-Site, which every current browser sends, must be
+ * same-origin or none (typed or bookmarked); without it, an Origin must
+ * name this server: http or https and host[:port] equal to Host (the
+ * scheme is not compared, so a TLS-terminating proxy in front works).
+ * A request with neither header is not a browser's (curl, Alertmanager,
+ * Prometheus): served. A cross-site HTML form, or a fetch without CORS,
+ * can post form bodies anywhere; this keeps them from recording verdicts
+ * or reloading the config in the name of whoever's browser it is. */
+static int
+cross_origin(struct MHD_Connection *c, char *msg, size_t msglen)
+{
+	const char *site = header(c, "Sec-Fetch-Site");
+	const char *origin = header(c, "Origin");
+	const char *host = header(c, MHD_HTTP_HEADER_HOST);
+	const char *h;
+
+	if (site != NULL) {
+		if (strcasecmp(site, "same-origin") == 0 ||
+		    strcasecmp(site, "none") == 0)
+			return 0;
+		snprintf(msg, msglen, "cross-origin request refused: "
+		    "Sec-Fetch-Site is \"%.40s\", want same-origin", site);
+		return -1;
+	}
+	if (origin == NULL)
+		return 0;
+	h = strncasecmp(origin, "http://", 7) == 0 ? origin + 7 :
+	    strncasecmp(origin, "https://", 8) == 0 ? origin + 8 : NULL;
+	if (h != NULL && host != NULL && *host != '\0' &&
+	    strcasecmp(h, host) == 0)
+		return 0;
+	snprintf(msg, msglen, "cross-origin request refused: Origin \"%.100s\""
+	    " is not this server (Host \"%.100s\")", origin,
+	    host ? host : "");
+	return -1;
+}
+
+/* Answers 400 or 403 for a request refused before its route: JSON for
+ * the API, text for the rest; counted by reason. close_after: the
+ * connection is closed after the answer (nothing after it is read). */
+static enum MHD_Result
+refuse(struct MHD_Connection *c, struct request *r, const char *url,
+    int code, const char *reason, const char *msg, int close_after)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	json_t *o;
+	char *text;
+	const char *ct = "text/plain; charset=utf-8";
+
+	met_add(m_refused, &reason, 1);
+	log_debug("request refused", "reason", reason, "err", msg);
+	if (strncmp(url, "/api/", 5) == 0) {
+		o = json_pack("{s:s, s:s, s:s}", "status", "error",
+		    "errorType", code == 403 ? "forbidden" : "bad_data",
+		    "error", msg);
+		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		ct = "application/json";
+	} else if ((text = malloc(strlen(msg) + 2)) != NULL) {
+		strcpy(text, msg);
+		strcat(text, "\n");
+	}
+	if (text == NULL)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", ct);
+	if (close_after)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
+	ret = MHD_queue_response(c, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	r->code = code;
+	r->responded = 1;
+	return ret;
+}
 
 /* --- routes ------------------------------------------------------------ */
 
@@ -50,12 +185,37 @@ h_healthy(struct MHD_Connection *c, struct request *r)
 	return respond_text(c, r, 200, "alertnoise is Healthy.\n");
 }
 
+/* Ready: the store is open and its writes succeed (store_write_fault).
+ * why gets what keeps the daemon from being ready; returns 1 or 0. */
+static int
+ready(struct daemon *d, char *why, size_t whylen)
+{
+	char err[512];
+	int fault;
+
+	if (!__atomic_load_n(&d->ready, __ATOMIC_ACQUIRE)) {
+		snprintf(why, whylen, "not started or stopping");
+		return 0;
+	}
+	fault = store_write_fault(d->store, err, sizeof(err));
+	if (fault == STORE_FAULT_CORRUPT)
+		snprintf(why, whylen, "a write found the store corrupt (%s): "
+		    "stop the daemon and run alertnoised check-store", err);
+	else if (fault != 0)
+		snprintf(why, whylen, "writes to the store fail (%s), until one "
+		    "succeeds again", err);
+	return fault == 0;
+}
+
 static enum MHD_Result
 h_ready(struct MHD_Connection *c, struct request *r)
 {
-	if (__atomic_load_n(&r->d->ready, __ATOMIC_ACQUIRE))
+	char why[700], msg[800];
+
+	if (ready(r->d, why, sizeof(why)))
 		return respond_text(c, r, 200, "alertnoise is Ready.\n");
-	return respond_text(c, r, 503, "alertnoise is not ready.\n");
+	snprintf(msg, sizeof(msg), "alertnoise is not ready: %s.\n", why);
+	return respond_text(c, r, 503, msg);
 }
 
 /* The part of a failed load's error that says where it failed and never
@@ -112,6 +272,9 @@ h_reload(struct MHD_Connection *c, struct request *r)
 	if (daemon_reload(r->d, err, sizeof(err)) < 0) {
 		at = reload_where(err, r->d->flags.config_file, where,
 		    sizeof(where));
+		if (at == NULL && r->d->flags.web_config_file != NULL)
+			at = reload_where(err, r->d->flags.web_config_file,
+			    where, sizeof(where));
 		snprintf(msg, sizeof(msg), "failed to reload config: %s%sthe "
 		    "file is not a valid configuration, the old one stays; the "
 		    "daemon's log says what is wrong, as does alertnoised "
@@ -215,7 +378,9 @@ h_metrics(struct MHD_Connection *c, struct request *r)
 	    strstr(accept, "application/openmetrics-text") != NULL;
 	struct buf out;
 	enum MHD_Result ret;
+	char why[700];
 
+	met_set(r->d->m.ready, NULL, ready(r->d, why, sizeof(why)));
 	buf_init(&out, 64 << 20);
 	if ((om ? met_render_openmetrics(r->d->reg, &out) :
 	    met_render(r->d->reg, &out)) < 0) {
@@ -234,6 +399,10 @@ h_metrics(struct MHD_Connection *c, struct request *r)
 
 enum { M_GET = 1, M_POST = 2, M_PUT = 4 };
 
+/* Who may call a route (web.authorization): G_OPEN anyone, the others
+ * any user of basic_auth_users in the group's list. */
+enum { G_OPEN = 1, G_INGEST, G_READ, G_ADMIN };
+
 struct route {
 	const char *path;
 	const char *handler;	/* metric label */
@@ -249,6 +418,7 @@ struct route {
 	 * read, sets the body limit, and may queue a rejection. */
 	enum MHD_Result (*headers)(struct MHD_Connection *, struct request *);
 	enum MHD_Result (*fn)(struct MHD_Connection *, struct request *);
+	int group;		/* G_* */
 };
 
 /* The read API's parameters (README "HTTP API"): since and until are the
@@ -262,57 +432,59 @@ struct route {
 #define P_NONE		""
 
 static const struct route routes[] = {
-	{ "/-/healthy", "/-/healthy", M_GET, NULL, NULL, NULL, h_healthy },
-	{ "/-/ready", "/-/ready", M_GET, NULL, NULL, NULL, h_ready },
+	{ "/-/healthy", "/-/healthy", M_GET, NULL, NULL, NULL,
+	    h_healthy, G_OPEN },
+	{ "/-/ready", "/-/ready", M_GET, NULL, NULL, NULL, h_ready, G_OPEN },
 	{ "/-/reload", "/-/reload", M_POST | M_PUT, NULL, NULL, NULL,
-	    h_reload },
-	{ "/metrics", "/metrics", M_GET, NULL, NULL, NULL, h_metrics },
+	    h_reload, G_ADMIN },
+	{ "/metrics", "/metrics", M_GET, NULL, NULL, NULL, h_metrics, G_READ },
 	{ "/api/v1/webhook", "/api/v1/webhook", M_POST, NULL, NULL,
-	    webhook_headers, h_webhook },
+	    webhook_headers, h_webhook, G_INGEST },
 	{ "/api/v1/write", "/api/v1/write", M_POST, NULL, NULL, write_headers,
-	    h_write },
+	    h_write, G_INGEST },
 	{ "/api/v1/episodes", "/api/v1/episodes", M_GET, P_EPISODES, NULL,
-	    NULL, api_episodes },
+	    NULL, api_episodes, G_READ },
 	{ "/api/v1/alerts/firing", "/api/v1/alerts/firing", M_GET, P_EPISODES,
-	    NULL, NULL, api_firing },
+	    NULL, NULL, api_firing, G_READ },
 	{ "/api/v1/alertnames", "/api/v1/alertnames", M_GET, P_ALERTNAMES,
-	    NULL, NULL, api_alertnames },
+	    NULL, NULL, api_alertnames, G_READ },
 	{ "/api/v1/alerts", "/api/v1/alerts", M_GET, P_ALERTNAMES,
 	    "path /api/v1/alerts is deprecated: use /api/v1/alertnames", NULL,
-	    api_alertnames },
+	    api_alertnames, G_READ },
 	{ "/api/v1/groups", "/api/v1/groups", M_GET, P_LIST, NULL, NULL,
-	    api_groups },
+	    api_groups, G_READ },
 	{ "/api/v1/summary", "/api/v1/summary", M_GET, P_WINDOW, NULL, NULL,
-	    api_summary },
+	    api_summary, G_READ },
 	{ "/api/v1/status/sources", "/api/v1/status/sources", M_GET, P_NONE,
-	    NULL, NULL, h_status_sources },
+	    NULL, NULL, h_status_sources, G_READ },
 	{ "/api/v1/status/buildinfo", "/api/v1/status/buildinfo", M_GET,
-	    P_NONE, NULL, NULL, h_status_buildinfo },
+	    P_NONE, NULL, NULL, h_status_buildinfo, G_READ },
 	{ "/api/v1/status/config", "/api/v1/status/config", M_GET, P_NONE,
-	    NULL, NULL, h_status_config },
+	    NULL, NULL, h_status_config, G_READ },
 	{ "/api/v1/openapi.json", "/api/v1/openapi.json", M_GET, P_NONE, NULL,
-	    NULL, h_openapi },
+	    NULL, h_openapi, G_READ },
 	{ "/api/v1/report", "/api/v1/report", M_GET, P_REPORT, NULL, NULL,
-	    api_report },
+	    api_report, G_READ },
 	{ "/api/v1/feedback", "/api/v1/feedback", M_POST, NULL, NULL,
-	    feedback_headers, h_feedback },
-	{ "/feedback", "/feedback", M_GET, NULL, NULL, NULL, page_feedback },
+	    feedback_headers, h_feedback, G_ADMIN },
+	{ "/feedback", "/feedback", M_GET, NULL, NULL, NULL,
+	    page_feedback, G_ADMIN },
 	{ "/api/v1/simulate", "/api/v1/simulate", M_POST, NULL, NULL,
-	    simulate_headers, h_simulate },
+	    simulate_headers, h_simulate, G_ADMIN },
 	{ "/api/v1/recommendations", "/api/v1/recommendations", M_GET,
-	    P_LIST, NULL, NULL, api_recommendations },
-	{ "/", "/", M_GET, NULL, NULL, NULL, ui_overview },
+	    P_LIST, NULL, NULL, api_recommendations, G_READ },
+	{ "/", "/", M_GET, NULL, NULL, NULL, ui_overview, G_READ },
 	{ "/alerts/*", "/alerts/:alertname", M_GET, NULL, NULL, NULL,
-	    ui_alert },
-	{ "/groups", "/groups", M_GET, NULL, NULL, NULL, ui_groups },
+	    ui_alert, G_READ },
+	{ "/groups", "/groups", M_GET, NULL, NULL, NULL, ui_groups, G_READ },
 	{ "/recommendations", "/recommendations", M_GET, NULL, NULL, NULL,
-	    ui_recommendations },
+	    ui_recommendations, G_READ },
 };
 
 /* Served only with --test.clock; without it, 404 as any unknown path. */
 static const struct route test_routes[] = {
 	{ "/-/test/clock", "/-/test/clock", M_POST, NULL, NULL, NULL,
-	    h_test_clock },
+	    h_test_clock, G_ADMIN },
 };
 
 static int
@@ -355,6 +527,171 @@ find_route(const struct daemon *d, const char *url)
 	return rt;
 }
 
+/* --- authentication and authorisation ---------------------------------- */
+
+static const char *const group_names[] = {
+	[G_OPEN] = "open", [G_INGEST] = "ingest", [G_READ] = "read",
+	[G_ADMIN] = "admin",
+};
+
+/* The running web config, held for the caller (webcfg_release), or NULL
+ * without --web.config.file. */
+static struct webconfig *
+running_web(struct daemon *d)
+{
+	struct webconfig *wc;
+
+	pthread_mutex_lock(&d->cfg_mu);
+	wc = d->web ? webcfg_hold(d->web) : NULL;
+	pthread_mutex_unlock(&d->cfg_mu);
+	return wc;
+}
+
+/* Answers text with one more header (name: value), counted in
+ * alertnoise_http_auth_failures_total{reason}. */
+static enum MHD_Result
+refuse_auth(struct MHD_Connection *c, struct request *r, int code,
+    const char *reason, const char *text, const char *name,
+    const char *value)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	const char *labels[] = { reason };
+
+	met_add(r->d->m.auth_failures, labels, 1);
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type",
+	    "text/plain; charset=utf-8");
+	if (name != NULL)
+		MHD_add_response_header(resp, name, value);
+	ret = MHD_queue_response(c, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	r->code = code;
+	r->responded = 1;
+	return ret;
+}
+
+/* Whether user is in group's list of web.authorization ("*": anyone). */
+static int
+in_group(const struct an_config *cfg, int group, const char *user)
+{
+	char **v = group == G_INGEST ? cfg->authz_ingest :
+	    group == G_READ ? cfg->authz_read : cfg->authz_admin;
+	size_t n = group == G_INGEST ? cfg->n_authz_ingest :
+	    group == G_READ ? cfg->n_authz_read : cfg->n_authz_admin;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], "*") == 0 || strcmp(v[i], user) == 0)
+			return 1;
+	return 0;
+}
+
+/* The client's address as text ("127.0.0.1", "::1"); "?" when unknown. */
+static void
+client_address(struct MHD_Connection *c, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	socklen_t len = sa == NULL ? 0 : sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+	if (sa == NULL || getnameinfo(sa, len, out, (socklen_t)outlen, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		snprintf(out, outlen, "?");
+}
+
+/* The checks of --web.config.file and web.authorization for a new
+ * request on route rt (NULL: no such route, which needs a user all the
+ * same, so that what exists is not told to strangers): the client
+ * certificate, then, unless rt is G_OPEN, basic auth (rate-limited per
+ * client address) and rt's group. Returns 0 to go on, or 1 with the
+ * refusal queued and what to return in *ret. */
+static int
+check_access(struct MHD_Connection *c, struct request *r,
+    const struct route *rt, enum MHD_Result *ret)
+{
+	struct daemon *d = r->d;
+	const union MHD_ConnectionInfo *ci;
+	const struct an_config *cfg = NULL;
+	struct webconfig *wc = NULL;
+	char *user = NULL, *pass = NULL, addr[64], msg[256], after[16];
+	const char *why;
+	enum webcfg_auth_result auth;
+	int retry = 0, result = 1;
+
+	if (tls_web != NULL && webcfg_client_auth(tls_web) !=
+	    WC_NO_CLIENT_CERT) {
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		why = ci == NULL || ci->tls_session == NULL ? "no TLS session" :
+		    webcfg_client_cert_check(tls_web, ci->tls_session);
+		if (why != NULL) {
+			snprintf(msg, sizeof(msg), "client certificate "
+			    "refused: %s\n", why);
+			*ret = refuse_auth(c, r, 403, "client_certificate", msg, NULL,
+			    NULL);
+			return 1;
+		}
+	}
+	if (rt != NULL && rt->group == G_OPEN)
+		return 0;
+	if ((wc = running_web(d)) == NULL || !webcfg_auth(wc)) {
+		webcfg_release(wc);
+		return 0;
+	}
+	cfg = daemon_config(d);
+	if ((user = MHD_basic_auth_get_username_password(c, &pass)) == NULL) {
+		*ret = refuse_auth(c, r, 401, "no_credentials", "authentication "
+		    "required: send a user and password (basic auth)\n",
+		    MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    "Basic realm=\"alertnoise\", charset=\"UTF-8\"");
+		goto out;
+	}
+	client_address(c, addr, sizeof(addr));
+	if (webcfg_limit_take(addr, cfg->max_auth_failures, ts_now_ms(),
+	    &retry) < 0) {
+		snprintf(after, sizeof(after), "%d", retry);
+		snprintf(msg, sizeof(msg), "too many failed logins from %s "
+		    "(web.max_auth_failures_per_minute is %zu): retry after "
+		    "%d s\n", addr, cfg->max_auth_failures, retry);
+		*ret = refuse_auth(c, r, 429, "rate_limited", msg, "Retry-After",
+		    after);
+		goto out;
+	}
+	if ((auth = webcfg_authenticate(wc, user, pass ? pass : "")) !=
+	    WC_AUTH_OK) {
+		/* the client is not told which of the two it got wrong */
+		*ret = refuse_auth(c, r, 401, auth == WC_AUTH_UNKNOWN_USER ?
+		    "unknown_user" : "wrong_password",
+		    "wrong user name or password\n",
+		    MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    "Basic realm=\"alertnoise\", charset=\"UTF-8\"");
+		goto out;
+	}
+	webcfg_limit_give(addr, cfg->max_auth_failures);
+	if (rt != NULL && !in_group(cfg, rt->group, user)) {
+		snprintf(msg, sizeof(msg), "forbidden: user \"%.64s\" is not "
+		    "in web.authorization.%s\n", user,
+		    group_names[rt->group]);
+		*ret = refuse_auth(c, r, 403, "forbidden", msg, NULL, NULL);
+		goto out;
+	}
+	result = 0;
+out:
+	if (pass != NULL) {
+		explicit_bzero(pass, strlen(pass));
+		free(pass);
+	}
+	free(user);
+	cfg_release(cfg);
+	webcfg_release(wc);
+	return result;
+}
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -363,6 +700,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	struct daemon *d = cls;
 	struct request *r = *con_cls;
 	const struct route *rt = find_route(d, url);
+	const char *why;
+	char refusal[320];
+
 	if (r == NULL) {
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
@@ -374,6 +714,14 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		buf_init(&r->body, 0);
 		*con_cls = r;
 
+		if ((why = framing_error(c)) != NULL)
+			return refuse(c, r, url, 400, R_FRAMING, why, 1);
+		{
+			enum MHD_Result ret;
+
+			if (check_access(c, r, rt, &ret))
+				return ret;
+		}
 		if (rt == NULL) {
 			if (strncmp(url, "/api/", 5) == 0)
 				return respond_json_error(c, r, 404,
@@ -398,6 +746,10 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 			r->responded = 1;
 			return ret;
 		}
+		if ((method_bit(method) & (M_POST | M_PUT)) != 0 &&
+		    cross_origin(c, refusal, sizeof(refusal)) < 0)
+			return refuse(c, r, url, 403, R_CROSS_ORIGIN,
+			    refusal, 0);
 		if (rt->headers != NULL)
 			return rt->headers(c, r);
 		return MHD_YES;
@@ -463,6 +815,59 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	__atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
 }
 
+/* MHD_OPTION_NOTIFY_CONNECTION: a new TLS connection's session, before
+ * its handshake, asks for the client certificate client_auth_type
+ * wants. */
+static void
+connection_cb(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	(void)cls;
+	(void)socket_context;
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED || tls_web == NULL)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci != NULL && ci->tls_session != NULL)
+		webcfg_tls_session_setup(tls_web, ci->tls_session);
+}
+
+/* The TLS options of libmicrohttpd for d's web config, ended by
+ * MHD_OPTION_END (only it without TLS); sets MHD_USE_TLS in *flags. The
+ * texts stay tls_web's. Returns -1 with err when this libmicrohttpd has no
+ * TLS. */
+static int
+tls_options(struct daemon *d, struct MHD_OptionItem *opt, size_t nopt,
+    unsigned int *flags, char *err, size_t errlen)
+{
+	size_t n = 0;
+
+	assert(nopt >= 5);
+	if (d->web == NULL || !webcfg_tls(d->web)) {
+		opt[0] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+		return 0;
+	}
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		snprintf(err, errlen, "--web.config.file has tls_server_config, "
+		    "but this libmicrohttpd was built without TLS");
+		return -1;
+	}
+	tls_web = webcfg_hold(d->web);
+	*flags |= MHD_USE_TLS;
+	opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+	    (void *)webcfg_cert_pem(tls_web) };
+	opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+	    (void *)webcfg_key_pem(tls_web) };
+	opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+	    (void *)webcfg_priorities(tls_web) };
+	if (webcfg_client_ca_pem(tls_web) != NULL)
+		opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST,
+		    0, (void *)webcfg_client_ca_pem(tls_web) };
+	opt[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return 0;
+}
+
 /* Splits "host:port", "[v6]:port" or ":port". */
 static int
 split_address(const char *addr, char *host, size_t hostlen, char *port,
@@ -504,11 +909,31 @@ http_start(struct daemon *d, char *err, size_t errlen)
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem tls[6];
 	unsigned int timeout;
 	char *endp;
 	long p;
 	int rc;
 
+	if (m_refused == NULL) {
+		static const char *const reason[] = { "reason" };
+		static const char *const reasons[] = { R_FRAMING,
+		    R_CROSS_ORIGIN };
+
+		m_refused = met_register(d->reg, MET_COUNTER,
+		    "alertnoise_http_requests_refused_total",
+		    "HTTP requests refused before their handler, by reason: "
+		    "ambiguous_framing (Content-Length with Transfer-Encoding, "
+		    "or a coding other than chunked: 400, connection closed), "
+		    "cross_origin (a browser's POST or PUT from another site: "
+		    "403).", 1, reason, NULL, 0);
+		if (m_refused == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		for (size_t i = 0; i < 2; i++)
+			met_add(m_refused, &reasons[i], 0);
+	}
 	if (split_address(d->cfg->listen_address, host, sizeof(host), port,
 	    sizeof(port)) < 0) {
 		snprintf(err, errlen, "bad listen address \"%s\" (want "
@@ -521,6 +946,9 @@ http_start(struct daemon *d, char *err, size_t errlen)
 		    d->cfg->listen_address);
 		return -1;
 	}
+	if (tls_options(d, tls, sizeof(tls) / sizeof(tls[0]), &flags, err,
+	    errlen) < 0)
+		return -1;
 	timeout = (unsigned)(d->cfg->read_timeout_ms / 1000);
 	if (timeout == 0)
 		timeout = 1;
@@ -542,7 +970,9 @@ http_start(struct daemon *d, char *err, size_t errlen)
 		    MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
 		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
+		    MHD_OPTION_NOTIFY_CONNECTION, connection_cb, d,
 		    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		    MHD_OPTION_ARRAY, tls,
 		    MHD_OPTION_END);
 		freeaddrinfo(ai);
 	} else {
@@ -551,19 +981,26 @@ http_start(struct daemon *d, char *err, size_t errlen)
 		    MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
 		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
+		    MHD_OPTION_NOTIFY_CONNECTION, connection_cb, d,
 		    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		    MHD_OPTION_ARRAY, tls,
 		    MHD_OPTION_END);
 	}
 	if (mhd == NULL) {
 		snprintf(err, errlen, "listening on %s failed (address in use "
-		    "or not permitted)", d->cfg->listen_address);
+		    "or not permitted%s)", d->cfg->listen_address,
+		    tls_web ? ", or libmicrohttpd refused the TLS settings" :
+		    "");
+		webcfg_release(tls_web);
+		tls_web = NULL;
 		return -1;
 	}
 	info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
 	snprintf(bound, sizeof(bound), "%s%s%s:%u",
 	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
 	    info ? info->port : (unsigned)p);
-	log_info("Listening on", "address", bound);
+	log_info("Listening on", "address", bound, "tls",
+	    tls_web ? "true" : "false");
 	return 0;
 }
 
@@ -604,4 +1041,6 @@ http_stop(struct daemon *d, int64_t timeout_ms)
 	}
 	MHD_stop_daemon(mhd);
 	mhd = NULL;
+	webcfg_release(tls_web);
+	tls_web = NULL;
 }

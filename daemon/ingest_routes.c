@@ -428,16 +428,21 @@ h_write(struct MHD_Connection *c, struct request *r)
 		rw_request_free(req);
 		return MHD_NO;
 	}
+	/* 2.0 (remote_write_spec_2_0.md, "Required Written Response
+	 * Headers"): what the store holds of the request -- its ALERTS and
+	 * ALERTS_FOR_STATE samples, new ones and those at or before their
+	 * series' last (a re-sent batch, held already: Prometheus' receiver
+	 * counts a duplicate sample as written too). Other series,
+	 * histograms and exemplars are accepted and dropped: not written. */
 	if (v == RW_V2) {
-		snprintf(num, sizeof(num), "%zu", req->nsamples);
+		snprintf(num, sizeof(num), "%zu",
+		    w.res.samples_applied + w.res.samples_old);
 		MHD_add_response_header(resp,
 		    "X-Prometheus-Remote-Write-Samples-Written", num);
-		snprintf(num, sizeof(num), "%zu", req->nhistograms);
 		MHD_add_response_header(resp,
-		    "X-Prometheus-Remote-Write-Histograms-Written", num);
-		snprintf(num, sizeof(num), "%zu", req->nexemplars);
+		    "X-Prometheus-Remote-Write-Histograms-Written", "0");
 		MHD_add_response_header(resp,
-		    "X-Prometheus-Remote-Write-Exemplars-Written", num);
+		    "X-Prometheus-Remote-Write-Exemplars-Written", "0");
 	}
 	rw_request_free(req);
 	ret = MHD_queue_response(c, 204, resp);

@@ -40,6 +40,7 @@
 #include "storelock.h"
 #include "timefmt.h"
 #include "timers.h"
+#include "webconfig.h"
 
 #ifndef AN_DEFAULT_CONFIG
 #define AN_DEFAULT_CONFIG "config/alertnoised.yml"
@@ -63,6 +64,7 @@ usage(FILE *f)
 "  feedback         Record a verdict (actionable, noise) on an alert.\n"
 "  simulate         Replay history under changed settings.\n"
 "  recommendations  List the recommended changes.\n"
+"  check-store      Check the store's file for corruption.\n"
 "  help [COMMAND]   Show this help, or a command's.\n"
 "\n"
 "query, feedback, simulate and recommendations talk to a running daemon\n"
@@ -76,6 +78,9 @@ usage(FILE *f)
 "                             Address to listen on for the API, webhooks and\n"
 "                             metrics (default from the config, \":9467\").\n"
 "      --web.enable-lifecycle Enable reloading over HTTP (POST /-/reload).\n"
+"      --web.config.file=PATH Web configuration file in Prometheus\n"
+"                             exporter-toolkit's format: TLS, client\n"
+"                             certificates, basic auth users (default none).\n"
 "      --storage.path=DIR     Directory of the embedded store (default from\n"
 "                             the config, \"data/\").\n"
 "      --log.level=LEVEL      debug, info, warn or error (default info).\n"
@@ -88,6 +93,74 @@ usage(FILE *f)
 "Flags override the configuration file. SIGHUP reloads it, as does POST\n"
 "/-/reload with --web.enable-lifecycle.\n",
 	    AN_DEFAULT_CONFIG);
+}
+
+static void
+print_finding(const char *text, void *arg)
+{
+	(void)arg;
+	printf("%s\n", text);
+}
+
+/* `alertnoised check-store`: argv[0] is "check-store". PRAGMA
+ * integrity_check on the store named by the config or --storage.path,
+ * read-only, so the daemon may be running. Exit status 0 when the store is
+ * whole, 1 after findings or when there is no store to check, 2 for a
+ * usage error. */
+static int
+check_store_main(int argc, char **argv)
+{
+	struct flags f;
+	struct an_config *cfg;
+	char err[2048];
+	int help = 0, rc;
+	const struct flag_def defs[] = {
+		{ "-h", FLAG_STOP, .on = &help },
+		{ "--help", FLAG_STOP, .on = &help },
+		{ "--config.file", FLAG_VALUE, .value = &f.config_file },
+		{ "--storage.path", FLAG_VALUE, .value = &f.storage_path },
+	};
+
+	memset(&f, 0, sizeof(f));
+	f.config_file = AN_DEFAULT_CONFIG;
+	rc = flags_parse(argc, argv, defs, sizeof(defs) / sizeof(defs[0]),
+	    "alertnoised check-store", stderr);
+	if (rc == 1) {
+		printf(
+"usage: alertnoised check-store [<flags>]\n"
+"\n"
+"Checks the store's file for corruption with SQLite's PRAGMA\n"
+"integrity_check and prints \"store OK\" (exit status 0) or what SQLite\n"
+"found (exit status 1). Opens the store read-only: the daemon may be\n"
+"running. A corrupt store is restored from a backup, or moved away (with\n"
+"its -wal and -shm files) to start with an empty one.\n"
+"\n"
+"Flags:\n"
+"  -h, --help                 Show this help and exit.\n"
+"      --config.file=PATH     Configuration file (default \"%s\").\n"
+"      --storage.path=DIR     Directory of the embedded store (default from\n"
+"                             the config).\n", AN_DEFAULT_CONFIG);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if ((cfg = daemon_load_config(&f, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "alertnoised check-store: error: %s\n", err);
+		return 1;
+	}
+	rc = store_check("sqlite", cfg->storage_path, 1, print_finding, NULL,
+	    err, sizeof(err));
+	if (rc == 0)
+		printf("store OK\n");
+	else if (rc > 0)
+		fprintf(stderr, "alertnoised check-store: the store in %s is "
+		    "not whole: restore it from a backup, or move its "
+		    "alertnoise.db (with its -wal and -shm files) away to "
+		    "start with an empty store\n", cfg->storage_path);
+	else
+		fprintf(stderr, "alertnoised check-store: error: %s\n", err);
+	cfg_free(cfg);
+	return rc == 0 ? 0 : 1;
 }
 
 /* `alertnoised help [COMMAND...]`: argv[0] is "help". The usage, or the
@@ -112,6 +185,8 @@ help(int argc, char **argv)
 		return import_main(n, args);
 	if (strcmp(args[0], "report") == 0)
 		return report_main(n, args);
+	if (strcmp(args[0], "check-store") == 0)
+		return check_store_main(n, args);
 	if (client_is_command(args[0]))
 		return client_run(n, args);
 	fprintf(stderr, "alertnoised: error: unknown command \"%s\", try "
@@ -198,6 +273,12 @@ register_metrics(struct daemon *d)
 	    "alertnoise_config_reloads_total",
 	    "Configuration reload attempts, by result (success, failure).",
 	    1, res, NULL, 0);
+	m->auth_failures = met_register(r, MET_COUNTER,
+	    "alertnoise_http_auth_failures_total",
+	    "HTTP requests refused by --web.config.file's authentication or "
+	    "web.authorization, by reason (no_credentials, unknown_user, "
+	    "wrong_password, rate_limited, forbidden, client_certificate).",
+	    1, reason, NULL, 0);
 	m->ready = met_register(r, MET_GAUGE, "alertnoise_ready",
 	    "1 once the store is open and the daemon serves requests.",
 	    0, NULL, NULL, 0);
@@ -261,7 +342,7 @@ register_metrics(struct daemon *d)
 	    !m->wh_rejected || !m->storage_errors || !m->storage_duration ||
 	    !m->pruned_rows || !m->episodes_opened || !m->episodes_resolved ||
 	    !m->reload_success || !m->reload_success_ts || !m->reloads ||
-	    !m->ready)
+	    !m->ready || !m->auth_failures)
 		return -1;
 	{
 		const char *v[] = { AN_VERSION, AN_REVISION };
@@ -297,8 +378,14 @@ register_metrics(struct daemon *d)
 			met_add(m->rw_samples, &rw_results[i], 0);
 		for (size_t i = 0; i < 7; i++)
 			met_add(m->rw_rejected, &rw_reasons[i], 0);
+		static const char *const auth_reasons[] = { "no_credentials",
+		    "unknown_user", "wrong_password", "rate_limited",
+		    "forbidden", "client_certificate" };
+
 		for (size_t i = 0; i < 2; i++)
 			met_add(m->reloads, &rr[i], 0);
+		for (size_t i = 0; i < 6; i++)
+			met_add(m->auth_failures, &auth_reasons[i], 0);
 	}
 	return kpi_register(d);
 }
@@ -408,6 +495,36 @@ model_check(struct daemon *d)
 	}
 }
 
+/* While writes to the store fail for want of space or for I/O errors, one
+ * probe write per call, so that readiness comes back when space does even
+ * with no request to write (a load balancer sends none to a daemon that is
+ * not ready). Logs when writes start and stop failing; *was is the fault
+ * seen by the last call. */
+static void
+check_writes(struct daemon *d, int *was)
+{
+	const struct an_config *cfg;
+	char why[512];
+	int fault = store_write_fault(d->store, why, sizeof(why));
+
+	if (fault == STORE_FAULT_IO && store_write_probe(d->store) == 0)
+		fault = store_write_fault(d->store, why, sizeof(why));
+	if (fault == *was)
+		return;
+	cfg = daemon_config(d);
+	if (fault == STORE_FAULT_CORRUPT)
+		log_error("A write found the store corrupt; /-/ready answers "
+		    "503. Stop the daemon and run alertnoised check-store",
+		    "path", cfg->storage_path, "err", why);
+	else if (fault == STORE_FAULT_IO)
+		log_error("Writes to the store fail; /-/ready answers 503 until"
+		    " one succeeds", "path", cfg->storage_path, "err", why);
+	else
+		log_info("Writes to the store succeed again; ready");
+	cfg_release(cfg);
+	*was = fault;
+}
+
 /* Ends remote-written series that went quiet without a staleness marker. */
 static void
 expire(struct daemon *d)
@@ -460,6 +577,8 @@ main(int argc, char **argv)
 		return import_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "check-store") == 0)
+		return check_store_main(argc - 1, argv + 1);
 	if (argc > 1 && client_is_command(argv[1]))
 		return client_run(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
@@ -487,6 +606,8 @@ main(int argc, char **argv)
 			    .on = &d.flags.enable_lifecycle },
 			{ "--config.file", FLAG_VALUE,
 			    .value = &d.flags.config_file },
+			{ "--web.config.file", FLAG_VALUE,
+			    .value = &d.flags.web_config_file },
 			{ "--web.listen-address", FLAG_VALUE,
 			    .value = &d.flags.listen_address },
 			{ "--storage.path", FLAG_VALUE,
@@ -525,8 +646,19 @@ main(int argc, char **argv)
 			    d.flags.config_file, "err", err);
 		return 1;
 	}
+	if (d.flags.web_config_file != NULL && (d.web = webcfg_load(
+	    d.flags.web_config_file, err, sizeof(err))) == NULL) {
+		if (check)
+			fprintf(stderr, "%s\n", err);
+		else
+			log_error("Loading web configuration file failed",
+			    "file", d.flags.web_config_file, "err", err);
+		cfg_free(d.cfg);
+		return 1;
+	}
 	if (check) {
 		printf("configuration OK\n");
+		webcfg_release(d.web);
 		cfg_free(d.cfg);
 		return 0;
 	}
@@ -548,6 +680,9 @@ main(int argc, char **argv)
 	}
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a file-size limit (LimitFSIZE=) fails the write with EFBIG, as a
+	 * full disk fails it, instead of killing the daemon */
+	signal(SIGXFSZ, SIG_IGN);
 
 	pthread_mutex_init(&d.cfg_mu, NULL);
 	d.start_ms = ts_now_ms();
@@ -566,7 +701,7 @@ main(int argc, char **argv)
 	{
 		struct store_opts so = { .busy_timeout_ms =
 		    d.cfg->busy_timeout_ms, .model_horizon_ms =
-		    model_horizon(d.cfg) };
+		    model_horizon(d.cfg), .verify = 1 };
 
 		if (store_open_opts("sqlite", d.cfg->storage_path, &so,
 		    &d.store, err, sizeof(err)) < 0) {
@@ -652,6 +787,7 @@ main(int argc, char **argv)
 	{
 		int64_t next_prune = ts_now_ms() + prune_every(&d);
 		int64_t next_expire = ts_now_ms() + EXPIRE_EVERY_MS;
+		int write_fault = 0;
 
 		for (;;) {
 			/* what was asked before the clock is read */
@@ -666,6 +802,7 @@ main(int argc, char **argv)
 				continue;
 			}
 			if (now >= next_expire) {
+				check_writes(&d, &write_fault);
 				expire(&d);
 				model_check(&d);
 				analysis_trim_idle();
@@ -712,6 +849,7 @@ main(int argc, char **argv)
 	curl_global_cleanup();
 	log_info("See you next time!");
 	met_registry_free(d.reg);
+	webcfg_release(d.web);
 	cfg_release(d.cfg);
 	pthread_mutex_destroy(&d.cfg_mu);
 	return 0;

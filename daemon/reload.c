@@ -1,6 +1,7 @@
 /* reload.c -- the config file with the flags over it: loaded at start-up
  * (daemon_load_config), and again on SIGHUP and POST /-/reload
- * (daemon_reload), which swaps it in for the requests that follow. */
+ * (daemon_reload), which swaps it in for the requests that follow, with the
+ * web configuration file (--web.config.file, webconfig.h). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "reload.h"
 #include "sources.h"
 #include "timefmt.h"
+#include "webconfig.h"
 
 /* Applies the flags over a loaded config: the daemon's, and those of
  * `alertnoised import` and `report` (through daemon_load_config), which set
@@ -87,6 +89,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	 * only under it */
 	static pthread_mutex_t reloading = PTHREAD_MUTEX_INITIALIZER;
 	struct an_config *c, *old;
+	struct webconfig *web = NULL, *old_web;
 	const char *fail[] = { "failure" }, *ok[] = { "success" };
 	int64_t sources_wait;
 
@@ -97,13 +100,30 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 		met_add(d->m.reloads, fail, 1);
 		return -1;
 	}
+	/* both files or neither: a broken web config keeps the old ones */
+	if (d->flags.web_config_file != NULL && (web = webcfg_load(
+	    d->flags.web_config_file, err, errlen)) == NULL) {
+		log_error("Loading web configuration file failed", "file",
+		    d->flags.web_config_file, "err", err);
+		cfg_free(c);
+		met_set(d->m.reload_success, NULL, 0);
+		met_add(d->m.reloads, fail, 1);
+		return -1;
+	}
 	pthread_mutex_lock(&reloading);
 	old = d->cfg;
+	old_web = d->web;
+	/* libmicrohttpd reads the TLS material once, at start */
+	if (web != NULL && old_web != NULL && !webcfg_tls_equal(web, old_web))
+		log_warn("tls_server_config changes only at restart: the "
+		    "running certificate and TLS settings stay", "file",
+		    d->flags.web_config_file);
 	/* what is read only at start keeps its running value (the running
 	 * config itself is never written: requests read it) */
 	if (cfg_keep_restart_keys(c, old, restart_only, NULL) < 0) {
 		pthread_mutex_unlock(&reloading);
 		cfg_free(c);
+		webcfg_release(web);
 		snprintf(err, errlen, "out of memory");
 		log_error("Loading configuration file failed", "file",
 		    d->flags.config_file, "err", err);
@@ -115,11 +135,13 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	 * which the last of them frees */
 	pthread_mutex_lock(&d->cfg_mu);
 	d->cfg = c;
+	d->web = web;
 	pthread_mutex_unlock(&d->cfg_mu);
 	sources_wait = 2 * c->sources_timeout_ms + 1000;
 	log_setup(c->log_level, c->log_format);
 	pthread_mutex_unlock(&reloading);
 	cfg_release(old);
+	webcfg_release(old_web);
 	analysis_cache_clear();		/* thresholds may have changed */
 	/* the sources may be others now: read them before answering */
 	sources_refresh(sources_wait);

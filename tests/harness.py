@@ -5,6 +5,7 @@ temporary store, speaks HTTP to it, reads its SQLite store and its /metrics.
 Everything listens on 127.0.0.1 only, and every process is stopped at the
 end of its test (or at exit)."""
 import atexit
+import base64
 import calendar
 import http.client as httpclient
 import json
@@ -72,14 +73,27 @@ class Response:
         return self.body.decode("utf-8", "replace")
 
 
-def http(method, url, body=None, headers=None, timeout=30):
-    """One HTTP request; returns a Response for every status code."""
+def basic_auth(user, password):
+    """The value of an Authorization header for basic auth."""
+    return "Basic " + base64.b64encode(
+        ("%s:%s" % (user, password)).encode()).decode()
+
+
+def http(method, url, body=None, headers=None, timeout=30, context=None,
+         auth=None):
+    """One HTTP request; returns a Response for every status code. context:
+    an ssl.SSLContext for https URLs; auth: (user, password) sent as basic
+    auth."""
     if isinstance(body, str):
         body = body.encode()
+    headers = dict(headers or {})
+    if auth is not None:
+        headers["Authorization"] = basic_auth(*auth)
     req = urllib.request.Request(url, data=body, method=method,
-                                 headers=headers or {})
+                                 headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout,
+                                    context=context) as r:
             return Response(r.status, r.headers, r.read())
     except urllib.error.HTTPError as e:
         return Response(e.code, e.headers, e.read())
@@ -104,16 +118,30 @@ def parse_metrics(text):
 
 
 class Daemon:
-    """A running alertnoised. config is the YAML text of its config file."""
+    """A running alertnoised. config is the YAML text of its config file.
+    web_config, when given, is the text of its --web.config.file (written
+    next to the config); ssl_context (an ssl.SSLContext) makes every request
+    of the harness https, auth ((user, password)) sends basic auth with
+    each."""
 
     def __init__(self, config="", extra_args=(), storage=None,
-                 lifecycle=True):
+                 lifecycle=True, web_config=None, ssl_context=None,
+                 auth=None):
         self.dir = tempfile.mkdtemp(prefix="an-test-")
         self.storage = storage or os.path.join(self.dir, "data")
         self.config_path = os.path.join(self.dir, "alertnoised.yml")
         self.write_config(config)
         self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.ssl_context = ssl_context
+        self.auth = auth
+        self.url = "%s://127.0.0.1:%d" % (
+            "https" if ssl_context is not None else "http", self.port)
+        self.web_config_path = None
+        if web_config is not None:
+            self.web_config_path = os.path.join(self.dir, "web.yml")
+            self.write_web_config(web_config)
+            extra_args = ["--web.config.file=" + self.web_config_path
+                          ] + list(extra_args)
         self.log_path = os.path.join(self.dir, "daemon.log")
         # POST /-/reload is served only with --web.enable-lifecycle; the
         # tests reload over HTTP unless they test that it is off
@@ -123,6 +151,10 @@ class Daemon:
 
     def write_config(self, text):
         with open(self.config_path, "w") as f:
+            f.write(text)
+
+    def write_web_config(self, text):
+        with open(self.web_config_path, "w") as f:
             f.write(text)
 
     def start(self, wait_ready=True):
@@ -142,7 +174,8 @@ class Daemon:
             raise AssertionError("alertnoised exited with %d:\n%s" %
                                  (self.proc.returncode, self.log()))
         try:
-            return http("GET", self.url + "/-/ready", timeout=1).status == 200
+            return http("GET", self.url + "/-/ready", timeout=1,
+                        context=self.ssl_context).status == 200
         except OSError:
             return False
 
@@ -161,12 +194,16 @@ class Daemon:
             return f.read().decode("utf-8", "replace")
 
     def get(self, path, **kw):
+        kw.setdefault("context", self.ssl_context)
+        kw.setdefault("auth", self.auth)
         return http("GET", self.url + path, **kw)
 
     def post(self, path, body=None, content_type="application/json", **kw):
         headers = kw.pop("headers", {})
         if content_type is not None:
             headers["Content-Type"] = content_type
+        kw.setdefault("context", self.ssl_context)
+        kw.setdefault("auth", self.auth)
         return http("POST", self.url + path, body=body, headers=headers, **kw)
 
     def webhook(self, payload, **kw):

@@ -121,6 +121,15 @@ static const struct cfg_key cfg_keys[] = {
 	    ":9467", check_listen_address, CFG_RESTART },
 	{ "web.read_timeout", CFG_DURATION, F(read_timeout_ms), 0,
 	    "30s", check_positive_duration, CFG_RESTART },
+	{ "web.max_auth_failures_per_minute", CFG_COUNT,
+	    F(max_auth_failures), 0, "10", NULL, 0 },
+	/* "*": any user basic_auth_users of --web.config.file knows */
+	{ "web.authorization.ingest", CFG_STRING_LIST, F(authz_ingest),
+	    F(n_authz_ingest), "*", NULL, 0 },
+	{ "web.authorization.read", CFG_STRING_LIST, F(authz_read),
+	    F(n_authz_read), "*", NULL, 0 },
+	{ "web.authorization.admin", CFG_STRING_LIST, F(authz_admin),
+	    F(n_authz_admin), "*", NULL, 0 },
 
 	{ "storage.path", CFG_STRING, F(storage_path), 0,
 	    "data/", check_nonempty, CFG_RESTART },

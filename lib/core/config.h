@@ -24,6 +24,16 @@ struct an_config {
 	/* web: */
 	char *listen_address;		/* web.listen_address, default ":9467" */
 	int64_t read_timeout_ms;	/* web.read_timeout, default 30s */
+	size_t max_auth_failures;	/* web.max_auth_failures_per_minute,
+					   10: per client address */
+	/* web.authorization: the users (basic_auth_users of the web config
+	 * file) each group of endpoints serves; default ["*"], any user */
+	char **authz_ingest;		/* .ingest: webhook, remote write */
+	size_t n_authz_ingest;
+	char **authz_read;		/* .read: read API, UI, /metrics */
+	size_t n_authz_read;
+	char **authz_admin;		/* .admin: reload, feedback, simulate */
+	size_t n_authz_admin;
 
 	/* storage: */
 	char *storage_path;		/* storage.path, default "data/" */

@@ -436,6 +436,8 @@ fx1_v1(struct fx *f, const uint8_t *p, const uint8_t *end)
 		if ((p = fx_tag(p, end, &num, &wt)) == NULL)
 			return -1;
 		k++;
+		if ((num == 4 || num == 5) && wt == WT_LEN)
+			return -1;	/* a 2.0 Request's (rw_reference.c) */
 		if (num != 1 && num != 3) {
 			if ((p = fx_skip(f, p, end, wt, &nunk)) == NULL)
 				return -1;

@@ -37,6 +37,8 @@ struct wfield {
 #define WF_SERIES	0x04	/* one series: counted against max_series */
 #define WF_RESERVED	0x08	/* reserved: its presence is an error */
 #define WF_SAMPLE	0x10	/* one sample: counted against max_samples */
+#define WF_OTHER	0x20	/* the other version's, with this wire type:
+				   its presence is an error */
 	const struct wmsg *sub;	/* entered when non-NULL */
 };
 
@@ -71,9 +73,17 @@ static const struct wfield v1_series_f[] = {
 static const struct wmsg v1_series = {
 	"prometheus.TimeSeries", v1_series_f, NELEM(v1_series_f)
 };
+/* 4 and 5 are unknown to 1.0; as length-delimited fields they are the
+ * symbols and timeseries of a 2.0 Request, which a 1.0 decoder would skip
+ * whole, answering 2xx for a request it dropped. Prometheus' receiver
+ * (storage/remote/write_handler.go) trusts Content-Type alone; the body
+ * tells too, so a 2.0 body under 1.0 headers is refused (400) as a 1.0
+ * body under 2.0 headers is (fields 1 to 3, reserved in 2.0). */
 static const struct wfield v1_request_f[] = {
 	{ 1, "timeseries", WT_LEN, WF_SERIES, &v1_series },
 	{ 3, "metadata", WT_LEN, 0, NULL },
+	{ 4, "symbols", WT_LEN, WF_OTHER, NULL },
+	{ 5, "timeseries", WT_LEN, WF_OTHER, NULL },
 };
 static const struct wmsg v1_request = {
 	"prometheus.WriteRequest", v1_request_f, NELEM(v1_request_f)
@@ -242,8 +252,17 @@ scan_msg(struct scan *sc, const struct wmsg *m, const uint8_t *p,
 		for (f = NULL, i = 0; i < m->nfields; i++)
 			if (m->fields[i].num == num)
 				f = &m->fields[i];
-		if (f == NULL)
+		if (f == NULL || ((f->flags & WF_OTHER) && wt != f->wt))
 			continue;	/* unknown: skipped, as the spec says */
+		if (f->flags & WF_OTHER) {
+			rw__seterr(sc->err, sc->errlen, "protobuf: %s has "
+			    "field %" PRIu64 ", which is %s of "
+			    "io.prometheus.write.v2.Request (a 2.0 request sent "
+			    "as 1.0? Its Content-Type must say "
+			    "proto=io.prometheus.write.v2.Request)", m->name,
+			    num, f->name);
+			return RW_ERR_PROTO;
+		}
 		if (f->flags & WF_RESERVED) {
 			rw__seterr(sc->err, sc->errlen, "protobuf: %s has "
 			    "field %" PRIu64 ", which is reserved (a 1.0 "

@@ -67,6 +67,9 @@ struct sqlite_store {
 	pthread_mutex_t vlock;
 	int version;
 	int cancel;			/* store_cancel_reads; atomic */
+	pthread_mutex_t faultlock;
+	int fault;			/* STORE_FAULT_*; under faultlock */
+	char fault_msg[512];		/* its error; under faultlock */
 	struct series_cache {		/* rw_series rows; under lock */
 		struct cached_series {
 			struct series_state s;	/* as a SELECT reads it */
@@ -104,7 +107,11 @@ extern const char *const sqlite__kind_names[3];
 /* This thread's last error, what store_errmsg returns. */
 extern _Thread_local char sqlite__errbuf[512];
 
-/* Sets sqlite__errbuf to "what: " and db's last error; returns -1. */
+/* This thread's last error code (extended) as sqlite__fail saw it; 0 after
+ * sqlite__begin. */
+extern _Thread_local int sqlite__errcode;
+/* Sets sqlite__errbuf to "what: " and db's last error, and sqlite__errcode;
+ * returns -1. */
 int sqlite__fail(sqlite3 *db, const char *what);
 /* Migrates s->db forward to the current schema, a transaction per
  * version, and sets s->version: 0, or -1 with the reason in err (a schema
@@ -183,6 +190,8 @@ int sqlite__refresh(struct store *stp);
  * and add_feedback are transactions of their own. */
 
 int sqlite__begin(struct store *st);
+int sqlite__write_fault(struct store *st, char *why, size_t whylen);
+int sqlite__write_probe(struct store *st);
 int sqlite__commit(struct store *st);
 void sqlite__rollback(struct store *st);
 int sqlite__savepoint(struct store *st);

@@ -373,10 +373,12 @@ const char *const sqlite__queries[Q_COUNT] = {
 const char *const sqlite__kind_names[] = { "pending", "firing", "for_state" };
 
 _Thread_local char sqlite__errbuf[512];
+_Thread_local int sqlite__errcode;
 
 int
 sqlite__fail(sqlite3 *db, const char *what)
 {
+	sqlite__errcode = db ? sqlite3_extended_errcode(db) : SQLITE_MISUSE;
 	snprintf(sqlite__errbuf, sizeof(sqlite__errbuf), "%s: %s", what,
 	    db ? sqlite3_errmsg(db) : "no database");
 	return -1;

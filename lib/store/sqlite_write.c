@@ -32,14 +32,58 @@ exec_stmt(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Records how a write transaction ended for store_write_fault, from the
+ * errors sqlite__fail saw since its begin: a corrupt file (SQLITE_CORRUPT,
+ * SQLITE_NOTADB) for good, a full disk or an I/O error (SQLITE_FULL,
+ * SQLITE_IOERR but its out-of-memory case) until a transaction commits
+ * (https://www.sqlite.org/rescode.html). Other errors (a busy lock, bad
+ * data) say nothing of the next write. */
+static void
+note_outcome(struct sqlite_store *s, int committed)
+{
+	int code = sqlite__errcode & 0xff;
+
+	pthread_mutex_lock(&s->faultlock);
+	if (s->fault == STORE_FAULT_CORRUPT)
+		;	/* stays */
+	else if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+		s->fault = STORE_FAULT_CORRUPT;
+		snprintf(s->fault_msg, sizeof(s->fault_msg), "%s",
+		    sqlite__errbuf);
+	} else if (!committed && (code == SQLITE_FULL ||
+	    (code == SQLITE_IOERR && sqlite__errcode != SQLITE_IOERR_NOMEM))) {
+		s->fault = STORE_FAULT_IO;
+		snprintf(s->fault_msg, sizeof(s->fault_msg), "%s",
+		    sqlite__errbuf);
+	} else if (committed)
+		s->fault = 0;
+	pthread_mutex_unlock(&s->faultlock);
+}
+
+int
+sqlite__write_fault(struct store *st, char *why, size_t whylen)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	int fault;
+
+	pthread_mutex_lock(&s->faultlock);
+	fault = s->fault;
+	if (why != NULL && whylen > 0)
+		snprintf(why, whylen, "%s", fault ? s->fault_msg : "");
+	pthread_mutex_unlock(&s->faultlock);
+	return fault;
+}
+
 int
 sqlite__begin(struct store *st)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
 
 	pthread_mutex_lock(&s->lock);
+	sqlite__errcode = 0;
 	if (exec_stmt(s->stmt[Q_BEGIN]) < 0) {
 		sqlite__fail(s->db, "beginning a transaction");
+		note_outcome(s, 0);
 		pthread_mutex_unlock(&s->lock);
 		return -1;
 	}
@@ -53,12 +97,14 @@ sqlite__commit(struct store *st)
 
 	if (exec_stmt(s->stmt[Q_COMMIT]) < 0) {
 		sqlite__fail(s->db, "committing");
+		note_outcome(s, 0);
 		exec_stmt(s->stmt[Q_ROLLBACK]);
 		series_cache_clear(s);
 		sqlite__dirty_clear(s);
 		pthread_mutex_unlock(&s->lock);
 		return -1;
 	}
+	note_outcome(s, 1);
 	/* before the caller acknowledges: read-your-writes */
 	sqlite__model_sync(s);
 	pthread_mutex_unlock(&s->lock);
@@ -70,10 +116,30 @@ sqlite__rollback(struct store *st)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
 
+	note_outcome(s, 0);
 	exec_stmt(s->stmt[Q_ROLLBACK]);
 	series_cache_clear(s);
 	sqlite__dirty_clear(s);
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* Writes page 1 again (the schema version, unchanged): the smallest write
+ * that goes through the WAL and its sync as every commit does. */
+int
+sqlite__write_probe(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	char sql[64];
+
+	if (sqlite__begin(st) < 0)
+		return -1;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", s->version);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite__fail(s->db, "writing");
+		sqlite__rollback(st);
+		return -1;
+	}
+	return sqlite__commit(st);
 }
 
 /* Savepoints inside the open transaction (BEGIN IMMEDIATE): RELEASE of the

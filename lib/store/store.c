@@ -42,6 +42,26 @@ store_close(struct store *st)
 		st->be->close(st);
 }
 
+int
+store_check(const char *backend, const char *path, int full,
+    void (*found)(const char *, void *), void *arg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(backends[i]->name, backend) == 0)
+			return backends[i]->check(path, full, found, arg, err,
+			    errlen);
+	snprintf(err, errlen, "unknown storage backend \"%s\"", backend);
+	return -1;
+}
+
+int
+store_write_fault(struct store *st, char *why, size_t whylen)
+{
+	return st->be->write_fault(st, why, whylen);
+}
+
+int store_write_probe(struct store *st) { return st->be->write_probe(st); }
+
 int store_schema_version(struct store *st) { return st->be->schema_version(st); }
 /* Set when a walk failed in the store's own code (not the backend's):
  * store_errmsg says so, once. */

@@ -58,9 +58,11 @@ struct silence {
 };
 
 /* Opens (creating when needed) the store of the named backend ("sqlite")
- * under the directory path, applying schema migrations. On success returns 0
+ * under the directory path, applying schema migrations. A store once
+ * created leaves a marker (<path>/store-id): an empty or missing database
+ * where the marker is is refused, not created anew. On success returns 0
  * and *out (close with store_close). On failure returns -1 with a message in
- * err. */
+ * err that names the file and, for a store that is not whole, what to do. */
 int store_open(const char *backend, const char *path, struct store **out,
     char *err, size_t errlen);
 
@@ -73,6 +75,9 @@ struct store_opts {
 	 * counted back from the time it is loaded; 0: no model, every scan
 	 * reads the database. */
 	int64_t model_horizon_ms;
+	/* 1: PRAGMA quick_check before anything is written, and a store
+	 * it finds corrupt is refused; 0: no check (it reads every page). */
+	int verify;
 };
 
 /* store_open with opts (NULL: the defaults); the same contract. */
@@ -82,6 +87,33 @@ int store_open_opts(const char *backend, const char *path,
 
 /* Closes the store; NULL is allowed. */
 void store_close(struct store *st);
+
+/* Checks the named backend's store under path without changing it (it is
+ * opened read-only, so a running daemon's store can be checked): full
+ * selects PRAGMA integrity_check, else quick_check
+ * (https://www.sqlite.org/pragma.html#pragma_integrity_check), and an
+ * empty file where the store's marker says a store was is a finding.
+ * Calls found(text, arg) for each finding, text borrowed for the call.
+ * Returns 0 when the store is whole, 1 after findings, -1 with err when
+ * it could not be checked (no store at path). */
+int store_check(const char *backend, const char *path, int full,
+    void (*found)(const char *text, void *arg), void *arg, char *err,
+    size_t errlen);
+
+/* Whether writes fail for a reason the next ones share: 0 when the last
+ * write transaction committed; STORE_FAULT_IO after one failed with a full
+ * disk or an I/O error (until a transaction commits again); STORE_FAULT_CORRUPT
+ * once a write found the file corrupt (it stays so: the store must be
+ * checked, and restored or moved away). why gets the error (may be NULL).
+ * Safe from any thread. */
+#define STORE_FAULT_IO		1
+#define STORE_FAULT_CORRUPT	2
+int store_write_fault(struct store *st, char *why, size_t whylen);
+
+/* A write transaction that changes nothing a reader sees, committed and
+ * synced, to learn whether writes succeed again after STORE_FAULT_IO.
+ * Returns 0 or -1 (store_errmsg says why). */
+int store_write_probe(struct store *st);
 
 /* The schema version the store is at. */
 int store_schema_version(struct store *st);

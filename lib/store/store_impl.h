@@ -14,6 +14,10 @@ struct store_backend {
 	int (*schema_version)(struct store *);
 	const char *(*errmsg)(struct store *);
 	int (*generation)(struct store *, uint64_t *);
+	int (*check)(const char *, int, void (*)(const char *, void *),
+	    void *, char *, size_t);
+	int (*write_fault)(struct store *, char *, size_t);
+	int (*write_probe)(struct store *);
 
 	int (*begin)(struct store *);
 	int (*commit)(struct store *);

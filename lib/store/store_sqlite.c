@@ -14,7 +14,12 @@
  * The backend is five files, sqlite_int.h says which holds what; this one
  * is the handle: it opens the connections (the writer's, the readers', the
  * generation's) with their pragmas, closes them, and holds the backend
- * table (store_impl.h) whose members the other files implement. */
+ * table (store_impl.h) whose members the other files implement.
+ *
+ * A store that is not whole is not opened: an empty or missing database
+ * file where the marker <storage.path>/store-id says a store was (written
+ * at the first open for writing), and, when asked, one PRAGMA quick_check
+ * finds corrupt; store_check runs the same checks read-only. */
 #include "sqlite_int.h"
 
 #include <assert.h>
@@ -24,13 +29,207 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "model.h"
+#include "timefmt.h"
+
+/* Written beside the database when the store is first opened for writing:
+ * from then on an empty alertnoise.db there is a store that lost its data
+ * (truncated, deleted, a volume that came up empty), not a new one. */
+#define MARKER		"store-id"
+#define WHAT_TO_DO	"restore it from a backup, or move it (with its " \
+	"-wal and -shm files) away to start with an empty store"
 
 static void sqlite_close(struct store *st);
+
+/* 1 when the file at path is missing or empty, 0 when it has bytes, -1
+ * when it cannot be told (errno). */
+static int
+file_empty(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		return errno == ENOENT ? 1 : -1;
+	return sb.st_size == 0;
+}
+
+/* Refuses an empty (or missing) database file where the marker says a
+ * store was: 0 when there is none to refuse, -1 with err. A database file
+ * that is empty while its WAL holds frames is not refused: SQLite recovers
+ * the store from the WAL. */
+static int
+marker_check(const char *dir, const char *file, char *err, size_t errlen)
+{
+	char marker[4200], wal[4200], since[40];
+	struct stat sb;
+	int empty = file_empty(file);
+
+	if (empty != 1)
+		return 0;
+	snprintf(wal, sizeof(wal), "%s-wal", file);
+	snprintf(marker, sizeof(marker), "%s/" MARKER, dir);
+	if (file_empty(wal) == 0)
+		return 0;
+	if (stat(marker, &sb) < 0) {
+		if (errno == ENOENT)
+			return 0;	/* a new store */
+		snprintf(err, errlen, "%s: %s", marker, strerror(errno));
+		return -1;
+	}
+	ts_format_rfc3339((int64_t)sb.st_mtime * 1000, since, sizeof(since));
+	snprintf(err, errlen, "%s is %s, yet %s says a store was created here "
+	    "(%s): its data is gone; restore it from a backup, or move %s "
+	    "away too to start with an empty store", file, access(file, F_OK)
+	    == 0 ? "empty" : "missing", marker, since, marker);
+	return -1;
+}
+
+/* Writes the marker unless it is there. Returns 0 or -1 with err. */
+static int
+marker_write(const char *dir, char *err, size_t errlen)
+{
+	char marker[4200], text[256], now[40];
+	int fd, n;
+
+	snprintf(marker, sizeof(marker), "%s/" MARKER, dir);
+	if ((fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0640)) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		snprintf(err, errlen, "creating %s: %s", marker,
+		    strerror(errno));
+		return -1;
+	}
+	ts_format_rfc3339(ts_now_ms(), now, sizeof(now));
+	n = snprintf(text, sizeof(text), "alertnoise store in this directory "
+	    "since %s: alertnoised refuses to start on an empty alertnoise.db "
+	    "while this file is here.\n", now);
+	if (write(fd, text, (size_t)n) != n || fsync(fd) < 0) {
+		snprintf(err, errlen, "writing %s: %s", marker,
+		    strerror(errno));
+		close(fd);
+		unlink(marker);
+		return -1;
+	}
+	close(fd);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+static int
+is_corrupt(int code)
+{
+	code &= 0xff;
+	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+/* Runs PRAGMA quick_check, or integrity_check when full, on db and calls
+ * found for each finding; a file SQLite cannot read as a database is one.
+ * Returns 0 when there is none, 1 after findings, -1 with err when the
+ * check could not run (a lock held too long, out of memory). */
+static int
+run_check(sqlite3 *db, int full, void (*found)(const char *, void *),
+    void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	const char *t;
+	int rc, n = 0;
+
+	rc = sqlite3_prepare_v2(db, full ? "PRAGMA integrity_check" :
+	    "PRAGMA quick_check", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			t = (const char *)sqlite3_column_text(st, 0);
+			if (t != NULL && strcmp(t, "ok") != 0) {
+				found(t, arg);
+				n++;
+			}
+		}
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK && is_corrupt(sqlite3_extended_errcode(db))) {
+		found(sqlite3_errmsg(db), arg);
+		n++;
+	} else if (rc != SQLITE_OK && n == 0) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return n > 0;
+}
+
+/* The findings of the check at open, joined, as many as fit. */
+struct findings {
+	char text[768];
+	size_t len;
+};
+
+static void
+add_finding(const char *t, void *arg)
+{
+	static const char head[] = "*** in database main ***\n";
+	struct findings *f = arg;
+	int n;
+
+	/* one line for the log: the schema's name goes */
+	if (strncmp(t, head, sizeof(head) - 1) == 0)
+		t += sizeof(head) - 1;
+	if (f->len + 1 >= sizeof(f->text))
+		return;
+	n = snprintf(f->text + f->len, sizeof(f->text) - f->len, "%s%s",
+	    f->len ? "; " : "", t);
+	f->len = n < 0 ? f->len : f->len + (size_t)n;
+	if (f->len >= sizeof(f->text))
+		f->len = sizeof(f->text) - 1;
+}
+
+static int
+sqlite_check(const char *path, int full, void (*found)(const char *, void *),
+    void *arg, char *err, size_t errlen)
+{
+	char file[4096];
+	sqlite3 *db = NULL;
+	int rc;
+
+	if ((size_t)snprintf(file, sizeof(file), "%s/alertnoise.db", path) >=
+	    sizeof(file)) {
+		snprintf(err, errlen, "storage path too long");
+		return -1;
+	}
+	if (marker_check(path, file, err, errlen) < 0) {
+		found(err, arg);
+		return 1;
+	}
+	if (access(file, F_OK) < 0) {
+		snprintf(err, errlen, "no store at %s (%s); is --storage.path "
+		    "right?", file, strerror(errno));
+		return -1;
+	}
+	if (file_empty(file) == 1)
+		return 0;	/* created, nothing written yet */
+	rc = sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "opening %s: %s", file,
+		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	rc = run_check(db, full, found, arg, err, errlen);
+	sqlite3_close(db);
+	return rc;
+}
 
 /* Called by SQLite every few thousand steps of a reader's statement: a
  * non-zero return interrupts it (SQLITE_INTERRUPT). */
@@ -63,6 +262,8 @@ sqlite_open(const char *path, const struct store_opts *opts,
 		snprintf(err, errlen, "storage path too long");
 		return -1;
 	}
+	if (marker_check(path, file, err, errlen) < 0)
+		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -71,6 +272,7 @@ sqlite_open(const char *path, const struct store_opts *opts,
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->rlock, NULL);
 	pthread_mutex_init(&s->vlock, NULL);
+	pthread_mutex_init(&s->faultlock, NULL);
 	rc = sqlite3_open_v2(file, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -90,7 +292,21 @@ sqlite_open(const char *path, const struct store_opts *opts,
 		snprintf(err, errlen, "%s: %s", file, sqlite3_errmsg(s->db));
 		goto bad;
 	}
-	if (sqlite__migrate(s, err, errlen) < 0)
+	if (opts->verify) {
+		struct findings f = { .len = 0 };
+
+		rc = run_check(s->db, 0, add_finding, &f, err, errlen);
+		if (rc == 1) {
+			snprintf(err, errlen, "%s is corrupt (PRAGMA quick_check:"
+			    " %s): " WHAT_TO_DO, file, f.text);
+			sqlite_close(&s->base);
+			return -1;
+		}
+		if (rc < 0)
+			goto bad;
+	}
+	if (sqlite__migrate(s, err, errlen) < 0 ||
+	    marker_write(path, err, errlen) < 0)
 		goto bad;
 	for (int i = 0; i < Q_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, sqlite__queries[i], -1,
@@ -132,6 +348,12 @@ sqlite_open(const char *path, const struct store_opts *opts,
 	*out = &s->base;
 	return 0;
 bad:
+	if (s->db != NULL && is_corrupt(sqlite3_extended_errcode(s->db))) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n, " (%s is corrupt): " WHAT_TO_DO,
+		    file);
+	}
 	sqlite_close(&s->base);
 	return -1;
 }
@@ -154,6 +376,7 @@ sqlite_close(struct store *st)
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->rlock);
 	pthread_mutex_destroy(&s->vlock);
+	pthread_mutex_destroy(&s->faultlock);
 	free(s);
 }
 
@@ -185,6 +408,9 @@ const struct store_backend store__sqlite = {
 	.schema_version = sqlite_schema_version,
 	.errmsg = sqlite_errmsg,
 	.generation = sqlite__generation,
+	.check = sqlite_check,
+	.write_fault = sqlite__write_fault,
+	.write_probe = sqlite__write_probe,
 	.begin = sqlite__begin,
 	.commit = sqlite__commit,
 	.rollback = sqlite__rollback,

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -216,6 +217,87 @@ class EndpointsTest(unittest.TestCase):
         self.assertTrue(plain.headers["Content-Type"].startswith(
             "text/plain; version=0.0.4"))
         self.assertNotIn("# EOF", plain.text)
+
+
+class FramingTest(unittest.TestCase):
+    """A request whose body length is ambiguous (RFC 9112 section 6.3)
+    could carry a second, smuggled request behind it that a proxy in front
+    never saw: answered 400, the connection closed, nothing behind it read."""
+
+    REFUSED = "alertnoise_http_requests_refused_total"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon("").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def exchange(self, data):
+        """Sends data on a fresh connection and reads until the daemon
+        closes it (or 10 s pass: then the connection was left open)."""
+        s = socket.create_connection(("127.0.0.1", self.d.port), timeout=10)
+        got, closed = b"", False
+        try:
+            s.sendall(data)
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    closed = True
+                    break
+                got += b
+        except socket.timeout:
+            pass
+        finally:
+            s.close()
+        return got.decode("utf-8", "replace"), closed
+
+    def refused(self):
+        return self.d.metrics().get((self.REFUSED, frozenset(
+            {("reason", "ambiguous_framing")})), 0.0)
+
+    def smuggle(self, framing):
+        first = payload().encode()
+        second = payload().encode()
+        smuggled = (b"POST /api/v1/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n" % len(second) + second)
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(first), first)
+        return (b"POST /api/v1/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\n" + framing +
+                b"\r\n" + chunked + smuggled)
+
+    def test_content_length_with_transfer_encoding(self):
+        for framing, words in (
+                (b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                 "Content-Length and Transfer-Encoding"),
+                (b"Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
+                 "Content-Length and Transfer-Encoding"),
+                (b"Transfer-Encoding: gzip, chunked\r\n",
+                 "Transfer-Encoding other than chunked")):
+            c0, n0 = self.d.count("notifications"), self.refused()
+            text, closed = self.exchange(self.smuggle(framing))
+            self.assertTrue(closed, "the connection was left open: " + text)
+            self.assertEqual(text.count("HTTP/1.1 "), 1, text)
+            self.assertTrue(text.startswith("HTTP/1.1 400 "), text)
+            self.assertRegex(text, r"(?im)^Connection: close\r$")
+            self.assertIn(words, json.loads(
+                text.split("\r\n\r\n", 1)[1])["error"])
+            self.assertEqual(self.d.count("notifications"), c0,
+                             "a notification was stored")
+            self.assertEqual(self.refused(), n0 + 1)
+
+    def test_chunked_alone_still_works(self):
+        body = payload()
+        c0 = self.d.count("notifications")
+        text, closed = self.exchange(
+            b"POST /api/v1/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body.encode()))
+        self.assertTrue(text.startswith("HTTP/1.1 200 "), text)
+        self.assertEqual(self.d.count("notifications"), c0 + 1)
 
 
 class TestClockTest(unittest.TestCase):

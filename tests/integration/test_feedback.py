@@ -412,6 +412,95 @@ class FormTest(FeedbackTestCase):
                          ["actionable"])
 
 
+REFUSED = "alertnoise_http_requests_refused_total"
+
+
+class CrossOriginTest(FeedbackTestCase):
+    """A page on another site cannot record a verdict through the visitor's
+    browser (a cross-site form post, or a fetch without CORS): what the
+    browser says about where the request comes from (Sec-Fetch-Site,
+    Origin) must name this server. Scripts send neither and are served."""
+
+    def form(self, labels, verdict="noise"):
+        return urllib.parse.urlencode({
+            "fingerprint": fingerprint(labels), "verdict": verdict,
+            "return": "1"})
+
+    def refused(self):
+        return self.d.metrics().get(
+            (REFUSED, frozenset({("reason", "cross_origin")})), 0.0)
+
+    def post_form(self, labels, headers):
+        return self.raw("POST", "/api/v1/feedback", self.form(labels),
+                        dict({"Content-Type": FORM}, **headers))
+
+    def test_cross_site_form_post_is_refused_and_stores_nothing(self):
+        labels = {"alertname": uniq("FbCsrf")}
+        ep = self.fire(labels, now_ms() - 5000)
+        for headers, shown in (
+                ({"Origin": "http://evil.example"}, "http://evil.example"),
+                ({"Origin": "null"}, "null"),
+                # the right host, another port: another origin
+                ({"Origin": "http://127.0.0.1:%d" % (self.d.port ^ 1)},
+                 "127.0.0.1:%d" % (self.d.port ^ 1)),
+                ({"Sec-Fetch-Site": "cross-site",
+                  "Origin": "http://evil.example"}, "cross-site"),
+                # Sec-Fetch-Site wins over an Origin that would pass
+                ({"Sec-Fetch-Site": "same-site",
+                  "Origin": "http://127.0.0.1:%d" % self.d.port},
+                 "same-site")):
+            n0, c0 = self.refused(), self.counts()
+            r = self.post_form(labels, headers)
+            self.assertError(r, 403, "forbidden", "cross-origin", shown)
+            self.assertEqual(self.verdicts(ep["id"]), [], headers)
+            self.assertEqual(self.counts(), c0)
+            self.assertEqual(self.refused(), n0 + 1, headers)
+        # JSON too (a fetch cannot send it cross-site without CORS, which
+        # alertnoise never allows; refused all the same)
+        r = self.feedback({"fingerprint": fingerprint(labels),
+                           "verdict": "noise"},
+                          headers={"Origin": "http://evil.example"})
+        self.assertError(r, 403, "forbidden", "evil.example")
+        self.assertEqual(self.verdicts(ep["id"]), [])
+
+    def test_same_origin_form_post_redirects_as_before(self):
+        labels = {"alertname": uniq("FbSameOrigin")}
+        ep = self.fire(labels, now_ms() - 5000)
+        origin = "http://127.0.0.1:%d" % self.d.port
+        n0 = self.refused()
+        for i, headers in enumerate((
+                {"Origin": origin},
+                {"Origin": origin.replace("http:", "HTTP:")},
+                {"Sec-Fetch-Site": "same-origin", "Origin": origin},
+                # typed into the address bar or a bookmark
+                {"Sec-Fetch-Site": "none"},
+                # a script (curl, amtool): neither header
+                {})):
+            r = self.post_form(labels, headers)
+            self.assertEqual(r.status, 303, (headers, r.text))
+            self.assertEqual(len(self.verdicts(ep["id"])), i + 1)
+        self.assertEqual(self.refused(), n0)
+
+    def test_the_pages_own_forms_post_same_origin(self):
+        # what a browser sends for a click on the page's buttons: the
+        # form's action is a path on this server
+        labels = {"alertname": uniq("FbPageForm")}
+        starts = now_ms() - 5000
+        ep = self.fire(labels, starts)
+        f = Forms()
+        f.feed(self.page(fingerprint=fingerprint(labels)).text)
+        self.assertEqual({x["attrs"]["action"] for x in f.forms},
+                         {"/api/v1/feedback"})
+        form = f.forms[0]
+        body = urllib.parse.urlencode(
+            {k: v.get("value", "") for k, v in form["inputs"].items()})
+        r = self.raw("POST", form["attrs"]["action"], body, {
+            "Content-Type": FORM, "Sec-Fetch-Site": "same-origin",
+            "Origin": "http://127.0.0.1:%d" % self.d.port})
+        self.assertEqual(r.status, 303, r.text)
+        self.assertEqual(len(self.verdicts(ep["id"])), 1)
+
+
 class PageTest(FeedbackTestCase):
     """GET /feedback: the page a notification's link opens."""
 

@@ -506,8 +506,9 @@ class TimelineTest(RWTestCase):
         m0 = self.d.metrics()
         r = self.write_series(series, version=2)
         self.assertAccepted(r)
+        # written: what was stored, not the 3 samples of "up"
         self.assertEqual(
-            r.headers["X-Prometheus-Remote-Write-Samples-Written"], "9")
+            r.headers["X-Prometheus-Remote-Write-Samples-Written"], "6")
         self.assertEqual(
             r.headers["X-Prometheus-Remote-Write-Histograms-Written"], "0")
         self.assertEqual(
@@ -532,6 +533,42 @@ class TimelineTest(RWTestCase):
         self.assertIsNone(
             r.headers.get("X-Prometheus-Remote-Write-Samples-Written"))
         self.assertEqual(len(self.episode_rows(name1)), 1)
+
+    def test_remote_write_2_0_written_counts_only_what_was_stored(self):
+        # an ALERTS series with an exemplar, and a histogram series:
+        # alertnoise stores the ALERTS sample only; sent again, the store
+        # holds it already (a retry after a lost answer: written)
+        name = uniq("V2Written")
+        t = now_ms() - 60000
+        fire, _ = alert_series(name, "firing")
+        symbols = [""]
+
+        def refs(labels):
+            out = b""
+            for k, v in sorted(labels.items()):
+                for x in (k, v):
+                    if x not in symbols:
+                        symbols.append(x)
+                    out += rwenc.uvarint(symbols.index(x))
+            return rwenc.f_bytes(1, out)
+        exemplar = (rwenc.f_fixed64(2, 0x3ff0000000000000) +
+                    rwenc.f_varint(3, t))
+        alerts = (refs(fire) + rwenc.f_bytes(2, rwenc.f_fixed64(
+            1, 0x3ff0000000000000) + rwenc.f_varint(2, t)) +
+            rwenc.f_bytes(4, exemplar))
+        histogram = (refs({"__name__": "rpc_seconds", "job": "x"}) +
+                     rwenc.f_bytes(3, rwenc.f_varint(15, t)))
+        raw = b"".join(rwenc.f_bytes(4, x) for x in symbols) + \
+            rwenc.f_bytes(5, alerts) + rwenc.f_bytes(5, histogram)
+        for _ in range(2):
+            r = self.write(rwenc.snappy_compress(raw), V2_HEADERS)
+            self.assertAccepted(r)
+            self.assertEqual(
+                (r.headers["X-Prometheus-Remote-Write-Samples-Written"],
+                 r.headers["X-Prometheus-Remote-Write-Histograms-Written"],
+                 r.headers["X-Prometheus-Remote-Write-Exemplars-Written"]),
+                ("1", "0", "0"))
+        self.assertEqual(len(self.episode_rows(name)), 1)
 
 
 # --- rejections -------------------------------------------------------------
@@ -735,6 +772,25 @@ class RejectTest(RWTestCase):
         h = V2_HEADERS
         self.assertRejected(lambda: self.write(rwenc.snappy_compress(raw), h),
                             400, "protobuf", "symbols")
+
+    def test_v2_body_with_v1_headers(self):
+        # by content: a 1.0 WriteRequest has no fields 4 and 5, which
+        # would be skipped, the request answered 204 and dropped
+        body = rwenc.write_body(self.good(), 2)
+        for ct in ("application/x-protobuf",
+                   "application/x-protobuf;proto=prometheus.WriteRequest"):
+            h = dict(V1_HEADERS, **{"Content-Type": ct})
+            self.assertRejected(
+                lambda: self.write(body, h), 400, "protobuf",
+                "prometheus.WriteRequest has field 4",
+                "proto=io.prometheus.write.v2.Request")
+
+    def test_v1_body_with_v2_headers(self):
+        body = rwenc.write_body(self.good(), 1)
+        self.assertRejected(
+            lambda: self.write(body, V2_HEADERS), 400, "protobuf",
+            "io.prometheus.write.v2.Request has field 1",
+            "1.0 prometheus.WriteRequest sent as 2.0")
 
     def test_samples_out_of_order(self):
         name = uniq("Order")

@@ -1086,8 +1086,28 @@ TEST(v2_unknown_and_reserved_fields)
 	CHECK(r == NULL);
 	CHECK_STR(err, "protobuf: io.prometheus.write.v2.Request has field 1, "
 	    "which is reserved (a 1.0 prometheus.WriteRequest sent as 2.0?)");
-	/* a 2.0 body sent as 1.0: unknown fields, nothing in it */
+	/* a 2.0 body sent as 1.0: fields 4 and 5 are unknown to 1.0, but as
+	 * length-delimited fields they are 2.0's, not to be dropped unseen */
 	CHECK_INT(decode_file(DATA "v2_alerts_only.snappy", RW_V1, &r, err,
+	    sizeof(err)), RW_ERR_PROTO);
+	CHECK(r == NULL);
+	CHECK_STR(err, "protobuf: prometheus.WriteRequest has field 4, which "
+	    "is symbols of io.prometheus.write.v2.Request (a 2.0 request sent "
+	    "as 1.0? Its Content-Type must say "
+	    "proto=io.prometheus.write.v2.Request)");
+	buf_reset(&req);
+	w_str(&req, 5, "");
+	CHECK_INT(decode_raw(req.data, req.len, RW_V1, NULL, &r, err,
+	    sizeof(err)), RW_ERR_PROTO);
+	CHECK_CONTAINS(err, "field 5, which is timeseries of "
+	    "io.prometheus.write.v2.Request");
+	/* fields 4 and 5 of another wire type are unknown: skipped */
+	buf_reset(&req);
+	w_varint(&req, 4 << 3 | 0);
+	w_varint(&req, 7);
+	w_varint(&req, 5 << 3 | 1);
+	buf_append(&req, "abcdefgh", 8);
+	CHECK_INT(decode_raw(req.data, req.len, RW_V1, NULL, &r, err,
 	    sizeof(err)), RW_OK);
 	CHECK(r != NULL && r->nseries == 0);
 	rw_request_free(r);

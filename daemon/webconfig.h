@@ -1,0 +1,92 @@
+/* webconfig.h -- the web configuration file of --web.config.file, in
+ * Prometheus exporter-toolkit's format (TLS, client certificates, basic
+ * auth users), and what the HTTP server asks of it: the TLS material at
+ * start, a client certificate check per connection, a user's password per
+ * request (webconfig.c; daemon/ only). */
+#ifndef AN_WEBCONFIG_H
+#define AN_WEBCONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gnutls/gnutls.h>
+
+/* tls_server_config.client_auth_type, as Go's crypto/tls.ClientAuthType */
+enum webcfg_client_auth {
+	WC_NO_CLIENT_CERT,
+	WC_REQUEST_CLIENT_CERT,
+	WC_REQUIRE_ANY_CLIENT_CERT,
+	WC_VERIFY_CLIENT_CERT_IF_GIVEN,
+	WC_REQUIRE_AND_VERIFY_CLIENT_CERT,
+};
+
+/* One loaded web configuration: immutable once loaded, shared by the
+ * requests that hold it (webcfg_hold/webcfg_release). */
+struct webconfig;
+
+/* Loads and checks path: every key known (an unknown one is an error
+ * naming it), the certificate and key loadable and a pair, the client CA
+ * loadable, the GnuTLS priorities valid, every password a bcrypt hash.
+ * Relative file names are relative to path's directory. Returns the
+ * configuration (one hold, the caller's) or NULL with "FILE:LINE: KEY:
+ * what is wrong" (or "FILE: what") in err. */
+struct webconfig *webcfg_load(const char *path, char *err, size_t errlen);
+
+struct webconfig *webcfg_hold(struct webconfig *wc);
+/* Drops a hold; the last frees wc. NULL is allowed. */
+void webcfg_release(struct webconfig *wc);
+
+/* Whether wc has a tls_server_config: the server speaks only TLS. */
+int webcfg_tls(const struct webconfig *wc);
+/* The PEM texts (NUL-terminated, owned by wc) of the certificate chain,
+ * its key and the client CAs (NULL when none); the GnuTLS priority string
+ * min_version, max_version, cipher_suites and curve_preferences make. */
+const char *webcfg_cert_pem(const struct webconfig *wc);
+const char *webcfg_key_pem(const struct webconfig *wc);
+const char *webcfg_client_ca_pem(const struct webconfig *wc);
+const char *webcfg_priorities(const struct webconfig *wc);
+enum webcfg_client_auth webcfg_client_auth(const struct webconfig *wc);
+/* Whether the TLS parts of a and b (the files' contents, the settings)
+ * are the same. */
+int webcfg_tls_equal(const struct webconfig *a, const struct webconfig *b);
+
+/* Prepares a new TLS session for wc's client_auth_type before its
+ * handshake: asks for (or demands) a client certificate and has the
+ * handshake fail on one that is required and missing, or that must verify
+ * against client_ca_file and does not. */
+void webcfg_tls_session_setup(const struct webconfig *wc,
+    gnutls_session_t session);
+/* After the handshake: NULL when the session's client certificate passes
+ * wc's client_auth_type, else why not ("no client certificate", "client
+ * certificate not trusted"). */
+const char *webcfg_client_cert_check(const struct webconfig *wc,
+    gnutls_session_t session);
+
+/* Whether wc has basic_auth_users: every request but /-/healthy and
+ * /-/ready must then authenticate. */
+int webcfg_auth(const struct webconfig *wc);
+
+enum webcfg_auth_result { WC_AUTH_OK, WC_AUTH_UNKNOWN_USER,
+    WC_AUTH_WRONG_PASSWORD };
+
+/* Checks user and password against basic_auth_users' bcrypt hashes
+ * (libxcrypt crypt_r), the result compared in constant time. An unknown
+ * user is checked against a dummy hash of the users' highest cost, so it
+ * takes as long as a known one. A success is cached (keyed by a SHA-256 of
+ * user, password and hash, never the password itself) so that a client
+ * sending its credentials on every request costs one bcrypt, as
+ * exporter-toolkit caches. Thread-safe. */
+enum webcfg_auth_result webcfg_authenticate(struct webconfig *wc,
+    const char *user, const char *password);
+
+/* The failed-authentication limit, per client address: a token bucket of
+ * per_minute tokens refilled at per_minute a minute. webcfg_limit_take
+ * takes a token before a password is checked: 0, or -1 when the address
+ * has none left (answer 429 without running bcrypt) with the seconds until
+ * it has one in *retry_after. webcfg_limit_give gives it back after a
+ * success. Shared by every web configuration; thread-safe. */
+int webcfg_limit_take(const char *addr, size_t per_minute, int64_t now_ms,
+    int *retry_after);
+void webcfg_limit_give(const char *addr, size_t per_minute);
+
+#endif
