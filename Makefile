@@ -151,10 +151,13 @@ SECURITY_TESTS := integration.test_webconfig integration.test_store_integrity \
 	integration.test_daemon.FramingTest integration.test_daemon.ReloadTest \
 	integration.test_daemon.LifecycleTest integration.test_feedback.CrossOriginTest \
 	integration.test_remote_write.StoredLimitsTest integration.test_remote_write.SampleLimitTest \
-	integration.test_remote_write.RejectTest integration.test_remote_write.StalenessTimeoutTest
+	integration.test_remote_write.RejectTest integration.test_remote_write.StalenessTimeoutTest \
+	integration.test_webhook.ReceiverBoundsTest integration.test_api.ExpensiveRegexTest \
+	integration.test_simulate.SimulateBoundsTest integration.test_simulate.SimulateDeadlineTest \
+	integration.test_simulate.SimulateShutdownTest
 test-security: deps-test
-	$(MAKE) all $(BUILD)/tests/test_webhook
-	$(BUILD)/tests/test_webhook
+	$(MAKE) all $(BUILD)/tests/test_webhook $(BUILD)/tests/test_metrics
+	$(BUILD)/tests/test_webhook && $(BUILD)/tests/test_metrics
 	cd tests && AN_BUILD=$(abspath $(BUILD)) PYTHONPATH=$$PWD:$$PWD/integration \
 		python3 -m unittest $(SECURITY_TESTS)
 

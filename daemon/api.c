@@ -132,6 +132,29 @@ true_receivers(const struct walk *w, const json_t *labels, json_t *seen)
 	return a;
 }
 
+/* Refuses a request one of whose n match[] selectors (parsed from text,
+ * with sel_fail_fast) had a regex too expensive to evaluate: sets *refused
+ * and answers 400 naming it. Without one, *refused is 0 (MHD_YES, nothing
+ * answered). */
+static enum MHD_Result
+regex_too_expensive(struct MHD_Connection *c, struct request *r,
+    struct sel *const *sel, const char *const *text, int n, int *refused)
+{
+	char msg[512];
+
+	*refused = 0;
+	for (int i = 0; i < n; i++)
+		if (sel_too_expensive(sel[i])) {
+			snprintf(msg, sizeof(msg), "invalid match[] \"%.200s\":"
+			    " regex too expensive: PCRE2 gave up on a label "
+			    "value at its match limit; simplify the regex",
+			    text[i]);
+			*refused = 1;
+			return respond_json_error(c, r, 400, "bad_data", msg);
+		}
+	return MHD_YES;
+}
+
 static int
 matches(const struct walk *w, const json_t *labels)
 {
@@ -253,7 +276,7 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 	void *handle = NULL;
 	enum MHD_Result ret;
 	uint64_t digest;
-	int rc;
+	int rc, refused;
 
 	memset(&f, 0, sizeof(f));
 	memset(&w, 0, sizeof(w));
@@ -285,6 +308,7 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 			ret = respond_json_error(c, r, 400, "bad_data", msg);
 			goto out;
 		}
+		sel_fail_fast(w.sel[i]);
 		w.nsel++;
 	}
 	f.alertname = p.alertname;
@@ -309,6 +333,11 @@ query(struct MHD_Connection *c, struct request *r, int firing_view)
 		json_decref(w.out);
 		ret = respond_json_error(c, r, 503, "unavailable",
 		    store_errmsg(r->d->store));
+		goto out;
+	}
+	ret = regex_too_expensive(c, r, w.sel, p.match, w.nsel, &refused);
+	if (refused) {
+		json_decref(w.out);
 		goto out;
 	}
 	if (w.more && (next = page_token(list, digest, &w.last)) == NULL) {
@@ -561,6 +590,7 @@ analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 	int64_t window;
 	char err[512], msg[800];
 	enum MHD_Result ret;
+	int refused;
 	const struct an_alerts *alerts;
 	const struct an_summary *sum;
 	const struct page_key *after = NULL;
@@ -598,6 +628,7 @@ analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 			ret = respond_json_error(c, r, 400, "bad_data", msg);
 			goto out;
 		}
+		sel_fail_fast(sel[i]);
 		nsel++;
 	}
 	if ((a = analysis_get(r->d, window, &handle, err,
@@ -632,6 +663,12 @@ analysis_view(struct MHD_Connection *c, struct request *r, enum view v)
 		if ((sum = analysis_summary(handle, err, sizeof(err))) != NULL)
 			data = an_summary_view_json(sum);
 		break;
+	}
+	ret = regex_too_expensive(c, r, sel, p.match, nsel, &refused);
+	if (refused) {
+		json_decref(data);
+		analysis_put(handle);
+		goto out;
 	}
 	if (v != VIEW_SUMMARY) {
 		rs.all = data;

@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "reload.h"
+#include "routes.h"
 #include "report.h"
 #include "report_cli.h"
 #include "sdnotify.h"
@@ -839,6 +840,7 @@ main(int argc, char **argv)
 	 * reading (their callers get an error); writes under way finish,
 	 * so every acknowledged request stays stored */
 	kpi_request_stop();
+	simulate_stop();
 	store_cancel_reads(d.store);
 	http_stop(&d, 30000);
 	ingest_routes_stop();

@@ -121,6 +121,8 @@ static const struct cfg_key cfg_keys[] = {
 	    ":9467", check_listen_address, CFG_RESTART },
 	{ "web.read_timeout", CFG_DURATION, F(read_timeout_ms), 0,
 	    "30s", check_positive_duration, CFG_RESTART },
+	{ "web.request_timeout", CFG_DURATION, F(request_timeout_ms), 0,
+	    "60s", check_positive_duration, 0 },
 	{ "web.max_auth_failures_per_minute", CFG_COUNT,
 	    F(max_auth_failures), 0, "10", NULL, 0 },
 	/* "*": any user basic_auth_users of --web.config.file knows */

@@ -24,6 +24,8 @@ struct an_config {
 	/* web: */
 	char *listen_address;		/* web.listen_address, default ":9467" */
 	int64_t read_timeout_ms;	/* web.read_timeout, default 30s */
+	int64_t request_timeout_ms;	/* web.request_timeout, default 60s:
+					   the most a simulate may compute */
 	size_t max_auth_failures;	/* web.max_auth_failures_per_minute,
 					   10: per client address */
 	/* web.authorization: the users (basic_auth_users of the web config

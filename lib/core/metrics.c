@@ -12,10 +12,19 @@
  * value by value with strcmp), so lookups are binary searches and rendering
  * is one ordered walk.
  *
+ * Bounds: a label value is cut to MET_MAX_VALUE_LEN bytes and a family holds
+ * at most MET_MAX_CHILDREN children, so what a sender puts into a label (a
+ * receiver name, an alertname) can neither make one line of the exposition
+ * megabytes long nor the registry grow without end. A label set refused at
+ * the family limit is counted in alertnoise_metrics_series_dropped_total
+ * {family} (registered on the first drop) and logged once per family:
+ * never silently.
+ *
  * Locking: the registry mutex guards the family array; each family's mutex
  * guards its children and their values. met_render takes the registry mutex
  * and then one family mutex at a time; met_add and friends take only their
- * family's mutex. Nothing takes them in the other order. */
+ * family's mutex, and count a drop only after releasing it. Nothing takes
+ * them in the other order. */
 #include "metrics.h"
 
 #include <assert.h>
@@ -31,11 +40,22 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "utf8.h"
 
 /* A family drops new label sets past this many children, so a bug that puts
  * an unbounded value (an id, a URL) into a label cannot exhaust memory. */
 #define MET_MAX_CHILDREN	10000
+
+/* A label value longer than this many bytes is cut on a character boundary
+ * and ends in MET_CUT_MARKER, within the limit (Prometheus' own
+ * label_value_length_limit is per scrape config; this keeps every line of
+ * the exposition short whatever the scrape config says). */
+#define MET_MAX_VALUE_LEN	256
+#define MET_CUT_MARKER		"\xe2\x80\xa6"	/* U+2026 HORIZONTAL ELLIPSIS */
+
+/* Where a family's dropped label sets are counted, by family name. */
+#define MET_DROPPED_NAME	"alertnoise_metrics_series_dropped_total"
 
 /* Room for any value fmt_double writes: "-1.2345678901234567e-308". */
 #define MET_NUMLEN		32
@@ -63,6 +83,9 @@ struct met_family {
 	struct met_child **children;	/* sorted by label values */
 	size_t		  nchildren;
 	size_t		  cap;
+	int		  warned;	/* the series limit was logged */
+	struct met_registry *reg;	/* the registry it is in; NULL until
+					   registered */
 };
 
 struct met_registry {
@@ -70,6 +93,8 @@ struct met_registry {
 	struct met_family **families;	/* sorted by name */
 	size_t		  nfamilies;
 	size_t		  cap;
+	struct met_family *dropped;	/* MET_DROPPED_NAME, NULL until a
+					   first drop */
 };
 
 /* Names met_render emits itself; registering them would duplicate a family. */
@@ -138,30 +163,51 @@ utf8_len(const unsigned char *s)
 	return 0;
 }
 
-/* Returns a malloc'ed copy of s (owned by the caller) with every byte that
- * is not part of well-formed UTF-8 replaced by U+FFFD, as the exposition
- * format requires UTF-8 label values; NULL on out-of-memory. */
+/* Whether label value s must be changed before it is kept: not UTF-8, or
+ * longer than MET_MAX_VALUE_LEN bytes. */
+static int
+value_needs_clean(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > MET_MAX_VALUE_LEN || !utf8_valid(s, len);
+}
+
+/* Returns a malloc'ed copy of label value s (owned by the caller) with every
+ * byte that is not part of well-formed UTF-8 replaced by U+FFFD, as the
+ * exposition format requires UTF-8 label values, and cut to at most
+ * MET_MAX_VALUE_LEN bytes, on a character boundary, ending in
+ * MET_CUT_MARKER when it was longer. Reads at most about MET_MAX_VALUE_LEN
+ * bytes of s, however long s is. NULL on out-of-memory. */
 static char *
-utf8_sanitize(const char *s)
+value_clean(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	char *r, *q;
-	size_t n;
+	size_t n, len = 0, cut;
+	char *r;
 
-	/* each byte becomes at most the 3 bytes of U+FFFD */
-	if ((r = malloc(strlen(s) * 3 + 1)) == NULL)
+	/* copied up to one character (at most 4 bytes) past the limit */
+	if ((r = malloc(MET_MAX_VALUE_LEN + 4 + 1)) == NULL)
 		return NULL;
-	for (q = r; *p != '\0'; p += n) {
+	for (; *p != '\0' && len <= MET_MAX_VALUE_LEN; p += n) {
 		if ((n = utf8_len(p)) == 0) {
-			memcpy(q, "\xef\xbf\xbd", 3);
-			q += 3;
+			memcpy(r + len, "\xef\xbf\xbd", 3);
+			len += 3;
 			n = 1;
 		} else {
-			memcpy(q, p, n);
-			q += n;
+			memcpy(r + len, p, n);
+			len += n;
 		}
 	}
-	*q = '\0';
+	if (len > MET_MAX_VALUE_LEN) {
+		/* r is UTF-8 now: back off over continuation bytes */
+		cut = MET_MAX_VALUE_LEN - (sizeof(MET_CUT_MARKER) - 1);
+		while (cut > 0 && ((unsigned char)r[cut] & 0xc0) == 0x80)
+			cut--;
+		memcpy(r + cut, MET_CUT_MARKER, sizeof(MET_CUT_MARKER) - 1);
+		len = cut + sizeof(MET_CUT_MARKER) - 1;
+	}
+	r[len] = '\0';
 	return r;
 }
 
@@ -178,8 +224,8 @@ strv_free(char **v, size_t n)
 }
 
 /* Returns a malloc'ed array of n malloc'ed strings (owned by the caller,
- * freed with strv_free): copies of v, sanitized to UTF-8 if sanitize is set.
- * NULL on out-of-memory. */
+ * freed with strv_free): copies of v, made label values by value_clean if
+ * sanitize is set. NULL on out-of-memory. */
 static char **
 strv_dup(const char *const *v, size_t n, int sanitize)
 {
@@ -189,7 +235,7 @@ strv_dup(const char *const *v, size_t n, int sanitize)
 	if ((r = calloc(n ? n : 1, sizeof(*r))) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		r[i] = sanitize ? utf8_sanitize(v[i]) : strdup(v[i]);
+		r[i] = sanitize ? value_clean(v[i]) : strdup(v[i]);
 		if (r[i] == NULL) {
 			strv_free(r, i);
 			return NULL;
@@ -307,11 +353,14 @@ child_pos(struct met_family *f, const char *const *v, int *found)
 }
 
 /* Returns the child of f (f->lock held) with label values v, creating it if
- * create is set. v holds f->nlabels strings (copied, with invalid UTF-8
- * replaced by U+FFFD). Returns NULL if the child does not exist and create
- * is not set, on out-of-memory, and past MET_MAX_CHILDREN. */
+ * create is set. v holds f->nlabels strings (copied through value_clean:
+ * invalid UTF-8 replaced by U+FFFD, cut past MET_MAX_VALUE_LEN). Returns
+ * NULL if the child does not exist and create is not set, on out-of-memory,
+ * and past MET_MAX_CHILDREN: then *dropped is set (dropped may be NULL
+ * without create) and the first time, the limit is logged. */
 static struct met_child *
-child_get(struct met_family *f, const char *const *v, int create)
+child_get(struct met_family *f, const char *const *v, int create,
+    int *dropped)
 {
 	struct met_child *c = NULL, **nv;
 	char **clean = NULL;
@@ -322,7 +371,7 @@ child_get(struct met_family *f, const char *const *v, int create)
 	assert(f->nlabels == 0 || v != NULL);
 	for (i = 0; i < f->nlabels; i++) {
 		assert(v[i] != NULL);
-		if (!utf8_valid(v[i], strlen(v[i])))
+		if (value_needs_clean(v[i]))
 			sanitize = 1;
 	}
 	if (sanitize) {
@@ -336,8 +385,22 @@ child_get(struct met_family *f, const char *const *v, int create)
 		c = f->children[pos];
 		goto out;
 	}
-	if (!create || f->nchildren >= MET_MAX_CHILDREN)
+	if (!create)
 		goto out;
+	if (f->nchildren >= MET_MAX_CHILDREN) {
+		if (!f->warned) {
+			char limit[24];
+
+			snprintf(limit, sizeof(limit), "%d", MET_MAX_CHILDREN);
+			log_warn("metric family reached its series limit; "
+			    "new label sets are dropped and counted in "
+			    MET_DROPPED_NAME, "family", f->name, "limit",
+			    limit);
+		}
+		f->warned = 1;
+		*dropped = 1;
+		goto out;
+	}
 
 	if (f->nchildren == f->cap) {
 		ncap = f->cap ? f->cap * 2 : 4;
@@ -374,6 +437,7 @@ family_new(enum met_type type, const char *name, const char *help,
     size_t nbuckets)
 {
 	struct met_family *f;
+	int dropped = 0;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
@@ -395,7 +459,7 @@ family_new(enum met_type type, const char *name, const char *help,
 		memcpy(f->buckets, buckets, nbuckets * sizeof(*buckets));
 	}
 	/* a family without labels exists, at zero, from the start */
-	if (nlabels == 0 && child_get(f, NULL, 1) == NULL)
+	if (nlabels == 0 && child_get(f, NULL, 1, &dropped) == NULL)
 		goto fail;
 	return f;
 fail:
@@ -425,6 +489,34 @@ family_pos(struct met_registry *r, const char *name, int *found)
 			hi = mid;
 	}
 	return lo;
+}
+
+/* Inserts family f, named as no other, in r (r->lock held) and makes r its
+ * registry. Returns 0, or -1 (f not inserted) on a name already there or
+ * out-of-memory. */
+static int
+family_insert(struct met_registry *r, struct met_family *f)
+{
+	struct met_family **nv;
+	size_t pos, ncap;
+	int found;
+
+	pos = family_pos(r, f->name, &found);
+	if (found)
+		return -1;
+	if (r->nfamilies == r->cap) {
+		ncap = r->cap ? r->cap * 2 : 16;
+		if ((nv = realloc(r->families, ncap * sizeof(*nv))) == NULL)
+			return -1;
+		r->families = nv;
+		r->cap = ncap;
+	}
+	memmove(&r->families[pos + 1], &r->families[pos],
+	    (r->nfamilies - pos) * sizeof(*r->families));
+	r->families[pos] = f;
+	r->nfamilies++;
+	f->reg = r;
+	return 0;
 }
 
 struct met_registry *
@@ -469,9 +561,9 @@ met_register(struct met_registry *r, enum met_type type, const char *name,
     const char *help, size_t nlabels, const char *const *labelnames,
     const double *buckets, size_t nbuckets)
 {
-	struct met_family *f = NULL, **nv;
-	size_t i, j, pos, ncap;
-	int found, locked = 0;
+	struct met_family *f = NULL;
+	size_t i, j;
+	int locked = 0;
 
 	assert(r != NULL && name != NULL && help != NULL);
 	assert(nlabels == 0 || labelnames != NULL);
@@ -508,20 +600,8 @@ met_register(struct met_registry *r, enum met_type type, const char *name,
 
 	pthread_mutex_lock(&r->lock);
 	locked = 1;
-	pos = family_pos(r, name, &found);
-	if (found)
+	if (family_insert(r, f) < 0)
 		goto fail;
-	if (r->nfamilies == r->cap) {
-		ncap = r->cap ? r->cap * 2 : 16;
-		if ((nv = realloc(r->families, ncap * sizeof(*nv))) == NULL)
-			goto fail;
-		r->families = nv;
-		r->cap = ncap;
-	}
-	memmove(&r->families[pos + 1], &r->families[pos],
-	    (r->nfamilies - pos) * sizeof(*r->families));
-	r->families[pos] = f;
-	r->nfamilies++;
 	pthread_mutex_unlock(&r->lock);
 	return f;
 fail:
@@ -529,6 +609,35 @@ fail:
 		pthread_mutex_unlock(&r->lock);
 	family_free(f);
 	return NULL;
+}
+
+/* Counts one label set of f refused at MET_MAX_CHILDREN (f->lock not
+ * held), registering MET_DROPPED_NAME on the first drop in the registry. */
+static void
+count_dropped(struct met_family *f)
+{
+	static const char *const label[] = { "family" };
+	struct met_registry *r = f->reg;
+	struct met_family *d, *nf = NULL;
+	const char *v[] = { f->name };
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	if ((d = r->dropped) == NULL) {
+		nf = family_new(MET_COUNTER, MET_DROPPED_NAME, "Label sets a "
+		    "metric family refused because it already had its limit "
+		    "of series, by family.", 1, label, NULL, 0);
+		if (nf != NULL && family_insert(r, nf) == 0) {
+			r->dropped = d = nf;
+			nf = NULL;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	family_free(nf);
+	/* never at its own limit: it has one child per family at most */
+	if (d != NULL && d != f)
+		met_add(d, v, 1);
 }
 
 /*
@@ -542,17 +651,20 @@ void
 met_add(struct met_family *f, const char *const *values, double v)
 {
 	struct met_child *c;
+	int dropped = 0;
 
 	if (f == NULL || f->type == MET_HISTOGRAM)
 		return;
 	if (f->type == MET_COUNTER && !(v >= 0))
 		return;
 	pthread_mutex_lock(&f->lock);
-	if ((c = child_get(f, values, 1)) != NULL) {
+	if ((c = child_get(f, values, 1, &dropped)) != NULL) {
 		c->value += v;
 		c->stale = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
+	if (dropped)
+		count_dropped(f);
 }
 
 /* As declared in metrics.h. Only for gauges. */
@@ -560,15 +672,18 @@ void
 met_set(struct met_family *f, const char *const *values, double v)
 {
 	struct met_child *c;
+	int dropped = 0;
 
 	if (f == NULL || f->type != MET_GAUGE)
 		return;
 	pthread_mutex_lock(&f->lock);
-	if ((c = child_get(f, values, 1)) != NULL) {
+	if ((c = child_get(f, values, 1, &dropped)) != NULL) {
 		c->value = v;
 		c->stale = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
+	if (dropped)
+		count_dropped(f);
 }
 
 /* As declared in metrics.h. Only for histograms. v goes into the first
@@ -587,6 +702,7 @@ met_observe_many(struct met_family *f, const char *const *values, double v,
 {
 	struct met_child *c;
 	size_t i;
+	int dropped = 0;
 
 	if (f == NULL || f->type != MET_HISTOGRAM)
 		return;
@@ -594,13 +710,15 @@ met_observe_many(struct met_family *f, const char *const *values, double v,
 		if (v <= f->buckets[i])
 			break;
 	pthread_mutex_lock(&f->lock);
-	if ((c = child_get(f, values, 1)) != NULL) {
+	if ((c = child_get(f, values, 1, &dropped)) != NULL) {
 		c->counts[i] += n;
 		c->sum += sum;
 		c->count += n;
 		c->stale = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
+	if (dropped)
+		count_dropped(f);
 }
 
 /* As declared in metrics.h. */
@@ -650,7 +768,7 @@ met_get(struct met_family *f, const char *const *values)
 	if (f == NULL)
 		return 0;
 	pthread_mutex_lock(&f->lock);
-	if ((c = child_get(f, values, 0)) != NULL)
+	if ((c = child_get(f, values, 0, NULL)) != NULL)
 		v = f->type == MET_HISTOGRAM ? (double)c->count : c->value;
 	pthread_mutex_unlock(&f->lock);
 	return v;

@@ -60,6 +60,11 @@
  * a label value, low enough that (a+)+$ against "aaaa…!" cannot hold a
  * request thread for long (PCRE2 backtracks; RE2 would not). */
 #define SEL_MATCH_LIMIT		1000000
+/* Backtracking depth and heap (KiB) for one value, likewise: the defaults
+ * (10,000,000 and 20 MiB) let one regex take seconds and a thread's worth
+ * of memory. */
+#define SEL_DEPTH_LIMIT		10000
+#define SEL_HEAP_LIMIT_KIB	4096
 /* How much of an invalid regex an error message quotes. */
 #define SEL_QUOTE_MAX		96
 
@@ -81,6 +86,10 @@ struct matcher {
 struct sel {
 	size_t			 n;
 	pcre2_match_context	*mctx;	/* owned; NULL without a regex */
+	int			 fail_fast;	/* sel_fail_fast */
+	/* a regex hit a limit, with fail_fast: the one field matching
+	 * writes (atomic) */
+	int			 expensive;
 	struct matcher		 m[SEL_MAX_MATCHERS];
 };
 
@@ -537,6 +546,9 @@ parse_matcher(struct parser *p)
 			if (p->sel->mctx == NULL)
 				return perr(p, voff, "out of memory");
 			pcre2_set_match_limit(p->sel->mctx, SEL_MATCH_LIMIT);
+			pcre2_set_depth_limit(p->sel->mctx, SEL_DEPTH_LIMIT);
+			pcre2_set_heap_limit(p->sel->mctx,
+			    SEL_HEAP_LIMIT_KIB);
 		}
 		if (compile_regex(p, voff, m) == -1)
 			return -1;
@@ -649,9 +661,10 @@ out:
 	return result;
 }
 
-/* 1 when m's regex matches the whole of v[0..len), 0 when not, -1 when
- * PCRE2 could not tell (match limit, no memory, invalid UTF-8 in v). *md
- * is created on first use and freed by the caller. */
+/* 1 when m's regex matches the whole of v[0..len), 0 when not, -2 when
+ * PCRE2 gave up at a limit (match, depth, heap, JIT stack), -1 when it could
+ * not tell otherwise (no memory, invalid UTF-8 in v). *md is created on
+ * first use and freed by the caller. */
 static int
 regex_match(const struct sel *s, const struct matcher *m, const char *v,
     size_t len, pcre2_match_data **md)
@@ -666,13 +679,17 @@ regex_match(const struct sel *s, const struct matcher *m, const char *v,
 		    *md, s->mctx);
 	if (rc >= 0)
 		return 1;
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		return -2;
 	return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
 }
 
 /* A label whose value is not a JSON string counts as absent. A regex
  * PCRE2 cannot decide (see regex_match) fails its matcher, =~ and !~
- * alike: the label set is then not selected. Only reads s, so any number
- * of threads may match against one selector at once. */
+ * alike: the label set is then not selected; with fail_fast, so is every
+ * later one. Only reads s (but for the atomic expensive), so any number of
+ * threads may match against one selector at once. */
 int
 sel_match_json(const struct sel *s, const json_t *labels)
 {
@@ -680,6 +697,8 @@ sel_match_json(const struct sel *s, const json_t *labels)
 	int result = 0;
 
 	assert(s != NULL);
+	if (sel_too_expensive(s))
+		return 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct matcher *m = &s->m[i];
 		const json_t *j = NULL;
@@ -702,8 +721,12 @@ sel_match_json(const struct sel *s, const json_t *labels)
 			break;
 		case SEL_RE:
 		case SEL_NRE:
-			if ((ok = regex_match(s, m, v, len, &md)) == -1)
+			if ((ok = regex_match(s, m, v, len, &md)) < 0) {
+				if (ok == -2 && s->fail_fast)
+					__atomic_store_n((int *)&s->expensive,
+					    1, __ATOMIC_RELAXED);
 				goto out;
+			}
 			if (m->op == SEL_NRE)
 				ok = !ok;
 			break;
@@ -719,6 +742,18 @@ out:
 	if (md != NULL)
 		pcre2_match_data_free(md);
 	return result;
+}
+
+void
+sel_fail_fast(struct sel *s)
+{
+	s->fail_fast = 1;
+}
+
+int
+sel_too_expensive(const struct sel *s)
+{
+	return __atomic_load_n(&s->expensive, __ATOMIC_RELAXED);
 }
 
 void

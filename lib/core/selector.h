@@ -22,6 +22,15 @@ int sel_parse(const char *s, struct sel **out, char *err, size_t errlen);
 /* 1 when every matcher matches the label set (a JSON object of strings). */
 int sel_match_json(const struct sel *s, const json_t *labels);
 
+/* For a selector a request sent (match[]): once one of its regexes costs
+ * more than PCRE2's match, depth or heap limit on some value, every later
+ * sel_match_json of s answers 0 at once, and sel_too_expensive(s) is 1, so
+ * that the caller can refuse the request ("regex too expensive") instead of
+ * paying the limit on every label set. Without it a limit fails only the
+ * value it was hit on (a selector of the configuration). */
+void sel_fail_fast(struct sel *s);
+int sel_too_expensive(const struct sel *s);
+
 void sel_free(struct sel *s);
 
 #endif

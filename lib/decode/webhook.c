@@ -356,6 +356,11 @@ wh_parse(const char *body, size_t len, const char *const *replica,
 		e = fail(WH_ERR_VALUE, err, errlen, "receiver: empty");
 		goto bad;
 	}
+	if (strlen(n->receiver) > WH_RECEIVER_MAX) {
+		e = fail(WH_ERR_VALUE, err, errlen, "receiver: longer than %d "
+		    "bytes", WH_RECEIVER_MAX);
+		goto bad;
+	}
 	tr = json_object_get(n->root, "truncatedAlerts");
 	if (tr != NULL && !json_is_null(tr)) {
 		if (!json_is_integer(tr) || json_integer_value(tr) < 0) {

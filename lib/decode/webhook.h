@@ -57,6 +57,11 @@ struct wh_notification {
  * refused rather than stored. */
 #define WH_FUTURE_MAX_MS (10 * 60 * 1000)
 
+/* The longest receiver name accepted, in bytes: a receiver is a label of
+ * the metrics and a key of the store, and Alertmanager's are short names
+ * from its configuration. */
+#define WH_RECEIVER_MAX 1024
+
 enum wh_error {
 	WH_OK = 0,
 	WH_ERR_JSON,		/* "invalid_json": not JSON */

@@ -254,10 +254,13 @@ base_silences(struct rp_base *b)
 	return 0;
 }
 
+/* rp_base_new with rp_notifications' hook (note NULL: none) and a budget
+ * (NULL: unlimited; when its limit is hit, -1 with budget->status set). */
 static int
 base_new(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
-    rp_note_fn note, void *note_arg, struct rp_base **out)
+    rp_note_fn note, void *note_arg, struct rp_budget *budget,
+    struct rp_base **out)
 {
 	struct rp_base *b;
 	size_t n = a->nids ? a->nids : 1;
@@ -267,6 +270,7 @@ base_new(const struct analysis *a, const struct rp_history *h,
 		return -1;
 	b->note = note;
 	b->note_arg = note_arg;
+	b->budget = budget;
 	if (note != NULL && (b->note_eps = malloc(n * sizeof(size_t))) ==
 	    NULL) {
 		free(b);
@@ -328,6 +332,7 @@ base_new(const struct analysis *a, const struct rp_history *h,
 	}
 	if (base_silences(b) < 0 || base_names(b) < 0 ||
 	    base_receivers(b) < 0 || b->note_failed ||
+	    (budget != NULL && budget->status != RP_OK) ||
 	    base_sums(b) < 0 || rp__base_effects(b) < 0)
 		goto fail;
 	b->note = NULL;		/* told once, of the current settings */
@@ -343,7 +348,7 @@ rp_base_new(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
     struct rp_base **out)
 {
-	return base_new(a, h, o, current, NULL, NULL, out);
+	return base_new(a, h, o, current, NULL, NULL, NULL, out);
 }
 
 int
@@ -353,7 +358,7 @@ rp_notifications(const struct analysis *a, const struct rp_history *h,
 {
 	struct rp_base *b;
 
-	if (base_new(a, h, o, current, fn, arg, &b) < 0)
+	if (base_new(a, h, o, current, fn, arg, NULL, &b) < 0)
 		return -1;
 	rp_base_free(b);
 	return 0;
@@ -770,14 +775,32 @@ rp_run(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
     const struct rp_settings *proposed, struct rp_result *res)
 {
+	return rp_run_limited(a, h, o, current, proposed, NULL, res);
+}
+
+int
+rp_run_limited(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    const struct rp_settings *proposed, const struct rp_limits *lim,
+    struct rp_result *res)
+{
+	struct rp_budget budget = { lim, 0, RP_OK };
+	struct rp_budget *bp = lim != NULL ? &budget : NULL;
 	struct rp_base *b;
-	int result;
+	int result = RP_ENOMEM;
 
 	memset(res, 0, sizeof(*res));
-	if (rp_base_new(a, h, o, current, &b) < 0)
-		return -1;
-	result = rp_base_run(b, proposed, res);
-	rp_base_free(b);
+	if (base_new(a, h, o, current, NULL, NULL, bp, &b) == 0) {
+		if (rp_base_run(b, proposed, res) == 0)
+			result = RP_OK;
+		rp_base_free(b);
+	}
+	if (budget.status != RP_OK) {
+		if (result == RP_OK)
+			rp_result_free(res);
+		memset(res, 0, sizeof(*res));
+		result = budget.status;
+	}
 	return result;
 }
 

@@ -155,6 +155,40 @@ int rp_run(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
     const struct rp_settings *proposed, struct rp_result *res);
 
+/* Bounds on the work of one rp_run_limited. Its cost is in steps: one per
+ * flush time of an aggregation group the replay visits (group_wait, each
+ * group_interval tick where something can change, each repeat_interval), so
+ * a short interval over a long window costs window / interval steps per
+ * group. The deadline and the stop flag are checked every RP_CHECK_EVERY
+ * steps. */
+struct rp_limits {
+	uint64_t	 max_steps;	/* over both replays; 0: no cap */
+	int64_t		 deadline_ms;	/* rp_clock_ms() time; 0: none */
+	const int	*stop;		/* read atomically; non-zero: stop
+					   now; NULL: never */
+};
+#define RP_CHECK_EVERY	4096
+
+/* What rp_run_limited returns. */
+enum rp_status {
+	RP_OK = 0,
+	RP_ENOMEM = -1,
+	RP_ESTEPS = -2,		/* more than max_steps */
+	RP_EDEADLINE = -3,	/* deadline_ms passed */
+	RP_ESTOPPED = -4	/* *stop was set */
+};
+
+/* CLOCK_MONOTONIC, in milliseconds: the clock of rp_limits.deadline_ms. */
+int64_t rp_clock_ms(void);
+
+/* rp_run within lim (NULL: none). Returns RP_OK and fills *res (free with
+ * rp_result_free), or one of the other enum rp_status values with *res
+ * empty: the replay stopped where the limit was hit. */
+int rp_run_limited(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    const struct rp_settings *proposed, const struct rp_limits *lim,
+    struct rp_result *res);
+
 void rp_result_free(struct rp_result *res);
 
 /* The current settings replayed once, to replay many proposals against:

@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "amroute.h"
 #include "selector.h"
@@ -539,8 +540,41 @@ flush(struct gctx *g, struct member *m, size_t *pr, size_t np, int64_t t,
 	return remain;
 }
 
+int64_t
+rp_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+rp__spend(struct rp_budget *b)
+{
+	const struct rp_limits *l;
+
+	if (b == NULL)
+		return 0;
+	if (b->status != RP_OK)
+		return 1;
+	l = b->lim;
+	b->steps++;
+	if (l->max_steps > 0 && b->steps > l->max_steps)
+		b->status = RP_ESTEPS;
+	else if (b->steps % RP_CHECK_EVERY == 0) {
+		if (l->stop != NULL && __atomic_load_n(l->stop,
+		    __ATOMIC_RELAXED))
+			b->status = RP_ESTOPPED;
+		else if (l->deadline_ms > 0 && rp_clock_ms() >= l->deadline_ms)
+			b->status = RP_EDEADLINE;
+	}
+	return b->status != RP_OK;
+}
+
 /* One aggregation group of one receiver over the window. Ticks where
- * nothing can change are skipped. */
+ * nothing can change are skipped; each flush time is a step of the run's
+ * budget, and the group stops where the budget runs out. */
 static void
 run_group(struct gctx *g, struct member *m, size_t nm)
 {
@@ -574,7 +608,7 @@ run_group(struct gctx *g, struct member *m, size_t nm)
 			t += (due - t + r->interval - 1) / r->interval *
 			    r->interval;
 		}
-		if (t >= to)
+		if (t >= to || rp__spend(g->b->budget))
 			break;
 		while (nheap > 0 && next_at(m, g->heap[0]) <= t) {
 			size_t x = heap_pop(g->heap, &nheap, m);

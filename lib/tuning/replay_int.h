@@ -249,6 +249,17 @@ int rp__same_route(const struct route_eff *x, const struct route_eff *y);
 void rp__replay_group(struct gctx *g, const size_t *ids, size_t n,
     struct member *m);
 
+/* A run's spending against its rp_limits. */
+struct rp_budget {
+	const struct rp_limits *lim;
+	uint64_t steps;
+	int status;			/* RP_OK until a limit is hit */
+};
+
+/* Spends one step of budget b (NULL: unlimited). Returns non-zero once a
+ * limit is hit (b->status says which); every later call too. */
+int rp__spend(struct rp_budget *b);
+
 /* Whether a route of s names receiver, or no receiver (all of them);
  * with matchers non-zero, only a route with matchers counts. */
 int rp__routes_to(const struct rp_settings *s, const char *receiver,
@@ -361,6 +372,7 @@ struct rp_base {
 	void *note_arg;
 	size_t *note_eps;		/* scratch, nids */
 	int note_failed;
+	struct rp_budget *budget;	/* NULL: unlimited */
 };
 
 #endif

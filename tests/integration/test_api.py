@@ -877,6 +877,47 @@ class ReceiversAndPendingOnlyTest(ApiTestCase):
             "/api/v1/alerts?window=1h&match[]=" + q), [])
 
 
+class ExpensiveRegexTest(SeededDaemonTest):
+    """A regex PCRE2 must backtrack on exponentially is refused at its
+    match limits with a clear 400, fast (issue 14, finding 4:
+    match[]={x=~"(.*a){N}"} x16 held the reader for 65 s). 60 alerts whose
+    x is 40 a's and a b: each costs a whole match limit."""
+    DAEMON_CONFIG = "analysis:\n  cache_ttl: 0s\n"
+    SELECTOR = '{x=~"(.*a){25}"}'
+
+    @classmethod
+    def seed(cls):
+        t = now_ms() - 3600 * 1000
+        alerts = [make_alert({"alertname": "Regex", "instance": "i%d" % i,
+                              "x": "a" * 40 + "b"}, t) for i in range(60)]
+        r = cls.d.webhook(make_notification(alerts, receiver="ops"))
+        assert r.status == 200, (r.status, r.text)
+
+    def check_refused(self, path):
+        q = urllib.parse.urlencode([("match[]", self.SELECTOR)] * 16)
+        t0 = time.monotonic()
+        r = self.d.get(path + "?" + q)
+        took = time.monotonic() - t0
+        self.assertEqual(r.status, 400, r.text)
+        body = r.json()
+        self.assertEqual(body["errorType"], "bad_data")
+        self.assertIn("regex too expensive", body["error"])
+        self.assertIn(self.SELECTOR, body["error"])
+        self.assertLess(took, 5)
+
+    def test_episodes(self):
+        self.check_refused("/api/v1/episodes")
+
+    def test_alertnames(self):
+        self.check_refused("/api/v1/alertnames")
+
+    def test_a_cheap_regex_still_selects(self):
+        q = urllib.parse.urlencode([("match[]", '{x=~"a+b"}')])
+        r = self.d.get("/api/v1/episodes?" + q)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(len(r.json()["data"]), 60)
+
+
 if __name__ == "__main__":
     unittest.main()
 

@@ -727,5 +727,49 @@ class StorageFailureTest(DaemonTestCase):
                          c0["notifications"] + 1)
 
 
+
+class ReceiverBoundsTest(unittest.TestCase):
+    """A receiver is a label of /metrics: a 4 MiB one is refused (400
+    bad_value, counted) and /metrics keeps answering; one under the 1 KiB
+    limit is shown cut to 256 bytes ending in U+2026 (issue 14: a 4 MiB
+    receiver name made /metrics answer 500 until restart)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon("webhook:\n  max_body_size: 8MiB\n").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def test_huge_receiver_is_refused_and_metrics_answer(self):
+        rejected = self.d.metric(REJECTED, reason="bad_value")
+        alert = make_alert({"alertname": "Huge"}, now_ms() - 60000)
+        r = self.d.webhook(make_notification([alert],
+                                             receiver="r" * (4 << 20)))
+        self.assertEqual(r.status, 400, r.text[:200])
+        self.assertIn("receiver: longer than 1024 bytes", r.text)
+        m = self.d.get("/metrics")
+        self.assertEqual(m.status, 200)
+        parsed = harness.parse_metrics(m.text)
+        self.assertEqual(parsed[(REJECTED, frozenset(
+            {"reason": "bad_value"}.items()))], rejected + 1)
+        self.assertLess(len(m.body), 1 << 20)
+
+    def test_long_receiver_is_cut_in_metrics(self):
+        alert = make_alert({"alertname": "Long"}, now_ms() - 60000)
+        r = self.d.webhook(make_notification([alert], receiver="q" * 1000))
+        self.assertEqual(r.status, 200, r.text)
+        m = self.d.get("/metrics")
+        self.assertEqual(m.status, 200)
+        cut = "q" * 253 + "\u2026"
+        values = [dict(labels).get("receiver") for (name, labels) in
+                  harness.parse_metrics(m.text)
+                  if name == "alertnoise_notifications_total"]
+        qs = [v for v in values if v.startswith("q")]
+        self.assertEqual(qs, [cut], [len(v) for v in qs])
+        self.assertNotIn("q" * 254, m.text)
+
+
 if __name__ == "__main__":
     unittest.main()

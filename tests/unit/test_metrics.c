@@ -286,6 +286,102 @@ TEST(label_values_utf8)
 	met_registry_free(r);
 }
 
+/* A label value past 256 bytes is cut on a character boundary and ends in
+ * U+2026; a 4 MiB one (a webhook's receiver) never makes the exposition
+ * fail or one line megabytes long. */
+TEST(label_values_cut)
+{
+	static const char *const names[] = { "receiver" };
+	struct met_registry *r = met_registry_new();
+	struct met_family *f;
+	char exact[257], *big, *s, *line, *end, want[300];
+	size_t n = (size_t)4 << 20, i;
+	struct buf b;
+
+	f = met_register(r, MET_COUNTER, "an_notifications_total",
+	    "Notifications.", 1, names, NULL, 0);
+	if ((big = malloc(n + 1)) == NULL) {
+		T_FAIL("out of memory");
+		goto out;
+	}
+	memset(big, 'x', n);
+	big[n] = '\0';
+	met_add(f, (const char *[]){ big }, 1);
+	/* the same first 253 bytes: the same (cut) series */
+	big[1000] = 'y';
+	met_add(f, (const char *[]){ big }, 1);
+	CHECK(met_get(f, (const char *[]){ big }) == 2);
+	/* 256 bytes exactly: kept whole */
+	memset(exact, 'e', 256);
+	exact[256] = '\0';
+	met_add(f, (const char *[]){ exact }, 1);
+	/* 2-byte characters: the cut never splits one */
+	for (i = 0; i + 2 <= n; i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	met_add(f, (const char *[]){ big }, 1);
+
+	buf_init(&b, 64 << 10);		/* far below 4 MiB */
+	CHECK_INT(met_render(r, &b), 0);
+	s = b.data;
+	CHECK(s != NULL && strlen(s) < 4096);
+	/* 253 'x' + U+2026: 256 bytes */
+	memset(want, 'x', 253);
+	strcpy(want + 253, "\xe2\x80\xa6\"} 2\n");
+	CHECK_CONTAINS(s, want);
+	snprintf(want, sizeof(want), "{receiver=\"%s\"} 1\n", exact);
+	CHECK_CONTAINS(s, want);
+	/* 126 x U+00E9 (252 bytes; a 127th would leave no room for the
+	 * marker's 3) + U+2026 */
+	line = s ? strstr(s, "{receiver=\"\xc3\xa9") : NULL;
+	CHECK(line != NULL);
+	if (line != NULL) {
+		line += strlen("{receiver=\"");
+		end = strchr(line, '"');
+		CHECK(end != NULL && end - line == 252 + 3);
+		CHECK(end != NULL && memcmp(end - 3, "\xe2\x80\xa6", 3) == 0);
+	}
+	buf_free(&b);
+	free(big);
+out:
+	met_registry_free(r);
+}
+
+/* Past 10,000 series a family refuses new label sets, and says so:
+ * alertnoise_metrics_series_dropped_total{family} counts each one. */
+TEST(series_limit_counted)
+{
+	static const char *const names[] = { "id" };
+	struct met_registry *r = met_registry_new();
+	struct met_family *f, *g;
+	char v[32], *s;
+	int i;
+
+	f = met_register(r, MET_COUNTER, "an_things_total", "Things.", 1,
+	    names, NULL, 0);
+	g = met_register(r, MET_GAUGE, "an_level", "Level.", 1, names, NULL,
+	    0);
+	for (i = 0; i < 10005; i++) {
+		snprintf(v, sizeof(v), "%05d", i);
+		met_add(f, (const char *[]){ v }, 1);
+	}
+	/* an existing series still counts */
+	met_add(f, (const char *[]){ "00000" }, 1);
+	CHECK(met_get(f, (const char *[]){ "00000" }) == 2);
+	CHECK(met_get(f, (const char *[]){ "10004" }) == 0);
+	met_set(g, (const char *[]){ "a" }, 1);
+	s = render_registry(r);
+	CHECK_CONTAINS(s, "# TYPE alertnoise_metrics_series_dropped_total "
+	    "counter\n"
+	    "alertnoise_metrics_series_dropped_total{family=\"an_things_total\"}"
+	    " 5\n");
+	CHECK(s == NULL || strstr(s, "family=\"an_level\"") == NULL);
+	CHECK(s == NULL || strstr(s, "an_things_total{id=\"09999\"} 1\n") !=
+	    NULL);
+	CHECK(s == NULL || strstr(s, "an_things_total{id=\"10000\"}") == NULL);
+	free(s);
+	met_registry_free(r);
+}
+
 TEST(histogram)
 {
 	static const char *const names[] = { "route" };
@@ -897,6 +993,8 @@ main(void)
 	RUN(drop_stale);
 	RUN(escaping);
 	RUN(label_values_utf8);
+	RUN(label_values_cut);
+	RUN(series_limit_counted);
 	RUN(histogram);
 	RUN(histogram_without_labels);
 	RUN(histogram_observe_many);

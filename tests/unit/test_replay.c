@@ -648,6 +648,54 @@ TEST(base_runs_equal_fresh_replays)
 	done(a, h);
 }
 
+/* A replay's cost is bounded: one alert firing for 10 h under
+ * group_interval and repeat_interval 1s is a flush a second, 36,000 steps;
+ * past max_steps, the deadline or the stop flag the run answers why and
+ * no result. */
+TEST(limits_stop_a_long_replay)
+{
+	static const char *const n[] = { "Long" };
+	static const struct ep e[] = { { 0, -1, 0, 36000 } };
+	static const struct rp_route fast = { NULL, NULL, NULL, 0, 0, -1,
+	    1 * S, 1 * S, -1, NULL, 0 };
+	const struct rp_settings prop = { NULL, 0, &fast, 1, NULL, 0 };
+	struct rp_settings cur = { NULL, 0, &route, 1, NULL, 0 };
+	struct rp_history *h;
+	struct analysis *a = build(n, 1, e, 1, 40000, &h);
+	struct rp_limits lim = { 0, 0, NULL };
+	struct an_opts o;
+	struct rp_result r;
+	int stop = 1;
+
+	an_opts_default(&o);
+	/* no cap: a tick a second, a notification at every tick more than
+	 * 1 s after the last (every 2 s) while it fires: 17,986 */
+	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r), RP_OK);
+	CHECK(r.notifications_after > 17000);
+	rp_result_free(&r);
+	lim.max_steps = 100000;
+	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r), RP_OK);
+	rp_result_free(&r);
+
+	lim.max_steps = 1000;
+	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r), RP_ESTEPS);
+	CHECK(r.counts == NULL && r.ncounts == 0);
+	CHECK_INT(r.notifications_after, 0);
+
+	lim.max_steps = 0;
+	lim.stop = &stop;
+	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r),
+	    RP_ESTOPPED);
+	CHECK(r.counts == NULL);
+
+	lim.stop = NULL;
+	lim.deadline_ms = rp_clock_ms() - 1;
+	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r),
+	    RP_EDEADLINE);
+	CHECK(r.counts == NULL);
+	done(a, h);
+}
+
 int
 main(void)
 {
@@ -664,5 +712,6 @@ main(void)
 	RUN(for_boundary_on_the_evaluation_grid);
 	RUN(for_boundary_of_an_ha_episode);
 	RUN(alertname_counts_sum_its_instances);
+	RUN(limits_stop_a_long_replay);
 	return t_done();
 }

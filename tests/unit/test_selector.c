@@ -3,6 +3,7 @@
  * model/labels/matcher.go), with a bare name meaning alertname. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "selector.h"
 #include "t.h"
@@ -491,6 +492,54 @@ TEST(catastrophic_regex_fails_closed)
 	json_decref(l);
 }
 
+/* A request's selector (sel_fail_fast): the first value a regex cannot
+ * decide within the limits marks it too expensive and every later label
+ * set is refused at once, so 2,000 label sets cost one limit, not 2,000
+ * (issue: match[]={x=~"(.*a){N}"} x16 held the reader for 65 s). */
+TEST(expensive_regex_fails_fast)
+{
+	struct sel *s, *plain;
+	char err[128], v[64];
+	struct timespec t0, t1;
+	json_t *l;
+	int hits = 0;
+	double ms;
+
+	memset(v, 'a', 40);
+	strcpy(v + 40, "b");
+	l = json_pack("{s:s}", "x", v);
+	CHECK_INT(sel_parse("{x=~\"(.*a){25}|ok\"}", &s, err, sizeof(err)),
+	    0);
+	CHECK_INT(sel_parse("{x=~\"(.*a){25}|ok\"}", &plain, err,
+	    sizeof(err)), 0);
+	sel_fail_fast(s);
+	CHECK_INT(sel_too_expensive(s), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 2000; i++)
+		hits += sel_match_json(s, l);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	CHECK_INT(hits, 0);
+	CHECK_INT(sel_too_expensive(s), 1);
+	if (ms > 1000)
+		T_FAIL("2000 matches took %.0f ms", ms);
+	/* a value it could decide is refused too, once too expensive */
+	json_object_set_new(l, "x", json_string("ok"));
+	CHECK_INT(sel_match_json(s, l), 0);
+	/* without fail_fast (a selector of the configuration) a limit fails
+	 * only its value */
+	CHECK_INT(sel_match_json(plain, l), 1);
+	memset(v, 'a', 40);
+	strcpy(v + 40, "b");
+	json_object_set_new(l, "x", json_string(v));
+	CHECK_INT(sel_match_json(plain, l), 0);
+	CHECK_INT(sel_too_expensive(plain), 0);
+	sel_free(s);
+	sel_free(plain);
+	json_decref(l);
+}
+
 struct tharg {
 	const struct sel	*s;
 	json_t			*yes, *no;
@@ -551,6 +600,7 @@ main(void)
 	RUN(small_error_buffer);
 	RUN(limits);
 	RUN(catastrophic_regex_fails_closed);
+	RUN(expensive_regex_fails_fast);
 	RUN(concurrent_matching);
 	return t_done();
 }

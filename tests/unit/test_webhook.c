@@ -197,6 +197,36 @@ TEST(bad_payloads_are_rejected_with_reason)
 	}
 }
 
+/* A receiver is a label of /metrics and a key of the store: at most
+ * WH_RECEIVER_MAX (1 KiB) bytes, a longer one is bad_value. */
+TEST(receiver_length_capped)
+{
+	static const char head[] = "{\"version\":\"4\",\"receiver\":\"";
+	static const char tail[] = "\",\"status\":\"firing\",\"groupKey\":"
+	    "\"k\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
+	    "{\"alertname\":\"A\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}";
+	char body[sizeof(head) + 1025 + sizeof(tail)];
+	struct wh_notification *n = NULL;
+	char err[256] = "";
+
+	for (size_t len = 1024; len <= 1025; len++) {
+		memcpy(body, head, sizeof(head) - 1);
+		memset(body + sizeof(head) - 1, 'r', len);
+		strcpy(body + sizeof(head) - 1 + len, tail);
+		n = NULL;
+		err[0] = '\0';
+		if (len == 1024) {
+			CHECK_INT(parse(body, &n, err), WH_OK);
+			CHECK(n != NULL && strlen(n->receiver) == 1024);
+		} else {
+			CHECK_INT(parse(body, &n, err), WH_ERR_VALUE);
+			CHECK_STR(err, "receiver: longer than 1024 bytes");
+			CHECK(n == NULL);
+		}
+		wh_free(n);
+	}
+}
+
 int
 main(void)
 {
@@ -205,5 +235,6 @@ main(void)
 	RUN(fingerprint_computed_when_absent);
 	RUN(digest_ignores_key_order_not_content);
 	RUN(bad_payloads_are_rejected_with_reason);
+	RUN(receiver_length_capped);
 	return t_done();
 }
