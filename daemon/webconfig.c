@@ -817,12 +817,41 @@ webcfg_release(struct webconfig *wc)
 		wc_free(wc);
 }
 
-int webcfg_tls(const struct webconfig *wc) { return wc->tls; }
-const char *webcfg_cert_pem(const struct webconfig *wc) { return wc->cert_pem; }
-const char *webcfg_key_pem(const struct webconfig *wc) { return wc->key_pem; }
-const char *webcfg_client_ca_pem(const struct webconfig *wc) { return wc->ca_pem; }
-const char *webcfg_priorities(const struct webconfig *wc) { return wc->priorities; }
-int webcfg_auth(const struct webconfig *wc) { return wc->nusers > 0; }
+int
+webcfg_tls(const struct webconfig *wc)
+{
+	return wc->tls;
+}
+
+const char *
+webcfg_cert_pem(const struct webconfig *wc)
+{
+	return wc->cert_pem;
+}
+
+const char *
+webcfg_key_pem(const struct webconfig *wc)
+{
+	return wc->key_pem;
+}
+
+const char *
+webcfg_client_ca_pem(const struct webconfig *wc)
+{
+	return wc->ca_pem;
+}
+
+const char *
+webcfg_priorities(const struct webconfig *wc)
+{
+	return wc->priorities;
+}
+
+int
+webcfg_auth(const struct webconfig *wc)
+{
+	return wc->nusers > 0;
+}
 
 enum webcfg_client_auth
 webcfg_client_auth(const struct webconfig *wc)
