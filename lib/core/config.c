@@ -110,6 +110,7 @@ static const char *check_percent(const void *);
 static const char *check_jaccard(const void *);
 static const char *check_at_least_2(const void *);
 static const char *check_positive_count(const void *);
+static const char *check_concurrency(const void *);
 static const char *check_timezone(const void *);
 static const char *check_url_or_empty(const void *);
 
@@ -125,6 +126,14 @@ static const struct cfg_key cfg_keys[] = {
 	    "60s", check_positive_duration, 0 },
 	{ "web.max_auth_failures_per_minute", CFG_COUNT,
 	    F(max_auth_failures), 0, "10", NULL, 0 },
+	{ "web.max_connections", CFG_COUNT, F(max_connections), 0,
+	    "512", NULL, CFG_RESTART },
+	{ "web.max_connections_per_ip", CFG_COUNT,
+	    F(max_connections_per_ip), 0, "128", NULL, CFG_RESTART },
+	{ "web.max_concurrency", CFG_COUNT, F(max_concurrency), 0,
+	    "16", check_concurrency, CFG_RESTART },
+	{ "web.max_inflight_bytes", CFG_SIZE, F(max_inflight_bytes), 0,
+	    "64MiB", check_body_size, CFG_RESTART },
 	/* "*": any user basic_auth_users of --web.config.file knows */
 	{ "web.authorization.ingest", CFG_STRING_LIST, F(authz_ingest),
 	    F(n_authz_ingest), "*", NULL, 0 },
@@ -438,6 +447,17 @@ cfg_keep_restart_keys(struct an_config *next, const struct an_config *running,
 				return -1;
 			free(*ns);
 			*ns = v;
+		} else if (k->type == CFG_COUNT || k->type == CFG_SIZE) {
+			size_t *nz = n;
+			const size_t *rz = r;
+			char a[32], b[32];
+
+			if (*nz == *rz)
+				continue;
+			snprintf(a, sizeof(a), "%zu", *rz);
+			snprintf(b, sizeof(b), "%zu", *nz);
+			changed(k->key, a, b, arg);
+			*nz = *rz;
 		} else {
 			int64_t *nd = n;
 			const int64_t *rd = r;
@@ -581,6 +601,15 @@ check_body_size(const void *field)
 		return "must be greater than 0";
 	if (n > GIB)
 		return "must be at most 1GiB";
+	return NULL;
+}
+
+/* web.max_concurrency: a lane's workers are threads. */
+static const char *
+check_concurrency(const void *field)
+{
+	if (*(const size_t *)field > 1024)
+		return "must be at most 1024";
 	return NULL;
 }
 

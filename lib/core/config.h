@@ -28,6 +28,12 @@ struct an_config {
 					   the most a simulate may compute */
 	size_t max_auth_failures;	/* web.max_auth_failures_per_minute,
 					   10: per client address */
+	size_t max_connections;		/* web.max_connections, 512 */
+	size_t max_connections_per_ip;	/* web.max_connections_per_ip, 128 */
+	size_t max_concurrency;		/* web.max_concurrency, 16: requests
+					   computed at once, per lane */
+	size_t max_inflight_bytes;	/* web.max_inflight_bytes, 64MiB: of
+					   request bodies held at once */
 	/* web.authorization: the users (basic_auth_users of the web config
 	 * file) each group of endpoints serves; default ["*"], any user */
 	char **authz_ingest;		/* .ingest: webhook, remote write */
