@@ -154,7 +154,7 @@ SECURITY_TESTS := integration.test_webconfig integration.test_store_integrity \
 	integration.test_remote_write.RejectTest integration.test_remote_write.StalenessTimeoutTest \
 	integration.test_webhook.ReceiverBoundsTest integration.test_api.ExpensiveRegexTest \
 	integration.test_simulate.SimulateBoundsTest integration.test_simulate.SimulateDeadlineTest \
-	integration.test_simulate.SimulateShutdownTest
+	integration.test_simulate.SimulateShutdownTest integration.test_connections
 test-security: deps-test
 	$(MAKE) all $(BUILD)/tests/test_webhook $(BUILD)/tests/test_metrics
 	$(BUILD)/tests/test_webhook && $(BUILD)/tests/test_metrics

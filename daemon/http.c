@@ -7,7 +7,20 @@
  *
  * Request bodies are read into a size-capped buffer: a Content-Length over
  * the limit is refused before reading; a chunked body is not buffered past
- * the limit and is refused when it ends. Each connection has its own thread.
+ * the limit and is refused when it ends. All bodies held at once are
+ * bounded too (web.max_inflight_bytes: 503 with Retry-After past it).
+ *
+ * Threads: libmicrohttpd reads and writes every connection on IO_THREADS
+ * epoll threads (web.max_connections in all, web.max_connections_per_ip
+ * and the whole-request deadline web.read_timeout kept by conns.h). A
+ * request read whole is answered on one of two worker lanes (lanes.h):
+ * ingest (webhook, remote write) and query (the rest), each with
+ * web.max_concurrency workers and four times as many places to wait, so
+ * neither a
+ * slow analysis nor a burst of reads holds up ingestion; a full lane
+ * answers 503 with Retry-After. The connection is suspended meanwhile; the
+ * worker queues the response and resumes it. /-/healthy, /-/ready and
+ * every refusal before the route are answered on the I/O thread.
  *
  * Before a route sees a request, two checks refuse it (counted in
  * alertnoise_http_requests_refused_total): a body whose length is
@@ -22,11 +35,15 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,8 +53,10 @@
 #include "buf.h"
 #include "buildinfo.h"
 #include "config.h"
+#include "conns.h"
 #include "daemon.h"
 #include "http.h"
+#include "lanes.h"
 #include "log.h"
 #include "openapi.h"
 #include "params.h"
@@ -49,14 +68,23 @@
 #include "timers.h"
 #include "webconfig.h"
 
-/* Connections served at once; each has its own thread. */
-#define CONNECTION_LIMIT 512
+/* libmicrohttpd's epoll threads: they only read, write and dispatch. */
+#define IO_THREADS 4
+/* Requests a lane keeps waiting, per worker: a burst of webhooks waits for
+ * the group commit rather than being refused. */
+#define LANE_WAITING 4
+/* Seconds a client refused for load (503) is told to wait. */
+#define RETRY_AFTER "1"
 
 static struct MHD_Daemon *mhd;
+static struct lane *lane_ingest, *lane_query;
+static size_t inflight_max;	/* web.max_inflight_bytes */
+static size_t inflight_bytes;	/* request bodies held now: atomic */
 /* The web config the server started with: its TLS settings are libmicro-
  * httpd's until http_stop; held. NULL: plain HTTP. */
 static struct webconfig *tls_web;
 static int in_flight;	/* requests started and not completed: atomic */
+static void stop_serving(void);
 static struct met_family *m_refused;	/* {reason} */
 
 /* --- requests refused before their route sees them ---------------------- */
@@ -64,6 +92,8 @@ static struct met_family *m_refused;	/* {reason} */
 /* The reasons of alertnoise_http_requests_refused_total. */
 #define R_FRAMING	"ambiguous_framing"
 #define R_CROSS_ORIGIN	"cross_origin"
+#define R_OVERLOADED	"overloaded"
+#define R_INFLIGHT	"inflight_bytes"
 
 static const char *
 header(struct MHD_Connection *c, const char *name)
@@ -149,8 +179,8 @@ refuse(struct MHD_Connection *c, struct request *r, const char *url,
 	log_debug("request refused", "reason", reason, "err", msg);
 	if (strncmp(url, "/api/", 5) == 0) {
 		o = json_pack("{s:s, s:s, s:s}", "status", "error",
-		    "errorType", code == 403 ? "forbidden" : "bad_data",
-		    "error", msg);
+		    "errorType", code == 403 ? "forbidden" : code == 503 ?
+		    "unavailable" : "bad_data", "error", msg);
 		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		ct = "application/json";
@@ -167,6 +197,9 @@ refuse(struct MHD_Connection *c, struct request *r, const char *url,
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", ct);
+	if (code == 503)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+		    RETRY_AFTER);
 	if (close_after)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
@@ -692,6 +725,96 @@ out:
 	return result;
 }
 
+/* --- bodies in flight and the worker lanes ----------------------------- */
+
+/* Takes n more bytes of web.max_inflight_bytes for r: 0, or -1 with
+ * r->over_budget set (nothing taken) when they are not there. */
+static int
+charge(struct request *r, size_t n)
+{
+	size_t now;
+
+	n *= (size_t)r->body_cost;
+	now = __atomic_add_fetch(&inflight_bytes, n, __ATOMIC_SEQ_CST);
+
+	if (now > inflight_max) {
+		__atomic_sub_fetch(&inflight_bytes, n, __ATOMIC_SEQ_CST);
+		r->over_budget = 1;
+		return -1;
+	}
+	r->charged += n;
+	return 0;
+}
+
+/* A body whose Content-Length is known takes its whole length before a
+ * byte is read: 0, or -1 with why in msg when the body could never fit
+ * (413, answered before it is read). When the bytes are only taken now,
+ * r->over_budget is set and 0 returned: the body is read and dropped, and
+ * the 503 follows it, so that a client that sends its whole body before
+ * it reads (most do) reads the answer instead of a reset. */
+static int
+charge_declared(struct MHD_Connection *c, struct request *r, char *msg,
+    size_t msglen)
+{
+	const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if (cl == NULL)
+		return 0;
+	n = strtoull(cl, &end, 10);
+	if (*end != '\0' || end == cl)
+		return 0;	/* libmicrohttpd refuses it itself */
+	if (n > inflight_max / (size_t)r->body_cost) {
+		snprintf(msg, msglen, "body of %llu bytes is larger than "
+		    "this endpoint can take within web.max_inflight_bytes "
+		    "(%zu bytes, a byte of this body counting %d)", n,
+		    inflight_max, r->body_cost);
+		return -1;
+	}
+	if (charge(r, (size_t)n) == 0)
+		r->charged_declared = 1;	/* its chunks take nothing more */
+	return 0;
+}
+
+/* Runs a dispatched request's handler on a lane's worker. After the
+ * resume the I/O thread owns r again: nothing of it is touched here. */
+static void
+run_request(struct lane_job *job)
+{
+	struct request *r = (struct request *)(void *)((char *)job -
+	    offsetof(struct request, job));
+	struct MHD_Connection *c = r->conn;
+
+	r->fn(c, r);
+	r->finished = 1;
+	MHD_resume_connection(c);
+}
+
+/* Hands r, read whole, to lane: the connection is suspended until the
+ * worker has queued its answer. A full lane: 503 with Retry-After, now. */
+static enum MHD_Result
+dispatch(struct MHD_Connection *c, struct request *r, const char *url,
+    struct lane *lane, enum MHD_Result (*fn)(struct MHD_Connection *,
+    struct request *))
+{
+	char msg[200];
+
+	r->conn = c;
+	r->fn = fn;
+	r->job.run = run_request;
+	r->dispatched = 1;
+	MHD_suspend_connection(c);
+	if (lane_submit(lane, &r->job) == 0)
+		return MHD_YES;
+	MHD_resume_connection(c);
+	r->dispatched = 0;
+	snprintf(msg, sizeof(msg), "alertnoise is busy: the %s lane has "
+	    "web.max_concurrency requests running and four times as many "
+	    "waiting; retry later", lane_name(lane));
+	return refuse(c, r, url, 503, R_OVERLOADED, msg, 0);
+}
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -708,6 +831,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 			return MHD_NO;
 		r->d = d;
 		r->handler = rt ? rt->handler : "other";
+		r->body_cost = 1;	/* a headers callback may raise it */
 		clock_gettime(CLOCK_MONOTONIC, &r->start);
 		__atomic_add_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
 		met_add(d->m.http_in_flight, NULL, 1);
@@ -750,8 +874,16 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		    cross_origin(c, refusal, sizeof(refusal)) < 0)
 			return refuse(c, r, url, 403, R_CROSS_ORIGIN,
 			    refusal, 0);
-		if (rt->headers != NULL)
-			return rt->headers(c, r);
+		if (rt->headers != NULL) {
+			enum MHD_Result ret = rt->headers(c, r);
+
+			if (ret == MHD_YES && !r->responded &&
+			    charge_declared(c, r, refusal,
+			    sizeof(refusal)) < 0)
+				return refuse(c, r, url, 413, R_INFLIGHT,
+				    refusal, 0);
+			return ret;
+		}
 		return MHD_YES;
 	}
 
@@ -760,7 +892,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		 * limit: discard. libmicrohttpd 0.9.75 drops a response
 		 * queued in the middle of a body, so the 413 waits for its
 		 * end (a sender that never ends meets web.read_timeout). */
-		if (!r->responded && !r->too_large &&
+		if (!r->responded && !r->too_large && !r->over_budget &&
+		    (r->charged_declared ||
+		    charge(r, *upload_data_size) == 0) &&
 		    buf_append(&r->body, upload_data, *upload_data_size) < 0)
 			r->too_large = 1;
 		*upload_data_size = 0;
@@ -768,6 +902,14 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (r->responded)
 		return MHD_YES;
+	if (r->dispatched)	/* the worker could not queue an answer */
+		return MHD_NO;
+	if (r->over_budget) {
+		snprintf(refusal, sizeof(refusal), "request bodies in flight "
+		    "passed web.max_inflight_bytes (%zu bytes): retry later",
+		    inflight_max);
+		return refuse(c, r, url, 503, R_INFLIGHT, refusal, 0);
+	}
 	if (r->too_large) {
 		char msg[128];
 
@@ -788,7 +930,11 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	if (rt->deprecated != NULL)
 		request_warn(r, rt->deprecated);
 	r->url = url;
-	return rt->fn(c, r);
+	conns_request_read(c);
+	if (rt->group == G_OPEN)
+		return rt->fn(c, r);
+	return dispatch(c, r, url, rt->group == G_INGEST ? lane_ingest :
+	    lane_query, rt->fn);
 }
 
 static void
@@ -808,6 +954,11 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	met_add(d->m.http_requests, labels, 1);
 	met_observe(d->m.http_duration, labels, elapsed_seconds(&r->start));
 	met_add(d->m.http_in_flight, NULL, -1);
+	if (r->charged > 0)
+		__atomic_sub_fetch(&inflight_bytes, r->charged,
+		    __ATOMIC_SEQ_CST);
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		conns_request_done(c);
 	buf_free(&r->body);
 	request_free_warnings(r);
 	free(r);
@@ -815,9 +966,9 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	__atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
 }
 
-/* MHD_OPTION_NOTIFY_CONNECTION: a new TLS connection's session, before
- * its handshake, asks for the client certificate client_auth_type
- * wants. */
+/* MHD_OPTION_NOTIFY_CONNECTION: the connection's caps and deadline
+ * (conns.h); a new TLS connection's session, before its handshake, asks
+ * for the client certificate client_auth_type wants. */
 static void
 connection_cb(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -825,7 +976,7 @@ connection_cb(void *cls, struct MHD_Connection *c, void **socket_context,
 	const union MHD_ConnectionInfo *ci;
 
 	(void)cls;
-	(void)socket_context;
+	conns_notify(c, socket_context, toe);
 	if (toe != MHD_CONNECTION_NOTIFY_STARTED || tls_web == NULL)
 		return;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -898,19 +1049,86 @@ split_address(const char *addr, char *host, size_t hostlen, char *port,
 	return 0;
 }
 
+/* The open files limit, raised to its hard limit as Go programs (and so
+ * Prometheus) do at start: connections are descriptors. Returns how many
+ * connections fit, keeping FD_RESERVE for the store, logs and clients. */
+#define FD_RESERVE 64
+static size_t
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return SIZE_MAX;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > SIZE_MAX)
+		return SIZE_MAX;
+	return rl.rlim_cur > FD_RESERVE ? (size_t)rl.rlim_cur - FD_RESERVE : 1;
+}
+
+/* What serving needs besides libmicrohttpd: the connection caps and
+ * sweeper, the lanes, the body budget; *max_conns gets web.max_connections,
+ * cut to what the open files limit holds (logged). 0, or -1 with err. */
+static int
+start_serving(struct daemon *d, unsigned int *max_conns, char *err,
+    size_t errlen)
+{
+	const struct an_config *cfg = d->cfg;
+	size_t fit = raise_nofile(), n = cfg->max_connections;
+	char want[24], have[24];
+
+	if (n > fit) {
+		snprintf(want, sizeof(want), "%zu", n);
+		snprintf(have, sizeof(have), "%zu", fit);
+		log_warn("web.max_connections is more than the open files "
+		    "limit holds: raise LimitNOFILE", "max_connections", want,
+		    "connections", have);
+		n = fit;
+	}
+	*max_conns = n > UINT_MAX ? UINT_MAX : (unsigned int)n;
+	inflight_max = cfg->max_inflight_bytes;
+	if (conns_start(d->reg, cfg->max_connections_per_ip,
+	    cfg->read_timeout_ms, err, errlen) < 0)
+		return -1;
+	lane_ingest = lane_new("ingest", (int)cfg->max_concurrency,
+	    LANE_WAITING * cfg->max_concurrency);
+	lane_query = lane_new("query", (int)cfg->max_concurrency,
+	    LANE_WAITING * cfg->max_concurrency);
+	if (lane_ingest == NULL || lane_query == NULL) {
+		snprintf(err, errlen, "starting %zu worker threads failed",
+		    2 * cfg->max_concurrency);
+		stop_serving();
+		return -1;
+	}
+	return 0;
+}
+
+static void
+stop_serving(void)
+{
+	lane_free(lane_ingest);
+	lane_free(lane_query);
+	lane_ingest = lane_query = NULL;
+	conns_stop();
+}
+
 int
 http_start(struct daemon *d, char *err, size_t errlen)
 {
 	char host[256], port[16], bound[300];
 	struct addrinfo hints, *ai = NULL;
-	/* A thread per connection: a request waiting on the store (a sync,
-	 * a lock) must not hold up requests on other connections, as it
-	 * would in a thread pool where each worker serves many. */
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
+	/* epoll threads that never wait on the store: what waits (a sync, a
+	 * lock, an analysis) runs on a lane's worker, the connection
+	 * suspended meanwhile. */
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
 	const union MHD_DaemonInfo *info;
 	struct MHD_OptionItem tls[6];
-	unsigned int timeout;
+	unsigned int timeout, max_conns;
 	char *endp;
 	long p;
 	int rc;
@@ -952,6 +1170,8 @@ http_start(struct daemon *d, char *err, size_t errlen)
 	timeout = (unsigned)(d->cfg->read_timeout_ms / 1000);
 	if (timeout == 0)
 		timeout = 1;
+	if (start_serving(d, &max_conns, err, errlen) < 0)
+		return -1;
 	if (host[0] != '\0') {
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
@@ -967,7 +1187,8 @@ http_start(struct daemon *d, char *err, size_t errlen)
 		mhd = MHD_start_daemon(flags, (uint16_t)p, NULL, NULL,
 		    access_cb, d,
 		    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		    MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
+		    MHD_OPTION_CONNECTION_LIMIT, max_conns,
+		    MHD_OPTION_THREAD_POOL_SIZE, IO_THREADS,
 		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
 		    MHD_OPTION_NOTIFY_CONNECTION, connection_cb, d,
@@ -978,7 +1199,8 @@ http_start(struct daemon *d, char *err, size_t errlen)
 	} else {
 		mhd = MHD_start_daemon(flags | MHD_USE_DUAL_STACK,
 		    (uint16_t)p, NULL, NULL, access_cb, d,
-		    MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
+		    MHD_OPTION_CONNECTION_LIMIT, max_conns,
+		    MHD_OPTION_THREAD_POOL_SIZE, IO_THREADS,
 		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
 		    MHD_OPTION_NOTIFY_CONNECTION, connection_cb, d,
@@ -993,6 +1215,7 @@ http_start(struct daemon *d, char *err, size_t errlen)
 		    "");
 		webcfg_release(tls_web);
 		tls_web = NULL;
+		stop_serving();
 		return -1;
 	}
 	info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -1039,8 +1262,14 @@ http_stop(struct daemon *d, int64_t timeout_ms)
 		log_warn("Stopping with requests still in flight", "requests",
 		    ns);
 	}
+	/* the workers first: libmicrohttpd frees the connections they
+	 * answer when it stops */
+	lane_free(lane_ingest);
+	lane_free(lane_query);
+	lane_ingest = lane_query = NULL;
 	MHD_stop_daemon(mhd);
 	mhd = NULL;
+	stop_serving();
 	webcfg_release(tls_web);
 	tls_web = NULL;
 }

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "daemon.h"
+#include "lanes.h"
 
 #define REQUEST_WARNINGS_MAX	4
 
@@ -32,6 +33,21 @@ struct request {
 				   during the call */
 	char *warnings[REQUEST_WARNINGS_MAX];	/* request_warn's, owned */
 	int nwarnings;
+	size_t charged;		/* bytes of web.max_inflight_bytes held */
+	int body_cost;		/* what a byte of the body costs of
+				   web.max_inflight_bytes: 1, or more
+				   when decoding it makes copies; a
+				   route's headers callback sets it */
+	int over_budget;	/* the body passed web.max_inflight_bytes */
+	int charged_declared;	/* its Content-Length was charged whole */
+	/* http.c's hand-over to a worker lane (lanes.h): the worker calls
+	 * fn(conn, r) on the suspended connection, sets finished and resumes
+	 * it; the I/O thread touches nothing of r meanwhile. */
+	struct lane_job job;
+	struct MHD_Connection *conn;
+	enum MHD_Result (*fn)(struct MHD_Connection *, struct request *);
+	int dispatched;
+	int finished;
 };
 
 /* Adds a warning (copied) to the "warnings" of r's JSON answer, as
