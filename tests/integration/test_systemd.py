@@ -264,7 +264,8 @@ class UnitContentTest(unittest.TestCase):
                 "RestrictNamespaces": "yes", "RestrictRealtime": "yes",
                 "RestrictSUIDSGID": "yes", "LockPersonality": "yes",
                 "SystemCallArchitectures": "native",
-                "CapabilityBoundingSet": ""}
+                "CapabilityBoundingSet": "", "MemoryMax": "1G",
+                "LimitNOFILE": "65536"}
         for k, v in want.items():
             self.assertEqual(self.svc(k), v, k)
         self.assertEqual(set(self.svc("RestrictAddressFamilies").split()),
