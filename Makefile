@@ -188,31 +188,78 @@ clean:
 
 FORCE:
 
-# libFuzzer harness for the remote-write decoder (needs clang). `make fuzz`
-# builds it, writes the seed corpus (tests/data/rw behind a mode byte, see
-# tests/fuzz/fuzz_rw_decode.c) and runs it for FUZZ_SECONDS; new inputs go
-# to $(BUILD)/fuzz/corpus, crashes to $(BUILD)/fuzz/crash-*.
+# libFuzzer harnesses (needs clang), one per file in tests/fuzz/: the
+# remote-write decoder, the webhook decoder, match[] selectors, the YAML
+# config, durations and the --web.config.file loader. `make fuzz` builds
+# them all (`make fuzz-build`), writes each one's seed corpus and runs each
+# for FUZZ_SECONDS in turn (CI: 60 s per target), then fails naming each
+# target that found a crash, a timeout or a leak. Everything of target T is under $(BUILD)/fuzz/T/: the binary T,
+# seed/ (rebuilt from the repository), corpus/ (new inputs, kept between
+# runs) and crash-*/timeout-*/oom-* (what failed, to replay with
+# `$(BUILD)/fuzz/T/T FILE`). Each links only the sources it exercises.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+FUZZ_TARGETS := fuzz_rw_decode fuzz_webhook fuzz_selector fuzz_config fuzz_duration fuzz_webconfig
 FUZZ_PROTO   := $(BUILD)/proto/remote.pb-c.c $(BUILD)/proto/types.pb-c.c $(BUILD)/proto/write_v2.pb-c.c
 .PHONY: fuzz fuzz-build
 fuzz: deps-fuzz
 	$(MAKE) fuzz-build
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(BUILD)/fuzz/fuzz_rw_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		-artifact_prefix=$(BUILD)/fuzz/ \
-		$(BUILD)/fuzz/corpus $(BUILD)/fuzz/seed
-fuzz-build: $(BUILD)/fuzz/fuzz_rw_decode $(BUILD)/fuzz/seed/.done
-# the decoder's files (lib/decode/rw_*.c) and what they use from lib/core
-FUZZ_RW_SRC  := $(wildcard lib/decode/rw_*.c) lib/core/utf8.c
-$(BUILD)/fuzz/fuzz_rw_decode: tests/fuzz/fuzz_rw_decode.c $(FUZZ_RW_SRC) $(wildcard lib/decode/rw_*.h) \
-		lib/core/utf8.h $(FUZZ_PROTO)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_rw_decode.c $(FUZZ_RW_SRC) \
-		$(FUZZ_PROTO) -lprotobuf-c -lsnappy
-$(BUILD)/fuzz/seed/.done: $(wildcard tests/data/rw/*.snappy) tests/fuzz/unsnappy.py
+	@failed=; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/$$t/corpus; \
+		echo "== $$t ($(FUZZ_SECONDS) s)"; \
+		$(BUILD)/fuzz/$$t/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/$$t/ \
+			$(BUILD)/fuzz/$$t/corpus $(BUILD)/fuzz/$$t/seed < /dev/null || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed (inputs in $(BUILD)/fuzz/<target>/)"; exit 1; fi
+fuzz-build: $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/$(t)/$(t) $(BUILD)/fuzz/$(t)/seed/.done)
+
+# Per target T: T_SRC, the sources linked with tests/fuzz/T.c; T_LIBS; T_SEEDS,
+# the files its seed corpus is copied from (fuzz_rw_decode's is made below).
+# fuzz_rw_decode: the decoder's files (lib/decode/rw_*.c) and what they use
+fuzz_rw_decode_SRC  := $(wildcard lib/decode/rw_*.c) lib/core/utf8.c $(FUZZ_PROTO)
+fuzz_rw_decode_LIBS  = -lprotobuf-c -lsnappy
+# ts_now_ms is the harness's fixed clock (--wrap: webhook.c's calls only)
+fuzz_webhook_SRC    := lib/decode/webhook.c lib/core/fingerprint.c lib/core/timefmt.c
+fuzz_webhook_LIBS    = -Wl,--wrap=ts_now_ms $(shell pkg-config --libs jansson)
+fuzz_webhook_SEEDS  := $(wildcard tests/data/webhook_*.json tests/fuzz/seeds/webhook/*)
+fuzz_selector_SRC   := lib/core/selector.c lib/core/utf8.c
+fuzz_selector_LIBS   = $(shell pkg-config --libs jansson libpcre2-8)
+fuzz_selector_SEEDS := $(wildcard tests/fuzz/seeds/selector/*)
+# config.c and what it uses (selectors of analysis.overrides, report.timezone)
+FUZZ_CONFIG_SRC     := lib/core/config.c lib/core/buf.c lib/core/log.c lib/core/selector.c \
+	lib/core/tzone.c lib/core/yamlnode.c lib/core/utf8.c lib/core/timefmt.c
+FUZZ_CONFIG_LIBS     = $(shell pkg-config --libs yaml-0.1 jansson libpcre2-8) -lm
+fuzz_config_SRC     := $(FUZZ_CONFIG_SRC)
+fuzz_config_LIBS     = $(FUZZ_CONFIG_LIBS)
+fuzz_config_SEEDS   := config/alertnoised.yml $(wildcard tests/data/config/*)
+fuzz_duration_SRC   := $(FUZZ_CONFIG_SRC)
+fuzz_duration_LIBS   = $(FUZZ_CONFIG_LIBS)
+fuzz_duration_SEEDS := $(wildcard tests/fuzz/seeds/duration/*)
+# crypt_r hashes at cost 04 whatever the file says (--wrap: webconfig.c's)
+fuzz_webconfig_SRC  := daemon/webconfig.c lib/core/yamlnode.c
+fuzz_webconfig_LIBS  = -Wl,--wrap=crypt_r $(shell pkg-config --libs yaml-0.1 gnutls libxcrypt) -lpthread
+fuzz_webconfig_SEEDS := $(wildcard tests/fuzz/seeds/webconfig/*)
+
+define FUZZ_BIN_RULE
+$(BUILD)/fuzz/$(1)/$(1): tests/fuzz/$(1).c $$($(1)_SRC) $$(LIB_HDR) $$(wildcard daemon/*.h)
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(CPPFLAGS) -Idaemon $$(FUZZ_CFLAGS) $$(shell pkg-config --cflags $$(PKGS) 2>/dev/null) \
+		-o $$@ $$< $$($(1)_SRC) $$($(1)_LIBS)
+endef
+define FUZZ_SEED_RULE
+$(BUILD)/fuzz/$(1)/seed/.done: $$($(1)_SEEDS)
+	rm -rf $$(@D) && mkdir -p $$(@D)
+	cp $$^ $$(@D)/
+	touch $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_BIN_RULE,$(t))))
+$(foreach t,$(filter-out fuzz_rw_decode,$(FUZZ_TARGETS)),$(eval $(call FUZZ_SEED_RULE,$(t))))
+
+# tests/data/rw behind a mode byte (see tests/fuzz/fuzz_rw_decode.c)
+$(BUILD)/fuzz/fuzz_rw_decode/seed/.done: $(wildcard tests/data/rw/*.snappy) tests/fuzz/unsnappy.py
 	rm -rf $(@D) && mkdir -p $(@D)
 	for f in tests/data/rw/v1_*.snappy; do { printf '\000'; cat $$f; } > $(@D)/$$(basename $$f); done
 	for f in tests/data/rw/v2_*.snappy; do { printf '\001'; cat $$f; } > $(@D)/$$(basename $$f); done

@@ -13,10 +13,11 @@
  * and the streaming decoder must have answered itself exactly when it
  * should (rw__last_path). Any difference aborts.
  *
- *   make fuzz                         build, then run FUZZ_SECONDS (60)
- *   build/fuzz/fuzz_rw_decode build/fuzz/corpus build/fuzz/seed
+ *   make fuzz                        build all harnesses, run each FUZZ_SECONDS
+ *   build/fuzz/fuzz_rw_decode/fuzz_rw_decode \
+ *       build/fuzz/fuzz_rw_decode/corpus build/fuzz/fuzz_rw_decode/seed
  *
- * Seeds (the Makefile's fuzz target writes them to build/fuzz/seed):
+ * Seeds (the Makefile writes them to build/fuzz/fuzz_rw_decode/seed):
  * tests/data/rw/v1_*.snappy behind 0x00, v2_*.snappy behind 0x01, and
  * their decompressed bodies (tests/fuzz/unsnappy.py) behind 0x02 / 0x03. */
 #include <stdint.h>
