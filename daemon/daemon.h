@@ -48,6 +48,7 @@ struct daemon_metrics {
 	struct met_family *rw_samples;		/* {result} */
 	struct met_family *rw_rejected;		/* {reason} */
 	struct met_family *rw_expired;
+	struct met_family *rw_live;		/* gauge */
 	struct met_family *feedback;		/* {verdict} */
 	/* the KPIs (kpi.c) */
 	struct met_family *notifications;	/* {receiver, status} */

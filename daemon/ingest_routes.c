@@ -8,6 +8,7 @@
  * requests that arrive while a transaction is being synced share the next
  * one, each in a savepoint of its own, so one request's failure is its
  * own. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,18 @@
  * episodes in the future and make every real sample out of order. */
 #define WRITE_MAX_AHEAD_MS (10 * 60 * 1000)
 
+/* A refusal by a cardinality cap is logged at most this often; the ones
+ * in between are counted in the next line. */
+#define CAP_LOG_EVERY_S 10
+
 static struct commitq *cq;
+/* the series started per second of the last minute
+ * (remote_write.max_new_series_per_minute); changed under the store's
+ * write transaction only (ingest_samples_apply) */
+static struct ingest_rate new_series;
+static pthread_mutex_t cap_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t cap_log_last;		/* CLOCK_MONOTONIC seconds */
+static unsigned long cap_log_suppressed;
 static struct met_family *m_commits;		/* {result} */
 static struct met_family *m_commit_requests;
 static struct met_family *m_commit_duration;
@@ -53,10 +65,12 @@ static struct met_family *m_commit_duration;
 static void
 observe_commit(void *arg, const struct commitq_batch *b)
 {
+	struct daemon *d = arg;
 	const char *res[] = { b->committed ? "success" : "failure" };
 
-	(void)arg;
 	met_add(m_commits, res, 1);
+	met_set(d->m.rw_live, NULL,
+	    (double)store_live_series_committed(d->store));
 	met_observe(m_commit_requests, NULL, (double)b->items);
 	met_observe(m_commit_duration, NULL, b->seconds);
 }
@@ -71,7 +85,7 @@ ingest_routes_start(struct daemon *d, char *err, size_t errlen)
 	static const char *const results[] = { "success", "failure" };
 	struct commitq_opts o = {
 		.max_items = COMMIT_MAX_ITEMS, .max_bytes = COMMIT_MAX_BYTES,
-		.observe = observe_commit,
+		.observe = observe_commit, .observe_arg = d,
 	};
 
 	m_commits = met_register(d->reg, MET_COUNTER,
@@ -96,6 +110,8 @@ ingest_routes_start(struct daemon *d, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < 2; i++)
 		met_add(m_commits, &results[i], 0);
+	met_set(d->m.rw_live, NULL,
+	    (double)store_live_series_committed(d->store));
 	return 0;
 }
 
@@ -112,6 +128,7 @@ static void
 ingest_opts_from(const struct an_config *cfg, unsigned source,
     struct ingest_opts *o)
 {
+	memset(o, 0, sizeof(*o));
 	o->replica_labels = (const char *const *)cfg->replica_labels;
 	o->nreplica = cfg->n_replica_labels;
 	o->dedup_window_ms = cfg->webhook_dedup_window_ms;
@@ -299,6 +316,67 @@ write_reject(struct MHD_Connection *c, struct request *r, int code,
 	return respond_text(c, r, code, text);
 }
 
+/* Refuses a request that would start series beyond a cardinality cap
+ * (ingest.h): 429 with the cap, its value and the count, counted by
+ * reason and logged at most every CAP_LOG_EVERY_S seconds. Retry-After
+ * tells a sender that retries on 429 (Prometheus with queue_config
+ * retry_on_http_429) to wait for the minute to pass. */
+static enum MHD_Result
+write_refuse_cap(struct MHD_Connection *c, struct request *r,
+    const struct ingest_result *res, int64_t max)
+{
+	const char *reason = res->limited == INGEST_LIMIT_LIVE ?
+	    "series_limit" : "new_series_rate";
+	struct MHD_Response *resp;
+	struct timespec now;
+	enum MHD_Result ret;
+	unsigned long suppressed = 0;
+	int log_now = 0;
+	char msg[300], text[302], num[24];
+
+	if (res->limited == INGEST_LIMIT_LIVE)
+		snprintf(msg, sizeof(msg), "remote_write.max_series (%lld) "
+		    "reached: %lld live series; the request would add %zu",
+		    (long long)max, (long long)res->limit_count,
+		    res->series_new);
+	else
+		snprintf(msg, sizeof(msg), "remote_write."
+		    "max_new_series_per_minute (%lld) reached: %lld new "
+		    "series in the last minute; the request would add %zu",
+		    (long long)max, (long long)res->limit_count,
+		    res->series_new);
+	met_add(r->d->m.rw_rejected, &reason, 1);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&cap_log_lock);
+	if (cap_log_last == 0 || now.tv_sec - cap_log_last >= CAP_LOG_EVERY_S) {
+		log_now = 1;
+		suppressed = cap_log_suppressed;
+		cap_log_suppressed = 0;
+		cap_log_last = now.tv_sec;
+	} else {
+		cap_log_suppressed++;
+	}
+	pthread_mutex_unlock(&cap_log_lock);
+	if (log_now) {
+		snprintf(num, sizeof(num), "%lu", suppressed);
+		log_warn("remote write refused by a cardinality cap", "reason",
+		    reason, "err", msg, "suppressed", num);
+	}
+	snprintf(text, sizeof(text), "%s\n", msg);
+	resp = MHD_create_response_from_buffer(strlen(text), text,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type",
+	    "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, "Retry-After", "60");
+	ret = MHD_queue_response(c, 429, resp);
+	MHD_destroy_response(resp);
+	r->code = 429;
+	r->responded = 1;
+	return ret;
+}
+
 enum MHD_Result
 write_headers(struct MHD_Connection *c, struct request *r)
 {
@@ -407,6 +485,9 @@ h_write(struct MHD_Connection *c, struct request *r)
 	}
 	/* valid series of a partly invalid request are kept (README) */
 	ingest_opts_from(cfg, EP_SRC_REMOTE_WRITE, &opts);
+	opts.max_live_series = (int64_t)cfg->rw_max_live;
+	opts.max_new_per_minute = (int64_t)cfg->rw_max_new_per_minute;
+	opts.rate = &new_series;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	w.req = req;
 	w.opts = &opts;
@@ -420,6 +501,13 @@ h_write(struct MHD_Connection *c, struct request *r)
 		rw_request_free(req);
 		return respond_text(c, r, 503, "storing samples failed, "
 		    "retry\n");
+	}
+	if (w.res.limited != INGEST_LIMIT_NONE) {
+		ret = write_refuse_cap(c, r, &w.res,
+		    w.res.limited == INGEST_LIMIT_LIVE ? opts.max_live_series :
+		    opts.max_new_per_minute);
+		rw_request_free(req);
+		return ret;
 	}
 	count_samples(d, &w.res);
 	if (status == RW_ERR_INVALID) {

@@ -297,6 +297,12 @@ register_metrics(struct daemon *d)
 	    "alertnoise_remote_write_series_expired_total",
 	    "ALERTS series ended by remote_write.staleness_timeout because "
 	    "no staleness marker came.", 0, NULL, NULL, 0);
+	m->rw_live = met_register(r, MET_GAUGE,
+	    "alertnoise_remote_write_live_series",
+	    "ALERTS and ALERTS_FOR_STATE series in a run (what a staleness "
+	    "marker or remote_write.staleness_timeout will end), as of the "
+	    "last commit; remote_write.max_series caps them.", 0, NULL, NULL,
+	    0);
 	{
 		static const char *const verdict[] = { "verdict" };
 
@@ -335,7 +341,7 @@ register_metrics(struct daemon *d)
 		    NULL, 0);
 	}
 	if (!m->rw_samples || !m->rw_rejected || !m->rw_expired ||
-	    !m->feedback || !m->model_rows || !m->model_bytes ||
+	    !m->rw_live || !m->feedback || !m->model_rows || !m->model_bytes ||
 	    !m->model_current || !m->model_scans)
 		return -1;
 	if (!m->build_info || !m->http_requests || !m->http_duration ||
@@ -363,7 +369,8 @@ register_metrics(struct daemon *d)
 		    "out_of_order", "ignored", "invalid" };
 		static const char *const rw_reasons[] = {
 		    "unsupported_media_type", "too_large", "snappy",
-		    "protobuf", "invalid", "out_of_memory", "out_of_bounds" };
+		    "protobuf", "invalid", "out_of_memory", "out_of_bounds",
+		    "series_limit", "new_series_rate" };
 		static const char *const rr[] = { "success", "failure" };
 
 		for (size_t i = 0; i < 4; i++) {
@@ -377,7 +384,7 @@ register_metrics(struct daemon *d)
 			met_add(m->storage_errors, &ops[i], 0);
 		for (size_t i = 0; i < 4; i++)
 			met_add(m->rw_samples, &rw_results[i], 0);
-		for (size_t i = 0; i < 7; i++)
+		for (size_t i = 0; i < 9; i++)
 			met_add(m->rw_rejected, &rw_reasons[i], 0);
 		static const char *const auth_reasons[] = { "no_credentials",
 		    "unknown_user", "wrong_password", "rate_limited",
@@ -545,6 +552,8 @@ expire(struct daemon *d)
 	timeout = cfg->staleness_timeout_ms;
 	rc = ingest_expire(d->store, ts_now_ms(), timeout, &opts, &res);
 	cfg_release(cfg);
+	met_set(d->m.rw_live, NULL,
+	    (double)store_live_series_committed(d->store));
 	if (rc < 0) {
 		const char *op[] = { "expire" };
 		met_add(d->m.storage_errors, op, 1);

@@ -84,6 +84,8 @@ enum cfg_type {
 	CFG_DURATION_LIST,	/* as CFG_STRING_LIST, of at least one
 				   duration from 1ms to 366d, distinct in
 				   value; kept as written (a metric label) */
+	CFG_LIMIT,		/* size_t, a plain integer from 0 to 1e9; 0:
+				   no limit */
 };
 
 struct cfg_key {
@@ -180,6 +182,12 @@ static const struct cfg_key cfg_keys[] = {
 	    F(rw_max_name_len), 0, "1024", check_positive_count, 0 },
 	{ "remote_write.max_label_value_length", CFG_COUNT,
 	    F(rw_max_value_len), 0, "2048", check_positive_count, 0 },
+	/* live series: what a staleness marker or the staleness timeout
+	 * ends (ingest.h) */
+	{ "remote_write.max_series", CFG_LIMIT, F(rw_max_live), 0,
+	    "100000", NULL, 0 },
+	{ "remote_write.max_new_series_per_minute", CFG_LIMIT,
+	    F(rw_max_new_per_minute), 0, "10000", NULL, 0 },
 	{ "remote_write.staleness_timeout", CFG_DURATION,
 	    F(staleness_timeout_ms), 0, "5m", check_positive_duration, 0 },
 
@@ -342,6 +350,8 @@ static const struct {
 	    "HH:MM-HH:MM, the start before the end" },
 	[CFG_WEEKDAYS] = { "list of days", NULL },
 	[CFG_DURATION_LIST] = { "list of durations", NULL },
+	[CFG_LIMIT] = { "limit",
+	    "a whole number from 0 (no limit) to 1000000000" },
 };
 
 /* --- durations and sizes --- */
@@ -834,7 +844,8 @@ set_scalar(void *field, enum cfg_type type, const char *s)
 			return CFG_BAD;
 		*(int *)field = v;
 		return CFG_OK;
-	case CFG_COUNT: {
+	case CFG_COUNT:
+	case CFG_LIMIT: {
 		size_t n = 0;
 
 		if (*s == '\0' || strlen(s) > 10)
@@ -844,7 +855,7 @@ set_scalar(void *field, enum cfg_type type, const char *s)
 				return CFG_BAD;
 			n = n * 10 + (size_t)(*p - '0');
 		}
-		if (n == 0 || n > 1000000000)
+		if ((n == 0 && type == CFG_COUNT) || n > 1000000000)
 			return CFG_BAD;
 		*(size_t *)field = n;
 		return CFG_OK;

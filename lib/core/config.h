@@ -72,6 +72,9 @@ struct an_config {
 	size_t rw_max_labels;		/* .max_labels_per_series, 30 */
 	size_t rw_max_name_len;		/* .max_label_name_length, 1024 */
 	size_t rw_max_value_len;	/* .max_label_value_length, 2048 */
+	size_t rw_max_live;		/* .max_series, 100000; 0: none */
+	size_t rw_max_new_per_minute;	/* .max_new_series_per_minute,
+					   10000; 0: none */
 	int64_t staleness_timeout_ms;	/* .staleness_timeout, 5m */
 
 	/* analysis: (README "Noise analysis") */

@@ -296,6 +296,7 @@ struct rw_alert {
 	struct series_state state;
 	const struct ingest_opts *opts;
 	int identity_stored;
+	int starts;		/* the request makes it live */
 };
 
 /* Records the identity once per series per request, at its first
@@ -793,6 +794,82 @@ entry_owners(const struct rw_alert *ra, size_t na, size_t *owner)
 	return 0;
 }
 
+/* The series started within the minute before now_ms (ingest_rate). */
+static int64_t
+rate_recent(const struct ingest_rate *r, int64_t now_ms)
+{
+	int64_t now = now_ms / 1000, sum = 0;
+
+	for (int i = 0; i < INGEST_RATE_BUCKETS; i++)
+		if (r->sec[i] > now - INGEST_RATE_BUCKETS && r->sec[i] <= now)
+			sum += r->n[i];
+	return sum;
+}
+
+static void
+rate_add(struct ingest_rate *r, int64_t now_ms, int64_t n)
+{
+	int64_t now = now_ms / 1000;
+	int i = (int)(((now % INGEST_RATE_BUCKETS) + INGEST_RATE_BUCKETS) %
+	    INGEST_RATE_BUCKETS);
+
+	if (r->sec[i] != now) {
+		r->sec[i] = now;
+		r->n[i] = 0;
+	}
+	r->n[i] += n;
+}
+
+/* Marks the series of ra[0..na) the request starts (their states loaded:
+ * owner[k] == k holds a series' state) and checks the caps of opts: sets
+ * res->series_new, and res->limited when the request is to be refused.
+ * Only hash lookups and the request's own samples: no scan. A request let
+ * through counts in the per-minute window as it is applied; should its
+ * transaction fail after all, the window over-counts it (the sender's
+ * retry counts again): a refusal errs on the early side, never late. */
+static void
+check_caps(struct store *st, struct rw_alert *ra, size_t na,
+    const size_t *owner, int64_t received_ms, const struct ingest_opts *opts,
+    struct ingest_result *res)
+{
+	int64_t n = 0, have;
+
+	for (size_t k = 0; k < na; k++) {
+		struct rw_alert *o = &ra[owner[k]];
+
+		if (o->state.active || o->starts)
+			continue;
+		for (size_t j = 0; j < ra[k].s->nsamples; j++) {
+			const struct rw_sample *sm = &ra[k].s->samples[j];
+
+			if (sm->ts_ms > o->state.last_ts &&
+			    !rw_is_stale(sm->value)) {
+				o->starts = 1;
+				n++;
+				break;
+			}
+		}
+	}
+	res->series_new = (size_t)n;
+	if (n == 0)
+		return;
+	if (opts->max_live_series > 0 &&
+	    (have = store_live_series(st)) + n > opts->max_live_series) {
+		res->limited = INGEST_LIMIT_LIVE;
+		res->limit_count = have;
+		return;
+	}
+	if (opts->max_new_per_minute > 0 && opts->rate != NULL) {
+		have = rate_recent(opts->rate, received_ms);
+		if (have + n > opts->max_new_per_minute) {
+			res->limited = INGEST_LIMIT_RATE;
+			res->limit_count = have;
+			return;
+		}
+		rate_add(opts->rate, received_ms, n);
+	}
+}
+
 /* Samples of all the request's alert series are applied in timestamp order,
  * not series by series: a request may hold several pending and firing runs
  * of one alert, and each transition must see the episodes as they were at
@@ -842,6 +919,11 @@ ingest_samples_apply(struct store *st, const struct rw_request *req,
 		} else {
 			ra[k].state.last_ts = INT64_MIN;
 		}
+	}
+	check_caps(st, ra, na, owner, received_ms, opts, res);
+	if (res->limited != INGEST_LIMIT_NONE) {
+		result = 0;	/* refused: nothing written */
+		goto out;
 	}
 	if (cap > 0 && (ev = malloc(cap * sizeof(*ev))) == NULL)
 		goto out;
@@ -915,6 +997,10 @@ ingest_samples(struct store *st, const struct rw_request *req,
 	if (ingest_samples_apply(st, req, received_ms, opts, res) < 0) {
 		store_rollback(st);
 		return -1;
+	}
+	if (res->limited != INGEST_LIMIT_NONE) {	/* nothing written */
+		store_rollback(st);
+		return 0;
 	}
 	return store_commit(st);
 }

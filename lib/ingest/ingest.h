@@ -33,6 +33,16 @@
 #include "store.h"
 #include "webhook.h"
 
+/* The series that became live in the last minute, in one-second buckets
+ * (a sliding window): zero-initialised, kept by the caller across
+ * requests, and changed by ingest_samples_apply only, under the store's
+ * write transaction. */
+#define INGEST_RATE_BUCKETS 60
+struct ingest_rate {
+	int64_t sec[INGEST_RATE_BUCKETS];	/* the bucket's second */
+	int64_t n[INGEST_RATE_BUCKETS];
+};
+
 struct ingest_opts {
 	const char *const *replica_labels;
 	size_t nreplica;
@@ -40,6 +50,19 @@ struct ingest_opts {
 	int64_t join_tolerance_ms;	/* remote write vs webhook times */
 	unsigned source;		/* samples: EP_SRC_REMOTE_WRITE or
 					   EP_SRC_IMPORT */
+	/* samples: cardinality caps on the series a request starts (made
+	 * live), each 0 for none: the live series after it, and those
+	 * started in the minute before received_ms (counted in *rate) */
+	int64_t max_live_series;
+	int64_t max_new_per_minute;
+	struct ingest_rate *rate;	/* NULL: no per-minute limit */
+};
+
+/* Which cap refused a remote-write request (ingest_result.limited). */
+enum ingest_limit {
+	INGEST_LIMIT_NONE,
+	INGEST_LIMIT_LIVE,		/* max_live_series */
+	INGEST_LIMIT_RATE		/* max_new_per_minute */
 };
 
 struct ingest_result {
@@ -51,6 +74,10 @@ struct ingest_result {
 	size_t samples_old;		/* at or before the series' last one */
 	size_t samples_ignored;		/* not ALERTS / ALERTS_FOR_STATE */
 	size_t series_expired;		/* ended by the staleness timeout */
+	size_t series_new;		/* samples: series the request starts */
+	enum ingest_limit limited;	/* samples: refused, nothing written */
+	int64_t limit_count;		/* then: the live series, or those
+					   started in the last minute */
 };
 
 /* Stores a webhook notification received at received_ms. A notification
@@ -74,7 +101,12 @@ int ingest_webhook_apply(struct store *st, const struct wh_notification *n,
 /* Applies the valid series of a decoded remote-write request (or an
  * import batch) received at received_ms. Samples at or before a series'
  * last applied sample are ignored, so a re-sent batch changes nothing.
- * Returns 0 or -1 as ingest_webhook. */
+ * A request that starts series -- carries a sample, not a staleness
+ * marker, of a series that is not live -- beyond opts' caps is refused
+ * whole before anything is written: res->limited says which cap and
+ * res->series_new, res->limit_count by how much; the request's other
+ * series go with it (samples of live series alone are never refused).
+ * Returns 0 or -1 as ingest_webhook (0 when refused). */
 int ingest_samples(struct store *st, const struct rw_request *req,
     int64_t received_ms, const struct ingest_opts *opts,
     struct ingest_result *res);

@@ -79,6 +79,10 @@ struct sqlite_store {
 		unsigned char *used;
 		size_t nslots, n;
 	} sc;
+	/* live (active) rw_series rows: as the open transaction sees them,
+	 * as at its savepoint, and as committed (atomic; read by any
+	 * thread); the first two under lock */
+	int64_t live, live_sp, live_committed;
 	/* the in-memory model (base.model); under lock */
 	int64_t model_horizon_ms;
 	int64_t model_data_version;	/* Q_M_DATA_VERSION when last synced */
@@ -226,6 +230,10 @@ int sqlite__last_series_end(struct store *stp, uint64_t identity,
     enum series_kind kind, uint64_t except, int64_t since, int64_t *last);
 int sqlite__idle_series(struct store *stp, int64_t received_before,
     struct series_state *out, int max);
+int64_t sqlite__live_series(struct store *stp, int committed);
+/* Counts the live series for sqlite__live_series (at open, after the
+ * migrations). Returns 0 or -1. */
+int sqlite__live_load(struct sqlite_store *s);
 int sqlite__prune(struct store *stp, int64_t cutoff_ms,
     struct store_prune_result *res);
 int sqlite__put_silences(struct store *stp, const struct silence *v,

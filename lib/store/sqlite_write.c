@@ -81,6 +81,7 @@ sqlite__begin(struct store *st)
 
 	pthread_mutex_lock(&s->lock);
 	sqlite__errcode = 0;
+	s->live = __atomic_load_n(&s->live_committed, __ATOMIC_RELAXED);
 	if (exec_stmt(s->stmt[Q_BEGIN]) < 0) {
 		sqlite__fail(s->db, "beginning a transaction");
 		note_outcome(s, 0);
@@ -105,6 +106,7 @@ sqlite__commit(struct store *st)
 		return -1;
 	}
 	note_outcome(s, 1);
+	__atomic_store_n(&s->live_committed, s->live, __ATOMIC_RELAXED);
 	/* before the caller acknowledges: read-your-writes */
 	sqlite__model_sync(s);
 	pthread_mutex_unlock(&s->lock);
@@ -153,6 +155,7 @@ sqlite__savepoint(struct store *st)
 	assert(!sqlite3_get_autocommit(s->db));
 	if (exec_stmt(s->stmt[Q_SAVEPOINT]) < 0)
 		return sqlite__fail(s->db, "opening a savepoint");
+	s->live_sp = s->live;
 	return 0;
 }
 
@@ -177,8 +180,12 @@ sqlite__savepoint_rollback(struct store *st)
 	struct sqlite_store *s = (struct sqlite_store *)st;
 
 	series_cache_clear(s);
-	if (sqlite3_get_autocommit(s->db))
+	s->live = s->live_sp;
+	if (sqlite3_get_autocommit(s->db)) {
+		s->live = __atomic_load_n(&s->live_committed,
+		    __ATOMIC_RELAXED);
 		return -1;
+	}
 	if (exec_stmt(s->stmt[Q_ROLLBACK_TO]) < 0 ||
 	    exec_stmt(s->stmt[Q_RELEASE]) < 0)
 		return -1;
@@ -661,9 +668,24 @@ sqlite__put_series(struct store *stp, const struct series_state *ss)
 	struct sqlite_store *s = (struct sqlite_store *)stp;
 	const struct cached_series *old = series_cache_get(&s->sc, ss->series);
 	sqlite3_stmt *st = s->stmt[Q_PUT_SERIES];
-	int null_value = isnan(ss->last_value);
+	int null_value = isnan(ss->last_value), was_live = 0;
 	int64_t rowid = 0;
 
+	/* the live count needs the row's active as it was: a series the
+	 * cache lost (a full cache, an expiry batch) is read first */
+	if (old == NULL) {
+		struct series_state prev;
+		int rc = sqlite__get_series(stp, ss->series, &prev);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			was_live = prev.active != 0;
+			old = series_cache_get(&s->sc, ss->series);
+		}
+	} else {
+		was_live = old->s.active != 0;
+	}
 	if (old != NULL && old->s.identity == ss->identity &&
 	    old->s.kind == ss->kind) {
 		st = s->stmt[old->s.active == ss->active &&
@@ -710,6 +732,7 @@ sqlite__put_series(struct store *stp, const struct series_state *ss)
 	    old->s.kind != ss->kind || old->s.interval_ms != ss->interval_ms)
 		sqlite__vec_add(s, &s->dirty.series, (int64_t)ss->series);
 	series_cache_put(&s->sc, ss, rowid);
+	s->live += (ss->active != 0) - was_live;
 	return 0;
 }
 
@@ -790,6 +813,37 @@ sqlite__idle_series(struct store *stp, int64_t received_before,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sqlite__fail(s->db, "looking up idle series");
 	return n;
+}
+
+int64_t
+sqlite__live_series(struct store *stp, int committed)
+{
+	struct sqlite_store *s = (struct sqlite_store *)stp;
+
+	return committed ? __atomic_load_n(&s->live_committed,
+	    __ATOMIC_RELAXED) : s->live;
+}
+
+int
+sqlite__live_load(struct sqlite_store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* through the partial index rw_series_active: the live rows only */
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM rw_series"
+	    " INDEXED BY rw_series_active WHERE active = 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return sqlite__fail(s->db, "counting live series");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s->live = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return sqlite__fail(s->db, "counting live series");
+	s->live_sp = s->live;
+	__atomic_store_n(&s->live_committed, s->live, __ATOMIC_RELAXED);
+	return 0;
 }
 
 int

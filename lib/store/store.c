@@ -206,6 +206,18 @@ store_idle_series(struct store *st, int64_t received_before,
 	return st->be->idle_series(st, received_before, out, max);
 }
 
+int64_t
+store_live_series(struct store *st)
+{
+	return st->be->live_series(st, 0);
+}
+
+int64_t
+store_live_series_committed(struct store *st)
+{
+	return st->be->live_series(st, 1);
+}
+
 int
 store_prune(struct store *st, int64_t cutoff_ms, struct store_prune_result *res)
 {

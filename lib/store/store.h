@@ -214,6 +214,13 @@ int store_last_series_end(struct store *st, uint64_t identity,
  * received_before. Returns how many, or -1. */
 int store_idle_series(struct store *st, int64_t received_before,
     struct series_state *out, int max);
+/* How many series are live: active, what a staleness marker or the
+ * staleness timeout will end. Kept as series are written, so it costs no
+ * scan. store_live_series is for the writer inside its transaction: the
+ * series as the transaction sees them, its own writes included;
+ * store_live_series_committed, for any thread: as of the last commit. */
+int64_t store_live_series(struct store *st);
+int64_t store_live_series_committed(struct store *st);
 
 /* Deletes notifications received, and episodes resolved, before cutoff_ms;
  * identities left without episodes or notifications; inactive series last

@@ -48,6 +48,7 @@ struct store_backend {
 	int (*last_series_end)(struct store *, uint64_t, enum series_kind,
 	    uint64_t, int64_t, int64_t *);
 	int (*idle_series)(struct store *, int64_t, struct series_state *, int);
+	int64_t (*live_series)(struct store *, int);	/* 1: committed */
 	int (*prune)(struct store *, int64_t, struct store_prune_result *);
 
 	int (*query_episodes)(struct store *, const struct episode_filter *,

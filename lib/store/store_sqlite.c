@@ -315,6 +315,10 @@ sqlite_open(const char *path, const struct store_opts *opts,
 			    sqlite__queries[i], sqlite3_errmsg(s->db));
 			goto bad;
 		}
+	if (sqlite__live_load(s) < 0) {
+		snprintf(err, errlen, "%s", sqlite__errbuf);
+		goto bad;
+	}
 	rc = sqlite3_open_v2(file, &s->rdb, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -432,6 +436,7 @@ const struct store_backend store__sqlite = {
 	.count_active_series = sqlite__count_active_series,
 	.last_series_end = sqlite__last_series_end,
 	.idle_series = sqlite__idle_series,
+	.live_series = sqlite__live_series,
 	.prune = sqlite__prune,
 	.query_episodes = sqlite__query_episodes,
 	.scan_episodes = sqlite__scan_episodes,

@@ -971,6 +971,109 @@ class SampleLimitTest(RWTestCase):
                                                (b, [(1, t)])]))
 
 
+LIVE = "alertnoise_remote_write_live_series"
+
+
+class SeriesLimitTest(RWTestCase):
+    """remote_write.max_series caps the live series (issue 14, finding 5:
+    1M distinct ALERTS series were accepted, and every read slowed to tens
+    of seconds). A request that would start series beyond it is refused
+    whole with 429, nothing of it stored; samples of live series are still
+    accepted at the cap."""
+    CONFIG = ("remote_write:\n  max_series: 5\n"
+              "  max_new_series_per_minute: 0\n")
+
+    def assertRefused(self, series, *words):
+        c0 = self.table_counts()
+        m0 = self.d.metrics()
+        r = self.write_series(series)
+        self.assertEqual(r.status, 429, r.text)
+        for w in words:
+            self.assertIn(w, r.text)
+        self.assertEqual(r.headers["Retry-After"], "60")
+        self.assertEqual(self.table_counts(), c0, "something was stored")
+        m1 = self.d.metrics()
+        self.assertEqual(delta(m0, m1, REJECTED, "reason"),
+                         {"series_limit": 1})
+        self.assertEqual(delta(m0, m1, SAMPLES, "result"), {})
+        return r
+
+    def test_live_series_cap(self):
+        t = now_ms() - 10000
+        names = [uniq("Card") for _ in range(6)]
+        fire = [alert_series(n, "firing")[0] for n in names]
+        self.assertEqual(sample(self.d.metrics(), LIVE), 0)
+        # six new series at once: more than 5, all of the request refused
+        self.assertRefused([(f, [(1, t)]) for f in fire],
+                           "remote_write.max_series (5) reached: 0 live "
+                           "series; the request would add 6")
+        for n in names:
+            self.assertEqual(self.episodes_api(alertname=n), [])
+            self.assertEqual(self.firing_api(alertname=n), [])
+        self.assertTrue(any("cardinality cap" in l and "series_limit" in l
+                            for l in self.d.log().splitlines()))
+        # five fit
+        self.assertAccepted(self.write_series([(f, [(1, t)])
+                                               for f in fire[:5]]))
+        self.assertEqual(sample(self.d.metrics(), LIVE), 5)
+        for n in names[:5]:
+            self.assertEqual(len(self.firing_api(alertname=n)), 1, n)
+        # at the cap: one more is refused, even with known series beside it
+        self.assertRefused([(fire[5], [(1, t)])],
+                           "5 live series; the request would add 1")
+        self.assertRefused([(fire[0], [(1, t + 1000)]),
+                            (fire[5], [(1, t + 1000)])], "would add 1")
+        self.assertEqual(self.episodes_api(alertname=names[5]), [])
+        # samples of live series are never refused
+        m0 = self.d.metrics()
+        self.assertAccepted(self.write_series([(f, [(1, t + 2000)])
+                                               for f in fire[:5]]))
+        self.assertEqual(delta(m0, self.d.metrics(), SAMPLES, "result"),
+                         {"applied": 5})
+        # a series that ends makes room
+        self.assertAccepted(self.write_series([(fire[0],
+                                                [(STALE, t + 3000)])]))
+        self.assertEqual(sample(self.d.metrics(), LIVE), 4)
+        self.assertAccepted(self.write_series([(fire[5], [(1, t + 3000)])]))
+        self.assertEqual(sample(self.d.metrics(), LIVE), 5)
+        self.assertEqual([r["firing_at"] for r in self.episode_rows(names[5])],
+                         [t + 3000])
+
+
+class NewSeriesRateTest(RWTestCase):
+    """remote_write.max_new_series_per_minute: series started in the last
+    minute of the daemon's clock (moved by --test.clock)."""
+    CONFIG = "remote_write:\n  max_new_series_per_minute: 3\n"
+    ARGS = ("--test.clock",)
+
+    def test_new_series_per_minute(self):
+        t = now_ms() - 10000
+        names = [uniq("Rate") for _ in range(4)]
+        fire = [alert_series(n, "firing")[0] for n in names]
+        self.assertAccepted(self.write_series([(f, [(1, t)])
+                                               for f in fire[:3]]))
+        c0 = self.table_counts()
+        m0 = self.d.metrics()
+        r = self.write_series([(fire[3], [(1, t)])])
+        self.assertEqual(r.status, 429, r.text)
+        self.assertIn("remote_write.max_new_series_per_minute (3) reached: "
+                      "3 new series in the last minute; the request would "
+                      "add 1", r.text)
+        self.assertEqual(self.table_counts(), c0)
+        self.assertEqual(self.episodes_api(alertname=names[3]), [])
+        self.assertEqual(delta(m0, self.d.metrics(), REJECTED, "reason"),
+                         {"new_series_rate": 1})
+        # known series go on
+        self.assertAccepted(self.write_series([(f, [(1, t + 1000)])
+                                               for f in fire[:3]]))
+        # a minute later there is room again
+        self.d.advance_clock("61s")
+        self.assertAccepted(self.write_series([(fire[3], [(1, t + 1000)])]))
+        self.assertEqual([r["firing_at"] for r in self.episode_rows(names[3])],
+                         [t + 1000])
+        self.assertEqual(sample(self.d.metrics(), LIVE), 4)
+
+
 # --- storage failure --------------------------------------------------------
 
 class StorageFailureTest(RWTestCase):

@@ -246,6 +246,8 @@ check_defaults(const struct an_config *c)
 	CHECK_INT(c->log_format, LOG_FMT_LOGFMT);
 	CHECK_INT(c->webhook_max_body, 4 * 1024 * 1024);
 	CHECK_INT(c->webhook_dedup_window_ms, 60000);
+	CHECK_INT(c->rw_max_live, 100000);
+	CHECK_INT(c->rw_max_new_per_minute, 10000);
 	CHECK_INT(c->n_replica_labels, 2);
 	if (c->n_replica_labels == 2) {
 		CHECK_STR(c->replica_labels[0], "replica");
@@ -587,6 +589,22 @@ TEST(error_bad_size)
 	load_fails(DATA "big_size.yml",
 	    DATA "big_size.yml:2: webhook.max_body_size: "
 	    "must be at most 1GiB, got \"2GiB\"");
+}
+
+/* remote_write.max_series, .max_new_series_per_minute: 0 is no limit */
+TEST(remote_write_series_caps)
+{
+	struct an_config *c = load_ok(DATA "rw_caps_zero.yml");
+
+	if (c != NULL) {
+		CHECK_INT(c->rw_max_live, 0);
+		CHECK_INT(c->rw_max_new_per_minute, 0);
+		cfg_free(c);
+	}
+	load_fails(DATA "rw_caps_negative.yml",
+	    DATA "rw_caps_negative.yml:3: "
+	    "remote_write.max_new_series_per_minute: bad limit \"-5\" "
+	    "(want a whole number from 0 (no limit) to 1000000000)");
 }
 
 TEST(error_bad_string)
@@ -1003,6 +1021,7 @@ main(void)
 	RUN(error_bad_duration);
 	RUN(error_bad_level_and_format);
 	RUN(error_bad_size);
+	RUN(remote_write_series_caps);
 	RUN(error_bad_string);
 	RUN(error_bad_label);
 	RUN(error_bad_number);

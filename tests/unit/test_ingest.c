@@ -588,6 +588,92 @@ apply_in_savepoint(const char *labels, int64_t base, int t0, int t1,
 #define ROW_M(col) q("SELECT " col " FROM rw_series WHERE identity IN " \
 	"(SELECT identity FROM identities WHERE alertname = 'M')")
 
+#define CAP(a) "__name__=ALERTS,alertname=" a ",alertstate=firing,instance=x,replica=r1"
+
+/* remote_write.max_series and .max_new_series_per_minute (ingest.h): a
+ * request that would start series beyond a cap is refused whole, nothing
+ * written; samples of live series always go through; the live count
+ * follows savepoints and rollbacks. */
+TEST(rw_series_caps_refuse_whole_requests)
+{
+	struct req *q1 = calloc(1, sizeof(*q1)), *q2 = calloc(1, sizeof(*q2));
+	struct req *q3 = calloc(1, sizeof(*q3)), *q4 = calloc(1, sizeof(*q4));
+	struct ingest_result r;
+	struct ingest_rate rate;
+	int64_t live0 = store_live_series_committed(st);
+	long long nseries0 = q("SELECT count(*) FROM rw_series");
+
+	memset(&rate, 0, sizeof(rate));
+	add_run(add_series(q1, CAP("CapA")), T1, 0, 0, 1, 0);
+	add_run(add_series(q1, CAP("CapB")), T1, 0, 0, 1, 0);
+	add_run(add_series(q1, CAP("CapC")), T1, 0, 0, 1, 0);
+	/* a marker alone starts nothing */
+	add_run(add_series(q1, CAP("CapZ")), T1, 1, 0, 1, 1);
+	opts.max_live_series = live0 + 2;
+	CHECK_INT(ingest(q1, T1 + S(1), &r), 0);
+	CHECK_INT(r.limited, INGEST_LIMIT_LIVE);
+	CHECK_INT(r.series_new, 3);
+	CHECK_INT(r.limit_count, live0);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname LIKE 'Cap%'"),
+	    0);
+	CHECK_INT(q("SELECT count(*) FROM rw_series"), nseries0);
+	CHECK_INT(store_live_series_committed(st), live0);
+	opts.max_live_series = live0 + 3;
+	CHECK_INT(ingest(q1, T1 + S(1), &r), 0);
+	CHECK_INT(r.limited, INGEST_LIMIT_NONE);
+	CHECK_INT(r.episodes_opened, 3);
+	CHECK_INT(store_live_series_committed(st), live0 + 3);
+	CHECK_INT(q("SELECT count(*) FROM rw_series WHERE active = 1"),
+	    live0 + 3);
+
+	/* at the cap: a known series goes on, one ends */
+	add_run(add_series(q2, CAP("CapA")), T1, 1, 1, 1, 0);
+	add_run(add_series(q2, CAP("CapB")), T1, 1, 0, 1, 1);
+	CHECK_INT(ingest(q2, T1 + S(2), &r), 0);
+	CHECK_INT(r.limited, INGEST_LIMIT_NONE);
+	CHECK_INT(r.series_new, 0);
+	CHECK_INT(store_live_series_committed(st), live0 + 2);
+
+	/* a series started in a savepoint rolled back is not counted */
+	add_run(add_series(q3, CAP("CapD")), T1, 2, 2, 1, 0);
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_savepoint(st), 0);
+	CHECK_INT(ingest_samples_apply(st, &q3->r, T1 + S(3), &opts, &r), 0);
+	CHECK_INT(store_live_series(st), live0 + 3);
+	CHECK_INT(store_savepoint_rollback(st), 0);
+	CHECK_INT(store_live_series(st), live0 + 2);
+	store_rollback(st);
+	CHECK_INT(store_live_series_committed(st), live0 + 2);
+
+	/* one new series a minute */
+	opts.max_live_series = 0;
+	opts.max_new_per_minute = 1;
+	opts.rate = &rate;
+	add_run(add_series(q4, CAP("CapE")), T1, 2, 2, 1, 0);
+	add_run(add_series(q4, CAP("CapF")), T1, 2, 2, 1, 0);
+	CHECK_INT(ingest(q4, T1 + S(3), &r), 0);
+	CHECK_INT(r.limited, INGEST_LIMIT_RATE);
+	CHECK_INT(r.limit_count, 0);
+	CHECK_INT(ingest(q3, T1 + S(3), &r), 0);
+	CHECK_INT(r.limited, INGEST_LIMIT_NONE);
+	q4->r.series++;		/* CapF alone */
+	q4->r.nseries = 1;
+	CHECK_INT(ingest(q4, T1 + S(62), &r), 0);
+	CHECK_INT(r.limited, INGEST_LIMIT_RATE);
+	CHECK_INT(r.limit_count, 1);
+	CHECK_INT(ingest(q4, T1 + S(64), &r), 0);
+	CHECK_INT(r.limited, INGEST_LIMIT_NONE);
+	CHECK_INT(q("SELECT count(*) FROM episodes WHERE alertname IN"
+	    " ('CapD', 'CapE', 'CapF')"), 2);
+	CHECK_INT(store_live_series_committed(st), live0 + 4);
+	opts.max_new_per_minute = 0;
+	opts.rate = NULL;
+	free(q1);
+	free(q2);
+	free(q3);
+	free(q4);
+}
+
 TEST(rw_series_written_in_a_rolled_back_savepoint_is_new_again)
 {
 	struct ingest_result r;
@@ -1524,6 +1610,7 @@ main(void)
 	RUN(staleness_timeout_ends_a_series_without_marker);
 	RUN(rw_several_cycles_in_one_request_pair_up_in_time_order);
 	RUN(rw_for_state_values_that_are_not_times_are_ignored);
+	RUN(rw_series_caps_refuse_whole_requests);
 	RUN(rw_series_written_in_a_rolled_back_savepoint_is_new_again);
 	RUN(rw_series_written_in_a_rolled_back_transaction_is_as_before);
 	RUN(rw_series_rows_match_what_was_applied);
