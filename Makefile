@@ -152,6 +152,7 @@ SECURITY_TESTS := integration.test_webconfig integration.test_store_integrity \
 	integration.test_daemon.LifecycleTest integration.test_feedback.CrossOriginTest \
 	integration.test_remote_write.StoredLimitsTest integration.test_remote_write.SampleLimitTest \
 	integration.test_remote_write.RejectTest integration.test_remote_write.StalenessTimeoutTest \
+	integration.test_remote_write.SeriesLimitTest integration.test_remote_write.NewSeriesRateTest \
 	integration.test_webhook.ReceiverBoundsTest integration.test_api.ExpensiveRegexTest \
 	integration.test_simulate.SimulateBoundsTest integration.test_simulate.SimulateDeadlineTest \
 	integration.test_simulate.SimulateShutdownTest integration.test_connections
