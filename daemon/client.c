@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "config.h"
 #include "httpc.h"
+#include "webconfig.h"
 
 #define URL_DEFAULT	"http://localhost:9467"
 #define URL_ENV		"ALERTNOISE_URL"
@@ -104,6 +105,7 @@ struct invocation {
 	char prog[64];		/* "alertnoised query alerts" */
 	const char *url, *output, *timeout, *window, *start, *end, *limit;
 	const char *next;
+	const char *http_config;	/* --http.config.file */
 	const char *note, *starts_at, *by, *set;
 	const char **pos;	/* the arguments that are not flags */
 	int npos;
@@ -115,6 +117,7 @@ struct invocation {
 	long timeout_ms;
 	char *base;		/* the daemon's URL, no trailing '/'; owned */
 	char *shown;		/* base without user:password; owned */
+	struct webcfg_client *hc;	/* --http.config.file's; owned */
 };
 
 /* --- memory: running out ends the command (daemon/ may) ------------------ */
@@ -282,6 +285,11 @@ static const struct {
 	{ 0, "  -h, --help                 Show this help and exit.\n" },
 	{ 0, "      --alertnoise.url=URL   The daemon (default $" URL_ENV ", "
 	     "else\n                             " URL_DEFAULT ").\n" },
+	{ 0, "      --http.config.file=FILE\n"
+	     "                             Credentials and TLS settings for "
+	     "the daemon,\n                             as promtool's "
+	     "(basic_auth, authorization,\n                             "
+	     "tls_config).\n" },
 	{ 0, "  -o, --output=FORMAT        simple (a table), extended (every\n"
 	     "                             column) or json (the answer's "
 	     "data).\n" },
@@ -453,6 +461,8 @@ parse(int argc, char **argv, const struct command *c, struct invocation *in)
 	defs[n++] = (struct flag_def){ "--help", FLAG_STOP, .on = &help };
 	defs[n++] = (struct flag_def){ "--alertnoise.url", FLAG_VALUE,
 	    .value = &in->url };
+	defs[n++] = (struct flag_def){ "--http.config.file", FLAG_VALUE,
+	    .value = &in->http_config };
 	defs[n++] = (struct flag_def){ "-o", FLAG_VALUE, .value = &in->output };
 	defs[n++] = (struct flag_def){ "--output", FLAG_VALUE,
 	    .value = &in->output };
@@ -511,7 +521,19 @@ parse(int argc, char **argv, const struct command *c, struct invocation *in)
 		    in->pos[0]);
 		return usage_error(in, msg);
 	}
-	return set_url(in, in->url) < 0 ? EXIT_USAGE : 0;
+	if (set_url(in, in->url) < 0)
+		return EXIT_USAGE;
+	if (in->http_config != NULL) {
+		char err[1024];
+
+		if ((in->hc = webcfg_client_load(in->http_config, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "%s: error: --http.config.file: %s\n",
+			    in->prog, err);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -742,6 +764,106 @@ param(CURL *h, struct buf *q, const char *name, const char *value)
 	curl_free(e);
 }
 
+/* --http.config.file's TLS versions (0 TLS 1.0 .. 3 TLS 1.3) as curl's */
+static const long tls_min[] = { CURL_SSLVERSION_TLSv1_0,
+    CURL_SSLVERSION_TLSv1_1, CURL_SSLVERSION_TLSv1_2,
+    CURL_SSLVERSION_TLSv1_3 };
+static const long tls_max[] = { CURL_SSLVERSION_MAX_TLSv1_0,
+    CURL_SSLVERSION_MAX_TLSv1_1, CURL_SSLVERSION_MAX_TLSv1_2,
+    CURL_SSLVERSION_MAX_TLSv1_3 };
+
+/* url with its host replaced by server_name (the caller frees it), and in
+ * *connect the CURLOPT_CONNECT_TO entry that still connects to the URL's
+ * host and port: curl sends the URL's host as SNI and checks the
+ * certificate against it, and has no option of its own for another name
+ * (Go's tls.Config.ServerName). NULL for a URL that is not https: there
+ * the name means nothing, as in Go. */
+static char *
+with_server_name(const char *url, const char *name,
+    struct curl_slist **connect)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *s = NULL, *out = NULL;
+	struct buf e;
+
+	if (u == NULL)
+		oom();
+	buf_init(&e, OUT_MAX);
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    strcmp(scheme, "https") != 0)
+		goto out;
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK || curl_url_set(u, CURLUPART_HOST, name, 0) !=
+	    CURLUE_OK || curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK)
+		goto out;
+	if (buf_printf(&e, "%s:%s:%s:%s", name, port, host, port) < 0 ||
+	    (*connect = curl_slist_append(*connect, e.data)) == NULL)
+		oom();
+	out = xstrdup(s);
+out:
+	buf_free(&e);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(s);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* Sets h up as --http.config.file says: the credentials, the CA to trust,
+ * the client certificate, verification, TLS versions, redirects (to http
+ * and https only; curl sends the credentials to the URL's host alone). The
+ * Authorization header goes into *hdr. */
+static void
+http_config(const struct webcfg_client *hc, CURL *h, struct curl_slist **hdr)
+{
+	struct buf a;
+
+	if (hc->username != NULL) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERNAME, hc->username);
+		curl_easy_setopt(h, CURLOPT_PASSWORD,
+		    hc->password ? hc->password : "");
+	}
+	if (hc->authorization != NULL) {
+		buf_init(&a, OUT_MAX);
+		puts_b(&a, "Authorization: ");
+		puts_b(&a, hc->authorization);
+		if ((*hdr = curl_slist_append(*hdr, a.data)) == NULL)
+			oom();
+		explicit_bzero(a.data, a.len);
+		buf_free(&a);
+	}
+	if (hc->ca_file != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, hc->ca_file);
+	if (hc->cert_file != NULL) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, hc->cert_file);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, hc->key_file);
+	}
+	if (hc->insecure_skip_verify) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (hc->min_version >= 0 || hc->max_version >= 0)
+		curl_easy_setopt(h, CURLOPT_SSLVERSION,
+		    (hc->min_version >= 0 ? tls_min[hc->min_version] :
+		    CURL_SSLVERSION_TLSv1_2) | (hc->max_version >= 0 ?
+		    tls_max[hc->max_version] : CURL_SSLVERSION_MAX_DEFAULT));
+	if (hc->follow_redirects) {
+		/* to the same daemon only: credentials stay with its host */
+		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
+		    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	}
+}
+
 /* The answer's "error" text, else an excerpt of the body. */
 static void
 answer_error(const struct httpc_body *a, json_t *j, long code, char *out,
@@ -760,6 +882,8 @@ answer_error(const struct httpc_body *a, json_t *j, long code, char *out,
 
 		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : ' ';
 	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
 	out[n] = '\0';
 }
 
@@ -772,8 +896,9 @@ call(const struct invocation *in, json_t *body, json_t **data, char **next)
 	const struct command *c = in->cmd;
 	struct httpc_body a;
 	struct buf url, q;
-	struct curl_slist *hdr = NULL;
-	char *sel = NULL, *text = NULL, msg[1024];
+	struct curl_slist *hdr = NULL, *connect = NULL;
+	char *sel = NULL, *text = NULL, *named = NULL, msg[1024];
+	char errbuf[CURL_ERROR_SIZE];
 	const char *status;
 	json_t *j = NULL;
 	json_error_t je;
@@ -784,7 +909,7 @@ call(const struct invocation *in, json_t *body, json_t **data, char **next)
 
 	*data = NULL;
 	*next = NULL;
-	if ((h = httpc_new(&a, ANSWER_MAX, NULL)) == NULL)
+	if ((h = httpc_new(&a, ANSWER_MAX, errbuf)) == NULL)
 		oom();
 	buf_init(&url, OUT_MAX);
 	buf_init(&q, OUT_MAX);
@@ -803,16 +928,23 @@ call(const struct invocation *in, json_t *body, json_t **data, char **next)
 		put(&url, "?", 1);
 		puts_b(&url, q.data);
 	}
-	curl_easy_setopt(h, CURLOPT_URL, url.data);
+	if (in->hc != NULL && in->hc->server_name != NULL &&
+	    (named = with_server_name(url.data, in->hc->server_name,
+	    &connect)) != NULL)
+		curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect);
+	curl_easy_setopt(h, CURLOPT_URL, named != NULL ? named : url.data);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, in->timeout_ms);
+	if (in->hc != NULL)
+		http_config(in->hc, h, &hdr);
 	if (body != NULL) {
 		if ((text = json_dumps(body, JSON_COMPACT)) == NULL ||
-		    (hdr = curl_slist_append(NULL, "Content-Type: "
+		    (hdr = curl_slist_append(hdr, "Content-Type: "
 		    "application/json")) == NULL)
 			oom();
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, text);
 	}
+	if (hdr != NULL)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	switch (cc) {
@@ -830,6 +962,29 @@ call(const struct invocation *in, json_t *body, json_t **data, char **next)
 		    "(--timeout)", in->shown, in->timeout);
 		rc = EXIT_UNREACHABLE;
 		goto fail;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		snprintf(msg, sizeof(msg), "TLS with %s failed: %s (tls_config "
+		    "in --http.config.file)", in->shown, errbuf[0] ? errbuf :
+		    curl_easy_strerror(cc));
+		rc = EXIT_UNREACHABLE;
+		goto fail;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_WEIRD_SERVER_REPLY:
+		if (strncmp(in->shown, "http:", 5) == 0) {
+			snprintf(msg, sizeof(msg), "talking to %s failed: %s "
+			    "(a daemon with TLS wants https://)", in->shown,
+			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+			rc = EXIT_UNREACHABLE;
+			goto fail;
+		}
+		/* FALLTHROUGH */
 	default:
 		if (a.toobig || cc == CURLE_FILESIZE_EXCEEDED) {
 			snprintf(msg, sizeof(msg), "the answer from %s is "
@@ -837,7 +992,7 @@ call(const struct invocation *in, json_t *body, json_t **data, char **next)
 			goto fail;
 		}
 		snprintf(msg, sizeof(msg), "talking to %s failed: %s",
-		    in->shown, curl_easy_strerror(cc));
+		    in->shown, errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		rc = EXIT_UNREACHABLE;
 		goto fail;
 	}
@@ -846,6 +1001,10 @@ call(const struct invocation *in, json_t *body, json_t **data, char **next)
 	if (code < 200 || code > 299 || (status != NULL &&
 	    strcmp(status, "success") != 0)) {
 		answer_error(&a, j, code, msg, sizeof(msg));
+		if (code == 401 && (in->hc == NULL || (in->hc->username ==
+		    NULL && in->hc->authorization == NULL)))
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			    " (credentials: basic_auth in --http.config.file)");
 		goto fail;
 	}
 	if (j == NULL || json_object_get(j, "data") == NULL) {
@@ -863,7 +1022,9 @@ fail:
 out:
 	json_decref(j);
 	curl_slist_free_all(hdr);
+	curl_slist_free_all(connect);
 	curl_easy_cleanup(h);
+	free(named);
 	free(text);
 	free(sel);
 	buf_free(&a.buf);
@@ -1289,5 +1450,6 @@ out:
 	free(in.sets);
 	free(in.base);
 	free(in.shown);
+	webcfg_client_free(in.hc);
 	return rc;
 }

@@ -6,7 +6,11 @@
  * against the keys exporter-toolkit knows; any other key is an error, as
  * exporter-toolkit's strict unmarshalling makes it. The TLS material is
  * checked with GnuTLS, which libmicrohttpd serves it through. Passwords are
- * bcrypt hashes checked with libxcrypt's crypt_r. */
+ * bcrypt hashes checked with libxcrypt's crypt_r.
+ *
+ * The client commands' --http.config.file (prometheus/common
+ * config/http_config.go HTTPClientConfig) is read the same way, against a
+ * table of its keys (webcfg_client_load). */
 #include "webconfig.h"
 
 #include <crypt.h>
@@ -15,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
@@ -129,8 +135,24 @@ out:
 	return text;
 }
 
-/* The file the key at node n names, read: relative to the web config
- * file's directory. Returns 0 and *out, or -1 having failed. */
+/* The path of the file name: relative to the web config file's directory
+ * (the caller frees it), or NULL having failed. */
+static char *
+resolve(struct wc_loader *ld, const char *name)
+{
+	char *path;
+
+	if (name[0] == '/')
+		path = strdup(name);
+	else if (asprintf(&path, "%s%s", ld->dir, name) < 0)
+		path = NULL;
+	if (path == NULL)
+		fail(ld, 0, NULL, "out of memory");
+	return path;
+}
+
+/* The file the key at node n names, read (resolve). Returns 0 and *out,
+ * or -1 having failed. */
 static int
 load_file(struct wc_loader *ld, const char *key, yaml_node_t *n,
     const char *name, char **out)
@@ -138,12 +160,8 @@ load_file(struct wc_loader *ld, const char *key, yaml_node_t *n,
 	char why[128], *path;
 	int rc;
 
-	if (name[0] == '/')
-		path = strdup(name);
-	else if (asprintf(&path, "%s%s", ld->dir, name) < 0)
-		path = NULL;
-	if (path == NULL)
-		return fail(ld, 0, NULL, "out of memory");
+	if ((path = resolve(ld, name)) == NULL)
+		return -1;
 	*out = read_whole(path, NULL, why, sizeof(why));
 	rc = *out ? 0 : fail(ld, yn_line(n), key, "reading %s: %s", path,
 	    why);
@@ -694,63 +712,83 @@ wc_free(struct webconfig *wc)
 	free(wc);
 }
 
+/* Reads path (size-capped) into ld->doc and sets ld->dir; the text is
+ * wiped once parsed, for it may hold secrets. Returns 0 and *root (NULL: an
+ * empty document or a bare null), or -1 having failed; either way the
+ * caller frees ld->dir, and ld->doc (yaml_document_delete) after a 0. */
+static int
+load_doc(struct wc_loader *ld, const char *path, yaml_node_t **root)
+{
+	yaml_parser_t parser;
+	const char *slash = strrchr(path, '/');
+	char why[128], *text;
+	size_t len;
+	int rc = -1;
+
+	*root = NULL;
+	ld->dir = slash ? strndup(path, (size_t)(slash - path + 1)) :
+	    strdup("");
+	if (ld->dir == NULL)
+		return fail(ld, 0, NULL, "out of memory");
+	if ((text = read_whole(path, &len, why, sizeof(why))) == NULL)
+		return fail(ld, 0, NULL, "%s", why);
+	if (!yaml_parser_initialize(&parser)) {
+		fail(ld, 0, NULL, "out of memory");
+		goto out;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+	    len);
+	if (!yaml_parser_load(&parser, &ld->doc)) {
+		fail(ld, (unsigned long)parser.problem_mark.line + 1, NULL,
+		    "not YAML: %s", parser.problem ? parser.problem : "?");
+		yaml_parser_delete(&parser);
+		goto out;
+	}
+	yaml_parser_delete(&parser);
+	rc = 0;
+	*root = yaml_document_get_root_node(&ld->doc);
+	if (*root != NULL && yn_is_null(*root))
+		*root = NULL;
+	else if (*root != NULL && (*root)->type != YAML_MAPPING_NODE) {
+		rc = fail(ld, yn_line(*root), NULL, "expected a mapping, got "
+		    "%s", yn_kind(*root));
+		yaml_document_delete(&ld->doc);
+	}
+out:
+	explicit_bzero(text, len);
+	free(text);
+	return rc;
+}
+
 struct webconfig *
 webcfg_load(const char *path, char *err, size_t errlen)
 {
 	struct wc_loader ld;
-	yaml_parser_t parser;
 	yaml_node_t *root, *kn, *vn;
 	yaml_node_pair_t *pr;
-	const char *slash, *k;
-	char why[128], *text;
-	size_t len;
+	const char *k;
 	int have_doc = 0, ok = 0;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.file = path;
 	ld.err = err;
 	ld.errlen = errlen;
-	if ((text = read_whole(path, &len, why, sizeof(why))) == NULL) {
-		fail(&ld, 0, NULL, "%s", why);
-		return NULL;
-	}
 	if ((ld.wc = calloc(1, sizeof(*ld.wc))) == NULL) {
-		free(text);
 		fail(&ld, 0, NULL, "out of memory");
 		return NULL;
 	}
 	ld.wc->refs = 1;
 	pthread_mutex_init(&ld.wc->cache_mu, NULL);
-	slash = strrchr(path, '/');
-	ld.dir = slash ? strndup(path, (size_t)(slash - path + 1)) :
-	    strdup("");
-	if (ld.dir == NULL || (ld.wc->path = strdup(path)) == NULL) {
+	if ((ld.wc->path = strdup(path)) == NULL) {
 		fail(&ld, 0, NULL, "out of memory");
 		goto out;
 	}
-	if (!yaml_parser_initialize(&parser)) {
-		fail(&ld, 0, NULL, "out of memory");
+	if (load_doc(&ld, path, &root) < 0)
 		goto out;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-	    len);
-	if (!yaml_parser_load(&parser, &ld.doc)) {
-		fail(&ld, (unsigned long)parser.problem_mark.line + 1, NULL,
-		    "not YAML: %s", parser.problem ? parser.problem : "?");
-		yaml_parser_delete(&parser);
-		goto out;
-	}
-	yaml_parser_delete(&parser);
 	have_doc = 1;
 	/* an empty file: no TLS, no users, as exporter-toolkit */
-	if ((root = yaml_document_get_root_node(&ld.doc)) == NULL ||
-	    yn_is_null(root)) {
+	if (root == NULL) {
 		ok = 1;
-		goto out;
-	}
-	if (root->type != YAML_MAPPING_NODE) {
-		fail(&ld, yn_line(root), NULL, "expected a mapping, got %s",
-		    yn_kind(root));
 		goto out;
 	}
 	for (pr = root->data.mapping.pairs.start;
@@ -792,8 +830,6 @@ webcfg_load(const char *path, char *err, size_t errlen)
 out:
 	if (have_doc)
 		yaml_document_delete(&ld.doc);
-	explicit_bzero(text, len);
-	free(text);
 	free(ld.dir);
 	if (!ok) {
 		wc_free(ld.wc);
@@ -1119,4 +1155,365 @@ webcfg_limit_give(const char *addr, size_t per_minute)
 		}
 	}
 	pthread_mutex_unlock(&limit_mu);
+}
+
+/* --- --http.config.file: the client side --------------------------------- */
+
+/* The keys of prometheus/common config.HTTPClientConfig (http_config.go)
+ * the client commands know: each key's value node is noted in seen[], by
+ * field, as walk_keys meets it, and the key's own node in keyn[]. */
+enum hc_field {
+	HC_BASIC_AUTH, HC_USERNAME, HC_USERNAME_FILE, HC_PASSWORD,
+	HC_PASSWORD_FILE, HC_AUTHORIZATION, HC_AUTH_TYPE, HC_CREDENTIALS,
+	HC_CREDENTIALS_FILE, HC_TLS_CONFIG, HC_CA_FILE, HC_CERT_FILE,
+	HC_KEY_FILE, HC_SERVER_NAME, HC_INSECURE, HC_MIN_VERSION,
+	HC_MAX_VERSION, HC_FOLLOW_REDIRECTS, HC_ENABLE_HTTP2, HC_NFIELDS
+};
+
+enum hc_kind { HK_STRING, HK_BOOL, HK_VERSION, HK_MAPPING, HK_UNSUPPORTED };
+
+struct hc_key {
+	const char *name;
+	enum hc_kind kind;
+	int field;			/* enum hc_field; -1 unsupported */
+	const struct hc_key *sub;	/* HK_MAPPING's keys */
+};
+
+static const struct hc_key basic_auth_keys[] = {
+	{ "username", HK_STRING, HC_USERNAME, NULL },
+	{ "username_file", HK_STRING, HC_USERNAME_FILE, NULL },
+	{ "password", HK_STRING, HC_PASSWORD, NULL },
+	{ "password_file", HK_STRING, HC_PASSWORD_FILE, NULL },
+	{ NULL, HK_UNSUPPORTED, -1, NULL },
+};
+static const struct hc_key authorization_keys[] = {
+	{ "type", HK_STRING, HC_AUTH_TYPE, NULL },
+	{ "credentials", HK_STRING, HC_CREDENTIALS, NULL },
+	{ "credentials_file", HK_STRING, HC_CREDENTIALS_FILE, NULL },
+	{ NULL, HK_UNSUPPORTED, -1, NULL },
+};
+static const struct hc_key tls_config_keys[] = {
+	{ "ca_file", HK_STRING, HC_CA_FILE, NULL },
+	{ "cert_file", HK_STRING, HC_CERT_FILE, NULL },
+	{ "key_file", HK_STRING, HC_KEY_FILE, NULL },
+	{ "server_name", HK_STRING, HC_SERVER_NAME, NULL },
+	{ "insecure_skip_verify", HK_BOOL, HC_INSECURE, NULL },
+	{ "min_version", HK_VERSION, HC_MIN_VERSION, NULL },
+	{ "max_version", HK_VERSION, HC_MAX_VERSION, NULL },
+	{ "ca", HK_UNSUPPORTED, -1, NULL },
+	{ "cert", HK_UNSUPPORTED, -1, NULL },
+	{ "key", HK_UNSUPPORTED, -1, NULL },
+	{ NULL, HK_UNSUPPORTED, -1, NULL },
+};
+static const struct hc_key client_keys[] = {
+	{ "basic_auth", HK_MAPPING, HC_BASIC_AUTH, basic_auth_keys },
+	{ "authorization", HK_MAPPING, HC_AUTHORIZATION, authorization_keys },
+	{ "tls_config", HK_MAPPING, HC_TLS_CONFIG, tls_config_keys },
+	{ "follow_redirects", HK_BOOL, HC_FOLLOW_REDIRECTS, NULL },
+	{ "enable_http2", HK_BOOL, HC_ENABLE_HTTP2, NULL },
+	{ "bearer_token", HK_UNSUPPORTED, -1, NULL },
+	{ "bearer_token_file", HK_UNSUPPORTED, -1, NULL },
+	{ "oauth2", HK_UNSUPPORTED, -1, NULL },
+	{ "proxy_url", HK_UNSUPPORTED, -1, NULL },
+	{ "no_proxy", HK_UNSUPPORTED, -1, NULL },
+	{ "proxy_from_environment", HK_UNSUPPORTED, -1, NULL },
+	{ "proxy_connect_header", HK_UNSUPPORTED, -1, NULL },
+	{ "http_headers", HK_UNSUPPORTED, -1, NULL },
+	{ NULL, HK_UNSUPPORTED, -1, NULL },
+};
+
+/* Walks the mapping map against keys, checking each value for its key's
+ * kind (and a mapping's keys, recursively) and noting it in seen[] (the
+ * key in keyn[]); prefix names map in messages ("" at the top,
+ * "tls_config."). An unknown key, one repeated, or one alertnoised does
+ * not support fails, naming it. */
+static int
+walk_keys(struct wc_loader *ld, yaml_node_t *map, const char *prefix,
+    const struct hc_key *keys, yaml_node_t **seen, yaml_node_t **keyn)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *kn, *vn;
+	const struct hc_key *kd;
+	const char *k, *s;
+	char key[96], sub[100];
+	int v;
+
+	for (pr = map->data.mapping.pairs.start;
+	    pr < map->data.mapping.pairs.top; pr++) {
+		kn = yaml_document_get_node(&ld->doc, pr->key);
+		vn = yaml_document_get_node(&ld->doc, pr->value);
+		if ((k = scalar(kn)) == NULL)
+			return fail(ld, yn_line(kn), prefix[0] ? prefix : NULL,
+			    "expected a key, got %s", yn_kind(kn));
+		snprintf(key, sizeof(key), "%s%.64s", prefix, k);
+		for (kd = keys; kd->name != NULL && strcmp(kd->name, k) != 0;
+		    kd++)
+			;
+		if (kd->name == NULL)
+			return fail(ld, yn_line(kn), key, "unknown key");
+		if (kd->kind == HK_UNSUPPORTED)
+			return fail(ld, yn_line(kn), key, "not supported by "
+			    "alertnoised's client");
+		if (seen[kd->field] != NULL)
+			return fail(ld, yn_line(kn), key, "duplicate key");
+		seen[kd->field] = vn;
+		keyn[kd->field] = kn;
+		switch (kd->kind) {
+		case HK_STRING:
+			if (want_scalar(ld, key, vn, &s) < 0)
+				return -1;
+			break;
+		case HK_BOOL:
+			if (want_bool(ld, key, vn, &v) < 0)
+				return -1;
+			break;
+		case HK_VERSION:
+			if (parse_version(ld, key, vn, &v) < 0)
+				return -1;
+			break;
+		case HK_MAPPING:
+			if (yn_is_null(vn))
+				break;
+			if (vn->type != YAML_MAPPING_NODE)
+				return fail(ld, yn_line(vn), key, "expected a "
+				    "mapping, got %s", yn_kind(vn));
+			snprintf(sub, sizeof(sub), "%s.", key);
+			if (walk_keys(ld, vn, sub, kd->sub, seen, keyn) < 0)
+				return -1;
+			break;
+		case HK_UNSUPPORTED:
+			break;	/* cannot happen: refused above */
+		}
+	}
+	return 0;
+}
+
+/* A copy of the string at seen[f] into *out (left NULL when the key is
+ * absent). */
+static int
+client_string(struct wc_loader *ld, yaml_node_t **seen, int f, char **out)
+{
+	if (seen[f] == NULL)
+		return 0;
+	if ((*out = strdup(scalar(seen[f]))) == NULL)
+		return fail(ld, 0, NULL, "out of memory");
+	return 0;
+}
+
+/* The path of the file key (at seen[f]) names, resolved, into *out; it
+ * must be readable now, so that a typo is told at once. */
+static int
+client_path(struct wc_loader *ld, yaml_node_t **seen, int f, const char *key,
+    char **out)
+{
+	if (seen[f] == NULL)
+		return 0;
+	if ((*out = resolve(ld, scalar(seen[f]))) == NULL)
+		return -1;
+	if (access(*out, R_OK) < 0)
+		return fail(ld, yn_line(seen[f]), key, "reading %s: %s", *out,
+		    strerror(errno));
+	return 0;
+}
+
+/* A secret given inline (seen[f]) or in a file (seen[ff], its text without
+ * the white space around it, as prometheus/common reads a secret file)
+ * into *out; never both. It must fit an HTTP header: no control
+ * characters. */
+static int
+client_secret(struct wc_loader *ld, yaml_node_t **seen, int f, int ff,
+    const char *key, const char *file_key, char **out)
+{
+	char *s;
+	size_t n;
+
+	if (seen[f] != NULL && seen[ff] != NULL)
+		return fail(ld, yn_line(seen[ff]), file_key, "at most one of "
+		    "%s and %s", key, file_key);
+	if (seen[ff] != NULL) {
+		if (load_file(ld, file_key, seen[ff], scalar(seen[ff]),
+		    out) < 0)
+			return -1;
+		for (s = *out; *s == ' ' || *s == '\t' || *s == '\n' ||
+		    *s == '\r'; s++)
+			;
+		n = strlen(s);
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+		    s[n - 1] == '\n' || s[n - 1] == '\r'))
+			n--;
+		memmove(*out, s, n);
+		(*out)[n] = '\0';
+	} else if (client_string(ld, seen, f, out) < 0)
+		return -1;
+	for (s = *out; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return fail(ld, yn_line(seen[seen[ff] ? ff : f]),
+			    seen[ff] ? file_key : key, "holds a control "
+			    "character");
+	return 0;
+}
+
+void
+webcfg_client_free(struct webcfg_client *c)
+{
+	if (c == NULL)
+		return;
+	free(c->username);
+	if (c->password != NULL) {
+		explicit_bzero(c->password, strlen(c->password));
+		free(c->password);
+	}
+	if (c->authorization != NULL) {
+		explicit_bzero(c->authorization, strlen(c->authorization));
+		free(c->authorization);
+	}
+	free(c->ca_file);
+	free(c->cert_file);
+	free(c->key_file);
+	free(c->server_name);
+	free(c);
+}
+
+/* The client configuration of the walked tree (seen[], keyn[]) into c. */
+static int
+client_build(struct wc_loader *ld, yaml_node_t **seen, yaml_node_t **keyn,
+    struct webcfg_client *c)
+{
+	char *type = NULL, *cred = NULL;
+	int rc = -1;
+
+	if (client_secret(ld, seen, HC_USERNAME, HC_USERNAME_FILE,
+	    "basic_auth.username", "basic_auth.username_file",
+	    &c->username) < 0 ||
+	    client_secret(ld, seen, HC_PASSWORD, HC_PASSWORD_FILE,
+	    "basic_auth.password", "basic_auth.password_file",
+	    &c->password) < 0 ||
+	    client_string(ld, seen, HC_AUTH_TYPE, &type) < 0 ||
+	    client_secret(ld, seen, HC_CREDENTIALS, HC_CREDENTIALS_FILE,
+	    "authorization.credentials", "authorization.credentials_file",
+	    &cred) < 0 ||
+	    client_path(ld, seen, HC_CA_FILE, "tls_config.ca_file",
+	    &c->ca_file) < 0 ||
+	    client_path(ld, seen, HC_CERT_FILE, "tls_config.cert_file",
+	    &c->cert_file) < 0 ||
+	    client_path(ld, seen, HC_KEY_FILE, "tls_config.key_file",
+	    &c->key_file) < 0 ||
+	    client_string(ld, seen, HC_SERVER_NAME, &c->server_name) < 0)
+		goto out;
+	/* the checks of HTTPClientConfig.Validate and TLSConfig.Validate */
+	if ((c->username != NULL || c->password != NULL) &&
+	    (type != NULL || cred != NULL)) {
+		fail(ld, yn_line(keyn[HC_AUTHORIZATION]), "authorization",
+		    "at most one of basic_auth and authorization");
+		goto out;
+	}
+	if (c->password != NULL && c->username == NULL) {
+		fail(ld, yn_line(keyn[HC_BASIC_AUTH]), "basic_auth", "a "
+		    "password without a username");
+		goto out;
+	}
+	if (c->username != NULL && strchr(c->username, ':') != NULL) {
+		fail(ld, yn_line(keyn[HC_BASIC_AUTH]), "basic_auth.username",
+		    "holds ':', which basic auth cannot send (RFC 7617)");
+		goto out;
+	}
+	if (type != NULL && strcasecmp(type, "basic") == 0) {
+		fail(ld, yn_line(seen[HC_AUTH_TYPE]), "authorization.type",
+		    "cannot be \"Basic\": use basic_auth");
+		goto out;
+	}
+	if (type != NULL && (type[0] == '\0' || strpbrk(type, " \t\r\n") !=
+	    NULL)) {
+		fail(ld, yn_line(seen[HC_AUTH_TYPE]), "authorization.type",
+		    "want one word, such as Bearer");
+		goto out;
+	}
+	if (type != NULL && cred == NULL) {
+		fail(ld, yn_line(keyn[HC_AUTHORIZATION]), "authorization",
+		    "credentials or credentials_file is required");
+		goto out;
+	}
+	if (cred != NULL && asprintf(&c->authorization, "%s %s",
+	    type ? type : "Bearer", cred) < 0) {
+		c->authorization = NULL;
+		fail(ld, 0, NULL, "out of memory");
+		goto out;
+	}
+	if (c->server_name != NULL && (c->server_name[0] == '\0' ||
+	    c->server_name[strspn(c->server_name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")] != '\0')) {
+		fail(ld, yn_line(seen[HC_SERVER_NAME]), "tls_config.server_name",
+		    "want a host name (letters, digits, '.' and '-')");
+		goto out;
+	}
+	if ((c->cert_file == NULL) != (c->key_file == NULL)) {
+		fail(ld, yn_line(keyn[HC_TLS_CONFIG]), "tls_config", "both "
+		    "cert_file and key_file, or neither");
+		goto out;
+	}
+	c->insecure_skip_verify = seen[HC_INSECURE] != NULL &&
+	    scalar(seen[HC_INSECURE])[0] == 't';
+	c->follow_redirects = seen[HC_FOLLOW_REDIRECTS] == NULL ||
+	    scalar(seen[HC_FOLLOW_REDIRECTS])[0] == 't';
+	c->min_version = c->max_version = -1;
+	if ((seen[HC_MIN_VERSION] != NULL && parse_version(ld,
+	    "tls_config.min_version", seen[HC_MIN_VERSION],
+	    &c->min_version) < 0) || (seen[HC_MAX_VERSION] != NULL &&
+	    parse_version(ld, "tls_config.max_version", seen[HC_MAX_VERSION],
+	    &c->max_version) < 0))
+		goto out;
+	if (c->min_version >= 0 && c->max_version >= 0 &&
+	    c->min_version > c->max_version) {
+		fail(ld, yn_line(keyn[HC_TLS_CONFIG]), "tls_config",
+		    "min_version %s is above max_version %s",
+		    versions[c->min_version].name,
+		    versions[c->max_version].name);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(type);
+	if (cred != NULL) {
+		explicit_bzero(cred, strlen(cred));
+		free(cred);
+	}
+	return rc;
+}
+
+struct webcfg_client *
+webcfg_client_load(const char *path, char *err, size_t errlen)
+{
+	struct wc_loader ld;
+	yaml_node_t *root, *seen[HC_NFIELDS], *keyn[HC_NFIELDS];
+	struct webcfg_client *c;
+	int have_doc = 0, ok = 0;
+
+	memset(&ld, 0, sizeof(ld));
+	memset(seen, 0, sizeof(seen));
+	memset(keyn, 0, sizeof(keyn));
+	ld.file = path;
+	ld.err = err;
+	ld.errlen = errlen;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		fail(&ld, 0, NULL, "out of memory");
+		return NULL;
+	}
+	if (load_doc(&ld, path, &root) < 0)
+		goto out;
+	have_doc = 1;
+	if (root != NULL && walk_keys(&ld, root, "", client_keys, seen,
+	    keyn) < 0)
+		goto out;
+	if (client_build(&ld, seen, keyn, c) < 0)
+		goto out;
+	ok = 1;
+out:
+	if (have_doc)
+		yaml_document_delete(&ld.doc);
+	free(ld.dir);
+	if (!ok) {
+		webcfg_client_free(c);
+		return NULL;
+	}
+	return c;
 }

@@ -89,4 +89,36 @@ int webcfg_limit_take(const char *addr, size_t per_minute, int64_t now_ms,
     int *retry_after);
 void webcfg_limit_give(const char *addr, size_t per_minute);
 
+/* --- --http.config.file: the client commands' side ------------------ */
+
+/* What the client commands (client.c) send a daemon: the part of
+ * Prometheus' HTTP client configuration (prometheus/common
+ * config.HTTPClientConfig, as promtool and amtool take with
+ * --http.config.file) that a client of alertnoised needs. Plain data, the
+ * loader's result; every string NULL when not configured. */
+struct webcfg_client {
+	char	*username, *password;	/* basic_auth; the files read */
+	char	*authorization;		/* "Bearer TOKEN": a whole header
+					   value */
+	char	*ca_file, *cert_file, *key_file;	/* tls_config, paths */
+	char	*server_name;		/* the name the certificate must
+					   carry, sent as SNI */
+	int	 insecure_skip_verify;
+	int	 min_version, max_version;	/* 0 TLS 1.0 .. 3 TLS 1.3;
+						   -1 unset */
+	int	 follow_redirects;	/* default 1, as Prometheus */
+};
+
+/* Loads and checks path: every key known (an unknown one, or one the
+ * client does not support, is an error naming it), the exclusive keys
+ * alone, password_file and credentials_file read (without the white space
+ * around them), ca_file, cert_file and key_file readable. Relative file
+ * names are relative to path's directory. Returns the configuration (the
+ * caller frees it with webcfg_client_free) or NULL with "FILE:LINE: KEY:
+ * what is wrong" (or "FILE: what") in err, which never holds a secret. */
+struct webcfg_client *webcfg_client_load(const char *path, char *err,
+    size_t errlen);
+/* Frees c, its secrets wiped first. NULL is allowed. */
+void webcfg_client_free(struct webcfg_client *c);
+
 #endif

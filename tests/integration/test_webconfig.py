@@ -7,6 +7,7 @@ A CA, a server certificate (127.0.0.1), a client certificate and one signed
 by another CA are made with openssl into a temporary directory once; the
 bcrypt hashes with Python's crypt module (libxcrypt, as the daemon)."""
 import http.client as httpclient
+import json
 import os
 import shutil
 import signal
@@ -380,6 +381,128 @@ class ReloadTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("web.yml:4: tls_server_config.bogus: unknown key",
                       r.stderr)
+
+
+
+class ClientTest(unittest.TestCase):
+    """The client commands reach a daemon with TLS and basic auth through
+    --http.config.file, Prometheus' HTTP client configuration as promtool
+    and amtool take it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(web_config=tls_config(
+            "basic_auth_users:\n  alice: '%s'\n" % bcrypt("s3cret")),
+            ssl_context=client_context(), auth=("alice", "s3cret")).start()
+        r = cls.d.webhook(webhook_body("ClientTLS"))
+        assert r.status == 200, r.text
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def client(self, http_config=None, url=None):
+        """`alertnoised query alerts -o json` against the daemon, with
+        http_config (text) as its --http.config.file."""
+        args = [BINARY, "query", "alerts", "-o", "json",
+                "--alertnoise.url=" + (url or self.d.url), "--timeout=30s"]
+        if http_config is not None:
+            path = os.path.join(self.d.dir, "http.yml")
+            with open(path, "w") as f:
+                f.write(http_config)
+            args.append("--http.config.file=" + path)
+        env = dict(os.environ)
+        env.pop("ALERTNOISE_URL", None)
+        return subprocess.run(args, capture_output=True, text=True,
+                              timeout=60, env=env)
+
+    def good(self, auth="  username: alice\n  password: s3cret\n"):
+        return ("tls_config:\n  ca_file: %s\nbasic_auth:\n%s" %
+                (cert("ca.crt"), auth))
+
+    def test_ca_and_basic_auth(self):
+        p = self.client(self.good())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("ClientTLS", [a["alertname"] for a in
+                                    json.loads(p.stdout)])
+        self.assertNotIn("s3cret", p.stdout + p.stderr)
+
+    def test_password_file_and_relative_ca(self):
+        """password_file is read without its newline; ca_file relative to
+        the config file's directory."""
+        shutil.copy(cert("ca.crt"), os.path.join(self.d.dir, "myca.crt"))
+        with open(os.path.join(self.d.dir, "pw"), "w") as f:
+            f.write("s3cret\n")
+        p = self.client("tls_config:\n  ca_file: myca.crt\nbasic_auth:\n"
+                        "  username: alice\n  password_file: pw\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("ClientTLS", p.stdout)
+
+    def test_server_name(self):
+        """server_name is the name the certificate is checked against
+        (localhost, not the URL's 127.0.0.1), and need not resolve: the
+        connection still goes to the URL's host."""
+        def with_name(name):
+            return self.client(self.good().replace(
+                "tls_config:\n", "tls_config:\n  server_name: %s\n" % name))
+        p = with_name("other.invalid")
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("TLS with %s failed" % self.d.url, p.stderr)
+        self.assertIn("other.invalid", p.stderr)
+        p = with_name("localhost")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("ClientTLS", p.stdout)
+
+    def test_without_config(self):
+        # TLS: the test CA is not trusted
+        p = self.client()
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("TLS with %s failed" % self.d.url, p.stderr)
+        self.assertIn("tls_config in --http.config.file", p.stderr)
+        # plain http to a TLS port
+        p = self.client(url="http://127.0.0.1:%d" % self.d.port)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("a daemon with TLS wants https://", p.stderr)
+        # TLS, no credentials: the daemon's 401
+        p = self.client("tls_config:\n  ca_file: %s\n" % cert("ca.crt"))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("HTTP 401: authentication required", p.stderr)
+        self.assertIn("basic_auth in --http.config.file", p.stderr)
+        # insecure_skip_verify reaches it without the CA
+        p = self.client(self.good().replace(
+            "  ca_file: %s\n" % cert("ca.crt"),
+            "  insecure_skip_verify: true\n"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_wrong_password(self):
+        p = self.client(self.good("  username: alice\n  password: nope\n"))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("wrong user name or password", p.stderr)
+        self.assertNotIn("nope", p.stderr + p.stdout)
+
+    def test_bad_config(self):
+        for text, want in (
+                (self.good() + "  passwd: x\n",
+                 "http.yml:6: basic_auth.passwd: unknown key"),
+                ("tls_config:\n  ca_file: nothere.crt\n",
+                 "http.yml:2: tls_config.ca_file: reading %s: No such file"
+                 % os.path.join(self.d.dir, "nothere.crt")),
+                ("basic_auth:\n  username: a\n  password: hush\n"
+                 "  password_file: pw\n",
+                 "http.yml:4: basic_auth.password_file: at most one of "
+                 "basic_auth.password and basic_auth.password_file"),
+                ("oauth2:\n  client_id: x\n",
+                 "http.yml:1: oauth2: not supported by alertnoised's "
+                 "client"),
+                ("basic_auth:\n  username: a\n  password: hush\n"
+                 "authorization:\n  credentials: t\n",
+                 "http.yml:4: authorization: at most one of basic_auth "
+                 "and authorization")):
+            p = self.client(text)
+            self.assertEqual(p.returncode, 2, (text, p.stderr))
+            self.assertIn("--http.config.file: " + os.path.join(
+                self.d.dir, want), p.stderr)
+            self.assertNotIn("hush", p.stderr)
 
 
 if __name__ == "__main__":
