@@ -309,6 +309,23 @@ STORE_TABLES = ("notifications", "notification_alerts", "identities",
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
+def vm_hwm_kb(pid):
+    """The peak resident set size of a process (VmHWM), in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM in /proc/%d/status" % pid)
+
+
+def sanitized():
+    """Whether the binary under test is built with AddressSanitizer, whose
+    allocator keeps freed memory in quarantine: memory bounds are the real
+    binary's, and a sanitized one is allowed twice as much."""
+    with open(BINARY, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def now_ms():
     return int(time.time() * 1000)
 

@@ -15,7 +15,7 @@ import unittest
 import urllib.parse
 
 from harness import (DATA, Daemon, fingerprint, http, load_data, now_ms,
-                     parse_rfc3339_ms)
+                     parse_rfc3339_ms, vm_hwm_kb)
 import rwenc
 from rwenc import PLAIN_NAN, STALE, V1_HEADERS, V2_HEADERS
 
@@ -830,15 +830,6 @@ class RejectTest(RWTestCase):
 # --- limits on what is stored (issue 14) -----------------------------------
 
 DAY_MS = 86400 * 1000
-
-
-def vm_hwm_kb(pid):
-    """The peak resident set size of a process (VmHWM), in KiB."""
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM in /proc/%d/status" % pid)
 
 
 def snappy_repeat(prefix, unit, count):
