@@ -245,7 +245,7 @@ fuzz_webconfig_LIBS  = -Wl,--wrap=crypt_r $(shell pkg-config --libs yaml-0.1 gnu
 fuzz_webconfig_SEEDS := $(wildcard tests/fuzz/seeds/webconfig/*)
 
 define FUZZ_BIN_RULE
-$(BUILD)/fuzz/$(1)/$(1): tests/fuzz/$(1).c $$($(1)_SRC) $$(LIB_HDR) $$(wildcard daemon/*.h)
+$(BUILD)/fuzz/$(1)/$(1): tests/fuzz/$(1).c tests/fuzz/fuzz.h $$($(1)_SRC) $$(LIB_HDR) $$(wildcard daemon/*.h)
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(CPPFLAGS) -Idaemon $$(FUZZ_CFLAGS) $$(shell pkg-config --cflags $$(PKGS) 2>/dev/null) \
 		-o $$@ $$< $$($(1)_SRC) $$($(1)_LIBS)

@@ -369,8 +369,6 @@ static enum MHD_Result
 see_page(struct MHD_Connection *c, struct request *r, const struct episode *e,
     const char *verdict)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
 	char fp[17], at[40], loc[160], body[320];
 
 	fp_format(e->identity, fp);
@@ -381,18 +379,8 @@ see_page(struct MHD_Connection *c, struct request *r, const struct episode *e,
 	snprintf(body, sizeof(body), "<!DOCTYPE html>\n<title>See Other"
 	    "</title>\n<a href=\"/feedback?fingerprint=%s&amp;starts_at=%s"
 	    "&amp;recorded=%s\">Recorded: %s</a>\n", fp, at, verdict, verdict);
-	resp = MHD_create_response_from_buffer(strlen(body), body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Location", loc);
-	MHD_add_response_header(resp, "Content-Type",
-	    "text/html; charset=utf-8");
-	ret = MHD_queue_response(c, 303, resp);
-	MHD_destroy_response(resp);
-	r->code = 303;
-	r->responded = 1;
-	return ret;
+	return respond_header(c, r, 303, "text/html; charset=utf-8", body,
+	    strlen(body), MHD_HTTP_HEADER_LOCATION, loc);
 }
 
 enum MHD_Result

@@ -587,24 +587,11 @@ refuse_auth(struct MHD_Connection *c, struct request *r, int code,
     const char *reason, const char *text, const char *name,
     const char *value)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
 	const char *labels[] = { reason };
 
 	met_add(r->d->m.auth_failures, labels, 1);
-	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
-	    MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type",
-	    "text/plain; charset=utf-8");
-	if (name != NULL)
-		MHD_add_response_header(resp, name, value);
-	ret = MHD_queue_response(c, (unsigned)code, resp);
-	MHD_destroy_response(resp);
-	r->code = code;
-	r->responded = 1;
-	return ret;
+	return respond_header(c, r, code, "text/plain; charset=utf-8", text,
+	    strlen(text), name, value);
 }
 
 /* Whether user is in group's list of web.authorization ("*": anyone). */

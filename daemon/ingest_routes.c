@@ -327,9 +327,7 @@ write_refuse_cap(struct MHD_Connection *c, struct request *r,
 {
 	const char *reason = res->limited == INGEST_LIMIT_LIVE ?
 	    "series_limit" : "new_series_rate";
-	struct MHD_Response *resp;
 	struct timespec now;
-	enum MHD_Result ret;
 	unsigned long suppressed = 0;
 	int log_now = 0;
 	char msg[300], text[302], num[24];
@@ -363,18 +361,8 @@ write_refuse_cap(struct MHD_Connection *c, struct request *r,
 		    reason, "err", msg, "suppressed", num);
 	}
 	snprintf(text, sizeof(text), "%s\n", msg);
-	resp = MHD_create_response_from_buffer(strlen(text), text,
-	    MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type",
-	    "text/plain; charset=utf-8");
-	MHD_add_response_header(resp, "Retry-After", "60");
-	ret = MHD_queue_response(c, 429, resp);
-	MHD_destroy_response(resp);
-	r->code = 429;
-	r->responded = 1;
-	return ret;
+	return respond_header(c, r, 429, "text/plain; charset=utf-8", text,
+	    strlen(text), MHD_HTTP_HEADER_RETRY_AFTER, "60");
 }
 
 enum MHD_Result

@@ -23,6 +23,14 @@ enum MHD_Result
 respond(struct MHD_Connection *c, struct request *r, int code,
     const char *content_type, const char *body, size_t len)
 {
+	return respond_header(c, r, code, content_type, body, len, NULL, NULL);
+}
+
+enum MHD_Result
+respond_header(struct MHD_Connection *c, struct request *r, int code,
+    const char *content_type, const char *body, size_t len, const char *name,
+    const char *value)
+{
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
@@ -31,6 +39,8 @@ respond(struct MHD_Connection *c, struct request *r, int code,
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", content_type);
+	if (name != NULL)
+		MHD_add_response_header(resp, name, value);
 	ret = MHD_queue_response(c, (unsigned)code, resp);
 	MHD_destroy_response(resp);
 	r->code = code;

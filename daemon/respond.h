@@ -60,6 +60,11 @@ void request_free_warnings(struct request *r);
 /* Queue a response; body is copied. */
 enum MHD_Result respond(struct MHD_Connection *c, struct request *r, int code,
     const char *content_type, const char *body, size_t len);
+/* respond's answer with one more header, name: value (Retry-After,
+ * Location, WWW-Authenticate); name NULL: none. */
+enum MHD_Result respond_header(struct MHD_Connection *c, struct request *r,
+    int code, const char *content_type, const char *body, size_t len,
+    const char *name, const char *value);
 /* An HTML page (copied) with the headers of every page alertnoised serves:
  * nothing loads but the inline style, forms post only here, no framing, no
  * caching, no referrer. */

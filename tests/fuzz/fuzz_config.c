@@ -23,12 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "config.h"
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define REQUIRE(c)	do { if (!(c)) abort(); } while (0)
 
 static char path[4096];
 static int fd = -1;
@@ -55,23 +55,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	atexit(remove_file);
 	return 0;
-}
-
-/* Replaces the temporary file's content with size bytes of data. */
-static void
-put_file(const uint8_t *data, size_t size)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < size) {
-		n = pwrite(fd, data + off, size - off, (off_t)off);
-		REQUIRE(n > 0);
-		off += (size_t)n;
-	}
-	/* after the write, not to 0 before it: a file system that frees
-	 * (and discards) the blocks of a truncated file costs ms per call */
-	REQUIRE(ftruncate(fd, (off_t)size) == 0);
 }
 
 static void
@@ -104,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct an_config *c = NULL;
 	char err[512], *red, *red2;
 
-	put_file(data, size);
+	fuzz_put_file(fd, data, size);
 	err[0] = '\0';
 	if (cfg_load(path, &c, err, sizeof(err)) == 0) {
 		REQUIRE(c != NULL);

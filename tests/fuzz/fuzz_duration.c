@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define REQUIRE(c)	do { if (!(c)) abort(); } while (0)
 
 /* The largest duration cfg_parse_duration takes: as prometheus/common,
  * what fits in Go's time.Duration (int64 nanoseconds), in ms. */

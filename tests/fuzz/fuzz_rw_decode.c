@@ -26,11 +26,11 @@
 
 #include <snappy-c.h>
 
+#include "fuzz.h"
 #include "rw_decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define REQUIRE(c)	do { if (!(c)) abort(); } while (0)
 
 static void
 check_request(const struct rw_request *r, enum rw_version v,

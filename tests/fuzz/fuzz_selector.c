@@ -20,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "selector.h"
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define REQUIRE(c)	do { if (!(c)) abort(); } while (0)
 
 static const char *const label_sets[] = {
 	"{}",

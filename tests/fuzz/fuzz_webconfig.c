@@ -34,6 +34,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "fuzz.h"
 #include "webconfig.h"
 
 int LLVMFuzzerInitialize(int *, char ***);
@@ -41,7 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 char *__real_crypt_r(const char *, const char *, struct crypt_data *);
 char *__wrap_crypt_r(const char *, const char *, struct crypt_data *);
 
-#define REQUIRE(c)	do { if (!(c)) abort(); } while (0)
 
 static char dir[4096], path[4200], cert_path[4200], key_path[4200];
 static int fd = -1;
@@ -142,23 +142,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Replaces the web config file's content with size bytes of data. */
-static void
-put_file(const uint8_t *data, size_t size)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < size) {
-		n = pwrite(fd, data + off, size - off, (off_t)off);
-		REQUIRE(n > 0);
-		off += (size_t)n;
-	}
-	/* after the write, not to 0 before it: a file system that frees
-	 * (and discards) the blocks of a truncated file costs ms per call */
-	REQUIRE(ftruncate(fd, (off_t)size) == 0);
-}
-
 static void
 check_webconfig(const struct webconfig *wc)
 {
@@ -191,7 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct webconfig *wc;
 	char err[512];
 
-	put_file(data, size);
+	fuzz_put_file(fd, data, size);
 	err[0] = '\0';
 	if ((wc = webcfg_load(path, err, sizeof(err))) == NULL) {
 		REQUIRE(err[0] != '\0');

@@ -21,13 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "timefmt.h"
 #include "webhook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int64_t __wrap_ts_now_ms(void);
 
-#define REQUIRE(c)	do { if (!(c)) abort(); } while (0)
 
 #define FUZZ_NOW_MS	1796083200000LL	/* 2026-12-01T00:00:00Z */
 
