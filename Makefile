@@ -155,7 +155,8 @@ SECURITY_TESTS := integration.test_webconfig integration.test_store_integrity \
 	integration.test_remote_write.SeriesLimitTest integration.test_remote_write.NewSeriesRateTest \
 	integration.test_webhook.ReceiverBoundsTest integration.test_api.ExpensiveRegexTest \
 	integration.test_simulate.SimulateBoundsTest integration.test_simulate.SimulateDeadlineTest \
-	integration.test_simulate.SimulateShutdownTest integration.test_connections
+	integration.test_simulate.SimulateShutdownTest integration.test_connections \
+	integration.test_deadlines
 test-security: deps-test
 	$(MAKE) all $(BUILD)/tests/test_webhook $(BUILD)/tests/test_metrics
 	$(BUILD)/tests/test_webhook && $(BUILD)/tests/test_metrics

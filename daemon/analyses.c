@@ -21,12 +21,31 @@
 #include "an_views.h"
 #include "analyses.h"
 #include "log.h"
+#include "metrics.h"
+#include "respond.h"
 #include "routing.h"
 #include "selector.h"
 #include "sources.h"
 #include "timefmt.h"
 
 #define SLOTS 8
+/* How long a request waiting for another's computation sleeps between
+ * looks at its own deadline, its client and the shutdown. */
+#define WAIT_SLICE_MS 100
+
+/* Who still wants a computation (an entry's analysis, a memo): the
+ * request computing it (its starter) and those waiting for it. When every
+ * one of them has given up, the computation stops: nobody would read it. */
+struct want {
+	int n;			/* under lock: the starter and waiters in */
+	int why;		/* under lock: REQUEST_* of the last one out */
+	struct request *starter;	/* NULL: no request's (the KPIs):
+					   only the shutdown stops it */
+	int starter_in;		/* the computing thread's: starter in n */
+	int stopped;		/* under lock: analysis_work_stops said so */
+	unsigned gen;		/* under lock: which computation (a memo
+				   is computed again after a failure) */
+};
 
 struct cached {
 	struct analysis *a;
@@ -45,22 +64,168 @@ struct cached {
 	char err[256];
 	struct sources *src;		/* what opts point into, */
 	const struct an_config *cfg;	/* and this too: both held */
+	struct want want;		/* of a while not done */
 	struct memo {			/* analysis_memo's results */
 		int state;		/* under lock: MEMO_* */
 		void *v;
 		void (*release)(void *);
+		struct want want;	/* while MEMO_COMPUTING */
 	} memo[ANALYSIS_MEMOS];
 };
 
 enum { MEMO_NONE, MEMO_COMPUTING, MEMO_DONE };
 
-/* lock guards the slots, each entry's done and its memos' states; computed
- * is signalled when an entry or a memo is done. Neither is held while an
- * analysis or a memo is computed. */
+/* lock guards the slots, each entry's done and its memos' states, and
+ * every struct want; computed (CLOCK_MONOTONIC) is signalled when an entry
+ * or a memo is done. Neither is held while an analysis or a memo is
+ * computed. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t computed = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t computed;
+static pthread_once_t computed_once = PTHREAD_ONCE_INIT;
 static struct cached *slots[SLOTS];
 static uint64_t freed;			/* analyses freed; atomic */
+/* The computation the calling thread runs (its want), NULL: none. */
+static _Thread_local struct want *computing;
+static struct met_family *m_cancelled;	/* {reason} */
+
+static void
+computed_init(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&computed, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+int
+analysis_metrics(struct met_registry *reg)
+{
+	static const char *const label[] = { "reason" };
+	static const int reasons[] = { REQUEST_GONE, REQUEST_DEADLINE,
+	    REQUEST_SHUTDOWN };
+
+	if (m_cancelled != NULL)
+		return 0;
+	m_cancelled = met_register(reg, MET_COUNTER,
+	    "alertnoise_analysis_cancelled_total",
+	    "Analyses, recommendations and reports given up before they were "
+	    "done, by reason: client_gone (every request that wanted it hung "
+	    "up), deadline (past their web.request_timeout), shutdown.", 1,
+	    label, NULL, 0);
+	if (m_cancelled == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		const char *v = request_stop_reason(reasons[i]);
+
+		met_add(m_cancelled, &v, 0);
+	}
+	return 0;
+}
+
+static void
+count_cancelled(int why)
+{
+	const char *v = request_stop_reason(why ? why : REQUEST_SHUTDOWN);
+
+	met_add(m_cancelled, &v, 1);
+}
+
+/* Why the calling request's analysis was given up, for its answer (a
+ * page shows it; the API answers respond_stopped's). */
+static void
+stop_message(int why, char *err, size_t errlen)
+{
+	struct request *r = request_current();
+
+	if (why == REQUEST_DEADLINE && r != NULL)
+		snprintf(err, errlen, "the analysis took longer than "
+		    "web.request_timeout (%lldms)", (long long)r->timeout_ms);
+	else
+		snprintf(err, errlen, "the analysis was given up: %s",
+		    request_stop_reason(why ? why : REQUEST_SHUTDOWN));
+}
+
+/* w taken by the calling request as the computation's starter (lock
+ * held, or w not yet shared). */
+static void
+want_start(struct want *w)
+{
+	w->n = 1;
+	w->gen++;
+	w->why = REQUEST_LIVE;
+	w->stopped = 0;
+	w->starter = request_current();
+	w->starter_in = 1;
+}
+
+/* One of w's wanters gives up for why (lock held). */
+static void
+want_leave(struct want *w, int why)
+{
+	if (--w->n == 0)
+		w->why = why;
+}
+
+int
+analysis_work_stops(const void *arg)
+{
+	struct want *w = computing;
+	int why, n;
+
+	(void)arg;
+	if (w == NULL)		/* work of the request's own */
+		return request_stopping(request_current()) != REQUEST_LIVE;
+	/* a shared computation: its starter checks itself (its deadline,
+	 * its client) on behalf of the others, who wait and check theirs */
+	why = w->starter_in ? request_stopping(w->starter) :
+	    requests_shutting_down() ? REQUEST_SHUTDOWN : REQUEST_LIVE;
+	pthread_mutex_lock(&lock);
+	if (why == REQUEST_SHUTDOWN) {
+		w->why = why;
+		n = 0;
+	} else {
+		if (why != REQUEST_LIVE && w->starter_in) {
+			w->starter_in = 0;
+			want_leave(w, why);
+		}
+		n = w->n;
+	}
+	w->stopped |= n == 0;
+	pthread_mutex_unlock(&lock);
+	return n == 0;
+}
+
+/* Waits (lock held) until *state is no longer busy, or another
+ * computation has taken w, in slices of WAIT_SLICE_MS, as one of w's
+ * wanters (counted in w->n by the caller). Returns REQUEST_LIVE, or why
+ * the calling request gave up (it has left w; request_stopping). */
+static int
+wait_while(struct want *w, const int *state, int busy)
+{
+	struct request *r = request_current();
+	unsigned gen = w->gen;
+	struct timespec ts;
+	int why;
+
+	while (*state == busy && w->gen == gen) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += WAIT_SLICE_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&computed, &lock, &ts);
+		if (*state != busy || w->gen != gen)
+			break;
+		if ((why = request_stopping(r)) != REQUEST_LIVE) {
+			want_leave(w, why);
+			return why;
+		}
+	}
+	return REQUEST_LIVE;
+}
 
 static void
 texts_free(char **v, size_t n)
@@ -288,6 +453,10 @@ opts_from(struct cached *c, char *err, size_t errlen)
 		return -1;
 	c->opts.match = c->match;
 	c->opts.nmatch = c->nmatch;
+	/* the entry's computation stops when nobody wants it; the previous
+	 * span a report analyses with these options, when its request
+	 * stops */
+	c->opts.stop = analysis_work_stops;
 	return analysis_overrides(c->cfg, &c->opts, &c->overrides,
 	    &c->noverrides, err, errlen);
 }
@@ -327,17 +496,30 @@ unref_all(struct cached **v, int n)
 /* Waits (lock held) until c, being computed by another request, is done,
  * and releases the lock, then gone[0..ngone), the entries the caller took
  * out of the cache. Returns c's analysis with a reference for the caller,
- * or NULL with err when the computation failed. */
+ * or NULL with err when the computation failed or the caller gave up
+ * waiting (request_stopping: its deadline, its client, the shutdown; the
+ * computation goes on for the others). */
 static const struct analysis *
 wait_for_computation(struct cached *c, void **handle, char *err,
     size_t errlen, struct cached **gone, int ngone)
 {
+	int why = REQUEST_LIVE;
+
 	__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
-	while (!c->done)
-		pthread_cond_wait(&computed, &lock);
+	if (!c->done) {
+		c->want.n++;
+		why = wait_while(&c->want, &c->done, 0);
+	}
 	pthread_mutex_unlock(&lock);
 	unref_all(gone, ngone);
+	if (why != REQUEST_LIVE) {
+		stop_message(why, err, errlen);
+		unref(c);
+		return NULL;
+	}
 	if (c->a == NULL) {
+		/* given up at shutdown: say so */
+		(void)request_stopping(request_current());
 		snprintf(err, errlen, "%s", c->err);
 		unref(c);
 		return NULL;
@@ -366,8 +548,10 @@ analysis_get_key(struct daemon *d, const struct analysis_key *k,
 	struct cached *c = NULL, *gone[SLOTS];
 	int free_slot = -1, oldest = 0, ngone = 0, rc;
 	char **texts;
+	struct want *outer;
 
 	*handle = NULL;
+	pthread_once(&computed_once, computed_init);
 	if (selection_texts(k, &texts) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -389,8 +573,11 @@ analysis_get_key(struct daemon *d, const struct analysis_key *k,
 		/* expired entries are dropped, not kept until a slot is
 		 * needed: they hold the memory of a whole window (one being
 		 * computed lives on with its requests) */
+		/* and so is one being computed that everyone gave up:
+		 * it stops, a new one starts for this request */
 		if (slots[i] != NULL && (now - slots[i]->computed_at >= ttl ||
-		    slots[i]->gen != gen || slots[i]->data != data)) {
+		    slots[i]->gen != gen || slots[i]->data != data ||
+		    (!slots[i]->done && slots[i]->want.n == 0))) {
 			gone[ngone++] = slots[i];	/* freed unlocked */
 			slots[i] = NULL;
 		}
@@ -430,6 +617,7 @@ analysis_get_key(struct daemon *d, const struct analysis_key *k,
 	c->data = data;
 	c->computed_at = now;
 	c->refs = 1;		/* the caller's */
+	want_start(&c->want);
 	/* in the cache while it is computed, so that requests of the same
 	 * window wait for it; with no TTL there is nothing to cache */
 	if (ttl > 0) {
@@ -446,12 +634,20 @@ analysis_get_key(struct daemon *d, const struct analysis_key *k,
 	unref_all(gone, ngone);
 
 	/* no lock held: other windows' cached answers are served meanwhile */
+	outer = computing;
+	computing = &c->want;
 	rc = opts_from(c, c->err, sizeof(c->err));
-	if (rc == 0 && an_run(d->store, &c->opts, c->from, c->to, now,
-	    &c->a, c->err, sizeof(c->err)) < 0)
-		rc = -1;
+	if (rc == 0)
+		rc = an_run(d->store, &c->opts, c->from, c->to, now, &c->a,
+		    c->err, sizeof(c->err));
+	computing = outer;
 
 	pthread_mutex_lock(&lock);
+	if (rc == AN_ESTOPPED) {
+		/* not kept: the next request computes it again */
+		count_cancelled(c->want.why);
+		stop_message(c->want.why, c->err, sizeof(c->err));
+	}
 	if (rc < 0) {
 		an_free(c->a);
 		c->a = NULL;
@@ -520,22 +716,40 @@ analysis_memo(void *handle, enum analysis_memo which,
 {
 	struct cached *c = handle;
 	struct memo *m = &c->memo[which];
+	struct want *outer;
 	void *v;
+	int why;
 
+	pthread_once(&computed_once, computed_init);
 	pthread_mutex_lock(&lock);
-	while (m->state == MEMO_COMPUTING)
-		pthread_cond_wait(&computed, &lock);
+	/* a computation everyone gave up stops soon: then this one
+	 * computes it again (a failure is not kept) */
+	while (m->state == MEMO_COMPUTING) {
+		m->want.n++;
+		if ((why = wait_while(&m->want, &m->state,
+		    MEMO_COMPUTING)) != REQUEST_LIVE) {
+			pthread_mutex_unlock(&lock);
+			stop_message(why, err, errlen);
+			return NULL;
+		}
+	}
 	if (m->state == MEMO_DONE) {
 		v = m->v;
 		pthread_mutex_unlock(&lock);
 		return v;
 	}
 	m->state = MEMO_COMPUTING;
+	want_start(&m->want);
 	pthread_mutex_unlock(&lock);
 
+	outer = computing;
+	computing = &m->want;
 	v = compute(handle, arg, err, errlen);	/* no lock held */
+	computing = outer;
 
 	pthread_mutex_lock(&lock);
+	if (v == NULL && m->want.stopped)
+		count_cancelled(m->want.why);	/* given up */
 	if (v != NULL) {
 		m->v = v;
 		m->release = release;

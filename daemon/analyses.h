@@ -26,7 +26,12 @@ struct analysis_key {
 	size_t nmatch;
 };
 
-/* analysis_get of any key. */
+/* analysis_get of any key. On a worker thread (respond.h
+ * request_current) a request waiting for the same key's computation gives
+ * up at its deadline, when its client is gone or at shutdown (NULL; its
+ * request_stopping says why), and the computation stops when every
+ * request that wanted it gave up (it is not cached: the next request
+ * computes it again). */
 const struct analysis *analysis_get_key(struct daemon *d,
     const struct analysis_key *k, void **handle, char *err, size_t errlen);
 
@@ -67,9 +72,11 @@ enum analysis_memo {
 /* The result which of handle's analysis: computed by compute(handle, arg,
  * err, errlen) on the first call (NULL with err: failed), the same pointer
  * for every later call with any handle of the same cache entry, released
- * with release when the entry goes. A call meanwhile waits for the first;
- * no lock is held while it computes; a failure is not kept. The result is
- * shared: read it, never change it. Valid as long as the handle. */
+ * with release when the entry goes. A call meanwhile waits for the first
+ * (NULL when its request stops first: request_stopping); no lock is held
+ * while it computes; a failure is not kept. compute should stop when
+ * analysis_work_stops says so (then return NULL). The result is shared:
+ * read it, never change it. Valid as long as the handle. */
 void *analysis_memo(void *handle, enum analysis_memo which,
     void *(*compute)(void *handle, void *arg, char *err, size_t errlen),
     void (*release)(void *), void *arg, char *err, size_t errlen);
@@ -83,6 +90,21 @@ const struct an_summary *analysis_summary(void *handle, char *err,
     size_t errlen);
 const struct an_alerts *analysis_alerts(void *handle, char *err,
     size_t errlen);
+
+/* Registers alertnoise_analysis_cancelled_total{reason}: 0, or -1 on
+ * out-of-memory. Before the first analysis_get (http_start). */
+struct met_registry;
+int analysis_metrics(struct met_registry *reg);
+
+/* Whether the work the calling thread does for the cache should stop now:
+ * an_opts.stop and rp_limits.stop_fn (arg unused) of every analysis and
+ * replay the daemon runs for a request. Computing an entry or a memo
+ * (shared): when the daemon stops, or when every request that wanted it
+ * gave up (its starter, checked here, past its deadline or with its
+ * client gone; those waiting, while they wait). Else: when the calling
+ * request stops (respond.h request_stopping); for no request (the KPI
+ * refresher), at shutdown only. */
+int analysis_work_stops(const void *arg);
 
 /* Drops every cached analysis (at exit, and when the config changes). */
 void analysis_cache_clear(void);

@@ -27,7 +27,7 @@ struct conn {
 	MHD_socket fd;
 	uint64_t addr;		/* addr_key of the client's address */
 	int counted;		/* in the address' count */
-	int64_t deadline_ms;	/* mono_ms(); 0: none */
+	int64_t deadline_ms;	/* ts_mono_ms(); 0: none */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -44,15 +44,6 @@ static struct met_family *m_closed;	/* {reason} */
 static struct met_family *m_open;
 static int64_t last_log_ms;		/* of a per-address refusal */
 static uint64_t unlogged;		/* refusals since */
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* FNV-1a of the address bytes (not the port): the key of its count. Two
  * addresses sharing a key would share a cap, at 2^-64 odds. */
@@ -118,7 +109,7 @@ opened(struct MHD_Connection *c, void **socket_context)
 	e->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	e->addr = addr_key(ci ? ci->client_addr : NULL);
-	e->deadline_ms = mono_ms() + timeout_ms;
+	e->deadline_ms = ts_mono_ms() + timeout_ms;
 	pthread_mutex_lock(&mu);
 	u64map_get(&per_addr, e->addr, &n);
 	if (n >= per_ip_max)
@@ -133,10 +124,10 @@ opened(struct MHD_Connection *c, void **socket_context)
 		e->deadline_ms = 0;
 		shutdown(e->fd, SHUT_RDWR);
 		unlogged++;
-		if (mono_ms() - last_log_ms >= 10000) {
+		if (ts_mono_ms() - last_log_ms >= 10000) {
 			snprintf(count, sizeof(count), "%llu",
 			    (unsigned long long)unlogged);
-			last_log_ms = mono_ms();
+			last_log_ms = ts_mono_ms();
 			unlogged = 0;
 			pthread_mutex_unlock(&mu);
 			log_warn("Refused connections over "
@@ -209,7 +200,7 @@ conns_request_read(struct MHD_Connection *c)
 void
 conns_request_done(struct MHD_Connection *c)
 {
-	set_deadline(c, mono_ms() + timeout_ms);
+	set_deadline(c, ts_mono_ms() + timeout_ms);
 }
 
 size_t
@@ -236,7 +227,7 @@ sweep(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		ts_add_ms(&until, SWEEP_MS);
 		pthread_cond_timedwait(&cv, &mu, &until);
-		now = mono_ms();
+		now = ts_mono_ms();
 		late = 0;
 		for (struct conn *e = head; e != NULL; e = e->next)
 			if (e->deadline_ms != 0 && now >= e->deadline_ms) {

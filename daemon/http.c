@@ -50,6 +50,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "analyses.h"
 #include "buf.h"
 #include "buildinfo.h"
 #include "config.h"
@@ -773,7 +774,9 @@ run_request(struct lane_job *job)
 	    offsetof(struct request, job));
 	struct MHD_Connection *c = r->conn;
 
+	request_enter(r);	/* what an analysis it waits for asks */
 	r->fn(c, r);
+	request_leave();
 	r->finished = 1;
 	MHD_resume_connection(c);
 }
@@ -785,8 +788,15 @@ dispatch(struct MHD_Connection *c, struct request *r, const char *url,
     struct lane *lane, enum MHD_Result (*fn)(struct MHD_Connection *,
     struct request *))
 {
+	const struct an_config *cfg = daemon_config(r->d);
 	char msg[200];
 
+	/* its work stops at the deadline of the config it started under
+	 * (respond.h request_stopping) */
+	r->timeout_ms = cfg->request_timeout_ms;
+	r->deadline_ms = (int64_t)r->start.tv_sec * 1000 +
+	    r->start.tv_nsec / 1000000 + r->timeout_ms;
+	cfg_release(cfg);
 	r->conn = c;
 	r->fn = fn;
 	r->job.run = run_request;
@@ -1120,6 +1130,10 @@ http_start(struct daemon *d, char *err, size_t errlen)
 	long p;
 	int rc;
 
+	if (analysis_metrics(d->reg) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (m_refused == NULL) {
 		static const char *const reason[] = { "reason" };
 		static const char *const reasons[] = { R_FRAMING,
@@ -1224,6 +1238,9 @@ http_stop(struct daemon *d, int64_t timeout_ms)
 	(void)d;
 	if (mhd == NULL)
 		return;
+	/* the work of every request in flight stops: analyses and replays
+	 * give up, their requests answer 503 (respond.h) */
+	requests_shutdown();
 	fd = MHD_quiesce_daemon(mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);

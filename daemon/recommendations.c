@@ -26,7 +26,9 @@ recommendations_for(struct store *st, const struct an_config *cfg,
 	struct settings cur;
 	struct an_opts o;
 	struct rc_opts ro;
+	struct rp_limits lim = { 0, 0, NULL, NULL, NULL };
 	struct rc_list *recs;
+	int rc;
 
 	if ((recs = malloc(sizeof(*recs))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -47,8 +49,13 @@ recommendations_for(struct store *st, const struct an_config *cfg,
 	rc_opts_default(&ro);
 	ro.replica_labels = (const char *const *)cfg->replica_labels;
 	ro.nreplica = cfg->n_replica_labels;
-	if (rc_recommend(a, h, &o, &rs.set, &ro, recs) < 0) {
-		snprintf(err, errlen, "out of memory");
+	/* the replays stop when the work does (a request's deadline or
+	 * client, the shutdown: analyses.h) */
+	lim.stop_fn = analysis_work_stops;
+	ro.lim = &lim;
+	if ((rc = rc_recommend(a, h, &o, &rs.set, &ro, recs)) < 0) {
+		snprintf(err, errlen, rc == RP_ESTOPPED ? "the recommendations "
+		    "were given up" : "out of memory");
 		free(recs);
 		recs = NULL;
 	} else {

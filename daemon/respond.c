@@ -1,5 +1,7 @@
 /* respond.c -- answering one HTTP request (respond.h): the response helpers
  * every route handler, and http.c's dispatch, answer through. */
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +10,7 @@
 #include <microhttpd.h>
 
 #include "respond.h"
+#include "timefmt.h"
 
 double
 elapsed_seconds(const struct timespec *start)
@@ -34,6 +37,8 @@ respond_header(struct MHD_Connection *c, struct request *r, int code,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	if (r->stopped == REQUEST_GONE)	/* nobody to answer */
+		return respond_stopped(c, r);
 	resp = MHD_create_response_from_buffer(len, (void *)body,
 	    MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
@@ -55,6 +60,8 @@ respond_html(struct MHD_Connection *c, struct request *r, int code,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	if (r->stopped == REQUEST_GONE)	/* nobody to answer */
+		return respond_stopped(c, r);
 	resp = MHD_create_response_from_buffer(len, (void *)html,
 	    MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
@@ -136,9 +143,8 @@ respond_json_page(struct MHD_Connection *c, struct request *r, int code,
 	return ret;
 }
 
-/* {"status":"error","errorType":type,"error":msg}, as Prometheus' API. */
-enum MHD_Result
-respond_json_error(struct MHD_Connection *c, struct request *r, int code,
+static enum MHD_Result
+json_error(struct MHD_Connection *c, struct request *r, int code,
     const char *type, const char *msg)
 {
 	json_t *env = json_pack("{s:s, s:s, s:s}", "status", "error",
@@ -152,4 +158,121 @@ respond_json_error(struct MHD_Connection *c, struct request *r, int code,
 	ret = respond(c, r, code, "application/json", s, strlen(s));
 	free(s);
 	return ret;
+}
+
+/* As declared in respond.h. */
+enum MHD_Result
+respond_json_error(struct MHD_Connection *c, struct request *r, int code,
+    const char *type, const char *msg)
+{
+	if (code == 503 && r->stopped != REQUEST_LIVE)
+		return respond_stopped(c, r);
+	return json_error(c, r, code, type, msg);
+}
+
+/* --- stopping a request's work ------------------------------------------ */
+
+static int shutting_down;			/* atomic */
+static _Thread_local struct request *current;	/* the worker's request */
+
+const char *
+request_stop_reason(int why)
+{
+	switch (why) {
+	case REQUEST_GONE:
+		return "client_gone";
+	case REQUEST_DEADLINE:
+		return "deadline";
+	case REQUEST_SHUTDOWN:
+		return "shutdown";
+	default:
+		return "";
+	}
+}
+
+int
+request_gone(struct request *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct pollfd p;
+
+	if (r == NULL || r->conn == NULL || (ci = MHD_get_connection_info(
+	    r->conn, MHD_CONNECTION_INFO_CONNECTION_FD)) == NULL)
+		return 0;
+	p.fd = ci->connect_fd;
+	p.events = POLLRDHUP;
+	p.revents = 0;
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+int
+request_stopping(struct request *r)
+{
+	int why = REQUEST_LIVE;
+
+	if (__atomic_load_n(&shutting_down, __ATOMIC_RELAXED))
+		why = REQUEST_SHUTDOWN;
+	else if (r == NULL)
+		return REQUEST_LIVE;
+	else if (r->stopped != REQUEST_LIVE)
+		return r->stopped;
+	else if (r->deadline_ms > 0 && ts_mono_ms() >= r->deadline_ms)
+		why = REQUEST_DEADLINE;
+	else if (request_gone(r))
+		why = REQUEST_GONE;
+	if (r != NULL && why != REQUEST_LIVE && r->stopped == REQUEST_LIVE)
+		r->stopped = why;
+	return why;
+}
+
+struct request *
+request_current(void)
+{
+	return current;
+}
+
+void
+request_enter(struct request *r)
+{
+	current = r;
+}
+
+void
+request_leave(void)
+{
+	current = NULL;
+}
+
+void
+requests_shutdown(void)
+{
+	__atomic_store_n(&shutting_down, 1, __ATOMIC_RELAXED);
+}
+
+int
+requests_shutting_down(void)
+{
+	return __atomic_load_n(&shutting_down, __ATOMIC_RELAXED);
+}
+
+enum MHD_Result
+respond_stopped(struct MHD_Connection *c, struct request *r)
+{
+	char msg[200];
+
+	switch (r->stopped) {
+	case REQUEST_GONE:	/* libmicrohttpd closes the connection */
+		return MHD_NO;
+	case REQUEST_DEADLINE:
+		snprintf(msg, sizeof(msg), "the answer took longer than "
+		    "web.request_timeout (%lldms): narrow the window or the "
+		    "selection, or raise web.request_timeout",
+		    (long long)r->timeout_ms);
+		return json_error(c, r, 503, "timeout", msg);
+	default:
+		return json_error(c, r, 503, "unavailable",
+		    "alertnoise is shutting down");
+	}
 }

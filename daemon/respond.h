@@ -48,7 +48,53 @@ struct request {
 	enum MHD_Result (*fn)(struct MHD_Connection *, struct request *);
 	int dispatched;
 	int finished;
+	/* When its answer stops being worth computing (request_stopping):
+	 * start + web.request_timeout of the config when it was dispatched,
+	 * CLOCK_MONOTONIC milliseconds (replay.h rp_clock_ms); 0: never */
+	int64_t deadline_ms;
+	int64_t timeout_ms;	/* web.request_timeout, for the message */
+	int stopped;		/* REQUEST_*: why its work was given up
+				   (set by its worker; 0: it was not) */
 };
+
+/* Why a request's work stops (request_stopping), the label values of
+ * alertnoise_analysis_cancelled_total{reason}. */
+enum request_stop {
+	REQUEST_LIVE = 0,
+	REQUEST_GONE,		/* client_gone: the client hung up */
+	REQUEST_DEADLINE,	/* deadline: web.request_timeout passed */
+	REQUEST_SHUTDOWN	/* shutdown: the daemon stops */
+};
+const char *request_stop_reason(int why);
+
+/* 1 when r's client has closed its side of the connection (or it broke):
+ * poll(2) of the connection's socket for POLLRDHUP, POLLHUP or POLLERR,
+ * without waiting. The TCP socket's, so it works under TLS too. A client
+ * that half-closes after its request counts as gone, as for Go's
+ * net/http. Cheap (one system call): ask it every ~100 ms of work. */
+int request_gone(struct request *r);
+
+/* Whether r's work should stop now, and why (enum request_stop): the
+ * daemon stops (requests_shutdown), r's deadline_ms passed, or its client
+ * is gone. NULL r (work no request asked for: the KPI refresher): only
+ * the shutdown stops it. Sets r->stopped to the reason. */
+int request_stopping(struct request *r);
+
+/* The request the calling thread answers: set by http.c's worker around
+ * the handler (request_enter, request_leave); NULL on any other thread. */
+struct request *request_current(void);
+void request_enter(struct request *r);
+void request_leave(void);
+
+/* Every request's work stops from now on (http_stop, at shutdown). */
+void requests_shutdown(void);
+int requests_shutting_down(void);
+
+/* The answer to r after its work stopped (r->stopped): nothing for a
+ * client gone (MHD_NO: libmicrohttpd closes the connection), 503
+ * {"errorType":"timeout"} naming web.request_timeout past the deadline,
+ * 503 "unavailable" at shutdown. */
+enum MHD_Result respond_stopped(struct MHD_Connection *c, struct request *r);
 
 /* Adds a warning (copied) to the "warnings" of r's JSON answer, as
  * Prometheus' API warns: a deprecated parameter or path. One more than
@@ -81,7 +127,10 @@ enum MHD_Result respond_json_data(struct MHD_Connection *c, struct request *r,
  * next is copied. */
 enum MHD_Result respond_json_page(struct MHD_Connection *c, struct request *r,
     int code, json_t *data, const char *next);
-/* {"status":"error","errorType":type,"error":msg}, as Prometheus' API. */
+/* {"status":"error","errorType":type,"error":msg}, as Prometheus' API.
+ * A 503 for a request whose work stopped (r->stopped) is respond_stopped's
+ * answer instead: every route's "store unavailable" after an analysis it
+ * waited for was given up says why. */
 enum MHD_Result respond_json_error(struct MHD_Connection *c, struct request *r,
     int code, const char *type, const char *msg);
 

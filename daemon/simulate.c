@@ -8,8 +8,10 @@
  * (replay.h rp_limits), so a proposal's group_interval and repeat_interval
  * are at least SIM_MIN_INTERVAL_MS, a replay stops past SIM_MAX_STEPS steps
  * (400: narrow the window or raise the intervals), past web.request_timeout
- * (503 timeout) and when the daemon stops (503, simulate_stop). */
+ * (503 timeout), when the daemon stops (503, simulate_stop) and when its
+ * client hangs up (nothing to answer). */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,15 @@ void
 simulate_stop(void)
 {
 	__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
+}
+
+/* rp_limits.stop_fn: the replay stops when its client has gone too
+ * (respond.h request_stopping: the answer is then nothing). */
+static int
+stop_request(const void *arg)
+{
+	return request_stopping((struct request *)(uintptr_t)arg) !=
+	    REQUEST_LIVE;
 }
 
 /* Checks what settings_from_json leaves to the replay: a proposed route's
@@ -128,7 +139,8 @@ h_simulate(struct MHD_Connection *c, struct request *r)
 	struct sources *src = NULL;
 	struct rp_history *h = NULL;
 	struct rp_result res;
-	struct rp_limits lim = { SIM_MAX_STEPS, 0, &stopping };
+	struct rp_limits lim = { SIM_MAX_STEPS, 0, &stopping, stop_request,
+	    r };
 	const struct analysis *a;
 	struct an_opts o;
 	json_error_t je;

@@ -333,6 +333,8 @@ struct loader {
 	size_t nkinds;
 	size_t cap_ids, cap_eps;
 	int failed;
+	int stopped;			/* o->stop said so */
+	size_t seen;			/* rows, for stop's period */
 	/* the notification being walked */
 	int64_t notif;
 	size_t recv;			/* its receiver, in a->receivers */
@@ -385,6 +387,30 @@ selected(const struct an_opts *o, const json_t *labels)
 	return 0;
 }
 
+/* Whether the analysis stops here: o->stop asked every AN_CHECK_EVERY
+ * rows (a row costs microseconds: well under 100 ms between asks), and
+ * once it said so, for every later row too (the scan ends). */
+static int
+stop_row(struct loader *ld)
+{
+	if (ld->stopped)
+		return 1;
+	if (ld->o->stop != NULL && ++ld->seen % AN_CHECK_EVERY == 0 &&
+	    ld->o->stop(ld->o->stop_arg))
+		ld->stopped = 1;
+	return ld->stopped;
+}
+
+/* Whether the analysis stops between two steps. */
+static int
+stop_step(struct loader *ld)
+{
+	if (!ld->stopped && ld->o->stop != NULL &&
+	    ld->o->stop(ld->o->stop_arg))
+		ld->stopped = 1;
+	return ld->stopped;
+}
+
 static int
 load_identity(const struct identity_row *r, void *arg)
 {
@@ -394,6 +420,8 @@ load_identity(const struct identity_row *r, void *arg)
 	json_error_t je;
 	const char *team;
 
+	if (stop_row(ld))
+		return 1;
 	if (a->nids == ld->cap_ids) {
 		size_t n = ld->cap_ids ? ld->cap_ids * 2 : 256;
 		struct an_identity *p = realloc(a->ids, n * sizeof(*p));
@@ -450,6 +478,8 @@ load_episode(const struct episode *e, void *arg)
 	struct an_episode *x;
 	size_t ident;
 
+	if (stop_row(ld))
+		return 1;
 	if (!map_get(&ld->ids, e->identity, &ident))
 		return 0;	/* cannot happen: identities come first */
 	if (a->neps == ld->cap_eps) {
@@ -487,6 +517,8 @@ load_pending_only(const struct episode *e, void *arg)
 	struct loader *ld = arg;
 	size_t ident;
 
+	if (stop_row(ld))
+		return 1;
 	if (map_get(&ld->ids, e->identity, &ident))
 		ld->a->ids[ident].pending_only++;
 	return 0;
@@ -498,6 +530,8 @@ load_feedback(int64_t episode, const char *verdict, void *arg)
 	struct loader *ld = arg;
 	size_t i;
 
+	if (stop_row(ld))
+		return 1;
 	if (map_get(&ld->eps, (uint64_t)episode, &i))
 		ld->a->eps[i].feedback = strcmp(verdict, "actionable") == 0 ?
 		    FB_ACTIONABLE : FB_NOISE;
@@ -559,6 +593,8 @@ load_notified(const struct notified_row *r, void *arg)
 	size_t i;
 	int known;
 
+	if (stop_row(ld))
+		return 1;
 	/* a selection counts a notification by the alerts of its own it
 	 * carried: a resolved one (no firing alert) cannot be told apart */
 	if (ld->o->nmatch > 0 && (r->alertname == NULL ||
@@ -835,7 +871,7 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 		if (o->overrides[i].t.flap_window_ms > lookback)
 			lookback = o->overrides[i].t.flap_window_ms;
 	if (store_scan_identities(st, from - lookback, to, load_identity,
-	    &ld) < 0 || ld.failed)
+	    &ld) < 0 || ld.failed || ld.stopped)
 		goto fail;
 	/* sized once, not grown by doubling: at 300k episodes the copies
 	 * and page faults of growing were a quarter of an analysis */
@@ -851,7 +887,7 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 	    &ld) < 0 || ld.failed ||
 	    store_scan_pending_only(st, from, to, load_pending_only, &ld) < 0 ||
 	    store_scan_feedback(st, from - lookback, to, load_feedback,
-	    &ld) < 0 || ld.failed)
+	    &ld) < 0 || ld.failed || ld.stopped)
 		goto fail;
 	if (split_identities(&ld) < 0)
 		goto nomem;
@@ -874,15 +910,20 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 	for (size_t i = 0; i < a->neps; i++)
 		a->eps[i].context = a->eps[i].firing_at < from;
 
+	if (stop_step(&ld))
+		goto fail;
 	if (an_flapping(a) < 0)
 		goto nomem;
 	an_durations(a);
+	if (stop_step(&ld))
+		goto fail;
 	if (an_groups(a, o) < 0)
 		goto nomem;
 	an_classify(a);
 
-	if (store_scan_notified(st, from, to, 1, load_notified, &ld) < 0 ||
-	    ld.failed)
+	if (stop_step(&ld) ||
+	    store_scan_notified(st, from, to, 1, load_notified, &ld) < 0 ||
+	    ld.failed || ld.stopped)
 		goto fail;
 	if (build_pages(&ld) < 0)
 		goto nomem;
@@ -896,6 +937,8 @@ an_run(struct store *st, const struct an_opts *o, int64_t from, int64_t to,
 	a->nbyid = a->neps;
 	if (a->nbyid > 1)
 		qsort(a->byid, a->nbyid, sizeof(*a->byid), byid_cmp);
+	if (stop_step(&ld))
+		goto fail;
 	if (o->post != NULL && o->post(a, o) < 0)
 		goto nomem;
 	*out = a;
@@ -907,7 +950,10 @@ nomem:
 fail:
 	if (ld.failed)
 		snprintf(err, errlen, "out of memory");
-	else
+	else if (ld.stopped) {
+		snprintf(err, errlen, "stopped");
+		result = AN_ESTOPPED;
+	} else
 		snprintf(err, errlen, "%s", store_errmsg(st));
 out:
 	for (size_t i = 0; i < ld.nrows; i++)

@@ -130,7 +130,14 @@ struct an_opts {
 	 * the hook's, borrowed. */
 	int (*post)(struct analysis *a, const struct an_opts *o);
 	const void *post_arg;
+	/* Asked every AN_CHECK_EVERY rows of an_run's scans and between its
+	 * steps: non-zero stops the analysis (an_run returns AN_ESTOPPED).
+	 * What stops it is the caller's (a deadline, a client gone, a
+	 * shutdown). NULL: never. stop_arg is the hook's, borrowed. */
+	int (*stop)(const void *stop_arg);
+	const void *stop_arg;
 };
+#define AN_CHECK_EVERY	4096
 
 void an_opts_default(struct an_opts *o);
 
@@ -302,8 +309,9 @@ struct analysis {
 /* Runs an analysis of [from, to) at time now. Besides the fired episodes
  * it counts each identity's episodes that ended while pending
  * (pending_only), loading the identities that have only those. Returns 0
- * and *out (free with an_free), or -1 with store_errmsg / "out of memory"
- * in err. */
+ * and *out (free with an_free), -1 with store_errmsg / "out of memory"
+ * in err, or AN_ESTOPPED when o->stop stopped it (err "stopped"). */
+#define AN_ESTOPPED	(-2)
 int an_run(struct store *st, const struct an_opts *o, int64_t from,
     int64_t to, int64_t now, struct analysis **out, char *err, size_t errlen);
 

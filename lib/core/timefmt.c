@@ -174,6 +174,15 @@ ts_now_ms(void)
 	    __atomic_load_n(&clock_offset_ms, __ATOMIC_SEQ_CST);
 }
 
+int64_t
+ts_mono_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 void
 ts_clock_advance(int64_t ms)
 {

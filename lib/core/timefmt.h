@@ -35,6 +35,10 @@ void ts_add_ms(struct timespec *t, int64_t ms);
  * wall-clock read of lib/ and daemon/ goes through here. */
 int64_t ts_now_ms(void);
 
+/* CLOCK_MONOTONIC in ms: the clock of deadlines and timeouts, which
+ * --test.clock does not move. */
+int64_t ts_mono_ms(void);
+
 /* For tests only (alertnoised --test.clock): moves what ts_now_ms returns
  * ms further (ms >= 0), from any thread. The real clock keeps running under
  * the offset; nothing can move it back. */

@@ -1920,15 +1920,27 @@ rc_recommend(const struct analysis *a, const struct rp_history *h,
 	c.o = o;
 	c.cur = current != NULL ? current : &none;
 	c.ro = ro;
-	if (rp_base_new(a, h, o, c.cur, &c.rb) < 0 ||
-	    rp_base_run(c.rb, NULL, &c.base) < 0)
+	if (ro->lim != NULL) {
+		if ((result = rp_base_new_limited(a, h, o, c.cur, ro->lim,
+		    &c.rb)) != RP_OK) {
+			result = result == RP_ENOMEM ? -1 : result;
+			goto out;
+		}
+		result = -1;
+	} else if (rp_base_new(a, h, o, c.cur, &c.rb) < 0)
+		goto out;
+	if (rp_base_run(c.rb, NULL, &c.base) < 0)
 		goto out;
 	based = 1;
-	if (name_stats(&c) < 0)
+	/* past a limit every candidate's replay would stop at once: the
+	 * list is not worth the rest */
+	if (rp_base_status(c.rb) != RP_OK || name_stats(&c) < 0)
 		goto out;
 	for (size_t i = 0; i < c.nnames; i++) {
 		const struct name *n = &c.names[i];
 
+		if (rp_base_status(c.rb) != RP_OK)
+			goto out;
 		if (rec_raise_for(&c, n) < 0 ||
 		    rec_keep_firing_for(&c, n) < 0 ||
 		    rec_repeat_interval(&c, n) < 0 ||
@@ -1947,11 +1959,18 @@ rc_recommend(const struct analysis *a, const struct rp_history *h,
 	}
 	if (rec_drop_replica(&c) < 0)
 		goto out;
+	/* a replay stopped by a limit counted only part of its window */
+	if (rp_base_status(c.rb) != RP_OK) {
+		result = rp_base_status(c.rb);
+		goto out;
+	}
 	qsort(c.out.rows, c.out.n, sizeof(*c.out.rows), row_cmp);
 	*out = c.out;
 	memset(&c.out, 0, sizeof(c.out));
 	result = 0;
 out:
+	if (result == -1 && rp_base_status(c.rb) != RP_OK)
+		result = rp_base_status(c.rb);
 	rc_list_free(&c.out);
 	if (based)
 		rp_result_free(&c.base);

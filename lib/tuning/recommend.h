@@ -37,6 +37,9 @@ struct rc_opts {
 					   drop_replica_label snippet;
 					   borrowed */
 	size_t nreplica;
+	const struct rp_limits *lim;	/* bounds on all the replays
+					   together (replay.h); NULL: none.
+					   Borrowed */
 };
 
 /* The documented defaults; replica labels [replica, prometheus_replica]
@@ -164,7 +167,8 @@ struct rc_list {
  * Fills *out (the caller frees it with rc_list_free) with one row per
  * recommendation, unique by id, ordered by pages saved (rc_pages_saved,
  * most first), then id; nothing is patched yet. The same input gives the
- * same list. Returns 0, or -1 on out-of-memory (*out empty). */
+ * same list. Returns 0, -1 on out-of-memory, or the enum rp_status of
+ * the limit of ro->lim the replays hit (*out empty). */
 int rc_recommend(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
     const struct rc_opts *ro, struct rc_list *out);

@@ -352,6 +352,34 @@ rp_base_new(const struct analysis *a, const struct rp_history *h,
 }
 
 int
+rp_base_new_limited(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    const struct rp_limits *lim, struct rp_base **out)
+{
+	struct rp_budget *bud;
+	int status;
+
+	*out = NULL;
+	if ((bud = calloc(1, sizeof(*bud))) == NULL)
+		return RP_ENOMEM;
+	bud->lim = lim;
+	bud->status = RP_OK;
+	if (base_new(a, h, o, current, NULL, NULL, bud, out) < 0) {
+		status = bud->status != RP_OK ? bud->status : RP_ENOMEM;
+		free(bud);
+		return status;
+	}
+	(*out)->own_budget = bud;
+	return RP_OK;
+}
+
+int
+rp_base_status(const struct rp_base *b)
+{
+	return b != NULL && b->budget != NULL ? b->budget->status : RP_OK;
+}
+
+int
 rp_notifications(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
     rp_note_fn fn, void *arg)
@@ -369,6 +397,7 @@ rp_base_free(struct rp_base *b)
 {
 	if (b == NULL)
 		return;
+	free(b->own_budget);
 	an_by_ident_free(&b->by);
 	free(b->note_eps);
 	free(b->sfirst);

@@ -166,6 +166,10 @@ struct rp_limits {
 	int64_t		 deadline_ms;	/* rp_clock_ms() time; 0: none */
 	const int	*stop;		/* read atomically; non-zero: stop
 					   now; NULL: never */
+	/* asked with stop_arg as often as the flag: non-zero stops the
+	 * replay (RP_ESTOPPED); NULL: never */
+	int		(*stop_fn)(const void *stop_arg);
+	const void	*stop_arg;
 };
 #define RP_CHECK_EVERY	4096
 
@@ -204,6 +208,17 @@ struct rp_base;
 int rp_base_new(const struct analysis *a, const struct rp_history *h,
     const struct an_opts *o, const struct rp_settings *current,
     struct rp_base **out);
+
+/* rp_base_new whose replays, its own and every rp_base_run's, spend one
+ * budget within lim (borrowed: it must outlive the base). Returns RP_OK
+ * and *out, RP_ENOMEM, or the enum rp_status of the limit its own replay
+ * hit. Once a limit is hit every later replay stops at once (its result
+ * is partial) and rp_base_status says which. */
+int rp_base_new_limited(const struct analysis *a, const struct rp_history *h,
+    const struct an_opts *o, const struct rp_settings *current,
+    const struct rp_limits *lim, struct rp_base **out);
+/* RP_OK, or the enum rp_status of the limit a limited base hit. */
+int rp_base_status(const struct rp_base *b);
 
 /* rp_run's result for proposed (NULL: the current settings again) on top
  * of the base's current settings. proposed is borrowed for the call only.

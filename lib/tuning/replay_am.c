@@ -19,6 +19,7 @@
 
 #include "amroute.h"
 #include "selector.h"
+#include "timefmt.h"
 
 #define AM_GROUP_WAIT_MS	30000	/* Alertmanager's route defaults */
 #define AM_GROUP_INTERVAL_MS	300000
@@ -543,10 +544,7 @@ flush(struct gctx *g, struct member *m, size_t *pr, size_t np, int64_t t,
 int64_t
 rp_clock_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ts_mono_ms();
 }
 
 int
@@ -563,8 +561,9 @@ rp__spend(struct rp_budget *b)
 	if (l->max_steps > 0 && b->steps > l->max_steps)
 		b->status = RP_ESTEPS;
 	else if (b->steps % RP_CHECK_EVERY == 0) {
-		if (l->stop != NULL && __atomic_load_n(l->stop,
-		    __ATOMIC_RELAXED))
+		if ((l->stop != NULL && __atomic_load_n(l->stop,
+		    __ATOMIC_RELAXED)) ||
+		    (l->stop_fn != NULL && l->stop_fn(l->stop_arg)))
 			b->status = RP_ESTOPPED;
 		else if (l->deadline_ms > 0 && rp_clock_ms() >= l->deadline_ms)
 			b->status = RP_EDEADLINE;

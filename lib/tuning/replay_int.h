@@ -373,6 +373,8 @@ struct rp_base {
 	size_t *note_eps;		/* scratch, nids */
 	int note_failed;
 	struct rp_budget *budget;	/* NULL: unlimited */
+	struct rp_budget *own_budget;	/* rp_base_new_limited's: freed
+					   with the base */
 };
 
 #endif

@@ -648,6 +648,15 @@ TEST(base_runs_equal_fresh_replays)
 	done(a, h);
 }
 
+/* rp_limits.stop_fn: stops at the third time it is asked (*arg counts) */
+static int
+stop_at_third(const void *arg)
+{
+	int *n = (int *)(uintptr_t)arg;
+
+	return ++*n >= 3;
+}
+
 /* A replay's cost is bounded: one alert firing for 10 h under
  * group_interval and repeat_interval 1s is a flush a second, 36,000 steps;
  * past max_steps, the deadline or the stop flag the run answers why and
@@ -662,7 +671,7 @@ TEST(limits_stop_a_long_replay)
 	struct rp_settings cur = { NULL, 0, &route, 1, NULL, 0 };
 	struct rp_history *h;
 	struct analysis *a = build(n, 1, e, 1, 40000, &h);
-	struct rp_limits lim = { 0, 0, NULL };
+	struct rp_limits lim = { 0, 0, NULL, NULL, NULL };
 	struct an_opts o;
 	struct rp_result r;
 	int stop = 1;
@@ -693,6 +702,48 @@ TEST(limits_stop_a_long_replay)
 	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r),
 	    RP_EDEADLINE);
 	CHECK(r.counts == NULL);
+
+	/* the stop callback, asked every RP_CHECK_EVERY steps */
+	lim.deadline_ms = 0;
+	lim.stop_fn = stop_at_third;
+	lim.stop_arg = &stop;
+	stop = 0;
+	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r),
+	    RP_ESTOPPED);
+	CHECK(r.counts == NULL);
+	CHECK_INT(stop, 3);
+	done(a, h);
+}
+
+/* A base built within limits: its own replay and every later run spend
+ * one budget; once hit, rp_base_status says which. */
+TEST(limited_base_stops_every_run)
+{
+	static const char *const n[] = { "Long" };
+	static const struct ep e[] = { { 0, -1, 0, 36000 } };
+	static const struct rp_route fast = { NULL, NULL, NULL, 0, 0, -1,
+	    1 * S, 1 * S, -1, NULL, 0 };
+	const struct rp_settings prop = { NULL, 0, &fast, 1, NULL, 0 };
+	struct rp_settings cur = { NULL, 0, &route, 1, NULL, 0 };
+	struct rp_history *h;
+	struct analysis *a = build(n, 1, e, 1, 40000, &h);
+	struct rp_limits lim = { 0, 0, NULL, stop_at_third, NULL };
+	struct rp_base *b = NULL;
+	struct an_opts o;
+	struct rp_result r;
+	int calls = 0;
+
+	an_opts_default(&o);
+	lim.stop_arg = &calls;
+	/* the current settings: a flush every 5 min, within the budget */
+	CHECK_INT(rp_base_new_limited(a, h, &o, &cur, &lim, &b), RP_OK);
+	CHECK_INT(rp_base_status(b), RP_OK);
+	/* 36,000 steps: stopped at the third ask */
+	CHECK_INT(rp_base_run(b, &prop, &r), 0);
+	rp_result_free(&r);
+	CHECK_INT(rp_base_status(b), RP_ESTOPPED);
+	CHECK_INT(calls, 3);
+	rp_base_free(b);
 	done(a, h);
 }
 
@@ -713,5 +764,6 @@ main(void)
 	RUN(for_boundary_of_an_ha_episode);
 	RUN(alertname_counts_sum_its_instances);
 	RUN(limits_stop_a_long_replay);
+	RUN(limited_base_stops_every_run);
 	return t_done();
 }

@@ -1416,6 +1416,52 @@ TEST(week_is_compared_with_the_calendar_week_before)
 	report_free(r);
 }
 
+/* an_opts.stop: asked while the analysis runs; once it says stop, an_run
+ * gives up with AN_ESTOPPED and no analysis; never saying so changes
+ * nothing. */
+static int stop_asked, stop_after;
+
+static int
+stop_when_asked(const void *arg)
+{
+	(void)arg;
+	return ++stop_asked > stop_after;
+}
+
+TEST(analysis_stops_when_asked)
+{
+	static const char *const paging[] = { "pager" };
+	struct an_opts o;
+	struct analysis *a = NULL, *b = NULL;
+	int64_t now = wk_at(11, 2, 9, 0);
+	char err[256];
+
+	an_opts_default(&o);
+	o.paging_receivers = paging;
+	o.npaging = 1;
+	CHECK_INT(an_run(wk_st, &o, now - 30 * DAY, now, now, &a, err,
+	    sizeof(err)), 0);
+	o.stop = stop_when_asked;
+	stop_asked = 0;
+	stop_after = 1000000;
+	CHECK_INT(an_run(wk_st, &o, now - 30 * DAY, now, now, &b, err,
+	    sizeof(err)), 0);
+	CHECK(stop_asked > 0);
+	CHECK(a != NULL && b != NULL && a->neps > 0 && a->neps == b->neps &&
+	    a->npages == b->npages);
+	an_free(b);
+	b = NULL;
+	for (stop_after = 0; stop_after < 3; stop_after++) {
+		stop_asked = 0;
+		CHECK_INT(an_run(wk_st, &o, now - 30 * DAY, now, now, &b, err,
+		    sizeof(err)), AN_ESTOPPED);
+		CHECK(b == NULL);
+		CHECK_STR(err, "stopped");
+		CHECK_INT(stop_asked, stop_after + 1);
+	}
+	an_free(a);
+}
+
 int
 main(void)
 {
@@ -1445,6 +1491,7 @@ main(void)
 		wk_dir[0] = '\0';
 	RUN(week_team_review_matches_goldens);
 	RUN(week_is_compared_with_the_calendar_week_before);
+	RUN(analysis_stops_when_asked);
 	store_close(wk_st);
 	if (wk_dir[0] != '\0') {
 		char cmd[128];
