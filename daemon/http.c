@@ -81,9 +81,17 @@ static struct MHD_Daemon *mhd;
 static struct lane *lane_ingest, *lane_query;
 static size_t inflight_max;	/* web.max_inflight_bytes */
 static size_t inflight_bytes;	/* request bodies held now: atomic */
-/* The web config the server started with: its TLS settings are libmicro-
- * httpd's until http_stop; held. NULL: plain HTTP. */
-static struct webconfig *tls_web;
+/* With TLS (tls_server_config at start), the daemon whose running web
+ * config each handshake takes (tls_current); NULL: plain HTTP. */
+static struct daemon *tls_d;
+/* Every web config whose certificate, key or priorities went to a
+ * handshake, held until http_stop: GnuTLS goes on using them after the
+ * callback returns, and a reload may release the config meanwhile.
+ * Reloads are rare, so the list stays short. The last is the one served
+ * now. */
+static pthread_mutex_t tls_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct webconfig **tls_kept;
+static size_t tls_nkept;
 static int in_flight;	/* requests started and not completed: atomic */
 static void stop_serving(void);
 static struct met_family *m_refused;	/* {reason} */
@@ -581,6 +589,59 @@ running_web(struct daemon *d)
 	return wc;
 }
 
+/* The web config TLS serves now: the running one, or, after a reload that
+ * took tls_server_config away (turning TLS off changes only at restart),
+ * the last one that had it. Kept in tls_kept, so valid until http_stop
+ * without a hold of the caller's. NULL without TLS. */
+static struct webconfig *
+tls_current(void)
+{
+	struct webconfig *wc, *cur, **v;
+	size_t i;
+
+	if (tls_d == NULL)
+		return NULL;
+	wc = running_web(tls_d);
+	pthread_mutex_lock(&tls_mu);
+	cur = tls_kept[tls_nkept - 1];
+	if (wc == NULL || wc == cur || !webcfg_tls(wc))
+		goto out;
+	for (i = 0; i < tls_nkept && tls_kept[i] != wc; i++)
+		;
+	if (i == tls_nkept) {
+		/* out of memory: the one before serves on */
+		if ((v = realloc(tls_kept, (tls_nkept + 1) *
+		    sizeof(*v))) == NULL)
+			goto out;
+		tls_kept = v;
+		tls_kept[tls_nkept++] = wc;	/* the list's hold */
+	} else {
+		/* kept already (cannot happen: a reload loads anew) */
+		memmove(&tls_kept[i], &tls_kept[i + 1], (tls_nkept - i - 1) *
+		    sizeof(*tls_kept));
+		tls_kept[tls_nkept - 1] = wc;
+		webcfg_release(wc);
+	}
+	cur = wc;
+	wc = NULL;
+out:
+	pthread_mutex_unlock(&tls_mu);
+	webcfg_release(wc);
+	return cur;
+}
+
+/* Releases every kept web config: TLS ends (libmicrohttpd stopped). */
+static void
+tls_forget(void)
+{
+	for (size_t i = 0; i < tls_nkept; i++)
+		webcfg_release(tls_kept[i]);
+	free(tls_kept);
+	tls_kept = NULL;
+	tls_nkept = 0;
+	tls_d = NULL;
+}
+
 /* Answers text with one more header (name: value), counted in
  * alertnoise_http_auth_failures_total{reason}. */
 static enum MHD_Result
@@ -638,18 +699,20 @@ check_access(struct MHD_Connection *c, struct request *r,
 	struct daemon *d = r->d;
 	const union MHD_ConnectionInfo *ci;
 	const struct an_config *cfg = NULL;
-	struct webconfig *wc = NULL;
+	struct webconfig *wc = NULL, *tw;
 	char *user = NULL, *pass = NULL, addr[64], msg[256], after[16];
 	const char *why;
 	enum webcfg_auth_result auth;
 	int retry = 0, result = 1;
 
-	if (tls_web != NULL && webcfg_client_auth(tls_web) !=
+	/* the running config's client_auth_type and CAs, also for a
+	 * connection whose handshake ran under an older one */
+	if ((tw = tls_current()) != NULL && webcfg_client_auth(tw) !=
 	    WC_NO_CLIENT_CERT) {
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_GNUTLS_SESSION);
 		why = ci == NULL || ci->tls_session == NULL ? "no TLS session" :
-		    webcfg_client_cert_check(tls_web, ci->tls_session);
+		    webcfg_client_cert_check(tw, ci->tls_session);
 		if (why != NULL) {
 			snprintf(msg, sizeof(msg), "client certificate "
 			    "refused: %s\n", why);
@@ -963,28 +1026,59 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	__atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
 }
 
+/* gnutls_certificate_verify_function: run by a handshake once the
+ * client's certificate is in; nonzero fails the handshake. */
+static int
+tls_verify(gnutls_session_t s)
+{
+	struct webconfig *wc = tls_current();
+
+	return wc == NULL || webcfg_client_cert_check(wc, s) != NULL ? -1 : 0;
+}
+
+/* MHD_OPTION_HTTPS_CERT_CALLBACK (gnutls_certificate_retrieve_function2):
+ * every handshake serves the certificate and key of the web config running
+ * now, so that a reload rotates them for the next connection. */
+static int
+tls_cert_cb(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
+    const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+    gnutls_pcert_st **pcert, unsigned int *pcert_length,
+    gnutls_privkey_t *key)
+{
+	(void)s;
+	(void)req_ca_dn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	return webcfg_tls_certificate(tls_current(), pcert, pcert_length, key);
+}
+
 /* MHD_OPTION_NOTIFY_CONNECTION: the connection's caps and deadline
- * (conns.h); a new TLS connection's session, before its handshake, asks
- * for the client certificate client_auth_type wants. */
+ * (conns.h); a new TLS connection's session, before its handshake, takes
+ * the running web config's priorities and asks for the client certificate
+ * its client_auth_type wants. */
 static void
 connection_cb(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
 	const union MHD_ConnectionInfo *ci;
+	struct webconfig *wc;
 
 	(void)cls;
 	conns_notify(c, socket_context, toe);
-	if (toe != MHD_CONNECTION_NOTIFY_STARTED || tls_web == NULL)
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED ||
+	    (wc = tls_current()) == NULL)
 		return;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (ci != NULL && ci->tls_session != NULL)
-		webcfg_tls_session_setup(tls_web, ci->tls_session);
+		webcfg_tls_session_setup(wc, ci->tls_session, tls_verify);
 }
 
 /* The TLS options of libmicrohttpd for d's web config, ended by
- * MHD_OPTION_END (only it without TLS); sets MHD_USE_TLS in *flags. The
- * texts stay tls_web's. Returns -1 with err when this libmicrohttpd has no
- * TLS. */
+ * MHD_OPTION_END (only it without TLS); sets MHD_USE_TLS in *flags and
+ * starts tls_kept with d's web config. The certificate comes from
+ * tls_cert_cb, the rest per session from connection_cb. Returns -1 with
+ * err when this libmicrohttpd has no TLS. */
 static int
 tls_options(struct daemon *d, struct MHD_OptionItem *opt, size_t nopt,
     unsigned int *flags, char *err, size_t errlen)
@@ -1001,17 +1095,22 @@ tls_options(struct daemon *d, struct MHD_OptionItem *opt, size_t nopt,
 		    "but this libmicrohttpd was built without TLS");
 		return -1;
 	}
-	tls_web = webcfg_hold(d->web);
+	if (MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) !=
+	    MHD_YES || (tls_kept = malloc(sizeof(*tls_kept))) == NULL) {
+		snprintf(err, errlen, "--web.config.file has tls_server_config, "
+		    "but this libmicrohttpd has no certificate callback (or "
+		    "out of memory)");
+		return -1;
+	}
+	tls_kept[0] = webcfg_hold(d->web);
+	tls_nkept = 1;
+	tls_d = d;
 	*flags |= MHD_USE_TLS;
-	opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
-	    (void *)webcfg_cert_pem(tls_web) };
-	opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
-	    (void *)webcfg_key_pem(tls_web) };
+	opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+	    (void *)tls_cert_cb };
+	/* the session's own (connection_cb) override these at once */
 	opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
-	    (void *)webcfg_priorities(tls_web) };
-	if (webcfg_client_ca_pem(tls_web) != NULL)
-		opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST,
-		    0, (void *)webcfg_client_ca_pem(tls_web) };
+	    (void *)webcfg_priorities(d->web) };
 	opt[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	return 0;
 }
@@ -1212,10 +1311,9 @@ http_start(struct daemon *d, char *err, size_t errlen)
 	if (mhd == NULL) {
 		snprintf(err, errlen, "listening on %s failed (address in use "
 		    "or not permitted%s)", d->cfg->listen_address,
-		    tls_web ? ", or libmicrohttpd refused the TLS settings" :
+		    tls_d ? ", or libmicrohttpd refused the TLS settings" :
 		    "");
-		webcfg_release(tls_web);
-		tls_web = NULL;
+		tls_forget();
 		stop_serving();
 		return -1;
 	}
@@ -1224,7 +1322,7 @@ http_start(struct daemon *d, char *err, size_t errlen)
 	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
 	    info ? info->port : (unsigned)p);
 	log_info("Listening on", "address", bound, "tls",
-	    tls_web ? "true" : "false");
+	    tls_d ? "true" : "false");
 	return 0;
 }
 
@@ -1274,6 +1372,5 @@ http_stop(struct daemon *d, int64_t timeout_ms)
 	MHD_stop_daemon(mhd);
 	mhd = NULL;
 	stop_serving();
-	webcfg_release(tls_web);
-	tls_web = NULL;
+	tls_forget();
 }

@@ -113,10 +113,12 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	pthread_mutex_lock(&reloading);
 	old = d->cfg;
 	old_web = d->web;
-	/* libmicrohttpd reads the TLS material once, at start */
-	if (web != NULL && old_web != NULL && !webcfg_tls_equal(web, old_web))
-		log_warn("tls_server_config changes only at restart: the "
-		    "running certificate and TLS settings stay", "file",
+	/* plain or TLS is libmicrohttpd's at start; every other
+	 * tls_server_config change applies to the next handshake (http.c) */
+	if (web != NULL && old_web != NULL &&
+	    webcfg_tls(web) != webcfg_tls(old_web))
+		log_warn("turning TLS on or off changes only at restart: the "
+		    "server goes on as it started", "file",
 		    d->flags.web_config_file);
 	/* what is read only at start keeps its running value (the running
 	 * config itself is never written: requests read it) */

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 #include <yaml.h>
@@ -50,6 +51,12 @@ struct webconfig {
 	int		 tls;
 	char		*cert_pem, *key_pem, *ca_pem;
 	char		*priorities;
+	/* the same, parsed once for every handshake */
+	gnutls_pcert_st	*pcert;		/* the chain, the server's first */
+	unsigned	 npcert;
+	gnutls_privkey_t key;
+	gnutls_x509_trust_list_t ca;	/* NULL: no client_ca_file */
+	gnutls_priority_t prio;
 	enum webcfg_client_auth client_auth;
 
 	struct wc_user	*users;
@@ -390,14 +397,61 @@ make_priorities(struct wc_loader *ld, const struct tls_settings *ts)
 	if (gnutls_priority_init(&prio, p, &errpos) < 0)
 		return fail(ld, 0, "tls_server_config", "GnuTLS refuses the "
 		    "priorities \"%s\" made of these settings", p);
-	gnutls_priority_deinit(prio);
+	ld->wc->prio = prio;
 	if ((ld->wc->priorities = strdup(p)) == NULL)
 		return fail(ld, 0, NULL, "out of memory");
 	return 0;
 }
 
+/* Parses the checked PEM texts into what a handshake takes: the chain
+ * (gnutls_pcert_st), the key (gnutls_privkey_t) and the client CAs (a
+ * trust list). */
+static int
+parse_tls_material(struct wc_loader *ld)
+{
+	struct webconfig *wc = ld->wc;
+	gnutls_x509_crt_t *crts = NULL;
+	gnutls_datum_t cert, key, ca;
+	unsigned n = 0, i;
+	int rc;
+
+	cert.data = (unsigned char *)wc->cert_pem;
+	cert.size = (unsigned)strlen(wc->cert_pem);
+	key.data = (unsigned char *)wc->key_pem;
+	key.size = (unsigned)strlen(wc->key_pem);
+	if ((rc = gnutls_x509_crt_list_import2(&crts, &n, &cert,
+	    GNUTLS_X509_FMT_PEM, 0)) < 0)
+		return fail(ld, 0, "tls_server_config.cert_file", "%s",
+		    gnutls_strerror(rc));
+	if ((wc->pcert = calloc(n, sizeof(*wc->pcert))) != NULL &&
+	    (rc = gnutls_pcert_import_x509_list(wc->pcert, crts, &n, 0)) == 0)
+		wc->npcert = n;
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	if (wc->npcert == 0)
+		return fail(ld, 0, "tls_server_config.cert_file", "%s",
+		    wc->pcert == NULL ? "out of memory" : gnutls_strerror(rc));
+	if ((rc = gnutls_privkey_init(&wc->key)) < 0 ||
+	    (rc = gnutls_privkey_import_x509_raw(wc->key, &key,
+	    GNUTLS_X509_FMT_PEM, NULL, 0)) < 0)
+		return fail(ld, 0, "tls_server_config.key_file", "%s",
+		    gnutls_strerror(rc));
+	if (wc->ca_pem != NULL) {
+		ca.data = (unsigned char *)wc->ca_pem;
+		ca.size = (unsigned)strlen(wc->ca_pem);
+		if ((rc = gnutls_x509_trust_list_init(&wc->ca, 0)) < 0 ||
+		    (rc = gnutls_x509_trust_list_add_trust_mem(wc->ca, &ca,
+		    NULL, GNUTLS_X509_FMT_PEM, 0, 0)) <= 0)
+			return fail(ld, 0, "tls_server_config.client_ca_file",
+			    "%s", rc < 0 ? gnutls_strerror(rc) :
+			    "no PEM certificate");
+	}
+	return 0;
+}
+
 /* Checks that the certificate and key are a pair GnuTLS can serve, and
- * the client CAs load. */
+ * the client CAs load; then parses them (parse_tls_material). */
 static int
 check_tls_material(struct wc_loader *ld, const struct tls_settings *ts)
 {
@@ -431,7 +485,7 @@ check_tls_material(struct wc_loader *ld, const struct tls_settings *ts)
 			goto out;
 		}
 	}
-	result = 0;
+	result = parse_tls_material(ld);
 out:
 	gnutls_certificate_free_credentials(cred);
 	return result;
@@ -707,6 +761,15 @@ wc_free(struct webconfig *wc)
 	}
 	free(wc->ca_pem);
 	free(wc->priorities);
+	for (unsigned i = 0; i < wc->npcert; i++)
+		gnutls_pcert_deinit(&wc->pcert[i]);
+	free(wc->pcert);
+	if (wc->key != NULL)
+		gnutls_privkey_deinit(wc->key);
+	if (wc->ca != NULL)
+		gnutls_x509_trust_list_deinit(wc->ca, 1);
+	if (wc->prio != NULL)
+		gnutls_priority_deinit(wc->prio);
 	free(wc->path);
 	pthread_mutex_destroy(&wc->cache_mu);
 	free(wc);
@@ -914,31 +977,45 @@ webcfg_tls_equal(const struct webconfig *a, const struct webconfig *b)
 
 /* --- client certificates ------------------------------------------------- */
 
-/* gnutls_certificate_verify_function: run by the handshake once the
- * client's Certificate message is in. A failure ends the handshake. */
+/* Whether the session's client certificate chain verifies against wc's
+ * client CAs (gnutls_x509_trust_list_verify_crt2: signatures, the chain up
+ * to a CA of the list, the times), wc's own list rather than the session
+ * credentials': those are libmicrohttpd's, set once at start. */
 static int
-verify_required(gnutls_session_t s)
+chain_trusted(const struct webconfig *wc, gnutls_session_t s)
 {
-	unsigned status;
+	const gnutls_datum_t *raw;
+	gnutls_x509_crt_t crts[16];
+	unsigned n = 0, i, got = 0, status = 1;
 
-	if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0)
-		return -1;
-	return 0;
-}
-
-static int
-verify_if_given(gnutls_session_t s)
-{
-	unsigned n = 0;
-
-	if (gnutls_certificate_get_peers(s, &n) == NULL || n == 0)
+	if (wc->ca == NULL ||
+	    (raw = gnutls_certificate_get_peers(s, &n)) == NULL || n == 0)
 		return 0;
-	return verify_required(s);
+	if (n > sizeof(crts) / sizeof(crts[0]))
+		return 0;
+	for (got = 0; got < n; got++) {
+		if (gnutls_x509_crt_init(&crts[got]) < 0)
+			goto out;
+		if (gnutls_x509_crt_import(crts[got], &raw[got],
+		    GNUTLS_X509_FMT_DER) < 0) {
+			got++;
+			goto out;
+		}
+	}
+	if (gnutls_x509_trust_list_verify_crt2(wc->ca, crts, n, NULL, 0, 0,
+	    &status, NULL) < 0)
+		status = 1;
+out:
+	for (i = 0; i < got; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	return status == 0;
 }
 
 void
-webcfg_tls_session_setup(const struct webconfig *wc, gnutls_session_t s)
+webcfg_tls_session_setup(const struct webconfig *wc, gnutls_session_t s,
+    gnutls_certificate_verify_function *verify)
 {
+	gnutls_priority_set(s, wc->prio);
 	switch (wc->client_auth) {
 	case WC_NO_CLIENT_CERT:
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_IGNORE);
@@ -951,19 +1028,31 @@ webcfg_tls_session_setup(const struct webconfig *wc, gnutls_session_t s)
 		break;
 	case WC_VERIFY_CLIENT_CERT_IF_GIVEN:
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
-		gnutls_session_set_verify_function(s, verify_if_given);
+		gnutls_session_set_verify_function(s, verify);
 		break;
 	case WC_REQUIRE_AND_VERIFY_CLIENT_CERT:
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
-		gnutls_session_set_verify_function(s, verify_required);
+		gnutls_session_set_verify_function(s, verify);
 		break;
 	}
+}
+
+int
+webcfg_tls_certificate(const struct webconfig *wc,
+    gnutls_pcert_st **pcert, unsigned *npcert, gnutls_privkey_t *key)
+{
+	if (wc == NULL || !wc->tls)
+		return -1;
+	*pcert = wc->pcert;
+	*npcert = wc->npcert;
+	*key = wc->key;
+	return 0;
 }
 
 const char *
 webcfg_client_cert_check(const struct webconfig *wc, gnutls_session_t s)
 {
-	unsigned n = 0, status;
+	unsigned n = 0;
 	int given = gnutls_certificate_get_peers(s, &n) != NULL && n > 0;
 
 	switch (wc->client_auth) {
@@ -977,8 +1066,7 @@ webcfg_client_cert_check(const struct webconfig *wc, gnutls_session_t s)
 		if (!given)
 			return wc->client_auth == WC_VERIFY_CLIENT_CERT_IF_GIVEN ?
 			    NULL : "no client certificate";
-		if (gnutls_certificate_verify_peers2(s, &status) < 0 ||
-		    status != 0)
+		if (!chain_trusted(wc, s))
 			return "client certificate not trusted";
 		return NULL;
 	}

@@ -1,8 +1,8 @@
 /* webconfig.h -- the web configuration file of --web.config.file, in
  * Prometheus exporter-toolkit's format (TLS, client certificates, basic
- * auth users), and what the HTTP server asks of it: the TLS material at
- * start, a client certificate check per connection, a user's password per
- * request (webconfig.c; daemon/ only). */
+ * auth users), and what the HTTP server asks of it: the TLS certificate,
+ * settings and client certificate check of each handshake, a user's
+ * password per request (webconfig.c; daemon/ only). */
 #ifndef AN_WEBCONFIG_H
 #define AN_WEBCONFIG_H
 
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 
 /* tls_server_config.client_auth_type, as Go's crypto/tls.ClientAuthType */
 enum webcfg_client_auth {
@@ -50,15 +51,26 @@ enum webcfg_client_auth webcfg_client_auth(const struct webconfig *wc);
  * are the same. */
 int webcfg_tls_equal(const struct webconfig *a, const struct webconfig *b);
 
-/* Prepares a new TLS session for wc's client_auth_type before its
- * handshake: asks for (or demands) a client certificate and has the
- * handshake fail on one that is required and missing, or that must verify
- * against client_ca_file and does not. */
+/* The certificate chain and private key a handshake serves (for a
+ * gnutls_certificate_retrieve_function2), parsed at load and owned by wc:
+ * they stay valid while wc is held. Returns -1 when wc has no
+ * tls_server_config. */
+int webcfg_tls_certificate(const struct webconfig *wc,
+    gnutls_pcert_st **pcert, unsigned *npcert, gnutls_privkey_t *key);
+
+/* Prepares a new TLS session before its handshake: wc's priorities
+ * (min_version, max_version, cipher_suites, curve_preferences; the
+ * session uses wc's priority cache, so wc must outlive it) and
+ * client_auth_type: asks for (or demands) a client certificate, a missing
+ * required one failing the handshake; when the certificate must verify
+ * against client_ca_file, verify is run by the handshake to check it
+ * (webcfg_client_cert_check) and fails it by returning nonzero. */
 void webcfg_tls_session_setup(const struct webconfig *wc,
-    gnutls_session_t session);
-/* After the handshake: NULL when the session's client certificate passes
- * wc's client_auth_type, else why not ("no client certificate", "client
- * certificate not trusted"). */
+    gnutls_session_t session, gnutls_certificate_verify_function *verify);
+/* NULL when the session's client certificate passes wc's
+ * client_auth_type, verified against wc's client_ca_file (not the
+ * session credentials' trust list), else why not ("no client
+ * certificate", "client certificate not trusted"). */
 const char *webcfg_client_cert_check(const struct webconfig *wc,
     gnutls_session_t session);
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -38,9 +39,9 @@ def bcrypt(password, cost=4):
 
 
 def make_certs(where):
-    """Into the directory where: ca.crt; server.crt/key for 127.0.0.1;
-    client.crt/key signed by the CA; rogue.crt/key, a client certificate of
-    another CA."""
+    """Into the directory where: ca.crt; server.crt/key for 127.0.0.1 and
+    serverb.crt/key, another one (a rotation's); client.crt/key signed by
+    the CA; rogue.crt/key, a client certificate of another CA."""
     def openssl(*args):
         subprocess.run(["openssl"] + list(args), check=True, cwd=where,
                        capture_output=True, timeout=60)
@@ -51,7 +52,8 @@ def make_certs(where):
         openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
                 ca + ".key", "-out", ca + ".crt", "-days", "2", "-subj",
                 "/CN=alertnoise test " + ca)
-    for name, ca, ext in (("server", "ca", True), ("client", "ca", False),
+    for name, ca, ext in (("server", "ca", True), ("serverb", "ca", True),
+                          ("client", "ca", False),
                           ("rogue", "otherca", False)):
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout",
                 name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name)
@@ -382,6 +384,109 @@ class ReloadTest(unittest.TestCase):
         self.assertIn("web.yml:4: tls_server_config.bogus: unknown key",
                       r.stderr)
 
+
+
+def served_certificate(d, context=None):
+    """The DER certificate a new TLS connection to d is served."""
+    ctx = context or client_context()
+    with socket.create_connection(("127.0.0.1", d.port), timeout=5) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+def der_of(name):
+    with open(cert(name + ".crt")) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+class TLSReloadTest(unittest.TestCase):
+    """A reload takes tls_server_config's new certificate, key, CA and
+    settings for the next handshake, as exporter-toolkit does: rotating a
+    certificate needs no restart."""
+    CONFIG = ("tls_server_config:\n  cert_file: tls.crt\n"
+              "  key_file: tls.key\n")
+
+    def setUp(self):
+        self.d = Daemon(web_config=self.CONFIG, ssl_context=client_context())
+        self.install("server")
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def install(self, name):
+        """Writes name's certificate and key in place of tls.crt/key."""
+        for ext in ("crt", "key"):
+            shutil.copy(cert(name + "." + ext),
+                        os.path.join(self.d.dir, "tls." + ext))
+
+    def test_rotated_certificate(self):
+        self.d.start()
+        self.assertEqual(served_certificate(self.d), der_of("server"))
+        self.install("serverb")
+        self.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: served_certificate(self.d) == der_of("serverb"),
+                 what="the new certificate to be served after SIGHUP")
+        self.assertEqual(self.d.get("/-/healthy").status, 200)
+        # a broken certificate fails the reload and keeps the one served
+        with open(os.path.join(self.d.dir, "tls.crt"), "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\nbroken\n")
+        self.assertEqual(self.d.post("/-/reload").status, 500)
+        self.assertEqual(self.d.metric("alertnoise_config_reloads_total",
+                                       result="failure"), 1)
+        self.assertEqual(served_certificate(self.d), der_of("serverb"))
+        self.assertIn("tls_server_config.cert_file", self.d.log())
+        self.assertNotIn("changes only at restart", self.d.log())
+
+    def test_min_version(self):
+        self.d.start()
+        old = client_context(max_version=ssl.TLSVersion.TLSv1_2)
+        self.assertEqual(self.d.get("/-/healthy", context=old).status, 200)
+        self.d.write_web_config(self.CONFIG + "  min_version: TLS13\n")
+        self.assertEqual(self.d.post("/-/reload").status, 200)
+        self.assertTrue(refused(lambda: http(
+            "GET", self.d.url + "/-/healthy", context=old, timeout=5)))
+        self.assertEqual(self.d.get("/-/healthy").status, 200)
+
+    def test_tls_off_needs_restart(self):
+        """Plain or TLS is fixed at start: a reload that drops
+        tls_server_config keeps serving TLS, and says so."""
+        self.d.start()
+        self.d.write_web_config("basic_auth_users: {}\n")
+        self.assertEqual(self.d.post("/-/reload").status, 200)
+        self.assertEqual(served_certificate(self.d), der_of("server"))
+        self.assertEqual(self.d.get("/-/healthy").status, 200)
+        self.assertIn("turning TLS on or off changes only at restart",
+                      self.d.log())
+
+    def test_client_ca(self):
+        """client_auth_type and client_ca_file of the running config."""
+        self.d.ssl_context = client_context("client")
+        self.d.write_web_config(self.CONFIG + (
+            "  client_auth_type: RequireAndVerifyClientCert\n"
+            "  client_ca_file: %s\n" % cert("ca.crt")))
+        self.d.start()
+        rogue = client_context("rogue")
+
+        def status(ctx):
+            try:
+                return http("GET", self.d.url + "/api/v1/episodes",
+                            context=ctx, timeout=5).status
+            except (OSError, httpclient.HTTPException):
+                return None
+        self.assertIsNone(status(rogue))
+        self.assertIsNone(status(client_context()))
+        self.d.write_web_config(self.CONFIG + (
+            "  client_auth_type: RequireAndVerifyClientCert\n"
+            "  client_ca_file: %s\n" % cert("otherca.crt")))
+        # asked with the client certificate the running config trusts
+        self.assertEqual(self.d.post("/-/reload").status, 200)
+        self.assertEqual(status(rogue), 200)
+        self.assertIsNone(status(client_context("client")))
+        # and back to no client certificates at all
+        self.d.write_web_config(self.CONFIG)
+        self.d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: status(client_context()) == 200,
+                 what="no client certificate to be needed after SIGHUP")
 
 
 class ClientTest(unittest.TestCase):
