@@ -185,7 +185,7 @@ static const struct cfg_key cfg_keys[] = {
 	/* live series: what a staleness marker or the staleness timeout
 	 * ends (ingest.h) */
 	{ "remote_write.max_series", CFG_LIMIT, F(rw_max_live), 0,
-	    "100000", NULL, 0 },
+	    "10000", NULL, 0 },
 	{ "remote_write.max_new_series_per_minute", CFG_LIMIT,
 	    F(rw_max_new_per_minute), 0, "10000", NULL, 0 },
 	{ "remote_write.staleness_timeout", CFG_DURATION,

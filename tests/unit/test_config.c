@@ -246,7 +246,7 @@ check_defaults(const struct an_config *c)
 	CHECK_INT(c->log_format, LOG_FMT_LOGFMT);
 	CHECK_INT(c->webhook_max_body, 4 * 1024 * 1024);
 	CHECK_INT(c->webhook_dedup_window_ms, 60000);
-	CHECK_INT(c->rw_max_live, 100000);
+	CHECK_INT(c->rw_max_live, 10000);
 	CHECK_INT(c->rw_max_new_per_minute, 10000);
 	CHECK_INT(c->n_replica_labels, 2);
 	if (c->n_replica_labels == 2) {
