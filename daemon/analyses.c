@@ -137,14 +137,21 @@ count_cancelled(int why)
 static void
 stop_message(int why, char *err, size_t errlen)
 {
-	struct request *r = request_current();
+	request_stop_message(why, "the analysis", err, errlen);
+}
 
-	if (why == REQUEST_DEADLINE && r != NULL)
-		snprintf(err, errlen, "the analysis took longer than "
-		    "web.request_timeout (%lldms)", (long long)r->timeout_ms);
-	else
-		snprintf(err, errlen, "the analysis was given up: %s",
-		    request_stop_reason(why ? why : REQUEST_SHUTDOWN));
+void
+analysis_stop_message(const char *what, char *err, size_t errlen)
+{
+	struct want *w = computing;
+	int why;
+
+	pthread_mutex_lock(&lock);
+	why = w != NULL && w->n == 0 ? w->why : REQUEST_LIVE;
+	pthread_mutex_unlock(&lock);
+	if (why == REQUEST_LIVE)
+		why = request_stopping(request_current());
+	request_stop_message(why, what, err, errlen);
 }
 
 /* w taken by the calling request as the computation's starter (lock

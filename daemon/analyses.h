@@ -96,6 +96,11 @@ const struct an_alerts *analysis_alerts(void *handle, char *err,
 struct met_registry;
 int analysis_metrics(struct met_registry *reg);
 
+/* Why the work the calling thread does for the cache (or its request)
+ * was given up, as "WHAT took longer than web.request_timeout (Nms)" or
+ * "WHAT was given up: REASON", for an error or a log. */
+void analysis_stop_message(const char *what, char *err, size_t errlen);
+
 /* Whether the work the calling thread does for the cache should stop now:
  * an_opts.stop and rp_limits.stop_fn (arg unused) of every analysis and
  * replay the daemon runs for a request. Computing an entry or a memo

@@ -87,6 +87,7 @@
 #include "log.h"
 #include "recommendations.h"
 #include "report.h"
+#include "respond.h"
 #include "sources.h"
 #include "timefmt.h"
 
@@ -1213,6 +1214,29 @@ out:
 
 /* --- the refresher thread ------------------------------------------------ */
 
+/* refresh under web.request_timeout, as a request: the analyses and
+ * replays it starts or waits for give up past it (analyses.c, through
+ * respond.h request_stopping on a request of its own, which has no
+ * client), so a history that makes them slow costs a bounded share of a
+ * CPU each refresh instead of all of it for good. */
+static int
+refresh_bounded(struct daemon *d)
+{
+	const struct an_config *cfg = daemon_config(d);
+	struct request self;
+	int rc;
+
+	memset(&self, 0, sizeof(self));
+	self.d = d;
+	self.timeout_ms = cfg->request_timeout_ms;
+	self.deadline_ms = ts_mono_ms() + self.timeout_ms;
+	cfg_release(cfg);
+	request_enter(&self);
+	rc = refresh(d);
+	request_leave();
+	return rc;
+}
+
 static void *
 refresher(void *arg)
 {
@@ -1224,7 +1248,7 @@ refresher(void *arg)
 
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if ((rc = refresh(d)) == 1)
+		if ((rc = refresh_bounded(d)) == 1)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		res[0] = rc == 0 ? "success" : "failure";

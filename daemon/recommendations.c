@@ -54,8 +54,11 @@ recommendations_for(struct store *st, const struct an_config *cfg,
 	lim.stop_fn = analysis_work_stops;
 	ro.lim = &lim;
 	if ((rc = rc_recommend(a, h, &o, &rs.set, &ro, recs)) < 0) {
-		snprintf(err, errlen, rc == RP_ESTOPPED ? "the recommendations "
-		    "were given up" : "out of memory");
+		if (rc == RP_ESTOPPED)
+			analysis_stop_message("the recommendations", err,
+			    errlen);
+		else
+			snprintf(err, errlen, "out of memory");
 		free(recs);
 		recs = NULL;
 	} else {

@@ -257,6 +257,21 @@ requests_shutting_down(void)
 	return __atomic_load_n(&shutting_down, __ATOMIC_RELAXED);
 }
 
+void
+request_stop_message(int why, const char *what, char *err, size_t errlen)
+{
+	struct request *r = request_current();
+
+	if (why == REQUEST_DEADLINE && r != NULL)
+		snprintf(err, errlen, "%s took longer than web.request_timeout "
+		    "(%lldms)", what, (long long)r->timeout_ms);
+	else if (why == REQUEST_LIVE)
+		snprintf(err, errlen, "%s was given up", what);
+	else
+		snprintf(err, errlen, "%s was given up: %s", what,
+		    request_stop_reason(why));
+}
+
 enum MHD_Result
 respond_stopped(struct MHD_Connection *c, struct request *r)
 {

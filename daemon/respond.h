@@ -90,6 +90,13 @@ void request_leave(void);
 void requests_shutdown(void);
 int requests_shutting_down(void);
 
+/* "WHAT took longer than web.request_timeout (Nms)" for why
+ * REQUEST_DEADLINE (the calling thread's request_current says how long),
+ * else "WHAT was given up: REASON": why work stopped, for a log or a
+ * page. */
+void request_stop_message(int why, const char *what, char *err,
+    size_t errlen);
+
 /* The answer to r after its work stopped (r->stopped): nothing for a
  * client gone (MHD_NO: libmicrohttpd closes the connection), 503
  * {"errorType":"timeout"} naming web.request_timeout past the deadline,

@@ -190,5 +190,37 @@ class ShutdownTest(unittest.TestCase):
             self.assertTrue(head.startswith(b"HTTP/1.1 503"), head)
 
 
+class KPIRefreshTest(unittest.TestCase):
+    """The KPI refresher is bounded by web.request_timeout too: on a
+    history whose recommendations replay for seconds, a refresh gives up
+    at the deadline (counted as a failed refresh and a cancelled analysis,
+    logged naming the key) instead of keeping a CPU busy for good; and
+    SIGTERM during a refresh exits within 10 s."""
+
+    KPI_CONFIG = CONFIG.replace("refresh_interval: 1h",
+                                "refresh_interval: 2s\n  windows: [81d]")
+
+    def test_a_slow_refresh_gives_up_at_the_deadline(self):
+        d = Daemon(self.KPI_CONFIG + "web:\n  request_timeout: 1s\n"
+                   ).start()
+        self.addCleanup(d.cleanup)
+        seed(d, 400)
+        wait_for(lambda: d.metric("alertnoise_kpi_refreshes_total",
+                                  result="failure") >= 1, timeout=30,
+                 what="a refresh past web.request_timeout to fail")
+        self.assertGreaterEqual(d.metric(CANCELLED, reason="deadline"), 1)
+        self.assertIn("web.request_timeout", d.log())
+        self.assertEqual(d.get("/-/healthy", timeout=2).status, 200)
+
+    def test_sigterm_during_a_refresh(self):
+        d = Daemon(self.KPI_CONFIG).start()
+        self.addCleanup(d.cleanup)
+        seed(d, 1000)
+        wait_busy(d)
+        t0 = time.monotonic()
+        self.assertEqual(d.stop(timeout=20), 0, d.log())
+        self.assertLess(time.monotonic() - t0, 10)
+
+
 if __name__ == "__main__":
     unittest.main()
