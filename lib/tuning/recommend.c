@@ -1932,6 +1932,9 @@ rc_recommend(const struct analysis *a, const struct rp_history *h,
 	if (rp_base_run(c.rb, NULL, &c.base) < 0)
 		goto out;
 	based = 1;
+	/* the candidates are judged by their totals against c.base's counts:
+	 * theirs would cost a walk of every alertname each */
+	rp_base_counts(c.rb, 0);
 	/* past a limit every candidate's replay would stop at once: the
 	 * list is not worth the rest */
 	if (rp_base_status(c.rb) != RP_OK || name_stats(&c) < 0)

@@ -634,7 +634,7 @@ run_counts(const struct rp_base *b, struct rp_result *res)
 	const struct rp_history *h = b->h;
 	size_t cap = 0;
 
-	for (size_t x = 0; x < b->nnames; x++) {
+	for (size_t x = 0; !b->no_counts && x < b->nnames; x++) {
 		for (size_t ri = 0; ri < h->nrecv; ri++) {
 			size_t r = b->rorder[ri];
 			const struct recv *rv = &b->recv[r];
@@ -693,6 +693,12 @@ run_counts(const struct rp_base *b, struct rp_result *res)
 		res->pages_after += b->recv[r].rpages;
 	}
 	return 0;
+}
+
+void
+rp_base_counts(struct rp_base *b, int on)
+{
+	b->no_counts = !on;
 }
 
 int

@@ -219,6 +219,11 @@ int rp_base_new_limited(const struct analysis *a, const struct rp_history *h,
     const struct rp_limits *lim, struct rp_base **out);
 /* RP_OK, or the enum rp_status of the limit a limited base hit. */
 int rp_base_status(const struct rp_base *b);
+/* Whether the base's runs fill res->counts (one per alertname and
+ * receiver): on from rp_base_new; off, a run gives the totals and the
+ * effects only (no counts, replay_error 0), and costs no walk of every alertname (a caller that tries
+ * many proposals and reads only their totals, as the recommendations do). */
+void rp_base_counts(struct rp_base *b, int on);
 
 /* rp_run's result for proposed (NULL: the current settings again) on top
  * of the base's current settings. proposed is borrowed for the call only.

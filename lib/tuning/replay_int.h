@@ -329,6 +329,7 @@ struct rp_base {
 	const struct rp_history *h;
 	const struct an_opts *o;
 	const struct rp_settings *cur;
+	int no_counts;			/* rp_base_counts(b, 0) */
 	size_t nids;
 	struct an_by_ident by;
 	int64_t *cur_for_raw, *cur_for, *cur_kff;	/* per identity */
