@@ -657,20 +657,23 @@ stop_at_third(const void *arg)
 	return ++*n >= 3;
 }
 
+/* The long replay of the limits' tests: one alert firing for 10 h, and a
+ * route with group_interval and repeat_interval 1s. */
+static const char *const long_n[] = { "Long" };
+static const struct ep long_e[] = { { 0, -1, 0, 36000 } };
+static const struct rp_route long_fast = { NULL, NULL, NULL, 0, 0, -1,
+    1 * S, 1 * S, -1, NULL, 0 };
+
 /* A replay's cost is bounded: one alert firing for 10 h under
  * group_interval and repeat_interval 1s is a flush a second, 36,000 steps;
  * past max_steps, the deadline or the stop flag the run answers why and
  * no result. */
 TEST(limits_stop_a_long_replay)
 {
-	static const char *const n[] = { "Long" };
-	static const struct ep e[] = { { 0, -1, 0, 36000 } };
-	static const struct rp_route fast = { NULL, NULL, NULL, 0, 0, -1,
-	    1 * S, 1 * S, -1, NULL, 0 };
-	const struct rp_settings prop = { NULL, 0, &fast, 1, NULL, 0 };
+	const struct rp_settings prop = { NULL, 0, &long_fast, 1, NULL, 0 };
 	struct rp_settings cur = { NULL, 0, &route, 1, NULL, 0 };
 	struct rp_history *h;
-	struct analysis *a = build(n, 1, e, 1, 40000, &h);
+	struct analysis *a = build(long_n, 1, long_e, 1, 40000, &h);
 	struct rp_limits lim = { 0, 0, NULL, NULL, NULL };
 	struct an_opts o;
 	struct rp_result r;
@@ -719,14 +722,10 @@ TEST(limits_stop_a_long_replay)
  * one budget; once hit, rp_base_status says which. */
 TEST(limited_base_stops_every_run)
 {
-	static const char *const n[] = { "Long" };
-	static const struct ep e[] = { { 0, -1, 0, 36000 } };
-	static const struct rp_route fast = { NULL, NULL, NULL, 0, 0, -1,
-	    1 * S, 1 * S, -1, NULL, 0 };
-	const struct rp_settings prop = { NULL, 0, &fast, 1, NULL, 0 };
+	const struct rp_settings prop = { NULL, 0, &long_fast, 1, NULL, 0 };
 	struct rp_settings cur = { NULL, 0, &route, 1, NULL, 0 };
 	struct rp_history *h;
-	struct analysis *a = build(n, 1, e, 1, 40000, &h);
+	struct analysis *a = build(long_n, 1, long_e, 1, 40000, &h);
 	struct rp_limits lim = { 0, 0, NULL, stop_at_third, NULL };
 	struct rp_base *b = NULL;
 	struct an_opts o;
