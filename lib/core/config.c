@@ -2205,6 +2205,44 @@ redact_node(yaml_event_t *ev, const char *value)
 	return 0;
 }
 
+/* The non-specific tag "!" (YAML 1.2 section 6.9.1: the node is a string,
+ * a plain mapping or a plain sequence) dropped from *ev: libyaml's emitter
+ * writes it as the verbatim "!<%21>", which reads back as another tag, so
+ * a redacted text would not redact to itself. A scalar stays a string by
+ * being quoted. Returns 0 or -1 (out of memory; *ev is then deleted). */
+static int
+untag_nonspecific(yaml_event_t *ev)
+{
+	yaml_event_t r;
+	int ok;
+
+	if (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.tag != NULL &&
+	    strcmp((const char *)ev->data.scalar.tag, "!") == 0)
+		ok = yaml_scalar_event_initialize(&r, ev->data.scalar.anchor,
+		    NULL, ev->data.scalar.value, (int)ev->data.scalar.length,
+		    0, 1, ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ?
+		    YAML_SINGLE_QUOTED_SCALAR_STYLE : ev->data.scalar.style);
+	else if (ev->type == YAML_MAPPING_START_EVENT &&
+	    ev->data.mapping_start.tag != NULL &&
+	    strcmp((const char *)ev->data.mapping_start.tag, "!") == 0)
+		ok = yaml_mapping_start_event_initialize(&r,
+		    ev->data.mapping_start.anchor, NULL, 1,
+		    ev->data.mapping_start.style);
+	else if (ev->type == YAML_SEQUENCE_START_EVENT &&
+	    ev->data.sequence_start.tag != NULL &&
+	    strcmp((const char *)ev->data.sequence_start.tag, "!") == 0)
+		ok = yaml_sequence_start_event_initialize(&r,
+		    ev->data.sequence_start.anchor, NULL, 1,
+		    ev->data.sequence_start.style);
+	else
+		return 0;
+	yaml_event_delete(ev);
+	if (!ok)
+		return -1;
+	*ev = r;
+	return 0;
+}
+
 /* As declared in config.h. The parser's events go to the emitter as they
  * come, but for a secret's: a stack of open collections says whether the
  * next node of a mapping is a key or a value. */
@@ -2249,6 +2287,10 @@ cfg_yaml_redact(const char *text, size_t len, char *err, size_t errlen)
 			snprintf(err, errlen, "line %zu: %s",
 			    parser.problem_mark.line + 1, parser.problem ?
 			    parser.problem : "not YAML");
+			goto out;
+		}
+		if (untag_nonspecific(&ev) < 0) {
+			nomem = 1;
 			goto out;
 		}
 		node = ev.type == YAML_SCALAR_EVENT ||
