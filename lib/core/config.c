@@ -2209,13 +2209,20 @@ redact_node(yaml_event_t *ev, const char *value)
  * a plain mapping or a plain sequence) dropped from *ev: libyaml's emitter
  * writes it as the verbatim "!<%21>", which reads back as another tag, so
  * a redacted text would not redact to itself. A scalar stays a string by
- * being quoted. Returns 0 or -1 (out of memory; *ev is then deleted). */
+ * being quoted, and the emitter may quote any untagged scalar without
+ * adding the tag. Returns 0 or -1 (out of memory; *ev is then deleted). */
 static int
 untag_nonspecific(yaml_event_t *ev)
 {
 	yaml_event_t r;
 	int ok;
 
+	if (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.tag == NULL) {
+		/* an untagged plain scalar the emitter must quote (a flow
+		 * sequence's 7://d) is quoted, not written as "! '7://d'" */
+		ev->data.scalar.quoted_implicit = 1;
+		return 0;
+	}
 	if (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.tag != NULL &&
 	    strcmp((const char *)ev->data.scalar.tag, "!") == 0)
 		ok = yaml_scalar_event_initialize(&r, ev->data.scalar.anchor,
@@ -2276,6 +2283,9 @@ cfg_yaml_redact(const char *text, size_t len, char *err, size_t errlen)
 	yaml_parser_set_input_string(&parser, (const unsigned char *)
 	    (text ? text : ""), len);
 	yaml_emitter_set_output(&emitter, redact_write, &out);
+	/* UTF-8 whatever the input's byte order mark says: the text is a C
+	 * string in a JSON answer (UTF-16 would hold NULs) */
+	yaml_emitter_set_encoding(&emitter, YAML_UTF8_ENCODING);
 	yaml_emitter_set_unicode(&emitter, 1);
 	yaml_emitter_set_width(&emitter, -1);
 	while (!done) {

@@ -971,9 +971,18 @@ TEST(yaml_redact)
 		static const char *const tagged[] = {
 			"metrics:\n  windows: [!, 7]\n",
 			"a: ! b\nc: ! {d: 1}\ne: ! [f]\n",
+			"metrics:\n  windows: [1d, 7://d, 24h]\n",
 		};
+		/* a UTF-16 byte order mark: written out as UTF-8 */
+		static const char u16[] =
+		    "\xfe\xff\x00""a\x00:\x00 \x00""b\x00\n";
 
-		for (size_t i = 0; i < 2; i++) {
+		y = cfg_yaml_redact(u16, sizeof(u16) - 1, err, sizeof(err));
+		CHECK(y != NULL);
+		if (y != NULL)
+			CHECK_STR(y, "a: b\n");
+		free(y);
+		for (size_t i = 0; i < 3; i++) {
 			char *y2;
 
 			y = cfg_yaml_redact(tagged[i], strlen(tagged[i]), err,
@@ -981,7 +990,7 @@ TEST(yaml_redact)
 			CHECK(y != NULL);
 			if (y == NULL)
 				continue;
-			CHECK(strstr(y, "%21") == NULL);
+			CHECK(strstr(y, "%21") == NULL && strstr(y, "! ") == NULL);
 			y2 = cfg_yaml_redact(y, strlen(y), err, sizeof(err));
 			CHECK(y2 != NULL);
 			if (y2 != NULL)
