@@ -923,24 +923,6 @@ webcfg_tls(const struct webconfig *wc)
 }
 
 const char *
-webcfg_cert_pem(const struct webconfig *wc)
-{
-	return wc->cert_pem;
-}
-
-const char *
-webcfg_key_pem(const struct webconfig *wc)
-{
-	return wc->key_pem;
-}
-
-const char *
-webcfg_client_ca_pem(const struct webconfig *wc)
-{
-	return wc->ca_pem;
-}
-
-const char *
 webcfg_priorities(const struct webconfig *wc)
 {
 	return wc->priorities;
@@ -956,23 +938,6 @@ enum webcfg_client_auth
 webcfg_client_auth(const struct webconfig *wc)
 {
 	return wc->client_auth;
-}
-
-static int
-str_equal(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-int
-webcfg_tls_equal(const struct webconfig *a, const struct webconfig *b)
-{
-	return a->tls == b->tls && a->client_auth == b->client_auth &&
-	    str_equal(a->cert_pem, b->cert_pem) &&
-	    str_equal(a->key_pem, b->key_pem) &&
-	    str_equal(a->ca_pem, b->ca_pem) &&
-	    str_equal(a->priorities, b->priorities);
 }
 
 /* --- client certificates ------------------------------------------------- */

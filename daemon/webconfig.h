@@ -39,17 +39,10 @@ void webcfg_release(struct webconfig *wc);
 
 /* Whether wc has a tls_server_config: the server speaks only TLS. */
 int webcfg_tls(const struct webconfig *wc);
-/* The PEM texts (NUL-terminated, owned by wc) of the certificate chain,
- * its key and the client CAs (NULL when none); the GnuTLS priority string
- * min_version, max_version, cipher_suites and curve_preferences make. */
-const char *webcfg_cert_pem(const struct webconfig *wc);
-const char *webcfg_key_pem(const struct webconfig *wc);
-const char *webcfg_client_ca_pem(const struct webconfig *wc);
+/* The GnuTLS priority string min_version, max_version, cipher_suites and
+ * curve_preferences make (owned by wc). */
 const char *webcfg_priorities(const struct webconfig *wc);
 enum webcfg_client_auth webcfg_client_auth(const struct webconfig *wc);
-/* Whether the TLS parts of a and b (the files' contents, the settings)
- * are the same. */
-int webcfg_tls_equal(const struct webconfig *a, const struct webconfig *b);
 
 /* The certificate chain and private key a handshake serves (for a
  * gnutls_certificate_retrieve_function2), parsed at load and owned by wc:

@@ -147,24 +147,22 @@ check_webconfig(const struct webconfig *wc)
 {
 	const char *prio = webcfg_priorities(wc);
 	enum webcfg_client_auth ca = webcfg_client_auth(wc);
+	gnutls_pcert_st *pc = NULL;
+	gnutls_privkey_t key = NULL;
+	unsigned n = 0;
 
-	REQUIRE(webcfg_tls_equal(wc, wc));
 	REQUIRE(ca >= WC_NO_CLIENT_CERT &&
 	    ca <= WC_REQUIRE_AND_VERIFY_CLIENT_CERT);
 	if (webcfg_tls(wc)) {
 		gnutls_priority_t p;
 
-		REQUIRE(webcfg_cert_pem(wc) != NULL);
-		REQUIRE(webcfg_key_pem(wc) != NULL);
+		REQUIRE(webcfg_tls_certificate(wc, &pc, &n, &key) == 0);
+		REQUIRE(pc != NULL && n > 0 && key != NULL);
 		REQUIRE(prio != NULL);
 		REQUIRE(gnutls_priority_init(&p, prio, NULL) == 0);
 		gnutls_priority_deinit(p);
-		if (ca == WC_VERIFY_CLIENT_CERT_IF_GIVEN ||
-		    ca == WC_REQUIRE_AND_VERIFY_CLIENT_CERT)
-			REQUIRE(webcfg_client_ca_pem(wc) != NULL);
 	} else {
-		REQUIRE(webcfg_cert_pem(wc) == NULL);
-		REQUIRE(webcfg_key_pem(wc) == NULL);
+		REQUIRE(webcfg_tls_certificate(wc, &pc, &n, &key) < 0);
 	}
 }
 
