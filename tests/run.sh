@@ -9,7 +9,10 @@ build=${1:-build}
 suite=${2:-all}
 start=$(date +%s)
 cd "$(dirname "$0")/.."
-export AN_BUILD=$PWD/$build
+case $build in
+/*)	export AN_BUILD=$build ;;
+*)	export AN_BUILD=$PWD/$build ;;
+esac
 passed=0 failed=0
 
 count() {	# adds the "N passed, N failed" line of a log to the totals
