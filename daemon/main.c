@@ -850,7 +850,6 @@ main(int argc, char **argv)
 	 * reading (their callers get an error); writes under way finish,
 	 * so every acknowledged request stays stored */
 	kpi_request_stop();
-	simulate_stop();
 	store_cancel_reads(d.store);
 	http_stop(&d, 30000);
 	ingest_routes_stop();

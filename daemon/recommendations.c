@@ -26,7 +26,7 @@ recommendations_for(struct store *st, const struct an_config *cfg,
 	struct settings cur;
 	struct an_opts o;
 	struct rc_opts ro;
-	struct rp_limits lim = { 0, 0, NULL, NULL, NULL };
+	struct rp_limits lim = { 0, 0, NULL, NULL };
 	struct rc_list *recs;
 	int rc;
 

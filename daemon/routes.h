@@ -27,9 +27,6 @@ enum MHD_Result api_report(struct MHD_Connection *, struct request *);
 /* simulate.c */
 enum MHD_Result simulate_headers(struct MHD_Connection *, struct request *);
 enum MHD_Result h_simulate(struct MHD_Connection *, struct request *);
-/* Makes every simulate running now or started later stop at once (503):
- * for shutdown, so that a long replay never holds SIGTERM up. */
-void simulate_stop(void);
 /* feedback.c */
 enum MHD_Result feedback_headers(struct MHD_Connection *, struct request *);
 enum MHD_Result h_feedback(struct MHD_Connection *, struct request *);

@@ -8,8 +8,8 @@
  * (replay.h rp_limits), so a proposal's group_interval and repeat_interval
  * are at least SIM_MIN_INTERVAL_MS, a replay stops past SIM_MAX_STEPS steps
  * (400: narrow the window or raise the intervals), past web.request_timeout
- * (503 timeout), when the daemon stops (503, simulate_stop) and when its
- * client hangs up (nothing to answer). */
+ * (503 timeout), when the daemon stops (503) and when its client hangs up
+ * (nothing to answer): respond.h request_stopping. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,17 +30,9 @@
 #define SIM_MIN_INTERVAL_MS	1000
 #define SIM_MAX_STEPS		20000000
 
-/* Set once at shutdown: every replay stops (atomic). */
-static int stopping;
-
-void
-simulate_stop(void)
-{
-	__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
-}
-
-/* rp_limits.stop_fn: the replay stops when its client has gone too
- * (respond.h request_stopping: the answer is then nothing). */
+/* rp_limits.stop_fn: the replay stops when the daemon stops (503) or its
+ * client has gone (the answer is then nothing): respond.h
+ * request_stopping. */
 static int
 stop_request(const void *arg)
 {
@@ -139,8 +131,7 @@ h_simulate(struct MHD_Connection *c, struct request *r)
 	struct sources *src = NULL;
 	struct rp_history *h = NULL;
 	struct rp_result res;
-	struct rp_limits lim = { SIM_MAX_STEPS, 0, &stopping, stop_request,
-	    r };
+	struct rp_limits lim = { SIM_MAX_STEPS, 0, stop_request, r };
 	const struct analysis *a;
 	struct an_opts o;
 	json_error_t je;

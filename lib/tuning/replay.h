@@ -159,15 +159,13 @@ int rp_run(const struct analysis *a, const struct rp_history *h,
  * flush time of an aggregation group the replay visits (group_wait, each
  * group_interval tick where something can change, each repeat_interval), so
  * a short interval over a long window costs window / interval steps per
- * group. The deadline and the stop flag are checked every RP_CHECK_EVERY
+ * group. The deadline and stop_fn are checked every RP_CHECK_EVERY
  * steps. */
 struct rp_limits {
 	uint64_t	 max_steps;	/* over both replays; 0: no cap */
 	int64_t		 deadline_ms;	/* rp_clock_ms() time; 0: none */
-	const int	*stop;		/* read atomically; non-zero: stop
-					   now; NULL: never */
-	/* asked with stop_arg as often as the flag: non-zero stops the
-	 * replay (RP_ESTOPPED); NULL: never */
+	/* asked with stop_arg: non-zero stops the replay (RP_ESTOPPED);
+	 * NULL: never */
 	int		(*stop_fn)(const void *stop_arg);
 	const void	*stop_arg;
 };
@@ -179,7 +177,7 @@ enum rp_status {
 	RP_ENOMEM = -1,
 	RP_ESTEPS = -2,		/* more than max_steps */
 	RP_EDEADLINE = -3,	/* deadline_ms passed */
-	RP_ESTOPPED = -4	/* *stop was set */
+	RP_ESTOPPED = -4	/* stop_fn said stop */
 };
 
 /* CLOCK_MONOTONIC, in milliseconds: the clock of rp_limits.deadline_ms. */

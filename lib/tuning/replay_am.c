@@ -561,9 +561,7 @@ rp__spend(struct rp_budget *b)
 	if (l->max_steps > 0 && b->steps > l->max_steps)
 		b->status = RP_ESTEPS;
 	else if (b->steps % RP_CHECK_EVERY == 0) {
-		if ((l->stop != NULL && __atomic_load_n(l->stop,
-		    __ATOMIC_RELAXED)) ||
-		    (l->stop_fn != NULL && l->stop_fn(l->stop_arg)))
+		if (l->stop_fn != NULL && l->stop_fn(l->stop_arg))
 			b->status = RP_ESTOPPED;
 		else if (l->deadline_ms > 0 && rp_clock_ms() >= l->deadline_ms)
 			b->status = RP_EDEADLINE;

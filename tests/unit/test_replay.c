@@ -666,18 +666,18 @@ static const struct rp_route long_fast = { NULL, NULL, NULL, 0, 0, -1,
 
 /* A replay's cost is bounded: one alert firing for 10 h under
  * group_interval and repeat_interval 1s is a flush a second, 36,000 steps;
- * past max_steps, the deadline or the stop flag the run answers why and
- * no result. */
+ * past max_steps, the deadline or when stop_fn says so the run answers why
+ * and no result. */
 TEST(limits_stop_a_long_replay)
 {
 	const struct rp_settings prop = { NULL, 0, &long_fast, 1, NULL, 0 };
 	struct rp_settings cur = { NULL, 0, &route, 1, NULL, 0 };
 	struct rp_history *h;
 	struct analysis *a = build(long_n, 1, long_e, 1, 40000, &h);
-	struct rp_limits lim = { 0, 0, NULL, NULL, NULL };
+	struct rp_limits lim = { 0, 0, NULL, NULL };
 	struct an_opts o;
 	struct rp_result r;
-	int stop = 1;
+	int stop = 0;
 
 	an_opts_default(&o);
 	/* no cap: a tick a second, a notification at every tick more than
@@ -695,12 +695,6 @@ TEST(limits_stop_a_long_replay)
 	CHECK_INT(r.notifications_after, 0);
 
 	lim.max_steps = 0;
-	lim.stop = &stop;
-	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r),
-	    RP_ESTOPPED);
-	CHECK(r.counts == NULL);
-
-	lim.stop = NULL;
 	lim.deadline_ms = rp_clock_ms() - 1;
 	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r),
 	    RP_EDEADLINE);
@@ -710,7 +704,6 @@ TEST(limits_stop_a_long_replay)
 	lim.deadline_ms = 0;
 	lim.stop_fn = stop_at_third;
 	lim.stop_arg = &stop;
-	stop = 0;
 	CHECK_INT(rp_run_limited(a, h, &o, &cur, &prop, &lim, &r),
 	    RP_ESTOPPED);
 	CHECK(r.counts == NULL);
@@ -726,7 +719,7 @@ TEST(limited_base_stops_every_run)
 	struct rp_settings cur = { NULL, 0, &route, 1, NULL, 0 };
 	struct rp_history *h;
 	struct analysis *a = build(long_n, 1, long_e, 1, 40000, &h);
-	struct rp_limits lim = { 0, 0, NULL, stop_at_third, NULL };
+	struct rp_limits lim = { 0, 0, stop_at_third, NULL };
 	struct rp_base *b = NULL;
 	struct an_opts o;
 	struct rp_result r;
