@@ -732,7 +732,9 @@ main(int argc, char **argv)
 		snprintf(mb, sizeof(mb), "%.1f", (double)ms.bytes / 1048576.0);
 		ts_format_rfc3339(ms.from, since, sizeof(since));
 		log_info("Store opened", "path", d.cfg->storage_path,
-		    "backend", "sqlite", "schema_version", v,
+		    "backend", "sqlite", "schema_version", v, "check",
+		    store_open_check(d.store) == STORE_CHECK_SKIPPED ?
+		    "skipped (clean shutdown, file unchanged)" : "quick_check",
 		    "model_since", since, "model_episodes", eps,
 		    "model_mib", mb);
 		model_check(&d);

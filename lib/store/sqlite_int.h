@@ -66,6 +66,8 @@ struct sqlite_store {
 	sqlite3_stmt *data_version;
 	pthread_mutex_t vlock;
 	int version;
+	char *dir;			/* storage path, when verified at open */
+	int opened;			/* open returned it */
 	int cancel;			/* store_cancel_reads; atomic */
 	pthread_mutex_t faultlock;
 	int fault;			/* STORE_FAULT_*; under faultlock */

@@ -477,6 +477,12 @@ store_refresh(struct store *st)
 	return st->model != NULL ? st->be->refresh(st) : 0;
 }
 
+enum store_check
+store_open_check(const struct store *st)
+{
+	return st->checked;
+}
+
 void
 store_model_stats(struct store *st, struct model_stats *out)
 {

@@ -76,9 +76,20 @@ struct store_opts {
 	 * reads the database. */
 	int64_t model_horizon_ms;
 	/* 1: PRAGMA quick_check before anything is written, and a store
-	 * it finds corrupt is refused; 0: no check (it reads every page). */
+	 * it finds corrupt is refused; 0: no check (it reads every page).
+	 * A verified store closed cleanly notes its file's identity, and
+	 * the next verified open skips the check while the file (size,
+	 * times, inode) is unchanged and has no WAL to recover. */
 	int verify;
 };
+
+/* How the store was checked at open (store_open_check). */
+enum store_check {
+	STORE_CHECK_OFF = 0,		/* not asked (store_opts.verify 0) */
+	STORE_CHECK_RAN,		/* PRAGMA quick_check found it whole */
+	STORE_CHECK_SKIPPED		/* closed cleanly, unchanged since */
+};
+enum store_check store_open_check(const struct store *st);
 
 /* store_open with opts (NULL: the defaults); the same contract. */
 int store_open_opts(const char *backend, const char *path,

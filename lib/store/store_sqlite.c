@@ -19,16 +19,22 @@
  * A store that is not whole is not opened: an empty or missing database
  * file where the marker <storage.path>/store-id says a store was (written
  * at the first open for writing), and, when asked, one PRAGMA quick_check
- * finds corrupt; store_check runs the same checks read-only. */
+ * finds corrupt; store_check runs the same checks read-only. The check
+ * reads every page (seconds per GB; minutes from a cold disk), so a store
+ * that was verified at open and closed cleanly leaves a note of its file's
+ * identity (<storage.path>/clean-shutdown) and the next verified open skips
+ * the check while the file is unchanged (clean_take). */
 #include "sqlite_int.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +48,9 @@
  * from then on an empty alertnoise.db there is a store that lost its data
  * (truncated, deleted, a volume that came up empty), not a new one. */
 #define MARKER		"store-id"
+/* Written at a clean close of a verified store, taken (removed) by the next
+ * open: the database file's identity then (clean_leave). */
+#define CLEAN		"clean-shutdown"
 #define WHAT_TO_DO	"restore it from a backup, or move it (with its " \
 	"-wal and -shm files) away to start with an empty store"
 
@@ -57,6 +66,18 @@ file_empty(const char *path)
 	if (stat(path, &sb) < 0)
 		return errno == ENOENT ? 1 : -1;
 	return sb.st_size == 0;
+}
+
+/* Makes the entries made or removed in dir durable. */
+static void
+fsync_dir(const char *dir)
+{
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
 }
 
 /* Refuses an empty (or missing) database file where the marker says a
@@ -118,11 +139,122 @@ marker_write(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	close(fd);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	fsync_dir(dir);
 	return 0;
+}
+
+/* The database file's identity in the clean-shutdown note: any write to
+ * the file through the file system moves its ctime (which no tool can set),
+ * a copy or a restore changes its inode. */
+struct file_id {
+	uint64_t	dev, ino;
+	int64_t		size, mtime_ns, ctime_ns;
+};
+
+static int
+file_id_of(const char *file, struct file_id *id)
+{
+	struct stat sb;
+
+	if (stat(file, &sb) < 0)
+		return -1;
+	id->dev = (uint64_t)sb.st_dev;
+	id->ino = (uint64_t)sb.st_ino;
+	id->size = (int64_t)sb.st_size;
+	id->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+	    sb.st_mtim.tv_nsec;
+	id->ctime_ns = (int64_t)sb.st_ctim.tv_sec * 1000000000 +
+	    sb.st_ctim.tv_nsec;
+	return 0;
+}
+
+/* Takes the clean-shutdown note before the store is opened for writing:
+ * removes it (durably: a crash from here on leaves none) and returns 1
+ * when it names file as it is now, with no WAL beside it, so that the
+ * check at open can be skipped; 0 when the check must run (no note, a
+ * changed file, a WAL to recover); -1 with err when the note cannot be
+ * removed. */
+static int
+clean_take(const char *dir, const char *file, char *err, size_t errlen)
+{
+	char note[4200], wal[4200], line[256];
+	struct file_id was, now;
+	FILE *fp;
+	int same = 0;
+
+	snprintf(note, sizeof(note), "%s/" CLEAN, dir);
+	snprintf(wal, sizeof(wal), "%s-wal", file);
+	if ((fp = fopen(note, "re")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "reading %s: %s", note, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "dev=%" SCNu64 " ino=%" SCNu64 " size=%" SCNd64
+		    " mtime_ns=%" SCNd64 " ctime_ns=%" SCNd64, &was.dev,
+		    &was.ino, &was.size, &was.mtime_ns, &was.ctime_ns) == 5) {
+			same = file_id_of(file, &now) == 0 &&
+			    was.dev == now.dev && was.ino == now.ino &&
+			    was.size == now.size &&
+			    was.mtime_ns == now.mtime_ns &&
+			    was.ctime_ns == now.ctime_ns &&
+			    file_empty(wal) == 1;
+			break;
+		}
+	fclose(fp);
+	if (unlink(note) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "removing %s: %s", note, strerror(errno));
+		return -1;
+	}
+	fsync_dir(dir);
+	return same;
+}
+
+/* Leaves the clean-shutdown note after the store's last connection has
+ * closed (SQLite then checkpoints and removes the WAL). Nothing is left
+ * when a WAL remains (another process has the store open) or the file's
+ * times are whole seconds (a file system whose times cannot tell a later
+ * write from this one). The note names the ctime the close left; it is
+ * written once the clock has moved past it, so that any later write gives
+ * the file another. Best effort: without a note the next open checks. */
+static void
+clean_leave(const char *dir, const char *file)
+{
+	char note[4200], tmp[4300], wal[4200], text[512];
+	struct file_id id;
+	struct timespec now;
+	int fd, n, i;
+
+	snprintf(note, sizeof(note), "%s/" CLEAN, dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", note);
+	snprintf(wal, sizeof(wal), "%s-wal", file);
+	if (file_empty(wal) != 1 || file_id_of(file, &id) < 0 ||
+	    id.ctime_ns % 1000000000 == 0)
+		return;
+	for (i = 0; i < 100; i++) {	/* a clock tick: a few ms */
+		clock_gettime(CLOCK_REALTIME_COARSE, &now);
+		if ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec >
+		    id.ctime_ns)
+			break;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+	if (i == 100)
+		return;
+	n = snprintf(text, sizeof(text), "# alertnoised closed alertnoise.db "
+	    "cleanly; while the file is as below, the next start skips its "
+	    "PRAGMA quick_check\ndev=%" PRIu64 " ino=%" PRIu64 " size=%" PRId64
+	    " mtime_ns=%" PRId64 " ctime_ns=%" PRId64 "\n", id.dev, id.ino,
+	    id.size, id.mtime_ns, id.ctime_ns);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) < 0)
+		return;
+	if (write(fd, text, (size_t)n) != n || fsync(fd) < 0 ||
+	    close(fd) < 0 || rename(tmp, note) < 0) {
+		unlink(tmp);
+		return;
+	}
+	fsync_dir(dir);
 }
 
 static int
@@ -249,7 +381,7 @@ sqlite_open(const char *path, const struct store_opts *opts,
 	char file[4096];
 	int busy_ms = opts->busy_timeout_ms > 0 ?
 	    (int)opts->busy_timeout_ms : 5000;
-	int rc;
+	int rc, clean = 0;
 
 	assert(opts->busy_timeout_ms >= 0 && opts->busy_timeout_ms <= INT_MAX);
 
@@ -273,6 +405,13 @@ sqlite_open(const char *path, const struct store_opts *opts,
 	pthread_mutex_init(&s->rlock, NULL);
 	pthread_mutex_init(&s->vlock, NULL);
 	pthread_mutex_init(&s->faultlock, NULL);
+	/* the note of a clean close is taken before anything can write */
+	if (opts->verify && ((s->dir = strdup(path)) == NULL ||
+	    (clean = clean_take(path, file, err, errlen)) < 0)) {
+		if (s->dir == NULL)
+			snprintf(err, errlen, "out of memory");
+		goto bad;
+	}
 	rc = sqlite3_open_v2(file, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -292,7 +431,9 @@ sqlite_open(const char *path, const struct store_opts *opts,
 		snprintf(err, errlen, "%s: %s", file, sqlite3_errmsg(s->db));
 		goto bad;
 	}
-	if (opts->verify) {
+	if (clean == 1)
+		s->base.checked = STORE_CHECK_SKIPPED;
+	else if (opts->verify) {
 		struct findings f = { .len = 0 };
 
 		rc = run_check(s->db, 0, add_finding, &f, err, errlen);
@@ -304,6 +445,7 @@ sqlite_open(const char *path, const struct store_opts *opts,
 		}
 		if (rc < 0)
 			goto bad;
+		s->base.checked = STORE_CHECK_RAN;
 	}
 	if (sqlite__migrate(s, err, errlen) < 0 ||
 	    marker_write(path, err, errlen) < 0)
@@ -349,6 +491,7 @@ sqlite_open(const char *path, const struct store_opts *opts,
 			goto bad;
 		}
 	}
+	s->opened = 1;
 	*out = &s->base;
 	return 0;
 bad:
@@ -366,6 +509,8 @@ static void
 sqlite_close(struct store *st)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
+	char file[4096];
+	int closed;
 
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
@@ -374,9 +519,16 @@ sqlite_close(struct store *st)
 	sqlite3_finalize(s->data_version);
 	model_free(s->base.model);
 	sqlite__dirty_free(s);
-	sqlite3_close(s->vdb);
-	sqlite3_close(s->rdb);
-	sqlite3_close(s->db);
+	closed = sqlite3_close(s->vdb) == SQLITE_OK;
+	closed &= sqlite3_close(s->rdb) == SQLITE_OK;
+	closed &= sqlite3_close(s->db) == SQLITE_OK;
+	/* a verified store that closes whole, with no write failing now,
+	 * may skip the next check */
+	if (s->dir != NULL && s->opened && closed && s->fault == 0 &&
+	    (size_t)snprintf(file, sizeof(file), "%s/alertnoise.db", s->dir) <
+	    sizeof(file))
+		clean_leave(s->dir, file);
+	free(s->dir);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->rlock);
 	pthread_mutex_destroy(&s->vlock);

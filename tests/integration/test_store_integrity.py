@@ -8,6 +8,7 @@ with prlimit): every write to a file past the limit fails with EFBIG, which
 SQLite reports as an I/O error, as it does a full disk. Runs the real
 binary on loopback; every daemon stops by itself."""
 import os
+import signal
 import resource
 import sqlite3
 import subprocess
@@ -92,8 +93,14 @@ class StartupCheckTest(unittest.TestCase):
 
     def test_corrupt_page_stops_the_start(self):
         d, db = self.stopped_store()
+        # stopped cleanly, so only the file's times tell the start to
+        # check again: the corruption is in place, the size the same
+        self.assertTrue(os.path.isfile(os.path.join(d.storage,
+                                                    "clean-shutdown")))
+        size = os.path.getsize(db)
         # an index page: nothing reads it at start but the check
         corrupt_leaf(db, "notification_alerts_fingerprint")
+        self.assertEqual(os.path.getsize(db), size)
         rc, out = start_expecting_exit(d)
         self.assertEqual(rc, 1, out)
         line = [l for l in out.splitlines() if "level=error" in l]
@@ -119,6 +126,35 @@ class StartupCheckTest(unittest.TestCase):
         self.assertIn("restore", line)
         # nothing was written over it
         self.assertEqual(os.path.getsize(db), 0)
+
+    def test_a_clean_stop_lets_the_next_start_skip_the_check(self):
+        d = Daemon("").start()
+        self.addCleanup(d.cleanup)
+        fill(d, 50)
+        note = os.path.join(d.storage, "clean-shutdown")
+        self.assertIn("check=quick_check", d.log())
+        self.assertFalse(os.path.exists(note))
+        self.assertEqual(d.stop(), 0)
+        # the note names the file as the clean stop left it
+        with open(note) as f:
+            text = f.read()
+        st = os.stat(os.path.join(d.storage, "alertnoise.db"))
+        self.assertIn("ino=%d size=%d" % (st.st_ino, st.st_size), text)
+        self.assertIn("ctime_ns=%d" % st.st_ctime_ns, text)
+
+        skipped = 'check="skipped (clean shutdown, file unchanged)"'
+        d.start()
+        self.assertEqual(d.log().count(skipped), 1)
+        # taken at the start: a crash from now on leaves none
+        self.assertFalse(os.path.exists(note))
+        self.assertEqual(d.count("episodes"), 50)
+
+        d.stop(signal.SIGKILL)
+        self.assertFalse(os.path.exists(note))
+        d.start()
+        self.assertEqual(d.log().count("check=quick_check"), 2)
+        self.assertEqual(d.log().count(skipped), 1)
+        self.assertEqual(d.count("episodes"), 50)
 
     def test_new_directory_starts_empty_and_restarts(self):
         d = Daemon("").start()

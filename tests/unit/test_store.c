@@ -1,8 +1,10 @@
 /* test_store.c -- the SQLite backend (lib/store/store_sqlite.c and its
  * sqlite_*.c): opening, migrations, the write primitives' contracts,
  * retention pruning, the database's answers to the analysis scans. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -724,6 +726,84 @@ out:
 	free(seen);
 }
 
+/* The check at a verified open, and the note of a clean close that lets the
+ * next one skip it (store_sqlite.c clean_take, clean_leave): only while the
+ * file is unchanged and no WAL is left to recover. */
+TEST(clean_close_skips_the_next_check)
+{
+	struct store_opts o = { .verify = 1 };
+	struct store *v = NULL;
+	char d[64], path[128], note[128], err[256];
+	struct timespec ts[2];
+	struct stat sb;
+	sqlite3 *db;
+	FILE *fp;
+
+	snprintf(d, sizeof(d), "/tmp/an-test-clean-XXXXXX");
+	if (mkdtemp(d) == NULL) {
+		T_FAIL("mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/alertnoise.db", d);
+	snprintf(note, sizeof(note), "%s/clean-shutdown", d);
+	CHECK_INT(store_open_opts("sqlite", d, &o, &v, err, sizeof(err)), 0);
+	CHECK_INT(store_open_check(v), STORE_CHECK_RAN);
+	CHECK(access(note, F_OK) < 0);
+	store_close(v);
+	CHECK(access(note, F_OK) == 0);
+
+	/* unchanged: skipped, and the note is gone while it is open */
+	CHECK_INT(store_open_opts("sqlite", d, &o, &v, err, sizeof(err)), 0);
+	CHECK_INT(store_open_check(v), STORE_CHECK_SKIPPED);
+	CHECK(access(note, F_OK) < 0);
+	store_close(v);
+
+	/* its mtime set again to what it was: its ctime still moved */
+	CHECK(access(note, F_OK) == 0);
+	CHECK_INT(stat(path, &sb), 0);
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1] = sb.st_mtim;
+	CHECK_INT(utimensat(AT_FDCWD, path, ts, 0), 0);
+	CHECK_INT(store_open_opts("sqlite", d, &o, &v, err, sizeof(err)), 0);
+	CHECK_INT(store_open_check(v), STORE_CHECK_RAN);
+	store_close(v);
+
+	/* a WAL beside it (another process has it open): no note */
+	CHECK(access(note, F_OK) == 0);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TABLE x(a)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	CHECK_INT(store_open_opts("sqlite", d, &o, &v, err, sizeof(err)), 0);
+	CHECK_INT(store_open_check(v), STORE_CHECK_RAN);
+	store_close(v);
+	CHECK(access(note, F_OK) < 0);
+	sqlite3_close(db);
+
+	/* a note that names another file: checked */
+	CHECK_INT(store_open_opts("sqlite", d, &o, &v, err, sizeof(err)), 0);
+	store_close(v);
+	CHECK(access(note, F_OK) == 0);
+	if ((fp = fopen(note, "w")) != NULL) {
+		fputs("dev=1 ino=2 size=3 mtime_ns=4 ctime_ns=5\n", fp);
+		fclose(fp);
+	}
+	CHECK_INT(store_open_opts("sqlite", d, &o, &v, err, sizeof(err)), 0);
+	CHECK_INT(store_open_check(v), STORE_CHECK_RAN);
+	store_close(v);
+
+	/* not asked to verify: no check, no note taken or left */
+	unlink(note);
+	CHECK_INT(store_open_opts("sqlite", d, NULL, &v, err, sizeof(err)), 0);
+	CHECK_INT(store_open_check(v), STORE_CHECK_OFF);
+	store_close(v);
+	CHECK(access(note, F_OK) < 0);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+		(void)!system(cmd);
+	}
+}
+
 int
 main(void)
 {
@@ -750,6 +830,7 @@ main(void)
 	RUN(generation_moves_with_every_commit);
 	RUN(counters_follow_their_transaction);
 	RUN(verdicts_counted_and_migrated);
+	RUN(clean_close_skips_the_next_check);
 	store_close(st);
 	rc = t_done();
 	{
