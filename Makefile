@@ -133,7 +133,7 @@ run: deps-build
 	$(BUILD)/alertnoised --config.file=config/alertnoised.yml $(ARGS)
 
 unit: $(UNIT_BIN)
-	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
+	tests/run.sh $(BUILD) unit
 
 # The whole suite (README "Tests").
 check: deps-test

@@ -13,18 +13,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int t_passed, t_failed, t_cur_failed;
 static const char *t_cur;
 
 #define TEST(name) static void name(void)
 
+/* Runs a test and prints its result, with its wall time when that is over
+ * a tenth of a second (the unit tests together are meant to take seconds). */
 #define RUN(name) do {							\
+	double t_s = t_clock();						\
 	t_cur = #name; t_cur_failed = 0;				\
 	name();								\
 	if (t_cur_failed) t_failed++; else t_passed++;			\
-	printf("%s %s\n", t_cur_failed ? "FAIL" : "ok  ", #name);	\
+	t_s = t_clock() - t_s;						\
+	if (t_s >= 0.1)							\
+		printf("%s %s (%.2f s)\n", t_cur_failed ? "FAIL" :	\
+		    "ok  ", #name, t_s);				\
+	else								\
+		printf("%s %s\n", t_cur_failed ? "FAIL" : "ok  ", #name);\
 } while (0)
+
+static inline double
+t_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 #define T_FAIL(...) do {						\
 	fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, t_cur);	\
