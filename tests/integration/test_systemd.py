@@ -275,6 +275,10 @@ class UnitContentTest(unittest.TestCase):
         # no ReadWritePaths: the state directory is the one writable place
         self.assertIsNone(self.svc("ReadWritePaths"))
 
+    def test_malloc_heaps_are_bounded(self):
+        self.assertIn("MALLOC_ARENA_MAX=2",
+                      values(self.unit, "Service", "Environment"))
+
 
 # --- sd_notify ----------------------------------------------------------------
 
