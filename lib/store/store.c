@@ -477,7 +477,7 @@ store_refresh(struct store *st)
 	return st->model != NULL ? st->be->refresh(st) : 0;
 }
 
-enum store_check
+enum store_checked
 store_open_check(const struct store *st)
 {
 	return st->checked;

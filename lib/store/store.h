@@ -84,12 +84,12 @@ struct store_opts {
 };
 
 /* How the store was checked at open (store_open_check). */
-enum store_check {
+enum store_checked {
 	STORE_CHECK_OFF = 0,		/* not asked (store_opts.verify 0) */
 	STORE_CHECK_RAN,		/* PRAGMA quick_check found it whole */
 	STORE_CHECK_SKIPPED		/* closed cleanly, unchanged since */
 };
-enum store_check store_open_check(const struct store *st);
+enum store_checked store_open_check(const struct store *st);
 
 /* store_open with opts (NULL: the defaults); the same contract. */
 int store_open_opts(const char *backend, const char *path,

@@ -88,7 +88,7 @@ struct store {
 	struct model *model;
 	uint64_t scans_model, scans_store;	/* atomic */
 	int cancelled;			/* store_cancel_reads; atomic */
-	enum store_check checked;	/* at open; set by the backend */
+	enum store_checked checked;	/* at open; set by the backend */
 };
 
 extern const struct store_backend store__sqlite;
