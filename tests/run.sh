@@ -29,12 +29,12 @@ count() {	# adds the "N passed, N failed" line of a log to the totals
 # The unit test binaries, as many at once as there are CPUs (each has its
 # own temporary directory), the slowest first; their output in name order.
 out=$(mktemp -d)
-jobs=$(nproc 2>/dev/null || echo 2)
+njobs=$(nproc 2>/dev/null || echo 2)
 tests=$(ls "$build"/tests/test_*)
 for t in "$build"/tests/test_amroute $tests; do
 	n=$(basename "$t")
 	[ -e "$out/$n.log" ] && continue
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+	while [ "$(jobs -rp | wc -l)" -ge "$njobs" ]; do wait -n; done
 	: >"$out/$n.log"
 	( "$t" >"$out/$n.log" 2>&1; echo $? >"$out/$n.rc" ) &
 done
