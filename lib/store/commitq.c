@@ -33,6 +33,7 @@ struct commitq {
 	struct store *st;
 	struct commitq_opts opts;
 	pthread_mutex_t lock;
+	pthread_cond_t queued;		/* an item was queued */
 	struct item *head, **tail;	/* queued, not yet taken */
 	int leading;			/* a batch is being committed */
 };
@@ -46,6 +47,11 @@ commitq_new(struct store *st, const struct commitq_opts *opts)
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	if (pthread_mutex_init(&q->lock, NULL) != 0) {
+		free(q);
+		return NULL;
+	}
+	if (pthread_cond_init(&q->queued, NULL) != 0) {
+		pthread_mutex_destroy(&q->lock);
 		free(q);
 		return NULL;
 	}
@@ -66,6 +72,7 @@ commitq_free(struct commitq *q)
 	if (q == NULL)
 		return;
 	assert(q->head == NULL && !q->leading);
+	pthread_cond_destroy(&q->queued);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
 }
@@ -187,6 +194,7 @@ commitq_run(struct commitq *q, int (*apply)(struct store *, void *),
 	pthread_mutex_lock(&q->lock);
 	*q->tail = &it;
 	q->tail = &it.next;
+	pthread_cond_broadcast(&q->queued);
 	while (!it.done) {
 		if (q->leading)
 			pthread_cond_wait(&it.wake, &q->lock);
@@ -199,14 +207,29 @@ commitq_run(struct commitq *q, int (*apply)(struct store *, void *),
 	return failed ? -1 : 0;
 }
 
-size_t
-commitq_queued(struct commitq *q)
+int
+commitq_wait_queued(struct commitq *q, size_t n, int64_t timeout_ms)
 {
-	size_t n = 0;
+	struct timespec until;
+	size_t have;
+	int rc = 0;
 
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(timeout_ms / 1000);
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&q->lock);
-	for (const struct item *it = q->head; it != NULL; it = it->next)
-		n++;
+	for (;;) {
+		have = 0;
+		for (const struct item *it = q->head; it != NULL; it = it->next)
+			have++;
+		if (have >= n || rc != 0)
+			break;
+		rc = pthread_cond_timedwait(&q->queued, &q->lock, &until);
+	}
 	pthread_mutex_unlock(&q->lock);
-	return n;
+	return have >= n ? 0 : -1;
 }

@@ -71,8 +71,10 @@ void commitq_free(struct commitq *q);
 int commitq_run(struct commitq *q, int (*apply)(struct store *, void *),
     void *arg, size_t bytes, char *err, size_t errlen);
 
-/* The items queued and not yet taken into a batch: those that will wait
- * for the commit in progress, if any. */
-size_t commitq_queued(struct commitq *q);
+/* Waits until at least n items are queued and not yet taken into a batch
+ * (those that will wait for the commit in progress, if any), or timeout_ms
+ * has passed. Returns 0, or -1 at the timeout. For tests that need others
+ * queued behind a commit: woken by each item queued, not by a clock. */
+int commitq_wait_queued(struct commitq *q, size_t n, int64_t timeout_ms);
 
 #endif

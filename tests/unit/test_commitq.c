@@ -96,16 +96,6 @@ struct gate {
 	size_t others;
 };
 
-/* Waits, within a deadline, until n items are queued on q. */
-static void
-wait_queued(struct commitq *q, size_t n)
-{
-	struct timespec tick = { 0, 1000000 };
-
-	for (int i = 0; i < 10000 && commitq_queued(q) < n; i++)
-		nanosleep(&tick, NULL);
-}
-
 static void
 gate_pass(struct gate *g)
 {
@@ -113,7 +103,9 @@ gate_pass(struct gate *g)
 	g->started = 1;
 	pthread_cond_broadcast(&g->cond);
 	pthread_mutex_unlock(&g->lock);
-	wait_queued(g->q, g->others);
+	/* within a deadline: a test that fails must not hang */
+	if (commitq_wait_queued(g->q, g->others, 10000) < 0)
+		T_FAIL("%zu items were not queued within 10 s", g->others);
 }
 
 /* Waits until the blocker's apply has started: its commit is in progress. */
