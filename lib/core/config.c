@@ -2205,6 +2205,23 @@ redact_node(yaml_event_t *ev, const char *value)
 	return 0;
 }
 
+/* The tag of a node's event (a scalar, a mapping's or a sequence's start),
+ * or NULL. */
+static const char *
+event_tag(const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return (const char *)ev->data.scalar.tag;
+	case YAML_MAPPING_START_EVENT:
+		return (const char *)ev->data.mapping_start.tag;
+	case YAML_SEQUENCE_START_EVENT:
+		return (const char *)ev->data.sequence_start.tag;
+	default:
+		return NULL;
+	}
+}
+
 /* The non-specific tag "!" (YAML 1.2 section 6.9.1: the node is a string,
  * a plain mapping or a plain sequence) dropped from *ev: libyaml's emitter
  * writes it as the verbatim "!<%21>", which reads back as another tag, so
@@ -2214,35 +2231,31 @@ redact_node(yaml_event_t *ev, const char *value)
 static int
 untag_nonspecific(yaml_event_t *ev)
 {
+	const char *tag = event_tag(ev);
 	yaml_event_t r;
 	int ok;
 
-	if (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.tag == NULL) {
+	if (ev->type == YAML_SCALAR_EVENT && tag == NULL) {
 		/* an untagged plain scalar the emitter must quote (a flow
 		 * sequence's 7://d) is quoted, not written as "! '7://d'" */
 		ev->data.scalar.quoted_implicit = 1;
 		return 0;
 	}
-	if (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.tag != NULL &&
-	    strcmp((const char *)ev->data.scalar.tag, "!") == 0)
+	if (tag == NULL || strcmp(tag, "!") != 0)
+		return 0;
+	if (ev->type == YAML_SCALAR_EVENT)
 		ok = yaml_scalar_event_initialize(&r, ev->data.scalar.anchor,
 		    NULL, ev->data.scalar.value, (int)ev->data.scalar.length,
 		    0, 1, ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ?
 		    YAML_SINGLE_QUOTED_SCALAR_STYLE : ev->data.scalar.style);
-	else if (ev->type == YAML_MAPPING_START_EVENT &&
-	    ev->data.mapping_start.tag != NULL &&
-	    strcmp((const char *)ev->data.mapping_start.tag, "!") == 0)
+	else if (ev->type == YAML_MAPPING_START_EVENT)
 		ok = yaml_mapping_start_event_initialize(&r,
 		    ev->data.mapping_start.anchor, NULL, 1,
 		    ev->data.mapping_start.style);
-	else if (ev->type == YAML_SEQUENCE_START_EVENT &&
-	    ev->data.sequence_start.tag != NULL &&
-	    strcmp((const char *)ev->data.sequence_start.tag, "!") == 0)
+	else
 		ok = yaml_sequence_start_event_initialize(&r,
 		    ev->data.sequence_start.anchor, NULL, 1,
 		    ev->data.sequence_start.style);
-	else
-		return 0;
 	yaml_event_delete(ev);
 	if (!ok)
 		return -1;
