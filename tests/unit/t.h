@@ -44,6 +44,18 @@ t_clock(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Removes a test's temporary directory with what is in it; says so on
+ * stderr when it cannot. */
+static inline void
+t_rmdir(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
 #define T_FAIL(...) do {						\
 	fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, t_cur);	\
 	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr);		\

@@ -1140,7 +1140,6 @@ int
 main(void)
 {
 	int rc;
-	char cmd[128];
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_ampatch.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL) {
@@ -1162,8 +1161,6 @@ main(void)
 	RUN(inhibit_empty);
 	RUN(inhibit_refusals);
 	rc = t_done();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	t_rmdir(tmpdir);
 	return rc;
 }

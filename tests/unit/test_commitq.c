@@ -417,10 +417,6 @@ main(void)
 	RUN(a_retry_in_the_same_batch_is_a_duplicate);
 	store_close(st);
 	rc = t_done();
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		(void)!system(cmd);
-	}
+	t_rmdir(dir);
 	return rc;
 }

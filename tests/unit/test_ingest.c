@@ -1628,10 +1628,6 @@ main(void)
 	RUN(cancelled_reads_fail_model_or_not);
 	store_close(st);
 	rc = t_done();
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		(void)!system(cmd);
-	}
+	t_rmdir(dir);
 	return rc;
 }

@@ -1084,7 +1084,6 @@ TEST(patch_finds_the_rule)
 int
 main(void)
 {
-	char cmd[128];
 	int rc;
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_promrules.XXXXXX");
@@ -1114,8 +1113,6 @@ main(void)
 	RUN(patch_refuses);
 	RUN(patch_finds_the_rule);
 	rc = t_done();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	t_rmdir(tmpdir);
 	return rc;
 }

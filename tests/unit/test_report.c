@@ -1493,14 +1493,8 @@ main(void)
 	RUN(week_is_compared_with_the_calendar_week_before);
 	RUN(analysis_stops_when_asked);
 	store_close(wk_st);
-	if (wk_dir[0] != '\0') {
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", wk_dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "test_report: cannot remove %s\n",
-			    wk_dir);
-	}
+	if (wk_dir[0] != '\0')
+		t_rmdir(wk_dir);
 	rc = t_done();
 	tz_free(berlin_tz);
 	tz_free(tokyo_tz);

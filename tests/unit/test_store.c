@@ -797,11 +797,7 @@ TEST(clean_close_skips_the_next_check)
 	CHECK_INT(store_open_check(v), STORE_CHECK_OFF);
 	store_close(v);
 	CHECK(access(note, F_OK) < 0);
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
-		(void)!system(cmd);
-	}
+	t_rmdir(d);
 }
 
 int
@@ -833,10 +829,6 @@ main(void)
 	RUN(clean_close_skips_the_next_check);
 	store_close(st);
 	rc = t_done();
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		(void)!system(cmd);
-	}
+	t_rmdir(dir);
 	return rc;
 }

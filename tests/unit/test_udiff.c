@@ -467,7 +467,6 @@ TEST(limits)
 int
 main(void)
 {
-	char cmd[128];
 	int rc;
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_udiff.XXXXXX");
@@ -483,8 +482,6 @@ main(void)
 	RUN(explicit_file);
 	RUN(limits);
 	rc = t_done();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	t_rmdir(tmpdir);
 	return rc;
 }
