@@ -20,6 +20,8 @@
 #define Y2040	2208988800LL
 #define Y2045	2366841600LL
 #define Y2400	13569465600LL
+/* the sweep's step: sees every transition of these zones (sweep) */
+#define SWEEP_STEP	(6 * 3600 + 7)
 
 /* Zones the brief names, then ones with the footer's rarer forms: negative
  * DST (Dublin), a negative rule time (Nuuk), hour 26 (Jerusalem), hour 24
@@ -104,7 +106,7 @@ rng(void)
 /* The sweep for one zone, TZ already naming it for glibc: ours and
  * glibc's answers compared every step, and where glibc's state changed
  * between two steps, the transition bisected to its second and compared
- * around it. A step of 6 h sees every transition of these zones (the same
+ * around it. A step of 6 h (SWEEP_STEP) sees every transition of these zones (the same
  * counts as a 3 h step over 1900-2030 and 30 min over 2030-2045). Returns
  * the number of transitions seen. */
 static long
@@ -155,8 +157,8 @@ TEST(glibc_zones)
 		CHECK_STR(tz_name(tz), zones[i]);
 		set_tz(zones[i]);
 		mismatches = 0;
-		e1 = sweep(tz, Y1900, Y2030, 6 * 3600 + 7);
-		e2 = sweep(tz, Y2030, Y2045, 6 * 3600 + 7);
+		e1 = sweep(tz, Y1900, Y2030, SWEEP_STEP);
+		e2 = sweep(tz, Y2030, Y2045, SWEEP_STEP);
 		for (int k = 0; k < 20000; k++)
 			compare_at(tz, Y1900 + (int64_t)(rng() %
 			    (uint64_t)(Y2400 - Y1900)));
